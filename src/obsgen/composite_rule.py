@@ -1,0 +1,161 @@
+"""The composite-alarm rule language: `api-errors or (lambda-errors and not ok(db/health))`.
+
+Parsed into a small tree whose leaves name monitors; the CloudWatch target renders it as an
+AlarmRule (`ALARM("name") OR (...)`). Errors carry the character offset so the diagnostic can
+point inside the rule string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Union
+
+STATES = {"alarm": "ALARM", "ok": "OK", "insufficient_data": "INSUFFICIENT_DATA"}
+_TOKEN = re.compile(r"\s*(?:(\()|(\))|([a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)?|[A-Za-z_]+))")
+_KEYWORDS = {"and", "or", "not"}
+MAX_DEPTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    target: str  # 'monitor' or 'service/monitor', as written
+    state: str  # ALARM / OK / INSUFFICIENT_DATA
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: "Rule"
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    operands: tuple["Rule", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    operands: tuple["Rule", ...]
+
+
+Rule = Union[Ref, Not, AllOf, AnyOf]
+
+
+class RuleSyntaxError(ValueError):
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.offset = offset
+
+
+def parse(text: str) -> Rule:
+    parser = _Parser(text)
+    rule = parser.disjunction(0)
+    if parser.peek() is not None:
+        word, offset = parser.peek()  # type: ignore[misc]
+        raise RuleSyntaxError(f"unexpected '{word}' in rule", offset)
+    return rule
+
+
+def refs(rule: Rule) -> list[Ref]:
+    if isinstance(rule, Ref):
+        return [rule]
+    if isinstance(rule, Not):
+        return refs(rule.operand)
+    return [r for operand in rule.operands for r in refs(operand)]
+
+
+def render(rule: Rule, name_of: Callable[[Ref], str]) -> str:
+    """CloudWatch AlarmRule syntax; nested groups are parenthesised so precedence never matters."""
+    if isinstance(rule, Ref):
+        return f'{rule.state}("{name_of(rule)}")'
+    if isinstance(rule, Not):
+        inner = render(rule.operand, name_of)
+        return f"NOT {inner}" if isinstance(rule.operand, (Ref, Not)) else f"NOT ({inner})"
+    joiner = " AND " if isinstance(rule, AllOf) else " OR "
+    parts = [render(op, name_of) if isinstance(op, (Ref, Not)) else f"({render(op, name_of)})" for op in rule.operands]
+    return joiner.join(parts)
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = self._tokenize(text)
+        self.pos = 0
+
+    @staticmethod
+    def _tokenize(text: str) -> list[tuple[str, int]]:
+        tokens, index = [], 0
+        while index < len(text):
+            if text[index:].strip() == "":
+                break
+            match = _TOKEN.match(text, index)
+            if not match:
+                start = len(text) - len(text[index:].lstrip())
+                raise RuleSyntaxError(f"unexpected character '{text[start]}' in rule", start)
+            group = next(i for i in (1, 2, 3) if match.group(i) is not None)
+            tokens.append((match.group(group), match.start(group)))
+            index = match.end()
+        return tokens
+
+    def peek(self) -> tuple[str, int] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, int]:
+        token = self.peek()
+        if token is None:
+            raise RuleSyntaxError("rule ends too early: expected a monitor name or '('", len(self.text))
+        self.pos += 1
+        return token
+
+    def keyword(self, word: str) -> bool:
+        token = self.peek()
+        if token is not None and token[0].lower() == word:
+            self.pos += 1
+            return True
+        return False
+
+    def disjunction(self, depth: int) -> Rule:
+        operands = [self.conjunction(depth)]
+        while self.keyword("or"):
+            operands.append(self.conjunction(depth))
+        return operands[0] if len(operands) == 1 else AnyOf(tuple(operands))
+
+    def conjunction(self, depth: int) -> Rule:
+        operands = [self.negation(depth)]
+        while self.keyword("and"):
+            operands.append(self.negation(depth))
+        return operands[0] if len(operands) == 1 else AllOf(tuple(operands))
+
+    def negation(self, depth: int) -> Rule:
+        if depth > MAX_DEPTH:
+            raise RuleSyntaxError(f"rule nests deeper than {MAX_DEPTH} levels", self.take()[1])
+        if self.keyword("not"):
+            return Not(self.negation(depth + 1))
+        return self.atom(depth)
+
+    def atom(self, depth: int) -> Rule:
+        word, offset = self.take()
+        if word == "(":
+            inner = self.disjunction(depth + 1)
+            self.expect(")")
+            return inner
+        if word == ")" or word.lower() in _KEYWORDS:
+            raise RuleSyntaxError(f"expected a monitor name or '(', found '{word}'", offset)
+        if word.lower() in STATES and self.peek() is not None and self.peek()[0] == "(":  # type: ignore[index]
+            self.take()
+            target, target_offset = self.take()
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?", target):
+                raise RuleSyntaxError(f"expected a monitor name, found '{target}'", target_offset)
+            self.expect(")")
+            return Ref(target, STATES[word.lower()], target_offset)
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?", word):
+            raise RuleSyntaxError(f"expected a monitor name, found '{word}'", offset)
+        return Ref(word, "ALARM", offset)
+
+    def expect(self, symbol: str) -> None:
+        token = self.peek()
+        if token is None or token[0] != symbol:
+            offset = token[1] if token else len(self.text)
+            raise RuleSyntaxError(f"expected '{symbol}'", offset)
+        self.pos += 1

@@ -1,0 +1,88 @@
+"""Located diagnostics: the one way obsgen reports a problem in the user's input.
+
+A diagnostic is a small frozen value; the library collects them and returns them, and the CLI
+(or any other front end) decides how to render them. Nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterable
+
+
+class Level(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Span:
+    """A point in a source file. `line` and `column` are 1-based, as editors show them."""
+
+    file: str
+    line: int = 0  # 0 when the problem concerns the whole file (e.g. it is missing)
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Diagnostic:
+    """One problem. Ordered by position so a run's report reads top to bottom, file by file."""
+
+    span: Span
+    code: str  # a stable slug such as "unknown-key"; documented in docs/diagnostics.md
+    message: str
+    level: Level = field(default=Level.ERROR, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.span}: {self.level.value}: {self.message} [{self.code}]"
+
+
+def error(span: Span, code: str, message: str) -> Diagnostic:
+    return Diagnostic(span, code, message, Level.ERROR)
+
+
+def warning(span: Span, code: str, message: str) -> Diagnostic:
+    return Diagnostic(span, code, message, Level.WARNING)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.level is Level.ERROR for d in diagnostics)
+
+
+def unique_sorted(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The same problem found once per environment is reported once."""
+    return sorted(set(diagnostics))
+
+
+class SpecError(Exception):
+    """Raised by library entry points when the spec has errors; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = unique_sorted(diagnostics)
+        super().__init__(f"{len(self.diagnostics)} problem(s) in the spec")
+
+
+def render_text(diagnostics: Iterable[Diagnostic]) -> str:
+    return "\n".join(str(d) for d in diagnostics)
+
+
+def render_json(diagnostics: Iterable[Diagnostic]) -> str:
+    items = [
+        {
+            "file": d.span.file,
+            "line": d.span.line,
+            "column": d.span.column,
+            "level": d.level.value,
+            "code": d.code,
+            "message": d.message,
+        }
+        for d in diagnostics
+    ]
+    return json.dumps({"version": 1, "diagnostics": items}, indent=2, sort_keys=True)

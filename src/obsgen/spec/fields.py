@@ -1,0 +1,270 @@
+"""Value types of the spec language: durations, thresholds, statistics, names.
+
+Each is written the way people write it (`5m`, `"> 10"`, `p99`) and parsed once, at
+validation time, into a typed value. Errors raised here become located diagnostics.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, Tag, Discriminator, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
+
+
+class Strict(BaseModel):
+    """Base of every spec model: unknown keys are errors, values are not coerced across kinds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+def _found(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def fail(code: str, expected: str, value: Any) -> PydanticCustomError:
+    return PydanticCustomError(code, "expected {expected}, found {found}", {"expected": expected, "found": _found(value)})
+
+
+# --- names -------------------------------------------------------------------------------
+
+NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"
+_NAME = re.compile(NAME_PATTERN)
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise fail("name", "a name of lowercase letters, digits and dashes (at most 64 characters)", value)
+    return value
+
+
+# Services, monitors, severities, channels, environments, resources: they appear in AWS names,
+# URLs and Prometheus labels, so one conservative alphabet serves all of them.
+Name = Annotated[str, BeforeValidator(_name), WithJsonSchema({"type": "string", "pattern": NAME_PATTERN})]
+
+
+# --- durations ----------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+DURATION_PATTERN = r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
+
+
+def parse_duration(value: Any) -> int:
+    """`90s`, `5m`, `1h30m`, `1d` -> seconds. Bare numbers are refused: the unit is never obvious."""
+    if isinstance(value, str):
+        match = _DURATION.match(value.strip())
+        if match and any(match.groups()):
+            days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+            return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    raise fail("duration", 'a duration such as "30s", "5m", "1h" or "1h30m"', value)
+
+
+def format_duration(seconds: int) -> str:
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size or (unit == "s" and not parts):
+            count, seconds = divmod(seconds, size)
+            if count:
+                parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+Duration = Annotated[
+    int,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration),
+    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN, "examples": ["5m", "1h"]}),
+]
+
+
+# --- thresholds ---------------------------------------------------------------------------
+
+COMPARISONS = {
+    ">": "GreaterThanThreshold",
+    ">=": "GreaterThanOrEqualToThreshold",
+    "<": "LessThanThreshold",
+    "<=": "LessThanOrEqualToThreshold",
+}
+BANDS = {
+    "outside": "LessThanLowerOrGreaterThanUpperThreshold",
+    "above": "GreaterThanUpperThreshold",
+    "below": "LessThanLowerThreshold",
+}
+_STATIC = re.compile(r"^(>=|<=|>|<)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)$")
+_BAND = re.compile(r"^(outside|above|below)\s+band\s+(\d+(?:\.\d*)?|\.\d+)$")
+THRESHOLD_PATTERN = r"^((>=|<=|>|<) *-?[0-9.eE+-]+|(outside|above|below) band [0-9.]+)$"
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """`"> 10"` (a static threshold) or `"outside band 2"` (an anomaly-detection band of width 2)."""
+
+    operator: str  # one of COMPARISONS or BANDS keys
+    value: float
+
+    @property
+    def is_band(self) -> bool:
+        return self.operator in BANDS
+
+    @property
+    def comparison(self) -> str:
+        """CloudWatch's ComparisonOperator for this threshold."""
+        return BANDS[self.operator] if self.is_band else COMPARISONS[self.operator]
+
+    def __str__(self) -> str:
+        value = _number_text(self.value)
+        return f"{self.operator} band {value}" if self.is_band else f"{self.operator} {value}"
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value == int(value) and abs(value) < 1e15 else repr(value)
+
+
+def parse_threshold(value: Any) -> Threshold:
+    if isinstance(value, Threshold):
+        return value
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        if match := _STATIC.match(text):
+            return Threshold(match.group(1), float(match.group(2)))
+        if match := _BAND.match(text):
+            width = float(match.group(2))
+            if width > 0:
+                return Threshold(match.group(1), width)
+    raise fail("threshold", 'a comparison such as "> 10" or "<= 0.5", or a band such as "outside band 2"', value)
+
+
+ThresholdField = Annotated[
+    Threshold,
+    BeforeValidator(parse_threshold),
+    PlainSerializer(str),
+    WithJsonSchema({"type": "string", "pattern": THRESHOLD_PATTERN, "examples": ["> 10", "outside band 2"]}),
+]
+
+
+# --- statistics ---------------------------------------------------------------------------
+
+STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html
+_EXTENDED = re.compile(
+    r"^(?:(?:p|tm|wm|tc|ts)(?:100|\d{1,2}(?:\.\d{1,10})?)"
+    r"|IQM"
+    r"|(?:TM|WM|TC|TS|PR)\((?:\d+(?:\.\d+)?%?)?:(?:\d+(?:\.\d+)?%?)?\))$"
+)
+STATISTIC_PATTERN = r"^(SampleCount|Average|Sum|Minimum|Maximum|(p|tm|wm|tc|ts)[0-9.]+|IQM|(TM|WM|TC|TS|PR)\(.*\))$"
+
+
+def parse_statistic(value: Any) -> str:
+    if isinstance(value, str) and (value in STATISTICS or _EXTENDED.match(value)):
+        return value
+    raise fail("statistic", "one of Sum, Average, Minimum, Maximum, SampleCount, or a percentile such as p99", value)
+
+
+def is_extended(statistic: str) -> bool:
+    """p90, p99.9, tm90, ... go into ExtendedStatistic; the five basic ones into Statistic."""
+    return statistic not in STATISTICS
+
+
+Statistic = Annotated[
+    str, BeforeValidator(parse_statistic), WithJsonSchema({"type": "string", "pattern": STATISTIC_PATTERN})
+]
+
+
+# --- "M of N" datapoints ------------------------------------------------------------------
+
+_M_OF_N = re.compile(r"^(\d+)\s+of\s+(\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class MofN:
+    datapoints: int
+    periods: int
+
+    def __str__(self) -> str:
+        return f"{self.datapoints} of {self.periods}"
+
+
+def parse_m_of_n(value: Any) -> MofN:
+    if isinstance(value, MofN):
+        return value
+    if isinstance(value, str) and (match := _M_OF_N.match(value.strip())):
+        return MofN(int(match.group(1)), int(match.group(2)))
+    raise fail("datapoints", 'datapoints to alarm out of evaluation periods, such as "2 of 3"', value)
+
+
+MofNField = Annotated[
+    MofN, BeforeValidator(parse_m_of_n), PlainSerializer(str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+ of \d+$"}),
+]
+
+
+# --- secrets ------------------------------------------------------------------------------
+
+
+class SecretRef(Strict):
+    """A value read at apply time, never written to generated/ nor printed."""
+
+    env: str | None = Field(default=None, description="Name of an environment variable holding the value.")
+    ssm: str | None = Field(default=None, description="Name of an SSM SecureString parameter holding the value.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "SecretRef":
+        if (self.env is None) == (self.ssm is None):
+            raise PydanticCustomError("secret", "a secret reference names exactly one of 'env' or 'ssm'")
+        return self
+
+    @property
+    def reference(self) -> str:
+        """CloudFormation-style dynamic reference, the placeholder written to generated/."""
+        return f"{{{{resolve:env:{self.env}}}}}" if self.env else f"{{{{resolve:ssm:{self.ssm}}}}}"
+
+
+def _endpoint_kind(value: Any) -> str:
+    return "SecretRef" if isinstance(value, dict) else "Str"
+
+
+Endpoint = Annotated[
+    Union[Annotated[str, Tag("Str")], Annotated[SecretRef, Tag("SecretRef")]],
+    Discriminator(_endpoint_kind),
+]
+
+
+# --- misc ---------------------------------------------------------------------------------
+
+MissingData = Literal["breaching", "notBreaching", "ignore", "missing"]
+ApiVersion = Literal["obsgen/v1"]
+
+
+def _account(value: Any) -> str:
+    # An unquoted 12-digit id reads as a number; ids with leading zeros then lose them.
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12:
+        value = f"{value:012d}"
+    if isinstance(value, str) and re.fullmatch(r"\d{12}", value):
+        return value
+    raise fail("account", 'a 12-digit AWS account id in quotes, such as "123456789012"', value)
+
+
+AccountId = Annotated[str, BeforeValidator(_account), WithJsonSchema({"type": "string", "pattern": r"^\d{12}$"})]
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+
+
+def _region(value: Any) -> str:
+    if isinstance(value, str) and _REGION.match(value):
+        return value
+    raise fail("region", 'an AWS region such as "eu-west-1"', value)
+
+
+Region = Annotated[str, BeforeValidator(_region), WithJsonSchema({"type": "string", "pattern": _REGION.pattern})]

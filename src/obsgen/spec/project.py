@@ -1,0 +1,91 @@
+"""The project file, `monitors/obsgen.yaml`: environments, severities, channels, naming."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .fields import AccountId, ApiVersion, Duration, Endpoint, MissingData, MofNField, Name, Region, Strict, ThresholdField
+
+
+class Naming(Strict):
+    """Templates for AWS names. Variables: ${project} ${env} ${service} ${monitor} ${account} ${region}
+    and the environment's own `vars`."""
+
+    alarm: str = Field(default="${project}-${service}-${monitor}-${env}", description="CloudWatch alarm name template.")
+
+
+class Severity(Strict):
+    """A severity level of the user's own set (critical/warning, P1..P3, ...)."""
+
+    description: str | None = Field(default=None, description="Shown in routing tables and alarm descriptions.")
+    topic: str = Field(description="SNS topic name template, e.g. '${project}-critical-alerts-${env}'.")
+    response_time: Duration = Field(description="How fast a human must respond, e.g. 15m.")
+    pages: bool = Field(default=False, description="Whether this severity wakes someone up.")
+    notify_ok: bool = Field(default=True, description="Also notify the topic when the alarm returns to OK.")
+    actions: list[str] = Field(default_factory=list, description="Extra ARNs (templated) to call in ALARM state, "
+                               "e.g. another team's topic or an SSM OpsCenter action.")
+    prometheus: str | None = Field(default=None, description="Value of the Prometheus `severity` label (defaults to the severity's name).")
+
+
+# SNS subscription protocols, plus `chatbot` (AWS Chatbot's https endpoint; `endpoint` holds the
+# Chatbot channel configuration ARN, for the routing table).
+ChannelKind = Literal["email", "email-json", "sms", "https", "http", "lambda", "sqs", "chatbot"]
+
+
+class Channel(Strict):
+    """Where notifications go: an SNS subscription on the topic of each listed severity.
+    PagerDuty is an `https` endpoint; Slack is a `lambda` (SNS -> Lambda) or `chatbot`."""
+
+    type: ChannelKind
+    endpoint: Endpoint = Field(description="Address, URL or ARN; or {env: VAR} / {ssm: /param} for secrets.")
+    severities: list[Name] = Field(min_length=1, description="Severities this channel receives.")
+    description: str | None = None
+
+
+class ChannelOverride(Strict):
+    endpoint: Endpoint | None = None
+    severities: list[Name] | None = None
+    enabled: bool = True
+
+
+class MonitorOverride(Strict):
+    """Per-environment changes to one monitor. Only what is written changes."""
+
+    threshold: ThresholdField | None = None
+    period: Duration | None = None
+    evaluation_periods: int | None = Field(default=None, ge=1)
+    datapoints_to_alarm: int | None = Field(default=None, ge=1)
+    datapoints: MofNField | None = None
+    severity: Name | None = None
+    missing_data: MissingData | None = None
+    actions_enabled: bool | None = None
+    for_: Duration | None = Field(default=None, alias="for", description="Prometheus monitors: how long the condition must hold.")
+
+
+class Environment(Strict):
+    account: AccountId
+    region: Region
+    endpoint: str | None = Field(default=None, description="AWS endpoint URL for local emulators (e.g. the obsgen sandbox).")
+    vars: dict[Name, str] = Field(default_factory=dict, description="Extra template variables.")
+    disabled: list[str] = Field(default_factory=list, description="Monitors ('service/monitor') not deployed here.")
+    overrides: dict[str, MonitorOverride] = Field(default_factory=dict, description="Keyed by 'service/monitor'.")
+    channels: dict[Name, ChannelOverride] = Field(default_factory=dict)
+
+
+class Runbooks(Strict):
+    base_url: str | None = Field(default=None, description="Root URL of the published runbook site.")
+
+
+class ProjectSpec(Strict):
+    apiVersion: ApiVersion
+    kind: Literal["Project"]
+    project: Name
+    description: str | None = None
+    naming: Naming = Field(default_factory=Naming)
+    runbooks: Runbooks = Field(default_factory=Runbooks)
+    tags: dict[str, str] = Field(default_factory=dict, description="Tags on every AWS resource obsgen creates.")
+    severities: dict[Name, Severity] = Field(min_length=1)
+    channels: dict[Name, Channel] = Field(default_factory=dict)
+    environments: dict[Name, Environment] = Field(min_length=1)

@@ -1,0 +1,115 @@
+"""Service files, `monitors/<service>.yaml`: resources and the monitors on them."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Discriminator, Field, Tag, field_validator
+
+from ..resource_types import RESOURCE_TYPES
+from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, ThresholdField
+
+ResourceKind = Literal[tuple(sorted(RESOURCE_TYPES))]  # type: ignore[valid-type]
+METRIC_ID_PATTERN = r"^[a-z][a-zA-Z0-9_]{0,254}$"  # CloudWatch MetricDataQuery.Id
+
+
+class Resource(Strict):
+    """A named handle on an AWS resource; monitors say `resource: api` instead of repeating dimensions."""
+
+    type: ResourceKind = Field(description="Decides the CloudWatch namespace and dimension name.")
+    name: str = Field(min_length=1, description="Resource name template, e.g. 'orders-api-${env}'.")
+    dimensions: dict[str, str] = Field(default_factory=dict, description="Extra dimensions (templated).")
+    namespace: str | None = Field(default=None, description="Only for type 'custom'.")
+
+
+class MetricSource(Strict):
+    """One CloudWatch metric: by resource + metric name, or by namespace + metric + dimensions."""
+
+    resource: Name | None = None
+    namespace: str | None = None
+    metric: str = Field(min_length=1, max_length=255)
+    dimensions: dict[str, str] = Field(default_factory=dict, max_length=30)
+    statistic: Statistic = "Average"
+    unit: str | None = None
+
+
+class AlarmCommon(Strict):
+    summary: str = Field(min_length=1, description="One static sentence: what is wrong.")
+    description: str | None = Field(default=None, description="More context for the responder.")
+    severity: Name
+    runbook: Name | None = Field(default=None, description="A page of runbooks_src/ (without .md).")
+    tags: dict[str, str] = Field(default_factory=dict)
+    actions_enabled: bool = True
+
+
+class Evaluation(Strict):
+    period: Duration = Field(default=300, description="10s, 20s, 30s or a multiple of 1m.")
+    evaluation_periods: int | None = Field(default=None, ge=1)
+    datapoints_to_alarm: int | None = Field(default=None, ge=1)
+    datapoints: MofNField | None = Field(default=None, description='"M of N": alarm when M of the last N periods breach.')
+    threshold: ThresholdField
+    missing_data: MissingData = "missing"
+
+
+class MetricMonitor(AlarmCommon, Evaluation, MetricSource):
+    """A CloudWatch metric alarm; `threshold: "outside band 2"` makes it an anomaly-detection alarm."""
+
+
+class MetricQuery(MetricSource):
+    period: Duration | None = Field(default=None, description="Defaults to the monitor's period.")
+
+
+class MathMonitor(AlarmCommon, Evaluation):
+    """A metric-math alarm, e.g. `expression: 100 * errors / invocations`."""
+
+    expression: str = Field(min_length=1, max_length=1024)
+    metrics: dict[str, MetricQuery] = Field(min_length=1)
+    unit: str | None = None
+
+    @field_validator("metrics")
+    @classmethod
+    def _metric_ids(cls, metrics: dict[str, MetricQuery]) -> dict[str, MetricQuery]:
+        for metric_id in metrics:
+            if not re.match(METRIC_ID_PATTERN, metric_id) or metric_id == "expression":
+                raise ValueError(
+                    f"metric id '{metric_id}' must start with a lowercase letter and hold only letters, digits "
+                    "and underscores (and not be 'expression')"
+                )
+        return metrics
+
+
+class CompositeMonitor(AlarmCommon):
+    """A composite alarm: `rule: api-errors and (lambda-errors or not db-ok)`."""
+
+    rule: str = Field(min_length=1, description="and / or / not over monitor names ('service/monitor' for other services).")
+
+
+def _monitor_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        if "rule" in value:
+            return "CompositeMonitor"
+        if "expression" in value:
+            return "MathMonitor"
+    return "MetricMonitor"
+
+
+Monitor = Annotated[
+    Union[
+        Annotated[MetricMonitor, Tag("MetricMonitor")],
+        Annotated[MathMonitor, Tag("MathMonitor")],
+        Annotated[CompositeMonitor, Tag("CompositeMonitor")],
+    ],
+    Discriminator(_monitor_kind),
+]
+
+
+class ServiceSpec(Strict):
+    apiVersion: ApiVersion
+    kind: Literal["Service"]
+    service: Name
+    owner: str = Field(min_length=1, description="Team that owns the service and its alerts.")
+    description: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    resources: dict[Name, Resource] = Field(default_factory=dict)
+    monitors: dict[Name, Monitor] = Field(default_factory=dict)

@@ -1,0 +1,141 @@
+"""CloudWatch target: metric and composite alarms, as PutMetricAlarm / PutCompositeAlarm parameters.
+
+One file per service, `cloudwatch/<service>.json`:
+`{"_generated": ..., "MetricAlarms": [params...], "CompositeAlarms": [params...]}` where each params
+dict is exactly what the API call takes (checked against botocore's service model in the tests).
+API reference: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from .. import composite_rule
+from ..diagnostics import Diagnostic
+from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
+from ..spec.fields import format_duration, is_extended
+from . import Rendered, dump_json, header
+from .cloudwatch_limits import check_composite, check_metric_alarm
+
+ANOMALY_ID = "band"
+EXPRESSION_ID = "expression"
+SOURCE_ID = "m1"
+
+
+def render(model: EnvironmentModel) -> Rendered:
+    names = {a.ref: a.name for a in model.alarms()}
+    owners = {s.name: s.owner for s in model.services}
+    by_service: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: {"MetricAlarms": [], "CompositeAlarms": []})
+    problems: list[Diagnostic] = []
+    for alarm in model.metric_alarms:
+        params = metric_alarm_params(alarm, owners)
+        problems += check_metric_alarm(alarm, params)
+        by_service[alarm.service]["MetricAlarms"].append(params)
+    for composite in model.composite_alarms:
+        params = composite_alarm_params(composite, names, owners)
+        problems += check_composite(composite, params)
+        by_service[composite.service]["CompositeAlarms"].append(params)
+    files = {}
+    sources = {s.name: s.source for s in model.services}
+    for service, alarms in sorted(by_service.items()):
+        files[f"cloudwatch/{service}.json"] = dump_json({"_generated": header(sources[service]), **alarms})
+    return Rendered(files, problems)
+
+
+def metric_alarm_params(alarm: MetricAlarm, owners: dict[str, str]) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        **_common(alarm, owners),
+        "EvaluationPeriods": alarm.evaluation_periods,
+        "ComparisonOperator": alarm.threshold.comparison,
+        "TreatMissingData": alarm.missing_data,
+    }
+    if alarm.datapoints_to_alarm is not None:
+        params["DatapointsToAlarm"] = alarm.datapoints_to_alarm
+    if alarm.expression is not None:
+        params["Metrics"] = _math_queries(alarm)
+        params["Threshold"] = alarm.threshold.value
+    elif alarm.threshold.is_band:
+        params["Metrics"] = _band_queries(alarm)
+        params["ThresholdMetricId"] = ANOMALY_ID
+    else:
+        params.update(_single_metric(alarm.metric))  # type: ignore[arg-type]
+        params["Threshold"] = alarm.threshold.value
+    return params
+
+
+def composite_alarm_params(alarm: CompositeAlarm, names: dict[str, str], owners: dict[str, str]) -> dict[str, Any]:
+    rule = composite_rule.render(alarm.rule, lambda ref: names.get(alarm.qualify(ref.target), ref.target))
+    return {**_common(alarm, owners), "AlarmRule": rule}
+
+
+def _common(alarm: AlarmBase, owners: dict[str, str]) -> dict[str, Any]:
+    severity = alarm.severity
+    ok_actions = [severity.topic_arn] if severity.notify_ok else []
+    return {
+        "AlarmName": alarm.name,
+        "AlarmDescription": alarm_description(alarm, owners.get(alarm.service, "")),
+        "ActionsEnabled": alarm.actions_enabled,
+        "AlarmActions": [severity.topic_arn, *severity.extra_actions],
+        "OKActions": ok_actions,
+        "InsufficientDataActions": [],
+        "Tags": [{"Key": k, "Value": v} for k, v in alarm.tags],
+    }
+
+
+def alarm_description(alarm: AlarmBase, owner: str) -> str:
+    """What the responder reads in the notification: what, how urgent, where the runbook is."""
+    severity = alarm.severity
+    urgency = f"respond within {format_duration(severity.response_time)}"
+    if severity.pages:
+        urgency += ", pages on-call"
+    lines = [alarm.summary]
+    if alarm.description:
+        lines += ["", alarm.description.strip()]
+    lines += ["", f"Severity: {severity.description} ({urgency})"]
+    if alarm.runbook_url:
+        lines.append(f"Runbook: {alarm.runbook_url}")
+    lines.append(f"Owner: {owner} | Managed by obsgen ({alarm.origin.doc.path}); console edits are reverted.")
+    return "\n".join(lines)
+
+
+def _metric(stat: MetricStat) -> dict[str, Any]:
+    return {
+        "Namespace": stat.namespace,
+        "MetricName": stat.metric,
+        "Dimensions": [{"Name": k, "Value": v} for k, v in stat.dimensions],
+    }
+
+
+def _single_metric(stat: MetricStat) -> dict[str, Any]:
+    params = {**_metric(stat), "Period": stat.period}
+    params["ExtendedStatistic" if is_extended(stat.statistic) else "Statistic"] = stat.statistic
+    if stat.unit:
+        params["Unit"] = stat.unit
+    return params
+
+
+def _metric_stat(stat: MetricStat) -> dict[str, Any]:
+    # MetricDataQuery.MetricStat takes percentiles in `Stat` too (no Statistic/ExtendedStatistic split).
+    result: dict[str, Any] = {"Metric": _metric(stat), "Period": stat.period, "Stat": stat.statistic}
+    if stat.unit:
+        result["Unit"] = stat.unit
+    return result
+
+
+def _math_queries(alarm: MetricAlarm) -> list[dict[str, Any]]:
+    queries = [{"Id": mid, "MetricStat": _metric_stat(stat), "ReturnData": False} for mid, stat in alarm.queries]
+    queries.append({"Id": EXPRESSION_ID, "Expression": alarm.expression, "Label": alarm.summary[:255],
+                    "ReturnData": True})
+    return queries
+
+
+def _band_queries(alarm: MetricAlarm) -> list[dict[str, Any]]:
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html
+    width = alarm.threshold.value
+    band = f"ANOMALY_DETECTION_BAND({SOURCE_ID}, {width:g})"
+    return [
+        {"Id": SOURCE_ID, "MetricStat": _metric_stat(alarm.metric), "ReturnData": True},  # type: ignore[arg-type]
+        {"Id": ANOMALY_ID, "Expression": band, "Label": f"{alarm.metric.metric} (expected band)",  # type: ignore[union-attr]
+         "ReturnData": True},
+    ]

@@ -1,0 +1,129 @@
+"""CloudWatch's own limits, checked on the rendered parameters and blamed on the spec.
+
+Found at apply time they would leave half an environment deployed; found here they are
+`file:line:column` errors. Sources:
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..diagnostics import Diagnostic, error
+from ..model import AlarmBase, CompositeAlarm, MetricAlarm
+
+MAX_NAME = 255
+MAX_DESCRIPTION = 1024
+MAX_EVALUATION_SECONDS = 86_400
+MAX_ACTIONS = 5
+MAX_MATH_METRICS = 10
+MAX_RULE = 10_240
+MAX_CHILDREN = 100
+MAX_TAGS = 50
+SHORT_PERIODS = (10, 20, 30)
+
+
+def check_metric_alarm(alarm: MetricAlarm, params: dict[str, Any]) -> list[Diagnostic]:
+    problems = _common(alarm, params)
+    origin = alarm.origin
+    periods = [(q["MetricStat"]["Period"], ("metrics", q["Id"])) for q in params.get("Metrics", []) if "MetricStat" in q]
+    if "Period" in params:
+        periods.append((params["Period"], ()))
+    for period, where in periods:
+        if not _valid_period(period):
+            span = origin.doc.span(origin.loc + where + ("period",)) if where else origin.span("period")
+            problems.append(error(span, "aws-limit", f"period {period}s is not allowed by CloudWatch: "
+                                  "use 10s, 20s, 30s or a multiple of 60s"))
+    longest = max((p for p, _ in periods), default=0)
+    evaluation = params["EvaluationPeriods"]
+    if longest * evaluation > MAX_EVALUATION_SECONDS:
+        problems.append(error(_evaluation_span(alarm), "aws-limit",
+                              f"period x evaluation periods = {longest}s x {evaluation} = {longest * evaluation}s; "
+                              f"CloudWatch evaluates at most {MAX_EVALUATION_SECONDS}s (1 day)"))
+    datapoints = params.get("DatapointsToAlarm")
+    if datapoints is not None and datapoints > evaluation:
+        field = "datapoints" if "datapoints" in _written(alarm) else "datapoints_to_alarm"
+        problems.append(error(origin.span(field), "aws-limit",
+                              f"datapoints to alarm ({datapoints}) cannot exceed evaluation periods ({evaluation})"))
+    queries = [q for q in params.get("Metrics", []) if "MetricStat" in q]
+    if len(queries) > MAX_MATH_METRICS:
+        problems.append(error(origin.span("metrics"), "aws-limit",
+                              f"a metric-math alarm uses at most {MAX_MATH_METRICS} metrics; this one uses {len(queries)}"))
+    if "Statistic" in params and "ExtendedStatistic" in params:  # excluded by construction; kept as a guard
+        problems.append(error(origin.span("statistic"), "aws-limit", "Statistic and ExtendedStatistic are exclusive"))
+    return problems
+
+
+def check_composite(alarm: CompositeAlarm, params: dict[str, Any]) -> list[Diagnostic]:
+    problems = _common(alarm, params)
+    rule = params["AlarmRule"]
+    if len(rule) > MAX_RULE:
+        problems.append(error(alarm.origin.span("rule"), "aws-limit",
+                              f"AlarmRule is {len(rule)} characters once alarm names are expanded; "
+                              f"CloudWatch allows {MAX_RULE}"))
+    if len(alarm.children) > MAX_CHILDREN:
+        problems.append(error(alarm.origin.span("rule"), "aws-limit",
+                              f"a composite alarm names at most {MAX_CHILDREN} alarms; this rule names "
+                              f"{len(alarm.children)}"))
+    return problems
+
+
+def _common(alarm: AlarmBase, params: dict[str, Any]) -> list[Diagnostic]:
+    origin = alarm.origin
+    problems = []
+    name = params["AlarmName"]
+    if not 1 <= len(name) <= MAX_NAME:
+        problems.append(error(origin.key_span(), "aws-limit",
+                              f"alarm name '{name[:60]}...' is {len(name)} characters; CloudWatch allows {MAX_NAME}"))
+    description = params["AlarmDescription"]
+    if len(description) > MAX_DESCRIPTION:
+        field = "description" if alarm.description else "summary"
+        problems.append(error(origin.span(field), "aws-limit",
+                              f"the alarm description (summary, description, severity and runbook link) is "
+                              f"{len(description)} characters; CloudWatch allows {MAX_DESCRIPTION}"))
+    for state in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+        if len(params[state]) > MAX_ACTIONS:
+            problems.append(error(origin.span("severity"), "aws-limit",
+                                  f"{state} has {len(params[state])} actions; CloudWatch allows {MAX_ACTIONS} per state"))
+    problems += _tags(alarm, params["Tags"])
+    return problems
+
+
+def _tags(alarm: AlarmBase, tags: list[dict[str, str]]) -> list[Diagnostic]:
+    origin = alarm.origin
+    problems = []
+    if len(tags) > MAX_TAGS:
+        problems.append(error(origin.key_span(), "aws-limit",
+                              f"{len(tags)} tags (project, service, monitor and obsgen's own); "
+                              f"AWS allows {MAX_TAGS} per resource"))
+    for tag in tags:
+        key, value = tag["Key"], tag["Value"]
+        if not 1 <= len(key) <= 128 or len(value) > 256 or key.lower().startswith("aws:"):
+            problems.append(error(origin.key_span(), "aws-limit",
+                                  f"tag '{key[:40]}': keys are 1-128 characters and may not start with 'aws:', "
+                                  "values at most 256 characters"))
+    return problems
+
+
+def _valid_period(period: int) -> bool:
+    return period in SHORT_PERIODS or (period >= 60 and period % 60 == 0)
+
+
+def _written(alarm: AlarmBase) -> set[str]:
+    data = alarm.origin.doc.data
+    for part in alarm.origin.loc:
+        data = data.get(part, {}) if isinstance(data, dict) else {}
+    written = set(data) if isinstance(data, dict) else set()
+    if alarm.origin.override:
+        written |= alarm.origin.override[2]
+    return written
+
+
+def _evaluation_span(alarm: MetricAlarm):  # type: ignore[no-untyped-def]
+    written = _written(alarm)
+    for field in ("datapoints", "evaluation_periods", "period"):
+        if field in written:
+            return alarm.origin.span(field)
+    return alarm.origin.key_span()

@@ -1,0 +1,61 @@
+"""Routing table target: who hears about what, and how fast they must answer, as Markdown.
+
+`routing.md` is the table teams used to keep by hand (monitor -> severity -> topic -> response time),
+now derived from the spec so it can never disagree with what is deployed.
+"""
+
+from __future__ import annotations
+
+from ..conventions import GENERATED_HEADER
+from ..model import EnvironmentModel
+from ..spec.fields import format_duration
+from . import Rendered
+
+
+def render(model: EnvironmentModel) -> Rendered:
+    lines = [f"<!-- {GENERATED_HEADER}; source: monitors/ -->",
+             f"# Alert routing: {model.project} ({model.env})", "",
+             f"Account {model.account}, region {model.region}.", ""]
+    lines += _alarms(model) + [""] + _severities(model) + [""] + _channels(model)
+    return Rendered({"routing.md": "\n".join(lines) + "\n"})
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _alarms(model: EnvironmentModel) -> list[str]:
+    rows = ["## Alarms", "", "| Monitor | Alarm | Summary | Severity | SNS topic | Response time | Pages |",
+            "|---|---|---|---|---|---|---|"]
+    for alarm in sorted(model.alarms(), key=lambda a: (a.service, a.monitor)):
+        sev = alarm.severity
+        rows.append(f"| `{alarm.ref}` | `{alarm.name}` | {_cell(alarm.summary)} | {_cell(sev.description)} | "
+                    f"`{sev.topic_name}` | {format_duration(sev.response_time)} | {'yes' if sev.pages else 'no'} |")
+    if len(rows) == 4:
+        rows.append("| (none) | | | | | | |")
+    return rows
+
+
+def _severities(model: EnvironmentModel) -> list[str]:
+    rows = ["## Severities", "", "| Severity | Description | SNS topic | Response time | Pages | Alarms |",
+            "|---|---|---|---|---|---|"]
+    counts: dict[str, int] = {}
+    for alarm in model.alarms():
+        counts[alarm.severity.name] = counts.get(alarm.severity.name, 0) + 1
+    for sev in model.severities:
+        rows.append(f"| {sev.name} | {_cell(sev.description)} | `{sev.topic_name}` | "
+                    f"{format_duration(sev.response_time)} | {'yes' if sev.pages else 'no'} | {counts.get(sev.name, 0)} |")
+    return rows
+
+
+def _channels(model: EnvironmentModel) -> list[str]:
+    rows = ["## Notification channels", "", "| Channel | Protocol | Endpoint | Topic |", "|---|---|---|---|"]
+    for sub in sorted(model.subscriptions, key=lambda s: (s.channel, s.topic_arn)):
+        endpoint = "(secret, resolved at apply time)" if sub.secret else f"`{sub.endpoint}`"
+        if sub.note:
+            endpoint += f" (via {sub.note})"
+        topic = sub.topic_arn.rsplit(":", 1)[-1]
+        rows.append(f"| {sub.channel} | {sub.protocol} | {_cell(endpoint)} | `{topic}` |")
+    if len(rows) == 4:
+        rows.append("| (none) | | | |")
+    return rows
