@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Callable, Union
 
 STATES = {"alarm": "ALARM", "ok": "OK", "insufficient_data": "INSUFFICIENT_DATA"}
-_TOKEN = re.compile(r"\s*(?:(\()|(\))|([a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)?|[A-Za-z_]+))")
+# Words are read greedily (names, keywords, state functions) and checked afterwards.
+_TOKEN = re.compile(r"\s*(?:(\()|(\))|([A-Za-z0-9_][A-Za-z0-9_-]*(?:/[A-Za-z0-9_-]+)?))")
 _KEYWORDS = {"and", "or", "not"}
 MAX_DEPTH = 32
 

@@ -1,0 +1,54 @@
+"""The value types people write: durations, thresholds, statistics, M of N."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic_core import PydanticCustomError
+
+from obsgen.spec.fields import (format_duration, is_extended, parse_duration, parse_m_of_n, parse_statistic,
+                                parse_threshold)
+
+
+@pytest.mark.parametrize("text,seconds", [("30s", 30), ("5m", 300), ("1h", 3600), ("1h30m", 5400), ("1d", 86400)])
+def test_durations_read_as_people_write_them(text, seconds):
+    assert parse_duration(text) == seconds
+    assert parse_duration(format_duration(seconds)) == seconds
+
+
+@pytest.mark.parametrize("bad", [300, "5", "5x", "", "m5", None, True])
+def test_a_duration_without_a_unit_is_refused(bad):
+    with pytest.raises(PydanticCustomError):
+        parse_duration(bad)
+
+
+@pytest.mark.parametrize("text,comparison,value", [
+    ("> 10", "GreaterThanThreshold", 10), (">=0.5", "GreaterThanOrEqualToThreshold", 0.5),
+    ("< -1", "LessThanThreshold", -1), ("<= 1e3", "LessThanOrEqualToThreshold", 1000),
+    ("outside band 2", "LessThanLowerOrGreaterThanUpperThreshold", 2), ("above band 1.5", "GreaterThanUpperThreshold", 1.5),
+    ("below  band 3", "LessThanLowerThreshold", 3),
+])
+def test_thresholds_read_as_comparisons_or_bands(text, comparison, value):
+    threshold = parse_threshold(text)
+    assert (threshold.comparison, threshold.value) == (comparison, value)
+
+
+@pytest.mark.parametrize("bad", [10, "10", "== 10", "> ten", "outside band 0", "band 2"])
+def test_an_ambiguous_threshold_is_refused(bad):
+    with pytest.raises(PydanticCustomError):
+        parse_threshold(bad)
+
+
+@pytest.mark.parametrize("stat,extended", [("Sum", False), ("Average", False), ("p99", True), ("p99.9", True),
+                                            ("tm90", True), ("TM(10%:90%)", True), ("IQM", True)])
+def test_statistics_and_percentiles(stat, extended):
+    assert parse_statistic(stat) == stat and is_extended(stat) is extended
+
+
+@pytest.mark.parametrize("bad", ["sum", "p", "p101", "median", 99])
+def test_unknown_statistics_are_refused(bad):
+    with pytest.raises(PydanticCustomError):
+        parse_statistic(bad)
+
+
+def test_m_of_n():
+    assert (parse_m_of_n("2 of 3").datapoints, parse_m_of_n("2 of 3").periods) == (2, 3)

@@ -1,0 +1,70 @@
+"""The YAML reader keeps positions, follows the YAML 1.2 core schema and refuses hostile input."""
+
+from __future__ import annotations
+
+import time
+
+from obsgen import yaml_source
+
+
+def load(text):
+    return yaml_source.load("f.yaml", text)
+
+
+def test_values_keep_their_line_and_column():
+    doc, problems = load("a:\n  b: [1, {c: x}]\n")
+    assert problems == []
+    assert str(doc.span(("a", "b", 1, "c"))) == "f.yaml:2:14"
+    assert str(doc.span(("a", "b", 1, "c"), at_key=True)) == "f.yaml:2:11"
+
+
+def test_a_missing_path_points_at_its_deepest_existing_ancestor():
+    doc, _ = load("a:\n  b: 1\n")
+    assert str(doc.span(("a", "zzz", "y"))) == "f.yaml:2:3"
+
+
+def test_scalars_follow_the_yaml_1_2_core_schema():
+    doc, _ = load("a: yes\nb: on\nc: true\nd: 010\ne: 1.5\nf: ~\ng: '5'\nh: 0x1F\ni: 2024-01-01\n")
+    assert doc.data == {"a": "yes", "b": "on", "c": True, "d": 10, "e": 1.5, "f": None, "g": "5", "h": 31,
+                        "i": "2024-01-01"}
+
+
+def test_merge_keys_merge_and_explicit_keys_win():
+    doc, _ = load("base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n")
+    assert doc.data["thing"] == {"x": 1, "y": 3}
+
+
+def test_duplicate_keys_are_reported_with_both_lines():
+    _, problems = load("a: 1\nb: 2\na: 3\n")
+    assert [str(p) for p in problems] == ["f.yaml:3:1: error: duplicate key 'a' (first defined on line 1) [duplicate-key]"]
+
+
+def test_an_alias_bomb_fails_fast_with_a_message():
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 12):
+        prev, cur = chr(96 + i), chr(97 + i)
+        lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    started = time.process_time()
+    doc, problems = load("\n".join(lines) + "\n")
+    assert doc is None and problems[0].code == "too-many-nodes"
+    assert time.process_time() - started < 5  # a generous bound: without the limit this never ends
+
+
+def test_deep_nesting_is_refused_before_libyaml_can_crash():
+    doc, problems = load("[" * 200_000 + "]" * 200_000)
+    assert doc is None and problems[0].code == "too-deep"
+
+
+def test_python_tags_are_refused():
+    _, problems = load("a: !!python/object:os.system x\n")
+    assert problems[0].code == "yaml-tag" and problems[0].span.line == 1
+
+
+def test_syntax_errors_are_located():
+    _, problems = load("a: [1, 2\nb: 3\n")
+    assert problems[0].code == "yaml-syntax" and problems[0].span.line >= 2
+
+
+def test_an_empty_file_is_an_error():
+    _, problems = load("# only a comment\n")
+    assert problems[0].code == "empty-file"
