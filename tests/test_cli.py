@@ -1,0 +1,99 @@
+"""The obsgen command: exit codes CI can use, messages people can act on, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from obsgen.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+@pytest.fixture
+def project(tmp_path):
+    for name in ("monitors", "runbooks_src", "generated"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_validate_reports_success_with_counts(project):
+    result = run("validate", "-C", str(project))
+    assert result.exit_code == 0
+    assert "spec is valid: 4 environment(s)" in result.stdout
+
+
+def test_build_check_is_clean_on_the_committed_example(project):
+    result = run("build", "--check", "-C", str(project))
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.stdout
+
+
+def test_build_check_lists_stale_files_and_exits_1(project):
+    (project / "generated" / "production" / "routing.md").write_text("edited by hand\n")
+    result = run("build", "--check", "-C", str(project))
+    assert result.exit_code == 1
+    assert "stale: generated/production/routing.md" in result.stderr
+
+
+def test_build_one_environment_leaves_the_others_alone(project):
+    other = project / "generated" / "staging" / "routing.md"
+    other.write_text("stale on purpose\n")
+    result = run("build", "--env", "production", "-C", str(project))
+    assert result.exit_code == 0, result.output
+    assert other.read_text() == "stale on purpose\n"
+
+
+def test_a_bad_spec_exits_1_with_located_errors_and_writes_nothing(project):
+    service = project / "monitors" / "stock-api.yaml"
+    service.write_text(service.read_text().replace("threshold: \"> 5000\"", "threshold: 5000"))
+    before = {p: p.read_bytes() for p in (project / "generated").rglob("*") if p.is_file()}
+    result = run("build", "-C", str(project))
+    assert result.exit_code == 1
+    assert "monitors/stock-api.yaml:" in result.stderr and "api-latency.threshold" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert before == {p: p.read_bytes() for p in (project / "generated").rglob("*") if p.is_file()}
+
+
+def test_an_unknown_environment_is_an_error(project):
+    result = run("build", "--env", "prod", "-C", str(project))
+    assert result.exit_code == 1 and "unknown environment(s) prod" in result.stderr
+
+
+def test_validate_json_format_is_machine_readable(project):
+    (project / "monitors" / "stock-data.yaml").write_text("apiVersion: obsgen/v1\nkind: Service\nservice: x\n")
+    result = run("validate", "--format", "json", "-C", str(project))
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["version"] == 1
+    assert {d["code"] for d in report["diagnostics"]} == {"missing-key"}
+
+
+def test_schema_is_json_schema_for_both_kinds():
+    result = run("schema")
+    schema = json.loads(result.stdout)
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert {"ProjectSpec", "ServiceSpec"} <= set(schema["$defs"])
+
+
+def test_the_console_script_never_shows_a_traceback(project):
+    (project / "monitors" / "stock-api.yaml").write_bytes(b"\xff\xfe not utf-8")
+    proc = subprocess.run([sys.executable, "-m", "obsgen.cli", "validate", "-C", str(project)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "monitors/stock-api.yaml:1:1" in proc.stderr
+
+
+def test_usage_errors_exit_2():
+    assert run("build", "--no-such-flag").exit_code == 2
