@@ -58,7 +58,8 @@ class _Resolver:
                 elif alarm is not None:
                     metric_alarms.append(alarm)
         self._check_cycles(composites)
-        self._check_unique_names([*metric_alarms, *composites])
+        if not any(p.code == "unknown-variable" for p in self.problems):  # else names are unexpanded templates
+            self._check_unique_names([*metric_alarms, *composites])
         return EnvironmentModel(
             project=self.project.project, env=self.env_name, account=self.env.account, region=self.env.region,
             endpoint=self.env.endpoint, severities=tuple(self.severities.values()), topics=topics,
@@ -86,8 +87,10 @@ class _Resolver:
         try:
             return expand(template, {**self.vars, **extra})
         except TemplateError as exc:
-            self.fail(doc, loc, "unknown-variable",
-                      f"unknown template variable ${{{exc.variable}}}{did_you_mean(exc.variable, exc.known)}")
+            offset = max(template.find("${" + exc.variable + "}"), 0)  # point at the variable itself
+            self.problems.append(error(doc.span_in(loc, offset), "unknown-variable",
+                                       f"unknown template variable ${{{exc.variable}}}"
+                                       f"{did_you_mean(exc.variable, exc.known)}"))
             return template
 
     def _check_env_references(self) -> None:
@@ -275,7 +278,7 @@ class _Resolver:
         for required in kind.required:
             if required not in dimensions:
                 self.fail(entry.doc, loc, "missing-key",
-                          f"a '{resource.type}' resource also needs dimensions.{required}", at_key=True)
+                          f"a resource of type '{resource.type}' also needs dimensions.{required}", at_key=True)
         return namespace or "", dimensions
 
     # --- composites ------------------------------------------------------------------------
@@ -304,10 +307,10 @@ class _Resolver:
         return CompositeAlarm(**common, rule=rule, children=tuple(children))
 
     def _rule_error(self, origin: Origin, offset: int, code: str, message: str) -> None:
-        span = origin.span("rule")
-        # The rule's first character sits at the scalar's position (+1 past an opening quote,
-        # which the position includes for quoted scalars; plain rules are the common case).
-        self.problems.append(error(span.__class__(span.file, span.line, span.column + offset), code, message))
+        # Point at the name inside the rule, even in a quoted or folded (`>-`) multi-line rule.
+        # Overrides cannot change a rule, so it is always in the service file.
+        span = origin.doc.span_in(origin.loc + ("rule",), offset)
+        self.problems.append(error(span, code, message))
 
     def _check_cycles(self, composites: list[CompositeAlarm]) -> None:
         """Depth-first search without recursion: a hostile spec may chain thousands of composites."""

@@ -16,7 +16,7 @@ problem"); mapping keys are always strings; duplicate keys are errors; `<<` merg
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -63,6 +63,7 @@ class Sequence(list):
 class Document:
     path: str  # as shown to the user, relative to the project directory
     data: Any
+    text: str = field(default="", repr=False, compare=False)  # the source, for `span_in`
 
     def span(self, loc: tuple = (), *, at_key: bool = False) -> Span:
         """Where the value at `loc` stands; the deepest existing ancestor if it does not exist.
@@ -71,6 +72,61 @@ class Document:
         """
         line, col = _locate(self.data, loc, at_key)
         return Span(self.path, line + 1, col + 1)
+
+    def span_in(self, loc: tuple, offset: int) -> Span:
+        """Where character `offset` of the string at `loc` stands in the file (e.g. a name in a rule).
+
+        Plain, quoted, folded (`>`) and literal (`|`) scalars all keep the string's non-blank
+        characters in order and only change whitespace (folding, indentation, the quote or the
+        block indicator line), so the n-th non-blank character of the value is the n-th one in
+        the source after the scalar's start. Escapes in double-quoted strings break this; then
+        the result is only close.
+        """
+        start = self.span(loc)
+        value = _value_at(self.data, loc)
+        lines = self.text.splitlines()
+        if not isinstance(value, str) or not value.strip() or not 1 <= start.line <= len(lines):
+            return start
+        past_end = max(0, offset - (len(value.rstrip()) - 1))
+        offset = min(offset, len(value.rstrip()) - 1)
+        wanted = sum(1 for ch in value[:offset] if not ch.isspace())
+        line, col = _scalar_body(lines, start.line - 1, start.column - 1)
+        found = _nth_non_blank(lines, line, col, wanted)
+        if found is None:
+            return start
+        return Span(self.path, found[0] + 1, found[1] + 1 + past_end)
+
+
+def _value_at(node: Any, loc: tuple) -> Any:
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _scalar_body(lines: list[str], line: int, col: int) -> Pos:
+    """Skip a scalar's opening quote, or its block indicator line (`>-  # comment`)."""
+    head = lines[line][col:col + 1]
+    if head in ("'", '"'):
+        return line, col + 1
+    if head in ("|", ">"):
+        return line + 1, 0
+    return line, col
+
+
+def _nth_non_blank(lines: list[str], line: int, col: int, n: int) -> Pos | None:
+    for number in range(line, len(lines)):
+        text = lines[number]
+        for index in range(col if number == line else 0, len(text)):
+            if not text[index].isspace():
+                if n == 0:
+                    return number, index
+                n -= 1
+    return None
 
 
 def _locate(node: Any, loc: tuple, at_key: bool) -> Pos:
@@ -91,15 +147,18 @@ def _locate(node: Any, loc: tuple, at_key: bool) -> Pos:
 
 def load(path: str, text: str | bytes) -> tuple[Document | None, list[Diagnostic]]:
     """Parse one single-document YAML file. Returns the document or the reasons it has none."""
-    size = len(text)
-    if size > MAX_FILE_BYTES:
+    if len(text) > MAX_FILE_BYTES:  # callers may pass only the first MAX_FILE_BYTES + 1 bytes
         return None, [error(Span(path, 1, 1), "file-too-large",
-                            f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes")]
+                            f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit for a spec file")]
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return None, [error(Span(path, 1, 1), "yaml-syntax", f"file is not UTF-8 text: {exc.reason} at byte {exc.start}")]
+            line = text.count(b"\n", 0, exc.start)
+            column = exc.start - (text.rfind(b"\n", 0, exc.start) + 1)
+            return None, [error(Span(path, line + 1, column + 1), "not-utf8",
+                                f"file is not UTF-8 text: {exc.reason} (byte 0x{text[exc.start]:02x}); "
+                                "save it as UTF-8")]
     builder = _Builder(path)
     try:
         for event in yaml.parse(text, Loader=_Loader):
@@ -113,15 +172,25 @@ def load(path: str, text: str | bytes) -> tuple[Document | None, list[Diagnostic
     if builder.problems:
         return None, builder.problems
     if builder.documents == 0 or builder.root is None:
+        what = "file is empty" if not text.strip() else "file holds no YAML value, only comments"
         return None, [error(Span(path, 1, 1), "empty-file",
-                            "file is empty; expected a mapping that starts with apiVersion and kind")]
-    return Document(path, builder.root), []
+                            f"{what}; expected a mapping that starts with apiVersion and kind")]
+    return Document(path, builder.root, text), []
 
 
 def _syntax_error(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
-    mark = exc.problem_mark or exc.context_mark
+    context, problem = exc.context_mark, exc.problem_mark
+    # "found unexpected end of stream" points past the last line; the unclosed quote or
+    # bracket that caused it is where the context started.
+    mark = context if context and (problem is None or "end of stream" in (exc.problem or "")) else problem
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    parts = [p for p in (exc.context, exc.problem) if p]
+    parts = []
+    if exc.context:
+        where = (f" that starts at line {context.line + 1}, column {context.column + 1}"
+                 if context and mark is not context else "")
+        parts.append(exc.context + where)
+    if exc.problem:
+        parts.append(exc.problem)
     return error(Span(path, line, col), "yaml-syntax", "invalid YAML: " + ", ".join(parts))
 
 
@@ -201,7 +270,7 @@ class _Builder:
             # implicit[0]: a plain (unquoted, untagged) scalar, resolved by the core schema
             return _plain(event.value) if event.implicit[0] and tag is None else event.value
         if not tag.startswith(_TAG) or tag[len(_TAG):] not in ("str", "int", "float", "bool", "null"):
-            self.fail(pos, "yaml-tag", f"unsupported YAML tag '{tag}'; obsgen specs use plain YAML values")
+            self.fail(pos, "yaml-tag", f"unsupported YAML tag '{_shorthand(tag)}'; obsgen specs use plain YAML values")
             return None
         return self.tagged(tag[len(_TAG):], event.value, pos)
 
@@ -218,7 +287,7 @@ class _Builder:
     def start(self, event: ev.CollectionStartEvent, is_map: bool) -> None:
         pos = _pos(event)
         if event.tag not in (None, "!", _TAG + ("map" if is_map else "seq")):
-            self.fail(pos, "yaml-tag", f"unsupported YAML tag '{event.tag}'; obsgen specs use plain YAML values")
+            self.fail(pos, "yaml-tag", f"unsupported YAML tag '{_shorthand(event.tag)}'; obsgen specs use plain YAML values")
         if len(self.stack) >= MAX_DEPTH:
             self.fail(pos, "too-deep", f"nesting is deeper than {MAX_DEPTH} levels; a spec never needs this much")
             raise _Abort
@@ -296,6 +365,10 @@ class _Builder:
 
 
 _DUPLICATE = object()
+
+
+def _shorthand(tag: str) -> str:
+    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
 
 
 def _pos(event: ev.Event) -> Pos:

@@ -30,7 +30,23 @@ _EXPECTED = {
 
 
 def diagnostics_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -> list[Diagnostic]:
-    return [_one(item, doc, model) for item in exc.errors(include_url=False)]
+    items = exc.errors(include_url=False)
+    typos = _typo_targets(items, model)
+    # `treshold:` is one mistake: report the unknown key (which suggests 'threshold'), not also
+    # the missing 'threshold' it was meant to be.
+    return [_one(item, doc, model) for item in items
+            if not (item["type"] == "missing" and tuple(item["loc"]) in typos)]
+
+
+def _typo_targets(items: list[dict[str, Any]], model: type[BaseModel]) -> set[tuple]:
+    """Raw locations of the keys that unknown keys most likely meant."""
+    targets = set()
+    for item in items:
+        if item["type"] == "extra_forbidden":
+            parent = tuple(p for p in item["loc"] if p != "[key]")[:-1]
+            close = difflib.get_close_matches(str(item["loc"][-1]), allowed_keys(model, parent), n=1, cutoff=0.6)
+            targets.update(parent + (c,) for c in close)
+    return targets
 
 
 def _one(item: dict[str, Any], doc: Document, model: type[BaseModel]) -> Diagnostic:

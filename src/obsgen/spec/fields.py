@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 class Strict(BaseModel):
     """Base of every spec model: unknown keys are errors, values are not coerced across kinds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, strict=True)
 
 
 def _found(value: Any) -> str:

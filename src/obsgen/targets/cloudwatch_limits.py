@@ -61,7 +61,8 @@ def check_composite(alarm: CompositeAlarm, params: dict[str, Any]) -> list[Diagn
     rule = params["AlarmRule"]
     if len(rule) > MAX_RULE:
         problems.append(error(alarm.origin.span("rule"), "aws-limit",
-                              f"AlarmRule is {len(rule)} characters once alarm names are expanded; "
+                              f"the AlarmRule of {params['AlarmName']} is {len(rule)} characters once alarm "
+                              "names are expanded; "
                               f"CloudWatch allows {MAX_RULE}"))
     if len(alarm.children) > MAX_CHILDREN:
         problems.append(error(alarm.origin.span("rule"), "aws-limit",
@@ -76,7 +77,8 @@ def _common(alarm: AlarmBase, params: dict[str, Any]) -> list[Diagnostic]:
     name = params["AlarmName"]
     if not 1 <= len(name) <= MAX_NAME:
         problems.append(error(origin.key_span(), "aws-limit",
-                              f"alarm name '{name[:60]}...' is {len(name)} characters; CloudWatch allows {MAX_NAME}"))
+                              f"alarm name '{name[:60]}...' is {len(name)} characters; CloudWatch allows {MAX_NAME} "
+                              "(shorten the monitor name or naming.alarm)"))
     description = params["AlarmDescription"]
     if len(description) > MAX_DESCRIPTION:
         field = "description" if alarm.description else "summary"
@@ -86,7 +88,9 @@ def _common(alarm: AlarmBase, params: dict[str, Any]) -> list[Diagnostic]:
     for state in ("AlarmActions", "OKActions", "InsufficientDataActions"):
         if len(params[state]) > MAX_ACTIONS:
             problems.append(error(origin.span("severity"), "aws-limit",
-                                  f"{state} has {len(params[state])} actions; CloudWatch allows {MAX_ACTIONS} per state"))
+                                  f"{state} has {len(params[state])} actions (the topic of severity "
+                                  f"'{alarm.severity.name}' and its actions: list); CloudWatch allows "
+                                  f"{MAX_ACTIONS} per state"))
     problems += _tags(alarm, params["Tags"])
     return problems
 

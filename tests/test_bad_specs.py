@@ -1,0 +1,172 @@
+"""The bad-spec corpus: every case under tests/bad_specs/ must fail with exactly its expected diagnostics.
+
+A case is a small project built from `bad_specs/_base/` (a minimal valid project) plus the case's own
+files, which replace or add to the base's (see bad_specs/README.md). Hostile files that cannot or should
+not be committed (a FIFO, a symlink to /dev/zero, a 4 MiB file, 10,000 nested brackets) are made by
+the SETUPS below, keyed by case name; their folder still holds expected.txt.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from obsgen.compiler import compile_project
+from obsgen.diagnostics import Level
+from obsgen.yaml_source import MAX_FILE_BYTES
+
+CORPUS = Path(__file__).parent / "bad_specs"
+BASE = CORPUS / "_base"
+REMOVE_FILE = "remove.txt"  # base paths (one a line) the case deletes
+EXPECTED_FILE = "expected.txt"
+# Whole-file problems have no line to point at (Span.line == 0); everything else must be located.
+FILE_LEVEL_CODES = {"no-spec", "no-project-file", "not-a-file", "unreadable"}
+
+SERVICE_HEADER = "apiVersion: obsgen/v1\nkind: Service\nservice: hostile\nowner: shop-team\n"
+
+
+def _too_large(root: Path) -> None:
+    filler = "# " + "x" * 98 + "\n"
+    count = MAX_FILE_BYTES // len(filler) + 1
+    (root / "monitors" / "huge.yaml").write_text(SERVICE_HEADER + filler * count, encoding="utf-8")
+
+
+def _symlink_dev_zero(root: Path) -> None:
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero on this system")
+    (root / "monitors" / "zero.yaml").symlink_to("/dev/zero")
+
+
+def _fifo(root: Path) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("os.mkfifo is not available on this platform")
+    os.mkfifo(root / "monitors" / "pipe.yaml")
+
+
+def _deep_nesting(root: Path) -> None:
+    depth = 10_000
+    (root / "monitors" / "deep.yaml").write_text(
+        SERVICE_HEADER + "tags: " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+
+
+def _deep_mapping_nesting(root: Path) -> None:
+    depth = 10_000
+    (root / "monitors" / "deep.yaml").write_text(
+        SERVICE_HEADER + "tags: " + "{a: " * depth + "b" + "}" * depth + "\n", encoding="utf-8")
+
+
+SETUPS: dict[str, Callable[[Path], None]] = {
+    "file-too-large": _too_large,
+    "symlink-to-dev-zero": _symlink_dev_zero,
+    "fifo-in-monitors": _fifo,
+    "nesting-10000-flow": _deep_nesting,
+    "nesting-10000-flow-mapping": _deep_mapping_nesting,
+}
+
+
+def case_names() -> list[str]:
+    return sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
+def build_case(name: str, root: Path) -> Path:
+    """Base project + the case's files (+ its generated hostile file) in `root`."""
+    shutil.copytree(BASE, root, dirs_exist_ok=True)
+    case = CORPUS / name
+    remove = case / REMOVE_FILE
+    if remove.exists():
+        for line in remove.read_text(encoding="utf-8").split():
+            (root / line).unlink()
+    for path in sorted(case.rglob("*")):
+        rel = path.relative_to(case)
+        if path.is_file() and rel.parts[0] in ("monitors", "runbooks_src"):
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, root / rel)
+    if name in SETUPS:
+        SETUPS[name](root)
+    return root
+
+
+def expected_lines(name: str) -> list[str]:
+    return (CORPUS / name / EXPECTED_FILE).read_text(encoding="utf-8").splitlines()
+
+
+def test_corpus_is_big_enough() -> None:
+    assert len(case_names()) >= 45
+    missing = [n for n in case_names() if not (CORPUS / n / EXPECTED_FILE).is_file()]
+    assert missing == []
+    assert set(SETUPS) <= set(case_names())
+
+
+def test_base_project_is_valid(tmp_path: Path) -> None:
+    shutil.copytree(BASE, tmp_path, dirs_exist_ok=True)
+    build = compile_project(tmp_path)
+    assert [str(d) for d in build.diagnostics] == []
+    assert build.ok and len(build.models) == 2
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_bad_spec(name: str, tmp_path: Path) -> None:
+    root = build_case(name, tmp_path / "project")
+    build = compile_project(root)
+    assert not build.ok
+    assert [str(d) for d in build.diagnostics] == expected_lines(name)
+    for diagnostic in build.diagnostics:
+        assert diagnostic.level is Level.ERROR
+        assert diagnostic.span.file.startswith("monitors/")
+        if diagnostic.code not in FILE_LEVEL_CODES:
+            assert diagnostic.span.line >= 1 and diagnostic.span.column >= 1, str(diagnostic)
+    assert not (root / "generated").exists()
+
+
+# --- the real command line -----------------------------------------------------------------
+
+CLI_CASES = [
+    "yaml-syntax-error",
+    "unknown-monitor-key",
+    "composite-cycle-3",
+    "yaml-alias-bomb",
+    "fifo-in-monitors",
+    "nesting-10000-flow",
+    "missing-project-file",
+]
+
+
+def _run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # A generous bound only so a hang fails the run instead of blocking it; nothing asserts on time.
+    return subprocess.run([sys.executable, "-m", "obsgen.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "OBSGEN_DEBUG": ""})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CLI_CASES)
+def test_cli_validate(name: str, tmp_path: Path) -> None:
+    root = build_case(name, tmp_path / "project")
+    result = _run_cli("validate", "-C", str(root), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[:-1] == expected_lines(name)
+    assert lines[-1].endswith("error(s); nothing was written.")
+    assert not (root / "generated").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["duplicate-alarm-name-after-templating", "symlink-to-dev-zero"])
+def test_cli_build_leaves_generated_alone(name: str, tmp_path: Path) -> None:
+    root = build_case(name, tmp_path / "project")
+    sentinel = root / "generated" / "prod" / "cloudwatch" / "orders.json"
+    sentinel.parent.mkdir(parents=True)
+    sentinel.write_text("{}\n", encoding="utf-8")
+    before = sorted(p.relative_to(root).as_posix() for p in (root / "generated").rglob("*"))
+    result = _run_cli("build", "-C", str(root), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr.splitlines()[:-1] == expected_lines(name)
+    assert sorted(p.relative_to(root).as_posix() for p in (root / "generated").rglob("*")) == before
+    assert sentinel.read_text(encoding="utf-8") == "{}\n"
