@@ -40,7 +40,7 @@ def _report(build: Build, fmt: str = "text") -> None:
         return
     for item in build.diagnostics:
         style = "red" if item.level is diagnostics.Level.ERROR else "yellow"
-        err.print(f"[{style}]{item}[/{style}]" if err.is_terminal else str(item), markup=err.is_terminal)
+        err.print(str(item), style=style if err.is_terminal else None, markup=False)
     if not build.ok:
         count = sum(1 for d in build.diagnostics if d.level is diagnostics.Level.ERROR)
         err.print(f"{count} error(s); nothing was written.", markup=False)
