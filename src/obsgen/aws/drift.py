@@ -1,0 +1,48 @@
+"""Drift: how the live environment differs from the spec, phrased for people reading CI output.
+
+It is the plan read the other way round: a create means the resource is missing, an update that
+someone changed fields (by hand, in the console), a delete that obsgen still manages a resource
+the spec no longer has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .plan import CREATE, DELETE, FieldChange, Plan
+
+MISSING, CHANGED, NOT_IN_SPEC, CONFLICT = "missing", "changed", "not in spec", "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class DriftItem:
+    address: str
+    status: str
+    detail: str
+    fields: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DriftReport:
+    env: str
+    account: str
+    region: str
+    items: tuple[DriftItem, ...]
+
+    @property
+    def in_sync(self) -> bool:
+        return not self.items
+
+
+def drift_report(plan: Plan) -> DriftReport:
+    items = []
+    for change in plan.changes:
+        if change.action == CREATE:
+            items.append(DriftItem(change.address, MISSING, "in the spec but not in AWS"))
+        elif change.action == DELETE:
+            items.append(DriftItem(change.address, NOT_IN_SPEC, "managed by obsgen but no longer in the spec"))
+        else:
+            names = ", ".join(f.field for f in change.fields)
+            items.append(DriftItem(change.address, CHANGED, f"changed outside obsgen: {names}", tuple(change.fields)))
+    items += [DriftItem(c.address, CONFLICT, c.reason) for c in plan.conflicts]
+    return DriftReport(plan.env, plan.account, plan.region, tuple(items))

@@ -1,0 +1,71 @@
+"""boto3 clients for one environment: profile, region, endpoint, retry mode.
+
+The endpoint is the environment's `endpoint:` (the local sandbox) or, when unset, whatever
+botocore picks itself -- including `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`
+(https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
+Throttling is botocore's job: its "adaptive" retry mode adds client-side rate limiting on top of
+"standard" exponential backoff (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+from botocore.config import Config
+
+from ..model import EnvironmentModel
+
+SANDBOX_CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
+
+
+@dataclass(slots=True)
+class Clients:
+    """The clients obsgen uses for one environment; `session` builds more on demand (ssm)."""
+
+    session: boto3.Session
+    config: Config
+    endpoint: str | None
+    cloudwatch: Any
+    sns: Any
+    tagging: Any
+    sts: Any
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.endpoint, config=self.config)
+
+    @property
+    def region(self) -> str:
+        return self.session.region_name
+
+
+def is_loopback(endpoint: str | None) -> bool:
+    host = urlparse(endpoint or "").hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def retry_config(mode: str = "adaptive", max_attempts: int = 8) -> Config:
+    return Config(retries={"mode": mode, "max_attempts": max_attempts}, connect_timeout=10, read_timeout=30)
+
+
+def connect(model: EnvironmentModel, profile: str | None = None, config: Config | None = None) -> Clients:
+    """Clients for `model`'s account and region. Credentials come from the standard chain;
+    a loopback endpoint (the sandbox, which accepts anything) gets dummy ones when none are set."""
+    session = boto3.Session(profile_name=profile, region_name=model.region)
+    if session.get_credentials() is None and is_loopback(model.endpoint):
+        session = boto3.Session(region_name=model.region, **SANDBOX_CREDENTIALS)
+    config = config or retry_config()
+
+    def make(service: str) -> Any:
+        return session.client(service, endpoint_url=model.endpoint, config=config)
+
+    return Clients(session, config, model.endpoint, make("cloudwatch"), make("sns"),
+                   make("resourcegroupstaggingapi"), make("sts"))

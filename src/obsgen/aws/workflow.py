@@ -1,0 +1,75 @@
+"""The steps the CLI runs, in one place: read -> plan, and check -> apply.
+
+Kept apart from plan.py (pure) and apply.py (writes) so that both stay free of orchestration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..model import EnvironmentModel
+from . import SyncError
+from .apply import DEFAULT_WRITES_PER_SECOND, ApplyResult, apply_plan, describe_error
+from .desired import desired_resources
+from .live import LiveState, read_live, read_tags
+from .plan import Change, Plan, build_plan
+from .safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity, check_mass_delete
+from .secrets import Resolver, resolve_desired
+
+
+def make_plan(model: EnvironmentModel, clients: Any, adopt: bool = False,
+              resolver: Callable[[str], str] | None = None) -> Plan:
+    """Read the environment and compare it with the spec. Raises SyncError on AWS errors."""
+    resolver = resolver or Resolver(ssm=lambda: clients.client("ssm"))
+    desired = resolve_desired(desired_resources(model), resolver)
+    try:
+        live = read_live(clients, model.project, model.env, desired)
+        if adopt:
+            live = _with_adoptable_tags(clients, live, desired)
+    except (ClientError, BotoCoreError) as exc:
+        raise SyncError(f"reading {model.env} from AWS failed: {describe_error(exc)}") from None
+    return build_plan(model.project, model.env, model.account, model.region, desired, live, adopt)
+
+
+def _with_adoptable_tags(clients: Any, live: LiveState, desired: dict[str, Any]) -> LiveState:
+    """Unowned resources the spec names: read their tags (one call each) so adopting shows them."""
+    names = {(r.kind, r.name) for r in desired.values()}
+    for key, resource in live.resources.items():
+        if not resource.owned and resource.tags is None and (resource.kind, resource.name) in names:
+            live.resources[key] = dataclasses.replace(resource, tags=read_tags(clients, resource))
+    return live
+
+
+def check_saved_plan(saved: Plan, fresh: Plan) -> None:
+    """A saved plan may only be applied while AWS and the spec still give exactly that plan."""
+    if (saved.project, saved.env, saved.account, saved.region) != (fresh.project, fresh.env, fresh.account,
+                                                                  fresh.region):
+        raise SyncError(f"the plan file is for {saved.project}/{saved.env} ({saved.account}, {saved.region}), "
+                        f"not {fresh.project}/{fresh.env} ({fresh.account}, {fresh.region})")
+    if saved.fingerprint != fresh.fingerprint:
+        raise SyncError("the plan is stale: AWS changed since it was made; run `obsgen plan` again")
+    if [c.signature() for c in saved.changes] != [c.signature() for c in fresh.changes]:
+        raise SyncError("the plan is stale: the spec changed since it was made; run `obsgen plan` again")
+
+
+@dataclasses.dataclass(slots=True)
+class ApplyOptions:
+    allow_mass_delete: bool = False
+    mass_delete_share: float = DEFAULT_MASS_DELETE_SHARE
+    concurrency: int = 3
+    writes_per_second: float | None = DEFAULT_WRITES_PER_SECOND
+
+
+def apply(model: EnvironmentModel, clients: Any, plan: Plan, options: ApplyOptions | None = None,
+          on_step: Callable[[list[Change], str], None] | None = None) -> ApplyResult:
+    """Safety checks, then the writes. `plan` must be fresh (from make_plan)."""
+    options = options or ApplyOptions()
+    check_conflicts(plan)
+    check_mass_delete(plan, options.mass_delete_share, options.allow_mass_delete)
+    check_identity(clients, model.account, model.region, model.env)
+    if not plan.has_changes:
+        return ApplyResult()
+    return apply_plan(clients, plan, options.concurrency, options.writes_per_second, on_step)
