@@ -114,5 +114,7 @@ def main() -> None:
         sys.exit(1)
 
 
+from . import cli_aws  # noqa: E402,F401  - registers plan/apply/drift/test-alarm/sandbox on `app`
+
 if __name__ == "__main__":
     main()
