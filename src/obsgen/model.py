@@ -123,6 +123,100 @@ class CompositeAlarm(AlarmBase):
 
 
 @dataclass(frozen=True, slots=True)
+class PrometheusAlert:
+    """One Prometheus alerting rule (a `promql` monitor), overrides applied and templates expanded."""
+
+    service: str
+    monitor: str
+    alert: str  # the alert name (CamelCase of the monitor name unless the spec names it)
+    expr: str
+    for_: int  # seconds
+    severity: Severity
+    labels: tuple[tuple[str, str], ...]  # every label of the rule (obsgen's and the spec's), sorted
+    annotations: tuple[tuple[str, str], ...]  # summary, description, runbook_url, dashboard_url; sorted
+    origin: Origin
+
+    @property
+    def ref(self) -> str:
+        return f"{self.service}/{self.monitor}"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingRule:
+    service: str
+    record: str
+    expr: str
+    labels: tuple[tuple[str, str], ...]
+    origin: Origin  # the rule's entry in `recording_rules`
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedAlert:
+    labels: tuple[tuple[str, str], ...]  # the spec's exp_labels plus the alert's own labels
+    annotations: tuple[tuple[str, str], ...]  # the alert's static annotations plus the spec's
+
+
+@dataclass(frozen=True, slots=True)
+class AlertTestCase:
+    eval_time: int  # seconds
+    alertname: str
+    exp_alerts: tuple[ExpectedAlert, ...]
+    origin: Origin  # the case in `tests[i].alert_rule_test[j]`
+
+
+@dataclass(frozen=True, slots=True)
+class ExprTestCase:
+    expr: str
+    eval_time: int
+    exp_samples: tuple[tuple[str, float], ...]  # (series text, value)
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class PromTest:
+    """One promtool test group of a service (`tests[i]`)."""
+
+    service: str
+    interval: int  # seconds
+    input_series: tuple[tuple[str, str], ...]  # (series, values)
+    alert_tests: tuple[AlertTestCase, ...]
+    expr_tests: tuple[ExprTestCase, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class RuleGroup:
+    """A service's Prometheus rule group: its recording rules (spec order) and alerts (by monitor)."""
+
+    service: str
+    team: str
+    interval: int  # seconds
+    source: str  # the spec file
+    recording_rules: tuple[RecordingRule, ...]
+    alerts: tuple[PrometheusAlert, ...]
+    tests: tuple[PromTest, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Receiver:
+    """An Alertmanager receiver: one per Prometheus severity label, with every channel that hears it."""
+
+    name: str
+    severity_label: str  # the `severity` label value it matches
+    channels: tuple[tuple[str, str, tuple[tuple[str, object], ...]], ...]  # (channel, kind, sorted config)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertmanagerSettings:
+    group_by: tuple[str, ...]
+    group_wait: int
+    group_interval: int
+    repeat_interval: int
+    resolve_timeout: int
+    receivers: tuple[Receiver, ...]  # most severe first (the project's severity order)
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceInfo:
     name: str
     owner: str
@@ -143,6 +237,9 @@ class EnvironmentModel:
     metric_alarms: tuple[MetricAlarm, ...]
     composite_alarms: tuple[CompositeAlarm, ...]
     services: tuple[ServiceInfo, ...]
+    # Prometheus (empty when no service uses it): rule groups by service, then Alertmanager routing.
+    rule_groups: tuple[RuleGroup, ...] = ()
+    alertmanager: AlertmanagerSettings | None = None
 
     def alarms(self) -> list[AlarmBase]:
         return sorted([*self.metric_alarms, *self.composite_alarms], key=lambda a: a.name)

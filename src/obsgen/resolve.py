@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import composite_rule, conventions
+from . import composite_rule, conventions, resolve_prometheus
 from .conventions import TemplateError, expand
 from .diagnostics import Diagnostic, error
 from .model import (AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat, Origin, ServiceInfo,
@@ -13,6 +13,7 @@ from .resource_types import RESOURCE_TYPES
 from .spec import SpecSet, ServiceEntry
 from .spec.errors import did_you_mean
 from .spec.project import Channel, ChannelOverride, MonitorOverride
+from .spec.prometheus import PromMonitor
 from .spec.service import CompositeMonitor, MathMonitor, MetricMonitor, MetricSource, Resource
 from .yaml_source import Document
 
@@ -52,6 +53,8 @@ class _Resolver:
         composites: list[CompositeAlarm] = []
         for entry in sorted(self.spec.services, key=lambda s: s.spec.service):
             for monitor_name, monitor in entry.spec.monitors.items():
+                if isinstance(monitor, PromMonitor):
+                    continue  # resolve_prometheus handles these
                 alarm = self._alarm(entry, monitor_name, monitor)
                 if isinstance(alarm, CompositeAlarm):
                     composites.append(alarm)
@@ -67,6 +70,7 @@ class _Resolver:
             composite_alarms=tuple(sorted(composites, key=lambda a: a.name)),
             services=tuple(ServiceInfo(s.spec.service, s.spec.owner, s.spec.description, s.doc.path)
                            for s in sorted(self.spec.services, key=lambda s: s.spec.service)),
+            **resolve_prometheus.resolve(self),
         )
 
     def fail(self, doc: Document, loc: tuple, code: str, message: str, *, at_key: bool = False) -> None:
@@ -143,6 +147,8 @@ class _Resolver:
             if severity not in self.severities:
                 self.fail(self.pdoc, loc + ("severities", index), "unknown-severity",
                           f"unknown severity '{severity}'{did_you_mean(severity, list(self.severities))}")
+        if channel.type is None or endpoint is None:
+            return []  # an Alertmanager-only channel: no SNS subscription
         endpoint_loc = (self.env_loc + ("channels", name, "endpoint") if override and override.endpoint is not None
                         else ("channels", name, "endpoint"))
         if isinstance(endpoint, str):
@@ -195,8 +201,10 @@ class _Resolver:
 
     def _apply_override(self, monitor: Any, override: MonitorOverride, origin: Origin) -> Any:
         changes = {k: getattr(override, k) for k in override.model_fields_set}
-        if "for_" in changes:
-            changes.pop("for_")  # Prometheus monitors only; the Prometheus target reads it itself
+        changes.pop("for_", None)  # Prometheus monitors only (resolve_prometheus)
+        if changes.pop("promql", None) is not None:
+            doc, loc, _ = origin.override  # type: ignore[misc]
+            self.fail(doc, loc + ("promql",), "bad-override", "'promql' applies to PromQL monitors only", at_key=True)
         if isinstance(monitor, CompositeMonitor):
             for key in sorted(set(changes) - COMPOSITE_OVERRIDABLE):
                 doc, loc, _ = origin.override  # type: ignore[misc]
@@ -298,6 +306,10 @@ class _Resolver:
                 self._rule_error(origin, ref.offset, "unknown-monitor",
                                  f"composite rule names unknown monitor '{ref.target}'"
                                  f"{did_you_mean(ref.target, local + list(self.monitors))}")
+            elif isinstance(self.monitors[full][1], PromMonitor):
+                self._rule_error(origin, ref.offset, "prometheus-in-composite",
+                                 f"composite rule names '{full}', a PromQL monitor; composite alarms are "
+                                 "CloudWatch-only and can combine CloudWatch monitors only")
             elif full in self.env.disabled:
                 self._rule_error(origin, ref.offset, "disabled-monitor",
                                  f"composite rule names '{full}', which is disabled in environment "

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .fields import AccountId, ApiVersion, Duration, Endpoint, MissingData, MofNField, Name, Region, Strict, ThresholdField
+from .prometheus import AlertmanagerChannel, ProjectPrometheus
 
 
 class Naming(Strict):
@@ -35,13 +36,23 @@ ChannelKind = Literal["email", "email-json", "sms", "https", "http", "lambda", "
 
 
 class Channel(Strict):
-    """Where notifications go: an SNS subscription on the topic of each listed severity.
+    """Where notifications go: an SNS subscription on the topic of each listed severity (`type` +
+    `endpoint`), an Alertmanager receiver (`alertmanager`), or both.
     PagerDuty is an `https` endpoint; Slack is a `lambda` (SNS -> Lambda) or `chatbot`."""
 
-    type: ChannelKind
-    endpoint: Endpoint = Field(description="Address, URL or ARN; or {env: VAR} / {ssm: /param} for secrets.")
+    type: ChannelKind | None = Field(default=None, description="SNS protocol; omit for an Alertmanager-only channel.")
+    endpoint: Endpoint | None = Field(default=None, description="Address, URL or ARN; or {env: VAR} / {ssm: /param} for secrets.")
     severities: list[Name] = Field(min_length=1, description="Severities this channel receives.")
     description: str | None = None
+    alertmanager: AlertmanagerChannel | None = Field(default=None, description="The Alertmanager receiver form.")
+
+    @model_validator(mode="after")
+    def _some_route(self) -> "Channel":
+        if (self.type is None) != (self.endpoint is None):
+            raise ValueError("an SNS channel needs both 'type' and 'endpoint'")
+        if self.type is None and self.alertmanager is None:
+            raise ValueError("a channel needs 'type' and 'endpoint' (SNS), 'alertmanager', or both")
+        return self
 
 
 class ChannelOverride(Strict):
@@ -62,6 +73,7 @@ class MonitorOverride(Strict):
     missing_data: MissingData | None = None
     actions_enabled: bool | None = None
     for_: Duration | None = Field(default=None, alias="for", description="Prometheus monitors: how long the condition must hold.")
+    promql: str | None = Field(default=None, description="Prometheus monitors: replaces the PromQL expression.")
 
 
 class Environment(Strict):
@@ -89,3 +101,4 @@ class ProjectSpec(Strict):
     severities: dict[Name, Severity] = Field(min_length=1)
     channels: dict[Name, Channel] = Field(default_factory=dict)
     environments: dict[Name, Environment] = Field(min_length=1)
+    prometheus: ProjectPrometheus = Field(default_factory=ProjectPrometheus, description="Rule groups and Alertmanager routing.")

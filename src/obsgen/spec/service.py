@@ -9,6 +9,7 @@ from pydantic import Discriminator, Field, Tag, field_validator
 
 from ..resource_types import RESOURCE_TYPES
 from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, ThresholdField
+from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
 
 ResourceKind = Literal[tuple(sorted(RESOURCE_TYPES))]  # type: ignore[valid-type]
 METRIC_ID_PATTERN = r"^[a-z][a-zA-Z0-9_]{0,254}$"  # CloudWatch MetricDataQuery.Id
@@ -87,6 +88,8 @@ class CompositeMonitor(AlarmCommon):
 
 def _monitor_kind(value: Any) -> str:
     if isinstance(value, dict):
+        if "promql" in value:
+            return "PromMonitor"
         if "rule" in value:
             return "CompositeMonitor"
         if "expression" in value:
@@ -99,6 +102,7 @@ Monitor = Annotated[
         Annotated[MetricMonitor, Tag("MetricMonitor")],
         Annotated[MathMonitor, Tag("MathMonitor")],
         Annotated[CompositeMonitor, Tag("CompositeMonitor")],
+        Annotated[PromMonitor, Tag("PromMonitor")],
     ],
     Discriminator(_monitor_kind),
 ]
@@ -113,3 +117,6 @@ class ServiceSpec(Strict):
     tags: dict[str, str] = Field(default_factory=dict)
     resources: dict[Name, Resource] = Field(default_factory=dict)
     monitors: dict[Name, Monitor] = Field(default_factory=dict)
+    recording_rules: list[RecordingRule] = Field(default_factory=list, description="Prometheus recording rules.")
+    prometheus: ServicePrometheus = Field(default_factory=ServicePrometheus)
+    tests: list[PromTestGroup] = Field(default_factory=list, description="Alert unit tests (promtool notation).")

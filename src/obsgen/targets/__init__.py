@@ -31,9 +31,10 @@ def dump_json(data: Any) -> str:
 
 
 def _targets() -> list[Callable[[EnvironmentModel], Rendered]]:
-    from . import cloudwatch, routing, sns
+    from . import alertmanager, cloudwatch, prometheus, promtool_tests, routing, sns
 
-    return [cloudwatch.render, sns.render, routing.render]
+    return [cloudwatch.render, sns.render, routing.render, prometheus.render, alertmanager.render,
+            promtool_tests.render]
 
 
 TARGETS = _targets

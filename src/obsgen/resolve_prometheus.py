@@ -1,0 +1,234 @@
+"""Spec -> resolved model, Prometheus half: rule groups, alert unit tests and Alertmanager receivers.
+
+Called by `resolve._Resolver.run` with the resolver itself, so templates, severities, overrides,
+disabled monitors and problems are handled exactly as for CloudWatch monitors.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import conventions
+from .diagnostics import error
+from .model import (AlertmanagerSettings, AlertTestCase, ExpectedAlert, ExprTestCase, Origin, PrometheusAlert,
+                    PromTest, Receiver, RecordingRule, RuleGroup)
+from .spec import ServiceEntry
+from .spec.errors import did_you_mean
+from .spec.prometheus import AlertRuleTest, PromMonitor, PromTestGroup
+
+if TYPE_CHECKING:
+    from .resolve import _Resolver
+
+PROM_OVERRIDABLE = frozenset({"for_", "promql", "severity"})
+_OVERRIDE_KEYS = {"for_": "for"}
+
+
+def uses_prometheus(entry: ServiceEntry) -> bool:
+    spec = entry.spec
+    return bool(spec.recording_rules or spec.tests or any(isinstance(m, PromMonitor) for m in spec.monitors.values()))
+
+
+def resolve(r: "_Resolver") -> dict[str, Any]:
+    """The EnvironmentModel fields for Prometheus: empty when no service uses Prometheus."""
+    entries = sorted((e for e in r.spec.services if uses_prometheus(e)), key=lambda e: e.spec.service)
+    if not entries:
+        return {}
+    groups = tuple(_group(r, entry) for entry in entries)
+    _check_unique_alerts(r, groups)
+    return {"rule_groups": groups, "alertmanager": _alertmanager(r)}
+
+
+def _group(r: "_Resolver", entry: ServiceEntry) -> RuleGroup:
+    spec = entry.spec
+    alerts = [a for name, m in spec.monitors.items() if isinstance(m, PromMonitor)
+              if (a := _alert(r, entry, name, m)) is not None]
+    alerts.sort(key=lambda a: a.monitor)
+    records = tuple(_recording_rule(r, entry, i) for i in range(len(spec.recording_rules)))
+    monitors = {name for name, m in spec.monitors.items() if isinstance(m, PromMonitor)}
+    tests = tuple(t for i, group in enumerate(spec.tests)
+                  if (t := _test(r, entry, i, group, alerts, monitors)) is not None)
+    interval = spec.prometheus.interval or r.project.prometheus.interval
+    return RuleGroup(spec.service, spec.owner, interval, entry.doc.path, records, tuple(alerts), tests)
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+
+def _alert(r: "_Resolver", entry: ServiceEntry, name: str, monitor: PromMonitor) -> PrometheusAlert | None:
+    service = entry.spec.service
+    ref = conventions.monitor_ref(service, name)
+    if ref in r.env.disabled:
+        return None
+    loc = ("monitors", name)
+    origin, monitor = _with_override(r, entry, ref, loc, monitor)
+    severity = r.severities.get(monitor.severity)
+    if severity is None:
+        r.problems.append(error(origin.span("severity"), "unknown-severity", f"unknown severity '{monitor.severity}'"
+                                f"{did_you_mean(monitor.severity, list(r.severities))}"))
+        return None
+    if monitor.runbook and monitor.runbook not in r.spec.runbooks:
+        r.fail(entry.doc, loc + ("runbook",), "unknown-runbook",
+               f"runbook '{monitor.runbook}' not found: expected runbooks_src/{monitor.runbook}.md"
+               f"{did_you_mean(monitor.runbook, list(r.spec.runbooks))}")
+    expr_doc, expr_loc = _field_source(origin, "promql")
+    expr = r.expand(monitor.promql, expr_doc, expr_loc, service=service, monitor=name)
+    labels = {**monitor.labels, "severity": severity.prometheus, "service": service,
+              "team": entry.spec.owner, "env": r.env_name}
+    return PrometheusAlert(service, name, monitor.alert or conventions.camel_case(name), expr.strip(), monitor.for_,
+                           severity, tuple(sorted(labels.items())),
+                           tuple(sorted(_annotations(r, service, name, monitor).items())), origin)
+
+
+def _with_override(r: "_Resolver", entry: ServiceEntry, ref: str, loc: tuple,
+                   monitor: PromMonitor) -> tuple[Origin, PromMonitor]:
+    override = r.env.overrides.get(ref)
+    if override is None:
+        return Origin(entry.doc, loc), monitor
+    fields = frozenset(override.model_fields_set)
+    override_loc = r.env_loc + ("overrides", ref)
+    for key in sorted(fields - PROM_OVERRIDABLE):
+        r.fail(r.pdoc, override_loc + (key,), "bad-override",
+               f"'{key}' does not apply to a PromQL monitor; override 'promql', 'for' or 'severity' "
+               "(or use environment vars as ${var} inside the PromQL)", at_key=True)
+    changes = {k: getattr(override, k) for k in fields & PROM_OVERRIDABLE}
+    spans = frozenset(_OVERRIDE_KEYS.get(k, k) for k in fields)
+    return Origin(entry.doc, loc, (r.pdoc, override_loc, spans)), monitor.model_copy(update=changes)
+
+
+def _field_source(origin: Origin, field: str) -> tuple[Any, tuple]:
+    if origin.override and field in origin.override[2]:
+        return origin.override[0], origin.override[1] + (field,)
+    return origin.doc, origin.loc + (field,)
+
+
+def _annotations(r: "_Resolver", service: str, name: str, monitor: PromMonitor) -> dict[str, str]:
+    """Mixin convention: static summary, templated description, runbook_url (and dashboard_url)."""
+    annotations = {"summary": monitor.summary}
+    if monitor.description:
+        annotations["description"] = monitor.description.strip()
+    url = conventions.runbook_url(r.project.runbooks.base_url, service, name)
+    if url:
+        annotations["runbook_url"] = url
+    if monitor.dashboard:
+        annotations["dashboard_url"] = monitor.dashboard
+    return annotations
+
+
+def _check_unique_alerts(r: "_Resolver", groups: tuple[RuleGroup, ...]) -> None:
+    """Two rules with one name and one severity in a group could not be told apart by tests or drift."""
+    for group in groups:
+        seen: dict[tuple[str, str], PrometheusAlert] = {}
+        for alert in group.alerts:
+            key = (alert.alert, alert.severity.prometheus)
+            if key in seen:
+                r.problems.append(error(alert.origin.key_span(), "duplicate-alert-name",
+                                        f"alert '{alert.alert}' with severity '{key[1]}' is also the alert of "
+                                        f"{seen[key].ref}; name it with 'alert:' or change its severity"))
+            seen.setdefault(key, alert)
+
+
+def _recording_rule(r: "_Resolver", entry: ServiceEntry, index: int) -> RecordingRule:
+    rule = entry.spec.recording_rules[index]
+    loc = ("recording_rules", index)
+    expr = r.expand(rule.expr, entry.doc, loc + ("expr",), service=entry.spec.service)
+    return RecordingRule(entry.spec.service, rule.record, expr.strip(), tuple(sorted(rule.labels.items())),
+                         Origin(entry.doc, loc))
+
+
+# --- alert unit tests ---------------------------------------------------------------------------
+
+
+def _test(r: "_Resolver", entry: ServiceEntry, index: int, group: PromTestGroup,
+          alerts: list[PrometheusAlert], monitors: set[str]) -> PromTest | None:
+    """Cases for alerts disabled in this environment are dropped: there is no rule to test here."""
+    loc = ("tests", index)
+    cases = []
+    for j, case in enumerate(group.alert_rule_test):
+        origin = Origin(entry.doc, loc + ("alert_rule_test", j))
+        resolved = _alert_case(r, entry, case, origin, alerts, monitors)
+        if resolved is not None:
+            cases.append(resolved)
+    exprs = tuple(ExprTestCase(c.expr.strip(), c.eval_time, tuple((s.labels, float(s.value)) for s in c.exp_samples),
+                               Origin(entry.doc, loc + ("promql_expr_test", j)))
+                  for j, c in enumerate(group.promql_expr_test))
+    if not cases and not exprs:
+        return None
+    return PromTest(entry.spec.service, group.interval, tuple((s.series, s.values) for s in group.input_series),
+                    tuple(cases), exprs, Origin(entry.doc, loc))
+
+
+def _alert_case(r: "_Resolver", entry: ServiceEntry, case: AlertRuleTest, origin: Origin,
+                alerts: list[PrometheusAlert], monitors: set[str]) -> AlertTestCase | None:
+    named = [a for a in alerts if a.alert == case.alertname or a.monitor == case.alertname]
+    if not named:
+        if _disabled_here(r, entry, case.alertname, monitors):
+            return None
+        known = [a.alert for a in alerts]
+        r.problems.append(error(origin.span("alertname"), "unknown-alert",
+                                f"no alert named '{case.alertname}' in service '{entry.spec.service}'"
+                                f"{did_you_mean(case.alertname, known)}"))
+        return None
+    expected = []
+    for k, exp in enumerate(case.exp_alerts):
+        alert = _pick(r, named, exp.exp_labels, origin, k)
+        if alert is not None:
+            expected.append(_expected(r, alert, exp.exp_labels, exp.exp_annotations, origin, k))
+    return AlertTestCase(case.eval_time, named[0].alert, tuple(expected), origin)
+
+
+def _disabled_here(r: "_Resolver", entry: ServiceEntry, alertname: str, monitors: set[str]) -> bool:
+    service = entry.spec.service
+    for name in monitors:
+        monitor = entry.spec.monitors[name]
+        if alertname in (name, monitor.alert or conventions.camel_case(name)):
+            return conventions.monitor_ref(service, name) in r.env.disabled
+    return False
+
+
+def _pick(r: "_Resolver", named: list[PrometheusAlert], labels: dict[str, str], origin: Origin,
+          k: int) -> PrometheusAlert | None:
+    """Alerts may share a name at different severities; exp_labels.severity then says which."""
+    if "severity" in labels:
+        named = [a for a in named if a.severity.prometheus == labels["severity"]]
+    if len(named) == 1:
+        return named[0]
+    message = ("several alerts have this name; give exp_labels.severity" if named
+               else f"no alert of this name has severity '{labels.get('severity')}'")
+    r.problems.append(error(origin.span("exp_alerts", k), "ambiguous-alert", message))
+    return None
+
+
+def _expected(r: "_Resolver", alert: PrometheusAlert, labels: dict[str, str], annotations: dict[str, str],
+              origin: Origin, k: int) -> ExpectedAlert:
+    """promtool compares labels and annotations exactly: add the alert's own, static ones."""
+    static = {key: value for key, value in alert.annotations if "{{" not in value}
+    for key, value in alert.annotations:
+        if key not in static and key not in annotations:
+            r.problems.append(error(origin.span("exp_alerts", k), "missing-annotation",
+                                    f"exp_annotations must give '{key}': it is templated ({value!r}), "
+                                    "so obsgen cannot fill it in"))
+    return ExpectedAlert(tuple(sorted({**dict(alert.labels), **labels}.items())),
+                         tuple(sorted({**static, **annotations}.items())))
+
+
+# --- Alertmanager --------------------------------------------------------------------------------
+
+
+def _alertmanager(r: "_Resolver") -> AlertmanagerSettings:
+    settings = r.project.prometheus
+    labels: dict[str, list] = {}
+    for severity in r.severities.values():
+        labels.setdefault(severity.prometheus, [])
+    for name, channel in r.project.channels.items():
+        override = r.env.channels.get(name)
+        if channel.alertmanager is None or (override is not None and not override.enabled):
+            continue
+        severities = override.severities if override and override.severities is not None else channel.severities
+        kind = channel.alertmanager.kind
+        config = getattr(channel.alertmanager, kind).model_dump(by_alias=True)
+        config["send_resolved"] = channel.alertmanager.send_resolved
+        for label in dict.fromkeys(r.severities[s].prometheus for s in severities if s in r.severities):
+            labels[label].append((name, kind, tuple(sorted(config.items()))))
+    receivers = tuple(Receiver(label, label, tuple(channels)) for label, channels in labels.items())
+    return AlertmanagerSettings(tuple(settings.group_by), settings.group_wait, settings.group_interval,
+                                settings.repeat_interval, settings.resolve_timeout, receivers)
