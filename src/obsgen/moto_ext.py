@@ -48,6 +48,8 @@ from moto.cloudwatch.exceptions import CloudWatchException, ResourceNotFoundExce
 from moto.cloudwatch.models import Alarm, CloudWatchBackend
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.responses import ActionResult, EmptyResult
+from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
+from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 
 __all__ = ["install", "is_installed", "rule_references", "InvalidNextToken"]
 
@@ -467,6 +469,40 @@ def _wrap_untag(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # --------------------------------------------------------------------------
+# Resource Groups Tagging API: GetResources page size
+# --------------------------------------------------------------------------
+
+_tags_per_page_given = threading.local()
+
+
+def _wrap_get_resources_response(original: Callable[..., Any]) -> Callable[..., Any]:
+    """moto caps every page at TagsPerPage=100 tags even when the caller only set
+    ResourcesPerPage, so 100 alarms with 7 tags each take 8 pages instead of 1.  AWS
+    recommends ResourcesPerPage *instead of* TagsPerPage (API_GetResources.html), so the
+    tag cap only applies when TagsPerPage is sent."""
+
+    @functools.wraps(original)
+    def get_resources(self: ResourceGroupsTaggingAPIResponse) -> Any:
+        _tags_per_page_given.value = self._get_param("TagsPerPage") is not None
+        try:
+            return original(self)
+        finally:
+            _tags_per_page_given.value = True
+
+    return get_resources
+
+
+def _wrap_get_resources_backend(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def get_resources(self: ResourceGroupsTaggingAPIBackend, *args: Any, **kwargs: Any) -> Any:
+        if not getattr(_tags_per_page_given, "value", True):
+            kwargs["tags_per_page"] = 2**31
+        return original(self, *args, **kwargs)
+
+    return get_resources
+
+
+# --------------------------------------------------------------------------
 # Installation
 # --------------------------------------------------------------------------
 
@@ -494,6 +530,10 @@ def install() -> None:
             (response, "describe_alarms"): describe_alarms,
             (response, "list_tags_for_resource"): _wrap_list_tags(response.list_tags_for_resource),
             (response, "untag_resource"): _wrap_untag(response.untag_resource),
+            (ResourceGroupsTaggingAPIResponse, "get_resources"): _wrap_get_resources_response(
+                ResourceGroupsTaggingAPIResponse.get_resources),
+            (ResourceGroupsTaggingAPIBackend, "get_resources"): _wrap_get_resources_backend(
+                ResourceGroupsTaggingAPIBackend.get_resources),
         }
         for (cls, attr), replacement in patches.items():
             setattr(cls, attr, replacement)
