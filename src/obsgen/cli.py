@@ -51,6 +51,7 @@ def validate(project_dir: Path = ProjectDir,
              format: str = typer.Option("text", "--format", help="text or json")) -> None:
     """Check the spec for every environment; report every problem as file:line:column."""
     build = compile_project(project_dir)
+    cli_prometheus.check_promql(build)  # promtool, when installed, checks the PromQL
     _report(build, format)
     if not build.ok:
         raise typer.Exit(1)
@@ -115,6 +116,7 @@ def main() -> None:
 
 
 from . import cli_aws  # noqa: E402,F401  - registers plan/apply/drift/test-alarm/sandbox on `app`
+from . import cli_prometheus  # noqa: E402  - registers `test`; promtool checks for `validate`
 
 if __name__ == "__main__":
     main()

@@ -225,7 +225,9 @@ def _alertmanager(r: "_Resolver") -> AlertmanagerSettings:
             continue
         severities = override.severities if override and override.severities is not None else channel.severities
         kind = channel.alertmanager.kind
-        config = getattr(channel.alertmanager, kind).model_dump(by_alias=True)
+        config = getattr(channel.alertmanager, kind).model_dump(by_alias=True, exclude_none=True)
+        if "bearer_token_file" in config:  # https://prometheus.io/docs/alerting/latest/configuration/#http_config
+            config["http_config"] = {"authorization": {"credentials_file": config.pop("bearer_token_file")}}
         config["send_resolved"] = channel.alertmanager.send_resolved
         for label in dict.fromkeys(r.severities[s].prometheus for s in severities if s in r.severities):
             labels[label].append((name, kind, tuple(sorted(config.items()))))

@@ -152,7 +152,11 @@ class EmailReceiver(Strict):
 
 
 class WebhookReceiver(Strict):
-    url_file: str = Field(min_length=1, description="File holding the webhook URL.")
+    """Alertmanager 0.25 reads no webhook URL from a file (`url_file` came in 0.26), so the URL must
+    carry no secret; the credentials go in a file sent as `Authorization: Bearer`."""
+
+    url: str = Field(pattern=r"^https?://\S+$", description="Webhook URL (no secret in it).")
+    bearer_token_file: str | None = Field(default=None, description="File holding the bearer token.")
 
 
 class AlertmanagerChannel(Strict):

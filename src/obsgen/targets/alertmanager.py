@@ -3,7 +3,7 @@
 One receiver per `severity` label value, holding every channel that hears that severity; one route
 per receiver with `matchers` (the `match`/`match_re` forms are deprecated); each severity inhibits
 the less severe ones for the same alert identity. Secrets stay in files Alertmanager reads
-(`api_url_file`, `routing_key_file`, `url_file`). https://prometheus.io/docs/alerting/latest/configuration/
+(`api_url_file`, `routing_key_file`, `credentials_file`). https://prometheus.io/docs/alerting/latest/configuration/
 """
 
 from __future__ import annotations
