@@ -1,0 +1,209 @@
+"""Drift between the spec and the rules a running Prometheus has loaded (`GET /api/v1/rules`).
+
+`check(project_dir, env, url)` compiles the spec for `env`, fetches the live rule groups and returns a
+`DriftReport`. Only obsgen's groups are compared: a live group is obsgen's when it is named after a
+spec service, or when its rules carry `service=<group name>` (the label obsgen puts on every alert).
+Prometheus re-prints every expression it parses (`status=~"5.."`, `sum by (job) (...)` on one line),
+so expressions are compared with whitespace and number spelling normalised.
+API: https://prometheus.io/docs/prometheus/latest/querying/api/#rules
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .compiler import compile_project
+from .diagnostics import SpecError
+from .model import RuleGroup
+from .targets.prometheus import alerting_rule, recording_rule
+
+TIMEOUT = 10  # seconds for the HTTP request
+_STRING_OR_SPACE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|\s+')
+_NUMBER = re.compile(r"(?<![\w.:])(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?(?![\w.:\[])")
+
+
+class PrometheusUnreachable(Exception):
+    """The URL did not answer /api/v1/rules with a Prometheus rules document."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleChange:
+    """One drifted rule. `action`: "missing" (in the spec, not loaded), "extra" (loaded, not in the
+    spec) or "changed" (both, different); `fields` names what differs for "changed"."""
+
+    action: str
+    group: str
+    kind: str  # "alerting" or "recording"
+    name: str  # alert name or recorded series
+    severity: str  # the alert's severity label ("" for recording rules)
+    fields: tuple[str, ...] = ()
+    spec: dict[str, Any] | None = None  # the rule as the spec says (expr, for, labels, annotations)
+    live: dict[str, Any] | None = None  # the rule as Prometheus has it
+
+    @property
+    def address(self) -> str:
+        suffix = f"[severity={self.severity}]" if self.severity else ""
+        return f"{self.group}/{self.name}{suffix}"
+
+
+@dataclass(slots=True)
+class DriftReport:
+    """Result of `check`. Invariants: `changes` is sorted by (group, name, severity, action);
+    `compared` counts the spec's rules; `has_drift` is true iff `changes` is not empty."""
+
+    env: str
+    url: str
+    compared: int = 0
+    changes: list[RuleChange] = field(default_factory=list)
+
+    @property
+    def has_drift(self) -> bool:
+        return bool(self.changes)
+
+
+def check(project_dir: Path, env: str, url: str) -> DriftReport:
+    """Compare the spec's rules for `env` with those Prometheus at `url` has loaded.
+
+    Raises `SpecError` (with located diagnostics) when the spec does not compile and
+    `PrometheusUnreachable` when the URL does not answer; never prints.
+    """
+    build = compile_project(Path(project_dir), [env])
+    if not build.ok:
+        raise SpecError(build.diagnostics)
+    model = build.models[env]
+    return compare(model.rule_groups, fetch_groups(url), env, url)
+
+
+def fetch_groups(url: str) -> list[dict[str, Any]]:
+    endpoint = url.rstrip("/") + "/api/v1/rules"
+    try:
+        with urllib.request.urlopen(endpoint, timeout=TIMEOUT) as response:  # noqa: S310 - a user-given URL
+            body = json.loads(response.read().decode("utf-8"))
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise PrometheusUnreachable(f"{endpoint}: {exc}") from exc
+    if not isinstance(body, dict) or body.get("status") != "success":
+        raise PrometheusUnreachable(f"{endpoint}: not a Prometheus rules response")
+    return list(body.get("data", {}).get("groups", []))
+
+
+def compare(groups: tuple[RuleGroup, ...], live_groups: list[dict[str, Any]], env: str, url: str) -> DriftReport:
+    spec = {key: rule for group in groups for key, rule in _spec_rules(group)}
+    names = {g.service for g in groups}
+    live = {key: rule for group in live_groups if _is_obsgen(group, names) for key, rule in _live_rules(group)}
+    changes = [RuleChange("missing", *key, spec=rule) for key, rule in spec.items() if key not in live]
+    changes += [RuleChange("extra", *key, live=rule) for key, rule in live.items() if key not in spec]
+    for key in spec.keys() & live.keys():
+        fields = _differences(spec[key], live[key])
+        if fields:
+            changes.append(RuleChange("changed", *key, fields=fields, spec=spec[key], live=live[key]))
+    changes.sort(key=lambda c: (c.group, c.name, c.severity, c.action))
+    return DriftReport(env, url, len(spec), changes)
+
+
+def _is_obsgen(group: dict[str, Any], names: set[str]) -> bool:
+    name = group.get("name")
+    return name in names or any((r.get("labels") or {}).get("service") == name for r in group.get("rules", []))
+
+
+def _spec_rules(group: RuleGroup):
+    for rule in group.recording_rules:
+        yield (group.service, "recording", rule.record, ""), _comparable(recording_rule(rule))
+    for alert in group.alerts:
+        yield (group.service, "alerting", alert.alert, alert.severity.prometheus), _comparable(alerting_rule(alert))
+
+
+def _live_rules(group: dict[str, Any]):
+    for rule in group.get("rules", []):
+        kind = "alerting" if rule.get("type") == "alerting" else "recording"
+        labels = dict(rule.get("labels") or {})
+        severity = labels.get("severity", "") if kind == "alerting" else ""
+        data = {"expr": rule.get("query", ""), "labels": labels}
+        if kind == "alerting":
+            data.update({"for": int(rule.get("duration") or 0), "annotations": dict(rule.get("annotations") or {})})
+        yield (group.get("name", ""), kind, rule.get("name", ""), severity), data
+
+
+def _comparable(rule: dict[str, Any]) -> dict[str, Any]:
+    data = {"expr": rule["expr"], "labels": dict(rule.get("labels") or {})}
+    if "alert" in rule:
+        from .spec.fields import parse_duration
+
+        data.update({"for": parse_duration(rule["for"]) if "for" in rule else 0,
+                     "annotations": dict(rule.get("annotations") or {})})
+    return data
+
+
+def normalize_expr(expr: str) -> str:
+    """Drop whitespace outside string literals and spell numbers one way: `0.10` == `0.1`."""
+    def squash(match: re.Match[str]) -> str:
+        text = match.group(0)
+        return "" if text.isspace() else text
+
+    parts = re.split(r'("(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`)', expr)
+    out = []
+    for index, part in enumerate(parts):
+        if index % 2:  # a string literal: kept as written
+            out.append(part)
+        else:
+            part = _NUMBER.sub(lambda m: repr(float(m.group(0))), part)
+            out.append(_STRING_OR_SPACE.sub(squash, part))
+    return "".join(out)
+
+
+def _differences(spec: dict[str, Any], live: dict[str, Any]) -> tuple[str, ...]:
+    fields = []
+    if normalize_expr(spec["expr"]) != normalize_expr(live["expr"]):
+        fields.append("expr")
+    for key in ("for", "labels", "annotations"):
+        if spec.get(key) != live.get(key):
+            fields.append(key)
+    return tuple(fields)
+
+
+# --- rendering (computes nothing) ------------------------------------------------------------------
+
+
+def render_text(report: DriftReport) -> str:
+    if not report.has_drift:
+        return f"no drift: {report.compared} rule(s) of {report.env} match {report.url}\n"
+    lines = [f"{len(report.changes)} drifted rule(s) in {report.env} at {report.url}:"]
+    for change in report.changes:
+        detail = f" ({', '.join(change.fields)})" if change.fields else ""
+        lines.append(f"  {change.action:8} {change.kind:9} {change.address}{detail}")
+        for name in change.fields:
+            lines.append(f"           spec {name}: {_show(change.spec, name)}")
+            lines.append(f"           live {name}: {_show(change.live, name)}")
+    return "\n".join(lines) + "\n"
+
+
+def _show(rule: dict[str, Any] | None, name: str) -> str:
+    value = (rule or {}).get(name)
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict) else str(value)
+
+
+def render_json(report: DriftReport) -> str:
+    items = [{"action": c.action, "group": c.group, "kind": c.kind, "name": c.name, "severity": c.severity,
+              "fields": list(c.fields), "spec": c.spec, "live": c.live} for c in report.changes]
+    body = {"version": 1, "env": report.env, "url": report.url, "compared": report.compared,
+            "has_drift": report.has_drift, "changes": items}
+    return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
+
+def render_markdown(report: DriftReport) -> str:
+    lines = [f"## Prometheus drift: {report.env}", "", f"Compared {report.compared} rule(s) with {report.url}.", ""]
+    if not report.has_drift:
+        return "\n".join(lines + ["No drift."]) + "\n"
+    lines += ["| Action | Kind | Rule | Fields |", "|---|---|---|---|"]
+    for change in report.changes:
+        lines.append(f"| {change.action} | {change.kind} | `{change.address}` | {', '.join(change.fields)} |")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["check", "compare", "fetch_groups", "normalize_expr", "DriftReport", "RuleChange", "PrometheusUnreachable",
+           "render_text", "render_json", "render_markdown"]
