@@ -52,8 +52,9 @@ def is_loopback(endpoint: str | None) -> bool:
         return False
 
 
-def retry_config(mode: str = "adaptive", max_attempts: int = 8) -> Config:
-    return Config(retries={"mode": mode, "max_attempts": max_attempts}, connect_timeout=10, read_timeout=30)
+def retry_config(mode: str = "adaptive", total_attempts: int = 8) -> Config:
+    """`total_attempts` counts the first try (botocore's `max_attempts` would not)."""
+    return Config(retries={"mode": mode, "total_max_attempts": total_attempts}, connect_timeout=10, read_timeout=30)
 
 
 def connect(model: EnvironmentModel, profile: str | None = None, config: Config | None = None) -> Clients:
