@@ -189,3 +189,13 @@ def test_expressions_compare_as_prometheus_prints_them():
         normalize('sum by(job) (rate(x{a="1",b=~"5.."}[5m])) > 0.1')
     assert normalize('x{a="a b"}') != normalize('x{a="ab"}')
     assert normalize("x > 1") != normalize("x > 2")
+
+
+def test_drift_also_takes_a_resolved_model(project, tmp_path):
+    require("prometheus")
+    build = compile_project(project, ["production"])
+    write(project, build)
+    rules = project / "generated" / "production" / "prometheus" / "credlink-api.rules.yaml"
+    with prometheus_server(tmp_path, [rules]) as server:
+        report = prometheus_drift.check(model=build.models["production"], url=server.url)
+    assert report.env == "production" and report.compared == 20 and not report.has_drift

@@ -20,7 +20,7 @@ from typing import Any
 
 from .compiler import compile_project
 from .diagnostics import SpecError
-from .model import RuleGroup
+from .model import EnvironmentModel, RuleGroup
 from .targets.prometheus import alerting_rule, recording_rule
 
 TIMEOUT = 10  # seconds for the HTTP request
@@ -67,17 +67,23 @@ class DriftReport:
         return bool(self.changes)
 
 
-def check(project_dir: Path, env: str, url: str) -> DriftReport:
+def check(project_dir: Path | None = None, env: str | None = None, url: str = "", *,
+          model: EnvironmentModel | None = None) -> DriftReport:
     """Compare the spec's rules for `env` with those Prometheus at `url` has loaded.
 
-    Raises `SpecError` (with located diagnostics) when the spec does not compile and
-    `PrometheusUnreachable` when the URL does not answer; never prints.
+    `check(project_dir, env, url)` compiles the spec; `check(model=..., url=...)` takes an already
+    resolved environment (what `obsgen drift` has in hand). Raises `SpecError` (with located
+    diagnostics) when the spec does not compile and `PrometheusUnreachable` when the URL does not
+    answer; never prints. Exit-code convention for callers: `has_drift` -> 2, else 0.
     """
-    build = compile_project(Path(project_dir), [env])
-    if not build.ok:
-        raise SpecError(build.diagnostics)
-    model = build.models[env]
-    return compare(model.rule_groups, fetch_groups(url), env, url)
+    if model is None:
+        if project_dir is None or env is None:
+            raise TypeError("check() needs project_dir and env, or model")
+        build = compile_project(Path(project_dir), [env])
+        if not build.ok:
+            raise SpecError(build.diagnostics)
+        model = build.models[env]
+    return compare(model.rule_groups, fetch_groups(url), model.env, url)
 
 
 def fetch_groups(url: str) -> list[dict[str, Any]]:
