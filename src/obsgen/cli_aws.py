@@ -7,6 +7,7 @@ Registered on `cli.app` (imported at the bottom of cli.py). Exit codes follow cl
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -152,30 +153,41 @@ def _run_apply(model: EnvironmentModel, clients: Clients, fresh: Plan, options: 
 def drift(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
           format: str = typer.Option("text", "--format", help="text, json, junit or markdown"),
           prometheus_url: Optional[str] = typer.Option(None, "--prometheus-url",
-                                                       help="Also compare the rules loaded by this Prometheus.")
+                                                       help="Also compare the rules this Prometheus has loaded.")
           ) -> None:
     """Compare AWS with the spec for CI: exit 0 in sync, 2 drift, 1 error."""
     if format not in ("text", *render.DRIFT_FORMATS):
         raise _fail(f"unknown --format {format!r}; use text, json, junit or markdown")
+    if prometheus_url is not None and format == "junit":
+        raise _fail("--format junit does not cover --prometheus-url; use text, json or markdown")
     model = _model(project_dir, env)
-    if prometheus_url is not None:
-        _prometheus_drift(model, prometheus_url)
     report = drift_report(_plan(model, _connect(model, profile)))
+    prometheus = _prometheus_drift(model, prometheus_url) if prometheus_url is not None else None
     if format == "text":
         _show(render.drift_text(report))
+    elif format == "json" and prometheus is not None:
+        combined = {"aws": json.loads(render.drift_json(report)), "prometheus": json.loads(prometheus[1].render_json(
+            prometheus[0]))}
+        sys.stdout.write(json.dumps(combined, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(render.DRIFT_FORMATS[format](report))
-    if not report.in_sync:
+    if prometheus is not None and format != "json":
+        module = prometheus[1]
+        _show(module.render_markdown(prometheus[0]) if format == "markdown" else module.render_text(prometheus[0]))
+    if not report.in_sync or (prometheus is not None and prometheus[0].has_drift):
         raise typer.Exit(EXIT_CHANGES)
 
 
-def _prometheus_drift(model: EnvironmentModel, url: str) -> None:
-    """Prometheus rule drift is another module's job: obsgen.prometheus_drift.check(model=, url=)."""
+def _prometheus_drift(model: EnvironmentModel, url: str) -> tuple[Any, Any]:
+    """Prometheus rule drift lives in obsgen.prometheus_drift (check(model=, url=) -> report)."""
     try:
         module = importlib.import_module("obsgen.prometheus_drift")
     except ImportError:
         raise _fail("Prometheus drift is not available in this build") from None
-    module.check(model=model, url=url)
+    try:
+        return module.check(model=model, url=url), module
+    except module.PrometheusUnreachable as exc:
+        raise _fail(f"Prometheus: {exc}") from None
 
 
 @app.command("test-alarm")
