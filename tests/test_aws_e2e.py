@@ -83,9 +83,9 @@ def test_plan_apply_drift_cycle_with_a_hand_change_made_by_the_aws_cli(project, 
     root, _ = project
     obsgen, aws_cli = tool("obsgen"), tool("aws")
 
-    def run(*args: str, expect: int, stdin: str | None = "") -> str:
-        done = subprocess.run([obsgen, *args, "-C", str(root)], env=env, capture_output=True, text=True,
-                              input=stdin, timeout=120)
+    def run(*args: str, expect: int, stdin: str | None = "", extra_env: dict | None = None) -> str:
+        done = subprocess.run([obsgen, *args, "-C", str(root)], env={**env, **(extra_env or {})},
+                              capture_output=True, text=True, input=stdin, timeout=120)
         assert done.returncode == expect, (args, done.returncode, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr
         return done.stdout + done.stderr
@@ -122,6 +122,11 @@ def test_plan_apply_drift_cycle_with_a_hand_change_made_by_the_aws_cli(project, 
     fixed = run("apply", "--env", "local", str(tmp_path / "fix.json"), "--auto-approve", expect=0)
     assert "1 change(s), 1 write call(s)" in fixed
     assert "No drift" in run("drift", "--env", "local", expect=0)
+
+    # production's spec with the sandbox's credentials (account 123456789012): refused, nothing written.
+    refused = run("apply", "--env", "production", "--auto-approve", expect=1,
+                  extra_env={"AWS_ENDPOINT_URL": running_sandbox})
+    assert "lives in account 295202642810" in refused and "belong to account 123456789012" in refused
 
     assert aws("cloudwatch", "describe-alarms", "--alarm-names", name)["MetricAlarms"][0]["Threshold"] == 5000.0
     composites = aws("cloudwatch", "describe-alarms", "--alarm-types", "CompositeAlarm")["CompositeAlarms"]

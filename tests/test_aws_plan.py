@@ -1,0 +1,198 @@
+"""The pure parts of AWS sync: normalisation, plan building, plan files, apply order, safety, rendering."""
+
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree as ET
+
+import pytest
+from aws_support import example_model, in_process
+
+from obsgen.aws import SyncError
+from obsgen.aws.apply import batches
+from obsgen.aws.desired import COMPOSITE_ALARM, METRIC_ALARM, SUBSCRIPTION, TOPIC, Resource, desired_resources
+from obsgen.aws.drift import drift_report
+from obsgen.aws.live import PENDING, LiveResource, LiveState, rule_children
+from obsgen.aws.normalize import diff, normalize
+from obsgen.aws.plan import CREATE, DELETE, UPDATE, Plan, build_plan
+from obsgen.aws.render import drift_json, drift_junit, drift_markdown, plan_markdown, plan_text
+from obsgen.aws.safety import check_mass_delete
+
+ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:"
+OWNED = {"obsgen:project": "p", "obsgen:env": "e"}
+
+
+def metric(name: str, **extra) -> dict:
+    return {"AlarmName": name, "MetricName": "Errors", "Namespace": "AWS/Lambda", "Statistic": "Sum", "Period": 60,
+            "EvaluationPeriods": 1, "Threshold": 1.0, "ComparisonOperator": "GreaterThanThreshold", **extra}
+
+
+def desired_metric(name: str, **extra) -> Resource:
+    return Resource(METRIC_ALARM, name, ARN + name, metric(name, **extra), dict(OWNED))
+
+
+def live(kind: str, name: str, params: dict, tags: dict | None = None, owned: bool = True, arn: str | None = None,
+         children: tuple[str, ...] = ()) -> LiveResource:
+    return LiveResource(kind, name, arn or ARN + name, params, tags if tags is not None else (dict(OWNED) if owned
+                                                                                             else None),
+                        owned, children)
+
+
+def state(*resources: LiveResource) -> LiveState:
+    result = LiveState()
+    for r in resources:
+        result.add(r)
+    return result
+
+
+def plan_of(desired: list[Resource], current: LiveState, adopt: bool = False) -> Plan:
+    return build_plan("p", "e", "123456789012", "us-east-1", {r.address: r for r in desired}, current, adopt)
+
+
+# ---------------------------------------------------------------- normalisation
+
+
+def test_aws_defaults_order_and_representation_are_not_changes():
+    desired = metric("a", AlarmActions=["arn:b", "arn:a"], Dimensions=[{"Name": "Z", "Value": "1"},
+                                                                      {"Name": "A", "Value": "2"}],
+                     TreatMissingData="missing", ActionsEnabled=True, InsufficientDataActions=[], Threshold=5,
+                     DatapointsToAlarm=1)
+    described = metric("a", AlarmActions=["arn:a", "arn:b"], Dimensions=[{"Name": "A", "Value": "2"},
+                                                                        {"Name": "Z", "Value": "1"}],
+                       Threshold=5.0, Metrics=[], AlarmArn=ARN + "a", StateValue="OK", AlarmDescription=None,
+                       OKActions=[], Unit=None)
+    assert diff(normalize(METRIC_ALARM, desired), normalize(METRIC_ALARM, described)) == []
+
+
+def test_metric_math_queries_compare_with_return_data_defaulted():
+    query = {"Id": "m1", "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M", "Dimensions": []},
+                                        "Period": 60, "Stat": "Sum"}}
+    desired = {**metric("a"), "Metrics": [{**query, "ReturnData": True}, {"Id": "e", "Expression": "m1*2",
+                                                                           "Label": ""}]}
+    described = {**metric("a"), "Metrics": [query, {"Id": "e", "Expression": "m1*2", "ReturnData": True}]}
+    assert normalize(METRIC_ALARM, desired) == normalize(METRIC_ALARM, described)
+    changed = {**metric("a"), "Metrics": [query, {"Id": "e", "Expression": "m1*3"}]}
+    assert diff(normalize(METRIC_ALARM, desired), normalize(METRIC_ALARM, changed)) == ["Metrics"]
+
+
+def test_rule_children_reads_names_and_arns():
+    rule = f'ALARM("a b") OR (OK(c) AND NOT ALARM({ARN}d)) OR TRUE'
+    assert rule_children(rule) == ("a b", "c", "d")
+
+
+# ---------------------------------------------------------------- plan building
+
+
+def test_unowned_resources_are_conflicts_or_ignored_never_deleted():
+    current = state(live(METRIC_ALARM, "taken", metric("taken"), owned=False),
+                    live(METRIC_ALARM, "theirs", metric("theirs"), owned=False),
+                    live(METRIC_ALARM, "ours-old", metric("ours-old")))
+    plan = plan_of([desired_metric("taken"), desired_metric("new")], current)
+    assert [(c.action, c.name) for c in plan.changes] == [(CREATE, "new"), (DELETE, "ours-old")]
+    assert [c.address for c in plan.conflicts] == ["metric_alarm.taken"]
+    assert plan.managed == 1
+
+
+def test_adopting_turns_a_conflict_into_an_update_of_tags():
+    current = state(live(METRIC_ALARM, "taken", metric("taken"), tags={"team": "x"}, owned=False))
+    [change] = plan_of([desired_metric("taken")], current, adopt=True).changes
+    assert change.action == UPDATE and [f.field for f in change.fields] == ["Tags"]
+    assert change.reason.startswith("adopting")
+
+
+def test_an_alarm_cannot_change_kind_in_place():
+    current = state(live(METRIC_ALARM, "x", metric("x")))
+    composite = Resource(COMPOSITE_ALARM, "x", ARN + "x", {"AlarmName": "x", "AlarmRule": "TRUE"}, dict(OWNED))
+    plan = plan_of([composite], current)
+    assert plan.changes == [] and "cannot change an alarm's type" in plan.conflicts[0].reason
+
+
+def test_unconfirmed_subscriptions_are_left_alone():
+    topic_arn = "arn:aws:sns:us-east-1:123456789012:t"
+    current = state(live(TOPIC, "t", {"Name": "t", "Attributes": {"DisplayName": ""}}, arn=topic_arn),
+                    live(SUBSCRIPTION, "t/email/a@b.c", {"TopicArn": topic_arn, "Protocol": "email",
+                                                         "Endpoint": "a@b.c"}, tags={}, arn=PENDING))
+    topic = Resource(TOPIC, "t", topic_arn, {"Name": "t", "Attributes": {"DisplayName": ""}}, dict(OWNED))
+    assert plan_of([topic], current).changes == []
+
+
+def test_a_plan_survives_its_json_file_and_refuses_other_versions():
+    model = in_process(example_model("local"))
+    plan = build_plan(model.project, model.env, model.account, model.region, desired_resources(model), LiveState())
+    again = Plan.from_json(plan.to_json())
+    assert [c.signature() for c in again.changes] == [c.signature() for c in plan.changes]
+    assert (again.fingerprint, again.summary()) == (plan.fingerprint, plan.summary())
+    data = json.loads(plan.to_json())
+    assert data["format_version"] == 1 and data["summary"]["create"] == len(plan.changes)
+    with pytest.raises(SyncError, match="version 99"):
+        Plan.from_json(json.dumps({**data, "format_version": 99}))
+    with pytest.raises(SyncError, match="not an obsgen plan"):
+        Plan.from_json("[1, 2]")
+
+
+def test_the_fingerprint_changes_with_any_live_field():
+    a = state(live(METRIC_ALARM, "x", metric("x")))
+    b = state(live(METRIC_ALARM, "x", metric("x", Threshold=2.0)))
+    assert plan_of([], a).fingerprint != plan_of([], b).fingerprint
+    assert plan_of([], a).fingerprint == plan_of([desired_metric("x")], a).fingerprint
+
+
+# ---------------------------------------------------------------- apply order and safety
+
+
+def test_apply_order_creates_children_first_and_deletes_parents_first():
+    top = Resource(COMPOSITE_ALARM, "top", ARN + "top", {"AlarmName": "top", "AlarmRule": "ALARM(mid)"}, OWNED,
+                   depends_on=("mid",))
+    mid = Resource(COMPOSITE_ALARM, "mid", ARN + "mid", {"AlarmName": "mid", "AlarmRule": "ALARM(m)"}, OWNED,
+                   depends_on=("m",))
+    topic = Resource(TOPIC, "t", "arn:aws:sns:us-east-1:123456789012:t", {"Name": "t", "Attributes": {}}, OWNED)
+    current = state(live(COMPOSITE_ALARM, "old-top", {"AlarmName": "old-top", "AlarmRule": "ALARM(old-mid)"},
+                         children=("old-mid",)),
+                    live(COMPOSITE_ALARM, "old-mid", {"AlarmName": "old-mid", "AlarmRule": "ALARM(old)"},
+                         children=("old",)),
+                    live(METRIC_ALARM, "old", metric("old")))
+    plan = plan_of([top, mid, desired_metric("m"), topic], current)
+    order = [[(c.action, c.name) for step in group for c in step] for group in batches(plan)]
+    assert order == [[(CREATE, "t")], [(CREATE, "m")], [(CREATE, "mid")], [(CREATE, "top")],
+                     [(DELETE, "old-top")], [(DELETE, "old-mid")], [(DELETE, "old")]]
+
+
+def test_mass_delete_share_is_configurable():
+    current = state(*(live(METRIC_ALARM, f"a{i}", metric(f"a{i}")) for i in range(4)))
+    plan = plan_of([desired_metric("a0"), desired_metric("a1")], current)  # deletes 2 of 4
+    check_mass_delete(plan)  # 50% is not more than 50%
+    with pytest.raises(SyncError, match="deletes 2 of the 4"):
+        check_mass_delete(plan, share=0.25)
+    check_mass_delete(plan, share=0.25, allowed=True)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def drifted_plan() -> Plan:
+    current = state(live(METRIC_ALARM, "changed", metric("changed", Threshold=3.0)),
+                    live(METRIC_ALARM, "gone", metric("gone")))
+    return plan_of([desired_metric("changed"), desired_metric("missing")], current)
+
+
+def test_plan_text_and_markdown_show_fields_and_the_summary():
+    plan = drifted_plan()
+    text = plan_text(plan).plain
+    assert "~ metric_alarm.changed" in text and "~ Threshold: 3.0 -> 1.0" in text
+    assert "+ metric_alarm.missing" in text and "- metric_alarm.gone" in text
+    assert text.rstrip().endswith("Plan: 1 to create, 1 to update, 1 to delete.")
+    assert "**1 to create, 1 to update, 1 to delete**" in plan_markdown(plan)
+
+
+def test_drift_formats_for_ci():
+    report = drift_report(drifted_plan())
+    data = json.loads(drift_json(report))
+    assert data["format_version"] == 1 and not data["in_sync"]
+    assert {i["address"]: i["status"] for i in data["items"]} == {
+        "metric_alarm.changed": "changed", "metric_alarm.missing": "missing", "metric_alarm.gone": "not in spec"}
+    suite = ET.fromstring(drift_junit(report).split("?>", 1)[1])
+    assert suite.get("failures") == "3" and len(suite.findall("testcase/failure")) == 3
+    markdown = drift_markdown(report)
+    assert "| `metric_alarm.changed` | changed | `Threshold`: spec `1.0`, AWS `3.0` |" in markdown
+    in_sync = drift_report(plan_of([], LiveState()))
+    assert ET.fromstring(drift_junit(in_sync).split("?>", 1)[1]).get("failures") == "0"
