@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# build -> plan -> apply -> plan -> drift against a throwaway local sandbox (no AWS account needed).
+# Needs `obsgen` on PATH (pip install -e . in a venv). The sandbox is stopped on exit, whatever happens.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+HOST=127.0.0.1
+PORT=4577  # monitors/obsgen.yaml: environments.local.endpoint
+ENV=local
+LOG="$(mktemp -t obsgen-sandbox.XXXXXX)"
+
+# The sandbox accepts any credentials; never send real ones to it.
+export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox AWS_DEFAULT_REGION=us-east-1
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
+
+command -v obsgen >/dev/null || { echo "obsgen is not on PATH (pip install -e . first)" >&2; exit 1; }
+
+obsgen sandbox --host "$HOST" --port "$PORT" >"$LOG" 2>&1 &
+SANDBOX_PID=$!
+stop_sandbox() {
+  kill "$SANDBOX_PID" 2>/dev/null || true
+  wait "$SANDBOX_PID" 2>/dev/null || true
+  rm -f "$LOG"
+}
+trap stop_sandbox EXIT
+
+for _ in $(seq 100); do
+  grep -q "sandbox listening" "$LOG" && break
+  if ! kill -0 "$SANDBOX_PID" 2>/dev/null; then
+    echo "the sandbox did not start:" >&2; cat "$LOG" >&2; exit 1
+  fi
+  sleep 0.1
+done
+grep -q "sandbox listening" "$LOG" || { echo "the sandbox did not answer within 10 s" >&2; exit 1; }
+cat "$LOG"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+step obsgen build --check
+obsgen build --check
+step obsgen plan --env "$ENV"
+obsgen plan --env "$ENV"
+step obsgen apply --env "$ENV" --auto-approve
+obsgen apply --env "$ENV" --auto-approve
+step obsgen plan --env "$ENV" --detailed-exitcode
+obsgen plan --env "$ENV" --detailed-exitcode   # 0: nothing left to change
+step obsgen drift --env "$ENV"
+obsgen drift --env "$ENV"                      # 0: in sync
+
+printf '\nDemo complete: generated/ is current, the %s environment was applied, a second plan is empty and drift is 0.\n' "$ENV"
