@@ -258,3 +258,10 @@ def test_an_unknown_template_variable_in_promql_is_located(tmp_path):
     found = located(tmp_path, SERVICE.replace("payment_queue_depth > 100", "payment_queue_depth > ${limit}"))
     assert len(found) == 1 and "unknown template variable ${limit}" in found[0]
     assert found[0].startswith("monitors/payments.yaml:23:35:")
+
+
+def test_a_monitor_name_that_cannot_be_an_alert_name_asks_for_alert(tmp_path):
+    service = SERVICE.replace("  queue-stuck:\n    alert: PaymentQueueStuck\n", "  5xx-errors:\n")
+    found = located(tmp_path, service)
+    assert found == ["monitors/payments.yaml:20:3: error: monitor '5xx-errors' gives the alert name '5xxErrors', "
+                     "which Prometheus refuses (it must not start with a digit); name it with 'alert:' [bad-name]"]

@@ -74,14 +74,15 @@ def test_amtool_accepts_every_alertmanager_config(path):
 
 def test_a_real_prometheus_loads_every_rule_with_health_ok(tmp_path):
     require("prometheus")
-    env_rules = [p for p in RULE_FILES if p.parts[-3] == "production"]
-    with prometheus_server(tmp_path, env_rules) as server:
+    with prometheus_server(tmp_path, RULE_FILES) as server:
         groups = server.evaluated_rules()
-    loaded = [(g["name"], r["name"], r["health"], r.get("lastError", "")) for g in groups for r in g["rules"]]
-    assert len(loaded) == 20
-    assert [rule for rule in loaded if rule[2] != "ok"] == []
-    spec = yaml.safe_load(env_rules[0].read_text())["groups"][0]["rules"]
-    assert [r[1] for r in loaded] == [r.get("alert") or r.get("record") for r in spec]
+    assert sorted(g["file"] for g in groups) == sorted(str(p) for p in RULE_FILES)
+    for group in groups:
+        loaded = [(r["name"], r["health"], r.get("lastError", "")) for r in group["rules"]]
+        assert [rule for rule in loaded if rule[1] != "ok"] == [], group["file"]
+        spec = yaml.safe_load(Path(group["file"]).read_text())["groups"][0]["rules"]
+        assert [r[0] for r in loaded] == [r.get("alert") or r.get("record") for r in spec]
+        assert len(loaded) == 20
 
 
 # --- obsgen test / validate -----------------------------------------------------------------------

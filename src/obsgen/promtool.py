@@ -59,8 +59,8 @@ class TestReport:
 
 
 def find(tool: str) -> str | None:
-    """The tool's path: $OBSGEN_<TOOL> if set, else the first on PATH."""
-    return os.environ.get(f"OBSGEN_{tool.upper()}") or shutil.which(tool)
+    """The tool's path: $OBSGEN_<TOOL> if set (and executable), else the first on PATH."""
+    return shutil.which(os.environ.get(f"OBSGEN_{tool.upper()}") or tool)
 
 
 def run(args: list[str], cwd: Path | None = None) -> ToolRun:

@@ -14,7 +14,7 @@ from .model import (AlertmanagerSettings, AlertTestCase, ExpectedAlert, ExprTest
                     PromTest, Receiver, RecordingRule, RuleGroup)
 from .spec import ServiceEntry
 from .spec.errors import did_you_mean
-from .spec.prometheus import AlertRuleTest, PromMonitor, PromTestGroup
+from .spec.prometheus import ALERT_NAME, AlertRuleTest, PromMonitor, PromTestGroup
 
 if TYPE_CHECKING:
     from .resolve import _Resolver
@@ -74,7 +74,12 @@ def _alert(r: "_Resolver", entry: ServiceEntry, name: str, monitor: PromMonitor)
     expr = r.expand(monitor.promql, expr_doc, expr_loc, service=service, monitor=name)
     labels = {**monitor.labels, "severity": severity.prometheus, "service": service,
               "team": entry.spec.owner, "env": r.env_name}
-    return PrometheusAlert(service, name, monitor.alert or conventions.camel_case(name), expr.strip(), monitor.for_,
+    alert_name = monitor.alert or conventions.camel_case(name)
+    if not ALERT_NAME.match(alert_name):
+        r.problems.append(error(origin.key_span(), "bad-name",
+                                f"monitor '{name}' gives the alert name '{alert_name}', which Prometheus refuses "
+                                "(it must not start with a digit); name it with 'alert:'"))
+    return PrometheusAlert(service, name, alert_name, expr.strip(), monitor.for_,
                            severity, tuple(sorted(labels.items())),
                            tuple(sorted(_annotations(r, service, name, monitor).items())), origin)
 
