@@ -211,3 +211,9 @@ def test_amtool_accepts_every_receiver_kind(tmp_path):
         run = promtool.amtool_check(amtool, path)
         assert run.ok, run.output
         assert "SUCCESS" in run.output
+
+
+def test_the_prometheus_routing_table_names_receiver_and_channels_of_each_alert(tmp_path):
+    table = compile_(tmp_path).files["staging/alertmanager/routing.md"]
+    assert "| `Down` | `api/down` | critical | `critical` | slack (slack), hook (webhook) | 15m | no |" in table
+    assert "| `info` | `severity=\"info\"` | mail (email) |" in table

@@ -265,3 +265,13 @@ def test_a_monitor_name_that_cannot_be_an_alert_name_asks_for_alert(tmp_path):
     found = located(tmp_path, service)
     assert found == ["monitors/payments.yaml:20:3: error: monitor '5xx-errors' gives the alert name '5xxErrors', "
                      "which Prometheus refuses (it must not start with a digit); name it with 'alert:' [bad-name]"]
+
+
+def test_a_for_override_on_a_cloudwatch_monitor_is_refused(tmp_path):
+    project = with_env(PROJECT, """\
+        overrides:
+          orders/errors: {for: 5m}
+        """)
+    monitors = "errors:\n  summary: x\n  resource: fn\n  metric: Errors\n  threshold: '> 1'\n  severity: critical\n"
+    found = located(tmp_path, project=project, monitors=monitors)
+    assert found == ["monitors/obsgen.yaml:26:23: error: 'for' applies to PromQL monitors only [bad-override]"]

@@ -201,10 +201,11 @@ class _Resolver:
 
     def _apply_override(self, monitor: Any, override: MonitorOverride, origin: Origin) -> Any:
         changes = {k: getattr(override, k) for k in override.model_fields_set}
-        changes.pop("for_", None)  # Prometheus monitors only (resolve_prometheus)
-        if changes.pop("promql", None) is not None:
-            doc, loc, _ = origin.override  # type: ignore[misc]
-            self.fail(doc, loc + ("promql",), "bad-override", "'promql' applies to PromQL monitors only", at_key=True)
+        for key, written in (("for_", "for"), ("promql", "promql")):  # resolve_prometheus applies these
+            if changes.pop(key, None) is not None:
+                doc, loc, _ = origin.override  # type: ignore[misc]
+                self.fail(doc, loc + (written,), "bad-override", f"'{written}' applies to PromQL monitors only",
+                          at_key=True)
         if isinstance(monitor, CompositeMonitor):
             for key in sorted(set(changes) - COMPOSITE_OVERRIDABLE):
                 doc, loc, _ = origin.override  # type: ignore[misc]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..conventions import GENERATED_HEADER
 from ..model import AlertmanagerSettings, EnvironmentModel, Receiver
 from ..spec.fields import format_duration
 from ..yaml_output import dump_yaml
@@ -31,7 +32,8 @@ def render(model: EnvironmentModel) -> Rendered:
     config = {"global": {"resolve_timeout": format_duration(settings.resolve_timeout)},
               "route": route(settings), "receivers": [receiver(r) for r in settings.receivers],
               "inhibit_rules": inhibit_rules(settings)}
-    return Rendered({"alertmanager/alertmanager.yml": dump_yaml(config, header("monitors/obsgen.yaml"))})
+    return Rendered({"alertmanager/alertmanager.yml": dump_yaml(config, header("monitors/obsgen.yaml")),
+                     "alertmanager/routing.md": routing_table(model, settings)})
 
 
 def matcher(label: str, value: str, regex: bool = False) -> str:
@@ -72,3 +74,23 @@ def inhibit_rules(settings: AlertmanagerSettings) -> list[dict[str, Any]]:
                       "target_matchers": [matcher("severity", targets, regex=True)],
                       "equal": list(IDENTITY)})
     return rules
+
+
+def routing_table(model: EnvironmentModel, settings: AlertmanagerSettings) -> str:
+    """The Prometheus side of routing.md: alert -> severity -> receiver -> channels -> response time."""
+    channels = {r.name: ", ".join(f"{name} ({kind})" for name, kind, _ in r.channels) or "(none)"
+                for r in settings.receivers}
+    lines = [f"<!-- {GENERATED_HEADER}; source: monitors/ -->", f"# Prometheus alert routing: {model.project} ({model.env})",
+             "", "| Alert | Monitor | Severity | Receiver | Channels | Response time | Pages |",
+             "|---|---|---|---|---|---|---|"]
+    alerts = sorted((a for g in model.rule_groups for a in g.alerts), key=lambda a: (a.service, a.monitor))
+    for alert in alerts:
+        sev = alert.severity
+        lines.append(f"| `{alert.alert}` | `{alert.ref}` | {sev.prometheus} | `{sev.prometheus}` | "
+                     f"{channels.get(sev.prometheus, '(none)')} | {format_duration(sev.response_time)} | "
+                     f"{'yes' if sev.pages else 'no'} |")
+    lines += ["", "| Receiver | Matchers | Channels |", "|---|---|---|"]
+    for rec in settings.receivers:
+        shown = matcher("severity", rec.severity_label).replace("|", "\\|")
+        lines.append(f"| `{rec.name}` | `{shown}` | {channels[rec.name]} |")
+    return "\n".join(lines) + "\n"
