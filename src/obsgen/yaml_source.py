@@ -44,6 +44,7 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 _TAG = "tag:yaml.org,2002:"
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what libyaml counts as a new line
 Pos = tuple[int, int]  # 0-based (line, column), as libyaml reports them
 
 
@@ -84,7 +85,7 @@ class Document:
         """
         start = self.span(loc)
         value = _value_at(self.data, loc)
-        lines = self.text.splitlines()
+        lines = _LINE_BREAK.split(self.text)
         if not isinstance(value, str) or not value.strip() or not 1 <= start.line <= len(lines):
             return start
         past_end = max(0, offset - (len(value.rstrip()) - 1))
@@ -164,7 +165,7 @@ def load(path: str, text: str | bytes) -> tuple[Document | None, list[Diagnostic
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
-        return None, builder.problems + [_syntax_error(path, exc)]
+        return None, builder.problems + [_syntax_error(path, exc, text)]
     except yaml.YAMLError as exc:
         return None, builder.problems + [error(Span(path, 1, 1), "yaml-syntax", str(exc))]
     except _Abort:
@@ -178,12 +179,13 @@ def load(path: str, text: str | bytes) -> tuple[Document | None, list[Diagnostic
     return Document(path, builder.root, text), []
 
 
-def _syntax_error(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
     context, problem = exc.context_mark, exc.problem_mark
-    # "found unexpected end of stream" points past the last line; the unclosed quote or
-    # bracket that caused it is where the context started.
-    mark = context if context and (problem is None or "end of stream" in (exc.problem or "")) else problem
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    mark = problem or context
+    if context is not None and (problem is None or problem.index >= len(text.rstrip())):
+        # The end of the file cut short the quote, bracket or key that the context names: point at it.
+        mark = context
+    line, col = _clamp(text, mark.line, mark.column) if mark else (1, 1)
     parts = []
     if exc.context:
         where = (f" that starts at line {context.line + 1}, column {context.column + 1}"
@@ -192,6 +194,15 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     if exc.problem:
         parts.append(exc.problem)
     return error(Span(path, line, col), "yaml-syntax", "invalid YAML: " + ", ".join(parts))
+
+
+def _clamp(text: str, line: int, column: int) -> tuple[int, int]:
+    """1-based position inside the text: libyaml may report one line past an unterminated last line."""
+    lines = _LINE_BREAK.split(text)
+    if line >= len(lines):
+        line = len(lines) - 1
+        column = len(lines[line])
+    return line + 1, column + 1
 
 
 class _Abort(Exception):

@@ -1,0 +1,239 @@
+"""Property-based tests: whatever is done to a valid spec, obsgen answers with located diagnostics or a build.
+
+Each example starts from the repository's example project (monitors/ and runbooks_src/, copied into a
+temporary directory) and damages it: values replaced by random scalars, lists or mappings, keys
+deleted, inserted or renamed, files truncated, bytes or YAML punctuation inserted, lines duplicated.
+Then:
+- `compile_project` never raises;
+- every error names a file under monitors/ and, unless its code is a documented whole-file code,
+  a line and column that exist in that file;
+- `obsgen validate` (run in-process) exits 0 or 1, never with an exception or a traceback, and
+  agrees with the library;
+- a project that compiles compiles to the same bytes twice.
+The CI profile (env CI=true, see conftest.py) derandomizes the examples.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from obsgen.cli import app
+from obsgen.compiler import compile_project
+from obsgen.diagnostics import Level
+
+REPO = Path(__file__).resolve().parent.parent
+# Diagnostics about a whole file (missing, not a regular file, unreadable) have no line to show.
+FILE_LEVEL_CODES = {"no-spec", "no-project-file", "not-a-file", "unreadable"}
+EXAMPLES = 200
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # libyaml's line breaks, as diagnostics count lines
+
+runner = CliRunner()
+
+
+def _example_files() -> dict[str, bytes]:
+    files = {}
+    for folder in ("monitors", "runbooks_src"):
+        for path in sorted((REPO / folder).rglob("*")):
+            if path.is_file():
+                files[path.relative_to(REPO).as_posix()] = path.read_bytes()
+    return files
+
+
+EXAMPLE = _example_files()
+SPEC_FILES = sorted(p for p in EXAMPLE if p.startswith("monitors/") and p.endswith((".yaml", ".yml")))
+
+# --- what a mutation writes ------------------------------------------------------------------
+
+# Words the spec language gives meaning to, so mutations hit validators, not only "unknown key".
+WORDS = ["apiVersion", "kind", "service", "owner", "monitors", "resources", "severity", "severities",
+         "threshold", "period", "evaluation_periods", "datapoints", "datapoints_to_alarm", "rule",
+         "expression", "metrics", "metric", "namespace", "dimensions", "statistic", "runbook", "tags",
+         "channels", "environments", "overrides", "disabled", "naming", "alarm", "type", "endpoint",
+         "account", "region", "vars", "summary", "description", "missing_data", "<<", "for"]
+VALUES = ["> 10", "outside band 2", "5m", "90s", "45s", "0s", "1d", "2 of 3", "3 of 2", "p99", "P99",
+          "Sum", "high", "medium", "stock-api/api-latency", "api-latency or not api-latency",
+          "${project}-${nope}", "${env}", "$$", "Service", "Project", "obsgen/v1", "obsgen/v2",
+          "123456789012", "us-east-1", "lambda", "custom", "ecs-service", "alerts@example.com", ""]
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(VALUES), st.sampled_from(WORDS),
+    st.text(max_size=20),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.one_of(st.sampled_from(WORDS), st.text(max_size=8)), inner, max_size=4)),
+    max_leaves=8,
+)
+keys = st.one_of(st.sampled_from(WORDS), st.text(min_size=1, max_size=12))
+YAML_TOKENS = [":", ": ", "- ", "-", "{", "}", "[", "]", ",", "&a ", "*a", "!!", "!!python/object ", "<<: ",
+               "'", '"', "|", ">", "#", "%", "@", "`", "\t", "\n", "\n  ", "---\n", "...\n", "? ", "\\",
+               "\ufeff", "\x00", "\u2028"]
+
+# --- structural mutations (on the parsed data) -----------------------------------------------
+
+
+def _containers(node: Any, path: tuple = ()) -> list[tuple]:
+    """Paths of every mapping and list in the document, the root included."""
+    found = [path] if isinstance(node, (dict, list)) else []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    for key, child in items:
+        found += _containers(child, path + (key,))
+    return found
+
+
+def _at(node: Any, path: tuple) -> Any:
+    for part in path:
+        node = node[part]
+    return node
+
+
+def _mutate_data(data: Any, draw: Any) -> Any:
+    """One random edit of the document; returns the new root."""
+    operation = draw(st.sampled_from(["replace", "delete", "insert", "rename"]))
+    paths = _containers(data)
+    if not paths:
+        return draw(values)
+    container = _at(data, draw(st.sampled_from(paths)))
+    if operation == "insert" and isinstance(container, dict):
+        container[draw(keys)] = draw(values)
+        return data
+    if operation == "insert":
+        container.insert(draw(st.integers(0, len(container))), draw(values))
+        return data
+    if not container:
+        return draw(values) if operation == "replace" else data
+    index = draw(st.sampled_from(list(container.keys()) if isinstance(container, dict) else range(len(container))))
+    if operation == "replace":
+        container[index] = draw(values)
+    elif operation == "delete":
+        del container[index]
+    elif isinstance(container, dict):  # rename, keeping the key's place
+        new = draw(keys)
+        items = [(new if k == index else k, v) for k, v in container.items()]
+        container.clear()
+        container.update(items)
+    return data
+
+
+# --- textual mutations (on the bytes) ----------------------------------------------------------
+
+
+def _mutate_text(text: bytes, draw: Any) -> bytes:
+    operation = draw(st.sampled_from(["truncate", "bytes", "token", "duplicate-line", "delete-line"]))
+    offset = draw(st.integers(0, len(text)))
+    if operation == "truncate":
+        return text[:offset]
+    if operation == "bytes":
+        return text[:offset] + draw(st.binary(min_size=1, max_size=8)) + text[offset:]
+    if operation == "token":
+        return text[:offset] + draw(st.sampled_from(YAML_TOKENS)).encode("utf-8") + text[offset:]
+    lines = text.splitlines(keepends=True)
+    if not lines:
+        return text
+    index = draw(st.integers(0, len(lines) - 1))
+    if operation == "duplicate-line":
+        lines.insert(index, lines[index])
+    else:
+        del lines[index]
+    return b"".join(lines)
+
+
+# --- the properties ------------------------------------------------------------------------------
+
+
+def _write(root: Path, files: dict[str, bytes]) -> None:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+
+
+def check_project(root: Path) -> None:
+    build = compile_project(root)  # must not raise, whatever the input
+    for item in build.diagnostics:
+        if item.level is not Level.ERROR:
+            continue
+        assert item.span.file.startswith("monitors/"), str(item)
+        if item.code in FILE_LEVEL_CODES:
+            continue
+        assert item.span.line >= 1 and item.span.column >= 1, str(item)
+        source = root / item.span.file
+        if source.is_file():  # the location exists in the file
+            lines = LINE_BREAK.split(source.read_bytes().decode("utf-8", errors="replace"))
+            assert item.span.line <= len(lines), str(item)
+    result = runner.invoke(app, ["validate", "-C", str(root)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output
+    assert result.exit_code == (0 if build.ok else 1), result.output
+    if build.ok:
+        assert compile_project(root).files == build.files
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data())
+def test_structural_mutations_are_reported_or_compiled(data: st.DataObject) -> None:
+    files = dict(EXAMPLE)
+    for _ in range(data.draw(st.integers(1, 3), label="edits")):
+        target = data.draw(st.sampled_from(SPEC_FILES), label="file")
+        document = yaml.safe_load(files[target])
+        document = _mutate_data(document, data.draw)
+        files[target] = yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        _write(Path(tmp), files)
+        check_project(Path(tmp))
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data())
+def test_text_mutations_are_reported_or_compiled(data: st.DataObject) -> None:
+    files = dict(EXAMPLE)
+    for _ in range(data.draw(st.integers(1, 3), label="edits")):
+        target = data.draw(st.sampled_from(SPEC_FILES), label="file")
+        files[target] = _mutate_text(files[target], data.draw)
+    with tempfile.TemporaryDirectory() as tmp:
+        _write(Path(tmp), files)
+        check_project(Path(tmp))
+
+
+def test_unmutated_round_trip_compiles() -> None:
+    """The structural property re-dumps files with PyYAML; untouched, that must still compile."""
+    files = {rel: (yaml.safe_dump(yaml.safe_load(text), sort_keys=False).encode("utf-8") if rel in SPEC_FILES else text)
+             for rel, text in EXAMPLE.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        _write(Path(tmp), files)
+        build = compile_project(Path(tmp))
+        assert [str(d) for d in build.diagnostics] == [] and build.ok
+
+
+_DUMP = """
+import hashlib, sys
+from pathlib import Path
+from obsgen.compiler import compile_project
+build = compile_project(Path(sys.argv[1]))
+assert build.ok, build.diagnostics
+for name, content in sorted(build.files.items()):
+    print(name, hashlib.sha256(content.encode()).hexdigest())
+"""
+
+
+def test_output_does_not_depend_on_hash_seed() -> None:
+    """Compiling twice in one process shares the hash seed; set and dict order bugs show across processes."""
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        outputs.append(subprocess.run([sys.executable, "-c", _DUMP, str(REPO)], env=env, capture_output=True,
+                                      text=True, check=True).stdout)
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") >= 10
