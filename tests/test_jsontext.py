@@ -1,0 +1,49 @@
+"""The fast JSON writer must produce json.dumps(indent=2, sort_keys=True, ensure_ascii=False) byte for byte."""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from obsgen import jsontext
+
+
+def reference(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+documents = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+                         | st.dictionaries(st.text(), inner, max_size=4), max_leaves=40)
+
+
+@given(documents)
+def test_same_text_as_json_dumps(data: Any) -> None:
+    assert jsontext.dumps(data) == reference(data)
+
+
+class Color(str, enum.Enum):
+    RED = "red"
+
+
+def test_unusual_values_match_json_too() -> None:
+    for data in ({1: "a", 2: "b"}, {None: 1}, {"k": Color.RED}, [True, 1, 1.5, float("nan"), float("-inf")],
+                 {"nested": [{}, [], {"a": []}]}, "\u2028 \x00 é \"quoted\"", {Color.RED: 1}):
+        assert jsontext.dumps(data) == reference(data)
+
+
+def test_errors_are_json_errors() -> None:
+    for data in ({"a": object()}, {1: "a", "b": 2}):
+        try:
+            reference(data)
+        except TypeError as expected:
+            try:
+                jsontext.dumps(data)
+            except TypeError as found:
+                assert str(found) == str(expected)
+            else:
+                raise AssertionError("no error")
