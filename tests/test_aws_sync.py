@@ -270,3 +270,23 @@ def test_test_alarm_fires_and_restores(model, clients, log):
     stranger = dataclasses.replace(target, name="not-ours")
     with pytest.raises(SyncError, match="not managed by obsgen"):
         test_alarm(model, clients, stranger)
+
+
+def test_an_aws_error_that_echoes_a_secret_endpoint_is_redacted(monkeypatch, clients):
+    from botocore.exceptions import ClientError
+
+    production = dataclasses.replace(example_model("production"), endpoint=None)
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", production.account)
+    monkeypatch.setenv("STOCK_ANALYSIS_PAGERDUTY_URL", SECRET_URL)
+    plan = make_plan(production, clients)
+
+    def refuse(**params):
+        raise ClientError({"Error": {"Code": "InvalidParameter", "Message": f"bad endpoint {params['Endpoint']}"}},
+                          "Subscribe")
+
+    monkeypatch.setattr(clients.sns, "subscribe", refuse)
+    result = apply(production, clients, plan, FAST)
+    failures = dict(result.failed)
+    secret = [m for name, m in failures.items() if "pagerduty" in m.lower() or "resolve:env" in name]
+    assert secret and all("SECRETKEY123" not in m for m in failures.values())
+    assert any("{{resolve:env:STOCK_ANALYSIS_PAGERDUTY_URL}}" in m for m in failures.values())

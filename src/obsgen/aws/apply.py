@@ -198,13 +198,21 @@ def apply_plan(clients: Any, plan: Plan, concurrency: int = 3, writes_per_second
     return result
 
 
+def _without_secrets(message: str, step: list[Change]) -> str:
+    """AWS may echo the endpoint back in an error; a resolved secret must not reach the output."""
+    for change in step:
+        if change.desired is not None and change.desired.secret:
+            message = message.replace(change.desired.params["Endpoint"], change.name.split("/", 2)[2])
+    return message
+
+
 def _attempt(executor: Executor, step: list[Change], on_step: Callable[[list[Change], str], None] | None) -> str | None:
     try:
         executor.run(step)
     except (ClientError, BotoCoreError) as exc:
         if on_step:
             on_step(step, "failed")
-        return describe_error(exc)
+        return _without_secrets(describe_error(exc), step)
     if on_step:
         on_step(step, "done")
     return None
