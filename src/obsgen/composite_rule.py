@@ -14,6 +14,7 @@ from typing import Callable, Union
 STATES = {"alarm": "ALARM", "ok": "OK", "insufficient_data": "INSUFFICIENT_DATA"}
 # Words are read greedily (names, keywords, state functions) and checked afterwards.
 _TOKEN = re.compile(r"\s*(?:(\()|(\))|([A-Za-z0-9_][A-Za-z0-9_-]*(?:/[A-Za-z0-9_-]+)?))")
+_BLANK_TO_END = re.compile(r"\s*\Z")  # \s is str.isspace(), as str.strip() uses
 _KEYWORDS = {"and", "or", "not"}
 MAX_DEPTH = 32
 
@@ -88,13 +89,13 @@ class _Parser:
     def _tokenize(text: str) -> list[tuple[str, int]]:
         tokens, index = [], 0
         while index < len(text):
-            if text[index:].strip() == "":
+            if _BLANK_TO_END.match(text, index):  # not text[index:].strip(): a copy per token is quadratic
                 break
             match = _TOKEN.match(text, index)
             if not match:
                 start = len(text) - len(text[index:].lstrip())
                 raise RuleSyntaxError(f"unexpected character '{text[start]}' in rule", start)
-            group = next(i for i in (1, 2, 3) if match.group(i) is not None)
+            group = match.lastindex  # the one of the three alternative groups that matched
             tokens.append((match.group(group), match.start(group)))
             index = match.end()
         return tokens
