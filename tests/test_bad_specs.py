@@ -8,7 +8,9 @@ the SETUPS below, keyed by case name; their folder still holds expected.txt.
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -170,3 +172,43 @@ def test_cli_build_leaves_generated_alone(name: str, tmp_path: Path) -> None:
     assert result.stderr.splitlines()[:-1] == expected_lines(name)
     assert sorted(p.relative_to(root).as_posix() for p in (root / "generated").rglob("*")) == before
     assert sentinel.read_text(encoding="utf-8") == "{}\n"
+
+
+# --- docs/diagnostics.md stays complete ----------------------------------------------------------
+
+SOURCE = Path(__file__).parent.parent / "src" / "obsgen"
+DOCS = Path(__file__).parent.parent / "docs" / "diagnostics.md"
+# Calls that take a diagnostic code: error(span, code, ...), warning(...), the YAML builder's
+# fail(pos, code, ...), the resolver's fail(doc, loc, code, ...) and _rule_error(origin, offset, code, ...).
+_CODE_CALLS = {"error", "warning", "fail", "_rule_error"}
+
+
+def _emitted_codes() -> dict[str, str]:
+    """Every string literal passed as a code, with where it is; pydantic error types are excluded."""
+    codes: dict[str, str] = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name not in _CODE_CALLS or path.name == "fields.py":  # fields.fail builds pydantic errors
+                continue
+            for arg in node.args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and re.fullmatch(r"[a-z]+(-[a-z0-9]+)*", arg.value):
+                    codes.setdefault(arg.value, f"{path.relative_to(SOURCE.parent)}:{node.lineno}")
+    return codes
+
+
+def test_every_diagnostic_code_is_documented() -> None:
+    documented = set(re.findall(r"^\| `([a-z0-9-]+)` \|", DOCS.read_text(encoding="utf-8"), re.MULTILINE))
+    emitted = _emitted_codes()
+    assert len(emitted) >= 30  # the scan itself works
+    missing = {code: where for code, where in emitted.items() if code not in documented}
+    assert missing == {}, "add a row to docs/diagnostics.md for each of these codes"
+
+
+def test_corpus_codes_are_documented() -> None:
+    documented = set(re.findall(r"^\| `([a-z0-9-]+)` \|", DOCS.read_text(encoding="utf-8"), re.MULTILINE))
+    used = {re.search(r"\[([a-z0-9-]+)\]$", line).group(1) for name in case_names() for line in expected_lines(name)}
+    assert used <= documented
