@@ -123,6 +123,15 @@ def test_plan_apply_drift_cycle_with_a_hand_change_made_by_the_aws_cli(project, 
     assert "1 change(s), 1 write call(s)" in fixed
     assert "No drift" in run("drift", "--env", "local", expect=0)
 
+    fired = run("test-alarm", "stock-api/api-latency", "--env", "local", "--hold", "0", expect=0)
+    assert f"{name}: set to ALARM" in fired and "restored to INSUFFICIENT_DATA" in fired
+    # (moto has no DescribeAlarmHistory; test_aws_sync checks the ALARM state during the hold.)
+    assert aws("cloudwatch", "describe-alarms", "--alarm-names", name)["MetricAlarms"][0]["StateValue"] == \
+        "INSUFFICIENT_DATA"
+    saved = json.loads(run("plan", "--env", "local", "--format", "json", expect=0))
+    assert saved["format_version"] == 1 and saved["summary"] == {"create": 0, "update": 0, "delete": 0,
+                                                                 "conflicts": 0}
+
     # production's spec with the sandbox's credentials (account 123456789012): refused, nothing written.
     refused = run("apply", "--env", "production", "--auto-approve", expect=1,
                   extra_env={"AWS_ENDPOINT_URL": running_sandbox})
