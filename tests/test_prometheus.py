@@ -275,3 +275,16 @@ def test_a_for_override_on_a_cloudwatch_monitor_is_refused(tmp_path):
     monitors = "errors:\n  summary: x\n  resource: fn\n  metric: Errors\n  threshold: '> 1'\n  severity: critical\n"
     found = located(tmp_path, project=project, monitors=monitors)
     assert found == ["monitors/obsgen.yaml:26:23: error: 'for' applies to PromQL monitors only [bad-override]"]
+
+
+def test_null_overrides_keep_the_specs_values(tmp_path):
+    project = with_env(PROJECT, """\
+        overrides:
+          orders/errors: {threshold: null, period: null}
+          payments/queue-stuck: {promql: null, for: null, severity: null}
+        """)
+    monitors = "errors:\n  summary: x\n  resource: fn\n  metric: Errors\n  threshold: '> 1'\n  severity: critical\n"
+    result = compile_with(tmp_path, project=project, monitors=monitors)
+    assert result.ok, errors(result)
+    assert '"Threshold": 1.0' in result.files["production/cloudwatch/orders.json"]
+    assert "expr: payment_queue_depth > 100" in result.files["production/prometheus/payments.rules.yaml"]

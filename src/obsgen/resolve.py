@@ -200,7 +200,8 @@ class _Resolver:
         return self._metric_alarm(entry, monitor, common)
 
     def _apply_override(self, monitor: Any, override: MonitorOverride, origin: Origin) -> Any:
-        changes = {k: getattr(override, k) for k in override.model_fields_set}
+        # `threshold: null` means "not overridden": a None would reach the targets as a value.
+        changes = {k: v for k in override.model_fields_set if (v := getattr(override, k)) is not None}
         for key, written in (("for_", "for"), ("promql", "promql")):  # resolve_prometheus applies these
             if changes.pop(key, None) is not None:
                 doc, loc, _ = origin.override  # type: ignore[misc]

@@ -95,7 +95,7 @@ def _with_override(r: "_Resolver", entry: ServiceEntry, ref: str, loc: tuple,
         r.fail(r.pdoc, override_loc + (key,), "bad-override",
                f"'{key}' does not apply to a PromQL monitor; override 'promql', 'for' or 'severity' "
                "(or use environment vars as ${var} inside the PromQL)", at_key=True)
-    changes = {k: getattr(override, k) for k in fields & PROM_OVERRIDABLE}
+    changes = {k: v for k in fields & PROM_OVERRIDABLE if (v := getattr(override, k)) is not None}  # null: keep
     spans = frozenset(_OVERRIDE_KEYS.get(k, k) for k in fields)
     return Origin(entry.doc, loc, (r.pdoc, override_loc, spans)), monitor.model_copy(update=changes)
 
