@@ -85,7 +85,10 @@ def _expected_message(kind: str, item: dict[str, Any]) -> str:
     if kind in ("too_short", "too_long"):
         bound = ctx.get("min_length", ctx.get("max_length"))
         word = "at least" if kind == "too_short" else "at most"
-        return f"expected {word} {bound} item(s) or character(s), found {ctx.get('actual_length')}"
+        actual = ctx.get("actual_length")  # pydantic leaves it None for mappings
+        if actual is None and isinstance(item.get("input"), (str, list, dict)):
+            actual = len(item["input"])
+        return f"expected {word} {bound} item(s) or character(s), found {actual}"
     if kind == "value_error":
         return str(item["msg"]).removeprefix("Value error, ")
     return str(item["msg"])

@@ -6,8 +6,15 @@ validation time, into a typed value. Errors raised here become located diagnosti
 
 from __future__ import annotations
 
+import difflib
+import functools
+import gzip
+import importlib.util
+import json
+import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, Tag, Discriminator, WithJsonSchema, model_validator
@@ -137,12 +144,12 @@ def parse_threshold(value: Any) -> Threshold:
         return value
     if isinstance(value, str):
         text = " ".join(value.split())
-        if match := _STATIC.match(text):
-            return Threshold(match.group(1), float(match.group(2)))
-        if match := _BAND.match(text):
-            width = float(match.group(2))
-            if width > 0:
-                return Threshold(match.group(1), width)
+        if (match := _STATIC.match(text)) and math.isfinite(number := float(match.group(2))):
+            return Threshold(match.group(1), number)
+        if match:  # "> 1e999" is a float infinity, which JSON (and so CloudWatch) cannot carry
+            raise fail("threshold", "a finite number", value)
+        if (match := _BAND.match(text)) and 0 < (width := float(match.group(2))) < math.inf:
+            return Threshold(match.group(1), width)
     raise fail("threshold", 'a comparison such as "> 10" or "<= 0.5", or a band such as "outside band 2"', value)
 
 
@@ -200,8 +207,10 @@ def parse_m_of_n(value: Any) -> MofN:
     if isinstance(value, MofN):
         return value
     if isinstance(value, str) and (match := _M_OF_N.match(value.strip())):
-        return MofN(int(match.group(1)), int(match.group(2)))
-    raise fail("datapoints", 'datapoints to alarm out of evaluation periods, such as "2 of 3"', value)
+        datapoints, periods = int(match.group(1)), int(match.group(2))
+        if datapoints >= 1 and periods >= 1:  # CloudWatch: both at least 1; M > N is an aws-limit error
+            return MofN(datapoints, periods)
+    raise fail("datapoints", 'datapoints to alarm out of evaluation periods, both at least 1, such as "2 of 3"', value)
 
 
 MofNField = Annotated[
@@ -239,6 +248,34 @@ Endpoint = Annotated[
     Union[Annotated[str, Tag("Str")], Annotated[SecretRef, Tag("SecretRef")]],
     Discriminator(_endpoint_kind),
 ]
+
+
+# --- units ----------------------------------------------------------------------------------
+
+
+@functools.cache
+def cloudwatch_units() -> tuple[str, ...]:
+    """CloudWatch's StandardUnit values, from botocore's service model.
+
+    The model's data file is read directly: importing botocore to load it costs ~0.2 s, reading
+    the file ~20 ms, and only specs that write a `unit:` pay it.
+    """
+    data = Path(importlib.util.find_spec("botocore").origin).parent / "data" / "cloudwatch"  # type: ignore[arg-type, union-attr]
+    model = max(data.iterdir()) / "service-2.json.gz"
+    raw = gzip.decompress(model.read_bytes()) if model.exists() else model.with_suffix("").read_bytes()
+    return tuple(json.loads(raw)["shapes"]["StandardUnit"]["enum"])
+
+
+def _unit(value: Any) -> str:
+    if isinstance(value, str) and value in cloudwatch_units():
+        return value
+    close = difflib.get_close_matches(value, cloudwatch_units(), n=1) if isinstance(value, str) else []
+    examples = f"'{close[0]}'" if close else "Milliseconds, Count, Percent or Bytes/Second"
+    expected = f"a CloudWatch unit such as {examples}"
+    raise fail("unit", expected, value)
+
+
+Unit = Annotated[str, BeforeValidator(_unit)]  # the JSON Schema stays {"type": "string"}
 
 
 # --- misc ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, Tag, field_validator
 
 from ..resource_types import RESOURCE_TYPES
-from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, ThresholdField
+from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, ThresholdField, Unit
 from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
 
 ResourceKind = Literal[tuple(sorted(RESOURCE_TYPES))]  # type: ignore[valid-type]
@@ -32,7 +32,7 @@ class MetricSource(Strict):
     metric: str = Field(min_length=1, max_length=255)
     dimensions: dict[str, str] = Field(default_factory=dict, max_length=30)
     statistic: Statistic = "Average"
-    unit: str | None = None
+    unit: Unit | None = None
 
 
 class AlarmCommon(Strict):
@@ -66,7 +66,7 @@ class MathMonitor(AlarmCommon, Evaluation):
 
     expression: str = Field(min_length=1, max_length=1024)
     metrics: dict[str, MetricQuery] = Field(min_length=1)
-    unit: str | None = None
+    unit: Unit | None = None
 
     @field_validator("metrics")
     @classmethod

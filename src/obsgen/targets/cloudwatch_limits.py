@@ -22,6 +22,8 @@ MAX_MATH_METRICS = 10
 MAX_RULE = 10_240
 MAX_CHILDREN = 100
 MAX_TAGS = 50
+MAX_DIMENSION_NAME = 255  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html
+MAX_DIMENSION_VALUE = 1024
 SHORT_PERIODS = (10, 20, 30)
 
 
@@ -48,6 +50,8 @@ def check_metric_alarm(alarm: MetricAlarm, params: dict[str, Any]) -> list[Diagn
         problems.append(error(origin.span(field), "aws-limit",
                               f"datapoints to alarm ({datapoints}) cannot exceed evaluation periods ({evaluation})"))
     queries = [q for q in params.get("Metrics", []) if "MetricStat" in q]
+    problems += _dimensions(alarm, [params.get("Dimensions", []), *(q["MetricStat"]["Metric"].get("Dimensions", [])
+                                                                     for q in queries)])
     if len(queries) > MAX_MATH_METRICS:
         problems.append(error(origin.span("metrics"), "aws-limit",
                               f"a metric-math alarm uses at most {MAX_MATH_METRICS} metrics; this one uses {len(queries)}"))
@@ -108,6 +112,20 @@ def _tags(alarm: AlarmBase, tags: list[dict[str, str]]) -> list[Diagnostic]:
             problems.append(error(origin.key_span(), "aws-limit",
                                   f"tag '{key[:40]}': keys are 1-128 characters and may not start with 'aws:', "
                                   "values at most 256 characters"))
+    return problems
+
+
+def _dimensions(alarm: MetricAlarm, groups: list[list[dict[str, str]]]) -> list[Diagnostic]:
+    """An empty dimension value (e.g. a resource name template that expands to "") is refused by AWS."""
+    written = _written(alarm)
+    field = next((f for f in ("dimensions", "resource", "metrics") if f in written), None)
+    span = alarm.origin.span(field) if field else alarm.origin.key_span()
+    problems = []
+    for dimension in (d for group in groups for d in group):
+        name, value = dimension["Name"], dimension["Value"]
+        if not 1 <= len(name) <= MAX_DIMENSION_NAME or not 1 <= len(value) <= MAX_DIMENSION_VALUE:
+            problems.append(error(span, "aws-limit", f"dimension '{name[:40]}' = '{value[:40]}': CloudWatch takes "
+                                  f"names of 1-{MAX_DIMENSION_NAME} and values of 1-{MAX_DIMENSION_VALUE} characters"))
     return problems
 
 
