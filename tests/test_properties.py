@@ -30,6 +30,7 @@ from typer.testing import CliRunner
 
 from obsgen.cli import app
 from obsgen.compiler import compile_project
+from obsgen import yaml_source
 from obsgen.diagnostics import Level
 
 REPO = Path(__file__).resolve().parent.parent
@@ -241,3 +242,68 @@ def test_output_does_not_depend_on_hash_seed() -> None:
         outputs.append(subprocess.run([sys.executable, "-c", _DUMP, str(REPO)], env=env, capture_output=True,
                                       text=True, check=True).stdout)
     assert outputs[0] == outputs[1] and outputs[0].count("\n") >= 10
+
+
+# --- the YAML reader alone, on arbitrary text -------------------------------------------------------
+
+yaml_text = st.lists(st.one_of(st.sampled_from(YAML_TOKENS + ["a", "b: 1", "- x", "  ", "\n", "&x ", "*x"]),
+                               st.text(max_size=6)), max_size=40).map("".join)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(text=yaml_text)
+def test_yaml_reader_never_raises_and_points_inside_the_text(text: str) -> None:
+    doc, problems = yaml_source.load("monitors/x.yaml", text)
+    assert (doc is None) == bool(problems)
+    lines = LINE_BREAK.split(text)
+    for item in problems:
+        assert 1 <= item.span.line <= len(lines), str(item)
+        assert 1 <= item.span.column <= len(lines[item.span.line - 1]) + 1, str(item)
+
+
+# --- errors inside a composite rule point at the name, whatever the YAML style -------------------
+
+KNOWN = ["errors", "latency", "orders/errors"]
+UNKNOWN = "missing-one"
+STYLES = ["plain", "double", "single", "folded", "literal"]
+
+
+def _rule_yaml(words: list[str], joins: list[str], style: str) -> str:
+    """The rule as a service file writes it, under `    rule:` (indent 4), ending with a newline."""
+    parts = [words[0]] + [f"{join}{word}" for join, word in zip(joins, words[1:])]
+    if style in ("folded", "literal"):
+        body = "".join(parts).replace("\n", "\n      ")
+        return f" {'>-' if style == 'folded' else '|-'}\n      {body}\n"
+    flat = "".join(parts)
+    if style == "plain":
+        return " " + flat.replace("\n", "\n      ") + "\n"
+    quote = '"' if style == "double" else "'"
+    return f" {quote}{flat.replace(chr(10), chr(10) + '      ')}{quote}\n"
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(words=st.lists(st.sampled_from(KNOWN), min_size=0, max_size=6), position=st.integers(0, 6),
+       joins=st.lists(st.sampled_from([" or ", " and ", " or\n", " and not ", "\nor "]), min_size=7, max_size=7),
+       style=st.sampled_from(STYLES))
+def test_unknown_monitor_in_rule_is_located_at_its_name(words: list[str], position: int, joins: list[str],
+                                                        style: str) -> None:
+    words = list(words)
+    words.insert(min(position, len(words)), UNKNOWN)
+    base = (BAD_SPECS_BASE / "monitors" / "orders.yaml").read_text(encoding="utf-8")
+    text = base.replace(" errors or latency\n", _rule_yaml(words, joins, style))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _write(root, {rel: path.read_bytes() for rel, path in _files(BAD_SPECS_BASE).items()})
+        (root / "monitors" / "orders.yaml").write_text(text, encoding="utf-8")
+        build = compile_project(root)
+    found = [d for d in build.diagnostics if d.code == "unknown-monitor"]
+    assert len(found) == 1, [str(d) for d in build.diagnostics]
+    line = LINE_BREAK.split(text)[found[0].span.line - 1]
+    assert line[found[0].span.column - 1:].startswith(UNKNOWN), (str(found[0]), line)
+
+
+BAD_SPECS_BASE = Path(__file__).parent / "bad_specs" / "_base"
+
+
+def _files(root: Path) -> dict[str, Path]:
+    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
