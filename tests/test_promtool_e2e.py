@@ -106,6 +106,18 @@ def test_obsgen_test_reports_a_failing_case_at_its_spec_location(project):
     assert lines[0].startswith("monitors/credlink-api.yaml:211:9: error: alert test failed: ApiTasksLow at 17m:")
     assert 'description="Only 2 API tasks' in lines[0]  # what promtool got
     assert "2 of 3 test group run(s) passed (production)" in result.output
+    assert 'env="<env>"' in lines[0] and lines[0].endswith("(in production) [test-failed]")
+
+
+def test_a_failure_in_every_environment_is_reported_once(project):
+    require("promtool")
+    service = project / "monitors" / "credlink-api.yaml"
+    service.write_text(service.read_text().replace("Only 2 API tasks", "Only 4 API tasks"))
+    result = runner.invoke(app, ["test", "-C", str(project)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "[test-failed]" in line]
+    assert len(lines) == 1 and lines[0].endswith("(in development, local, production, staging) [test-failed]")
+    assert "8 of 12 test group run(s) passed" in result.output
 
 
 def test_validate_reports_a_promql_syntax_error_inside_the_expression(project):
