@@ -288,3 +288,12 @@ def test_null_overrides_keep_the_specs_values(tmp_path):
     assert result.ok, errors(result)
     assert '"Threshold": 1.0' in result.files["production/cloudwatch/orders.json"]
     assert "expr: payment_queue_depth > 100" in result.files["production/prometheus/payments.rules.yaml"]
+
+
+def test_one_series_recorded_twice_is_refused_at_the_second_rule(tmp_path):
+    service = SERVICE.replace("  - record: job:payments:rate5m\n",
+                              "  - record: job:payment_errors:rate5m\n    expr: vector(1)\n  - record: job:payments:rate5m\n")
+    found = located(tmp_path, service)
+    assert found == ["monitors/payments.yaml:10:13: error: 'job:payment_errors:rate5m' is already recorded by "
+                     "recording_rules[0] with the same labels; remove one or give them different labels "
+                     "[duplicate-record]"]

@@ -73,3 +73,12 @@ def test_go_durations_read_as_promtool_prints_them():
     assert promtool.go_duration("1d") == 86400
     assert promtool.go_duration("0s") == 0
     assert promtool.go_duration("5x") is None
+
+
+def test_an_error_promtool_ties_to_no_rule_is_reported_at_the_first_rule_without_temp_paths(tmp_path):
+    group = compile_with(tmp_path).models["production"].rule_groups[0]
+    output = ("Checking /tmp/obsgen-promtool-x/production/payments.rules.yaml\n  FAILED:\n"
+              "lint error 1 duplicate rule(s) found.\nMetric: job:payments:rate5m\n")
+    found = [str(d) for d in promtool.rule_errors(group, output)]
+    assert found == ["monitors/payments.yaml:8:5: error: promtool: lint error 1 duplicate rule(s) found. "
+                     "Metric: job:payments:rate5m [promtool]"]

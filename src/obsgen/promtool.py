@@ -128,9 +128,10 @@ def rule_errors(group: RuleGroup, output: str) -> list[Diagnostic]:
         rule, origin = rules[index]
         span = _expr_span(origin, "promql" if "alert" in rule else "expr", rule["expr"], match["message"])
         problems.append(error(span, "promtool", f"promtool: {match['message']}"))
-    if not problems and output.strip():  # an error promtool did not tie to a rule: blame the group
-        first = group.alerts[0].origin if group.alerts else group.recording_rules[0].origin
-        message = " ".join(line.strip() for line in output.splitlines() if line.strip())
+    if not problems and output.strip() and rules:  # an error promtool tied to no rule: blame the first
+        first = rules[0][1]
+        message = " ".join(line.strip() for line in output.splitlines()
+                           if line.strip() and not line.startswith("Checking ") and line.strip() != "FAILED:")
         problems.append(error(first.key_span(), "promtool", f"promtool: {message}"))
     return problems
 

@@ -44,6 +44,7 @@ def _group(r: "_Resolver", entry: ServiceEntry) -> RuleGroup:
               if (a := _alert(r, entry, name, m)) is not None]
     alerts.sort(key=lambda a: a.monitor)
     records = tuple(_recording_rule(r, entry, i) for i in range(len(spec.recording_rules)))
+    _check_unique_records(r, records)
     monitors = {name for name, m in spec.monitors.items() if isinstance(m, PromMonitor)}
     tests = tuple(t for i, group in enumerate(spec.tests)
                   if (t := _test(r, entry, i, group, alerts, monitors)) is not None)
@@ -130,6 +131,18 @@ def _check_unique_alerts(r: "_Resolver", groups: tuple[RuleGroup, ...]) -> None:
                                         f"alert '{alert.alert}' with severity '{key[1]}' is also the alert of "
                                         f"{seen[key].ref}; name it with 'alert:' or change its severity"))
             seen.setdefault(key, alert)
+
+
+def _check_unique_records(r: "_Resolver", records: tuple[RecordingRule, ...]) -> None:
+    """promtool's lint (and Prometheus) refuse one series recorded twice with the same labels."""
+    seen: dict[tuple, int] = {}
+    for index, rule in enumerate(records):
+        key = (rule.record, rule.labels)
+        if key in seen:
+            r.problems.append(error(rule.origin.span("record"), "duplicate-record",
+                                    f"'{rule.record}' is already recorded by recording_rules[{seen[key]}] with the "
+                                    "same labels; remove one or give them different labels"))
+        seen.setdefault(key, index)
 
 
 def _recording_rule(r: "_Resolver", entry: ServiceEntry, index: int) -> RecordingRule:
