@@ -212,3 +212,15 @@ def test_drift_also_takes_a_resolved_model(project, tmp_path):
     with prometheus_server(tmp_path, [rules]) as server:
         report = prometheus_drift.check(model=build.models["production"], url=server.url)
     assert report.env == "production" and report.compared == 20 and not report.has_drift
+
+
+def test_validate_reports_a_broken_annotation_template_at_the_description(project):
+    require("promtool")
+    service = project / "monitors" / "credlink-api.yaml"
+    service.write_text(service.read_text().replace('description: "The exporter on {{ $labels.instance }} cannot reach Redis."',
+                                                   'description: "The exporter on {{ $labels.instance cannot reach Redis."'))
+    result = runner.invoke(app, ["validate", "-C", str(project)])
+    assert result.exit_code == 1
+    found = [line for line in result.output.splitlines() if "[promtool]" in line]
+    assert len(found) == 1, result.output
+    assert found[0].startswith('monitors/credlink-api.yaml:125:18: error: promtool: annotation "description": template:')

@@ -29,6 +29,8 @@ _RULE_ERROR = re.compile(r'group "(?P<group>[^"]*)", rule (?P<index>\d+), (?:"(?
 _ALERT_FAILURE = re.compile(r"^\s*alertname: (?P<name>\S+), time: (?P<time>\S+?),\s*$")
 _EXPR_FAILURE = re.compile(r'^\s*expr: (?P<expr>".*"), time: (?P<time>\S+?),\s*$')
 _PARSE_POSITION = re.compile(r"could not parse expression: (\d+):(\d+):")
+_ANNOTATION = re.compile(r'annotation "(\w+)"')
+_ANNOTATION_FIELDS = {"summary": "summary", "description": "description", "dashboard_url": "dashboard"}
 _GO_DURATION = re.compile(r"(\d+)(ms|[ywdhms])")
 _UNITS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
 
@@ -126,7 +128,11 @@ def rule_errors(group: RuleGroup, output: str) -> list[Diagnostic]:
         if not 0 <= index < len(rules):
             continue
         rule, origin = rules[index]
-        span = _expr_span(origin, "promql" if "alert" in rule else "expr", rule["expr"], match["message"])
+        annotation = _ANNOTATION.match(match["message"])
+        if annotation and annotation[1] in _ANNOTATION_FIELDS:  # a bad {{ template }} in the spec's text
+            span = origin.span(_ANNOTATION_FIELDS[annotation[1]])
+        else:
+            span = _expr_span(origin, "promql" if "alert" in rule else "expr", rule["expr"], match["message"])
         problems.append(error(span, "promtool", f"promtool: {match['message']}"))
     if not problems and output.strip() and rules:  # an error promtool tied to no rule: blame the first
         first = rules[0][1]
