@@ -7,7 +7,7 @@ PyYAML's composer + constructor, for three reasons:
 - nesting depth and alias expansion are bounded while parsing: libyaml's composer recurses
   and segfaults on ~100k nested brackets, and an alias bomb would make validation walk
   billions of nodes;
-- it is about 2.5x faster than `yaml.load(..., CSafeLoader)` (see docs/performance.md).
+- it is about 1.8x faster than `yaml.load(..., CSafeLoader)` (measured: docs/performance.md).
 
 Scalars follow the YAML 1.2 core schema (`yes`/`no`/`on`/`off` stay strings: no "Norway
 problem"); mapping keys are always strings; duplicate keys are errors; `<<` merge keys work.
