@@ -84,6 +84,7 @@ def _wait(ready, server: Server, what: str) -> None:
 def prometheus_server(workdir: Path, rule_files: list[Path]) -> Iterator[Server]:
     """Prometheus on 127.0.0.1 (a free port, storage in workdir) loading `rule_files`; stopped on exit."""
     binary = require("prometheus")
+    workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = workdir / "prometheus.yml"
     config.write_text("global:\n  evaluation_interval: 15s\nrule_files:\n"
