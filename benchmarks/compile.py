@@ -50,7 +50,7 @@ RUNBOOKS = ("api-errors", "api-latency", "lambda-errors", "lambda-performance", 
 
 # --- the synthetic project -----------------------------------------------------------------
 
-def project_yaml(envs: int) -> str:
+def project_yaml(envs: int, services: int) -> str:
     lines = [
         "apiVersion: obsgen/v1", "kind: Project", "project: bench",
         "description: Synthetic project for benchmarks/compile.py.",
@@ -75,9 +75,11 @@ def project_yaml(envs: int) -> str:
     for index in range(envs):
         lines += [f"  env{index}:", f'    account: "{100000000000 + index}"', "    region: eu-west-1"]
         if index > 0:  # later environments look like dev/staging: some overrides, one disabled monitor
-            lines += ["    disabled: [svc-0003/queue-age]", "    overrides:"]
-            lines += [f'      svc-{s:04d}/lambda-duration: {{threshold: "> {20000 + index}"}}' for s in range(0, 1000, 50)]
-            lines += ["      svc-0007/lambda-errors: {evaluation_periods: 4}",
+            last = f"svc-{services - 1:04d}"  # a service that exists whatever --services is
+            lines += [f"    disabled: [{last}/queue-age]", "    overrides:"]
+            lines += [f'      svc-{s:04d}/lambda-duration: {{threshold: "> {20000 + index}"}}'
+                      for s in range(0, services, 50)]
+            lines += [f"      {last}/lambda-errors: {{evaluation_periods: 4}}",
                       "    channels:", "      pagerduty: {enabled: false}"]
     return "\n".join(lines) + "\n"
 
@@ -222,7 +224,7 @@ def generate(root: Path, services: int, envs: int) -> int:
     """Write the project under `root`; returns the number of alarms per environment."""
     (root / "monitors").mkdir(parents=True)
     (root / "runbooks_src").mkdir()
-    (root / "monitors" / "obsgen.yaml").write_text(project_yaml(envs), encoding="utf-8")
+    (root / "monitors" / "obsgen.yaml").write_text(project_yaml(envs, services), encoding="utf-8")
     for index in range(services):
         (root / "monitors" / f"svc-{index:04d}.yaml").write_text(service_yaml(index), encoding="utf-8")
     for name in RUNBOOKS:
@@ -271,7 +273,9 @@ def child_rss(root: Path, env_names: list[str], compile_too: bool) -> tuple[floa
             + ("b = compile_project(Path(sys.argv[1]), sys.argv[2:])\nassert b.ok, b.diagnostics[:5]\n" if compile_too else "")
             + "hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')] or [0]\n"
             + "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, hwm[0])\n")
-    out = subprocess.run([sys.executable, "-c", code, str(root), *env_names], check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", code, str(root), *env_names], capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"the compile subprocess failed:\n{out.stderr}")
     maxrss, hwm = out.stdout.split()
     return int(maxrss) / 1024, int(hwm) / 1024  # both in KiB on Linux
 
