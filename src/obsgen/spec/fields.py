@@ -278,6 +278,34 @@ def _unit(value: Any) -> str:
 Unit = Annotated[str, BeforeValidator(_unit)]  # the JSON Schema stays {"type": "string"}
 
 
+# --- tags ---------------------------------------------------------------------------------
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Tag.html: keys 1-128,
+# values 0-256 characters of letters, digits, spaces and _.:/=+-@; "aws:" is reserved for AWS.
+
+_TAG_SYMBOLS = set("_.:/=+-@ ")
+
+
+def _tag_text(value: Any, limit: int) -> bool:
+    return isinstance(value, str) and len(value) <= limit and all(c.isalnum() or c in _TAG_SYMBOLS for c in value)
+
+
+def _tag_key(value: Any) -> str:
+    if _tag_text(value, 128) and value and not value.lower().startswith("aws:"):
+        return value
+    raise fail("tag", "a tag key of 1-128 letters, digits, spaces or _.:/=+-@, not starting with 'aws:'", value)
+
+
+def _tag_value(value: Any) -> str:
+    if _tag_text(value, 256):
+        return value
+    raise fail("tag", "a tag value of at most 256 letters, digits, spaces or _.:/=+-@", value)
+
+
+TagKey = Annotated[str, BeforeValidator(_tag_key)]  # the JSON Schema stays {"type": "string"}
+TagValue = Annotated[str, BeforeValidator(_tag_value)]
+Tags = dict[TagKey, TagValue]
+
+
 # --- misc ---------------------------------------------------------------------------------
 
 MissingData = Literal["breaching", "notBreaching", "ignore", "missing"]

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .fields import AccountId, ApiVersion, Duration, Endpoint, MissingData, MofNField, Name, Region, Strict, ThresholdField
+from .fields import AccountId, ApiVersion, Duration, Endpoint, MissingData, MofNField, Name, Region, Strict, Tags, ThresholdField
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
 
 
@@ -97,7 +97,7 @@ class ProjectSpec(Strict):
     description: str | None = None
     naming: Naming = Field(default_factory=Naming)
     runbooks: Runbooks = Field(default_factory=Runbooks)
-    tags: dict[str, str] = Field(default_factory=dict, description="Tags on every AWS resource obsgen creates.")
+    tags: Tags = Field(default_factory=dict, description="Tags on every AWS resource obsgen creates.")
     severities: dict[Name, Severity] = Field(min_length=1)
     channels: dict[Name, Channel] = Field(default_factory=dict)
     environments: dict[Name, Environment] = Field(min_length=1)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, Tag, field_validator
 
 from ..resource_types import RESOURCE_TYPES
-from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, ThresholdField, Unit
+from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, Tags, ThresholdField, Unit
 from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
 
 ResourceKind = Literal[tuple(sorted(RESOURCE_TYPES))]  # type: ignore[valid-type]
@@ -40,7 +40,7 @@ class AlarmCommon(Strict):
     description: str | None = Field(default=None, description="More context for the responder.")
     severity: Name
     runbook: Name | None = Field(default=None, description="A page of runbooks_src/ (without .md).")
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=dict)
     actions_enabled: bool = True
 
 
@@ -114,7 +114,7 @@ class ServiceSpec(Strict):
     service: Name
     owner: str = Field(min_length=1, description="Team that owns the service and its alerts.")
     description: str | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=dict)
     resources: dict[Name, Resource] = Field(default_factory=dict)
     monitors: dict[Name, Monitor] = Field(default_factory=dict)
     recording_rules: list[RecordingRule] = Field(default_factory=list, description="Prometheus recording rules.")

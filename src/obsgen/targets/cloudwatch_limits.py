@@ -103,7 +103,8 @@ def _tags(alarm: AlarmBase, tags: list[dict[str, str]]) -> list[Diagnostic]:
     origin = alarm.origin
     problems = []
     if len(tags) > MAX_TAGS:
-        problems.append(error(origin.key_span(), "aws-limit",
+        span = origin.span("tags") if "tags" in _written(alarm) else origin.key_span()
+        problems.append(error(span, "aws-limit",
                               f"{len(tags)} tags (project, service, monitor and obsgen's own); "
                               f"AWS allows {MAX_TAGS} per resource"))
     for tag in tags:
