@@ -63,7 +63,17 @@ def _deep_mapping_nesting(root: Path) -> None:
         SERVICE_HEADER + "tags: " + "{a: " * depth + "b" + "}" * depth + "\n", encoding="utf-8")
 
 
+def _symlink_loop(root: Path) -> None:
+    (root / "monitors" / "loop.yaml").symlink_to("loop.yaml")
+
+
+def _directory_named_yaml(root: Path) -> None:
+    (root / "monitors" / "archive.yaml").mkdir()
+
+
 SETUPS: dict[str, Callable[[Path], None]] = {
+    "symlink-loop": _symlink_loop,
+    "directory-named-yaml": _directory_named_yaml,
     "file-too-large": _too_large,
     "symlink-to-dev-zero": _symlink_dev_zero,
     "fifo-in-monitors": _fifo,
