@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import composite_rule, conventions, resolve_prometheus
@@ -17,6 +18,7 @@ from .spec.prometheus import PromMonitor
 from .spec.service import CompositeMonitor, MathMonitor, MetricMonitor, MetricSource, Resource
 from .yaml_source import Document
 
+_DOLLARS = re.compile(r"\$\$|\$\{[^}]*\}|(\$\{)")  # group 1: a '${' with no '}' after it
 _PROTOCOLS = {"chatbot": "https"}  # every other channel type is its own SNS protocol
 COMPOSITE_OVERRIDABLE = frozenset({"severity", "actions_enabled"})
 
@@ -61,7 +63,7 @@ class _Resolver:
                 elif alarm is not None:
                     metric_alarms.append(alarm)
         self._check_cycles(composites)
-        if not any(p.code == "unknown-variable" for p in self.problems):  # else names are unexpanded templates
+        if not any(p.code in ("unknown-variable", "bad-template") for p in self.problems):  # else names are templates
             self._check_unique_names([*metric_alarms, *composites])
         return EnvironmentModel(
             project=self.project.project, env=self.env_name, account=self.env.account, region=self.env.region,
@@ -88,6 +90,13 @@ class _Resolver:
         return {**self.env.vars, **builtin}
 
     def expand(self, template: str, doc: Document, loc: tuple, **extra: str) -> str:
+        # conventions.expand keeps a '$' it cannot read as it is ("$default" is a real API Gateway
+        # stage; "=~\"a$\"" a PromQL regex), but a '${' that is never closed is always a typo.
+        unclosed = next((m.start() for m in _DOLLARS.finditer(template) if m.group(1)), None)
+        if unclosed is not None:
+            self.problems.append(error(doc.span_in(loc, unclosed), "bad-template",
+                                       "'${' is never closed: write ${name} for a variable, or $$ for a literal '$'"))
+            return template
         try:
             return expand(template, {**self.vars, **extra})
         except TemplateError as exc:
