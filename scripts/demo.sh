@@ -47,4 +47,27 @@ obsgen plan --env "$ENV" --detailed-exitcode   # 0: nothing left to change
 step obsgen drift --env "$ENV"
 obsgen drift --env "$ENV"                      # 0: in sync
 
-printf '\nDemo complete: generated/ is current, the %s environment was applied, a second plan is empty and drift is 0.\n' "$ENV"
+printf '\n\033[1m# someone raises a threshold by hand in the console (here: boto3 against the sandbox)\033[0m\n'
+python - "$HOST" "$PORT" <<'PY'
+import sys, boto3
+cw = boto3.client("cloudwatch", endpoint_url=f"http://{sys.argv[1]}:{sys.argv[2]}", region_name="us-east-1")
+alarm = cw.describe_alarms(AlarmNames=["stock-analysis-api-latency-local"])["MetricAlarms"][0]
+keys = ("AlarmName", "AlarmDescription", "ActionsEnabled", "AlarmActions", "OKActions", "InsufficientDataActions",
+        "MetricName", "Namespace", "Statistic", "Dimensions", "Period", "Unit", "EvaluationPeriods",
+        "ComparisonOperator", "TreatMissingData")
+cw.put_metric_alarm(**{k: alarm[k] for k in keys if k in alarm}, Threshold=99999)
+print("stock-analysis-api-latency-local: Threshold 5000 -> 99999")
+PY
+step obsgen drift --env "$ENV"
+set +e
+obsgen drift --env "$ENV"                      # 2: drift, naming the field
+status=$?
+set -e
+[ "$status" -eq 2 ] || { echo "expected drift (exit 2), got $status" >&2; exit 1; }
+step obsgen apply --env "$ENV" --auto-approve
+obsgen apply --env "$ENV" --auto-approve       # puts the spec's threshold back
+step obsgen drift --env "$ENV"
+obsgen drift --env "$ENV"                      # 0 again
+
+printf '\nDemo complete: generated/ is current, the %s environment was applied, a second plan was empty,\n' "$ENV"
+printf 'a hand edit was caught by drift (exit 2) and reverted by apply, and drift is 0.\n'
