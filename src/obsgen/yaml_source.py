@@ -411,7 +411,7 @@ class _Builder:
             sources = value if isinstance(value, list) else [value]
             for source in sources:
                 if not isinstance(source, Mapping):
-                    self.fail(pos, "yaml-merge", "'<<' merges mappings only")
+                    self.fail(pos, "yaml-merge", f"'<<' merges mappings (or a list of them), found {_kind(source)}")
                     continue
                 for key, item in source.items():
                     if key not in target:
@@ -420,6 +420,14 @@ class _Builder:
 
 
 _DUPLICATE = object()
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {str: "a string", list: "a list", Sequence: "a list", type(None): "nothing (null)"}.get(type(value), "a value")
 
 
 def _shorthand(tag: str) -> str:

@@ -14,6 +14,7 @@ from .. import yaml_source
 from ..diagnostics import Diagnostic, Span, error
 from ..yaml_source import Document, Mapping
 from .errors import diagnostics_from
+from .fields import _found
 from .project import ProjectSpec
 from .service import ServiceSpec
 
@@ -116,7 +117,8 @@ def _check_header(doc: Document, model: type[BaseModel]) -> list[Diagnostic]:
     """apiVersion and kind first: a wrong kind would otherwise drown in unknown-key errors."""
     data = doc.data
     if not isinstance(data, Mapping):
-        return [error(doc.span(()), "bad-value", "expected a mapping with apiVersion and kind at the top level")]
+        return [error(doc.span(()), "bad-value",
+                      f"expected a mapping with apiVersion and kind at the top level, found {_found(data)}")]
     kind = "Project" if model is ProjectSpec else "Service"
     version = data.get("apiVersion")
     if version is not None and version != API_VERSION:
