@@ -187,16 +187,9 @@ class _Resolver:
             fields = frozenset(override.model_fields_set)
             origin = Origin(entry.doc, loc, (self.pdoc, self.env_loc + ("overrides", ref), fields))
             monitor = self._apply_override(monitor, override, origin)
-        severity = self.severities.get(monitor.severity)
+        severity = self.monitor_severity(entry, origin, monitor)
         if severity is None:
-            self.problems.append(error(origin.span("severity"), "unknown-severity",
-                                       f"unknown severity '{monitor.severity}'"
-                                       f"{did_you_mean(monitor.severity, list(self.severities))}"))
             return None
-        if monitor.runbook and monitor.runbook not in self.spec.runbooks:
-            self.fail(entry.doc, loc + ("runbook",), "unknown-runbook",
-                      f"runbook '{monitor.runbook}' not found: expected runbooks_src/{monitor.runbook}.md"
-                      f"{did_you_mean(monitor.runbook, list(self.spec.runbooks))}")
         common = dict(
             service=service, monitor=name,
             name=self.expand(self.project.naming.alarm, self.pdoc, ("naming", "alarm"), service=service, monitor=name),
@@ -207,6 +200,19 @@ class _Resolver:
         if isinstance(monitor, CompositeMonitor):
             return self._composite(entry, monitor, common)
         return self._metric_alarm(entry, monitor, common)
+
+    def monitor_severity(self, entry: ServiceEntry, origin: Origin, monitor: Any) -> Severity | None:
+        """The monitor's severity, once it and the monitor's runbook are known to exist (any monitor kind)."""
+        if monitor.runbook and monitor.runbook not in self.spec.runbooks:
+            self.fail(entry.doc, origin.loc + ("runbook",), "unknown-runbook",
+                      f"runbook '{monitor.runbook}' not found: expected runbooks_src/{monitor.runbook}.md"
+                      f"{did_you_mean(monitor.runbook, list(self.spec.runbooks))}")
+        severity = self.severities.get(monitor.severity)
+        if severity is None:
+            self.problems.append(error(origin.span("severity"), "unknown-severity",
+                                       f"unknown severity '{monitor.severity}'"
+                                       f"{did_you_mean(monitor.severity, list(self.severities))}"))
+        return severity
 
     def _apply_override(self, monitor: Any, override: MonitorOverride, origin: Origin) -> Any:
         # `threshold: null` means "not overridden": a None would reach the targets as a value.

@@ -62,15 +62,9 @@ def _alert(r: "_Resolver", entry: ServiceEntry, name: str, monitor: PromMonitor)
         return None
     loc = ("monitors", name)
     origin, monitor = _with_override(r, entry, ref, loc, monitor)
-    severity = r.severities.get(monitor.severity)
+    severity = r.monitor_severity(entry, origin, monitor)
     if severity is None:
-        r.problems.append(error(origin.span("severity"), "unknown-severity", f"unknown severity '{monitor.severity}'"
-                                f"{did_you_mean(monitor.severity, list(r.severities))}"))
         return None
-    if monitor.runbook and monitor.runbook not in r.spec.runbooks:
-        r.fail(entry.doc, loc + ("runbook",), "unknown-runbook",
-               f"runbook '{monitor.runbook}' not found: expected runbooks_src/{monitor.runbook}.md"
-               f"{did_you_mean(monitor.runbook, list(r.spec.runbooks))}")
     expr_doc, expr_loc = _field_source(origin, "promql")
     expr = r.expand(monitor.promql, expr_doc, expr_loc, service=service, monitor=name)
     labels = {**monitor.labels, "severity": severity.prometheus, "service": service,
