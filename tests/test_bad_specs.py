@@ -28,7 +28,7 @@ BASE = CORPUS / "_base"
 REMOVE_FILE = "remove.txt"  # base paths (one a line) the case deletes
 EXPECTED_FILE = "expected.txt"
 # Whole-file problems have no line to point at (Span.line == 0); everything else must be located.
-FILE_LEVEL_CODES = {"no-spec", "no-project-file", "not-a-file", "unreadable"}
+FILE_LEVEL_CODES = {"no-spec", "no-project-file", "not-a-file", "unreadable", "too-many-files"}
 
 SERVICE_HEADER = "apiVersion: obsgen/v1\nkind: Service\nservice: hostile\nowner: shop-team\n"
 
@@ -222,3 +222,16 @@ def test_corpus_codes_are_documented() -> None:
     documented = set(re.findall(r"^\| `([a-z0-9-]+)` \|", DOCS.read_text(encoding="utf-8"), re.MULTILINE))
     used = {re.search(r"\[([a-z0-9-]+)\]$", line).group(1) for name in case_names() for line in expected_lines(name)}
     assert used <= documented
+
+
+def test_more_spec_files_than_the_limit_is_refused_not_truncated(tmp_path, monkeypatch):
+    """Reading only the first N files would silently drop monitors: refuse the whole project."""
+    from obsgen.spec import load as spec_load
+
+    shutil.copytree(ROOT / "monitors", tmp_path / "monitors")
+    shutil.copytree(ROOT / "runbooks_src", tmp_path / "runbooks_src")
+    count = len(spec_load.spec_files(tmp_path / "monitors"))
+    monkeypatch.setattr(spec_load, "MAX_SPEC_FILES", count - 1)
+    result = compile_project(tmp_path)
+    assert [str(d) for d in result.diagnostics] == [
+        f"monitors/: error: monitors/ holds {count} spec files; obsgen reads at most {count - 1} [too-many-files]"]

@@ -35,7 +35,7 @@ from obsgen.diagnostics import Level
 
 REPO = Path(__file__).resolve().parent.parent
 # Diagnostics about a whole file (missing, not a regular file, unreadable) have no line to show.
-FILE_LEVEL_CODES = {"no-spec", "no-project-file", "not-a-file", "unreadable"}
+FILE_LEVEL_CODES = {"no-spec", "no-project-file", "not-a-file", "unreadable", "too-many-files"}
 EXAMPLES = 200
 LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # libyaml's line breaks, as diagnostics count lines
 

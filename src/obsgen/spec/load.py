@@ -55,9 +55,14 @@ def load_spec(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
     if not project_path.is_file():
         problems.append(error(Span(f"{MONITORS_DIR}/{PROJECT_FILE}"), "no-project-file",
                               f"the project file {MONITORS_DIR}/{PROJECT_FILE} is missing"))
+    files = spec_files(monitors)
+    if len(files) > MAX_SPEC_FILES:  # refuse rather than silently read only some of them
+        return None, problems + [error(Span(MONITORS_DIR + "/"), "too-many-files",
+                                       f"{MONITORS_DIR}/ holds {len(files):,} spec files; obsgen reads at most "
+                                       f"{MAX_SPEC_FILES:,}")]
     project: tuple[ProjectSpec, Document] | None = None
     services: list[ServiceEntry] = []
-    for path in spec_files(monitors):
+    for path in files:
         rel = path.relative_to(root).as_posix()
         is_project = path == project_path
         loaded = _load_file(path, rel, ProjectSpec if is_project else ServiceSpec, problems)
@@ -76,7 +81,7 @@ def load_spec(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
 
 def spec_files(monitors: Path) -> list[Path]:
     files = [p for p in monitors.rglob("*") if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")]
-    return sorted(files)[:MAX_SPEC_FILES]
+    return sorted(files)
 
 
 def _load_file(path: Path, rel: str, model: type[BaseModel], problems: list[Diagnostic]) -> tuple[Any, Document] | None:
