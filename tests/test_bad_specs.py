@@ -228,8 +228,9 @@ def test_more_spec_files_than_the_limit_is_refused_not_truncated(tmp_path, monke
     """Reading only the first N files would silently drop monitors: refuse the whole project."""
     from obsgen.spec import load as spec_load
 
-    shutil.copytree(ROOT / "monitors", tmp_path / "monitors")
-    shutil.copytree(ROOT / "runbooks_src", tmp_path / "runbooks_src")
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copytree(repo / "monitors", tmp_path / "monitors")
+    shutil.copytree(repo / "runbooks_src", tmp_path / "runbooks_src")
     count = len(spec_load.spec_files(tmp_path / "monitors"))
     monkeypatch.setattr(spec_load, "MAX_SPEC_FILES", count - 1)
     result = compile_project(tmp_path)
