@@ -56,8 +56,11 @@ def validate(project_dir: Path = ProjectDir,
     if not build.ok:
         raise typer.Exit(1)
     if format == "text":
-        alarms = sum(len(m.metric_alarms) + len(m.composite_alarms) for m in build.models.values())
-        out.print(f"spec is valid: {len(build.models)} environment(s), {alarms} alarm(s) in all", markup=False)
+        models = build.models.values()
+        alarms = sum(len(m.metric_alarms) + len(m.composite_alarms) for m in models)
+        rules = sum(len(g.alerts) + len(g.recording_rules) for m in models for g in m.rule_groups)
+        out.print(f"spec is valid: {len(build.models)} environment(s), {alarms} CloudWatch alarm(s) and "
+                  f"{rules} Prometheus rule(s) in all", markup=False)
 
 
 @app.command()
