@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import typer
 from botocore.exceptions import BotoCoreError
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from .aws import SyncError, render
@@ -32,7 +33,7 @@ Profile = typer.Option(None, "--profile", help="AWS profile (default: the standa
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}" if err.is_terminal else f"error: {message}",
+    err.print(f"[red]error:[/red] {escape(message)}" if err.is_terminal else f"error: {message}",
               markup=err.is_terminal, highlight=False)
     return typer.Exit(1)
 
