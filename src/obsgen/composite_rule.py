@@ -67,6 +67,15 @@ def refs(rule: Rule) -> list[Ref]:
     return [r for operand in rule.operands for r in refs(operand)]
 
 
+# A rendered CloudWatch AlarmRule names its children as ALARM("name"), OK(name), or by ARN.
+ALARM_RULE_REF = re.compile(r'\b(?:ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*(?:"([^"]*)"|([^\s()"]+))\s*\)')
+
+
+def alarm_rule_references(alarm_rule: str) -> list[str]:
+    """Alarm names or ARNs an AlarmRule (CloudWatch's syntax, as AWS returns it) references, in order."""
+    return [quoted or bare for quoted, bare in ALARM_RULE_REF.findall(alarm_rule or "")]
+
+
 def render(rule: Rule, name_of: Callable[[Ref], str]) -> str:
     """CloudWatch AlarmRule syntax; nested groups are parenthesised so precedence never matters."""
     if isinstance(rule, Ref):

@@ -51,6 +51,8 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 
+from .composite_rule import ALARM_RULE_REF, alarm_rule_references
+
 __all__ = ["install", "is_installed", "rule_references", "InvalidNextToken"]
 
 API_DOC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference"
@@ -79,14 +81,12 @@ class InvalidNextToken(CloudWatchException):
 
 # ALARM("name or ARN"), OK(...), INSUFFICIENT_DATA(...); quotes are optional
 # (API_PutCompositeAlarm.html, AlarmRule).  AT_LEAST(...) is not understood.
-_RULE_FUNCTION = re.compile(r'\b(?:ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*(?:"([^"]*)"|([^\s()"]+))\s*\)')
+_RULE_FUNCTION = ALARM_RULE_REF  # the state functions of an AlarmRule, shared with the live-state reader
 _RULE_KEYWORDS = frozenset({"AND", "OR", "NOT", "TRUE", "FALSE", "(", ")"})
 _RULE_TOKEN = re.compile(r"[()]|[^\s()]+")
 
 
-def rule_references(rule: str) -> list[str]:
-    """Alarm names/ARNs referenced by an AlarmRule, in order of appearance."""
-    return [quoted or bare for quoted, bare in _RULE_FUNCTION.findall(rule)]
+rule_references = alarm_rule_references  # kept under moto_ext's public name
 
 
 def _check_rule_syntax(rule: str) -> None:

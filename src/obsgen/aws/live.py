@@ -12,19 +12,18 @@ So N alarms cost 2*ceil(N/100) calls plus a few for SNS.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from botocore.exceptions import ClientError
 
+from ..composite_rule import alarm_rule_references
 from ..conventions import TAG_ENV, TAG_PROJECT
 from .secrets import redact_endpoint
 from .desired import COMPOSITE_ALARM, METRIC_ALARM, SUBSCRIPTION, TOPIC, Resource, address, subscription_name
 
 PAGE = 100  # DescribeAlarms MaxRecords and AlarmNames, GetResources ResourcesPerPage: at most 100
 PENDING = "PendingConfirmation"  # SubscriptionArn of an unconfirmed email/https subscription
-_RULE_REF = re.compile(r'\b(?:ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*(?:"([^"]*)"|([^\s()"]+))\s*\)')
 
 
 @dataclass(slots=True)
@@ -52,7 +51,7 @@ class LiveState:
 
 def rule_children(rule: str) -> tuple[str, ...]:
     """Alarm names (or the name part of ARNs) an AlarmRule references."""
-    refs = (quoted or bare for quoted, bare in _RULE_REF.findall(rule or ""))
+    refs = alarm_rule_references(rule)
     return tuple(dict.fromkeys(ref.rsplit(":alarm:", 1)[-1] for ref in refs))
 
 
