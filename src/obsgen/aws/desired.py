@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..conventions import alarm_arn
-from ..model import EnvironmentModel
-from ..targets.cloudwatch import composite_alarm_params, metric_alarm_params
+from ..model import CompositeAlarm, EnvironmentModel
+from ..targets.cloudwatch import alarm_params
 from ..targets.sns import subscribe_params, topic_params
 
 TOPIC, SUBSCRIPTION, METRIC_ALARM, COMPOSITE_ALARM = "topic", "subscription", "metric_alarm", "composite_alarm"
@@ -52,8 +52,6 @@ def _split_tags(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
 
 
 def desired_resources(model: EnvironmentModel) -> dict[str, Resource]:
-    owners = {s.name: s.owner for s in model.services}
-    names = {a.ref: a.name for a in model.alarms()}
     found: list[Resource] = []
     for topic in model.topics:
         params, tags = _split_tags(topic_params(topic))
@@ -62,13 +60,13 @@ def desired_resources(model: EnvironmentModel) -> dict[str, Resource]:
         params = {k: v for k, v in subscribe_params(sub).items() if k != "ReturnSubscriptionArn"}
         name = subscription_name(sub.topic_arn, sub.protocol, sub.endpoint)
         found.append(Resource(SUBSCRIPTION, name, "", params, secret=sub.secret))
-    for alarm in model.metric_alarms:
-        params, tags = _split_tags(metric_alarm_params(alarm, owners))
-        found.append(Resource(METRIC_ALARM, alarm.name, alarm_arn(model.region, model.account, alarm.name),
-                              params, tags))
-    for comp in model.composite_alarms:
-        params, tags = _split_tags(composite_alarm_params(comp, names, owners))
-        children = tuple(names[comp.qualify(ref)] for ref in comp.children if comp.qualify(ref) in names)
-        found.append(Resource(COMPOSITE_ALARM, comp.name, alarm_arn(model.region, model.account, comp.name),
-                              params, tags, depends_on=children))
+    names = {a.ref: a.name for a in model.alarms()}
+    for alarm, full_params in alarm_params(model):
+        params, tags = _split_tags(full_params)
+        arn = alarm_arn(model.region, model.account, alarm.name)
+        if isinstance(alarm, CompositeAlarm):
+            children = tuple(names[ref] for ref in alarm.children if ref in names)
+            found.append(Resource(COMPOSITE_ALARM, alarm.name, arn, params, tags, depends_on=children))
+        else:
+            found.append(Resource(METRIC_ALARM, alarm.name, arn, params, tags))
     return {r.address: r for r in found}

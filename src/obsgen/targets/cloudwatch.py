@@ -9,7 +9,7 @@ API reference: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, Iterator
 
 from .. import composite_rule
 from ..diagnostics import Diagnostic
@@ -24,23 +24,31 @@ SOURCE_ID = "m1"
 
 
 def render(model: EnvironmentModel) -> Rendered:
-    names = {a.ref: a.name for a in model.alarms()}
-    owners = {s.name: s.owner for s in model.services}
     by_service: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: {"MetricAlarms": [], "CompositeAlarms": []})
     problems: list[Diagnostic] = []
-    for alarm in model.metric_alarms:
-        params = metric_alarm_params(alarm, owners)
-        problems += check_metric_alarm(alarm, params)
-        by_service[alarm.service]["MetricAlarms"].append(params)
-    for composite in model.composite_alarms:
-        params = composite_alarm_params(composite, names, owners)
-        problems += check_composite(composite, params)
-        by_service[composite.service]["CompositeAlarms"].append(params)
+    for alarm, params in alarm_params(model):
+        if isinstance(alarm, CompositeAlarm):
+            problems += check_composite(alarm, params)
+            by_service[alarm.service]["CompositeAlarms"].append(params)
+        else:
+            problems += check_metric_alarm(alarm, params)  # type: ignore[arg-type]
+            by_service[alarm.service]["MetricAlarms"].append(params)
     files = {}
     sources = {s.name: s.source for s in model.services}
     for service, alarms in sorted(by_service.items()):
         files[f"cloudwatch/{service}.json"] = dump_json({"_generated": header(sources[service]), **alarms})
     return Rendered(files, problems)
+
+
+def alarm_params(model: EnvironmentModel) -> Iterator[tuple[AlarmBase, dict[str, Any]]]:
+    """Every alarm of the environment with its API parameters: metric alarms, then composites.
+    The one place both the generated files and the AWS sync (aws/desired.py) get them from."""
+    names = {a.ref: a.name for a in model.alarms()}
+    owners = {s.name: s.owner for s in model.services}
+    for alarm in model.metric_alarms:
+        yield alarm, metric_alarm_params(alarm, owners)
+    for composite in model.composite_alarms:
+        yield composite, composite_alarm_params(composite, names, owners)
 
 
 def metric_alarm_params(alarm: MetricAlarm, owners: dict[str, str]) -> dict[str, Any]:
