@@ -81,3 +81,34 @@ def ownership_tags(project: str, env: str, **extra: str) -> dict[str, str]:
     for key, value in extra.items():
         tags[f"obsgen:{key}"] = value
     return tags
+
+
+# --- dashboards and console links (shared by the dashboards target and the runbooks) ---------------
+
+DASHBOARD_NAME_MAX = 255  # PutDashboard: A-Z, a-z, 0-9, "-" and "_", up to 255 characters
+
+
+def dashboard_prefix(project: str, env: str) -> str:
+    """Dashboards carry no tags, so obsgen owns the dashboards whose names start with this prefix."""
+    return f"{project}-{env}-"
+
+
+def dashboard_name(project: str, env: str, dashboard: str) -> str:
+    """A service's dashboard is named after the service; a declared dashboard after its key."""
+    return f"{dashboard_prefix(project, env)}{dashboard}"
+
+
+def _console(region: str) -> str:
+    host = "console.amazonaws-us-gov.com" if partition(region) == "aws-us-gov" else (
+        "console.amazonaws.cn" if partition(region) == "aws-cn" else "console.aws.amazon.com")
+    return f"https://{region}.{host}/cloudwatch/home?region={region}"
+
+
+def console_alarm_url(region: str, alarm: str) -> str:
+    from urllib.parse import quote
+
+    return f"{_console(region)}#alarmsV2:alarm/{quote(alarm, safe='')}"
+
+
+def console_dashboard_url(region: str, dashboard: str) -> str:
+    return f"{_console(region)}#dashboards/dashboard/{dashboard}"
