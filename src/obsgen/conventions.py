@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Mapping
+from urllib.parse import quote
 
 # Tags obsgen puts on everything it creates; obsgen only ever changes resources carrying them.
 TAG_PROJECT = "obsgen:project"
@@ -105,8 +106,6 @@ def _console(region: str) -> str:
 
 
 def console_alarm_url(region: str, alarm: str) -> str:
-    from urllib.parse import quote
-
     return f"{_console(region)}#alarmsV2:alarm/{quote(alarm, safe='')}"
 
 
