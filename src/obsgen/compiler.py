@@ -17,6 +17,7 @@ from typing import Iterator
 
 from .diagnostics import Diagnostic, error, has_errors, unique_sorted
 from .model import EnvironmentModel
+from .runbooks import Coverage, add_runbooks
 from .resolve import resolve
 from .schema import SCHEMA_FILE, schema_text
 from .spec import SpecSet, load_spec
@@ -34,6 +35,8 @@ class Build:
     files: dict[str, str] = field(default_factory=dict)
     models: dict[str, EnvironmentModel] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)  # more top-level entries of generated/ it owns (runbooks, site)
+    coverage: Coverage | None = None  # runbook coverage, when the runbooks were built
 
     @property
     def ok(self) -> bool:
@@ -77,6 +80,8 @@ def _compile(root: Path, envs: list[str] | None) -> Build:
     build.files[SCHEMA_FILE] = schema_text()
     for env in selected:
         _compile_env(spec, env, build)
+    if envs is None and build.ok:  # one runbook site for all environments: `build --env X` leaves it alone
+        add_runbooks(spec, build)
     build.diagnostics = unique_sorted(build.diagnostics)
     return build
 
@@ -96,7 +101,7 @@ def _compile_env(spec: SpecSet, env: str, build: Build) -> None:
 
 def _owned_paths(build: Build) -> list[str]:
     """The top-level entries of generated/ this build is responsible for."""
-    return [SCHEMA_FILE, *build.envs]
+    return [SCHEMA_FILE, *build.envs, *build.outputs]
 
 
 def stale_files(root: Path, build: Build) -> list[str]:
@@ -108,7 +113,7 @@ def stale_files(root: Path, build: Build) -> list[str]:
         path = base / rel
         if not path.is_file() or path.read_bytes() != content.encode("utf-8"):
             stale.append(f"{GENERATED_DIR}/{rel}")
-    for top in build.envs:
+    for top in [*build.envs, *build.outputs]:
         env_dir = base / top
         if env_dir.is_dir():
             for path in sorted(env_dir.rglob("*")):

@@ -135,6 +135,7 @@ class PrometheusAlert:
     labels: tuple[tuple[str, str], ...]  # every label of the rule (obsgen's and the spec's), sorted
     annotations: tuple[tuple[str, str], ...]  # summary, description, runbook_url, dashboard_url; sorted
     origin: Origin
+    runbook: str | None = None  # the shared guidance page of runbooks_src/ (`runbook:`), for the runbook site
 
     @property
     def ref(self) -> str:

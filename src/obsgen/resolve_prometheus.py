@@ -76,7 +76,8 @@ def _alert(r: "_Resolver", entry: ServiceEntry, name: str, monitor: PromMonitor)
                                 "(it must not start with a digit); name it with 'alert:'"))
     return PrometheusAlert(service, name, alert_name, expr.strip(), monitor.for_,
                            severity, tuple(sorted(labels.items())),
-                           tuple(sorted(_annotations(r, service, name, monitor).items())), origin)
+                           tuple(sorted(_annotations(r, service, name, monitor).items())), origin,
+                           runbook=monitor.runbook)
 
 
 def _with_override(r: "_Resolver", entry: ServiceEntry, ref: str, loc: tuple,

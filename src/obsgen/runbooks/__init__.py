@@ -1,0 +1,74 @@
+"""Runbooks: one page per monitor (facts from every environment + guidance from runbooks_src/), as
+Markdown under generated/runbooks/ and as a static site under generated/site/, plus the coverage report.
+
+    facts.py     the model of every environment -> MonitorFacts (wording.py: conditions in words;
+                 commands.py: investigation commands)
+    guidance.py  runbooks_src/ -> sections, sandboxed Jinja2, merge rules, located errors
+    page.py      facts + guidance -> the Markdown page (the _default.md.j2 template)
+    coverage.py  who has human Diagnosis and Mitigation
+    site.py      the HTML site (markdown.py: markdown-it-py, raw HTML off)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..diagnostics import Diagnostic
+from ..model import EnvironmentModel
+from ..spec import SpecSet
+from . import coverage as coverage_
+from . import page, site
+from .coverage import Coverage
+from .facts import collect
+from .guidance import GuidanceSource
+
+RUNBOOKS_OUT = "runbooks"  # generated/runbooks/: the Markdown pages and COVERAGE.md
+SITE_OUT = site.SITE_DIR  # generated/site/
+COVERAGE_FILE = f"{RUNBOOKS_OUT}/COVERAGE.md"
+
+
+@dataclass(slots=True)
+class Runbooks:
+    files: dict[str, str] = field(default_factory=dict)  # path under generated/ -> content
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=lambda: Coverage(()))
+
+
+def render(spec: SpecSet, models: dict[str, EnvironmentModel]) -> Runbooks:
+    """Every monitor of every environment in `models` (in the project's environment order)."""
+    order = [e for e in spec.project.environments if e in models]
+    monitors = collect(models, order)
+    source = GuidanceSource(spec.root, page.packaged_template())
+    result = Runbooks()
+    pages: dict[str, str] = {}
+    measured = []
+    for monitor in monitors:
+        guidance = source.guidance(monitor.service, monitor.monitor, monitor.runbook,
+                                   page.guidance_context(monitor, spec.project.project))
+        text = page.render(source, monitor, guidance, spec.project.project)
+        if text is None:
+            continue
+        pages[monitor.ref] = text
+        result.files[f"{RUNBOOKS_OUT}/{monitor.page}.md"] = text
+        measured.append((monitor, guidance))
+    spec_monitors = {f"{s.spec.service}/{m}" for s in spec.services for m in s.spec.monitors}
+    services = {s.spec.service for s in spec.services}
+    result.diagnostics = source.problems + source.unknown_files(spec_monitors | set(pages), services)
+    if result.diagnostics:
+        return Runbooks(diagnostics=result.diagnostics)  # a broken template: no half-made site
+    result.coverage = coverage_.measure(measured)
+    result.files[COVERAGE_FILE] = result.coverage.markdown()
+    infos = list({s.name: s for m in models.values() for s in m.services}.values())
+    result.files.update(site.render(spec.project.project, spec.project.description or "", monitors, pages,
+                                    sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
+                                    result.coverage))
+    return result
+
+
+def add_runbooks(spec: SpecSet, build: "Build") -> None:  # noqa: F821 - compiler.Build (import cycle)
+    """For `compile_project`: the runbooks and the site become part of the build and its owned outputs."""
+    result = render(spec, build.models)
+    build.diagnostics += result.diagnostics
+    build.files.update(result.files)
+    build.coverage = result.coverage if not result.diagnostics else None
+    build.outputs += [RUNBOOKS_OUT, SITE_OUT]

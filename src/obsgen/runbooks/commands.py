@@ -1,0 +1,87 @@
+"""Ready-to-paste investigation commands with the environment's own names, dimensions and region.
+
+Every value from the spec goes through `shlex.quote`, so a dimension value with spaces (an API
+Gateway name) or shell metacharacters pastes as one argument and never as shell syntax. Times use
+GNU date (CloudShell, Linux): the last three hours.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat, PrometheusAlert
+from ..spec.fields import is_extended
+
+WINDOW = "--start-time \"$(date -u -d '-3 hours' +%FT%TZ)\" --end-time \"$(date -u +%FT%TZ)\""
+LOG_GROUPS = {"AWS/Lambda": ("FunctionName", "/aws/lambda/{}")}  # namespace -> (dimension, log group)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    title: str  # what it shows, e.g. "State changes of the alarm"
+    text: str  # one shell command (maybe continued over lines), values already quoted
+
+
+def q(value: str) -> str:
+    return shlex.quote(value)
+
+
+def for_alarm(model: EnvironmentModel, alarm: AlarmBase) -> tuple[Command, ...]:
+    region = f"--region {q(model.region)}"
+    found = [
+        Command("Current state and reason", f"aws cloudwatch describe-alarms --alarm-names {q(alarm.name)} {region} "
+                "--query '[MetricAlarms,CompositeAlarms][][].[AlarmName,StateValue,StateReason]' --output text"),
+        Command("State changes of the last days", f"aws cloudwatch describe-alarm-history --alarm-name {q(alarm.name)} "
+                f"--history-item-type StateUpdate --max-items 10 {region} "
+                "--query 'AlarmHistoryItems[].[Timestamp,HistorySummary]' --output text"),
+    ]
+    if isinstance(alarm, CompositeAlarm):
+        names = {a.ref: a.name for a in model.alarms()}
+        children = " ".join(q(names[c]) for c in alarm.children if c in names)
+        found.append(Command("States of the alarms the rule combines",
+                             f"aws cloudwatch describe-alarms --alarm-names {children} {region} "
+                             "--query 'MetricAlarms[].[AlarmName,StateValue]' --output table"))
+        return tuple(found)
+    assert isinstance(alarm, MetricAlarm)
+    stats = [alarm.metric] if alarm.metric is not None else [s for _, s in alarm.queries]
+    for stat in stats:
+        found.append(Command(f"{stat.namespace} {stat.metric}, last 3 hours", _statistics(stat, region)))
+    for stat in stats:
+        logs = _logs(stat, region)
+        if logs and logs not in found:
+            found.append(logs)
+    return tuple(found)
+
+
+def _statistics(stat: MetricStat, region: str) -> str:
+    dimensions = " ".join(q(f"Name={k},Value={v}") for k, v in stat.dimensions)
+    option = "--extended-statistics" if is_extended(stat.statistic) else "--statistics"
+    return (f"aws cloudwatch get-metric-statistics --namespace {q(stat.namespace)} --metric-name {q(stat.metric)} "
+            + (f"--dimensions {dimensions} " if dimensions else "")
+            + f"{option} {q(stat.statistic)} --period {stat.period} {WINDOW} {region} --output table")
+
+
+def _logs(stat: MetricStat, region: str) -> Command | None:
+    """A Lambda function's own log group: what it printed around the alarm."""
+    if stat.namespace not in LOG_GROUPS:
+        return None
+    dimension, group = LOG_GROUPS[stat.namespace]
+    name = dict(stat.dimensions).get(dimension)
+    if not name:
+        return None
+    return Command(f"Logs of the function {name}, last hour",
+                   f"aws logs tail {q(group.format(name))} --since 1h --format short {region}")
+
+
+def for_alert(alert: PrometheusAlert) -> tuple[Command, ...]:
+    """Prometheus: evaluate the expression now, and list the firing alerts (URLs from the environment)."""
+    return (
+        Command("Evaluate the alert's expression now",
+                f"promtool query instant \"$PROMETHEUS_URL\" {q(' '.join(alert.expr.split()))}"),
+        Command("Firing alerts of this rule, with their labels",
+                f"amtool alert query --alertmanager.url=\"$ALERTMANAGER_URL\" {q('alertname=' + alert.alert)}"),
+        Command("Silence it for an hour while you work (say why)",
+                f"amtool silence add --alertmanager.url=\"$ALERTMANAGER_URL\" --duration=1h "
+                f"--comment='investigating' {q('alertname=' + alert.alert)}"),
+    )

@@ -1,0 +1,64 @@
+"""Runbook coverage: which monitors have human-written Diagnosis and Mitigation.
+
+Facts alone tell a responder what fired; what to look at and what to do must come from people. A
+monitor without both sections is reported by `obsgen validate` (a warning, an error with `--strict`)
+and listed in generated/runbooks/COVERAGE.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..conventions import GENERATED_HEADER
+from ..diagnostics import Diagnostic, error, warning
+from .facts import MonitorFacts
+from .guidance import Guidance
+from .page import cell
+
+REQUIRED = ("Diagnosis", "Mitigation")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    monitor: MonitorFacts
+    missing: tuple[str, ...]  # required sections nobody wrote
+    files: tuple[str, ...]  # runbooks_src files that apply
+
+    @property
+    def covered(self) -> bool:
+        return not self.missing
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    entries: tuple[Entry, ...]  # by service and monitor
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for e in self.entries if e.covered)
+
+    def summary(self) -> str:
+        return (f"runbooks: {self.covered} of {len(self.entries)} monitor(s) have human-written "
+                f"{' and '.join(REQUIRED)}")
+
+    def diagnostics(self, strict: bool) -> list[Diagnostic]:
+        """One per monitor lacking guidance, at the monitor's key in its spec file."""
+        make = error if strict else warning
+        return [make(e.monitor.source, "runbook-missing-guidance",
+                     f"monitor {e.monitor.ref} has no human-written {' or '.join(e.missing)} in its runbook; "
+                     f"write them in runbooks_src/{e.monitor.service}/{e.monitor.monitor}.md")
+                for e in self.entries if not e.covered]
+
+    def markdown(self) -> str:
+        lines = [f"<!-- {GENERATED_HEADER}; source: monitors/, runbooks_src/ -->", "# Runbook coverage", "",
+                 f"{self.summary()[len('runbooks: '):].capitalize()}.", "",
+                 "| Service | Monitor | Covered | Missing | Guidance from |", "|---|---|---|---|---|"]
+        for e in self.entries:
+            files = ", ".join(f"`{f}`" for f in e.files) or "none"
+            lines.append(f"| {e.monitor.service} | [{e.monitor.monitor}]({e.monitor.page}.md) | "
+                         f"{'yes' if e.covered else 'no'} | {', '.join(e.missing) or '-'} | {cell(files)} |")
+        return "\n".join(lines) + "\n"
+
+
+def measure(pages: list[tuple[MonitorFacts, Guidance]]) -> Coverage:
+    return Coverage(tuple(Entry(m, tuple(s for s in REQUIRED if not g.has(s)), g.files) for m, g in pages))

@@ -1,0 +1,157 @@
+"""What obsgen knows about each monitor, gathered from every environment's model for its runbook page.
+
+A runbook is one page for all environments, so facts come in two layers: `MonitorFacts` (what does
+not depend on the environment: service, owner, summary, kind) holding one `EnvFacts` per environment
+(alarm name, condition in words, routing, console links, ready-to-paste commands). Both are plain
+frozen values: the Markdown templates (user input, sandboxed) read them by attribute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import conventions
+from ..diagnostics import Span
+from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, PrometheusAlert, ServiceInfo
+from ..spec.fields import format_duration
+from . import commands, wording
+from .commands import Command
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    channel: str
+    kind: str  # SNS protocol or Alertmanager integration
+    target: str  # the SNS topic or the Alertmanager receiver
+
+
+@dataclass(frozen=True, slots=True)
+class EnvFacts:
+    """One environment's view of a monitor. `enabled` is False where the monitor is `disabled:`."""
+
+    env: str
+    enabled: bool
+    region: str = ""
+    account: str = ""
+    name: str = ""  # the CloudWatch alarm name, or the Prometheus alert name
+    condition: str = ""  # when it fires, in words
+    severity: str = ""
+    response_time: str = ""  # "15m"
+    pages: bool = False
+    destination: str = ""  # SNS topic, or the Alertmanager receiver
+    routes: tuple[Route, ...] = ()
+    alarm_url: str = ""  # the AWS console page of the alarm
+    dashboard_url: str = ""  # the AWS console page of the service's dashboard
+    runbook_url: str = ""  # where this page is published (the link in the alarm or alert)
+    metrics: tuple[str, ...] = ()  # the metrics read ("AWS/Lambda Errors (FunctionName=x), Sum, 5m") or the PromQL
+    commands: tuple[Command, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorFacts:
+    service: str
+    monitor: str
+    kind: str  # metric | math | anomaly | composite | promql
+    summary: str
+    description: str
+    owner: str
+    service_description: str
+    runbook: str  # the shared `runbook:` page of runbooks_src/, or ""
+    envs: tuple[EnvFacts, ...]  # every environment of the project, in project order
+    children: tuple[str, ...] = ()  # a composite's monitors ('service/monitor')
+    parents: tuple[str, ...] = ()  # composites that name this monitor
+    source: Span = Span("")  # the monitor's key in its spec file (coverage warnings point here)
+
+    @property
+    def ref(self) -> str:
+        return conventions.monitor_ref(self.service, self.monitor)
+
+    @property
+    def enabled_envs(self) -> tuple[EnvFacts, ...]:
+        return tuple(e for e in self.envs if e.enabled)
+
+    @property
+    def severities(self) -> tuple[str, ...]:
+        """Distinct severities over the environments (an override may change it in one)."""
+        return tuple(dict.fromkeys(e.severity for e in self.enabled_envs))
+
+    @property
+    def page(self) -> str:
+        """The page's path, relative to the root of the runbook site (without extension)."""
+        return f"{self.service}/{self.monitor}"
+
+
+def collect(models: dict[str, EnvironmentModel], env_order: list[str]) -> list[MonitorFacts]:
+    """Every monitor that exists in at least one environment, sorted by service and monitor."""
+    found: dict[tuple[str, str], dict[str, AlarmBase | PrometheusAlert]] = {}
+    services: dict[str, ServiceInfo] = {}
+    for env in env_order:
+        model = models[env]
+        services.update({s.name: s for s in model.services})
+        for item in [*model.alarms(), *(a for g in model.rule_groups for a in g.alerts)]:
+            found.setdefault((item.service, item.monitor), {})[env] = item
+    parents: dict[str, list[str]] = {}
+    for (service, monitor), per_env in sorted(found.items()):
+        for item in per_env.values():
+            if isinstance(item, CompositeAlarm):
+                for child in item.children:
+                    parents.setdefault(child, [])
+                    if item.ref not in parents[child]:
+                        parents[child].append(item.ref)
+    return [_monitor(service, monitor, per_env, services[service], models, env_order,
+                     tuple(sorted(parents.get(f"{service}/{monitor}", ()))))
+            for (service, monitor), per_env in sorted(found.items())]
+
+
+def _monitor(service: str, monitor: str, per_env: dict[str, AlarmBase | PrometheusAlert], info: ServiceInfo,
+             models: dict[str, EnvironmentModel], env_order: list[str], parents: tuple[str, ...]) -> MonitorFacts:
+    first = next(per_env[e] for e in env_order if e in per_env)
+    envs = tuple(_env(models[e], per_env[e]) if e in per_env else EnvFacts(e, False) for e in env_order)
+    description = (first.description or "") if isinstance(first, AlarmBase) else dict(first.annotations).get(
+        "description", "")
+    summary = first.summary if isinstance(first, AlarmBase) else dict(first.annotations).get("summary", "")
+    children = first.children if isinstance(first, CompositeAlarm) else ()
+    return MonitorFacts(service, monitor, _kind(first), summary, description.strip(), info.owner,
+                        info.description or "", first.runbook or "", envs, children, parents,
+                        first.origin.key_span())
+
+
+def _kind(item: AlarmBase | PrometheusAlert) -> str:
+    if isinstance(item, PrometheusAlert):
+        return "promql"
+    if isinstance(item, CompositeAlarm):
+        return "composite"
+    assert isinstance(item, MetricAlarm)
+    if item.expression:
+        return "math"
+    return "anomaly" if item.threshold.is_band else "metric"
+
+
+def _env(model: EnvironmentModel, item: AlarmBase | PrometheusAlert) -> EnvFacts:
+    severity = item.severity
+    common = dict(env=model.env, enabled=True, region=model.region, account=model.account,
+                  severity=severity.name, response_time=format_duration(severity.response_time),
+                  pages=severity.pages)
+    if isinstance(item, PrometheusAlert):
+        receiver = next((r for r in (model.alertmanager.receivers if model.alertmanager else ())
+                         if r.severity_label == severity.prometheus), None)
+        routes = tuple(Route(channel, kind, receiver.name) for channel, kind, _ in receiver.channels) if receiver else ()
+        return EnvFacts(**common, name=item.alert, condition=wording.prometheus_condition(item),
+                        destination=receiver.name if receiver else "", routes=routes,
+                        runbook_url=dict(item.annotations).get("runbook_url", ""),
+                        metrics=(item.expr,), commands=commands.for_alert(item))
+    routes = tuple(Route(s.channel, s.protocol, severity.topic_name)
+                   for s in sorted(model.subscriptions, key=lambda s: s.channel) if s.severity == severity.name)
+    dashboard = conventions.dashboard_name(model.project, model.env, item.service)
+    return EnvFacts(**common, name=item.name, condition=_condition(model, item), destination=severity.topic_name,
+                    routes=routes, alarm_url=conventions.console_alarm_url(model.region, item.name),
+                    dashboard_url=conventions.console_dashboard_url(model.region, dashboard),
+                    runbook_url=item.runbook_url or "", metrics=wording.metrics(item),
+                    commands=commands.for_alarm(model, item))
+
+
+def _condition(model: EnvironmentModel, alarm: AlarmBase) -> str:
+    if isinstance(alarm, CompositeAlarm):
+        return wording.composite_condition(alarm)
+    assert isinstance(alarm, MetricAlarm)
+    return wording.alarm_condition(alarm)

@@ -1,0 +1,203 @@
+"""The guidance humans write in `runbooks_src/`, rendered per monitor and merged section by section.
+
+Layout (docs/runbooks.md):
+
+    runbooks_src/_default.md.j2           the page template (optional; obsgen ships one)
+    runbooks_src/<name>.md                shared guidance, used by monitors that say `runbook: <name>`
+    runbooks_src/<service>/_service.md    guidance for every monitor of a service
+    runbooks_src/<service>/<monitor>.md   guidance for one monitor
+
+Every file is Markdown and a Jinja2 template, rendered for each monitor with its facts. Files are
+user input: they run in Jinja's sandbox with StrictUndefined, and every template error becomes a
+located diagnostic (`runbooks_src/<file>:line:column`). A `## Heading` starts a section. Layers
+merge from broad to narrow (service, shared page, monitor): a section replaces the same section of
+a broader layer, unless its heading starts with `+` (`## + Diagnosis`), which appends to it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import BaseLoader, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..diagnostics import Diagnostic, Span, error
+from ..spec.errors import did_you_mean
+from ..spec.load import RUNBOOKS_DIR, read_limited
+
+DEFAULT_TEMPLATE = "_default.md.j2"
+SERVICE_FILE = "_service.md"
+SECTIONS = ("Meaning", "Impact", "Diagnosis", "Mitigation", "Escalation")  # prometheus-operator runbooks
+MAX_FILES = 10_000
+_HEADING = re.compile(r"^ {0,3}##[ \t]+(\+[ \t]*)?(.*?)[ \t#]*$")
+_TITLE = re.compile(r"^ {0,3}#[ \t]")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    title: str
+    text: str  # Markdown, without its heading
+    sources: tuple[str, ...]  # runbooks_src files that wrote it, broad to narrow
+
+
+@dataclass(slots=True)
+class Guidance:
+    """A monitor's human-written sections, merged; keys are lowercase titles, in first-written order."""
+
+    sections: dict[str, Section] = field(default_factory=dict)
+    files: tuple[str, ...] = ()  # the runbooks_src files that apply to the monitor, broad to narrow
+
+    def text(self, title: str) -> str:
+        section = self.sections.get(title.lower())
+        return section.text if section else ""
+
+    def has(self, title: str) -> bool:
+        return bool(self.text(title).strip())
+
+    def extra(self) -> list[Section]:
+        """Sections beyond the five standard ones, e.g. `## Background`, in the order they were written."""
+        standard = {s.lower() for s in SECTIONS}
+        return [s for key, s in self.sections.items() if key not in standard and key]
+
+
+class _Loader(BaseLoader):
+    """Templates by their path under runbooks_src/; the path is also the 'filename' Jinja puts into
+    tracebacks, which is how a runtime error is traced back to its file and line."""
+
+    def __init__(self, texts: dict[str, str]):
+        self.texts = texts
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+        if template not in self.texts:
+            raise TemplateNotFound(template)
+        return self.texts[template], template, lambda: True
+
+
+class GuidanceSource:
+    """The runbooks_src/ directory of a project, read once; renders guidance and the page template."""
+
+    def __init__(self, root: Path, packaged_default: str):
+        self.problems: list[Diagnostic] = []
+        self.texts = _read_all(root / RUNBOOKS_DIR, self.problems)
+        self.has_own_default = DEFAULT_TEMPLATE in self.texts
+        self.texts.setdefault(DEFAULT_TEMPLATE, packaged_default)
+        self.env = SandboxedEnvironment(loader=_Loader(self.texts), undefined=StrictUndefined,
+                                        keep_trailing_newline=True, autoescape=False)
+        self.failed: set[str] = set()  # report a broken file once, not once per monitor
+
+    def layers(self, service: str, monitor: str, shared: str) -> list[str]:
+        """The files that apply to a monitor, broad to narrow (only those that exist)."""
+        names = [f"{service}/{SERVICE_FILE}", f"{shared}.md" if shared else "", f"{service}/{monitor}.md"]
+        return [n for n in names if n and n in self.texts]
+
+    def guidance(self, service: str, monitor: str, shared: str, context: dict[str, Any]) -> Guidance:
+        result = Guidance(files=tuple(f"{RUNBOOKS_DIR}/{n}" for n in self.layers(service, monitor, shared)))
+        for name in self.layers(service, monitor, shared):
+            text = self.render(name, context)
+            if text is not None:
+                _merge(result.sections, split_sections(text), f"{RUNBOOKS_DIR}/{name}")
+        return result
+
+    def render(self, name: str, context: dict[str, Any]) -> str | None:
+        """Render one file; None (and a diagnostic, once per file) when the template fails."""
+        if name in self.failed:
+            return None
+        try:
+            return self.env.get_template(name).render(context)
+        except TemplateError as exc:
+            self.failed.add(name)
+            self.problems.append(_located(exc, name, self.texts))
+            return None
+
+    def unknown_files(self, monitors: set[str], services: set[str]) -> list[Diagnostic]:
+        """`runbooks_src/<service>/<x>.md` that matches no monitor is a typo that would silently apply to nothing."""
+        problems = []
+        for name in sorted(self.texts):
+            parts = name.split("/")
+            if len(parts) != 2 or not name.endswith(".md"):
+                continue
+            service, file = parts
+            ref = f"{service}/{file[:-3]}"
+            if file == SERVICE_FILE and service in services or ref in monitors:
+                continue
+            known = sorted({f"{m}.md" for m in monitors} | {f"{s}/{SERVICE_FILE}" for s in services})
+            problems.append(error(Span(f"{RUNBOOKS_DIR}/{name}", 1, 1), "orphan-runbook",
+                                  f"runbooks_src/{name} matches no monitor: expected runbooks_src/<service>/<monitor>.md "
+                                  f"or runbooks_src/<service>/{SERVICE_FILE}{did_you_mean(ref + '.md', known)}"))
+        return problems
+
+
+def _read_all(folder: Path, problems: list[Diagnostic]) -> dict[str, str]:
+    """Every .md and .md.j2 file one or two levels down (`x.md`, `service/monitor.md`), as text."""
+    if not folder.is_dir():
+        return {}
+    paths = sorted([*folder.glob("*.md"), *folder.glob("*.md.j2"), *folder.glob("*/*.md")])[:MAX_FILES]
+    texts = {}
+    for path in paths:
+        rel = path.relative_to(folder).as_posix()
+        if rel.split("/")[-1].startswith("."):
+            continue
+        data = read_limited(path, f"{RUNBOOKS_DIR}/{rel}", problems)
+        if data is None:
+            continue
+        try:
+            texts[rel] = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            problems.append(error(Span(f"{RUNBOOKS_DIR}/{rel}", line, exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1),
+                                  "runbook-template", f"not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8"))
+    return texts
+
+
+def _located(exc: TemplateError, name: str, texts: dict[str, str]) -> Diagnostic:
+    """Jinja knows the line (syntax errors carry it; runtime errors leave it in the traceback); the
+    column is that of the name the message quotes, else of the first tag on the line."""
+    file, line = name, 1
+    if isinstance(exc, TemplateSyntaxError):
+        file, line = exc.name or name, exc.lineno or 1
+    else:
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename in texts:
+                file, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+    lines = texts.get(file, "").splitlines() or [""]
+    text = lines[min(max(line, 1), len(lines)) - 1]
+    quoted = re.findall(r"'([^']+)'", exc.message or "")
+    column = next((text.find(q) for q in quoted if q in text), -1)
+    if column < 0:
+        column = max(min((i for i in (text.find("{{"), text.find("{%")) if i >= 0), default=0), 0)
+    kind = "template syntax error" if isinstance(exc, TemplateSyntaxError) else "template error"
+    message = " ".join((exc.message or type(exc).__name__).split())
+    return error(Span(f"{RUNBOOKS_DIR}/{file}", line, column + 1), "runbook-template", f"{kind}: {message}")
+
+
+def split_sections(text: str) -> list[tuple[str, bool, str]]:
+    """Markdown -> [(title, extends, body)]. Text before the first `##` is the untitled intro ("");
+    a leading `# Title` line is dropped (the page has its own title). Headings in code blocks don't count."""
+    sections: list[tuple[str, bool, list[str]]] = [("", False, [])]
+    fenced = False
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            fenced = not fenced
+        match = None if fenced else _HEADING.match(line)
+        if match:
+            sections.append((match.group(2).strip(), bool(match.group(1)), []))
+        elif not (len(sections) == 1 and not "".join(sections[0][2]).strip() and _TITLE.match(line)):
+            sections[-1][2].append(line)
+    return [(title, extends, "\n".join(body).strip("\n")) for title, extends, body in sections
+            if title or "\n".join(body).strip()]
+
+
+def _merge(into: dict[str, Section], sections: list[tuple[str, bool, str]], source: str) -> None:
+    for title, extends, body in sections:
+        key = title.lower()
+        known = into.get(key)
+        if extends and known is not None:
+            into[key] = Section(known.title, f"{known.text}\n\n{body}".strip("\n"), known.sources + (source,))
+        else:
+            into[key] = Section(known.title if known else title, body, (source,))

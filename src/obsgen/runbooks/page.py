@@ -1,0 +1,77 @@
+"""One monitor's Markdown runbook: the page template (runbooks_src/_default.md.j2, or obsgen's own)
+rendered with the monitor's facts and merged guidance. The Markdown is kept in generated/runbooks/
+for wikis and is the body of the monitor's page on the site."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from .facts import MonitorFacts
+from .guidance import DEFAULT_TEMPLATE, SERVICE_FILE, Guidance, GuidanceSource
+from .wording import code
+
+PACKAGED_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "runbook.md.j2"
+KINDS = {"metric": "CloudWatch metric alarm", "math": "CloudWatch metric-math alarm",
+         "anomaly": "CloudWatch anomaly-detection alarm", "composite": "CloudWatch composite alarm",
+         "promql": "Prometheus alert"}
+
+
+def packaged_template() -> str:
+    return PACKAGED_TEMPLATE.read_text(encoding="utf-8")
+
+
+def cell(text: str) -> str:
+    """Text inside a Markdown table cell: one line, pipes escaped."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def codeblock(text: str, language: str = "") -> str:
+    """A fenced block no line of `text` can close: the fence is longer than any backtick run inside."""
+    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
+    fence = "`" * (longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
+def link(from_service: str, ref: str) -> str:
+    """Relative link from a page in <service>/ to another monitor's page (`.md`; the site makes it `.html`)."""
+    service, monitor = ref.split("/", 1)
+    return f"{monitor}.md" if service == from_service else f"../{service}/{monitor}.md"
+
+
+def guidance_context(monitor: MonitorFacts, project: str) -> dict[str, Any]:
+    """What a runbooks_src file can use: the monitor's facts, by environment too."""
+    return {"monitor": monitor, "project": project, "env": {e.env: e for e in monitor.envs}, "code": code}
+
+
+def missing(monitor: MonitorFacts, section: str) -> str:
+    where = f"runbooks_src/{monitor.service}/{monitor.monitor}.md"
+    also = f" (or runbooks_src/{monitor.runbook}.md)" if monitor.runbook else ""
+    return f"_No guidance written yet: add a `## {section}` section to {where}{also} or runbooks_src/{monitor.service}/{SERVICE_FILE}._"
+
+
+def render(source: GuidanceSource, monitor: MonitorFacts, guidance: Guidance, project: str) -> str | None:
+    context = {
+        **guidance_context(monitor, project), "guidance": guidance, "kinds": KINDS, "cell": cell,
+        "codeblock": codeblock, "link": lambda ref: link(monitor.service, ref),
+        "missing": lambda section: missing(monitor, section),
+    }
+    text = source.render(DEFAULT_TEMPLATE, context)
+    return None if text is None else _tidy(text)
+
+
+def _tidy(text: str) -> str:
+    """Template whitespace aside: no trailing spaces, at most one blank line in a row, one final newline.
+    Fenced blocks are left as they are."""
+    out: list[str] = []
+    fenced = False
+    for line in text.splitlines():
+        if re.match(r"^ {0,3}(```|~~~)", line):
+            fenced = not fenced
+        if not fenced:
+            line = line.rstrip()
+            if not line and (not out or not out[-1]):
+                continue
+        out.append(line)
+    return "\n".join(out).strip("\n") + "\n"

@@ -1,0 +1,95 @@
+"""The static runbook site, generated/site/: index (with a client-side filter), a page per monitor,
+a page per service, the routing table. Pure files: every link is relative, so it works opened from
+disk (file://) and on any static host (S3, GitHub Pages) under any path.
+
+Pages are Jinja2 templates shipped in the package (templates/site/) with autoescaping on; the only
+markup not escaped is markdown-it's output (raw HTML off). Paths: `<service>/<monitor>.html` (the
+URL scheme alarms already link to), `_services/<service>.html`, `_assets/` — names never start with
+`_`, so a service or monitor can never collide with them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from ..conventions import GENERATED_HEADER
+from ..model import EnvironmentModel, ServiceInfo
+from ..spec.fields import format_duration
+from .coverage import Coverage
+from .facts import MonitorFacts
+from .markdown import to_html
+
+SITE_DIR = "site"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
+ASSETS = ("filter.js", "style.css")
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityRoute:
+    severity: str
+    description: str
+    response_time: str
+    pages: bool
+    topic: str
+    channels: tuple[str, ...]  # "oncall-email (email)"
+    receiver: str  # the Alertmanager receiver, or ""
+    receiver_channels: tuple[str, ...]
+    alarms: int  # monitors of this severity in the environment
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.globals["header"] = GENERATED_HEADER
+    return env
+
+
+def render(project: str, description: str, monitors: list[MonitorFacts], pages: dict[str, str],
+           services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage) -> dict[str, str]:
+    """Files under generated/site/, keyed by their path there. `pages` holds each monitor's Markdown."""
+    env = _environment()
+    covered = {e.monitor.ref: e.covered for e in coverage.entries}
+    common = {"project": project, "project_description": description}
+    files = {f"_assets/{name}": (TEMPLATES / name).read_text(encoding="utf-8") for name in ASSETS}
+    files["index.html"] = env.get_template("index.html.j2").render(
+        **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks")
+    for monitor in monitors:
+        files[f"{monitor.page}.html"] = env.get_template("runbook.html.j2").render(
+            **common, root="../", monitor=monitor, body=to_html(pages[monitor.ref]), title=monitor.ref)
+    for service in services:
+        own = [m for m in monitors if m.service == service.name]
+        files[f"_services/{service.name}.html"] = env.get_template("service.html.j2").render(
+            **common, root="../", service=service, monitors=own, covered=covered, title=service.name,
+            dashboards=_dashboards(own))
+    files["routing.html"] = env.get_template("routing.html.j2").render(
+        **common, root="", routes={e: _routes(m) for e, m in models.items()}, models=models, title="Routing")
+    return {f"{SITE_DIR}/{path}": text for path, text in files.items()}
+
+
+def _dashboards(monitors: list[MonitorFacts]) -> list[tuple[str, str]]:
+    """(environment, dashboard URL) of a service, from any of its CloudWatch monitors."""
+    found: dict[str, str] = {}
+    for monitor in monitors:
+        for e in monitor.enabled_envs:
+            if e.dashboard_url:
+                found.setdefault(e.env, e.dashboard_url)
+    return sorted(found.items())
+
+
+def _routes(model: EnvironmentModel) -> list[SeverityRoute]:
+    counts = Counter(a.severity.name for a in model.alarms())
+    counts.update(a.severity.name for g in model.rule_groups for a in g.alerts)
+    receivers = {r.severity_label: r for r in (model.alertmanager.receivers if model.alertmanager else ())}
+    routes = []
+    for sev in model.severities:
+        subs = sorted((s for s in model.subscriptions if s.severity == sev.name), key=lambda s: s.channel)
+        receiver = receivers.get(sev.prometheus)
+        routes.append(SeverityRoute(
+            sev.name, sev.description, format_duration(sev.response_time), sev.pages, sev.topic_name,
+            tuple(f"{s.channel} ({s.protocol})" for s in subs), receiver.name if receiver else "",
+            tuple(f"{c} ({k})" for c, k, _ in receiver.channels) if receiver else (), counts.get(sev.name, 0)))
+    return routes
