@@ -48,10 +48,12 @@ def _report(build: Build, fmt: str = "text") -> None:
 
 @app.command()
 def validate(project_dir: Path = ProjectDir,
-             format: str = typer.Option("text", "--format", help="text or json")) -> None:
+             format: str = typer.Option("text", "--format", help="text or json"),
+             strict: bool = typer.Option(False, "--strict", help="Monitors without runbook guidance are errors.")) -> None:
     """Check the spec for every environment; report every problem as file:line:column."""
     build = compile_project(project_dir)
     cli_prometheus.check_promql(build)  # promtool, when installed, checks the PromQL
+    cli_runbooks.add_coverage(build, strict)  # monitors without human Diagnosis and Mitigation
     _report(build, format)
     if not build.ok:
         raise typer.Exit(1)
@@ -83,6 +85,8 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         return
     written = write(project_dir, result)
     out.print(f"wrote {len(written)} files to {GENERATED_DIR}/ for {', '.join(result.envs)}", markup=False)
+    if (line := cli_runbooks.coverage_line(result)) is not None:
+        out.print(line, markup=False)
 
 
 @app.command()
@@ -120,6 +124,7 @@ def main() -> None:
 
 from . import cli_aws  # noqa: E402,F401  - registers plan/apply/drift/test-alarm/sandbox on `app`
 from . import cli_prometheus  # noqa: E402  - registers `test`; promtool checks for `validate`
+from . import cli_runbooks  # noqa: E402  - registers `site`; runbook coverage for `validate` and `build`
 
 if __name__ == "__main__":
     main()

@@ -194,7 +194,8 @@ class _Resolver:
             service=service, monitor=name,
             name=self.expand(self.project.naming.alarm, self.pdoc, ("naming", "alarm"), service=service, monitor=name),
             summary=monitor.summary, description=monitor.description, severity=severity, runbook=monitor.runbook,
-            runbook_url=conventions.runbook_url(self.project.runbooks.base_url, service, name),
+            runbook_url=conventions.runbook_url(self.env.runbooks_base_url or self.project.runbooks.base_url,
+                                                service, name),
             actions_enabled=monitor.actions_enabled, tags=self._tags(entry, name, monitor), origin=origin,
         )
         if isinstance(monitor, CompositeMonitor):

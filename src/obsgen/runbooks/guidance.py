@@ -149,7 +149,7 @@ def _read_all(folder: Path, problems: list[Diagnostic]) -> dict[str, str]:
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             problems.append(error(Span(f"{RUNBOOKS_DIR}/{rel}", line, exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1),
-                                  "runbook-template", f"not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8"))
+                                  "not-utf8", f"not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8"))
     return texts
 
 
@@ -173,7 +173,19 @@ def _located(exc: TemplateError, name: str, texts: dict[str, str]) -> Diagnostic
         column = max(min((i for i in (text.find("{{"), text.find("{%")) if i >= 0), default=0), 0)
     kind = "template syntax error" if isinstance(exc, TemplateSyntaxError) else "template error"
     message = " ".join((exc.message or type(exc).__name__).split())
+    message = re.sub(r"'(?:[\w.]+\.)?(\w+) object'", r"\1", message)  # 'obsgen.runbooks.facts.EnvFacts object'
+    if match := re.search(r"has no attribute '(\w+)'", message):
+        message += _attribute_hint(match.group(1), message.split(" ", 1)[0])
     return error(Span(f"{RUNBOOKS_DIR}/{file}", line, column + 1), "runbook-template", f"{kind}: {message}")
+
+
+def _attribute_hint(name: str, owner: str) -> str:
+    """'did you mean' among the fields of the facts the template read (MonitorFacts, EnvFacts, ...)."""
+    from . import facts
+
+    kind = getattr(facts, owner, None)
+    fields = [f for f in dir(kind) if not f.startswith("_")] if isinstance(kind, type) else []
+    return did_you_mean(name, fields) if fields else ""
 
 
 def split_sections(text: str) -> list[tuple[str, bool, str]]:

@@ -84,6 +84,8 @@ class Environment(Strict):
     disabled: list[str] = Field(default_factory=list, description="Monitors ('service/monitor') not deployed here.")
     overrides: dict[str, MonitorOverride] = Field(default_factory=dict, description="Keyed by 'service/monitor'.")
     channels: dict[Name, ChannelOverride] = Field(default_factory=dict)
+    runbooks_base_url: str | None = Field(default=None, description="Where this environment's alarms link to the "
+                                          "runbook site; overrides runbooks.base_url.")
 
 
 class Runbooks(Strict):

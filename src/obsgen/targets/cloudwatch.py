@@ -16,7 +16,7 @@ from ..diagnostics import Diagnostic
 from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
 from ..spec.fields import format_duration, is_extended
 from . import Rendered, dump_json, header
-from .cloudwatch_limits import check_composite, check_metric_alarm
+from .cloudwatch_limits import check_composite, check_metric_alarm, fit_description
 
 ANOMALY_ID = "band"
 EXPRESSION_ID = "expression"
@@ -97,14 +97,14 @@ def alarm_description(alarm: AlarmBase, owner: str) -> str:
     urgency = f"respond within {format_duration(severity.response_time)}"
     if severity.pages:
         urgency += ", pages on-call"
-    lines = [alarm.summary]
+    free = [alarm.summary]
     if alarm.description:
-        lines += ["", alarm.description.strip()]
-    lines += ["", f"Severity: {severity.description} ({urgency})"]
+        free += ["", alarm.description.strip()]
+    lines = [f"Severity: {severity.description} ({urgency})"]
     if alarm.runbook_url:
         lines.append(f"Runbook: {alarm.runbook_url}")
     lines.append(f"Owner: {owner} | Managed by obsgen ({alarm.origin.doc.path}); console edits are reverted.")
-    return "\n".join(lines)
+    return fit_description("\n".join(free), "\n".join(lines))
 
 
 def _metric(stat: MetricStat) -> dict[str, Any]:

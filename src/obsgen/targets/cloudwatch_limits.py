@@ -16,6 +16,7 @@ from ..model import AlarmBase, CompositeAlarm, MetricAlarm
 
 MAX_NAME = 255
 MAX_DESCRIPTION = 1024
+ELLIPSIS = "…"
 MAX_EVALUATION_SECONDS = 86_400
 MAX_ACTIONS = 5
 MAX_MATH_METRICS = 10
@@ -75,6 +76,19 @@ def check_composite(alarm: CompositeAlarm, params: dict[str, Any]) -> list[Diagn
     return problems
 
 
+def fit_description(free: str, fixed: str) -> str:
+    """AlarmDescription = `free` (summary, description) + a blank line + `fixed` (severity, runbook link,
+    owner). Past CloudWatch's 1,024 characters the free text is cut and marked with '…': the runbook
+    link must survive whole, and the runbook page holds the full text anyway."""
+    whole = f"{free}\n\n{fixed}"
+    room = MAX_DESCRIPTION - len(fixed) - 2 - len(ELLIPSIS)
+    if len(whole) <= MAX_DESCRIPTION:
+        return whole
+    if room <= 0:  # no room at all: _common reports the length of the fixed part
+        return fixed
+    return f"{free[:room].rstrip()}{ELLIPSIS}\n\n{fixed}"
+
+
 def _common(alarm: AlarmBase, params: dict[str, Any]) -> list[Diagnostic]:
     origin = alarm.origin
     problems = []
@@ -84,11 +98,11 @@ def _common(alarm: AlarmBase, params: dict[str, Any]) -> list[Diagnostic]:
                               f"alarm name '{name[:60]}...' is {len(name)} characters; CloudWatch allows {MAX_NAME} "
                               "(shorten the monitor name or naming.alarm)"))
     description = params["AlarmDescription"]
-    if len(description) > MAX_DESCRIPTION:
-        field = "description" if alarm.description else "summary"
-        problems.append(error(origin.span(field), "aws-limit",
-                              f"the alarm description (summary, description, severity and runbook link) is "
-                              f"{len(description)} characters; CloudWatch allows {MAX_DESCRIPTION}"))
+    if len(description) > MAX_DESCRIPTION:  # fit_description could not make room: the fixed part is too long
+        problems.append(error(origin.key_span(), "aws-limit",
+                              f"the alarm description's severity, runbook link and owner lines alone are "
+                              f"{len(description)} characters; CloudWatch allows {MAX_DESCRIPTION} (the summary and "
+                              "description are cut to fit, the runbook link never is)"))
     for state in ("AlarmActions", "OKActions", "InsufficientDataActions"):
         if len(params[state]) > MAX_ACTIONS:
             problems.append(error(origin.span("severity"), "aws-limit",
