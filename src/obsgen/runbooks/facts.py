@@ -45,6 +45,11 @@ class EnvFacts:
     runbook_url: str = ""  # where this page is published (the link in the alarm or alert)
     metrics: tuple[str, ...] = ()  # the metrics read ("AWS/Lambda Errors (FunctionName=x), Sum, 5m") or the PromQL
     commands: tuple[Command, ...] = ()
+    dimensions: tuple[tuple[str, str], ...] = ()  # of every metric the alarm reads, e.g. (("FunctionName", "x"),)
+
+    def dimension(self, name: str) -> str:
+        """`{{ env.production.dimension("FunctionName") }}` in a runbooks_src template; "" when absent."""
+        return dict(self.dimensions).get(name, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +152,7 @@ def _env(model: EnvironmentModel, item: AlarmBase | PrometheusAlert) -> EnvFacts
                     routes=routes, alarm_url=conventions.console_alarm_url(model.region, item.name),
                     dashboard_url=conventions.console_dashboard_url(model.region, dashboard),
                     runbook_url=item.runbook_url or "", metrics=wording.metrics(item),
-                    commands=commands.for_alarm(model, item))
+                    commands=commands.for_alarm(model, item), dimensions=_dimensions(item))
 
 
 def _condition(model: EnvironmentModel, alarm: AlarmBase) -> str:
@@ -155,3 +160,10 @@ def _condition(model: EnvironmentModel, alarm: AlarmBase) -> str:
         return wording.composite_condition(alarm)
     assert isinstance(alarm, MetricAlarm)
     return wording.alarm_condition(alarm)
+
+
+def _dimensions(alarm: AlarmBase) -> tuple[tuple[str, str], ...]:
+    if not isinstance(alarm, MetricAlarm):
+        return ()
+    stats = [alarm.metric] if alarm.metric is not None else [s for _, s in alarm.queries]
+    return tuple(sorted({pair for stat in stats for pair in stat.dimensions}))

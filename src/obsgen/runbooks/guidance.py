@@ -10,8 +10,9 @@ Layout (docs/runbooks.md):
 Every file is Markdown and a Jinja2 template, rendered for each monitor with its facts. Files are
 user input: they run in Jinja's sandbox with StrictUndefined, and every template error becomes a
 located diagnostic (`runbooks_src/<file>:line:column`). A `## Heading` starts a section. Layers
-merge from broad to narrow (service, shared page, monitor): a section replaces the same section of
-a broader layer, unless its heading starts with `+` (`## + Diagnosis`), which appends to it.
+merge from general to specific (the shared page, which may serve several services; the service;
+the monitor): a section replaces the same section of a more general layer, unless its heading
+starts with `+` (`## + Diagnosis`), which appends to it.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 class Section:
     title: str
     text: str  # Markdown, without its heading
-    sources: tuple[str, ...]  # runbooks_src files that wrote it, broad to narrow
+    sources: tuple[str, ...]  # runbooks_src files that wrote it, general to specific
 
 
 @dataclass(slots=True)
@@ -49,7 +50,7 @@ class Guidance:
     """A monitor's human-written sections, merged; keys are lowercase titles, in first-written order."""
 
     sections: dict[str, Section] = field(default_factory=dict)
-    files: tuple[str, ...] = ()  # the runbooks_src files that apply to the monitor, broad to narrow
+    files: tuple[str, ...] = ()  # the runbooks_src files that apply to the monitor, general to specific
 
     def text(self, title: str) -> str:
         section = self.sections.get(title.lower())
@@ -90,8 +91,8 @@ class GuidanceSource:
         self.failed: set[str] = set()  # report a broken file once, not once per monitor
 
     def layers(self, service: str, monitor: str, shared: str) -> list[str]:
-        """The files that apply to a monitor, broad to narrow (only those that exist)."""
-        names = [f"{service}/{SERVICE_FILE}", f"{shared}.md" if shared else "", f"{service}/{monitor}.md"]
+        """The files that apply to a monitor, general to specific (only those that exist)."""
+        names = [f"{shared}.md" if shared else "", f"{service}/{SERVICE_FILE}", f"{service}/{monitor}.md"]
         return [n for n in names if n and n in self.texts]
 
     def guidance(self, service: str, monitor: str, shared: str, context: dict[str, Any]) -> Guidance:
