@@ -46,9 +46,10 @@ def guidance_context(monitor: MonitorFacts, project: str) -> dict[str, Any]:
 
 
 def missing(monitor: MonitorFacts, section: str) -> str:
-    where = f"runbooks_src/{monitor.service}/{monitor.monitor}.md"
-    also = f" (or runbooks_src/{monitor.runbook}.md)" if monitor.runbook else ""
-    return f"_No guidance written yet: add a `## {section}` section to {where}{also} or runbooks_src/{monitor.service}/{SERVICE_FILE}._"
+    where = code(f"runbooks_src/{monitor.service}/{monitor.monitor}.md")
+    also = f" (or {code(f'runbooks_src/{monitor.runbook}.md')})" if monitor.runbook else ""
+    service = code(f"runbooks_src/{monitor.service}/{SERVICE_FILE}")
+    return f"*No guidance written yet: add a `## {section}` section to {where}{also} or {service}.*"
 
 
 def render(source: GuidanceSource, monitor: MonitorFacts, guidance: Guidance, project: str) -> str | None:
