@@ -1,0 +1,346 @@
+"""Runbooks: facts in words, the merge of runbooks_src guidance, coverage, and the site's links."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from obsgen.compiler import compile_project, stale_files, write
+from obsgen.runbooks.guidance import split_sections
+from obsgen.targets.cloudwatch_limits import ELLIPSIS, MAX_DESCRIPTION
+
+from spec_builder import PROJECT, build, make_project
+
+REPO = Path(__file__).resolve().parent.parent
+BASE_URL = "https://runbooks.example.com/stock-analysis"
+
+ERRORS = """\
+errors:
+  summary: The orders function raises errors.
+  description: More than 5 errors in 10 minutes.
+  resource: fn
+  metric: Errors
+  statistic: Sum
+  period: 5m
+  datapoints: "2 of 2"
+  threshold: "> 5"
+  missing_data: notBreaching
+  severity: critical
+  runbook: errors
+"""
+
+
+def page(result, ref: str) -> str:
+    return result.files[f"runbooks/{ref}.md"]
+
+
+# --- facts in words ------------------------------------------------------------------------------
+
+def test_a_metric_alarm_says_when_it_fires_in_words(tmp_path: Path) -> None:
+    text = page(build(tmp_path, ERRORS), "orders/errors")
+    assert ("| production | `shop-orders-errors-production` | more than 5 `Errors` in 5 minutes, 2 of 2 periods; "
+            "missing data counts as good |") in text
+    assert "- `AWS/Lambda Errors` (`FunctionName=orders-production`), Sum per 5m" in text
+
+
+def test_averages_percentiles_anomaly_bands_and_metric_math_are_worded_by_kind(tmp_path: Path) -> None:
+    result = build(tmp_path, ERRORS + """\
+latency:
+  summary: Slow.
+  resource: fn
+  metric: Duration
+  statistic: p99
+  unit: Milliseconds
+  evaluation_periods: 3
+  threshold: ">= 1000"
+  severity: warning
+traffic:
+  summary: Unusual traffic.
+  resource: fn
+  metric: Invocations
+  statistic: Sum
+  threshold: "outside band 2"
+  severity: warning
+error-rate:
+  summary: Too many errors.
+  expression: 100 * errors / calls
+  metrics:
+    errors: {resource: fn, metric: Errors, statistic: Sum}
+    calls: {resource: fn, metric: Invocations, statistic: Sum}
+  threshold: "> 5"
+  severity: critical
+""")
+    assert "p99 `Duration` at least 1000 ms over 5 minutes, 3 of 3 periods" in page(result, "orders/latency")
+    assert ("sum `Invocations` over 5 minutes goes outside its anomaly detection band (2 standard deviations wide)"
+            in page(result, "orders/traffic"))
+    math = page(result, "orders/error-rate")
+    assert "`100 * errors / calls` is more than 5 over 5 minutes, 1 of 1 period" in math
+    assert "- `calls` = `AWS/Lambda Invocations` (`FunctionName=orders-production`), Sum per 5m" in math
+
+
+def test_a_composite_names_its_children_with_links_and_each_child_links_back(tmp_path: Path) -> None:
+    result = build(tmp_path, ERRORS + """\
+health:
+  summary: Orders are failing.
+  rule: errors and not ok(payments/declines)
+  severity: critical
+""", extra_files={"monitors/payments.yaml": """\
+apiVersion: obsgen/v1
+kind: Service
+service: payments
+owner: team-payments
+monitors:
+  declines:
+    summary: Declines.
+    namespace: Shop
+    metric: Declines
+    statistic: Sum
+    threshold: "> 1"
+    severity: warning
+"""})
+    health = page(result, "orders/health")
+    assert "`orders/errors` is in ALARM and not (`payments/declines` is OK)" in health
+    assert "- [orders/errors](errors.md)" in health and "- [payments/declines](../payments/declines.md)" in health
+    assert "aws cloudwatch describe-alarms --alarm-names shop-orders-errors-production shop-payments-declines-production" in health
+    assert "Part of [orders/health](../orders/health.md)" in page(result, "payments/declines")
+
+
+def test_commands_carry_the_environment_s_names_dimensions_and_region(tmp_path: Path) -> None:
+    text = page(build(tmp_path, ERRORS), "orders/errors")
+    assert ("aws cloudwatch describe-alarm-history --alarm-name shop-orders-errors-production "
+            "--history-item-type StateUpdate --max-items 10 --region eu-west-1") in text
+    assert ("aws cloudwatch get-metric-statistics --namespace AWS/Lambda --metric-name Errors "
+            "--dimensions Name=FunctionName,Value=orders-production --statistics Sum --period 300") in text
+    assert "aws logs tail /aws/lambda/orders-production --since 1h --format short --region eu-west-1" in text
+    assert ("(<https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1"
+            "#alarmsV2:alarm/shop-orders-errors-production>)") in text
+    assert "#dashboards/dashboard/shop-production-orders>)" in text
+
+
+def test_a_dimension_value_with_shell_syntax_is_quoted_as_one_argument(tmp_path: Path) -> None:
+    result = build(tmp_path, """\
+queue:
+  summary: Old messages.
+  namespace: AWS/SQS
+  metric: ApproximateAgeOfOldestMessage
+  dimensions: {QueueName: "orders $(rm -rf ~) 'x'"}
+  threshold: "> 60"
+  severity: warning
+""")
+    assert """--dimensions 'Name=QueueName,Value=orders $(rm -rf ~) '"'"'x'"'"''""" in page(result, "orders/queue")
+
+
+def test_an_example_promql_page_shows_the_expression_receiver_and_amtool_commands() -> None:
+    result = compile_project(REPO)
+    text = page(result, "credlink-api/postgres-down")
+    assert "```promql\npg_up == 0\n```" in text
+    assert "the PromQL expression returns a result for 1 minute" in text
+    assert "amtool alert query --alertmanager.url=\"$ALERTMANAGER_URL\" alertname=PostgresDown" in text
+    assert "| production | high | 15m | yes | `critical` | slack (slack), pagerduty (pagerduty), credlink-slack (slack) |" in text
+
+
+# --- guidance: layout and merge rules ------------------------------------------------------------
+
+def test_sections_are_split_on_level_two_headings_outside_code_blocks() -> None:
+    text = "# Title\n\nIntro.\n\n## Meaning\n\nIt means.\n\n```sh\n## not a heading\n```\n\n## + Diagnosis\n\nLook.\n"
+    assert split_sections(text) == [("", False, "Intro."), ("Meaning", False, "It means.\n\n```sh\n## not a heading\n```"),
+                                    ("Diagnosis", True, "Look.")]
+
+
+def test_the_monitor_file_replaces_sections_and_a_plus_heading_extends_them(tmp_path: Path) -> None:
+    result = build(tmp_path, ERRORS, extra_files={
+        "runbooks_src/errors.md": "# Errors\n\n## Diagnosis\n\nShared diagnosis.\n\n## Mitigation\n\nShared fix.\n\n"
+                                  "## Escalation\n\nShared escalation.\n",
+        "runbooks_src/orders/_service.md": "## + Escalation\n\nCall {{ monitor.owner }}.\n\n## Background\n\nOrders.\n",
+        "runbooks_src/orders/errors.md": "## Mitigation\n\nOwn fix for {{ env.production.name }}.\n\n"
+                                         "## + Diagnosis\n\nAlso check `{{ env.production.dimension('FunctionName') }}`.\n",
+    })
+    text = page(result, "orders/errors")
+    assert "## Diagnosis\n\nShared diagnosis.\n\nAlso check `orders-production`.\n" in text
+    assert "## Mitigation\n\nOwn fix for shop-orders-errors-production.\n" in text and "Shared fix." not in text
+    assert "## Escalation\n\nShared escalation.\n\nCall team-orders.\n" in text
+    assert "## Background\n\nOrders.\n" in text
+    assert ("Generated by obsgen from `monitors/orders.yaml`, `runbooks_src/errors.md`, "
+            "`runbooks_src/orders/_service.md`, `runbooks_src/orders/errors.md`") in text
+
+
+def test_a_project_page_template_replaces_obsgen_s(tmp_path: Path) -> None:
+    result = build(tmp_path, ERRORS, extra_files={
+        "runbooks_src/_default.md.j2": "# {{ monitor.ref }} ({{ monitor.owner }})\n\n{{ guidance.text('Mitigation') }}\n",
+        "runbooks_src/orders/errors.md": "## Mitigation\n\nRestart it.\n"})
+    assert page(result, "orders/errors") == "# orders/errors (team-orders)\n\nRestart it.\n"
+
+
+def test_the_example_s_page_template_is_obsgen_s_default() -> None:
+    packaged = REPO / "src" / "obsgen" / "templates" / "runbook.md.j2"
+    assert (REPO / "runbooks_src" / "_default.md.j2").read_text() == packaged.read_text()
+
+
+def test_a_disabled_monitor_says_so_in_that_environment() -> None:
+    text = page(compile_project(REPO), "stock-api/lambda-concurrent-executions")
+    assert "| development | disabled in this environment | |" in text
+    assert "more than 400 `ConcurrentExecutions`" not in text  # Maximum, not Sum: worded as a level
+    assert "| staging | `stock-analysis-lambda-concurrent-executions-staging` | maximum `ConcurrentExecutions` more than 400" in text
+    assert "#### development" not in text
+
+
+# --- coverage ------------------------------------------------------------------------------------
+
+COVERED_EXAMPLE = {
+    "credlink-api/api-down", "credlink-api/postgres-down", "credlink-api/redis-down",
+    "stock-analysis-engine/analysis-failure-rate", "stock-analysis-engine/data-quality",
+    "stock-api/api-error-rate", "stock-api/api-latency", "stock-api/api-throttle",
+    "stock-api/lambda-concurrent-executions", "stock-api/lambda-duration", "stock-api/lambda-error-rate",
+    "stock-api/lambda-throttle", "stock-data/dynamo-errors", "stock-data/dynamo-throttle", "stock-system/system-health",
+}
+
+
+def test_coverage_of_the_example_lists_exactly_the_monitors_with_human_diagnosis_and_mitigation() -> None:
+    result = compile_project(REPO)
+    entries = result.coverage.entries
+    assert len(entries) == 28
+    assert {e.monitor.ref for e in entries if e.covered} == COVERED_EXAMPLE
+    uncovered = [e for e in entries if not e.covered]
+    assert len(uncovered) == 13 and all(e.monitor.service == "credlink-api" for e in uncovered)
+    assert result.coverage.summary() == "runbooks: 15 of 28 monitor(s) have human-written Diagnosis and Mitigation"
+    report = result.files["runbooks/COVERAGE.md"]
+    assert "| credlink-api | [redis-down](credlink-api/redis-down.md) | yes | - |" in report
+    assert "| credlink-api | [redis-memory-high](credlink-api/redis-memory-high.md) | no | Diagnosis, Mitigation |" in report
+
+
+def test_a_monitor_without_guidance_warns_at_its_key_and_strict_makes_it_an_error(tmp_path: Path) -> None:
+    result = build(tmp_path, ERRORS, extra_files={"runbooks_src/errors.md": "# Errors\n\n## Diagnosis\n\nLook.\n"})
+    (warning,) = result.coverage.diagnostics(strict=False)
+    assert str(warning) == ("monitors/orders.yaml:8:3: warning: monitor orders/errors has no human-written Mitigation "
+                            "in its runbook; write them in runbooks_src/orders/errors.md [runbook-missing-guidance]")
+    assert result.coverage.diagnostics(strict=True)[0].level.value == "error"
+    assert result.ok  # a warning never fails a build
+
+
+# --- links: every alarm and alert points at an existing page -------------------------------------
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.links.append(value)
+
+
+def _page_for(url: str) -> str:
+    assert url.startswith(BASE_URL + "/"), url
+    return "site/" + url[len(BASE_URL) + 1:]
+
+
+def test_every_alarm_and_alert_of_the_example_links_to_an_existing_page() -> None:
+    result = compile_project(REPO)
+    urls = []
+    for model in result.models.values():
+        urls += [a.runbook_url for a in model.alarms()]
+        urls += [dict(a.annotations)["runbook_url"] for g in model.rule_groups for a in g.alerts]
+    assert len(urls) == 47 + 4 * 16  # 12 alarms per environment (one disabled in development), 16 alerts
+    missing = sorted({u for u in urls if _page_for(u) not in result.files})
+    assert missing == []
+    description = result.files["production/cloudwatch/stock-api.json"]
+    assert f"Runbook: {BASE_URL}/stock-api/api-error-rate.html" in description
+
+
+def test_every_relative_link_of_the_site_resolves_to_a_generated_file() -> None:
+    result = compile_project(REPO)
+    site = {path: text for path, text in result.files.items() if path.startswith("site/") and path.endswith(".html")}
+    assert len(site) == 28 + 5 + 2  # runbooks, services, index and routing
+    broken = []
+    for path, text in site.items():
+        parser = _Links()
+        parser.feed(text)
+        for link in parser.links:
+            parsed = urlparse(link)
+            if parsed.scheme or link.startswith("#"):
+                continue
+            target = (Path(path).parent / unquote(parsed.path)).as_posix()
+            target = re.sub(r"[^/]+/\.\./", "", target)
+            if target not in result.files:
+                broken.append(f"{path}: {link}")
+    assert broken == []
+
+
+def test_an_environment_can_publish_its_runbooks_elsewhere(tmp_path: Path) -> None:
+    project = PROJECT.replace("    region: eu-west-1\n", "    region: eu-west-1\n    runbooks_base_url: https://wiki.internal/rb/\n")
+    result = build(tmp_path, ERRORS, project=project)
+    alarm = result.models["production"].metric_alarms[0]
+    assert alarm.runbook_url == "https://wiki.internal/rb/orders/errors.html"
+    assert "Runbook: https://wiki.internal/rb/orders/errors.html" in result.files["production/cloudwatch/orders.json"]
+
+
+# --- AlarmDescription within CloudWatch's 1,024 characters ---------------------------------------
+
+def test_a_long_description_is_cut_to_exactly_1024_characters_and_the_runbook_link_survives(tmp_path: Path) -> None:
+    long = "Customers see a spinner. " * 60
+    result = build(tmp_path, ERRORS.replace("More than 5 errors in 10 minutes.", long))
+    description = json.loads(result.files["production/cloudwatch/orders.json"])["MetricAlarms"][0]["AlarmDescription"]
+    assert len(description) == MAX_DESCRIPTION
+    assert f"{ELLIPSIS}\n\nSeverity: critical (respond within 15m, pages on-call)\n" in description
+    assert "\nRunbook: https://runbooks.example.com/orders/errors.html\n" in description
+    assert description.endswith("console edits are reverted.")
+    assert long.strip() in page(result, "orders/errors")  # the page keeps the whole text
+
+
+def test_a_description_that_fits_is_not_touched(tmp_path: Path) -> None:
+    exact = "x" * 500
+    result = build(tmp_path, ERRORS.replace("More than 5 errors in 10 minutes.", exact))
+    description = json.loads(result.files["production/cloudwatch/orders.json"])["MetricAlarms"][0]["AlarmDescription"]
+    assert exact in description and ELLIPSIS not in description
+
+
+# --- outputs: determinism, --env, --check, escaping ------------------------------------------------
+
+def test_the_site_and_runbooks_are_byte_identical_across_builds_and_carry_no_timestamp() -> None:
+    first, second = compile_project(REPO), compile_project(REPO)
+    docs = {k: v for k, v in first.files.items() if k.startswith(("site/", "runbooks/"))}
+    assert docs == {k: v for k, v in second.files.items() if k.startswith(("site/", "runbooks/"))}
+    assert len(docs) == 28 + 1 + 28 + 5 + 2 + 2  # Markdown + COVERAGE.md + pages + services + index/routing + assets
+    assert not any(re.search(r"20\d\d-\d\d-\d\dT", text) for text in docs.values())
+
+
+def test_building_one_environment_leaves_the_site_alone_and_check_sees_a_stale_page(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", ERRORS)
+    write(root, compile_project(root))
+    index = root / "generated" / "site" / "index.html"
+    before = index.read_text()
+    one = compile_project(root, ["production"])
+    assert not any(k.startswith(("site/", "runbooks/")) for k in one.files)
+    write(root, one)
+    assert index.read_text() == before
+    index.write_text(before + "<!-- edited -->")
+    (root / "generated" / "site" / "extra.html").write_text("x")
+    assert stale_files(root, compile_project(root)) == ["generated/site/index.html", "generated/site/extra.html"]
+
+
+def test_spec_text_is_escaped_in_every_page(tmp_path: Path) -> None:
+    payload = "<script>alert(1)</script>"
+    result = build(tmp_path, ERRORS.replace("The orders function raises errors.", f"'{payload}'"),
+                   extra_files={"runbooks_src/orders/errors.md": f"## Diagnosis\n\n{payload}\n"})
+    for path, text in result.files.items():
+        if path.startswith("site/") and path.endswith(".html"):
+            assert "<script>alert" not in text, path
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in result.files["site/orders/errors.html"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in result.files["site/index.html"]
+
+
+def test_a_broken_runbook_template_fails_the_build_with_no_site(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    for name in ("monitors", "runbooks_src"):
+        shutil.copytree(REPO / name, root / name)
+    (root / "runbooks_src" / "stock-api" / "api-latency.md").write_text("## Diagnosis\n\n{{ monitor.nope }}\n")
+    result = compile_project(root)
+    assert [str(d) for d in result.diagnostics] == [
+        "runbooks_src/stock-api/api-latency.md:3:12: error: template error: MonitorFacts has no attribute 'nope' "
+        "[runbook-template]"]
+    assert not any(k.startswith("site/") for k in result.files)
