@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2 import BaseLoader, BytecodeCache, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..diagnostics import Diagnostic, Span, error
@@ -78,6 +78,28 @@ class _Loader(BaseLoader):
         return self.texts[template], template, lambda: True
 
 
+class _MemoryBytecode(BytecodeCache):
+    """Compiled templates, kept for the process: compiling is half the cost of the runbooks, and the
+    same files are compiled again by every compile of a project. Jinja checks the source checksum."""
+
+    LIMIT = 2048
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Any) -> None:
+        if (code := self.store.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        if len(self.store) >= self.LIMIT:
+            self.store.clear()
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _MemoryBytecode()
+
+
 class GuidanceSource:
     """The runbooks_src/ directory of a project, read once; renders guidance and the page template."""
 
@@ -87,7 +109,7 @@ class GuidanceSource:
         self.has_own_default = DEFAULT_TEMPLATE in self.texts
         self.texts.setdefault(DEFAULT_TEMPLATE, packaged_default)
         self.env = SandboxedEnvironment(loader=_Loader(self.texts), undefined=StrictUndefined,
-                                        keep_trailing_newline=True, autoescape=False)
+                                        keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED)
         self.failed: set[str] = set()  # report a broken file once, not once per monitor
 
     def layers(self, service: str, monitor: str, shared: str) -> list[str]:

@@ -8,6 +8,7 @@ also refuses `javascript:`, `vbscript:` and `data:` (except images) link targets
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -32,5 +33,8 @@ def _renderer() -> MarkdownIt:
 _MD = _renderer()
 
 
+@lru_cache(maxsize=4096)
 def to_html(text: str) -> str:
+    """Pure, so cached: parsing is most of a site's build time, and most pages do not change between
+    the compiles of one process (`validate` then `build`, the property tests)."""
     return _MD.render(text)

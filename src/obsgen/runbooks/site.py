@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -41,7 +42,9 @@ class SeverityRoute:
     alarms: int  # monitors of this severity in the environment
 
 
+@lru_cache(maxsize=1)
 def _environment() -> Environment:
+    """One per process: the site's templates are obsgen's own and are compiled once."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.globals["header"] = GENERATED_HEADER
