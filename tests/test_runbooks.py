@@ -151,6 +151,11 @@ def test_sections_are_split_on_level_two_headings_outside_code_blocks() -> None:
                                     ("Diagnosis", True, "Look.")]
 
 
+def test_a_longer_fence_is_closed_only_by_a_fence_as_long() -> None:
+    text = "## Diagnosis\n\n````md\n```\n## still code\n````\n\n## Mitigation\n\nFix.\n"
+    assert [title for title, _, _ in split_sections(text)] == ["Diagnosis", "Mitigation"]
+
+
 def test_the_monitor_file_replaces_sections_and_a_plus_heading_extends_them(tmp_path: Path) -> None:
     result = build(tmp_path, ERRORS, extra_files={
         "runbooks_src/errors.md": "# Errors\n\n## Diagnosis\n\nShared diagnosis.\n\n## Mitigation\n\nShared fix.\n\n"

@@ -35,7 +35,28 @@ SECTIONS = ("Meaning", "Impact", "Diagnosis", "Mitigation", "Escalation")  # pro
 MAX_FILES = 10_000
 _HEADING = re.compile(r"^ {0,3}##[ \t]+(\+[ \t]*)?(.*?)[ \t#]*$")
 _TITLE = re.compile(r"^ {0,3}#[ \t]")
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+class Fences:
+    """Tracks fenced code blocks line by line (CommonMark: a fence closes only with the same character,
+    at least as long, and nothing after it), so headings and tidying skip code."""
+
+    def __init__(self) -> None:
+        self.open: str | None = None
+
+    def inside(self, line: str) -> bool:
+        """Whether `line` belongs to a fenced block (its opening and closing lines included)."""
+        match = _FENCE.match(line)
+        if self.open is None:
+            if match and not (match.group(1)[0] == "`" and "`" in line[match.end():]):
+                self.open = match.group(1)
+                return True
+            return False
+        if match and match.group(1)[0] == self.open[0] and len(match.group(1)) >= len(self.open) \
+                and not line[match.end():].strip():
+            self.open = None
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,11 +236,9 @@ def split_sections(text: str) -> list[tuple[str, bool, str]]:
     """Markdown -> [(title, extends, body)]. Text before the first `##` is the untitled intro ("");
     a leading `# Title` line is dropped (the page has its own title). Headings in code blocks don't count."""
     sections: list[tuple[str, bool, list[str]]] = [("", False, [])]
-    fenced = False
+    fences = Fences()
     for line in text.splitlines():
-        if _FENCE.match(line):
-            fenced = not fenced
-        match = None if fenced else _HEADING.match(line)
+        match = None if fences.inside(line) else _HEADING.match(line)
         if match:
             sections.append((match.group(2).strip(), bool(match.group(1)), []))
         elif not (len(sections) == 1 and not "".join(sections[0][2]).strip() and _TITLE.match(line)):

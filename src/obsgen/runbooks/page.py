@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .facts import MonitorFacts
-from .guidance import DEFAULT_TEMPLATE, SERVICE_FILE, Guidance, GuidanceSource
+from .guidance import DEFAULT_TEMPLATE, SERVICE_FILE, Fences, Guidance, GuidanceSource
 from .wording import code
 
 PACKAGED_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "runbook.md.j2"
@@ -66,11 +66,9 @@ def _tidy(text: str) -> str:
     """Template whitespace aside: no trailing spaces, at most one blank line in a row, one final newline.
     Fenced blocks are left as they are."""
     out: list[str] = []
-    fenced = False
+    fences = Fences()
     for line in text.splitlines():
-        if re.match(r"^ {0,3}(```|~~~)", line):
-            fenced = not fenced
-        if not fenced:
+        if not fences.inside(line):
             line = line.rstrip()
             if not line and (not out or not out[-1]):
                 continue
