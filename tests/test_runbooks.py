@@ -9,6 +9,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import boto3
+from botocore.validate import ParamValidator
+from moto import mock_aws
+
 from obsgen.compiler import compile_project, stale_files, write
 from obsgen.runbooks.guidance import split_sections
 from obsgen.targets.cloudwatch_limits import ELLIPSIS, MAX_DESCRIPTION
@@ -295,6 +299,22 @@ def test_a_long_description_is_cut_to_exactly_1024_characters_and_the_runbook_li
     assert "\nRunbook: https://runbooks.example.com/orders/errors.html\n" in description
     assert description.endswith("console edits are reverted.")
     assert long.strip() in page(result, "orders/errors")  # the page keeps the whole text
+
+
+def test_the_cut_description_is_what_cloudwatch_s_service_model_allows_and_accepts(tmp_path: Path) -> None:
+    result = build(tmp_path, ERRORS.replace("More than 5 errors in 10 minutes.", "Spinner. " * 200))
+    params = json.loads(result.files["production/cloudwatch/orders.json"])["MetricAlarms"][0]
+    cloudwatch = boto3.session.Session().client("cloudwatch", region_name="eu-west-1")
+    shape = cloudwatch._service_model.operation_model("PutMetricAlarm").input_shape
+    assert shape.members["AlarmDescription"].metadata["max"] == MAX_DESCRIPTION
+    assert MAX_DESCRIPTION - 1 <= len(params["AlarmDescription"]) <= MAX_DESCRIPTION  # the cut drops a trailing space
+    report = ParamValidator().validate(params, shape)
+    assert not report.has_errors(), report.generate_report()
+    with mock_aws():
+        client = boto3.client("cloudwatch", region_name="eu-west-1")
+        client.put_metric_alarm(**params)
+        (alarm,) = client.describe_alarms(AlarmNames=[params["AlarmName"]])["MetricAlarms"]
+        assert alarm["AlarmDescription"] == params["AlarmDescription"]
 
 
 def test_a_description_that_fits_is_not_touched(tmp_path: Path) -> None:
