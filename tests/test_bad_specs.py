@@ -71,6 +71,18 @@ def _directory_named_yaml(root: Path) -> None:
     (root / "monitors" / "archive.yaml").mkdir()
 
 
+def _runbook_too_large(root: Path) -> None:
+    filler = "Restart the function. " * 4 + "\n"
+    (root / "runbooks_src" / "orders.md").write_text("## Diagnosis\n\n" + filler * (MAX_FILE_BYTES // len(filler) + 1))
+
+
+def _runbook_fifo(root: Path) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("os.mkfifo is not available on this platform")
+    (root / "runbooks_src" / "orders").mkdir()
+    os.mkfifo(root / "runbooks_src" / "orders" / "errors.md")
+
+
 SETUPS: dict[str, Callable[[Path], None]] = {
     "symlink-loop": _symlink_loop,
     "directory-named-yaml": _directory_named_yaml,
@@ -79,6 +91,8 @@ SETUPS: dict[str, Callable[[Path], None]] = {
     "fifo-in-monitors": _fifo,
     "nesting-10000-flow": _deep_nesting,
     "nesting-10000-flow-mapping": _deep_mapping_nesting,
+    "runbook-too-large": _runbook_too_large,
+    "runbook-fifo": _runbook_fifo,
 }
 
 

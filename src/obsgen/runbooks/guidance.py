@@ -28,6 +28,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..diagnostics import Diagnostic, Span, error
 from ..spec.errors import did_you_mean
 from ..spec.load import RUNBOOKS_DIR, read_limited
+from ..yaml_source import MAX_FILE_BYTES
 
 DEFAULT_TEMPLATE = "_default.md.j2"
 SERVICE_FILE = "_service.md"
@@ -127,7 +128,6 @@ class GuidanceSource:
     def __init__(self, root: Path, packaged_default: str):
         self.problems: list[Diagnostic] = []
         self.texts = _read_all(root / RUNBOOKS_DIR, self.problems)
-        self.has_own_default = DEFAULT_TEMPLATE in self.texts
         self.texts.setdefault(DEFAULT_TEMPLATE, packaged_default)
         self.env = SandboxedEnvironment(loader=_Loader(self.texts), undefined=StrictUndefined,
                                         keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED)
@@ -179,7 +179,11 @@ def _read_all(folder: Path, problems: list[Diagnostic]) -> dict[str, str]:
     """Every .md and .md.j2 file one or two levels down (`x.md`, `service/monitor.md`), as text."""
     if not folder.is_dir():
         return {}
-    paths = sorted([*folder.glob("*.md"), *folder.glob("*.md.j2"), *folder.glob("*/*.md")])[:MAX_FILES]
+    paths = sorted([*folder.glob("*.md"), *folder.glob("*.md.j2"), *folder.glob("*/*.md")])
+    if len(paths) > MAX_FILES:  # refuse rather than silently read only some of them
+        problems.append(error(Span(f"{RUNBOOKS_DIR}/"), "too-many-files",
+                              f"{RUNBOOKS_DIR}/ holds {len(paths):,} files; obsgen reads at most {MAX_FILES:,}"))
+        return {}
     texts = {}
     for path in paths:
         rel = path.relative_to(folder).as_posix()
@@ -187,6 +191,10 @@ def _read_all(folder: Path, problems: list[Diagnostic]) -> dict[str, str]:
             continue
         data = read_limited(path, f"{RUNBOOKS_DIR}/{rel}", problems)
         if data is None:
+            continue
+        if len(data) > MAX_FILE_BYTES:
+            problems.append(error(Span(f"{RUNBOOKS_DIR}/{rel}", 1, 1), "file-too-large",
+                                  f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit for a runbook file"))
             continue
         try:
             texts[rel] = data.decode("utf-8")
