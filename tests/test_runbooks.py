@@ -177,6 +177,17 @@ def test_the_monitor_file_replaces_sections_and_a_plus_heading_extends_them(tmp_
             "`runbooks_src/orders/_service.md`, `runbooks_src/orders/errors.md`") in text
 
 
+def test_prometheus_template_syntax_stays_literal_in_spec_values_and_raw_blocks() -> None:
+    text = page(compile_project(REPO), "credlink-api/api-down")
+    assert "{{ $labels.instance }} has not answered a scrape for 1 minute." in text  # the alert's description
+
+
+def test_a_raw_block_keeps_alertmanager_syntax_in_guidance(tmp_path: Path) -> None:
+    result = build(tmp_path, ERRORS, extra_files={
+        "runbooks_src/orders/errors.md": "## Diagnosis\n\n{% raw %}`{{ $labels.instance }}`{% endraw %} names the host.\n"})
+    assert "## Diagnosis\n\n`{{ $labels.instance }}` names the host.\n" in page(result, "orders/errors")
+
+
 def test_a_project_page_template_replaces_obsgen_s(tmp_path: Path) -> None:
     result = build(tmp_path, ERRORS, extra_files={
         "runbooks_src/_default.md.j2": "# {{ monitor.ref }} ({{ monitor.owner }})\n\n{{ guidance.text('Mitigation') }}\n",

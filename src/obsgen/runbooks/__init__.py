@@ -12,6 +12,7 @@ Markdown under generated/runbooks/ and as a static site under generated/site/, p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
@@ -21,6 +22,9 @@ from . import page, site
 from .coverage import Coverage
 from .facts import collect
 from .guidance import GuidanceSource
+
+if TYPE_CHECKING:  # the compiler imports this package
+    from ..compiler import Build
 
 RUNBOOKS_OUT = "runbooks"  # generated/runbooks/: the Markdown pages and COVERAGE.md
 SITE_OUT = site.SITE_DIR  # generated/site/
@@ -65,7 +69,7 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel]) -> Runbooks:
     return result
 
 
-def add_runbooks(spec: SpecSet, build: "Build") -> None:  # noqa: F821 - compiler.Build (import cycle)
+def add_runbooks(spec: SpecSet, build: Build) -> None:
     """For `compile_project`: the runbooks and the site become part of the build and its owned outputs."""
     result = render(spec, build.models)
     build.diagnostics += result.diagnostics

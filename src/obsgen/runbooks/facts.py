@@ -95,14 +95,12 @@ def collect(models: dict[str, EnvironmentModel], env_order: list[str]) -> list[M
         services.update({s.name: s for s in model.services})
         for item in [*model.alarms(), *(a for g in model.rule_groups for a in g.alerts)]:
             found.setdefault((item.service, item.monitor), {})[env] = item
-    parents: dict[str, list[str]] = {}
-    for (service, monitor), per_env in sorted(found.items()):
+    parents: dict[str, set[str]] = {}  # child ref -> the composites naming it, in any environment
+    for per_env in found.values():
         for item in per_env.values():
             if isinstance(item, CompositeAlarm):
                 for child in item.children:
-                    parents.setdefault(child, [])
-                    if item.ref not in parents[child]:
-                        parents[child].append(item.ref)
+                    parents.setdefault(child, set()).add(item.ref)
     return [_monitor(service, monitor, per_env, services[service], models, env_order,
                      tuple(sorted(parents.get(f"{service}/{monitor}", ()))))
             for (service, monitor), per_env in sorted(found.items())]
