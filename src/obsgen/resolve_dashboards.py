@@ -61,6 +61,7 @@ class _Builder:
         for key, declared in self.r.project.dashboards.items():
             found.append(self._declared(key, declared, self.r.pdoc, ("dashboards", key), None))
         self._check_unique(found)
+        self._check_prefix()
         return tuple(sorted(found, key=lambda d: d.name))
 
     # --- names -----------------------------------------------------------------------------------
@@ -68,8 +69,8 @@ class _Builder:
     def _name(self, key: str, origin: Origin) -> str:
         name = conventions.dashboard_name(self.model.project, self.model.env, key)
         if not DASHBOARD_NAME.match(name):
-            self._fail(origin, "bad-dashboard-name",
-                       f"dashboard name '{name}' may hold only letters, digits, '-' and '_' (PutDashboard)")
+            self._fail(origin, "bad-dashboard-name", f"dashboard key '{key}' may hold only letters, digits, '-' and "
+                       "'_': it becomes part of the dashboard name, which PutDashboard restricts to those")
         elif len(name) > conventions.DASHBOARD_NAME_MAX:
             self._fail(origin, "aws-limit", f"dashboard name '{name[:60]}...' is {len(name)} characters; "
                        f"CloudWatch allows {conventions.DASHBOARD_NAME_MAX} (shorten the key or the project name)")
@@ -80,9 +81,22 @@ class _Builder:
         for dashboard in dashboards:
             other = seen.setdefault(dashboard.name, dashboard)
             if other is not dashboard:
-                what = f"service '{other.key}'" if other.generated else f"dashboard '{other.key}' ({other.origin.doc.path})"
+                what = (f"service '{other.key}''s own dashboard" if other.generated
+                        else f"dashboard '{other.key}' in {other.origin.doc.path}")
                 self._fail(dashboard.origin, "duplicate-dashboard-name",
-                           f"dashboard name '{dashboard.name}' is also the name of {what}; rename the dashboard key")
+                           f"dashboard '{dashboard.key}' would get the same CloudWatch name as {what}; "
+                           "rename the dashboard key")
+
+    def _check_prefix(self) -> None:
+        """Dashboards are global to an account, and obsgen deletes what is under its prefix: so no other
+        environment in the account may have names under this one's (env 'prod' vs 'prod-eu')."""
+        for other, env in self.r.project.environments.items():
+            longer = conventions.dashboard_prefix(self.model.project, other)
+            if other != self.model.env and env.account == self.model.account and longer.startswith(self.prefix):
+                self.r.fail(self.r.pdoc, ("environments", other), "dashboard-prefix-overlap",
+                            f"environments '{self.model.env}' and '{other}' share account {env.account}, and "
+                            f"'{other}''s dashboards ({longer}*) would look like '{self.model.env}''s "
+                            f"({self.prefix}*), which obsgen owns and deletes; rename one of them", at_key=True)
 
     def _fail(self, origin: Origin, code: str, message: str, *fields: str) -> None:
         span = origin.span(*fields) if fields else origin.key_span()

@@ -15,11 +15,11 @@ def check_dashboard(dashboard: Dashboard) -> list[Diagnostic]:
     problems = [p for w in widgets for p in _check_widget(w)]
     where = dashboard.origin.key_span()
     if len(widgets) > MAX_WIDGETS:
-        problems.append(error(where, "aws-limit", f"dashboard '{dashboard.name}' has {len(widgets)} widgets; "
+        problems.append(error(where, "aws-limit", f"dashboard '{dashboard.key}' has {len(widgets)} widgets; "
                               f"CloudWatch allows {MAX_WIDGETS} per dashboard"))
     metrics = sum(_metric_count(w) for w in widgets)
     if metrics > MAX_METRICS_PER_DASHBOARD:
-        problems.append(error(where, "aws-limit", f"dashboard '{dashboard.name}' draws {metrics} metrics; "
+        problems.append(error(where, "aws-limit", f"dashboard '{dashboard.key}' draws {metrics} metrics; "
                               f"CloudWatch allows {MAX_METRICS_PER_DASHBOARD} per dashboard"))
     return problems
 
