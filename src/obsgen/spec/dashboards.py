@@ -22,7 +22,8 @@ from pydantic import Discriminator, Field, Tag, field_validator
 
 from .fields import Duration, Statistic, Strict
 
-METRIC_ID = r"^[a-z][a-zA-Z0-9_]{0,254}$"  # ids in a metrics array follow MetricDataQuery.Id
+METRIC_ID = r"^[a-z][a-zA-Z0-9_]{0,254}$"
+START = re.compile(r"^-P(?:\d+[DW](?:T\d+[HMS])?|T\d+[HMS])$")  # relative `start` of a DashboardBody: -PT3H, -P7D, -P1DT12H  # ids in a metrics array follow MetricDataQuery.Id
 
 View = Literal["timeSeries", "singleValue", "bar", "pie", "gauge"]
 LogView = Literal["table", "timeSeries", "bar", "pie"]
@@ -68,7 +69,7 @@ class GraphExpression(Strict):
 
 
 class GraphWidget(WidgetBase):
-    metrics: dict[str, GraphMetric] = Field(description="Keyed by metric id (used by expressions).")
+    metrics: dict[str, GraphMetric] = Field(min_length=1, description="Keyed by metric id (used by expressions).")
     expressions: dict[str, GraphExpression] = Field(default_factory=dict)
     period: Duration = Field(default=300)
     view: View = "timeSeries"
@@ -125,10 +126,16 @@ class Dashboard(Strict):
 
     title: str | None = Field(default=None, description="Heading of the dashboard's header text.")
     description: str | None = None
-    start: str = Field(default="-PT3H", pattern=r"^-P(T\d+[HMS]|\d+[DW](T\d+[HMS])?)$",
-                       description="Default time range, e.g. -PT3H or -P7D.")
+    start: str = Field(default="-PT3H", description="Default time range, e.g. -PT3H or -P7D.")
     period_override: Literal["auto", "inherit"] = "auto"
     rows: list[Row] = Field(min_length=1)
+
+    @field_validator("start")
+    @classmethod
+    def _relative_start(cls, value: str) -> str:
+        if not START.match(value):
+            raise ValueError(f"start '{value}' must be a time before now in ISO 8601 form, such as -PT3H, -PT15M or -P7D")
+        return value
 
 
 # The key becomes part of the dashboard name; resolve checks the whole name against PutDashboard's rules.
