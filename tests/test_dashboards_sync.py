@@ -170,3 +170,21 @@ def test_validation_messages_in_a_put_dashboard_answer_fail_the_step(model, clie
 
 def test_a_dashboard_arn_has_no_region_because_dashboards_are_global():
     assert dashboards.dashboard_arn("eu-west-1", "123456789012", "a-b") == "arn:aws:cloudwatch::123456789012:dashboard/a-b"
+
+
+def test_list_dashboards_is_followed_page_by_page(model, clients, monkeypatch):
+    """AWS returns ListDashboards in pages (NextToken); every owned dashboard must still be read."""
+    converge(model, clients)
+    real = clients.cloudwatch.list_dashboards
+
+    def paged(**params):
+        entries = real(DashboardNamePrefix=params["DashboardNamePrefix"])["DashboardEntries"]
+        start = int(params.get("NextToken", 0))
+        page = {"DashboardEntries": entries[start:start + 3]}
+        if start + 3 < len(entries):
+            page["NextToken"] = str(start + 3)
+        return page
+
+    monkeypatch.setattr(clients.cloudwatch, "list_dashboards", paged)
+    plan = make_plan(model, clients)
+    assert not plan.has_changes and len(model.dashboards) > 3

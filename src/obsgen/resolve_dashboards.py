@@ -18,6 +18,7 @@ from . import conventions
 from .diagnostics import error
 from .model import (AlarmBase, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow,
                     DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, ThresholdLine)
+from .promql_threshold import split_threshold
 from .spec import ServiceEntry
 from .spec import dashboards as spec
 from .spec.errors import did_you_mean
@@ -136,7 +137,7 @@ class _Builder:
                                     conventions.console_alarm_url(self.model.region, a.name)) for a in alarms]
         for group in self.model.rule_groups:
             if group.service == spec_.service:
-                table += [self._monitor_line(f"{a.monitor} ({a.alert})", a.severity.name, "PromQL",
+                table += [self._monitor_line(f"{a.monitor} ({a.alert})", a.severity.name, _promql_threshold(a.expr),
                                              dict(a.annotations).get("runbook_url"), None) for a in group.alerts]
         if table:
             lines += ["", "| Monitor | Severity | Threshold | Runbook |", "|---|---|---|---|", *sorted(table)]
@@ -330,6 +331,11 @@ def _threshold_text(alarm: AlarmBase) -> str:
     if isinstance(alarm, CompositeAlarm):
         return "composite"
     return str(alarm.threshold)  # type: ignore[attr-defined]
+
+
+def _promql_threshold(expr: str) -> str:
+    split = split_threshold(expr)
+    return f"PromQL {split.operator} {split.text}" if split else "PromQL"
 
 
 def _by_resource(alarms: list[MetricAlarm]) -> list[tuple[str, list[MetricAlarm]]]:
