@@ -48,7 +48,7 @@ def test_apply_puts_dashboards_drift_sees_a_hand_edit_and_apply_restores_it(proj
     aws("put-dashboard", "--dashboard-name", name, "--dashboard-body", json.dumps(body))
     report = json.loads(run("drift", "--env", "local", "--format", "json", expect=2))
     assert [(i["address"], i["status"], [f["field"] for f in i["fields"]]) for i in report["items"]] == [
-        (f"dashboard.{name}", "changed", ["widget 002"])]
+        (f"dashboard.{name}", "changed", ["widget 002.width"])]
 
     assert "1 change(s), 1 write call(s)" in run("apply", "--env", "local", "--auto-approve", expect=0)
     assert "No drift" in run("drift", "--env", "local", expect=0)

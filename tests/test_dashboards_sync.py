@@ -86,10 +86,10 @@ def test_a_hand_edit_shows_as_drift_of_that_widget_and_apply_puts_the_body_back(
     plan = make_plan(model, clients)
     [change] = plan.changes
     assert (change.address, change.action, [f.field for f in change.fields]) == (
-        f"dashboard.{name}", UPDATE, ["widget 001"])
-    assert change.fields[0].before["properties"]["title"] == "Renamed in the console"
+        f"dashboard.{name}", UPDATE, ["widget 001.properties.title"])
+    assert (change.fields[0].before, change.fields[0].after) == ("Renamed in the console", "Alarms")
     [item] = drift_report(plan).items
-    assert item.status == CHANGED and "widget 001" in item.detail
+    assert item.status == CHANGED and "widget 001.properties.title" in item.detail
     assert "Renamed in the console" in plan_text(plan).plain
 
     converge(model, clients)

@@ -51,8 +51,9 @@ def read(cloudwatch: Any, project: str, env: str, state: LiveState) -> None:
 
 
 def normalize(params: dict[str, Any]) -> dict[str, Any]:
-    """One field per widget (`widget 003`), so a plan names the widget someone edited, and the body
-    in its canonical form, so key order, defaults and the console's "." shorthand never show."""
+    """The body in its canonical form (key order, defaults and the console's "." shorthand never show),
+    flattened to one field per widget setting (`widget 003.width`, `widget 003.properties.title`), so
+    a plan names exactly what someone edited."""
     result: dict[str, Any] = {"DashboardName": params.get("DashboardName")}
     try:
         body = json.loads(params.get("DashboardBody") or "{}")
@@ -62,8 +63,20 @@ def normalize(params: dict[str, Any]) -> dict[str, Any]:
         return {**result, "DashboardBody": body}
     canonical = dashboard_body.canonical(body)
     for index, widget in enumerate(canonical.pop("widgets")):
-        result[f"widget {index:03d}"] = widget
+        result.update(_widget_fields(f"widget {index:03d}", widget))
     return {**result, **{f"body.{k}": v for k, v in canonical.items()}}
+
+
+def _widget_fields(prefix: str, widget: Any) -> dict[str, Any]:
+    if not isinstance(widget, dict):
+        return {prefix: widget}
+    fields = {f"{prefix}.{k}": v for k, v in widget.items() if k != "properties"}
+    properties = widget.get("properties")
+    if isinstance(properties, dict):
+        fields.update({f"{prefix}.properties.{k}": v for k, v in properties.items()})
+    elif "properties" in widget:
+        fields[f"{prefix}.properties"] = properties
+    return fields
 
 
 def write(call: Callable[..., Any], cloudwatch: Any, changes: list[Any], deleting: bool) -> None:
