@@ -176,15 +176,16 @@ class _Builder:
         if isinstance(widget, spec.TextWidget):
             text = self.r.expand(widget.text, origin.doc, origin.loc + ("text",),
                                  **({"service": entry.spec.service} if entry else {}))
-            return DashboardWidget("text", markdown=text, **base)
+            heading = f"### {widget.title}\n\n" if widget.title else ""  # text widgets have no title of their own
+            return DashboardWidget("text", markdown=heading + text, **base)
         if isinstance(widget, spec.MonitorWidget):
             return self._monitor_widget(widget, origin, entry, base)
         if isinstance(widget, spec.AlarmsWidget):
             names = self._alarm_names(widget.alarms, origin, entry)
             if not names:
                 return None  # every alarm it names is disabled in this environment
-            return DashboardWidget("alarms", alarms=names, sort_by=widget.sort_by, **{**base, "title": widget.title
-                                                                                    or "Alarms"})
+            base["title"] = widget.title or "Alarms"
+            return DashboardWidget("alarms", alarms=names, sort_by=widget.sort_by, **base)
         if isinstance(widget, spec.LogsWidget):
             return self._logs_widget(widget, origin, entry, base)
         return self._graph_widget(widget, origin, entry, base)
