@@ -22,8 +22,8 @@ from pydantic import Discriminator, Field, Tag, field_validator
 
 from .fields import Duration, Statistic, Strict
 
-METRIC_ID = r"^[a-z][a-zA-Z0-9_]{0,254}$"
-START = re.compile(r"^-P(?:\d+[DW](?:T\d+[HMS])?|T\d+[HMS])$")  # relative `start` of a DashboardBody: -PT3H, -P7D, -P1DT12H  # ids in a metrics array follow MetricDataQuery.Id
+METRIC_ID = r"^[a-z][a-zA-Z0-9_]{0,254}$"  # ids in a metrics array follow MetricDataQuery.Id
+START = re.compile(r"^-P(?:\d+[DW](?:T\d+[HMS])?|T\d+[HMS])$")  # a DashboardBody's relative start: -PT3H, -P1DT12H
 
 View = Literal["timeSeries", "singleValue", "bar", "pie", "gauge"]
 LogView = Literal["table", "timeSeries", "bar", "pie"]
@@ -134,7 +134,8 @@ class Dashboard(Strict):
     @classmethod
     def _relative_start(cls, value: str) -> str:
         if not START.match(value):
-            raise ValueError(f"start '{value}' must be a time before now in ISO 8601 form, such as -PT3H, -PT15M or -P7D")
+            raise ValueError(f"start '{value}' must be a time before now in ISO 8601 form, "
+                             "such as -PT3H, -PT15M or -P7D")
         return value
 
 
