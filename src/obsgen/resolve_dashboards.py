@@ -248,9 +248,27 @@ class _Builder:
         for metric_id in widget.expressions.keys() & widget.metrics.keys():
             self._fail(origin, "duplicate-id", f"id '{metric_id}' names both a metric and an expression",
                        "expressions", metric_id)
+        for expression_id, expression in widget.expressions.items():
+            self._check_ids(expression.expression, {*widget.metrics, *widget.expressions} - {expression_id},
+                            origin, ("expressions", expression_id, "expression"))
         expressions = tuple(DashboardExpression(i, e.expression, e.label) for i, e in widget.expressions.items())
         return DashboardWidget("graph", metrics=tuple(metrics), expressions=expressions, period=widget.period,
                                view=widget.view, stacked=widget.stacked, **base)
+
+    def _check_ids(self, expression: str, known: set[str], origin: Origin, field: tuple) -> None:
+        """Metric math functions are upper case (SUM, RATE, ...); a lower-case word is a metric id.
+        Quoted text and Metrics Insights queries (SELECT ...) may hold any words, so they are skipped."""
+        if re.search(r"\bselect\b", expression, re.IGNORECASE):
+            return
+        unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", lambda m: " " * len(m.group()), expression)  # keeps offsets
+        reported: set[str] = set()
+        for match in re.finditer(r"\b[a-z][a-zA-Z0-9_]*\b", unquoted):
+            word = match.group()
+            if word not in known and word not in reported:
+                reported.add(word)
+                span = origin.doc.span_in(origin.loc + field, match.start())  # at the word itself
+                self.r.problems.append(error(span, "unknown-metric-id", f"expression names '{word}', which is not a "
+                                             f"metric or expression id of this graph{did_you_mean(word, sorted(known))}"))
 
     def _metric(self, metric: spec.GraphMetric, period: int, origin: Origin, field: tuple,
                 entry: ServiceEntry | None) -> MetricStat:
