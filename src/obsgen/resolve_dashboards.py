@@ -249,7 +249,7 @@ class _Builder:
             self._fail(origin, "duplicate-id", f"id '{metric_id}' names both a metric and an expression",
                        "expressions", metric_id)
         for expression_id, expression in widget.expressions.items():
-            self._check_ids(expression.expression, {*widget.metrics, *widget.expressions} - {expression_id},
+            self._check_ids(expression.expression, {*widget.metrics, *(set(widget.expressions) - {expression_id})},
                             origin, ("expressions", expression_id, "expression"))
         expressions = tuple(DashboardExpression(i, e.expression, e.label) for i, e in widget.expressions.items())
         return DashboardWidget("graph", metrics=tuple(metrics), expressions=expressions, period=widget.period,
