@@ -5,6 +5,8 @@ are not counted twice). The issue asked for ceil(N/100) + 10 calls; that cannot 
 also reading tags, because both DescribeAlarms (MaxRecords) and the tagging API's GetResources
 (ResourcesPerPage) return at most 100 items per call. obsgen spends exactly ceil(N/100) on each,
 plus a constant for SNS -- 2*ceil(N/100) + 10 at most, against ~2N for one-call-per-alarm tools.
+Dashboards add 1 + D: one ListDashboards page (up to 1000 names) and one GetDashboard per owned
+dashboard D (the API has no batch read; D is a handful: one per service plus the declared ones).
 """
 
 from __future__ import annotations
@@ -38,17 +40,19 @@ def test_reading_2500_alarms_stays_within_the_budget_and_a_no_op_apply_writes_no
     model = many_alarms(N)
     clients = clients_for(model)
     plan = make_plan(model, clients)
-    assert plan.count("create") == N + len(model.topics) + len(model.subscriptions)
+    dashboards = len(model.dashboards)
+    assert plan.count("create") == N + len(model.topics) + len(model.subscriptions) + dashboards
     assert apply(model, clients, plan, ApplyOptions(concurrency=4, writes_per_second=None)).ok
 
     log = CallLog().attach(clients.cloudwatch, clients.sns, clients.tagging, clients.sts)
     again = make_plan(model, clients)
-    assert not again.has_changes and again.managed == N + len(model.topics) + len(model.subscriptions)
+    assert not again.has_changes and again.managed == N + len(model.topics) + len(model.subscriptions) + dashboards
     by_op = Counter(op for _, op in log.calls)
     pages = math.ceil(N / 100)
     assert by_op["DescribeAlarms"] == pages
     assert by_op["GetResources"] == math.ceil((N + len(model.topics)) / 100)
-    assert sum(by_op.values()) <= 2 * pages + 10, by_op
+    assert by_op["ListDashboards"] == 1 and by_op["GetDashboard"] == dashboards
+    assert sum(by_op.values()) <= 2 * pages + 10 + 1 + dashboards, by_op
     assert log.writes() == [] and log.problems == []
 
     assert apply(model, clients, again).write_calls == 0

@@ -30,6 +30,8 @@ def _artifacts(kind: str):
 
 def _alarm_params():
     for path, data in _artifacts("cloudwatch"):
+        if "/dashboards/" in path:
+            continue  # DashboardBody files: see _dashboard_params
         for params in data["MetricAlarms"]:
             yield pytest.param("PutMetricAlarm", params, id=f"{path}:{params['AlarmName']}")
         for params in data["CompositeAlarms"]:
@@ -42,6 +44,14 @@ def _sns_params():
             yield pytest.param("CreateTopic", params, id=f"{path}:{params['Name']}")
         for params in data["Subscriptions"]:
             yield pytest.param("Subscribe", params, id=f"{path}:{params['TopicArn']}:{params['Protocol']}")
+
+
+def _dashboard_params():
+    from obsgen.targets.cloudwatch_dashboards import body_text
+
+    for path, body in _artifacts("dashboards"):
+        name = path.rsplit("/", 1)[1].removesuffix(".json")
+        yield pytest.param({"DashboardName": name, "DashboardBody": body_text(body)}, id=path)
 
 
 def _validate(service: str, operation: str, params: dict) -> str:
@@ -83,8 +93,9 @@ def test_moto_accepts_every_alarm_and_topic_of_the_local_environment(aws):
         sns.create_topic(**topic)
     for sub in sns_data["Subscriptions"]:
         sns.subscribe(**sub)
-    metric = [a for path, d in files.items() if "/cloudwatch/" in path for a in d["MetricAlarms"]]
-    composite = [a for path, d in files.items() if "/cloudwatch/" in path for a in d["CompositeAlarms"]]
+    alarm_files = {p: d for p, d in files.items() if "/cloudwatch/" in p and "/dashboards/" not in p}
+    metric = [a for d in alarm_files.values() for a in d["MetricAlarms"]]
+    composite = [a for d in alarm_files.values() for a in d["CompositeAlarms"]]
     for params in metric:
         cloudwatch.put_metric_alarm(**params)
     for params in composite:
@@ -97,3 +108,16 @@ def test_moto_accepts_every_alarm_and_topic_of_the_local_environment(aws):
     arn = found["CompositeAlarms"][0]["AlarmArn"]
     tags = {t["Key"]: t["Value"] for t in cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]}
     assert tags["obsgen:env"] == "local" and tags["obsgen:project"] == "stock-analysis"
+
+
+@pytest.mark.parametrize("params", list(_dashboard_params()))
+def test_dashboard_parameters_pass_botocore_validation(params):
+    assert _validate("cloudwatch", "PutDashboard", params) == ""
+
+
+def test_moto_with_obsgen_checks_accepts_every_dashboard_of_every_environment(aws):
+    cloudwatch = aws.client("cloudwatch")
+    params = [p.values[0] for p in _dashboard_params()]
+    assert len(params) == sum(len(m.dashboards) for m in BUILD.models.values()) > 0
+    for one in params:
+        assert cloudwatch.put_dashboard(**one)["DashboardValidationMessages"] == []

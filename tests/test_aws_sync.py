@@ -59,14 +59,15 @@ def foreign_alarm(clients, name, **extra):
 
 def test_first_apply_creates_everything_then_nothing_is_left_to_do(model, clients, log):
     plan, result = converge(model, clients)
-    expected = len(model.metric_alarms) + len(model.composite_alarms) + len(model.topics) + len(model.subscriptions)
+    expected = len(model.metric_alarms) + len(model.composite_alarms) + len(model.topics) + len(model.subscriptions) \
+        + len(model.dashboards)
     assert plan.count(CREATE) == expected and plan.count(UPDATE) == plan.count(DELETE) == 0
     assert plan.summary() == f"{expected} to create, 0 to update, 0 to delete"
     writes = [op for _, op in log.writes()]
     assert writes.index("CreateTopic") < writes.index("Subscribe") < writes.index("PutMetricAlarm") \
-        < writes.index("PutCompositeAlarm")
+        < writes.index("PutCompositeAlarm") < writes.index("PutDashboard")
     composite = model.composite_alarms[0]
-    assert alarm(clients, composite.name)["AlarmRule"] == plan.changes[-1].after["AlarmRule"]
+    assert alarm(clients, composite.name)["AlarmRule"] == plan.changes[-1 - len(model.dashboards)].after["AlarmRule"]
     assert tags_of(clients, alarm(clients, composite.name)["AlarmArn"]) == dict(composite.tags)
 
     again = make_plan(model, clients)
@@ -191,7 +192,7 @@ def test_applying_with_credentials_of_another_account_is_refused_before_any_writ
 
 def test_deleting_most_of_an_environment_needs_allow_mass_delete(model, clients, log):
     converge(model, clients)
-    keep = dataclasses.replace(model, composite_alarms=(), metric_alarms=model.metric_alarms[:2])
+    keep = dataclasses.replace(model, composite_alarms=(), metric_alarms=model.metric_alarms[:2], dashboards=())
     plan = make_plan(keep, clients)
     log.calls.clear()
     with pytest.raises(SyncError, match="--allow-mass-delete"):

@@ -241,6 +241,75 @@ class EnvironmentModel:
     # Prometheus (empty when no service uses it): rule groups by service, then Alertmanager routing.
     rule_groups: tuple[RuleGroup, ...] = ()
     alertmanager: AlertmanagerSettings | None = None
+    dashboards: tuple["Dashboard", ...] = ()  # by name: every service's own, then the declared ones
 
     def alarms(self) -> list[AlarmBase]:
         return sorted([*self.metric_alarms, *self.composite_alarms], key=lambda a: a.name)
+
+
+# --- dashboards (resolve_dashboards.py; rendered by targets/cloudwatch_dashboards.py) ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardMetric:
+    id: str  # id in the widget's metrics array (expressions name metrics by it)
+    stat: MetricStat  # namespace, metric, dimensions, statistic, period
+    label: str | None = None
+    visible: bool = True  # False: only an input of an expression (metric-math monitors)
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardExpression:
+    id: str
+    expression: str
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdLine:
+    """A horizontal annotation: an alarm's threshold drawn on its metric's graph."""
+
+    label: str
+    value: float
+    fill: str | None  # "above" / "below": the side that breaches
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardWidget:
+    kind: str  # "text" | "graph" | "alarms" | "logs"
+    origin: Origin  # the spec entry it comes from (a monitor for generated graphs)
+    title: str = ""
+    width: int | None = None  # None: share the row's free columns
+    height: int | None = None  # None: the row's height
+    markdown: str = ""  # text
+    metrics: tuple[DashboardMetric, ...] = ()  # graph
+    expressions: tuple[DashboardExpression, ...] = ()
+    thresholds: tuple[ThresholdLine, ...] = ()
+    period: int = 300
+    view: str = "timeSeries"
+    stacked: bool = False
+    alarms: tuple[str, ...] = ()  # alarm names (alarm status)
+    sort_by: str | None = None
+    log_groups: tuple[str, ...] = ()  # logs
+    query: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardRow:
+    height: int
+    widgets: tuple[DashboardWidget, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """One CloudWatch dashboard: a service's own (generated) or a declared one."""
+
+    name: str  # the CloudWatch name, conventions.dashboard_name(...)
+    key: str  # the service name, or the key under `dashboards:`
+    service: str | None  # None: a project-level (cross-service) dashboard
+    generated: bool  # a service's automatic dashboard
+    start: str
+    period_override: str
+    rows: tuple[DashboardRow, ...]
+    origin: Origin  # the dashboard's key (the service file for a generated one)

@@ -51,6 +51,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 
+from . import moto_dashboards
 from .composite_rule import ALARM_RULE_REF, alarm_rule_references
 
 __all__ = ["install", "is_installed", "rule_references", "InvalidNextToken"]
@@ -535,6 +536,7 @@ def install() -> None:
             (ResourceGroupsTaggingAPIBackend, "get_resources"): _wrap_get_resources_backend(
                 ResourceGroupsTaggingAPIBackend.get_resources),
         }
+        patches.update(moto_dashboards.patches())
         for (cls, attr), replacement in patches.items():
             setattr(cls, attr, replacement)
         setattr(response, _MARK, True)

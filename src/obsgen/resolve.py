@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from . import composite_rule, conventions, resolve_prometheus
+from . import resolve_dashboards
 from .conventions import TemplateError, expand
 from .diagnostics import Diagnostic, error
 from .model import (AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat, Origin, ServiceInfo,
@@ -26,6 +27,7 @@ COMPOSITE_OVERRIDABLE = frozenset({"severity", "actions_enabled"})
 def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diagnostic]]:
     resolver = _Resolver(spec, env)
     model = resolver.run()
+    model = resolve_dashboards.add_dashboards(resolver, model)
     return (None if resolver.problems else model), resolver.problems
 
 

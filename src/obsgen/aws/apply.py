@@ -19,7 +19,8 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .desired import COMPOSITE_ALARM, METRIC_ALARM, SUBSCRIPTION, TOPIC
+from . import dashboards
+from .desired import COMPOSITE_ALARM, DASHBOARD, METRIC_ALARM, SUBSCRIPTION, TOPIC
 from .plan import CREATE, DELETE, Change, Plan
 
 DELETE_BATCH = 100  # DeleteAlarms: up to 100 alarm names, at most one of them a composite
@@ -69,7 +70,14 @@ def batches(plan: Plan) -> list[list[list[Change]]]:
     deletes = of(METRIC_ALARM, True)
     groups.append([deletes[i:i + DELETE_BATCH] for i in range(0, len(deletes), DELETE_BATCH)])
     groups += [[[c] for c in of(SUBSCRIPTION, True)], [[c] for c in of(TOPIC, True)]]
+    groups += _dashboard_groups(of(DASHBOARD, False), of(DASHBOARD, True))
     return [g for g in groups if g]
+
+
+def _dashboard_groups(puts: list[Change], deletes: list[Change]) -> list[list[list[Change]]]:
+    """Dashboards depend on nothing (an alarm widget may name an alarm that does not exist yet): last."""
+    step = dashboards.DELETE_BATCH
+    return [[[c] for c in puts], [deletes[i:i + step] for i in range(0, len(deletes), step)]]
 
 
 def _composite_levels(changes: list[Change]) -> list[list[Change]]:
@@ -109,6 +117,8 @@ class Executor:
         change = step[0]
         if change.kind == METRIC_ALARM and change.action == DELETE:
             self.call(self.clients.cloudwatch.delete_alarms, AlarmNames=[c.name for c in step])
+        elif change.kind == DASHBOARD:
+            dashboards.write(self.call, self.clients.cloudwatch, step, change.action == DELETE)
         elif change.kind in (METRIC_ALARM, COMPOSITE_ALARM):
             self._alarm(change)
         elif change.kind == TOPIC:
@@ -209,7 +219,7 @@ def _without_secrets(message: str, step: list[Change]) -> str:
 def _attempt(executor: Executor, step: list[Change], on_step: Callable[[list[Change], str], None] | None) -> str | None:
     try:
         executor.run(step)
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, dashboards.DashboardRejected) as exc:
         if on_step:
             on_step(step, "failed")
         return _without_secrets(describe_error(exc), step)

@@ -17,8 +17,9 @@ from ..targets.cloudwatch import alarm_params
 from ..targets.sns import subscribe_params, topic_params
 
 TOPIC, SUBSCRIPTION, METRIC_ALARM, COMPOSITE_ALARM = "topic", "subscription", "metric_alarm", "composite_alarm"
+DASHBOARD = "dashboard"  # `dashboard.<dashboard name>`, owned by name prefix (aws/dashboards.py)
 ALARM_KINDS = (METRIC_ALARM, COMPOSITE_ALARM)
-KINDS = (TOPIC, SUBSCRIPTION, METRIC_ALARM, COMPOSITE_ALARM)  # dependency order for creation
+KINDS = (TOPIC, SUBSCRIPTION, METRIC_ALARM, COMPOSITE_ALARM, DASHBOARD)  # dependency order for creation
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,4 +70,7 @@ def desired_resources(model: EnvironmentModel) -> dict[str, Resource]:
             found.append(Resource(COMPOSITE_ALARM, alarm.name, arn, params, tags, depends_on=children))
         else:
             found.append(Resource(METRIC_ALARM, alarm.name, arn, params, tags))
+    from . import dashboards  # (it imports this module)
+
+    found += dashboards.desired(model)
     return {r.address: r for r in found}

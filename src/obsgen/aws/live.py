@@ -61,6 +61,9 @@ def read_live(clients: Any, project: str, env: str, desired: dict[str, Resource]
     _read_alarms(clients.cloudwatch, desired, owned_tags, state)
     _read_topics(clients.sns, desired, owned_tags, state)
     _read_subscriptions(clients.sns, state)
+    from . import dashboards  # (it imports this module)
+
+    dashboards.read(clients.cloudwatch, project, env, state)
     return state
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .desired import COMPOSITE_ALARM, METRIC_ALARM, SUBSCRIPTION, TOPIC
+from . import dashboards
+from .desired import COMPOSITE_ALARM, DASHBOARD, METRIC_ALARM, SUBSCRIPTION, TOPIC
 
 _ACTIONS = ("AlarmActions", "OKActions", "InsufficientDataActions")
 _COMMON = ("AlarmName", "AlarmDescription", "ActionsEnabled", *_ACTIONS)
@@ -28,6 +29,8 @@ _DEFAULTS = {"ActionsEnabled": True, "TreatMissingData": "missing", **{a: [] for
 
 def normalize(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     """The comparable form of `params` (desired or live) for a resource of `kind`."""
+    if kind == DASHBOARD:
+        return dashboards.normalize(params)
     result = {}
     for key in FIELDS[kind]:
         value = params.get(key, _DEFAULTS.get(key) if kind in (METRIC_ALARM, COMPOSITE_ALARM) else None)

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import __version__
 from . import SyncError
-from .desired import ALARM_KINDS, COMPOSITE_ALARM, KINDS, SUBSCRIPTION, TOPIC, Resource
+from .desired import ALARM_KINDS, COMPOSITE_ALARM, DASHBOARD, KINDS, SUBSCRIPTION, TOPIC, Resource
 from .live import PENDING, LiveResource, LiveState
 from .normalize import diff, normalize
 from .secrets import redact_endpoint
@@ -155,7 +155,7 @@ def _shown(resource: Resource | LiveResource, tags: dict[str, str] | None = None
             values["Endpoint"] = resource.name.split("/", 2)[2]  # the placeholder
         else:
             values["Endpoint"] = redact_endpoint(values["Protocol"], values["Endpoint"])
-    elif tags is not None:
+    elif tags is not None and resource.kind != DASHBOARD:  # dashboards have no tags
         values[TAGS] = dict(sorted(tags.items()))
     return values
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from .dashboards import Dashboards
 from .fields import AccountId, ApiVersion, Duration, Endpoint, MissingData, MofNField, Name, Region, Strict, Tags, ThresholdField
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
 
@@ -104,3 +105,5 @@ class ProjectSpec(Strict):
     channels: dict[Name, Channel] = Field(default_factory=dict)
     environments: dict[Name, Environment] = Field(min_length=1)
     prometheus: ProjectPrometheus = Field(default_factory=ProjectPrometheus, description="Rule groups and Alertmanager routing.")
+    dashboards: Dashboards = Field(default_factory=dict, description="Cross-service dashboards; references name "
+                                   "their service ('service/monitor', 'service/resource').")

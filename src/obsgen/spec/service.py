@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, Tag, field_validator
 
 from ..resource_types import RESOURCE_TYPES
+from .dashboards import Dashboards
 from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, Tags, ThresholdField, Unit
 from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
 
@@ -120,3 +121,5 @@ class ServiceSpec(Strict):
     recording_rules: list[RecordingRule] = Field(default_factory=list, description="Prometheus recording rules.")
     prometheus: ServicePrometheus = Field(default_factory=ServicePrometheus)
     tests: list[PromTestGroup] = Field(default_factory=list, description="Alert unit tests (promtool notation).")
+    dashboards: Dashboards = Field(default_factory=dict, description="Declared dashboards of this service "
+                                   "(its own dashboard is generated anyway).")

@@ -32,9 +32,11 @@ def dump_json(data: Any) -> str:
 
 def _targets() -> list[Callable[[EnvironmentModel], Rendered]]:
     from . import alertmanager, cloudwatch, prometheus, promtool_tests, routing, sns
+    from . import cloudwatch_dashboards, grafana
 
     return [cloudwatch.render, sns.render, routing.render, prometheus.render, alertmanager.render,
-            promtool_tests.render]
+            promtool_tests.render,
+            cloudwatch_dashboards.render, grafana.render]
 
 
 TARGETS = _targets

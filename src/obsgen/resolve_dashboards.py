@@ -1,0 +1,368 @@
+"""Spec -> resolved model, dashboards: every service's own dashboard and the declared ones.
+
+Called by `resolve.resolve` once the alarms and Prometheus alerts are resolved, so a dashboard
+shows exactly what the environment's alarms watch (a monitor disabled in an environment is left
+off its dashboards there). References, templates and dashboard names are checked here; CloudWatch's
+size limits and the grid are checked by the target (targets/dashboard_limits.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import math
+import re
+from typing import TYPE_CHECKING
+
+from . import conventions
+from .diagnostics import error
+from .model import (AlarmBase, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow,
+                    DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, ThresholdLine)
+from .promql_threshold import split_threshold
+from .spec import ServiceEntry
+from .spec import dashboards as spec
+from .spec.errors import did_you_mean
+from .spec.prometheus import PromMonitor
+from .spec.service import CompositeMonitor
+from .yaml_source import Document
+
+if TYPE_CHECKING:
+    from .resolve import _Resolver
+
+# PutDashboard: "can contain only alphanumerics, dash (-), and underscore (_)", 1..255 characters.
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html
+DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")  # CreateLogGroup's logGroupName pattern
+ALARMS_PER_WIDGET = 100  # alarm status widget: "alarms" holds 1-100 ARNs (Dashboard Body Structure)
+GRAPHS_PER_ROW = 3
+GRAPH_HEIGHT = 6
+BAND_SOURCE_ID, BAND_ID, EXPRESSION_ID = "m1", "band", "expression"  # as in the alarms (targets/cloudwatch.py)
+
+
+def add_dashboards(r: "_Resolver", model: EnvironmentModel | None) -> EnvironmentModel | None:
+    if model is None:
+        return None
+    builder = _Builder(r, model)
+    return dataclasses.replace(model, dashboards=builder.run())
+
+
+class _Builder:
+    def __init__(self, r: "_Resolver", model: EnvironmentModel):
+        self.r = r
+        self.model = model
+        self.entries = {e.spec.service: e for e in r.spec.services}
+        self.alarms = {a.ref: a for a in model.alarms()}
+        self.prefix = conventions.dashboard_prefix(model.project, model.env)
+
+    def run(self) -> tuple[Dashboard, ...]:
+        found = [self._service_dashboard(self.entries[s.name]) for s in self.model.services]
+        for entry in sorted(self.entries.values(), key=lambda e: e.spec.service):
+            for key, declared in entry.spec.dashboards.items():
+                found.append(self._declared(key, declared, entry.doc, ("dashboards", key), entry))
+        for key, declared in self.r.project.dashboards.items():
+            found.append(self._declared(key, declared, self.r.pdoc, ("dashboards", key), None))
+        self._check_unique(found)
+        self._check_prefix()
+        return tuple(sorted(found, key=lambda d: d.name))
+
+    # --- names -----------------------------------------------------------------------------------
+
+    def _name(self, key: str, origin: Origin) -> str:
+        name = conventions.dashboard_name(self.model.project, self.model.env, key)
+        if not DASHBOARD_NAME.match(name):
+            self._fail(origin, "bad-dashboard-name", f"dashboard key '{key}' may hold only letters, digits, '-' and "
+                       "'_': it becomes part of the dashboard name, which PutDashboard restricts to those")
+        elif len(name) > conventions.DASHBOARD_NAME_MAX:
+            self._fail(origin, "aws-limit", f"dashboard name '{name[:60]}...' is {len(name)} characters; "
+                       f"CloudWatch allows {conventions.DASHBOARD_NAME_MAX} (shorten the key or the project name)")
+        return name
+
+    def _check_unique(self, dashboards: list[Dashboard]) -> None:
+        seen: dict[str, Dashboard] = {}
+        for dashboard in dashboards:
+            other = seen.setdefault(dashboard.name, dashboard)
+            if other is not dashboard:
+                what = (f"service '{other.key}''s own dashboard" if other.generated
+                        else f"dashboard '{other.key}' in {other.origin.doc.path}")
+                self._fail(dashboard.origin, "duplicate-dashboard-name",
+                           f"dashboard '{dashboard.key}' would get the same CloudWatch name as {what}; "
+                           "rename the dashboard key")
+
+    def _check_prefix(self) -> None:
+        """Dashboards are global to an account, and obsgen deletes what is under its prefix: so no other
+        environment in the account may have names under this one's (env 'prod' vs 'prod-eu')."""
+        for other, env in self.r.project.environments.items():
+            longer = conventions.dashboard_prefix(self.model.project, other)
+            if other != self.model.env and env.account == self.model.account and longer.startswith(self.prefix):
+                self.r.fail(self.r.pdoc, ("environments", other), "dashboard-prefix-overlap",
+                            f"environments '{self.model.env}' and '{other}' share account {env.account}, and "
+                            f"'{other}''s dashboards ({longer}*) would look like '{self.model.env}''s "
+                            f"({self.prefix}*), which obsgen owns and deletes; rename one of them", at_key=True)
+
+    def _fail(self, origin: Origin, code: str, message: str, *fields: str) -> None:
+        span = origin.span(*fields) if fields else origin.key_span()
+        self.r.problems.append(error(span, code, message))
+
+    # --- a service's own dashboard -----------------------------------------------------------------
+
+    def _service_dashboard(self, entry: ServiceEntry) -> Dashboard:
+        service = entry.spec.service
+        origin = Origin(entry.doc, ("service",))
+        alarms = [a for a in self.model.alarms() if a.service == service]
+        rows = [DashboardRow(1, (self._header(entry, alarms, origin),), origin)]
+        names = [a.name for a in alarms]
+        for start in range(0, len(names), ALARMS_PER_WIDGET):
+            chunk = tuple(names[start:start + ALARMS_PER_WIDGET])
+            title = "Alarms" if len(names) <= ALARMS_PER_WIDGET else f"Alarms ({start // ALARMS_PER_WIDGET + 1})"
+            height = 2 + math.ceil(len(chunk) / 4)
+            rows.append(DashboardRow(height, (DashboardWidget("alarms", origin, title, alarms=chunk),), origin))
+        for group, members in _by_resource([a for a in alarms if isinstance(a, MetricAlarm)]):
+            rows.append(DashboardRow(1, (DashboardWidget("text", origin, markdown=f"### {group}"),), origin))
+            graphs = [monitor_graph(a, self.model) for a in members]
+            for start in range(0, len(graphs), GRAPHS_PER_ROW):
+                widgets = tuple(dataclasses.replace(g, width=24 // GRAPHS_PER_ROW)
+                                for g in graphs[start:start + GRAPHS_PER_ROW])
+                rows.append(DashboardRow(GRAPH_HEIGHT, widgets, widgets[0].origin))
+        return Dashboard(self._name(service, origin), service, service, True, "-PT3H", "auto", tuple(rows), origin)
+
+    def _header(self, entry: ServiceEntry, alarms: list[AlarmBase], origin: Origin) -> DashboardWidget:
+        """Who owns the service, what it is, and where each monitor's alarm and runbook page are."""
+        spec_ = entry.spec
+        lines = [f"# {spec_.service} ({self.model.env})"]
+        if spec_.description:
+            lines += ["", spec_.description.strip()]
+        lines += ["", f"Owner: **{spec_.owner}** · source: `{entry.doc.path}` · {conventions.GENERATED_HEADER} "
+                  "(console edits are reverted)"]
+        table = [self._monitor_line(a.monitor, a.severity.name, _threshold_text(a), a.runbook_url,
+                                    conventions.console_alarm_url(self.model.region, a.name)) for a in alarms]
+        for group in self.model.rule_groups:
+            if group.service == spec_.service:
+                table += [self._monitor_line(f"{a.monitor} ({a.alert})", a.severity.name, _promql_threshold(a.expr),
+                                             dict(a.annotations).get("runbook_url"), None) for a in group.alerts]
+        if table:
+            lines += ["", "| Monitor | Severity | Threshold | Runbook |", "|---|---|---|---|", *sorted(table)]
+        height = min(2 + math.ceil(len(lines) / 2), 20)
+        return DashboardWidget("text", origin, width=24, height=height, markdown="\n".join(lines))
+
+    @staticmethod
+    def _monitor_line(monitor: str, severity: str, threshold: str, runbook: str | None, alarm_url: str | None) -> str:
+        name = f"[{monitor}]({alarm_url})" if alarm_url else monitor
+        link = f"[runbook]({runbook})" if runbook else "-"
+        return f"| {name} | {severity} | {threshold.replace('|', '/')} | {link} |"
+
+    # --- declared dashboards -----------------------------------------------------------------------
+
+    def _declared(self, key: str, declared: spec.Dashboard, doc: Document, loc: tuple,
+                  entry: ServiceEntry | None) -> Dashboard:
+        origin = Origin(doc, loc)
+        title = declared.title or key
+        header = [f"# {title}"] + (["", declared.description.strip()] if declared.description else [])
+        header += ["", f"Source: `{doc.path}` · {conventions.GENERATED_HEADER} (console edits are reverted)"]
+        rows = [DashboardRow(1, (DashboardWidget("text", origin, width=24, height=len(header) // 2 + 1,
+                                                 markdown="\n".join(header)),), origin)]
+        for index, row in enumerate(declared.rows):
+            row_origin = Origin(doc, loc + ("rows", index))
+            widgets = [self._widget(w, Origin(doc, row_origin.loc + ("widgets", j)), entry)
+                       for j, w in enumerate(row.widgets)]
+            widgets = [w for w in widgets if w is not None]  # None: disabled here, or an error was reported
+            if widgets:
+                rows.append(DashboardRow(row.height, tuple(widgets), row_origin))
+        name = self._name(key, origin)
+        return Dashboard(name, key, entry.spec.service if entry else None, False, declared.start,
+                         declared.period_override, tuple(rows), origin)
+
+    def _widget(self, widget: spec.Widget, origin: Origin, entry: ServiceEntry | None) -> DashboardWidget | None:
+        base = dict(origin=origin, title=widget.title or "", width=widget.width, height=widget.height)
+        if isinstance(widget, spec.TextWidget):
+            text = self.r.expand(widget.text, origin.doc, origin.loc + ("text",),
+                                 **({"service": entry.spec.service} if entry else {}))
+            heading = f"### {widget.title}\n\n" if widget.title else ""  # text widgets have no title of their own
+            return DashboardWidget("text", markdown=heading + text, **base)
+        if isinstance(widget, spec.MonitorWidget):
+            return self._monitor_widget(widget, origin, entry, base)
+        if isinstance(widget, spec.AlarmsWidget):
+            names = self._alarm_names(widget.alarms, origin, entry)
+            if not names:
+                return None  # every alarm it names is disabled in this environment
+            base["title"] = widget.title or "Alarms"
+            return DashboardWidget("alarms", alarms=names, sort_by=widget.sort_by, **base)
+        if isinstance(widget, spec.LogsWidget):
+            return self._logs_widget(widget, origin, entry, base)
+        return self._graph_widget(widget, origin, entry, base)
+
+    def _qualify(self, ref: str, entry: ServiceEntry | None, origin: Origin, field: tuple, what: str) -> str | None:
+        """'name' means the dashboard's own service; a project dashboard must write 'service/name'."""
+        if "/" in ref:
+            return ref
+        if entry is None:
+            self.r.problems.append(error(origin.span(*field), "unknown-" + what,
+                                         f"'{ref}': a project dashboard names {what}s as 'service/{what}'"))
+            return None
+        return f"{entry.spec.service}/{ref}"
+
+    def _monitor_widget(self, widget: spec.MonitorWidget, origin: Origin, entry: ServiceEntry | None,
+                        base: dict) -> DashboardWidget | None:
+        ref = self._qualify(widget.monitor, entry, origin, ("monitor",), "monitor")
+        if ref is None:
+            return None
+        found = self.r.monitors.get(ref)
+        if found is None:
+            self._fail(origin, "unknown-monitor", f"unknown monitor '{widget.monitor}'"
+                       f"{did_you_mean(ref, list(self.r.monitors))}", "monitor")
+            return None
+        if isinstance(found[1], PromMonitor):
+            self._fail(origin, "prometheus-in-dashboard", f"'{ref}' is a PromQL monitor; it is drawn on the "
+                       "service's Grafana dashboard, not on CloudWatch ones", "monitor")
+            return None
+        alarm = self.alarms.get(ref)
+        if isinstance(found[1], CompositeMonitor):
+            self._fail(origin, "bad-value", f"'{ref}' is a composite monitor and has no metric to draw; "
+                       "show it with 'alarms:'", "monitor")
+            return None
+        if alarm is None:
+            return None  # disabled in this environment
+        graph = monitor_graph(alarm, self.model)  # type: ignore[arg-type]
+        return dataclasses.replace(graph, origin=origin, title=base["title"] or graph.title, width=base["width"],
+                                   height=base["height"])
+
+    def _alarm_names(self, patterns: list[str], origin: Origin, entry: ServiceEntry | None) -> tuple[str, ...]:
+        cloudwatch = [ref for ref, (_, m) in self.r.monitors.items() if not isinstance(m, PromMonitor)]
+        names: dict[str, None] = {}
+        for index, pattern in enumerate(patterns):
+            ref = pattern if pattern == "*" else self._qualify(pattern, entry, origin, ("alarms", index), "monitor")
+            if ref is None:
+                continue
+            matched = sorted(r for r in cloudwatch if fnmatch.fnmatchcase(r, ref))
+            if not matched:
+                self._fail(origin, "unknown-monitor", f"'{pattern}' names no CloudWatch monitor"
+                           f"{did_you_mean(ref, cloudwatch)}", "alarms", index)
+            names.update((self.alarms[r].name, None) for r in matched if r in self.alarms)
+        return tuple(names)
+
+    def _graph_widget(self, widget: spec.GraphWidget, origin: Origin, entry: ServiceEntry | None,
+                      base: dict) -> DashboardWidget:
+        metrics = []
+        for metric_id, metric in widget.metrics.items():
+            stat = self._metric(metric, widget.period, origin, ("metrics", metric_id), entry)
+            metrics.append(DashboardMetric(metric_id, stat, metric.label, metric.visible))
+        for metric_id in widget.expressions.keys() & widget.metrics.keys():
+            self._fail(origin, "duplicate-id", f"id '{metric_id}' names both a metric and an expression",
+                       "expressions", metric_id)
+        for expression_id, expression in widget.expressions.items():
+            self._check_ids(expression.expression, {*widget.metrics, *(set(widget.expressions) - {expression_id})},
+                            origin, ("expressions", expression_id, "expression"))
+        expressions = tuple(DashboardExpression(i, e.expression, e.label) for i, e in widget.expressions.items())
+        return DashboardWidget("graph", metrics=tuple(metrics), expressions=expressions, period=widget.period,
+                               view=widget.view, stacked=widget.stacked, **base)
+
+    def _check_ids(self, expression: str, known: set[str], origin: Origin, field: tuple) -> None:
+        """Metric math functions are upper case (SUM, RATE, ...); a lower-case word is a metric id.
+        Quoted text and Metrics Insights queries (SELECT ...) may hold any words, so they are skipped."""
+        if re.search(r"\bselect\b", expression, re.IGNORECASE):
+            return
+        unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", lambda m: " " * len(m.group()), expression)  # keeps offsets
+        reported: set[str] = set()
+        for match in re.finditer(r"\b[a-z][a-zA-Z0-9_]*\b", unquoted):
+            word = match.group()
+            if word not in known and word not in reported:
+                reported.add(word)
+                span = origin.doc.span_in(origin.loc + field, match.start())  # at the word itself
+                self.r.problems.append(error(span, "unknown-metric-id", f"expression names '{word}', which is not a "
+                                             f"metric or expression id of this graph{did_you_mean(word, sorted(known))}"))
+
+    def _metric(self, metric: spec.GraphMetric, period: int, origin: Origin, field: tuple,
+                entry: ServiceEntry | None) -> MetricStat:
+        namespace, dimensions = metric.namespace, {}
+        owner = entry
+        if metric.resource is not None:
+            namespace, dimensions = self._resource_metric(metric, origin, field, entry)
+            owner = self.entries.get(metric.resource.split("/")[0]) if "/" in metric.resource else entry
+        elif namespace is None:
+            self._fail(origin, "missing-key", f"metric '{metric.metric}' needs a 'resource' or a 'namespace' "
+                       "(with 'dimensions')", *field, "metric")
+        extra = {"service": owner.spec.service} if owner else {}
+        for key, value in metric.dimensions.items():
+            dimensions[key] = self.r.expand(value, origin.doc, origin.loc + field + ("dimensions", key), **extra)
+        return MetricStat(namespace or "", metric.metric, tuple(sorted(dimensions.items())), metric.statistic,
+                          period, None)
+
+    def _resource_metric(self, metric: spec.GraphMetric, origin: Origin, field: tuple,
+                         entry: ServiceEntry | None) -> tuple[str | None, dict[str, str]]:
+        ref = self._qualify(metric.resource or "", entry, origin, field + ("resource",), "resource")
+        if ref is None:
+            return metric.namespace, {}
+        service, _, name = ref.partition("/")
+        owner = self.entries.get(service)
+        resource = owner.spec.resources.get(name) if owner else None
+        if owner is None or resource is None:
+            known = [f"{s}/{n}" for s, e in sorted(self.entries.items()) for n in e.spec.resources]
+            self._fail(origin, "unknown-resource", f"unknown resource '{metric.resource}'{did_you_mean(ref, known)}",
+                       *field, "resource")
+            return metric.namespace, {}
+        namespace, dimensions = self.r._resource(owner, name, resource)
+        if metric.namespace and metric.namespace != namespace:
+            self._fail(origin, "conflicting-keys", f"resource '{metric.resource}' is in namespace {namespace}; "
+                       "drop 'namespace' or 'resource'", *field, "namespace")
+        return namespace, dimensions
+
+    def _logs_widget(self, widget: spec.LogsWidget, origin: Origin, entry: ServiceEntry | None,
+                     base: dict) -> DashboardWidget:
+        extra = {"service": entry.spec.service} if entry else {}
+        groups = []
+        for index, group in enumerate(widget.logs.groups):
+            name = self.r.expand(group, origin.doc, origin.loc + ("logs", "groups", index), **extra)
+            if not LOG_GROUP_NAME.match(name):
+                self._fail(origin, "bad-value", f"'{name}' is not a log group name (letters, digits and . _ - / #)",
+                           "logs", "groups", index)
+            groups.append(name)
+        query = self.r.expand(widget.logs.query, origin.doc, origin.loc + ("logs", "query"), **extra)
+        return DashboardWidget("logs", log_groups=tuple(groups), query=query.strip(), view=widget.logs.view, **base)
+
+
+# --- a monitor drawn as a graph (shared by service dashboards and `monitor:` widgets) ---------------
+
+
+def monitor_graph(alarm: MetricAlarm, model: EnvironmentModel) -> DashboardWidget:
+    """The alarm's metric as the alarm sees it: same statistic and period, threshold as a line.
+    Metric math draws the expression with its inputs hidden; an anomaly alarm draws its band."""
+    title = f"{alarm.monitor}: {_threshold_text(alarm)}"
+    common = dict(origin=alarm.origin, title=title, period=alarm.period)
+    if alarm.expression is not None:
+        metrics = tuple(DashboardMetric(mid, stat, mid, False) for mid, stat in alarm.queries)
+        expression = DashboardExpression(EXPRESSION_ID, alarm.expression, alarm.summary[:255])
+        return DashboardWidget("graph", metrics=metrics, expressions=(expression,), thresholds=_line(alarm), **common)
+    stat: MetricStat = alarm.metric  # type: ignore[assignment]
+    if alarm.threshold.is_band:
+        band = f"ANOMALY_DETECTION_BAND({BAND_SOURCE_ID}, {alarm.threshold.value:g})"
+        return DashboardWidget("graph", metrics=(DashboardMetric(BAND_SOURCE_ID, stat, stat.metric),),
+                               expressions=(DashboardExpression(BAND_ID, band, f"{stat.metric} (expected band)"),),
+                               **common)
+    return DashboardWidget("graph", metrics=(DashboardMetric(BAND_SOURCE_ID, stat, stat.metric),),
+                           thresholds=_line(alarm), **common)
+
+
+def _line(alarm: MetricAlarm) -> tuple[ThresholdLine, ...]:
+    fill = "above" if alarm.threshold.operator.startswith(">") else "below"
+    return (ThresholdLine(f"{alarm.severity.name}: {alarm.threshold}", alarm.threshold.value, fill),)
+
+
+def _threshold_text(alarm: AlarmBase) -> str:
+    if isinstance(alarm, CompositeAlarm):
+        return "composite"
+    return str(alarm.threshold)  # type: ignore[attr-defined]
+
+
+def _promql_threshold(expr: str) -> str:
+    split = split_threshold(expr)
+    return f"PromQL {split.operator} {split.text}" if split else "PromQL"
+
+
+def _by_resource(alarms: list[MetricAlarm]) -> list[tuple[str, list[MetricAlarm]]]:
+    """Group monitors by the resource they watch: namespace plus the dimensions all their metrics share."""
+    groups: dict[str, list[MetricAlarm]] = {}
+    for alarm in alarms:
+        stats = [alarm.metric] if alarm.metric else [s for _, s in alarm.queries]
+        shared = set(stats[0].dimensions).intersection(*(set(s.dimensions) for s in stats[1:]))
+        dims = ", ".join(f"{k}={v}" for k, v in sorted(shared))
+        groups.setdefault(f"{stats[0].namespace}" + (f" · {dims}" if dims else ""), []).append(alarm)
+    return sorted(groups.items())

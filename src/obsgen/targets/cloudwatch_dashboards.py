@@ -1,0 +1,133 @@
+"""CloudWatch dashboards target: `cloudwatch/dashboards/<name>.json`, each file exactly the
+DashboardBody that PutDashboard takes (so `aws cloudwatch put-dashboard --dashboard-body file://...`
+works on it too).
+
+Rows are laid out on CloudWatch's 24-column grid left to right, top to bottom. Body syntax:
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+from .. import dashboard_body
+from ..conventions import alarm_arn
+from ..diagnostics import Diagnostic, error
+from ..model import Dashboard, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel
+from . import Rendered, dump_json
+from .dashboard_limits import check_dashboard
+
+DIRECTORY = "cloudwatch/dashboards"
+
+
+def render(model: EnvironmentModel) -> Rendered:
+    files: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    for dashboard, body, found in dashboard_bodies(model):
+        problems += found
+        files[f"{DIRECTORY}/{dashboard.name}.json"] = dump_json(body)
+    return Rendered(files, problems)
+
+
+def dashboard_bodies(model: EnvironmentModel) -> Iterator[tuple[Dashboard, dict[str, Any], list[Diagnostic]]]:
+    """Every dashboard with its body and the problems CloudWatch would refuse it for. The one place
+    both the generated files and the AWS sync (aws/desired.py) get bodies from."""
+    for dashboard in model.dashboards:
+        widgets, problems = _layout(dashboard, model)
+        body = {"start": dashboard.start, "periodOverride": dashboard.period_override, "widgets": widgets}
+        problems += check_dashboard(dashboard)
+        if not problems:  # a last check of the body itself, by the rules the sandbox applies too
+            problems += [error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{dashboard.name}': "
+                               f"{m['DataPath']}: {m['Message']}") for m in dashboard_body.validate(body)]
+        yield dashboard, body, problems
+
+
+def body_text(body: dict[str, Any]) -> str:
+    """The DashboardBody string sent to PutDashboard: compact (the body size counts), keys sorted."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# --- layout ---------------------------------------------------------------------------------------
+
+
+def _layout(dashboard: Dashboard, model: EnvironmentModel) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    widgets: list[dict[str, Any]] = []
+    problems: list[Diagnostic] = []
+    y = 0
+    for row in dashboard.rows:
+        widths, problem = _widths(row)
+        if problem:
+            problems.append(problem)
+            continue
+        x = 0
+        for widget, width in zip(row.widgets, widths):
+            height = widget.height or row.height
+            widgets.append({"type": _TYPES[widget.kind], "x": x, "y": y, "width": width, "height": height,
+                            "properties": _properties(widget, model)})
+            x += width
+        y += max(w.height or row.height for w in row.widgets)
+    return widgets, problems
+
+
+def _widths(row: DashboardRow) -> tuple[list[int], Diagnostic | None]:
+    """Widgets without a width share the columns the others leave free (the first get the remainder)."""
+    fixed = sum(w.width or 0 for w in row.widgets)
+    free = [w for w in row.widgets if w.width is None]
+    if fixed + len(free) > dashboard_body.GRID_COLUMNS:
+        return [], error(row.origin.span("widgets"), "dashboard-layout",
+                         f"the row's widgets need {fixed + len(free)} columns; CloudWatch's grid has "
+                         f"{dashboard_body.GRID_COLUMNS} (set smaller widths or split the row)")
+    share, extra = divmod(dashboard_body.GRID_COLUMNS - fixed, len(free)) if free else (0, 0)
+    widths, seen = [], 0
+    for widget in row.widgets:
+        if widget.width is None:
+            widths.append(share + (1 if seen < extra else 0))
+            seen += 1
+        else:
+            widths.append(widget.width)
+    return widths, None
+
+
+# --- widgets --------------------------------------------------------------------------------------
+
+_TYPES = {"text": "text", "graph": "metric", "alarms": "alarm", "logs": "log"}
+
+
+def _properties(widget: DashboardWidget, model: EnvironmentModel) -> dict[str, Any]:
+    if widget.kind == "text":
+        return {"markdown": widget.markdown}
+    if widget.kind == "alarms":
+        props: dict[str, Any] = {"title": widget.title,
+                                 "alarms": [alarm_arn(model.region, model.account, n) for n in widget.alarms]}
+        if widget.sort_by:
+            props["sortBy"] = widget.sort_by
+        return props
+    if widget.kind == "logs":
+        sources = " | ".join(f"SOURCE '{group}'" for group in widget.log_groups)
+        return {"title": widget.title, "region": model.region, "view": widget.view,
+                "query": f"{sources} | {widget.query}"}
+    return _graph(widget, model)
+
+
+def _graph(widget: DashboardWidget, model: EnvironmentModel) -> dict[str, Any]:
+    metrics: list[list[Any]] = [_metric_row(m) for m in widget.metrics]
+    metrics += [[{"expression": e.expression, "id": e.id, **({"label": e.label} if e.label else {})}]
+                for e in widget.expressions]
+    props: dict[str, Any] = {"title": widget.title, "region": model.region, "view": widget.view,
+                             "stacked": widget.stacked, "period": widget.period, "metrics": metrics}
+    if widget.thresholds:
+        props["annotations"] = {"horizontal": [
+            {"label": t.label, "value": t.value, **({"fill": t.fill} if t.fill else {})} for t in widget.thresholds]}
+    return props
+
+
+def _metric_row(metric: DashboardMetric) -> list[Any]:
+    """`[namespace, metric, dim, value, ..., {options}]`; percentiles (p99) go in `stat` as they are."""
+    stat = metric.stat
+    options: dict[str, Any] = {"id": metric.id, "stat": stat.statistic, "period": stat.period}
+    if metric.label:
+        options["label"] = metric.label
+    if not metric.visible:
+        options["visible"] = False
+    return [stat.namespace, stat.metric, *[part for pair in stat.dimensions for part in pair], options]

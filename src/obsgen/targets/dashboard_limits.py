@@ -1,0 +1,42 @@
+"""CloudWatch's dashboard limits, reported at the spec entry that breaks them (the numbers and their
+sources are in dashboard_body.py)."""
+
+from __future__ import annotations
+
+from ..dashboard_body import MAX_ALARMS_PER_WIDGET, MAX_METRICS_PER_DASHBOARD, MAX_METRICS_PER_WIDGET, MAX_WIDGETS
+from ..diagnostics import Diagnostic, error
+from ..model import Dashboard, DashboardWidget
+
+MAX_LOG_GROUPS = 50  # Logs Insights: "You can query up to 50 log groups" in one query (StartQuery)
+
+
+def check_dashboard(dashboard: Dashboard) -> list[Diagnostic]:
+    widgets = [w for row in dashboard.rows for w in row.widgets]
+    problems = [p for w in widgets for p in _check_widget(w)]
+    where = dashboard.origin.key_span()
+    if len(widgets) > MAX_WIDGETS:
+        problems.append(error(where, "aws-limit", f"dashboard '{dashboard.key}' has {len(widgets)} widgets; "
+                              f"CloudWatch allows {MAX_WIDGETS} per dashboard"))
+    metrics = sum(_metric_count(w) for w in widgets)
+    if metrics > MAX_METRICS_PER_DASHBOARD:
+        problems.append(error(where, "aws-limit", f"dashboard '{dashboard.key}' draws {metrics} metrics; "
+                              f"CloudWatch allows {MAX_METRICS_PER_DASHBOARD} per dashboard"))
+    return problems
+
+
+def _metric_count(widget: DashboardWidget) -> int:
+    return len(widget.metrics) + len(widget.expressions)
+
+
+def _check_widget(widget: DashboardWidget) -> list[Diagnostic]:
+    origin = widget.origin
+    if _metric_count(widget) > MAX_METRICS_PER_WIDGET:
+        return [error(origin.span("metrics"), "aws-limit", f"the widget draws {_metric_count(widget)} metrics and "
+                      f"expressions; CloudWatch allows {MAX_METRICS_PER_WIDGET} per widget")]
+    if len(widget.alarms) > MAX_ALARMS_PER_WIDGET:
+        return [error(origin.span("alarms"), "aws-limit", f"the alarm status widget shows {len(widget.alarms)} "
+                      f"alarms; CloudWatch allows {MAX_ALARMS_PER_WIDGET} per widget (split it)")]
+    if len(widget.log_groups) > MAX_LOG_GROUPS:
+        return [error(origin.span("logs", "groups"), "aws-limit", f"the query reads {len(widget.log_groups)} log "
+                      f"groups; Logs Insights reads at most {MAX_LOG_GROUPS} per query")]
+    return []

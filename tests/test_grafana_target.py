@@ -1,0 +1,85 @@
+"""The Grafana dashboard of a service with Prometheus alerts, and how an alert's threshold is found."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from aws_support import example_model
+
+from obsgen.promql_threshold import split_threshold
+from obsgen.targets import grafana
+
+EXAMPLE = example_model("production")
+[CREDLINK] = [g for g in EXAMPLE.rule_groups if g.service == "credlink-api"]
+DASHBOARD = grafana.dashboard(EXAMPLE, CREDLINK)
+
+
+def panels(kind):
+    return [p for p in DASHBOARD["panels"] if p["type"] == kind]
+
+
+def test_the_dashboard_imports_into_grafana_11_with_a_stable_uid():
+    assert DASHBOARD["schemaVersion"] == 39 and DASHBOARD["id"] is None
+    uid = DASHBOARD["uid"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,40}", uid)
+    assert uid == grafana.dashboard_uid("stock-analysis", "production", "credlink-api")
+    assert uid != grafana.dashboard_uid("stock-analysis", "staging", "credlink-api")
+    assert DASHBOARD["title"] == "stock-analysis credlink-api (production)"
+
+
+def test_the_datasource_is_a_template_variable_every_panel_uses():
+    [variable] = DASHBOARD["templating"]["list"]
+    assert (variable["name"], variable["type"], variable["query"]) == ("datasource", "datasource", "prometheus")
+    for panel in panels("timeseries"):
+        assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+        assert panel["targets"][0]["datasource"] == panel["datasource"]
+
+
+def test_there_is_a_panel_per_alert_with_its_expression_and_threshold():
+    timeseries = panels("timeseries")
+    assert len(timeseries) == len(CREDLINK.alerts) == 16
+    by_title = {p["title"]: p for p in timeseries}
+    critical = by_title["CredlinkApiErrorRate (critical): > 0.05 for 5m"]
+    assert critical["targets"][0]["expr"] == "job:http_error_ratio:rate5m"
+    assert critical["fieldConfig"]["defaults"]["thresholds"]["steps"] == [
+        {"color": "green", "value": None}, {"color": "red", "value": 0.05}]
+    assert critical["fieldConfig"]["defaults"]["custom"]["thresholdsStyle"] == {"mode": "line"}
+    low = by_title["ApiTasksLow (critical): < 3 for 5m"]
+    assert low["targets"][0]["expr"] == 'count by (job) (up{job="credlink-api"} == 1)'
+    assert low["fieldConfig"]["defaults"]["thresholds"]["steps"][0]["color"] == "red", "below the line fires"
+    assert critical["links"] == [{"title": "Runbook", "targetBlank": True,
+                                  "url": "https://runbooks.example.com/stock-analysis/credlink-api/"
+                                         "api-error-rate-critical.html"}]
+
+
+def test_rows_group_the_panels_by_category_and_no_two_panels_overlap():
+    assert [r["title"] for r in panels("row")] == ["api", "business", "database", "infrastructure", "redis"]
+    cells = [(x, y) for p in DASHBOARD["panels"] for g in [p["gridPos"]]
+             for x in range(g["x"], g["x"] + g["w"]) for y in range(g["y"], g["y"] + g["h"])]
+    assert len(cells) == len(set(cells))
+    assert len({p["id"] for p in DASHBOARD["panels"]}) == len(DASHBOARD["panels"])
+
+
+def test_only_services_with_prometheus_alerts_get_a_grafana_dashboard():
+    files = grafana.render(EXAMPLE).files
+    assert list(files) == ["grafana/credlink-api.json"]
+    assert json.loads(files["grafana/credlink-api.json"]) == DASHBOARD
+
+
+@pytest.mark.parametrize("expr, query, operator, value", [
+    ("job:http_error_ratio:rate5m > 0.05", "job:http_error_ratio:rate5m", ">", 0.05),
+    ('count by (job) (up{job="x"} == 1) < 3', 'count by (job) (up{job="x"} == 1)', "<", 3),
+    ('up{job="x"} == 0', 'up{job="x"}', "==", 0),
+    ("rate(errors_total[5m]) >= bool 1e3", "rate(errors_total[5m])", ">=", 1000),
+    ('sum(x{path=~"a>1"}) > 2 # two', 'sum(x{path=~"a>1"})', ">", 2),
+])
+def test_a_top_level_comparison_with_a_number_is_the_threshold(expr, query, operator, value):
+    split = split_threshold(expr)
+    assert split is not None and (split.query, split.operator, split.value) == (query, operator, value)
+
+
+@pytest.mark.parametrize("expr", ["a > b", "absent(up)", 'x{le="0.5"}', "(a > 1)", "> 1"])
+def test_without_a_top_level_numeric_comparison_the_whole_expression_is_graphed(expr):
+    assert split_threshold(expr) is None
