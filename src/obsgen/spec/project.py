@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .fields import AccountId, ApiVersion, Duration, Endpoint, MissingData, MofNField, Name, Region, Strict, Tags, ThresholdField
+from .presets import ProjectPresets
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
 
 
@@ -102,3 +103,4 @@ class ProjectSpec(Strict):
     channels: dict[Name, Channel] = Field(default_factory=dict)
     environments: dict[Name, Environment] = Field(min_length=1)
     prometheus: ProjectPrometheus = Field(default_factory=ProjectPrometheus, description="Rule groups and Alertmanager routing.")
+    presets: ProjectPresets = Field(default_factory=ProjectPresets, description="Severities of preset alarms.")

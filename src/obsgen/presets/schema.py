@@ -1,0 +1,67 @@
+"""The form of a preset file, `presets/data/<service>.yaml`: one AWS service's recommended alarms.
+
+Each alarm is written the way AWS's "Recommended alarms" page lists it (metric, statistic, period,
+datapoints, comparison, threshold) and carries the page it comes from. A threshold AWS gives as
+"depends on your workload" refers to a parameter the spec supplies, or that has a documented default.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import Field, HttpUrl
+
+from ..spec.fields import Duration, MissingData, MofNField, Name, Statistic, Strict, Unit
+from ..spec.presets import Level, ParamName
+
+Comparison = Literal[">", ">=", "<", "<="]
+
+
+class Param(Strict):
+    """A value the spec gives on the resource (`params:`), e.g. a Lambda function's timeout."""
+
+    type: Literal["number", "duration", "string"]
+    description: str = Field(min_length=1)
+    unit: Literal["seconds", "milliseconds"] = Field(default="seconds", description="Durations: the metric's unit.")
+    default: Union[int, float, str, None] = Field(default=None, description="None: the spec must give it.")
+    default_source: str | None = Field(default=None, description="Why this default (AWS's words, or obsgen's choice).")
+
+
+class ParamThreshold(Strict):
+    """A threshold computed from a parameter: `param × factor` (a duration in the metric's unit)."""
+
+    param: ParamName
+    factor: float = Field(default=1.0, gt=0)
+
+
+class ParamDimension(Strict):
+    """A dimension whose value is a parameter (an SQS dead-letter queue's name)."""
+
+    param: ParamName
+
+
+class PresetAlarm(Strict):
+    summary: str = Field(min_length=1, description="One static sentence; '{resource}' is the resource's key.")
+    description: str = Field(min_length=1, description="AWS's intent for the alarm, shortened.")
+    level: Level
+    metric: str = Field(min_length=1, max_length=255)
+    statistic: Statistic
+    period: Duration
+    datapoints: MofNField
+    comparison: Comparison
+    threshold: Union[float, int, ParamThreshold]
+    missing_data: MissingData = "missing"
+    unit: Unit | None = None
+    dimensions: dict[str, Union[str, ParamDimension]] = Field(default_factory=dict,
+                                                              description="Added to the resource's dimensions.")
+    recommended: bool = Field(default=True, description="Part of `preset: recommended`.")
+    source: HttpUrl | None = Field(default=None, description="Defaults to the file's source.")
+
+
+class PresetFile(Strict):
+    service: Name = Field(description="Equals the file name; preset names are '<service>.<alarm>'.")
+    title: str = Field(min_length=1)
+    resource_types: list[str] = Field(min_length=1, description="Resource types (resource_types.py) it applies to.")
+    source: HttpUrl
+    params: dict[ParamName, Param] = Field(default_factory=dict)
+    alarms: dict[Name, PresetAlarm] = Field(min_length=1)
