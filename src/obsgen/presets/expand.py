@@ -142,8 +142,10 @@ class _ResourceExpansion:
         preset = f"{self.prefix}.{alarm_name}"
         if alarm_name in self.resource.presets:
             use_loc = self.loc + ("presets", alarm_name)
-        use = PresetUse(preset, str(alarm.source or self.presets.spec.source), use_loc,
-                        self.service.doc.span(use_loc))
+        doc = self.service.doc
+        written = _value_at(doc.data, use_loc)  # the override mapping, when there is one
+        spans = frozenset(doc.span(use_loc + (key,)) for key in (written if isinstance(written, dict) else ()))
+        use = PresetUse(preset, str(alarm.source or self.presets.spec.source), use_loc, doc.span(use_loc), spans)
         monitor_name = override.monitor or f"{self.name}-{alarm_name}"
         if not re.match(NAME_PATTERN, monitor_name):  # '<resource>-<alarm>' can pass the 64-character limit
             self.service.problems.append(error(use.span, "bad-name", (
@@ -229,6 +231,12 @@ class _ResourceExpansion:
                           f"monitor '{name}' ({use.note()}) already exists: {other}; rename it with "
                           f"presets.{use.preset.split('.', 1)[1]}.monitor")
         return False
+
+
+def _value_at(data: Any, loc: tuple) -> Any:
+    for part in loc:
+        data = data.get(part) if isinstance(data, dict) else data[part] if isinstance(data, list) else None
+    return data
 
 
 _KINDS = {"number": "a number", "duration": 'a duration such as "30s" or "15m"', "string": "a string"}

@@ -20,6 +20,7 @@ class PresetUse:
     source: str  # the AWS documentation the alarm's values come from
     loc: tuple  # in the service file: ("resources", r, "presets", alarm) or ("resources", r, "preset"[, i])
     span: Span
+    spans: frozenset[Span] = frozenset()  # the use and every value written in its override: blamed later
 
     def note(self) -> str:
         return f"from preset {self.preset}, used at {self.span}"
@@ -35,12 +36,13 @@ def annotate(diagnostics: Iterable[Diagnostic], uses: Iterable[PresetUse]) -> li
     """Add "from preset X, used at F:L:C" to problems found later (resolve, targets) at a preset's use."""
     by_span: dict[Span, list[PresetUse]] = {}
     for use in uses:
-        by_span.setdefault(use.span, []).append(use)
+        for span in use.spans | {use.span}:
+            by_span.setdefault(span, []).append(use)
     result = []
     for item in diagnostics:
         found = by_span.get(item.span)
         if found and "from preset" not in item.message:
             names = ", ".join(sorted(u.preset for u in found))
-            item = replace(item, message=f"{item.message} (from preset {names}, used at {item.span})")
+            item = replace(item, message=f"{item.message} (from preset {names}, used at {found[0].span})")
         result.append(item)
     return result
