@@ -319,7 +319,7 @@ def test_a_broken_preset_file_gets_located_errors(tmp_path):
     assert [str(p) for p in problems] == [
         "presets/ec2.yaml:3:23: error: unknown resource type 'ec3'; known: " + ", ".join(sorted(RESOURCE_TYPES))
         + " [bad-preset-file]",
-        "presets/ec2.yaml:16:24: error: parameter 'x' is not declared under params: [bad-preset-file]"]
+        "presets/ec2.yaml:15:24: error: parameter 'x' is not declared under params: [bad-preset-file]"]
 
 
 # --- the reference ---------------------------------------------------------------------------
