@@ -118,7 +118,7 @@ class _ResourceExpansion:
         for alarm in self.resource.presets:
             if alarm not in self.presets.spec.alarms:
                 self.service.fail(self.loc + ("presets", alarm), "unknown-preset",
-                                  f"'{self.prefix}.{alarm}' is not a preset of resource type '{self.resource.type}'"
+                                  f"'{alarm}' is not a preset of resource type '{self.resource.type}'"
                                   f"{did_you_mean(alarm, list(self.presets.spec.alarms))}", at_key=True)
             elif alarm not in selected:
                 self.service.fail(self.loc + ("presets", alarm), "unknown-preset",
