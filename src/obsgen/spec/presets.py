@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema
 
 from .fields import Duration, MissingData, MofNField, Name, Statistic, Strict, Tags, ThresholdField, Unit, fail
 
@@ -37,11 +37,33 @@ def _param_name(value: Any) -> str:
     return value
 
 
+def _recommended(value: Any) -> str:
+    if value != RECOMMENDED:
+        raise _invalid("preset", '"recommended" or a list of preset names such as [errors, lambda.duration]', value)
+    return value
+
+
+def _param_value(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _invalid("param", 'a number, a duration such as "30s", or a string', value)
+    return value
+
+
+def _selection_kind(value: Any) -> str:
+    return "list" if isinstance(value, list) else "recommended"
+
+
 PresetName = Annotated[str, BeforeValidator(_preset_name),
                        WithJsonSchema({"type": "string", "pattern": PRESET_NAME_PATTERN})]
 ParamName = Annotated[str, BeforeValidator(_param_name), WithJsonSchema({"type": "string", "pattern": PARAM_PATTERN})]
-ParamValue = Union[int, float, str]  # a number, a duration ("30s") or a name, as the preset declares it
-PresetSelection = Union[Literal["recommended"], Annotated[list[PresetName], Field(min_length=1)]]
+# A number, a duration ("30s") or a name, as the preset declares it; checked against it on expansion.
+ParamValue = Annotated[Any, BeforeValidator(_param_value), WithJsonSchema({"type": ["number", "string"]})]
+# One error for a wrong value, not one per member of the union (the tags are dropped from locations).
+PresetSelection = Annotated[
+    Union[Annotated[str, BeforeValidator(_recommended), WithJsonSchema({"const": RECOMMENDED}), Tag("recommended")],
+          Annotated[list[PresetName], Field(min_length=1), Tag("list")]],
+    Discriminator(_selection_kind),
+]
 
 
 class PresetOverride(Strict):
