@@ -176,6 +176,12 @@ def test_overrides_change_one_alarm_and_keep_the_preset_s_other_values(tmp_path)
     assert "DatapointsToAlarm" not in duration or duration["DatapointsToAlarm"] == 3
 
 
+def test_datapoints_to_alarm_alone_keeps_the_preset_s_evaluation_periods(tmp_path):
+    found = alarms(build(tmp_path, LAMBDA + "  presets:\n    throttles: {datapoints_to_alarm: 2}\n"))
+    throttles = found["shop-orders-fn-throttles-production"]
+    assert (throttles["DatapointsToAlarm"], throttles["EvaluationPeriods"]) == (2, 5)
+
+
 def test_a_disabled_preset_makes_no_alarm_and_a_renamed_one_keeps_its_live_name(tmp_path):
     found = alarms(build(tmp_path, LAMBDA + """\
   presets:
@@ -340,3 +346,23 @@ def test_obsgen_presets_with_an_unknown_service_suggests_one():
     result = CliRunner().invoke(app, ["presets", "lamda"])
     assert result.exit_code == 2
     assert "no presets for 'lamda' (did you mean 'lambda'?)" in result.output
+
+
+# --- the example -----------------------------------------------------------------------------
+
+SEED_000_API_ALARMS = {  # monitor: (preset, threshold, statistic, period, evaluation periods) as in seed 000
+    "api-error-rate": ("apigateway.5xx-errors", "> 10", "Sum", 600, 1),
+    "api-latency": ("apigateway.latency", "> 5000", "Average", 300, 3),
+    "api-throttle": ("apigateway.4xx-errors", "> 50", "Sum", 600, 1),
+    "lambda-error-rate": ("lambda.errors", "> 5", "Sum", 300, 2),
+    "lambda-duration": ("lambda.duration", "> 25000", "Average", 300, 3),
+    "lambda-throttle": ("lambda.throttles", "> 0", "Sum", 300, 1),
+    "lambda-concurrent-executions": ("lambda.concurrent-executions", "> 800", "Maximum", 300, 2),
+}
+
+
+def test_the_example_s_api_alarms_are_presets_tuned_to_seed_000():
+    model = compile_project(ROOT, ["production"]).models["production"]
+    found = {a.monitor: a for a in model.metric_alarms if a.service == "stock-api"}
+    assert {m: (a.origin.preset.preset, str(a.threshold), a.metric.statistic, a.period, a.evaluation_periods)
+            for m, a in found.items()} == SEED_000_API_ALARMS

@@ -258,7 +258,9 @@ def _evaluation(alarm: PresetAlarm, override: PresetOverride) -> dict[str, Any]:
     """The override's datapoints / evaluation periods replace the preset's "M of N" as a whole."""
     if override.datapoints is not None:
         return {"datapoints": str(override.datapoints)}
-    counts = {k: getattr(override, k) for k in ("evaluation_periods", "datapoints_to_alarm")}
-    if any(v is not None for v in counts.values()):
+    if override.evaluation_periods is not None:  # N alone means "M of N" with M = N, as in a monitor
+        counts = {"evaluation_periods": override.evaluation_periods, "datapoints_to_alarm": override.datapoints_to_alarm}
         return {k: v for k, v in counts.items() if v is not None}
+    if override.datapoints_to_alarm is not None:  # M alone keeps the preset's N
+        return {"evaluation_periods": alarm.datapoints.periods, "datapoints_to_alarm": override.datapoints_to_alarm}
     return {"datapoints": str(alarm.datapoints)}
