@@ -157,6 +157,16 @@ def test_a_list_of_presets_selects_only_those(tmp_path):
     assert sorted(found) == ["shop-orders-fn-errors-production", "shop-orders-fn-throttles-production"]
 
 
+def test_an_override_of_a_preset_that_recommended_leaves_out_adds_it(tmp_path):
+    found = alarms(build(tmp_path, """
+        api: {type: apigateway, name: "orders-${env}", preset: recommended,
+              presets: {low-traffic: {threshold: "< 10"}, latency: {enabled: false}}}
+    """))
+    assert sorted(found) == ["shop-orders-api-4xx-errors-production", "shop-orders-api-5xx-errors-production",
+                             "shop-orders-api-low-traffic-production"]
+    assert found["shop-orders-api-low-traffic-production"]["Statistic"] == "SampleCount"
+
+
 def test_overrides_change_one_alarm_and_keep_the_preset_s_other_values(tmp_path):
     found = alarms(build(tmp_path, LAMBDA + """\
   presets:

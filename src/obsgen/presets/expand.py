@@ -87,7 +87,7 @@ class _ResourceExpansion:
 
     def run(self) -> None:
         selected = self._selection()
-        self._check_overrides(selected)
+        self._check_overrides()
         self._check_params()
         for alarm_name, use_loc in selected.items():
             override = self.resource.presets.get(alarm_name, PresetOverride())
@@ -100,10 +100,10 @@ class _ResourceExpansion:
         """Alarm name -> the spot in the spec that selects it (in the preset file's order)."""
         alarms = self.presets.spec.alarms
         preset = self.resource.preset
-        if preset == RECOMMENDED:
-            return {a: self.loc + ("preset",) for a, alarm in alarms.items() if alarm.recommended}
         chosen: dict[str, tuple] = {}
-        for index, written in enumerate(preset or []):
+        if preset == RECOMMENDED:
+            chosen = {a: self.loc + ("preset",) for a, alarm in alarms.items() if alarm.recommended}
+        for index, written in enumerate(preset if isinstance(preset, list) else []):
             service, _, alarm = written.rpartition(".")
             if (service and service != self.prefix) or alarm not in alarms:
                 names = [f"{self.prefix}.{a}" for a in alarms]
@@ -112,18 +112,17 @@ class _ResourceExpansion:
                                   f"{did_you_mean(written if service else f'{self.prefix}.{alarm}', names)}")
             else:
                 chosen.setdefault(alarm, self.loc + ("preset", index))
+        # An override of a preset that `preset:` leaves out adds it: `preset: recommended` plus
+        # `presets: {low-traffic: {...}}` is "the recommended ones and this one, configured so".
+        chosen.update({a: self.loc + ("presets", a) for a in self.resource.presets if a in alarms and a not in chosen})
         return {a: chosen[a] for a in alarms if a in chosen}
 
-    def _check_overrides(self, selected: dict[str, tuple]) -> None:
+    def _check_overrides(self) -> None:
         for alarm in self.resource.presets:
             if alarm not in self.presets.spec.alarms:
                 self.service.fail(self.loc + ("presets", alarm), "unknown-preset",
                                   f"'{alarm}' is not a preset of resource type '{self.resource.type}'"
                                   f"{did_you_mean(alarm, list(self.presets.spec.alarms))}", at_key=True)
-            elif alarm not in selected:
-                self.service.fail(self.loc + ("presets", alarm), "unknown-preset",
-                                  f"preset {self.prefix}.{alarm} is not selected by this resource's 'preset:'; "
-                                  "add it there or remove this override", at_key=True)
 
     def _check_params(self) -> None:
         declared = self.presets.spec.params
