@@ -16,6 +16,7 @@ from .. import yaml_source
 from ..diagnostics import Diagnostic, error
 from ..resource_types import RESOURCE_TYPES
 from ..spec.errors import diagnostics_from
+from ..spec.load import read_limited
 from ..yaml_source import Document
 from .schema import ParamDimension, ParamThreshold, PresetFile
 
@@ -57,8 +58,10 @@ def shipped_catalog() -> tuple[Catalog, tuple[Diagnostic, ...]]:
 
 def _load_file(path: Path, problems: list[Diagnostic]) -> PresetSet | None:
     rel = f"presets/{path.name}"
-    text = yaml_source.load(rel, path.read_bytes())
-    doc, found = text
+    text = read_limited(path, rel, problems)  # the same size and file-type limits as spec files
+    if text is None:
+        return None
+    doc, found = yaml_source.load(rel, text)
     problems += found
     if doc is None:
         return None

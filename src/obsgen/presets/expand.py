@@ -178,7 +178,7 @@ class _ResourceExpansion:
             return None
         data: dict[str, Any] = {
             "summary": override.summary or alarm.summary.replace("{resource}", self.name),
-            "description": override.description if "description" in written else alarm.description,
+            "description": override.description if "description" in written else _description(alarm, use),
             "severity": severity, "resource": self.name, "metric": alarm.metric,
             "statistic": override.statistic or alarm.statistic,
             "period": format_duration(override.period or alarm.period), "threshold": threshold,
@@ -236,6 +236,11 @@ def _value_at(data: Any, loc: tuple) -> Any:
     for part in loc:
         data = data.get(part) if isinstance(data, dict) else data[part] if isinstance(data, list) else None
     return data
+
+
+def _description(alarm: PresetAlarm, use: PresetUse) -> str:
+    """The preset's intent, and where AWS recommends it: the responder's first fact."""
+    return f"{alarm.description} AWS recommended alarm ({use.preset}): {use.source}"
 
 
 _KINDS = {"number": "a number", "duration": 'a duration such as "30s" or "15m"', "string": "a string"}
