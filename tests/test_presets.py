@@ -29,7 +29,7 @@ from spec_builder import PROJECT, errors, make_project
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG, CATALOG_PROBLEMS = shipped_catalog()
 MAPPED_PROJECT = PROJECT + "presets:\n  severities: {critical: critical, warning: warning}\n"
-SAMPLE_PARAMS = {"number": 10, "duration": "30s", "string": "sample-dlq-${env}"}
+SAMPLE_PARAMS = {"number": 10, "duration": "30s", "string": "sample-dlq-${env}", "list": ["GetItem", "Query"]}
 
 
 def service_file(resources: str, monitors: str = "") -> str:
@@ -96,11 +96,27 @@ def test_a_spec_using_every_preset_of_every_service_compiles_into_one_alarm_each
     for service, presets in CATALOG.sets.items():
         for name, preset in presets.spec.alarms.items():
             alarm = found[f"shop-orders-{service}-{name}-production"]
-            assert alarm["MetricName"] == preset.metric
-            assert alarm["Namespace"] == RESOURCE_TYPES[presets.spec.resource_types[0]].namespace
-            assert alarm.get("Statistic", alarm.get("ExtendedStatistic")) == preset.statistic
-            assert (alarm["Period"], alarm["DatapointsToAlarm"], alarm["EvaluationPeriods"]) == (
-                preset.period, preset.datapoints.datapoints, preset.datapoints.periods)
+            namespace = RESOURCE_TYPES[presets.spec.resource_types[0]].namespace
+            assert set(metric_stats(alarm)) == {(namespace, preset.metric, preset.statistic, preset.period)}
+            assert (alarm["DatapointsToAlarm"], alarm["EvaluationPeriods"]) == (
+                preset.datapoints.datapoints, preset.datapoints.periods)
+
+
+def metric_stats(alarm: dict) -> list[tuple]:
+    """(namespace, metric, statistic, period) of a single-metric alarm, or of each metric of a math one."""
+    if "Metrics" not in alarm:
+        return [(alarm["Namespace"], alarm["MetricName"], alarm.get("Statistic", alarm.get("ExtendedStatistic")),
+                 alarm["Period"])]
+    stats = [q["MetricStat"] for q in alarm["Metrics"] if "MetricStat" in q]
+    return [(m["Metric"]["Namespace"], m["Metric"]["MetricName"], m["Stat"], m["Period"]) for m in stats]
+
+
+def test_system_errors_sum_the_operations_dynamodb_publishes_them_for(every_preset):
+    alarm = alarms(every_preset)["shop-orders-dynamodb-system-errors-production"]
+    assert [q.get("Expression") for q in alarm["Metrics"] if "Expression" in q] == ["SUM([getitem, query])"]
+    operations = [d["Value"] for q in alarm["Metrics"] if "MetricStat" in q
+                  for d in q["MetricStat"]["Metric"]["Dimensions"] if d["Name"] == "Operation"]
+    assert operations == ["GetItem", "Query"]
 
 
 def _validate(operation: str, params: dict) -> str:

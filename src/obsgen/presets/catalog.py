@@ -18,7 +18,7 @@ from ..resource_types import RESOURCE_TYPES
 from ..spec.errors import diagnostics_from
 from ..spec.load import read_limited
 from ..yaml_source import Document
-from .schema import ParamDimension, ParamThreshold, PresetFile
+from .schema import ParamDimension, ParamThreshold, PresetFile, SumOver
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -86,9 +86,10 @@ def _check(spec: PresetFile, doc: Document, stem: str) -> list[Diagnostic]:
             problems.append(error(doc.span(("resource_types", index)), "bad-preset-file",
                                   f"unknown resource type '{kind}'; known: {', '.join(sorted(RESOURCE_TYPES))}"))
     for name, alarm in spec.alarms.items():
-        refs = [("threshold", alarm.threshold)] + [(("dimensions", k), v) for k, v in alarm.dimensions.items()]
+        refs = [("threshold", alarm.threshold), ("sum_over", alarm.sum_over)]
+        refs += [(("dimensions", k), v) for k, v in alarm.dimensions.items()]
         for where, value in refs:
-            if isinstance(value, (ParamThreshold, ParamDimension)) and value.param not in spec.params:
+            if isinstance(value, (ParamThreshold, ParamDimension, SumOver)) and value.param not in spec.params:
                 loc = ("alarms", name) + (where if isinstance(where, tuple) else (where,)) + ("param",)
                 problems.append(error(doc.span(loc), "bad-preset-file",
                                       f"parameter '{value.param}' is not declared under params:"))

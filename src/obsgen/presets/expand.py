@@ -18,7 +18,7 @@ from ..spec.errors import did_you_mean
 from ..spec.fields import NAME_PATTERN, format_duration, parse_duration
 from ..spec.load import ServiceEntry, SpecSet
 from ..spec.presets import RECOMMENDED, PresetOverride
-from ..spec.service import MetricMonitor, Resource
+from ..spec.service import METRIC_ID_PATTERN, MathMonitor, MetricMonitor, Resource
 from .catalog import Catalog, PresetSet, shipped_catalog
 from .origin import PresetUse
 from .schema import ParamDimension, ParamThreshold, PresetAlarm
@@ -157,7 +157,7 @@ class _ResourceExpansion:
         if not self._unique(monitor_name, override, use):
             return
         try:
-            monitor = MetricMonitor.model_validate(data)
+            monitor = (MathMonitor if "expression" in data else MetricMonitor).model_validate(data)
         except ValidationError as exc:  # a preset value the spec language refuses: a bug in the preset file
             self.service.problems.append(error(use.span, "bad-preset-file", f"{use.note()}: {exc.errors()[0]['msg']}"))
             return
@@ -188,7 +188,26 @@ class _ResourceExpansion:
         optional = {"unit": override.unit or alarm.unit, "runbook": override.runbook,
                     "actions_enabled": override.actions_enabled, "dimensions": dimensions or None}
         data.update({k: v for k, v in optional.items() if v is not None})
+        if alarm.sum_over is not None:
+            return self._as_sum(data, alarm, use)
         return data
+
+    def _as_sum(self, data: dict[str, Any], alarm: PresetAlarm, use: PresetUse) -> dict[str, Any] | None:
+        """One metric per value of the dimension, summed: `SUM([getitem, putitem, ...])`."""
+        values = self._param(alarm.sum_over.param, use)  # type: ignore[union-attr]
+        if values is None:
+            return None
+        metric = {k: data.pop(k) for k in ("resource", "metric", "statistic", "dimensions") if k in data}
+        data.pop("unit", None)
+        dimension = alarm.sum_over.dimension  # type: ignore[union-attr]
+        queries: dict[str, Any] = {}
+        for index, value in enumerate(values):
+            metric_id = _metric_id(value, index)
+            metric_id = metric_id if metric_id not in queries else f"m{index}"  # GetItem and getitem
+            queries[metric_id] = {**metric, "dimensions": {**metric.get("dimensions", {}), dimension: value}}
+        # SUM([...]) rather than a + b: an operation with no traffic has no datapoints, and SUM adds
+        # the series that have a value at each time instead of dropping the time.
+        return {**data, "expression": f"SUM([{', '.join(queries)}])", "metrics": queries}
 
     def _threshold(self, alarm: PresetAlarm, use: PresetUse) -> str | None:
         if not isinstance(alarm.threshold, ParamThreshold):
@@ -243,10 +262,19 @@ def _description(alarm: PresetAlarm, use: PresetUse) -> str:
     return f"{alarm.description} AWS recommended alarm ({use.preset}): {use.source}"
 
 
-_KINDS = {"number": "a number", "duration": 'a duration such as "30s" or "15m"', "string": "a string"}
+_KINDS = {"number": "a number", "duration": 'a duration such as "30s" or "15m"', "string": "a string",
+          "list": "a list of names"}
 
 
-def _convert(value: Any, kind: str, unit: str) -> float | str | None:
+def _metric_id(value: str, index: int) -> str:
+    """`GetItem` -> `getitem`: readable in the console; `m<index>` when the value cannot be an id."""
+    candidate = re.sub(r"[^a-z0-9_]", "_", value.lower())
+    return candidate if re.match(METRIC_ID_PATTERN, candidate) and candidate != "expression" else f"m{index}"
+
+
+def _convert(value: Any, kind: str, unit: str) -> Any:
+    if kind == "list":
+        return list(value) if isinstance(value, list) and value else None
     if kind == "number":
         return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     if kind == "string":

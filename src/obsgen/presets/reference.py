@@ -35,10 +35,16 @@ class Row:
 
 def rows(presets: PresetSet) -> list[Row]:
     spec = presets.spec
-    return [Row(f"{spec.service}.{name}", alarm.metric, alarm.statistic, format_duration(alarm.period),
+    return [Row(f"{spec.service}.{name}", _metric_text(alarm), alarm.statistic, format_duration(alarm.period),
                 str(alarm.datapoints), threshold_text(alarm, spec.params), alarm.level, alarm.recommended,
                 str(alarm.source or spec.source))
             for name, alarm in spec.alarms.items()]
+
+
+def _metric_text(alarm: PresetAlarm) -> str:
+    if alarm.sum_over is None:
+        return alarm.metric
+    return f"{alarm.metric} (sum over {alarm.sum_over.dimension}: {alarm.sum_over.param})"
 
 
 def threshold_text(alarm: PresetAlarm, params: dict[str, Param]) -> str:
@@ -51,7 +57,8 @@ def threshold_text(alarm: PresetAlarm, params: dict[str, Param]) -> str:
 
 
 def param_text(name: str, param: Param) -> str:
-    need = "required" if param.default is None else f"default {param.default}"
+    default = f"[{', '.join(param.default)}]" if isinstance(param.default, list) else param.default
+    need = "required" if param.default is None else f"default {default}"
     return f"{name} ({param.type}, {need})"
 
 

@@ -20,10 +20,10 @@ Comparison = Literal[">", ">=", "<", "<="]
 class Param(Strict):
     """A value the spec gives on the resource (`params:`), e.g. a Lambda function's timeout."""
 
-    type: Literal["number", "duration", "string"]
+    type: Literal["number", "duration", "string", "list"]  # list: of strings (e.g. DynamoDB operations)
     description: str = Field(min_length=1)
     unit: Literal["seconds", "milliseconds"] = Field(default="seconds", description="Durations: the metric's unit.")
-    default: Union[int, float, str, None] = Field(default=None, description="None: the spec must give it.")
+    default: Union[int, float, str, list[str], None] = Field(default=None, description="None: the spec must give it.")
     default_source: str | None = Field(default=None, description="Why this default (AWS's words, or obsgen's choice).")
 
 
@@ -37,6 +37,15 @@ class ParamThreshold(Strict):
 class ParamDimension(Strict):
     """A dimension whose value is a parameter (an SQS dead-letter queue's name)."""
 
+    param: ParamName
+
+
+class SumOver(Strict):
+    """A metric AWS publishes per value of a dimension only (DynamoDB SystemErrors per Operation):
+    the alarm is a metric-math sum over the values a list parameter names (at most 10, CloudWatch's
+    limit of metrics per alarm)."""
+
+    dimension: str = Field(min_length=1)
     param: ParamName
 
 
@@ -54,6 +63,7 @@ class PresetAlarm(Strict):
     unit: Unit | None = None
     dimensions: dict[str, Union[str, ParamDimension]] = Field(default_factory=dict,
                                                               description="Added to the resource's dimensions.")
+    sum_over: SumOver | None = None
     recommended: bool = Field(default=True, description="Part of `preset: recommended`.")
     source: HttpUrl | None = Field(default=None, description="Defaults to the file's source.")
 

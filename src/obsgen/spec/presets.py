@@ -44,8 +44,9 @@ def _recommended(value: Any) -> str:
 
 
 def _param_value(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise _invalid("param", 'a number, a duration such as "30s", or a string', value)
+    is_names = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+    if not is_names and (isinstance(value, bool) or not isinstance(value, (int, float, str))):
+        raise _invalid("param", 'a number, a duration such as "30s", a string, or a list of strings', value)
     return value
 
 
@@ -57,7 +58,7 @@ PresetName = Annotated[str, BeforeValidator(_preset_name),
                        WithJsonSchema({"type": "string", "pattern": PRESET_NAME_PATTERN})]
 ParamName = Annotated[str, BeforeValidator(_param_name), WithJsonSchema({"type": "string", "pattern": PARAM_PATTERN})]
 # A number, a duration ("30s") or a name, as the preset declares it; checked against it on expansion.
-ParamValue = Annotated[Any, BeforeValidator(_param_value), WithJsonSchema({"type": ["number", "string"]})]
+ParamValue = Annotated[Any, BeforeValidator(_param_value), WithJsonSchema({"type": ["number", "string", "array"], "items": {"type": "string"}})]
 # One error for a wrong value, not one per member of the union (the tags are dropped from locations).
 PresetSelection = Annotated[
     Union[Annotated[str, BeforeValidator(_recommended), WithJsonSchema({"const": RECOMMENDED}), Tag("recommended")],
