@@ -392,3 +392,17 @@ def test_the_example_s_api_alarms_are_presets_tuned_to_seed_000():
     found = {a.monitor: a for a in model.metric_alarms if a.service == "stock-api"}
     assert {m: (a.origin.preset.preset, str(a.threshold), a.metric.statistic, a.period, a.evaluation_periods)
             for m, a in found.items()} == SEED_000_API_ALARMS
+
+
+def test_the_presets_example_brings_every_recommended_alarm_of_every_service_in_a_few_lines():
+    example = ROOT / "examples" / "presets"
+    build_result = compile_project(example)
+    model = build_result.models["prod"]
+    spec = build_result.spec.service("shop").spec
+    expected = {f"{name}-{alarm}" for name, resource in spec.resources.items()
+                for alarm, preset in CATALOG.by_type[resource.type].spec.alarms.items() if preset.recommended}
+    assert {a.monitor for a in model.metric_alarms} == expected
+    assert {CATALOG.by_type[r.type].spec.service for r in spec.resources.values()} == set(CATALOG.sets)
+    assert len((example / "monitors" / "shop.yaml").read_text().splitlines()) < 50
+    params = [p for p in json.loads(build_result.files["prod/cloudwatch/shop.json"])["MetricAlarms"]]
+    assert [_validate("PutMetricAlarm", p) for p in params] == [""] * len(expected)
