@@ -225,6 +225,23 @@ def test_an_overridden_threshold_needs_no_parameter(tmp_path):
     assert found["shop-orders-fn-duration-production"]["Threshold"] == 2000.0
 
 
+def test_a_threshold_computed_from_a_large_parameter_stays_exact(tmp_path):
+    found = alarms(build(tmp_path, """
+        db: {type: rds, name: "orders-${env}", preset: [freeable-memory], params: {memory_bytes: 8589934592}}
+    """))
+    assert found["shop-orders-db-freeable-memory-production"]["Threshold"] == 2147483648.0
+
+
+def test_a_missing_dimension_parameter_does_not_suggest_overriding_the_threshold(tmp_path):
+    result = build(tmp_path, """
+        jobs: {type: sqs, name: "jobs-${env}", preset: [dead-letter]}
+    """)
+    assert [d.message for d in result.diagnostics] == [
+        "preset sqs.dead-letter needs parameter 'dead_letter_queue' (Name of the queue's dead-letter queue "
+        "(templated, e.g. \"orders-dlq-${env}\").): add params: {dead_letter_queue: ...} to resource 'jobs', "
+        "or disable it with presets.dead-letter.enabled: false"]
+
+
 def test_the_dead_letter_preset_watches_the_queue_named_by_its_parameter(tmp_path):
     found = alarms(build(tmp_path, """
         jobs: {type: sqs, name: "jobs-${env}", preset: recommended,

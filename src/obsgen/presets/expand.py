@@ -215,7 +215,7 @@ class _ResourceExpansion:
         value = self._param(alarm.threshold.param, use)
         if value is None:
             return None
-        return f"{alarm.comparison} {round(float(value) * alarm.threshold.factor, 6):g}"
+        return f"{alarm.comparison} {_number_text(float(value) * alarm.threshold.factor)}"
 
     def _dimension(self, value: str | ParamDimension, use: PresetUse) -> str | None:
         return value if isinstance(value, str) else self._param(value.param, use)  # type: ignore[return-value]
@@ -227,9 +227,12 @@ class _ResourceExpansion:
         if value is None:
             if use is not None:
                 alarm = use.preset.split(".", 1)[1]
+                threshold = self.presets.spec.alarms[alarm].threshold
+                instead = (f"give presets.{alarm}.threshold, " if isinstance(threshold, ParamThreshold)
+                           and threshold.param == name else "")
                 self.service.problems.append(error(use.span, "missing-parameter", (
                     f"preset {use.preset} needs parameter '{name}' ({declared.description}): add params: "
-                    f"{{{name}: ...}} to resource '{self.name}', give presets.{alarm}.threshold, "
+                    f"{{{name}: ...}} to resource '{self.name}', {instead}"
                     f"or disable it with presets.{alarm}.enabled: false")))
             return None
         converted = _convert(value, declared.type, declared.unit)
@@ -264,6 +267,12 @@ def _description(alarm: PresetAlarm, use: PresetUse) -> str:
 
 _KINDS = {"number": "a number", "duration": 'a duration such as "30s" or "15m"', "string": "a string",
           "list": "a list of names"}
+
+
+def _number_text(value: float) -> str:
+    """Exact, unlike `:g` (8 GiB x 0.25 must stay 2147483648, not 2.14748e+09)."""
+    rounded = round(value, 6)
+    return str(int(rounded)) if rounded.is_integer() and abs(rounded) < 1e15 else repr(rounded)
 
 
 def _metric_id(value: str, index: int) -> str:
