@@ -369,6 +369,12 @@ def test_a_broken_preset_file_gets_located_errors(tmp_path):
         "presets/ec2.yaml:3:23: error: unknown resource type 'ec3'; known: " + ", ".join(sorted(RESOURCE_TYPES))
         + " [bad-preset-file]",
         "presets/ec2.yaml:15:24: error: parameter 'x' is not declared under params: [bad-preset-file]"]
+    (tmp_path / "ec2.yaml").write_text(NEW_SERVICE.replace("alarms:", "params:\n  limit: {type: duration, "
+                                                           "default: 5, description: Max.}\nalarms:"))
+    _, problems = load_catalog(tmp_path)
+    assert [str(p) for p in problems] == [
+        "presets/ec2.yaml:6:36: error: default of parameter 'limit' must be a duration such as \"30s\" or \"15m\" "
+        "[bad-preset-file]"]
 
 
 # --- the reference ---------------------------------------------------------------------------

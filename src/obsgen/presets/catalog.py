@@ -85,6 +85,10 @@ def _check(spec: PresetFile, doc: Document, stem: str) -> list[Diagnostic]:
         if kind not in RESOURCE_TYPES:
             problems.append(error(doc.span(("resource_types", index)), "bad-preset-file",
                                   f"unknown resource type '{kind}'; known: {', '.join(sorted(RESOURCE_TYPES))}"))
+    for name, param in spec.params.items():
+        if param.default is not None and param.convert(param.default) is None:
+            problems.append(error(doc.span(("params", name, "default")), "bad-preset-file",
+                                  f"default of parameter '{name}' must be {param.kind_text()}"))
     for name, alarm in spec.alarms.items():
         refs = [("threshold", alarm.threshold), ("sum_over", alarm.sum_over)]
         refs += [(("dimensions", k), v) for k, v in alarm.dimensions.items()]

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from ..diagnostics import Diagnostic, error
 from ..spec.errors import did_you_mean
-from ..spec.fields import NAME_PATTERN, format_duration, parse_duration
+from ..spec.fields import NAME_PATTERN, format_duration
 from ..spec.load import ServiceEntry, SpecSet
 from ..spec.presets import RECOMMENDED, PresetOverride
 from ..spec.service import METRIC_ID_PATTERN, MathMonitor, MetricMonitor, Resource
@@ -235,10 +235,10 @@ class _ResourceExpansion:
                     f"{{{name}: ...}} to resource '{self.name}', {instead}"
                     f"or disable it with presets.{alarm}.enabled: false")))
             return None
-        converted = _convert(value, declared.type, declared.unit)
+        converted = declared.convert(value)
         if converted is None and use is None:
             self.service.fail(self.loc + ("params", name), "bad-parameter",
-                              f"parameter '{name}' must be {_KINDS[declared.type]} ({declared.description})")
+                              f"parameter '{name}' must be {declared.kind_text()} ({declared.description})")
         return converted
 
     def _unique(self, name: str, override: PresetOverride, use: PresetUse) -> bool:
@@ -265,10 +265,6 @@ def _description(alarm: PresetAlarm, use: PresetUse) -> str:
     return f"{alarm.description} AWS recommended alarm ({use.preset}): {use.source}"
 
 
-_KINDS = {"number": "a number", "duration": 'a duration such as "30s" or "15m"', "string": "a string",
-          "list": "a list of names"}
-
-
 def _number_text(value: float) -> str:
     """Exact, unlike `:g` (8 GiB x 0.25 must stay 2147483648, not 2.14748e+09)."""
     rounded = round(value, 6)
@@ -279,20 +275,6 @@ def _metric_id(value: str, index: int) -> str:
     """`GetItem` -> `getitem`: readable in the console; `m<index>` when the value cannot be an id."""
     candidate = re.sub(r"[^a-z0-9_]", "_", value.lower())
     return candidate if re.match(METRIC_ID_PATTERN, candidate) and candidate != "expression" else f"m{index}"
-
-
-def _convert(value: Any, kind: str, unit: str) -> Any:
-    if kind == "list":
-        return list(value) if isinstance(value, list) and value else None
-    if kind == "number":
-        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    if kind == "string":
-        return value if isinstance(value, str) and value else None
-    try:
-        seconds = parse_duration(value)
-    except ValueError:
-        return None
-    return seconds * 1000 if unit == "milliseconds" else seconds
 
 
 def _evaluation(alarm: PresetAlarm, override: PresetOverride) -> dict[str, Any]:

@@ -7,11 +7,11 @@ datapoints, comparison, threshold) and carries the page it comes from. A thresho
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from pydantic import Field, HttpUrl
 
-from ..spec.fields import Duration, MissingData, MofNField, Name, Statistic, Strict, Unit
+from ..spec.fields import Duration, MissingData, MofNField, Name, Statistic, Strict, Unit, parse_duration
 from ..spec.presets import Level, ParamName
 
 Comparison = Literal[">", ">=", "<", "<="]
@@ -25,6 +25,27 @@ class Param(Strict):
     unit: Literal["seconds", "milliseconds"] = Field(default="seconds", description="Durations: the metric's unit.")
     default: Union[int, float, str, list[str], None] = Field(default=None, description="None: the spec must give it.")
     default_source: str | None = Field(default=None, description="Why this default (AWS's words, or obsgen's choice).")
+
+    def convert(self, value: Any) -> Any:
+        """The value in the metric's unit (durations in seconds or milliseconds), or None if it is not of the type."""
+        if self.type == "list":
+            return list(value) if isinstance(value, list) and value and all(isinstance(v, str) for v in value) else None
+        if self.type == "number":
+            return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        if self.type == "string":
+            return value if isinstance(value, str) and value else None
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            return None
+        return seconds * 1000 if self.unit == "milliseconds" else seconds
+
+    def kind_text(self) -> str:
+        return _KINDS[self.type]
+
+
+_KINDS = {"number": "a number", "duration": 'a duration such as "30s" or "15m"', "string": "a string",
+          "list": "a list of names"}
 
 
 class ParamThreshold(Strict):
