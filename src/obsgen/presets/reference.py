@@ -16,7 +16,9 @@ AWS's recommended CloudWatch alarms per service, as obsgen presets. A resource o
 `preset: recommended` (the alarms marked ✓) or a list of names; see README.md ("Presets") for
 parameters, overrides and severities. Thresholds AWS gives as "depends on your workload" are
 parameters: **required** ones have no default and must be given in `params:` (or the alarm's
-threshold overridden, or the alarm disabled).
+threshold overridden, or the alarm disabled). The level (critical / warning) is obsgen's
+classification, mapped to the project's severities by `presets.severities` in obsgen.yaml. Values
+that are obsgen's own choice rather than AWS's say so in their parameter's description.
 """
 
 
