@@ -16,8 +16,7 @@ from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema
 from .fields import Duration, MissingData, MofNField, Name, Statistic, Strict, Tags, ThresholdField, Unit, fail
 
 RECOMMENDED = "recommended"
-LEVELS = ("critical", "warning")  # every preset alarm has one; the project maps them to severities
-Level = Literal["critical", "warning"]
+Level = Literal["critical", "warning"]  # every preset alarm has one; the project maps them to severities
 PRESET_NAME_PATTERN = r"^([a-z0-9][a-z0-9-]*\.)?[a-z0-9][a-z0-9-]*$"  # "errors" or "lambda.errors"
 PARAM_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 _PRESET_NAME = re.compile(PRESET_NAME_PATTERN)
