@@ -61,7 +61,7 @@ def test_a_bad_spec_exits_1_with_located_errors_and_writes_nothing(project):
     before = {p: p.read_bytes() for p in (project / "generated").rglob("*") if p.is_file()}
     result = run("build", "-C", str(project))
     assert result.exit_code == 1
-    assert "monitors/stock-api.yaml:" in result.stderr and "api-latency.threshold" in result.stderr
+    assert "monitors/stock-api.yaml:" in result.stderr and "presets.latency.threshold" in result.stderr
     assert "nothing was written" in result.stderr
     assert before == {p: p.read_bytes() for p in (project / "generated").rglob("*") if p.is_file()}
 

@@ -125,6 +125,7 @@ def main() -> None:
 from . import cli_aws  # noqa: E402,F401  - registers plan/apply/drift/test-alarm/sandbox on `app`
 from . import cli_prometheus  # noqa: E402  - registers `test`; promtool checks for `validate`
 from . import cli_runbooks  # noqa: E402  - registers `site`; runbook coverage for `validate` and `build`
+from . import cli_presets  # noqa: E402,F401  - registers `presets`
 
 if __name__ == "__main__":
     main()

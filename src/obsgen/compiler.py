@@ -17,6 +17,8 @@ from typing import Iterator
 
 from .diagnostics import Diagnostic, error, has_errors, unique_sorted
 from .model import EnvironmentModel
+from .presets.expand import expand_presets
+from .presets.origin import annotate
 from .runbooks import Coverage, add_runbooks
 from .resolve import resolve
 from .schema import SCHEMA_FILE, schema_text
@@ -67,6 +69,8 @@ def _gc_paused() -> Iterator[None]:
 
 def _compile(root: Path, envs: list[str] | None) -> Build:
     spec, problems = load_spec(root)
+    if spec is not None and (problems := expand_presets(spec)):  # presets become plain monitors here
+        spec = None
     if spec is None:
         return Build(None, envs or [], diagnostics=unique_sorted(problems))
     known = list(spec.project.environments)
@@ -82,7 +86,7 @@ def _compile(root: Path, envs: list[str] | None) -> Build:
         _compile_env(spec, env, build)
     if envs is None and build.ok:  # one runbook site for all environments: `build --env X` leaves it alone
         add_runbooks(spec, build)
-    build.diagnostics = unique_sorted(build.diagnostics)
+    build.diagnostics = unique_sorted(annotate(build.diagnostics, spec.preset_uses.values()))
     return build
 
 

@@ -8,11 +8,15 @@ rendering them is deterministic.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .composite_rule import Rule
 from .diagnostics import Span
 from .spec.fields import Threshold
 from .yaml_source import Document
+
+if TYPE_CHECKING:
+    from .presets.origin import PresetUse
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +26,7 @@ class Origin:
     doc: Document
     loc: tuple
     override: tuple[Document, tuple, frozenset[str]] | None = None  # (doc, loc, fields it sets)
+    preset: "PresetUse | None" = None  # set when a preset made the monitor (loc is then its use in `resources:`)
 
     def span(self, *fields: str) -> Span:
         """The spot to blame for `fields`: the override when it set the first of them, else the spec."""

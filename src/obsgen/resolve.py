@@ -11,6 +11,7 @@ from .conventions import TemplateError, expand
 from .diagnostics import Diagnostic, error
 from .model import (AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat, Origin, ServiceInfo,
                     Severity, Subscription, Topic)
+from .presets.origin import locate as locate_preset
 from .resource_types import RESOURCE_TYPES
 from .spec import SpecSet, ServiceEntry
 from .spec.errors import did_you_mean
@@ -189,6 +190,7 @@ class _Resolver:
             fields = frozenset(override.model_fields_set)
             origin = Origin(entry.doc, loc, (self.pdoc, self.env_loc + ("overrides", ref), fields))
             monitor = self._apply_override(monitor, override, origin)
+        origin = locate_preset(self.spec, ref, origin)  # a preset monitor points at its use in `resources:`
         severity = self.monitor_severity(entry, origin, monitor)
         if severity is None:
             return None

@@ -23,6 +23,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
     "apigateway": ResourceType("AWS/ApiGateway", "ApiName"),
     "apigateway-v2": ResourceType("AWS/ApiGateway", "ApiId"),
     "dynamodb": ResourceType("AWS/DynamoDB", "TableName"),
+    "dynamodb-gsi": ResourceType("AWS/DynamoDB", "GlobalSecondaryIndexName", ("TableName",)),
     "sqs": ResourceType("AWS/SQS", "QueueName"),
     "sns": ResourceType("AWS/SNS", "TopicName"),
     "ecs-service": ResourceType("AWS/ECS", "ServiceName", ("ClusterName",)),
@@ -33,6 +34,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
     "rds-cluster": ResourceType("AWS/RDS", "DBClusterIdentifier"),
     "elasticache": ResourceType("AWS/ElastiCache", "CacheClusterId"),
     "s3": ResourceType("AWS/S3", "BucketName", ("StorageType",)),
+    "s3-requests": ResourceType("AWS/S3", "BucketName", ("FilterId",)),  # request metrics: a filter per bucket
     "kinesis": ResourceType("AWS/Kinesis", "StreamName"),
     "step-functions": ResourceType("AWS/States", "StateMachineArn"),
     "ec2": ResourceType("AWS/EC2", "InstanceId"),

@@ -6,7 +6,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,6 +17,9 @@ from .errors import diagnostics_from
 from .fields import _found
 from .project import ProjectSpec
 from .service import ServiceSpec
+
+if TYPE_CHECKING:
+    from ..presets.origin import PresetUse
 
 MONITORS_DIR = "monitors"
 RUNBOOKS_DIR = "runbooks_src"
@@ -40,6 +43,7 @@ class SpecSet:
     project_doc: Document
     services: list[ServiceEntry]
     runbooks: dict[str, Path] = field(default_factory=dict)  # runbook name -> file
+    preset_uses: dict[str, "PresetUse"] = field(default_factory=dict)  # 'service/monitor' -> its preset
 
     def service(self, name: str) -> ServiceEntry | None:
         return next((s for s in self.services if s.spec.service == name), None)

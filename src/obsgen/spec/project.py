@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from .dashboards import Dashboards
 from .fields import AccountId, ApiVersion, Duration, Endpoint, MissingData, MofNField, Name, Region, Strict, Tags, ThresholdField
+from .presets import ProjectPresets
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
 
 
@@ -107,3 +108,4 @@ class ProjectSpec(Strict):
     prometheus: ProjectPrometheus = Field(default_factory=ProjectPrometheus, description="Rule groups and Alertmanager routing.")
     dashboards: Dashboards = Field(default_factory=dict, description="Cross-service dashboards; references name "
                                    "their service ('service/monitor', 'service/resource').")
+    presets: ProjectPresets = Field(default_factory=ProjectPresets, description="Severities of preset alarms.")

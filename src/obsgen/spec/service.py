@@ -10,6 +10,7 @@ from pydantic import Discriminator, Field, Tag, field_validator
 from ..resource_types import RESOURCE_TYPES
 from .dashboards import Dashboards
 from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, Tags, ThresholdField, Unit
+from .presets import ParamName, ParamValue, PresetOverride, PresetSelection
 from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
 
 ResourceKind = Literal[tuple(sorted(RESOURCE_TYPES))]  # type: ignore[valid-type]
@@ -23,6 +24,12 @@ class Resource(Strict):
     name: str = Field(min_length=1, description="Resource name template, e.g. 'orders-api-${env}'.")
     dimensions: dict[str, str] = Field(default_factory=dict, description="Extra dimensions (templated).")
     namespace: str | None = Field(default=None, description="Only for type 'custom'.")
+    preset: PresetSelection | None = Field(default=None, description="'recommended' or a list of preset names: "
+                                           "AWS's recommended alarms for this resource (`obsgen presets`).")
+    params: dict[ParamName, ParamValue] = Field(default_factory=dict, description="Values the presets need "
+                                                "(e.g. a Lambda function's timeout).")
+    presets: dict[Name, PresetOverride] = Field(default_factory=dict, description="Per preset alarm: overrides, "
+                                                "`enabled: false`, `monitor:` to rename.")
 
 
 class MetricSource(Strict):

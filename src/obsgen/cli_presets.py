@@ -1,0 +1,54 @@
+"""`obsgen presets [SERVICE]`: the shipped presets with their defaults and required parameters."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from .cli import app, err, out
+from .presets.catalog import shipped_catalog
+from .presets.reference import find, markdown, param_text, rows
+from .spec.errors import did_you_mean
+
+
+@app.command()
+def presets(service: Optional[str] = typer.Argument(None, help="A service (lambda) or resource type (apigateway-v2)."),
+            as_markdown: bool = typer.Option(False, "--markdown", help="Print the docs/presets.md page.")) -> None:
+    """List the presets (AWS's recommended alarms): defaults, levels and the parameters they need."""
+    catalog, problems = shipped_catalog()
+    for problem in problems:  # a broken shipped file: obsgen's bug, reported like any spec error
+        err.print(str(problem), markup=False)
+    if problems:
+        raise typer.Exit(1)
+    if as_markdown:
+        sys.stdout.write(markdown(catalog))
+        return
+    chosen = list(catalog.sets.values())
+    if service is not None:
+        found = find(catalog, service)
+        if found is None:
+            names = sorted({*catalog.sets, *catalog.by_type})
+            err.print(f"no presets for '{service}'{did_you_mean(service, names) or '; known: ' + ', '.join(names)}",
+                      markup=False)
+            raise typer.Exit(2)
+        chosen = [found]
+    for presets_set in chosen:
+        out.print(_table(presets_set))
+
+
+def _table(presets_set) -> Table:  # type: ignore[no-untyped-def]
+    spec = presets_set.spec
+    table = Table(title=f"{spec.service}: {spec.title} (type {', '.join(spec.resource_types)})",
+                  caption=str(spec.source), title_justify="left")
+    for column in ("preset", "rec.", "level", "metric", "statistic", "period", "datapoints", "threshold"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("preset", "metric"))
+    for row in rows(presets_set):
+        table.add_row(row.name, "yes" if row.recommended else "", row.level, row.metric, row.statistic, row.period,
+                      row.datapoints, row.threshold, end_section=False)
+    if spec.params:
+        params = "; ".join(param_text(n, p) for n, p in spec.params.items())
+        table.caption = f"params: {params}\n{spec.source}"
+    return table

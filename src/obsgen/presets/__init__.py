@@ -1,0 +1,1 @@
+"""Presets: AWS's recommended alarms per service, as data (`data/*.yaml`), expanded into monitors."""
