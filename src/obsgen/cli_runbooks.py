@@ -15,7 +15,8 @@ from .runbooks import COVERAGE_FILE, SITE_OUT
 def add_coverage(build: Build, strict: bool) -> None:
     """For `validate`: a monitor without human Diagnosis and Mitigation is a warning (an error with --strict)."""
     if build.coverage is not None:
-        build.diagnostics = unique_sorted(build.diagnostics + build.coverage.diagnostics(strict))
+        notes = {ref: use.note() for ref, use in build.spec.preset_uses.items()} if build.spec else {}
+        build.diagnostics = unique_sorted(build.diagnostics + build.coverage.diagnostics(strict, notes))
 
 
 def coverage_line(build: Build) -> str | None:

@@ -8,6 +8,7 @@ and listed in generated/runbooks/COVERAGE.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 from ..conventions import GENERATED_HEADER
 from ..diagnostics import Diagnostic, error, warning
@@ -41,12 +42,14 @@ class Coverage:
         return (f"runbooks: {self.covered} of {len(self.entries)} monitor(s) have human-written "
                 f"{' and '.join(REQUIRED)}")
 
-    def diagnostics(self, strict: bool) -> list[Diagnostic]:
-        """One per monitor lacking guidance, at the monitor's key in its spec file."""
+    def diagnostics(self, strict: bool, notes: Mapping[str, str] = {}) -> list[Diagnostic]:
+        """One per monitor lacking guidance, at the monitor's key in its spec file; `notes` (by ref) say
+        where a monitor without a key of its own comes from (a preset)."""
         make = error if strict else warning
         return [make(e.monitor.source, "runbook-missing-guidance",
                      f"monitor {e.monitor.ref} has no human-written {' or '.join(e.missing)} in its runbook; "
-                     f"write them in runbooks_src/{e.monitor.service}/{e.monitor.monitor}.md")
+                     f"write them in runbooks_src/{e.monitor.service}/{e.monitor.monitor}.md"
+                     + (f" ({notes[e.monitor.ref]})" if e.monitor.ref in notes else ""))
                 for e in self.entries if not e.covered]
 
     def markdown(self) -> str:
