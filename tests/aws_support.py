@@ -81,3 +81,21 @@ class CallLog:
 
 def clients_for(model: EnvironmentModel, mode: str = "standard", attempts: int = 3) -> Clients:
     return connect(model, config=retry_config(mode, attempts))
+
+
+# The example's `local` environment against moto in-process, every request checked by botocore's model.
+@pytest.fixture
+def model() -> EnvironmentModel:
+    return in_process(example_model("local"))
+
+
+@pytest.fixture
+def clients(model: EnvironmentModel) -> Clients:
+    return clients_for(model)
+
+
+@pytest.fixture
+def log(clients: Clients) -> Iterator[CallLog]:
+    log = CallLog().attach(clients.cloudwatch, clients.sns, clients.tagging, clients.sts)
+    yield log
+    assert log.problems == [], "requests that botocore's service model rejects"

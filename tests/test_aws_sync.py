@@ -6,7 +6,8 @@ import dataclasses
 import json
 
 import pytest
-from aws_support import ACCOUNT, CallLog, aws_env, clients_for, example_model, in_process  # noqa: F401
+# aws_env, clients, log and model are fixtures (aws_support.py).
+from aws_support import ACCOUNT, CallLog, aws_env, clients, clients_for, example_model, in_process, log, model  # noqa: F401
 
 from obsgen.aws import SyncError
 from obsgen.aws.drift import CHANGED, MISSING, NOT_IN_SPEC, drift_report
@@ -16,23 +17,6 @@ from obsgen.aws.workflow import ApplyOptions, apply, check_saved_plan, make_plan
 
 FAST = ApplyOptions(concurrency=1, writes_per_second=None)
 pytestmark = pytest.mark.usefixtures("aws_env")
-
-
-@pytest.fixture
-def model():
-    return in_process(example_model("local"))
-
-
-@pytest.fixture
-def clients(model):
-    return clients_for(model)
-
-
-@pytest.fixture
-def log(clients):
-    log = CallLog().attach(clients.cloudwatch, clients.sns, clients.tagging, clients.sts)
-    yield log
-    assert log.problems == [], "requests that botocore's service model rejects"
 
 
 def converge(model, clients, options=FAST):
