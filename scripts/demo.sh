@@ -71,3 +71,5 @@ obsgen drift --env "$ENV"                      # 0 again
 
 printf '\nDemo complete: generated/ is current, the %s environment was applied, a second plan was empty,\n' "$ENV"
 printf 'a hand edit was caught by drift (exit 2) and reverted by apply, and drift is 0.\n'
+printf 'Also compiled: the runbook site (open generated/site/index.html), Markdown runbooks in\n'
+printf 'generated/runbooks/, dashboards in generated/<env>/cloudwatch/dashboards/ and generated/<env>/grafana/.\n'
