@@ -52,6 +52,9 @@ class _Builder:
         self.model = model
         self.entries = {e.spec.service: e for e in r.spec.services}
         self.alarms = {a.ref: a for a in model.alarms()}
+        self.by_service: dict[str, list[AlarmBase]] = {}  # built once: a scan per service is quadratic
+        for alarm in self.alarms.values():
+            self.by_service.setdefault(alarm.service, []).append(alarm)
         self.prefix = conventions.dashboard_prefix(model.project, model.env)
 
     def run(self) -> tuple[Dashboard, ...]:
@@ -108,7 +111,7 @@ class _Builder:
     def _service_dashboard(self, entry: ServiceEntry) -> Dashboard:
         service = entry.spec.service
         origin = Origin(entry.doc, ("service",))
-        alarms = [a for a in self.model.alarms() if a.service == service]
+        alarms = self.by_service.get(service, [])
         rows = [DashboardRow(1, (self._header(entry, alarms, origin),), origin)]
         names = [a.name for a in alarms]
         for start in range(0, len(names), ALARMS_PER_WIDGET):
