@@ -90,6 +90,29 @@ def test_every_preset_alarm_names_the_aws_page_it_comes_from():
 
 # --- every preset, expanded ---------------------------------------------------------------
 
+def test_every_preset_alarm_says_how_far_its_values_were_checked_and_against_what():
+    page = ("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/"
+            "Best_Practice_Recommended_Alarms_AWS_Services.html#")
+    for presets in CATALOG.sets.values():
+        for name, alarm in presets.spec.alarms.items():
+            where = f"{presets.spec.service}.{name}"
+            assert alarm.verified is not None, f"{where}: no verified:"
+            assert alarm.verified == "unverified" or alarm.checked_against, f"{where}: checked against nothing"
+            if alarm.verified == "aws-page":  # the page itself, and at least one other source quoting it
+                assert any(str(url).startswith(page) for url in alarm.checked_against), where
+                assert len({str(url).split("#")[0] for url in alarm.checked_against}) >= 2, where
+            else:  # not AWS's recommendation: the preset must not claim the page as its source
+                assert not str(alarm.source or presets.spec.source).startswith(page), where
+
+
+def test_the_reference_shows_how_far_each_preset_was_checked():
+    page = markdown(CATALOG)
+    assert "| `lambda.errors` | ✓ | critical | `Errors` | Sum | 1m | 3 of 3 | `> max_errors` | aws-page |" in page
+    assert "| metric-docs |" in page and "- `ecs.cpu`: AWS's page" in page
+    result = CliRunner().invoke(app, ["presets", "step-functions"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "metric-docs" in result.output and "no Step Functions section" in result.output
+
+
 def test_a_spec_using_every_preset_of_every_service_compiles_into_one_alarm_each(every_preset):
     found = alarms(every_preset)
     assert len(found) == len(CATALOG.names()) > 40

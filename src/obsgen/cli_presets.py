@@ -43,12 +43,15 @@ def _table(presets_set) -> Table:  # type: ignore[no-untyped-def]
     spec = presets_set.spec
     table = Table(title=f"{spec.service}: {spec.title} (type {', '.join(spec.resource_types)})",
                   caption=str(spec.source), title_justify="left")
-    for column in ("preset", "rec.", "level", "metric", "statistic", "period", "datapoints", "threshold"):
+    for column in ("preset", "rec.", "level", "metric", "statistic", "period", "datapoints", "threshold", "checked"):
         table.add_column(column, overflow="fold", no_wrap=column in ("preset", "metric"))
     for row in rows(presets_set):
         table.add_row(row.name, "yes" if row.recommended else "", row.level, row.metric, row.statistic, row.period,
-                      row.datapoints, row.threshold, end_section=False)
+                      row.datapoints, row.threshold, row.verified, end_section=False)
     if spec.params:
         params = "; ".join(param_text(n, p) for n, p in spec.params.items())
         table.caption = f"params: {params}\n{spec.source}"
+    notes = [f"{row.name}: {row.check_note}" for row in rows(presets_set) if row.check_note]
+    if notes:
+        table.caption = "\n".join([str(table.caption), "checked: see docs/presets.md; notes:", *notes])
     return table

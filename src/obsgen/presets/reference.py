@@ -19,6 +19,15 @@ parameters: **required** ones have no default and must be given in `params:` (or
 threshold overridden, or the alarm disabled). The level (critical / warning) is obsgen's
 classification, mapped to the project's severities by `presets.severities` in obsgen.yaml. Values
 that are obsgen's own choice rather than AWS's say so in their parameter's description.
+
+The column "checked" says how far each alarm's values were checked. **aws-page**: every value
+agrees with AWS's "Recommended alarms" page, as quoted by two or more sources (the page's text and
+AWS's own alarm data), except where a note says how obsgen departs from it. **metric-docs**: AWS's
+page has no such alarm, so only the metric (name, namespace, dimensions, unit) is checked against
+AWS's metric documentation and the other values are obsgen's. **unverified**: nothing to check it
+against was found. Notes under a service's table say where obsgen departs from a checked value or
+where sources disagree; each alarm's `checked_against:` in its data file lists what it was checked
+against.
 """
 
 
@@ -33,13 +42,17 @@ class Row:
     level: str
     recommended: bool
     source: str
+    verified: str  # "aws-page" | "metric-docs" | "unverified" (not recorded: "unverified")
+    checked_against: tuple[str, ...]
+    check_note: str | None
 
 
 def rows(presets: PresetSet) -> list[Row]:
     spec = presets.spec
     return [Row(f"{spec.service}.{name}", _metric_text(alarm), alarm.statistic, format_duration(alarm.period),
                 str(alarm.datapoints), threshold_text(alarm, spec.params), alarm.level, alarm.recommended,
-                str(alarm.source or spec.source))
+                str(alarm.source or spec.source), alarm.verified or "unverified",
+                tuple(str(url) for url in alarm.checked_against), alarm.check_note)
             for name, alarm in spec.alarms.items()]
 
 
@@ -85,12 +98,16 @@ def _section(service: str, presets: PresetSet) -> str:
     spec = presets.spec
     lines = [f"## {service}\n", f"{spec.title}: resource type {', '.join(f'`{t}`' for t in spec.resource_types)}. "
              f"Source: <{spec.source}>\n",
-             "| preset | ✓ | level | metric | statistic | period | datapoints | threshold |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| preset | ✓ | level | metric | statistic | period | datapoints | threshold | checked |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in rows(presets):
         mark = "✓" if row.recommended else ""
         lines.append(f"| `{row.name}` | {mark} | {row.level} | `{row.metric}` | {row.statistic} | {row.period} | "
-                     f"{row.datapoints} | `{row.threshold}` |")
+                     f"{row.datapoints} | `{row.threshold}` | {row.verified} |")
+    notes = [row for row in rows(presets) if row.check_note]
+    if notes:
+        lines.append("\nNotes:\n")
+        lines += [f"- `{row.name}`: {row.check_note}" for row in notes]
     if spec.params:
         lines.append("\nParameters:\n")
         for name, param in spec.params.items():

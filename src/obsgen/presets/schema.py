@@ -16,6 +16,15 @@ from ..spec.presets import Level, ParamName
 
 Comparison = Literal[">", ">=", "<", "<="]
 
+# How far an alarm's values were checked, and against what (`checked_against`):
+#   aws-page     every value (metric, dimensions, statistic, period, datapoints, comparison, threshold or its
+#                rule) agrees with AWS's "Recommended alarms" page, as quoted by two or more sources, except
+#                where `check_note` says how obsgen departs from it;
+#   metric-docs  AWS's page has no such alarm: the metric's name, namespace, dimensions and unit are checked
+#                against AWS's metric documentation; statistic, period, datapoints and threshold are obsgen's;
+#   unverified   nothing found to check it against.
+Verified = Literal["aws-page", "metric-docs", "unverified"]
+
 
 class Param(Strict):
     """A value the spec gives on the resource (`params:`), e.g. a Lambda function's timeout."""
@@ -87,6 +96,10 @@ class PresetAlarm(Strict):
     sum_over: SumOver | None = None
     recommended: bool = Field(default=True, description="Part of `preset: recommended`.")
     source: HttpUrl | None = Field(default=None, description="Defaults to the file's source.")
+    verified: Verified | None = Field(default=None, description="How far its values were checked (see Verified).")
+    checked_against: list[HttpUrl] = Field(default_factory=list, description="What the values were checked against.")
+    check_note: str | None = Field(default=None, min_length=1, description="Where obsgen departs from, or sources "
+                                                                           "disagree on, a checked value.")
 
 
 class PresetFile(Strict):
