@@ -414,6 +414,15 @@ def test_obsgen_presets_lists_a_service_with_defaults_and_required_parameters():
     assert "timeout (duration, required)" in result.output and "concurrency_limit (number, default 1000)" in result.output
 
 
+def test_obsgen_presets_on_a_narrow_console_lists_one_preset_per_line_instead_of_a_folded_table():
+    result = CliRunner().invoke(app, ["presets", "lambda"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "  lambda.duration (recommended, warning, checked: aws-page)\n" in result.output
+    assert "      Duration p90 per 1m, 15 of 15, > 90% of timeout (ms)\n" in result.output
+    assert "  param timeout (duration, required)\n" in result.output
+    assert max(len(line) for line in result.output.splitlines() if "note:" not in line and "source:" not in line) <= 80
+
+
 def test_obsgen_presets_with_an_unknown_service_suggests_one():
     result = CliRunner().invoke(app, ["presets", "lamda"])
     assert result.exit_code == 2

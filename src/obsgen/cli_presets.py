@@ -35,8 +35,31 @@ def presets(service: Optional[str] = typer.Argument(None, help="A service (lambd
                       markup=False)
             raise typer.Exit(2)
         chosen = [found]
+    wide = out.width >= TABLE_WIDTH
     for presets_set in chosen:
-        out.print(_table(presets_set))
+        if wide:
+            out.print(_table(presets_set))
+        else:
+            out.print(_listing(presets_set), markup=False)
+
+
+TABLE_WIDTH = 130  # nine columns fold into unreadable slivers below this; narrower consoles get a listing
+
+
+def _listing(presets_set) -> str:  # type: ignore[no-untyped-def]
+    """The table's content, one preset per line: readable at 80 columns and in a pipe."""
+    spec = presets_set.spec
+    lines = [f"{spec.service}: {spec.title} (type {', '.join(spec.resource_types)})"]
+    for row in rows(presets_set):
+        tags = ", ".join(t for t in ("recommended" if row.recommended else "", row.level, f"checked: {row.verified}") if t)
+        lines.append(f"  {row.name} ({tags})")
+        lines.append(f"      {row.metric} {row.statistic} per {row.period}, {row.datapoints}, {row.threshold}")
+        if row.check_note:
+            lines.append(f"      note: {row.check_note}")
+    for name, param in spec.params.items():
+        lines.append(f"  param {param_text(name, param)}")
+    lines.append(f"  source: {spec.source}")
+    return "\n".join(lines) + "\n"
 
 
 def _table(presets_set) -> Table:  # type: ignore[no-untyped-def]
