@@ -89,8 +89,10 @@ def test_the_index_filters_and_links_to_a_runbook(browser, example_site: Path, t
     assert visible.locator("td:nth-child(2)").all_inner_texts() == ["api-throttle", "lambda-throttle", "dynamo-throttle"]
     _screenshot(page, tmp_path, "site-index-filtered")
 
-    page.fill("#filter", "missing credlink")  # monitors still without human guidance
-    assert page.locator("#monitors tbody tr:visible").count() == 13
+    page.fill("#filter", "written credlink")  # every credlink-api monitor has human guidance
+    assert page.locator("#monitors tbody tr:visible").count() == 16
+    page.fill("#filter", "missing credlink")
+    assert page.locator("#monitors tbody tr:visible").count() == 0
 
     page.fill("#filter", "lambda-concurrent")
     page.click("text=lambda-concurrent-executions")
