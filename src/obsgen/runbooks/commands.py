@@ -45,10 +45,9 @@ def for_alarm(model: EnvironmentModel, alarm: AlarmBase, names: Mapping[str, str
                              "--query 'MetricAlarms[].[AlarmName,StateValue]' --output table"))
         return tuple(found)
     assert isinstance(alarm, MetricAlarm)
-    stats = [alarm.metric] if alarm.metric is not None else [s for _, s in alarm.queries]
-    for stat in stats:
+    for stat in alarm.stats:
         found.append(Command(f"{stat.namespace} {stat.metric}, last 3 hours", _statistics(stat, region)))
-    for stat in stats:
+    for stat in alarm.stats:
         logs = _logs(stat, region)
         if logs and logs not in found:
             found.append(logs)

@@ -168,5 +168,4 @@ def _condition(model: EnvironmentModel, alarm: AlarmBase) -> str:
 def _dimensions(alarm: AlarmBase) -> tuple[tuple[str, str], ...]:
     if not isinstance(alarm, MetricAlarm):
         return ()
-    stats = [alarm.metric] if alarm.metric is not None else [s for _, s in alarm.queries]
-    return tuple(sorted({pair for stat in stats for pair in stat.dimensions}))
+    return tuple(sorted({pair for stat in alarm.stats for pair in stat.dimensions}))
