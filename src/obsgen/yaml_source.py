@@ -74,6 +74,10 @@ class Document:
         line, col = _locate(self.data, loc, at_key)
         return Span(self.path, line + 1, col + 1)
 
+    def value_at(self, loc: tuple) -> Any:
+        """The value at `loc` (keys and indexes), or None where there is none."""
+        return _value_at(self.data, loc)
+
     def span_in(self, loc: tuple, offset: int) -> Span:
         """Where character `offset` of the string at `loc` stands in the file (e.g. a name in a rule).
 
@@ -84,7 +88,7 @@ class Document:
         the result is only close.
         """
         start = self.span(loc)
-        value = _value_at(self.data, loc)
+        value = self.value_at(loc)
         lines = _LINE_BREAK.split(self.text)
         if not isinstance(value, str) or not value.strip() or not 1 <= start.line <= len(lines):
             return start

@@ -142,7 +142,7 @@ class _ResourceExpansion:
         if alarm_name in self.resource.presets:
             use_loc = self.loc + ("presets", alarm_name)
         doc = self.service.doc
-        written = _value_at(doc.data, use_loc)  # the override mapping, when there is one
+        written = doc.value_at(use_loc)  # the override mapping, when there is one
         spans = frozenset(doc.span(use_loc + (key,)) for key in (written if isinstance(written, dict) else ()))
         use = PresetUse(preset, str(alarm.source or self.presets.spec.source), use_loc, doc.span(use_loc), spans)
         monitor_name = override.monitor or f"{self.name}-{alarm_name}"
@@ -252,12 +252,6 @@ class _ResourceExpansion:
                           f"monitor '{name}' ({use.note()}) already exists: {other}; rename it with "
                           f"presets.{use.preset.split('.', 1)[1]}.monitor")
         return False
-
-
-def _value_at(data: Any, loc: tuple) -> Any:
-    for part in loc:
-        data = data.get(part) if isinstance(data, dict) else data[part] if isinstance(data, list) else None
-    return data
 
 
 def _description(alarm: PresetAlarm, use: PresetUse) -> str:
