@@ -28,7 +28,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..diagnostics import Diagnostic, Span, error
 from ..spec.errors import did_you_mean
 from ..spec.load import RUNBOOKS_DIR, read_limited
-from ..yaml_source import MAX_FILE_BYTES
+from ..yaml_source import text_of
 
 DEFAULT_TEMPLATE = "_default.md.j2"
 SERVICE_FILE = "_service.md"
@@ -192,16 +192,10 @@ def _read_all(folder: Path, problems: list[Diagnostic]) -> dict[str, str]:
         data = read_limited(path, f"{RUNBOOKS_DIR}/{rel}", problems)
         if data is None:
             continue
-        if len(data) > MAX_FILE_BYTES:
-            problems.append(error(Span(f"{RUNBOOKS_DIR}/{rel}", 1, 1), "file-too-large",
-                                  f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit for a runbook file"))
-            continue
-        try:
-            texts[rel] = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            problems.append(error(Span(f"{RUNBOOKS_DIR}/{rel}", line, exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1),
-                                  "not-utf8", f"not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8"))
+        text, found = text_of(f"{RUNBOOKS_DIR}/{rel}", data, "runbook file")  # the spec files' limits and checks
+        problems += found
+        if text is not None:
+            texts[rel] = text
     return texts
 
 
