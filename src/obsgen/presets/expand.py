@@ -173,7 +173,7 @@ class _ResourceExpansion:
             self.service.problems.append(error(use.span, "unmapped-preset-level", (
                 f"preset {use.preset} is a '{alarm.level}' alarm and the project maps no severity to that level: "
                 f"add presets: {{severities: {{{alarm.level}: <severity>}}}} to monitors/obsgen.yaml, "
-                f"or give presets.{use.preset.split('.', 1)[1]}.severity here")))
+                f"or give presets.{use.alarm}.severity here")))
         if threshold is None or severity is None or None in dimensions.values():
             return None
         data: dict[str, Any] = {
@@ -226,7 +226,7 @@ class _ResourceExpansion:
         value = self.resource.params.get(name, declared.default)
         if value is None:
             if use is not None:
-                alarm = use.preset.split(".", 1)[1]
+                alarm = use.alarm
                 threshold = self.presets.spec.alarms[alarm].threshold
                 instead = (f"give presets.{alarm}.threshold, " if isinstance(threshold, ParamThreshold)
                            and threshold.param == name else "")
@@ -250,7 +250,7 @@ class _ResourceExpansion:
         loc = use.loc + ("monitor",) if override.monitor else use.loc
         self.service.fail(loc, "duplicate-monitor",
                           f"monitor '{name}' ({use.note()}) already exists: {other}; rename it with "
-                          f"presets.{use.preset.split('.', 1)[1]}.monitor")
+                          f"presets.{use.alarm}.monitor")
         return False
 
 
