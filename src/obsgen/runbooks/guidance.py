@@ -139,8 +139,9 @@ class GuidanceSource:
         return [n for n in names if n and n in self.texts]
 
     def guidance(self, service: str, monitor: str, shared: str, context: dict[str, Any]) -> Guidance:
-        result = Guidance(files=tuple(f"{RUNBOOKS_DIR}/{n}" for n in self.layers(service, monitor, shared)))
-        for name in self.layers(service, monitor, shared):
+        layers = self.layers(service, monitor, shared)
+        result = Guidance(files=tuple(f"{RUNBOOKS_DIR}/{n}" for n in layers))
+        for name in layers:
             text = self.render(name, context)
             if text is not None:
                 _merge(result.sections, split_sections(text), f"{RUNBOOKS_DIR}/{name}")
