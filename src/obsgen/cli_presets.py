@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from .cli import app, err, out
-from .presets.catalog import shipped_catalog
+from .presets.catalog import PresetSet, shipped_catalog
 from .presets.reference import find, markdown, param_text, rows
 from .spec.errors import did_you_mean
 
@@ -46,7 +46,7 @@ def presets(service: Optional[str] = typer.Argument(None, help="A service (lambd
 TABLE_WIDTH = 130  # nine columns fold into unreadable slivers below this; narrower consoles get a listing
 
 
-def _listing(presets_set) -> str:  # type: ignore[no-untyped-def]
+def _listing(presets_set: PresetSet) -> str:
     """The table's content, one preset per line: readable at 80 columns and in a pipe."""
     spec = presets_set.spec
     lines = [f"{spec.service}: {spec.title} (type {', '.join(spec.resource_types)})"]
@@ -62,19 +62,20 @@ def _listing(presets_set) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(lines) + "\n"
 
 
-def _table(presets_set) -> Table:  # type: ignore[no-untyped-def]
+def _table(presets_set: PresetSet) -> Table:
     spec = presets_set.spec
     table = Table(title=f"{spec.service}: {spec.title} (type {', '.join(spec.resource_types)})",
                   caption=str(spec.source), title_justify="left")
     for column in ("preset", "rec.", "level", "metric", "statistic", "period", "datapoints", "threshold", "checked"):
         table.add_column(column, overflow="fold", no_wrap=column in ("preset", "metric"))
-    for row in rows(presets_set):
+    preset_rows = rows(presets_set)
+    for row in preset_rows:
         table.add_row(row.name, "yes" if row.recommended else "", row.level, row.metric, row.statistic, row.period,
                       row.datapoints, row.threshold, row.verified, end_section=False)
     if spec.params:
         params = "; ".join(param_text(n, p) for n, p in spec.params.items())
         table.caption = f"params: {params}\n{spec.source}"
-    notes = [f"{row.name}: {row.check_note}" for row in rows(presets_set) if row.check_note]
+    notes = [f"{row.name}: {row.check_note}" for row in preset_rows if row.check_note]
     if notes:
         table.caption = "\n".join([str(table.caption), "checked: see docs/presets.md; notes:", *notes])
     return table

@@ -86,7 +86,9 @@ def ownership_tags(project: str, env: str, **extra: str) -> dict[str, str]:
 
 # --- dashboards and console links (shared by the dashboards target and the runbooks) ---------------
 
-DASHBOARD_NAME_MAX = 255  # PutDashboard: A-Z, a-z, 0-9, "-" and "_", up to 255 characters
+# PutDashboard: a dashboard name holds A-Z, a-z, 0-9, "-" and "_", up to 255 characters.
+DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+DASHBOARD_NAME_MAX = 255
 
 
 def dashboard_prefix(project: str, env: str) -> str:

@@ -116,6 +116,11 @@ class MetricAlarm(AlarmBase):
     queries: tuple[tuple[str, MetricStat], ...] = ()  # ... over these metrics, by id
     unit: str | None = None
 
+    @property
+    def stats(self) -> tuple[MetricStat, ...]:
+        """Every metric the alarm reads: its one metric, or the inputs of its metric math."""
+        return (self.metric,) if self.metric is not None else tuple(stat for _, stat in self.queries)
+
 
 @dataclass(frozen=True, slots=True)
 class CompositeAlarm(AlarmBase):

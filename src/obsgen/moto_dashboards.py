@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,14 +20,12 @@ from moto.cloudwatch.exceptions import DashboardInvalidInputError
 from moto.cloudwatch.responses import CloudWatchResponse
 
 from . import dashboard_body
-from .conventions import DASHBOARD_NAME_MAX
-
-_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+from .conventions import DASHBOARD_NAME, DASHBOARD_NAME_MAX
 
 
 def check_put_dashboard(name: Any, body_text: Any) -> None:
     """Raise moto's InvalidParameterInput where AWS would refuse the call."""
-    if not isinstance(name, str) or not _NAME.match(name) or len(name) > DASHBOARD_NAME_MAX:
+    if not isinstance(name, str) or not DASHBOARD_NAME.match(name) or len(name) > DASHBOARD_NAME_MAX:
         raise DashboardInvalidInputError(f"The value for field DashboardName contains invalid characters or is "
                                          f"longer than {DASHBOARD_NAME_MAX} characters (approx)")
     try:

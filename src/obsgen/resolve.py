@@ -92,6 +92,10 @@ class _Resolver:
                           f"'{name}' is a built-in template variable and cannot be redefined", at_key=True)
         return {**self.env.vars, **builtin}
 
+    def runbook_url(self, service: str, monitor: str) -> str | None:
+        """The monitor's page on this environment's runbook site (its own base URL, else the project's)."""
+        return conventions.runbook_url(self.env.runbooks_base_url or self.project.runbooks.base_url, service, monitor)
+
     def expand(self, template: str, doc: Document, loc: tuple, **extra: str) -> str:
         # conventions.expand keeps a '$' it cannot read as it is ("$default" is a real API Gateway
         # stage; "=~\"a$\"" a PromQL regex), but a '${' that is never closed is always a typo.
@@ -198,8 +202,7 @@ class _Resolver:
             service=service, monitor=name,
             name=self.expand(self.project.naming.alarm, self.pdoc, ("naming", "alarm"), service=service, monitor=name),
             summary=monitor.summary, description=monitor.description, severity=severity, runbook=monitor.runbook,
-            runbook_url=conventions.runbook_url(self.env.runbooks_base_url or self.project.runbooks.base_url,
-                                                service, name),
+            runbook_url=self.runbook_url(service, name),
             actions_enabled=monitor.actions_enabled, tags=self._tags(entry, name, monitor), origin=origin,
         )
         if isinstance(monitor, CompositeMonitor):

@@ -107,7 +107,7 @@ def _annotations(r: "_Resolver", service: str, name: str, monitor: PromMonitor) 
     annotations = {"summary": monitor.summary}
     if monitor.description:
         annotations["description"] = monitor.description.strip()
-    url = conventions.runbook_url(r.env.runbooks_base_url or r.project.runbooks.base_url, service, name)
+    url = r.runbook_url(service, name)
     if url:
         annotations["runbook_url"] = url
     if monitor.dashboard:

@@ -74,6 +74,10 @@ class Document:
         line, col = _locate(self.data, loc, at_key)
         return Span(self.path, line + 1, col + 1)
 
+    def value_at(self, loc: tuple) -> Any:
+        """The value at `loc` (keys and indexes), or None where there is none."""
+        return _value_at(self.data, loc)
+
     def span_in(self, loc: tuple, offset: int) -> Span:
         """Where character `offset` of the string at `loc` stands in the file (e.g. a name in a rule).
 
@@ -84,7 +88,7 @@ class Document:
         the result is only close.
         """
         start = self.span(loc)
-        value = _value_at(self.data, loc)
+        value = self.value_at(loc)
         lines = _LINE_BREAK.split(self.text)
         if not isinstance(value, str) or not value.strip() or not 1 <= start.line <= len(lines):
             return start
@@ -146,20 +150,29 @@ def _locate(node: Any, loc: tuple, at_key: bool) -> Pos:
     return pos
 
 
-def load(path: str, text: str | bytes) -> tuple[Document | None, list[Diagnostic]]:
-    """Parse one single-document YAML file. Returns the document or the reasons it has none."""
-    if len(text) > MAX_FILE_BYTES:  # callers may pass only the first MAX_FILE_BYTES + 1 bytes
+def text_of(path: str, data: str | bytes, what: str = "spec file") -> tuple[str | None, list[Diagnostic]]:
+    """A file's text, or None and the located reason: larger than MAX_FILE_BYTES, or not UTF-8.
+    Callers may pass only the first MAX_FILE_BYTES + 1 bytes (spec.load.read_limited does)."""
+    if len(data) > MAX_FILE_BYTES:
         return None, [error(Span(path, 1, 1), "file-too-large",
-                            f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit for a spec file")]
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = text.count(b"\n", 0, exc.start)
-            column = exc.start - (text.rfind(b"\n", 0, exc.start) + 1)
-            return None, [error(Span(path, line + 1, column + 1), "not-utf8",
-                                f"file is not UTF-8 text: {exc.reason} (byte 0x{text[exc.start]:02x}); "
-                                "save it as UTF-8")]
+                            f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit for a {what}")]
+    if isinstance(data, str):
+        return data, []
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start)
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1)
+        return None, [error(Span(path, line + 1, column + 1), "not-utf8",
+                            f"file is not UTF-8 text: {exc.reason} (byte 0x{data[exc.start]:02x}); "
+                            "save it as UTF-8")]
+
+
+def load(path: str, source: str | bytes) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse one single-document YAML file. Returns the document or the reasons it has none."""
+    text, problems = text_of(path, source)
+    if text is None:
+        return None, problems
     builder = _Builder(path)
     try:
         builder.run(_Loader(text))

@@ -59,7 +59,7 @@ class RateLimiter:
 
 def batches(plan: Plan) -> list[list[list[Change]]]:
     """Groups of steps; the steps of one group are independent, a step is one or more changes
-    written by one call (only metric-alarm deletes share a call)."""
+    written by one call (only metric-alarm and dashboard deletes share a call)."""
     def of(kind: str, deleting: bool) -> list[Change]:
         return [c for c in plan.changes if c.kind == kind and (c.action == DELETE) == deleting]
 
@@ -67,17 +67,16 @@ def batches(plan: Plan) -> list[list[list[Change]]]:
                                         [[c] for c in of(METRIC_ALARM, False)]]
     groups += [[[c] for c in level] for level in _composite_levels(of(COMPOSITE_ALARM, False))]
     groups += [[[c] for c in level] for level in reversed(_composite_levels(of(COMPOSITE_ALARM, True)))]
-    deletes = of(METRIC_ALARM, True)
-    groups.append([deletes[i:i + DELETE_BATCH] for i in range(0, len(deletes), DELETE_BATCH)])
+    groups.append(_chunks(of(METRIC_ALARM, True), DELETE_BATCH))
     groups += [[[c] for c in of(SUBSCRIPTION, True)], [[c] for c in of(TOPIC, True)]]
-    groups += _dashboard_groups(of(DASHBOARD, False), of(DASHBOARD, True))
+    # Dashboards depend on nothing (an alarm widget may name an alarm that does not exist yet): last.
+    groups += [[[c] for c in of(DASHBOARD, False)], _chunks(of(DASHBOARD, True), dashboards.DELETE_BATCH)]
     return [g for g in groups if g]
 
 
-def _dashboard_groups(puts: list[Change], deletes: list[Change]) -> list[list[list[Change]]]:
-    """Dashboards depend on nothing (an alarm widget may name an alarm that does not exist yet): last."""
-    step = dashboards.DELETE_BATCH
-    return [[[c] for c in puts], [deletes[i:i + step] for i in range(0, len(deletes), step)]]
+def _chunks(changes: list[Change], size: int) -> list[list[Change]]:
+    """Steps of up to `size` changes, for the calls that delete several resources at once."""
+    return [changes[i:i + size] for i in range(0, len(changes), size)]
 
 
 def _composite_levels(changes: list[Change]) -> list[list[Change]]:

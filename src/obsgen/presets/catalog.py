@@ -10,13 +10,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from .. import yaml_source
 from ..diagnostics import Diagnostic, error
 from ..resource_types import RESOURCE_TYPES
-from ..spec.errors import diagnostics_from
-from ..spec.load import read_limited
+from ..spec.load import load_model
 from ..yaml_source import Document
 from .schema import ParamDimension, ParamThreshold, PresetFile, SumOver
 
@@ -57,19 +53,10 @@ def shipped_catalog() -> tuple[Catalog, tuple[Diagnostic, ...]]:
 
 
 def _load_file(path: Path, problems: list[Diagnostic]) -> PresetSet | None:
-    rel = f"presets/{path.name}"
-    text = read_limited(path, rel, problems)  # the same size and file-type limits as spec files
-    if text is None:
+    loaded = load_model(path, f"presets/{path.name}", PresetFile, problems)  # the limits of spec files
+    if loaded is None:
         return None
-    doc, found = yaml_source.load(rel, text)
-    problems += found
-    if doc is None:
-        return None
-    try:
-        spec = PresetFile.model_validate(doc.data)
-    except ValidationError as exc:
-        problems += diagnostics_from(exc, doc, PresetFile)
-        return None
+    spec, doc = loaded
     found = _check(spec, doc, path.stem)
     problems += found
     return None if found else PresetSet(spec, doc)

@@ -142,7 +142,7 @@ class _ResourceExpansion:
         if alarm_name in self.resource.presets:
             use_loc = self.loc + ("presets", alarm_name)
         doc = self.service.doc
-        written = _value_at(doc.data, use_loc)  # the override mapping, when there is one
+        written = doc.value_at(use_loc)  # the override mapping, when there is one
         spans = frozenset(doc.span(use_loc + (key,)) for key in (written if isinstance(written, dict) else ()))
         use = PresetUse(preset, str(alarm.source or self.presets.spec.source), use_loc, doc.span(use_loc), spans)
         monitor_name = override.monitor or f"{self.name}-{alarm_name}"
@@ -173,7 +173,7 @@ class _ResourceExpansion:
             self.service.problems.append(error(use.span, "unmapped-preset-level", (
                 f"preset {use.preset} is a '{alarm.level}' alarm and the project maps no severity to that level: "
                 f"add presets: {{severities: {{{alarm.level}: <severity>}}}} to monitors/obsgen.yaml, "
-                f"or give presets.{use.preset.split('.', 1)[1]}.severity here")))
+                f"or give presets.{use.alarm}.severity here")))
         if threshold is None or severity is None or None in dimensions.values():
             return None
         data: dict[str, Any] = {
@@ -226,7 +226,7 @@ class _ResourceExpansion:
         value = self.resource.params.get(name, declared.default)
         if value is None:
             if use is not None:
-                alarm = use.preset.split(".", 1)[1]
+                alarm = use.alarm
                 threshold = self.presets.spec.alarms[alarm].threshold
                 instead = (f"give presets.{alarm}.threshold, " if isinstance(threshold, ParamThreshold)
                            and threshold.param == name else "")
@@ -250,14 +250,8 @@ class _ResourceExpansion:
         loc = use.loc + ("monitor",) if override.monitor else use.loc
         self.service.fail(loc, "duplicate-monitor",
                           f"monitor '{name}' ({use.note()}) already exists: {other}; rename it with "
-                          f"presets.{use.preset.split('.', 1)[1]}.monitor")
+                          f"presets.{use.alarm}.monitor")
         return False
-
-
-def _value_at(data: Any, loc: tuple) -> Any:
-    for part in loc:
-        data = data.get(part) if isinstance(data, dict) else data[part] if isinstance(data, list) else None
-    return data
 
 
 def _description(alarm: PresetAlarm, use: PresetUse) -> str:

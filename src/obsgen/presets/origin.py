@@ -22,6 +22,11 @@ class PresetUse:
     span: Span
     spans: frozenset[Span] = frozenset()  # the use and every value written in its override: blamed later
 
+    @property
+    def alarm(self) -> str:
+        """The alarm's name in its preset file: `duration` of `lambda.duration`."""
+        return self.preset.split(".", 1)[1]
+
     def note(self) -> str:
         return f"from preset {self.preset}, used at {self.span}"
 

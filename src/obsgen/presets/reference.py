@@ -100,11 +100,12 @@ def _section(service: str, presets: PresetSet) -> str:
              f"Source: <{spec.source}>\n",
              "| preset | ✓ | level | metric | statistic | period | datapoints | threshold | checked |",
              "|---|---|---|---|---|---|---|---|---|"]
-    for row in rows(presets):
+    table = rows(presets)
+    for row in table:
         mark = "✓" if row.recommended else ""
         lines.append(f"| `{row.name}` | {mark} | {row.level} | `{row.metric}` | {row.statistic} | {row.period} | "
                      f"{row.datapoints} | `{row.threshold}` | {row.verified} |")
-    notes = [row for row in rows(presets) if row.check_note]
+    notes = [row for row in table if row.check_note]
     if notes:
         lines.append("\nNotes:\n")
         lines += [f"- `{row.name}`: {row.check_note}" for row in notes]
@@ -113,7 +114,7 @@ def _section(service: str, presets: PresetSet) -> str:
         for name, param in spec.params.items():
             why = f" {param.default_source}" if param.default_source else ""
             lines.append(f"- `{param_text(name, param)}`: {param.description}{why}")
-    sources = sorted({row.source for row in rows(presets)} - {str(spec.source)})
+    sources = sorted({row.source for row in table} - {str(spec.source)})
     if sources:
         lines.append("\nAlso from: " + ", ".join(f"<{s}>" for s in sources))
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from typing import Mapping
 
 from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat, PrometheusAlert
 from ..spec.fields import is_extended
@@ -27,7 +28,8 @@ def q(value: str) -> str:
     return shlex.quote(value)
 
 
-def for_alarm(model: EnvironmentModel, alarm: AlarmBase) -> tuple[Command, ...]:
+def for_alarm(model: EnvironmentModel, alarm: AlarmBase, names: Mapping[str, str]) -> tuple[Command, ...]:
+    """`names`: the environment's alarm names by monitor ref (a composite's command lists its children's)."""
     region = f"--region {q(model.region)}"
     found = [
         Command("Current state and reason", f"aws cloudwatch describe-alarms --alarm-names {q(alarm.name)} {region} "
@@ -37,17 +39,15 @@ def for_alarm(model: EnvironmentModel, alarm: AlarmBase) -> tuple[Command, ...]:
                 "--query 'AlarmHistoryItems[].[Timestamp,HistorySummary]' --output text"),
     ]
     if isinstance(alarm, CompositeAlarm):
-        names = {a.ref: a.name for a in model.alarms()}
         children = " ".join(q(names[c]) for c in alarm.children if c in names)
         found.append(Command("States of the alarms the rule combines",
                              f"aws cloudwatch describe-alarms --alarm-names {children} {region} "
                              "--query 'MetricAlarms[].[AlarmName,StateValue]' --output table"))
         return tuple(found)
     assert isinstance(alarm, MetricAlarm)
-    stats = [alarm.metric] if alarm.metric is not None else [s for _, s in alarm.queries]
-    for stat in stats:
+    for stat in alarm.stats:
         found.append(Command(f"{stat.namespace} {stat.metric}, last 3 hours", _statistics(stat, region)))
-    for stat in stats:
+    for stat in alarm.stats:
         logs = _logs(stat, region)
         if logs and logs not in found:
             found.append(logs)

@@ -90,10 +90,13 @@ def collect(models: dict[str, EnvironmentModel], env_order: list[str]) -> list[M
     """Every monitor that exists in at least one environment, sorted by service and monitor."""
     found: dict[tuple[str, str], dict[str, AlarmBase | PrometheusAlert]] = {}
     services: dict[str, ServiceInfo] = {}
+    alarm_names: dict[str, dict[str, str]] = {}  # env -> monitor ref -> alarm name, built once per environment
     for env in env_order:
         model = models[env]
         services.update({s.name: s for s in model.services})
-        for item in [*model.alarms(), *(a for g in model.rule_groups for a in g.alerts)]:
+        alarms = model.alarms()
+        alarm_names[env] = {a.ref: a.name for a in alarms}
+        for item in [*alarms, *(a for g in model.rule_groups for a in g.alerts)]:
             found.setdefault((item.service, item.monitor), {})[env] = item
     parents: dict[str, set[str]] = {}  # child ref -> the composites naming it, in any environment
     for per_env in found.values():
@@ -101,15 +104,17 @@ def collect(models: dict[str, EnvironmentModel], env_order: list[str]) -> list[M
             if isinstance(item, CompositeAlarm):
                 for child in item.children:
                     parents.setdefault(child, set()).add(item.ref)
-    return [_monitor(service, monitor, per_env, services[service], models, env_order,
+    return [_monitor(service, monitor, per_env, services[service], models, alarm_names, env_order,
                      tuple(sorted(parents.get(f"{service}/{monitor}", ()))))
             for (service, monitor), per_env in sorted(found.items())]
 
 
 def _monitor(service: str, monitor: str, per_env: dict[str, AlarmBase | PrometheusAlert], info: ServiceInfo,
-             models: dict[str, EnvironmentModel], env_order: list[str], parents: tuple[str, ...]) -> MonitorFacts:
+             models: dict[str, EnvironmentModel], alarm_names: dict[str, dict[str, str]], env_order: list[str],
+             parents: tuple[str, ...]) -> MonitorFacts:
     first = next(per_env[e] for e in env_order if e in per_env)
-    envs = tuple(_env(models[e], per_env[e]) if e in per_env else EnvFacts(e, False) for e in env_order)
+    envs = tuple(_env(models[e], alarm_names[e], per_env[e]) if e in per_env else EnvFacts(e, False)
+                 for e in env_order)
     description = (first.description or "") if isinstance(first, AlarmBase) else dict(first.annotations).get(
         "description", "")
     summary = first.summary if isinstance(first, AlarmBase) else dict(first.annotations).get("summary", "")
@@ -130,7 +135,7 @@ def _kind(item: AlarmBase | PrometheusAlert) -> str:
     return "anomaly" if item.threshold.is_band else "metric"
 
 
-def _env(model: EnvironmentModel, item: AlarmBase | PrometheusAlert) -> EnvFacts:
+def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: AlarmBase | PrometheusAlert) -> EnvFacts:
     severity = item.severity
     common = dict(env=model.env, enabled=True, region=model.region, account=model.account,
                   severity=severity.name, response_time=format_duration(severity.response_time),
@@ -150,7 +155,7 @@ def _env(model: EnvironmentModel, item: AlarmBase | PrometheusAlert) -> EnvFacts
                     routes=routes, alarm_url=conventions.console_alarm_url(model.region, item.name),
                     dashboard_url=conventions.console_dashboard_url(model.region, dashboard),
                     runbook_url=item.runbook_url or "", metrics=wording.metrics(item),
-                    commands=commands.for_alarm(model, item), dimensions=_dimensions(item))
+                    commands=commands.for_alarm(model, item, alarm_names), dimensions=_dimensions(item))
 
 
 def _condition(model: EnvironmentModel, alarm: AlarmBase) -> str:
@@ -163,5 +168,4 @@ def _condition(model: EnvironmentModel, alarm: AlarmBase) -> str:
 def _dimensions(alarm: AlarmBase) -> tuple[tuple[str, str], ...]:
     if not isinstance(alarm, MetricAlarm):
         return ()
-    stats = [alarm.metric] if alarm.metric is not None else [s for _, s in alarm.queries]
-    return tuple(sorted({pair for stat in stats for pair in stat.dimensions}))
+    return tuple(sorted({pair for stat in alarm.stats for pair in stat.dimensions}))

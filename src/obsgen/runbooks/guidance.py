@@ -28,7 +28,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..diagnostics import Diagnostic, Span, error
 from ..spec.errors import did_you_mean
 from ..spec.load import RUNBOOKS_DIR, read_limited
-from ..yaml_source import MAX_FILE_BYTES
+from ..yaml_source import text_of
 
 DEFAULT_TEMPLATE = "_default.md.j2"
 SERVICE_FILE = "_service.md"
@@ -139,8 +139,9 @@ class GuidanceSource:
         return [n for n in names if n and n in self.texts]
 
     def guidance(self, service: str, monitor: str, shared: str, context: dict[str, Any]) -> Guidance:
-        result = Guidance(files=tuple(f"{RUNBOOKS_DIR}/{n}" for n in self.layers(service, monitor, shared)))
-        for name in self.layers(service, monitor, shared):
+        layers = self.layers(service, monitor, shared)
+        result = Guidance(files=tuple(f"{RUNBOOKS_DIR}/{n}" for n in layers))
+        for name in layers:
             text = self.render(name, context)
             if text is not None:
                 _merge(result.sections, split_sections(text), f"{RUNBOOKS_DIR}/{name}")
@@ -192,16 +193,10 @@ def _read_all(folder: Path, problems: list[Diagnostic]) -> dict[str, str]:
         data = read_limited(path, f"{RUNBOOKS_DIR}/{rel}", problems)
         if data is None:
             continue
-        if len(data) > MAX_FILE_BYTES:
-            problems.append(error(Span(f"{RUNBOOKS_DIR}/{rel}", 1, 1), "file-too-large",
-                                  f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit for a runbook file"))
-            continue
-        try:
-            texts[rel] = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            problems.append(error(Span(f"{RUNBOOKS_DIR}/{rel}", line, exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1),
-                                  "not-utf8", f"not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8"))
+        text, found = text_of(f"{RUNBOOKS_DIR}/{rel}", data, "runbook file")  # the spec files' limits and checks
+        problems += found
+        if text is not None:
+            texts[rel] = text
     return texts
 
 

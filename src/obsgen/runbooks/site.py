@@ -60,11 +60,13 @@ def render(project: str, description: str, monitors: list[MonitorFacts], pages: 
     files = {f"_assets/{name}": (TEMPLATES / name).read_text(encoding="utf-8") for name in ASSETS}
     files["index.html"] = env.get_template("index.html.j2").render(
         **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks")
+    by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in monitors:
         files[f"{monitor.page}.html"] = env.get_template("runbook.html.j2").render(
             **common, root="../", monitor=monitor, body=to_html(pages[monitor.ref]), title=monitor.ref)
+        by_service.setdefault(monitor.service, []).append(monitor)
     for service in services:
-        own = [m for m in monitors if m.service == service.name]
+        own = by_service.get(service.name, [])
         files[f"_services/{service.name}.html"] = env.get_template("service.html.j2").render(
             **common, root="../", service=service, monitors=own, covered=covered, title=service.name,
             dashboards=_dashboards(own))

@@ -6,7 +6,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
@@ -69,7 +69,7 @@ def load_spec(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
     for path in files:
         rel = path.relative_to(root).as_posix()
         is_project = path == project_path
-        loaded = _load_file(path, rel, ProjectSpec if is_project else ServiceSpec, problems)
+        loaded = load_model(path, rel, ProjectSpec if is_project else ServiceSpec, problems, precheck=_check_header)
         if loaded is None:
             continue
         if is_project:
@@ -88,7 +88,11 @@ def spec_files(monitors: Path) -> list[Path]:
     return sorted(files)
 
 
-def _load_file(path: Path, rel: str, model: type[BaseModel], problems: list[Diagnostic]) -> tuple[Any, Document] | None:
+def load_model(path: Path, rel: str, model: type[BaseModel], problems: list[Diagnostic],
+               precheck: Callable[[Document, type[BaseModel]], list[Diagnostic]] | None = None
+               ) -> tuple[Any, Document] | None:
+    """A YAML file read within the limits (read_limited, yaml_source) and validated as `model`; None, with
+    the problems appended, when any step fails. `precheck` may refuse the document before validation."""
     text = read_limited(path, rel, problems)
     if text is None:
         return None
@@ -96,9 +100,9 @@ def _load_file(path: Path, rel: str, model: type[BaseModel], problems: list[Diag
     problems += found
     if doc is None:
         return None
-    header = _check_header(doc, model)
-    if header:
-        problems += header
+    refused = precheck(doc, model) if precheck else []
+    if refused:
+        problems += refused
         return None
     try:
         return model.model_validate(doc.data), doc
