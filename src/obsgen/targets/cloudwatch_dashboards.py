@@ -63,35 +63,36 @@ def _layout(dashboard: Dashboard, model: EnvironmentModel) -> tuple[list[dict[st
         if problem:
             problems.append(problem)
             continue
-        x = 0
+        x = tallest = 0
         for widget, width in zip(row.widgets, widths):
             height = widget.height or row.height
             widgets.append({"type": _TYPES[widget.kind], "x": x, "y": y, "width": width, "height": height,
                             "properties": _properties(widget, model)})
             x += width
-        y += max(w.height or row.height for w in row.widgets)
+            tallest = max(tallest, height)
+        y += tallest
     return widgets, problems
 
 
 def _widths(row: DashboardRow) -> tuple[list[int], Diagnostic | None]:
     """Widgets without a width share the columns the others leave free (the first get the remainder)."""
-    widths = [w.width for w in row.widgets]
-    if None not in widths and sum(widths) <= dashboard_body.GRID_COLUMNS:  # type: ignore[arg-type]
-        return widths, None  # type: ignore[return-value]  # every width set (all generated rows): nothing to share
-    fixed = sum(w.width or 0 for w in row.widgets)
-    free = [w for w in row.widgets if w.width is None]
-    if fixed + len(free) > dashboard_body.GRID_COLUMNS:
+    set_widths = [w.width for w in row.widgets]  # read once: this runs for every row of every dashboard
+    free = set_widths.count(None)
+    fixed = sum(width for width in set_widths if width is not None)
+    if fixed + free > dashboard_body.GRID_COLUMNS:
         return [], error(row.origin.span("widgets"), "dashboard-layout",
-                         f"the row's widgets need {fixed + len(free)} columns; CloudWatch's grid has "
+                         f"the row's widgets need {fixed + free} columns; CloudWatch's grid has "
                          f"{dashboard_body.GRID_COLUMNS} (set smaller widths or split the row)")
-    share, extra = divmod(dashboard_body.GRID_COLUMNS - fixed, len(free)) if free else (0, 0)
+    if not free:
+        return set_widths, None  # type: ignore[return-value]
+    share, extra = divmod(dashboard_body.GRID_COLUMNS - fixed, free)
     widths, seen = [], 0
-    for widget in row.widgets:
-        if widget.width is None:
+    for width in set_widths:
+        if width is None:
             widths.append(share + (1 if seen < extra else 0))
             seen += 1
         else:
-            widths.append(widget.width)
+            widths.append(width)
     return widths, None
 
 
