@@ -76,8 +76,12 @@ def _list(items: list | tuple, newline: str, parts: list[str]) -> None:
     lead = "[" + inner
     separator = "," + inner
     for item in items:
-        if type(item) is str:  # inlined as in _dict: lists of ARNs and metric rows are mostly strings
+        kind = type(item)
+        if kind is str:  # inlined as in _dict: lists of ARNs and metric rows are mostly strings
             parts.append(lead + encode_basestring(item))
+        elif kind is dict:
+            parts.append(lead)
+            _dict(item, inner, parts)
         else:
             _item(lead, item, inner, parts)
         lead = separator
@@ -104,6 +108,12 @@ def _dict(mapping: dict, newline: str, parts: list[str]) -> None:
             parts.append(lead + text + encode_basestring(value))
         elif kind is int:  # exact int (not bool, not an IntEnum): x, y, width, period, ...
             parts.append(lead + text + int.__repr__(value))
+        elif kind is dict:
+            parts.append(lead + text)
+            _dict(value, inner, parts)
+        elif kind is list:
+            parts.append(lead + text)
+            _list(value, inner, parts)
         else:
             _item(lead + text, value, inner, parts)
         lead = separator
