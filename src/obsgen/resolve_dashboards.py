@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from . import conventions
 from .diagnostics import error
 from .model import (AlarmBase, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow,
-                    DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, ThresholdLine)
+                    DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, RuleGroup,
+                    ThresholdLine)
 from .promql_threshold import split_threshold
 from .spec import ServiceEntry
 from .spec import dashboards as spec
@@ -55,6 +56,9 @@ class _Builder:
         self.by_service: dict[str, list[AlarmBase]] = {}  # built once: a scan per service is quadratic
         for alarm in self.alarms.values():
             self.by_service.setdefault(alarm.service, []).append(alarm)
+        self.rule_groups: dict[str, list[RuleGroup]] = {}  # the same, for each service's Prometheus alerts
+        for group in model.rule_groups:
+            self.rule_groups.setdefault(group.service, []).append(group)
         self.prefix = conventions.dashboard_prefix(model.project, model.env)
 
     def run(self) -> tuple[Dashboard, ...]:
@@ -140,10 +144,9 @@ class _Builder:
                   "(console edits are reverted)"]
         table = [self._monitor_line(a.monitor, a.severity.name, thresholds[a.name], a.runbook_url,
                                     conventions.console_alarm_url(self.model.region, a.name)) for a in alarms]
-        for group in self.model.rule_groups:
-            if group.service == spec_.service:
-                table += [self._monitor_line(f"{a.monitor} ({a.alert})", a.severity.name, _promql_threshold(a.expr),
-                                             dict(a.annotations).get("runbook_url"), None) for a in group.alerts]
+        for group in self.rule_groups.get(spec_.service, ()):
+            table += [self._monitor_line(f"{a.monitor} ({a.alert})", a.severity.name, _promql_threshold(a.expr),
+                                         dict(a.annotations).get("runbook_url"), None) for a in group.alerts]
         if table:
             lines += ["", "| Monitor | Severity | Threshold | Runbook |", "|---|---|---|---|", *sorted(table)]
         height = min(2 + math.ceil(len(lines) / 2), 20)

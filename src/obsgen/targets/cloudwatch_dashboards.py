@@ -105,8 +105,8 @@ def _properties(widget: DashboardWidget, model: EnvironmentModel) -> dict[str, A
     if widget.kind == "text":
         return {"markdown": widget.markdown}
     if widget.kind == "alarms":
-        props: dict[str, Any] = {"title": widget.title,
-                                 "alarms": [alarm_arn(model.region, model.account, n) for n in widget.alarms]}
+        prefix = alarm_arn(model.region, model.account, "")  # built once per widget, not once per alarm
+        props: dict[str, Any] = {"title": widget.title, "alarms": [prefix + name for name in widget.alarms]}
         if widget.sort_by:
             props["sortBy"] = widget.sort_by
         return props
