@@ -136,6 +136,8 @@ def _item(lead: str, value: Any, newline: str, parts: list[str]) -> None:
     elif kind is list:
         parts.append(lead)
         _list(value, newline, parts)
+    elif kind is float:  # thresholds: one per alarm and per graph
+        parts.append(lead + _float(value))
     else:
         parts.append(lead)
         _value(value, newline, parts)
