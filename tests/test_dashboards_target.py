@@ -216,3 +216,21 @@ def test_the_same_spec_compiles_to_the_same_bytes(tmp_path):
     second = compile_with(tmp_path / "b", DECLARED).files
     dashboards = [p for p in first if "/dashboards/" in p]
     assert len(dashboards) == 2 and all(first[p] == second[p] for p in dashboards)
+
+
+def test_a_services_own_dashboard_passes_the_body_rules_the_target_only_applies_to_declared_ones(tmp_path):
+    """The target validates declared dashboards' bodies (dashboard_body.validate) but not the
+    services' own, which obsgen builds: they must pass too, also with more than 100 alarms."""
+    many = MONITORS + "".join(f"""
+    extra-{i}:
+      summary: Extra monitor {i}.
+      resource: fn
+      metric: Errors
+      statistic: Sum
+      threshold: "> {i}"
+      severity: warning
+""" for i in range(120))
+    result = compile_with(tmp_path, monitors=many)
+    dashboard = body(result, "shop-production-orders")
+    assert sum(w["type"] == "alarm" for w in dashboard["widgets"]) == 2  # 125 alarms: 100 + 25
+    assert dashboard_body.validate(dashboard) == []

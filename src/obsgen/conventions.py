@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Mapping
 from urllib.parse import quote
@@ -101,14 +102,19 @@ def dashboard_name(project: str, env: str, dashboard: str) -> str:
     return f"{dashboard_prefix(project, env)}{dashboard}"
 
 
+@functools.lru_cache(maxsize=None)  # a handful of regions, asked once per alarm on every dashboard
 def _console(region: str) -> str:
     host = "console.amazonaws-us-gov.com" if partition(region) == "aws-us-gov" else (
         "console.amazonaws.cn" if partition(region) == "aws-cn" else "console.aws.amazon.com")
     return f"https://{region}.{host}/cloudwatch/home?region={region}"
 
 
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")  # the characters quote() never escapes
+
+
 def console_alarm_url(region: str, alarm: str) -> str:
-    return f"{_console(region)}#alarmsV2:alarm/{quote(alarm, safe='')}"
+    # quote() only when needed: most names are already URL-safe, and it runs once per alarm per dashboard
+    return f"{_console(region)}#alarmsV2:alarm/{alarm if _URL_SAFE.fullmatch(alarm) else quote(alarm, safe='')}"
 
 
 def console_dashboard_url(region: str, dashboard: str) -> str:

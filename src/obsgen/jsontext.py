@@ -17,6 +17,8 @@ from typing import Any
 
 _INDENT = "  "
 _INFINITY = float("inf")
+_KEYS: dict[str, str] = {}  # key -> its JSON text and ": "; keys repeat in every file
+_KEYS_MAX = 10_000  # user-named keys (tags) are many but few repeat; stop caching past this
 
 
 class _Unusual(Exception):
@@ -74,7 +76,14 @@ def _list(items: list | tuple, newline: str, parts: list[str]) -> None:
     lead = "[" + inner
     separator = "," + inner
     for item in items:
-        _item(lead, item, inner, parts)
+        kind = type(item)
+        if kind is str:  # inlined as in _dict: lists of ARNs and metric rows are mostly strings
+            parts.append(lead + encode_basestring(item))
+        elif kind is dict:
+            parts.append(lead)
+            _dict(item, inner, parts)
+        else:
+            _item(lead, item, inner, parts)
         lead = separator
     parts.append(newline + "]")
 
@@ -86,12 +95,27 @@ def _dict(mapping: dict, newline: str, parts: list[str]) -> None:
     inner = newline + _INDENT
     lead = "{" + inner
     separator = "," + inner
+    keys = _KEYS
     for key in sorted(mapping):  # a key that is not a str makes encode_basestring raise TypeError
         value = mapping[key]
-        if type(value) is str:  # the common case, inlined: a call per value costs more than the rest
-            parts.append(lead + encode_basestring(key) + ": " + encode_basestring(value))
+        kind = type(value)
+        text = keys.get(key)
+        if text is None:
+            text = encode_basestring(key) + ": "
+            if len(keys) < _KEYS_MAX and type(key) is str:
+                keys[key] = text
+        if kind is str:  # the common case, inlined: a call per value costs more than the rest
+            parts.append(lead + text + encode_basestring(value))
+        elif kind is int:  # exact int (not bool, not an IntEnum): x, y, width, period, ...
+            parts.append(lead + text + int.__repr__(value))
+        elif kind is dict:
+            parts.append(lead + text)
+            _dict(value, inner, parts)
+        elif kind is list:
+            parts.append(lead + text)
+            _list(value, inner, parts)
         else:
-            _item(lead + encode_basestring(key) + ": ", value, inner, parts)
+            _item(lead + text, value, inner, parts)
         lead = separator
     parts.append(newline + "}")
 
@@ -112,6 +136,8 @@ def _item(lead: str, value: Any, newline: str, parts: list[str]) -> None:
     elif kind is list:
         parts.append(lead)
         _list(value, newline, parts)
+    elif kind is float:  # thresholds: one per alarm and per graph
+        parts.append(lead + _float(value))
     else:
         parts.append(lead)
         _value(value, newline, parts)

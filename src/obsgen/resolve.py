@@ -44,6 +44,7 @@ class _Resolver:
         self.vars = self._variables()
         self.severities: dict[str, Severity] = {}
         self.monitors = {f"{s.spec.service}/{m}": (s, mon) for s in spec.services for m, mon in s.spec.monitors.items()}
+        self.tag_pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per distinct tag, see _tags
 
     # --- entry ---------------------------------------------------------------------------
 
@@ -247,7 +248,10 @@ class _Resolver:
         tags = {**self.project.tags, **entry.spec.tags, **monitor.tags,
                 **conventions.ownership_tags(self.project.project, self.env_name,
                                              service=entry.spec.service, monitor=name)}
-        return tuple(sorted(tags.items()))
+        # Project and service tags repeat on every alarm: sharing one tuple per (key, value) keeps
+        # ~100,000 objects per 10,000 alarms out of the live heap the collector scans after a compile.
+        pairs = self.tag_pairs
+        return tuple([pairs.setdefault(pair, pair) for pair in sorted(tags.items())])
 
     def _metric_alarm(self, entry: ServiceEntry, monitor: MetricMonitor | MathMonitor, common: dict) -> MetricAlarm | None:
         origin: Origin = common["origin"]

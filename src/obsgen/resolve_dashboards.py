@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from . import conventions
 from .diagnostics import error
 from .model import (AlarmBase, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow,
-                    DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, ThresholdLine)
+                    DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, RuleGroup,
+                    ThresholdLine)
 from .promql_threshold import split_threshold
 from .spec import ServiceEntry
 from .spec import dashboards as spec
@@ -55,6 +56,9 @@ class _Builder:
         self.by_service: dict[str, list[AlarmBase]] = {}  # built once: a scan per service is quadratic
         for alarm in self.alarms.values():
             self.by_service.setdefault(alarm.service, []).append(alarm)
+        self.rule_groups: dict[str, list[RuleGroup]] = {}  # the same, for each service's Prometheus alerts
+        for group in model.rule_groups:
+            self.rule_groups.setdefault(group.service, []).append(group)
         self.prefix = conventions.dashboard_prefix(model.project, model.env)
 
     def run(self) -> tuple[Dashboard, ...]:
@@ -112,7 +116,8 @@ class _Builder:
         service = entry.spec.service
         origin = Origin(entry.doc, ("service",))
         alarms = self.by_service.get(service, [])
-        rows = [DashboardRow(1, (self._header(entry, alarms, origin),), origin)]
+        thresholds = {a.name: _threshold_text(a) for a in alarms}  # once per alarm: header, graph title, line
+        rows = [DashboardRow(1, (self._header(entry, alarms, thresholds, origin),), origin)]
         names = [a.name for a in alarms]
         for start in range(0, len(names), ALARMS_PER_WIDGET):
             chunk = tuple(names[start:start + ALARMS_PER_WIDGET])
@@ -121,14 +126,15 @@ class _Builder:
             rows.append(DashboardRow(height, (DashboardWidget("alarms", origin, title, alarms=chunk),), origin))
         for group, members in _by_resource([a for a in alarms if isinstance(a, MetricAlarm)]):
             rows.append(DashboardRow(1, (DashboardWidget("text", origin, markdown=f"### {group}"),), origin))
-            graphs = [monitor_graph(a, self.model) for a in members]
+            # built at their width: a dataclasses.replace per graph cost more than building it
+            graphs = [monitor_graph(a, self.model, thresholds[a.name], width=24 // GRAPHS_PER_ROW) for a in members]
             for start in range(0, len(graphs), GRAPHS_PER_ROW):
-                widgets = tuple(dataclasses.replace(g, width=24 // GRAPHS_PER_ROW)
-                                for g in graphs[start:start + GRAPHS_PER_ROW])
+                widgets = tuple(graphs[start:start + GRAPHS_PER_ROW])
                 rows.append(DashboardRow(GRAPH_HEIGHT, widgets, widgets[0].origin))
         return Dashboard(self._name(service, origin), service, service, True, "-PT3H", "auto", tuple(rows), origin)
 
-    def _header(self, entry: ServiceEntry, alarms: list[AlarmBase], origin: Origin) -> DashboardWidget:
+    def _header(self, entry: ServiceEntry, alarms: list[AlarmBase], thresholds: dict[str, str],
+                origin: Origin) -> DashboardWidget:
         """Who owns the service, what it is, and where each monitor's alarm and runbook page are."""
         spec_ = entry.spec
         lines = [f"# {spec_.service} ({self.model.env})"]
@@ -136,12 +142,11 @@ class _Builder:
             lines += ["", spec_.description.strip()]
         lines += ["", f"Owner: **{spec_.owner}** · source: `{entry.doc.path}` · {conventions.GENERATED_HEADER} "
                   "(console edits are reverted)"]
-        table = [self._monitor_line(a.monitor, a.severity.name, _threshold_text(a), a.runbook_url,
+        table = [self._monitor_line(a.monitor, a.severity.name, thresholds[a.name], a.runbook_url,
                                     conventions.console_alarm_url(self.model.region, a.name)) for a in alarms]
-        for group in self.model.rule_groups:
-            if group.service == spec_.service:
-                table += [self._monitor_line(f"{a.monitor} ({a.alert})", a.severity.name, _promql_threshold(a.expr),
-                                             dict(a.annotations).get("runbook_url"), None) for a in group.alerts]
+        for group in self.rule_groups.get(spec_.service, ()):
+            table += [self._monitor_line(f"{a.monitor} ({a.alert})", a.severity.name, _promql_threshold(a.expr),
+                                         dict(a.annotations).get("runbook_url"), None) for a in group.alerts]
         if table:
             lines += ["", "| Monitor | Severity | Threshold | Runbook |", "|---|---|---|---|", *sorted(table)]
         height = min(2 + math.ceil(len(lines) / 2), 20)
@@ -224,9 +229,8 @@ class _Builder:
             return None
         if alarm is None:
             return None  # disabled in this environment
-        graph = monitor_graph(alarm, self.model)  # type: ignore[arg-type]
-        return dataclasses.replace(graph, origin=origin, title=base["title"] or graph.title, width=base["width"],
-                                   height=base["height"])
+        return monitor_graph(alarm, self.model, _threshold_text(alarm), origin=origin,  # type: ignore[arg-type]
+                             title=base["title"] or None, width=base["width"], height=base["height"])
 
     def _alarm_names(self, patterns: list[str], origin: Origin, entry: ServiceEntry | None) -> tuple[str, ...]:
         cloudwatch = [ref for ref, (_, m) in self.r.monitors.items() if not isinstance(m, PromMonitor)]
@@ -325,15 +329,21 @@ class _Builder:
 # --- a monitor drawn as a graph (shared by service dashboards and `monitor:` widgets) ---------------
 
 
-def monitor_graph(alarm: MetricAlarm, model: EnvironmentModel) -> DashboardWidget:
+def monitor_graph(alarm: MetricAlarm, model: EnvironmentModel, threshold: str | None = None, *,
+                  origin: Origin | None = None, title: str | None = None, width: int | None = None,
+                  height: int | None = None) -> DashboardWidget:
     """The alarm's metric as the alarm sees it: same statistic and period, threshold as a line.
-    Metric math draws the expression with its inputs hidden; an anomaly alarm draws its band."""
-    title = f"{alarm.monitor}: {_threshold_text(alarm)}"
-    common = dict(origin=alarm.origin, title=title, period=alarm.period)
+    Metric math draws the expression with its inputs hidden; an anomaly alarm draws its band.
+    `threshold` is `_threshold_text(alarm)` when the caller has it; the keywords override the
+    widget's defaults (the alarm's origin, "monitor: threshold", the row's width and height)."""
+    threshold = threshold if threshold is not None else _threshold_text(alarm)
+    common = dict(origin=origin or alarm.origin, title=title or f"{alarm.monitor}: {threshold}",
+                  period=alarm.period, width=width, height=height)
     if alarm.expression is not None:
         metrics = tuple(DashboardMetric(mid, stat, mid, False) for mid, stat in alarm.queries)
         expression = DashboardExpression(EXPRESSION_ID, alarm.expression, alarm.summary[:255])
-        return DashboardWidget("graph", metrics=metrics, expressions=(expression,), thresholds=_line(alarm), **common)
+        return DashboardWidget("graph", metrics=metrics, expressions=(expression,),
+                               thresholds=_line(alarm, threshold), **common)
     stat: MetricStat = alarm.metric  # type: ignore[assignment]
     if alarm.threshold.is_band:
         band = f"ANOMALY_DETECTION_BAND({BAND_SOURCE_ID}, {alarm.threshold.value:g})"
@@ -341,12 +351,12 @@ def monitor_graph(alarm: MetricAlarm, model: EnvironmentModel) -> DashboardWidge
                                expressions=(DashboardExpression(BAND_ID, band, f"{stat.metric} (expected band)"),),
                                **common)
     return DashboardWidget("graph", metrics=(DashboardMetric(BAND_SOURCE_ID, stat, stat.metric),),
-                           thresholds=_line(alarm), **common)
+                           thresholds=_line(alarm, threshold), **common)
 
 
-def _line(alarm: MetricAlarm) -> tuple[ThresholdLine, ...]:
+def _line(alarm: MetricAlarm, threshold: str) -> tuple[ThresholdLine, ...]:
     fill = "above" if alarm.threshold.operator.startswith(">") else "below"
-    return (ThresholdLine(f"{alarm.severity.name}: {alarm.threshold}", alarm.threshold.value, fill),)
+    return (ThresholdLine(f"{alarm.severity.name}: {threshold}", alarm.threshold.value, fill),)
 
 
 def _threshold_text(alarm: AlarmBase) -> str:
@@ -364,8 +374,11 @@ def _by_resource(alarms: list[MetricAlarm]) -> list[tuple[str, list[MetricAlarm]
     """Group monitors by the resource they watch: namespace plus the dimensions all their metrics share."""
     groups: dict[str, list[MetricAlarm]] = {}
     for alarm in alarms:
-        stats = [alarm.metric] if alarm.metric else [s for _, s in alarm.queries]
-        shared = set(stats[0].dimensions).intersection(*(set(s.dimensions) for s in stats[1:]))
-        dims = ", ".join(f"{k}={v}" for k, v in sorted(shared))
+        if alarm.metric:  # one metric: its dimensions, already sorted and unique (MetricStat)
+            stats, shared = [alarm.metric], alarm.metric.dimensions
+        else:
+            stats = [s for _, s in alarm.queries]
+            shared = sorted(set(stats[0].dimensions).intersection(*(set(s.dimensions) for s in stats[1:])))
+        dims = ", ".join(f"{k}={v}" for k, v in shared)
         groups.setdefault(f"{stats[0].namespace}" + (f" · {dims}" if dims else ""), []).append(alarm)
     return sorted(groups.items())

@@ -49,7 +49,9 @@ Pos = tuple[int, int]  # 0-based (line, column), as libyaml reports them
 
 
 class Mapping(dict):
-    """A dict that knows where it stands: `marks[key] = (key position, value position)`."""
+    """A dict that knows where it stands: `marks[key] = (key line, key column, value line, value column)`,
+    one flat tuple rather than a pair of positions: a third of the objects a compile keeps alive, which the
+    cyclic collector scans once when it is back on (docs/performance.md)."""
 
     __slots__ = ("start", "marks")
 
@@ -139,8 +141,8 @@ def _locate(node: Any, loc: tuple, at_key: bool) -> Pos:
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
         if isinstance(node, Mapping) and isinstance(part, str) and part in node.marks:
-            key_pos, value_pos = node.marks[part]
-            pos = key_pos if (last and at_key) else value_pos
+            marks = node.marks[part]
+            pos = marks[:2] if (last and at_key) else marks[2:]
             node = node[part]
         elif isinstance(node, Sequence) and isinstance(part, int) and 0 <= part < len(node):
             pos = node.marks[part]
@@ -288,7 +290,7 @@ class _Builder:
                         frame.merges.append((value, pos))
                     elif key is not _DUPLICATE:
                         frame.container[key] = value
-                        frame.container.marks[key] = (frame.key_pos, pos)
+                        frame.container.marks[key] = frame.key_pos + pos
                 else:
                     self.add(self.scalar_value(event, pos), pos, 1, event.anchor)
         finally:
@@ -325,7 +327,7 @@ class _Builder:
         if key == "<<" and event.implicit[0] and event.tag is None:
             frame.key = "<<"  # merge key: its value is merged when the mapping ends
         elif key in frame.container.marks:
-            first = frame.container.marks[key][0][0] + 1
+            first = frame.container.marks[key][0] + 1
             self.fail(pos, "duplicate-key", f"duplicate key '{key}' (first defined on line {first})")
             frame.key = _DUPLICATE
         else:
@@ -415,7 +417,7 @@ class _Builder:
             frame.merges.append((value, pos))
         elif key is not _DUPLICATE:
             container[key] = value
-            container.marks[key] = (frame.key_pos, pos)
+            container.marks[key] = frame.key_pos + pos
 
     def merge(self, frame: _Frame) -> None:
         """`<<: *base` or `<<: [*a, *b]`: keys written in the mapping itself win."""

@@ -37,7 +37,10 @@ def dashboard_bodies(model: EnvironmentModel) -> Iterator[tuple[Dashboard, dict[
         widgets, problems = _layout(dashboard, model)
         body = {"start": dashboard.start, "periodOverride": dashboard.period_override, "widgets": widgets}
         problems += check_dashboard(dashboard)
-        if not problems:  # a last check of the body itself, by the rules the sandbox applies too
+        # A last check of the body itself, by the rules the sandbox applies too. Only for declared
+        # dashboards: a service's own is built by obsgen from checked alarms and always passes
+        # (tests/test_dashboards_target.py validates them), and this was 7% of the dashboards' cost.
+        if not problems and not dashboard.generated:
             problems += [error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{dashboard.name}': "
                                f"{m['DataPath']}: {m['Message']}") for m in dashboard_body.validate(body)]
         yield dashboard, body, problems
@@ -60,32 +63,36 @@ def _layout(dashboard: Dashboard, model: EnvironmentModel) -> tuple[list[dict[st
         if problem:
             problems.append(problem)
             continue
-        x = 0
+        x = tallest = 0
         for widget, width in zip(row.widgets, widths):
             height = widget.height or row.height
             widgets.append({"type": _TYPES[widget.kind], "x": x, "y": y, "width": width, "height": height,
                             "properties": _properties(widget, model)})
             x += width
-        y += max(w.height or row.height for w in row.widgets)
+            tallest = max(tallest, height)
+        y += tallest
     return widgets, problems
 
 
 def _widths(row: DashboardRow) -> tuple[list[int], Diagnostic | None]:
     """Widgets without a width share the columns the others leave free (the first get the remainder)."""
-    fixed = sum(w.width or 0 for w in row.widgets)
-    free = [w for w in row.widgets if w.width is None]
-    if fixed + len(free) > dashboard_body.GRID_COLUMNS:
+    set_widths = [w.width for w in row.widgets]  # read once: this runs for every row of every dashboard
+    free = set_widths.count(None)
+    fixed = sum(width for width in set_widths if width is not None)
+    if fixed + free > dashboard_body.GRID_COLUMNS:
         return [], error(row.origin.span("widgets"), "dashboard-layout",
-                         f"the row's widgets need {fixed + len(free)} columns; CloudWatch's grid has "
+                         f"the row's widgets need {fixed + free} columns; CloudWatch's grid has "
                          f"{dashboard_body.GRID_COLUMNS} (set smaller widths or split the row)")
-    share, extra = divmod(dashboard_body.GRID_COLUMNS - fixed, len(free)) if free else (0, 0)
+    if not free:
+        return set_widths, None  # type: ignore[return-value]
+    share, extra = divmod(dashboard_body.GRID_COLUMNS - fixed, free)
     widths, seen = [], 0
-    for widget in row.widgets:
-        if widget.width is None:
+    for width in set_widths:
+        if width is None:
             widths.append(share + (1 if seen < extra else 0))
             seen += 1
         else:
-            widths.append(widget.width)
+            widths.append(width)
     return widths, None
 
 
@@ -98,8 +105,8 @@ def _properties(widget: DashboardWidget, model: EnvironmentModel) -> dict[str, A
     if widget.kind == "text":
         return {"markdown": widget.markdown}
     if widget.kind == "alarms":
-        props: dict[str, Any] = {"title": widget.title,
-                                 "alarms": [alarm_arn(model.region, model.account, n) for n in widget.alarms]}
+        prefix = alarm_arn(model.region, model.account, "")  # built once per widget, not once per alarm
+        props: dict[str, Any] = {"title": widget.title, "alarms": [prefix + name for name in widget.alarms]}
         if widget.sort_by:
             props["sortBy"] = widget.sort_by
         return props

@@ -12,15 +12,20 @@ MAX_LOG_GROUPS = 50  # Logs Insights: "You can query up to 50 log groups" in one
 
 def check_dashboard(dashboard: Dashboard) -> list[Diagnostic]:
     widgets = [w for row in dashboard.rows for w in row.widgets]
-    problems = [p for w in widgets for p in _check_widget(w)]
-    where = dashboard.origin.key_span()
+    problems = []
+    metrics = 0
+    for widget in widgets:  # one pass, and the messages only for a widget over a limit (most are not)
+        count = _metric_count(widget)
+        metrics += count
+        if (count > MAX_METRICS_PER_WIDGET or len(widget.alarms) > MAX_ALARMS_PER_WIDGET
+                or len(widget.log_groups) > MAX_LOG_GROUPS):
+            problems += _check_widget(widget)
     if len(widgets) > MAX_WIDGETS:
-        problems.append(error(where, "aws-limit", f"dashboard '{dashboard.key}' has {len(widgets)} widgets; "
-                              f"CloudWatch allows {MAX_WIDGETS} per dashboard"))
-    metrics = sum(_metric_count(w) for w in widgets)
+        problems.append(error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{dashboard.key}' has "
+                              f"{len(widgets)} widgets; CloudWatch allows {MAX_WIDGETS} per dashboard"))
     if metrics > MAX_METRICS_PER_DASHBOARD:
-        problems.append(error(where, "aws-limit", f"dashboard '{dashboard.key}' draws {metrics} metrics; "
-                              f"CloudWatch allows {MAX_METRICS_PER_DASHBOARD} per dashboard"))
+        problems.append(error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{dashboard.key}' draws "
+                              f"{metrics} metrics; CloudWatch allows {MAX_METRICS_PER_DASHBOARD} per dashboard"))
     return problems
 
 
