@@ -88,6 +88,9 @@ def ownership_tags(project: str, env: str, **extra: str) -> dict[str, str]:
 # --- dashboards and console links (shared by the dashboards target and the runbooks) ---------------
 
 # PutDashboard: a dashboard name holds A-Z, a-z, 0-9, "-" and "_", up to 255 characters.
+# Metric ids in an alarm's Metrics (and in the graph that draws it, so the two read alike).
+METRIC_ID_SOURCE, METRIC_ID_BAND, METRIC_ID_EXPRESSION = "m1", "band", "expression"
+
 DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 DASHBOARD_NAME_MAX = 255
 

@@ -68,6 +68,11 @@ def _message(path: str, text: str) -> dict[str, str]:
     return {"DataPath": path, "Message": text}
 
 
+def message_text(message: dict[str, str]) -> str:
+    """One DashboardValidationMessage as people read it (ours, the sandbox's or AWS's, which may omit keys)."""
+    return f"{message.get('DataPath', '')}: {message.get('Message', '')}"
+
+
 def _widget_problems(widget: Any, path: str) -> list[dict[str, str]]:
     if not isinstance(widget, dict):
         return [_message(path, "Should be an object")]

@@ -34,7 +34,7 @@ def check_put_dashboard(name: Any, body_text: Any) -> None:
         raise DashboardInvalidInputError("Body is invalid JSON") from None  # moto's own message
     messages = dashboard_body.validate(body)
     if messages:
-        detail = "; ".join(f"{m['DataPath']}: {m['Message']}" for m in messages[:10])
+        detail = "; ".join(map(dashboard_body.message_text, messages[:10]))
         raise DashboardInvalidInputError(f"The field DashboardBody has an invalid value: {detail} (approx)")
 
 

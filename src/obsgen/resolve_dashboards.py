@@ -15,6 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from . import conventions
+from .dashboard_body import MAX_ALARMS_PER_WIDGET
 from .diagnostics import error
 from .model import (AlarmBase, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow,
                     DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, RuleGroup,
@@ -30,14 +31,11 @@ from .yaml_source import Document
 if TYPE_CHECKING:
     from .resolve import _Resolver
 
-# PutDashboard: "can contain only alphanumerics, dash (-), and underscore (_)", 1..255 characters.
-# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html
-DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")  # CreateLogGroup's logGroupName pattern
-ALARMS_PER_WIDGET = 100  # alarm status widget: "alarms" holds 1-100 ARNs (Dashboard Body Structure)
 GRAPHS_PER_ROW = 3
 GRAPH_HEIGHT = 6
-BAND_SOURCE_ID, BAND_ID, EXPRESSION_ID = "m1", "band", "expression"  # as in the alarms (targets/cloudwatch.py)
+BAND_SOURCE_ID, BAND_ID = conventions.METRIC_ID_SOURCE, conventions.METRIC_ID_BAND  # as in the alarm itself
+EXPRESSION_ID = conventions.METRIC_ID_EXPRESSION
 
 
 def add_dashboards(r: "_Resolver", model: EnvironmentModel | None) -> EnvironmentModel | None:
@@ -76,7 +74,7 @@ class _Builder:
 
     def _name(self, key: str, origin: Origin) -> str:
         name = conventions.dashboard_name(self.model.project, self.model.env, key)
-        if not DASHBOARD_NAME.match(name):
+        if not conventions.DASHBOARD_NAME.match(name):
             self._fail(origin, "bad-dashboard-name", f"dashboard key '{key}' may hold only letters, digits, '-' and "
                        "'_': it becomes part of the dashboard name, which PutDashboard restricts to those")
         elif len(name) > conventions.DASHBOARD_NAME_MAX:
@@ -119,9 +117,9 @@ class _Builder:
         thresholds = {a.name: _threshold_text(a) for a in alarms}  # once per alarm: header, graph title, line
         rows = [DashboardRow(1, (self._header(entry, alarms, thresholds, origin),), origin)]
         names = [a.name for a in alarms]
-        for start in range(0, len(names), ALARMS_PER_WIDGET):
-            chunk = tuple(names[start:start + ALARMS_PER_WIDGET])
-            title = "Alarms" if len(names) <= ALARMS_PER_WIDGET else f"Alarms ({start // ALARMS_PER_WIDGET + 1})"
+        for start in range(0, len(names), MAX_ALARMS_PER_WIDGET):
+            chunk = tuple(names[start:start + MAX_ALARMS_PER_WIDGET])
+            title = "Alarms" if len(names) <= MAX_ALARMS_PER_WIDGET else f"Alarms ({start // MAX_ALARMS_PER_WIDGET + 1})"
             height = 2 + math.ceil(len(chunk) / 4)
             rows.append(DashboardRow(height, (DashboardWidget("alarms", origin, title, alarms=chunk),), origin))
         for group, members in _by_resource([a for a in alarms if isinstance(a, MetricAlarm)]):
@@ -374,11 +372,8 @@ def _by_resource(alarms: list[MetricAlarm]) -> list[tuple[str, list[MetricAlarm]
     """Group monitors by the resource they watch: namespace plus the dimensions all their metrics share."""
     groups: dict[str, list[MetricAlarm]] = {}
     for alarm in alarms:
-        if alarm.metric:  # one metric: its dimensions, already sorted and unique (MetricStat)
-            stats, shared = [alarm.metric], alarm.metric.dimensions
-        else:
-            stats = [s for _, s in alarm.queries]
-            shared = sorted(set(stats[0].dimensions).intersection(*(set(s.dimensions) for s in stats[1:])))
+        stats = alarm.stats
+        shared = sorted(set(stats[0].dimensions).intersection(*(set(s.dimensions) for s in stats[1:])))
         dims = ", ".join(f"{k}={v}" for k, v in shared)
         groups.setdefault(f"{stats[0].namespace}" + (f" · {dims}" if dims else ""), []).append(alarm)
     return sorted(groups.items())

@@ -88,5 +88,4 @@ def write(call: Callable[..., Any], cloudwatch: Any, changes: list[Any], deletin
         answer = call(cloudwatch.put_dashboard, **change.desired.params)
         messages = answer.get("DashboardValidationMessages") or []
         if messages:
-            raise DashboardRejected("PutDashboard: " + "; ".join(f"{m.get('DataPath', '')}: {m.get('Message', '')}"
-                                                                for m in messages))
+            raise DashboardRejected("PutDashboard: " + "; ".join(map(dashboard_body.message_text, messages)))

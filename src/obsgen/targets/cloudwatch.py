@@ -12,15 +12,14 @@ from collections import defaultdict
 from typing import Any, Iterator
 
 from .. import composite_rule
+from ..conventions import METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE
 from ..diagnostics import Diagnostic
 from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
 from ..spec.fields import format_duration, is_extended
 from . import Rendered, dump_json, header
 from .cloudwatch_limits import check_composite, check_metric_alarm, fit_description
 
-ANOMALY_ID = "band"
-EXPRESSION_ID = "expression"
-SOURCE_ID = "m1"
+ANOMALY_ID, EXPRESSION_ID, SOURCE_ID = METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE
 
 
 def render(model: EnvironmentModel) -> Rendered:

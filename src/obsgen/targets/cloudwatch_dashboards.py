@@ -42,7 +42,7 @@ def dashboard_bodies(model: EnvironmentModel) -> Iterator[tuple[Dashboard, dict[
         # (tests/test_dashboards_target.py validates them), and this was 7% of the dashboards' cost.
         if not problems and not dashboard.generated:
             problems += [error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{dashboard.name}': "
-                               f"{m['DataPath']}: {m['Message']}") for m in dashboard_body.validate(body)]
+                               + dashboard_body.message_text(m)) for m in dashboard_body.validate(body)]
         yield dashboard, body, problems
 
 
