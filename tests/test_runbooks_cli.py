@@ -55,6 +55,19 @@ def test_validate_strict_passes_when_every_monitor_has_guidance(project: Path) -
     assert "runbook-missing-guidance" not in result.output
 
 
+def test_validate_warns_when_an_environment_has_no_runbook_base_url_and_strict_fails(project: Path) -> None:
+    project_file = project / "monitors" / "obsgen.yaml"
+    text = project_file.read_text()
+    assert "  base_url: https://runbooks.example.com/stock-analysis\n" in text
+    project_file.write_text(text.replace("  base_url: https://runbooks.example.com/stock-analysis\n", "  base_url: null\n"))
+    result = run("validate", "-C", str(project))
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.stderr.splitlines() if "[runbook-no-base-url]" in line]
+    assert line.startswith("monitors/obsgen.yaml:12:1: warning: no runbook base URL for development, staging, "
+                           "production, local: those alarms and alerts carry no link to their runbook page")
+    assert run("validate", "--strict", "-C", str(project)).exit_code == 1
+
+
 def test_build_prints_one_coverage_line_and_writes_the_report_and_site(project: Path) -> None:
     result = run("build", "-C", str(project))
     assert result.exit_code == 0, result.output

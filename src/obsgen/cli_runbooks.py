@@ -10,13 +10,16 @@ from .cli import ProjectDir, _report, app, out
 from .compiler import GENERATED_DIR, Build, compile_project, write
 from .diagnostics import unique_sorted
 from .runbooks import COVERAGE_FILE, SITE_OUT
+from .runbooks.coverage import unlinked
 
 
 def add_coverage(build: Build, strict: bool) -> None:
-    """For `validate`: a monitor without human Diagnosis and Mitigation is a warning (an error with --strict)."""
+    """For `validate`: a monitor without human Diagnosis and Mitigation, or environments whose alarms cannot
+    link to their runbook page, are warnings (errors with --strict)."""
     if build.coverage is not None:
         notes = {ref: use.note() for ref, use in build.spec.preset_uses.items()} if build.spec else {}
-        build.diagnostics = unique_sorted(build.diagnostics + build.coverage.diagnostics(strict, notes))
+        found = build.coverage.diagnostics(strict, notes) + (unlinked(build.spec, strict) if build.spec else [])
+        build.diagnostics = unique_sorted(build.diagnostics + found)
 
 
 def coverage_line(build: Build) -> str | None:

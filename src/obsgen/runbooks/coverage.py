@@ -8,13 +8,16 @@ and listed in generated/runbooks/COVERAGE.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from ..conventions import GENERATED_HEADER
 from ..diagnostics import Diagnostic, error, warning
 from .facts import MonitorFacts
 from .guidance import Guidance
 from .page import cell
+
+if TYPE_CHECKING:
+    from ..spec import SpecSet
 
 REQUIRED = ("Diagnosis", "Mitigation")
 
@@ -65,3 +68,18 @@ class Coverage:
 
 def measure(pages: list[tuple[MonitorFacts, Guidance]]) -> Coverage:
     return Coverage(tuple(Entry(m, tuple(s for s in REQUIRED if not g.has(s)), g.files) for m, g in pages))
+
+
+def unlinked(spec: "SpecSet", strict: bool) -> list[Diagnostic]:
+    """Environments with no runbook base URL: their alarms and alerts carry no link to their page."""
+    project = spec.project
+    missing = [name for name, env in project.environments.items()
+               if not (env.runbooks_base_url or project.runbooks.base_url)]
+    if not missing:
+        return []
+    loc = ("runbooks",) if "runbooks" in spec.project_doc.data else ("project",)
+    make = error if strict else warning
+    return [make(spec.project_doc.span(loc, at_key=True), "runbook-no-base-url",
+                 f"no runbook base URL for {', '.join(missing)}: those alarms and alerts carry no link to their "
+                 "runbook page; set runbooks.base_url (or environments.<env>.runbooks_base_url) to where "
+                 "generated/site/ is published")]
