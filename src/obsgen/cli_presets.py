@@ -46,10 +46,15 @@ def presets(service: Optional[str] = typer.Argument(None, help="A service (lambd
 TABLE_WIDTH = 130  # nine columns fold into unreadable slivers below this; narrower consoles get a listing
 
 
+def _title(presets_set: PresetSet) -> str:
+    spec = presets_set.spec
+    return f"{spec.service}: {spec.title} (type {', '.join(spec.resource_types)})"
+
+
 def _listing(presets_set: PresetSet) -> str:
     """The table's content, one preset per line: readable at 80 columns and in a pipe."""
     spec = presets_set.spec
-    lines = [f"{spec.service}: {spec.title} (type {', '.join(spec.resource_types)})"]
+    lines = [_title(presets_set)]
     for row in rows(presets_set):
         tags = ", ".join(t for t in ("recommended" if row.recommended else "", row.level, f"checked: {row.verified}") if t)
         lines.append(f"  {row.name} ({tags})")
@@ -64,8 +69,7 @@ def _listing(presets_set: PresetSet) -> str:
 
 def _table(presets_set: PresetSet) -> Table:
     spec = presets_set.spec
-    table = Table(title=f"{spec.service}: {spec.title} (type {', '.join(spec.resource_types)})",
-                  caption=str(spec.source), title_justify="left")
+    table = Table(title=_title(presets_set), caption=str(spec.source), title_justify="left")
     for column in ("preset", "rec.", "level", "metric", "statistic", "period", "datapoints", "threshold", "checked"):
         table.add_column(column, overflow="fold", no_wrap=column in ("preset", "metric"))
     preset_rows = rows(presets_set)

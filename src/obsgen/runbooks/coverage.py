@@ -73,8 +73,7 @@ def measure(pages: list[tuple[MonitorFacts, Guidance]]) -> Coverage:
 def unlinked(spec: "SpecSet", strict: bool) -> list[Diagnostic]:
     """Environments with no runbook base URL: their alarms and alerts carry no link to their page."""
     project = spec.project
-    missing = [name for name, env in project.environments.items()
-               if not (env.runbooks_base_url or project.runbooks.base_url)]
+    missing = [name for name in project.environments if not project.runbook_base_url(name)]
     if not missing:
         return []
     loc = ("runbooks",) if "runbooks" in spec.project_doc.data else ("project",)

@@ -109,3 +109,7 @@ class ProjectSpec(Strict):
     dashboards: Dashboards = Field(default_factory=dict, description="Cross-service dashboards; references name "
                                    "their service ('service/monitor', 'service/resource').")
     presets: ProjectPresets = Field(default_factory=ProjectPresets, description="Severities of preset alarms.")
+
+    def runbook_base_url(self, env: str) -> str | None:
+        """Where environment `env`'s alarms link to the runbook site: its own base URL, else the project's."""
+        return self.environments[env].runbooks_base_url or self.runbooks.base_url
