@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from obsgen import yaml_source
 
 
@@ -53,6 +55,23 @@ def test_an_alias_bomb_fails_fast_with_a_message():
 def test_deep_nesting_is_refused_before_libyaml_can_crash():
     doc, problems = load("[" * 200_000 + "]" * 200_000)
     assert doc is None and problems[0].code == "too-deep"
+
+
+@pytest.mark.parametrize("depth", [60, 999, 1_000, 10_000])
+def test_deep_nesting_is_located_at_obsgens_limit_whichever_layer_notices(depth):
+    """libyaml (0.2.6+) refuses 1,000 levels itself, before obsgen's builder sees level 49: the
+    diagnostic must not depend on which of the two noticed first."""
+    # The document's mapping is level 1, so the 48th bracket opens level 49: column 4 + 47 * len(opener).
+    for opener, closer in (("[", "]"), ("{k: ", "}")):
+        doc, problems = load("a: " + opener * depth + closer * depth)
+        where = [(p.code, p.span.line, p.span.column) for p in problems]
+        assert doc is None and where == [("too-deep", 1, 4 + 47 * len(opener))]
+
+
+def test_deep_block_nesting_is_too_deep_not_a_syntax_error():
+    text = "a:\n" + "".join(" " * i + "-\n" for i in range(1, 1_100))
+    doc, problems = load(text)
+    assert doc is None and [p.code for p in problems] == ["too-deep"]
 
 
 def test_python_tags_are_refused():

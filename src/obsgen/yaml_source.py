@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 48
 MAX_NODES = 250_000  # counted after alias expansion
+_TOO_DEEP = f"nesting is deeper than {MAX_DEPTH} levels; a spec never needs this much"
 
 _INT = re.compile(r"[-+]?[0-9]+$|0o[0-7]+$|0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
@@ -179,6 +180,8 @@ def load(path: str, source: str | bytes) -> tuple[Document | None, list[Diagnost
     try:
         builder.run(_Loader(text))
     except yaml.MarkedYAMLError as exc:
+        if _is_parser_limit(exc):
+            return None, builder.problems + _too_deep(path, exc, text)
         return None, builder.problems + [_syntax_error(path, exc, text)]
     except yaml.YAMLError as exc:
         return None, builder.problems + [error(Span(path, 1, 1), "yaml-syntax", str(exc))]
@@ -191,6 +194,33 @@ def load(path: str, source: str | bytes) -> tuple[Document | None, list[Diagnost
         return None, [error(Span(path, 1, 1), "empty-file",
                             f"{what}; expected a mapping that starts with apiVersion and kind")]
     return Document(path, builder.root, text), []
+
+
+def _is_parser_limit(exc: yaml.MarkedYAMLError) -> bool:
+    """libyaml 0.2.6 (PyYAML 6.0.4) stops nesting at 1,000 levels itself ("exceeded maximum nesting
+    depth"); a later release may add guards of the same kind, worded alike."""
+    return "exceeded maximum" in (exc.problem or "") or "nesting depth" in (exc.problem or "")
+
+
+def _too_deep(path: str, exc: yaml.MarkedYAMLError, text: str) -> list[Diagnostic]:
+    """The same `too-deep` diagnostic, at the same place, whichever layer noticed first.
+
+    libyaml's scanner looks ahead through a run of `[[[[` before the parser emits the first
+    event, so its own depth limit can trip before the builder ever sees level MAX_DEPTH + 1.
+    The text before the level libyaml refused holds fewer levels than its limit, so parsing
+    that prefix again lets the builder find the level where obsgen's limit is passed."""
+    mark = exc.context_mark or exc.problem_mark
+    if mark is not None and 0 < mark.index <= len(text):
+        builder = _Builder(path)
+        try:
+            builder.run(_Loader(text[:mark.index]))
+        except (yaml.YAMLError, _Abort):
+            pass
+        found = [d for d in builder.problems if d.code == "too-deep"]
+        if found:
+            return found[:1]
+    line, col = _clamp(text, mark.line, mark.column) if mark else (1, 1)
+    return [error(Span(path, line, col), "too-deep", _TOO_DEEP)]
 
 
 def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
@@ -359,7 +389,7 @@ class _Builder:
         if event.tag not in (None, "!", _TAG + ("map" if is_map else "seq")):
             self.fail(pos, "yaml-tag", f"unsupported YAML tag '{_shorthand(event.tag)}'; obsgen specs use plain YAML values")
         if len(self.stack) >= MAX_DEPTH:
-            self.fail(pos, "too-deep", f"nesting is deeper than {MAX_DEPTH} levels; a spec never needs this much")
+            self.fail(pos, "too-deep", _TOO_DEEP)
             raise _Abort
         frame = self.stack[-1] if self.stack else None
         if frame is not None and frame.is_map and frame.key is None:
