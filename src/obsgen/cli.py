@@ -8,18 +8,47 @@ Exit codes (also in README.md):
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
+import typer.core
 from rich.console import Console
 
 from . import __version__, diagnostics
 from .compiler import GENERATED_DIR, Build, compile_project, stale_files, write
 
+# Commands that live in other modules, imported only when used: `obsgen validate` or `build` must
+# not pay for boto3 (plan/apply), moto (sandbox) or promtool's runner (docs/performance.md).
+LAZY_COMMANDS = {
+    "plan": "cli_aws", "apply": "cli_aws", "drift": "cli_aws", "test-alarm": "cli_aws", "sandbox": "cli_aws",
+    "test": "cli_prometheus", "site": "cli_runbooks", "presets": "cli_presets",
+}
+
+
+class _LazyGroup(typer.core.TyperGroup):
+    """Lists every command, imports a command's module the first time that command is looked up.
+    The module registers its commands on `app` (as it would if imported eagerly); the click command
+    is then built from `app` again, the same way typer builds all of them."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            importlib.import_module(f"{__package__}.{LAZY_COMMANDS[cmd_name]}")
+            built = typer.main.get_command(app)
+            found = getattr(built, "commands", {}).get(cmd_name)
+            if found is not None:
+                self.add_command(found, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
+    cls=_LazyGroup,
     name="obsgen",
     help="Monitoring as code: compile monitors/*.yaml into CloudWatch alarms, SNS routing and more.",
     no_args_is_help=True,
@@ -28,6 +57,18 @@ app = typer.Typer(
 )
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(__version__, markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(_version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                          help="Print obsgen's version and exit.")) -> None:
+    """Monitoring as code: compile monitors/*.yaml into CloudWatch alarms, SNS routing and more."""
+
 
 ProjectDir = typer.Option(Path("."), "--project-dir", "-C", help="Project root (holds monitors/).",
                           file_okay=False, resolve_path=True)
@@ -51,6 +92,8 @@ def validate(project_dir: Path = ProjectDir,
              format: str = typer.Option("text", "--format", help="text or json"),
              strict: bool = typer.Option(False, "--strict", help="Monitors without runbook guidance are errors.")) -> None:
     """Check the spec for every environment; report every problem as file:line:column."""
+    from . import cli_prometheus, cli_runbooks
+
     build = compile_project(project_dir)
     cli_prometheus.check_promql(build)  # promtool, when installed, checks the PromQL
     cli_runbooks.add_coverage(build, strict)  # monitors without human Diagnosis and Mitigation
@@ -83,6 +126,8 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
             raise typer.Exit(1)
         out.print(f"{GENERATED_DIR}/ is up to date ({len(result.files)} files)", markup=False)
         return
+    from . import cli_runbooks
+
     written = write(project_dir, result)
     out.print(f"wrote {len(written)} files to {GENERATED_DIR}/ for {', '.join(result.envs)}", markup=False)
     if (line := cli_runbooks.coverage_line(result)) is not None:
@@ -121,11 +166,6 @@ def main() -> None:
                   "set OBSGEN_DEBUG=1 for the traceback)", markup=False)
         sys.exit(1)
 
-
-from . import cli_aws  # noqa: E402,F401  - registers plan/apply/drift/test-alarm/sandbox on `app`
-from . import cli_prometheus  # noqa: E402  - registers `test`; promtool checks for `validate`
-from . import cli_runbooks  # noqa: E402  - registers `site`; runbook coverage for `validate` and `build`
-from . import cli_presets  # noqa: E402,F401  - registers `presets`
 
 if __name__ == "__main__":
     main()

@@ -215,7 +215,14 @@ def sandbox(host: str = typer.Option("127.0.0.1", "--host", help="Loopback addre
             port: int = typer.Option(4577, "--port", help="Port (0 picks a free one)."),
             pidfile: Optional[Path] = typer.Option(None, "--pidfile", help="Write this process id here.")) -> None:
     """Run a local AWS endpoint (moto) for trying obsgen without an AWS account; Ctrl-C stops it."""
-    from . import sandbox as sandbox_module
+    try:
+        from . import sandbox as sandbox_module
+    except ModuleNotFoundError as exc:  # moto and its server are the [sandbox] extra (pyproject.toml)
+        if (exc.name or "obsgen").split(".")[0] == "obsgen":
+            raise
+        err.print(f"error: the sandbox needs the optional dependencies that are not installed ({exc.name}); "
+                  "install them with: pip install 'obsgen[sandbox]'", markup=False)
+        raise typer.Exit(2) from None
 
     def ready(running: Any) -> None:
         out.print(f"sandbox listening on {running.endpoint_url} (account {sandbox_module.DEFAULT_ACCOUNT_ID}, "
