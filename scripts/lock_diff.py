@@ -15,10 +15,16 @@ def _key(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()  # PEP 503 normalised names
 
 
-def locked(path: str) -> dict[str, str]:
+def locked(path: str) -> dict[str, set[str]]:
+    """Name -> versions: a universal lock may pin one package at several versions, each for some
+    Pythons or platforms (uv's resolution markers)."""
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
-    return {_key(p["name"]): p["version"] for p in data.get("package", []) if "version" in p}
+    found: dict[str, set[str]] = {}
+    for package in data.get("package", []):
+        if "version" in package:
+            found.setdefault(_key(package["name"]), set()).add(package["version"])
+    return found
 
 
 def frozen(path: str) -> dict[str, str]:
@@ -32,8 +38,8 @@ def frozen(path: str) -> dict[str, str]:
 
 def main(lock_path: str, freeze_path: str) -> int:
     pinned, fresh = locked(lock_path), frozen(freeze_path)
-    lines = [f"  {name}: {pinned.get(name, '(not locked)')} -> {version}"
-             for name, version in sorted(fresh.items()) if pinned.get(name) != version and name != "obsgen"]
+    lines = [f"  {name}: {' or '.join(sorted(pinned.get(name, {'(not locked)'})))} -> {version}"
+             for name, version in sorted(fresh.items()) if version not in pinned.get(name, set()) and name != "obsgen"]
     print("\n".join(lines) if lines else "  none")
     return 1 if lines else 0
 
