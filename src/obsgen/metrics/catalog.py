@@ -38,7 +38,7 @@ class MetricInfo:
     namespace: str
     name: str
     unit: str | None
-    statistics: frozenset[str] | None  # None: AWS's page does not restrict them
+    statistics: tuple[str, ...] | None  # in the page's order; None: AWS's page does not restrict them
     statistics_note: str | None
     note: str | None
     publications: tuple[Publication, ...]
@@ -81,6 +81,7 @@ class NamespaceInfo:
 class MetricCatalog:
     namespaces: dict[str, NamespaceInfo] = field(default_factory=dict)  # sorted by namespace
     _folded: dict[str, str] = field(default_factory=dict)  # casefolded namespace -> namespace
+    _by_metric: dict[str, list[str]] = field(default_factory=dict)  # metric name -> namespaces that have it
 
     def known_namespace(self, namespace: str) -> bool:
         return namespace in self.namespaces
@@ -96,9 +97,15 @@ class MetricCatalog:
         """`aws/lambda` -> `AWS/Lambda`: CloudWatch namespaces are case-sensitive."""
         return self._folded.get(namespace.casefold())
 
+    def namespaces_with(self, metric: str) -> list[str]:
+        """The namespaces that publish a metric of this name (CPUUtilization: AWS/EC2, AWS/ECS, ...)."""
+        return self._by_metric.get(metric, [])
+
     def add(self, info: NamespaceInfo) -> None:
         self.namespaces[info.namespace] = info
         self._folded[info.namespace.casefold()] = info.namespace
+        for name in info.metrics:
+            self._by_metric.setdefault(name, []).append(info.namespace)
 
 
 def load_catalog(directory: Path = DATA_DIR) -> tuple[MetricCatalog, list[Diagnostic]]:
@@ -121,6 +128,8 @@ def load_catalog(directory: Path = DATA_DIR) -> tuple[MetricCatalog, list[Diagno
         if info is not None:
             catalog.add(info)
     catalog.namespaces = dict(sorted(catalog.namespaces.items()))
+    for namespaces in catalog._by_metric.values():
+        namespaces.sort()
     return catalog, problems
 
 
@@ -231,5 +240,5 @@ def _metric_info(namespace: str, name: str, entries: list[MetricEntry], publicat
     def first(attribute: str):
         return next((getattr(e, attribute) for e in entries if getattr(e, attribute)), None)
     statistics = first("statistics")
-    return MetricInfo(namespace, name, first("unit"), frozenset(statistics) if statistics else None,
+    return MetricInfo(namespace, name, first("unit"), tuple(statistics) if statistics else None,
                       first("statistics_note"), first("note"), tuple(publications))
