@@ -110,7 +110,7 @@ class MetricCatalog:
 
 def load_catalog(directory: Path = DATA_DIR) -> tuple[MetricCatalog, list[Diagnostic]]:
     """Every namespace file of `directory` (all but resource-types.yaml), with the problems found."""
-    catalog, problems = MetricCatalog(), []
+    catalog, problems = MetricCatalog(), list[Diagnostic]()
     seen: dict[str, str] = {}
     for path in sorted(directory.glob("*.yaml")):
         if path.name == RESOURCE_TYPES_FILE:
@@ -175,8 +175,9 @@ def _check(spec: MetricFile, doc: Document, stem: str) -> list[Diagnostic]:
         for name, entry in group.metrics.items():
             if entry.dimensions is not None:
                 problems += _check_sets(entry.dimensions, doc, loc + ("metrics", name, "dimensions"))
+    unknown = used - set(spec.flavours)
     for name in spec.flavours:
-        if name not in used:
+        if name not in used and not unknown:  # after a misspelt flavour, its unused twin is no news
             problems.append(error(doc.span(("flavours", name), at_key=True), CODE,
                                   f"flavour '{name}' is declared but no group uses it"))
     return problems
@@ -204,7 +205,7 @@ def _index(spec: MetricFile, doc: Document, problems: list[Diagnostic]) -> Names
     for index, group in enumerate(spec.groups):
         for name, entry in group.metrics.items():
             loc = ("groups", index, "metrics", name)
-            clash = next((c for c in map(lambda e: _clash(e, entry), entries.get(name, ())) if c), None)
+            clash = next((c for e in entries.get(name, ()) if (c := _clash(e, entry))), None)
             if clash:
                 problems.append(error(doc.span(loc, at_key=True), CODE, f"metric '{name}' has a different {clash} "
                                       f"at {doc.span(first_loc[name], at_key=True)}"))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import AbstractSet, Iterable
 
 from ..diagnostics import Level
 from .catalog import DimensionSet, MetricCatalog, MetricInfo, NamespaceInfo, shipped_catalog
@@ -140,17 +140,15 @@ def _dimensions(entry: MetricInfo, given: DimensionSet, flavour: str | None) -> 
         return None
     known = set().union(*valid)
     corrected, reasons = set(), []
-    for name in sorted(given):
-        if name in known:
-            corrected.add(name)
-            continue
+    for name in sorted(given - known):
         close = _closest(name, sorted(known))
-        reasons.append(f"'{name}' is not one of its dimensions" + (f" (did you mean '{close}'?)" if close else ""))
-        if close:
-            corrected.add(close)
-    nearest = min(valid, key=lambda s: (len(s ^ corrected), len(s - corrected), sorted(s)))
-    if not reasons:
-        reasons += _differences(given, nearest)
+        reasons.append(f"'{name}' is not one of its dimensions" + (f" (did you mean '{close}'?)" if close else
+                                                                   " (remove it)"))
+        corrected.update([close] if close else [])
+    corrected |= given & known
+    # Fewest changes; on a tie, keep what was written (add rather than remove), then the smaller set.
+    nearest = min(valid, key=lambda s: (len(s ^ corrected), len(corrected - s), len(s), sorted(s)))
+    reasons += _differences(corrected, nearest)
     sets = sorted(valid, key=lambda s: (len(s), sorted(s)))
     shown = "; ".join(_set_text(s) for s in sets[:_LISTED]) + ("; ..." if len(sets) > _LISTED else "")
     return Problem("metric-dimensions", Level.ERROR,
@@ -158,7 +156,7 @@ def _dimensions(entry: MetricInfo, given: DimensionSet, flavour: str | None) -> 
                    f"{'; '.join(reasons)}; it is published with {shown}", _set_text(nearest, bare=True))
 
 
-def _differences(given: DimensionSet, nearest: DimensionSet) -> list[str]:
+def _differences(given: AbstractSet[str], nearest: DimensionSet) -> list[str]:
     reasons = []
     if nearest - given:
         reasons.append(f"add {', '.join(sorted(nearest - given))}")

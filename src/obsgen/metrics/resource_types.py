@@ -83,8 +83,8 @@ def _check(name: str, entry: ResourceTypeEntry, doc: Document, catalog: MetricCa
         return [error(doc.span(loc + ("flavour",)), CODE,
                       f"{entry.namespace} has no flavour '{entry.flavour}'; its flavours: {known}")]
     names = frozenset([entry.dimension, *entry.required])
-    regions = _published_regions(catalog, entry.namespace, entry.flavour, names)
-    if regions is False:
+    published, regions = _published_regions(catalog, entry.namespace, entry.flavour, names)
+    if not published:
         return [error(doc.span(loc, at_key=True), CODE, f"no metric of {entry.namespace} is published with exactly "
                       f"the dimensions {', '.join(sorted(names))}")]
     declared = tuple(sorted(entry.regions)) if entry.regions else None
@@ -99,14 +99,12 @@ def _check(name: str, entry: ResourceTypeEntry, doc: Document, catalog: MetricCa
 
 
 def _published_regions(catalog: MetricCatalog, namespace: str, flavour: str | None,
-                       names: frozenset[str]) -> tuple[str, ...] | None | bool:
-    """The regions the metrics published with exactly `names` are in (None: every region), or False
-    when no metric is published with them."""
+                       names: frozenset[str]) -> tuple[bool, tuple[str, ...] | None]:
+    """Whether some metric is published with exactly `names`, and the regions those metrics are in
+    (None: every region)."""
     info = catalog.namespace(namespace)
     matching = [p for m in info.metrics.values() for p in m.publications_for(flavour)  # type: ignore[union-attr]
                 if names in p.dimension_sets]
-    if not matching:
-        return False
-    if any(p.regions is None for p in matching):
-        return None
-    return tuple(sorted({r for p in matching for r in p.regions}))  # type: ignore[union-attr]
+    if not matching or any(p.regions is None for p in matching):
+        return bool(matching), None
+    return True, tuple(sorted({r for p in matching for r in p.regions or ()}))
