@@ -309,6 +309,15 @@ def test_catalog_lookups():
     assert CATALOG.metric("AWS/Nope", "X") is None and CATALOG.metric("AWS/SQS", "X") is None
 
 
+def test_a_metric_says_which_regions_it_is_published_in():
+    assert CATALOG.metric("AWS/Billing", "EstimatedCharges").regions() == ("us-east-1",)
+    assert CATALOG.metric("AWS/SQS", "NumberOfMessagesSent").regions() is None
+    blocked = CATALOG.metric("AWS/WAFV2", "BlockedRequests")
+    assert blocked.regions() is None  # regional web ACLs publish it everywhere
+    assert blocked.regions("cloudfront") == ("us-east-1",)
+    assert blocked.regions(dimensions=frozenset({"Rule", "WebACL"})) == ("us-east-1",)
+
+
 # --- broken data files are located errors -----------------------------------------------------------
 
 GOOD_FILE = textwrap.dedent("""\

@@ -55,6 +55,13 @@ class MetricInfo:
     def dimension_sets(self, flavour: str | None = None) -> frozenset[DimensionSet]:
         return frozenset(s for p in self.publications_for(flavour) for s in p.dimension_sets)
 
+    def regions(self, flavour: str | None = None, dimensions: DimensionSet | None = None) -> tuple[str, ...] | None:
+        """The only regions the metric is published in (for these dimensions, when given); None: every region."""
+        found = [p for p in self.publications_for(flavour) if dimensions is None or dimensions in p.dimension_sets]
+        if not found or any(p.regions is None for p in found):
+            return None
+        return tuple(sorted({r for p in found for r in p.regions or ()}))
+
     def sources(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(p.source for p in self.publications))
 
