@@ -1,0 +1,252 @@
+"""Reading the metric catalog: every namespace file in a directory (the package's `data/` by default).
+
+Files are read like spec and preset files (obsgen's own YAML reader, then pydantic), so a broken one
+is a located diagnostic. Adding a namespace means adding a file: nothing here names one. The result
+is indexed by dictionaries (namespace -> metric -> publications) so a check costs a few lookups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..diagnostics import Diagnostic, error
+from ..spec.load import load_model
+from ..yaml_source import Document
+from .schema import MetricEntry, MetricFile, MetricGroup
+
+DATA_DIR = Path(__file__).parent / "data"
+RESOURCE_TYPES_FILE = "resource-types.yaml"
+CODE = "bad-metric-catalog"
+
+DimensionSet = frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """One way AWS publishes a metric: with these dimension sets, for a flavour, in some regions."""
+
+    dimension_sets: frozenset[DimensionSet]
+    flavour: str | None  # None: every flavour of the service
+    regions: tuple[str, ...] | None  # None: in every region (regional)
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class MetricInfo:
+    namespace: str
+    name: str
+    unit: str | None
+    statistics: tuple[str, ...] | None  # in the page's order; None: AWS's page does not restrict them
+    statistics_note: str | None
+    note: str | None
+    publications: tuple[Publication, ...]
+
+    def publications_for(self, flavour: str | None) -> tuple[Publication, ...]:
+        """What a resource of `flavour` can see (every publication when no flavour is given)."""
+        if flavour is None:
+            return self.publications
+        return tuple(p for p in self.publications if p.flavour in (None, flavour))
+
+    def flavours(self) -> tuple[str, ...]:
+        return tuple(sorted({p.flavour for p in self.publications if p.flavour is not None}))
+
+    def dimension_sets(self, flavour: str | None = None) -> frozenset[DimensionSet]:
+        return frozenset(s for p in self.publications_for(flavour) for s in p.dimension_sets)
+
+    def regions(self, flavour: str | None = None, dimensions: DimensionSet | None = None) -> tuple[str, ...] | None:
+        """The only regions the metric is published in (for these dimensions, when given); None: every region."""
+        found = [p for p in self.publications_for(flavour) if dimensions is None or dimensions in p.dimension_sets]
+        if not found or any(p.regions is None for p in found):
+            return None
+        return tuple(sorted({r for p in found for r in p.regions or ()}))
+
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.source for p in self.publications))
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceInfo:
+    namespace: str
+    title: str
+    source: str
+    coverage: str  # "complete" | "partial"
+    flavours: dict[str, str]
+    metrics: dict[str, MetricInfo]
+    path: str  # the data file, for error messages and the generated reference
+
+    def metrics_for(self, flavour: str | None) -> list[str]:
+        return [name for name, info in self.metrics.items() if info.publications_for(flavour)]
+
+    def sources(self) -> tuple[str, ...]:
+        found = [self.source] + [s for m in self.metrics.values() for s in m.sources()]
+        return tuple(dict.fromkeys(found))
+
+
+@dataclass(slots=True)
+class MetricCatalog:
+    namespaces: dict[str, NamespaceInfo] = field(default_factory=dict)  # sorted by namespace
+    _folded: dict[str, str] = field(default_factory=dict)  # casefolded namespace -> namespace
+    _by_metric: dict[str, list[str]] = field(default_factory=dict)  # metric name -> namespaces that have it
+
+    def known_namespace(self, namespace: str) -> bool:
+        return namespace in self.namespaces
+
+    def namespace(self, namespace: str) -> NamespaceInfo | None:
+        return self.namespaces.get(namespace)
+
+    def metric(self, namespace: str, name: str) -> MetricInfo | None:
+        info = self.namespaces.get(namespace)
+        return info.metrics.get(name) if info is not None else None
+
+    def same_but_case(self, namespace: str) -> str | None:
+        """`aws/lambda` -> `AWS/Lambda`: CloudWatch namespaces are case-sensitive."""
+        return self._folded.get(namespace.casefold())
+
+    def namespaces_with(self, metric: str) -> list[str]:
+        """The namespaces that publish a metric of this name (CPUUtilization: AWS/EC2, AWS/ECS, ...)."""
+        return self._by_metric.get(metric, [])
+
+    def add(self, info: NamespaceInfo) -> None:
+        self.namespaces[info.namespace] = info
+        self._folded[info.namespace.casefold()] = info.namespace
+        for name in info.metrics:
+            self._by_metric.setdefault(name, []).append(info.namespace)
+
+
+def load_catalog(directory: Path = DATA_DIR) -> tuple[MetricCatalog, list[Diagnostic]]:
+    """Every namespace file of `directory` (all but resource-types.yaml), with the problems found."""
+    catalog, problems = MetricCatalog(), list[Diagnostic]()
+    seen: dict[str, str] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == RESOURCE_TYPES_FILE:
+            continue
+        loaded = _load_file(path, problems)
+        if loaded is None:
+            continue
+        spec, doc = loaded
+        if spec.namespace in seen:
+            problems.append(error(doc.span(("namespace",)), CODE,
+                                  f"namespace '{spec.namespace}' is already described in {seen[spec.namespace]}"))
+            continue
+        seen[spec.namespace] = doc.path
+        info = _index(spec, doc, problems)
+        if info is not None:
+            catalog.add(info)
+    catalog.namespaces = dict(sorted(catalog.namespaces.items()))
+    for namespaces in catalog._by_metric.values():
+        namespaces.sort()
+    return catalog, problems
+
+
+@lru_cache(maxsize=1)
+def shipped_catalog() -> tuple[MetricCatalog, tuple[Diagnostic, ...]]:
+    """The package's own catalog, read once per process."""
+    catalog, problems = load_catalog(DATA_DIR)
+    return catalog, tuple(problems)
+
+
+def namespace_slug(namespace: str) -> str:
+    """The file name a namespace's data lives in: `AWS/ApiGateway` -> `apigateway`, `Glue` -> `glue`."""
+    bare = namespace[4:] if namespace.startswith("AWS/") else namespace
+    return bare.lower().replace("/", "-")
+
+
+def _load_file(path: Path, problems: list[Diagnostic]) -> tuple[MetricFile, Document] | None:
+    loaded = load_model(path, f"metrics/{path.name}", MetricFile, problems)
+    if loaded is None:
+        return None
+    spec, doc = loaded
+    found = _check(spec, doc, path.stem)
+    problems += found
+    return None if found else (spec, doc)
+
+
+def _check(spec: MetricFile, doc: Document, stem: str) -> list[Diagnostic]:
+    """What the schema cannot say: names that must agree across the file."""
+    problems = []
+    if namespace_slug(spec.namespace) != stem:
+        problems.append(error(doc.span(("namespace",)), CODE, f"namespace '{spec.namespace}' belongs in "
+                              f"{namespace_slug(spec.namespace)}.yaml, not {stem}.yaml"))
+    used = set()
+    for index, group in enumerate(spec.groups):
+        loc = ("groups", index)
+        if group.flavour is not None:
+            used.add(group.flavour)
+            if group.flavour not in spec.flavours:
+                known = ", ".join(spec.flavours) or "none are declared under flavours:"
+                problems.append(error(doc.span(loc + ("flavour",)), CODE,
+                                      f"unknown flavour '{group.flavour}'; known: {known}"))
+        problems += _check_sets(group.dimensions, doc, loc + ("dimensions",))
+        for name, entry in group.metrics.items():
+            if entry.dimensions is not None:
+                problems += _check_sets(entry.dimensions, doc, loc + ("metrics", name, "dimensions"))
+    unknown = used - set(spec.flavours)
+    for name in spec.flavours:
+        if name not in used and not unknown:  # after a misspelt flavour, its unused twin is no news
+            problems.append(error(doc.span(("flavours", name), at_key=True), CODE,
+                                  f"flavour '{name}' is declared but no group uses it"))
+    return problems
+
+
+def _check_sets(sets: list[list[str]], doc: Document, loc: tuple) -> list[Diagnostic]:
+    problems, seen = [], set()
+    for index, names in enumerate(sets):
+        key = frozenset(names)
+        if len(key) != len(names):
+            problems.append(error(doc.span(loc + (index,)), CODE, "a dimension set names a dimension twice"))
+        elif key in seen:
+            problems.append(error(doc.span(loc + (index,)), CODE,
+                                  f"dimension set [{', '.join(names)}] is listed twice"))
+        seen.add(key)
+    return problems
+
+
+def _index(spec: MetricFile, doc: Document, problems: list[Diagnostic]) -> NamespaceInfo | None:
+    """Metric -> its publications, merged across groups (a metric may appear in several)."""
+    entries: dict[str, list[MetricEntry]] = {}
+    publications: dict[str, list[Publication]] = {}
+    first_loc: dict[str, tuple] = {}
+    before = len(problems)
+    for index, group in enumerate(spec.groups):
+        for name, entry in group.metrics.items():
+            loc = ("groups", index, "metrics", name)
+            clash = next((c for e in entries.get(name, ()) if (c := _clash(e, entry))), None)
+            if clash:
+                problems.append(error(doc.span(loc, at_key=True), CODE, f"metric '{name}' has a different {clash} "
+                                      f"at {doc.span(first_loc[name], at_key=True)}"))
+            first_loc.setdefault(name, loc)
+            entries.setdefault(name, []).append(entry)
+            publications.setdefault(name, []).append(_publication(spec, group, entry))
+    if len(problems) > before:
+        return None
+    metrics = {name: _metric_info(spec.namespace, name, entries[name], publications[name]) for name in sorted(entries)}
+    return NamespaceInfo(spec.namespace, spec.title, str(spec.source), spec.coverage, dict(spec.flavours),
+                         metrics, doc.path)
+
+
+def _publication(spec: MetricFile, group: MetricGroup, entry: MetricEntry) -> Publication:
+    sets = entry.dimensions if entry.dimensions is not None else group.dimensions
+    regions = group.regions or spec.regions
+    source = entry.source or group.source or spec.source
+    return Publication(frozenset(frozenset(s) for s in sets), group.flavour,
+                       tuple(regions) if regions else None, str(source))
+
+
+def _clash(first: MetricEntry, other: MetricEntry) -> str | None:
+    """Facts about a metric itself must agree wherever it is listed; unset values do not clash."""
+    if first.unit and other.unit and first.unit != other.unit:
+        return "unit"
+    if first.statistics and other.statistics and set(first.statistics) != set(other.statistics):
+        return "statistics"
+    return None
+
+
+def _metric_info(namespace: str, name: str, entries: list[MetricEntry], publications: list[Publication]) -> MetricInfo:
+    """A metric listed in several groups takes each fact from the first entry that gives it."""
+    def first(attribute: str):
+        return next((getattr(e, attribute) for e in entries if getattr(e, attribute)), None)
+    statistics = first("statistics")
+    return MetricInfo(namespace, name, first("unit"), tuple(statistics) if statistics else None,
+                      first("statistics_note"), first("note"), tuple(publications))

@@ -1,0 +1,202 @@
+"""Can this metric ever have data? Checks of (namespace, metric, dimension names, statistic, region)
+against the metric catalog, as a pure API: it takes plain values and returns plain values, so the
+validator, the dashboard resolver or a test can call it without a spec.
+
+Each problem is a small value; the caller locates it and turns it into a diagnostic. Kinds:
+
+  unknown-namespace  warning  an AWS/ namespace the catalog does not describe, or a known namespace
+                              written with other letter case (custom namespaces are not checked)
+  unknown-metric     error    no such metric in the namespace (a warning when the catalog describes
+                              only part of the namespace's metrics)
+  metric-flavour     error    the metric exists, but the resource's flavour of the service does not
+                              publish it (a WebSocket API has no 4xx, 5xx or Latency)
+  metric-dimensions  error    the metric is not published with exactly these dimension names
+  metric-statistic   warning  AWS's page names other statistics as the meaningful ones
+  metric-region      error    the metric is published only in other regions (CloudFront, Billing)
+
+`suggestion` is what to write instead, when there is one answer: a metric name, a dimension set
+("ApiName, Stage"), a statistic or a region.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import AbstractSet, Iterable
+
+from ..diagnostics import Level
+from .catalog import DimensionSet, MetricCatalog, MetricInfo, NamespaceInfo, shipped_catalog
+
+BASIC_STATISTICS = ("Sum", "Average", "Minimum", "Maximum", "SampleCount")
+PERCENTILES = "percentiles"  # the catalog's word for every extended statistic (p99, tm90, IQM, ...)
+_LISTED = 8  # names listed in a message before "..."
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    kind: str
+    level: Level
+    message: str
+    suggestion: str | None = None
+
+
+def check_metric(namespace: str, metric: str, dimensions: Iterable[str] = (), statistic: str | None = None,
+                 region: str | None = None, *, flavour: str | None = None,
+                 catalog: MetricCatalog | None = None) -> tuple[Problem, ...]:
+    """The problems of one metric as an alarm or a graph reads it; () when it can have data.
+
+    `dimensions` are the dimension names (values do not matter); `statistic` and `region` are
+    checked when given; `flavour` is the resource type's flavour of the service, if it has one.
+    Without `catalog`, the package's own catalog is used and results are cached.
+    """
+    names = tuple(sorted(set(dimensions)))
+    if catalog is None:
+        return _check_shipped(namespace, metric, names, statistic, region, flavour)
+    return _check(catalog, namespace, metric, names, statistic, region, flavour)
+
+
+def is_checked(namespace: str, catalog: MetricCatalog | None = None) -> bool:
+    """Whether metrics of `namespace` are checked: AWS namespaces are, custom namespaces are not."""
+    catalog = catalog if catalog is not None else shipped_catalog()[0]
+    return namespace.startswith("AWS/") or catalog.known_namespace(namespace) or catalog.same_but_case(namespace) is not None
+
+
+@lru_cache(maxsize=65536)
+def _check_shipped(namespace: str, metric: str, names: tuple[str, ...], statistic: str | None, region: str | None,
+                   flavour: str | None) -> tuple[Problem, ...]:
+    """An alarm per resource repeats the same few metrics: 10,000 alarms are a few hundred checks."""
+    return _check(shipped_catalog()[0], namespace, metric, names, statistic, region, flavour)
+
+
+def _check(catalog: MetricCatalog, namespace: str, metric: str, names: tuple[str, ...], statistic: str | None,
+           region: str | None, flavour: str | None) -> tuple[Problem, ...]:
+    info = catalog.namespace(namespace)
+    if info is None:
+        return _unknown_namespace(catalog, namespace)
+    if flavour is not None and flavour not in info.flavours:
+        raise ValueError(f"{namespace} has no flavour {flavour!r}")  # a bug in the caller, not in the spec
+    entry = info.metrics.get(metric)
+    if entry is None:
+        return (_unknown_metric(catalog, info, metric, flavour),)
+    if not entry.publications_for(flavour):
+        return (_wrong_flavour(info, entry, flavour),)  # type: ignore[arg-type]
+    found = (_dimensions(entry, frozenset(names), flavour), _statistic(entry, statistic),
+             _region(entry, frozenset(names), region, flavour))
+    return tuple(p for p in found if p is not None)
+
+
+# --- namespaces and metrics -----------------------------------------------------------------------
+
+def _unknown_namespace(catalog: MetricCatalog, namespace: str) -> tuple[Problem, ...]:
+    same = catalog.same_but_case(namespace)
+    if same is not None:
+        return (Problem("unknown-namespace", Level.WARNING, f"namespace '{namespace}' is written '{same}' "
+                        f"(CloudWatch namespaces are case-sensitive)", same),)
+    if not namespace.startswith("AWS/"):
+        return ()  # a custom namespace: whatever the application publishes
+    close = difflib.get_close_matches(namespace, list(catalog.namespaces), n=1, cutoff=0.8)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return (Problem("unknown-namespace", Level.WARNING, f"namespace '{namespace}' is not in obsgen's metric catalog"
+                    f"{hint}; its metrics are not checked", close[0] if close else None),)
+
+
+def _unknown_metric(catalog: MetricCatalog, info: NamespaceInfo, metric: str, flavour: str | None) -> Problem:
+    names = info.metrics_for(flavour)
+    close = _closest(metric, names)
+    hint = f" (did you mean '{close}'?)" if close else ""
+    elsewhere = [ns for ns in catalog.namespaces_with(metric) if ns != info.namespace]
+    if not close and elsewhere:
+        hint = f"; '{metric}' is a metric of {_listing(elsewhere)}"
+    partial = info.coverage == "partial"
+    note = f" (obsgen's catalog lists part of {info.namespace}'s metrics: check the name)" if partial else ""
+    return Problem("unknown-metric", Level.WARNING if partial else Level.ERROR,
+                   f"{info.namespace} has no metric '{metric}'{hint}{note}", close)
+
+
+def _wrong_flavour(info: NamespaceInfo, entry: MetricInfo, flavour: str) -> Problem:
+    names = info.metrics_for(flavour)
+    published_for = ", ".join(info.flavours[f] for f in entry.flavours())
+    close = difflib.get_close_matches(entry.name, names, n=1, cutoff=0.6)
+    return Problem("metric-flavour", Level.ERROR,
+                   f"{info.flavours[flavour]} do not publish {info.namespace} metric '{entry.name}' "
+                   f"(published for {published_for}); {info.flavours[flavour]} publish {_listing(sorted(names))}",
+                   close[0] if close else None)
+
+
+def _closest(word: str, choices: list[str]) -> str | None:
+    folded = {c.casefold(): c for c in choices}
+    if word.casefold() in folded:  # cpuutilization -> CPUUtilization
+        return folded[word.casefold()]
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+# --- dimensions, statistics, regions ------------------------------------------------------------
+
+def _dimensions(entry: MetricInfo, given: DimensionSet, flavour: str | None) -> Problem | None:
+    valid = entry.dimension_sets(flavour)
+    if given in valid:
+        return None
+    known = set().union(*valid)
+    corrected, reasons = set(), []
+    for name in sorted(given - known):
+        close = _closest(name, sorted(known))
+        reasons.append(f"'{name}' is not one of its dimensions" + (f" (did you mean '{close}'?)" if close else
+                                                                   " (remove it)"))
+        corrected.update([close] if close else [])
+    corrected |= given & known
+    # Fewest changes; on a tie, keep what was written (add rather than remove), then the smaller set.
+    nearest = min(valid, key=lambda s: (len(s ^ corrected), len(corrected - s), len(s), sorted(s)))
+    reasons += _differences(corrected, nearest)
+    sets = sorted(valid, key=lambda s: (len(s), sorted(s)))
+    shown = "; ".join(_set_text(s) for s in sets[:_LISTED]) + ("; ..." if len(sets) > _LISTED else "")
+    return Problem("metric-dimensions", Level.ERROR,
+                   f"{entry.namespace} metric '{entry.name}' is not published with {_set_text(given)}: "
+                   f"{'; '.join(reasons)}; it is published with {shown}", _set_text(nearest, bare=True))
+
+
+def _differences(given: AbstractSet[str], nearest: DimensionSet) -> list[str]:
+    reasons = []
+    if nearest - given:
+        reasons.append(f"add {', '.join(sorted(nearest - given))}")
+    if given - nearest:
+        reasons.append(f"remove {', '.join(sorted(given - nearest))}")
+    return reasons
+
+
+def _set_text(names: DimensionSet, *, bare: bool = False) -> str:
+    if not names:
+        return "no dimensions"
+    return ", ".join(sorted(names)) if bare else f"[{', '.join(sorted(names))}]"
+
+
+def _statistic(entry: MetricInfo, statistic: str | None) -> Problem | None:
+    if statistic is None or entry.statistics is None:
+        return None
+    kind = statistic if statistic in BASIC_STATISTICS else PERCENTILES
+    if kind in entry.statistics:
+        return None
+    allowed = ", ".join("percentiles" if s == PERCENTILES else s for s in entry.statistics)
+    note = f" ({entry.statistics_note})" if entry.statistics_note else ""
+    suggestion = entry.statistics[0] if entry.statistics[0] != PERCENTILES else "p90"
+    return Problem("metric-statistic", Level.WARNING,
+                   f"AWS documents {allowed} as the statistics of {entry.namespace} metric '{entry.name}', "
+                   f"not {statistic}{note}", suggestion)
+
+
+def _region(entry: MetricInfo, given: DimensionSet, region: str | None, flavour: str | None) -> Problem | None:
+    if region is None:
+        return None
+    publications = entry.publications_for(flavour)
+    matching = [p for p in publications if given in p.dimension_sets] or list(publications)
+    if any(p.regions is None or region in p.regions for p in matching):
+        return None
+    regions = sorted({r for p in matching for r in p.regions or ()})
+    return Problem("metric-region", Level.ERROR,
+                   f"{entry.namespace} metric '{entry.name}' is published only in {_listing(regions)}, not in "
+                   f"{region}: an alarm on it in {region} never has data; place it in {regions[0]}", regions[0])
+
+
+def _listing(names: list[str]) -> str:
+    return ", ".join(names[:_LISTED]) + (", ..." if len(names) > _LISTED else "")

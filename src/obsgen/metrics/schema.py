@@ -1,0 +1,90 @@
+"""The form of the metric catalog's data files, `metrics/data/*.yaml`.
+
+One file per CloudWatch namespace (`<namespace-slug>.yaml`): the metrics AWS documents for it, in
+groups that share the page they come from, the dimension sets they are published with, and where
+they are published. A group may belong to a *flavour* of the service (API Gateway's REST, HTTP and
+WebSocket APIs publish different metrics in the same namespace). `resource-types.yaml` maps
+obsgen's resource types to a namespace, the dimensions that name a resource, a flavour and regions.
+
+Facts come from AWS's documentation only; every file, and every group or metric taken from another
+page, carries the page's address.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, HttpUrl
+
+from ..spec.fields import Name, Region, Strict, Unit
+
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html and
+# API_Metric.html: dimension names and metric names are 1-255 characters.
+DimensionName = Annotated[str, Field(min_length=1, max_length=255)]
+MetricName = Annotated[str, Field(min_length=1, max_length=255)]
+# AWS namespaces are "AWS/<Service>" (a few, like Glue, have no prefix).
+Namespace = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9/_.#:-]{0,254}$")]
+FlavourName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
+
+# What AWS's page calls the meaningful statistics of a metric; "percentiles" stands for every
+# extended statistic (p99, tm90, ...).
+StatisticName = Literal["Sum", "Average", "Minimum", "Maximum", "SampleCount", "percentiles"]
+Coverage = Literal["complete", "partial"]
+
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Dimension:
+# a metric has at most 30 dimensions.
+DimensionSet = Annotated[list[DimensionName], Field(max_length=30)]
+
+
+class MetricEntry(Strict):
+    unit: Unit | None = Field(default=None, description="The CloudWatch unit AWS gives; none where the page gives none.")
+    statistics: list[StatisticName] | None = Field(
+        default=None, min_length=1,
+        description="Written only where AWS's page restricts the statistics (\"the only useful statistic is Sum\", "
+                    "\"Valid statistics: ...\"); the checks warn about any other.")
+    statistics_note: str | None = Field(default=None, min_length=1,
+                                        description="AWS's advice on statistics where it recommends without restricting.")
+    dimensions: list[DimensionSet] | None = Field(default=None, description="Replaces the group's dimension sets.")
+    note: str | None = Field(default=None, min_length=1)
+    source: HttpUrl | None = Field(default=None, description="Defaults to the group's source.")
+
+
+class MetricGroup(Strict):
+    title: str = Field(min_length=1)
+    flavour: FlavourName | None = Field(default=None, description="One of the file's flavours; none: every flavour.")
+    source: HttpUrl | None = Field(default=None, description="Defaults to the file's source.")
+    regions: list[Region] | None = Field(default=None, min_length=1,
+                                         description="Published only in these regions; none: the file's regions.")
+    dimensions: list[DimensionSet] = Field(min_length=1, description="The dimension sets ([] is: no dimensions).")
+    metrics: dict[MetricName, MetricEntry] = Field(min_length=1)
+    note: str | None = Field(default=None, min_length=1)
+
+
+class MetricFile(Strict):
+    namespace: Namespace
+    title: str = Field(min_length=1)
+    source: HttpUrl
+    coverage: Coverage = Field(description="complete: every metric of the pages used; partial: a documented subset, "
+                                           "so an unknown metric is only a warning.")
+    coverage_note: str | None = Field(default=None, min_length=1)
+    regions: list[Region] | None = Field(default=None, min_length=1,
+                                         description="Published only in these regions; none: in every region (regional).")
+    flavours: dict[FlavourName, str] = Field(default_factory=dict, description="Flavour -> what it is.")
+    groups: list[MetricGroup] = Field(min_length=1)
+
+
+class ResourceTypeEntry(Strict):
+    title: str = Field(min_length=1)
+    namespace: Namespace | None = Field(default=None, description="None only for 'custom': the resource gives it.")
+    dimension: DimensionName | None = Field(default=None, description="The dimension whose value is the resource's name.")
+    required: list[DimensionName] = Field(default_factory=list, description="Other dimensions the resource must give.")
+    flavour: FlavourName | None = Field(default=None, description="The namespace's flavour this type publishes.")
+    regions: list[Region] | None = Field(default=None, min_length=1,
+                                         description="Its metrics are published only in these regions.")
+    source: HttpUrl | None = Field(default=None, description="The page that names its namespace and dimensions.")
+    note: str | None = Field(default=None, min_length=1)
+
+
+class ResourceTypesFile(Strict):
+    source: HttpUrl
+    types: dict[Name, ResourceTypeEntry] = Field(min_length=1)
