@@ -9,6 +9,7 @@ API_PutCompositeAlarm.html and API_MetricDataQuery.html.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, Iterable, Mapping, Union
 
 from .. import composite_rule
@@ -33,21 +34,19 @@ def specs_from_environment(model: EnvironmentModel) -> list[Spec]:
 
 
 def alarm_spec_from_model(alarm: MetricAlarm) -> AlarmSpec:
-    common = dict(name=alarm.name, evaluation_periods=alarm.evaluation_periods,
-                  datapoints_to_alarm=alarm.datapoints_to_alarm, treat_missing_data=alarm.missing_data,
-                  actions_enabled=alarm.actions_enabled, actions=_model_actions(alarm),
-                  comparison=alarm.threshold.comparison)
+    band = alarm.threshold.is_band
+    spec = AlarmSpec(alarm.name, alarm.threshold.comparison, None if band else alarm.threshold.value,
+                     alarm.evaluation_periods, alarm.datapoints_to_alarm, alarm.missing_data,
+                     actions_enabled=alarm.actions_enabled, actions=_model_actions(alarm))
     if alarm.expression is not None:
         queries: list[Query] = [_model_query(qid, stat) for qid, stat in alarm.queries]
         queries.append(ExpressionQuery(METRIC_ID_EXPRESSION, alarm.expression, True, alarm.summary[:255]))
-        return AlarmSpec(threshold=alarm.threshold.value, queries=tuple(queries), **common)  # type: ignore[arg-type]
+        return replace(spec, queries=tuple(queries))
     stat = alarm.metric
     assert stat is not None
-    if alarm.threshold.is_band:  # an anomaly-detection alarm: the evaluator refuses it when run
-        return AlarmSpec(threshold=None, threshold_metric_id=METRIC_ID_BAND, metric=_metric(stat),  # type: ignore[arg-type]
-                         statistic=stat.statistic, period=stat.period, unit=stat.unit, **common)
-    return AlarmSpec(threshold=alarm.threshold.value, metric=_metric(stat), statistic=stat.statistic,  # type: ignore[arg-type]
-                     period=stat.period, unit=stat.unit, **common)
+    spec = replace(spec, metric=_metric(stat), statistic=stat.statistic, period=stat.period, unit=stat.unit)
+    # An anomaly-detection alarm: the evaluator refuses it when it is run.
+    return replace(spec, threshold_metric_id=METRIC_ID_BAND) if band else spec
 
 
 def composite_spec_from_model(alarm: CompositeAlarm, names: Mapping[str, str]) -> CompositeSpec:

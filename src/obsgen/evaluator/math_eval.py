@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import statistics as pystats
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence, Union
+from typing import Callable, Mapping, Sequence, Union, cast
 
 from . import math_parser as mp
 from .errors import EvaluationError
@@ -32,7 +32,7 @@ Value = Union[float, list, tuple, str, mp.Keyword]
 
 _RANGE_FUNCTIONS = frozenset({"RATE", "DIFF", "DIFF_TIME", "RUNNING_SUM", "REMOVE_EMPTY"})
 _REDUCERS = frozenset({"SUM", "AVG", "MIN", "MAX", "STDDEV"})
-_POINTWISE = {
+_POINTWISE: dict[str, Callable[[float], float | None]] = {
     "ABS": abs,
     "CEIL": lambda x: float(math.ceil(x)),
     "FLOOR": lambda x: float(math.floor(x)),
@@ -222,7 +222,7 @@ class Program:
             if len(value) != 1:
                 raise EvaluationError(f"the alarm's expression gives {len(value)} time series; an alarm watches one")
             value = value[0]
-        return value
+        return cast(list, value)
 
 
 def kind_name(kind: str) -> str:
@@ -299,13 +299,12 @@ class _Run:
         reduce = _REDUCE[call.name]
         if isinstance(value, list):
             present = [x for x in value if x is not None]
-            result = reduce(present, len(value)) if present else None
-            return math.nan if result is None else result
-        columns = zip(*value) if value else iter(())
-        out = [None] * self.size
-        for i, column in enumerate(columns):
+            return reduce(present, len(value)) if present else math.nan
+        array = cast(tuple, value)
+        out: list[float | None] = [None] * self.size
+        for i, column in enumerate(zip(*array)):
             present = [x for x in column if x is not None]
-            out[i] = _finite_or_none(reduce(present, len(value))) if present else None
+            out[i] = _finite_or_none(reduce(present, len(array))) if present else None
         return out
 
     fn_AVG = fn_MIN = fn_MAX = fn_STDDEV = fn_SUM
@@ -314,7 +313,8 @@ class _Run:
         value = self.node(call.args[0])
         if isinstance(value, list):
             return float(sum(1 for x in value if x is not None))
-        counts = [sum(1 for x in column if x is not None) for column in zip(*value)] if value else []
+        array = cast(tuple, value)
+        counts = [sum(1 for x in column if x is not None) for column in zip(*array)] if array else []
         return [float(c) if c else None for c in counts] or [None] * self.size
 
     def fn_METRIC_COUNT(self, call: mp.Call) -> Value:
@@ -391,7 +391,8 @@ class _Run:
 def _pick(value: Value, i: int, missing: float | None) -> float | None:
     if isinstance(value, list):
         return value[i] if value[i] is not None else missing
-    return None if math.isnan(value) else value  # type: ignore[arg-type]
+    number = cast(float, value)
+    return None if math.isnan(number) else number
 
 
 def _finite_or_none(x: float | None) -> float | None:

@@ -136,13 +136,18 @@ def from_values(statistic: Statistic, ordered: Sequence[float]) -> float | None:
         return float(stop - start)
     if kind == "TS":
         return math.fsum(ordered[start:stop])
-    if start >= stop:
-        return None  # a mean of nothing: no datapoint (the page defines TM as a mean, TS as TM x TC)
     if kind == "TM":
+        if start >= stop:
+            return None  # a mean of nothing: no datapoint (the page defines TM as a mean, TS as TM x TC)
         return math.fsum(ordered[start:stop]) / (stop - start)
+    if start >= stop and any(b is not None and b.percent for b in (statistic.lower, statistic.upper)):
+        return None  # a percentage range that keeps nothing has no edge value to winsorize to
     # WM: "values that are outside the boundary ... are considered to be equal to the value at the
-    # edge of the appropriate boundary. After this normalization, the average is calculated."
-    low, high = ordered[start], ordered[stop - 1]
+    # edge of the appropriate boundary. After this normalization, the average is calculated." A
+    # value boundary's edge is the value itself; a percentage's edge is the last value kept on
+    # that side (p(b) for the upper one, as "wm98 ... equal to the value at the 98th percentile").
+    low = float(statistic.lower.amount) if statistic.lower and not statistic.lower.percent else ordered[start]
+    high = float(statistic.upper.amount) if statistic.upper and not statistic.upper.percent else ordered[stop - 1]
     return (low * start + math.fsum(ordered[start:stop]) + high * (n - stop)) / n
 
 
