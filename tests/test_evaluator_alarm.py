@@ -164,3 +164,23 @@ def test_parameters_the_evaluator_does_not_model_are_unsupported():
         evaluate_metric_alarm(alarm_spec_from_params({**base, "EvaluationWindow": zone}), {}, DAY, DAY + 60)
     fixed = alarm_spec_from_params({**base, "EvaluationWindow": {"WallClockWindow": {"Timezone": "UTC-03:00"}}})
     assert fixed.evaluation_window == WallClockWindow(-3 * H)
+
+
+@settings(max_examples=50)
+@given(st.lists(st.one_of(st.none(), st.floats(0, 100)), min_size=1, max_size=40),
+       st.sampled_from(["missing", "ignore", "breaching", "notBreaching"]), st.integers(1, 4), st.booleans())
+def test_actions_run_once_per_transition_into_a_state(values, mode, n, enabled):
+    """AlarmThatSendsEmail.html: "the actions happen only on state transitions"; PutMetricAlarm: AlarmActions "when this
+    alarm transitions into an ALARM state from any other state", OKActions and InsufficientDataActions
+    likewise, all only when ActionsEnabled."""
+    actions = Actions(alarm=("arn:a",), ok=("arn:o",), insufficient_data=("arn:i",))
+    samples = Samples([(DAY + 60 * i + 1, v) for i, v in enumerate(values) if v is not None])
+    result = evaluate_metric_alarm(alarm(evaluation_periods=n, treat_missing_data=mode, actions=actions,
+                                         actions_enabled=enabled), {CPU: samples}, DAY, DAY + 60 * (len(values) + 8))
+    transitions = result.timeline.transitions
+    assert all(t.previous != t.state for t in transitions)
+    assert all(a.state == b.previous for a, b in zip(transitions, transitions[1:]))
+    expected = [(t.time, t.state, actions.for_state(t.state)) for t in transitions]
+    sent = [(x.time, x.state, x.actions) for x in result.notifications]
+    held = [(x.time, x.state, x.actions) for x in result.suppressed]
+    assert (sent, held) == ((expected, []) if enabled else ([], expected))

@@ -207,3 +207,62 @@ def test_a_composite_over_an_unsupported_alarm_is_unsupported_too():
     out = evaluate_alarms(specs, {}, T - 60, T)
     assert set(out.unsupported) == {"band", "health"} and "ANOMALY_DETECTION_BAND" in str(out.unsupported["health"])
     assert "high" in out.results
+
+
+# --- properties ----------------------------------------------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+changes_strategy = st.lists(st.tuples(st.integers(-9, 19), st.sampled_from([OK, ALARM, INSUFFICIENT_DATA])), max_size=8)
+
+
+def child_from(name: str, raw) -> Timeline:
+    points = sorted({at: state for at, state in raw}.items())
+    out, previous = [], INSUFFICIENT_DATA
+    for at, state in points:
+        if state != previous:
+            out.append(Transition(at * U, previous, state, "test"))
+            previous = state
+    return Timeline(name, START, END, tuple(out))
+
+
+@given(changes_strategy, changes_strategy)
+def test_the_composite_state_is_the_rule_over_the_children_at_every_moment(a, b):
+    """PutCompositeAlarm: the composite is in ALARM when its rule is TRUE, else OK, once created."""
+    children = {"a": child_from("a", a), "b": child_from("b", b)}
+    spec = CompositeSpec("c", parse_alarm_rule("ALARM(a) OR NOT OK(b)"), actions=PAGE)
+    result = evaluate_composite_alarm(spec, children, START, END)
+    for minute in range(-10, 20):
+        at = minute * U
+        expected = ALARM if children["a"].state_at(at) == ALARM or children["b"].state_at(at) != OK else OK
+        assert result.timeline.state_at(at) == expected
+    states = [t.state for t in result.timeline.transitions]
+    assert all(x != y for x, y in zip(states, states[1:]))  # transitions are changes
+    assert [(n.time, n.state) for n in result.notifications] == [(t.time, t.state) for t in result.timeline.transitions]
+
+
+@given(changes_strategy)
+def test_with_a_suppressor_that_stays_ok_each_change_acts_after_the_wait_unless_superseded(raw):
+    """Suppression page, examples 1 and 3: actions come WaitPeriod after a change, for the state then current; a
+    change that is followed by another within the WaitPeriod takes none. (A WaitPeriod ending at the very time of
+    the next change ends first: the docs show no such tie.)"""
+    children = {"child": child_from("child", raw), "suppressor": timeline("suppressor")}
+    result = composite(children)
+    transitions = result.timeline.transitions
+    expected = []
+    for i, t in enumerate(transitions):
+        following = transitions[i + 1].time if i + 1 < len(transitions) else None
+        if (following is None or following >= t.time + 2 * U) and t.time + 2 * U <= END:
+            expected.append((t.time + 2 * U, t.state, t.time))
+    assert [(n.time, n.state, n.transition_time) for n in result.notifications] == expected
+
+
+@given(changes_strategy)
+def test_with_a_suppressor_always_in_alarm_nothing_is_sent(raw):
+    """Suppression page: "When a suppressor alarm changes states from OK to ALARM, its composite alarm stops taking
+    actions"; one in ALARM all along keeps them all held."""
+    children = {"child": child_from("child", raw), "suppressor": timeline("suppressor", (-10, ALARM))}
+    result = composite(children)
+    assert result.notifications == ()
+    assert len(result.suppressed) == len(result.timeline.transitions)

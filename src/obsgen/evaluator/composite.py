@@ -102,17 +102,18 @@ class _Actions:
             self.timer = (time + length, kind)
 
     def _expire(self, now: float) -> None:
+        """A period ending at the very time of another change ends first, with the state before that change."""
         if self.timer is not None and self.timer[0] <= now:
             deadline = self.timer[0]
             self.timer = None
-            self._act(deadline)
+            self._act(deadline, before_changes_at_that_time=True)
 
-    def _act(self, time: float) -> None:
-        """Take the actions of the composite's state at `time` for the pending change, if any."""
+    def _act(self, time: float, before_changes_at_that_time: bool = False) -> None:
+        """Take the actions of the composite's current state for the pending change, if any."""
         if self.pending is None:
             return
         cause, self.pending = self.pending, None
-        state = self.timeline.state_at(time)
+        state = self.timeline.state_before(time) if before_changes_at_that_time else self.timeline.state_at(time)
         arns = self.spec.actions.for_state(state)
         if not arns:
             return

@@ -200,7 +200,9 @@ def _source(spec: AlarmSpec, data: MetricData, grid: Grid, options: Options) -> 
         statistic = statistics.parse(spec.statistic or "")
         aggregated = aggregate(data.get(spec.metric, EMPTY), statistic, grid)
         threshold = statistic.low_sample_threshold()
-        low = [threshold is not None and c < threshold for c in aggregated.counts] if threshold is not None else None
+        # Counts of raw values are whole numbers: fewer than T samples is fewer than ceil(T).
+        needed = math.ceil(threshold) if threshold is not None else 0
+        low = [c < needed for c in aggregated.counts] if threshold is not None else None
         return _Source(aggregated.values, low)
     metrics = [q for q in spec.queries if isinstance(q, MetricQuery)]
     expressions = {q.id: q.expression for q in spec.queries if isinstance(q, ExpressionQuery)}

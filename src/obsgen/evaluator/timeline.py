@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 INITIAL_STATE = "INSUFFICIENT_DATA"  # "the alarm state is immediately set to INSUFFICIENT_DATA" (PutMetricAlarm)
@@ -64,6 +64,11 @@ class Timeline:
     def state_at(self, time: float) -> str:
         """The state once every transition at or before `time` happened."""
         index = bisect_right(self._times, time)
+        return self.transitions[index - 1].state if index else INITIAL_STATE
+
+    def state_before(self, time: float) -> str:
+        """The state just before `time` (transitions at `time` not yet applied)."""
+        index = bisect_left(self._times, time)
         return self.transitions[index - 1].state if index else INITIAL_STATE
 
     def segments(self) -> list[tuple[float, float, str]]:
