@@ -43,7 +43,7 @@ def evaluate_metric_alarm(spec: AlarmSpec, data: MetricData, start: int, end: in
     _check(spec)
     period = _period(spec)
     step = 10 if period < 60 else 60
-    n, m = spec.evaluation_periods, spec.m
+    n = spec.evaluation_periods
     size = options.evaluation_range or n + 2
     if size < n:
         raise EvaluationError(f"an evaluation range of {size} periods is shorter than {n} evaluation periods")
@@ -53,31 +53,55 @@ def evaluate_metric_alarm(spec: AlarmSpec, data: MetricData, start: int, end: in
         return AlarmResult(spec.name, Timeline(spec.name, start, end, ()), notes=notes)
     window = _WindowPlan(spec, period, step, size, ticks)
     source = _source(spec, data, window.grid, options)
-    ignore_low = spec.evaluate_low_sample_count_percentile == "ignore"
-    compare, threshold = COMPARISONS[spec.comparison], float(spec.threshold)  # type: ignore[arg-type]
-
-    codes = _codes(source.values, source.low, compare, threshold) if source.values is not None else None
-    memo: dict[tuple[int, ...], Decision] = {}
-    state, transitions, evaluations = INITIAL_STATE, [], []
-    for tick in ticks:
-        indexes = window.indexes(tick)
-        if codes is not None:
-            key = tuple(codes[i] for i in indexes)
-        else:
-            values = source.per_tick(indexes)
-            key = tuple(_code(v, False, compare, threshold) for v in values)
-        decision = memo.get(key)
-        if decision is None:
-            decision = memo[key] = decide(key, n, m, mode, ignore_low)
-        if decision.state is not None and decision.state != state:
-            transitions.append(Transition(tick, state, decision.state, decision.reason))
-            state = decision.state
-        if options.record_evaluations:
-            values = [source.values[i] for i in indexes] if source.values is not None else source.per_tick(indexes)
-            evaluations.append(Evaluation(tick, tuple((window.grid.end(i) - period, v) for i, v in zip(indexes, values)), state))
+    decider = _Decider(spec, mode, ignore_low=spec.evaluate_low_sample_count_percentile == "ignore")
+    transitions, evaluations = _run(ticks, window, source, decider, options.record_evaluations)
     timeline = Timeline(spec.name, start, end, tuple(transitions))
     sent, held = notifications(spec.name, spec.actions_enabled, spec.actions, transitions)
     return AlarmResult(spec.name, timeline, sent, held, tuple(evaluations), notes)
+
+
+class _Decider:
+    """Datapoint values -> codes -> the evaluation's decision, memoised per tuple of codes (most
+    evaluations of a long run repeat a handful of tuples)."""
+
+    def __init__(self, spec: AlarmSpec, mode: str, ignore_low: bool):
+        self.compare, self.threshold = COMPARISONS[spec.comparison], float(spec.threshold)  # type: ignore[arg-type]
+        self.n, self.m, self.mode, self.ignore_low = spec.evaluation_periods, spec.m, mode, ignore_low
+        self.memo: dict[tuple[int, ...], Decision] = {}
+
+    def codes(self, values: Sequence[float | None], low: Sequence[bool] | None = None) -> list[int]:
+        flags = low if low is not None else [False] * len(values)
+        return [_code(v, flag, self.compare, self.threshold) for v, flag in zip(values, flags)]
+
+    def __call__(self, key: tuple[int, ...]) -> Decision:
+        decision = self.memo.get(key)
+        if decision is None:
+            decision = self.memo[key] = decide(key, self.n, self.m, self.mode, self.ignore_low)
+        return decision
+
+
+def _run(ticks: range, window: "_WindowPlan", source: "_Source", decider: _Decider,
+         record: bool) -> tuple[list[Transition], list[Evaluation]]:
+    """Every evaluation in order: the state starts INSUFFICIENT_DATA and changes when a decision says so."""
+    codes = decider.codes(source.values, source.low) if source.values is not None else None
+    state, transitions, evaluations = INITIAL_STATE, [], []
+    for tick in ticks:
+        indexes = window.indexes(tick)
+        values = None
+        if codes is not None:
+            key = tuple(codes[indexes.start:indexes.stop:indexes.step])
+        else:
+            values = source.per_tick(indexes)
+            key = tuple(decider.codes(values))
+        decision = decider(key)
+        if decision.state is not None and decision.state != state:
+            transitions.append(Transition(tick, state, decision.state, decision.reason))
+            state = decision.state
+        if record:
+            read = values if values is not None else [source.values[i] for i in indexes]  # type: ignore[index]
+            period = window.period
+            evaluations.append(Evaluation(tick, tuple((window.grid.end(i) - period, v) for i, v in zip(indexes, read)), state))
+    return transitions, evaluations
 
 
 def notifications(name: str, enabled: bool, actions, transitions: Sequence[Transition]) -> tuple[tuple, tuple]:
@@ -206,6 +230,9 @@ def _source(spec: AlarmSpec, data: MetricData, grid: Grid, options: Options) -> 
         return _Source(aggregated.values, low)
     metrics = [q for q in spec.queries if isinstance(q, MetricQuery)]
     expressions = {q.id: q.expression for q in spec.queries if isinstance(q, ExpressionQuery)}
+    ids = [q.id for q in spec.queries]
+    if len(set(ids)) != len(ids):
+        raise EvaluationError(f"{spec.name}: query ids must be unique, found {ids}")
     returned = [q.id for q in spec.queries if q.return_data]
     if len(returned) != 1:
         raise EvaluationError(f"{spec.name}: exactly one query must have ReturnData true, found {len(returned)}")
@@ -218,12 +245,6 @@ def _source(spec: AlarmSpec, data: MetricData, grid: Grid, options: Options) -> 
         return _Source(None, None, program, inputs, grid)
     timestamps = [grid.end(i) - grid.period for i in range(grid.count)]
     return _Source(program.run(timestamps, inputs))
-
-
-def _codes(values: list, low: list[bool] | None, compare, threshold: float) -> list[int]:
-    if low is None:
-        return [_code(v, False, compare, threshold) for v in values]
-    return [_code(v, flag, compare, threshold) for v, flag in zip(values, low)]
 
 
 def _code(value: float | None, low: bool, compare, threshold: float) -> int:
