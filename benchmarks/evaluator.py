@@ -58,11 +58,12 @@ def math_alarm(name: str, expression: str) -> AlarmSpec:
 
 
 def best(repeat: int, run: Callable[[], object]) -> float:
+    """The best CPU time of `repeat` runs: on a shared machine, wall time measures the neighbours too."""
     times = []
     for _ in range(repeat):
-        began = time.perf_counter()
+        began = time.process_time()
         run()
-        times.append(time.perf_counter() - began)
+        times.append(time.process_time() - began)
     return min(times)
 
 
@@ -99,8 +100,8 @@ def main() -> None:
         ("composite + 3 children", sum(map(len, everything.values())),
          lambda: evaluate_alarms([p99_alarm(), error_rate, rate, composite], everything, START, end)),
     ]
-    print(f"{args.days} days, {evaluations:,} evaluations per alarm, best of {args.repeat}\n")
-    print(f"{'scenario':<26}{'datapoints':>12}{'seconds':>10}{'datapoints/s':>16}{'evaluations/s':>16}")
+    print(f"{args.days} days, {evaluations:,} evaluations per alarm, best CPU time of {args.repeat}\n")
+    print(f"{'scenario':<26}{'datapoints':>12}{'cpu s':>10}{'datapoints/s':>16}{'evaluations/s':>16}")
     for name, datapoints, run in scenarios:
         seconds = best(args.repeat, run)
         print(f"{name:<26}{datapoints:>12,}{seconds:>10.3f}{datapoints / seconds:>16,.0f}{evaluations / seconds:>16,.0f}")
