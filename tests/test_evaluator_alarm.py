@@ -116,6 +116,8 @@ def test_each_evaluation_can_be_recorded_with_the_datapoints_it_read():
 
 
 def test_a_timeline_answers_the_state_at_any_time_and_time_in_each_state():
+    """alarm-evaluation.html, metric alarm states: an alarm is in one of OK, ALARM, INSUFFICIENT_DATA at any time;
+    a transition applies from its own time."""
     timeline = Timeline("a", 0, 100, (Transition(10, INSUFFICIENT_DATA, OK, ""), Transition(40, OK, ALARM, ""),
                                       Transition(70, ALARM, OK, "")))
     assert [timeline.state_at(t) for t in (0, 10, 39, 40, 99)] == [INSUFFICIENT_DATA, OK, OK, ALARM, OK]

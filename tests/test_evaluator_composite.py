@@ -77,6 +77,7 @@ def test_and_and_or_mixed_without_parentheses_are_refused_not_guessed():
 
 @pytest.mark.parametrize("text", ["ALARM(a) OR", "ALARM(a", "ALARMS(a)", "ALARM(a) ALARM(b)", "", "OK()"])
 def test_malformed_rules_are_errors(text):
+    """PutCompositeAlarm AlarmRule: functions of an alarm name, operators and parentheses; anything else is refused."""
     with pytest.raises(EvaluationError):
         parse_alarm_rule(text)
 

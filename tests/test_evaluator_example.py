@@ -107,8 +107,8 @@ def test_an_anomaly_detection_monitor_is_reported_unsupported_by_name(tmp_path):
 
 
 def test_a_composite_pages_only_through_its_own_actions(production):
-    """The example's system-health composite: when both API and Lambda error rates alarm, it goes to ALARM and
-    notifies the critical topic."""
+    """API_PutCompositeAlarm.html: the example's system-health composite goes to ALARM when both API and Lambda error
+    rates alarm, and takes its own AlarmActions (the critical topic)."""
     model, documents = production
     specs = specs_from_generated(documents)
     by_name = {s.name: s for s in specs}

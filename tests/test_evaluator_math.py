@@ -199,6 +199,8 @@ def test_a_metrics_insights_query_is_unsupported():
 @pytest.mark.parametrize("text,offset", [("m1 +", 4), ("m1 + * 2", 5), ("(m1", 3), ("m1 $ 2", 3), ("Avg(m1)", 0),
                                          ("m1 m2", 3)])
 def test_syntax_errors_point_at_the_character(text, offset):
+    """Syntax page: "All functions must be written in uppercase letters", ids "must start with a lowercase letter";
+    an error names the character it stops at."""
     with pytest.raises(MathSyntaxError) as info:
         parse(text)
     assert info.value.offset == offset
