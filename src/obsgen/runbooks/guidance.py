@@ -127,7 +127,7 @@ class GuidanceSource:
 
     def __init__(self, root: Path, packaged_default: str):
         self.problems: list[Diagnostic] = []
-        self.texts = _read_all(root / RUNBOOKS_DIR, self.problems)
+        self.texts, self.refused = _read_all(root, self.problems)
         self.texts.setdefault(DEFAULT_TEMPLATE, packaged_default)
         self.env = SandboxedEnvironment(loader=_Loader(self.texts), undefined=StrictUndefined,
                                         keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED)
@@ -155,7 +155,8 @@ class GuidanceSource:
             return self.env.get_template(name).render(context)
         except TemplateError as exc:
             self.failed.add(name)
-            self.problems.append(_located(exc, name, self.texts))
+            if not (isinstance(exc, TemplateNotFound) and exc.name in self.refused):  # already reported at the file
+                self.problems.append(_located(exc, name, self.texts))
             return None
 
     def unknown_files(self, monitors: set[str], services: set[str]) -> list[Diagnostic]:
@@ -176,28 +177,33 @@ class GuidanceSource:
         return problems
 
 
-def _read_all(folder: Path, problems: list[Diagnostic]) -> dict[str, str]:
-    """Every .md and .md.j2 file one or two levels down (`x.md`, `service/monitor.md`), as text."""
+def _read_all(root: Path, problems: list[Diagnostic]) -> tuple[dict[str, str], set[str]]:
+    """Every .md and .md.j2 file one or two levels down (`x.md`, `service/monitor.md`), as text; hidden
+    files and directories are left out. Templates can include or import only these (`_Loader`), so
+    every file a template reaches has passed read_limited's checks. Also returns the files refused."""
+    folder = root / RUNBOOKS_DIR
     if not folder.is_dir():
-        return {}
-    paths = sorted([*folder.glob("*.md"), *folder.glob("*.md.j2"), *folder.glob("*/*.md")])
+        return {}, set()
+    paths = sorted(p for p in [*folder.glob("*.md"), *folder.glob("*.md.j2"), *folder.glob("*/*.md")]
+                   if not any(part.startswith(".") for part in p.relative_to(folder).parts))
     if len(paths) > MAX_FILES:  # refuse rather than silently read only some of them
         problems.append(error(Span(f"{RUNBOOKS_DIR}/"), "too-many-files",
                               f"{RUNBOOKS_DIR}/ holds {len(paths):,} files; obsgen reads at most {MAX_FILES:,}"))
-        return {}
-    texts = {}
+        return {}, set()
+    texts, refused = {}, set()
     for path in paths:
         rel = path.relative_to(folder).as_posix()
-        if rel.split("/")[-1].startswith("."):
-            continue
-        data = read_limited(path, f"{RUNBOOKS_DIR}/{rel}", problems)
+        data = read_limited(path, f"{RUNBOOKS_DIR}/{rel}", problems, root)
         if data is None:
+            refused.add(rel)
             continue
         text, found = text_of(f"{RUNBOOKS_DIR}/{rel}", data, "runbook file")  # the spec files' limits and checks
         problems += found
         if text is not None:
             texts[rel] = text
-    return texts
+        else:
+            refused.add(rel)
+    return texts, refused
 
 
 def _located(exc: TemplateError, name: str, texts: dict[str, str]) -> Diagnostic:
