@@ -24,11 +24,13 @@ from typing import Any
 
 from jinja2 import BaseLoader, BytecodeCache, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from ..diagnostics import Diagnostic, Span, error
 from ..spec.errors import did_you_mean
 from ..spec.load import RUNBOOKS_DIR, read_limited
 from ..yaml_source import text_of
+from .wording import Markdown, as_text
 
 DEFAULT_TEMPLATE = "_default.md.j2"
 SERVICE_FILE = "_service.md"
@@ -62,8 +64,10 @@ class Fences:
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    title: str
-    text: str  # Markdown, without its heading
+    """Written by people in runbooks_src/: Markdown, which the page template writes as it is."""
+
+    title: Markdown
+    text: Markdown  # without its heading
     sources: tuple[str, ...]  # runbooks_src files that wrote it, general to specific
 
 
@@ -74,9 +78,9 @@ class Guidance:
     sections: dict[str, Section] = field(default_factory=dict)
     files: tuple[str, ...] = ()  # the runbooks_src files that apply to the monitor, general to specific
 
-    def text(self, title: str) -> str:
+    def text(self, title: str) -> Markdown:
         section = self.sections.get(title.lower())
-        return section.text if section else ""
+        return section.text if section else Markdown("")
 
     def has(self, title: str) -> bool:
         return bool(self.text(title).strip())
@@ -130,7 +134,8 @@ class GuidanceSource:
         self.texts, self.refused = _read_all(root, self.problems)
         self.texts.setdefault(DEFAULT_TEMPLATE, packaged_default)
         self.env = SandboxedEnvironment(loader=_Loader(self.texts), undefined=StrictUndefined,
-                                        keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED)
+                                        keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED,
+                                        finalize=as_markdown)
         self.failed: set[str] = set()  # report a broken file once, not once per monitor
 
     def layers(self, service: str, monitor: str, shared: str) -> list[str]:
@@ -175,6 +180,15 @@ class GuidanceSource:
                                   f"runbooks_src/{name} matches no monitor: expected runbooks_src/<service>/<monitor>.md "
                                   f"or runbooks_src/<service>/{SERVICE_FILE}{did_you_mean(ref + '.md', known)}"))
         return problems
+
+
+def as_markdown(value: Any) -> Any:
+    """What `{{ value }}` writes in a runbook: Markdown (obsgen's phrases, guidance, `|safe`) as it is,
+    numbers as they are, and any other value as text, escaped (spec text cannot add a `## Mitigation`
+    section or an image to a page)."""
+    if isinstance(value, (Markdown, Markup, int, float)) or value is None:
+        return value
+    return as_text(str(value))
 
 
 def _read_all(root: Path, problems: list[Diagnostic]) -> tuple[dict[str, str], set[str]]:
@@ -261,6 +275,6 @@ def _merge(into: dict[str, Section], sections: list[tuple[str, bool, str]], sour
         key = title.lower()
         known = into.get(key)
         if extends and known is not None:
-            into[key] = Section(known.title, f"{known.text}\n\n{body}".strip("\n"), known.sources + (source,))
+            into[key] = Section(known.title, Markdown(f"{known.text}\n\n{body}".strip("\n")), known.sources + (source,))
         else:
-            into[key] = Section(known.title if known else title, body, (source,))
+            into[key] = Section(known.title if known else Markdown(title), Markdown(body), (source,))
