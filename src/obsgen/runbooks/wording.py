@@ -39,11 +39,12 @@ class Markdown(str):
 _INLINE = re.compile(r"([\\`*_\[\]<&|~])")
 # What makes a line a block of its own, after any indentation: headings, quotes, list items, setext
 # underlines and thematic breaks (`#`, `>`, `-`, `+`, `=`; `*` and `_` are escaped anywhere),
-# ordered lists (`1.`, `1)`).
-_BLOCK_START = re.compile(r"^([ \t]*)(?:([#>+=-])|(\d{1,9})([.)]))")
+# ordered lists (`1.` or `1)` then a space or the end of the line; `2.5` is a number).
+_BLOCK_START = re.compile(r"^([ \t]*)(?:([#>+=-])|(\d{1,9})([.)])(?=[ \t]|$))")
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_MAY_NEED_ESCAPING = re.compile(r"[\\`*_\[\]<&|~\r\n]|^[ \t]*(?:[#>+=-]|\d{1,9}[.)](?:[ \t]|$))")
 
 
 def _block_start(match: re.Match[str]) -> str:
@@ -56,7 +57,10 @@ def as_text(text: str) -> Markdown:
     link, image or HTML can come out of it (CommonMark: any ASCII punctuation may be backslash-escaped).
     Line breaks (CommonMark's: LF, CR LF, CR) become LF; spaces are kept (an indented line may still read
     as a code block: text, shown as is)."""
-    lines = [_BLOCK_START.sub(_block_start, _INLINE.sub(r"\\\1", line)) for line in _LINE_BREAK.split(str(text))]
+    text = str(text)
+    if not _MAY_NEED_ESCAPING.search(text):  # most names and sentences: nothing to do
+        return Markdown(text)
+    lines = [_BLOCK_START.sub(_block_start, _INLINE.sub(r"\\\1", line)) for line in _LINE_BREAK.split(text)]
     return Markdown("\n".join(lines))
 
 
