@@ -63,7 +63,7 @@ def test_http_urls_are_accepted(url):
 @pytest.mark.parametrize("url", ["javascript:alert(1)//", "data:text/html,<script>", "file:///etc/passwd",
                                  "ftp://x.example/", "//x.example/a", "https://", "https://x.example/a b",
                                  "https://x.example/)![x](https://evil.example/p.png", "https://x.example/{{ .Value }}",
-                                 "https://x.example/<img>", "https://x.example/\u2028", 5, None])
+                                 "https://x.example/<img>", "https://x.example/*a*", "https://x.example/\u2028", 5, None])
 def test_other_schemes_and_characters_that_break_out_of_a_link_are_refused(url):
     """Base URLs end up in every AlarmDescription, runbook_url annotation (a Go template),
     Markdown link and Grafana panel."""

@@ -44,7 +44,18 @@ _BLOCK_START = re.compile(r"^([ \t]*)(?:([#>+=-])|(\d{1,9})([.)])(?=[ \t]|$))")
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_MAY_NEED_ESCAPING = re.compile(r"[\\`*_\[\]<&|~\r\n]|^[ \t]*(?:[#>+=-]|\d{1,9}[.)](?:[ \t]|$))")
+_MAY_NEED_ESCAPING = re.compile(r"[\\`*_\[\]<&|~\r\n]|^[ \t]*(?:[#>+=-]|\d{1,9}[.)](?:[ \t]|$))|https?://", re.I)
+# A web address in spec text (a preset's AWS documentation page) becomes an autolink, `<https://...>`:
+# its text is its target, and escaping its `_` would break it as a link in wikis. No trailing punctuation.
+_URL = re.compile(r"https?://[^\s<>\x00-\x1f\x7f]*[^\s<>\x00-\x1f\x7f.,;:!?'\")\]]", re.I)
+
+
+def _escaped_line(line: str) -> str:
+    parts, end = [], 0
+    for url in _URL.finditer(line):
+        parts += [_INLINE.sub(r"\\\1", line[end:url.start()]), f"<{url.group()}>"]
+        end = url.end()
+    return _BLOCK_START.sub(_block_start, "".join(parts) + _INLINE.sub(r"\\\1", line[end:]))
 
 
 def _block_start(match: re.Match[str]) -> str:
@@ -54,14 +65,14 @@ def _block_start(match: re.Match[str]) -> str:
 
 def as_text(text: str) -> Markdown:
     """Spec text (a summary, a description) as Markdown that shows exactly that text: no heading, list,
-    link, image or HTML can come out of it (CommonMark: any ASCII punctuation may be backslash-escaped).
+    image, HTML or link whose text hides its target can come out of it (CommonMark: any ASCII
+    punctuation may be backslash-escaped); an http(s) address becomes an autolink showing itself.
     Line breaks (CommonMark's: LF, CR LF, CR) become LF; spaces are kept (an indented line may still read
     as a code block: text, shown as is)."""
     text = str(text)
     if not _MAY_NEED_ESCAPING.search(text):  # most names and sentences: nothing to do
         return Markdown(text)
-    lines = [_BLOCK_START.sub(_block_start, _INLINE.sub(r"\\\1", line)) for line in _LINE_BREAK.split(text)]
-    return Markdown("\n".join(lines))
+    return Markdown("\n".join(_escaped_line(line) for line in _LINE_BREAK.split(text)))
 
 
 def code(text: str) -> Markdown:
