@@ -1,5 +1,5 @@
-"""The Jinja environment runbooks_src/ templates run in: Jinja's immutable sandbox, plus budgets, so a
-hostile template fails within seconds, with a located error, in bounded memory (docs/runbooks.md).
+"""The Jinja environment runbooks_src/ templates run in: Jinja's sandbox, plus budgets, so a hostile
+template fails within seconds, with a located error, in bounded memory (docs/runbooks.md).
 
 Jinja's sandbox stops a template from reaching Python (`__class__`, unsafe callables, changing the
 facts); it does not stop one from asking for `'a' * 2000000000`, nested loops of 10^10 steps or a
@@ -26,17 +26,17 @@ from __future__ import annotations
 import re
 import string
 import time
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from collections.abc import Collection, Mapping
 from typing import Any, Callable, Iterable, Iterator
 
 from jinja2 import nodes, pass_context
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import TemplateRuntimeError
 from jinja2.runtime import Context, LoopContext
-from jinja2.utils import Namespace
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import Namespace
 
 from ..yaml_source import MAX_FILE_BYTES
 from .wording import Markdown
@@ -49,7 +49,8 @@ MAX_INT_BITS = 4_096  # an integer's size; Python itself refuses to print one of
 
 # Callable methods of plain values. Everything else (`expandtabs`, `translate`, `to_bytes`, ...) is
 # refused as unsafe, like `__class__`: a method that could build a value of any size is either here
-# with a check (`_check_method`) or not callable at all.
+# with a check (`_checked_args`) or not callable at all. Leaving out every method that changes a list,
+# dict or set does what Jinja's ImmutableSandboxedEnvironment does, without its per-attribute cost.
 _METHODS: dict[type, frozenset[str]] = {
     str: frozenset("""capitalize casefold center count endswith find format index isalnum isalpha isascii
         isdecimal isdigit isidentifier islower isnumeric isprintable isspace istitle isupper join ljust lower
@@ -367,9 +368,9 @@ def _finalize(context: Context, value: Any) -> Any:
 
 
 class BoundedSandbox(SandboxedEnvironment):
-    """Jinja's sandbox with the budgets of this module (and `_METHODS`, which also keeps lists, dicts
-    and sets from being changed, as Jinja's ImmutableSandboxedEnvironment would, at less cost). `show(value)` decides what `{{ value }}`
-    writes (obsgen passes Markdown escaping); call `start()` before each render."""
+    """Jinja's sandbox with the budgets and the callable methods (`_METHODS`) of this module.
+    `show(value)` decides what `{{ value }}` writes (obsgen passes Markdown escaping); call `start()`
+    before each render."""
 
     code_generator_class = _BoundedCodeGenerator
     intercepted_binops = frozenset({"*", "**", "%", "+"})
