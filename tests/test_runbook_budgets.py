@@ -162,3 +162,11 @@ def test_ordinary_templates_are_untouched_by_the_budgets(tmp_path):
     assert "Environments: 2; prod, dev." in text
     assert "aabba" in text  # loop.cycle restarts at each level of a recursive loop
     assert "[up] 1,234,567 2.3 xxx \\--ab--\na+b 3 1024 \\[1, 2, 3\\] t1" in text  # a macro writes Markdown
+
+
+def test_an_infinite_number_is_written_not_a_name_error(tmp_path):
+    """Jinja folds `1e308 / 0.1` at compile time and used to write the result as `inf`, a NameError."""
+    root = _project(tmp_path / "p", "Big: {{ 1e309 }} {{ 1e308 / 0.1 }} {{ -1e309 }}.")
+    build = compile_project(root)
+    assert build.ok, [str(d) for d in build.diagnostics]
+    assert "Big: inf inf -inf." in build.files["runbooks/orders/errors.md"]

@@ -23,6 +23,7 @@ turn a bounded value into an unbounded one, or are checked here. `lipsum` is rem
 
 from __future__ import annotations
 
+import math
 import re
 import string
 import time
@@ -323,7 +324,8 @@ def _bounded_filter(environment: "BoundedSandbox", name: str, func: Callable[...
 class _BoundedCodeGenerator(CodeGenerator):
     """Jinja's code generator with three changes: loop iterables are counted, `~` joins are checked,
     and the literal text of each output statement is counted as it is written. (Jinja allows no new
-    node types, so the iterable is marked by identity and wrapped when it is written.)"""
+    node types, so the iterable is marked by identity and wrapped when it is written.) And one fix:
+    Jinja writes an infinite constant (`1e309`, or `1e308 / 0.1` folded) as `inf`, a NameError."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -341,6 +343,13 @@ class _BoundedCodeGenerator(CodeGenerator):
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
         self._counted.add(id(node.iter))
         super().visit_For(node, frame)
+
+    def visit_Const(self, node: nodes.Const, frame: Frame) -> None:
+        value = node.as_const(frame.eval_ctx)
+        if isinstance(value, float) and not math.isfinite(value):
+            self.write(f"float({str(value)!r})")
+        else:
+            super().visit_Const(node, frame)
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.concatenate((")
