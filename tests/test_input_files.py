@@ -139,3 +139,13 @@ def test_a_preset_file_symlinked_out_of_its_directory_is_refused(tmp_path):
     (tmp_path / "presets" / "lambda.yaml").symlink_to(tmp_path / "outside.yaml")
     _, problems = load_catalog(tmp_path / "presets")
     assert [p.code for p in problems] == ["outside-project"]
+
+
+@pytest.mark.parametrize("folder", ["monitors", "runbooks_src"])
+def test_a_folder_symlinked_out_of_the_project_is_one_error_not_one_per_file(tmp_path, folder):
+    root = _project(tmp_path)
+    (root / folder).rename(tmp_path / "elsewhere")
+    (root / folder).symlink_to(tmp_path / "elsewhere")
+    assert [str(d) for d in compile_project(root).diagnostics] == [
+        f"{folder}/: error: the folder's real path (symlinks followed) is outside the project; obsgen reads only "
+        "files inside the project directory, so a symlink must point inside it [outside-project]"]

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from ..diagnostics import Diagnostic, Span, error
 from ..spec.errors import did_you_mean
-from ..spec.load import RUNBOOKS_DIR, read_limited
+from ..spec.load import RUNBOOKS_DIR, folder_outside, read_limited
 from ..yaml_source import text_of
 from .templating import BoundedSandbox
 from .wording import Markdown, as_text
@@ -207,6 +207,9 @@ def _read_all(root: Path, problems: list[Diagnostic]) -> tuple[dict[str, str], s
     every file a template reaches has passed read_limited's checks. Also returns the files refused."""
     folder = root / RUNBOOKS_DIR
     if not folder.is_dir():
+        return {}, set()
+    if outside := folder_outside(folder, root):
+        problems.append(outside)
         return {}, set()
     paths = sorted(p for p in [*folder.glob("*.md"), *folder.glob("*.md.j2"), *folder.glob("*/*.md")]
                    if not any(part.startswith(".") for part in p.relative_to(folder).parts))

@@ -55,6 +55,8 @@ def load_spec(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
     monitors = root / MONITORS_DIR
     if not monitors.is_dir():
         return None, [error(Span(MONITORS_DIR + "/"), "no-spec", f"no {MONITORS_DIR}/ directory in {root}")]
+    if outside := folder_outside(monitors, root):
+        return None, [outside]
     project_path = monitors / PROJECT_FILE
     if not project_path.is_file():
         problems.append(error(Span(f"{MONITORS_DIR}/{PROJECT_FILE}"), "no-project-file",
@@ -164,6 +166,16 @@ def read_limited(path: Path, rel: str, problems: list[Diagnostic], root: Path) -
         problems.append(error(Span(rel), "not-a-file", "a virtual or device file (/proc, /sys, /dev); refusing to read it"))
         return None
     return _read_regular(real, rel, problems)
+
+
+def folder_outside(folder: Path, root: Path) -> Diagnostic | None:
+    """One error for a folder (monitors/, runbooks_src/) that is a symlink out of the project, rather
+    than one per file in it."""
+    if Path(os.path.realpath(folder)).is_relative_to(Path(os.path.realpath(root))):
+        return None
+    return error(Span(folder.relative_to(root).as_posix() + "/"), "outside-project",
+                 "the folder's real path (symlinks followed) is outside the project; obsgen reads only files "
+                 "inside the project directory, so a symlink must point inside it")
 
 
 # Linux's procfs and sysfs (files that report a size of 0 and read anything) and device nodes; a
