@@ -29,7 +29,7 @@ import string
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from functools import lru_cache, wraps
+from functools import wraps
 from typing import Any, Callable, Iterable, Iterator
 
 from jinja2 import nodes, pass_context
@@ -67,11 +67,15 @@ _METHODS: dict[type, frozenset[str]] = {
 }
 
 
-@lru_cache(maxsize=256)
+_METHODS_OF: dict[type, frozenset[str] | None] = {}  # by the type of a value, filled as types are met
+
+
 def _methods_of(kind: type) -> frozenset[str] | None:
     """The callable methods of a plain value's type (subclasses such as Markdown or bool included);
     None for other objects (obsgen's facts), which Jinja's sandbox rules alone govern."""
-    return next((_METHODS[base] for base in kind.__mro__ if base in _METHODS), None)
+    if kind not in _METHODS_OF:
+        _METHODS_OF[kind] = next((_METHODS[base] for base in kind.__mro__ if base in _METHODS), None)
+    return _METHODS_OF[kind]
 
 
 class BudgetExceeded(TemplateRuntimeError):
