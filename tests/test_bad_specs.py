@@ -28,7 +28,10 @@ BASE = CORPUS / "_base"
 REMOVE_FILE = "remove.txt"  # base paths (one a line) the case deletes
 EXPECTED_FILE = "expected.txt"
 # Whole-file problems have no line to point at (Span.line == 0); everything else must be located.
-FILE_LEVEL_CODES = {"no-spec", "no-project-file", "not-a-file", "unreadable", "too-many-files"}
+FILE_LEVEL_CODES = {"no-spec", "no-project-file", "not-a-file", "unreadable", "too-many-files", "outside-project",
+                    "file-extension"}
+# A credential as `git credential-store` keeps it (fake): no diagnostic may ever show it.
+FAKE_TOKEN_LINE = "https://ci-bot:ghp_0000FAKE0000TOKEN0000ForObsgenTests00@github.com\n"
 
 SERVICE_HEADER = "apiVersion: obsgen/v1\nkind: Service\nservice: hostile\nowner: shop-team\n"
 
@@ -83,7 +86,42 @@ def _runbook_fifo(root: Path) -> None:
     os.mkfifo(root / "runbooks_src" / "orders" / "errors.md")
 
 
+def _outside_file(root: Path) -> Path:
+    """A secret next to the project, not in it (~/.git-credentials in the issue's reproduction)."""
+    outside = root.parent / "home"
+    outside.mkdir(exist_ok=True)
+    (outside / ".git-credentials").write_text(FAKE_TOKEN_LINE, encoding="utf-8")
+    return outside / ".git-credentials"
+
+
+def _symlink_out_of_project(root: Path) -> None:
+    (root / "monitors" / "creds.yaml").symlink_to(_outside_file(root))
+
+
+def _spec_file_is_one_string(root: Path) -> None:
+    (root / "monitors" / "creds.yaml").write_text(FAKE_TOKEN_LINE, encoding="utf-8")
+
+
+def _proc_environ() -> Path:
+    environ = Path("/proc/self/environ")
+    if not environ.exists():
+        pytest.skip("no /proc/self/environ on this system")
+    return environ
+
+
+def _runbook_symlink_to_proc(root: Path) -> None:
+    (root / "runbooks_src" / "notes.md").symlink_to(_proc_environ())
+
+
+def _runbook_include_symlink_to_proc(root: Path) -> None:
+    (root / "runbooks_src" / "env.md").symlink_to(_proc_environ())
+
+
 SETUPS: dict[str, Callable[[Path], None]] = {
+    "symlink-out-of-project": _symlink_out_of_project,
+    "spec-file-is-one-string": _spec_file_is_one_string,
+    "runbook-symlink-to-proc": _runbook_symlink_to_proc,
+    "runbook-include-symlink-to-proc": _runbook_include_symlink_to_proc,
     "symlink-loop": _symlink_loop,
     "directory-named-yaml": _directory_named_yaml,
     "file-too-large": _too_large,

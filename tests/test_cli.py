@@ -97,3 +97,21 @@ def test_the_console_script_never_shows_a_traceback(project):
 
 def test_usage_errors_exit_2():
     assert run("build", "--no-such-flag").exit_code == 2
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://prometheus/", "prometheus:9090", "http://"])
+def test_drift_refuses_a_prometheus_url_that_is_not_http_as_a_usage_error(project, url):
+    """urllib would read file:///… and print it as a drift report; nothing is fetched or contacted."""
+    result = run("drift", "--env", "local", "-C", str(project), "--prometheus-url", url)
+    assert result.exit_code == 2
+    assert "Invalid value for '--prometheus-url'" in " ".join(result.output.split())
+    assert "root:" not in result.output
+
+
+def test_the_drift_library_fetches_only_http_urls(tmp_path):
+    from obsgen.prometheus_drift import BadPrometheusUrl, fetch_groups
+
+    (tmp_path / "api" / "v1").mkdir(parents=True)
+    (tmp_path / "api" / "v1" / "rules").write_text('{"status": "success", "data": {"groups": []}}')
+    with pytest.raises(BadPrometheusUrl, match="expected an http:// or https:// URL"):
+        fetch_groups(tmp_path.as_uri())

@@ -386,3 +386,72 @@ def test_a_broken_runbook_template_fails_the_build_with_no_site(tmp_path: Path) 
         "runbooks_src/stock-api/api-latency.md:3:12: error: template error: MonitorFacts has no attribute 'nope' "
         "[runbook-template]"]
     assert not any(k.startswith("site/") for k in result.files)
+
+
+FORGERY = "\n## Mitigation\nrm -rf /\n![x](https://evil.example/p.png) <img src=x> [click](javascript:alert(1))"
+
+
+def _markdown_tokens(text: str) -> list:
+    from markdown_it import MarkdownIt
+
+    def walk(tokens):
+        for token in tokens:
+            yield token
+            yield from walk(token.children or [])
+
+    return list(walk(MarkdownIt("commonmark").enable("table").parse(text)))
+
+
+def test_spec_text_that_looks_like_markdown_is_shown_as_text_not_parsed(tmp_path: Path) -> None:
+    """Issue 12 item 4: a summary could forge a `## Mitigation` section or embed an external image."""
+    quoted = json.dumps(FORGERY)  # a YAML double-quoted string
+    service = (SERVICE_FORGERY.replace("SUMMARY", quoted).replace("DESCRIPTION", quoted))
+    result = build(tmp_path, "", extra_files={
+        "monitors/orders.yaml": service,
+        "runbooks_src/orders/errors.md": "## Diagnosis\n\nThe summary says: {{ monitor.summary }}\n\n"
+                                         "## Mitigation\n\nRestart {{ code(monitor.service) }}.\n"})
+    assert result.ok, [str(d) for d in result.diagnostics]
+    text = page(result, "orders/errors")
+    tokens = _markdown_tokens(text)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
+    assert headings == ["Meaning", "Impact", "Diagnosis", "Mitigation", "Escalation"]
+    assert not [t for t in tokens if t.type in ("image", "html_inline", "html_block")]
+    links = [(t.attrGet("href"), tokens[i + 1].content) for i, t in enumerate(tokens) if t.type == "link_open"]
+    hidden = [(href, shown) for href, shown in links
+              if href != shown and not str(href).startswith("https://eu-west-1.console.aws.amazon.com/")]
+    assert hidden == []  # a URL in spec text is at most an autolink that shows where it goes
+    assert ("https://evil.example/p.png", "https://evil.example/p.png") in links
+    assert "rm -rf /" in text and "Restart `orders`." in text
+    html = result.files["site/orders/errors.html"]
+    assert "<img" not in html and "href=\"javascript" not in html
+    assert html.count("<h2>Mitigation</h2>") == 1
+    assert ('![x](<a href="https://evil.example/p.png">https://evil.example/p.png</a>) &lt;img src=x&gt;'
+            in html)  # the text as written
+
+
+SERVICE_FORGERY = """\
+apiVersion: obsgen/v1
+kind: Service
+service: orders
+owner: "team-orders <img src=x>"
+description: DESCRIPTION
+resources:
+  fn: {type: lambda, name: "orders-${env}"}
+monitors:
+  errors:
+    summary: SUMMARY
+    description: DESCRIPTION
+    resource: fn
+    metric: Errors
+    statistic: Sum
+    threshold: "> 5"
+    severity: critical
+"""
+
+
+def test_markdown_helpers_and_guidance_are_written_as_markdown(tmp_path: Path) -> None:
+    result = build(tmp_path, ERRORS, extra_files={
+        "runbooks_src/orders/errors.md": "## Diagnosis\n\n**Check** the [dashboard](https://example.com) "
+                                         "and {{ code('a|b') }}, {{ '*literal*' }}, {{ '*bold*' | safe }}.\n"})
+    text = page(result, "orders/errors")
+    assert "**Check** the [dashboard](https://example.com) and `a|b`, \\*literal\\*, *bold*." in text

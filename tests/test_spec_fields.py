@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic_core import PydanticCustomError
 
-from obsgen.spec.fields import (format_duration, is_extended, parse_duration, parse_m_of_n, parse_statistic,
+from obsgen.spec.fields import (_http_url, format_duration, is_extended, parse_duration, parse_m_of_n, parse_statistic,
                                 parse_threshold)
 
 
@@ -52,3 +52,36 @@ def test_unknown_statistics_are_refused(bad):
 
 def test_m_of_n():
     assert (parse_m_of_n("2 of 3").datapoints, parse_m_of_n("2 of 3").periods) == (2, 3)
+
+
+@pytest.mark.parametrize("url", ["https://runbooks.example.com/shop", "http://127.0.0.1:4577", "HTTPS://x.example/a?b=c#d",
+                                 "http://[::1]:9093/hook", "https://x.example/%E2%9C%93"])
+def test_http_urls_are_accepted(url):
+    assert _http_url(url) == url
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)//", "data:text/html,<script>", "file:///etc/passwd",
+                                 "ftp://x.example/", "//x.example/a", "https://", "https://x.example/a b",
+                                 "https://x.example/)![x](https://evil.example/p.png", "https://x.example/{{ .Value }}",
+                                 "https://x.example/<img>", "https://x.example/*a*", "https://x.example/\u2028", 5, None])
+def test_other_schemes_and_characters_that_break_out_of_a_link_are_refused(url):
+    """Base URLs end up in every AlarmDescription, runbook_url annotation (a Go template),
+    Markdown link and Grafana panel."""
+    with pytest.raises(PydanticCustomError):
+        _http_url(url)
+
+
+def test_every_url_field_of_the_spec_takes_only_http_urls():
+    from pydantic import ValidationError
+
+    from obsgen.spec.project import Environment, Runbooks
+    from obsgen.spec.prometheus import PromMonitor, WebhookReceiver
+
+    attempts = [(Runbooks, {"base_url": "javascript:alert(1)//"}),
+                (Environment, {"account": "123456789012", "region": "eu-west-1", "runbooks_base_url": "data:,x"}),
+                (Environment, {"account": "123456789012", "region": "eu-west-1", "endpoint": "file:///tmp/x"}),
+                (PromMonitor, {"promql": "up == 0", "summary": "Down.", "severity": "high", "dashboard": "javascript:x"}),
+                (WebhookReceiver, {"url": "javascript:x"})]
+    for model, data in attempts:
+        with pytest.raises(ValidationError, match="expected an http:// or https:// URL"):
+            model.model_validate(data)

@@ -150,11 +150,24 @@ def _run_apply(model: EnvironmentModel, clients: Clients, fresh: Plan, options: 
                      on_step=lambda step, _status: progress.advance(task, len(step)))
 
 
+def _http_url(url: Optional[str]) -> Optional[str]:
+    """A usage error (exit 2) before anything runs: only http(s) URLs are fetched, never file:// ones."""
+    if url is None:
+        return None
+    try:
+        return importlib.import_module("obsgen.prometheus_drift").check_url(url)
+    except ImportError:
+        return url  # reported by _prometheus_drift
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @app.command()
 def drift(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
           format: str = typer.Option("text", "--format", help="text, json, junit or markdown"),
-          prometheus_url: Optional[str] = typer.Option(None, "--prometheus-url",
-                                                       help="Also compare the rules this Prometheus has loaded.")
+          prometheus_url: Optional[str] = typer.Option(None, "--prometheus-url", callback=_http_url,
+                                                       help="Also compare the rules this Prometheus has loaded "
+                                                            "(an http:// or https:// URL).")
           ) -> None:
     """Compare AWS with the spec for CI: exit 0 in sync, 2 drift, 1 error."""
     if format not in ("text", *render.DRIFT_FORMATS):

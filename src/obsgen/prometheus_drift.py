@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,20 @@ _NUMBER = re.compile(r"(?<![\w.:])(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?(?![\w.:\[]
 
 class PrometheusUnreachable(Exception):
     """The URL did not answer /api/v1/rules with a Prometheus rules document."""
+
+
+class BadPrometheusUrl(ValueError):
+    """The URL is not an http:// or https:// address."""
+
+
+def check_url(url: str) -> str:
+    """`url` when it is an http(s) address with a host; else BadPrometheusUrl. urllib would also open
+    file:///etc/... (a local file read and shown as a drift report) and ftp://."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise BadPrometheusUrl(f"expected an http:// or https:// URL of a Prometheus server, such as "
+                               f"http://prometheus:9090, found {url!r}")
+    return url
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +88,8 @@ def check(project_dir: Path | None = None, env: str | None = None, url: str = ""
 
     `check(project_dir, env, url)` compiles the spec; `check(model=..., url=...)` takes an already
     resolved environment (what `obsgen drift` has in hand). Raises `SpecError` (with located
-    diagnostics) when the spec does not compile and `PrometheusUnreachable` when the URL does not
-    answer; never prints. Exit-code convention for callers: `has_drift` -> 2, else 0.
+    diagnostics) when the spec does not compile, `BadPrometheusUrl` when `url` is not http(s) and
+    `PrometheusUnreachable` when the URL does not answer; never prints. Exit-code convention for callers: `has_drift` -> 2, else 0.
     """
     if model is None:
         if project_dir is None or env is None:
@@ -87,7 +102,7 @@ def check(project_dir: Path | None = None, env: str | None = None, url: str = ""
 
 
 def fetch_groups(url: str) -> list[dict[str, Any]]:
-    endpoint = url.rstrip("/") + "/api/v1/rules"
+    endpoint = check_url(url).rstrip("/") + "/api/v1/rules"
     try:
         with urllib.request.urlopen(endpoint, timeout=TIMEOUT) as response:  # noqa: S310 - a user-given URL
             body = json.loads(response.read().decode("utf-8"))

@@ -154,7 +154,7 @@ def namespace_slug(namespace: str) -> str:
 
 
 def _load_file(path: Path, problems: list[Diagnostic]) -> tuple[MetricFile, Document] | None:
-    loaded = load_model(path, f"metrics/{path.name}", MetricFile, problems)
+    loaded = load_model(path, f"metrics/{path.name}", MetricFile, problems, path.parent)  # spec files' limits
     if loaded is None:
         return None
     spec, doc = loaded

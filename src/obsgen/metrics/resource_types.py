@@ -37,7 +37,7 @@ class ResourceTypeInfo:
 
 def load_resource_types(path: Path, catalog: MetricCatalog) -> tuple[dict[str, ResourceTypeInfo], list[Diagnostic]]:
     problems: list[Diagnostic] = []
-    loaded = load_model(path, f"metrics/{path.name}", ResourceTypesFile, problems)
+    loaded = load_model(path, f"metrics/{path.name}", ResourceTypesFile, problems, path.parent)
     if loaded is None:
         return {}, problems
     spec, doc = loaded

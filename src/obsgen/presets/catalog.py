@@ -53,7 +53,7 @@ def shipped_catalog() -> tuple[Catalog, tuple[Diagnostic, ...]]:
 
 
 def _load_file(path: Path, problems: list[Diagnostic]) -> PresetSet | None:
-    loaded = load_model(path, f"presets/{path.name}", PresetFile, problems)  # the limits of spec files
+    loaded = load_model(path, f"presets/{path.name}", PresetFile, problems, path.parent)  # spec files' limits
     if loaded is None:
         return None
     spec, doc = loaded

@@ -15,6 +15,7 @@ from ..diagnostics import Diagnostic, error, warning
 from .facts import MonitorFacts
 from .guidance import Guidance
 from .page import cell
+from .wording import Markdown, code
 
 if TYPE_CHECKING:
     from ..spec import SpecSet
@@ -60,7 +61,7 @@ class Coverage:
                  f"{self.summary()[len('runbooks: '):].capitalize()}.", "",
                  "| Service | Monitor | Covered | Missing | Guidance from |", "|---|---|---|---|---|"]
         for e in self.entries:
-            files = ", ".join(f"`{f}`" for f in e.files) or "none"
+            files = Markdown(", ".join(code(f) for f in e.files) or "none")
             lines.append(f"| {e.monitor.service} | [{e.monitor.monitor}]({e.monitor.page}.md) | "
                          f"{'yes' if e.covered else 'no'} | {', '.join(e.missing) or '-'} | {cell(files)} |")
         return "\n".join(lines) + "\n"

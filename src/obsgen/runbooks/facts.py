@@ -34,12 +34,14 @@ class EnvFacts:
     region: str = ""
     account: str = ""
     name: str = ""  # the CloudWatch alarm name, or the Prometheus alert name
-    condition: str = ""  # when it fires, in words
+    condition: str = ""  # when it fires, in words (Markdown)
     severity: str = ""
     response_time: str = ""  # "15m"
     pages: bool = False
     destination: str = ""  # SNS topic, or the Alertmanager receiver
     routes: tuple[Route, ...] = ()
+    # URLs obsgen builds from checked parts (an http(s) base URL, names, a quoted alarm name): Markdown
+    # values, so a template can write them into a link as they are.
     alarm_url: str = ""  # the AWS console page of the alarm
     dashboard_url: str = ""  # the AWS console page of the service's dashboard
     runbook_url: str = ""  # where this page is published (the link in the alarm or alert)
@@ -146,15 +148,15 @@ def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: AlarmBase |
         routes = tuple(Route(channel, kind, receiver.name) for channel, kind, _ in receiver.channels) if receiver else ()
         return EnvFacts(**common, name=item.alert, condition=wording.prometheus_condition(item),
                         destination=receiver.name if receiver else "", routes=routes,
-                        runbook_url=dict(item.annotations).get("runbook_url", ""),
+                        runbook_url=wording.Markdown(dict(item.annotations).get("runbook_url", "")),
                         metrics=(item.expr,), commands=commands.for_alert(item))
     routes = tuple(Route(s.channel, s.protocol, severity.topic_name)
                    for s in sorted(model.subscriptions, key=lambda s: s.channel) if s.severity == severity.name)
     dashboard = conventions.dashboard_name(model.project, model.env, item.service)
     return EnvFacts(**common, name=item.name, condition=_condition(model, item), destination=severity.topic_name,
-                    routes=routes, alarm_url=conventions.console_alarm_url(model.region, item.name),
-                    dashboard_url=conventions.console_dashboard_url(model.region, dashboard),
-                    runbook_url=item.runbook_url or "", metrics=wording.metrics(item),
+                    routes=routes, alarm_url=wording.Markdown(conventions.console_alarm_url(model.region, item.name)),
+                    dashboard_url=wording.Markdown(conventions.console_dashboard_url(model.region, dashboard)),
+                    runbook_url=wording.Markdown(item.runbook_url or ""), metrics=wording.metrics(item),
                     commands=commands.for_alarm(model, item, alarm_names), dimensions=_dimensions(item))
 
 

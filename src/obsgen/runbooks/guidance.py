@@ -8,8 +8,9 @@ Layout (docs/runbooks.md):
     runbooks_src/<service>/<monitor>.md   guidance for one monitor
 
 Every file is Markdown and a Jinja2 template, rendered for each monitor with its facts. Files are
-user input: they run in Jinja's sandbox with StrictUndefined, and every template error becomes a
-located diagnostic (`runbooks_src/<file>:line:column`). A `## Heading` starts a section. Layers
+user input: they run in Jinja's sandbox with StrictUndefined and budgets (templating.py), what
+`{{ }}` writes is escaped as text unless it is Markdown already (`as_markdown`), and every error a
+template raises becomes a located diagnostic (`runbooks_src/<file>:line:column`). A `## Heading` starts a section. Layers
 merge from general to specific (the shared page, which may serve several services; the service;
 the monitor): a section replaces the same section of a more general layer, unless its heading
 starts with `+` (`## + Diagnosis`), which appends to it.
@@ -23,12 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, BytecodeCache, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from ..diagnostics import Diagnostic, Span, error
 from ..spec.errors import did_you_mean
-from ..spec.load import RUNBOOKS_DIR, read_limited
+from ..spec.load import RUNBOOKS_DIR, folder_outside, read_limited
 from ..yaml_source import text_of
+from .templating import BoundedSandbox
+from .wording import Markdown, as_text
 
 DEFAULT_TEMPLATE = "_default.md.j2"
 SERVICE_FILE = "_service.md"
@@ -62,8 +65,10 @@ class Fences:
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    title: str
-    text: str  # Markdown, without its heading
+    """Written by people in runbooks_src/: Markdown, which the page template writes as it is."""
+
+    title: Markdown
+    text: Markdown  # without its heading
     sources: tuple[str, ...]  # runbooks_src files that wrote it, general to specific
 
 
@@ -74,9 +79,9 @@ class Guidance:
     sections: dict[str, Section] = field(default_factory=dict)
     files: tuple[str, ...] = ()  # the runbooks_src files that apply to the monitor, general to specific
 
-    def text(self, title: str) -> str:
+    def text(self, title: str) -> Markdown:
         section = self.sections.get(title.lower())
-        return section.text if section else ""
+        return section.text if section else Markdown("")
 
     def has(self, title: str) -> bool:
         return bool(self.text(title).strip())
@@ -127,10 +132,10 @@ class GuidanceSource:
 
     def __init__(self, root: Path, packaged_default: str):
         self.problems: list[Diagnostic] = []
-        self.texts = _read_all(root / RUNBOOKS_DIR, self.problems)
+        self.texts, self.refused = _read_all(root, self.problems)
         self.texts.setdefault(DEFAULT_TEMPLATE, packaged_default)
-        self.env = SandboxedEnvironment(loader=_Loader(self.texts), undefined=StrictUndefined,
-                                        keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED)
+        self.env = BoundedSandbox(as_markdown, loader=_Loader(self.texts), undefined=StrictUndefined,
+                                  keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED)
         self.failed: set[str] = set()  # report a broken file once, not once per monitor
 
     def layers(self, service: str, monitor: str, shared: str) -> list[str]:
@@ -148,15 +153,26 @@ class GuidanceSource:
         return result
 
     def render(self, name: str, context: dict[str, Any]) -> str | None:
-        """Render one file; None (and a diagnostic, once per file) when the template fails."""
+        """Render one file within its budgets (templating.py); None, and a located diagnostic (once per
+        file), when it fails in any way: a template is user input, so its errors are the user's."""
         if name in self.failed:
             return None
+        self.env.start()
         try:
             return self.env.get_template(name).render(context)
-        except TemplateError as exc:
+        except TemplateNotFound as exc:
+            self.failed.add(name)
+            if exc.name not in self.refused:  # a refused file is reported at the file itself
+                self.problems.append(_located(exc, name, self.texts))
+        except (RecursionError, SyntaxError, MemoryError) as exc:  # Jinja's parser or Python's compiler gave up
+            self.failed.add(name)
+            self.problems.append(_located(exc, name, self.texts, compiling=_template_frame(exc, self.texts) is None))
+        except Exception as exc:  # noqa: BLE001 - every error a template can raise at render time
+            if not isinstance(exc, TemplateError) and _template_frame(exc, self.texts) is None:
+                raise  # not raised by a template: a bug in obsgen
             self.failed.add(name)
             self.problems.append(_located(exc, name, self.texts))
-            return None
+        return None
 
     def unknown_files(self, monitors: set[str], services: set[str]) -> list[Diagnostic]:
         """`runbooks_src/<service>/<x>.md` that matches no monitor is a typo that would silently apply to nothing."""
@@ -176,54 +192,101 @@ class GuidanceSource:
         return problems
 
 
-def _read_all(folder: Path, problems: list[Diagnostic]) -> dict[str, str]:
-    """Every .md and .md.j2 file one or two levels down (`x.md`, `service/monitor.md`), as text."""
+def as_markdown(value: Any) -> Any:
+    """What `{{ value }}` writes in a runbook: Markdown (obsgen's phrases, guidance, `|safe`) as it is,
+    numbers as they are, and any other value as text, escaped (spec text cannot add a `## Mitigation`
+    section or an image to a page)."""
+    if isinstance(value, (Markdown, Markup, int, float)) or value is None:
+        return value
+    return as_text(str(value))
+
+
+def _read_all(root: Path, problems: list[Diagnostic]) -> tuple[dict[str, str], set[str]]:
+    """Every .md and .md.j2 file one or two levels down (`x.md`, `service/monitor.md`), as text; hidden
+    files and directories are left out. Templates can include or import only these (`_Loader`), so
+    every file a template reaches has passed read_limited's checks. Also returns the files refused."""
+    folder = root / RUNBOOKS_DIR
     if not folder.is_dir():
-        return {}
-    paths = sorted([*folder.glob("*.md"), *folder.glob("*.md.j2"), *folder.glob("*/*.md")])
+        return {}, set()
+    if outside := folder_outside(folder, root):
+        problems.append(outside)
+        return {}, set()
+    paths = sorted(p for p in [*folder.glob("*.md"), *folder.glob("*.md.j2"), *folder.glob("*/*.md")]
+                   if not any(part.startswith(".") for part in p.relative_to(folder).parts))
     if len(paths) > MAX_FILES:  # refuse rather than silently read only some of them
         problems.append(error(Span(f"{RUNBOOKS_DIR}/"), "too-many-files",
                               f"{RUNBOOKS_DIR}/ holds {len(paths):,} files; obsgen reads at most {MAX_FILES:,}"))
-        return {}
-    texts = {}
+        return {}, set()
+    texts, refused = {}, set()
     for path in paths:
         rel = path.relative_to(folder).as_posix()
-        if rel.split("/")[-1].startswith("."):
-            continue
-        data = read_limited(path, f"{RUNBOOKS_DIR}/{rel}", problems)
+        data = read_limited(path, f"{RUNBOOKS_DIR}/{rel}", problems, root)
         if data is None:
+            refused.add(rel)
             continue
         text, found = text_of(f"{RUNBOOKS_DIR}/{rel}", data, "runbook file")  # the spec files' limits and checks
         problems += found
         if text is not None:
             texts[rel] = text
-    return texts
+        else:
+            refused.add(rel)
+    return texts, refused
 
 
-def _located(exc: TemplateError, name: str, texts: dict[str, str]) -> Diagnostic:
+def _template_frame(exc: BaseException, texts: dict[str, str]) -> tuple[str, int] | None:
+    """The innermost template line of a runtime error: Jinja rewrites a template's frames so that
+    their file is the template's name and their line the template's line."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename in texts:
+            found = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
+def _located(exc: BaseException, name: str, texts: dict[str, str], compiling: bool = False) -> Diagnostic:
     """Jinja knows the line (syntax errors carry it; runtime errors leave it in the traceback); the
     column is that of the name the message quotes, else of the first tag on the line."""
     file, line = name, 1
     if isinstance(exc, TemplateSyntaxError):
         file, line = exc.name or name, exc.lineno or 1
-    else:
-        tb = exc.__traceback__
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename in texts:
-                file, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
-            tb = tb.tb_next
+    elif not compiling:
+        file, line = _template_frame(exc, texts) or (name, 1)
     lines = texts.get(file, "").splitlines() or [""]
     text = lines[min(max(line, 1), len(lines)) - 1]
-    quoted = re.findall(r"'([^']+)'", exc.message or "")
+    message = _message(exc, compiling)
+    quoted = re.findall(r"'([^']+)'", message) if isinstance(exc, TemplateError) else []
     column = next((text.find(q) for q in quoted if q in text), -1)
     if column < 0:
         column = max(min((i for i in (text.find("{{"), text.find("{%")) if i >= 0), default=0), 0)
     kind = "template syntax error" if isinstance(exc, TemplateSyntaxError) else "template error"
-    message = " ".join((exc.message or type(exc).__name__).split())
-    message = re.sub(r"'(?:[\w.]+\.)?(\w+) object'", r"\1", message)  # 'obsgen.runbooks.facts.EnvFacts object'
     if match := re.search(r"has no attribute '(\w+)'", message):
         message += _attribute_hint(match.group(1), message.split(" ", 1)[0])
     return error(Span(f"{RUNBOOKS_DIR}/{file}", line, column + 1), "runbook-template", f"{kind}: {message}")
+
+
+MAX_MESSAGE = 300  # an exception's text can quote a value of any size
+
+
+def _message(exc: BaseException, compiling: bool) -> str:
+    """One line that says what went wrong, in the template's terms where Python's would mislead."""
+    if compiling:
+        message = "the template nests blocks or expressions too deeply for Jinja to compile it"
+    elif isinstance(exc, RecursionError):
+        message = ("recursion too deep: a macro, include or recursive loop that never stops "
+                   "(or nesting too deep)")
+    elif isinstance(exc, MemoryError):
+        message = "the template ran out of memory"
+    elif isinstance(exc, TemplateNotFound):
+        message = f"no file '{exc.name}' in {RUNBOOKS_DIR}/ to include or import"
+    elif isinstance(exc, TemplateError):
+        message = exc.message or type(exc).__name__
+    else:  # Python's own: ZeroDivisionError, TypeError, the sandbox's OverflowError for a big range()
+        message = f"{type(exc).__name__}: {exc}"
+    message = " ".join(message.split())
+    message = re.sub(r"'(?:[\w.]+\.)?(\w+) object'", r"\1", message)  # 'obsgen.runbooks.facts.EnvFacts object'
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…"
 
 
 def _attribute_hint(name: str, owner: str) -> str:
@@ -255,6 +318,6 @@ def _merge(into: dict[str, Section], sections: list[tuple[str, bool, str]], sour
         key = title.lower()
         known = into.get(key)
         if extends and known is not None:
-            into[key] = Section(known.title, f"{known.text}\n\n{body}".strip("\n"), known.sources + (source,))
+            into[key] = Section(known.title, Markdown(f"{known.text}\n\n{body}".strip("\n")), known.sources + (source,))
         else:
-            into[key] = Section(known.title if known else title, body, (source,))
+            into[key] = Section(known.title if known else Markdown(title), Markdown(body), (source,))

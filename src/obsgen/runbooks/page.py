@@ -10,7 +10,7 @@ from typing import Any
 
 from .facts import MonitorFacts
 from .guidance import DEFAULT_TEMPLATE, SERVICE_FILE, Fences, Guidance, GuidanceSource
-from .wording import code
+from .wording import Markdown, as_text, code
 
 PACKAGED_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "runbook.md.j2"
 KINDS = {"metric": "CloudWatch metric alarm", "math": "CloudWatch metric-math alarm",
@@ -22,22 +22,24 @@ def packaged_template() -> str:
     return PACKAGED_TEMPLATE.read_text(encoding="utf-8")
 
 
-def cell(text: str) -> str:
-    """Text inside a Markdown table cell: one line, pipes escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+def cell(text: str) -> Markdown:
+    """Text inside a Markdown table cell: one line, pipes escaped (GFM wants them escaped even in code
+    spans); spec text (anything not `Markdown` already) escaped as text."""
+    line = " ".join(str(text).split())
+    return Markdown(line.replace("|", "\\|")) if isinstance(text, Markdown) else as_text(line)
 
 
-def codeblock(text: str, language: str = "") -> str:
+def codeblock(text: str, language: str = "") -> Markdown:
     """A fenced block no line of `text` can close: the fence is longer than any backtick run inside."""
     longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
     fence = "`" * (longest + 1)
-    return f"{fence}{language}\n{text}\n{fence}"
+    return Markdown(f"{fence}{language}\n{text}\n{fence}")
 
 
-def link(from_service: str, ref: str) -> str:
+def link(from_service: str, ref: str) -> Markdown:
     """Relative link from a page in <service>/ to another monitor's page (`.md`; the site makes it `.html`)."""
     service, monitor = ref.split("/", 1)
-    return f"{monitor}.md" if service == from_service else f"../{service}/{monitor}.md"
+    return Markdown(f"{monitor}.md" if service == from_service else f"../{service}/{monitor}.md")
 
 
 def guidance_context(monitor: MonitorFacts, project: str) -> dict[str, Any]:
@@ -45,11 +47,11 @@ def guidance_context(monitor: MonitorFacts, project: str) -> dict[str, Any]:
     return {"monitor": monitor, "project": project, "env": {e.env: e for e in monitor.envs}, "code": code}
 
 
-def missing(monitor: MonitorFacts, section: str) -> str:
+def missing(monitor: MonitorFacts, section: str) -> Markdown:
     where = code(f"runbooks_src/{monitor.service}/{monitor.monitor}.md")
     also = f" (or {code(f'runbooks_src/{monitor.runbook}.md')})" if monitor.runbook else ""
     service = code(f"runbooks_src/{monitor.service}/{SERVICE_FILE}")
-    return f"*No guidance written yet: add a `## {section}` section to {where}{also} or {service}.*"
+    return Markdown(f"*No guidance written yet: add a {code(f'## {section}')} section to {where}{also} or {service}.*")
 
 
 def render(source: GuidanceSource, monitor: MonitorFacts, guidance: Guidance, project: str) -> str | None:

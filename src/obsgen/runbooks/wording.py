@@ -1,7 +1,8 @@
 """When a monitor fires, in words a responder reads at 3 a.m.: "more than 10 5XXError in 10 minutes, 2 of 2 periods".
 
 The phrases are Markdown: names, metrics and expressions from the spec are code spans (`code`), so
-no character they hold can turn into Markdown (or HTML) structure.
+no character they hold can turn into Markdown (or HTML) structure. They are `Markdown` values; any
+other string a runbook template writes is spec text and is escaped as text first (`as_text`).
 """
 
 from __future__ import annotations
@@ -25,13 +26,62 @@ MISSING_DATA_WORDS = {
 STATE_WORDS = {"ALARM": "is in ALARM", "OK": "is OK", "INSUFFICIENT_DATA": "has insufficient data"}
 
 
-def code(text: str) -> str:
+class Markdown(str):
+    """Text that is Markdown already: obsgen's own phrases and code spans, and the guidance people write
+    in runbooks_src/. The runbook templates write it as it is; they escape any other string (`as_text`),
+    the way an HTML template escapes every value that is not marked safe."""
+
+    __slots__ = ()
+
+
+# Every character that can start inline structure: code spans, emphasis, links and images (`[`),
+# autolinks, HTML and entities (`<`, `&`), GFM tables and strikethrough, hard breaks (`\`).
+_INLINE = re.compile(r"([\\`*_\[\]<&|~])")
+# What makes a line a block of its own, after any indentation: headings, quotes, list items, setext
+# underlines and thematic breaks (`#`, `>`, `-`, `+`, `=`; `*` and `_` are escaped anywhere),
+# ordered lists (`1.` or `1)` then a space or the end of the line; `2.5` is a number).
+_BLOCK_START = re.compile(r"^([ \t]*)(?:([#>+=-])|(\d{1,9})([.)])(?=[ \t]|$))")
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_MAY_NEED_ESCAPING = re.compile(r"[\\`*_\[\]<&|~\r\n]|^[ \t]*(?:[#>+=-]|\d{1,9}[.)](?:[ \t]|$))|https?://", re.I)
+# A web address in spec text (a preset's AWS documentation page) becomes an autolink, `<https://...>`:
+# its text is its target, and escaping its `_` would break it as a link in wikis. No trailing punctuation.
+_URL = re.compile(r"https?://[^\s<>\x00-\x1f\x7f]*[^\s<>\x00-\x1f\x7f.,;:!?'\")\]]", re.I)
+
+
+def _escaped_line(line: str) -> str:
+    parts, end = [], 0
+    for url in _URL.finditer(line):
+        parts += [_INLINE.sub(r"\\\1", line[end:url.start()]), f"<{url.group()}>"]
+        end = url.end()
+    return _BLOCK_START.sub(_block_start, "".join(parts) + _INLINE.sub(r"\\\1", line[end:]))
+
+
+def _block_start(match: re.Match[str]) -> str:
+    indent, marker, digits, dot = match.groups()
+    return f"{indent}\\{marker}" if marker else f"{indent}{digits}\\{dot}"
+
+
+def as_text(text: str) -> Markdown:
+    """Spec text (a summary, a description) as Markdown that shows exactly that text: no heading, list,
+    image, HTML or link whose text hides its target can come out of it (CommonMark: any ASCII
+    punctuation may be backslash-escaped); an http(s) address becomes an autolink showing itself.
+    Line breaks (CommonMark's: LF, CR LF, CR) become LF; spaces are kept (an indented line may still read
+    as a code block: text, shown as is)."""
+    text = str(text)
+    if not _MAY_NEED_ESCAPING.search(text):  # most names and sentences: nothing to do
+        return Markdown(text)
+    return Markdown("\n".join(_escaped_line(line) for line in _LINE_BREAK.split(text)))
+
+
+def code(text: str) -> Markdown:
     """A Markdown code span that holds any text: the fence is longer than any run of backticks inside."""
-    text = " ".join(text.split())  # a code span cannot span paragraphs; line breaks read as spaces anyway
+    text = " ".join(str(text).split())  # a code span cannot span paragraphs; line breaks read as spaces anyway
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    return Markdown(f"{fence}{pad}{text}{pad}{fence}")
 
 
 def period_words(seconds: int) -> str:
@@ -54,7 +104,7 @@ def _evaluation(alarm: MetricAlarm) -> str:
     return f"{text}; {MISSING_DATA_WORDS.get(alarm.missing_data, alarm.missing_data)}"
 
 
-def alarm_condition(alarm: MetricAlarm) -> str:
+def alarm_condition(alarm: MetricAlarm) -> Markdown:
     """The whole condition of a metric, anomaly-band or metric-math alarm."""
     period = period_words(alarm.period)
     comparison = COMPARISON_WORDS.get(alarm.threshold.operator, alarm.threshold.operator)
@@ -70,7 +120,7 @@ def alarm_condition(alarm: MetricAlarm) -> str:
         stat = alarm.metric
         assert stat is not None
         what = _static(stat, comparison, _value(alarm, stat), period)
-    return f"{what}, {_evaluation(alarm)}"
+    return Markdown(f"{what}, {_evaluation(alarm)}")
 
 
 def _static(stat: MetricStat, comparison: str, value: str, period: str) -> str:
@@ -86,23 +136,23 @@ def _statistic(statistic: str) -> str:
             "SampleCount": "number of data points of"}.get(statistic, statistic)
 
 
-def metric_text(stat: MetricStat) -> str:
+def metric_text(stat: MetricStat) -> Markdown:
     """`AWS/Lambda Errors` (FunctionName=orders-prod), Sum per 5m"""
     dimensions = ", ".join(f"{k}={v}" for k, v in stat.dimensions)
     where = f" ({code(dimensions)})" if dimensions else ""
-    return f"{code(stat.namespace + ' ' + stat.metric)}{where}, {stat.statistic} per {format_duration(stat.period)}"
+    return Markdown(f"{code(stat.namespace + ' ' + stat.metric)}{where}, {stat.statistic} per {format_duration(stat.period)}")
 
 
-def metrics(alarm: MetricAlarm | CompositeAlarm) -> tuple[str, ...]:
+def metrics(alarm: MetricAlarm | CompositeAlarm) -> tuple[Markdown, ...]:
     """The metrics an alarm reads, one line each; for metric math, `id = metric`."""
     if isinstance(alarm, CompositeAlarm):
         return ()
     if alarm.metric is not None:
         return (metric_text(alarm.metric),)
-    return tuple(f"{code(mid)} = {metric_text(stat)}" for mid, stat in alarm.queries)
+    return tuple(Markdown(f"{code(mid)} = {metric_text(stat)}") for mid, stat in alarm.queries)
 
 
-def composite_condition(alarm: CompositeAlarm) -> str:
+def composite_condition(alarm: CompositeAlarm) -> Markdown:
     """`stock-api/api-throttle` is in ALARM or (... and ...): children by monitor (each has its own page)."""
 
     def words(rule: Rule, nested: bool) -> str:
@@ -115,9 +165,9 @@ def composite_condition(alarm: CompositeAlarm) -> str:
         return f"({text})" if nested else text
 
     assert isinstance(alarm.rule, (Ref, Not, AllOf, AnyOf))
-    return words(alarm.rule, False)
+    return Markdown(words(alarm.rule, False))
 
 
-def prometheus_condition(alert: PrometheusAlert) -> str:
+def prometheus_condition(alert: PrometheusAlert) -> Markdown:
     held = f" for {period_words(alert.for_)}" if alert.for_ else ""
-    return f"the PromQL expression returns a result{held}; one alert per series it returns"
+    return Markdown(f"the PromQL expression returns a result{held}; one alert per series it returns")

@@ -333,3 +333,22 @@ def _region(value: Any) -> str:
 
 
 Region = Annotated[str, BeforeValidator(_region), WithJsonSchema({"type": "string", "pattern": _REGION.pattern})]
+
+
+# --- URLs -----------------------------------------------------------------------------------
+
+# An http(s) URL whose every character is safe where obsgen writes URLs: AlarmDescription text,
+# Prometheus annotations (themselves Go templates: no `{`), Markdown links in runbooks and Grafana
+# text panels (no spaces, `()`, `<>`, quotes, `*`), YAML and JSON. `javascript:`, `data:` or `file:`
+# links would reach every alarm, alert and runbook page.
+HTTP_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\s\"'<>(){}|\\^`*]+$"
+_HTTP_URL = re.compile(HTTP_URL_PATTERN)
+
+
+def _http_url(value: Any) -> str:
+    if isinstance(value, str) and _HTTP_URL.match(value) and value.isprintable():
+        return value
+    raise fail("url", "an http:// or https:// URL without spaces, quotes, <>, (), {}, *, | or backslashes", value)
+
+
+HttpUrl = Annotated[str, BeforeValidator(_http_url), WithJsonSchema({"type": "string", "pattern": HTTP_URL_PATTERN})]

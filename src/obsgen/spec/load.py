@@ -14,7 +14,6 @@ from .. import yaml_source
 from ..diagnostics import Diagnostic, Span, error
 from ..yaml_source import Document, Mapping
 from .errors import diagnostics_from
-from .fields import _found
 from .project import ProjectSpec
 from .service import ServiceSpec
 
@@ -26,6 +25,7 @@ RUNBOOKS_DIR = "runbooks_src"
 PROJECT_FILE = "obsgen.yaml"
 API_VERSION = "obsgen/v1"
 MAX_SPEC_FILES = 10_000
+SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +55,15 @@ def load_spec(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
     monitors = root / MONITORS_DIR
     if not monitors.is_dir():
         return None, [error(Span(MONITORS_DIR + "/"), "no-spec", f"no {MONITORS_DIR}/ directory in {root}")]
+    if outside := folder_outside(monitors, root):
+        return None, [outside]
     project_path = monitors / PROJECT_FILE
     if not project_path.is_file():
         problems.append(error(Span(f"{MONITORS_DIR}/{PROJECT_FILE}"), "no-project-file",
                               f"the project file {MONITORS_DIR}/{PROJECT_FILE} is missing"))
-    files = spec_files(monitors)
+    everything = visible_entries(monitors)
+    problems += _miscased_extensions(root, everything)
+    files = [p for p in everything if p.suffix in SPEC_SUFFIXES]
     if len(files) > MAX_SPEC_FILES:  # refuse rather than silently read only some of them
         return None, problems + [error(Span(MONITORS_DIR + "/"), "too-many-files",
                                        f"{MONITORS_DIR}/ holds {len(files):,} spec files; obsgen reads at most "
@@ -69,7 +73,8 @@ def load_spec(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
     for path in files:
         rel = path.relative_to(root).as_posix()
         is_project = path == project_path
-        loaded = load_model(path, rel, ProjectSpec if is_project else ServiceSpec, problems, precheck=_check_header)
+        loaded = load_model(path, rel, ProjectSpec if is_project else ServiceSpec, problems, root,
+                            precheck=_check_header)
         if loaded is None:
             continue
         if is_project:
@@ -84,16 +89,38 @@ def load_spec(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
 
 
 def spec_files(monitors: Path) -> list[Path]:
-    files = [p for p in monitors.rglob("*") if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")]
-    return sorted(files)
+    """Every `*.yaml` and `*.yml` under monitors/, at any depth, hidden ones left out."""
+    return [p for p in visible_entries(monitors) if p.suffix in SPEC_SUFFIXES]
 
 
-def load_model(path: Path, rel: str, model: type[BaseModel], problems: list[Diagnostic],
+def visible_entries(folder: Path) -> list[Path]:
+    """Everything under `folder` (files and directories; a directory named `x.yaml` is reported as
+    not a file), sorted, without hidden files and directories (`.git/`, `.x.yaml`: a tool's or an
+    editor's, never a spec). Symlinked directories are not entered, as with Path.rglob."""
+    found = []
+    for parent, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [Path(parent, name) for name in [*dirs, *files] if not name.startswith(".")]
+    return sorted(found)
+
+
+def _miscased_extensions(root: Path, files: list[Path]) -> list[Diagnostic]:
+    """`orders.YAML` is meant as a spec file, but only lowercase extensions are read: silently leaving
+    it out would deploy without its monitors (and delete those it had), so it is an error."""
+    return [error(Span(p.relative_to(root).as_posix()), "file-extension",
+                  f"obsgen reads only files ending in .yaml or .yml (lowercase), so this one would be left out; "
+                  f"rename it to {p.stem}{p.suffix.lower()}")
+            for p in files if p.suffix.lower() in SPEC_SUFFIXES and p.suffix not in SPEC_SUFFIXES]
+
+
+def load_model(path: Path, rel: str, model: type[BaseModel], problems: list[Diagnostic], root: Path,
                precheck: Callable[[Document, type[BaseModel]], list[Diagnostic]] | None = None
                ) -> tuple[Any, Document] | None:
-    """A YAML file read within the limits (read_limited, yaml_source) and validated as `model`; None, with
-    the problems appended, when any step fails. `precheck` may refuse the document before validation."""
-    text = read_limited(path, rel, problems)
+    """A YAML file of `root` read within the limits (read_limited, yaml_source) and validated as `model`;
+    None, with the problems appended, when any step fails. `precheck` may refuse the document before
+    validation; a top level that is not a mapping is refused without showing it (it may be a whole
+    file that is not YAML at all, a secret that a symlink brought in)."""
+    text = read_limited(path, rel, problems, root)
     if text is None:
         return None
     doc, found = yaml_source.load(rel, text)
@@ -101,6 +128,8 @@ def load_model(path: Path, rel: str, model: type[BaseModel], problems: list[Diag
     if doc is None:
         return None
     refused = precheck(doc, model) if precheck else []
+    if not refused and not isinstance(doc.data, Mapping):
+        refused = [error(doc.span(()), "bad-value", f"expected a mapping at the top level, found {kind_of(doc.data)}")]
     if refused:
         problems += refused
         return None
@@ -111,17 +140,67 @@ def load_model(path: Path, rel: str, model: type[BaseModel], problems: list[Diag
         return None
 
 
-def read_limited(path: Path, rel: str, problems: list[Diagnostic]) -> bytes | None:
-    """Read a regular file of bounded size; a FIFO, device or huge file is refused, not read."""
+def read_limited(path: Path, rel: str, problems: list[Diagnostic], root: Path) -> bytes | None:
+    """Read a regular file of bounded size whose real path (symlinks followed) lies inside `root`.
+
+    Refused, not read: a FIFO, device or directory (`not-a-file`: reading /dev/zero never ends, a FIFO
+    blocks), a file whose real path leaves the project (`outside-project`: `ln -s ~/.git-credentials
+    monitors/x.yaml` in a pull request must not make CI publish or print it), and a virtual file of
+    procfs or sysfs (`not-a-file`: /proc/self/environ says it is a regular file of 0 bytes, then reads
+    the whole environment)."""
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            problems.append(error(Span(rel), "not-a-file", "not a regular file; refusing to read it"))
-            return None
-        with open(path, "rb") as handle:
+        real = Path(os.path.realpath(path, strict=True))
+        kind = os.stat(real).st_mode
+    except OSError as exc:
+        problems.append(error(Span(rel), "unreadable", f"cannot read file: {exc.strerror}"))
+        return None
+    if not stat.S_ISREG(kind):
+        problems.append(error(Span(rel), "not-a-file", "not a regular file; refusing to read it"))
+        return None
+    if not real.is_relative_to(Path(os.path.realpath(root))):
+        problems.append(error(Span(rel), "outside-project",
+                              "the file's real path (symlinks followed) is outside the project; obsgen reads only "
+                              "files inside the project directory, so a symlink must point inside it"))
+        return None
+    if real.parts[1:2] and real.parts[1] in VIRTUAL_ROOTS:
+        problems.append(error(Span(rel), "not-a-file", "a virtual or device file (/proc, /sys, /dev); refusing to read it"))
+        return None
+    return _read_regular(real, rel, problems)
+
+
+def folder_outside(folder: Path, root: Path) -> Diagnostic | None:
+    """One error for a folder (monitors/, runbooks_src/) that is a symlink out of the project, rather
+    than one per file in it."""
+    if Path(os.path.realpath(folder)).is_relative_to(Path(os.path.realpath(root))):
+        return None
+    return error(Span(folder.relative_to(root).as_posix() + "/"), "outside-project",
+                 "the folder's real path (symlinks followed) is outside the project; obsgen reads only files "
+                 "inside the project directory, so a symlink must point inside it")
+
+
+# Linux's procfs and sysfs (files that report a size of 0 and read anything) and device nodes; a
+# project that lives under them is not a project. The size check in _read_regular covers other mounts.
+VIRTUAL_ROOTS = ("proc", "sys", "dev")
+# O_NONBLOCK: a FIFO swapped in after the stat above must not block the open; O_NOFOLLOW: nor may a
+# symlink swapped in for the resolved path be followed (both absent on Windows, where neither applies).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_regular(real: Path, rel: str, problems: list[Diagnostic]) -> bytes | None:
+    try:
+        with open(os.open(real, _OPEN_FLAGS), "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                problems.append(error(Span(rel), "not-a-file", "not a regular file; refusing to read it"))
+                return None
             data = handle.read(yaml_source.MAX_FILE_BYTES + 1)
     except OSError as exc:
         problems.append(error(Span(rel), "unreadable", f"cannot read file: {exc.strerror}"))
+        return None
+    if len(data) > info.st_size:  # a regular file never holds more than its size: a virtual one can
+        problems.append(error(Span(rel), "not-a-file",
+                              f"the file says it holds {info.st_size:,} bytes but reads more: a virtual file "
+                              "(procfs, sysfs); refusing to read it"))
         return None
     return data
 
@@ -131,7 +210,7 @@ def _check_header(doc: Document, model: type[BaseModel]) -> list[Diagnostic]:
     data = doc.data
     if not isinstance(data, Mapping):
         return [error(doc.span(()), "bad-value",
-                      f"expected a mapping with apiVersion and kind at the top level, found {_found(data)}")]
+                      f"expected a mapping with apiVersion and kind at the top level, found {kind_of(data)}")]
     kind = "Project" if model is ProjectSpec else "Service"
     version = data.get("apiVersion")
     if version is not None and version != API_VERSION:
@@ -142,6 +221,20 @@ def _check_header(doc: Document, model: type[BaseModel]) -> list[Diagnostic]:
         where = f"{MONITORS_DIR}/{PROJECT_FILE}" if kind == "Project" else f"files other than {MONITORS_DIR}/{PROJECT_FILE}"
         return [error(doc.span(("kind",)), "bad-kind", f"expected kind '{kind}' in {where}, found '{found}'")]
     return []
+
+
+def kind_of(value: Any) -> str:
+    """What a whole document is, never what it says: a file that is one bare scalar is most likely not
+    a spec at all (a token, a password file), and its text must not end up in a CI log."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "nothing (null)"
+    return "a list" if isinstance(value, list) else "a mapping"
 
 
 def _duplicate_services(services: list[ServiceEntry]) -> list[Diagnostic]:

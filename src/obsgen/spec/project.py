@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .dashboards import Dashboards
-from .fields import AccountId, ApiVersion, Duration, Endpoint, MissingData, MofNField, Name, Region, Strict, Tags, ThresholdField
+from .fields import AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, Strict, Tags, ThresholdField
 from .presets import ProjectPresets
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
 
@@ -81,17 +81,17 @@ class MonitorOverride(Strict):
 class Environment(Strict):
     account: AccountId
     region: Region
-    endpoint: str | None = Field(default=None, description="AWS endpoint URL for local emulators (e.g. the obsgen sandbox).")
+    endpoint: HttpUrl | None = Field(default=None, description="AWS endpoint URL for local emulators (e.g. the obsgen sandbox).")
     vars: dict[Name, str] = Field(default_factory=dict, description="Extra template variables.")
     disabled: list[str] = Field(default_factory=list, description="Monitors ('service/monitor') not deployed here.")
     overrides: dict[str, MonitorOverride] = Field(default_factory=dict, description="Keyed by 'service/monitor'.")
     channels: dict[Name, ChannelOverride] = Field(default_factory=dict)
-    runbooks_base_url: str | None = Field(default=None, description="Where this environment's alarms link to the "
+    runbooks_base_url: HttpUrl | None = Field(default=None, description="Where this environment's alarms link to the "
                                           "runbook site; overrides runbooks.base_url.")
 
 
 class Runbooks(Strict):
-    base_url: str | None = Field(default=None, description="Root URL of the published runbook site.")
+    base_url: HttpUrl | None = Field(default=None, description="Root URL of the published runbook site (http or https).")
 
 
 class ProjectSpec(Strict):

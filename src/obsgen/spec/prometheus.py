@@ -13,7 +13,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
-from .fields import Duration, Name, Strict
+from .fields import Duration, HttpUrl, Name, Strict
 
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")  # https://prometheus.io/docs/concepts/data_model/
 ALERT_NAME = LABEL_NAME
@@ -43,7 +43,7 @@ class PromMonitor(Strict):
     description: str | None = Field(default=None, description="May use {{ $labels.x }} and {{ $value }}.")
     severity: Name
     runbook: Name | None = Field(default=None, description="A page of runbooks_src/ (without .md).")
-    dashboard: str | None = Field(default=None, description="URL of the dashboard to open (dashboard_url annotation).")
+    dashboard: HttpUrl | None = Field(default=None, description="URL of the dashboard to open (dashboard_url annotation).")
 
     @field_validator("alert")
     @classmethod
@@ -155,7 +155,7 @@ class WebhookReceiver(Strict):
     """Alertmanager 0.25 reads no webhook URL from a file (`url_file` came in 0.26), so the URL must
     carry no secret; the credentials go in a file sent as `Authorization: Bearer`."""
 
-    url: str = Field(pattern=r"^https?://\S+$", description="Webhook URL (no secret in it).")
+    url: HttpUrl = Field(description="Webhook URL (no secret in it).")
     bearer_token_file: str | None = Field(default=None, description="File holding the bearer token.")
 
 
