@@ -103,6 +103,25 @@ def test_a_real_full_disk_is_reported_the_same_way(project, capsys, tmp_path):
         subprocess.run(["umount", str(disk)], check=True)
 
 
+def test_a_real_read_only_disk_is_reported_the_same_way(project, capsys, tmp_path):
+    """A tmpfs remounted read-only, when this test may mount one."""
+    disk = tmp_path / "read-only-disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip() or 'not permitted'}")
+    try:
+        root = disk / "project"
+        shutil.copytree(project, root)
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        code, _, err = obsgen(capsys, "build", "-C", str(root))
+        assert code == 1
+        assert err == (f"error: {root}/.obsgen: read-only file system (EROFS); the file system is mounted "
+                       "read-only: run obsgen where it can write\n")
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
 def test_an_unreadable_monitors_directory_names_the_path(project, capsys, monkeypatch):
     """As `chmod 000 monitors` does for anyone but root: the directory is there, nothing in it can be
     listed or looked at."""
