@@ -14,7 +14,7 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -208,7 +208,7 @@ def main() -> None:
         _internal_error(exc)
 
 
-def _internal_error(exc: BaseException) -> None:
+def _internal_error(exc: BaseException) -> NoReturn:
     if os.environ.get("OBSGEN_DEBUG"):
         raise exc
     err.print(f"internal error: {type(exc).__name__}: {exc} (a bug in obsgen; "
