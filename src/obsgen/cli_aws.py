@@ -23,11 +23,12 @@ from .aws.plan import Plan
 from .aws.safety import DEFAULT_MASS_DELETE_SHARE, check_identity
 from .aws.session import Clients, connect
 from .aws.workflow import ApplyOptions, apply, check_saved_plan, make_plan
-from .cli import ProjectDir, _report, app, err, out
+from .cli import ProjectDir, _report, app, err, finite, out, output_file
 from .compiler import compile_project
 from .model import EnvironmentModel
 
 EXIT_CHANGES = 2
+MAX_HOLD = 3600.0  # seconds: long enough to watch a page arrive; time.sleep overflows on huge values
 EnvRequired = typer.Option(..., "--env", "-e", help="The environment to work on.")
 Profile = typer.Option(None, "--profile", help="AWS profile (default: the standard credential chain).")
 
@@ -71,7 +72,8 @@ def _show(text: Any) -> None:
 @app.command()
 def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
          format: str = typer.Option("text", "--format", help="text, json or markdown"),
-         out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan (JSON) for `apply`."),
+         out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan (JSON) for `apply`.",
+                                                 callback=output_file),
          detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
                                                 help="Exit 0 when there is nothing to change, 2 when there is."),
          adopt: bool = typer.Option(False, "--adopt", help="Take over same-named resources obsgen does not manage.")
@@ -207,8 +209,9 @@ def _prometheus_drift(model: EnvironmentModel, url: str) -> tuple[Any, Any]:
 @app.command("test-alarm")
 def test_alarm_command(monitor: str = typer.Argument(..., help="service/monitor (or the alarm name)."),
                        env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
-                       hold: float = typer.Option(10.0, "--hold", min=0.0,
-                                                  help="Seconds to stay in ALARM before restoring.")) -> None:
+                       hold: float = typer.Option(10.0, "--hold", min=0.0, max=MAX_HOLD, callback=finite,
+                                                  help=f"Seconds to stay in ALARM before restoring "
+                                                       f"(at most {MAX_HOLD:.0f}).")) -> None:
     """Set one alarm to ALARM (its notifications fire), then restore its previous state."""
     from .aws.trigger import find_alarm, test_alarm
 
@@ -225,7 +228,7 @@ def test_alarm_command(monitor: str = typer.Argument(..., help="service/monitor 
 
 @app.command()
 def sandbox(host: str = typer.Option("127.0.0.1", "--host", help="Loopback address to listen on."),
-            port: int = typer.Option(4577, "--port", help="Port (0 picks a free one)."),
+            port: int = typer.Option(4577, "--port", min=0, max=65535, help="Port (0 picks a free one)."),
             pidfile: Optional[Path] = typer.Option(None, "--pidfile", help="Write this process id here.")) -> None:
     """Run a local AWS endpoint (moto) for trying obsgen without an AWS account; Ctrl-C stops it."""
     try:

@@ -1,5 +1,5 @@
-"""`obsgen test` and the promtool check behind `obsgen validate`: flags and output only; the work
-is in `obsgen.promtool` (registered on cli.app by one import line at the bottom of cli.py)."""
+"""`obsgen test`: flags and output only; the work is in `obsgen.promtool` (registered on cli.app by
+one import line at the bottom of cli.py)."""
 
 from __future__ import annotations
 
@@ -9,31 +9,16 @@ from typing import Optional
 import typer
 
 from . import promtool
-from .cli import EnvOption, ProjectDir, _report, app, err, out
-from .compiler import Build, compile_project
+from .cli import EnvOption, ProjectDir, _note, _report, app, err, out
+from .compiler import compile_project
 from .diagnostics import unique_sorted
-
-
-def uses_prometheus(build: Build) -> bool:
-    return any(model.rule_groups for model in build.models.values())
-
-
-def check_promql(build: Build) -> None:
-    """For `validate`: add promtool's findings on the generated rules to the build's diagnostics."""
-    if not build.ok or not uses_prometheus(build):
-        return
-    tool = promtool.find("promtool")
-    if tool is None:
-        err.print("note: promtool not found; PromQL expressions were not checked", markup=False)
-        return
-    build.diagnostics = unique_sorted(build.diagnostics + promtool.check_build(build, tool))
 
 
 @app.command("test")
 def test(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption) -> None:
     """Run the spec's alert unit tests (`tests:` in service files) with promtool test rules."""
     build = compile_project(project_dir, env or None)
-    check_promql(build)
+    _note(promtool.check_promql(build))
     _report(build)
     if not build.ok:
         raise typer.Exit(1)

@@ -1,21 +1,21 @@
 """The compile pipeline: load spec -> resolve per environment -> render targets -> artifacts.
 
 Everything is computed in memory first; `write` replaces `generated/` only when the whole
-build is free of errors, so a bad spec never leaves a half-written tree behind.
+build is free of errors, so a bad spec never leaves a half-written tree behind, and replaces it
+in one atomic swap (`generated_tree`), so an interrupted build never does either.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-import shutil
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from .diagnostics import Diagnostic, error, has_errors, unique_sorted
+from .generated_tree import GENERATED_DIR, replace
 from .model import EnvironmentModel
 from .presets.expand import expand_presets
 from .presets.origin import annotate
@@ -24,8 +24,6 @@ from .resolve import resolve
 from .schema import SCHEMA_FILE, schema_text
 from .spec import SpecSet, load_spec
 from .targets import TARGETS
-
-GENERATED_DIR = "generated"
 
 
 @dataclass(slots=True)
@@ -103,55 +101,44 @@ def _compile_env(spec: SpecSet, env: str, build: Build) -> None:
             build.files[f"{env}/{path}"] = content
 
 
-def _owned_paths(build: Build) -> list[str]:
-    """The top-level entries of generated/ this build is responsible for."""
-    return [SCHEMA_FILE, *build.envs, *build.outputs]
+def _owned_paths(build: Build) -> set[str]:
+    """The top-level entries of generated/ this build replaces (`obsgen site`: only site/)."""
+    return {*build.envs, *build.outputs, *(rel.split("/", 1)[0] for rel in build.files)}
 
 
 def stale_files(root: Path, build: Build) -> list[str]:
-    """Paths under generated/ that differ from, are missing from, or are extra to this build."""
+    """Paths under generated/ that differ from, are missing from, or are extra to this build.
+    Links are never followed: a link where the build has a file is stale, and so is any extra link."""
     base = root / GENERATED_DIR
     expected = build.files
     stale = []
     for rel, content in sorted(expected.items()):
         path = base / rel
-        if not path.is_file() or path.read_bytes() != content.encode("utf-8"):
+        if path.is_symlink() or not path.is_file() or path.read_bytes() != content.encode("utf-8"):
             stale.append(f"{GENERATED_DIR}/{rel}")
     for top in [*build.envs, *build.outputs]:
-        env_dir = base / top
-        if env_dir.is_dir():
-            for path in sorted(env_dir.rglob("*")):
-                rel = path.relative_to(base).as_posix()
-                if path.is_file() and rel not in expected:
-                    stale.append(f"{GENERATED_DIR}/{rel}")
+        for path in _entries(base / top):
+            rel = path.relative_to(base).as_posix()
+            if rel not in expected:
+                stale.append(f"{GENERATED_DIR}/{rel}")
     return stale
 
 
+def _entries(top: Path) -> list[Path]:
+    """Files and links under `top` (a link to a directory is an entry, not descended into)."""
+    if top.is_symlink() or not top.is_dir():
+        return [top] if top.is_symlink() else []
+    found = []
+    for folder, dirs, files in os.walk(top):
+        found += [Path(folder, name) for name in files]
+        found += [Path(folder, name) for name in dirs if os.path.islink(os.path.join(folder, name))]
+    return sorted(found)
+
+
 def write(root: Path, build: Build) -> list[str]:
-    """Replace each environment's directory (and the schema) atomically; returns the files written."""
+    """Replace generated/ with this build in one atomic swap (entries the build does not own are
+    kept); returns the files written. Raises OutputError when generated/ is unsafe to replace."""
     if not build.ok:
         raise ValueError("refusing to write a build that has errors")
-    base = root / GENERATED_DIR
-    base.mkdir(exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".obsgen-", dir=base))
-    try:
-        for rel, content in build.files.items():
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content, encoding="utf-8")
-        for top in _owned_paths(build):
-            _swap(staging / top, base / top)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    replace(root, build.files, _owned_paths(build))
     return sorted(f"{GENERATED_DIR}/{rel}" for rel in build.files)
-
-
-def _swap(new: Path, current: Path) -> None:
-    """os.replace is atomic for files; a directory is moved aside first, then removed."""
-    if new.is_dir() and current.exists():
-        old = current.with_name(f".old-{current.name}-{os.getpid()}")
-        os.replace(current, old)
-        os.replace(new, current)
-        shutil.rmtree(old, ignore_errors=True)
-    elif new.exists():
-        os.replace(new, current)

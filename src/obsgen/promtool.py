@@ -1,7 +1,8 @@
 """Run the real Prometheus tools on a build and map what they say back to the spec.
 
 `check_build` runs `promtool check rules` (lint fatal) on every generated rule file and turns each
-error into a diagnostic at the rule's spec location; `run_tests` runs `promtool test rules` once per
+error into a diagnostic at the rule's spec location (`check_promql`: that step of the pipeline,
+which gates `validate`, `build`, `build --check` and `test`); `run_tests` runs `promtool test rules` once per
 test group (promtool names no group in its output) and locates each failure at its test case;
 `amtool_check` runs `amtool check-config`. A library module: values in, values out, no printing.
 Output formats: https://github.com/prometheus/prometheus/blob/v2.42.0/cmd/promtool/unittest.go
@@ -19,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .compiler import Build
-from .diagnostics import Diagnostic, Span, error
+from .diagnostics import Diagnostic, Span, error, unique_sorted
 from .model import Origin, PromTest, RuleGroup
 from .targets import prometheus as prometheus_target
 from .targets import promtool_tests
 
+PROMTOOL_MISSING = "promtool not found; PromQL expressions were not checked"
 TIMEOUT = 120  # seconds; promtool finishes in well under a second on any realistic spec
 _RULE_ERROR = re.compile(r'group "(?P<group>[^"]*)", rule (?P<index>\d+), (?:"(?P<name>[^"]*)": )?(?P<message>.*)$')
 _ALERT_FAILURE = re.compile(r"^\s*alertname: (?P<name>\S+), time: (?P<time>\S+?),\s*$")
@@ -94,6 +96,24 @@ def go_duration(text: str) -> float | None:
 
 
 # --- promtool check rules ---------------------------------------------------------------------------
+
+
+def check_promql(build: Build) -> str | None:
+    """The promtool step of the pipeline, after `compile_project`: adds promtool's findings on the
+    generated rules to the build's diagnostics, so a rule promtool rejects is never written.
+    Returns a note for the user when promtool is not installed (the rules were then not checked)."""
+    if not build.ok or not uses_prometheus(build):
+        return None
+    tool = find("promtool")
+    if tool is None:
+        return PROMTOOL_MISSING
+    build.diagnostics = unique_sorted(build.diagnostics + check_build(build, tool))
+    return None
+
+
+def uses_prometheus(build: Build) -> bool:
+    return any(model.rule_groups for model in build.models.values())
+
 
 
 def check_build(build: Build, promtool: str) -> list[Diagnostic]:

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .dashboards import Dashboards
 from .fields import AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, Strict, Tags, ThresholdField
 from .presets import ProjectPresets
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
+
+
+# The top-level names generated/ keeps for itself (runbooks.RUNBOOKS_OUT, runbooks.SITE_OUT): an
+# environment's directory is generated/<env>/, so an environment named like one would share it (the
+# schema file and obsgen's work directories have dots in their names, which no environment name has).
+GENERATED_OWN_NAMES = ("runbooks", "site")
+
+
+def _not_generated_own_name(value: str) -> str:
+    if value in GENERATED_OWN_NAMES:  # reported at the key, as a bad-name (spec/errors.py)
+        own = " and ".join(f"'{name}'" for name in GENERATED_OWN_NAMES)
+        raise ValueError(f"expected an environment name other than {own}, which name generated/'s runbooks and "
+                         f'runbook site directories, found "{value}"')
+    return value
+
+
+EnvironmentName = Annotated[Name, AfterValidator(_not_generated_own_name)]
 
 
 class Naming(Strict):
@@ -104,7 +121,8 @@ class ProjectSpec(Strict):
     tags: Tags = Field(default_factory=dict, description="Tags on every AWS resource obsgen creates.")
     severities: dict[Name, Severity] = Field(min_length=1)
     channels: dict[Name, Channel] = Field(default_factory=dict)
-    environments: dict[Name, Environment] = Field(min_length=1)
+    environments: dict[EnvironmentName, Environment] = Field(
+        min_length=1, json_schema_extra={"propertyNames": {"not": {"enum": list(GENERATED_OWN_NAMES)}}})
     prometheus: ProjectPrometheus = Field(default_factory=ProjectPrometheus, description="Rule groups and Alertmanager routing.")
     dashboards: Dashboards = Field(default_factory=dict, description="Cross-service dashboards; references name "
                                    "their service ('service/monitor', 'service/resource').")

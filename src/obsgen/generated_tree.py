@@ -1,0 +1,291 @@
+"""generated/ on disk: checked before it is read or written, replaced as a whole in one atomic step,
+and put back in order after a build that was interrupted.
+
+A build writes its complete new tree into `.obsgen/staging-<random>/`, a sibling of generated/
+inside the project: the files it compiled plus, hard-linked from the current tree, the top-level
+entries it does not own (the other environments after `build --env X`, the site after `build --env
+X`, whatever else people keep there). One `renameat2(RENAME_EXCHANGE)` then swaps the two
+directories, so at every instant generated/ is either the complete old tree or the complete new
+one; the old tree, now under `.obsgen/`, is deleted. generated/ stays a plain directory, which git,
+editors and `build --check` read as usual.
+
+Where the exchange is unavailable (a system other than Linux, a filesystem that lacks it), two
+renames do the swap: generated/ to `.obsgen/previous-<random>/`, then the staging tree to
+generated/. Between the two generated/ is absent, and whoever comes next (this build's own cleanup,
+or the next build after a kill) renames `previous-` back.
+
+`.obsgen/` holds a `.gitignore` of `*` while it exists, so git never lists it in any project, and is
+removed when the build ends. What a killed build leaves there, and the `.obsgen-*` / `.old-*`
+directories obsgen 0.1.0 left inside generated/, are `leftovers()`: `build --check` lists them and
+the next build removes them. A library module: it raises `OutputError` with located diagnostics,
+never prints.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import functools
+import os
+import secrets
+import shutil
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .diagnostics import Diagnostic, Span, error
+
+GENERATED_DIR = "generated"
+WORK_DIR = ".obsgen"  # next to generated/: the trees of a build in progress
+STAGING = "staging-"  # .obsgen/staging-*: the new tree being written (after the swap: the old one)
+PREVIOUS = "previous-"  # .obsgen/previous-*: the old tree moved aside by the two-rename fallback
+LEGACY = (".obsgen-", ".old-")  # what obsgen 0.1.0 left inside generated/ when it was interrupted
+_GITIGNORE = "# obsgen's work directory during a build; removed when the build ends\n*\n"
+
+# renameat2(2): "RENAME_EXCHANGE: Atomically exchange oldpath and newpath" (Linux 3.15; ext4, xfs,
+# btrfs, tmpfs, overlayfs...). Values from <linux/fs.h> and <fcntl.h>; glibc exports renameat2
+# since 2.28. https://man7.org/linux/man-pages/man2/rename.2.html
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+# The errors renameat2 gives when the kernel or the filesystem cannot exchange (same page).
+_CANNOT_EXCHANGE = {errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP}
+
+
+class OutputError(Exception):
+    """generated/ cannot be written safely; carries located diagnostics (file = the path in the project)."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        super().__init__("; ".join(str(d) for d in diagnostics))
+
+
+def problems(root: Path) -> list[Diagnostic]:
+    """What makes generated/ unsafe to read or replace: it (or .obsgen/) is a link or not a
+    directory; something inside is a link leaving the project, or a FIFO, socket or device."""
+    found = [problem for name, holds in ((GENERATED_DIR, "its output"), (WORK_DIR, "a build's staging tree"))
+             if (problem := _not_a_plain_directory(root, name, holds))]
+    base = root / GENERATED_DIR
+    if not found and base.is_dir():
+        found += _unsafe_entries(root.resolve(), base)
+    return found
+
+
+def _not_a_plain_directory(root: Path, name: str, holds: str) -> Diagnostic | None:
+    path = root / name
+    if path.is_symlink():
+        return error(Span(name), "generated-symlink",
+                     f"{name} is a symbolic link (to {os.readlink(path)}); obsgen replaces {name}/ as a whole "
+                     f"and follows no link there: make {name}/ a plain directory")
+    if path.exists() and not path.is_dir():
+        return error(Span(name), "generated-not-a-directory",
+                     f"{name} is a file, not a directory; obsgen keeps {holds} in {name}/: move or delete the file")
+    return None
+
+
+def _unsafe_entries(real_root: Path, base: Path) -> list[Diagnostic]:
+    found = []
+    for entry in _walk(base):  # the file type comes with the directory listing: no stat per file
+        if entry.is_file(follow_symlinks=False) or entry.is_dir(follow_symlinks=False):
+            continue
+        rel = Path(entry.path).relative_to(base.parent).as_posix()
+        if entry.is_symlink():
+            if not Path(os.path.realpath(entry.path)).is_relative_to(real_root):
+                found.append(error(Span(rel), "generated-symlink",
+                                   f"a symbolic link to {os.readlink(entry.path)}, outside the project; obsgen "
+                                   "never reads or writes through it: remove the link"))
+        else:
+            found.append(error(Span(rel), "generated-special-file",
+                               "not a regular file or directory (a FIFO, socket or device); "
+                               f"{GENERATED_DIR}/ holds files: remove it"))
+    return sorted(found)
+
+
+def _walk(top: Path) -> Iterator[os.DirEntry[str]]:
+    """Every entry under `top`, links not followed (iterative: no recursion limit on deep trees)."""
+    pending = [top]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                yield entry
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+
+
+def leftovers(root: Path) -> list[str]:
+    """What interrupted builds left behind, as paths in the project (for `build --check`)."""
+    found = []
+    work, base = root / WORK_DIR, root / GENERATED_DIR
+    if work.is_dir() and not work.is_symlink():
+        found += [f"{WORK_DIR}/{name}" for name in sorted(os.listdir(work)) if name.startswith((STAGING, PREVIOUS))]
+    if base.is_dir() and not base.is_symlink():
+        found += [f"{GENERATED_DIR}/{name}" for name in sorted(os.listdir(base)) if name.startswith(LEGACY)]
+    return found
+
+
+def replace(root: Path, files: dict[str, str], owned: set[str]) -> None:
+    """Make generated/ hold `files` in place of its top-level entries named in `owned`, keeping
+    every other entry; in one atomic swap. Raises OutputError when generated/ is unsafe to replace."""
+    if found := problems(root):
+        raise OutputError(found)
+    base, work = root / GENERATED_DIR, root / WORK_DIR
+    with _exclusive(root):
+        recover(root)
+        staging = work / f"{STAGING}{secrets.token_hex(6)}"
+        try:
+            _make_work_dir(work)
+            staging.mkdir()
+            if base.is_dir():
+                shutil.copymode(base, staging)
+                _carry_over(base, staging, owned)
+            _write_files(staging, files)
+            _swap(staging, base, work)
+        finally:
+            recover(root)  # after the swap: the old tree; after a failure: the unfinished new one
+            _remove_work_dir(work)
+
+
+def recover(root: Path) -> None:
+    """Put generated/ back in order after an interrupted build and delete what it left behind."""
+    base, work = root / GENERATED_DIR, root / WORK_DIR
+    if work.is_dir() and not work.is_symlink():
+        previous = sorted(name for name in os.listdir(work) if name.startswith(PREVIOUS))
+        if previous and not os.path.lexists(base):  # killed between the fallback's two renames
+            os.rename(work / previous[0], base)
+        for name in os.listdir(work):
+            if name.startswith((STAGING, PREVIOUS)):
+                shutil.rmtree(work / name, ignore_errors=True)
+    if base.is_dir() and not base.is_symlink():
+        _recover_legacy(base)
+
+
+def _recover_legacy(base: Path) -> None:
+    """obsgen 0.1.0 swapped each environment alone: `.old-<name>-<pid>` is <name> moved aside,
+    `.obsgen-<random>` its staging directory."""
+    for name in sorted(os.listdir(base)):
+        if name.startswith(".old-"):
+            original = base / name.removeprefix(".old-").rpartition("-")[0]
+            if original.name and not os.path.lexists(original):
+                os.rename(base / name, original)
+                continue
+        if name.startswith(LEGACY):
+            shutil.rmtree(base / name, ignore_errors=True)
+
+
+@contextmanager
+def _exclusive(root: Path) -> Iterator[None]:
+    """One build writes a project's generated/ at a time: another one's staging tree is not a leftover.
+    An advisory lock (flock(2)) on the project directory; released when the process ends, even by a kill."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: no lock
+        yield
+        return
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError([error(Span(GENERATED_DIR), "generated-busy",
+                                     f"another obsgen is writing {GENERATED_DIR}/ in this project; "
+                                     "run again when it has finished")]) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _make_work_dir(work: Path) -> None:
+    work.mkdir(exist_ok=True)
+    ignore = work / ".gitignore"
+    if not ignore.exists():
+        _write_file(ignore, _GITIGNORE.encode("utf-8"))
+
+
+def _remove_work_dir(work: Path) -> None:
+    """Only when it holds nothing but obsgen's own .gitignore (someone may keep files there)."""
+    ignore = work / ".gitignore"
+    try:
+        if set(os.listdir(work)) <= {".gitignore"}:
+            if ignore.exists() and ignore.read_text(encoding="utf-8") != _GITIGNORE:
+                return
+            ignore.unlink(missing_ok=True)
+            work.rmdir()
+    except (OSError, UnicodeDecodeError):
+        pass  # gone already, or not ours to remove
+
+
+def _carry_over(base: Path, staging: Path, owned: set[str]) -> None:
+    """The top-level entries this build does not replace, hard-linked into the new tree (copied
+    where links are not possible); links are recreated as links, never followed."""
+    for entry in sorted(os.listdir(base)):
+        if entry in owned or entry.startswith(LEGACY):
+            continue
+        source, target = base / entry, staging / entry
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+        elif source.is_dir():
+            shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(source, target)
+
+
+def _link_or_copy(source: str | Path, target: str | Path) -> None:
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:  # another filesystem (EXDEV), links not permitted (EPERM), too many links (EMLINK)
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _write_files(staging: Path, files: dict[str, str]) -> None:
+    made: set[Path] = set()
+    for rel, content in files.items():
+        target = staging / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        _write_file(target, content.encode("utf-8"))
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """write(2) and close(2) failures (ENOSPC, EDQUOT, EIO) carry no file name; this adds it."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        if exc.filename is not None or exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+
+
+def _swap(staging: Path, base: Path, work: Path) -> None:
+    if not os.path.lexists(base):
+        os.rename(staging, base)  # nothing to replace: one rename is atomic
+    elif not exchange(staging, base):
+        previous = work / f"{PREVIOUS}{staging.name.removeprefix(STAGING)}"
+        os.rename(base, previous)  # generated/ is absent until the next rename; recover() puts it back
+        os.rename(staging, base)
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two directory entries in one atomic step; False when this system or filesystem cannot."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _CANNOT_EXCHANGE:
+        return False
+    raise OSError(code, os.strerror(code), str(second), None, str(first))
+
+
+@functools.cache
+def _renameat2() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # a C library without it (glibc < 2.28)
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function

@@ -1,0 +1,81 @@
+"""Run `obsgen ARGS...` and interrupt it at the Nth step of replacing generated/ (a helper of
+tests/test_generated_tree.py, run as a subprocess).
+
+    python interrupt_build.py STEP SIGNAL MODE -- build -C PROJECT [--env ENV]
+
+A step is a call that changes the disk in `obsgen.generated_tree`: recovering leftovers, making the
+work directory, carrying over a top-level entry, writing the files (before the first and after
+half of them), each rename or exchange, each tree removal, removing the work directory. Before
+step STEP the process sends itself SIGNAL (KILL or INT), as `kill -9` or Ctrl-C would. STEP 0 never
+interrupts; the process then prints `steps: N` on stderr, the number of steps of that build.
+MODE `exchange` uses renameat2(RENAME_EXCHANGE) as obsgen does on Linux; `fallback` makes it
+unavailable, so the two-rename fallback runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import signal
+import sys
+import types
+from typing import Any, Callable
+
+from obsgen import generated_tree
+
+STEP, SIGNAL, MODE = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+COMMAND = sys.argv[sys.argv.index("--") + 1:]
+count = 0
+
+
+def step() -> None:
+    global count
+    count += 1
+    if count == STEP:
+        os.kill(os.getpid(), signal.SIGKILL if SIGNAL == "KILL" else signal.SIGINT)
+
+
+def counted(function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        step()
+        return function(*args, **kwargs)
+    return wrapper
+
+
+def write_files_in_two_halves(staging: Any, files: dict[str, str]) -> None:
+    items = list(files.items())
+    half = len(items) // 2
+    step()
+    write_files(staging, dict(items[:half]))
+    step()
+    write_files(staging, dict(items[half:]))
+
+
+def _module_with(module: types.ModuleType, **overrides: Any) -> types.SimpleNamespace:
+    """`module` as generated_tree sees it, with some functions counted (the real module is untouched,
+    so rmtree's own unlinks, the compile and Python itself are not steps)."""
+    names = {name: getattr(module, name) for name in dir(module) if not name.startswith("__")}
+    return types.SimpleNamespace(**{**names, **overrides})
+
+
+write_files = generated_tree._write_files
+generated_tree.os = _module_with(os, rename=counted(os.rename))  # type: ignore[assignment]
+generated_tree.shutil = _module_with(shutil, rmtree=counted(shutil.rmtree),  # type: ignore[assignment]
+                                     copytree=counted(shutil.copytree))
+generated_tree._write_files = write_files_in_two_halves
+for name in ("recover", "_make_work_dir", "_remove_work_dir"):
+    setattr(generated_tree, name, counted(getattr(generated_tree, name)))
+if MODE == "fallback":
+    generated_tree.exchange = counted(lambda first, second: False)
+else:
+    generated_tree.exchange = counted(generated_tree.exchange)
+
+from obsgen.cli import main  # noqa: E402  - after the patches, as a user's run would import it
+
+sys.argv = ["obsgen", *COMMAND]
+try:
+    main()
+finally:
+    print(f"steps: {count}", file=sys.stderr)

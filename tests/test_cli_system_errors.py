@@ -1,0 +1,235 @@
+"""What the system refuses for ordinary reasons is said as such, naming the path and what to do, with
+exit 1; out-of-range options are usage errors (exit 2); "internal error" is kept for bugs (issue 12,
+item 17). Every case runs through the command line's entry point, `obsgen.cli.main`."""
+
+from __future__ import annotations
+
+import errno
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from obsgen import cli
+
+CORPUS_BASE = Path(__file__).parent / "bad_specs" / "_base"
+ROOT_SKIP = "runs as root, for whom chmod denies nothing; the same path is covered by a simulated refusal"
+
+
+def obsgen(capsys, *args: str) -> tuple[int, str, str]:
+    """Run the console script's entry point in this process (so the system can be faked)."""
+    old_argv = sys.argv
+    sys.argv = ["obsgen", *args]
+    try:
+        with pytest.raises(SystemExit) as ended:
+            cli.main()
+    finally:
+        sys.argv = old_argv
+    captured = capsys.readouterr()
+    return ended.value.code, captured.out, captured.err
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(CORPUS_BASE, root)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def no_debug(monkeypatch):
+    monkeypatch.delenv("OBSGEN_DEBUG", raising=False)
+
+
+def tree(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def refuse_writes(monkeypatch, code: int) -> None:
+    """Every file write fails as a full (ENOSPC) or read-only (EROFS) disk would make it fail."""
+    def refused(self: pathlib.Path, *args, **kwargs):
+        raise OSError(code, os.strerror(code), str(self))
+    monkeypatch.setattr(pathlib.Path, "write_bytes", refused)
+    monkeypatch.setattr(pathlib.Path, "write_text", refused)
+    if code == errno.EROFS:
+        monkeypatch.setattr(pathlib.Path, "mkdir", refused)
+
+
+def test_a_full_disk_names_the_file_says_what_to_do_and_leaves_generated_as_it_was(project, capsys, monkeypatch):
+    assert obsgen(capsys, "build", "-C", str(project))[0] == 0
+    before = tree(project / "generated")
+    (project / "monitors" / "orders.yaml").write_text(
+        (project / "monitors" / "orders.yaml").read_text().replace('"> 5"', '"> 6"'))
+    refuse_writes(monkeypatch, errno.ENOSPC)
+    code, _, err = obsgen(capsys, "build", "-C", str(project))
+    assert code == 1
+    assert err.startswith(f"error: {project}/.obsgen/")
+    assert err.rstrip().endswith(": no space left on device (ENOSPC); free some space on that disk and run again")
+    assert "internal error" not in err
+    assert tree(project / "generated") == before
+    assert not (project / ".obsgen").exists()
+
+
+def test_a_read_only_disk_says_so(project, capsys, monkeypatch):
+    refuse_writes(monkeypatch, errno.EROFS)
+    code, _, err = obsgen(capsys, "build", "-C", str(project))
+    assert code == 1
+    assert err == (f"error: {project}/.obsgen: read-only file system (EROFS); the file system is mounted "
+                   "read-only: run obsgen where it can write\n")
+    assert not (project / "generated").exists()
+
+
+def test_a_real_full_disk_is_reported_the_same_way(project, capsys, tmp_path):
+    """A 256 KiB tmpfs, when this test may mount one (root, a kernel that allows it)."""
+    disk = tmp_path / "tiny-disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip() or 'not permitted'}")
+    try:
+        root = disk / "project"
+        shutil.copytree(project, root)
+        (root / "filler").write_bytes(b"\0" * (os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize - 16384))
+        code, _, err = obsgen(capsys, "build", "-C", str(root))
+        assert code == 1
+        assert "no space left on device (ENOSPC); free some space on that disk and run again" in err
+        assert err.startswith(f"error: {root}/.obsgen") and "internal error" not in err
+        assert not (root / "generated").exists() and not (root / ".obsgen").exists()
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_real_read_only_disk_is_reported_the_same_way(project, capsys, tmp_path):
+    """A tmpfs remounted read-only, when this test may mount one."""
+    disk = tmp_path / "read-only-disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip() or 'not permitted'}")
+    try:
+        root = disk / "project"
+        shutil.copytree(project, root)
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        code, _, err = obsgen(capsys, "build", "-C", str(root))
+        assert code == 1
+        assert err == (f"error: {root}/.obsgen: read-only file system (EROFS); the file system is mounted "
+                       "read-only: run obsgen where it can write\n")
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_an_unreadable_monitors_directory_names_the_path(project, capsys, monkeypatch):
+    """As `chmod 000 monitors` does for anyone but root: the directory is there, nothing in it can be
+    listed or looked at."""
+    monitors = str(project / "monitors")
+    real_stat, real_scandir = os.stat, os.scandir
+
+    def denied(path) -> OSError:
+        return PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+
+    def fake_stat(path, *args, **kwargs):
+        if os.fspath(path).startswith(monitors + os.sep):
+            raise denied(path)
+        return real_stat(path, *args, **kwargs)
+
+    def fake_scandir(path="."):
+        if os.fspath(path) == monitors:
+            raise denied(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "stat", fake_stat)
+    monkeypatch.setattr(os, "scandir", fake_scandir)
+    code, _, err = obsgen(capsys, "validate", "-C", str(project))
+    assert code == 1
+    assert err == (f"error: {monitors}/obsgen.yaml: permission denied (EACCES); check the permissions of this "
+                   "path and of the directories above it\n")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason=ROOT_SKIP)
+def test_a_really_unreadable_monitors_directory_names_the_path(project, capsys):
+    os.chmod(project / "monitors", 0)
+    try:
+        code, _, err = obsgen(capsys, "validate", "-C", str(project))
+    finally:
+        os.chmod(project / "monitors", 0o755)
+    assert code == 1
+    assert "permission denied (EACCES); check the permissions" in err and str(project / "monitors") in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason=ROOT_SKIP)
+def test_a_really_read_only_project_names_the_path(project, capsys):
+    os.chmod(project, 0o555)
+    try:
+        code, _, err = obsgen(capsys, "build", "-C", str(project))
+    finally:
+        os.chmod(project, 0o755)
+    assert code == 1
+    assert err.startswith(f"error: {project}/.obsgen: permission denied (EACCES)")
+
+
+def test_a_file_where_generated_should_be_is_located(project, capsys):
+    (project / "generated").write_text("x\n")
+    code, _, err = obsgen(capsys, "build", "-C", str(project))
+    assert code == 1
+    assert err.splitlines() == [
+        "generated: error: generated is a file, not a directory; obsgen keeps its output in generated/: move or "
+        "delete the file [generated-not-a-directory]", "1 error(s); nothing was written."]
+
+
+def test_plan_out_into_a_missing_directory_is_refused_before_aws_is_asked(project, capsys, tmp_path):
+    code, _, err = obsgen(capsys, "plan", "--env", "prod", "-C", str(project), "--out",
+                          str(tmp_path / "no-such-dir" / "plan.json"))
+    assert code == 2  # a usage error, before any credentials or endpoint are looked at
+    assert "Invalid value for '--out'" in err and "create it first" in err and "internal error" not in err
+
+
+def test_schema_out_into_a_missing_directory_is_a_usage_error(capsys, tmp_path):
+    code, _, err = obsgen(capsys, "schema", "--out", str(tmp_path / "missing" / "schema.json"))
+    assert code == 2 and "create it first" in err
+
+
+@pytest.mark.parametrize("args", [["sandbox", "--port", "99999"], ["sandbox", "--port", "-1"],
+                                  ["test-alarm", "orders/errors", "--env", "prod", "--hold", "1e300"],
+                                  ["test-alarm", "orders/errors", "--env", "prod", "--hold", "nan"],
+                                  ["test-alarm", "orders/errors", "--env", "prod", "--hold", "-5"]])
+def test_out_of_range_options_are_usage_errors(args, capsys):
+    code, _, err = obsgen(capsys, *args)
+    assert code == 2
+    assert "Invalid value for '--" in err and "internal error" not in err
+
+
+def test_a_port_already_in_use_is_not_an_internal_error(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        code, _, err = obsgen(capsys, "sandbox", "--port", str(taken.getsockname()[1]))
+    assert code == 1
+    assert "internal error" not in err and "error:" in err
+
+
+def test_a_bug_is_still_an_internal_error(project, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("oops")
+    monkeypatch.setattr(cli, "compile_project", broken)
+    code, _, err = obsgen(capsys, "build", "-C", str(project))
+    assert code == 1
+    assert err.startswith("internal error: KeyError: 'oops' (a bug in obsgen")
+
+
+def test_an_os_error_without_an_errno_is_an_internal_error(project, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("something odd")
+    monkeypatch.setattr(cli, "compile_project", broken)
+    code, _, err = obsgen(capsys, "build", "-C", str(project))
+    assert code == 1 and err.startswith("internal error: OSError: something odd")
+
+
+def test_describe_os_error_names_both_paths_of_a_rename():
+    exc = OSError(errno.EXDEV, os.strerror(errno.EXDEV), "/a/generated", None, "/b/.obsgen/staging-1")
+    assert cli.describe_os_error(exc) == "/a/generated -> /b/.obsgen/staging-1: invalid cross-device link (EXDEV)"
