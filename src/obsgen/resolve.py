@@ -8,7 +8,7 @@ from typing import Any
 from . import composite_rule, conventions, resolve_prometheus
 from . import resolve_dashboards
 from .conventions import TemplateError, expand
-from .diagnostics import Diagnostic, error
+from .diagnostics import Diagnostic, error, shown
 from .model import (AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat, Origin, ServiceInfo,
                     Severity, Subscription, Topic)
 from .presets.origin import locate as locate_preset
@@ -110,7 +110,7 @@ class _Resolver:
         except TemplateError as exc:
             offset = max(template.find("${" + exc.variable + "}"), 0)  # point at the variable itself
             self.problems.append(error(doc.span_in(loc, offset), "unknown-variable",
-                                       f"unknown template variable ${{{exc.variable}}}"
+                                       f"unknown template variable ${{{shown(exc.variable)}}}"
                                        f"{did_you_mean(exc.variable, exc.known)}"))
             return template
 
@@ -118,11 +118,11 @@ class _Resolver:
         for index, ref in enumerate(self.env.disabled):
             if ref not in self.monitors:
                 self.fail(self.pdoc, self.env_loc + ("disabled", index), "unknown-monitor",
-                          f"disabled monitor '{ref}' does not exist{did_you_mean(ref, list(self.monitors))}")
+                          f"disabled monitor '{shown(ref)}' does not exist{did_you_mean(ref, list(self.monitors))}")
         for ref in self.env.overrides:
             if ref not in self.monitors:
                 self.fail(self.pdoc, self.env_loc + ("overrides", ref), "unknown-monitor",
-                          f"override for unknown monitor '{ref}' (write 'service/monitor')"
+                          f"override for unknown monitor '{shown(ref)}' (write 'service/monitor')"
                           f"{did_you_mean(ref, list(self.monitors))}", at_key=True)
         for name in self.env.channels:
             if name not in self.project.channels:
@@ -214,7 +214,7 @@ class _Resolver:
         """The monitor's severity, once it and the monitor's runbook are known to exist (any monitor kind)."""
         if monitor.runbook and monitor.runbook not in self.spec.runbooks:
             self.fail(entry.doc, origin.loc + ("runbook",), "unknown-runbook",
-                      f"runbook '{monitor.runbook}' not found: expected runbooks_src/{monitor.runbook}.md"
+                      f"runbook '{shown(monitor.runbook)}' not found: expected runbooks_src/{shown(monitor.runbook)}.md"
                       f"{did_you_mean(monitor.runbook, list(self.spec.runbooks))}")
         severity = self.severities.get(monitor.severity)
         if severity is None:
@@ -283,7 +283,7 @@ class _Resolver:
             resource = entry.spec.resources.get(source.resource)
             if resource is None:
                 self.fail(doc, loc + ("resource",), "unknown-resource",
-                          f"unknown resource '{source.resource}'"
+                          f"unknown resource '{shown(source.resource)}'"
                           f"{did_you_mean(source.resource, list(entry.spec.resources))}")
             else:
                 namespace, dimensions = self._resource(entry, source.resource, resource)
@@ -292,7 +292,7 @@ class _Resolver:
                               f"resource '{source.resource}' is in namespace {namespace}; drop 'namespace' or 'resource'")
         elif namespace is None:
             self.fail(doc, loc + ("metric",), "missing-key",
-                      f"metric '{source.metric}' needs a 'resource' or a 'namespace' (with 'dimensions')")
+                      f"metric '{shown(source.metric)}' needs a 'resource' or a 'namespace' (with 'dimensions')")
         for key, value in source.dimensions.items():
             dimensions[key] = self.expand(value, doc, loc + ("dimensions", key), service=entry.spec.service)
         return MetricStat(namespace or "", source.metric, tuple(sorted(dimensions.items())), source.statistic,
@@ -333,7 +333,7 @@ class _Resolver:
             if full not in self.monitors:
                 local = [m.split("/", 1)[1] for m in self.monitors if m.startswith(entry.spec.service + "/")]
                 self._rule_error(origin, ref.offset, "unknown-monitor",
-                                 f"composite rule names unknown monitor '{ref.target}'"
+                                 f"composite rule names unknown monitor '{shown(ref.target)}'"
                                  f"{did_you_mean(ref.target, local + list(self.monitors))}")
             elif isinstance(self.monitors[full][1], PromMonitor):
                 self._rule_error(origin, ref.offset, "prometheus-in-composite",
@@ -381,7 +381,7 @@ class _Resolver:
             other = seen.get(alarm.name)
             if other is not None:
                 self.problems.append(error(alarm.origin.key_span(), "duplicate-alarm-name",
-                                           f"alarm name '{alarm.name}' in environment '{self.env_name}' is also "
+                                           f"alarm name '{shown(alarm.name)}' in environment '{self.env_name}' is also "
                                            f"the name of {other.ref}; change the monitor name or naming.alarm"))
             else:
                 seen[alarm.name] = alarm

@@ -16,13 +16,14 @@ problem"); mapping keys are always strings; duplicate keys are errors; `<<` merg
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml import events as ev
 
-from .diagnostics import Diagnostic, Span, error
+from .diagnostics import Diagnostic, Span, error, shown
 
 try:  # the C parser; PyYAML wheels ship it, a source build may not
     from yaml import CSafeLoader as _Loader
@@ -183,8 +184,10 @@ def load(path: str, source: str | bytes) -> tuple[Document | None, list[Diagnost
         if _is_parser_limit(exc):
             return None, builder.problems + _too_deep(path, exc, text)
         return None, builder.problems + [_syntax_error(path, exc, text)]
-    except yaml.YAMLError as exc:
-        return None, builder.problems + [error(Span(path, 1, 1), "yaml-syntax", str(exc))]
+    except yaml.reader.ReaderError as exc:
+        return None, builder.problems + [_refused_character(path, exc, text)]
+    except yaml.YAMLError as exc:  # no other kind is known to reach here; keep it one line, at the top
+        return None, builder.problems + [error(Span(path, 1, 1), "yaml-syntax", f"invalid YAML: {shown(exc, 200)}")]
     except _Abort:
         return None, builder.problems
     if builder.problems:
@@ -238,6 +241,32 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic
     if exc.problem:
         parts.append(exc.problem)
     return error(Span(path, line, col), "yaml-syntax", "invalid YAML: " + ", ".join(parts))
+
+
+def _refused_character(path: str, exc: yaml.reader.ReaderError, text: str) -> Diagnostic:
+    """libyaml's reader refuses characters YAML does not allow in a stream (control characters other than tab
+    and line breaks, U+FFFE, U+FFFF, lone surrogates) before the parser sees a token, so the error carries no
+    mark, only where the character is: pointed at, and named, since it is invisible in most editors."""
+    index = _character_index(text, exc.position, exc.character)
+    breaks = list(_LINE_BREAK.finditer(text, 0, index))
+    line_start = breaks[-1].end() if breaks else 0
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    kind = "control character" if unicodedata.category(chr(code)) == "Cc" else "character"
+    return error(Span(path, len(breaks) + 1, index - line_start + 1), "yaml-syntax",
+                 f"invalid YAML: {kind} U+{code:04X} is not allowed in a YAML file; remove it, or write it as "
+                 f"\\u{code:04x} inside a double-quoted string")
+
+
+def _character_index(text: str, position: int, character: Any) -> int:
+    """The index in `text` of the character the reader refused. libyaml (CSafeLoader) reports its byte offset
+    in the UTF-8 encoding of the text; PyYAML's pure-Python reader, its index in the text."""
+    wanted = chr(character) if isinstance(character, int) else str(character)[:1]
+    index = len(text.encode("utf-8")[:position].decode("utf-8", errors="ignore"))
+    if text[index:index + 1] == wanted:
+        return index
+    if text[position:position + 1] == wanted:
+        return position
+    return max(text.find(wanted), 0) if wanted else 0
 
 
 def _clamp(text: str, line: int, column: int) -> tuple[int, int]:
@@ -358,7 +387,7 @@ class _Builder:
             frame.key = "<<"  # merge key: its value is merged when the mapping ends
         elif key in frame.container.marks:
             first = frame.container.marks[key][0] + 1
-            self.fail(pos, "duplicate-key", f"duplicate key '{key}' (first defined on line {first})")
+            self.fail(pos, "duplicate-key", f"duplicate key '{shown(key)}' (first defined on line {first})")
             frame.key = _DUPLICATE
         else:
             frame.key = key
@@ -370,7 +399,7 @@ class _Builder:
             # implicit[0]: a plain (unquoted, untagged) scalar, resolved by the core schema
             return _plain(event.value) if event.implicit[0] and tag is None else event.value
         if not tag.startswith(_TAG) or tag[len(_TAG):] not in ("str", "int", "float", "bool", "null"):
-            self.fail(pos, "yaml-tag", f"unsupported YAML tag '{_shorthand(tag)}'; obsgen specs use plain YAML values")
+            self.fail(pos, "yaml-tag", f"unsupported YAML tag '{shown(_shorthand(tag))}'; obsgen specs use plain YAML values")
             return None
         return self.tagged(tag[len(_TAG):], event.value, pos)
 
@@ -380,14 +409,14 @@ class _Builder:
         value = _plain(text)
         expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(name)
         if expected is None or not isinstance(value, expected) or (name != "bool" and isinstance(value, bool)):
-            self.fail(pos, "yaml-tag", f"'{text}' is not a valid !!{name}")
+            self.fail(pos, "yaml-tag", f"'{shown(text)}' is not a valid !!{name}")
             return None
         return float(value) if name == "float" else value
 
     def start(self, event: ev.CollectionStartEvent, is_map: bool) -> None:
         pos = _pos(event)
         if event.tag not in (None, "!", _TAG + ("map" if is_map else "seq")):
-            self.fail(pos, "yaml-tag", f"unsupported YAML tag '{_shorthand(event.tag)}'; obsgen specs use plain YAML values")
+            self.fail(pos, "yaml-tag", f"unsupported YAML tag '{shown(_shorthand(event.tag))}'; obsgen specs use plain YAML values")
         if len(self.stack) >= MAX_DEPTH:
             self.fail(pos, "too-deep", _TOO_DEEP)
             raise _Abort
@@ -415,7 +444,7 @@ class _Builder:
     def alias(self, event: ev.AliasEvent) -> None:
         pos = _pos(event)
         if event.anchor not in self.anchors:
-            self.fail(pos, "yaml-syntax", f"alias *{event.anchor} refers to no anchor (or to one still open)")
+            self.fail(pos, "yaml-syntax", f"alias *{shown(event.anchor)} refers to no anchor (or to one still open)")
             raise _Abort
         value, size = self.anchors[event.anchor]
         frame = self.stack[-1] if self.stack else None

@@ -20,6 +20,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, Tag, Discriminator, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..diagnostics import shown
+
 
 class Strict(BaseModel):
     """Base of every spec model: unknown keys are errors, values are not coerced across kinds."""
@@ -28,8 +30,9 @@ class Strict(BaseModel):
 
 
 def _found(value: Any) -> str:
+    """A value as "found ..." in a message shows it: escaped onto one line and cut (diagnostics.shown)."""
     if isinstance(value, str):
-        return f'"{value}"'
+        return f'"{shown(value)}"'
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
