@@ -63,6 +63,13 @@ def _deep_mapping_nesting(root: Path) -> None:
         SERVICE_HEADER + "tags: " + "{a: " * depth + "b" + "}" * depth + "\n", encoding="utf-8")
 
 
+def _control_character(root: Path) -> None:
+    """A BEL pasted into a summary (kept out of the repository: it is invisible in most editors)."""
+    orders = root / "monitors" / "orders.yaml"
+    orders.write_text(orders.read_text(encoding="utf-8").replace("raises errors.", "raises\x07 errors."),
+                      encoding="utf-8")
+
+
 def _symlink_loop(root: Path) -> None:
     (root / "monitors" / "loop.yaml").symlink_to("loop.yaml")
 
@@ -93,6 +100,7 @@ SETUPS: dict[str, Callable[[Path], None]] = {
     "nesting-10000-flow-mapping": _deep_mapping_nesting,
     "runbook-too-large": _runbook_too_large,
     "runbook-fifo": _runbook_fifo,
+    "control-character": _control_character,
 }
 
 
@@ -160,6 +168,8 @@ CLI_CASES = [
     "fifo-in-monitors",
     "nesting-10000-flow",
     "missing-project-file",
+    "control-character",
+    "huge-integer",
 ]
 
 

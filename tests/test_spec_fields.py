@@ -52,3 +52,11 @@ def test_unknown_statistics_are_refused(bad):
 
 def test_m_of_n():
     assert (parse_m_of_n("2 of 3").datapoints, parse_m_of_n("2 of 3").periods) == (2, 3)
+
+
+@pytest.mark.parametrize("parse, text", [(parse_duration, "1" * 5000 + "s"), (parse_duration, "1h" + "2" * 16 + "m"),
+                                         (parse_m_of_n, "2 of " + "3" * 5000)])
+def test_a_count_too_long_to_mean_anything_is_refused_with_a_message(parse, text):
+    with pytest.raises(PydanticCustomError) as refused:
+        parse(text)
+    assert "at most 15 digits" in str(refused.value) and len(str(refused.value)) < 300

@@ -113,3 +113,17 @@ def test_a_character_yaml_refuses_that_is_not_a_control_character_is_named_too()
 def test_a_duplicate_key_holding_a_newline_is_reported_on_one_line():
     _, [problem] = load('"a\\nb": 1\n"a\\nb": 2\n')
     assert str(problem) == "f.yaml:2:1: error: duplicate key 'a\\nb' (first defined on line 1) [duplicate-key]"
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "-" + "1" * 101, "0x" + "f" * 4000, "!!int " + "1" * 5000,
+                                   "&n " + "7" * 4301])
+def test_a_whole_number_too_long_to_read_is_located_not_a_crash(value):
+    doc, problems = load(f"a: 1\nb: [x, {value}]\n")
+    assert doc is None
+    assert [p.code for p in problems] == ["number-too-long"]
+    assert str(problems[0]).startswith("f.yaml:2:8: error: a whole number of ")
+
+
+def test_a_whole_number_of_100_digits_is_read():
+    doc, problems = load(f"a: {'1' * yaml_source.MAX_INT_DIGITS}\nb: 1{'0' * 400}.5\n")
+    assert problems == [] and doc.data["a"] == int("1" * 100) and doc.data["b"] == float("inf")

@@ -33,6 +33,10 @@ except ImportError:  # pragma: no cover
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 48
 MAX_NODES = 250_000  # counted after alias expansion
+# The longest number a spec needs is a 12-digit account id. Python refuses to convert an int of more than
+# 4,300 decimal digits to or from text (sys.get_int_max_str_digits, at least 640 when configured), and
+# float() of an int past 309 digits overflows: any whole number longer than this stops at the reader.
+MAX_INT_DIGITS = 100
 _TOO_DEEP = f"nesting is deeper than {MAX_DEPTH} levels; a spec never needs this much"
 
 _INT = re.compile(r"[-+]?[0-9]+$|0o[0-7]+$|0x[0-9a-fA-F]+$")
@@ -339,7 +343,10 @@ class _Builder:
                 elif event.tag is None and event.anchor is None and event.implicit[0] and self.nodes < MAX_NODES:
                     self.nodes += 1  # what `add` does for a plain value, without its rare cases
                     frame.size += 1
-                    value = _plain(event.value)
+                    try:
+                        value = _plain(event.value)
+                    except _NumberTooLong as exc:
+                        value = self.too_long(pos, exc)
                     if not frame.is_map:
                         frame.container.append(value)
                         frame.container.marks.append(pos)
@@ -397,16 +404,29 @@ class _Builder:
         tag = event.tag
         if tag is None or tag == "!":
             # implicit[0]: a plain (unquoted, untagged) scalar, resolved by the core schema
-            return _plain(event.value) if event.implicit[0] and tag is None else event.value
+            return self.plain(event.value, pos) if event.implicit[0] and tag is None else event.value
         if not tag.startswith(_TAG) or tag[len(_TAG):] not in ("str", "int", "float", "bool", "null"):
             self.fail(pos, "yaml-tag", f"unsupported YAML tag '{shown(_shorthand(tag))}'; obsgen specs use plain YAML values")
             return None
         return self.tagged(tag[len(_TAG):], event.value, pos)
 
+    def plain(self, text: str, pos: Pos) -> Any:
+        try:
+            return _plain(text)
+        except _NumberTooLong as exc:
+            return self.too_long(pos, exc)
+
+    def too_long(self, pos: Pos, exc: _NumberTooLong) -> None:
+        self.fail(pos, "number-too-long", f"a whole number of {exc.digits:,} digits; obsgen reads whole numbers of "
+                                          f"at most {MAX_INT_DIGITS} digits (no spec value needs more)")
+
     def tagged(self, name: str, text: str, pos: Pos) -> Any:
         if name == "str":
             return text
-        value = _plain(text)
+        try:
+            value = _plain(text)
+        except _NumberTooLong as exc:
+            return self.too_long(pos, exc)
         expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(name)
         if expected is None or not isinstance(value, expected) or (name != "bool" and isinstance(value, bool)):
             self.fail(pos, "yaml-tag", f"'{shown(text)}' is not a valid !!{name}")
@@ -513,8 +533,15 @@ def _pos(event: ev.Event) -> Pos:
     return (mark.line, mark.column)
 
 
+class _NumberTooLong(ValueError):
+    def __init__(self, digits: int):
+        super().__init__(digits)
+        self.digits = digits
+
+
 def _plain(text: str) -> Any:
-    """Resolve an untagged plain scalar with the YAML 1.2 core schema."""
+    """Resolve an untagged plain scalar with the YAML 1.2 core schema. Raises _NumberTooLong for a whole
+    number of more than MAX_INT_DIGITS digits."""
     if text in _NULLS:
         return None
     first = text[0]
@@ -526,7 +553,12 @@ def _plain(text: str) -> Any:
         return text
     if first in "0123456789+-.":
         if _INT.match(text):
-            return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
+            prefixed = text[:2] in ("0o", "0x")
+            if len(text) > MAX_INT_DIGITS:
+                digits = len(text[2:] if prefixed else text.lstrip("+-"))
+                if digits > MAX_INT_DIGITS:
+                    raise _NumberTooLong(digits)
+            return int(text, 0) if prefixed else int(text)
         if _FLOAT.match(text):
             return float(text)
         return _SPECIAL_FLOATS.get(text, text)
