@@ -85,13 +85,19 @@ class _Resolver:
     # --- environment ---------------------------------------------------------------------
 
     def _variables(self) -> dict[str, str]:
+        """The environment's template variables. A `vars:` value is a template too, of the variables every
+        environment has (project, env, account, region): expanded once here, so a `${nope}` in it is an
+        error at the value, like anywhere else, instead of reaching AWS names as it is."""
         builtin = {"project": self.project.project, "env": self.env_name,
                    "account": self.env.account, "region": self.env.region}
-        for name in self.env.vars:
+        self.vars = builtin
+        own = {}
+        for name, value in self.env.vars.items():
             if name in conventions.TEMPLATE_VARIABLES:
                 self.fail(self.pdoc, self.env_loc + ("vars", name), "bad-name",
                           f"'{name}' is a built-in template variable and cannot be redefined", at_key=True)
-        return {**self.env.vars, **builtin}
+            own[name] = self.expand(value, self.pdoc, self.env_loc + ("vars", name))
+        return {**own, **builtin}
 
     def runbook_url(self, service: str, monitor: str) -> str | None:
         """The monitor's page on this environment's runbook site (its own base URL, else the project's)."""
@@ -385,3 +391,46 @@ class _Resolver:
                                            f"the name of {other.ref}; change the monitor name or naming.alarm"))
             else:
                 seen[alarm.name] = alarm
+
+
+# --- environments that share an AWS account and region ---------------------------------------------
+
+
+def check_shared_names(spec: SpecSet, models: dict[str, EnvironmentModel]) -> list[Diagnostic]:
+    """Alarm and topic names are unique per account and region, and obsgen owns a resource only with its own
+    environment's tags: two environments of one account and region that would create a resource of the same
+    name (a naming template without ${env}) each find the other's as "not managed by obsgen" at apply. Each
+    compiled environment is compared with every other one in its account and region (resolved here when it
+    was not compiled, so `plan --env X` sees it too); one error per pair, at the later environment's key."""
+    environments = spec.project.environments
+    order = list(environments)
+    problems = []
+    for env, model in models.items():
+        for other in order:
+            if other == env or (other in models and order.index(other) < order.index(env)):
+                continue  # a pair of compiled environments is compared once, from its first one
+            if (environments[other].account, environments[other].region) != (model.account, model.region):
+                continue
+            other_model = models.get(other) or resolve(spec, other)[0]
+            if other_model is not None:
+                problems += _shared_names(spec, model, other_model)
+    return problems
+
+
+def _shared_names(spec: SpecSet, first: EnvironmentModel, second: EnvironmentModel) -> list[Diagnostic]:
+    order = list(spec.project.environments)
+    if order.index(first.env) > order.index(second.env):
+        first, second = second, first
+    alarms = sorted({a.name for a in (*first.metric_alarms, *first.composite_alarms)}
+                    & {a.name for a in (*second.metric_alarms, *second.composite_alarms)})
+    topics = sorted({t.name for t in first.topics} & {t.name for t in second.topics})
+    if not alarms and not topics:
+        return []
+    shared = " and ".join(f"{kind} '{shown(names[0])}'" + (f" (and {len(names) - 1} more)" if len(names) > 1 else "")
+                          for kind, names in (("alarm", alarms), ("topic", topics)) if names)
+    fix = " and ".join(where for where, names in (("naming.alarm", alarms), ("severities.<name>.topic", topics)) if names)
+    return [error(spec.project_doc.span(("environments", second.env), at_key=True), "shared-aws-name",
+                  f"environments '{first.env}' and '{second.env}' share account {first.account} and region "
+                  f"{first.region}, and both would create {shared}: AWS names are unique per account and region, so "
+                  f"each apply would find the other's as not managed by obsgen; put ${{env}} in {fix}, or give one "
+                  "of them another account or region")]
