@@ -70,6 +70,15 @@ def _control_character(root: Path) -> None:
                       encoding="utf-8")
 
 
+def _string_too_long(root: Path) -> None:
+    """A 3 MB description: valid YAML, kept out of the repository for its size."""
+    orders = root / "monitors" / "orders.yaml"
+    text = orders.read_text(encoding="utf-8")
+    orders.write_text(text.replace("    summary: The orders function is slow.\n",
+                                   "    summary: The orders function is slow.\n    description: " + "slow " * 600_000 + "\n"),
+                      encoding="utf-8")
+
+
 def _symlink_loop(root: Path) -> None:
     (root / "monitors" / "loop.yaml").symlink_to("loop.yaml")
 
@@ -101,6 +110,7 @@ SETUPS: dict[str, Callable[[Path], None]] = {
     "runbook-too-large": _runbook_too_large,
     "runbook-fifo": _runbook_fifo,
     "control-character": _control_character,
+    "string-too-long": _string_too_long,
 }
 
 

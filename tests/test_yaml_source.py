@@ -127,3 +127,17 @@ def test_a_whole_number_too_long_to_read_is_located_not_a_crash(value):
 def test_a_whole_number_of_100_digits_is_read():
     doc, problems = load(f"a: {'1' * yaml_source.MAX_INT_DIGITS}\nb: 1{'0' * 400}.5\n")
     assert problems == [] and doc.data["a"] == int("1" * 100) and doc.data["b"] == float("inf")
+
+
+def test_a_string_too_long_for_any_spec_value_is_located():
+    """A 3 MB description is valid YAML, but copied into every environment's outputs it cost 16 s."""
+    long = "x" * (yaml_source.MAX_STRING_CHARS + 1)
+    doc, problems = load(f"a: 1\nb:\n  - ok\n  - [{long}]\nc: &z {{d: {long}}}\ne: *z\n")
+    assert doc is None
+    assert [str(p).split(": error: ")[0] for p in problems] == ["f.yaml:4:6", "f.yaml:5:11"]
+    assert {p.code for p in problems} == {"value-too-long"} and f"{len(long):,} characters" in problems[0].message
+
+
+def test_a_string_at_the_limit_is_read():
+    doc, problems = load(f"a: {'x' * yaml_source.MAX_STRING_CHARS}\n")
+    assert problems == [] and len(doc.data["a"]) == yaml_source.MAX_STRING_CHARS

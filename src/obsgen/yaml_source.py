@@ -37,6 +37,10 @@ MAX_NODES = 250_000  # counted after alias expansion
 # 4,300 decimal digits to or from text (sys.get_int_max_str_digits, at least 640 when configured), and
 # float() of an int past 309 digits overflows: any whole number longer than this stops at the reader.
 MAX_INT_DIGITS = 100
+# The longest string (value or key) a spec may hold. A 3 MB description is valid YAML, but it is copied into
+# every environment's rules, tests, runbook pages and site, where it costs seconds (16 s for one, measured by
+# the fuzzer); prose longer than this belongs in runbooks_src/.
+MAX_STRING_CHARS = 65_536
 _TOO_DEEP = f"nesting is deeper than {MAX_DEPTH} levels; a spec never needs this much"
 
 _INT = re.compile(r"[-+]?[0-9]+$|0o[0-7]+$|0x[0-9a-fA-F]+$")
@@ -196,11 +200,36 @@ def load(path: str, source: str | bytes) -> tuple[Document | None, list[Diagnost
         return None, builder.problems
     if builder.problems:
         return None, builder.problems
+    if len(text) > MAX_STRING_CHARS and (problems := _long_strings(path, builder.root)):
+        return None, problems  # only a text this long can hold a string this long: small files skip the walk
     if builder.documents == 0 or builder.root is None:
         what = "file is empty" if not text.strip() else "file holds no YAML value, only comments"
         return None, [error(Span(path, 1, 1), "empty-file",
                             f"{what}; expected a mapping that starts with apiVersion and kind")]
     return Document(path, builder.root, text), []
+
+
+def _long_strings(path: str, root: Any) -> list[Diagnostic]:
+    """Every key and string value longer than MAX_STRING_CHARS, at its position (a walk without recursion,
+    each container once however many aliases name it)."""
+    problems, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, (Mapping, Sequence)) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Mapping):
+            strings = [(what, text, marks[at:at + 2]) for key, value in node.items() for marks in (node.marks[key],)
+                       for what, text, at in (("key", key, 0), ("string", value, 2))]
+        else:
+            strings = [("string", value, node.marks[index]) for index, value in enumerate(node)]
+        for what, text, pos in strings:
+            if isinstance(text, str) and len(text) > MAX_STRING_CHARS:
+                problems.append(error(Span(path, pos[0] + 1, pos[1] + 1), "value-too-long",
+                                      f"a {what} of {len(text):,} characters; obsgen reads strings of at most "
+                                      f"{MAX_STRING_CHARS:,} characters (put long prose in runbooks_src/)"))
+        stack.extend(node.values() if isinstance(node, Mapping) else node)
+    return sorted(problems)
 
 
 def _is_parser_limit(exc: yaml.MarkedYAMLError) -> bool:
