@@ -219,8 +219,10 @@ def _long_strings(path: str, root: Any) -> list[Diagnostic]:
             continue
         seen.add(id(node))
         if isinstance(node, Mapping):
-            strings = [(what, text, marks[at:at + 2]) for key, value in node.items() for marks in (node.marks[key],)
-                       for what, text, at in (("key", key, 0), ("string", value, 2))]
+            strings = []
+            for key, value in node.items():
+                marks = node.marks[key]
+                strings += [("key", key, marks[:2]), ("string", value, marks[2:])]
         else:
             strings = [("string", value, node.marks[index]) for index, value in enumerate(node)]
         for what, text, pos in strings:
