@@ -7,6 +7,10 @@ and every error it prints is one line that points at a line and column that exis
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
@@ -32,3 +36,14 @@ def test_a_damaged_project_gets_located_one_line_errors_in_bounded_time(runner, 
     case = mutate_project(data.draw)
     outcome = runner.run(case.files)
     assert outcome.failing() == [], (case.edits, [str(f) for f in outcome.failing()])
+
+
+def test_the_long_run_script_reports_figures_by_kind(tmp_path):
+    """scripts/fuzz.py is the same fuzzer, run longer: a short run still prints the table of kinds."""
+    script = Path(__file__).resolve().parent.parent / "scripts" / "fuzz.py"
+    done = subprocess.run([sys.executable, str(script), "--runs", "5", "--seed", "3", "--save", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "5 cases (seed 3, 10 s per case, promtool off)" in done.stdout
+    assert "| internal-error | 0 |" in done.stdout and "| hang | 0 |" in done.stdout
+    assert (tmp_path / "000-slowest" / "FINDING.txt").is_file()
