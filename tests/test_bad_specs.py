@@ -66,6 +66,22 @@ def _deep_mapping_nesting(root: Path) -> None:
         SERVICE_HEADER + "tags: " + "{a: " * depth + "b" + "}" * depth + "\n", encoding="utf-8")
 
 
+def _control_character(root: Path) -> None:
+    """A BEL pasted into a summary (kept out of the repository: it is invisible in most editors)."""
+    orders = root / "monitors" / "orders.yaml"
+    orders.write_text(orders.read_text(encoding="utf-8").replace("raises errors.", "raises\x07 errors."),
+                      encoding="utf-8")
+
+
+def _string_too_long(root: Path) -> None:
+    """A 3 MB description: valid YAML, kept out of the repository for its size."""
+    orders = root / "monitors" / "orders.yaml"
+    text = orders.read_text(encoding="utf-8")
+    orders.write_text(text.replace("    summary: The orders function is slow.\n",
+                                   "    summary: The orders function is slow.\n    description: " + "slow " * 600_000 + "\n"),
+                      encoding="utf-8")
+
+
 def _symlink_loop(root: Path) -> None:
     (root / "monitors" / "loop.yaml").symlink_to("loop.yaml")
 
@@ -131,6 +147,8 @@ SETUPS: dict[str, Callable[[Path], None]] = {
     "nesting-10000-flow-mapping": _deep_mapping_nesting,
     "runbook-too-large": _runbook_too_large,
     "runbook-fifo": _runbook_fifo,
+    "control-character": _control_character,
+    "string-too-long": _string_too_long,
 }
 
 
@@ -198,6 +216,8 @@ CLI_CASES = [
     "fifo-in-monitors",
     "nesting-10000-flow",
     "missing-project-file",
+    "control-character",
+    "huge-integer",
 ]
 
 

@@ -2,7 +2,8 @@
 
 Each example starts from the repository's example project (monitors/ and runbooks_src/, copied into a
 temporary directory) and damages it: values replaced by random scalars, lists or mappings, keys
-deleted, inserted or renamed, files truncated, bytes or YAML punctuation inserted, lines duplicated.
+deleted, inserted or renamed, files truncated, bytes or YAML punctuation inserted, lines duplicated
+(the mutators live in mutators.py; the fuzzer, fuzzing.py, adds hostile ones and a bound on time).
 Then:
 - `compile_project` never raises;
 - every error names a file under monitors/ and, unless its code is a documented whole-file code,
@@ -21,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import yaml
 from hypothesis import given, settings
@@ -32,6 +32,7 @@ from obsgen.cli import app
 from obsgen.compiler import compile_project
 from obsgen import yaml_source
 from obsgen.diagnostics import Level
+from mutators import EXAMPLE, SPEC_FILES, YAML_TOKENS, mutate_data, mutate_text, write_files
 
 REPO = Path(__file__).resolve().parent.parent
 # Diagnostics about a whole file (missing, not a regular file, unreadable) have no line to show.
@@ -46,123 +47,7 @@ runner = CliRunner()
 NO_PROMTOOL = {"OBSGEN_PROMTOOL": "obsgen-property-tests-without-promtool"}
 
 
-def _example_files() -> dict[str, bytes]:
-    files = {}
-    for folder in ("monitors", "runbooks_src"):
-        for path in sorted((REPO / folder).rglob("*")):
-            if path.is_file():
-                files[path.relative_to(REPO).as_posix()] = path.read_bytes()
-    return files
-
-
-EXAMPLE = _example_files()
-SPEC_FILES = sorted(p for p in EXAMPLE if p.startswith("monitors/") and p.endswith((".yaml", ".yml")))
-
-# --- what a mutation writes ------------------------------------------------------------------
-
-# Words the spec language gives meaning to, so mutations hit validators, not only "unknown key".
-WORDS = ["apiVersion", "kind", "service", "owner", "monitors", "resources", "severity", "severities",
-         "threshold", "period", "evaluation_periods", "datapoints", "datapoints_to_alarm", "rule",
-         "expression", "metrics", "metric", "namespace", "dimensions", "statistic", "runbook", "tags",
-         "channels", "environments", "overrides", "disabled", "naming", "alarm", "type", "endpoint",
-         "account", "region", "vars", "summary", "description", "missing_data", "<<", "for"]
-VALUES = ["> 10", "outside band 2", "5m", "90s", "45s", "0s", "1d", "2 of 3", "3 of 2", "p99", "P99",
-          "Sum", "high", "medium", "stock-api/api-latency", "api-latency or not api-latency",
-          "${project}-${nope}", "${env}", "$$", "Service", "Project", "obsgen/v1", "obsgen/v2",
-          "123456789012", "us-east-1", "lambda", "custom", "ecs-service", "alerts@example.com", ""]
-scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
-    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(VALUES), st.sampled_from(WORDS),
-    st.text(max_size=20),
-)
-values = st.recursive(
-    scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.one_of(st.sampled_from(WORDS), st.text(max_size=8)), inner, max_size=4)),
-    max_leaves=8,
-)
-keys = st.one_of(st.sampled_from(WORDS), st.text(min_size=1, max_size=12))
-YAML_TOKENS = [":", ": ", "- ", "-", "{", "}", "[", "]", ",", "&a ", "*a", "!!", "!!python/object ", "<<: ",
-               "'", '"', "|", ">", "#", "%", "@", "`", "\t", "\n", "\n  ", "---\n", "...\n", "? ", "\\",
-               "\ufeff", "\x00", "\u2028"]
-
-# --- structural mutations (on the parsed data) -----------------------------------------------
-
-
-def _containers(node: Any, path: tuple = ()) -> list[tuple]:
-    """Paths of every mapping and list in the document, the root included."""
-    found = [path] if isinstance(node, (dict, list)) else []
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
-    for key, child in items:
-        found += _containers(child, path + (key,))
-    return found
-
-
-def _at(node: Any, path: tuple) -> Any:
-    for part in path:
-        node = node[part]
-    return node
-
-
-def _mutate_data(data: Any, draw: Any) -> Any:
-    """One random edit of the document; returns the new root."""
-    operation = draw(st.sampled_from(["replace", "delete", "insert", "rename"]))
-    paths = _containers(data)
-    if not paths:
-        return draw(values)
-    container = _at(data, draw(st.sampled_from(paths)))
-    if operation == "insert" and isinstance(container, dict):
-        container[draw(keys)] = draw(values)
-        return data
-    if operation == "insert":
-        container.insert(draw(st.integers(0, len(container))), draw(values))
-        return data
-    if not container:
-        return draw(values) if operation == "replace" else data
-    index = draw(st.sampled_from(list(container.keys()) if isinstance(container, dict) else range(len(container))))
-    if operation == "replace":
-        container[index] = draw(values)
-    elif operation == "delete":
-        del container[index]
-    elif isinstance(container, dict):  # rename, keeping the key's place
-        new = draw(keys)
-        items = [(new if k == index else k, v) for k, v in container.items()]
-        container.clear()
-        container.update(items)
-    return data
-
-
-# --- textual mutations (on the bytes) ----------------------------------------------------------
-
-
-def _mutate_text(text: bytes, draw: Any) -> bytes:
-    operation = draw(st.sampled_from(["truncate", "bytes", "token", "duplicate-line", "delete-line"]))
-    offset = draw(st.integers(0, len(text)))
-    if operation == "truncate":
-        return text[:offset]
-    if operation == "bytes":
-        return text[:offset] + draw(st.binary(min_size=1, max_size=8)) + text[offset:]
-    if operation == "token":
-        return text[:offset] + draw(st.sampled_from(YAML_TOKENS)).encode("utf-8") + text[offset:]
-    lines = text.splitlines(keepends=True)
-    if not lines:
-        return text
-    index = draw(st.integers(0, len(lines) - 1))
-    if operation == "duplicate-line":
-        lines.insert(index, lines[index])
-    else:
-        del lines[index]
-    return b"".join(lines)
-
-
 # --- the properties ------------------------------------------------------------------------------
-
-
-def _write(root: Path, files: dict[str, bytes]) -> None:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
 
 
 def check_project(root: Path) -> None:
@@ -194,10 +79,10 @@ def test_structural_mutations_are_reported_or_compiled(data: st.DataObject) -> N
     for _ in range(data.draw(st.integers(1, 3), label="edits")):
         target = data.draw(st.sampled_from(SPEC_FILES), label="file")
         document = yaml.safe_load(files[target])
-        document = _mutate_data(document, data.draw)
+        document = mutate_data(document, data.draw)
         files[target] = yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode("utf-8")
     with tempfile.TemporaryDirectory() as tmp:
-        _write(Path(tmp), files)
+        write_files(Path(tmp), files)
         check_project(Path(tmp))
 
 
@@ -207,9 +92,9 @@ def test_text_mutations_are_reported_or_compiled(data: st.DataObject) -> None:
     files = dict(EXAMPLE)
     for _ in range(data.draw(st.integers(1, 3), label="edits")):
         target = data.draw(st.sampled_from(SPEC_FILES), label="file")
-        files[target] = _mutate_text(files[target], data.draw)
+        files[target] = mutate_text(files[target], data.draw)
     with tempfile.TemporaryDirectory() as tmp:
-        _write(Path(tmp), files)
+        write_files(Path(tmp), files)
         check_project(Path(tmp))
 
 
@@ -218,7 +103,7 @@ def test_unmutated_round_trip_compiles() -> None:
     files = {rel: (yaml.safe_dump(yaml.safe_load(text), sort_keys=False).encode("utf-8") if rel in SPEC_FILES else text)
              for rel, text in EXAMPLE.items()}
     with tempfile.TemporaryDirectory() as tmp:
-        _write(Path(tmp), files)
+        write_files(Path(tmp), files)
         build = compile_project(Path(tmp))
         assert [str(d) for d in build.diagnostics] == [] and build.ok
 
@@ -293,7 +178,7 @@ def test_unknown_monitor_in_rule_is_located_at_its_name(words: list[str], positi
     text = base.replace(" errors or latency\n", _rule_yaml(words, joins, style))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        _write(root, {rel: path.read_bytes() for rel, path in _files(BAD_SPECS_BASE).items()})
+        write_files(root, {rel: path.read_bytes() for rel, path in _files(BAD_SPECS_BASE).items()})
         (root / "monitors" / "orders.yaml").write_text(text, encoding="utf-8")
         build = compile_project(root)
     found = [d for d in build.diagnostics if d.code == "unknown-monitor"]

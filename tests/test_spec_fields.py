@@ -85,3 +85,11 @@ def test_every_url_field_of_the_spec_takes_only_http_urls():
     for model, data in attempts:
         with pytest.raises(ValidationError, match="expected an http:// or https:// URL"):
             model.model_validate(data)
+
+
+@pytest.mark.parametrize("parse, text", [(parse_duration, "1" * 5000 + "s"), (parse_duration, "1h" + "2" * 16 + "m"),
+                                         (parse_m_of_n, "2 of " + "3" * 5000)])
+def test_a_count_too_long_to_mean_anything_is_refused_with_a_message(parse, text):
+    with pytest.raises(PydanticCustomError) as refused:
+        parse(text)
+    assert "at most 15 digits" in str(refused.value) and len(str(refused.value)) < 300

@@ -87,3 +87,57 @@ def test_syntax_errors_are_located():
 def test_an_empty_file_is_an_error():
     _, problems = load("# only a comment\n")
     assert problems[0].code == "empty-file"
+
+
+@pytest.mark.parametrize("text, position", [
+    ("a: 1\nb: x\x07\n", "f.yaml:2:5"),
+    ("a: éé\nb: \U0001F600\x1b\n", "f.yaml:2:5"),  # libyaml counts bytes; the column counts characters
+    ("\ufeffa: 1\r\nb: 2\n  \x00\n", "f.yaml:3:3"),
+    ("a: \"ok\"\nb: \x7f\n", "f.yaml:2:4"),
+])
+def test_a_control_character_is_located_where_it_stands_and_named(text, position):
+    doc, problems = load(text)
+    assert doc is None and len(problems) == 1
+    [problem] = problems
+    code = next(ch for ch in text if ord(ch) in (0, 7, 0x1b, 0x7f))
+    assert str(problem).startswith(f"{position}: error: invalid YAML: control character U+{ord(code):04X} is not "
+                                   "allowed in a YAML file")
+    assert "\n" not in str(problem) and problem.code == "yaml-syntax"
+
+
+def test_a_character_yaml_refuses_that_is_not_a_control_character_is_named_too():
+    _, [problem] = load("a: 1\nb: x\ufffe\n")
+    assert str(problem).startswith("f.yaml:2:5: error: invalid YAML: character U+FFFE is not allowed")
+
+
+def test_a_duplicate_key_holding_a_newline_is_reported_on_one_line():
+    _, [problem] = load('"a\\nb": 1\n"a\\nb": 2\n')
+    assert str(problem) == "f.yaml:2:1: error: duplicate key 'a\\nb' (first defined on line 1) [duplicate-key]"
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "-" + "1" * 101, "0x" + "f" * 4000, "!!int " + "1" * 5000,
+                                   "&n " + "7" * 4301])
+def test_a_whole_number_too_long_to_read_is_located_not_a_crash(value):
+    doc, problems = load(f"a: 1\nb: [x, {value}]\n")
+    assert doc is None
+    assert [p.code for p in problems] == ["number-too-long"]
+    assert str(problems[0]).startswith("f.yaml:2:8: error: a whole number of ")
+
+
+def test_a_whole_number_of_100_digits_is_read():
+    doc, problems = load(f"a: {'1' * yaml_source.MAX_INT_DIGITS}\nb: 1{'0' * 400}.5\n")
+    assert problems == [] and doc.data["a"] == int("1" * 100) and doc.data["b"] == float("inf")
+
+
+def test_a_string_too_long_for_any_spec_value_is_located():
+    """A 3 MB description is valid YAML, but copied into every environment's outputs it cost 16 s."""
+    long = "x" * (yaml_source.MAX_STRING_CHARS + 1)
+    doc, problems = load(f"a: 1\nb:\n  - ok\n  - [{long}]\nc: &z {{d: {long}}}\ne: *z\n")
+    assert doc is None
+    assert [str(p).split(": error: ")[0] for p in problems] == ["f.yaml:4:6", "f.yaml:5:11"]
+    assert {p.code for p in problems} == {"value-too-long"} and f"{len(long):,} characters" in problems[0].message
+
+
+def test_a_string_at_the_limit_is_read():
+    doc, problems = load(f"a: {'x' * yaml_source.MAX_STRING_CHARS}\n")
+    assert problems == [] and len(doc.data["a"]) == yaml_source.MAX_STRING_CHARS

@@ -60,8 +60,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Everything printed is verbatim: user text and `file:line:column` positions must reach editors, CI problem
+# matchers and SARIF converters as written. rich would otherwise turn `:100:` into an emoji (its emoji codes
+# include ":100:" and ":1234:"), read `[red]` in a value as markup and colour numbers; a call that wants
+# markup (cli_aws._fail on a terminal) asks for it and escapes the text it inserts.
+out = Console(highlight=False, soft_wrap=True, emoji=False, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False, markup=False)
 
 def _print_version(value: bool) -> None:
     if value:

@@ -20,7 +20,7 @@ from .model import EnvironmentModel
 from .presets.expand import expand_presets
 from .presets.origin import annotate
 from .runbooks import Coverage, add_runbooks
-from .resolve import resolve
+from .resolve import check_shared_names, resolve
 from .schema import SCHEMA_FILE, schema_text
 from .spec import SpecSet, load_spec
 from .targets import TARGETS
@@ -82,6 +82,7 @@ def _compile(root: Path, envs: list[str] | None) -> Build:
     build.files[SCHEMA_FILE] = schema_text()
     for env in selected:
         _compile_env(spec, env, build)
+    build.diagnostics += check_shared_names(spec, build.models)
     if envs is None and build.ok:  # one runbook site for all environments: `build --env X` leaves it alone
         add_runbooks(spec, build)
     build.diagnostics = unique_sorted(annotate(build.diagnostics, spec.preset_uses.values()))

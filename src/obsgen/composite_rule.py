@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Union
 
+from .diagnostics import shown
+
 STATES = {"alarm": "ALARM", "ok": "OK", "insufficient_data": "INSUFFICIENT_DATA"}
 # Words are read greedily (names, keywords, state functions) and checked afterwards.
 _TOKEN = re.compile(r"\s*(?:(\()|(\))|([A-Za-z0-9_][A-Za-z0-9_-]*(?:/[A-Za-z0-9_-]+)?))")
@@ -55,7 +57,7 @@ def parse(text: str) -> Rule:
     rule = parser.disjunction(0)
     if parser.peek() is not None:
         word, offset = parser.peek()  # type: ignore[misc]
-        raise RuleSyntaxError(f"unexpected '{word}' in rule", offset)
+        raise RuleSyntaxError(f"unexpected '{shown(word)}' in rule", offset)
     return rule
 
 
@@ -103,7 +105,7 @@ class _Parser:
             match = _TOKEN.match(text, index)
             if not match:
                 start = len(text) - len(text[index:].lstrip())
-                raise RuleSyntaxError(f"unexpected character '{text[start]}' in rule", start)
+                raise RuleSyntaxError(f"unexpected character '{shown(text[start])}' in rule", start)
             group = match.lastindex  # the one of the three alternative groups that matched
             tokens.append((match.group(group), match.start(group)))
             index = match.end()
@@ -152,16 +154,16 @@ class _Parser:
             self.expect(")")
             return inner
         if word == ")" or word.lower() in _KEYWORDS:
-            raise RuleSyntaxError(f"expected a monitor name or '(', found '{word}'", offset)
+            raise RuleSyntaxError(f"expected a monitor name or '(', found '{shown(word)}'", offset)
         if word.lower() in STATES and self.peek() is not None and self.peek()[0] == "(":  # type: ignore[index]
             self.take()
             target, target_offset = self.take()
             if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?", target):
-                raise RuleSyntaxError(f"expected a monitor name, found '{target}'", target_offset)
+                raise RuleSyntaxError(f"expected a monitor name, found '{shown(target)}'", target_offset)
             self.expect(")")
             return Ref(target, STATES[word.lower()], target_offset)
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?", word):
-            raise RuleSyntaxError(f"expected a monitor name, found '{word}'", offset)
+            raise RuleSyntaxError(f"expected a monitor name, found '{shown(word)}'", offset)
         return Ref(word, "ALARM", offset)
 
     def expect(self, symbol: str) -> None:

@@ -12,6 +12,37 @@ from enum import Enum
 from typing import Iterable
 
 
+MAX_SHOWN = 80  # characters of a user's value that a message quotes; the rest is cut, with an ellipsis
+
+
+def one_line(text: str) -> str:
+    """`text` with every character that is not printable escaped as Python's repr writes it (`\\n`, `\\t`,
+    `\\x07`, `\\u2028`, `\\u202e`): one line, and nothing that moves a terminal's cursor or reorders text."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """A user's value as a message quotes it: on one line (see one_line) and at most `limit` characters.
+
+    Every message that quotes something the user wrote (a value, a key, a name that failed validation) goes
+    through here, so one diagnostic is one line of a readable length whatever the input (a 3 MB line, a key
+    with a newline in it)."""
+    text = value if isinstance(value, str) else str(value)
+    escaped = one_line(text[:limit + 1])
+    if len(text) <= limit and len(escaped) <= limit:
+        return escaped
+    kept, size = [], 0
+    for ch in text[:limit]:  # whole escapes only: `\\x07`, never `\\x0`
+        piece = one_line(ch)
+        if size + len(piece) > limit - 1:
+            break
+        kept.append(piece)
+        size += len(piece)
+    return "".join(kept) + "…"
+
+
 class Level(str, Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -27,8 +58,8 @@ class Span:
 
     def __str__(self) -> str:
         if self.line <= 0:
-            return self.file
-        return f"{self.file}:{self.line}:{self.column}"
+            return one_line(self.file)
+        return f"{one_line(self.file)}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -41,7 +72,9 @@ class Diagnostic:
     level: Level = field(default=Level.ERROR, compare=False)
 
     def __str__(self) -> str:
-        return f"{self.span}: {self.level.value}: {self.message} [{self.code}]"
+        """`file:line:column: error: message [code]`, always one line: messages quote values through `shown`,
+        and anything that still is not printable is escaped here."""
+        return f"{self.span}: {self.level.value}: {one_line(self.message)} [{self.code}]"
 
 
 def error(span: Span, code: str, message: str) -> Diagnostic:

@@ -8,7 +8,7 @@ from typing import Any
 from . import composite_rule, conventions, resolve_prometheus
 from . import resolve_dashboards
 from .conventions import TemplateError, expand
-from .diagnostics import Diagnostic, error
+from .diagnostics import Diagnostic, error, shown
 from .model import (AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat, Origin, ServiceInfo,
                     Severity, Subscription, Topic)
 from .presets.origin import locate as locate_preset
@@ -85,13 +85,19 @@ class _Resolver:
     # --- environment ---------------------------------------------------------------------
 
     def _variables(self) -> dict[str, str]:
+        """The environment's template variables. A `vars:` value is a template too, of the variables every
+        environment has (project, env, account, region): expanded once here, so a `${nope}` in it is an
+        error at the value, like anywhere else, instead of reaching AWS names as it is."""
         builtin = {"project": self.project.project, "env": self.env_name,
                    "account": self.env.account, "region": self.env.region}
-        for name in self.env.vars:
+        self.vars = builtin
+        own = {}
+        for name, value in self.env.vars.items():
             if name in conventions.TEMPLATE_VARIABLES:
                 self.fail(self.pdoc, self.env_loc + ("vars", name), "bad-name",
                           f"'{name}' is a built-in template variable and cannot be redefined", at_key=True)
-        return {**self.env.vars, **builtin}
+            own[name] = self.expand(value, self.pdoc, self.env_loc + ("vars", name))
+        return {**own, **builtin}
 
     def runbook_url(self, service: str, monitor: str) -> str | None:
         """The monitor's page on this environment's runbook site (its own base URL, else the project's)."""
@@ -110,7 +116,7 @@ class _Resolver:
         except TemplateError as exc:
             offset = max(template.find("${" + exc.variable + "}"), 0)  # point at the variable itself
             self.problems.append(error(doc.span_in(loc, offset), "unknown-variable",
-                                       f"unknown template variable ${{{exc.variable}}}"
+                                       f"unknown template variable ${{{shown(exc.variable)}}}"
                                        f"{did_you_mean(exc.variable, exc.known)}"))
             return template
 
@@ -118,11 +124,11 @@ class _Resolver:
         for index, ref in enumerate(self.env.disabled):
             if ref not in self.monitors:
                 self.fail(self.pdoc, self.env_loc + ("disabled", index), "unknown-monitor",
-                          f"disabled monitor '{ref}' does not exist{did_you_mean(ref, list(self.monitors))}")
+                          f"disabled monitor '{shown(ref)}' does not exist{did_you_mean(ref, list(self.monitors))}")
         for ref in self.env.overrides:
             if ref not in self.monitors:
                 self.fail(self.pdoc, self.env_loc + ("overrides", ref), "unknown-monitor",
-                          f"override for unknown monitor '{ref}' (write 'service/monitor')"
+                          f"override for unknown monitor '{shown(ref)}' (write 'service/monitor')"
                           f"{did_you_mean(ref, list(self.monitors))}", at_key=True)
         for name in self.env.channels:
             if name not in self.project.channels:
@@ -214,7 +220,7 @@ class _Resolver:
         """The monitor's severity, once it and the monitor's runbook are known to exist (any monitor kind)."""
         if monitor.runbook and monitor.runbook not in self.spec.runbooks:
             self.fail(entry.doc, origin.loc + ("runbook",), "unknown-runbook",
-                      f"runbook '{monitor.runbook}' not found: expected runbooks_src/{monitor.runbook}.md"
+                      f"runbook '{shown(monitor.runbook)}' not found: expected runbooks_src/{shown(monitor.runbook)}.md"
                       f"{did_you_mean(monitor.runbook, list(self.spec.runbooks))}")
         severity = self.severities.get(monitor.severity)
         if severity is None:
@@ -283,7 +289,7 @@ class _Resolver:
             resource = entry.spec.resources.get(source.resource)
             if resource is None:
                 self.fail(doc, loc + ("resource",), "unknown-resource",
-                          f"unknown resource '{source.resource}'"
+                          f"unknown resource '{shown(source.resource)}'"
                           f"{did_you_mean(source.resource, list(entry.spec.resources))}")
             else:
                 namespace, dimensions = self._resource(entry, source.resource, resource)
@@ -292,7 +298,7 @@ class _Resolver:
                               f"resource '{source.resource}' is in namespace {namespace}; drop 'namespace' or 'resource'")
         elif namespace is None:
             self.fail(doc, loc + ("metric",), "missing-key",
-                      f"metric '{source.metric}' needs a 'resource' or a 'namespace' (with 'dimensions')")
+                      f"metric '{shown(source.metric)}' needs a 'resource' or a 'namespace' (with 'dimensions')")
         for key, value in source.dimensions.items():
             dimensions[key] = self.expand(value, doc, loc + ("dimensions", key), service=entry.spec.service)
         return MetricStat(namespace or "", source.metric, tuple(sorted(dimensions.items())), source.statistic,
@@ -333,7 +339,7 @@ class _Resolver:
             if full not in self.monitors:
                 local = [m.split("/", 1)[1] for m in self.monitors if m.startswith(entry.spec.service + "/")]
                 self._rule_error(origin, ref.offset, "unknown-monitor",
-                                 f"composite rule names unknown monitor '{ref.target}'"
+                                 f"composite rule names unknown monitor '{shown(ref.target)}'"
                                  f"{did_you_mean(ref.target, local + list(self.monitors))}")
             elif isinstance(self.monitors[full][1], PromMonitor):
                 self._rule_error(origin, ref.offset, "prometheus-in-composite",
@@ -381,7 +387,50 @@ class _Resolver:
             other = seen.get(alarm.name)
             if other is not None:
                 self.problems.append(error(alarm.origin.key_span(), "duplicate-alarm-name",
-                                           f"alarm name '{alarm.name}' in environment '{self.env_name}' is also "
+                                           f"alarm name '{shown(alarm.name)}' in environment '{self.env_name}' is also "
                                            f"the name of {other.ref}; change the monitor name or naming.alarm"))
             else:
                 seen[alarm.name] = alarm
+
+
+# --- environments that share an AWS account and region ---------------------------------------------
+
+
+def check_shared_names(spec: SpecSet, models: dict[str, EnvironmentModel]) -> list[Diagnostic]:
+    """Alarm and topic names are unique per account and region, and obsgen owns a resource only with its own
+    environment's tags: two environments of one account and region that would create a resource of the same
+    name (a naming template without ${env}) each find the other's as "not managed by obsgen" at apply. Each
+    compiled environment is compared with every other one in its account and region (resolved here when it
+    was not compiled, so `plan --env X` sees it too); one error per pair, at the later environment's key."""
+    environments = spec.project.environments
+    order = list(environments)
+    problems = []
+    for env, model in models.items():
+        for other in order:
+            if other == env or (other in models and order.index(other) < order.index(env)):
+                continue  # a pair of compiled environments is compared once, from its first one
+            if (environments[other].account, environments[other].region) != (model.account, model.region):
+                continue
+            other_model = models.get(other) or resolve(spec, other)[0]
+            if other_model is not None:
+                problems += _shared_names(spec, model, other_model)
+    return problems
+
+
+def _shared_names(spec: SpecSet, first: EnvironmentModel, second: EnvironmentModel) -> list[Diagnostic]:
+    order = list(spec.project.environments)
+    if order.index(first.env) > order.index(second.env):
+        first, second = second, first
+    alarms = sorted({a.name for a in (*first.metric_alarms, *first.composite_alarms)}
+                    & {a.name for a in (*second.metric_alarms, *second.composite_alarms)})
+    topics = sorted({t.name for t in first.topics} & {t.name for t in second.topics})
+    if not alarms and not topics:
+        return []
+    shared = " and ".join(f"{kind} '{shown(names[0])}'" + (f" (and {len(names) - 1} more)" if len(names) > 1 else "")
+                          for kind, names in (("alarm", alarms), ("topic", topics)) if names)
+    fix = " and ".join(where for where, names in (("naming.alarm", alarms), ("severities.<name>.topic", topics)) if names)
+    return [error(spec.project_doc.span(("environments", second.env), at_key=True), "shared-aws-name",
+                  f"environments '{first.env}' and '{second.env}' share account {first.account} and region "
+                  f"{first.region}, and both would create {shared}: AWS names are unique per account and region, so "
+                  f"each apply would find the other's as not managed by obsgen; put ${{env}} in {fix}, or give one "
+                  "of them another account or region")]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from . import conventions
 from .dashboard_body import MAX_ALARMS_PER_WIDGET
-from .diagnostics import error
+from .diagnostics import error, shown
 from .model import (AlarmBase, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow,
                     DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, RuleGroup,
                     ThresholdLine)
@@ -75,7 +75,7 @@ class _Builder:
     def _name(self, key: str, origin: Origin) -> str:
         name = conventions.dashboard_name(self.model.project, self.model.env, key)
         if not conventions.DASHBOARD_NAME.match(name):
-            self._fail(origin, "bad-dashboard-name", f"dashboard key '{key}' may hold only letters, digits, '-' and "
+            self._fail(origin, "bad-dashboard-name", f"dashboard key '{shown(key)}' may hold only letters, digits, '-' and "
                        "'_': it becomes part of the dashboard name, which PutDashboard restricts to those")
         elif len(name) > conventions.DASHBOARD_NAME_MAX:
             self._fail(origin, "aws-limit", f"dashboard name '{name[:60]}...' is {len(name)} characters; "
@@ -87,10 +87,10 @@ class _Builder:
         for dashboard in dashboards:
             other = seen.setdefault(dashboard.name, dashboard)
             if other is not dashboard:
-                what = (f"service '{other.key}''s own dashboard" if other.generated
-                        else f"dashboard '{other.key}' in {other.origin.doc.path}")
+                what = (f"service '{shown(other.key)}''s own dashboard" if other.generated
+                        else f"dashboard '{shown(other.key)}' in {other.origin.doc.path}")
                 self._fail(dashboard.origin, "duplicate-dashboard-name",
-                           f"dashboard '{dashboard.key}' would get the same CloudWatch name as {what}; "
+                           f"dashboard '{shown(dashboard.key)}' would get the same CloudWatch name as {what}; "
                            "rename the dashboard key")
 
     def _check_prefix(self) -> None:
@@ -202,7 +202,7 @@ class _Builder:
             return ref
         if entry is None:
             self.r.problems.append(error(origin.span(*field), "unknown-" + what,
-                                         f"'{ref}': a project dashboard names {what}s as 'service/{what}'"))
+                                         f"'{shown(ref)}': a project dashboard names {what}s as 'service/{what}'"))
             return None
         return f"{entry.spec.service}/{ref}"
 
@@ -213,16 +213,16 @@ class _Builder:
             return None
         found = self.r.monitors.get(ref)
         if found is None:
-            self._fail(origin, "unknown-monitor", f"unknown monitor '{widget.monitor}'"
+            self._fail(origin, "unknown-monitor", f"unknown monitor '{shown(widget.monitor)}'"
                        f"{did_you_mean(ref, list(self.r.monitors))}", "monitor")
             return None
         if isinstance(found[1], PromMonitor):
-            self._fail(origin, "prometheus-in-dashboard", f"'{ref}' is a PromQL monitor; it is drawn on the "
+            self._fail(origin, "prometheus-in-dashboard", f"'{shown(ref)}' is a PromQL monitor; it is drawn on the "
                        "service's Grafana dashboard, not on CloudWatch ones", "monitor")
             return None
         alarm = self.alarms.get(ref)
         if isinstance(found[1], CompositeMonitor):
-            self._fail(origin, "bad-value", f"'{ref}' is a composite monitor and has no metric to draw; "
+            self._fail(origin, "bad-value", f"'{shown(ref)}' is a composite monitor and has no metric to draw; "
                        "show it with 'alarms:'", "monitor")
             return None
         if alarm is None:
@@ -239,7 +239,7 @@ class _Builder:
                 continue
             matched = sorted(r for r in cloudwatch if fnmatch.fnmatchcase(r, ref))
             if not matched:
-                self._fail(origin, "unknown-monitor", f"'{pattern}' names no CloudWatch monitor"
+                self._fail(origin, "unknown-monitor", f"'{shown(pattern)}' names no CloudWatch monitor"
                            f"{did_you_mean(ref, cloudwatch)}", "alarms", index)
             names.update((self.alarms[r].name, None) for r in matched if r in self.alarms)
         return tuple(names)
@@ -251,7 +251,7 @@ class _Builder:
             stat = self._metric(metric, widget.period, origin, ("metrics", metric_id), entry)
             metrics.append(DashboardMetric(metric_id, stat, metric.label, metric.visible))
         for metric_id in widget.expressions.keys() & widget.metrics.keys():
-            self._fail(origin, "duplicate-id", f"id '{metric_id}' names both a metric and an expression",
+            self._fail(origin, "duplicate-id", f"id '{shown(metric_id)}' names both a metric and an expression",
                        "expressions", metric_id)
         for expression_id, expression in widget.expressions.items():
             self._check_ids(expression.expression, {*widget.metrics, *(set(widget.expressions) - {expression_id})},
@@ -272,7 +272,7 @@ class _Builder:
             if word not in known and word not in reported:
                 reported.add(word)
                 span = origin.doc.span_in(origin.loc + field, match.start())  # at the word itself
-                self.r.problems.append(error(span, "unknown-metric-id", f"expression names '{word}', which is not a "
+                self.r.problems.append(error(span, "unknown-metric-id", f"expression names '{shown(word)}', which is not a "
                                              f"metric or expression id of this graph{did_you_mean(word, sorted(known))}"))
 
     def _metric(self, metric: spec.GraphMetric, period: int, origin: Origin, field: tuple,
@@ -283,7 +283,7 @@ class _Builder:
             namespace, dimensions = self._resource_metric(metric, origin, field, entry)
             owner = self.entries.get(metric.resource.split("/")[0]) if "/" in metric.resource else entry
         elif namespace is None:
-            self._fail(origin, "missing-key", f"metric '{metric.metric}' needs a 'resource' or a 'namespace' "
+            self._fail(origin, "missing-key", f"metric '{shown(metric.metric)}' needs a 'resource' or a 'namespace' "
                        "(with 'dimensions')", *field, "metric")
         extra = {"service": owner.spec.service} if owner else {}
         for key, value in metric.dimensions.items():
@@ -301,12 +301,12 @@ class _Builder:
         resource = owner.spec.resources.get(name) if owner else None
         if owner is None or resource is None:
             known = [f"{s}/{n}" for s, e in sorted(self.entries.items()) for n in e.spec.resources]
-            self._fail(origin, "unknown-resource", f"unknown resource '{metric.resource}'{did_you_mean(ref, known)}",
+            self._fail(origin, "unknown-resource", f"unknown resource '{shown(metric.resource)}'{did_you_mean(ref, known)}",
                        *field, "resource")
             return metric.namespace, {}
         namespace, dimensions = self.r._resource(owner, name, resource)
         if metric.namespace and metric.namespace != namespace:
-            self._fail(origin, "conflicting-keys", f"resource '{metric.resource}' is in namespace {namespace}; "
+            self._fail(origin, "conflicting-keys", f"resource '{shown(metric.resource)}' is in namespace {namespace}; "
                        "drop 'namespace' or 'resource'", *field, "namespace")
         return namespace, dimensions
 
@@ -317,7 +317,7 @@ class _Builder:
         for index, group in enumerate(widget.logs.groups):
             name = self.r.expand(group, origin.doc, origin.loc + ("logs", "groups", index), **extra)
             if not LOG_GROUP_NAME.match(name):
-                self._fail(origin, "bad-value", f"'{name}' is not a log group name (letters, digits and . _ - / #)",
+                self._fail(origin, "bad-value", f"'{shown(name)}' is not a log group name (letters, digits and . _ - / #)",
                            "logs", "groups", index)
             groups.append(name)
         query = self.r.expand(widget.logs.query, origin.doc, origin.loc + ("logs", "query"), **extra)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import conventions
-from .diagnostics import error
+from .diagnostics import error, shown
 from .model import (AlertmanagerSettings, AlertTestCase, ExpectedAlert, ExprTestCase, Origin, PrometheusAlert,
                     PromTest, Receiver, RecordingRule, RuleGroup)
 from .spec import ServiceEntry
@@ -72,7 +72,7 @@ def _alert(r: "_Resolver", entry: ServiceEntry, name: str, monitor: PromMonitor)
     alert_name = monitor.alert or conventions.camel_case(name)
     if not ALERT_NAME.match(alert_name):
         r.problems.append(error(origin.key_span(), "bad-name",
-                                f"monitor '{name}' gives the alert name '{alert_name}', which Prometheus refuses "
+                                f"monitor '{name}' gives the alert name '{shown(alert_name)}', which Prometheus refuses "
                                 "(it must not start with a digit); name it with 'alert:'"))
     return PrometheusAlert(service, name, alert_name, expr.strip(), monitor.for_,
                            severity, tuple(sorted(labels.items())),
@@ -123,7 +123,7 @@ def _check_unique_alerts(r: "_Resolver", groups: tuple[RuleGroup, ...]) -> None:
             key = (alert.alert, alert.severity.prometheus)
             if key in seen:
                 r.problems.append(error(alert.origin.key_span(), "duplicate-alert-name",
-                                        f"alert '{alert.alert}' with severity '{key[1]}' is also the alert of "
+                                        f"alert '{shown(alert.alert)}' with severity '{shown(key[1])}' is also the alert of "
                                         f"{seen[key].ref}; name it with 'alert:' or change its severity"))
             seen.setdefault(key, alert)
 
@@ -135,7 +135,7 @@ def _check_unique_records(r: "_Resolver", records: tuple[RecordingRule, ...]) ->
         key = (rule.record, rule.labels)
         if key in seen:
             r.problems.append(error(rule.origin.span("record"), "duplicate-record",
-                                    f"'{rule.record}' is already recorded by recording_rules[{seen[key]}] with the "
+                                    f"'{shown(rule.record)}' is already recorded by recording_rules[{seen[key]}] with the "
                                     "same labels; remove one or give them different labels"))
         seen.setdefault(key, index)
 
@@ -178,7 +178,7 @@ def _alert_case(r: "_Resolver", entry: ServiceEntry, case: AlertRuleTest, origin
             return None
         known = [a.alert for a in alerts]
         r.problems.append(error(origin.span("alertname"), "unknown-alert",
-                                f"no alert named '{case.alertname}' in service '{entry.spec.service}'"
+                                f"no alert named '{shown(case.alertname)}' in service '{entry.spec.service}'"
                                 f"{did_you_mean(case.alertname, known)}"))
         return None
     expected = []
@@ -206,7 +206,7 @@ def _pick(r: "_Resolver", named: list[PrometheusAlert], labels: dict[str, str], 
     if len(named) == 1:
         return named[0]
     message = ("several alerts have this name; give exp_labels.severity" if named
-               else f"no alert of this name has severity '{labels.get('severity')}'")
+               else f"no alert of this name has severity '{shown(labels.get('severity'))}'")
     r.problems.append(error(origin.span("exp_alerts", k), "ambiguous-alert", message))
     return None
 
@@ -218,7 +218,7 @@ def _expected(r: "_Resolver", alert: PrometheusAlert, labels: dict[str, str], an
     for key, value in alert.annotations:
         if key not in static and key not in annotations:
             r.problems.append(error(origin.span("exp_alerts", k), "missing-annotation",
-                                    f"exp_annotations must give '{key}': it is templated ({value!r}), "
+                                    f"exp_annotations must give '{key}': it is templated ('{shown(value)}'), "
                                     "so obsgen cannot fill it in"))
     return ExpectedAlert(tuple(sorted({**dict(alert.labels), **labels}.items())),
                          tuple(sorted({**static, **annotations}.items())))

@@ -16,13 +16,14 @@ problem"); mapping keys are always strings; duplicate keys are errors; `<<` merg
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml import events as ev
 
-from .diagnostics import Diagnostic, Span, error
+from .diagnostics import Diagnostic, Span, error, shown
 
 try:  # the C parser; PyYAML wheels ship it, a source build may not
     from yaml import CSafeLoader as _Loader
@@ -32,6 +33,14 @@ except ImportError:  # pragma: no cover
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 48
 MAX_NODES = 250_000  # counted after alias expansion
+# The longest number a spec needs is a 12-digit account id. Python refuses to convert an int of more than
+# 4,300 decimal digits to or from text (sys.get_int_max_str_digits, at least 640 when configured), and
+# float() of an int past 309 digits overflows: any whole number longer than this stops at the reader.
+MAX_INT_DIGITS = 100
+# The longest string (value or key) a spec may hold. A 3 MB description is valid YAML, but it is copied into
+# every environment's rules, tests, runbook pages and site, where it costs seconds (16 s for one, measured by
+# the fuzzer); prose longer than this belongs in runbooks_src/.
+MAX_STRING_CHARS = 65_536
 _TOO_DEEP = f"nesting is deeper than {MAX_DEPTH} levels; a spec never needs this much"
 
 _INT = re.compile(r"[-+]?[0-9]+$|0o[0-7]+$|0x[0-9a-fA-F]+$")
@@ -183,17 +192,46 @@ def load(path: str, source: str | bytes) -> tuple[Document | None, list[Diagnost
         if _is_parser_limit(exc):
             return None, builder.problems + _too_deep(path, exc, text)
         return None, builder.problems + [_syntax_error(path, exc, text)]
-    except yaml.YAMLError as exc:
-        return None, builder.problems + [error(Span(path, 1, 1), "yaml-syntax", str(exc))]
+    except yaml.reader.ReaderError as exc:
+        return None, builder.problems + [_refused_character(path, exc, text)]
+    except yaml.YAMLError as exc:  # no other kind is known to reach here; keep it one line, at the top
+        return None, builder.problems + [error(Span(path, 1, 1), "yaml-syntax", f"invalid YAML: {shown(exc, 200)}")]
     except _Abort:
         return None, builder.problems
     if builder.problems:
         return None, builder.problems
+    if len(text) > MAX_STRING_CHARS and (problems := _long_strings(path, builder.root)):
+        return None, problems  # only a text this long can hold a string this long: small files skip the walk
     if builder.documents == 0 or builder.root is None:
         what = "file is empty" if not text.strip() else "file holds no YAML value, only comments"
         return None, [error(Span(path, 1, 1), "empty-file",
                             f"{what}; expected a mapping that starts with apiVersion and kind")]
     return Document(path, builder.root, text), []
+
+
+def _long_strings(path: str, root: Any) -> list[Diagnostic]:
+    """Every key and string value longer than MAX_STRING_CHARS, at its position (a walk without recursion,
+    each container once however many aliases name it)."""
+    problems, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, (Mapping, Sequence)) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Mapping):
+            strings = []
+            for key, value in node.items():
+                marks = node.marks[key]
+                strings += [("key", key, marks[:2]), ("string", value, marks[2:])]
+        else:
+            strings = [("string", value, node.marks[index]) for index, value in enumerate(node)]
+        for what, text, pos in strings:
+            if isinstance(text, str) and len(text) > MAX_STRING_CHARS:
+                problems.append(error(Span(path, pos[0] + 1, pos[1] + 1), "value-too-long",
+                                      f"a {what} of {len(text):,} characters; obsgen reads strings of at most "
+                                      f"{MAX_STRING_CHARS:,} characters (put long prose in runbooks_src/)"))
+        stack.extend(node.values() if isinstance(node, Mapping) else node)
+    return sorted(problems)
 
 
 def _is_parser_limit(exc: yaml.MarkedYAMLError) -> bool:
@@ -238,6 +276,32 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic
     if exc.problem:
         parts.append(exc.problem)
     return error(Span(path, line, col), "yaml-syntax", "invalid YAML: " + ", ".join(parts))
+
+
+def _refused_character(path: str, exc: yaml.reader.ReaderError, text: str) -> Diagnostic:
+    """libyaml's reader refuses characters YAML does not allow in a stream (control characters other than tab
+    and line breaks, U+FFFE, U+FFFF, lone surrogates) before the parser sees a token, so the error carries no
+    mark, only where the character is: pointed at, and named, since it is invisible in most editors."""
+    index = _character_index(text, exc.position, exc.character)
+    breaks = list(_LINE_BREAK.finditer(text, 0, index))
+    line_start = breaks[-1].end() if breaks else 0
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    kind = "control character" if unicodedata.category(chr(code)) == "Cc" else "character"
+    return error(Span(path, len(breaks) + 1, index - line_start + 1), "yaml-syntax",
+                 f"invalid YAML: {kind} U+{code:04X} is not allowed in a YAML file; remove it, or write it as "
+                 f"\\u{code:04x} inside a double-quoted string")
+
+
+def _character_index(text: str, position: int, character: Any) -> int:
+    """The index in `text` of the character the reader refused. libyaml (CSafeLoader) reports its byte offset
+    in the UTF-8 encoding of the text; PyYAML's pure-Python reader, its index in the text."""
+    wanted = chr(character) if isinstance(character, int) else str(character)[:1]
+    index = len(text.encode("utf-8")[:position].decode("utf-8", errors="ignore"))
+    if text[index:index + 1] == wanted:
+        return index
+    if text[position:position + 1] == wanted:
+        return position
+    return max(text.find(wanted), 0) if wanted else 0
 
 
 def _clamp(text: str, line: int, column: int) -> tuple[int, int]:
@@ -310,7 +374,10 @@ class _Builder:
                 elif event.tag is None and event.anchor is None and event.implicit[0] and self.nodes < MAX_NODES:
                     self.nodes += 1  # what `add` does for a plain value, without its rare cases
                     frame.size += 1
-                    value = _plain(event.value)
+                    try:
+                        value = _plain(event.value)
+                    except _NumberTooLong as exc:
+                        value = self.too_long(pos, exc)
                     if not frame.is_map:
                         frame.container.append(value)
                         frame.container.marks.append(pos)
@@ -358,7 +425,7 @@ class _Builder:
             frame.key = "<<"  # merge key: its value is merged when the mapping ends
         elif key in frame.container.marks:
             first = frame.container.marks[key][0] + 1
-            self.fail(pos, "duplicate-key", f"duplicate key '{key}' (first defined on line {first})")
+            self.fail(pos, "duplicate-key", f"duplicate key '{shown(key)}' (first defined on line {first})")
             frame.key = _DUPLICATE
         else:
             frame.key = key
@@ -368,26 +435,39 @@ class _Builder:
         tag = event.tag
         if tag is None or tag == "!":
             # implicit[0]: a plain (unquoted, untagged) scalar, resolved by the core schema
-            return _plain(event.value) if event.implicit[0] and tag is None else event.value
+            return self.plain(event.value, pos) if event.implicit[0] and tag is None else event.value
         if not tag.startswith(_TAG) or tag[len(_TAG):] not in ("str", "int", "float", "bool", "null"):
-            self.fail(pos, "yaml-tag", f"unsupported YAML tag '{_shorthand(tag)}'; obsgen specs use plain YAML values")
+            self.fail(pos, "yaml-tag", f"unsupported YAML tag '{shown(_shorthand(tag))}'; obsgen specs use plain YAML values")
             return None
         return self.tagged(tag[len(_TAG):], event.value, pos)
+
+    def plain(self, text: str, pos: Pos) -> Any:
+        try:
+            return _plain(text)
+        except _NumberTooLong as exc:
+            return self.too_long(pos, exc)
+
+    def too_long(self, pos: Pos, exc: _NumberTooLong) -> None:
+        self.fail(pos, "number-too-long", f"a whole number of {exc.digits:,} digits; obsgen reads whole numbers of "
+                                          f"at most {MAX_INT_DIGITS} digits (no spec value needs more)")
 
     def tagged(self, name: str, text: str, pos: Pos) -> Any:
         if name == "str":
             return text
-        value = _plain(text)
+        try:
+            value = _plain(text)
+        except _NumberTooLong as exc:
+            return self.too_long(pos, exc)
         expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(name)
         if expected is None or not isinstance(value, expected) or (name != "bool" and isinstance(value, bool)):
-            self.fail(pos, "yaml-tag", f"'{text}' is not a valid !!{name}")
+            self.fail(pos, "yaml-tag", f"'{shown(text)}' is not a valid !!{name}")
             return None
         return float(value) if name == "float" else value
 
     def start(self, event: ev.CollectionStartEvent, is_map: bool) -> None:
         pos = _pos(event)
         if event.tag not in (None, "!", _TAG + ("map" if is_map else "seq")):
-            self.fail(pos, "yaml-tag", f"unsupported YAML tag '{_shorthand(event.tag)}'; obsgen specs use plain YAML values")
+            self.fail(pos, "yaml-tag", f"unsupported YAML tag '{shown(_shorthand(event.tag))}'; obsgen specs use plain YAML values")
         if len(self.stack) >= MAX_DEPTH:
             self.fail(pos, "too-deep", _TOO_DEEP)
             raise _Abort
@@ -415,7 +495,7 @@ class _Builder:
     def alias(self, event: ev.AliasEvent) -> None:
         pos = _pos(event)
         if event.anchor not in self.anchors:
-            self.fail(pos, "yaml-syntax", f"alias *{event.anchor} refers to no anchor (or to one still open)")
+            self.fail(pos, "yaml-syntax", f"alias *{shown(event.anchor)} refers to no anchor (or to one still open)")
             raise _Abort
         value, size = self.anchors[event.anchor]
         frame = self.stack[-1] if self.stack else None
@@ -484,8 +564,15 @@ def _pos(event: ev.Event) -> Pos:
     return (mark.line, mark.column)
 
 
+class _NumberTooLong(ValueError):
+    def __init__(self, digits: int):
+        super().__init__(digits)
+        self.digits = digits
+
+
 def _plain(text: str) -> Any:
-    """Resolve an untagged plain scalar with the YAML 1.2 core schema."""
+    """Resolve an untagged plain scalar with the YAML 1.2 core schema. Raises _NumberTooLong for a whole
+    number of more than MAX_INT_DIGITS digits."""
     if text in _NULLS:
         return None
     first = text[0]
@@ -497,7 +584,12 @@ def _plain(text: str) -> Any:
         return text
     if first in "0123456789+-.":
         if _INT.match(text):
-            return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
+            prefixed = text[:2] in ("0o", "0x")
+            if len(text) > MAX_INT_DIGITS:
+                digits = len(text[2:] if prefixed else text.lstrip("+-"))
+                if digits > MAX_INT_DIGITS:
+                    raise _NumberTooLong(digits)
+            return int(text, 0) if prefixed else int(text)
         if _FLOAT.match(text):
             return float(text)
         return _SPECIAL_FLOATS.get(text, text)

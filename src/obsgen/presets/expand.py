@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..diagnostics import Diagnostic, error
+from ..diagnostics import Diagnostic, error, shown
 from ..spec.errors import did_you_mean
 from ..spec.fields import NAME_PATTERN, format_duration
 from ..spec.load import ServiceEntry, SpecSet
@@ -108,7 +108,7 @@ class _ResourceExpansion:
             if (service and service != self.prefix) or alarm not in alarms:
                 names = [f"{self.prefix}.{a}" for a in alarms]
                 self.service.fail(self.loc + ("preset", index), "unknown-preset",
-                                  f"'{written}' is not a preset of resource type '{self.resource.type}'"
+                                  f"'{shown(written)}' is not a preset of resource type '{self.resource.type}'"
                                   f"{did_you_mean(written if service else f'{self.prefix}.{alarm}', names)}")
             else:
                 chosen.setdefault(alarm, self.loc + ("preset", index))
@@ -121,7 +121,7 @@ class _ResourceExpansion:
         for alarm in self.resource.presets:
             if alarm not in self.presets.spec.alarms:
                 self.service.fail(self.loc + ("presets", alarm), "unknown-preset",
-                                  f"'{alarm}' is not a preset of resource type '{self.resource.type}'"
+                                  f"'{shown(alarm)}' is not a preset of resource type '{self.resource.type}'"
                                   f"{did_you_mean(alarm, list(self.presets.spec.alarms))}", at_key=True)
 
     def _check_params(self) -> None:

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, Tag, field_validator
 
+from ..diagnostics import shown
 from .fields import Duration, Statistic, Strict
 
 METRIC_ID = r"^[a-z][a-zA-Z0-9_]{0,254}$"  # ids in a metrics array follow MetricDataQuery.Id
@@ -80,7 +81,7 @@ class GraphWidget(WidgetBase):
     def _ids(cls, items: dict[str, Any]) -> dict[str, Any]:
         for metric_id in items:
             if not re.match(METRIC_ID, metric_id):
-                raise ValueError(f"id '{metric_id}' must start with a lowercase letter and hold only letters, "
+                raise ValueError(f"id '{shown(metric_id)}' must start with a lowercase letter and hold only letters, "
                                  "digits and underscores")
         return items
 
@@ -134,7 +135,7 @@ class Dashboard(Strict):
     @classmethod
     def _relative_start(cls, value: str) -> str:
         if not START.match(value):
-            raise ValueError(f"start '{value}' must be a time before now in ISO 8601 form, "
+            raise ValueError(f"start '{shown(value)}' must be a time before now in ISO 8601 form, "
                              "such as -PT3H, -PT15M or -P7D")
         return value
 

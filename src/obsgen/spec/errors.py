@@ -9,9 +9,11 @@ from typing import Any
 
 from pydantic import BaseModel, Tag, ValidationError
 
-from ..diagnostics import Diagnostic, error
+from ..diagnostics import Diagnostic, error, shown
 from ..yaml_source import Document
 from .fields import _found
+
+KEY_SHOWN = 40  # characters of a key in a field path such as monitors.<key>.threshold
 
 _EXPECTED = {
     "string_type": "a string",
@@ -60,7 +62,7 @@ def _one(item: dict[str, Any], doc: Document, model: type[BaseModel]) -> Diagnos
         raw_parent = tuple(p for p in raw if p != "[key]")[:-1]
         hint = did_you_mean(str(key), allowed_keys(model, raw_parent))
         return error(doc.span(loc, at_key=True), "unknown-key",
-                     f"unknown key '{key}' in {field_path(loc[:-1]) or 'the top level'}{hint}")
+                     f"unknown key '{shown(key)}' in {field_path(loc[:-1]) or 'the top level'}{hint}")
     if kind == "missing":
         parent = loc[:-1]
         span = doc.span(parent, at_key=True) if parent else doc.span(())
@@ -95,10 +97,11 @@ def _expected_message(kind: str, item: dict[str, Any]) -> str:
 
 
 def field_path(loc: tuple) -> str:
-    """('monitors', 'api', 'threshold') -> 'monitors.api.threshold'; list items as [i]."""
+    """('monitors', 'api', 'threshold') -> 'monitors.api.threshold'; list items as [i]. Keys are the user's
+    (any text, when one is wrong): each is shown on one line and cut."""
     parts: list[str] = []
     for part in loc:
-        parts.append(f"[{part}]" if isinstance(part, int) else ("." if parts else "") + str(part))
+        parts.append(f"[{part}]" if isinstance(part, int) else ("." if parts else "") + shown(part, KEY_SHOWN))
     return "".join(parts)
 
 

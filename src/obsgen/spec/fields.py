@@ -20,6 +20,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, Tag, Discriminator, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..diagnostics import shown
+
 
 class Strict(BaseModel):
     """Base of every spec model: unknown keys are errors, values are not coerced across kinds."""
@@ -28,8 +30,9 @@ class Strict(BaseModel):
 
 
 def _found(value: Any) -> str:
+    """A value as "found ..." in a message shows it: escaped onto one line and cut (diagnostics.shown)."""
     if isinstance(value, str):
-        return f'"{value}"'
+        return f'"{shown(value)}"'
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -65,6 +68,8 @@ Name = Annotated[str, BeforeValidator(_name), WithJsonSchema({"type": "string", 
 # --- durations ----------------------------------------------------------------------------
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+# Past 15 digits a count is no period anyone means, and past 4,300 Python cannot even read it (int()).
+MAX_COUNT_DIGITS = 15
 DURATION_PATTERN = r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
 
 
@@ -72,6 +77,9 @@ def parse_duration(value: Any) -> int:
     """`90s`, `5m`, `1h30m`, `1d` -> seconds. Bare numbers are refused: the unit is never obvious."""
     if isinstance(value, str):
         match = _DURATION.match(value.strip())
+        if match and any(len(g or "") > MAX_COUNT_DIGITS for g in match.groups()):
+            raise fail("duration", f'a duration of at most {MAX_COUNT_DIGITS} digits per unit, such as "30s" or "1h30m"',
+                       value)
         if match and any(match.groups()):
             days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
             return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
@@ -207,6 +215,9 @@ def parse_m_of_n(value: Any) -> MofN:
     if isinstance(value, MofN):
         return value
     if isinstance(value, str) and (match := _M_OF_N.match(value.strip())):
+        if max(len(match.group(1)), len(match.group(2))) > MAX_COUNT_DIGITS:
+            raise fail("datapoints", f'datapoints to alarm out of evaluation periods, numbers of at most '
+                       f'{MAX_COUNT_DIGITS} digits, such as "2 of 3"', value)
         datapoints, periods = int(match.group(1)), int(match.group(2))
         if datapoints >= 1 and periods >= 1:  # CloudWatch: both at least 1; M > N is an aws-limit error
             return MofN(datapoints, periods)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from pydantic import BaseModel, ValidationError
 
 from .. import yaml_source
-from ..diagnostics import Diagnostic, Span, error
+from ..diagnostics import Diagnostic, Span, error, shown
 from ..yaml_source import Document, Mapping
 from .errors import diagnostics_from
 from .project import ProjectSpec
@@ -215,11 +215,11 @@ def _check_header(doc: Document, model: type[BaseModel]) -> list[Diagnostic]:
     version = data.get("apiVersion")
     if version is not None and version != API_VERSION:
         return [error(doc.span(("apiVersion",)), "bad-api-version",
-                      f"unsupported apiVersion '{version}'; this obsgen reads {API_VERSION}")]
+                      f"unsupported apiVersion '{shown(version)}'; this obsgen reads {API_VERSION}")]
     found = data.get("kind")
     if found is not None and found != kind:
         where = f"{MONITORS_DIR}/{PROJECT_FILE}" if kind == "Project" else f"files other than {MONITORS_DIR}/{PROJECT_FILE}"
-        return [error(doc.span(("kind",)), "bad-kind", f"expected kind '{kind}' in {where}, found '{found}'")]
+        return [error(doc.span(("kind",)), "bad-kind", f"expected kind '{kind}' in {where}, found '{shown(found)}'")]
     return []
 
 

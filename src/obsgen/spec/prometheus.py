@@ -13,6 +13,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
+from ..diagnostics import shown
 from .fields import Duration, HttpUrl, Name, Strict
 
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")  # https://prometheus.io/docs/concepts/data_model/
@@ -25,9 +26,9 @@ RESERVED_LABELS = ("severity", "service", "team", "env")
 def check_labels(labels: dict[str, str]) -> dict[str, str]:
     for name in labels:
         if not LABEL_NAME.match(name) or name.startswith("__"):
-            raise ValueError(f"label name '{name}' must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'")
+            raise ValueError(f"label name '{shown(name)}' must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'")
         if name in RESERVED_LABELS:
-            raise ValueError(f"label '{name}' is set by obsgen from the spec (severity, service, team, env); "
+            raise ValueError(f"label '{shown(name)}' is set by obsgen from the spec (severity, service, team, env); "
                              "remove it here")
     return labels
 
@@ -49,7 +50,7 @@ class PromMonitor(Strict):
     @classmethod
     def _alert_name(cls, value: str | None) -> str | None:
         if value is not None and not ALERT_NAME.match(value):
-            raise ValueError(f"alert name '{value}' must match [a-zA-Z_][a-zA-Z0-9_]*, e.g. 'ApiHighErrorRate'")
+            raise ValueError(f"alert name '{shown(value)}' must match [a-zA-Z_][a-zA-Z0-9_]*, e.g. 'ApiHighErrorRate'")
         return value
 
     @field_validator("labels")
@@ -69,7 +70,7 @@ class RecordingRule(Strict):
     @classmethod
     def _record(cls, value: str) -> str:
         if not RECORD_NAME.match(value):
-            raise ValueError(f"record name '{value}' must match [a-zA-Z_:][a-zA-Z0-9_:]*, e.g. 'job:errors:rate5m'")
+            raise ValueError(f"record name '{shown(value)}' must match [a-zA-Z_:][a-zA-Z0-9_:]*, e.g. 'job:errors:rate5m'")
         return value
 
     @field_validator("labels")
@@ -77,7 +78,7 @@ class RecordingRule(Strict):
     def _labels(cls, labels: dict[str, str]) -> dict[str, str]:
         for name in labels:
             if not LABEL_NAME.match(name) or name.startswith("__"):
-                raise ValueError(f"label name '{name}' must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'")
+                raise ValueError(f"label name '{shown(name)}' must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'")
         return labels
 
 
@@ -198,7 +199,7 @@ class ProjectPrometheus(Strict):
     def _group_by(cls, labels: list[str]) -> list[str]:
         for name in labels:
             if name != "..." and not LABEL_NAME.match(name):
-                raise ValueError(f"group_by label '{name}' must be a label name or '...'")
+                raise ValueError(f"group_by label '{shown(name)}' must be a label name or '...'")
         return labels
 
 

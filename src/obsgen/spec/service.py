@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, Tag, field_validator
 
+from ..diagnostics import shown
 from ..resource_types import RESOURCE_TYPES
 from .dashboards import Dashboards
 from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, Tags, ThresholdField, Unit
@@ -82,7 +83,7 @@ class MathMonitor(AlarmCommon, Evaluation):
         for metric_id in metrics:
             if not re.match(METRIC_ID_PATTERN, metric_id) or metric_id == "expression":
                 raise ValueError(
-                    f"metric id '{metric_id}' must start with a lowercase letter and hold only letters, digits "
+                    f"metric id '{shown(metric_id)}' must start with a lowercase letter and hold only letters, digits "
                     "and underscores (and not be 'expression')"
                 )
         return metrics

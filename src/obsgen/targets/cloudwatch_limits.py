@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..diagnostics import Diagnostic, error
+from ..diagnostics import Diagnostic, error, shown
 from ..model import AlarmBase, CompositeAlarm, MetricAlarm
 
 MAX_NAME = 255
@@ -125,7 +125,7 @@ def _tags(alarm: AlarmBase, tags: list[dict[str, str]]) -> list[Diagnostic]:
         key, value = tag["Key"], tag["Value"]
         if not 1 <= len(key) <= 128 or len(value) > 256 or key.lower().startswith("aws:"):
             problems.append(error(origin.key_span(), "aws-limit",
-                                  f"tag '{key[:40]}': keys are 1-128 characters and may not start with 'aws:', "
+                                  f"tag '{shown(key, 40)}': keys are 1-128 characters and may not start with 'aws:', "
                                   "values at most 256 characters"))
     return problems
 
@@ -136,7 +136,7 @@ def _dimensions(alarm: MetricAlarm, groups: list[list[dict[str, str]]]) -> list[
     for dimension in (d for group in groups for d in group):
         name, value = dimension["Name"], dimension["Value"]
         if not 1 <= len(name) <= MAX_DIMENSION_NAME or not 1 <= len(value) <= MAX_DIMENSION_VALUE:
-            problems.append(error(_dimensions_span(alarm), "aws-limit", f"dimension '{name[:40]}' = '{value[:40]}': "
+            problems.append(error(_dimensions_span(alarm), "aws-limit", f"dimension '{shown(name, 40)}' = '{shown(value, 40)}': "
                                   f"CloudWatch takes names of 1-{MAX_DIMENSION_NAME} and values of "
                                   f"1-{MAX_DIMENSION_VALUE} characters"))
     return problems

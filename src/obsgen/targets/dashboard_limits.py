@@ -4,7 +4,7 @@ sources are in dashboard_body.py)."""
 from __future__ import annotations
 
 from ..dashboard_body import MAX_ALARMS_PER_WIDGET, MAX_METRICS_PER_DASHBOARD, MAX_METRICS_PER_WIDGET, MAX_WIDGETS
-from ..diagnostics import Diagnostic, error
+from ..diagnostics import Diagnostic, error, shown
 from ..model import Dashboard, DashboardWidget
 
 MAX_LOG_GROUPS = 50  # Logs Insights: "You can query up to 50 log groups" in one query (StartQuery)
@@ -21,10 +21,10 @@ def check_dashboard(dashboard: Dashboard) -> list[Diagnostic]:
                 or len(widget.log_groups) > MAX_LOG_GROUPS):
             problems += _check_widget(widget)
     if len(widgets) > MAX_WIDGETS:
-        problems.append(error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{dashboard.key}' has "
+        problems.append(error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{shown(dashboard.key)}' has "
                               f"{len(widgets)} widgets; CloudWatch allows {MAX_WIDGETS} per dashboard"))
     if metrics > MAX_METRICS_PER_DASHBOARD:
-        problems.append(error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{dashboard.key}' draws "
+        problems.append(error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{shown(dashboard.key)}' draws "
                               f"{metrics} metrics; CloudWatch allows {MAX_METRICS_PER_DASHBOARD} per dashboard"))
     return problems
 

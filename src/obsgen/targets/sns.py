@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..diagnostics import Diagnostic, error
+from ..diagnostics import Diagnostic, error, shown
 from ..model import EnvironmentModel, Subscription
 from . import Rendered, dump_json, header
 
@@ -52,11 +52,11 @@ def check(model: EnvironmentModel) -> list[Diagnostic]:
     problems = []
     for topic in model.topics:
         if not _TOPIC_NAME.match(topic.name):
-            problems.append(error(topic.origin.span(), "aws-limit", f"SNS topic name '{topic.name}' (severity {topic.severity}) must be "
+            problems.append(error(topic.origin.span(), "aws-limit", f"SNS topic name '{shown(topic.name)}' (severity {topic.severity}) must be "
                                   "1-256 letters, digits, '-' or '_'"))
     for sub in model.subscriptions:
         rule = _ENDPOINT_CHECKS.get(sub.protocol)
         if rule and not sub.secret and not rule[0].match(sub.endpoint):
             problems.append(error(sub.origin.span(), "bad-endpoint", f"channel '{sub.channel}' ({sub.protocol}) needs {rule[1]}, "
-                                  f"found '{sub.endpoint}'"))
+                                  f"found '{shown(sub.endpoint)}'"))
     return problems
