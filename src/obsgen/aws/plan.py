@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
-from . import SyncError
+from . import SyncError, dashboards
 from .desired import ALARM_KINDS, COMPOSITE_ALARM, DASHBOARD, KINDS, SUBSCRIPTION, TOPIC, Resource
 from .live import PENDING, LiveResource, LiveState
 from .normalize import diff, normalize
@@ -143,6 +143,8 @@ def _conflict(resource: Resource, current: LiveResource | None, live: LiveState,
         return (f"a {current.kind.replace('_', ' ')} of that name exists; CloudWatch cannot change an alarm's "
                 "type, delete it first")
     if not current.owned and not adopt:
+        if current.kind == DASHBOARD:
+            return dashboards.conflict_reason(current)
         return "a resource of that name exists but is not managed by obsgen (run with --adopt to take it over)"
     return ""
 
