@@ -193,7 +193,7 @@ def apply_plan(clients: Any, plan: Plan, concurrency: int = 3, writes_per_second
     groups = batches(plan)
     for index, group in enumerate(groups):
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            outcomes = list(pool.map(lambda step: _attempt(executor, step, on_step), group))
+            outcomes = list(pool.map(lambda step: _attempt(executor, step, on_step, plan.redact), group))
         for step, error in zip(group, outcomes):
             names = [f"{c.action} {c.address}" for c in step]
             if error is None:
@@ -207,21 +207,14 @@ def apply_plan(clients: Any, plan: Plan, concurrency: int = 3, writes_per_second
     return result
 
 
-def _without_secrets(message: str, step: list[Change]) -> str:
-    """AWS may echo the endpoint back in an error; a resolved secret must not reach the output."""
-    for change in step:
-        if change.desired is not None and change.desired.secret:
-            message = message.replace(change.desired.params["Endpoint"], change.name.split("/", 2)[2])
-    return message
-
-
-def _attempt(executor: Executor, step: list[Change], on_step: Callable[[list[Change], str], None] | None) -> str | None:
+def _attempt(executor: Executor, step: list[Change], on_step: Callable[[list[Change], str], None] | None,
+             redact: Callable[[str], str]) -> str | None:
     try:
         executor.run(step)
     except (ClientError, BotoCoreError, dashboards.DashboardRejected) as exc:
         if on_step:
             on_step(step, "failed")
-        return _without_secrets(describe_error(exc), step)
+        return redact(describe_error(exc))  # AWS may echo an endpoint back; plan.redact knows the secret ones
     if on_step:
         on_step(step, "done")
     return None
