@@ -1,7 +1,7 @@
-"""plan / apply / drift as people run them: the CLI (typer's runner, in this process)
+"""plan / apply / drift / unlock as people run them: the CLI (typer's runner, in this process)
 against a sandbox that a thread of this process serves over HTTP. What is checked is what the
-commands print and save: secret endpoints never appear, and a saved plan applies exactly what it
-shows or is refused."""
+commands print and save: secret endpoints never appear, a saved plan applies exactly what it
+shows or is refused, and the apply lock says who holds it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from obsgen import sandbox
+from obsgen.aws.lock import EnvironmentLock, EnvironmentLocked, parameter_name
 from obsgen.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -196,3 +197,66 @@ def test_a_saved_plan_is_refused_when_a_secret_it_subscribes_has_another_value_n
     refused = run(project, "apply", "--env", "local", str(saved), "--auto-approve", env=SECOND, expect=1).output
     assert "the value of a secret endpoint it subscribes changed" in refused
     assert "Apply complete" in run(project, "apply", "--env", "local", str(saved), "--auto-approve", env=FIRST).output
+
+
+# ---------------------------------------------------------------- the apply lock (#12 item 5)
+
+
+def lock_of(sb) -> EnvironmentLock:
+    return EnvironmentLock(boto3.client("ssm", endpoint_url=sb.endpoint_url, region_name="us-east-1"),
+                           "stock-analysis", "local")
+
+
+def test_a_lock_left_by_a_killed_apply_is_shown_refused_and_broken_with_its_id(project, sb):
+    stale = lock_of(sb).acquire("arn:aws:sts::123456789012:assumed-role/ci/runner-7", host="ci-runner-7", pid=4242)
+    refused = run(project, "apply", "--env", "local", "--auto-approve", expect=1).output
+    assert "environment 'local' is locked: apply by arn:aws:sts::123456789012:assumed-role/ci/runner-7" in refused
+    assert "on host ci-runner-7 (pid 4242) since " in refused and stale.since in refused
+    assert f"obsgen unlock --env local --lock-id {stale.id}" in refused
+    assert cloudwatch(sb).describe_alarms()["MetricAlarms"] == [], "nothing was written"
+
+    shown = run(project, "unlock", "--env", "local", expect=1).output  # no terminal to say yes on
+    assert "ci-runner-7" in shown and f"pass --lock-id {stale.id}" in shown
+    assert "someone took it since" in run(project, "unlock", "--env", "local", "--lock-id", "0" * 32, expect=1).output
+    assert "removed the lock of 'local'" in run(project, "unlock", "--env", "local", "--lock-id", stale.id).output
+    assert lock_of(sb).current() is None
+    assert "not locked" in run(project, "unlock", "--env", "local").output
+
+    assert "Apply complete" in run(project, "apply", "--env", "local", "--auto-approve").output
+    assert lock_of(sb).current() is None, "apply releases its lock"
+
+
+def test_the_lock_is_an_owned_parameter_only_obsgen_apply_writes(project, sb):
+    mine = lock_of(sb).acquire("arn:aws:sts::123456789012:user/moto")
+    ssm = boto3.client("ssm", endpoint_url=sb.endpoint_url, region_name="us-east-1")
+    name = parameter_name("stock-analysis", "local")
+    assert json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])["id"] == mine.id
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
+    assert {"Key": "obsgen:project", "Value": "stock-analysis"} in tags
+    assert lock_of(sb).release(mine) == "" and lock_of(sb).current() is None
+    run(project, "plan", "--env", "local")  # plan and drift neither take nor need the lock
+    assert lock_of(sb).current() is None
+
+
+def test_a_lock_whose_creation_was_retried_after_a_lost_answer_is_still_ours(sb):
+    from botocore.exceptions import ClientError
+
+    sb.reset()
+    ssm = boto3.client("ssm", endpoint_url=sb.endpoint_url, region_name="us-east-1")
+
+    class AnswerLost:
+        """PutParameter got through but its answer did not: botocore's retry then hears ParameterAlreadyExists."""
+
+        def put_parameter(self, **params):
+            ssm.put_parameter(**params)
+            raise ClientError({"Error": {"Code": "ParameterAlreadyExists", "Message": "exists"}}, "PutParameter")
+
+        def __getattr__(self, name):
+            return getattr(ssm, name)
+
+    lock = EnvironmentLock(AnswerLost(), "stock-analysis", "local")
+    mine = lock.acquire("arn:aws:sts::123456789012:user/moto")
+    assert lock.current().id == mine.id
+    with pytest.raises(EnvironmentLocked, match="is locked: apply by arn:aws:sts::123456789012:user/moto"):
+        lock.acquire("arn:aws:sts::123456789012:user/someone-else")
+    assert lock.release(mine) == "" and lock.current() is None

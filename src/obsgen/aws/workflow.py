@@ -14,24 +14,29 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..model import EnvironmentModel
 from . import SyncError
 from .apply import DEFAULT_WRITES_PER_SECOND, ApplyResult, apply_plan, describe_error
+from .deadline import Deadline
 from .desired import desired_resources
 from .live import LiveState, read_live, read_tags
-from .plan import Change, Plan, build_plan, change_dict
+from .plan import Change, Plan, change_dict, build_plan
 from .safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity, check_mass_delete
 from .secrets import Redactor, Resolver, resolve_desired
 
 
 def make_plan(model: EnvironmentModel, clients: Any, adopt: bool = False,
-              resolver: Callable[[str], str] | None = None) -> Plan:
-    """Read the environment and compare it with the spec. Raises SyncError on AWS errors."""
+              resolver: Callable[[str], str] | None = None, deadline: Deadline | None = None) -> Plan:
+    """Read the environment and compare it with the spec. Raises SyncError on AWS errors, and
+    DeadlineExceeded when `deadline` passes first."""
     resolver = resolver or Resolver(ssm=lambda: clients.client("ssm"))
     desired = resolve_desired(desired_resources(model), resolver)
     redact = Redactor()
     redact.add_all((r.params["Endpoint"], r.name.split("/", 2)[2]) for r in desired.values() if r.secret)
-    try:
+
+    def read() -> LiveState:
         live = read_live(clients, model.project, model.env, desired)
-        if adopt:
-            live = _with_adoptable_tags(clients, live, desired)
+        return _with_adoptable_tags(clients, live, desired) if adopt else live
+
+    try:
+        live = (deadline or Deadline(None)).run(read, f"reading {model.env} from AWS")
     except (ClientError, BotoCoreError) as exc:
         raise SyncError(redact(f"reading {model.env} from AWS failed: {describe_error(exc)}")) from None
     return build_plan(model.project, model.env, model.account, model.region, desired, live, adopt)
@@ -103,15 +108,17 @@ class ApplyOptions:
     mass_delete_share: float = DEFAULT_MASS_DELETE_SHARE
     concurrency: int = 3
     writes_per_second: float | None = DEFAULT_WRITES_PER_SECOND
+    deadline: Deadline | None = None  # the command's time limit (None: none)
 
 
 def apply(model: EnvironmentModel, clients: Any, plan: Plan, options: ApplyOptions | None = None,
           on_step: Callable[[list[Change], str], None] | None = None) -> ApplyResult:
-    """Safety checks, then the writes. `plan` must be fresh (from make_plan)."""
+    """Safety checks, then the writes. `plan` must be fresh (from make_plan); the CLI holds the
+    environment's lock (lock.py) from before that plan was read until this returns."""
     options = options or ApplyOptions()
     check_conflicts(plan)
     check_mass_delete(plan, options.mass_delete_share, options.allow_mass_delete)
     check_identity(clients, model.account, model.region, model.env)
     if not plan.has_changes:
         return ApplyResult()
-    return apply_plan(clients, plan, options.concurrency, options.writes_per_second, on_step)
+    return apply_plan(clients, plan, options.concurrency, options.writes_per_second, on_step, options.deadline)
