@@ -99,3 +99,105 @@ def log(clients: Clients) -> Iterator[CallLog]:
     log = CallLog().attach(clients.cloudwatch, clients.sns, clients.tagging, clients.sts)
     yield log
     assert log.problems == [], "requests that botocore's service model rejects"
+
+
+# ---------------------------------------------------------------- a network that stops answering
+
+
+class SilentProxy:
+    """An HTTP proxy in front of an endpoint (the sandbox) that forwards requests until told to
+    go silent, then accepts them and never answers -- a black-holed network, as the client sees
+    one. `silent_after(n)` forwards n more write calls first (reads and STS keep working until
+    then); `silence_all_but_identity()` answers only STS GetCallerIdentity; `heal()` forwards
+    everything again and releases the requests it held."""
+
+    def __init__(self, target: str):
+        import http.client
+        import http.server
+        import threading
+        from urllib.parse import urlsplit
+
+        self._target = urlsplit(target)
+        self._lock = threading.Lock()
+        self._healed = threading.Event()
+        self._writes_left: int | None = None  # None: forward every call
+        self._identity_only = False
+        self.held: list[str] = []  # operations that got no answer
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # every AWS query/JSON call obsgen makes is a POST
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                operation = proxy.operation(self.headers, body)
+                if not proxy.forwards(operation):
+                    proxy.held.append(operation)
+                    proxy._healed.wait(timeout=600)
+                    self.close_connection = True
+                    return
+                upstream = http.client.HTTPConnection(proxy._target.hostname, proxy._target.port, timeout=60)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                upstream.request("POST", self.path, body=body, headers=headers)
+                answer = upstream.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for key, value in answer.getheaders():
+                    if key.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                upstream.close()
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @staticmethod
+    def operation(headers: Any, body: bytes) -> str:
+        target = headers.get("X-Amz-Target")
+        if target:
+            return target.rsplit(".", 1)[-1]
+        from urllib.parse import parse_qs
+
+        return parse_qs(body.decode(errors="replace")).get("Action", ["?"])[0]
+
+    def forwards(self, operation: str) -> bool:
+        with self._lock:
+            if self._healed.is_set() and self._writes_left is None and not self._identity_only:
+                return True
+            if self._identity_only:
+                return operation == "GetCallerIdentity"
+            if self._writes_left is None or operation.startswith(READ_PREFIXES) or operation == "GetCallerIdentity":
+                return self._writes_left is None or self._writes_left > 0
+            if self._writes_left > 0:
+                self._writes_left -= 1
+                return True
+            return False
+
+    def silent_after(self, writes: int) -> None:
+        with self._lock:
+            self._healed.clear()
+            self._writes_left = writes
+
+    def silence_all_but_identity(self) -> None:
+        with self._lock:
+            self._healed.clear()
+            self._identity_only = True
+
+    def heal(self) -> None:
+        with self._lock:
+            self._writes_left = None
+            self._identity_only = False
+            self._healed.set()
+
+    def close(self) -> None:
+        self.heal()
+        self._server.shutdown()
+        self._server.server_close()

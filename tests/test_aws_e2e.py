@@ -130,7 +130,7 @@ def test_plan_apply_drift_cycle_with_a_hand_change_made_by_the_aws_cli(project, 
     assert aws("cloudwatch", "describe-alarms", "--alarm-names", name)["MetricAlarms"][0]["StateValue"] == \
         "INSUFFICIENT_DATA"
     saved = json.loads(run("plan", "--env", "local", "--format", "json", expect=0))
-    assert saved["format_version"] == 1 and saved["summary"] == {"create": 0, "update": 0, "delete": 0,
+    assert saved["format_version"] == 2 and saved["summary"] == {"create": 0, "update": 0, "delete": 0,
                                                                  "conflicts": 0}
 
     # production's spec with the sandbox's credentials (account 123456789012): refused, nothing written.

@@ -17,6 +17,7 @@ from obsgen.aws.normalize import diff, normalize
 from obsgen.aws.plan import CREATE, DELETE, UPDATE, Plan, build_plan
 from obsgen.aws.render import drift_json, drift_junit, drift_markdown, plan_markdown, plan_text
 from obsgen.aws.safety import check_mass_delete
+from obsgen.aws.workflow import check_saved_plan
 
 ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:"
 OWNED = {"obsgen:project": "p", "obsgen:env": "e"}
@@ -123,9 +124,12 @@ def test_a_plan_survives_its_json_file_and_refuses_other_versions():
     assert [c.signature() for c in again.changes] == [c.signature() for c in plan.changes]
     assert (again.fingerprint, again.summary()) == (plan.fingerprint, plan.summary())
     data = json.loads(plan.to_json())
-    assert data["format_version"] == 1 and data["summary"]["create"] == len(plan.changes)
+    assert data["format_version"] == 2 and data["summary"]["create"] == len(plan.changes)
+    assert all(c["digest"].startswith("sha256:") for c in data["changes"])
     with pytest.raises(SyncError, match="version 99"):
         Plan.from_json(json.dumps({**data, "format_version": 99}))
+    with pytest.raises(SyncError, match="version 1 is not supported.*obsgen plan --out"):
+        Plan.from_json(json.dumps({**data, "format_version": 1}))  # it has no digests to check values with
     with pytest.raises(SyncError, match="not an obsgen plan"):
         Plan.from_json("[1, 2]")
 
@@ -196,3 +200,39 @@ def test_drift_formats_for_ci():
     assert "| `metric_alarm.changed` | changed | `Threshold`: spec `1.0`, AWS `3.0` |" in markdown
     in_sync = drift_report(plan_of([], LiveState()))
     assert ET.fromstring(drift_junit(in_sync).split("?>", 1)[1]).get("failures") == "0"
+
+
+# ---------------------------------------------------------------- saved plans
+
+
+def test_a_saved_plan_is_refused_when_what_apply_would_send_differs_even_if_no_shown_value_does():
+    saved = Plan.from_json(plan_of([desired_metric("a")], LiveState()).to_json())
+    # DatapointsToAlarm equal to EvaluationPeriods is AWS's default, so the plan shows no difference ...
+    fresh = plan_of([desired_metric("a", DatapointsToAlarm=1)], LiveState())
+    assert saved.changes[0].after == json.loads(json.dumps(fresh.changes[0].after))
+    # ... but the call would not be the one the saved plan was made for.
+    with pytest.raises(SyncError, match="metric_alarm.a: what would be written is not what the plan shows"):
+        check_saved_plan(saved, fresh)
+    check_saved_plan(saved, plan_of([desired_metric("a")], LiveState()))
+
+
+SECRET = "+15555550123"
+
+
+def secret_subscription(value: str) -> Resource:
+    topic_arn = "arn:aws:sns:us-east-1:123456789012:t"
+    return Resource(SUBSCRIPTION, "t/sms/{{resolve:env:PHONE}}", "", {"TopicArn": topic_arn, "Protocol": "sms",
+                                                                      "Endpoint": value}, secret=True)
+
+
+def test_the_secret_values_a_plan_subscribes_are_checked_by_a_slow_salted_digest_that_does_not_show_them():
+    plan = plan_of([secret_subscription(SECRET)], LiveState())
+    saved = plan.to_json()
+    assert SECRET not in saved and "5555550123" not in saved
+    assert plan.secrets_digest.startswith("scrypt:")
+    assert plan.secrets_digest == plan_of([secret_subscription(SECRET)], LiveState()).secrets_digest
+    with pytest.raises(SyncError, match="value of a secret endpoint it subscribes changed"):
+        check_saved_plan(Plan.from_json(saved), plan_of([secret_subscription("+15555550999")], LiveState()))
+    other_state = state(live(METRIC_ALARM, "x", metric("x")))
+    assert plan_of([secret_subscription(SECRET)], other_state).secrets_digest != plan.secrets_digest, \
+        "salted with the live fingerprint"

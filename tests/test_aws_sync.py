@@ -265,7 +265,11 @@ def test_an_aws_error_that_echoes_a_secret_endpoint_is_redacted(monkeypatch, cli
     monkeypatch.setenv("STOCK_ANALYSIS_PAGERDUTY_URL", SECRET_URL)
     plan = make_plan(production, clients)
 
+    real = clients.sns.subscribe
+
     def refuse(**params):
+        if params["Endpoint"] != SECRET_URL:
+            return real(**params)
         raise ClientError({"Error": {"Code": "InvalidParameter", "Message": f"bad endpoint {params['Endpoint']}"}},
                           "Subscribe")
 
@@ -275,3 +279,27 @@ def test_an_aws_error_that_echoes_a_secret_endpoint_is_redacted(monkeypatch, cli
     secret = [m for name, m in failures.items() if "pagerduty" in m.lower() or "resolve:env" in name]
     assert secret and all("SECRETKEY123" not in m for m in failures.values())
     assert any("{{resolve:env:STOCK_ANALYSIS_PAGERDUTY_URL}}" in m for m in failures.values())
+
+
+def test_an_aws_error_that_echoes_a_rotated_secret_or_parts_of_it_is_redacted(monkeypatch, clients):
+    from botocore.exceptions import ClientError
+
+    production = dataclasses.replace(example_model("production"), endpoint=None)
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", production.account)
+    monkeypatch.setenv("STOCK_ANALYSIS_PAGERDUTY_URL", SECRET_URL)
+    assert apply(production, clients, make_plan(production, clients), FAST).ok
+    monkeypatch.setenv("STOCK_ANALYSIS_PAGERDUTY_URL", SECRET_URL.replace("123", "456"))
+    rotated = make_plan(production, clients)
+    [old] = [c for c in rotated.changes if c.action == DELETE]
+    assert old.address.startswith("subscription.stock-analysis-critical-alerts-production/https/(redacted, "
+                                  "subscription ")
+
+    def refuse(**params):
+        raise ClientError({"Error": {"Code": "AuthorizationError", "Message": f"not allowed: {SECRET_URL} "
+                                     "(path /integration/SECRETKEY123/enqueue)"}}, "Unsubscribe")
+
+    monkeypatch.setattr(clients.sns, "unsubscribe", refuse)
+    result = apply(production, clients, rotated, FAST)
+    [(name, message)] = result.failed
+    assert name == f"delete {old.address}" and "SECRETKEY" not in message
+    assert message.startswith("AuthorizationError: not allowed: (redacted, subscription ")

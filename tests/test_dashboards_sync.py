@@ -172,3 +172,56 @@ def test_list_dashboards_is_followed_page_by_page(model, clients, monkeypatch):
     monkeypatch.setattr(clients.cloudwatch, "list_dashboards", paged)
     plan = make_plan(model, clients)
     assert not plan.has_changes and len(model.dashboards) > 3
+
+
+HAND_MADE = '{"widgets": [{"type": "text", "x": 0, "y": 0, "width": 6, "height": 3, "properties": {"markdown": "mine"}}]}'
+
+
+def test_a_hand_made_dashboard_under_the_prefix_is_never_deleted_and_is_a_conflict_when_the_spec_wants_its_name(
+        model, clients, log):
+    converge(model, clients)
+    overview = f"{PREFIX}overview"
+    clients.cloudwatch.put_dashboard(DashboardName=f"{PREFIX}team-notes", DashboardBody=HAND_MADE)
+    assert not make_plan(model, clients).has_changes, "a dashboard without obsgen's marker is not obsgen's"
+
+    clients.cloudwatch.put_dashboard(DashboardName=overview, DashboardBody=HAND_MADE)  # replaced by hand
+    plan = make_plan(model, clients)
+    assert plan.changes == [] and [c.address for c in plan.conflicts] == [f"dashboard.{overview}"]
+    assert "no obsgen marker" in plan.conflicts[0].reason and "--adopt" in plan.conflicts[0].reason
+    fewer = dataclasses.replace(model, dashboards=tuple(d for d in model.dashboards if d.key != "overview"))
+    assert not make_plan(fewer, clients).has_changes, "not in the spec and not obsgen's: left alone"
+
+    adopted = make_plan(model, clients, adopt=True)
+    assert [(c.action, c.name) for c in adopted.changes] == [(UPDATE, overview)]
+    assert apply(model, clients, adopted, FAST).ok
+    assert not make_plan(model, clients).has_changes
+    assert live_body(clients, f"{PREFIX}team-notes") == json.loads(HAND_MADE)
+    assert all(call != ("cloudwatch", "DeleteDashboards") for call in log.calls)
+
+
+def other_project(model, renamed: dict[str, str]):
+    """Project `stock`, environment `analysis-local`: its dashboard prefix is `stock-analysis-local-`,
+    the very prefix of project `stock-analysis` environment `local`. Dashboards only, under new names."""
+    kept = tuple(dataclasses.replace(d, name=renamed[d.name]) for d in model.dashboards if d.name in renamed)
+    return dataclasses.replace(model, project="stock", env="analysis-local", metric_alarms=(), composite_alarms=(),
+                               topics=(), subscriptions=(), dashboards=kept)
+
+
+def test_two_projects_whose_dashboard_prefixes_coincide_never_touch_each_others_dashboards(model, clients, log):
+    first = model.dashboards[0].name
+    other = other_project(model, {first: first, f"{PREFIX}main": f"{PREFIX}other-main"})
+    converge(model, clients)
+
+    plan = make_plan(other, clients)
+    assert [(c.action, c.name) for c in plan.changes] == [(CREATE, f"{PREFIX}other-main")]
+    assert [c.address for c in plan.conflicts] == [f"dashboard.{first}"]
+    assert "project 'stock-analysis', environment 'local'" in plan.conflicts[0].reason
+
+    other = other_project(model, {f"{PREFIX}main": f"{PREFIX}other-main"})
+    converge(other, clients)
+    assert not make_plan(model, clients).has_changes, "the other project's dashboard is not ours to delete"
+    assert not make_plan(other, clients).has_changes, "nor ours the other project's"
+    fewer = dataclasses.replace(model, dashboards=tuple(d for d in model.dashboards if d.key != "overview"))
+    assert [(c.action, c.name) for c in make_plan(fewer, clients).changes] == [(DELETE, f"{PREFIX}overview")]
+    assert make_plan(model, clients).managed == len(model.dashboards) + len(model.metric_alarms) + len(
+        model.composite_alarms) + len(model.topics) + len(model.subscriptions)

@@ -9,6 +9,7 @@ from spec_builder import PROJECT, errors, make_project
 
 from obsgen import dashboard_body
 from obsgen.compiler import compile_project
+from obsgen.targets.cloudwatch_dashboards import dashboard_owner
 
 MONITORS = """
     errors:
@@ -130,7 +131,7 @@ def test_an_anomaly_monitor_draws_its_band_instead_of_a_line(tmp_path):
 
 def test_graphs_are_grouped_by_resource_three_to_a_row_on_the_24_column_grid(tmp_path):
     widgets = body(compile_with(tmp_path), "shop-production-orders")["widgets"]
-    headings = [w["properties"]["markdown"] for w in widgets if w["type"] == "text"][1:]
+    headings = [w["properties"]["markdown"] for w in widgets if w["type"] == "text"][1:-1]  # (not the marker)
     assert headings == ["### AWS/Lambda · FunctionName=orders-production", "### Shop · Env=production"]
     lambda_graphs = [w for w in widgets if w["type"] == "metric" and w["properties"]["metrics"][0][0] == "AWS/Lambda"]
     assert [(w["x"], w["width"]) for w in lambda_graphs] == [(0, 8), (8, 8), (16, 8)]
@@ -177,7 +178,7 @@ main:
 def test_a_declared_dashboard_renders_each_kind_of_widget(tmp_path):
     dashboard = body(compile_with(tmp_path, DECLARED), "shop-production-main")
     assert dashboard["start"] == "-PT6H" and dashboard["periodOverride"] == "auto"
-    header, text, status, rate, graph, logs = dashboard["widgets"]
+    header, text, status, rate, graph, logs, _marker = dashboard["widgets"]
     assert header["properties"]["markdown"].startswith("# Orders at a glance")
     assert text["properties"] == {"markdown": "Orders in **production**"} and (text["width"], text["height"]) == (6, 4)
     assert (status["x"], status["width"]) == (6, 18), "a widget without width takes the free columns"
@@ -206,9 +207,29 @@ def test_a_project_dashboard_reaches_across_services(tmp_path):
                       calls: {resource: orders/fn, metric: Invocations, statistic: Sum}
         """)
     dashboard = body(compile_with(tmp_path, project=project), "shop-production-overview")
-    status, graph = dashboard["widgets"][1:]
+    status, graph = dashboard["widgets"][1:-1]
     assert len(status["properties"]["alarms"]) == 5
     assert metric_rows(graph)[0][:4] == ["AWS/Lambda", "Invocations", "FunctionName", "orders-production"]
+
+
+def test_every_dashboard_ends_with_obsgens_ownership_marker_on_a_line_of_its_own(tmp_path):
+    build = compile_with(tmp_path, DECLARED)
+    for name in ("shop-production-orders", "shop-production-main"):
+        widgets = body(build, name)["widgets"]
+        marker = widgets[-1]
+        assert marker["properties"]["markdown"] == ("Managed by obsgen: `obsgen:project=shop` `obsgen:env=production`. "
+                                                    "Changes made here are overwritten by `obsgen apply`.")
+        assert (marker["type"], marker["x"], marker["width"], marker["height"]) == ("text", 0, 24, 1)
+        assert marker["y"] == max(w["y"] + w["height"] for w in widgets[:-1]), "below every other widget"
+        assert dashboard_owner(body(build, name)) == ("shop", "production")
+    assert dashboard_owner({"widgets": widgets[:-1]}) is None
+
+
+def test_a_dashboard_of_exactly_500_widgets_leaves_no_room_for_the_marker(tmp_path):
+    rows = "".join(f"    - widgets: [{{text: 'widget {i}'}}]\n" for i in range(499))  # + its header
+    found = errors(compile_with(tmp_path, "main:\n  rows:\n" + rows))
+    assert any("has 500 widgets and obsgen adds one (its ownership marker); CloudWatch allows 500" in e
+               for e in found), found
 
 
 def test_the_same_spec_compiles_to_the_same_bytes(tmp_path):

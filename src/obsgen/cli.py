@@ -29,7 +29,8 @@ from .generated_tree import OutputError, leftovers, problems as output_problems
 # Commands that live in other modules, imported only when used: `obsgen validate` or `build` must
 # not pay for boto3 (plan/apply), moto (sandbox) or promtool's runner (docs/performance.md).
 LAZY_COMMANDS = {
-    "plan": "cli_aws", "apply": "cli_aws", "drift": "cli_aws", "test-alarm": "cli_aws", "sandbox": "cli_aws",
+    "plan": "cli_aws", "apply": "cli_aws", "drift": "cli_aws", "test-alarm": "cli_aws", "unlock": "cli_aws",
+    "sandbox": "cli_aws",
     "test": "cli_prometheus", "site": "cli_runbooks", "presets": "cli_presets",
 }
 

@@ -1,4 +1,4 @@
-"""CLI commands that talk to AWS: plan, apply, drift, test-alarm, sandbox.
+"""CLI commands that talk to AWS: plan, apply, drift, test-alarm, unlock, sandbox.
 
 Registered on `cli.app` (imported at the bottom of cli.py). Exit codes follow cli.py's table:
 0 ok / in sync, 1 error or refusal, 2 changes (plan --detailed-exitcode) or drift (drift).
@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import importlib
 import json
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
+from urllib.parse import urlsplit
 
 import typer
 from botocore.exceptions import BotoCoreError
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.text import Text
 
 from .aws import SyncError, render
+from .aws.deadline import Deadline
 from .aws.drift import drift_report
+from .aws.lock import EnvironmentLock
 from .aws.plan import Plan
-from .aws.safety import DEFAULT_MASS_DELETE_SHARE, check_identity
+from .aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity
 from .aws.session import Clients, connect
 from .aws.workflow import ApplyOptions, apply, check_saved_plan, make_plan
 from .cli import ProjectDir, _report, app, err, finite, out, output_file
@@ -31,6 +38,13 @@ EXIT_CHANGES = 2
 MAX_HOLD = 3600.0  # seconds: long enough to watch a page arrive; time.sleep overflows on huge values
 EnvRequired = typer.Option(..., "--env", "-e", help="The environment to work on.")
 Profile = typer.Option(None, "--profile", help="AWS profile (default: the standard credential chain).")
+# The time limit of a command's AWS work (docs/aws-sync.md, "Time limits"); each call also has its own.
+READ_TIMEOUT_DEFAULT, APPLY_TIMEOUT_DEFAULT = 300.0, 3600.0
+
+
+def _timeout(default: float) -> Any:
+    return typer.Option(default, "--timeout", min=1.0, max=86400.0,
+                        help="Seconds the command may wait for AWS in all before it gives up.")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -47,22 +61,81 @@ def _model(project_dir: Path, env: str) -> EnvironmentModel:
     return build.models[env]
 
 
-def _connect(model: EnvironmentModel, profile: str | None) -> Clients:
+def _connect(model: EnvironmentModel, profile: str | None) -> tuple[Clients, str]:
+    """The environment's clients, once STS says they are for its account; and the caller's ARN."""
     try:
         clients = connect(model, profile)
-        check_identity(clients, model.account, model.region, model.env)
-        return clients
+        with _waiting_note(clients, "checking the AWS account"):
+            caller = check_identity(clients, model.account, model.region, model.env)
+        return clients, caller
     except SyncError as exc:
         raise _fail(str(exc)) from None
     except BotoCoreError as exc:  # e.g. ProfileNotFound
         raise _fail(f"AWS configuration: {exc}") from None
 
 
-def _plan(model: EnvironmentModel, clients: Clients, adopt: bool = False) -> Plan:
+def _plan(model: EnvironmentModel, clients: Clients, adopt: bool, deadline: Deadline) -> Plan:
     try:
-        return make_plan(model, clients, adopt)
+        with _waiting_note(clients, f"reading {model.env} from AWS"):
+            return make_plan(model, clients, adopt, deadline=deadline)
     except SyncError as exc:
         raise _fail(str(exc)) from None
+
+
+@contextmanager
+def _waiting_note(clients: Clients, doing: str) -> Iterator[None]:
+    """On a terminal, a transient line saying which AWS call the command is waiting for (so a
+    slow or silent endpoint is visible as one). Off a terminal (CI logs) nothing is printed."""
+    if not err.is_terminal:
+        yield
+        return
+    with err.status(Text(doing)) as status:
+        def note(request: Any, event_name: str, **_: Any) -> None:
+            status.update(Text(f"{doing}: waiting for {urlsplit(request.url).netloc} "
+                               f"({event_name.rsplit('.', 1)[-1]})"))
+
+        services = (clients.cloudwatch, clients.sns, clients.tagging, clients.sts)
+        for client in services:
+            client.meta.events.register("before-send", note)
+        try:
+            yield
+        finally:
+            for client in services:
+                client.meta.events.unregister("before-send", note)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (what CI sends a job it cancels), raised like Ctrl-C so that the same
+    cleanup runs: test-alarm restores the alarm, apply finishes its calls in flight and releases
+    the environment's lock."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """SIGTERM/SIGHUP raise Terminated once; further ones are ignored while the cleanup runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signums = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {signum: signal.getsignal(signum) for signum in signums}
+    raised = threading.Event()
+
+    def handler(signum: int, _frame: Any) -> None:
+        if not raised.is_set():
+            raised.set()
+            raise Terminated(signum)
+
+    for signum in signums:
+        signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def _show(text: Any) -> None:
@@ -76,13 +149,14 @@ def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Option
                                                  callback=output_file),
          detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
                                                 help="Exit 0 when there is nothing to change, 2 when there is."),
-         adopt: bool = typer.Option(False, "--adopt", help="Take over same-named resources obsgen does not manage.")
-         ) -> None:
+         adopt: bool = typer.Option(False, "--adopt", help="Take over same-named resources obsgen does not manage."),
+         timeout: float = _timeout(READ_TIMEOUT_DEFAULT)) -> None:
     """Show what `apply` would change in AWS to make ENV equal to the spec."""
     if format not in ("text", "json", "markdown"):
         raise _fail(f"unknown --format {format!r}; use text, json or markdown")
     model = _model(project_dir, env)
-    result = _plan(model, _connect(model, profile), adopt)
+    clients, _ = _connect(model, profile)
+    result = _plan(model, clients, adopt, Deadline(timeout))
     if out_file is not None:
         out_file.write_text(result.to_json(), encoding="utf-8")
     if format == "json":
@@ -109,24 +183,38 @@ def apply_command(
                                                help="Allow deleting more than --mass-delete-share of the managed resources."),
         mass_delete_share: float = typer.Option(DEFAULT_MASS_DELETE_SHARE, "--mass-delete-share", min=0.0, max=1.0),
         concurrency: int = typer.Option(3, "--concurrency", min=1, max=10, help="Writes in flight at once."),
+        timeout: float = _timeout(APPLY_TIMEOUT_DEFAULT),
 ) -> None:
-    """Change AWS so that ENV equals the spec (or exactly what a saved plan says)."""
+    """Change AWS so that ENV equals the spec (or exactly what a saved plan says).
+
+    The plan shown is the one applied: after confirmation obsgen takes the environment's lock,
+    reads AWS again and applies only if that gives exactly the plan shown (or saved)."""
     model = _model(project_dir, env)
-    clients = _connect(model, profile)
-    fresh = _plan(model, clients, adopt)
+    clients, caller = _connect(model, profile)
+    deadline = Deadline(timeout)
     try:
-        if plan_file is not None:
-            check_saved_plan(Plan.from_json(plan_file.read_text(encoding="utf-8")), fresh)
+        shown = (Plan.from_json(plan_file.read_text(encoding="utf-8")) if plan_file is not None
+                 else _plan(model, clients, adopt, deadline))
     except SyncError as exc:
         raise _fail(str(exc)) from None
-    _show(render.plan_text(fresh))
-    if not fresh.has_changes and not fresh.conflicts:
+    _show(render.plan_text(shown))
+    if not shown.has_changes and not shown.conflicts:
         return
-    if not fresh.conflicts:
-        _confirm(auto_approve, env)
-    options = ApplyOptions(allow_mass_delete, mass_delete_share, concurrency)
     try:
-        result = _run_apply(model, clients, fresh, options)
+        check_conflicts(shown)
+    except SyncError as exc:
+        raise _fail(str(exc)) from None
+    left = deadline.remaining()
+    if _confirm(auto_approve, env) and left is not None:
+        deadline = Deadline(left)  # the time taken to answer does not count
+    options = ApplyOptions(allow_mass_delete, mass_delete_share, concurrency, deadline=deadline)
+    again = "run `obsgen plan` again" if plan_file is not None else "run `obsgen apply` again"
+    lock = EnvironmentLock(clients.client("ssm"), model.project, model.env, clients.quick_client("ssm"))
+    try:
+        with _terminate_like_interrupt(), lock.held(caller, warn=_warn):
+            fresh = _plan(model, clients, adopt, deadline)  # read again, under the lock
+            check_saved_plan(shown, fresh, again)
+            result = _run_apply(model, clients, fresh, options)
     except SyncError as exc:
         raise _fail(str(exc)) from None
     _show(render.apply_text(result))
@@ -134,14 +222,52 @@ def apply_command(
         raise typer.Exit(1)
 
 
-def _confirm(auto_approve: bool, env: str) -> None:
+def _warn(message: str) -> None:
+    err.print(f"warning: {message}", markup=False, highlight=False)
+
+
+def _confirm(auto_approve: bool, env: str) -> bool:
+    """Ask for 'yes' unless --auto-approve; True when a question was asked."""
     if auto_approve:
-        return
+        return False
     if not sys.stdin.isatty():
         raise _fail("refusing to apply without confirmation: stdin is not a terminal (pass --auto-approve)")
     answer = typer.prompt(f"Apply these changes to '{env}'? Only 'yes' is accepted", default="", show_default=False)
     if answer.strip() != "yes":
         raise _fail("apply cancelled; nothing was changed")
+    return True
+
+
+@app.command()
+def unlock(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
+           lock_id: Optional[str] = typer.Option(None, "--lock-id",
+                                                 help="Remove the lock only if it is still this one (no question).")
+           ) -> None:
+    """Remove ENV's apply lock, left by an apply that no longer runs (shows who held it first)."""
+    model = _model(project_dir, env)
+    clients, _ = _connect(model, profile)
+    lock = EnvironmentLock(clients.client("ssm"), model.project, model.env)
+    try:
+        held = lock.current()
+    except SyncError as exc:
+        raise _fail(str(exc)) from None
+    if held is None:
+        out.print(f"'{env}' is not locked", markup=False)
+        return
+    out.print(f"the lock of '{env}': {held.describe()}", markup=False)
+    if lock_id is not None and lock_id != held.id:
+        raise _fail(f"the lock is {held.id}, not {lock_id}: someone took it since; nothing was removed")
+    if lock_id is None:
+        if not sys.stdin.isatty():
+            raise _fail(f"refusing to remove the lock without confirmation: pass --lock-id {held.id}")
+        answer = typer.prompt("Remove it? Only if that apply is no longer running; only 'yes' is accepted",
+                              default="", show_default=False)
+        if answer.strip() != "yes":
+            raise _fail("the lock was left in place")
+    problem = lock.remove()
+    if problem:
+        raise _fail(problem)
+    out.print(f"removed the lock of '{env}'", markup=False)
 
 
 def _run_apply(model: EnvironmentModel, clients: Clients, fresh: Plan, options: ApplyOptions) -> Any:
@@ -169,15 +295,16 @@ def drift(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optio
           format: str = typer.Option("text", "--format", help="text, json, junit or markdown"),
           prometheus_url: Optional[str] = typer.Option(None, "--prometheus-url", callback=_http_url,
                                                        help="Also compare the rules this Prometheus has loaded "
-                                                            "(an http:// or https:// URL).")
-          ) -> None:
+                                                            "(an http:// or https:// URL)."),
+          timeout: float = _timeout(READ_TIMEOUT_DEFAULT)) -> None:
     """Compare AWS with the spec for CI: exit 0 in sync, 2 drift, 1 error."""
     if format not in ("text", *render.DRIFT_FORMATS):
         raise _fail(f"unknown --format {format!r}; use text, json, junit or markdown")
     if prometheus_url is not None and format == "junit":
         raise _fail("--format junit does not cover --prometheus-url; use text, json or markdown")
     model = _model(project_dir, env)
-    report = drift_report(_plan(model, _connect(model, profile)))
+    clients, _ = _connect(model, profile)
+    report = drift_report(_plan(model, clients, False, Deadline(timeout)))
     prometheus = _prometheus_drift(model, prometheus_url) if prometheus_url is not None else None
     if format == "text":
         _show(render.drift_text(report))
@@ -218,10 +345,15 @@ def test_alarm_command(monitor: str = typer.Argument(..., help="service/monitor 
     model = _model(project_dir, env)
     try:
         alarm = find_alarm(model, monitor)
-        clients = _connect(model, profile)
-        previous, _ = test_alarm(model, clients, alarm, hold)
+        clients, _ = _connect(model, profile)
+        with _terminate_like_interrupt():  # CI cancels with SIGTERM: the alarm is restored all the same
+            previous, _ = test_alarm(model, clients, alarm, hold)
     except SyncError as exc:
         raise _fail(str(exc)) from None
+    except Terminated as exc:
+        err.print(f"terminated by {signal.Signals(exc.signum).name}; {alarm.name} was restored to its previous state",
+                  markup=False)
+        raise typer.Exit(128 + exc.signum) from None
     out.print(f"{alarm.name}: set to ALARM (notifies {alarm.severity.topic_name}), restored to {previous}",
               markup=False)
 

@@ -152,6 +152,12 @@ def _quiet_request_log() -> None:
         logger.setLevel(logging.WARNING)
 
 
+def _warm_up() -> None:
+    """Import moto's SSM backend now rather than on the first request: it takes about 2 s, and
+    `obsgen apply`'s first SSM call (its lock, obsgen.aws.lock) should not wait for that."""
+    import moto.ssm.models  # noqa: F401
+
+
 def _check_port_free(host: str, port: int) -> None:
     """Bind-test the port first: werkzeug reports a busy port by printing to
     stderr and calling sys.exit(1) in the server thread.  (A race with another
@@ -180,6 +186,7 @@ def start(host: str = DEFAULT_HOST, port: int = 0, state_dir: str | os.PathLike[
     _require_loopback(host)
     _check_port_free(host, port)
     moto_ext.install()
+    _warm_up()
     _quiet_request_log()
     server = _ReportingMotoServer(ip_address=host, port=port, verbose=False)
     server.start()

@@ -7,19 +7,25 @@ alarm a composite references cannot be deleted; a composite cannot reference a m
   requires), metric alarms (100 per call), subscriptions, topics.
 A rename is a create plus a delete, so the new alarm exists and composites are repointed before
 the old alarm goes. Each step is idempotent, so re-running after a failure converges.
+
+Stopping: the first failed step sets a stop flag that every worker checks before it starts a
+step, so the steps in flight finish and nothing new starts (the rest of the group included);
+the command's deadline (deadline.py) does the same when it passes, and so does an interrupt
+(Ctrl-C, or SIGTERM/SIGHUP, which the CLI turns into one). Workers are daemon threads: a call
+that never gets an answer cannot keep the process alive past the deadline.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import dashboards
+from .deadline import POLL_SECONDS, Deadline, DeadlineExceeded
 from .desired import COMPOSITE_ALARM, DASHBOARD, METRIC_ALARM, SUBSCRIPTION, TOPIC
 from .plan import CREATE, DELETE, Change, Plan
 
@@ -30,9 +36,10 @@ DEFAULT_WRITES_PER_SECOND = 3.0  # PutMetricAlarm/DeleteAlarms quota: 3 TPS (Clo
 @dataclass(slots=True)
 class ApplyResult:
     done: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    not_done: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (change, error) -- in flight at the deadline too
+    not_done: list[str] = field(default_factory=list)  # never started
     write_calls: int = 0
+    stopped_by: str = ""  # "" or why the apply stopped early: "a failed write", "the deadline", "an interrupt"
 
     @property
     def ok(self) -> bool:
@@ -97,20 +104,42 @@ def _composite_levels(changes: list[Change]) -> list[list[Change]]:
     return [[names[n] for n in sorted(names) if level[n] == i] for i in range(max(level.values(), default=-1) + 1)]
 
 
-class Executor:
-    """Runs the calls for each step; counts writes for the report."""
+class _NotStarted(Exception):
+    """The stop flag was set before the step's first call: it is reported as not done."""
 
-    def __init__(self, clients: Any, rate: RateLimiter):
+
+class Executor:
+    """Runs the calls for each step; counts writes for the report. No call starts after the
+    deadline, and no step starts once `stop` is set (a step already under way finishes, so an
+    alarm is never left with its new configuration but its old tags)."""
+
+    def __init__(self, clients: Any, rate: RateLimiter, stop: threading.Event | None = None,
+                 deadline: Deadline | None = None):
         self.clients = clients
         self.rate = rate
+        self.stop = stop or threading.Event()
+        self.deadline = deadline or Deadline(None)
         self.calls = 0
         self._lock = threading.Lock()
+        self._step = threading.local()  # calls made so far by this thread's current step
 
     def call(self, method: Callable[..., Any], **kwargs: Any) -> Any:
         self.rate.wait()
+        first = not getattr(self._step, "calls", 0)
+        if self.deadline.expired:
+            self.stop.set()
+            if not first:
+                raise DeadlineExceeded(f"the time limit of {self.deadline.seconds:g} s (--timeout) passed in the "
+                                       "middle of this change; run apply again")
+        if self.stop.is_set() and first:
+            raise _NotStarted()
         with self._lock:
             self.calls += 1
+        self._step.calls = getattr(self._step, "calls", 0) + 1
         return method(**kwargs)
+
+    def start_step(self) -> None:
+        self._step.calls = 0
 
     def run(self, step: list[Change]) -> None:
         change = step[0]
@@ -136,7 +165,12 @@ class Executor:
             self.call(put, **resource.params, Tags=_tag_list(resource.tags))
             return
         if change.config_changed:
-            self.call(put, **resource.params)  # overwrites the configuration; ignores Tags on update
+            # Tags always go along: AWS ignores them when the alarm exists ("If you are using this
+            # operation to update an existing alarm, any tags you specify in this parameter are
+            # ignored", API_PutMetricAlarm.html and API_PutCompositeAlarm.html, Tags) and applies
+            # them when the call creates it -- which an update does when someone deleted the alarm
+            # after obsgen read it. Without them that alarm would come back unowned.
+            self.call(put, **resource.params, Tags=_tag_list(resource.tags))
         self._tags(cw.tag_resource, cw.untag_resource, "ResourceARN", change)
 
     def _tags(self, tag: Callable[..., Any], untag: Callable[..., Any], arn_key: str, change: Change) -> None:
@@ -185,43 +219,99 @@ def describe_error(exc: BaseException) -> str:
 
 
 def apply_plan(clients: Any, plan: Plan, concurrency: int = 3, writes_per_second: float | None =
-               DEFAULT_WRITES_PER_SECOND, on_step: Callable[[list[Change], str], None] | None = None) -> ApplyResult:
-    """Write `plan` (a fresh one: its changes carry the desired/live objects). Stops after the first
-    group with a failure; everything not attempted is listed in `not_done`. Never raises on AWS errors."""
+               DEFAULT_WRITES_PER_SECOND, on_step: Callable[[list[Change], str], None] | None = None,
+               deadline: Deadline | None = None) -> ApplyResult:
+    """Write `plan` (a fresh one: its changes carry the desired/live objects). Stops at the first
+    failure, at the deadline or on an interrupt: steps in flight finish, none starts after; what
+    was never started is listed in `not_done`. Never raises on AWS errors."""
     result = ApplyResult()
-    executor = Executor(clients, RateLimiter(writes_per_second))
+    stop = threading.Event()
+    executor = Executor(clients, RateLimiter(writes_per_second), stop, deadline)
     groups = batches(plan)
     for index, group in enumerate(groups):
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            outcomes = list(pool.map(lambda step: _attempt(executor, step, on_step), group))
-        for step, error in zip(group, outcomes):
+        outcomes, why = _run_group(group, lambda step: _attempt(executor, step, on_step, plan.redact),
+                                   concurrency, stop, executor.deadline)
+        for step, outcome in zip(group, outcomes):
             names = [f"{c.action} {c.address}" for c in step]
-            if error is None:
+            if outcome is _DONE:
                 result.done += names
+            elif outcome is _NOT_STARTED:
+                result.not_done += names
+            elif outcome is _IN_FLIGHT:
+                result.failed += [(n, "no answer before the deadline; it may or may not have been applied")
+                                  for n in names]
             else:
-                result.failed += [(n, error) for n in names]
-        if result.failed:
-            result.not_done = [f"{c.action} {c.address}" for g in groups[index + 1:] for s in g for c in s]
+                result.failed += [(n, outcome) for n in names]
+        if stop.is_set() or result.failed or result.not_done or why:
+            result.stopped_by = why or ("a failed write" if result.failed else "the deadline")
+            result.not_done += [f"{c.action} {c.address}" for g in groups[index + 1:] for s in g for c in s]
             break
     result.write_calls = executor.calls
     return result
 
 
-def _without_secrets(message: str, step: list[Change]) -> str:
-    """AWS may echo the endpoint back in an error; a resolved secret must not reach the output."""
-    for change in step:
-        if change.desired is not None and change.desired.secret:
-            message = message.replace(change.desired.params["Endpoint"], change.name.split("/", 2)[2])
-    return message
+_DONE, _NOT_STARTED, _IN_FLIGHT = object(), object(), object()
 
 
-def _attempt(executor: Executor, step: list[Change], on_step: Callable[[list[Change], str], None] | None) -> str | None:
+def _run_group(group: list[list[Change]], attempt: Callable[[list[Change]], Any], concurrency: int,
+               stop: threading.Event, deadline: Deadline) -> tuple[list[Any], str]:
+    """The steps of one group on up to `concurrency` daemon threads. Returns each step's outcome
+    (_DONE, an error message, _NOT_STARTED, or _IN_FLIGHT when the deadline passed first) and why
+    the group stopped early ("" if it did not)."""
+    outcomes: list[Any] = [_NOT_STARTED] * len(group)
+    queue = iter(range(len(group)))
+    take = threading.Lock()
+
+    def worker() -> None:
+        while not stop.is_set():
+            with take:
+                index = next(queue, None)
+            if index is None:
+                return
+            outcomes[index] = _IN_FLIGHT
+            try:
+                outcomes[index] = attempt(group[index])
+            except Exception as exc:  # noqa: BLE001 - a bug must not pass for a write without an answer
+                outcomes[index] = f"internal error: {type(exc).__name__}: {exc} (a bug in obsgen)"
+            if outcomes[index] is not _DONE and outcomes[index] is not _NOT_STARTED:
+                stop.set()
+
+    workers = [threading.Thread(target=worker, name=f"obsgen-apply-{i}", daemon=True)
+               for i in range(max(1, min(concurrency, len(group))))]
+    for thread in workers:
+        thread.start()
+    why = ""
+    try:
+        _wait(workers, deadline)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP as the CLI raises them: finish what is in flight
+        stop.set()
+        why = "an interrupt"
+        _wait(workers, deadline)
+    if deadline.expired and any(o is _IN_FLIGHT or o is _NOT_STARTED for o in outcomes):
+        stop.set()
+        why = why or "the deadline"
+    return outcomes, why
+
+
+def _wait(workers: list[threading.Thread], deadline: Deadline) -> None:
+    """Until every worker is done or the deadline passes; wakes up often, so signals are handled."""
+    for thread in workers:
+        while thread.is_alive() and not deadline.expired:
+            remaining = deadline.remaining()
+            thread.join(timeout=POLL_SECONDS if remaining is None else min(POLL_SECONDS, remaining))
+
+
+def _attempt(executor: Executor, step: list[Change], on_step: Callable[[list[Change], str], None] | None,
+             redact: Callable[[str], str]) -> Any:
+    executor.start_step()
     try:
         executor.run(step)
-    except (ClientError, BotoCoreError, dashboards.DashboardRejected) as exc:
+    except _NotStarted:
+        return _NOT_STARTED
+    except (ClientError, BotoCoreError, dashboards.DashboardRejected, DeadlineExceeded) as exc:
         if on_step:
             on_step(step, "failed")
-        return _without_secrets(describe_error(exc), step)
+        return redact(str(exc) if isinstance(exc, DeadlineExceeded) else describe_error(exc))
     if on_step:
         on_step(step, "done")
-    return None
+    return _DONE

@@ -1,9 +1,14 @@
 """Dashboards in the sync: desired, live, comparable form and writes.
 
-Dashboards carry no tags, so obsgen owns exactly the dashboards whose names start with
-`conventions.dashboard_prefix(project, env)` (`<project>-<env>-`): those are read, updated and
-deleted; no other dashboard is ever read or touched. PutDashboard replaces the whole body, so one
-call creates or updates a dashboard; DeleteDashboards removes several at once.
+Dashboards carry no tags, so obsgen marks the ones it writes: the last widget of every body is
+a text widget saying `obsgen:project=P` `obsgen:env=E` (targets/cloudwatch_dashboards.py). Only
+dashboards under `conventions.dashboard_prefix(project, env)` (`<project>-<env>-`) are read, and
+of those obsgen owns exactly the ones with this project's and environment's marker: those are
+updated and deleted. A dashboard under the prefix without that marker -- made by hand, or
+another obsgen project's whose prefix happens to be the same (`stock` + `analysis-local` and
+`stock-analysis` + `local`) -- is never touched, and is a conflict (`--adopt`) when the spec
+wants its name. PutDashboard replaces the whole body, so one call creates or updates a
+dashboard; DeleteDashboards removes several at once.
 Reading: ListDashboards (DashboardNamePrefix; NextToken pages) + one GetDashboard per owned dashboard.
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListDashboards.html
@@ -17,7 +22,7 @@ from typing import Any, Callable
 from .. import dashboard_body
 from ..conventions import dashboard_prefix, partition
 from ..model import EnvironmentModel
-from ..targets.cloudwatch_dashboards import body_text, dashboard_bodies
+from ..targets.cloudwatch_dashboards import body_text, dashboard_bodies, dashboard_owner
 from .desired import DASHBOARD, Resource
 from .live import LiveResource, LiveState, _pages
 
@@ -40,14 +45,31 @@ def desired(model: EnvironmentModel) -> list[Resource]:
 
 
 def read(cloudwatch: Any, project: str, env: str, state: LiveState) -> None:
-    """Every dashboard under the environment's prefix; all of them are obsgen's."""
+    """Every dashboard under the environment's prefix; obsgen's are those with its marker."""
     kwargs = {"DashboardNamePrefix": dashboard_prefix(project, env)}
     names = [entry["DashboardName"] for page in _pages(cloudwatch.list_dashboards, kwargs, "NextToken", "NextToken")
              for entry in page.get("DashboardEntries", [])]
     for name in sorted(names):
         found = cloudwatch.get_dashboard(DashboardName=name)
         params = {"DashboardName": name, "DashboardBody": found.get("DashboardBody", "")}
-        state.add(LiveResource(DASHBOARD, name, found.get("DashboardArn", ""), params, {}, True))
+        owned = owner(params["DashboardBody"]) == (project, env)
+        state.add(LiveResource(DASHBOARD, name, found.get("DashboardArn", ""), params, {}, owned))
+
+
+def owner(body: str) -> tuple[str, str] | None:
+    """(project, env) of the obsgen marker in a DashboardBody string, or None."""
+    try:
+        return dashboard_owner(json.loads(body or "{}"))
+    except ValueError:
+        return None
+
+
+def conflict_reason(current: LiveResource) -> str:
+    """Why a same-named dashboard is not obsgen's to overwrite."""
+    marked = owner(current.params.get("DashboardBody", ""))
+    whose = (f"it carries the marker of obsgen project '{marked[0]}', environment '{marked[1]}'" if marked else
+             "it has no obsgen marker (made by hand, or its marker widget was removed)")
+    return f"a dashboard of that name exists but is not this environment's: {whose} (run with --adopt to take it over)"
 
 
 def normalize(params: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from ..composite_rule import alarm_rule_references
 from ..conventions import TAG_ENV, TAG_PROJECT
-from .secrets import redact_endpoint
+from .secrets import shown_endpoint
 from .desired import COMPOSITE_ALARM, METRIC_ALARM, SUBSCRIPTION, TOPIC, Resource, address, subscription_name
 
 PAGE = 100  # DescribeAlarms MaxRecords and AlarmNames, GetResources ResourcesPerPage: at most 100
@@ -60,7 +60,7 @@ def read_live(clients: Any, project: str, env: str, desired: dict[str, Resource]
     state = LiveState()
     _read_alarms(clients.cloudwatch, desired, owned_tags, state)
     _read_topics(clients.sns, desired, owned_tags, state)
-    _read_subscriptions(clients.sns, state)
+    _read_subscriptions(clients.sns, state, literal_endpoints(desired))
     from . import dashboards  # (it imports this module)
 
     dashboards.read(clients.cloudwatch, project, env, state)
@@ -119,14 +119,22 @@ def _read_topics(sns: Any, desired: dict[str, Resource], owned: dict[str, dict[s
         state.add(LiveResource(TOPIC, name, arn, params, owned.get(arn), arn in owned))
 
 
-def _read_subscriptions(sns: Any, state: LiveState) -> None:
-    """Subscriptions have no tags: they belong to obsgen when their topic does."""
+def literal_endpoints(desired: dict[str, Resource]) -> set[tuple[str, str]]:
+    """(protocol, endpoint) of the subscriptions the spec writes out: the only live endpoints shown."""
+    return {(r.params["Protocol"], r.params["Endpoint"]) for r in desired.values()
+            if r.kind == SUBSCRIPTION and not r.secret}
+
+
+def _read_subscriptions(sns: Any, state: LiveState, literal: set[tuple[str, str]]) -> None:
+    """Subscriptions have no tags: they belong to obsgen when their topic does. Their endpoints are
+    redacted in the name unless the spec has them literally (secrets.shown_endpoint)."""
     for topic in [r for r in state.resources.values() if r.kind == TOPIC]:
         kwargs = {"TopicArn": topic.arn}
         for page in _pages(sns.list_subscriptions_by_topic, kwargs, "NextToken", "NextToken"):
             for sub in page.get("Subscriptions", []):
                 params = {"TopicArn": sub["TopicArn"], "Protocol": sub["Protocol"], "Endpoint": sub["Endpoint"]}
-                shown = redact_endpoint(sub["Protocol"], sub["Endpoint"])
+                shown = shown_endpoint(sub["Endpoint"], sub["SubscriptionArn"],
+                                       (sub["Protocol"], sub["Endpoint"]) in literal)
                 name = subscription_name(sub["TopicArn"], sub["Protocol"], shown)
                 state.add(LiveResource(SUBSCRIPTION, name, sub["SubscriptionArn"], params, None, topic.owned))
 

@@ -2,6 +2,14 @@
 
 `build_plan` does no I/O. A `Change` carries display values (normalised, secrets redacted) that
 are saved and rendered, plus the in-memory desired/live objects the executor needs (never saved).
+
+A saved plan must apply exactly what it shows or be refused (workflow.check_saved_plan), so each
+change also carries `digest`, a SHA-256 of exactly what apply would send for it (all parameters
+and tags, secret endpoints as their `{{resolve:...}}` placeholders), and the plan carries
+`secrets_digest` for the values of the secrets its changes subscribe: scrypt (a deliberately slow,
+salted hash, salt = the plan's own live fingerprint) so that the digest in a plan file or a CI log
+cannot be turned back into a phone number or an email address by trying them all
+(https://docs.python.org/3/library/hashlib.html#hashlib.scrypt; cost figures in docs/aws-sync.md).
 """
 
 from __future__ import annotations
@@ -12,13 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
-from . import SyncError
+from . import SyncError, dashboards
 from .desired import ALARM_KINDS, COMPOSITE_ALARM, DASHBOARD, KINDS, SUBSCRIPTION, TOPIC, Resource
 from .live import PENDING, LiveResource, LiveState
 from .normalize import diff, normalize
-from .secrets import redact_endpoint
+from .secrets import Redactor
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2  # 2: changes carry `digest`, plans `secrets_digest` (a version 1 file cannot be checked)
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 TAGS = "Tags"
 
@@ -40,6 +48,7 @@ class Change:
     after: dict[str, Any] | None
     fields: list[FieldChange] = field(default_factory=list)
     reason: str = ""
+    digest: str = ""  # of exactly what apply would send for this change (write_digest)
     desired: Resource | None = field(default=None, repr=False, compare=False)
     live: LiveResource | None = field(default=None, repr=False, compare=False)
 
@@ -69,6 +78,9 @@ class Plan:
     conflicts: list[Conflict] = field(default_factory=list)
     managed: int = 0  # live resources obsgen owns in this environment
     version: int = PLAN_VERSION
+    secrets_digest: str = ""  # scrypt of the secret values the changes subscribe ("" when none)
+    # In memory only: hides secret values and redacted live endpoints in messages (AWS errors).
+    redact: Redactor = field(default_factory=Redactor, repr=False, compare=False)
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -118,8 +130,28 @@ def build_plan(project: str, env: str, account: str, region: str, desired: dict[
                                   reason="no longer in the spec", live=current))
     _mark_renames(changes)
     changes.sort(key=lambda c: (KINDS.index(c.kind), c.address))
+    for change in changes:
+        change.digest = write_digest(change)
     managed = sum(1 for r in live.resources.values() if r.owned)
-    return Plan(project, env, account, region, fingerprint(live), changes, conflicts, managed)
+    live_fingerprint = fingerprint(live)
+    plan = Plan(project, env, account, region, live_fingerprint, changes, conflicts, managed,
+                secrets_digest=secrets_digest(changes, f"{project}/{env}/{live_fingerprint}"))
+    plan.redact.add_all(_sensitive(desired, live))
+    return plan
+
+
+def _sensitive(desired: dict[str, Resource], live: LiveState) -> list[tuple[str, str]]:
+    """(value, how it is shown) for every secret value and every redacted live endpoint."""
+    found = [(r.params["Endpoint"], shown_endpoint_of(r)) for r in desired.values() if r.secret]
+    found += [(r.params["Endpoint"], shown_endpoint_of(r)) for r in live.resources.values()
+              if r.kind == SUBSCRIPTION and shown_endpoint_of(r) != r.params["Endpoint"]]
+    return found
+
+
+def shown_endpoint_of(resource: Resource | LiveResource) -> str:
+    """A subscription's endpoint as its address shows it: the placeholder of a secret, a literal
+    endpoint of the spec, or a redacted live one (secrets.shown_endpoint)."""
+    return resource.name.split("/", 2)[2]
 
 
 def _key(resource: Resource | LiveResource) -> tuple[str, ...]:
@@ -143,6 +175,8 @@ def _conflict(resource: Resource, current: LiveResource | None, live: LiveState,
         return (f"a {current.kind.replace('_', ' ')} of that name exists; CloudWatch cannot change an alarm's "
                 "type, delete it first")
     if not current.owned and not adopt:
+        if current.kind == DASHBOARD:
+            return dashboards.conflict_reason(current)
         return "a resource of that name exists but is not managed by obsgen (run with --adopt to take it over)"
     return ""
 
@@ -151,10 +185,7 @@ def _shown(resource: Resource | LiveResource, tags: dict[str, str] | None = None
     """What a plan shows and saves: normalised params plus tags, secret endpoints redacted."""
     values = normalize(resource.kind, resource.params)
     if resource.kind == SUBSCRIPTION:
-        if isinstance(resource, Resource) and resource.secret:
-            values["Endpoint"] = resource.name.split("/", 2)[2]  # the placeholder
-        else:
-            values["Endpoint"] = redact_endpoint(values["Protocol"], values["Endpoint"])
+        values["Endpoint"] = shown_endpoint_of(resource)
     elif tags is not None and resource.kind != DASHBOARD:  # dashboards have no tags
         values[TAGS] = dict(sorted(tags.items()))
     return values
@@ -191,6 +222,33 @@ def _mark_renames(changes: list[Change]) -> None:
             old.reason = f"renamed to {created.name}"
 
 
+def write_digest(change: Change) -> str:
+    """SHA-256 of what apply sends for `change`: the parameters and tags of a create or update (a
+    secret endpoint as its placeholder, never its value), the ARN a delete removes."""
+    if change.action == DELETE:
+        sent: dict[str, Any] = {"arn": change.live.arn if change.live else ""}
+    else:
+        resource = change.desired
+        params = dict(resource.params)
+        if resource.secret:
+            params["Endpoint"] = shown_endpoint_of(resource)
+        sent = {"params": params, "tags": resource.tags}
+    payload = json.dumps([change.address, change.action, sent], sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
+
+
+SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 16}  # ~0.1 s a guess on one core (RFC 7914's interactive cost)
+
+
+def secrets_digest(changes: list[Change], salt: str) -> str:
+    """A slow salted digest of the secret values the plan's changes write ("" when none)."""
+    pairs = sorted((shown_endpoint_of(c.desired), c.desired.params["Endpoint"]) for c in changes
+                   if c.desired is not None and c.desired.secret and c.action != DELETE)
+    if not pairs:
+        return ""
+    return "scrypt:" + hashlib.scrypt(json.dumps(pairs).encode(), salt=salt.encode(), **SCRYPT).hex()
+
+
 def fingerprint(live: LiveState) -> str:
     """A digest of everything read: a saved plan is only applied while AWS still looks like this."""
     items = [[r.address, r.owned, r.arn if r.kind == SUBSCRIPTION else "", normalize(r.kind, r.params),
@@ -201,9 +259,9 @@ def fingerprint(live: LiveState) -> str:
 # ---------------------------------------------------------------- (de)serialising
 
 
-def _change_dict(c: Change) -> dict[str, Any]:
+def change_dict(c: Change) -> dict[str, Any]:
     return {"address": c.address, "kind": c.kind, "name": c.name, "action": c.action, "reason": c.reason,
-            "before": c.before, "after": c.after,
+            "before": c.before, "after": c.after, "digest": c.digest,
             "fields": [{"field": f.field, "before": f.before, "after": f.after} for f in c.fields]}
 
 
@@ -211,10 +269,10 @@ def _plan_dict(plan: Plan) -> dict[str, Any]:
     return {
         "format_version": plan.version, "obsgen_version": __version__,
         "project": plan.project, "env": plan.env, "account": plan.account, "region": plan.region,
-        "fingerprint": plan.fingerprint, "managed": plan.managed,
+        "fingerprint": plan.fingerprint, "managed": plan.managed, "secrets_digest": plan.secrets_digest,
         "summary": {"create": plan.count(CREATE), "update": plan.count(UPDATE), "delete": plan.count(DELETE),
                     "conflicts": len(plan.conflicts)},
-        "changes": [_change_dict(c) for c in plan.changes],
+        "changes": [change_dict(c) for c in plan.changes],
         "conflicts": [{"address": c.address, "reason": c.reason} for c in plan.conflicts],
     }
 
@@ -224,12 +282,13 @@ def _plan_from_dict(text: str) -> Plan:
         data = json.loads(text)
         if data.get("format_version") != PLAN_VERSION:
             raise SyncError(f"plan format version {data.get('format_version')!r} is not supported "
-                            f"(this obsgen reads version {PLAN_VERSION})")
+                            f"(this obsgen reads version {PLAN_VERSION}); make it again with `obsgen plan --out`")
         changes = [Change(c["address"], c["kind"], c["name"], c["action"], c["before"], c["after"],
-                          [FieldChange(f["field"], f["before"], f["after"]) for f in c["fields"]], c["reason"])
+                          [FieldChange(f["field"], f["before"], f["after"]) for f in c["fields"]], c["reason"],
+                          c["digest"])
                    for c in data["changes"]]
         conflicts = [Conflict(c["address"], c["reason"]) for c in data["conflicts"]]
         return Plan(data["project"], data["env"], data["account"], data["region"], data["fingerprint"], changes,
-                    conflicts, data["managed"], data["format_version"])
+                    conflicts, data["managed"], data["format_version"], data["secrets_digest"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise SyncError(f"not an obsgen plan file: {exc}") from None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from . import SyncError
 from .plan import DELETE, Plan
+from .session import IDENTITY_ATTEMPTS
 
 DEFAULT_MASS_DELETE_SHARE = 0.5
 
@@ -17,6 +18,10 @@ def check_identity(clients: Any, account: str, region: str, env: str) -> str:
     Returns the caller's ARN. https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html"""
     try:
         identity = clients.sts.get_caller_identity()
+    except (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError) as exc:
+        raise SyncError(f"cannot tell which AWS account these credentials belong to: no answer from STS "
+                        f"after {IDENTITY_ATTEMPTS} attempts ({exc}); check the network, the proxy and the "
+                        "environment's endpoint") from None
     except (ClientError, BotoCoreError) as exc:
         raise SyncError(f"cannot tell which AWS account these credentials belong to: {exc}") from None
     if identity["Account"] != account:

@@ -5,6 +5,15 @@ botocore picks itself -- including `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVI
 (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
 Throttling is botocore's job: its "adaptive" retry mode adds client-side rate limiting on top of
 "standard" exponential backoff (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html).
+
+Timeouts are short because a call that gets no answer is usually a network that will not answer
+at all (a black-holed endpoint, a VPN gone down), and botocore retries a timeout like a throttle:
+with its defaults (60 s read timeout) a silent endpoint held `plan` for minutes with no output.
+The identity check, the first call of every command, fails fastest: 2 attempts with 3 s to
+connect and 5 s to answer (GetCallerIdentity is a small, unthrottled-in-practice call). Other
+calls get 5 attempts, 5 s to connect, 10 s to answer (CloudWatch and SNS answer in well under a
+second; the attempts are there for throttling). Worst cases and measured figures: docs/aws-sync.md.
+https://botocore.amazonaws.com/v1/documentation/api/latest/reference/config.html
 """
 
 from __future__ import annotations
@@ -37,6 +46,11 @@ class Clients:
     def client(self, service: str) -> Any:
         return self.session.client(service, endpoint_url=self.endpoint, config=self.config)
 
+    def quick_client(self, service: str) -> Any:
+        """For small calls that must not hold a command up (releasing the apply lock): the identity
+        check's timeouts. Releasing the lock after a network failure then costs seconds, not a minute."""
+        return self.session.client(service, endpoint_url=self.endpoint, config=identity_config())
+
     @property
     def region(self) -> str:
         return self.session.region_name
@@ -52,9 +66,20 @@ def is_loopback(endpoint: str | None) -> bool:
         return False
 
 
-def retry_config(mode: str = "adaptive", total_attempts: int = 8) -> Config:
+CONNECT_TIMEOUT, READ_TIMEOUT, ATTEMPTS = 5, 10, 5  # every call but the identity check
+IDENTITY_CONNECT_TIMEOUT, IDENTITY_READ_TIMEOUT, IDENTITY_ATTEMPTS = 3, 5, 2  # STS GetCallerIdentity
+
+
+def retry_config(mode: str = "adaptive", total_attempts: int = ATTEMPTS, connect_timeout: float = CONNECT_TIMEOUT,
+                 read_timeout: float = READ_TIMEOUT) -> Config:
     """`total_attempts` counts the first try (botocore's `max_attempts` would not)."""
-    return Config(retries={"mode": mode, "total_max_attempts": total_attempts}, connect_timeout=10, read_timeout=30)
+    return Config(retries={"mode": mode, "total_max_attempts": total_attempts}, connect_timeout=connect_timeout,
+                  read_timeout=read_timeout)
+
+
+def identity_config() -> Config:
+    """For the identity check: fail within seconds when nothing answers (docs/aws-sync.md, "Time limits")."""
+    return retry_config("standard", IDENTITY_ATTEMPTS, IDENTITY_CONNECT_TIMEOUT, IDENTITY_READ_TIMEOUT)
 
 
 def connect(model: EnvironmentModel, profile: str | None = None, config: Config | None = None) -> Clients:
@@ -68,5 +93,6 @@ def connect(model: EnvironmentModel, profile: str | None = None, config: Config 
     def make(service: str) -> Any:
         return session.client(service, endpoint_url=model.endpoint, config=config)
 
+    sts = session.client("sts", endpoint_url=model.endpoint, config=identity_config())
     return Clients(session, config, model.endpoint, make("cloudwatch"), make("sns"),
-                   make("resourcegroupstaggingapi"), make("sts"))
+                   make("resourcegroupstaggingapi"), sts)

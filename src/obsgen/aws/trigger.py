@@ -43,8 +43,8 @@ def test_alarm(model: EnvironmentModel, clients: Any, alarm: AlarmBase, hold_sec
         if tags.get(TAG_PROJECT) != model.project or tags.get(TAG_ENV) != model.env:
             raise SyncError(f"alarm {alarm.name} is not managed by obsgen; not touching it")
         previous = live[0]["StateValue"]
-        cw.set_alarm_state(AlarmName=alarm.name, StateValue="ALARM", StateReason=REASON)
-        try:
+        try:  # an interrupt (Ctrl-C, or SIGTERM/SIGHUP as the CLI raises them) still restores
+            cw.set_alarm_state(AlarmName=alarm.name, StateValue="ALARM", StateReason=REASON)
             sleep(hold_seconds)
         finally:
             cw.set_alarm_state(AlarmName=alarm.name, StateValue=previous, StateReason=f"{REASON} (restored)")

@@ -4,11 +4,18 @@ works on it too).
 
 Rows are laid out on CloudWatch's 24-column grid left to right, top to bottom. Body syntax:
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
+
+Every dashboard ends with a one-line text widget, obsgen's ownership marker: dashboards carry no
+tags, so the marker is what says which obsgen project and environment a dashboard belongs to
+(aws/dashboards.py reads it back). It is an ordinary text widget because a widget's markdown is
+kept as written by PutDashboard/GetDashboard and by the console, where an unknown top-level key
+of the body might not be.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterator
 
 from .. import dashboard_body
@@ -35,6 +42,8 @@ def dashboard_bodies(model: EnvironmentModel) -> Iterator[tuple[Dashboard, dict[
     both the generated files and the AWS sync (aws/desired.py) get bodies from."""
     for dashboard in model.dashboards:
         widgets, problems = _layout(dashboard, model)
+        widgets.append(ownership_widget(model.project, model.env, max((w["y"] + w["height"] for w in widgets),
+                                                                      default=0)))
         body = {"start": dashboard.start, "periodOverride": dashboard.period_override, "widgets": widgets}
         problems += check_dashboard(dashboard)
         # A last check of the body itself, by the rules the sandbox applies too. Only for declared
@@ -44,6 +53,34 @@ def dashboard_bodies(model: EnvironmentModel) -> Iterator[tuple[Dashboard, dict[
             problems += [error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{dashboard.name}': "
                                + dashboard_body.message_text(m)) for m in dashboard_body.validate(body)]
         yield dashboard, body, problems
+
+
+def ownership_marker(project: str, env: str) -> str:
+    return (f"Managed by obsgen: `obsgen:project={project}` `obsgen:env={env}`. "
+            "Changes made here are overwritten by `obsgen apply`.")
+
+
+_NAME = "([a-z0-9-]+)"  # project and environment names (spec/fields.py NAME_PATTERN)
+_MARKER = re.compile(re.escape(ownership_marker("PROJECT", "ENV")).replace("PROJECT", _NAME).replace("ENV", _NAME))
+
+
+def ownership_widget(project: str, env: str, y: int) -> dict[str, Any]:
+    """The last widget of every dashboard: a full-width line below the others."""
+    return {"type": "text", "x": 0, "y": y, "width": dashboard_body.GRID_COLUMNS, "height": 1,
+            "properties": {"markdown": ownership_marker(project, env), "background": "transparent"}}
+
+
+def dashboard_owner(body: Any) -> tuple[str, str] | None:
+    """(project, env) from the ownership marker of a parsed DashboardBody; None when it has none
+    (a hand-made dashboard, or one whose marker widget someone deleted)."""
+    widgets = body.get("widgets") if isinstance(body, dict) else None
+    for widget in widgets if isinstance(widgets, list) else []:
+        properties = widget.get("properties") if isinstance(widget, dict) else None
+        markdown = properties.get("markdown") if isinstance(properties, dict) else None
+        found = _MARKER.fullmatch(markdown) if widget.get("type") == "text" and isinstance(markdown, str) else None
+        if found:
+            return found.group(1), found.group(2)
+    return None
 
 
 def body_text(body: dict[str, Any]) -> str:

@@ -23,6 +23,10 @@ def check_dashboard(dashboard: Dashboard) -> list[Diagnostic]:
     if len(widgets) > MAX_WIDGETS:
         problems.append(error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{shown(dashboard.key)}' has "
                               f"{len(widgets)} widgets; CloudWatch allows {MAX_WIDGETS} per dashboard"))
+    elif len(widgets) == MAX_WIDGETS:  # obsgen adds one: its ownership marker (targets/cloudwatch_dashboards.py)
+        problems.append(error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{dashboard.key}' has "
+                              f"{len(widgets)} widgets and obsgen adds one (its ownership marker); CloudWatch "
+                              f"allows {MAX_WIDGETS} per dashboard"))
     if metrics > MAX_METRICS_PER_DASHBOARD:
         problems.append(error(dashboard.origin.key_span(), "aws-limit", f"dashboard '{shown(dashboard.key)}' draws "
                               f"{metrics} metrics; CloudWatch allows {MAX_METRICS_PER_DASHBOARD} per dashboard"))
