@@ -48,8 +48,8 @@ class RoutingEnv:
 
     name: str
     title: str  # with its marks: `production (PRODUCTION)`
-    sns: bool  # CloudWatch alarms or SNS subscriptions
-    alertmanager: bool  # Prometheus alerts, routed by Alertmanager
+    sns: bool  # it has CloudWatch alarms, which notify SNS topics
+    alertmanager: bool  # it has Prometheus alerts, which Alertmanager routes
 
 
 @lru_cache(maxsize=1)
@@ -103,8 +103,8 @@ def _dashboards(monitors: list[MonitorFacts]) -> list[tuple[str, str]]:
 
 def _routing_env(model: EnvironmentModel, production: bool | None) -> RoutingEnv:
     marks = EnvFacts(model.env, True, is_production(model.env, production), is_sandbox(model.endpoint))
-    return RoutingEnv(model.env, marks.title, bool(model.metric_alarms or model.composite_alarms or model.subscriptions),
-                      model.alertmanager is not None)
+    return RoutingEnv(model.env, marks.title, bool(model.metric_alarms or model.composite_alarms),
+                      any(g.alerts for g in model.rule_groups))
 
 
 def _routes(model: EnvironmentModel) -> list[SeverityRoute]:
