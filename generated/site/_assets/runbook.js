@@ -34,7 +34,9 @@
     var details = document.createElement("details");
     details.className = "other-envs";
     var summary = document.createElement("summary");
-    summary.textContent = "Other environments: " + others.map(function (o) { return o.getAttribute("data-env"); }).join(", ");
+    summary.textContent = "Other environments: " + others.map(function (o) {
+      return o.getAttribute("data-env") + (o.classList.contains("production") ? " (PRODUCTION)" : "");
+    }).join(", ");
     details.appendChild(summary);
     var all = document.createElement("p");
     var link = document.createElement("a");

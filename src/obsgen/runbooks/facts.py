@@ -154,7 +154,7 @@ def is_sandbox(endpoint: str | None) -> bool:
 
 
 def collect(models: dict[str, EnvironmentModel], env_order: list[str],
-            production: Mapping[str, bool] | None = None) -> list[MonitorFacts]:
+            production: Mapping[str, bool | None] | None = None) -> list[MonitorFacts]:
     """Every monitor that exists in at least one environment, sorted by service and monitor. `production`:
     the environments' `production:` flags as written (absent: the name decides, `is_production`)."""
     flags = {env: is_production(env, (production or {}).get(env)) for env in env_order}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -303,6 +304,11 @@ def split_sections(text: str) -> list[tuple[str, bool, str]]:
     markdown-it finds, so a `##` line inside a fenced block, a list or a quote is not one. Text before
     the first section is the untitled intro (""); a level-one heading that opens the file (`# Title`,
     or underlined with `===`) is dropped (the page has its own title)."""
+    return list(_sections(text))
+
+
+@lru_cache(maxsize=4096)  # pure; most files render to the same text for every monitor and every compile
+def _sections(text: str) -> tuple[tuple[str, bool, str], ...]:
     lines = _LINE_ENDS.sub("\n", text).split("\n")
     sections: list[tuple[str, bool, list[str]]] = [("", False, [])]
     taken = 0  # lines before this one are in a section already
@@ -320,12 +326,12 @@ def split_sections(text: str) -> list[tuple[str, bool, str]]:
                 sections.append((title.lstrip("+").strip() if extends else title, extends, []))
             taken = end
     sections[-1][2].extend(lines[taken:])
-    return [(title, extends, "\n".join(body).strip("\n")) for title, extends, body in sections
-            if title or "\n".join(body).strip()]
+    return tuple((title, extends, "\n".join(body).strip("\n")) for title, extends, body in sections
+                 if title or "\n".join(body).strip())
 
 
-# Block structure only (headings, fences, lists, quotes): inline parsing is not needed to find sections.
-_BLOCKS = MarkdownIt("commonmark").enable("table")
+# Block structure only (headings, fences, lists, quotes): a heading's text is its source, no inline parsing.
+_BLOCKS = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 _LINE_ENDS = re.compile(r"\r\n?")
 
 

@@ -36,16 +36,19 @@ def _renderer() -> MarkdownIt:
             token.attrSet("href", f"{match.group(1)}.html{match.group(2) or ''}")
         return self.renderToken(tokens, idx, options, env)
 
-    def fence(self: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
-        # A command block scrolls sideways on a phone: focusable, so a keyboard can scroll it too (WCAG 2.1.1).
-        return default_fence(tokens, idx, options, env).replace("<pre>", '<pre tabindex="0">', 1)
+    def focusable(kind: str) -> Any:
+        """A code block scrolls sideways on a phone: focusable, so a keyboard can scroll it too (WCAG 2.1.1)."""
+        default = rules[kind]
 
-    default_fence = md.renderer.rules["fence"]
+        def render(self: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
+            return str(default(tokens, idx, options, env)).replace("<pre>", '<pre tabindex="0">', 1)
+
+        return render
+
+    rules: dict[str, Any] = md.renderer.rules  # type: ignore[attr-defined]  # RendererHTML's, not in the protocol
     md.add_render_rule("link_open", link_open)
-    md.add_render_rule("fence", fence)
-    md.add_render_rule("code_block", lambda self, tokens, idx, options, env: default_code_block(
-        tokens, idx, options, env).replace("<pre>", '<pre tabindex="0">', 1))
-    default_code_block = md.renderer.rules["code_block"]
+    for kind in ("fence", "code_block"):
+        md.add_render_rule(kind, focusable(kind))
     return md
 
 
