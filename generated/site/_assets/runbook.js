@@ -80,12 +80,13 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "copy";
-      button.textContent = "Copy command";
+      button.textContent = "Copy";
+      button.setAttribute("aria-label", "Copy this command");
       button.addEventListener("click", function () {
         copy(code.textContent.replace(/\n$/, "")).then(function () {
           button.textContent = "Copied";
           status.textContent = "Copied to the clipboard";
-          window.setTimeout(function () { button.textContent = "Copy command"; }, 2000);
+          window.setTimeout(function () { button.textContent = "Copy"; }, 2000);
         }, function () {
           status.textContent = "The browser refused to copy: select the text instead";
         });
