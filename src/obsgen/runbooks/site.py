@@ -98,7 +98,8 @@ def _dashboards(monitors: list[MonitorFacts]) -> list[tuple[str, str]]:
         for e in monitor.enabled_envs:
             if e.dashboard_url:
                 found.setdefault(e.env, (e.title, e.dashboard_url))
-    return [found[e] for e in sorted(found)]
+    order = [e.env for e in monitors[0].envs] if monitors else []  # every monitor lists every environment
+    return [found[e] for e in order if e in found]
 
 
 def _routing_env(model: EnvironmentModel, production: bool | None) -> RoutingEnv:
