@@ -1,6 +1,8 @@
-"""The static runbook site, generated/site/: index (with a client-side filter), a page per monitor,
-a page per service, the routing table. Pure files: every link is relative, so it works opened from
-disk (file://) and on any static host (S3, GitHub Pages) under any path.
+"""The static runbook site, generated/site/: index (with a client-side search by alarm and alert name,
+`filter.js`), a page per monitor (the environment of the link first, copy buttons: `runbook.js`), a
+page per service, the routing table. Laid out for a phone first (docs/runbooks.md). Pure files: every
+link is relative, so it works opened from disk (file://) and on any static host (S3, GitHub Pages)
+under any path, and every page is complete without its script.
 
 Pages are Jinja2 templates shipped in the package (templates/site/) with autoescaping on; the only
 markup not escaped is markdown-it's output (raw HTML off). Paths: `<service>/<monitor>.html` (the
