@@ -87,7 +87,7 @@ def test_the_header_names_owner_and_links_each_alarm_and_runbook_page(tmp_path):
     assert "Owner: **team-orders**" in markdown and "`monitors/orders.yaml`" in markdown
     assert ("| [errors](https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1"
             "#alarmsV2:alarm/shop-orders-errors-production) | critical | > 5 | "
-            "[runbook](https://runbooks.example.com/orders/errors.html) |") in markdown
+            "[runbook](https://runbooks.example.com/orders/errors.html?env=production) |") in markdown
 
 
 def test_the_alarm_status_widget_lists_every_alarm_of_the_service_by_arn(tmp_path):

@@ -51,7 +51,7 @@ def test_there_is_a_panel_per_alert_with_its_expression_and_threshold():
     assert low["fieldConfig"]["defaults"]["thresholds"]["steps"][0]["color"] == "red", "below the line fires"
     assert critical["links"] == [{"title": "Runbook", "targetBlank": True,
                                   "url": "https://runbooks.example.com/stock-analysis/credlink-api/"
-                                         "api-error-rate-critical.html"}]
+                                         "api-error-rate-critical.html?env=production"}]
 
 
 def test_rows_group_the_panels_by_category_and_no_two_panels_overlap():

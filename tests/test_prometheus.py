@@ -55,7 +55,7 @@ groups:
       team: team-pay
     annotations:
       description: '{{ $value | humanizePercentage }} of payments on {{ $labels.job }} fail.'
-      runbook_url: https://runbooks.example.com/payments/payment-error-rate.html
+      runbook_url: https://runbooks.example.com/payments/payment-error-rate.html?env=production
       summary: Payments fail.
   - alert: PaymentQueueStuck
     expr: payment_queue_depth > 100
@@ -66,7 +66,7 @@ groups:
       team: team-pay
     annotations:
       dashboard_url: https://grafana.example.com/d/payments
-      runbook_url: https://runbooks.example.com/payments/queue-stuck.html
+      runbook_url: https://runbooks.example.com/payments/queue-stuck.html?env=production
       summary: The payment queue does not drain.
 """
 
@@ -160,7 +160,7 @@ tests:
         "exp_labels": {"env": "production", "queue": "main", "service": "payments", "severity": "warning",
                        "team": "team-pay"},
         "exp_annotations": {"dashboard_url": "https://grafana.example.com/d/payments",
-                            "runbook_url": "https://runbooks.example.com/payments/queue-stuck.html",
+                            "runbook_url": "https://runbooks.example.com/payments/queue-stuck.html?env=production",
                             "summary": "The payment queue does not drain."}}]
 
 

@@ -46,8 +46,8 @@ def page(result, ref: str) -> str:
 
 def test_a_metric_alarm_says_when_it_fires_in_words(tmp_path: Path) -> None:
     text = page(build(tmp_path, ERRORS), "orders/errors")
-    assert ("| production | `shop-orders-errors-production` | more than 5 `Errors` in 5 minutes, 2 of 2 periods; "
-            "missing data counts as good |") in text
+    assert ("| production (PRODUCTION) | `shop-orders-errors-production` | more than 5 `Errors` in 5 minutes, "
+            "2 of 2 periods; missing data counts as good |") in text
     assert "- `AWS/Lambda Errors` (`FunctionName=orders-production`), Sum per 5m" in text
 
 
@@ -143,8 +143,10 @@ def test_an_example_promql_page_shows_the_expression_receiver_and_amtool_command
     text = page(result, "credlink-api/postgres-down")
     assert "```promql\npg_up == 0\n```" in text
     assert "the PromQL expression returns a result for 1 minute" in text
-    assert "amtool alert query --alertmanager.url=\"$ALERTMANAGER_URL\" alertname=PostgresDown" in text
-    assert "| production | high | 15m | yes | `critical` | slack (slack), pagerduty (pagerduty), credlink-slack (slack) |" in text
+    assert ("amtool alert query --alertmanager.url=\"$ALERTMANAGER_URL\" alertname=PostgresDown service=credlink-api "
+            "severity=critical env=production") in text
+    assert ("| production (PRODUCTION) | high | 15m | yes | `critical` | slack (slack), pagerduty (pagerduty), "
+            "credlink-slack (slack) |") in text
 
 
 # --- guidance: layout and merge rules ------------------------------------------------------------
@@ -262,7 +264,7 @@ class _Links(HTMLParser):
 
 def _page_for(url: str) -> str:
     assert url.startswith(BASE_URL + "/"), url
-    return "site/" + url[len(BASE_URL) + 1:]
+    return "site/" + urlparse(url[len(BASE_URL) + 1:]).path
 
 
 def test_every_alarm_and_alert_of_the_example_links_to_an_existing_page() -> None:
@@ -301,8 +303,9 @@ def test_an_environment_can_publish_its_runbooks_elsewhere(tmp_path: Path) -> No
     project = PROJECT.replace("    region: eu-west-1\n", "    region: eu-west-1\n    runbooks_base_url: https://wiki.internal/rb/\n")
     result = build(tmp_path, ERRORS, project=project)
     alarm = result.models["production"].metric_alarms[0]
-    assert alarm.runbook_url == "https://wiki.internal/rb/orders/errors.html"
-    assert "Runbook: https://wiki.internal/rb/orders/errors.html" in result.files["production/cloudwatch/orders.json"]
+    assert alarm.runbook_url == "https://wiki.internal/rb/orders/errors.html?env=production"
+    assert ("Runbook: https://wiki.internal/rb/orders/errors.html?env=production"
+            in result.files["production/cloudwatch/orders.json"])
 
 
 # --- AlarmDescription within CloudWatch's 1,024 characters ---------------------------------------
@@ -313,7 +316,7 @@ def test_a_long_description_is_cut_to_exactly_1024_characters_and_the_runbook_li
     description = json.loads(result.files["production/cloudwatch/orders.json"])["MetricAlarms"][0]["AlarmDescription"]
     assert len(description) == MAX_DESCRIPTION
     assert f"{ELLIPSIS}\n\nSeverity: critical (respond within 15m, pages on-call)\n" in description
-    assert "\nRunbook: https://runbooks.example.com/orders/errors.html\n" in description
+    assert "\nRunbook: https://runbooks.example.com/orders/errors.html?env=production\n" in description
     assert description.endswith("console edits are reverted.")
     assert long.strip() in page(result, "orders/errors")  # the page keeps the whole text
 
@@ -347,7 +350,7 @@ def test_the_site_and_runbooks_are_byte_identical_across_builds_and_carry_no_tim
     first, second = compile_project(REPO), compile_project(REPO)
     docs = {k: v for k, v in first.files.items() if k.startswith(("site/", "runbooks/"))}
     assert docs == {k: v for k, v in second.files.items() if k.startswith(("site/", "runbooks/"))}
-    assert len(docs) == 28 + 1 + 28 + 5 + 2 + 2  # Markdown + COVERAGE.md + pages + services + index/routing + assets
+    assert len(docs) == 28 + 1 + 28 + 5 + 2 + 3  # Markdown + COVERAGE.md + pages + services + index/routing + assets
     assert not any(re.search(r"20\d\d-\d\d-\d\dT", text) for text in docs.values())
 
 
@@ -414,17 +417,17 @@ def test_spec_text_that_looks_like_markdown_is_shown_as_text_not_parsed(tmp_path
     text = page(result, "orders/errors")
     tokens = _markdown_tokens(text)
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
-    assert headings == ["Meaning", "Impact", "Diagnosis", "Mitigation", "Escalation"]
+    assert headings == ["What fired", "Diagnosis", "Mitigation", "Escalation", "Meaning", "Impact", "Reference"]
     assert not [t for t in tokens if t.type in ("image", "html_inline", "html_block")]
     links = [(t.attrGet("href"), tokens[i + 1].content) for i, t in enumerate(tokens) if t.type == "link_open"]
-    hidden = [(href, shown) for href, shown in links
-              if href != shown and not str(href).startswith("https://eu-west-1.console.aws.amazon.com/")]
+    hidden = [(href, shown) for href, shown in links  # obsgen's own: console links and links within the page
+              if href != shown and not str(href).startswith(("https://eu-west-1.console.aws.amazon.com/", "#"))]
     assert hidden == []  # a URL in spec text is at most an autolink that shows where it goes
     assert ("https://evil.example/p.png", "https://evil.example/p.png") in links
     assert "rm -rf /" in text and "Restart `orders`." in text
     html = result.files["site/orders/errors.html"]
     assert "<img" not in html and "href=\"javascript" not in html
-    assert html.count("<h2>Mitigation</h2>") == 1
+    assert html.count(">Mitigation</h2>") == 1
     assert ('![x](<a href="https://evil.example/p.png">https://evil.example/p.png</a>) &lt;img src=x&gt;'
             in html)  # the text as written
 

@@ -66,11 +66,13 @@ def monitor_ref(service: str, monitor: str) -> str:
     return f"{service}/{monitor}"
 
 
-def runbook_url(base_url: str | None, service: str, monitor: str) -> str | None:
-    """Every monitor has a page on the runbook site: `<base>/<service>/<monitor>.html`."""
+def runbook_url(base_url: str | None, service: str, monitor: str, env: str) -> str | None:
+    """Every monitor has a page on the runbook site: `<base>/<service>/<monitor>.html?env=<env>`. The
+    query selects the environment that paged (docs/runbooks.md: a query, unlike a fragment, survives
+    the login redirect of a site behind single sign-on, and any static host serves the file for it)."""
     if not base_url:
         return None
-    return f"{base_url.rstrip('/')}/{service}/{monitor}.html"
+    return f"{base_url.rstrip('/')}/{service}/{monitor}.html?env={env}"
 
 
 def camel_case(name: str) -> str:

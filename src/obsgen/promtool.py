@@ -198,8 +198,10 @@ def run_tests(build: Build, promtool: str) -> TestReport:
 
 
 def _env_neutral(item: Diagnostic, env: str) -> Diagnostic:
-    """`env="staging"` -> `env="<env>"`, so one failure in every environment is reported once."""
-    return error(item.span, item.code, item.message.replace(f'env="{env}"', 'env="<env>"'))
+    """`env="staging"` -> `env="<env>"` (the label, and the runbook_url's `?env=` query), so one failure in
+    every environment is reported once."""
+    message = item.message.replace(f'env="{env}"', 'env="<env>"').replace(f'?env={env}"', '?env=<env>"')
+    return error(item.span, item.code, message)
 
 
 def _run_one(promtool: str, where: Path, group: RuleGroup, index: int, test: PromTest,

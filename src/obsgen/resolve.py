@@ -101,7 +101,7 @@ class _Resolver:
 
     def runbook_url(self, service: str, monitor: str) -> str | None:
         """The monitor's page on this environment's runbook site (its own base URL, else the project's)."""
-        return conventions.runbook_url(self.project.runbook_base_url(self.env_name), service, monitor)
+        return conventions.runbook_url(self.project.runbook_base_url(self.env_name), service, monitor, self.env_name)
 
     def expand(self, template: str, doc: Document, loc: tuple, **extra: str) -> str:
         # conventions.expand keeps a '$' it cannot read as it is ("$default" is a real API Gateway

@@ -41,7 +41,8 @@ class Runbooks:
 def render(spec: SpecSet, models: dict[str, EnvironmentModel]) -> Runbooks:
     """Every monitor of every environment in `models` (in the project's environment order)."""
     order = [e for e in spec.project.environments if e in models]
-    monitors = collect(models, order)
+    production = {e: spec.project.environments[e].production for e in order}
+    monitors = collect(models, order, production)
     source = GuidanceSource(spec.root, page.packaged_template())
     result = Runbooks()
     pages: dict[str, str] = {}
@@ -65,7 +66,7 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel]) -> Runbooks:
     infos = list({s.name: s for m in models.values() for s in m.services}.values())
     result.files.update(site.render(spec.project.project, spec.project.description or "", monitors, pages,
                                     sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
-                                    result.coverage))
+                                    result.coverage, production))
     return result
 
 

@@ -3,10 +3,16 @@
 Every value from the spec goes through `shlex.quote`, so a dimension value with spaces (an API
 Gateway name) or shell metacharacters pastes as one argument and never as shell syntax. Times use
 GNU date (CloudShell, Linux): the last three hours.
+
+Every command is scoped to the environment it is shown for: the `aws` commands name its region (and
+its endpoint, `--endpoint-url`, for a sandbox), the Alertmanager commands match the alert's `env`
+label (an Alertmanager shared by several environments would otherwise silence all of them) and its
+`service` and `severity` (two monitors may share an alert name with different severities).
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 from typing import Mapping
@@ -30,7 +36,7 @@ def q(value: str) -> str:
 
 def for_alarm(model: EnvironmentModel, alarm: AlarmBase, names: Mapping[str, str]) -> tuple[Command, ...]:
     """`names`: the environment's alarm names by monitor ref (a composite's command lists its children's)."""
-    region = f"--region {q(model.region)}"
+    region = f"--region {q(model.region)}" + (f" --endpoint-url {q(model.endpoint)}" if model.endpoint else "")
     found = [
         Command("Current state and reason", f"aws cloudwatch describe-alarms --alarm-names {q(alarm.name)} {region} "
                 "--query '[MetricAlarms,CompositeAlarms][][].[AlarmName,StateValue,StateReason]' --output text"),
@@ -74,14 +80,33 @@ def _logs(stat: MetricStat, region: str) -> Command | None:
                    f"aws logs tail {q(group.format(name))} --since 1h --format short {region}")
 
 
+# The labels that tell one monitor's alert in one environment from every other (resolve_prometheus sets them).
+IDENTITY_LABELS = ("alertname", "service", "severity", "env")
+_PLAIN_LABEL_VALUE = re.compile(r"[A-Za-z0-9_.:-]+")
+
+
+def matchers(alert: PrometheusAlert) -> str:
+    """`alertname=ApiDown service=credlink-api severity=critical env=production`, each one shell word.
+    A value with other characters is written `name="value"` (Alertmanager's matcher syntax)."""
+    labels = {"alertname": alert.alert, **dict(alert.labels)}
+    words = []
+    for name in IDENTITY_LABELS:
+        value = labels[name]
+        if not _PLAIN_LABEL_VALUE.fullmatch(value):
+            value = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        words.append(q(f"{name}={value}"))
+    return " ".join(words)
+
+
 def for_alert(alert: PrometheusAlert) -> tuple[Command, ...]:
-    """Prometheus: evaluate the expression now, and list the firing alerts (URLs from the environment)."""
+    """Prometheus: evaluate the expression now, and list or silence the firing alerts of this monitor in
+    this environment (the servers' URLs come from the shell: `$PROMETHEUS_URL`, `$ALERTMANAGER_URL`)."""
     return (
         Command("Evaluate the alert's expression now",
                 f"promtool query instant \"$PROMETHEUS_URL\" {q(' '.join(alert.expr.split()))}"),
         Command("Firing alerts of this rule, with their labels",
-                f"amtool alert query --alertmanager.url=\"$ALERTMANAGER_URL\" {q('alertname=' + alert.alert)}"),
+                f"amtool alert query --alertmanager.url=\"$ALERTMANAGER_URL\" {matchers(alert)}"),
         Command("Silence it for an hour while you work (say why)",
                 f"amtool silence add --alertmanager.url=\"$ALERTMANAGER_URL\" --duration=1h "
-                f"--comment='investigating' {q('alertname=' + alert.alert)}"),
+                f"--comment='investigating' {matchers(alert)}"),
     )

@@ -9,6 +9,8 @@ frozen values: the Markdown templates (user input, sandboxed) read them by attri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
+from urllib.parse import urlsplit
 
 from .. import conventions
 from ..diagnostics import Span
@@ -31,6 +33,9 @@ class EnvFacts:
 
     env: str
     enabled: bool
+    production: bool = False  # the project says so, or its name does (`is_production`)
+    sandbox: bool = False  # its AWS endpoint is not AWS (`obsgen sandbox` on loopback): no console links
+    endpoint: str = ""  # the environment's AWS endpoint, if it has one (commands pass it as --endpoint-url)
     region: str = ""
     account: str = ""
     name: str = ""  # the CloudWatch alarm name, or the Prometheus alert name
@@ -48,6 +53,17 @@ class EnvFacts:
     metrics: tuple[str, ...] = ()  # the metrics read ("AWS/Lambda Errors (FunctionName=x), Sum, 5m") or the PromQL
     commands: tuple[Command, ...] = ()
     dimensions: tuple[tuple[str, str], ...] = ()  # of every metric the alarm reads, e.g. (("FunctionName", "x"),)
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """What a page says next to the environment's name wherever several are shown."""
+        return (("production",) if self.production else ()) + (("sandbox",) if self.sandbox else ())
+
+    @property
+    def title(self) -> str:
+        """`production (PRODUCTION)`, `local (sandbox)`, `staging`: the environment's name with its marks."""
+        marks = [m.upper() if m == "production" else m for m in self.marks]
+        return f"{self.env} ({', '.join(marks)})" if marks else self.env
 
     def dimension(self, name: str) -> str:
         """`{{ env.production.dimension("FunctionName") }}` in a runbooks_src template; "" when absent."""
@@ -83,13 +99,65 @@ class MonitorFacts:
         return tuple(dict.fromkeys(e.severity for e in self.enabled_envs))
 
     @property
+    def description_is_template(self) -> bool:
+        """A Prometheus alert's description is a template Prometheus fills in when the alert fires
+        (`{{ $labels.instance }}`): a page shows it as such, not as if it were the message."""
+        return self.kind == "promql" and "{{" in self.description
+
+    @property
+    def shared_commands(self) -> tuple[Command, ...]:
+        """Commands that read the same in every environment where the monitor is enabled (a Prometheus
+        alert's expression): a page shows them once, not once per environment."""
+        envs = self.enabled_envs
+        if len(envs) < 2:
+            return ()
+        return tuple(c for c in envs[0].commands if all(c in e.commands for e in envs[1:]))
+
+    def own_commands(self, env: EnvFacts) -> tuple[Command, ...]:
+        """The commands of `env` that are not the same everywhere (`shared_commands`)."""
+        shared = self.shared_commands
+        return tuple(c for c in env.commands if c not in shared)
+
+    @property
+    def shared_metrics(self) -> tuple[str, ...]:
+        """The metrics or PromQL when they read the same in every enabled environment (else ())."""
+        envs = self.enabled_envs
+        return envs[0].metrics if len(envs) > 1 and all(e.metrics == envs[0].metrics for e in envs) else ()
+
+    @property
     def page(self) -> str:
         """The page's path, relative to the root of the runbook site (without extension)."""
         return f"{self.service}/{self.monitor}"
 
 
-def collect(models: dict[str, EnvironmentModel], env_order: list[str]) -> list[MonitorFacts]:
-    """Every monitor that exists in at least one environment, sorted by service and monitor."""
+# https://docs.aws.amazon.com/general/latest/gr/rande.html: AWS service endpoints are hosts under
+# amazonaws.com (amazonaws.com.cn in the China regions) or, dual-stack, api.aws.
+AWS_ENDPOINT_DOMAINS = ("amazonaws.com", "amazonaws.com.cn", "api.aws")
+PRODUCTION_NAMES = ("production", "prod", "prd")
+
+
+def is_production(name: str, flag: bool | None = None) -> bool:
+    """The environment's `production:` when it is written; else its name: production, prod or prd, alone
+    or with a `-` on one side (prod-eu, eu-prod)."""
+    if flag is not None:
+        return flag
+    return any(name == word or name.startswith(word + "-") or name.endswith("-" + word) for word in PRODUCTION_NAMES)
+
+
+def is_sandbox(endpoint: str | None) -> bool:
+    """An endpoint that is not AWS (the obsgen sandbox on 127.0.0.1, a LocalStack container): the AWS
+    console knows nothing of its alarms."""
+    if not endpoint:
+        return False
+    host = (urlsplit(endpoint).hostname or "").rstrip(".").lower()
+    return not any(host == domain or host.endswith("." + domain) for domain in AWS_ENDPOINT_DOMAINS)
+
+
+def collect(models: dict[str, EnvironmentModel], env_order: list[str],
+            production: Mapping[str, bool | None] | None = None) -> list[MonitorFacts]:
+    """Every monitor that exists in at least one environment, sorted by service and monitor. `production`:
+    the environments' `production:` flags as written (absent: the name decides, `is_production`)."""
+    flags = {env: is_production(env, (production or {}).get(env)) for env in env_order}
     found: dict[tuple[str, str], dict[str, AlarmBase | PrometheusAlert]] = {}
     services: dict[str, ServiceInfo] = {}
     alarm_names: dict[str, dict[str, str]] = {}  # env -> monitor ref -> alarm name, built once per environment
@@ -106,17 +174,17 @@ def collect(models: dict[str, EnvironmentModel], env_order: list[str]) -> list[M
             if isinstance(item, CompositeAlarm):
                 for child in item.children:
                     parents.setdefault(child, set()).add(item.ref)
-    return [_monitor(service, monitor, per_env, services[service], models, alarm_names, env_order,
+    return [_monitor(service, monitor, per_env, services[service], models, alarm_names, env_order, flags,
                      tuple(sorted(parents.get(f"{service}/{monitor}", ()))))
             for (service, monitor), per_env in sorted(found.items())]
 
 
 def _monitor(service: str, monitor: str, per_env: dict[str, AlarmBase | PrometheusAlert], info: ServiceInfo,
              models: dict[str, EnvironmentModel], alarm_names: dict[str, dict[str, str]], env_order: list[str],
-             parents: tuple[str, ...]) -> MonitorFacts:
+             production: dict[str, bool], parents: tuple[str, ...]) -> MonitorFacts:
     first = next(per_env[e] for e in env_order if e in per_env)
-    envs = tuple(_env(models[e], alarm_names[e], per_env[e]) if e in per_env else EnvFacts(e, False)
-                 for e in env_order)
+    envs = tuple(_env(models[e], alarm_names[e], per_env[e], production[e]) if e in per_env
+                 else EnvFacts(e, False, production[e], is_sandbox(models[e].endpoint)) for e in env_order)
     description = (first.description or "") if isinstance(first, AlarmBase) else dict(first.annotations).get(
         "description", "")
     summary = first.summary if isinstance(first, AlarmBase) else dict(first.annotations).get("summary", "")
@@ -137,11 +205,13 @@ def _kind(item: AlarmBase | PrometheusAlert) -> str:
     return "anomaly" if item.threshold.is_band else "metric"
 
 
-def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: AlarmBase | PrometheusAlert) -> EnvFacts:
+def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: AlarmBase | PrometheusAlert,
+         production: bool) -> EnvFacts:
     severity = item.severity
-    common = dict(env=model.env, enabled=True, region=model.region, account=model.account,
-                  severity=severity.name, response_time=format_duration(severity.response_time),
-                  pages=severity.pages)
+    sandbox = is_sandbox(model.endpoint)
+    common = dict(env=model.env, enabled=True, production=production, sandbox=sandbox, endpoint=model.endpoint or "",
+                  region=model.region, account=model.account, severity=severity.name,
+                  response_time=format_duration(severity.response_time), pages=severity.pages)
     if isinstance(item, PrometheusAlert):
         receiver = next((r for r in (model.alertmanager.receivers if model.alertmanager else ())
                          if r.severity_label == severity.prometheus), None)
@@ -154,8 +224,9 @@ def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: AlarmBase |
                    for s in sorted(model.subscriptions, key=lambda s: s.channel) if s.severity == severity.name)
     dashboard = conventions.dashboard_name(model.project, model.env, item.service)
     return EnvFacts(**common, name=item.name, condition=_condition(model, item), destination=severity.topic_name,
-                    routes=routes, alarm_url=wording.Markdown(conventions.console_alarm_url(model.region, item.name)),
-                    dashboard_url=wording.Markdown(conventions.console_dashboard_url(model.region, dashboard)),
+                    routes=routes,
+                    alarm_url=wording.Markdown("" if sandbox else conventions.console_alarm_url(model.region, item.name)),
+                    dashboard_url=wording.Markdown("" if sandbox else conventions.console_dashboard_url(model.region, dashboard)),
                     runbook_url=wording.Markdown(item.runbook_url or ""), metrics=wording.metrics(item),
                     commands=commands.for_alarm(model, item, alarm_names), dimensions=_dimensions(item))
 

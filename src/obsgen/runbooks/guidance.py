@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, BytecodeCache, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
+from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from ..diagnostics import Diagnostic, Span, error
@@ -37,8 +39,6 @@ DEFAULT_TEMPLATE = "_default.md.j2"
 SERVICE_FILE = "_service.md"
 SECTIONS = ("Meaning", "Impact", "Diagnosis", "Mitigation", "Escalation")  # prometheus-operator runbooks
 MAX_FILES = 10_000
-_HEADING = re.compile(r"^ {0,3}##[ \t]+(\+[ \t]*)?(.*?)[ \t#]*$")
-_TITLE = re.compile(r"^ {0,3}#[ \t]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -299,18 +299,40 @@ def _attribute_hint(name: str, owner: str) -> str:
 
 
 def split_sections(text: str) -> list[tuple[str, bool, str]]:
-    """Markdown -> [(title, extends, body)]. Text before the first `##` is the untitled intro ("");
-    a leading `# Title` line is dropped (the page has its own title). Headings in code blocks don't count."""
+    """Markdown -> [(title, extends, body)]. A level-two heading starts a section, written either way
+    CommonMark allows (`## Diagnosis`, or `Diagnosis` underlined with `---`): the headings are those
+    markdown-it finds, so a `##` line inside a fenced block, a list or a quote is not one. Text before
+    the first section is the untitled intro (""); a level-one heading that opens the file (`# Title`,
+    or underlined with `===`) is dropped (the page has its own title)."""
+    return list(_sections(text))
+
+
+@lru_cache(maxsize=4096)  # pure; most files render to the same text for every monitor and every compile
+def _sections(text: str) -> tuple[tuple[str, bool, str], ...]:
+    lines = _LINE_ENDS.sub("\n", text).split("\n")
     sections: list[tuple[str, bool, list[str]]] = [("", False, [])]
-    fences = Fences()
-    for line in text.splitlines():
-        match = None if fences.inside(line) else _HEADING.match(line)
-        if match:
-            sections.append((match.group(2).strip(), bool(match.group(1)), []))
-        elif not (len(sections) == 1 and not "".join(sections[0][2]).strip() and _TITLE.match(line)):
-            sections[-1][2].append(line)
-    return [(title, extends, "\n".join(body).strip("\n")) for title, extends, body in sections
-            if title or "\n".join(body).strip()]
+    taken = 0  # lines before this one are in a section already
+    tokens = _BLOCKS.parse(text)
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or token.level != 0 or token.map is None:
+            continue
+        start, end = token.map
+        opening = not "".join(lines[:start]).strip()
+        if token.tag == "h2" or (token.tag == "h1" and opening and len(sections) == 1):
+            sections[-1][2].extend(lines[taken:start])
+            title = tokens[index + 1].content.strip()
+            if token.tag == "h2":
+                extends = title.startswith("+")
+                sections.append((title.lstrip("+").strip() if extends else title, extends, []))
+            taken = end
+    sections[-1][2].extend(lines[taken:])
+    return tuple((title, extends, "\n".join(body).strip("\n")) for title, extends, body in sections
+                 if title or "\n".join(body).strip())
+
+
+# Block structure only (headings, fences, lists, quotes): a heading's text is its source, no inline parsing.
+_BLOCKS = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
+_LINE_ENDS = re.compile(r"\r\n?")
 
 
 def _merge(into: dict[str, Section], sections: list[tuple[str, bool, str]], source: str) -> None:

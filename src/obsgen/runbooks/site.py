@@ -1,6 +1,8 @@
-"""The static runbook site, generated/site/: index (with a client-side filter), a page per monitor,
-a page per service, the routing table. Pure files: every link is relative, so it works opened from
-disk (file://) and on any static host (S3, GitHub Pages) under any path.
+"""The static runbook site, generated/site/: index (with a client-side search by alarm and alert name,
+`filter.js`), a page per monitor (the environment of the link first, copy buttons: `runbook.js`), a
+page per service, the routing table. Laid out for a phone first (docs/runbooks.md). Pure files: every
+link is relative, so it works opened from disk (file://) and on any static host (S3, GitHub Pages)
+under any path, and every page is complete without its script.
 
 Pages are Jinja2 templates shipped in the package (templates/site/) with autoescaping on; the only
 markup not escaped is markdown-it's output (raw HTML off). Paths: `<service>/<monitor>.html` (the
@@ -21,12 +23,12 @@ from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel, ServiceInfo
 from ..spec.fields import format_duration
 from .coverage import Coverage
-from .facts import MonitorFacts
-from .markdown import to_html
+from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
+from .markdown import Env, page_html
 
 SITE_DIR = "site"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
-ASSETS = ("filter.js", "style.css")
+ASSETS = ("filter.js", "runbook.js", "style.css")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,16 @@ class SeverityRoute:
     alarms: int  # monitors of this severity in the environment
 
 
+@dataclass(frozen=True, slots=True)
+class RoutingEnv:
+    """An environment on the routing page: which kinds of routing it has (no column of "none" for the other)."""
+
+    name: str
+    title: str  # with its marks: `production (PRODUCTION)`
+    sns: bool  # it has CloudWatch alarms, which notify SNS topics
+    alertmanager: bool  # it has Prometheus alerts, which Alertmanager routes
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     """One per process: the site's templates are obsgen's own and are compiled once."""
@@ -52,8 +64,10 @@ def _environment() -> Environment:
 
 
 def render(project: str, description: str, monitors: list[MonitorFacts], pages: dict[str, str],
-           services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage) -> dict[str, str]:
-    """Files under generated/site/, keyed by their path there. `pages` holds each monitor's Markdown."""
+           services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage,
+           production: dict[str, bool | None] | None = None) -> dict[str, str]:
+    """Files under generated/site/, keyed by their path there. `pages` holds each monitor's Markdown;
+    `production`, the environments' `production:` flags as written."""
     env = _environment()
     covered = {e.monitor.ref: e.covered for e in coverage.entries}
     common = {"project": project, "project_description": description}
@@ -62,27 +76,38 @@ def render(project: str, description: str, monitors: list[MonitorFacts], pages: 
         **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks")
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in monitors:
+        page = page_html(pages[monitor.ref], tuple(Env(e.env, e.title, e.production) for e in monitor.envs))
         files[f"{monitor.page}.html"] = env.get_template("runbook.html.j2").render(
-            **common, root="../", monitor=monitor, body=to_html(pages[monitor.ref]), title=monitor.ref)
+            **common, root="../", monitor=monitor, body=page.html, sections=page.sections, title=monitor.ref)
         by_service.setdefault(monitor.service, []).append(monitor)
     for service in services:
         own = by_service.get(service.name, [])
         files[f"_services/{service.name}.html"] = env.get_template("service.html.j2").render(
             **common, root="../", service=service, monitors=own, covered=covered, title=service.name,
             dashboards=_dashboards(own))
+    envs = [_routing_env(m, (production or {}).get(e)) for e, m in models.items()]
     files["routing.html"] = env.get_template("routing.html.j2").render(
-        **common, root="", routes={e: _routes(m) for e, m in models.items()}, models=models, title="Routing")
+        **common, root="", routes={e: _routes(m) for e, m in models.items()}, models=models, envs=envs,
+        any_sns=any(e.sns for e in envs), any_alertmanager=any(e.alertmanager for e in envs), title="Routing")
     return {f"{SITE_DIR}/{path}": text for path, text in files.items()}
 
 
 def _dashboards(monitors: list[MonitorFacts]) -> list[tuple[str, str]]:
-    """(environment, dashboard URL) of a service, from any of its CloudWatch monitors."""
-    found: dict[str, str] = {}
+    """(environment with its marks, dashboard URL) of a service, from any of its CloudWatch monitors; none
+    for a sandbox environment (the AWS console does not know it)."""
+    found: dict[str, tuple[str, str]] = {}
     for monitor in monitors:
         for e in monitor.enabled_envs:
             if e.dashboard_url:
-                found.setdefault(e.env, e.dashboard_url)
-    return sorted(found.items())
+                found.setdefault(e.env, (e.title, e.dashboard_url))
+    order = [e.env for e in monitors[0].envs] if monitors else []  # every monitor lists every environment
+    return [found[e] for e in order if e in found]
+
+
+def _routing_env(model: EnvironmentModel, production: bool | None) -> RoutingEnv:
+    marks = EnvFacts(model.env, True, is_production(model.env, production), is_sandbox(model.endpoint))
+    return RoutingEnv(model.env, marks.title, bool(model.metric_alarms or model.composite_alarms),
+                      any(g.alerts for g in model.rule_groups))
 
 
 def _routes(model: EnvironmentModel) -> list[SeverityRoute]:

@@ -99,6 +99,9 @@ class Environment(Strict):
     account: AccountId
     region: Region
     endpoint: HttpUrl | None = Field(default=None, description="AWS endpoint URL for local emulators (e.g. the obsgen sandbox).")
+    production: bool | None = Field(default=None, description="Whether this environment is production; the runbook "
+                                    "site marks it. Default: its name is production, prod or prd, or starts or ends "
+                                    "with one of them and a '-' (prod-eu, eu-prod).")
     vars: dict[Name, str] = Field(default_factory=dict, description="Extra template variables.")
     disabled: list[str] = Field(default_factory=list, description="Monitors ('service/monitor') not deployed here.")
     overrides: dict[str, MonitorOverride] = Field(default_factory=dict, description="Keyed by 'service/monitor'.")
