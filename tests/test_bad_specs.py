@@ -21,7 +21,7 @@ import pytest
 
 from obsgen.compiler import compile_project
 from obsgen.diagnostics import Level
-from obsgen.yaml_source import MAX_FILE_BYTES
+from obsgen.language.yaml_reader import MAX_FILE_BYTES
 
 CORPUS = Path(__file__).parent / "bad_specs"
 BASE = CORPUS / "_base"
@@ -298,7 +298,7 @@ def test_corpus_codes_are_documented() -> None:
 
 def test_more_spec_files_than_the_limit_is_refused_not_truncated(tmp_path, monkeypatch):
     """Reading only the first N files would silently drop monitors: refuse the whole project."""
-    from obsgen.spec import load as spec_load
+    from obsgen.language import load as spec_load
 
     repo = Path(__file__).resolve().parents[1]
     shutil.copytree(repo / "monitors", tmp_path / "monitors")

@@ -305,6 +305,6 @@ def test_an_environment_named_like_a_directory_of_generated_is_a_located_error(p
 
 def test_the_reserved_names_are_the_ones_the_runbooks_use():
     from obsgen.runbooks import RUNBOOKS_OUT, SITE_OUT
-    from obsgen.spec.project import GENERATED_OWN_NAMES
+    from obsgen.language.v1.project import GENERATED_OWN_NAMES
 
     assert set(GENERATED_OWN_NAMES) == {RUNBOOKS_OUT, SITE_OUT}

@@ -17,7 +17,7 @@ import pytest
 
 from obsgen.compiler import compile_project
 from obsgen.presets.catalog import load_catalog
-from obsgen.spec import load as spec_load
+from obsgen.language import load as spec_load
 
 BASE = Path(__file__).parent / "bad_specs" / "_base"
 TOKEN = "ghp_0000FAKE0000TOKEN0000ForObsgenTests00"

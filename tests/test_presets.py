@@ -23,7 +23,7 @@ from obsgen.presets.catalog import DATA_DIR, load_catalog, shipped_catalog
 from obsgen.presets.expand import expand_presets
 from obsgen.presets.reference import markdown
 from obsgen.resource_types import RESOURCE_TYPES
-from obsgen.spec import load_spec
+from obsgen.language.load import load_spec
 from spec_builder import PROJECT, errors, make_project
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -30,7 +30,7 @@ from typer.testing import CliRunner
 
 from obsgen.cli import app
 from obsgen.compiler import compile_project
-from obsgen import yaml_source
+from obsgen.language import yaml_reader as yaml_source
 from obsgen.diagnostics import Level
 from mutators import EXAMPLE, SPEC_FILES, YAML_TOKENS, mutate_data, mutate_text, write_files
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic_core import PydanticCustomError
 
-from obsgen.spec.fields import (_http_url, format_duration, is_extended, parse_duration, parse_m_of_n, parse_statistic,
-                                parse_threshold)
+from obsgen.language.v1.fields import _http_url, parse_duration, parse_m_of_n, parse_statistic, parse_threshold
+from obsgen.values import format_duration, is_extended
 
 
 @pytest.mark.parametrize("text,seconds", [("30s", 30), ("5m", 300), ("1h", 3600), ("1h30m", 5400), ("1d", 86400)])
@@ -74,8 +74,8 @@ def test_other_schemes_and_characters_that_break_out_of_a_link_are_refused(url):
 def test_every_url_field_of_the_spec_takes_only_http_urls():
     from pydantic import ValidationError
 
-    from obsgen.spec.project import Environment, Runbooks
-    from obsgen.spec.prometheus import PromMonitor, WebhookReceiver
+    from obsgen.language.v1.project import Environment, Runbooks
+    from obsgen.language.v1.prometheus import PromMonitor, WebhookReceiver
 
     attempts = [(Runbooks, {"base_url": "javascript:alert(1)//"}),
                 (Environment, {"account": "123456789012", "region": "eu-west-1", "runbooks_base_url": "data:,x"}),

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from obsgen import yaml_source
+from obsgen.language import yaml_reader as yaml_source
 
 
 def load(text):

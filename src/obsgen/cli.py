@@ -188,7 +188,7 @@ def _check(project_dir: Path, result: Build) -> None:
 def schema(output: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to a file instead of stdout.",
                                                  callback=output_file)) -> None:
     """Print the JSON Schema of the spec (for editors: yaml-language-server, VS Code, JetBrains)."""
-    from .schema import schema_text
+    from .language.jsonschema import schema_text
 
     text = schema_text()
     if output is None:

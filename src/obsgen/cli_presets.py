@@ -11,7 +11,7 @@ from rich.table import Table
 from .cli import app, err, out
 from .presets.catalog import PresetSet, shipped_catalog
 from .presets.reference import find, markdown, param_text, rows
-from .spec.errors import did_you_mean
+from .language.errors import did_you_mean
 
 
 @app.command()

@@ -21,8 +21,8 @@ from .presets.expand import expand_presets
 from .presets.origin import annotate
 from .runbooks import Coverage, add_runbooks
 from .resolve import check_shared_names, resolve
-from .schema import SCHEMA_FILE, schema_text
-from .spec import SpecSet, load_spec
+from .language.jsonschema import SCHEMA_FILE, schema_text
+from .language.load import SpecSet, load_spec
 from .targets import TARGETS
 
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from .composite_rule import Rule
 from .diagnostics import Span
-from .spec.fields import Threshold
-from .yaml_source import Document
+from .values import Threshold
+from .language.yaml_reader import Document
 
 if TYPE_CHECKING:
     from .presets.origin import PresetUse

@@ -153,7 +153,7 @@ def _live_rules(group: dict[str, Any]):
 def _comparable(rule: dict[str, Any]) -> dict[str, Any]:
     data = {"expr": rule["expr"], "labels": dict(rule.get("labels") or {})}
     if "alert" in rule:
-        from .spec.fields import parse_duration
+        from .language.v1.fields import parse_duration
 
         data.update({"for": parse_duration(rule["for"]) if "for" in rule else 0,
                      "annotations": dict(rule.get("annotations") or {})})

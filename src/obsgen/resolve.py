@@ -13,12 +13,12 @@ from .model import (AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, Me
                     Severity, Subscription, Topic)
 from .presets.origin import locate as locate_preset
 from .resource_types import RESOURCE_TYPES
-from .spec import SpecSet, ServiceEntry
-from .spec.errors import did_you_mean
-from .spec.project import Channel, ChannelOverride, MonitorOverride
-from .spec.prometheus import PromMonitor
-from .spec.service import CompositeMonitor, MathMonitor, MetricMonitor, MetricSource, Resource
-from .yaml_source import Document
+from .language.load import SpecSet, ServiceEntry
+from .language.errors import did_you_mean
+from .language.v1.project import Channel, ChannelOverride, MonitorOverride
+from .language.v1.prometheus import PromMonitor
+from .language.v1.service import CompositeMonitor, MathMonitor, MetricMonitor, MetricSource, Resource
+from .language.yaml_reader import Document
 
 _DOLLARS = re.compile(r"\$\$|\$\{[^}]*\}|(\$\{)")  # group 1: a '${' with no '}' after it
 _PROTOCOLS = {"chatbot": "https"}  # every other channel type is its own SNS protocol

@@ -21,12 +21,12 @@ from .model import (AlarmBase, CompositeAlarm, Dashboard, DashboardExpression, D
                     DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, RuleGroup,
                     ThresholdLine)
 from .promql_threshold import split_threshold
-from .spec import ServiceEntry
-from .spec import dashboards as spec
-from .spec.errors import did_you_mean
-from .spec.prometheus import PromMonitor
-from .spec.service import CompositeMonitor
-from .yaml_source import Document
+from .language.load import ServiceEntry
+from .language.v1 import dashboards as spec
+from .language.errors import did_you_mean
+from .language.v1.prometheus import PromMonitor
+from .language.v1.service import CompositeMonitor
+from .language.yaml_reader import Document
 
 if TYPE_CHECKING:
     from .resolve import _Resolver

@@ -12,9 +12,9 @@ from . import conventions
 from .diagnostics import error, shown
 from .model import (AlertmanagerSettings, AlertTestCase, ExpectedAlert, ExprTestCase, Origin, PrometheusAlert,
                     PromTest, Receiver, RecordingRule, RuleGroup)
-from .spec import ServiceEntry
-from .spec.errors import did_you_mean
-from .spec.prometheus import ALERT_NAME, AlertRuleTest, PromMonitor, PromTestGroup
+from .language.load import ServiceEntry
+from .language.errors import did_you_mean
+from .language.v1.prometheus import ALERT_NAME, AlertRuleTest, PromMonitor, PromTestGroup
 
 if TYPE_CHECKING:
     from .resolve import _Resolver

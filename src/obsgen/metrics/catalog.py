@@ -12,8 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, error
-from ..spec.load import load_model
-from ..yaml_source import Document
+from ..language.load import load_model
+from ..language.yaml_reader import Document
 from .schema import MetricEntry, MetricFile, MetricGroup
 
 DATA_DIR = Path(__file__).parent / "data"

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, HttpUrl
 
-from ..spec.fields import Name, Region, Strict, Unit
+from ..language.v1.fields import Name, Region, Strict, Unit
 
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html and
 # API_Metric.html: dimension names and metric names are 1-255 characters.

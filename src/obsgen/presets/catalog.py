@@ -12,8 +12,8 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic, error
 from ..resource_types import RESOURCE_TYPES
-from ..spec.load import load_model
-from ..yaml_source import Document
+from ..language.load import load_model
+from ..language.yaml_reader import Document
 from .schema import ParamDimension, ParamThreshold, PresetFile, SumOver
 
 DATA_DIR = Path(__file__).parent / "data"

@@ -14,11 +14,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..diagnostics import Diagnostic, error, shown
-from ..spec.errors import did_you_mean
-from ..spec.fields import NAME_PATTERN, format_duration
-from ..spec.load import ServiceEntry, SpecSet
-from ..spec.presets import RECOMMENDED, PresetOverride
-from ..spec.service import METRIC_ID_PATTERN, MathMonitor, MetricMonitor, Resource
+from ..language.errors import did_you_mean
+from ..language.v1.fields import NAME_PATTERN
+from ..values import format_duration
+from ..language.load import ServiceEntry, SpecSet
+from ..language.v1.presets import RECOMMENDED, PresetOverride
+from ..language.v1.service import METRIC_ID_PATTERN, MathMonitor, MetricMonitor, Resource
 from .catalog import Catalog, PresetSet, shipped_catalog
 from .origin import PresetUse
 from .schema import ParamDimension, ParamThreshold, PresetAlarm

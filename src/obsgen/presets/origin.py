@@ -9,7 +9,7 @@ from ..diagnostics import Diagnostic, Span
 
 if TYPE_CHECKING:
     from ..model import Origin
-    from ..spec.load import SpecSet
+    from ..language.load import SpecSet
 
 
 @dataclass(frozen=True, slots=True)

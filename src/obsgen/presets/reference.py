@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..spec.fields import format_duration
+from ..values import format_duration
 from .catalog import Catalog, PresetSet
 from .schema import Param, ParamThreshold, PresetAlarm
 

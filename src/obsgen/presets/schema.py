@@ -11,8 +11,8 @@ from typing import Any, Literal, Union
 
 from pydantic import Field, HttpUrl
 
-from ..spec.fields import Duration, MissingData, MofNField, Name, Statistic, Strict, Unit, parse_duration
-from ..spec.presets import Level, ParamName
+from ..language.v1.fields import Duration, MissingData, MofNField, Name, Statistic, Strict, Unit, parse_duration
+from ..language.v1.presets import Level, ParamName
 
 Comparison = Literal[">", ">=", "<", "<="]
 

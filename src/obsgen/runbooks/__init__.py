@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
-from ..spec import SpecSet
+from ..language.load import SpecSet
 from . import coverage as coverage_
 from . import page, site
 from .coverage import Coverage

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat, PrometheusAlert
-from ..spec.fields import is_extended
+from ..values import is_extended
 
 WINDOW = "--start-time \"$(date -u -d '-3 hours' +%FT%TZ)\" --end-time \"$(date -u +%FT%TZ)\""
 LOG_GROUPS = {"AWS/Lambda": ("FunctionName", "/aws/lambda/{}")}  # namespace -> (dimension, log group)

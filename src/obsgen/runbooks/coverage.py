@@ -18,7 +18,7 @@ from .page import cell
 from .wording import Markdown, code
 
 if TYPE_CHECKING:
-    from ..spec import SpecSet
+    from ..language.load import SpecSet
 
 REQUIRED = ("Diagnosis", "Mitigation")
 

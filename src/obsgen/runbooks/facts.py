@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from .. import conventions
 from ..diagnostics import Span
 from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, PrometheusAlert, ServiceInfo
-from ..spec.fields import format_duration
+from ..values import format_duration
 from . import commands, wording
 from .commands import Command
 

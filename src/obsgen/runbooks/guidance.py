@@ -29,9 +29,9 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from ..diagnostics import Diagnostic, Span, error
-from ..spec.errors import did_you_mean
-from ..spec.load import RUNBOOKS_DIR, folder_outside, read_limited
-from ..yaml_source import text_of
+from ..language.errors import did_you_mean
+from ..language.load import RUNBOOKS_DIR, folder_outside, read_limited
+from ..language.yaml_reader import text_of
 from .templating import BoundedSandbox
 from .wording import Markdown, as_text
 

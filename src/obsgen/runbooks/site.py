@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel, ServiceInfo
-from ..spec.fields import format_duration
+from ..values import format_duration
 from .coverage import Coverage
 from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
 from .markdown import Env, page_html

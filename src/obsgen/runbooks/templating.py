@@ -39,7 +39,7 @@ from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import Namespace
 
-from ..yaml_source import MAX_FILE_BYTES
+from ..language.yaml_reader import MAX_FILE_BYTES
 from .wording import Markdown
 
 MAX_VALUE = 1_048_576  # characters of one string, items of one list, that a template may build

@@ -11,7 +11,7 @@ import re
 
 from ..composite_rule import AllOf, AnyOf, Not, Ref, Rule
 from ..model import CompositeAlarm, MetricAlarm, MetricStat, PrometheusAlert
-from ..spec.fields import _number_text, format_duration
+from ..values import format_duration, number_text
 
 COMPARISON_WORDS = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most"}
 BAND_WORDS = {"outside": "goes outside", "above": "goes above", "below": "goes below"}
@@ -94,7 +94,7 @@ def period_words(seconds: int) -> str:
 
 def _value(alarm: MetricAlarm, stat: MetricStat | None) -> str:
     unit = alarm.unit or (stat.unit if stat else None)
-    return f"{_number_text(alarm.threshold.value)}{UNIT_SUFFIX.get(unit, f' {unit}') if unit else ''}"
+    return f"{number_text(alarm.threshold.value)}{UNIT_SUFFIX.get(unit, f' {unit}') if unit else ''}"
 
 
 def _evaluation(alarm: MetricAlarm) -> str:
@@ -115,7 +115,7 @@ def alarm_condition(alarm: MetricAlarm) -> Markdown:
         assert stat is not None
         what = (f"{_statistic(stat.statistic)} {code(stat.metric)} over {period} "
                 f"{BAND_WORDS[alarm.threshold.operator]} its anomaly detection band "
-                f"({_number_text(alarm.threshold.value)} standard deviations wide)")
+                f"({number_text(alarm.threshold.value)} standard deviations wide)")
     else:
         stat = alarm.metric
         assert stat is not None

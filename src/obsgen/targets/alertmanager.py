@@ -13,7 +13,7 @@ from typing import Any
 
 from ..conventions import GENERATED_HEADER
 from ..model import AlertmanagerSettings, EnvironmentModel, Receiver
-from ..spec.fields import format_duration
+from ..values import format_duration
 from ..yaml_output import dump_yaml
 from . import Rendered, header
 

@@ -15,7 +15,7 @@ from .. import composite_rule
 from ..conventions import METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE
 from ..diagnostics import Diagnostic
 from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
-from ..spec.fields import format_duration, is_extended
+from ..values import format_duration, is_extended
 from . import Rendered, dump_json, header
 from .cloudwatch_limits import check_composite, check_metric_alarm, fit_description
 

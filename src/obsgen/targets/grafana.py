@@ -15,7 +15,7 @@ from typing import Any
 from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel, PrometheusAlert, RuleGroup
 from ..promql_threshold import split_threshold
-from ..spec.fields import format_duration
+from ..values import format_duration
 from . import Rendered, dump_json
 
 SCHEMA_VERSION = 39  # the dashboard schema of Grafana 11.0; newer Grafana migrates it on import

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import AlertTestCase, EnvironmentModel, ExprTestCase, PromTest, RuleGroup
-from ..spec.fields import format_duration
+from ..values import format_duration
 from ..yaml_output import dump_yaml
 from . import Rendered, header
 

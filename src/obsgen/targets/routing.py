@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel
-from ..spec.fields import format_duration
+from ..values import format_duration
 from . import Rendered
 
 

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, Tag, field_validator
 
-from ..diagnostics import shown
+from ...diagnostics import shown
 from .fields import Duration, Statistic, Strict
 
 METRIC_ID = r"^[a-z][a-zA-Z0-9_]{0,254}$"  # ids in a metrics array follow MetricDataQuery.Id

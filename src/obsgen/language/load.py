@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
-from .. import yaml_source
+from . import yaml_reader
 from ..diagnostics import Diagnostic, Span, error, shown
-from ..yaml_source import Document, Mapping
+from .yaml_reader import Document, Mapping
 from .errors import diagnostics_from
-from .project import ProjectSpec
-from .service import ServiceSpec
+from .v1.project import ProjectSpec
+from .v1.service import ServiceSpec
 
 if TYPE_CHECKING:
     from ..presets.origin import PresetUse
@@ -116,14 +116,14 @@ def _miscased_extensions(root: Path, files: list[Path]) -> list[Diagnostic]:
 def load_model(path: Path, rel: str, model: type[BaseModel], problems: list[Diagnostic], root: Path,
                precheck: Callable[[Document, type[BaseModel]], list[Diagnostic]] | None = None
                ) -> tuple[Any, Document] | None:
-    """A YAML file of `root` read within the limits (read_limited, yaml_source) and validated as `model`;
+    """A YAML file of `root` read within the limits (read_limited, yaml_reader) and validated as `model`;
     None, with the problems appended, when any step fails. `precheck` may refuse the document before
     validation; a top level that is not a mapping is refused without showing it (it may be a whole
     file that is not YAML at all, a secret that a symlink brought in)."""
     text = read_limited(path, rel, problems, root)
     if text is None:
         return None
-    doc, found = yaml_source.load(rel, text)
+    doc, found = yaml_reader.load(rel, text)
     problems += found
     if doc is None:
         return None
@@ -193,7 +193,7 @@ def _read_regular(real: Path, rel: str, problems: list[Diagnostic]) -> bytes | N
             if not stat.S_ISREG(info.st_mode):
                 problems.append(error(Span(rel), "not-a-file", "not a regular file; refusing to read it"))
                 return None
-            data = handle.read(yaml_source.MAX_FILE_BYTES + 1)
+            data = handle.read(yaml_reader.MAX_FILE_BYTES + 1)
     except OSError as exc:
         problems.append(error(Span(rel), "unreadable", f"cannot read file: {exc.strerror}"))
         return None

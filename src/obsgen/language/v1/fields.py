@@ -20,7 +20,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, Tag, Discriminator, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..diagnostics import shown
+from ...diagnostics import shown
+from ...values import STATISTICS, MofN, Threshold, format_duration
 
 
 class Strict(BaseModel):
@@ -86,16 +87,6 @@ def parse_duration(value: Any) -> int:
     raise fail("duration", 'a duration such as "30s", "5m", "1h" or "1h30m"', value)
 
 
-def format_duration(seconds: int) -> str:
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size or (unit == "s" and not parts):
-            count, seconds = divmod(seconds, size)
-            if count:
-                parts.append(f"{count}{unit}")
-    return "".join(parts) or "0s"
-
-
 Duration = Annotated[
     int,
     BeforeValidator(parse_duration),
@@ -106,45 +97,9 @@ Duration = Annotated[
 
 # --- thresholds ---------------------------------------------------------------------------
 
-COMPARISONS = {
-    ">": "GreaterThanThreshold",
-    ">=": "GreaterThanOrEqualToThreshold",
-    "<": "LessThanThreshold",
-    "<=": "LessThanOrEqualToThreshold",
-}
-BANDS = {
-    "outside": "LessThanLowerOrGreaterThanUpperThreshold",
-    "above": "GreaterThanUpperThreshold",
-    "below": "LessThanLowerThreshold",
-}
 _STATIC = re.compile(r"^(>=|<=|>|<)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)$")
 _BAND = re.compile(r"^(outside|above|below)\s+band\s+(\d+(?:\.\d*)?|\.\d+)$")
 THRESHOLD_PATTERN = r"^((>=|<=|>|<) *-?[0-9.eE+-]+|(outside|above|below) band [0-9.]+)$"
-
-
-@dataclass(frozen=True, slots=True)
-class Threshold:
-    """`"> 10"` (a static threshold) or `"outside band 2"` (an anomaly-detection band of width 2)."""
-
-    operator: str  # one of COMPARISONS or BANDS keys
-    value: float
-
-    @property
-    def is_band(self) -> bool:
-        return self.operator in BANDS
-
-    @property
-    def comparison(self) -> str:
-        """CloudWatch's ComparisonOperator for this threshold."""
-        return BANDS[self.operator] if self.is_band else COMPARISONS[self.operator]
-
-    def __str__(self) -> str:
-        value = _number_text(self.value)
-        return f"{self.operator} band {value}" if self.is_band else f"{self.operator} {value}"
-
-
-def _number_text(value: float) -> str:
-    return str(int(value)) if value == int(value) and abs(value) < 1e15 else repr(value)
 
 
 def parse_threshold(value: Any) -> Threshold:
@@ -171,7 +126,6 @@ ThresholdField = Annotated[
 
 # --- statistics ---------------------------------------------------------------------------
 
-STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html
 _EXTENDED = re.compile(
     r"^(?:(?:p|tm|wm|tc|ts)(?:100|\d{1,2}(?:\.\d{1,10})?)"
@@ -187,11 +141,6 @@ def parse_statistic(value: Any) -> str:
     raise fail("statistic", "one of Sum, Average, Minimum, Maximum, SampleCount, or a percentile such as p99", value)
 
 
-def is_extended(statistic: str) -> bool:
-    """p90, p99.9, tm90, ... go into ExtendedStatistic; the five basic ones into Statistic."""
-    return statistic not in STATISTICS
-
-
 Statistic = Annotated[
     str, BeforeValidator(parse_statistic), WithJsonSchema({"type": "string", "pattern": STATISTIC_PATTERN})
 ]
@@ -200,15 +149,6 @@ Statistic = Annotated[
 # --- "M of N" datapoints ------------------------------------------------------------------
 
 _M_OF_N = re.compile(r"^(\d+)\s+of\s+(\d+)$")
-
-
-@dataclass(frozen=True, slots=True)
-class MofN:
-    datapoints: int
-    periods: int
-
-    def __str__(self) -> str:
-        return f"{self.datapoints} of {self.periods}"
 
 
 def parse_m_of_n(value: Any) -> MofN:

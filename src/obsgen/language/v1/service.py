@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, Tag, field_validator
 
-from ..diagnostics import shown
-from ..resource_types import RESOURCE_TYPES
+from ...diagnostics import shown
+from ...resource_types import RESOURCE_TYPES
 from .dashboards import Dashboards
 from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, Tags, ThresholdField, Unit
 from .presets import ParamName, ParamValue, PresetOverride, PresetSelection

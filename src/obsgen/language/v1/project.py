@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from .dashboards import Dashboards
-from .fields import AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, Strict, Tags, ThresholdField
+from .fields import (AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, Strict, Tags, ThresholdField)
 from .presets import ProjectPresets
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
 

@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import BaseModel, Tag, ValidationError
 
 from ..diagnostics import Diagnostic, error, shown
-from ..yaml_source import Document
-from .fields import _found
+from .yaml_reader import Document
+from .v1.fields import _found
 
 KEY_SHOWN = 40  # characters of a key in a field path such as monitors.<key>.threshold
 

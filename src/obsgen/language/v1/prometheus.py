@@ -13,7 +13,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
-from ..diagnostics import shown
+from ...diagnostics import shown
 from .fields import Duration, HttpUrl, Name, Strict
 
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")  # https://prometheus.io/docs/concepts/data_model/

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from yaml import events as ev
 
-from .diagnostics import Diagnostic, Span, error, shown
+from ..diagnostics import Diagnostic, Span, error, shown
 
 try:  # the C parser; PyYAML wheels ship it, a source build may not
     from yaml import CSafeLoader as _Loader

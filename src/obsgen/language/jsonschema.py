@@ -6,8 +6,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from .spec.project import ProjectSpec
-from .spec.service import ServiceSpec
+from .v1.project import ProjectSpec
+from .v1.service import ServiceSpec
 
 SCHEMA_FILE = "obsgen.schema.json"
 SCHEMA_ID = "https://obsgen.dev/schema/obsgen-v1.json"
