@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from aws_support import REPO, SilentProxy, example_model  # noqa: E402
 from botocore.awsrequest import AWSResponse  # noqa: E402
 
-from obsgen import sandbox  # noqa: E402
+from obsgen.sandbox import server as sandbox  # noqa: E402
 from obsgen.aws.session import connect  # noqa: E402
 from obsgen.aws.workflow import ApplyOptions, apply, make_plan  # noqa: E402
 

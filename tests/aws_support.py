@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.validate import ParamValidator
 
-from obsgen import moto_ext
+from obsgen.sandbox import cloudwatch as moto_ext
 from obsgen.aws.session import Clients, connect, retry_config
 from obsgen.compiler import compile_project
 from obsgen.model import EnvironmentModel

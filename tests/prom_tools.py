@@ -18,7 +18,7 @@ from typing import Iterator
 
 import pytest
 
-from obsgen import promtool
+from obsgen.prometheus import promtool
 
 STARTUP_LIMIT = 120  # seconds to wait (startup, reload, first rule evaluation); a wait, not an assertion
 

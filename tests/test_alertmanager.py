@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from obsgen import promtool
+from obsgen.prometheus import promtool
 from prom_tools import require
 from spec_builder import build, errors
 

@@ -62,7 +62,7 @@ def test_reading_2500_alarms_stays_within_the_budget_and_a_no_op_apply_writes_no
 
 def test_describe_alarms_follows_next_token_when_a_page_is_cut_short(monkeypatch):
     """AWS may return fewer than MaxRecords with a NextToken; the reader must keep going."""
-    from obsgen import moto_ext
+    from obsgen.sandbox import cloudwatch as moto_ext
 
     model = many_alarms(250)
     clients = clients_for(model)

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
-from obsgen import sandbox
+from obsgen.sandbox import server as sandbox
 from obsgen.aws.lock import EnvironmentLock, EnvironmentLocked, parameter_name
 from obsgen.cli import app
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from obsgen import sandbox
+from obsgen.sandbox import server as sandbox
 from obsgen.compiler import compile_project
 
 REPO = Path(__file__).resolve().parent.parent

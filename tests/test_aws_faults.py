@@ -33,7 +33,7 @@ from aws_support import REPO, CallLog, SilentProxy, example_model
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectionClosedError
 
-from obsgen import sandbox
+from obsgen.sandbox import server as sandbox
 from obsgen.aws.deadline import Deadline
 from obsgen.aws.session import connect, retry_config
 from obsgen.aws.workflow import ApplyOptions, apply, make_plan

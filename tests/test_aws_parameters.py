@@ -15,7 +15,7 @@ import pytest
 from botocore.validate import ParamValidator
 from moto import mock_aws
 
-from obsgen import moto_ext
+from obsgen.sandbox import cloudwatch as moto_ext
 from obsgen.compiler import compile_project
 
 ROOT = Path(__file__).resolve().parents[1]

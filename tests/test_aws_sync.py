@@ -1,4 +1,4 @@
-"""plan / apply / drift against moto in-process (with obsgen.moto_ext's gap-fillers)."""
+"""plan / apply / drift against moto in-process (with obsgen.sandbox.cloudwatch's gap-fillers)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from obsgen import promtool
+from obsgen.prometheus import promtool
 from obsgen.cli import app
 from obsgen.compiler import compile_project, write
 from prom_tools import require

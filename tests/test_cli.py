@@ -109,7 +109,7 @@ def test_drift_refuses_a_prometheus_url_that_is_not_http_as_a_usage_error(projec
 
 
 def test_the_drift_library_fetches_only_http_urls(tmp_path):
-    from obsgen.prometheus_drift import BadPrometheusUrl, fetch_groups
+    from obsgen.prometheus.drift import BadPrometheusUrl, fetch_groups
 
     (tmp_path / "api" / "v1").mkdir(parents=True)
     (tmp_path / "api" / "v1" / "rules").write_text('{"status": "success", "data": {"groups": []}}')

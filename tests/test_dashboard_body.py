@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from obsgen.dashboard_body import canonical, validate
+from obsgen.targets.dashboard_body import canonical, validate
 
 GRAPH = {"type": "metric", "x": 0, "y": 0, "width": 12, "height": 6,
          "properties": {"title": "Errors", "region": "us-east-1", "view": "timeSeries", "stacked": False,

@@ -7,7 +7,7 @@ import textwrap
 
 from spec_builder import PROJECT, errors, make_project
 
-from obsgen import dashboard_body
+from obsgen.targets import dashboard_body
 from obsgen.compiler import compile_project
 from obsgen.targets.cloudwatch_dashboards import dashboard_owner
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from aws_support import example_model
 
-from obsgen.promql_threshold import split_threshold
+from obsgen.prometheus.promql import split_threshold
 from obsgen.targets import grafana
 
 EXAMPLE = example_model("production")

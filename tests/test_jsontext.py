@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from obsgen import jsontext
+from obsgen.targets import jsontext
 
 
 def reference(data: Any) -> str:

@@ -16,7 +16,7 @@ from botocore.validate import ParamValidator
 from moto import mock_aws
 from typer.testing import CliRunner
 
-from obsgen import moto_ext
+from obsgen.sandbox import cloudwatch as moto_ext
 from obsgen.cli import app
 from obsgen.compiler import compile_project
 from obsgen.presets.catalog import DATA_DIR, load_catalog, shipped_catalog

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obsgen import promtool
+from obsgen.prometheus import promtool
 from prom_tools import require
 from spec_builder import PROJECT, build
 

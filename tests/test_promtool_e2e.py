@@ -12,7 +12,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from obsgen import prometheus_drift, promtool
+from obsgen.prometheus import drift as prometheus_drift, promtool
 from obsgen.cli import app
 from obsgen.compiler import compile_project, write
 from prom_tools import prometheus_server, require
@@ -189,7 +189,7 @@ def test_drift_reports_missing_and_extra_rules(project, tmp_path):
 
 
 def test_drift_raises_when_prometheus_does_not_answer(project):
-    from obsgen.prometheus_drift import PrometheusUnreachable
+    from obsgen.prometheus.drift import PrometheusUnreachable
     from prom_tools import free_port
 
     with pytest.raises(PrometheusUnreachable):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from obsgen import promtool
+from obsgen.prometheus import promtool
 from test_prometheus import SERVICE, compile_with
 
 CHECK_OUTPUT = """\

@@ -1,4 +1,4 @@
-"""The local AWS sandbox (obsgen.sandbox) and the moto gap-fillers (obsgen.moto_ext).
+"""The local AWS sandbox (obsgen.sandbox.server) and the moto gap-fillers (obsgen.sandbox.cloudwatch).
 
 One sandbox server serves the whole module (reset before each test); the
 last tests cover the in-process ``moto.mock_aws()`` path, the real ``aws``
@@ -24,7 +24,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from obsgen import moto_ext, sandbox
+from obsgen.sandbox import cloudwatch as moto_ext, server as sandbox
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -511,7 +511,7 @@ def test_stop_on_signals_turns_sigterm_into_a_stop_request():
 
 SERVE_SCRIPT = """
 import sys
-from obsgen import sandbox
+from obsgen.sandbox import server as sandbox
 sandbox.serve_forever(port=0, pidfile=sys.argv[1],
                       ready_callback=lambda sb: print(sb.endpoint_url, flush=True))
 print("stopped", flush=True)

@@ -21,7 +21,8 @@ import typer
 import typer.core
 from rich.console import Console
 
-from . import __version__, diagnostics, promtool
+from . import __version__, diagnostics
+from .prometheus import promtool
 from .compiler import GENERATED_DIR, Build, compile_project, stale_files, write
 from .diagnostics import unique_sorted
 from .generated_tree import OutputError, leftovers, problems as output_problems

@@ -283,7 +283,7 @@ def _http_url(url: Optional[str]) -> Optional[str]:
     if url is None:
         return None
     try:
-        return importlib.import_module("obsgen.prometheus_drift").check_url(url)
+        return importlib.import_module("obsgen.prometheus.drift").check_url(url)
     except ImportError:
         return url  # reported by _prometheus_drift
     except ValueError as exc:
@@ -322,9 +322,9 @@ def drift(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optio
 
 
 def _prometheus_drift(model: EnvironmentModel, url: str) -> tuple[Any, Any]:
-    """Prometheus rule drift lives in obsgen.prometheus_drift (check(model=, url=) -> report)."""
+    """Prometheus rule drift lives in obsgen.prometheus.drift (check(model=, url=) -> report)."""
     try:
-        module = importlib.import_module("obsgen.prometheus_drift")
+        module = importlib.import_module("obsgen.prometheus.drift")
     except ImportError:
         raise _fail("Prometheus drift is not available in this build") from None
     try:
@@ -364,7 +364,7 @@ def sandbox(host: str = typer.Option("127.0.0.1", "--host", help="Loopback addre
             pidfile: Optional[Path] = typer.Option(None, "--pidfile", help="Write this process id here.")) -> None:
     """Run a local AWS endpoint (moto) for trying obsgen without an AWS account; Ctrl-C stops it."""
     try:
-        from . import sandbox as sandbox_module
+        from .sandbox import server as sandbox_module
     except ModuleNotFoundError as exc:  # moto and its server are the [sandbox] extra (pyproject.toml)
         if (exc.name or "obsgen").split(".")[0] == "obsgen":
             raise

@@ -1,4 +1,4 @@
-"""`obsgen test`: flags and output only; the work is in `obsgen.promtool` (registered on cli.app by
+"""`obsgen test`: flags and output only; the work is in `obsgen.prometheus.promtool` (registered on cli.app by
 one import line at the bottom of cli.py)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from . import promtool
+from .prometheus import promtool
 from .cli import EnvOption, ProjectDir, _note, _report, app, err, out
 from .compiler import compile_project
 from .diagnostics import unique_sorted

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from .. import dashboard_body
+from ..targets import dashboard_body
 from ..conventions import dashboard_prefix, partition
 from ..model import EnvironmentModel
 from ..targets.cloudwatch_dashboards import body_text, dashboard_bodies, dashboard_owner

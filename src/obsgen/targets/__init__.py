@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .. import jsontext
+from . import jsontext
 from ..conventions import GENERATED_HEADER
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel

@@ -14,7 +14,7 @@ from typing import Any
 from ..conventions import GENERATED_HEADER
 from ..model import AlertmanagerSettings, EnvironmentModel, Receiver
 from ..values import format_duration
-from ..yaml_output import dump_yaml
+from .yaml_text import dump_yaml
 from . import Rendered, header
 
 IDENTITY = ["alertname", "service", "env"]  # what "the same alert" means for inhibition

@@ -18,7 +18,7 @@ import json
 import re
 from typing import Any, Iterator
 
-from .. import dashboard_body
+from . import dashboard_body
 from ..conventions import alarm_arn
 from ..diagnostics import Diagnostic, error
 from ..model import Dashboard, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel

@@ -3,7 +3,7 @@ sources are in dashboard_body.py)."""
 
 from __future__ import annotations
 
-from ..dashboard_body import MAX_ALARMS_PER_WIDGET, MAX_METRICS_PER_DASHBOARD, MAX_METRICS_PER_WIDGET, MAX_WIDGETS
+from .dashboard_body import MAX_ALARMS_PER_WIDGET, MAX_METRICS_PER_DASHBOARD, MAX_METRICS_PER_WIDGET, MAX_WIDGETS
 from ..diagnostics import Diagnostic, error, shown
 from ..model import Dashboard, DashboardWidget
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel, PrometheusAlert, RuleGroup
-from ..promql_threshold import split_threshold
+from ..prometheus.promql import split_threshold
 from ..values import format_duration
 from . import Rendered, dump_json
 

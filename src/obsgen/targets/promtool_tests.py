@@ -10,7 +10,7 @@ from typing import Any
 
 from ..model import AlertTestCase, EnvironmentModel, ExprTestCase, PromTest, RuleGroup
 from ..values import format_duration
-from ..yaml_output import dump_yaml
+from .yaml_text import dump_yaml
 from . import Rendered, header
 
 

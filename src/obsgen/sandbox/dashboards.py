@@ -19,8 +19,8 @@ from typing import Any
 from moto.cloudwatch.exceptions import DashboardInvalidInputError
 from moto.cloudwatch.responses import CloudWatchResponse
 
-from . import dashboard_body
-from .conventions import DASHBOARD_NAME, DASHBOARD_NAME_MAX
+from ..targets import dashboard_body
+from ..conventions import DASHBOARD_NAME, DASHBOARD_NAME_MAX
 
 
 def check_put_dashboard(name: Any, body_text: Any) -> None:

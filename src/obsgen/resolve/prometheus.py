@@ -1,23 +1,21 @@
 """Spec -> resolved model, Prometheus half: rule groups, alert unit tests and Alertmanager receivers.
 
-Called by `resolve._Resolver.run` with the resolver itself, so templates, severities, overrides,
-disabled monitors and problems are handled exactly as for CloudWatch monitors.
+A pass of `resolve` over the same `Context` as the CloudWatch pass, so templates, severities,
+overrides, disabled monitors and problems are handled exactly as for CloudWatch monitors.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import conventions
-from .diagnostics import error, shown
-from .model import (AlertmanagerSettings, AlertTestCase, ExpectedAlert, ExprTestCase, Origin, PrometheusAlert,
-                    PromTest, Receiver, RecordingRule, RuleGroup)
-from .language.load import ServiceEntry
-from .language.errors import did_you_mean
-from .language.v1.prometheus import ALERT_NAME, AlertRuleTest, PromMonitor, PromTestGroup
+from .. import conventions
+from ..diagnostics import error, shown
+from ..model import (AlertmanagerSettings, AlertTestCase, ExpectedAlert, ExprTestCase, Origin, PrometheusAlert, PromTest, Receiver, RecordingRule, RuleGroup)
+from ..language.load import ServiceEntry
+from ..language.errors import did_you_mean
+from ..language.v1.prometheus import ALERT_NAME, AlertRuleTest, PromMonitor, PromTestGroup
+from .context import Context
 
-if TYPE_CHECKING:
-    from .resolve import _Resolver
 
 PROM_OVERRIDABLE = frozenset({"for_", "promql", "severity"})
 _OVERRIDE_KEYS = {"for_": "for"}
@@ -28,7 +26,7 @@ def uses_prometheus(entry: ServiceEntry) -> bool:
     return bool(spec.recording_rules or spec.tests or any(isinstance(m, PromMonitor) for m in spec.monitors.values()))
 
 
-def resolve(r: "_Resolver") -> dict[str, Any]:
+def resolve(r: Context) -> dict[str, Any]:
     """The EnvironmentModel fields for Prometheus: empty when no service uses Prometheus."""
     entries = sorted((e for e in r.spec.services if uses_prometheus(e)), key=lambda e: e.spec.service)
     if not entries:
@@ -38,7 +36,7 @@ def resolve(r: "_Resolver") -> dict[str, Any]:
     return {"rule_groups": groups, "alertmanager": _alertmanager(r)}
 
 
-def _group(r: "_Resolver", entry: ServiceEntry) -> RuleGroup:
+def _group(r: Context, entry: ServiceEntry) -> RuleGroup:
     spec = entry.spec
     alerts = [a for name, m in spec.monitors.items() if isinstance(m, PromMonitor)
               if (a := _alert(r, entry, name, m)) is not None]
@@ -55,7 +53,7 @@ def _group(r: "_Resolver", entry: ServiceEntry) -> RuleGroup:
 # --- alerts --------------------------------------------------------------------------------------
 
 
-def _alert(r: "_Resolver", entry: ServiceEntry, name: str, monitor: PromMonitor) -> PrometheusAlert | None:
+def _alert(r: Context, entry: ServiceEntry, name: str, monitor: PromMonitor) -> PrometheusAlert | None:
     service = entry.spec.service
     ref = conventions.monitor_ref(service, name)
     if ref in r.env.disabled:
@@ -80,7 +78,7 @@ def _alert(r: "_Resolver", entry: ServiceEntry, name: str, monitor: PromMonitor)
                            runbook=monitor.runbook)
 
 
-def _with_override(r: "_Resolver", entry: ServiceEntry, ref: str, loc: tuple,
+def _with_override(r: Context, entry: ServiceEntry, ref: str, loc: tuple,
                    monitor: PromMonitor) -> tuple[Origin, PromMonitor]:
     override = r.env.overrides.get(ref)
     if override is None:
@@ -102,7 +100,7 @@ def _field_source(origin: Origin, field: str) -> tuple[Any, tuple]:
     return origin.doc, origin.loc + (field,)
 
 
-def _annotations(r: "_Resolver", service: str, name: str, monitor: PromMonitor) -> dict[str, str]:
+def _annotations(r: Context, service: str, name: str, monitor: PromMonitor) -> dict[str, str]:
     """Mixin convention: static summary, templated description, runbook_url (and dashboard_url)."""
     annotations = {"summary": monitor.summary}
     if monitor.description:
@@ -115,7 +113,7 @@ def _annotations(r: "_Resolver", service: str, name: str, monitor: PromMonitor) 
     return annotations
 
 
-def _check_unique_alerts(r: "_Resolver", groups: tuple[RuleGroup, ...]) -> None:
+def _check_unique_alerts(r: Context, groups: tuple[RuleGroup, ...]) -> None:
     """Two rules with one name and one severity in a group could not be told apart by tests or drift."""
     for group in groups:
         seen: dict[tuple[str, str], PrometheusAlert] = {}
@@ -128,7 +126,7 @@ def _check_unique_alerts(r: "_Resolver", groups: tuple[RuleGroup, ...]) -> None:
             seen.setdefault(key, alert)
 
 
-def _check_unique_records(r: "_Resolver", records: tuple[RecordingRule, ...]) -> None:
+def _check_unique_records(r: Context, records: tuple[RecordingRule, ...]) -> None:
     """promtool's lint (and Prometheus) refuse one series recorded twice with the same labels."""
     seen: dict[tuple, int] = {}
     for index, rule in enumerate(records):
@@ -140,7 +138,7 @@ def _check_unique_records(r: "_Resolver", records: tuple[RecordingRule, ...]) ->
         seen.setdefault(key, index)
 
 
-def _recording_rule(r: "_Resolver", entry: ServiceEntry, index: int) -> RecordingRule:
+def _recording_rule(r: Context, entry: ServiceEntry, index: int) -> RecordingRule:
     rule = entry.spec.recording_rules[index]
     loc = ("recording_rules", index)
     expr = r.expand(rule.expr, entry.doc, loc + ("expr",), service=entry.spec.service)
@@ -151,7 +149,7 @@ def _recording_rule(r: "_Resolver", entry: ServiceEntry, index: int) -> Recordin
 # --- alert unit tests ---------------------------------------------------------------------------
 
 
-def _test(r: "_Resolver", entry: ServiceEntry, index: int, group: PromTestGroup,
+def _test(r: Context, entry: ServiceEntry, index: int, group: PromTestGroup,
           alerts: list[PrometheusAlert], monitors: set[str]) -> PromTest | None:
     """Cases for alerts disabled in this environment are dropped: there is no rule to test here."""
     loc = ("tests", index)
@@ -170,7 +168,7 @@ def _test(r: "_Resolver", entry: ServiceEntry, index: int, group: PromTestGroup,
                     tuple(cases), exprs, Origin(entry.doc, loc))
 
 
-def _alert_case(r: "_Resolver", entry: ServiceEntry, case: AlertRuleTest, origin: Origin,
+def _alert_case(r: Context, entry: ServiceEntry, case: AlertRuleTest, origin: Origin,
                 alerts: list[PrometheusAlert], monitors: set[str]) -> AlertTestCase | None:
     named = [a for a in alerts if a.alert == case.alertname or a.monitor == case.alertname]
     if not named:
@@ -189,7 +187,7 @@ def _alert_case(r: "_Resolver", entry: ServiceEntry, case: AlertRuleTest, origin
     return AlertTestCase(case.eval_time, named[0].alert, tuple(expected), origin)
 
 
-def _disabled_here(r: "_Resolver", entry: ServiceEntry, alertname: str, monitors: set[str]) -> bool:
+def _disabled_here(r: Context, entry: ServiceEntry, alertname: str, monitors: set[str]) -> bool:
     service = entry.spec.service
     for name in monitors:
         monitor = entry.spec.monitors[name]
@@ -198,7 +196,7 @@ def _disabled_here(r: "_Resolver", entry: ServiceEntry, alertname: str, monitors
     return False
 
 
-def _pick(r: "_Resolver", named: list[PrometheusAlert], labels: dict[str, str], origin: Origin,
+def _pick(r: Context, named: list[PrometheusAlert], labels: dict[str, str], origin: Origin,
           k: int) -> PrometheusAlert | None:
     """Alerts may share a name at different severities; exp_labels.severity then says which."""
     if "severity" in labels:
@@ -211,7 +209,7 @@ def _pick(r: "_Resolver", named: list[PrometheusAlert], labels: dict[str, str], 
     return None
 
 
-def _expected(r: "_Resolver", alert: PrometheusAlert, labels: dict[str, str], annotations: dict[str, str],
+def _expected(r: Context, alert: PrometheusAlert, labels: dict[str, str], annotations: dict[str, str],
               origin: Origin, k: int) -> ExpectedAlert:
     """promtool compares labels and annotations exactly: add the alert's own, static ones."""
     static = {key: value for key, value in alert.annotations if "{{" not in value}
@@ -227,7 +225,7 @@ def _expected(r: "_Resolver", alert: PrometheusAlert, labels: dict[str, str], an
 # --- Alertmanager --------------------------------------------------------------------------------
 
 
-def _alertmanager(r: "_Resolver") -> AlertmanagerSettings:
+def _alertmanager(r: Context) -> AlertmanagerSettings:
     settings = r.project.prometheus
     labels: dict[str, list] = {}
     for severity in r.severities.values():

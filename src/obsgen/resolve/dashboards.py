@@ -12,24 +12,21 @@ import dataclasses
 import fnmatch
 import math
 import re
-from typing import TYPE_CHECKING
 
-from . import conventions
-from .dashboard_body import MAX_ALARMS_PER_WIDGET
-from .diagnostics import error, shown
-from .model import (AlarmBase, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow,
-                    DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, RuleGroup,
-                    ThresholdLine)
-from .promql_threshold import split_threshold
-from .language.load import ServiceEntry
-from .language.v1 import dashboards as spec
-from .language.errors import did_you_mean
-from .language.v1.prometheus import PromMonitor
-from .language.v1.service import CompositeMonitor
-from .language.yaml_reader import Document
+from .. import conventions
+from ..targets.dashboard_body import MAX_ALARMS_PER_WIDGET
+from ..diagnostics import error, shown
+from ..model import (AlarmBase, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, RuleGroup, ThresholdLine)
+from ..prometheus.promql import split_threshold
+from ..language.load import ServiceEntry
+from ..language.v1 import dashboards as spec
+from ..language.errors import did_you_mean
+from ..language.v1.prometheus import PromMonitor
+from ..language.v1.service import CompositeMonitor
+from ..language.yaml_reader import Document
+from .cloudwatch import resource_dimensions
+from .context import Context
 
-if TYPE_CHECKING:
-    from .resolve import _Resolver
 
 LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")  # CreateLogGroup's logGroupName pattern
 GRAPHS_PER_ROW = 3
@@ -38,7 +35,7 @@ BAND_SOURCE_ID, BAND_ID = conventions.METRIC_ID_SOURCE, conventions.METRIC_ID_BA
 EXPRESSION_ID = conventions.METRIC_ID_EXPRESSION
 
 
-def add_dashboards(r: "_Resolver", model: EnvironmentModel | None) -> EnvironmentModel | None:
+def add_dashboards(r: Context, model: EnvironmentModel | None) -> EnvironmentModel | None:
     if model is None:
         return None
     builder = _Builder(r, model)
@@ -46,7 +43,7 @@ def add_dashboards(r: "_Resolver", model: EnvironmentModel | None) -> Environmen
 
 
 class _Builder:
-    def __init__(self, r: "_Resolver", model: EnvironmentModel):
+    def __init__(self, r: Context, model: EnvironmentModel):
         self.r = r
         self.model = model
         self.entries = {e.spec.service: e for e in r.spec.services}
@@ -304,7 +301,7 @@ class _Builder:
             self._fail(origin, "unknown-resource", f"unknown resource '{shown(metric.resource)}'{did_you_mean(ref, known)}",
                        *field, "resource")
             return metric.namespace, {}
-        namespace, dimensions = self.r._resource(owner, name, resource)
+        namespace, dimensions = resource_dimensions(self.r, owner, name, resource)
         if metric.namespace and metric.namespace != namespace:
             self._fail(origin, "conflicting-keys", f"resource '{shown(metric.resource)}' is in namespace {namespace}; "
                        "drop 'namespace' or 'resource'", *field, "namespace")

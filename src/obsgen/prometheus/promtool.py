@@ -19,11 +19,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compiler import Build
-from .diagnostics import Diagnostic, Span, error, unique_sorted
-from .model import Origin, PromTest, RuleGroup
-from .targets import prometheus as prometheus_target
-from .targets import promtool_tests
+from ..compiler import Build
+from ..diagnostics import Diagnostic, Span, error, unique_sorted
+from ..model import Origin, PromTest, RuleGroup
+from ..targets import prometheus as prometheus_target
+from ..targets import promtool_tests
 
 PROMTOOL_MISSING = "promtool not found; PromQL expressions were not checked"
 TIMEOUT = 120  # seconds; promtool finishes in well under a second on any realistic spec
@@ -206,7 +206,7 @@ def _env_neutral(item: Diagnostic, env: str) -> Diagnostic:
 
 def _run_one(promtool: str, where: Path, group: RuleGroup, index: int, test: PromTest,
              report: TestReport) -> list[Diagnostic]:
-    from .yaml_output import dump_yaml
+    from ..targets.yaml_text import dump_yaml
 
     body = promtool_tests.test_file(group)
     body["tests"] = [promtool_tests.test_group(test)]

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compiler import compile_project
-from .diagnostics import SpecError
-from .model import EnvironmentModel, RuleGroup
-from .targets.prometheus import alerting_rule, recording_rule
+from ..compiler import compile_project
+from ..diagnostics import SpecError
+from ..model import EnvironmentModel, RuleGroup
+from ..targets.prometheus import alerting_rule, recording_rule
 
 TIMEOUT = 10  # seconds for the HTTP request
 _STRING_OR_SPACE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|\s+')
@@ -153,7 +153,7 @@ def _live_rules(group: dict[str, Any]):
 def _comparable(rule: dict[str, Any]) -> dict[str, Any]:
     data = {"expr": rule["expr"], "labels": dict(rule.get("labels") or {})}
     if "alert" in rule:
-        from .language.v1.fields import parse_duration
+        from ..language.v1.fields import parse_duration
 
         data.update({"for": parse_duration(rule["for"]) if "for" in rule else 0,
                      "annotations": dict(rule.get("annotations") or {})})

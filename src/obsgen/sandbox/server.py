@@ -1,7 +1,7 @@
 """A local AWS endpoint for trying obsgen without an AWS account.
 
 The sandbox is moto's server (``moto.server.ThreadedMotoServer``) running in a
-thread of this process, with :func:`obsgen.moto_ext.install` applied so that
+thread of this process, with :func:`obsgen.sandbox.cloudwatch.install` applied so that
 composite alarms, DescribeAlarms pagination/AlarmTypes and a few AWS
 validations behave like the real CloudWatch API.
 
@@ -42,7 +42,7 @@ from types import TracebackType
 
 from moto.server import ThreadedMotoServer
 
-from obsgen import moto_ext
+from . import cloudwatch
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
@@ -185,7 +185,7 @@ def start(host: str = DEFAULT_HOST, port: int = 0, state_dir: str | os.PathLike[
         raise NotImplementedError("sandbox persistence is not implemented; state lives in memory")
     _require_loopback(host)
     _check_port_free(host, port)
-    moto_ext.install()
+    cloudwatch.install()
     _warm_up()
     _quiet_request_log()
     server = _ReportingMotoServer(ip_address=host, port=port, verbose=False)

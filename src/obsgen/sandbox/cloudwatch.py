@@ -51,8 +51,8 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 
-from . import moto_dashboards
-from .composite_rule import ALARM_RULE_REF, alarm_rule_references
+from . import dashboards as moto_dashboards
+from ..composite_rule import ALARM_RULE_REF, alarm_rule_references
 
 __all__ = ["install", "is_installed", "rule_references", "InvalidNextToken"]
 

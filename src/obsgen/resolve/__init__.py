@@ -1,0 +1,78 @@
+"""Spec -> the resolved model of one environment, as passes over one `Context` in order: the
+environment's references, routing (severities, topics, subscriptions), CloudWatch alarms, Prometheus
+rules and Alertmanager, then dashboards (which draw the alarms and alerts already resolved).
+
+Public face: `resolve(spec, env)` and `check_shared_names(spec, models)`.
+"""
+
+from __future__ import annotations
+
+from ..diagnostics import Diagnostic, error, shown
+from ..language.load import SpecSet
+from ..model import EnvironmentModel, ServiceInfo
+from . import cloudwatch, dashboards, prometheus, routing
+from .context import Context
+
+__all__ = ["Context", "check_shared_names", "resolve"]
+
+
+def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diagnostic]]:
+    ctx = Context(spec, env)
+    ctx.check_env_references()
+    ctx.severities = routing.severities(ctx)
+    topics, subscriptions = routing.topics(ctx), routing.subscriptions(ctx)
+    metric_alarms, composites = cloudwatch.alarms(ctx)
+    services = sorted(spec.services, key=lambda s: s.spec.service)
+    model = EnvironmentModel(
+        project=ctx.project.project, env=ctx.env_name, account=ctx.env.account, region=ctx.env.region,
+        endpoint=ctx.env.endpoint, severities=tuple(ctx.severities.values()), topics=topics,
+        subscriptions=subscriptions, metric_alarms=tuple(sorted(metric_alarms, key=lambda a: a.name)),
+        composite_alarms=tuple(sorted(composites, key=lambda a: a.name)),
+        services=tuple(ServiceInfo(s.spec.service, s.spec.owner, s.spec.description, s.doc.path) for s in services),
+        **prometheus.resolve(ctx),
+    )
+    resolved = dashboards.add_dashboards(ctx, model)
+    return (None if ctx.problems else resolved), ctx.problems
+
+
+# --- environments that share an AWS account and region ---------------------------------------------
+
+
+def check_shared_names(spec: SpecSet, models: dict[str, EnvironmentModel]) -> list[Diagnostic]:
+    """Alarm and topic names are unique per account and region, and obsgen owns a resource only with its own
+    environment's tags: two environments of one account and region that would create a resource of the same
+    name (a naming template without ${env}) each find the other's as "not managed by obsgen" at apply. Each
+    compiled environment is compared with every other one in its account and region (resolved here when it
+    was not compiled, so `plan --env X` sees it too); one error per pair, at the later environment's key."""
+    environments = spec.project.environments
+    order = list(environments)
+    problems = []
+    for env, model in models.items():
+        for other in order:
+            if other == env or (other in models and order.index(other) < order.index(env)):
+                continue  # a pair of compiled environments is compared once, from its first one
+            if (environments[other].account, environments[other].region) != (model.account, model.region):
+                continue
+            other_model = models.get(other) or resolve(spec, other)[0]
+            if other_model is not None:
+                problems += _shared_names(spec, model, other_model)
+    return problems
+
+
+def _shared_names(spec: SpecSet, first: EnvironmentModel, second: EnvironmentModel) -> list[Diagnostic]:
+    order = list(spec.project.environments)
+    if order.index(first.env) > order.index(second.env):
+        first, second = second, first
+    alarms = sorted({a.name for a in (*first.metric_alarms, *first.composite_alarms)}
+                    & {a.name for a in (*second.metric_alarms, *second.composite_alarms)})
+    topics = sorted({t.name for t in first.topics} & {t.name for t in second.topics})
+    if not alarms and not topics:
+        return []
+    shared = " and ".join(f"{kind} '{shown(names[0])}'" + (f" (and {len(names) - 1} more)" if len(names) > 1 else "")
+                          for kind, names in (("alarm", alarms), ("topic", topics)) if names)
+    fix = " and ".join(where for where, names in (("naming.alarm", alarms), ("severities.<name>.topic", topics)) if names)
+    return [error(spec.project_doc.span(("environments", second.env), at_key=True), "shared-aws-name",
+                  f"environments '{first.env}' and '{second.env}' share account {first.account} and region "
+                  f"{first.region}, and both would create {shared}: AWS names are unique per account and region, so "
+                  f"each apply would find the other's as not managed by obsgen; put ${{env}} in {fix}, or give one "
+                  "of them another account or region")]

@@ -1,0 +1,101 @@
+"""One environment's resolving state, shared by the passes of `resolve` (routing, cloudwatch,
+prometheus, dashboards): the spec, the environment and its template variables, the severities once
+known, and every problem found so far. The passes read and add to it; nothing else keeps state."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .. import conventions
+from ..conventions import TemplateError, expand
+from ..diagnostics import Diagnostic, error, shown
+from ..language.errors import did_you_mean
+from ..language.load import ServiceEntry, SpecSet
+from ..language.yaml_reader import Document
+from ..model import Origin, Severity
+
+_DOLLARS = re.compile(r"\$\$|\$\{[^}]*\}|(\$\{)")  # group 1: a '${' with no '}' after it
+
+
+class Context:
+    def __init__(self, spec: SpecSet, env: str):
+        self.spec = spec
+        self.project = spec.project
+        self.env_name = env
+        self.env = spec.project.environments[env]
+        self.pdoc = spec.project_doc
+        self.env_loc = ("environments", env)
+        self.problems: list[Diagnostic] = []
+        self.vars = self._variables()
+        self.severities: dict[str, Severity] = {}
+        self.monitors = {f"{s.spec.service}/{m}": (s, mon) for s in spec.services for m, mon in s.spec.monitors.items()}
+        self.tag_pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per distinct tag, see _tags
+
+    def fail(self, doc: Document, loc: tuple, code: str, message: str, *, at_key: bool = False) -> None:
+        self.problems.append(error(doc.span(loc, at_key=at_key), code, message))
+
+    def _variables(self) -> dict[str, str]:
+        """The environment's template variables. A `vars:` value is a template too, of the variables every
+        environment has (project, env, account, region): expanded once here, so a `${nope}` in it is an
+        error at the value, like anywhere else, instead of reaching AWS names as it is."""
+        builtin = {"project": self.project.project, "env": self.env_name,
+                   "account": self.env.account, "region": self.env.region}
+        self.vars = builtin
+        own = {}
+        for name, value in self.env.vars.items():
+            if name in conventions.TEMPLATE_VARIABLES:
+                self.fail(self.pdoc, self.env_loc + ("vars", name), "bad-name",
+                          f"'{name}' is a built-in template variable and cannot be redefined", at_key=True)
+            own[name] = self.expand(value, self.pdoc, self.env_loc + ("vars", name))
+        return {**own, **builtin}
+
+    def runbook_url(self, service: str, monitor: str) -> str | None:
+        """The monitor's page on this environment's runbook site (its own base URL, else the project's)."""
+        return conventions.runbook_url(self.project.runbook_base_url(self.env_name), service, monitor, self.env_name)
+
+    def expand(self, template: str, doc: Document, loc: tuple, **extra: str) -> str:
+        # conventions.expand keeps a '$' it cannot read as it is ("$default" is a real API Gateway
+        # stage; "=~\"a$\"" a PromQL regex), but a '${' that is never closed is always a typo.
+        unclosed = next((m.start() for m in _DOLLARS.finditer(template) if m.group(1)), None)
+        if unclosed is not None:
+            self.problems.append(error(doc.span_in(loc, unclosed), "bad-template",
+                                       "'${' is never closed: write ${name} for a variable, or $$ for a literal '$'"))
+            return template
+        try:
+            return expand(template, {**self.vars, **extra})
+        except TemplateError as exc:
+            offset = max(template.find("${" + exc.variable + "}"), 0)  # point at the variable itself
+            self.problems.append(error(doc.span_in(loc, offset), "unknown-variable",
+                                       f"unknown template variable ${{{shown(exc.variable)}}}"
+                                       f"{did_you_mean(exc.variable, exc.known)}"))
+            return template
+
+    def check_env_references(self) -> None:
+        for index, ref in enumerate(self.env.disabled):
+            if ref not in self.monitors:
+                self.fail(self.pdoc, self.env_loc + ("disabled", index), "unknown-monitor",
+                          f"disabled monitor '{shown(ref)}' does not exist{did_you_mean(ref, list(self.monitors))}")
+        for ref in self.env.overrides:
+            if ref not in self.monitors:
+                self.fail(self.pdoc, self.env_loc + ("overrides", ref), "unknown-monitor",
+                          f"override for unknown monitor '{shown(ref)}' (write 'service/monitor')"
+                          f"{did_you_mean(ref, list(self.monitors))}", at_key=True)
+        for name in self.env.channels:
+            if name not in self.project.channels:
+                self.fail(self.pdoc, self.env_loc + ("channels", name), "unknown-channel",
+                          f"override for unknown channel '{name}'{did_you_mean(name, list(self.project.channels))}",
+                          at_key=True)
+
+    def monitor_severity(self, entry: ServiceEntry, origin: Origin, monitor: Any) -> Severity | None:
+        """The monitor's severity, once it and the monitor's runbook are known to exist (any monitor kind)."""
+        if monitor.runbook and monitor.runbook not in self.spec.runbooks:
+            self.fail(entry.doc, origin.loc + ("runbook",), "unknown-runbook",
+                      f"runbook '{shown(monitor.runbook)}' not found: expected runbooks_src/{shown(monitor.runbook)}.md"
+                      f"{did_you_mean(monitor.runbook, list(self.spec.runbooks))}")
+        severity = self.severities.get(monitor.severity)
+        if severity is None:
+            self.problems.append(error(origin.span("severity"), "unknown-severity",
+                                       f"unknown severity '{monitor.severity}'"
+                                       f"{did_you_mean(monitor.severity, list(self.severities))}"))
+        return severity
