@@ -10,14 +10,17 @@ from aws_support import example_model, in_process
 
 from obsgen.aws import SyncError
 from obsgen.aws.apply import batches
-from obsgen.aws.desired import COMPOSITE_ALARM, METRIC_ALARM, SUBSCRIPTION, TOPIC, Resource, desired_resources
+from obsgen.aws.desired import desired_resources
+from obsgen.aws.resources import Kind, LiveResource, LiveState, Resource
 from obsgen.aws.drift import drift_report
-from obsgen.aws.live import PENDING, LiveResource, LiveState, rule_children
-from obsgen.aws.normalize import diff, normalize
+from obsgen.aws.kinds.alarms import rule_children
+from obsgen.aws.kinds.subscriptions import PENDING
+from obsgen.aws.kinds import of as kind_of
+from obsgen.aws.kinds.base import diff
 from obsgen.aws.plan import CREATE, DELETE, UPDATE, Plan, build_plan
 from obsgen.aws.render import drift_json, drift_junit, drift_markdown, plan_markdown, plan_text
 from obsgen.aws.safety import check_mass_delete
-from obsgen.aws.workflow import check_saved_plan
+from obsgen.aws.planfile import check_saved_plan, dumps, loads
 
 ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:"
 OWNED = {"obsgen:project": "p", "obsgen:env": "e"}
@@ -29,7 +32,7 @@ def metric(name: str, **extra) -> dict:
 
 
 def desired_metric(name: str, **extra) -> Resource:
-    return Resource(METRIC_ALARM, name, ARN + name, metric(name, **extra), dict(OWNED))
+    return Resource(Kind.METRIC_ALARM, name, ARN + name, metric(name, **extra), dict(OWNED))
 
 
 def live(kind: str, name: str, params: dict, tags: dict | None = None, owned: bool = True, arn: str | None = None,
@@ -44,6 +47,10 @@ def state(*resources: LiveResource) -> LiveState:
     for r in resources:
         result.add(r)
     return result
+
+
+def normalize_alarm(params: dict) -> dict:
+    return kind_of(Kind.METRIC_ALARM).normalize(Kind.METRIC_ALARM, params)
 
 
 def plan_of(desired: list[Resource], current: LiveState, adopt: bool = False) -> Plan:
@@ -62,7 +69,7 @@ def test_aws_defaults_order_and_representation_are_not_changes():
                                                                         {"Name": "Z", "Value": "1"}],
                        Threshold=5.0, Metrics=[], AlarmArn=ARN + "a", StateValue="OK", AlarmDescription=None,
                        OKActions=[], Unit=None)
-    assert diff(normalize(METRIC_ALARM, desired), normalize(METRIC_ALARM, described)) == []
+    assert diff(normalize_alarm(desired), normalize_alarm(described)) == []
 
 
 def test_metric_math_queries_compare_with_return_data_defaulted():
@@ -71,9 +78,9 @@ def test_metric_math_queries_compare_with_return_data_defaulted():
     desired = {**metric("a"), "Metrics": [{**query, "ReturnData": True}, {"Id": "e", "Expression": "m1*2",
                                                                            "Label": ""}]}
     described = {**metric("a"), "Metrics": [query, {"Id": "e", "Expression": "m1*2", "ReturnData": True}]}
-    assert normalize(METRIC_ALARM, desired) == normalize(METRIC_ALARM, described)
+    assert normalize_alarm(desired) == normalize_alarm(described)
     changed = {**metric("a"), "Metrics": [query, {"Id": "e", "Expression": "m1*3"}]}
-    assert diff(normalize(METRIC_ALARM, desired), normalize(METRIC_ALARM, changed)) == ["Metrics"]
+    assert diff(normalize_alarm(desired), normalize_alarm(changed)) == ["Metrics"]
 
 
 def test_rule_children_reads_names_and_arns():
@@ -85,9 +92,9 @@ def test_rule_children_reads_names_and_arns():
 
 
 def test_unowned_resources_are_conflicts_or_ignored_never_deleted():
-    current = state(live(METRIC_ALARM, "taken", metric("taken"), owned=False),
-                    live(METRIC_ALARM, "theirs", metric("theirs"), owned=False),
-                    live(METRIC_ALARM, "ours-old", metric("ours-old")))
+    current = state(live(Kind.METRIC_ALARM, "taken", metric("taken"), owned=False),
+                    live(Kind.METRIC_ALARM, "theirs", metric("theirs"), owned=False),
+                    live(Kind.METRIC_ALARM, "ours-old", metric("ours-old")))
     plan = plan_of([desired_metric("taken"), desired_metric("new")], current)
     assert [(c.action, c.name) for c in plan.changes] == [(CREATE, "new"), (DELETE, "ours-old")]
     assert [c.address for c in plan.conflicts] == ["metric_alarm.taken"]
@@ -95,48 +102,48 @@ def test_unowned_resources_are_conflicts_or_ignored_never_deleted():
 
 
 def test_adopting_turns_a_conflict_into_an_update_of_tags():
-    current = state(live(METRIC_ALARM, "taken", metric("taken"), tags={"team": "x"}, owned=False))
+    current = state(live(Kind.METRIC_ALARM, "taken", metric("taken"), tags={"team": "x"}, owned=False))
     [change] = plan_of([desired_metric("taken")], current, adopt=True).changes
     assert change.action == UPDATE and [f.field for f in change.fields] == ["Tags"]
     assert change.reason.startswith("adopting")
 
 
 def test_an_alarm_cannot_change_kind_in_place():
-    current = state(live(METRIC_ALARM, "x", metric("x")))
-    composite = Resource(COMPOSITE_ALARM, "x", ARN + "x", {"AlarmName": "x", "AlarmRule": "TRUE"}, dict(OWNED))
+    current = state(live(Kind.METRIC_ALARM, "x", metric("x")))
+    composite = Resource(Kind.COMPOSITE_ALARM, "x", ARN + "x", {"AlarmName": "x", "AlarmRule": "TRUE"}, dict(OWNED))
     plan = plan_of([composite], current)
     assert plan.changes == [] and "cannot change an alarm's type" in plan.conflicts[0].reason
 
 
 def test_unconfirmed_subscriptions_are_left_alone():
     topic_arn = "arn:aws:sns:us-east-1:123456789012:t"
-    current = state(live(TOPIC, "t", {"Name": "t", "Attributes": {"DisplayName": ""}}, arn=topic_arn),
-                    live(SUBSCRIPTION, "t/email/a@b.c", {"TopicArn": topic_arn, "Protocol": "email",
+    current = state(live(Kind.TOPIC, "t", {"Name": "t", "Attributes": {"DisplayName": ""}}, arn=topic_arn),
+                    live(Kind.SUBSCRIPTION, "t/email/a@b.c", {"TopicArn": topic_arn, "Protocol": "email",
                                                          "Endpoint": "a@b.c"}, tags={}, arn=PENDING))
-    topic = Resource(TOPIC, "t", topic_arn, {"Name": "t", "Attributes": {"DisplayName": ""}}, dict(OWNED))
+    topic = Resource(Kind.TOPIC, "t", topic_arn, {"Name": "t", "Attributes": {"DisplayName": ""}}, dict(OWNED))
     assert plan_of([topic], current).changes == []
 
 
 def test_a_plan_survives_its_json_file_and_refuses_other_versions():
     model = in_process(example_model("local"))
     plan = build_plan(model.project, model.env, model.account, model.region, desired_resources(model), LiveState())
-    again = Plan.from_json(plan.to_json())
+    again = loads(dumps(plan))
     assert [c.signature() for c in again.changes] == [c.signature() for c in plan.changes]
     assert (again.fingerprint, again.summary()) == (plan.fingerprint, plan.summary())
-    data = json.loads(plan.to_json())
+    data = json.loads(dumps(plan))
     assert data["format_version"] == 2 and data["summary"]["create"] == len(plan.changes)
     assert all(c["digest"].startswith("sha256:") for c in data["changes"])
     with pytest.raises(SyncError, match="version 99"):
-        Plan.from_json(json.dumps({**data, "format_version": 99}))
+        loads(json.dumps({**data, "format_version": 99}))
     with pytest.raises(SyncError, match="version 1 is not supported.*obsgen plan --out"):
-        Plan.from_json(json.dumps({**data, "format_version": 1}))  # it has no digests to check values with
+        loads(json.dumps({**data, "format_version": 1}))  # it has no digests to check values with
     with pytest.raises(SyncError, match="not an obsgen plan"):
-        Plan.from_json("[1, 2]")
+        loads("[1, 2]")
 
 
 def test_the_fingerprint_changes_with_any_live_field():
-    a = state(live(METRIC_ALARM, "x", metric("x")))
-    b = state(live(METRIC_ALARM, "x", metric("x", Threshold=2.0)))
+    a = state(live(Kind.METRIC_ALARM, "x", metric("x")))
+    b = state(live(Kind.METRIC_ALARM, "x", metric("x", Threshold=2.0)))
     assert plan_of([], a).fingerprint != plan_of([], b).fingerprint
     assert plan_of([], a).fingerprint == plan_of([desired_metric("x")], a).fingerprint
 
@@ -145,16 +152,16 @@ def test_the_fingerprint_changes_with_any_live_field():
 
 
 def test_apply_order_creates_children_first_and_deletes_parents_first():
-    top = Resource(COMPOSITE_ALARM, "top", ARN + "top", {"AlarmName": "top", "AlarmRule": "ALARM(mid)"}, OWNED,
+    top = Resource(Kind.COMPOSITE_ALARM, "top", ARN + "top", {"AlarmName": "top", "AlarmRule": "ALARM(mid)"}, OWNED,
                    depends_on=("mid",))
-    mid = Resource(COMPOSITE_ALARM, "mid", ARN + "mid", {"AlarmName": "mid", "AlarmRule": "ALARM(m)"}, OWNED,
+    mid = Resource(Kind.COMPOSITE_ALARM, "mid", ARN + "mid", {"AlarmName": "mid", "AlarmRule": "ALARM(m)"}, OWNED,
                    depends_on=("m",))
-    topic = Resource(TOPIC, "t", "arn:aws:sns:us-east-1:123456789012:t", {"Name": "t", "Attributes": {}}, OWNED)
-    current = state(live(COMPOSITE_ALARM, "old-top", {"AlarmName": "old-top", "AlarmRule": "ALARM(old-mid)"},
+    topic = Resource(Kind.TOPIC, "t", "arn:aws:sns:us-east-1:123456789012:t", {"Name": "t", "Attributes": {}}, OWNED)
+    current = state(live(Kind.COMPOSITE_ALARM, "old-top", {"AlarmName": "old-top", "AlarmRule": "ALARM(old-mid)"},
                          children=("old-mid",)),
-                    live(COMPOSITE_ALARM, "old-mid", {"AlarmName": "old-mid", "AlarmRule": "ALARM(old)"},
+                    live(Kind.COMPOSITE_ALARM, "old-mid", {"AlarmName": "old-mid", "AlarmRule": "ALARM(old)"},
                          children=("old",)),
-                    live(METRIC_ALARM, "old", metric("old")))
+                    live(Kind.METRIC_ALARM, "old", metric("old")))
     plan = plan_of([top, mid, desired_metric("m"), topic], current)
     order = [[(c.action, c.name) for step in group for c in step] for group in batches(plan)]
     assert order == [[(CREATE, "t")], [(CREATE, "m")], [(CREATE, "mid")], [(CREATE, "top")],
@@ -162,7 +169,7 @@ def test_apply_order_creates_children_first_and_deletes_parents_first():
 
 
 def test_mass_delete_share_is_configurable():
-    current = state(*(live(METRIC_ALARM, f"a{i}", metric(f"a{i}")) for i in range(4)))
+    current = state(*(live(Kind.METRIC_ALARM, f"a{i}", metric(f"a{i}")) for i in range(4)))
     plan = plan_of([desired_metric("a0"), desired_metric("a1")], current)  # deletes 2 of 4
     check_mass_delete(plan)  # 50% is not more than 50%
     with pytest.raises(SyncError, match="deletes 2 of the 4"):
@@ -174,8 +181,8 @@ def test_mass_delete_share_is_configurable():
 
 
 def drifted_plan() -> Plan:
-    current = state(live(METRIC_ALARM, "changed", metric("changed", Threshold=3.0)),
-                    live(METRIC_ALARM, "gone", metric("gone")))
+    current = state(live(Kind.METRIC_ALARM, "changed", metric("changed", Threshold=3.0)),
+                    live(Kind.METRIC_ALARM, "gone", metric("gone")))
     return plan_of([desired_metric("changed"), desired_metric("missing")], current)
 
 
@@ -206,7 +213,7 @@ def test_drift_formats_for_ci():
 
 
 def test_a_saved_plan_is_refused_when_what_apply_would_send_differs_even_if_no_shown_value_does():
-    saved = Plan.from_json(plan_of([desired_metric("a")], LiveState()).to_json())
+    saved = loads(dumps(plan_of([desired_metric("a")], LiveState())))
     # DatapointsToAlarm equal to EvaluationPeriods is AWS's default, so the plan shows no difference ...
     fresh = plan_of([desired_metric("a", DatapointsToAlarm=1)], LiveState())
     assert saved.changes[0].after == json.loads(json.dumps(fresh.changes[0].after))
@@ -221,18 +228,18 @@ SECRET = "+15555550123"
 
 def secret_subscription(value: str) -> Resource:
     topic_arn = "arn:aws:sns:us-east-1:123456789012:t"
-    return Resource(SUBSCRIPTION, "t/sms/{{resolve:env:PHONE}}", "", {"TopicArn": topic_arn, "Protocol": "sms",
-                                                                      "Endpoint": value}, secret=True)
+    return Resource(Kind.SUBSCRIPTION, "t/sms/{{resolve:env:PHONE}}", "", {"TopicArn": topic_arn, "Protocol": "sms",
+                                                                      "Endpoint": value}, secret="{{resolve:env:PHONE}}", secret_field="Endpoint")
 
 
 def test_the_secret_values_a_plan_subscribes_are_checked_by_a_slow_salted_digest_that_does_not_show_them():
     plan = plan_of([secret_subscription(SECRET)], LiveState())
-    saved = plan.to_json()
+    saved = dumps(plan)
     assert SECRET not in saved and "5555550123" not in saved
     assert plan.secrets_digest.startswith("scrypt:")
     assert plan.secrets_digest == plan_of([secret_subscription(SECRET)], LiveState()).secrets_digest
     with pytest.raises(SyncError, match="value of a secret endpoint it subscribes changed"):
-        check_saved_plan(Plan.from_json(saved), plan_of([secret_subscription("+15555550999")], LiveState()))
-    other_state = state(live(METRIC_ALARM, "x", metric("x")))
+        check_saved_plan(loads(saved), plan_of([secret_subscription("+15555550999")], LiveState()))
+    other_state = state(live(Kind.METRIC_ALARM, "x", metric("x")))
     assert plan_of([secret_subscription(SECRET)], other_state).secrets_digest != plan.secrets_digest, \
         "salted with the live fingerprint"

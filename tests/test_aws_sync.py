@@ -13,7 +13,8 @@ from obsgen.aws import SyncError
 from obsgen.aws.drift import CHANGED, MISSING, NOT_IN_SPEC, drift_report
 from obsgen.aws.plan import CREATE, DELETE, UPDATE, Plan
 from obsgen.aws.render import plan_text
-from obsgen.aws.workflow import ApplyOptions, apply, check_saved_plan, make_plan
+from obsgen.aws.planfile import check_saved_plan, dumps, loads
+from obsgen.aws.workflow import ApplyOptions, apply, make_plan
 
 FAST = ApplyOptions(concurrency=1, writes_per_second=None)
 pytestmark = pytest.mark.usefixtures("aws_env")
@@ -186,7 +187,7 @@ def test_deleting_most_of_an_environment_needs_allow_mass_delete(model, clients,
 
 
 def test_a_saved_plan_is_refused_once_aws_or_the_spec_changed(model, clients, log):
-    saved = Plan.from_json(make_plan(model, clients).to_json())
+    saved = loads(dumps(make_plan(model, clients)))
     check_saved_plan(saved, make_plan(model, clients))  # nothing changed: accepted
     foreign_alarm(clients, model.metric_alarms[0].name)
     with pytest.raises(SyncError, match="AWS changed"):
@@ -208,7 +209,7 @@ def test_secret_endpoints_are_resolved_at_apply_time_and_never_shown(monkeypatch
         make_plan(production, clients)
     monkeypatch.setenv("STOCK_ANALYSIS_PAGERDUTY_URL", SECRET_URL)
     plan = make_plan(production, clients)
-    shown = plan.to_json() + plan_text(plan).plain
+    shown = dumps(plan) + plan_text(plan).plain
     assert "SECRETKEY123" not in shown and "{{resolve:env:STOCK_ANALYSIS_PAGERDUTY_URL}}" in shown
     assert apply(production, clients, plan, FAST).ok
     endpoints = [s["Endpoint"] for s in clients.sns.list_subscriptions()["Subscriptions"]]
@@ -218,7 +219,7 @@ def test_secret_endpoints_are_resolved_at_apply_time_and_never_shown(monkeypatch
     monkeypatch.setenv("STOCK_ANALYSIS_PAGERDUTY_URL", SECRET_URL.replace("123", "456"))
     rotated = make_plan(production, clients)
     assert sorted(c.action for c in rotated.changes) == [CREATE, DELETE]
-    assert "SECRETKEY" not in rotated.to_json() + plan_text(rotated).plain
+    assert "SECRETKEY" not in dumps(rotated) + plan_text(rotated).plain
 
 
 def test_drift_reports_missing_changed_and_leftover_resources(model, clients):

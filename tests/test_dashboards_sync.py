@@ -13,7 +13,7 @@ import pytest
 from aws_support import CallLog, aws_env, clients, clients_for, example_model, in_process, log, model  # noqa: F401
 from botocore.exceptions import ClientError
 
-from obsgen.aws import dashboards
+from obsgen.aws.kinds import dashboards
 from obsgen.aws.drift import CHANGED, NOT_IN_SPEC, drift_report
 from obsgen.aws.plan import CREATE, DELETE, UPDATE
 from obsgen.aws.render import plan_text

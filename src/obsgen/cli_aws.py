@@ -29,7 +29,8 @@ from .aws.lock import EnvironmentLock
 from .aws.plan import Plan
 from .aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity
 from .aws.session import Clients, connect
-from .aws.workflow import ApplyOptions, apply, check_saved_plan, make_plan
+from .aws.planfile import check_saved_plan, dumps as plan_json, loads as load_plan
+from .aws.workflow import ApplyOptions, apply, make_plan
 from .cli import ProjectDir, _report, app, err, finite, out, output_file
 from .compiler import compile_project
 from .model import EnvironmentModel
@@ -158,9 +159,9 @@ def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Option
     clients, _ = _connect(model, profile)
     result = _plan(model, clients, adopt, Deadline(timeout))
     if out_file is not None:
-        out_file.write_text(result.to_json(), encoding="utf-8")
+        out_file.write_text(plan_json(result), encoding="utf-8")
     if format == "json":
-        sys.stdout.write(result.to_json())
+        sys.stdout.write(plan_json(result))
     else:
         _show(render.plan_markdown(result) if format == "markdown" else render.plan_text(result))
     if out_file is not None and format == "text":
@@ -193,7 +194,7 @@ def apply_command(
     clients, caller = _connect(model, profile)
     deadline = Deadline(timeout)
     try:
-        shown = (Plan.from_json(plan_file.read_text(encoding="utf-8")) if plan_file is not None
+        shown = (load_plan(plan_file.read_text(encoding="utf-8")) if plan_file is not None
                  else _plan(model, clients, adopt, deadline))
     except SyncError as exc:
         raise _fail(str(exc)) from None

@@ -1,12 +1,9 @@
 """Execute a plan: writes in dependency order, a bounded number at a time, stop at the first failure.
 
-Order (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DeleteAlarms.html: an
-alarm a composite references cannot be deleted; a composite cannot reference a missing alarm):
-  1. topics, 2. subscriptions, 3. metric alarms, 4. composites, children before parents;
-  then deletions in reverse: composites (parents first, one per DeleteAlarms call, as AWS
-  requires), metric alarms (100 per call), subscriptions, topics.
-A rename is a create plus a delete, so the new alarm exists and composites are repointed before
-the old alarm goes. Each step is idempotent, so re-running after a failure converges.
+The order is the registry's PHASES (kinds/__init__.py): creates and updates, each kind after what it
+references, then deletions the other way round; each kind decides how its changes of one phase
+form steps (one call each) and groups of independent steps (kinds/*.py `steps`). Each step is
+idempotent, so re-running after a failure converges.
 
 Stopping: the first failed step sets a stop flag that every worker checks before it starts a
 step, so the steps in flight finish and nothing new starts (the rest of the group included);
@@ -24,12 +21,13 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import dashboards
+from . import kinds
 from .deadline import POLL_SECONDS, Deadline, DeadlineExceeded
-from .desired import COMPOSITE_ALARM, DASHBOARD, METRIC_ALARM, SUBSCRIPTION, TOPIC
-from .plan import CREATE, DELETE, Change, Plan
+from .kinds.base import WriteRejected
+from .plan import Plan
+from .resources import Action, Change
+from .session import Clients
 
-DELETE_BATCH = 100  # DeleteAlarms: up to 100 alarm names, at most one of them a composite
 DEFAULT_WRITES_PER_SECOND = 3.0  # PutMetricAlarm/DeleteAlarms quota: 3 TPS (CloudWatch service quotas)
 
 
@@ -65,43 +63,13 @@ class RateLimiter:
 
 
 def batches(plan: Plan) -> list[list[list[Change]]]:
-    """Groups of steps; the steps of one group are independent, a step is one or more changes
-    written by one call (only metric-alarm and dashboard deletes share a call)."""
-    def of(kind: str, deleting: bool) -> list[Change]:
-        return [c for c in plan.changes if c.kind == kind and (c.action == DELETE) == deleting]
-
-    groups: list[list[list[Change]]] = [[[c] for c in of(TOPIC, False)], [[c] for c in of(SUBSCRIPTION, False)],
-                                        [[c] for c in of(METRIC_ALARM, False)]]
-    groups += [[[c] for c in level] for level in _composite_levels(of(COMPOSITE_ALARM, False))]
-    groups += [[[c] for c in level] for level in reversed(_composite_levels(of(COMPOSITE_ALARM, True)))]
-    groups.append(_chunks(of(METRIC_ALARM, True), DELETE_BATCH))
-    groups += [[[c] for c in of(SUBSCRIPTION, True)], [[c] for c in of(TOPIC, True)]]
-    # Dashboards depend on nothing (an alarm widget may name an alarm that does not exist yet): last.
-    groups += [[[c] for c in of(DASHBOARD, False)], _chunks(of(DASHBOARD, True), dashboards.DELETE_BATCH)]
+    """Groups of steps, in the registry's phases; the steps of one group are independent, a step is
+    one or more changes written by one call."""
+    groups: list[list[list[Change]]] = []
+    for kind, deleting in kinds.PHASES:
+        changes = [c for c in plan.changes if c.kind == kind and (c.action == Action.DELETE) == deleting]
+        groups += kinds.of(kind).steps(changes, deleting)
     return [g for g in groups if g]
-
-
-def _chunks(changes: list[Change], size: int) -> list[list[Change]]:
-    """Steps of up to `size` changes, for the calls that delete several resources at once."""
-    return [changes[i:i + size] for i in range(0, len(changes), size)]
-
-
-def _composite_levels(changes: list[Change]) -> list[list[Change]]:
-    """Level 0: composites that reference none of the others in `changes`; level n: their parents."""
-    names = {c.name: c for c in changes}
-    level: dict[str, int] = {}
-
-    def depth(name: str, seen: frozenset[str] = frozenset()) -> int:
-        if name not in level:
-            change = names[name]
-            refs = change.desired.depends_on if change.desired else (change.live.depends_on if change.live else ())
-            kids = [r for r in refs if r in names and r not in seen]
-            level[name] = 1 + max((depth(k, seen | {name}) for k in kids), default=-1)
-        return level[name]
-
-    for name in names:
-        depth(name)
-    return [[names[n] for n in sorted(names) if level[n] == i] for i in range(max(level.values(), default=-1) + 1)]
 
 
 class _NotStarted(Exception):
@@ -113,7 +81,7 @@ class Executor:
     deadline, and no step starts once `stop` is set (a step already under way finishes, so an
     alarm is never left with its new configuration but its old tags)."""
 
-    def __init__(self, clients: Any, rate: RateLimiter, stop: threading.Event | None = None,
+    def __init__(self, clients: Clients, rate: RateLimiter, stop: threading.Event | None = None,
                  deadline: Deadline | None = None):
         self.clients = clients
         self.rate = rate
@@ -142,73 +110,7 @@ class Executor:
         self._step.calls = 0
 
     def run(self, step: list[Change]) -> None:
-        change = step[0]
-        if change.kind == METRIC_ALARM and change.action == DELETE:
-            self.call(self.clients.cloudwatch.delete_alarms, AlarmNames=[c.name for c in step])
-        elif change.kind == DASHBOARD:
-            dashboards.write(self.call, self.clients.cloudwatch, step, change.action == DELETE)
-        elif change.kind in (METRIC_ALARM, COMPOSITE_ALARM):
-            self._alarm(change)
-        elif change.kind == TOPIC:
-            self._topic(change)
-        else:
-            self._subscription(change)
-
-    def _alarm(self, change: Change) -> None:
-        cw = self.clients.cloudwatch
-        if change.action == DELETE:
-            self.call(cw.delete_alarms, AlarmNames=[change.name])
-            return
-        resource = change.desired
-        put = cw.put_metric_alarm if change.kind == METRIC_ALARM else cw.put_composite_alarm
-        if change.action == CREATE:
-            self.call(put, **resource.params, Tags=_tag_list(resource.tags))
-            return
-        if change.config_changed:
-            # Tags always go along: AWS ignores them when the alarm exists ("If you are using this
-            # operation to update an existing alarm, any tags you specify in this parameter are
-            # ignored", API_PutMetricAlarm.html and API_PutCompositeAlarm.html, Tags) and applies
-            # them when the call creates it -- which an update does when someone deleted the alarm
-            # after obsgen read it. Without them that alarm would come back unowned.
-            self.call(put, **resource.params, Tags=_tag_list(resource.tags))
-        self._tags(cw.tag_resource, cw.untag_resource, "ResourceARN", change)
-
-    def _tags(self, tag: Callable[..., Any], untag: Callable[..., Any], arn_key: str, change: Change) -> None:
-        """PutMetricAlarm/PutCompositeAlarm/CreateTopic ignore tags on existing resources."""
-        before = (change.live.tags or {}) if change.live else {}
-        after = change.desired.tags
-        added = {k: v for k, v in after.items() if before.get(k) != v}
-        removed = sorted(set(before) - set(after))
-        if added:
-            self.call(tag, **{arn_key: change.live.arn, "Tags": _tag_list(added)})
-        if removed:
-            self.call(untag, **{arn_key: change.live.arn, "TagKeys": removed})
-
-    def _topic(self, change: Change) -> None:
-        sns = self.clients.sns
-        if change.action == DELETE:
-            self.call(sns.delete_topic, TopicArn=change.live.arn)
-            return
-        resource = change.desired
-        if change.action == CREATE:
-            self.call(sns.create_topic, **resource.params, Tags=_tag_list(resource.tags))
-            return
-        for name, value in resource.params["Attributes"].items():
-            if (change.live.params.get("Attributes") or {}).get(name, "") != value:
-                self.call(sns.set_topic_attributes, TopicArn=change.live.arn, AttributeName=name,
-                          AttributeValue=value)
-        self._tags(sns.tag_resource, sns.untag_resource, "ResourceArn", change)
-
-    def _subscription(self, change: Change) -> None:
-        sns = self.clients.sns
-        if change.action == DELETE:
-            self.call(sns.unsubscribe, SubscriptionArn=change.live.arn)
-        else:
-            self.call(sns.subscribe, **change.desired.params, ReturnSubscriptionArn=True)
-
-
-def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+        kinds.of(step[0].kind).write(self.call, self.clients, step)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -218,7 +120,7 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def apply_plan(clients: Any, plan: Plan, concurrency: int = 3, writes_per_second: float | None =
+def apply_plan(clients: Clients, plan: Plan, concurrency: int = 3, writes_per_second: float | None =
                DEFAULT_WRITES_PER_SECOND, on_step: Callable[[list[Change], str], None] | None = None,
                deadline: Deadline | None = None) -> ApplyResult:
     """Write `plan` (a fresh one: its changes carry the desired/live objects). Stops at the first
@@ -308,7 +210,7 @@ def _attempt(executor: Executor, step: list[Change], on_step: Callable[[list[Cha
         executor.run(step)
     except _NotStarted:
         return _NOT_STARTED
-    except (ClientError, BotoCoreError, dashboards.DashboardRejected, DeadlineExceeded) as exc:
+    except (ClientError, BotoCoreError, WriteRejected, DeadlineExceeded) as exc:
         if on_step:
             on_step(step, "failed")
         return redact(str(exc) if isinstance(exc, DeadlineExceeded) else describe_error(exc))

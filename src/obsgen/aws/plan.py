@@ -19,52 +19,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import __version__
-from . import SyncError, dashboards
-from .desired import ALARM_KINDS, COMPOSITE_ALARM, DASHBOARD, KINDS, SUBSCRIPTION, TOPIC, Resource
-from .live import PENDING, LiveResource, LiveState
-from .normalize import diff, normalize
+from . import kinds
+from .resources import TAGS, Action, Change, Conflict, FieldChange, LiveResource, LiveState, Resource
 from .secrets import Redactor
 
 PLAN_VERSION = 2  # 2: changes carry `digest`, plans `secrets_digest` (a version 1 file cannot be checked)
-CREATE, UPDATE, DELETE = "create", "update", "delete"
-TAGS = "Tags"
+CREATE, UPDATE, DELETE = Action.CREATE, Action.UPDATE, Action.DELETE
 
-
-@dataclass(frozen=True, slots=True)
-class FieldChange:
-    field: str
-    before: Any
-    after: Any
-
-
-@dataclass(slots=True)
-class Change:
-    address: str
-    kind: str
-    name: str
-    action: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    fields: list[FieldChange] = field(default_factory=list)
-    reason: str = ""
-    digest: str = ""  # of exactly what apply would send for this change (write_digest)
-    desired: Resource | None = field(default=None, repr=False, compare=False)
-    live: LiveResource | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def config_changed(self) -> bool:
-        """Anything besides tags: those need a Put call; tags alone need only Tag/UntagResource."""
-        return self.action == CREATE or any(f.field != TAGS for f in self.fields)
-
-    def signature(self) -> tuple[Any, ...]:
-        return (self.address, self.action, tuple(f.field for f in self.fields))
-
-
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    address: str
-    reason: str
+__all__ = ["CREATE", "DELETE", "PLAN_VERSION", "TAGS", "UPDATE", "Change", "Conflict", "FieldChange", "Plan",
+           "build_plan", "fingerprint", "secrets_digest", "write_digest"]
 
 
 @dataclass(slots=True)
@@ -82,7 +45,7 @@ class Plan:
     # In memory only: hides secret values and redacted live endpoints in messages (AWS errors).
     redact: Redactor = field(default_factory=Redactor, repr=False, compare=False)
 
-    def count(self, action: str) -> int:
+    def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)
 
     @property
@@ -91,13 +54,6 @@ class Plan:
 
     def summary(self) -> str:
         return f"{self.count(CREATE)} to create, {self.count(UPDATE)} to update, {self.count(DELETE)} to delete"
-
-    def to_json(self) -> str:
-        return json.dumps(_plan_dict(self), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> Plan:
-        return _plan_from_dict(text)
 
 
 # ---------------------------------------------------------------- building
@@ -110,85 +66,41 @@ def build_plan(project: str, env: str, account: str, region: str, desired: dict[
     changes: list[Change] = []
     conflicts: list[Conflict] = []
     matched: set[str] = set()
-    live_by_key = {_key(r): r for r in live.resources.values()}
+    live_by_key = {kinds.of(r.kind).identity(r): r for r in live.resources.values()}
     for resource in desired.values():
-        current = live_by_key.get(_key(resource))
+        synced = kinds.of(resource.kind)
+        current = live_by_key.get(synced.identity(resource))
         if current is not None:
             matched.add(current.address)
-        problem = _conflict(resource, current, live, adopt)
+        problem = synced.conflict(resource, current, live, adopt)
         if problem:
             conflicts.append(Conflict(resource.address, problem))
         elif current is None:
             changes.append(_create(resource))
-        else:
-            change = _update(resource, current)
-            if change.fields:
-                changes.append(change)
+        elif change := _update(resource, current):
+            changes.append(change)
     for current in live.resources.values():
-        if current.owned and current.address not in matched and current.arn != PENDING:
-            changes.append(Change(current.address, current.kind, current.name, DELETE, _shown(current, current.tags or {}), None,
-                                  reason="no longer in the spec", live=current))
-    _mark_renames(changes)
-    changes.sort(key=lambda c: (KINDS.index(c.kind), c.address))
+        if current.owned and current.address not in matched and kinds.of(current.kind).deletable(current):
+            changes.append(Change(current.address, current.kind, current.name, DELETE,
+                                  _shown(current, current.tags or {}), None, reason="no longer in the spec",
+                                  live=current))
+    for synced in kinds.KINDS:
+        synced.annotate([c for c in changes if c.kind in synced.kinds])
+    changes.sort(key=lambda c: (kinds.ORDER.index(c.kind), c.address))
     for change in changes:
         change.digest = write_digest(change)
     managed = sum(1 for r in live.resources.values() if r.owned)
     live_fingerprint = fingerprint(live)
     plan = Plan(project, env, account, region, live_fingerprint, changes, conflicts, managed,
                 secrets_digest=secrets_digest(changes, f"{project}/{env}/{live_fingerprint}"))
-    plan.redact.add_all(_sensitive(desired, live))
+    plan.redact.add_all(pair for r in [*desired.values(), *live.resources.values()]
+                        for pair in kinds.of(r.kind).sensitive(r))
     return plan
 
 
-def _sensitive(desired: dict[str, Resource], live: LiveState) -> list[tuple[str, str]]:
-    """(value, how it is shown) for every secret value and every redacted live endpoint."""
-    found = [(r.params["Endpoint"], shown_endpoint_of(r)) for r in desired.values() if r.secret]
-    found += [(r.params["Endpoint"], shown_endpoint_of(r)) for r in live.resources.values()
-              if r.kind == SUBSCRIPTION and shown_endpoint_of(r) != r.params["Endpoint"]]
-    return found
-
-
-def shown_endpoint_of(resource: Resource | LiveResource) -> str:
-    """A subscription's endpoint as its address shows it: the placeholder of a secret, a literal
-    endpoint of the spec, or a redacted live one (secrets.shown_endpoint)."""
-    return resource.name.split("/", 2)[2]
-
-
-def _key(resource: Resource | LiveResource) -> tuple[str, ...]:
-    """Subscriptions are identified by what they deliver where; everything else by kind and name.
-    Alarms share one namespace across kinds, so the kind is left out for them."""
-    if resource.kind == SUBSCRIPTION:
-        p = resource.params
-        return (SUBSCRIPTION, p["TopicArn"], p["Protocol"], p["Endpoint"])
-    return ("alarm" if resource.kind in ALARM_KINDS else resource.kind, resource.name)
-
-
-def _conflict(resource: Resource, current: LiveResource | None, live: LiveState, adopt: bool) -> str:
-    if resource.kind == SUBSCRIPTION:
-        topic = live.resources.get(f"{TOPIC}.{resource.params['TopicArn'].rsplit(':', 1)[-1]}")
-        if topic is not None and not topic.owned and not adopt:
-            return "its topic exists but is not managed by obsgen"
-        return ""
-    if current is None:
-        return ""
-    if current.kind != resource.kind:
-        return (f"a {current.kind.replace('_', ' ')} of that name exists; CloudWatch cannot change an alarm's "
-                "type, delete it first")
-    if not current.owned and not adopt:
-        if current.kind == DASHBOARD:
-            return dashboards.conflict_reason(current)
-        return "a resource of that name exists but is not managed by obsgen (run with --adopt to take it over)"
-    return ""
-
-
-def _shown(resource: Resource | LiveResource, tags: dict[str, str] | None = None) -> dict[str, Any]:
-    """What a plan shows and saves: normalised params plus tags, secret endpoints redacted."""
-    values = normalize(resource.kind, resource.params)
-    if resource.kind == SUBSCRIPTION:
-        values["Endpoint"] = shown_endpoint_of(resource)
-    elif tags is not None and resource.kind != DASHBOARD:  # dashboards have no tags
-        values[TAGS] = dict(sorted(tags.items()))
-    return values
+def _shown(resource: Resource | LiveResource, tags: dict[str, str] | None) -> dict[str, Any]:
+    """What a plan shows and saves: normalised params plus tags, secrets never in clear."""
+    return kinds.of(resource.kind).shown(resource, tags)
 
 
 def _create(resource: Resource) -> Change:
@@ -196,42 +108,27 @@ def _create(resource: Resource) -> Change:
                   desired=resource)
 
 
-def _update(resource: Resource, current: LiveResource) -> Change:
-    if resource.kind == SUBSCRIPTION:  # same key means same subscription; nothing else to change
-        return Change(resource.address, resource.kind, resource.name, UPDATE, None, None)
+def _update(resource: Resource, current: LiveResource) -> Change | None:
     before = _shown(current, current.tags or {})
     after = _shown(resource, resource.tags)
-    fields = [FieldChange(k, before.get(k), after.get(k)) for k in diff(before, after)]
+    fields = kinds.of(resource.kind).field_changes(before, after)
+    if not fields:
+        return None
     reason = "" if current.owned else "adopting a resource obsgen did not create"
     return Change(resource.address, resource.kind, resource.name, UPDATE, before, after, fields, reason,
                   desired=resource, live=current)
 
 
-def _mark_renames(changes: list[Change]) -> None:
-    """An alarm whose monitor got a new name is created, composites repointed, then the old one
-    deleted (the apply order does that); here we only say so."""
-    def monitor(c: Change) -> tuple[str, str] | None:
-        tags = (c.after if c.action == CREATE else c.before or {}).get(TAGS, {})
-        return (tags["obsgen:service"], tags["obsgen:monitor"]) if "obsgen:monitor" in tags else None
-
-    deleted = {monitor(c): c for c in changes if c.action == DELETE and c.kind in ALARM_KINDS and monitor(c)}
-    for created in (c for c in changes if c.action == CREATE and c.kind in ALARM_KINDS):
-        old = deleted.get(monitor(created)) if monitor(created) else None
-        if old is not None:
-            created.reason = f"renamed from {old.name}"
-            old.reason = f"renamed to {created.name}"
-
-
 def write_digest(change: Change) -> str:
     """SHA-256 of what apply sends for `change`: the parameters and tags of a create or update (a
-    secret endpoint as its placeholder, never its value), the ARN a delete removes."""
+    secret as its placeholder, never its value), the ARN a delete removes."""
     if change.action == DELETE:
         sent: dict[str, Any] = {"arn": change.live.arn if change.live else ""}
     else:
-        resource = change.desired
+        resource = change.wanted()
         params = dict(resource.params)
-        if resource.secret:
-            params["Endpoint"] = shown_endpoint_of(resource)
+        if resource.secret and resource.secret_field:
+            params[resource.secret_field] = resource.secret
         sent = {"params": params, "tags": resource.tags}
     payload = json.dumps([change.address, change.action, sent], sort_keys=True, default=str)
     return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
@@ -242,53 +139,16 @@ SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 16}  # ~0.1 s a guess on one co
 
 def secrets_digest(changes: list[Change], salt: str) -> str:
     """A slow salted digest of the secret values the plan's changes write ("" when none)."""
-    pairs = sorted((shown_endpoint_of(c.desired), c.desired.params["Endpoint"]) for c in changes
-                   if c.desired is not None and c.desired.secret and c.action != DELETE)
+    pairs = sorted((r.secret, r.params[r.secret_field]) for c in changes
+                   if (r := c.desired) is not None and r.secret and r.secret_field and c.action != DELETE)
     if not pairs:
         return ""
     return "scrypt:" + hashlib.scrypt(json.dumps(pairs).encode(), salt=salt.encode(), **SCRYPT).hex()
 
 
 def fingerprint(live: LiveState) -> str:
-    """A digest of everything read: a saved plan is only applied while AWS still looks like this."""
-    items = [[r.address, r.owned, r.arn if r.kind == SUBSCRIPTION else "", normalize(r.kind, r.params),
-              sorted((r.tags or {}).items())] for r in sorted(live.resources.values(), key=lambda r: r.address)]
+    """A digest of everything read: a saved plan is only applied while AWS still looks like this (the
+    ARN too: a subscription's changes when it is confirmed)."""
+    items = [[r.address, r.owned, r.arn, kinds.of(r.kind).normalize(r.kind, r.params), sorted((r.tags or {}).items())]
+             for r in sorted(live.resources.values(), key=lambda r: r.address)]
     return "sha256:" + hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()
-
-
-# ---------------------------------------------------------------- (de)serialising
-
-
-def change_dict(c: Change) -> dict[str, Any]:
-    return {"address": c.address, "kind": c.kind, "name": c.name, "action": c.action, "reason": c.reason,
-            "before": c.before, "after": c.after, "digest": c.digest,
-            "fields": [{"field": f.field, "before": f.before, "after": f.after} for f in c.fields]}
-
-
-def _plan_dict(plan: Plan) -> dict[str, Any]:
-    return {
-        "format_version": plan.version, "obsgen_version": __version__,
-        "project": plan.project, "env": plan.env, "account": plan.account, "region": plan.region,
-        "fingerprint": plan.fingerprint, "managed": plan.managed, "secrets_digest": plan.secrets_digest,
-        "summary": {"create": plan.count(CREATE), "update": plan.count(UPDATE), "delete": plan.count(DELETE),
-                    "conflicts": len(plan.conflicts)},
-        "changes": [change_dict(c) for c in plan.changes],
-        "conflicts": [{"address": c.address, "reason": c.reason} for c in plan.conflicts],
-    }
-
-
-def _plan_from_dict(text: str) -> Plan:
-    try:
-        data = json.loads(text)
-        if data.get("format_version") != PLAN_VERSION:
-            raise SyncError(f"plan format version {data.get('format_version')!r} is not supported "
-                            f"(this obsgen reads version {PLAN_VERSION}); make it again with `obsgen plan --out`")
-        changes = [Change(c["address"], c["kind"], c["name"], c["action"], c["before"], c["after"],
-                          [FieldChange(f["field"], f["before"], f["after"]) for f in c["fields"]], c["reason"],
-                          c["digest"])
-                   for c in data["changes"]]
-        conflicts = [Conflict(c["address"], c["reason"]) for c in data["conflicts"]]
-        return Plan(data["project"], data["env"], data["account"], data["region"], data["fingerprint"], changes,
-                    conflicts, data["managed"], data["format_version"], data["secrets_digest"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SyncError(f"not an obsgen plan file: {exc}") from None

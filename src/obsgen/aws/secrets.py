@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 
 from . import SyncError
-from .desired import SUBSCRIPTION, Resource
+from .resources import Resource
 
 PLACEHOLDER = re.compile(r"^\{\{resolve:(env|ssm):([^}]+)\}\}$")
 _MIN_SCRUBBED = 6  # parts of a secret shorter than this are not scrubbed on their own (too common a text)
@@ -67,11 +67,12 @@ class Resolver:
 
 
 def resolve_desired(desired: dict[str, Resource], resolve: Callable[[str], str]) -> dict[str, Resource]:
-    """Desired resources with secret endpoints replaced by their values (names keep the placeholder)."""
+    """Desired resources with their secrets' values in place of the placeholders (`secret` and the
+    resource's name keep the placeholder)."""
     result = {}
     for key, resource in desired.items():
-        if resource.kind == SUBSCRIPTION and resource.secret:
-            params = {**resource.params, "Endpoint": resolve(resource.params["Endpoint"])}
+        if resource.secret and resource.secret_field:
+            params = {**resource.params, resource.secret_field: resolve(resource.secret)}
             resource = dataclasses.replace(resource, params=params)
         result[key] = resource
     return result

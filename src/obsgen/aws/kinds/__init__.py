@@ -1,0 +1,43 @@
+"""The synced kinds, one module each, and the order the engine uses them in.
+
+Adding a kind: one module here (a `SyncedKind` subclass, see base.py), its instance in KINDS (read
+order: a kind may use what the kinds before it read) and its place in PHASES (write order).
+docs/architecture.md lists every file a new kind touches.
+"""
+
+from __future__ import annotations
+
+from ..resources import Kind
+from .alarms import Alarms
+from .base import SyncedKind
+from .dashboards import Dashboards
+from .subscriptions import Subscriptions
+from .topics import Topics
+
+TOPICS, SUBSCRIPTIONS, ALARMS, DASHBOARDS = Topics(), Subscriptions(), Alarms(), Dashboards()
+
+KINDS: tuple[SyncedKind, ...] = (ALARMS, TOPICS, SUBSCRIPTIONS, DASHBOARDS)
+
+# Creates and updates first, each kind after what it references; then deletions, each kind before
+# what it references. Dashboards depend on nothing (an alarm widget may name an alarm that does not
+# exist yet), so they go last.
+PHASES: tuple[tuple[Kind, bool], ...] = (  # (kind, deleting)
+    (Kind.TOPIC, False), (Kind.SUBSCRIPTION, False), (Kind.METRIC_ALARM, False), (Kind.COMPOSITE_ALARM, False),
+    (Kind.COMPOSITE_ALARM, True), (Kind.METRIC_ALARM, True), (Kind.SUBSCRIPTION, True), (Kind.TOPIC, True),
+    (Kind.DASHBOARD, False), (Kind.DASHBOARD, True),
+)
+
+# The order changes are listed in a plan: the order in which they are created.
+ORDER: tuple[Kind, ...] = tuple(dict.fromkeys(kind for kind, deleting in PHASES if not deleting))
+
+_BY_KIND = {kind: synced for synced in KINDS for kind in synced.kinds}
+
+
+def of(kind: Kind | str) -> SyncedKind:
+    """The module object that syncs `kind`."""
+    return _BY_KIND[Kind(kind)]
+
+
+def tag_types() -> list[str]:
+    """The tagging API's resource types of every taggable kind (one ownership scan reads them all)."""
+    return [synced.tag_type for synced in KINDS if synced.tag_type]
