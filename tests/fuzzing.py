@@ -203,7 +203,7 @@ def _child(connection: Any, promtool: bool) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     except (ValueError, OSError):  # pragma: no cover - a platform without the limit
         pass
-    import obsgen.cli  # noqa: F401 - imported once, before the first case's clock starts
+    import obsgen.cli
 
     with tempfile.TemporaryDirectory(prefix="obsgen-fuzz-") as tmp:
         while True:

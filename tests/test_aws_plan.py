@@ -18,7 +18,8 @@ from obsgen.aws.kinds.subscriptions import PENDING
 from obsgen.aws.kinds import of as kind_of
 from obsgen.aws.kinds.base import diff
 from obsgen.aws.plan import CREATE, DELETE, UPDATE, Plan, build_plan
-from obsgen.aws.render import drift_json, drift_junit, drift_markdown, plan_markdown, plan_text
+from obsgen.views.drift import drift_json, drift_junit, drift_markdown
+from obsgen.views.plan import plan_markdown, plan_text
 from obsgen.aws.safety import check_mass_delete
 from obsgen.aws.planfile import check_saved_plan, dumps, loads
 

@@ -12,7 +12,7 @@ from aws_support import ACCOUNT, CallLog, aws_env, clients, clients_for, example
 from obsgen.aws import SyncError
 from obsgen.aws.drift import CHANGED, MISSING, NOT_IN_SPEC, drift_report
 from obsgen.aws.plan import CREATE, DELETE, UPDATE, Plan
-from obsgen.aws.render import plan_text
+from obsgen.views.plan import plan_text
 from obsgen.aws.planfile import check_saved_plan, dumps, loads
 from obsgen.aws.workflow import ApplyOptions, apply, make_plan
 

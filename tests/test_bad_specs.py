@@ -223,7 +223,7 @@ CLI_CASES = [
 
 def _run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     # A generous bound only so a hang fails the run instead of blocking it; nothing asserts on time.
-    return subprocess.run([sys.executable, "-m", "obsgen.cli", *args], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "obsgen", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=300, env={**os.environ, "OBSGEN_DEBUG": ""})
 
 

@@ -89,7 +89,7 @@ def test_schema_is_json_schema_for_both_kinds():
 
 def test_the_console_script_never_shows_a_traceback(project):
     (project / "monitors" / "stock-api.yaml").write_bytes(b"\xff\xfe not utf-8")
-    proc = subprocess.run([sys.executable, "-m", "obsgen.cli", "validate", "-C", str(project)],
+    proc = subprocess.run([sys.executable, "-m", "obsgen", "validate", "-C", str(project)],
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and "monitors/stock-api.yaml:1:1" in proc.stderr

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from obsgen import cli
+from obsgen.cli.common import describe_os_error
 
 CORPUS_BASE = Path(__file__).parent / "bad_specs" / "_base"
 ROOT_SKIP = "runs as root, for whom chmod denies nothing; the same path is covered by a simulated refusal"
@@ -216,7 +217,7 @@ def test_a_port_already_in_use_is_not_an_internal_error(capsys):
 def test_a_bug_is_still_an_internal_error(project, capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("oops")
-    monkeypatch.setattr(cli, "compile_project", broken)
+    monkeypatch.setattr(cli.build, "compile_project", broken)
     code, _, err = obsgen(capsys, "build", "-C", str(project))
     assert code == 1
     assert err.startswith("internal error: KeyError: 'oops' (a bug in obsgen")
@@ -225,11 +226,11 @@ def test_a_bug_is_still_an_internal_error(project, capsys, monkeypatch):
 def test_an_os_error_without_an_errno_is_an_internal_error(project, capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("something odd")
-    monkeypatch.setattr(cli, "compile_project", broken)
+    monkeypatch.setattr(cli.build, "compile_project", broken)
     code, _, err = obsgen(capsys, "build", "-C", str(project))
     assert code == 1 and err.startswith("internal error: OSError: something odd")
 
 
 def test_describe_os_error_names_both_paths_of_a_rename():
     exc = OSError(errno.EXDEV, os.strerror(errno.EXDEV), "/a/generated", None, "/b/.obsgen/staging-1")
-    assert cli.describe_os_error(exc) == "/a/generated -> /b/.obsgen/staging-1: invalid cross-device link (EXDEV)"
+    assert describe_os_error(exc) == "/a/generated -> /b/.obsgen/staging-1: invalid cross-device link (EXDEV)"

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from obsgen.aws.kinds import dashboards
 from obsgen.aws.drift import CHANGED, NOT_IN_SPEC, drift_report
 from obsgen.aws.plan import CREATE, DELETE, UPDATE
-from obsgen.aws.render import plan_text
+from obsgen.views.plan import plan_text
 from obsgen.aws.workflow import ApplyOptions, apply, make_plan
 from obsgen.targets.cloudwatch_dashboards import dashboard_bodies
 

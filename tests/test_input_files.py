@@ -32,7 +32,7 @@ def _project(tmp_path: Path) -> Path:
 
 def _obsgen(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OBSGEN_DEBUG": "", "SECRET_FOR_THE_TEST": ENV_SECRET}
-    return subprocess.run([sys.executable, "-m", "obsgen.cli", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "obsgen", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=300, env=env)
 
 

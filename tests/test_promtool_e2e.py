@@ -13,6 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from obsgen.prometheus import drift as prometheus_drift, promtool
+from obsgen.views import prometheus_drift as prometheus_view
 from obsgen.cli import app
 from obsgen.compiler import compile_project, write
 from prom_tools import prometheus_server, require
@@ -153,7 +154,7 @@ def test_drift_finds_a_rule_changed_behind_obsgens_back(project, tmp_path):
     rules = project / "generated" / "production" / "prometheus" / "credlink-api.rules.yaml"
     with prometheus_server(tmp_path, [rules]) as server:
         clean = prometheus_drift.check(project, "production", server.url)
-        assert not clean.has_drift, prometheus_drift.render_text(clean)
+        assert not clean.has_drift, prometheus_view.render_text(clean)
         assert clean.compared == 20
         text = rules.read_text()
         rules.write_text(text.replace("expr: redis_up == 0", "expr: redis_up == 0 or redis_connected_clients > 5000")
@@ -165,10 +166,10 @@ def test_drift_finds_a_rule_changed_behind_obsgens_back(project, tmp_path):
         ("changed", "credlink-api/RedisDown[severity=critical]", ("expr",)),
         ("changed", "credlink-api/SigningCertificateExpiring[severity=warning]", ("for",)),
     ]
-    assert "changed  alerting  credlink-api/RedisDown[severity=critical] (expr)" in prometheus_drift.render_text(report)
-    assert '"has_drift": true' in prometheus_drift.render_json(report)
+    assert "changed  alerting  credlink-api/RedisDown[severity=critical] (expr)" in prometheus_view.render_text(report)
+    assert '"has_drift": true' in prometheus_view.render_json(report)
     assert "| changed | alerting | `credlink-api/RedisDown[severity=critical]` | expr |" in \
-        prometheus_drift.render_markdown(report)
+        prometheus_view.render_markdown(report)
 
 
 def test_drift_reports_missing_and_extra_rules(project, tmp_path):

@@ -10,37 +10,42 @@ from __future__ import annotations
 import gc
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .diagnostics import Diagnostic, error, has_errors, unique_sorted
+from .build import Build
+from .diagnostics import Diagnostic, error, unique_sorted
 from .generated_tree import GENERATED_DIR, replace
-from .model import EnvironmentModel
 from .presets.expand import expand_presets
 from .presets.origin import annotate
-from .runbooks import Coverage, add_runbooks
+from . import runbooks
 from .resolve import check_shared_names, resolve
 from .language.jsonschema import SCHEMA_FILE, schema_text
 from .language.load import SpecSet, load_spec
-from .targets import TARGETS
+from .prometheus import promtool
+from .runbooks.coverage import unlinked
+from .targets import targets
 
 
-@dataclass(slots=True)
-class Build:
-    """The result of compiling a project: files keyed by their path under generated/."""
+def validate(root: Path, strict: bool = False) -> Build:
+    """`obsgen validate`: every environment compiled, the rules checked by promtool (when installed:
+    otherwise a note says so), and the runbooks' coverage -- a monitor without human Diagnosis and
+    Mitigation, an environment whose alarms cannot link to their page -- as warnings, errors when
+    `strict`."""
+    build = compile_project(root)
+    check_rules(build)
+    if build.coverage is not None and build.spec is not None:
+        notes = {ref: use.note() for ref, use in build.spec.preset_uses.items()}
+        found = build.coverage.diagnostics(strict, notes) + unlinked(build.spec, strict)
+        build.diagnostics = unique_sorted(build.diagnostics + found)
+    return build
 
-    spec: SpecSet | None
-    envs: list[str]
-    files: dict[str, str] = field(default_factory=dict)
-    models: dict[str, EnvironmentModel] = field(default_factory=dict)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)  # more top-level entries of generated/ it owns (runbooks, site)
-    coverage: Coverage | None = None  # runbook coverage, when the runbooks were built
 
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.diagnostics)
+def check_rules(build: Build) -> None:
+    """promtool's verdict on the Prometheus rules: what validate reports, build must not write."""
+    note = promtool.check_promql(build)
+    if note is not None:
+        build.notes.append(note)
 
 
 def compile_project(root: Path, envs: list[str] | None = None) -> Build:
@@ -84,9 +89,18 @@ def _compile(root: Path, envs: list[str] | None) -> Build:
         _compile_env(spec, env, build)
     build.diagnostics += check_shared_names(spec, build.models)
     if envs is None and build.ok:  # one runbook site for all environments: `build --env X` leaves it alone
-        add_runbooks(spec, build)
+        _add_runbooks(spec, build)
     build.diagnostics = unique_sorted(annotate(build.diagnostics, spec.preset_uses.values()))
     return build
+
+
+def _add_runbooks(spec: SpecSet, build: Build) -> None:
+    """The runbooks and the site become part of the build and of the outputs it owns."""
+    result = runbooks.render(spec, build.models)
+    build.diagnostics += result.diagnostics
+    build.files.update(result.files)
+    build.coverage = result.coverage if not result.diagnostics else None
+    build.outputs += [runbooks.RUNBOOKS_OUT, runbooks.SITE_OUT]
 
 
 def _compile_env(spec: SpecSet, env: str, build: Build) -> None:
@@ -95,7 +109,7 @@ def _compile_env(spec: SpecSet, env: str, build: Build) -> None:
     if model is None:
         return
     build.models[env] = model
-    for render in TARGETS():
+    for render in targets():
         rendered = render(model)
         build.diagnostics += rendered.diagnostics
         for path, content in rendered.files.items():

@@ -6,7 +6,6 @@ A diagnostic is a small frozen value; the library collects them and returns them
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable
@@ -100,22 +99,3 @@ class SpecError(Exception):
     def __init__(self, diagnostics: list[Diagnostic]):
         self.diagnostics = unique_sorted(diagnostics)
         super().__init__(f"{len(self.diagnostics)} problem(s) in the spec")
-
-
-def render_text(diagnostics: Iterable[Diagnostic]) -> str:
-    return "\n".join(str(d) for d in diagnostics)
-
-
-def render_json(diagnostics: Iterable[Diagnostic]) -> str:
-    items = [
-        {
-            "file": d.span.file,
-            "line": d.span.line,
-            "column": d.span.column,
-            "level": d.level.value,
-            "code": d.code,
-            "message": d.message,
-        }
-        for d in diagnostics
-    ]
-    return json.dumps({"version": 1, "diagnostics": items}, indent=2, sort_keys=True)

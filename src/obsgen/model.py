@@ -8,15 +8,14 @@ rendering them is deterministic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
 
 from .composite_rule import Rule
 from .diagnostics import Span
 from .values import Threshold
+from .language.load import PresetUse
 from .language.yaml_reader import Document
 
-if TYPE_CHECKING:
-    from .presets.origin import PresetUse
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +25,7 @@ class Origin:
     doc: Document
     loc: tuple
     override: tuple[Document, tuple, frozenset[str]] | None = None  # (doc, loc, fields it sets)
-    preset: "PresetUse | None" = None  # set when a preset made the monitor (loc is then its use in `resources:`)
+    preset: PresetUse | None = None  # set when a preset made the monitor (loc is then its use in `resources:`)
 
     def span(self, *fields: str) -> Span:
         """The spot to blame for `fields`: the override when it set the first of them, else the spec."""

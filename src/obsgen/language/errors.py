@@ -11,7 +11,7 @@ from pydantic import BaseModel, Tag, ValidationError
 
 from ..diagnostics import Diagnostic, error, shown
 from .yaml_reader import Document
-from .v1.fields import _found
+from .v1.fields import found_text
 
 KEY_SHOWN = 40  # characters of a key in a field path such as monitors.<key>.threshold
 
@@ -75,7 +75,7 @@ def _one(item: dict[str, Any], doc: Document, model: type[BaseModel]) -> Diagnos
 
 def _expected_message(kind: str, item: dict[str, Any]) -> str:
     ctx = item.get("ctx") or {}
-    found = _found(item.get("input"))
+    found = found_text(item.get("input"))
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, found {found}"
     if kind == "literal_error":

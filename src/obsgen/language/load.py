@@ -6,7 +6,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,8 +17,6 @@ from .errors import diagnostics_from
 from .v1.project import ProjectSpec
 from .v1.service import ServiceSpec
 
-if TYPE_CHECKING:
-    from ..presets.origin import PresetUse
 
 MONITORS_DIR = "monitors"
 RUNBOOKS_DIR = "runbooks_src"
@@ -26,6 +24,25 @@ PROJECT_FILE = "obsgen.yaml"
 API_VERSION = "obsgen/v1"
 MAX_SPEC_FILES = 10_000
 SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class PresetUse:
+    """`lambda.duration`, used at monitors/api.yaml:12:5 (the resource's `preset:` or its override)."""
+
+    preset: str  # "<service>.<alarm>"
+    source: str  # the AWS documentation the alarm's values come from
+    loc: tuple  # in the service file: ("resources", r, "presets", alarm) or ("resources", r, "preset"[, i])
+    span: Span
+    spans: frozenset[Span] = frozenset()  # the use and every value written in its override: blamed later
+
+    @property
+    def alarm(self) -> str:
+        """The alarm's name in its preset file: `duration` of `lambda.duration`."""
+        return self.preset.split(".", 1)[1]
+
+    def note(self) -> str:
+        return f"from preset {self.preset}, used at {self.span}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +60,7 @@ class SpecSet:
     project_doc: Document
     services: list[ServiceEntry]
     runbooks: dict[str, Path] = field(default_factory=dict)  # runbook name -> file
-    preset_uses: dict[str, "PresetUse"] = field(default_factory=dict)  # 'service/monitor' -> its preset
+    preset_uses: dict[str, PresetUse] = field(default_factory=dict)  # 'service/monitor' -> its preset
 
     def service(self, name: str) -> ServiceEntry | None:
         return next((s for s in self.services if s.spec.service == name), None)

@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Iterable
+from dataclasses import replace
+from typing import Iterable
 
 from ..diagnostics import Diagnostic, Span
+from ..language.load import PresetUse, SpecSet
+from ..model import Origin
 
-if TYPE_CHECKING:
-    from ..model import Origin
-    from ..language.load import SpecSet
-
-
-@dataclass(frozen=True, slots=True)
-class PresetUse:
-    """`lambda.duration`, used at monitors/api.yaml:12:5 (the resource's `preset:` or its override)."""
-
-    preset: str  # "<service>.<alarm>"
-    source: str  # the AWS documentation the alarm's values come from
-    loc: tuple  # in the service file: ("resources", r, "presets", alarm) or ("resources", r, "preset"[, i])
-    span: Span
-    spans: frozenset[Span] = frozenset()  # the use and every value written in its override: blamed later
-
-    @property
-    def alarm(self) -> str:
-        """The alarm's name in its preset file: `duration` of `lambda.duration`."""
-        return self.preset.split(".", 1)[1]
-
-    def note(self) -> str:
-        return f"from preset {self.preset}, used at {self.span}"
+__all__ = ["PresetUse", "annotate", "locate"]
 
 
-def locate(spec: "SpecSet", ref: str, origin: "Origin") -> "Origin":
+def locate(spec: SpecSet, ref: str, origin: Origin) -> Origin:
     """A preset monitor's origin: its use in the resource, since no `monitors:` entry exists."""
     use = spec.preset_uses.get(ref)
     return origin if use is None else replace(origin, loc=use.loc, preset=use)

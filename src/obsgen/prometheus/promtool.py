@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..compiler import Build
+from ..build import Build
 from ..diagnostics import Diagnostic, Span, error, unique_sorted
 from ..model import Origin, PromTest, RuleGroup
 from ..targets import prometheus as prometheus_target

@@ -12,7 +12,6 @@ Markdown under generated/runbooks/ and as a static site under generated/site/, p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
@@ -23,8 +22,6 @@ from .coverage import Coverage
 from .facts import collect
 from .guidance import GuidanceSource
 
-if TYPE_CHECKING:  # the compiler imports this package
-    from ..compiler import Build
 
 RUNBOOKS_OUT = "runbooks"  # generated/runbooks/: the Markdown pages and COVERAGE.md
 SITE_OUT = site.SITE_DIR  # generated/site/
@@ -68,12 +65,3 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel]) -> Runbooks:
                                     sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
                                     result.coverage, production))
     return result
-
-
-def add_runbooks(spec: SpecSet, build: Build) -> None:
-    """For `compile_project`: the runbooks and the site become part of the build and its owned outputs."""
-    result = render(spec, build.models)
-    build.diagnostics += result.diagnostics
-    build.files.update(result.files)
-    build.coverage = result.coverage if not result.diagnostics else None
-    build.outputs += [RUNBOOKS_OUT, SITE_OUT]

@@ -15,7 +15,7 @@ from ..conventions import GENERATED_HEADER
 from ..model import AlertmanagerSettings, EnvironmentModel, Receiver
 from ..values import format_duration
 from .yaml_text import dump_yaml
-from . import Rendered, header
+from .base import Rendered, header
 
 IDENTITY = ["alertname", "service", "env"]  # what "the same alert" means for inhibition
 _CONFIG_KEYS = {"slack": "slack_configs", "pagerduty": "pagerduty_configs", "email": "email_configs",

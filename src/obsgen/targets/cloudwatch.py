@@ -16,7 +16,7 @@ from ..conventions import METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE
 from ..diagnostics import Diagnostic
 from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
 from ..values import format_duration, is_extended
-from . import Rendered, dump_json, header
+from .base import Rendered, dump_json, header
 from .cloudwatch_limits import check_composite, check_metric_alarm, fit_description
 
 ANOMALY_ID, EXPRESSION_ID, SOURCE_ID = METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE

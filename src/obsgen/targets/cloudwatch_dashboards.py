@@ -22,7 +22,7 @@ from . import dashboard_body
 from ..conventions import alarm_arn
 from ..diagnostics import Diagnostic, error
 from ..model import Dashboard, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel
-from . import Rendered, dump_json
+from .base import Rendered, dump_json
 from .dashboard_limits import check_dashboard
 
 DIRECTORY = "cloudwatch/dashboards"

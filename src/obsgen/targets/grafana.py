@@ -16,7 +16,7 @@ from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel, PrometheusAlert, RuleGroup
 from ..prometheus.promql import split_threshold
 from ..values import format_duration
-from . import Rendered, dump_json
+from .base import Rendered, dump_json
 
 SCHEMA_VERSION = 39  # the dashboard schema of Grafana 11.0; newer Grafana migrates it on import
 UID_MAX = 40  # Grafana dashboard uids: at most 40 characters of A-Z a-z 0-9 - _

@@ -14,7 +14,7 @@ from typing import Any
 from ..model import EnvironmentModel, Origin, PrometheusAlert, RecordingRule, RuleGroup
 from ..values import format_duration
 from .yaml_text import dump_yaml
-from . import Rendered, header
+from .base import Rendered, header
 
 OPERATOR_API = "monitoring.coreos.com/v1"
 

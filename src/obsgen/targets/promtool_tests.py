@@ -11,7 +11,7 @@ from typing import Any
 from ..model import AlertTestCase, EnvironmentModel, ExprTestCase, PromTest, RuleGroup
 from ..values import format_duration
 from .yaml_text import dump_yaml
-from . import Rendered, header
+from .base import Rendered, header
 
 
 def render(model: EnvironmentModel) -> Rendered:

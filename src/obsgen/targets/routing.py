@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel
 from ..values import format_duration
-from . import Rendered
+from .base import Rendered
 
 
 def render(model: EnvironmentModel) -> Rendered:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, error, shown
 from ..model import EnvironmentModel, Subscription
-from . import Rendered, dump_json, header
+from .base import Rendered, dump_json, header
 
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _ENDPOINT_CHECKS = {

@@ -30,7 +30,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, strict=True)
 
 
-def _found(value: Any) -> str:
+def found_text(value: Any) -> str:
     """A value as "found ..." in a message shows it: escaped onto one line and cut (diagnostics.shown)."""
     if isinstance(value, str):
         return f'"{shown(value)}"'
@@ -46,7 +46,7 @@ def _found(value: Any) -> str:
 
 
 def fail(code: str, expected: str, value: Any) -> PydanticCustomError:
-    return PydanticCustomError(code, "expected {expected}, found {found}", {"expected": expected, "found": _found(value)})
+    return PydanticCustomError(code, "expected {expected}, found {found}", {"expected": expected, "found": found_text(value)})
 
 
 # --- names -------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from .cli import app, err, out
-from .presets.catalog import PresetSet, shipped_catalog
-from .presets.reference import find, markdown, param_text, rows
-from .language.errors import did_you_mean
+from .app import app, err, out
+from ..presets.catalog import PresetSet, shipped_catalog
+from ..presets.reference import find, markdown, param_text, rows
+from ..language.errors import did_you_mean
 
 
 @app.command()

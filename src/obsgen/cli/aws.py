@@ -6,7 +6,6 @@ Registered on `cli.app` (imported at the bottom of cli.py). Exit codes follow cl
 
 from __future__ import annotations
 
-import importlib
 import json
 import signal
 import sys
@@ -22,18 +21,23 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
-from .aws import SyncError, render
-from .aws.deadline import Deadline
-from .aws.drift import drift_report
-from .aws.lock import EnvironmentLock
-from .aws.plan import Plan
-from .aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity
-from .aws.session import Clients, connect
-from .aws.planfile import check_saved_plan, dumps as plan_json, loads as load_plan
-from .aws.workflow import ApplyOptions, apply, make_plan
-from .cli import ProjectDir, _report, app, err, finite, out, output_file
-from .compiler import compile_project
-from .model import EnvironmentModel
+from ..aws import SyncError
+from ..prometheus import drift as prometheus_drift
+from ..views import drift as drift_view
+from ..views import plan as plan_view
+from ..views import prometheus_drift as prometheus_view
+from ..aws.deadline import Deadline
+from ..aws.drift import drift_report
+from ..aws.lock import EnvironmentLock
+from ..aws.plan import Plan
+from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity
+from ..aws.session import Clients, connect
+from ..aws.planfile import check_saved_plan, dumps as plan_json, loads as load_plan
+from ..aws.workflow import ApplyOptions, apply, make_plan
+from .common import ProjectDir, finite, output_file, report
+from .app import app, err, out
+from ..compiler import compile_project
+from ..model import EnvironmentModel
 
 EXIT_CHANGES = 2
 MAX_HOLD = 3600.0  # seconds: long enough to watch a page arrive; time.sleep overflows on huge values
@@ -57,7 +61,7 @@ def _fail(message: str) -> typer.Exit:
 def _model(project_dir: Path, env: str) -> EnvironmentModel:
     build = compile_project(project_dir, [env])
     if not build.ok or env not in build.models:
-        _report(build)
+        report(build)
         raise typer.Exit(1)
     return build.models[env]
 
@@ -163,7 +167,7 @@ def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Option
     if format == "json":
         sys.stdout.write(plan_json(result))
     else:
-        _show(render.plan_markdown(result) if format == "markdown" else render.plan_text(result))
+        _show(plan_view.plan_markdown(result) if format == "markdown" else plan_view.plan_text(result))
     if out_file is not None and format == "text":
         err.print(f"saved the plan to {out_file}; apply it with `obsgen apply --env {env} {out_file}`", markup=False)
     if result.conflicts:
@@ -198,7 +202,7 @@ def apply_command(
                  else _plan(model, clients, adopt, deadline))
     except SyncError as exc:
         raise _fail(str(exc)) from None
-    _show(render.plan_text(shown))
+    _show(plan_view.plan_text(shown))
     if not shown.has_changes and not shown.conflicts:
         return
     try:
@@ -218,7 +222,7 @@ def apply_command(
             result = _run_apply(model, clients, fresh, options)
     except SyncError as exc:
         raise _fail(str(exc)) from None
-    _show(render.apply_text(result))
+    _show(plan_view.apply_text(result))
     if not result.ok:
         raise typer.Exit(1)
 
@@ -284,9 +288,7 @@ def _http_url(url: Optional[str]) -> Optional[str]:
     if url is None:
         return None
     try:
-        return importlib.import_module("obsgen.prometheus.drift").check_url(url)
-    except ImportError:
-        return url  # reported by _prometheus_drift
+        return prometheus_drift.check_url(url)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
@@ -299,38 +301,33 @@ def drift(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optio
                                                             "(an http:// or https:// URL)."),
           timeout: float = _timeout(READ_TIMEOUT_DEFAULT)) -> None:
     """Compare AWS with the spec for CI: exit 0 in sync, 2 drift, 1 error."""
-    if format not in ("text", *render.DRIFT_FORMATS):
+    if format not in ("text", *drift_view.DRIFT_FORMATS):
         raise _fail(f"unknown --format {format!r}; use text, json, junit or markdown")
     if prometheus_url is not None and format == "junit":
         raise _fail("--format junit does not cover --prometheus-url; use text, json or markdown")
     model = _model(project_dir, env)
     clients, _ = _connect(model, profile)
-    report = drift_report(_plan(model, clients, False, Deadline(timeout)))
+    drifted = drift_report(_plan(model, clients, False, Deadline(timeout)))
     prometheus = _prometheus_drift(model, prometheus_url) if prometheus_url is not None else None
     if format == "text":
-        _show(render.drift_text(report))
+        _show(drift_view.drift_text(drifted))
     elif format == "json" and prometheus is not None:
-        combined = {"aws": json.loads(render.drift_json(report)), "prometheus": json.loads(prometheus[1].render_json(
-            prometheus[0]))}
+        combined = {"aws": json.loads(drift_view.drift_json(drifted)),
+                    "prometheus": json.loads(prometheus_view.render_json(prometheus))}
         sys.stdout.write(json.dumps(combined, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(render.DRIFT_FORMATS[format](report))
+        sys.stdout.write(drift_view.DRIFT_FORMATS[format](drifted))
     if prometheus is not None and format != "json":
-        module = prometheus[1]
-        _show(module.render_markdown(prometheus[0]) if format == "markdown" else module.render_text(prometheus[0]))
-    if not report.in_sync or (prometheus is not None and prometheus[0].has_drift):
+        _show(prometheus_view.render_markdown(prometheus) if format == "markdown"
+              else prometheus_view.render_text(prometheus))
+    if not drifted.in_sync or (prometheus is not None and prometheus.has_drift):
         raise typer.Exit(EXIT_CHANGES)
 
 
-def _prometheus_drift(model: EnvironmentModel, url: str) -> tuple[Any, Any]:
-    """Prometheus rule drift lives in obsgen.prometheus.drift (check(model=, url=) -> report)."""
+def _prometheus_drift(model: EnvironmentModel, url: str) -> prometheus_drift.DriftReport:
     try:
-        module = importlib.import_module("obsgen.prometheus.drift")
-    except ImportError:
-        raise _fail("Prometheus drift is not available in this build") from None
-    try:
-        return module.check(model=model, url=url), module
-    except module.PrometheusUnreachable as exc:
+        return prometheus_drift.check(model=model, url=url)
+    except prometheus_drift.PrometheusUnreachable as exc:
         raise _fail(f"Prometheus: {exc}") from None
 
 
@@ -341,7 +338,7 @@ def test_alarm_command(monitor: str = typer.Argument(..., help="service/monitor 
                                                   help=f"Seconds to stay in ALARM before restoring "
                                                        f"(at most {MAX_HOLD:.0f}).")) -> None:
     """Set one alarm to ALARM (its notifications fire), then restore its previous state."""
-    from .aws.trigger import find_alarm, test_alarm
+    from ..aws.trigger import find_alarm, test_alarm
 
     model = _model(project_dir, env)
     try:
@@ -365,7 +362,7 @@ def sandbox(host: str = typer.Option("127.0.0.1", "--host", help="Loopback addre
             pidfile: Optional[Path] = typer.Option(None, "--pidfile", help="Write this process id here.")) -> None:
     """Run a local AWS endpoint (moto) for trying obsgen without an AWS account; Ctrl-C stops it."""
     try:
-        from .sandbox import server as sandbox_module
+        from ..sandbox import server as sandbox_module
     except ModuleNotFoundError as exc:  # moto and its server are the [sandbox] extra (pyproject.toml)
         if (exc.name or "obsgen").split(".")[0] == "obsgen":
             raise

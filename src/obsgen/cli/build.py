@@ -1,0 +1,102 @@
+"""`obsgen validate`, `build` (and `build --check`), `schema` and `version`: the commands that work on
+files only."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .. import __version__, compiler
+from ..build import Build
+from ..compiler import GENERATED_DIR, compile_project, stale_files, write
+from ..diagnostics import unique_sorted
+from ..generated_tree import OutputError, leftovers, problems as output_problems
+from ..runbooks import COVERAGE_FILE
+from .app import app, err, out
+from .common import EnvOption, ProjectDir, note, output_file, report
+
+
+def _notes(build: Build) -> None:
+    for text in build.notes:
+        note(text)
+
+
+@app.command()
+def validate(project_dir: Path = ProjectDir,
+             format: str = typer.Option("text", "--format", help="text or json"),
+             strict: bool = typer.Option(False, "--strict", help="Monitors without runbook guidance are errors.")) -> None:
+    """Check the spec for every environment; report every problem as file:line:column."""
+    build = compiler.validate(project_dir, strict)
+    _notes(build)
+    report(build, format)
+    if not build.ok:
+        raise typer.Exit(1)
+    if format == "text":
+        models = build.models.values()
+        alarms = sum(len(m.metric_alarms) + len(m.composite_alarms) for m in models)
+        rules = sum(len(g.alerts) + len(g.recording_rules) for m in models for g in m.rule_groups)
+        out.print(f"spec is valid: {len(build.models)} environment(s), {alarms} CloudWatch alarm(s) and "
+                  f"{rules} Prometheus rule(s) in all", markup=False)
+
+
+@app.command()
+def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
+          check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if generated/ is stale.")) -> None:
+    """Compile the spec into generated/<env>/ (all environments when --env is omitted)."""
+    result = compile_project(project_dir, env or None)
+    compiler.check_rules(result)  # a rule promtool rejects is an error: never written, never up to date
+    _notes(result)
+    if result.ok:
+        result.diagnostics = unique_sorted(result.diagnostics + output_problems(project_dir))
+    report(result)
+    if not result.ok:
+        raise typer.Exit(1)
+    if check:
+        _check(project_dir, result)
+        return
+    try:
+        written = write(project_dir, result)
+    except OutputError as exc:  # another build holds generated/, or it changed since the check above
+        result.diagnostics = exc.diagnostics
+        report(result)
+        raise typer.Exit(1) from None
+    out.print(f"wrote {len(written)} files to {GENERATED_DIR}/ for {', '.join(result.envs)}", markup=False)
+    if result.coverage is not None:  # one line instead of a warning per monitor; details in COVERAGE.md
+        out.print(f"{result.coverage.summary()} (see {GENERATED_DIR}/{COVERAGE_FILE})")
+
+
+def _check(project_dir: Path, result: Build) -> None:
+    """`build --check`: stale files, and what interrupted builds left behind (the next build removes it)."""
+    stale, left = stale_files(project_dir, result), leftovers(project_dir)
+    for path in stale:
+        err.print(f"stale: {path}", markup=False)
+    for path in left:
+        err.print(f"leftover: {path} (from an interrupted build; `obsgen build` removes it)", markup=False)
+    if stale:
+        err.print(f"{len(stale)} file(s) in {GENERATED_DIR}/ differ from the spec; run `obsgen build`.",
+                  markup=False)
+    if stale or left:
+        raise typer.Exit(1)
+    out.print(f"{GENERATED_DIR}/ is up to date ({len(result.files)} files)", markup=False)
+
+
+@app.command()
+def schema(output: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to a file instead of stdout.",
+                                                 callback=output_file)) -> None:
+    """Print the JSON Schema of the spec (for editors: yaml-language-server, VS Code, JetBrains)."""
+    from ..language.jsonschema import schema_text
+
+    text = schema_text()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def version() -> None:
+    """Print obsgen's version."""
+    out.print(__version__, markup=False)

@@ -1,0 +1,88 @@
+"""What the commands share: the options every command takes, and how results and errors are shown."""
+
+from __future__ import annotations
+
+import errno
+import math
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .. import diagnostics
+from ..build import Build
+from ..views.diagnostics import render_json
+from .app import err, out
+
+ProjectDir = typer.Option(Path("."), "--project-dir", "-C", help="Project root (holds monitors/).",
+                          file_okay=False, resolve_path=True)
+EnvOption = typer.Option(None, "--env", "-e", help="Environment(s) to build; all when omitted.")
+
+
+def output_file(path: Optional[Path]) -> Optional[Path]:
+    """Callback of options naming a file to write: its directory must exist, so the command fails
+    before it does any work (a plan read from AWS) rather than after."""
+    if path is not None:
+        if path.is_dir():
+            raise typer.BadParameter(f"{path} is a directory; give a file name")
+        if not path.parent.is_dir():
+            raise typer.BadParameter(f"directory {path.parent} does not exist; create it first")
+    return path
+
+
+def finite(value: Optional[float]) -> Optional[float]:
+    """Callback of float options: click's FloatRange (what typer before 0.2x checks ranges with) lets
+    `nan` through, since every comparison with it is false; time.sleep(nan) then fails."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"expected a number, found {value}")
+    return value
+
+
+def note(note: Optional[str]) -> None:
+    if note is not None:
+        err.print(f"note: {note}", markup=False)
+
+
+def report(build: Build, fmt: str = "text") -> None:
+    if fmt == "json":
+        out.print(render_json(build.diagnostics), markup=False)
+        return
+    for item in build.diagnostics:
+        style = "red" if item.level is diagnostics.Level.ERROR else "yellow"
+        err.print(str(item), style=style if err.is_terminal else None, markup=False)
+    if not build.ok:
+        count = sum(1 for d in build.diagnostics if d.level is diagnostics.Level.ERROR)
+        err.print(f"{count} error(s); nothing was written.", markup=False)
+
+
+# What to do about the errors the system gives for ordinary reasons (errno names from errno(3)).
+_WHAT_TO_DO = {
+    errno.ENOSPC: "free some space on that disk and run again",
+    errno.EDQUOT: "free some space (or raise the quota) and run again",
+    errno.EROFS: "the file system is mounted read-only: run obsgen where it can write",
+    errno.EACCES: "check the permissions of this path and of the directories above it",
+    errno.EPERM: "check the permissions of this path and of the directories above it",
+    errno.ENOENT: "check that the path and its directory exist",
+    errno.ENOTDIR: "a part of this path is a file where a directory is expected",
+    errno.EISDIR: "this path is a directory where a file is expected",
+    errno.EEXIST: "something already exists at this path: move it away",
+    errno.ENOTEMPTY: "the directory is not empty: move it away",
+    errno.EMFILE: "too many open files: raise the limit (ulimit -n) and run again",
+    errno.ENFILE: "too many open files on this system: run again later",
+    errno.EIO: "the disk reported an input/output error: check the disk",
+    errno.ENAMETOOLONG: "use a shorter path",
+    errno.ELOOP: "a symbolic link in this path loops: fix or remove it",
+    errno.EADDRINUSE: "another program is using this address: pick another port or stop that program",
+    errno.EADDRNOTAVAIL: "this address is not one of this machine's: pick another one",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """`<path>: <what the system said> (<ERRNO>); <what to do>` for an OSError with an errno."""
+    code = errno.errorcode.get(exc.errno or 0, str(exc.errno))
+    reason = (exc.strerror or str(exc)).rstrip(".")
+    reason = reason[:1].lower() + reason[1:]
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
+    hint = _WHAT_TO_DO.get(exc.errno or 0)
+    text = f"{paths}: {reason} ({code})" if paths else f"{reason} ({code})"
+    return f"{text}; {hint}" if hint else text

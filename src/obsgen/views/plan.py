@@ -1,0 +1,77 @@
+"""Plans and apply results for people: rich text for a terminal, Markdown for a pull request.
+The JSON form of a plan is its file form (aws/planfile.py). Formatting only: every number and
+decision comes from the plan and the apply result."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+
+from ..aws.apply import ApplyResult
+from ..aws.plan import CREATE, DELETE, UPDATE, Change, Plan
+
+_SIGN = {CREATE: ("+", "green"), UPDATE: ("~", "yellow"), DELETE: ("-", "red")}
+
+
+def value_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def plan_text(plan: Plan) -> Text:
+    text = Text()
+    text.append(f"obsgen plan for {plan.project}/{plan.env} (account {plan.account}, {plan.region})\n\n", "bold")
+    for change in plan.changes:
+        _change_text(text, change)
+    for conflict in plan.conflicts:
+        text.append(f"! {conflict.address}", "bold magenta")
+        text.append(f"  conflict: {conflict.reason}\n")
+    if not plan.changes and not plan.conflicts:
+        text.append("No changes. AWS matches the spec.\n", "green")
+    text.append(f"\nPlan: {plan.summary()}.", "bold")
+    if plan.conflicts:
+        text.append(f" {len(plan.conflicts)} conflict(s).", "bold magenta")
+    return text
+
+
+def _change_text(text: Text, change: Change) -> None:
+    sign, style = _SIGN[change.action]
+    text.append(f"{sign} {change.address}", f"bold {style}")
+    text.append(f"  will be {change.action}d" + (f" ({change.reason})" if change.reason else "") + "\n")
+    if change.action == CREATE:
+        for key, value in (change.after or {}).items():
+            text.append(f"    + {key} = {value_text(value)}\n", style)
+    for field in change.fields:
+        text.append(f"    ~ {field.field}: ", style)
+        text.append(value_text(field.before), "red")
+        text.append(" -> ")
+        text.append(value_text(field.after) + "\n", "green")
+
+
+def plan_markdown(plan: Plan) -> str:
+    lines = [f"### obsgen plan: `{plan.project}/{plan.env}`", "", f"**{plan.summary()}**", ""]
+    for change in plan.changes:
+        sign, _ = _SIGN[change.action]
+        lines.append(f"- `{sign}` **{change.action}** `{change.address}`" + (f" ({change.reason})" if change.reason
+                                                                               else ""))
+        lines += [f"  - `{f.field}`: `{value_text(f.before)}` → `{value_text(f.after)}`" for f in change.fields]
+    lines += [f"- ⚠️ **conflict** `{c.address}`: {c.reason}" for c in plan.conflicts]
+    return "\n".join(lines) + "\n"
+
+
+def apply_text(result: ApplyResult) -> Text:
+    text = Text()
+    for name in result.done:
+        text.append(f"done      {name}\n", "green")
+    for name, error in result.failed:
+        text.append(f"FAILED    {name}: {error}\n", "bold red")
+    for name in result.not_done:
+        text.append(f"not done  {name}\n", "yellow")
+    if result.ok:
+        text.append(f"Apply complete: {len(result.done)} change(s), {result.write_calls} write call(s).", "bold")
+    else:
+        text.append(f"Apply stopped: {len(result.done)} done, {len(result.failed)} failed, {len(result.not_done)} "
+                    "not attempted. Nothing obsgen manages was deleted before its replacement existed; "
+                    "run apply again to finish.", "bold red")
+    return text
