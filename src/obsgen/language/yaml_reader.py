@@ -56,6 +56,7 @@ _TAG = "tag:yaml.org,2002:"
 _TAGGED_TYPES: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what libyaml counts as a new line
 Pos = tuple[int, int]  # 0-based (line, column), as libyaml reports them
+Loc = tuple[str | int, ...]  # a path into a document: mapping keys and list indexes
 KeyMarks = tuple[int, int, int, int]  # (key line, key column, value line, value column), 0-based
 
 
@@ -83,7 +84,7 @@ class Document:
     data: Any
     text: str = field(default="", repr=False, compare=False)  # the source, for `span_in`
 
-    def span(self, loc: tuple = (), *, at_key: bool = False) -> Span:
+    def span(self, loc: Loc = (), *, at_key: bool = False) -> Span:
         """Where the value at `loc` stands; the deepest existing ancestor if it does not exist.
 
         `at_key` points at the last key instead of its value (for "unknown key" errors).
@@ -91,11 +92,11 @@ class Document:
         line, col = _locate(self.data, loc, at_key)
         return Span(self.path, line + 1, col + 1)
 
-    def value_at(self, loc: tuple) -> Any:
+    def value_at(self, loc: Loc) -> Any:
         """The value at `loc` (keys and indexes), or None where there is none."""
         return _value_at(self.data, loc)
 
-    def span_in(self, loc: tuple, offset: int) -> Span:
+    def span_in(self, loc: Loc, offset: int) -> Span:
         """Where character `offset` of the string at `loc` stands in the file (e.g. a name in a rule).
 
         Plain, quoted, folded (`>`) and literal (`|`) scalars all keep the string's non-blank
@@ -119,7 +120,7 @@ class Document:
         return Span(self.path, found[0] + 1, found[1] + 1 + past_end)
 
 
-def _value_at(node: Any, loc: tuple) -> Any:
+def _value_at(node: Any, loc: Loc) -> Any:
     for part in loc:
         if isinstance(node, dict) and part in node:
             node = node[part]
@@ -151,7 +152,7 @@ def _nth_non_blank(lines: list[str], line: int, col: int, n: int) -> Pos | None:
     return None
 
 
-def _locate(node: Any, loc: tuple, at_key: bool) -> Pos:
+def _locate(node: Any, loc: Loc, at_key: bool) -> Pos:
     pos: Pos = getattr(node, "start", (0, 0))
     for i, part in enumerate(loc):
         last = i == len(loc) - 1

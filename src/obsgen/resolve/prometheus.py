@@ -43,7 +43,7 @@ def _group(r: Context, entry: ServiceEntry) -> RuleGroup:
     alerts.sort(key=lambda a: a.monitor)
     records = tuple(_recording_rule(r, entry, i) for i in range(len(spec.recording_rules)))
     _check_unique_records(r, records)
-    monitors = {name for name, m in spec.monitors.items() if isinstance(m, PromMonitor)}
+    monitors = {name: m for name, m in spec.monitors.items() if isinstance(m, PromMonitor)}
     tests = tuple(t for i, group in enumerate(spec.tests)
                   if (t := _test(r, entry, i, group, alerts, monitors)) is not None)
     interval = spec.prometheus.interval or r.project.prometheus.interval
@@ -150,7 +150,7 @@ def _recording_rule(r: Context, entry: ServiceEntry, index: int) -> RecordingRul
 
 
 def _test(r: Context, entry: ServiceEntry, index: int, group: PromTestGroup,
-          alerts: list[PrometheusAlert], monitors: set[str]) -> PromTest | None:
+          alerts: list[PrometheusAlert], monitors: dict[str, PromMonitor]) -> PromTest | None:
     """Cases for alerts disabled in this environment are dropped: there is no rule to test here."""
     loc = ("tests", index)
     cases = []
@@ -169,7 +169,7 @@ def _test(r: Context, entry: ServiceEntry, index: int, group: PromTestGroup,
 
 
 def _alert_case(r: Context, entry: ServiceEntry, case: AlertRuleTest, origin: Origin,
-                alerts: list[PrometheusAlert], monitors: set[str]) -> AlertTestCase | None:
+                alerts: list[PrometheusAlert], monitors: dict[str, PromMonitor]) -> AlertTestCase | None:
     named = [a for a in alerts if a.alert == case.alertname or a.monitor == case.alertname]
     if not named:
         if _disabled_here(r, entry, case.alertname, monitors):
@@ -187,10 +187,9 @@ def _alert_case(r: Context, entry: ServiceEntry, case: AlertRuleTest, origin: Or
     return AlertTestCase(case.eval_time, named[0].alert, tuple(expected), origin)
 
 
-def _disabled_here(r: Context, entry: ServiceEntry, alertname: str, monitors: set[str]) -> bool:
+def _disabled_here(r: Context, entry: ServiceEntry, alertname: str, monitors: dict[str, PromMonitor]) -> bool:
     service = entry.spec.service
-    for name in monitors:
-        monitor = entry.spec.monitors[name]
+    for name, monitor in monitors.items():
         if alertname in (name, monitor.alert or conventions.camel_case(name)):
             return conventions.monitor_ref(service, name) in r.env.disabled
     return False

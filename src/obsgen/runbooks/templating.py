@@ -136,7 +136,7 @@ def _length(value: Any) -> int:
         if isinstance(item, str):
             total += len(item) + 2  # quotes
         elif isinstance(item, Namespace):
-            pending.append(dict(item._Namespace__attrs))  # type: ignore[attr-defined] # its repr shows them
+            pending.append(dict(item._Namespace__attrs))  # its repr shows them
         elif isinstance(item, range) or not isinstance(item, Collection):
             total += len(str(item))  # numbers (bounded), obsgen's facts (bounded by the spec), a range
         else:
