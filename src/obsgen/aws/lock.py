@@ -173,7 +173,8 @@ class EnvironmentLock:
 
 
 def _code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "")
+    code: str = exc.response.get("Error", {}).get("Code", "")
+    return code
 
 
 def _message(exc: ClientError) -> str:

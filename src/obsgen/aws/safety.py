@@ -29,7 +29,8 @@ def check_identity(clients: Clients, account: str, region: str, env: str) -> str
     if clients.region != region:
         raise SyncError(f"refusing to touch environment '{env}': it lives in region {region}, "
                         f"but the AWS clients are for {clients.region}")
-    return identity.get("Arn", "")
+    arn: str = identity.get("Arn", "")
+    return arn
 
 
 def check_conflicts(plan: Plan) -> None:

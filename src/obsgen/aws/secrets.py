@@ -62,7 +62,8 @@ class Resolver:
         if self._ssm is None:
             raise SyncError(f"secret endpoint {placeholder}: no SSM client available")
         try:
-            return self._ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+            value: str = self._ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+            return value
         except ClientError as exc:
             raise SyncError(f"secret endpoint {placeholder}: SSM said {exc.response['Error']['Code']}") from None
 

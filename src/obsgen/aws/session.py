@@ -56,7 +56,8 @@ class Clients:
 
     @property
     def region(self) -> str:
-        return self.session.region_name
+        region: str = self.session.region_name  # always set: connect() gives the environment's
+        return region
 
 
 def is_loopback(endpoint: str | None) -> bool:

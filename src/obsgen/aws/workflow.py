@@ -15,9 +15,9 @@ from . import SyncError
 from .apply import DEFAULT_WRITES_PER_SECOND, ApplyResult, apply_plan, describe_error
 from .deadline import Deadline
 from .desired import desired_resources
-from .live import LiveState, read_live, read_tags
+from .live import read_live, read_tags
 from .plan import Plan, build_plan
-from .resources import Change, Resource
+from .resources import Change, LiveState, Resource
 from .safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity, check_mass_delete
 from .secrets import Redactor, Resolver, resolve_desired
 from .session import Clients

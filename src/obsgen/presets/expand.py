@@ -19,6 +19,7 @@ from ..language.v1.fields import NAME_PATTERN
 from ..values import format_duration
 from ..language.load import ServiceEntry, SpecSet
 from ..language.v1.presets import RECOMMENDED, PresetOverride
+from ..language.yaml_reader import Loc
 from ..language.v1.service import METRIC_ID_PATTERN, MathMonitor, MetricMonitor, Resource
 from .catalog import Catalog, PresetSet, shipped_catalog
 from .origin import PresetUse
@@ -57,7 +58,7 @@ class _ServiceExpansion:
         self.uses: dict[str, PresetUse] = {}
         self.problems: list[Diagnostic] = []
 
-    def fail(self, loc: tuple, code: str, message: str, *, at_key: bool = False) -> None:
+    def fail(self, loc: Loc, code: str, message: str, *, at_key: bool = False) -> None:
         self.problems.append(error(self.doc.span(loc, at_key=at_key), code, message))
 
     def run(self) -> None:
@@ -97,11 +98,11 @@ class _ResourceExpansion:
 
     # --- what is asked for -------------------------------------------------------------------
 
-    def _selection(self) -> dict[str, tuple]:
+    def _selection(self) -> dict[str, Loc]:
         """Alarm name -> the spot in the spec that selects it (in the preset file's order)."""
         alarms = self.presets.spec.alarms
         preset = self.resource.preset
-        chosen: dict[str, tuple] = {}
+        chosen: dict[str, Loc] = {}
         if preset == RECOMMENDED:
             chosen = {a: self.loc + ("preset",) for a, alarm in alarms.items() if alarm.recommended}
         for index, written in enumerate(preset if isinstance(preset, list) else []):
@@ -138,7 +139,7 @@ class _ResourceExpansion:
 
     # --- one alarm ---------------------------------------------------------------------------
 
-    def _expand(self, alarm_name: str, alarm: PresetAlarm, override: PresetOverride, use_loc: tuple) -> None:
+    def _expand(self, alarm_name: str, alarm: PresetAlarm, override: PresetOverride, use_loc: Loc) -> None:
         preset = f"{self.prefix}.{alarm_name}"
         if alarm_name in self.resource.presets:
             use_loc = self.loc + ("presets", alarm_name)

@@ -24,7 +24,7 @@ from ..language.v1 import dashboards as spec
 from ..language.errors import did_you_mean
 from ..language.v1.prometheus import PromMonitor
 from ..language.v1.service import CompositeMonitor
-from ..language.yaml_reader import Document
+from ..language.yaml_reader import Document, Loc
 from .cloudwatch import resource_dimensions
 from .context import Context
 
@@ -169,7 +169,7 @@ class _Builder:
 
     # --- declared dashboards -----------------------------------------------------------------------
 
-    def _declared(self, key: str, declared: spec.Dashboard, doc: Document, loc: tuple,
+    def _declared(self, key: str, declared: spec.Dashboard, doc: Document, loc: Loc,
                   entry: ServiceEntry | None) -> Dashboard:
         origin = Origin(doc, loc)
         title = declared.title or key
@@ -207,7 +207,7 @@ class _Builder:
             return self._logs_widget(widget, origin, entry, base)
         return self._graph_widget(widget, origin, entry, base)
 
-    def _qualify(self, ref: str, entry: ServiceEntry | None, origin: Origin, field: tuple, what: str) -> str | None:
+    def _qualify(self, ref: str, entry: ServiceEntry | None, origin: Origin, field: Loc, what: str) -> str | None:
         """'name' means the dashboard's own service; a project dashboard must write 'service/name'."""
         if "/" in ref:
             return ref
@@ -271,7 +271,7 @@ class _Builder:
         return DashboardWidget("graph", metrics=tuple(metrics), expressions=expressions, period=widget.period,
                                view=widget.view, stacked=widget.stacked, **base)
 
-    def _check_ids(self, expression: str, known: set[str], origin: Origin, field: tuple) -> None:
+    def _check_ids(self, expression: str, known: set[str], origin: Origin, field: Loc) -> None:
         """Metric math functions are upper case (SUM, RATE, ...); a lower-case word is a metric id.
         Quoted text and Metrics Insights queries (SELECT ...) may hold any words, so they are skipped."""
         if re.search(r"\bselect\b", expression, re.IGNORECASE):
@@ -286,7 +286,7 @@ class _Builder:
                 self.r.problems.append(error(span, "unknown-metric-id", f"expression names '{shown(word)}', which is not a "
                                              f"metric or expression id of this graph{did_you_mean(word, sorted(known))}"))
 
-    def _metric(self, metric: spec.GraphMetric, period: int, origin: Origin, field: tuple,
+    def _metric(self, metric: spec.GraphMetric, period: int, origin: Origin, field: Loc,
                 entry: ServiceEntry | None) -> MetricStat:
         namespace = metric.namespace
         dimensions: dict[str, str] = {}
@@ -303,7 +303,7 @@ class _Builder:
         return MetricStat(namespace or "", metric.metric, tuple(sorted(dimensions.items())), metric.statistic,
                           period, None)
 
-    def _resource_metric(self, metric: spec.GraphMetric, origin: Origin, field: tuple,
+    def _resource_metric(self, metric: spec.GraphMetric, origin: Origin, field: Loc,
                          entry: ServiceEntry | None) -> tuple[str | None, dict[str, str]]:
         ref = self._qualify(metric.resource or "", entry, origin, field + ("resource",), "resource")
         if ref is None:

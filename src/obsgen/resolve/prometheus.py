@@ -13,6 +13,7 @@ from ..diagnostics import error, shown
 from ..model import (AlertmanagerSettings, AlertTestCase, ExpectedAlert, ExprTestCase, Origin, PrometheusAlert, PromTest, Receiver, RecordingRule, RuleGroup)
 from ..language.load import ServiceEntry
 from ..language.errors import did_you_mean
+from ..language.yaml_reader import Document, Loc
 from ..language.v1.prometheus import ALERT_NAME, AlertRuleTest, PromMonitor, PromTestGroup
 from .context import Context
 
@@ -78,7 +79,7 @@ def _alert(r: Context, entry: ServiceEntry, name: str, monitor: PromMonitor) -> 
                            runbook=monitor.runbook)
 
 
-def _with_override(r: Context, entry: ServiceEntry, ref: str, loc: tuple,
+def _with_override(r: Context, entry: ServiceEntry, ref: str, loc: Loc,
                    monitor: PromMonitor) -> tuple[Origin, PromMonitor]:
     override = r.env.overrides.get(ref)
     if override is None:
@@ -94,7 +95,7 @@ def _with_override(r: Context, entry: ServiceEntry, ref: str, loc: tuple,
     return Origin(entry.doc, loc, (r.pdoc, override_loc, spans)), monitor.model_copy(update=changes)
 
 
-def _field_source(origin: Origin, field: str) -> tuple[Any, tuple]:
+def _field_source(origin: Origin, field: str) -> tuple[Document, Loc]:
     if origin.override and field in origin.override[2]:
         return origin.override[0], origin.override[1] + (field,)
     return origin.doc, origin.loc + (field,)
@@ -128,7 +129,7 @@ def _check_unique_alerts(r: Context, groups: tuple[RuleGroup, ...]) -> None:
 
 def _check_unique_records(r: Context, records: tuple[RecordingRule, ...]) -> None:
     """promtool's lint (and Prometheus) refuse one series recorded twice with the same labels."""
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
     for index, rule in enumerate(records):
         key = (rule.record, rule.labels)
         if key in seen:
@@ -226,7 +227,7 @@ def _expected(r: Context, alert: PrometheusAlert, labels: dict[str, str], annota
 
 def _alertmanager(r: Context) -> AlertmanagerSettings:
     settings = r.project.prometheus
-    labels: dict[str, list] = {}
+    labels: dict[str, list[tuple[str, str, tuple[tuple[str, object], ...]]]] = {}  # label -> Receiver.channels
     for severity in r.severities.values():
         labels.setdefault(severity.prometheus, [])
     for name, channel in r.project.channels.items():

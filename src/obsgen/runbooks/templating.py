@@ -231,7 +231,7 @@ def _str_method(method: Any) -> tuple[str, str] | None:
     return (owner, bound.__name__) if isinstance(owner, str) else None
 
 
-def _checked_args(method: Any, args: tuple, kwargs: dict) -> tuple:
+def _checked_args(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
     """The arguments of a call, once the methods of `_METHODS` that can build more than a small
     multiple of their input are checked (an iterator given to `join` is read first, to measure it)."""
     found = _str_method(method)
@@ -252,7 +252,7 @@ def _checked_args(method: Any, args: tuple, kwargs: dict) -> tuple:
     return args
 
 
-def _listed(items: Any) -> list | tuple | str:
+def _listed(items: Any) -> list[Any] | tuple[Any, ...] | str:
     return items if isinstance(items, (list, tuple, str)) else list(items)
 
 

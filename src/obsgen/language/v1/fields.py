@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, TypeGuard, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, Tag, Discriminator, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
@@ -236,7 +236,7 @@ Unit = Annotated[str, BeforeValidator(_unit)]  # the JSON Schema stays {"type": 
 _TAG_SYMBOLS = set("_.:/=+-@ ")
 
 
-def _tag_text(value: Any, limit: int) -> bool:
+def _tag_text(value: Any, limit: int) -> TypeGuard[str]:
     return isinstance(value, str) and len(value) <= limit and all(c.isalnum() or c in _TAG_SYMBOLS for c in value)
 
 
