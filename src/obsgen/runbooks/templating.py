@@ -372,6 +372,7 @@ class _BoundedCodeGenerator(CodeGenerator):
 @pass_context
 def _finalize(context: Context, value: Any) -> Any:
     """What `{{ value }}` writes: `show(value)`, counted, once a value that is not text is measured."""
+    # jinja types context.environment as Environment; _finalize is only ever BoundedSandbox's finalize.
     environment: BoundedSandbox = context.environment  # type: ignore[assignment]
     if not isinstance(value, str):
         _length(value)
@@ -395,6 +396,7 @@ class BoundedSandbox(SandboxedEnvironment):
         self.filters = {name: _bounded_filter(self, name, func) for name, func in self.filters.items()}
         # What a macro, a `{% set %}` block or a `{% call %}` returns is what the template wrote, values
         # already shown by `show`: Markdown, not to be escaped again when it is printed.
+        # jinja declares concat as a method of Environment; an instance attribute replaces it, which mypy refuses.
         self.concat = lambda parts: Markdown("".join(parts))  # type: ignore[method-assign]
         self.globals.pop("lipsum", None)  # n paragraphs of filler: nothing a runbook needs
 

@@ -211,7 +211,10 @@ def cloudwatch_units() -> tuple[str, ...]:
     The model's data file is read directly: importing botocore to load it costs ~0.2 s, reading
     the file ~20 ms, and only specs that write a `unit:` pay it.
     """
-    data = Path(importlib.util.find_spec("botocore").origin).parent / "data" / "cloudwatch"  # type: ignore[arg-type, union-attr]
+    found = importlib.util.find_spec("botocore")
+    if found is None or found.origin is None:
+        raise ModuleNotFoundError("botocore, which obsgen needs, is not installed", name="botocore")
+    data = Path(found.origin).parent / "data" / "cloudwatch"
     model = max(data.iterdir()) / "service-2.json.gz"
     raw = gzip.decompress(model.read_bytes()) if model.exists() else model.with_suffix("").read_bytes()
     return tuple(json.loads(raw)["shapes"]["StandardUnit"]["enum"])
