@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, Final, Literal
 
 import yaml
 from yaml import events as ev
@@ -326,12 +326,13 @@ class _Abort(Exception):
 class _MapFrame:
     """A mapping being built. `key` is the key whose value comes next; None: the next scalar is a key."""
 
-    __slots__ = ("container", "key", "key_pos", "size", "merges", "anchor")
-    # Tells the two kinds of frame apart as cheaply as the bool it is (the event loop tests it for every
-    # event), and as a Literal it lets the type checker know which kind of frame, and container, it has.
-    is_map: ClassVar[Literal[True]] = True
+    __slots__ = ("is_map", "container", "key", "key_pos", "size", "merges", "anchor")
 
     def __init__(self, container: Mapping, anchor: str | None):
+        # Tells the two kinds of frame apart: a slot, read as fast as the bool it is (the event loop reads it
+        # for every event; a class attribute is slower to read through an instance on Python 3.11), and a
+        # Literal, so that the type checker knows which kind of frame, and of container, it has.
+        self.is_map: Literal[True] = True
         self.container = container
         self.key: str | None = None
         self.key_pos: Pos = (0, 0)
@@ -343,10 +344,10 @@ class _MapFrame:
 class _SeqFrame:
     """A sequence being built."""
 
-    __slots__ = ("container", "size", "anchor")
-    is_map: ClassVar[Literal[False]] = False
+    __slots__ = ("is_map", "container", "size", "anchor")
 
     def __init__(self, container: Sequence, anchor: str | None):
+        self.is_map: Literal[False] = False
         self.container = container
         self.size = 1
         self.anchor = anchor
