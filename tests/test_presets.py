@@ -400,6 +400,17 @@ def test_a_broken_preset_file_gets_located_errors(tmp_path):
         "[bad-preset-file]"]
 
 
+def test_a_preset_that_names_a_parameter_of_the_wrong_type_gets_a_located_error(tmp_path):
+    # A threshold takes a number or a duration, a dimension a string, sum_over a list: what expand relies on.
+    (tmp_path / "ec2.yaml").write_text(NEW_SERVICE.replace("alarms:", "params:\n  ids: {type: list, "
+                                                           "description: Names.}\nalarms:")
+                                       .replace("threshold: 80", "threshold: {param: ids}"))
+    _, problems = load_catalog(tmp_path)
+    assert [str(p) for p in problems] == [
+        "presets/ec2.yaml:17:24: error: parameter 'ids' is a list; threshold takes a number or a duration "
+        "parameter [bad-preset-file]"]
+
+
 # --- the reference ---------------------------------------------------------------------------
 
 def test_docs_presets_md_is_generated_from_the_preset_files():

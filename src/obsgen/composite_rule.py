@@ -15,7 +15,7 @@ from .diagnostics import shown
 
 STATES = {"alarm": "ALARM", "ok": "OK", "insufficient_data": "INSUFFICIENT_DATA"}
 # Words are read greedily (names, keywords, state functions) and checked afterwards.
-_TOKEN = re.compile(r"\s*(?:(\()|(\))|([A-Za-z0-9_][A-Za-z0-9_-]*(?:/[A-Za-z0-9_-]+)?))")
+_TOKEN = re.compile(r"\s*(\(|\)|[A-Za-z0-9_][A-Za-z0-9_-]*(?:/[A-Za-z0-9_-]+)?)")  # group 1: the token
 _BLANK_TO_END = re.compile(r"\s*\Z")  # \s is str.isspace(), as str.strip() uses
 _KEYWORDS = {"and", "or", "not"}
 MAX_DEPTH = 32
@@ -55,8 +55,8 @@ class RuleSyntaxError(ValueError):
 def parse(text: str) -> Rule:
     parser = _Parser(text)
     rule = parser.disjunction(0)
-    if parser.peek() is not None:
-        word, offset = parser.peek()  # type: ignore[misc]
+    if (left := parser.peek()) is not None:
+        word, offset = left
         raise RuleSyntaxError(f"unexpected '{shown(word)}' in rule", offset)
     return rule
 
@@ -106,8 +106,7 @@ class _Parser:
             if not match:
                 start = len(text) - len(text[index:].lstrip())
                 raise RuleSyntaxError(f"unexpected character '{shown(text[start])}' in rule", start)
-            group = match.lastindex  # the one of the three alternative groups that matched
-            tokens.append((match.group(group), match.start(group)))
+            tokens.append((match.group(1), match.start(1)))
             index = match.end()
         return tokens
 
@@ -155,7 +154,7 @@ class _Parser:
             return inner
         if word == ")" or word.lower() in _KEYWORDS:
             raise RuleSyntaxError(f"expected a monitor name or '(', found '{shown(word)}'", offset)
-        if word.lower() in STATES and self.peek() is not None and self.peek()[0] == "(":  # type: ignore[index]
+        if word.lower() in STATES and (following := self.peek()) is not None and following[0] == "(":
             self.take()
             target, target_offset = self.take()
             if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?", target):

@@ -14,7 +14,7 @@ from .composite_rule import Rule
 from .diagnostics import Span
 from .values import Threshold
 from .language.load import PresetUse
-from .language.yaml_reader import Document
+from .language.yaml_reader import Document, Loc
 
 
 
@@ -23,11 +23,11 @@ class Origin:
     """Where a model object was defined; `override` holds the environment override, if any."""
 
     doc: Document
-    loc: tuple
-    override: tuple[Document, tuple, frozenset[str]] | None = None  # (doc, loc, fields it sets)
+    loc: Loc
+    override: tuple[Document, Loc, frozenset[str]] | None = None  # (doc, loc, fields it sets)
     preset: PresetUse | None = None  # set when a preset made the monitor (loc is then its use in `resources:`)
 
-    def span(self, *fields: str) -> Span:
+    def span(self, *fields: str | int) -> Span:
         """The spot to blame for `fields`: the override when it set the first of them, else the spec."""
         if self.override and fields and fields[0] in self.override[2]:
             doc, loc, _ = self.override
@@ -120,6 +120,12 @@ class MetricAlarm(AlarmBase):
         """Every metric the alarm reads: its one metric, or the inputs of its metric math."""
         return (self.metric,) if self.metric is not None else tuple(stat for _, stat in self.queries)
 
+    def single_metric(self) -> MetricStat:
+        """The one metric of a single-metric or anomaly-band alarm (one without `expression`)."""
+        if self.metric is None:
+            raise ValueError(f"alarm {self.name} is metric math: it reads {len(self.queries)} metrics, not one")
+        return self.metric
+
 
 @dataclass(frozen=True, slots=True)
 class CompositeAlarm(AlarmBase):
@@ -129,6 +135,9 @@ class CompositeAlarm(AlarmBase):
     def qualify(self, target: str) -> str:
         """A rule names monitors of its own service bare, others as 'service/monitor'."""
         return target if "/" in target else f"{self.service}/{target}"
+
+
+Alarm = MetricAlarm | CompositeAlarm  # every AlarmBase is one of these two
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +261,7 @@ class EnvironmentModel:
     alertmanager: AlertmanagerSettings | None = None
     dashboards: tuple["Dashboard", ...] = ()  # by name: every service's own, then the declared ones
 
-    def alarms(self) -> list[AlarmBase]:
+    def alarms(self) -> list[Alarm]:
         return sorted([*self.metric_alarms, *self.composite_alarms], key=lambda a: a.name)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 
 def format_duration(seconds: int) -> str:
-    parts = []
+    parts: list[str] = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if seconds >= size or (unit == "s" and not parts):
             count, seconds = divmod(seconds, size)

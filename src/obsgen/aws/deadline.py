@@ -50,13 +50,14 @@ class Deadline:
         """`work()` in a daemon thread; its result, its exception, or DeadlineExceeded once time is up."""
         if self._end is None:
             return work()
-        outcome: dict[str, object] = {}
+        value: list[T] = []  # what work() returned, or
+        error: list[BaseException] = []  # what it raised
 
         def target() -> None:
             try:
-                outcome["value"] = work()
+                value.append(work())
             except BaseException as exc:  # noqa: BLE001 - handed back to the waiting thread
-                outcome["error"] = exc
+                error.append(exc)
 
         thread = threading.Thread(target=target, name=f"obsgen: {what}", daemon=True)
         thread.start()
@@ -64,6 +65,6 @@ class Deadline:
             if self.expired:
                 raise self.exceeded(what)
             thread.join(timeout=min(POLL_SECONDS, self.remaining() or 0.0))
-        if "error" in outcome:
-            raise outcome["error"]  # type: ignore[misc]
-        return outcome["value"]  # type: ignore[return-value]
+        if error:
+            raise error[0]
+        return value[0]

@@ -8,16 +8,28 @@ the spec no longer has.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .plan import CREATE, DELETE, FieldChange, Plan
 
-MISSING, CHANGED, NOT_IN_SPEC, CONFLICT = "missing", "changed", "not in spec", "conflict"
+
+class DriftStatus(StrEnum):
+    """How a resource drifted; the value is what reports show."""
+
+    MISSING = "missing"  # the plan would create it
+    CHANGED = "changed"  # ... update it
+    NOT_IN_SPEC = "not in spec"  # ... delete it
+    CONFLICT = "conflict"  # it is in the way of the spec (a resource obsgen does not manage)
+
+
+MISSING, CHANGED, NOT_IN_SPEC, CONFLICT = (DriftStatus.MISSING, DriftStatus.CHANGED, DriftStatus.NOT_IN_SPEC,
+                                           DriftStatus.CONFLICT)
 
 
 @dataclass(frozen=True, slots=True)
 class DriftItem:
     address: str
-    status: str
+    status: DriftStatus
     detail: str
     fields: tuple[FieldChange, ...] = ()
 
@@ -35,13 +47,13 @@ class DriftReport:
 
 
 def drift_report(plan: Plan) -> DriftReport:
-    items = []
+    items: list[DriftItem] = []
     for change in plan.changes:
         if change.action == CREATE:
             items.append(DriftItem(change.address, MISSING, "in the spec but not in AWS"))
         elif change.action == DELETE:
             items.append(DriftItem(change.address, NOT_IN_SPEC, "managed by obsgen but no longer in the spec"))
-        else:
+        else:  # UPDATE
             names = ", ".join(f.field for f in change.fields)
             items.append(DriftItem(change.address, CHANGED, f"changed outside obsgen: {names}", tuple(change.fields)))
     items += [DriftItem(c.address, CONFLICT, c.reason) for c in plan.conflicts]

@@ -22,12 +22,13 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..conventions import TAG_ENV, TAG_PROJECT
 from . import SyncError
+from .session import AwsClient
 
 ALREADY_EXISTS = "ParameterAlreadyExists"
 NOT_FOUND = "ParameterNotFound"
@@ -92,7 +93,7 @@ class EnvironmentLock:
     for releasing it: one with short timeouts (session.Clients.quick_client), because a release
     runs on the way out of an apply that may have failed for want of a network."""
 
-    def __init__(self, ssm: Any, project: str, env: str, release_ssm: Any = None):
+    def __init__(self, ssm: AwsClient, project: str, env: str, release_ssm: AwsClient | None = None):
         self.ssm = ssm
         self.release_ssm = release_ssm or ssm
         self.project = project
@@ -124,7 +125,7 @@ class EnvironmentLock:
             raise SyncError(f"cannot take the lock of '{self.env}' ({self.name}): {exc}") from None
         return mine
 
-    def current(self, ssm: Any = None) -> LockInfo | None:
+    def current(self, ssm: AwsClient | None = None) -> LockInfo | None:
         try:
             found = (ssm or self.ssm).get_parameter(Name=self.name)
         except ClientError as exc:
@@ -148,7 +149,7 @@ class EnvironmentLock:
         problem = self.remove(self.release_ssm)
         return f"{problem}; remove it with `obsgen unlock --env {self.env} --lock-id {mine.id}`" if problem else ""
 
-    def remove(self, ssm: Any = None) -> str:
+    def remove(self, ssm: AwsClient | None = None) -> str:
         try:
             (ssm or self.ssm).delete_parameter(Name=self.name)
         except ClientError as exc:
@@ -172,7 +173,8 @@ class EnvironmentLock:
 
 
 def _code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "")
+    code: str = exc.response.get("Error", {}).get("Code", "")
+    return code
 
 
 def _message(exc: ClientError) -> str:

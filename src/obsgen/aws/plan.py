@@ -93,8 +93,8 @@ def build_plan(project: str, env: str, account: str, region: str, desired: dict[
     live_fingerprint = fingerprint(live)
     plan = Plan(project, env, account, region, live_fingerprint, changes, conflicts, managed,
                 secrets_digest=secrets_digest(changes, f"{project}/{env}/{live_fingerprint}"))
-    plan.redact.add_all(pair for r in [*desired.values(), *live.resources.values()]
-                        for pair in kinds.of(r.kind).sensitive(r))
+    every: list[Resource | LiveResource] = [*desired.values(), *live.resources.values()]
+    plan.redact.add_all(pair for r in every for pair in kinds.of(r.kind).sensitive(r))
     return plan
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import __version__
 from . import SyncError
-from .plan import CREATE, DELETE, PLAN_VERSION, UPDATE, Plan
+from .plan import PLAN_VERSION, Plan
 from .resources import Action, Change, Conflict, FieldChange, Kind
 
 
@@ -48,8 +48,7 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "format_version": plan.version, "obsgen_version": __version__,
         "project": plan.project, "env": plan.env, "account": plan.account, "region": plan.region,
         "fingerprint": plan.fingerprint, "managed": plan.managed, "secrets_digest": plan.secrets_digest,
-        "summary": {"create": plan.count(CREATE), "update": plan.count(UPDATE), "delete": plan.count(DELETE),
-                    "conflicts": len(plan.conflicts)},
+        "summary": {**{action.value: plan.count(action) for action in Action}, "conflicts": len(plan.conflicts)},
         "changes": [change_dict(c) for c in plan.changes],
         "conflicts": [{"address": c.address, "reason": c.reason} for c in plan.conflicts],
     }

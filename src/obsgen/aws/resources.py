@@ -31,7 +31,7 @@ class Action(StrEnum):
 TAGS = "Tags"  # the field a plan shows a resource's tags under
 
 
-def address(kind: str, name: str) -> str:
+def address(kind: Kind, name: str) -> str:
     return f"{kind}.{name}"
 
 

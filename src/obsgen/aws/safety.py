@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from . import SyncError
 from .plan import DELETE, Plan
-from .session import IDENTITY_ATTEMPTS
+from .session import IDENTITY_ATTEMPTS, Clients
 
 DEFAULT_MASS_DELETE_SHARE = 0.5
 
 
-def check_identity(clients: Any, account: str, region: str, env: str) -> str:
+def check_identity(clients: Clients, account: str, region: str, env: str) -> str:
     """The credentials must belong to the environment's account, the clients to its region.
     Returns the caller's ARN. https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html"""
     try:
@@ -31,7 +29,8 @@ def check_identity(clients: Any, account: str, region: str, env: str) -> str:
     if clients.region != region:
         raise SyncError(f"refusing to touch environment '{env}': it lives in region {region}, "
                         f"but the AWS clients are for {clients.region}")
-    return identity.get("Arn", "")
+    arn: str = identity.get("Arn", "")
+    return arn
 
 
 def check_conflicts(plan: Plan) -> None:

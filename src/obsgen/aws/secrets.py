@@ -20,13 +20,14 @@ import dataclasses
 import hashlib
 import os
 import re
-from typing import Any, Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
 from . import SyncError
 from .resources import Resource
+from .session import AwsClient
 
 PLACEHOLDER = re.compile(r"^\{\{resolve:(env|ssm):([^}]+)\}\}$")
 _MIN_SCRUBBED = 6  # parts of a secret shorter than this are not scrubbed on their own (too common a text)
@@ -39,7 +40,7 @@ def is_placeholder(value: str) -> bool:
 class Resolver:
     """Looks placeholders up in the environment or SSM Parameter Store; caches what it found."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None, ssm: Callable[[], Any] | None = None):
+    def __init__(self, environ: Mapping[str, str] | None = None, ssm: Callable[[], AwsClient] | None = None):
         self._environ = os.environ if environ is None else environ
         self._ssm = ssm
         self._cache: dict[str, str] = {}
@@ -61,7 +62,8 @@ class Resolver:
         if self._ssm is None:
             raise SyncError(f"secret endpoint {placeholder}: no SSM client available")
         try:
-            return self._ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+            value: str = self._ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+            return value
         except ClientError as exc:
             raise SyncError(f"secret endpoint {placeholder}: SSM said {exc.response['Error']['Code']}") from None
 

@@ -29,6 +29,9 @@ from botocore.config import Config
 from ..model import EnvironmentModel
 
 SANDBOX_CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
+# A boto3 client. botocore builds its methods from the service model at run time, so they have no
+# static types; the typed stubs are separate packages per service (boto3-stubs), not used here.
+AwsClient = Any
 
 
 @dataclass(slots=True)
@@ -38,22 +41,23 @@ class Clients:
     session: boto3.Session
     config: Config
     endpoint: str | None
-    cloudwatch: Any
-    sns: Any
-    tagging: Any
-    sts: Any
+    cloudwatch: AwsClient
+    sns: AwsClient
+    tagging: AwsClient  # resourcegroupstaggingapi
+    sts: AwsClient  # with the identity check's short timeouts (identity_config)
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str) -> AwsClient:
         return self.session.client(service, endpoint_url=self.endpoint, config=self.config)
 
-    def quick_client(self, service: str) -> Any:
+    def quick_client(self, service: str) -> AwsClient:
         """For small calls that must not hold a command up (releasing the apply lock): the identity
         check's timeouts. Releasing the lock after a network failure then costs seconds, not a minute."""
         return self.session.client(service, endpoint_url=self.endpoint, config=identity_config())
 
     @property
     def region(self) -> str:
-        return self.session.region_name
+        region: str = self.session.region_name  # always set: connect() gives the environment's
+        return region
 
 
 def is_loopback(endpoint: str | None) -> bool:
@@ -90,7 +94,7 @@ def connect(model: EnvironmentModel, profile: str | None = None, config: Config 
         session = boto3.Session(region_name=model.region, **SANDBOX_CREDENTIALS)
     config = config or retry_config()
 
-    def make(service: str) -> Any:
+    def make(service: str) -> AwsClient:
         return session.client(service, endpoint_url=model.endpoint, config=config)
 
     sts = session.client("sts", endpoint_url=model.endpoint, config=identity_config())

@@ -7,19 +7,20 @@ itself afterwards (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIRefere
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..conventions import TAG_ENV, TAG_PROJECT
-from ..model import AlarmBase, EnvironmentModel
+from ..model import Alarm, EnvironmentModel
 from . import SyncError
 from .apply import describe_error
+from .session import Clients
 
 REASON = "obsgen test-alarm: checking that notifications reach the right people"
 
 
-def find_alarm(model: EnvironmentModel, monitor: str) -> AlarmBase:
+def find_alarm(model: EnvironmentModel, monitor: str) -> Alarm:
     """`service/monitor`, or a bare monitor name when it is unique, or the alarm name."""
     alarms = model.alarms()
     hits = [a for a in alarms if monitor in (a.ref, a.name)] or [a for a in alarms if a.monitor == monitor]
@@ -30,7 +31,7 @@ def find_alarm(model: EnvironmentModel, monitor: str) -> AlarmBase:
     return hits[0]
 
 
-def test_alarm(model: EnvironmentModel, clients: Any, alarm: AlarmBase, hold_seconds: float = 0.0,
+def test_alarm(model: EnvironmentModel, clients: Clients, alarm: Alarm, hold_seconds: float = 0.0,
                sleep: Callable[[float], None] = time.sleep) -> tuple[str, str]:
     """ALARM, wait `hold_seconds`, restore. Returns (previous state, state set). Only owned alarms."""
     cw = clients.cloudwatch

@@ -6,7 +6,7 @@ Kept apart from plan.py (pure) and apply.py (writes) so that both stay free of o
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -15,14 +15,15 @@ from . import SyncError
 from .apply import DEFAULT_WRITES_PER_SECOND, ApplyResult, apply_plan, describe_error
 from .deadline import Deadline
 from .desired import desired_resources
-from .live import LiveState, read_live, read_tags
+from .live import read_live, read_tags
 from .plan import Plan, build_plan
-from .resources import Change
+from .resources import Change, LiveState, Resource
 from .safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity, check_mass_delete
 from .secrets import Redactor, Resolver, resolve_desired
+from .session import Clients
 
 
-def make_plan(model: EnvironmentModel, clients: Any, adopt: bool = False,
+def make_plan(model: EnvironmentModel, clients: Clients, adopt: bool = False,
               resolver: Callable[[str], str] | None = None, deadline: Deadline | None = None) -> Plan:
     """Read the environment and compare it with the spec. Raises SyncError on AWS errors, and
     DeadlineExceeded when `deadline` passes first."""
@@ -42,7 +43,7 @@ def make_plan(model: EnvironmentModel, clients: Any, adopt: bool = False,
     return build_plan(model.project, model.env, model.account, model.region, desired, live, adopt)
 
 
-def _with_adoptable_tags(clients: Any, live: LiveState, desired: dict[str, Any]) -> LiveState:
+def _with_adoptable_tags(clients: Clients, live: LiveState, desired: dict[str, Resource]) -> LiveState:
     """Unowned resources the spec names: read their tags (one call each) so adopting shows them."""
     names = {(r.kind, r.name) for r in desired.values()}
     for key, resource in live.resources.items():
@@ -60,7 +61,7 @@ class ApplyOptions:
     deadline: Deadline | None = None  # the command's time limit (None: none)
 
 
-def apply(model: EnvironmentModel, clients: Any, plan: Plan, options: ApplyOptions | None = None,
+def apply(model: EnvironmentModel, clients: Clients, plan: Plan, options: ApplyOptions | None = None,
           on_step: Callable[[list[Change], str], None] | None = None) -> ApplyResult:
     """Safety checks, then the writes. `plan` must be fresh (from make_plan); the CLI holds the
     environment's lock (lock.py) from before that plan was read until this returns."""

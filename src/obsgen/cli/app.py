@@ -27,6 +27,7 @@ class _LazyGroup(typer.core.TyperGroup):
     The module registers its commands on `app` (as it would if imported eagerly); the click command
     is then built from `app` again, the same way typer builds all of them."""
 
+    # ctx and the command are typer's own copy of click's classes, which typer keeps private (typer._click).
     def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if n not in self.commands)]
 

@@ -12,7 +12,8 @@ import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 from urllib.parse import urlsplit
 
 import typer
@@ -22,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from ..aws import SyncError
+from ..aws.apply import ApplyResult
 from ..prometheus import drift as prometheus_drift
 from ..views import drift as drift_view
 from ..views import plan as plan_view
@@ -39,6 +41,11 @@ from .app import app, err, out
 from ..compiler import compile_project
 from ..model import EnvironmentModel
 
+if TYPE_CHECKING:
+    from botocore.awsrequest import AWSPreparedRequest
+
+    from ..sandbox.server import Sandbox
+
 EXIT_CHANGES = 2
 MAX_HOLD = 3600.0  # seconds: long enough to watch a page arrive; time.sleep overflows on huge values
 EnvRequired = typer.Option(..., "--env", "-e", help="The environment to work on.")
@@ -47,7 +54,7 @@ Profile = typer.Option(None, "--profile", help="AWS profile (default: the standa
 READ_TIMEOUT_DEFAULT, APPLY_TIMEOUT_DEFAULT = 300.0, 3600.0
 
 
-def _timeout(default: float) -> Any:
+def _timeout(default: float) -> Any:  # typer.Option's own type: the parameter's default, as typer sees it
     return typer.Option(default, "--timeout", min=1.0, max=86400.0,
                         help="Seconds the command may wait for AWS in all before it gives up.")
 
@@ -95,7 +102,7 @@ def _waiting_note(clients: Clients, doing: str) -> Iterator[None]:
         yield
         return
     with err.status(Text(doing)) as status:
-        def note(request: Any, event_name: str, **_: Any) -> None:
+        def note(request: AWSPreparedRequest, event_name: str, **_: object) -> None:
             status.update(Text(f"{doing}: waiting for {urlsplit(request.url).netloc} "
                                f"({event_name.rsplit('.', 1)[-1]})"))
 
@@ -129,7 +136,7 @@ def _terminate_like_interrupt() -> Iterator[None]:
     previous = {signum: signal.getsignal(signum) for signum in signums}
     raised = threading.Event()
 
-    def handler(signum: int, _frame: Any) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
         if not raised.is_set():
             raised.set()
             raise Terminated(signum)
@@ -143,7 +150,7 @@ def _terminate_like_interrupt() -> Iterator[None]:
             signal.signal(signum, old)
 
 
-def _show(text: Any) -> None:
+def _show(text: str | Text) -> None:
     out.print(text, markup=False, highlight=False)
 
 
@@ -275,7 +282,7 @@ def unlock(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Opti
     out.print(f"removed the lock of '{env}'", markup=False)
 
 
-def _run_apply(model: EnvironmentModel, clients: Clients, fresh: Plan, options: ApplyOptions) -> Any:
+def _run_apply(model: EnvironmentModel, clients: Clients, fresh: Plan, options: ApplyOptions) -> ApplyResult:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("applying", total=len(fresh.changes))
@@ -370,7 +377,7 @@ def sandbox(host: str = typer.Option("127.0.0.1", "--host", help="Loopback addre
                   "install them with: pip install 'obsgen[sandbox]'", markup=False)
         raise typer.Exit(2) from None
 
-    def ready(running: Any) -> None:
+    def ready(running: Sandbox) -> None:
         out.print(f"sandbox listening on {running.endpoint_url} (account {sandbox_module.DEFAULT_ACCOUNT_ID}, "
                   "any credentials); stop with Ctrl-C", markup=False)
         sys.stdout.flush()

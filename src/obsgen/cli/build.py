@@ -11,7 +11,8 @@ import typer
 
 from .. import __version__, compiler
 from ..build import Build
-from ..compiler import GENERATED_DIR, compile_project, stale_files, write
+from ..compiler import compile_project, stale_files, write
+from ..generated_tree import GENERATED_DIR
 from ..diagnostics import unique_sorted
 from ..generated_tree import OutputError, leftovers, problems as output_problems
 from ..runbooks import COVERAGE_FILE

@@ -9,7 +9,8 @@ import typer
 from .common import ProjectDir, report
 from .app import app, out
 from ..build import Build
-from ..compiler import GENERATED_DIR, compile_project, write
+from ..compiler import compile_project, write
+from ..generated_tree import GENERATED_DIR
 from ..runbooks import SITE_OUT
 
 

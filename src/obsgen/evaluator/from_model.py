@@ -42,8 +42,7 @@ def alarm_spec_from_model(alarm: MetricAlarm) -> AlarmSpec:
         queries: list[Query] = [_model_query(qid, stat) for qid, stat in alarm.queries]
         queries.append(ExpressionQuery(METRIC_ID_EXPRESSION, alarm.expression, True, alarm.summary[:255]))
         return replace(spec, queries=tuple(queries))
-    stat = alarm.metric
-    assert stat is not None
+    stat = alarm.single_metric()
     spec = replace(spec, metric=_metric(stat), statistic=stat.statistic, period=stat.period, unit=stat.unit)
     # An anomaly-detection alarm: the evaluator refuses it when it is run.
     return replace(spec, threshold_metric_id=METRIC_ID_BAND) if band else spec

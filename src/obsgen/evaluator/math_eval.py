@@ -265,7 +265,8 @@ class _Run:
             return self.binary("*", -1.0, self.node(node.operand))
         if isinstance(node, mp.Binary):
             return self.binary(node.op, self.node(node.left), self.node(node.right))
-        return getattr(self, "fn_" + node.name)(node)
+        function: Callable[[mp.Call], Value] = getattr(self, "fn_" + node.name)  # the kind check knows them all
+        return function(node)
 
     # --- operators ----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ Sources (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ ...):
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from . import statistics
 from .errors import EvaluationError, Unsupported
@@ -26,7 +26,7 @@ from .math_eval import MetricInput, Program
 from .missing_data import BREACHING, GOOD, LOW, MISSING, Decision, decide
 from .samples import EMPTY, Metric, Samples
 from .spec import (
-    BAND_COMPARISONS, COMPARISONS, MISSING_DATA, AlarmSpec, ExpressionQuery, MetricQuery, Options,
+    BAND_COMPARISONS, COMPARISONS, MISSING_DATA, Actions, AlarmSpec, ExpressionQuery, MetricQuery, Options,
 )
 from .timeline import INITIAL_STATE, AlarmResult, Evaluation, Notification, Suppressed, Timeline, Transition
 from .windows import Grid, aggregate
@@ -104,10 +104,12 @@ def _run(ticks: range, window: "_WindowPlan", source: "_Source", decider: _Decid
     return transitions, evaluations
 
 
-def notifications(name: str, enabled: bool, actions, transitions: Sequence[Transition]) -> tuple[tuple, tuple]:
+def notifications(name: str, enabled: bool, actions: Actions, transitions: Sequence[Transition]
+                  ) -> tuple[tuple[Notification, ...], tuple[Suppressed, ...]]:
     """Actions per transition: AlarmActions into ALARM, OKActions into OK, InsufficientDataActions into
     INSUFFICIENT_DATA, only when ActionsEnabled."""
-    sent, held = [], []
+    sent: list[Notification] = []
+    held: list[Suppressed] = []
     for t in transitions:
         arns = actions.for_state(t.state)
         if not arns:
@@ -247,7 +249,7 @@ def _source(spec: AlarmSpec, data: MetricData, grid: Grid, options: Options) -> 
     return _Source(program.run(timestamps, inputs))
 
 
-def _code(value: float | None, low: bool, compare, threshold: float) -> int:
+def _code(value: float | None, low: bool, compare: Callable[[float, float], bool], threshold: float) -> int:
     if value is None:
         return MISSING
     code = BREACHING if compare(value, threshold) else GOOD

@@ -8,9 +8,10 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, Tag, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..diagnostics import Diagnostic, error, shown
-from .yaml_reader import Document
+from .yaml_reader import Document, Loc
 from .v1.fields import found_text
 
 KEY_SHOWN = 40  # characters of a key in a field path such as monitors.<key>.threshold
@@ -40,9 +41,9 @@ def diagnostics_from(exc: ValidationError, doc: Document, model: type[BaseModel]
             if not (item["type"] == "missing" and tuple(item["loc"]) in typos)]
 
 
-def _typo_targets(items: list[dict[str, Any]], model: type[BaseModel]) -> set[tuple]:
+def _typo_targets(items: list[ErrorDetails], model: type[BaseModel]) -> set[Loc]:
     """Raw locations of the keys that unknown keys most likely meant."""
-    targets = set()
+    targets: set[Loc] = set()
     for item in items:
         if item["type"] == "extra_forbidden":
             parent = tuple(p for p in item["loc"] if p != "[key]")[:-1]
@@ -51,9 +52,9 @@ def _typo_targets(items: list[dict[str, Any]], model: type[BaseModel]) -> set[tu
     return targets
 
 
-def _one(item: dict[str, Any], doc: Document, model: type[BaseModel]) -> Diagnostic:
-    raw: tuple = tuple(item["loc"])
-    kind: str = item["type"]
+def _one(item: ErrorDetails, doc: Document, model: type[BaseModel]) -> Diagnostic:
+    raw = item["loc"]
+    kind = item["type"]
     is_key = bool(raw) and raw[-1] == "[key]"
     loc = strip_tags(model, tuple(p for p in raw if p != "[key]"))
     where = field_path(loc)
@@ -73,7 +74,7 @@ def _one(item: dict[str, Any], doc: Document, model: type[BaseModel]) -> Diagnos
     return error(doc.span(loc), "bad-value", f"{where}: {message}" if where else message)
 
 
-def _expected_message(kind: str, item: dict[str, Any]) -> str:
+def _expected_message(kind: str, item: ErrorDetails) -> str:
     ctx = item.get("ctx") or {}
     found = found_text(item.get("input"))
     if kind in _EXPECTED:
@@ -96,7 +97,7 @@ def _expected_message(kind: str, item: dict[str, Any]) -> str:
     return str(item["msg"])
 
 
-def field_path(loc: tuple) -> str:
+def field_path(loc: Loc) -> str:
     """('monitors', 'api', 'threshold') -> 'monitors.api.threshold'; list items as [i]. Keys are the user's
     (any text, when one is wrong): each is shown on one line and cut."""
     parts: list[str] = []
@@ -105,9 +106,9 @@ def field_path(loc: tuple) -> str:
     return "".join(parts)
 
 
-def strip_tags(model: type[BaseModel], loc: tuple) -> tuple:
+def strip_tags(model: type[BaseModel], loc: Loc) -> Loc:
     """Drop the parts of a pydantic error location that name a union member, not a key in the file."""
-    kept: list[Any] = []
+    kept: list[str | int] = []
     tp: Any = model
     for part in loc:
         member = _tagged_member(tp, part)
@@ -119,7 +120,7 @@ def strip_tags(model: type[BaseModel], loc: tuple) -> tuple:
     return tuple(kept)
 
 
-def _tagged_member(tp: Any, part: Any) -> Any:
+def _tagged_member(tp: Any, part: str | int) -> Any:
     if tp is None or not isinstance(part, str):
         return None
     tp = _strip_optional(tp)
@@ -150,7 +151,7 @@ def did_you_mean(word: str, choices: list[str]) -> str:
     return ""
 
 
-def allowed_keys(model: type[BaseModel], raw_loc: tuple) -> list[str]:
+def allowed_keys(model: type[BaseModel], raw_loc: Loc) -> list[str]:
     """The keys a mapping at `raw_loc` (a pydantic location, tags included) may hold."""
     tp: Any = model
     for part in raw_loc:
@@ -163,7 +164,7 @@ def allowed_keys(model: type[BaseModel], raw_loc: tuple) -> list[str]:
     return []
 
 
-def _step(tp: Any, part: Any) -> Any:
+def _step(tp: Any, part: str | int) -> Any:
     tp = _unwrap(tp, None)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         for name, field in tp.model_fields.items():

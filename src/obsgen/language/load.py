@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import yaml_reader
 from ..diagnostics import Diagnostic, Span, error, shown
-from .yaml_reader import Document, Mapping
+from .yaml_reader import Document, Loc, Mapping
 from .errors import diagnostics_from
 from .v1.project import ProjectSpec
 from .v1.service import ServiceSpec
@@ -32,7 +32,7 @@ class PresetUse:
 
     preset: str  # "<service>.<alarm>"
     source: str  # the AWS documentation the alarm's values come from
-    loc: tuple  # in the service file: ("resources", r, "presets", alarm) or ("resources", r, "preset"[, i])
+    loc: Loc  # in the service file: ("resources", r, "presets", alarm) or ("resources", r, "preset"[, i])
     span: Span
     spans: frozenset[Span] = frozenset()  # the use and every value written in its override: blamed later
 

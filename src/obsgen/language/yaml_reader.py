@@ -18,17 +18,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, Literal
 
 import yaml
 from yaml import events as ev
 
 from ..diagnostics import Diagnostic, Span, error, shown
 
-try:  # the C parser; PyYAML wheels ship it, a source build may not
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+# The C parser; PyYAML wheels ship it, a source build may not (then `yaml` has no CSafeLoader).
+_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = (
+    yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 48
@@ -54,22 +53,29 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 _TAG = "tag:yaml.org,2002:"
+_TAGGED_TYPES: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what libyaml counts as a new line
 Pos = tuple[int, int]  # 0-based (line, column), as libyaml reports them
+Loc = tuple[str | int, ...]  # a path into a document: mapping keys and list indexes
+KeyMarks = tuple[int, int, int, int]  # (key line, key column, value line, value column), 0-based
 
 
-class Mapping(dict):
+class Mapping(dict[str, Any]):
     """A dict that knows where it stands: `marks[key] = (key line, key column, value line, value column)`,
     one flat tuple rather than a pair of positions: a third of the objects a compile keeps alive, which the
     cyclic collector scans once when it is back on (docs/performance.md)."""
 
     __slots__ = ("start", "marks")
+    start: Pos
+    marks: dict[str, KeyMarks]
 
 
-class Sequence(list):
+class Sequence(list[Any]):
     """A list that knows where it stands: `marks[i]` is item i's position."""
 
     __slots__ = ("start", "marks")
+    start: Pos
+    marks: list[Pos]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +84,7 @@ class Document:
     data: Any
     text: str = field(default="", repr=False, compare=False)  # the source, for `span_in`
 
-    def span(self, loc: tuple = (), *, at_key: bool = False) -> Span:
+    def span(self, loc: Loc = (), *, at_key: bool = False) -> Span:
         """Where the value at `loc` stands; the deepest existing ancestor if it does not exist.
 
         `at_key` points at the last key instead of its value (for "unknown key" errors).
@@ -86,11 +92,11 @@ class Document:
         line, col = _locate(self.data, loc, at_key)
         return Span(self.path, line + 1, col + 1)
 
-    def value_at(self, loc: tuple) -> Any:
+    def value_at(self, loc: Loc) -> Any:
         """The value at `loc` (keys and indexes), or None where there is none."""
         return _value_at(self.data, loc)
 
-    def span_in(self, loc: tuple, offset: int) -> Span:
+    def span_in(self, loc: Loc, offset: int) -> Span:
         """Where character `offset` of the string at `loc` stands in the file (e.g. a name in a rule).
 
         Plain, quoted, folded (`>`) and literal (`|`) scalars all keep the string's non-blank
@@ -114,7 +120,7 @@ class Document:
         return Span(self.path, found[0] + 1, found[1] + 1 + past_end)
 
 
-def _value_at(node: Any, loc: tuple) -> Any:
+def _value_at(node: Any, loc: Loc) -> Any:
     for part in loc:
         if isinstance(node, dict) and part in node:
             node = node[part]
@@ -146,7 +152,7 @@ def _nth_non_blank(lines: list[str], line: int, col: int, n: int) -> Pos | None:
     return None
 
 
-def _locate(node: Any, loc: tuple, at_key: bool) -> Pos:
+def _locate(node: Any, loc: Loc, at_key: bool) -> Pos:
     pos: Pos = getattr(node, "start", (0, 0))
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
@@ -317,17 +323,37 @@ class _Abort(Exception):
     """Input is hostile or broken past the point where further problems would be useful."""
 
 
-class _Frame:
-    __slots__ = ("container", "is_map", "key", "key_pos", "size", "merges", "anchor")
+class _MapFrame:
+    """A mapping being built. `key` is the key whose value comes next; None: the next scalar is a key."""
 
-    def __init__(self, container: Mapping | Sequence, is_map: bool):
+    __slots__ = ("is_map", "container", "key", "key_pos", "size", "merges", "anchor")
+
+    def __init__(self, container: Mapping, anchor: str | None):
+        # Tells the two kinds of frame apart: a slot, read as fast as the bool it is (the event loop reads it
+        # for every event; a class attribute is slower to read through an instance on Python 3.11), and a
+        # Literal, so that the type checker knows which kind of frame, and of container, it has.
+        self.is_map: Literal[True] = True
         self.container = container
-        self.is_map = is_map
         self.key: str | None = None
         self.key_pos: Pos = (0, 0)
         self.size = 1
         self.merges: list[tuple[Any, Pos]] = []
-        self.anchor: str | None = None
+        self.anchor = anchor
+
+
+class _SeqFrame:
+    """A sequence being built."""
+
+    __slots__ = ("is_map", "container", "size", "anchor")
+
+    def __init__(self, container: Sequence, anchor: str | None):
+        self.is_map: Literal[False] = False
+        self.container = container
+        self.size = 1
+        self.anchor = anchor
+
+
+_Frame = _MapFrame | _SeqFrame
 
 
 class _Builder:
@@ -345,7 +371,7 @@ class _Builder:
     def fail(self, pos: Pos, code: str, message: str) -> None:
         self.problems.append(error(Span(self.path, pos[0] + 1, pos[1] + 1), code, message))
 
-    def run(self, loader: Any) -> None:
+    def run(self, loader: yaml.CSafeLoader | yaml.SafeLoader) -> None:
         """Feed every event of the parser `loader`, then dispose of it.
 
         Same result as `for event in yaml.parse(...): self.feed(event)`, faster: this loop runs
@@ -363,13 +389,13 @@ class _Builder:
                     continue
                 frame = stack[-1]
                 mark = event.start_mark
-                pos = (mark.line, mark.column)
+                pos = (mark.line, mark.column) if mark is not None else (0, 0)  # libyaml marks every event
                 if frame.is_map and frame.key is None:
-                    key = event.value
-                    if key == "<<" or key in frame.container.marks:
+                    new_key = event.value
+                    if new_key == "<<" or new_key in frame.container.marks:
                         self.set_key(frame, event, pos)
                     else:
-                        frame.key = key
+                        frame.key = new_key
                         frame.key_pos = pos
                 elif event.tag is None and event.anchor is None and event.implicit[0] and self.nodes < MAX_NODES:
                     self.nodes += 1  # what `add` does for a plain value, without its rare cases
@@ -377,7 +403,8 @@ class _Builder:
                     try:
                         value = _plain(event.value)
                     except _NumberTooLong as exc:
-                        value = self.too_long(pos, exc)
+                        self.too_long(pos, exc)
+                        value = None
                     if not frame.is_map:
                         frame.container.append(value)
                         frame.container.marks.append(pos)
@@ -385,7 +412,7 @@ class _Builder:
                     key, frame.key = frame.key, None
                     if key == "<<":
                         frame.merges.append((value, pos))
-                    elif key is not _DUPLICATE:
+                    elif key is not _DUPLICATE and key is not None:  # never None: a mapping's first scalar is a key
                         frame.container[key] = value
                         frame.container.marks[key] = frame.key_pos + pos
                 else:
@@ -394,16 +421,16 @@ class _Builder:
             loader.dispose()
 
     def feed(self, event: ev.Event) -> None:
-        kind = type(event)
-        if kind is ev.ScalarEvent:
+        # The event classes have no subclasses: isinstance is the exact test the loop needs.
+        if isinstance(event, ev.ScalarEvent):
             self.scalar(event)
-        elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
-            self.start(event, kind is ev.MappingStartEvent)
-        elif kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
+        elif isinstance(event, ev.CollectionStartEvent):
+            self.start(event, type(event) is ev.MappingStartEvent)
+        elif isinstance(event, ev.CollectionEndEvent):
             self.end(event)
-        elif kind is ev.AliasEvent:
+        elif isinstance(event, ev.AliasEvent):
             self.alias(event)
-        elif kind is ev.DocumentStartEvent:
+        elif isinstance(event, ev.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
                 self.fail(_pos(event), "multiple-documents",
@@ -419,7 +446,7 @@ class _Builder:
         value = self.scalar_value(event, pos)
         self.add(value, pos, 1, event.anchor)
 
-    def set_key(self, frame: _Frame, event: ev.ScalarEvent, pos: Pos) -> None:
+    def set_key(self, frame: _MapFrame, event: ev.ScalarEvent, pos: Pos) -> None:
         key = event.value
         if key == "<<" and event.implicit[0] and event.tag is None:
             frame.key = "<<"  # merge key: its value is merged when the mapping ends
@@ -445,7 +472,8 @@ class _Builder:
         try:
             return _plain(text)
         except _NumberTooLong as exc:
-            return self.too_long(pos, exc)
+            self.too_long(pos, exc)
+            return None
 
     def too_long(self, pos: Pos, exc: _NumberTooLong) -> None:
         self.fail(pos, "number-too-long", f"a whole number of {exc.digits:,} digits; obsgen reads whole numbers of "
@@ -457,12 +485,15 @@ class _Builder:
         try:
             value = _plain(text)
         except _NumberTooLong as exc:
-            return self.too_long(pos, exc)
-        expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(name)
+            self.too_long(pos, exc)
+            return None
+        expected = _TAGGED_TYPES.get(name)
         if expected is None or not isinstance(value, expected) or (name != "bool" and isinstance(value, bool)):
             self.fail(pos, "yaml-tag", f"'{shown(text)}' is not a valid !!{name}")
             return None
-        return float(value) if name == "float" else value
+        if name == "float" and isinstance(value, int):
+            return float(value)  # `!!float 1` is 1.0
+        return value
 
     def start(self, event: ev.CollectionStartEvent, is_map: bool) -> None:
         pos = _pos(event)
@@ -475,17 +506,21 @@ class _Builder:
         if frame is not None and frame.is_map and frame.key is None:
             self.fail(pos, "yaml-key", "mapping keys must be plain strings, not lists or mappings")
             raise _Abort
-        container: Mapping | Sequence = Mapping() if is_map else Sequence()
-        container.start = pos
-        container.marks = {} if is_map else []
-        new = _Frame(container, is_map)
-        new.anchor = event.anchor
-        self.add(container, pos, 0, None)
+        new: _Frame
+        if is_map:
+            mapping = Mapping()
+            mapping.start, mapping.marks = pos, {}
+            new = _MapFrame(mapping, event.anchor)
+        else:
+            sequence = Sequence()
+            sequence.start, sequence.marks = pos, []
+            new = _SeqFrame(sequence, event.anchor)
+        self.add(new.container, pos, 0, None)
         self.stack.append(new)
 
     def end(self, event: ev.Event) -> None:
         frame = self.stack.pop()
-        if frame.merges:
+        if frame.is_map and frame.merges:
             self.merge(frame)
         if frame.anchor:
             self.anchors[frame.anchor] = (frame.container, frame.size)
@@ -494,10 +529,11 @@ class _Builder:
 
     def alias(self, event: ev.AliasEvent) -> None:
         pos = _pos(event)
-        if event.anchor not in self.anchors:
-            self.fail(pos, "yaml-syntax", f"alias *{shown(event.anchor)} refers to no anchor (or to one still open)")
+        anchor = event.anchor
+        if anchor is None or anchor not in self.anchors:
+            self.fail(pos, "yaml-syntax", f"alias *{shown(anchor)} refers to no anchor (or to one still open)")
             raise _Abort
-        value, size = self.anchors[event.anchor]
+        value, size = self.anchors[anchor]
         frame = self.stack[-1] if self.stack else None
         if frame is not None and frame.is_map and frame.key is None:
             self.fail(pos, "yaml-key", "an alias cannot be used as a mapping key")
@@ -517,19 +553,18 @@ class _Builder:
             return
         frame = self.stack[-1]
         frame.size += size
-        container = frame.container
         if not frame.is_map:
-            container.append(value)
-            container.marks.append(pos)
+            frame.container.append(value)
+            frame.container.marks.append(pos)
             return
         key, frame.key = frame.key, None
         if key == "<<":
             frame.merges.append((value, pos))
-        elif key is not _DUPLICATE:
-            container[key] = value
-            container.marks[key] = frame.key_pos + pos
+        elif key is not _DUPLICATE and key is not None:  # never None: a mapping's first scalar is a key
+            frame.container[key] = value
+            frame.container.marks[key] = frame.key_pos + pos
 
-    def merge(self, frame: _Frame) -> None:
+    def merge(self, frame: _MapFrame) -> None:
         """`<<: *base` or `<<: [*a, *b]`: keys written in the mapping itself win."""
         target = frame.container
         for value, pos in frame.merges:
@@ -544,7 +579,13 @@ class _Builder:
                         target.marks[key] = source.marks[key]
 
 
-_DUPLICATE = object()
+class _DuplicateKey(str):
+    """The type of `_DUPLICATE`: a str, so that a frame's key stays typed as one, of a type the parser never
+    makes, so that no key read from the file is ever it (it is compared by identity)."""
+
+
+# A mapping frame's key after a duplicate key (reported): the value that follows is dropped.
+_DUPLICATE: Final = _DuplicateKey("duplicate key")
 
 
 def _kind(value: Any) -> str:
@@ -561,7 +602,7 @@ def _shorthand(tag: str) -> str:
 
 def _pos(event: ev.Event) -> Pos:
     mark = event.start_mark
-    return (mark.line, mark.column)
+    return (mark.line, mark.column) if mark is not None else (0, 0)  # libyaml marks every event
 
 
 class _NumberTooLong(ValueError):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic, error
 from ..language.load import load_model
-from ..language.yaml_reader import Document
+from ..language.yaml_reader import Document, Loc
 from .schema import MetricEntry, MetricFile, MetricGroup
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -190,7 +190,7 @@ def _check(spec: MetricFile, doc: Document, stem: str) -> list[Diagnostic]:
     return problems
 
 
-def _check_sets(sets: list[list[str]], doc: Document, loc: tuple) -> list[Diagnostic]:
+def _check_sets(sets: list[list[str]], doc: Document, loc: Loc) -> list[Diagnostic]:
     problems, seen = [], set()
     for index, names in enumerate(sets):
         key = frozenset(names)
@@ -207,7 +207,7 @@ def _index(spec: MetricFile, doc: Document, problems: list[Diagnostic]) -> Names
     """Metric -> its publications, merged across groups (a metric may appear in several)."""
     entries: dict[str, list[MetricEntry]] = {}
     publications: dict[str, list[Publication]] = {}
-    first_loc: dict[str, tuple] = {}
+    first_loc: dict[str, Loc] = {}
     before = len(problems)
     for index, group in enumerate(spec.groups):
         for name, entry in group.metrics.items():
@@ -245,8 +245,9 @@ def _clash(first: MetricEntry, other: MetricEntry) -> str | None:
 
 def _metric_info(namespace: str, name: str, entries: list[MetricEntry], publications: list[Publication]) -> MetricInfo:
     """A metric listed in several groups takes each fact from the first entry that gives it."""
-    def first(attribute: str):
-        return next((getattr(e, attribute) for e in entries if getattr(e, attribute)), None)
-    statistics = first("statistics")
-    return MetricInfo(namespace, name, first("unit"), tuple(statistics) if statistics else None,
-                      first("statistics_note"), first("note"), tuple(publications))
+    unit = next((e.unit for e in entries if e.unit), None)
+    statistics = next((e.statistics for e in entries if e.statistics), None)
+    statistics_note = next((e.statistics_note for e in entries if e.statistics_note), None)
+    note = next((e.note for e in entries if e.note), None)
+    return MetricInfo(namespace, name, unit, tuple(statistics) if statistics else None, statistics_note, note,
+                      tuple(publications))

@@ -79,8 +79,8 @@ def _check(catalog: MetricCatalog, namespace: str, metric: str, names: tuple[str
     entry = info.metrics.get(metric)
     if entry is None:
         return (_unknown_metric(catalog, info, metric, flavour),)
-    if not entry.publications_for(flavour):
-        return (_wrong_flavour(info, entry, flavour),)  # type: ignore[arg-type]
+    if flavour is not None and not entry.publications_for(flavour):  # without a flavour it sees every publication
+        return (_wrong_flavour(info, entry, flavour),)
     found = (_dimensions(entry, frozenset(names), flavour), _statistic(entry, statistic),
              _region(entry, frozenset(names), region, flavour))
     return tuple(p for p in found if p is not None)

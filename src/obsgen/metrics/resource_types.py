@@ -14,7 +14,7 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, error
 from ..language.load import load_model
 from ..language.yaml_reader import Document
-from .catalog import CODE, DATA_DIR, RESOURCE_TYPES_FILE, MetricCatalog, shipped_catalog
+from .catalog import CODE, DATA_DIR, RESOURCE_TYPES_FILE, MetricCatalog, NamespaceInfo, shipped_catalog
 from .schema import ResourceTypeEntry, ResourceTypesFile
 
 
@@ -83,7 +83,7 @@ def _check(name: str, entry: ResourceTypeEntry, doc: Document, catalog: MetricCa
         return [error(doc.span(loc + ("flavour",)), CODE,
                       f"{entry.namespace} has no flavour '{entry.flavour}'; its flavours: {known}")]
     names = frozenset([entry.dimension, *entry.required])
-    published, regions = _published_regions(catalog, entry.namespace, entry.flavour, names)
+    published, regions = _published_regions(info, entry.flavour, names)
     if not published:
         return [error(doc.span(loc, at_key=True), CODE, f"no metric of {entry.namespace} is published with exactly "
                       f"the dimensions {', '.join(sorted(names))}")]
@@ -98,12 +98,11 @@ def _check(name: str, entry: ResourceTypeEntry, doc: Document, catalog: MetricCa
     return [error(doc.span(loc + ("regions",)) if entry.regions else doc.span(loc, at_key=True), CODE, message)]
 
 
-def _published_regions(catalog: MetricCatalog, namespace: str, flavour: str | None,
+def _published_regions(info: NamespaceInfo, flavour: str | None,
                        names: frozenset[str]) -> tuple[bool, tuple[str, ...] | None]:
     """Whether some metric is published with exactly `names`, and the regions those metrics are in
     (None: every region)."""
-    info = catalog.namespace(namespace)
-    matching = [p for m in info.metrics.values() for p in m.publications_for(flavour)  # type: ignore[union-attr]
+    matching = [p for m in info.metrics.values() for p in m.publications_for(flavour)
                 if names in p.dimension_sets]
     if not matching or any(p.regions is None for p in matching):
         return bool(matching), None

@@ -13,8 +13,8 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, error
 from ..resource_types import RESOURCE_TYPES
 from ..language.load import load_model
-from ..language.yaml_reader import Document
-from .schema import ParamDimension, ParamThreshold, PresetFile, SumOver
+from ..language.yaml_reader import Document, Loc
+from .schema import PARAM_TYPES_FOR, ParamDimension, ParamThreshold, PresetFile, SumOver
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -37,7 +37,8 @@ class Catalog:
 
 
 def load_catalog(directory: Path = DATA_DIR) -> tuple[Catalog, list[Diagnostic]]:
-    catalog, problems = Catalog(), []
+    catalog = Catalog()
+    problems: list[Diagnostic] = []
     for path in sorted(directory.glob("*.yaml")):
         loaded = _load_file(path, problems)
         if loaded is not None:
@@ -64,7 +65,7 @@ def _load_file(path: Path, problems: list[Diagnostic]) -> PresetSet | None:
 
 def _check(spec: PresetFile, doc: Document, stem: str) -> list[Diagnostic]:
     """What the schema cannot say: names that must agree across the file."""
-    problems = []
+    problems: list[Diagnostic] = []
     if spec.service != stem:
         problems.append(error(doc.span(("service",)), "bad-preset-file",
                               f"service '{spec.service}' must equal the file name '{stem}'"))
@@ -77,13 +78,18 @@ def _check(spec: PresetFile, doc: Document, stem: str) -> list[Diagnostic]:
             problems.append(error(doc.span(("params", name, "default")), "bad-preset-file",
                                   f"default of parameter '{name}' must be {param.kind_text()}"))
     for name, alarm in spec.alarms.items():
-        refs = [("threshold", alarm.threshold), ("sum_over", alarm.sum_over)]
+        refs: list[tuple[Loc, object]] = [(("threshold",), alarm.threshold), (("sum_over",), alarm.sum_over)]
         refs += [(("dimensions", k), v) for k, v in alarm.dimensions.items()]
         for where, value in refs:
-            if isinstance(value, (ParamThreshold, ParamDimension, SumOver)) and value.param not in spec.params:
-                loc = ("alarms", name) + (where if isinstance(where, tuple) else (where,)) + ("param",)
-                problems.append(error(doc.span(loc), "bad-preset-file",
-                                      f"parameter '{value.param}' is not declared under params:"))
+            if not isinstance(value, (ParamThreshold, ParamDimension, SumOver)):
+                continue
+            span = doc.span(("alarms", name, *where, "param"))
+            declared, types = spec.params.get(value.param), PARAM_TYPES_FOR[str(where[0])]
+            if declared is None:
+                problems.append(error(span, "bad-preset-file", f"parameter '{value.param}' is not declared under params:"))
+            elif declared.type not in types:
+                problems.append(error(span, "bad-preset-file", f"parameter '{value.param}' is a {declared.type}; "
+                                      f"{where[0]} takes a {' or a '.join(types)} parameter"))
     return problems
 
 

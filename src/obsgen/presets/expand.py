@@ -19,10 +19,11 @@ from ..language.v1.fields import NAME_PATTERN
 from ..values import format_duration
 from ..language.load import ServiceEntry, SpecSet
 from ..language.v1.presets import RECOMMENDED, PresetOverride
+from ..language.yaml_reader import Loc
 from ..language.v1.service import METRIC_ID_PATTERN, MathMonitor, MetricMonitor, Resource
 from .catalog import Catalog, PresetSet, shipped_catalog
 from .origin import PresetUse
-from .schema import ParamDimension, ParamThreshold, PresetAlarm
+from .schema import ParamDimension, ParamThreshold, ParamValue, PresetAlarm, SumOver
 
 
 def expand_presets(spec: SpecSet, catalog: Catalog | None = None) -> list[Diagnostic]:
@@ -57,7 +58,7 @@ class _ServiceExpansion:
         self.uses: dict[str, PresetUse] = {}
         self.problems: list[Diagnostic] = []
 
-    def fail(self, loc: tuple, code: str, message: str, *, at_key: bool = False) -> None:
+    def fail(self, loc: Loc, code: str, message: str, *, at_key: bool = False) -> None:
         self.problems.append(error(self.doc.span(loc, at_key=at_key), code, message))
 
     def run(self) -> None:
@@ -97,11 +98,11 @@ class _ResourceExpansion:
 
     # --- what is asked for -------------------------------------------------------------------
 
-    def _selection(self) -> dict[str, tuple]:
+    def _selection(self) -> dict[str, Loc]:
         """Alarm name -> the spot in the spec that selects it (in the preset file's order)."""
         alarms = self.presets.spec.alarms
         preset = self.resource.preset
-        chosen: dict[str, tuple] = {}
+        chosen: dict[str, Loc] = {}
         if preset == RECOMMENDED:
             chosen = {a: self.loc + ("preset",) for a, alarm in alarms.items() if alarm.recommended}
         for index, written in enumerate(preset if isinstance(preset, list) else []):
@@ -138,7 +139,7 @@ class _ResourceExpansion:
 
     # --- one alarm ---------------------------------------------------------------------------
 
-    def _expand(self, alarm_name: str, alarm: PresetAlarm, override: PresetOverride, use_loc: tuple) -> None:
+    def _expand(self, alarm_name: str, alarm: PresetAlarm, override: PresetOverride, use_loc: Loc) -> None:
         preset = f"{self.prefix}.{alarm_name}"
         if alarm_name in self.resource.presets:
             use_loc = self.loc + ("presets", alarm_name)
@@ -190,17 +191,17 @@ class _ResourceExpansion:
                     "actions_enabled": override.actions_enabled, "dimensions": dimensions or None}
         data.update({k: v for k, v in optional.items() if v is not None})
         if alarm.sum_over is not None:
-            return self._as_sum(data, alarm, use)
+            return self._as_sum(data, alarm.sum_over, use)
         return data
 
-    def _as_sum(self, data: dict[str, Any], alarm: PresetAlarm, use: PresetUse) -> dict[str, Any] | None:
+    def _as_sum(self, data: dict[str, Any], sum_over: SumOver, use: PresetUse) -> dict[str, Any] | None:
         """One metric per value of the dimension, summed: `SUM([getitem, putitem, ...])`."""
-        values = self._param(alarm.sum_over.param, use)  # type: ignore[union-attr]
-        if values is None:
+        values = self._param(sum_over.param, use)
+        if not isinstance(values, list):  # None: reported (the catalog makes sum_over's parameter a list)
             return None
         metric = {k: data.pop(k) for k in ("resource", "metric", "statistic", "dimensions") if k in data}
         data.pop("unit", None)
-        dimension = alarm.sum_over.dimension  # type: ignore[union-attr]
+        dimension = sum_over.dimension
         queries: dict[str, Any] = {}
         for index, value in enumerate(values):
             metric_id = _metric_id(value, index)
@@ -214,14 +215,17 @@ class _ResourceExpansion:
         if not isinstance(alarm.threshold, ParamThreshold):
             return f"{alarm.comparison} {alarm.threshold}"
         value = self._param(alarm.threshold.param, use)
-        if value is None:
+        if not isinstance(value, (int, float)):  # None: reported (the catalog makes it a number or a duration)
             return None
         return f"{alarm.comparison} {_number_text(float(value) * alarm.threshold.factor)}"
 
     def _dimension(self, value: str | ParamDimension, use: PresetUse) -> str | None:
-        return value if isinstance(value, str) else self._param(value.param, use)  # type: ignore[return-value]
+        if isinstance(value, str):
+            return value
+        param = self._param(value.param, use)
+        return param if isinstance(param, str) else None  # None: reported (the catalog makes it a string)
 
-    def _param(self, name: str, use: PresetUse | None) -> float | str | None:
+    def _param(self, name: str, use: PresetUse | None) -> ParamValue | None:
         """The parameter's value in the metric's unit, or None (reported) when missing or malformed."""
         declared = self.presets.spec.params[name]
         value = self.resource.params.get(name, declared.default)

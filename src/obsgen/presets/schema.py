@@ -15,6 +15,7 @@ from ..language.v1.fields import Duration, MissingData, MofNField, Name, Statist
 from ..language.v1.presets import Level, ParamName
 
 Comparison = Literal[">", ">=", "<", "<="]
+ParamValue = float | str | list[str]  # a parameter's value once converted (Param.convert): number, text or names
 
 # How far an alarm's values were checked, and against what (`checked_against`):
 #   aws-page     every value (metric, dimensions, statistic, period, datapoints, comparison, threshold or its
@@ -35,7 +36,7 @@ class Param(Strict):
     default: Union[int, float, str, list[str], None] = Field(default=None, description="None: the spec must give it.")
     default_source: str | None = Field(default=None, description="Why this default (AWS's words, or obsgen's choice).")
 
-    def convert(self, value: Any) -> Any:
+    def convert(self, value: object) -> ParamValue | None:
         """The value in the metric's unit (durations in seconds or milliseconds), or None if it is not of the type."""
         if self.type == "list":
             return list(value) if isinstance(value, list) and value and all(isinstance(v, str) for v in value) else None
@@ -55,6 +56,8 @@ class Param(Strict):
 
 _KINDS = {"number": "a number", "duration": 'a duration such as "30s" or "15m"', "string": "a string",
           "list": "a list of names"}
+# The parameter types each place that names a parameter can use (the catalog checks them; expand relies on it).
+PARAM_TYPES_FOR = {"threshold": ("number", "duration"), "dimensions": ("string",), "sum_over": ("list",)}
 
 
 class ParamThreshold(Strict):

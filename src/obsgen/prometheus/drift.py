@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..compiler import compile_project
 from ..diagnostics import SpecError
@@ -45,6 +45,9 @@ def check_url(url: str) -> str:
         raise BadPrometheusUrl(f"expected an http:// or https:// URL of a Prometheus server, such as "
                                f"http://prometheus:9090, found {url!r}")
     return url
+
+
+RuleKey = tuple[str, str, str, str]  # a rule's identity: RuleChange's (group, kind, name, severity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +135,14 @@ def _is_obsgen(group: dict[str, Any], names: set[str]) -> bool:
     return name in names or any((r.get("labels") or {}).get("service") == name for r in group.get("rules", []))
 
 
-def _spec_rules(group: RuleGroup):
+def _spec_rules(group: RuleGroup) -> Iterator[tuple[RuleKey, dict[str, Any]]]:
     for rule in group.recording_rules:
         yield (group.service, "recording", rule.record, ""), _comparable(recording_rule(rule))
     for alert in group.alerts:
         yield (group.service, "alerting", alert.alert, alert.severity.prometheus), _comparable(alerting_rule(alert))
 
 
-def _live_rules(group: dict[str, Any]):
+def _live_rules(group: dict[str, Any]) -> Iterator[tuple[RuleKey, dict[str, Any]]]:
     for rule in group.get("rules", []):
         kind = "alerting" if rule.get("type") == "alerting" else "recording"
         labels = dict(rule.get("labels") or {})

@@ -145,7 +145,7 @@ def rule_errors(group: RuleGroup, output: str) -> list[Diagnostic]:
     for line in output.splitlines():
         match = _RULE_ERROR.search(line)
         index = int(match["index"]) - 1 if match else -1
-        if not 0 <= index < len(rules):
+        if match is None or not 0 <= index < len(rules):
             continue
         rule, origin = rules[index]
         annotation = _ANNOTATION.match(match["message"])
@@ -255,7 +255,7 @@ def _locate(test: PromTest, head: str) -> tuple[Span, str]:
     match = _EXPR_FAILURE.match(head)
     assert match is not None  # _failure_blocks only keeps matching heads
     seconds = go_duration(match["time"])
-    for case in test.expr_tests:
-        if case.eval_time == seconds and json.dumps(case.expr) == match["expr"]:
-            return case.origin.span(), f"expr {match['expr']} at {match['time']}"
+    for expr_case in test.expr_tests:
+        if expr_case.eval_time == seconds and json.dumps(expr_case.expr) == match["expr"]:
+            return expr_case.origin.span(), f"expr {match['expr']} at {match['time']}"
     return test.origin.span(), f"expr {match['expr']} at {match['time']}"

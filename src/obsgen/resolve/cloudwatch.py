@@ -3,7 +3,7 @@ checked."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict, TypeVar
 
 from .. import composite_rule, conventions
 from ..diagnostics import error, shown
@@ -11,13 +11,44 @@ from ..language.errors import did_you_mean
 from ..language.load import ServiceEntry
 from ..language.v1.project import MonitorOverride
 from ..language.v1.prometheus import PromMonitor
-from ..language.v1.service import CompositeMonitor, MathMonitor, MetricMonitor, MetricSource, Resource
-from ..model import AlarmBase, CompositeAlarm, MetricAlarm, MetricStat, Origin
+from ..language.v1.service import AlarmCommon, CompositeMonitor, MathMonitor, MetricMonitor, MetricSource, Resource
+from ..language.yaml_reader import Loc
+from ..model import AlarmBase, CompositeAlarm, MetricAlarm, MetricStat, Origin, Severity
 from ..presets.origin import locate as locate_preset
 from ..resource_types import RESOURCE_TYPES
+from ..values import Threshold
 from .context import Context
 
 COMPOSITE_OVERRIDABLE = frozenset({"severity", "actions_enabled"})
+CloudWatchMonitor = MetricMonitor | MathMonitor | CompositeMonitor
+_Monitor = TypeVar("_Monitor", bound=AlarmCommon)
+
+
+class _Common(TypedDict):
+    """The AlarmBase fields, the same for a metric and a composite alarm."""
+
+    service: str
+    monitor: str
+    name: str
+    summary: str
+    description: str | None
+    severity: Severity
+    runbook: str | None
+    runbook_url: str | None
+    actions_enabled: bool
+    tags: tuple[tuple[str, str], ...]
+    origin: Origin
+
+
+class _MetricFields(_Common):
+    """The MetricAlarm fields a single-metric and a metric-math alarm share."""
+
+    threshold: Threshold
+    period: int
+    evaluation_periods: int
+    datapoints_to_alarm: int | None
+    missing_data: str
+    unit: str | None
 
 
 def alarms(ctx: Context) -> tuple[list[MetricAlarm], list[CompositeAlarm]]:
@@ -39,7 +70,7 @@ def alarms(ctx: Context) -> tuple[list[MetricAlarm], list[CompositeAlarm]]:
     return metric_alarms, composites
 
 
-def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: Any) -> AlarmBase | None:
+def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMonitor) -> AlarmBase | None:
     service = entry.spec.service
     ref = f"{service}/{name}"
     if ref in ctx.env.disabled:
@@ -49,13 +80,14 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: Any) -> AlarmB
     origin = Origin(entry.doc, loc)
     if override is not None:
         fields = frozenset(override.model_fields_set)
-        origin = Origin(entry.doc, loc, (ctx.pdoc, ctx.env_loc + ("overrides", ref), fields))
-        monitor = _apply_override(ctx, monitor, override, origin)
+        override_loc = ctx.env_loc + ("overrides", ref)
+        origin = Origin(entry.doc, loc, (ctx.pdoc, override_loc, fields))
+        monitor = _apply_override(ctx, monitor, override, override_loc)
     origin = locate_preset(ctx.spec, ref, origin)  # a preset monitor points at its use in `resources:`
     severity = ctx.monitor_severity(entry, origin, monitor)
     if severity is None:
         return None
-    common = dict(
+    common = _Common(
         service=service, monitor=name,
         name=ctx.expand(ctx.project.naming.alarm, ctx.pdoc, ("naming", "alarm"), service=service, monitor=name),
         summary=monitor.summary, description=monitor.description, severity=severity, runbook=monitor.runbook,
@@ -67,18 +99,17 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: Any) -> AlarmB
     return _metric_alarm(ctx, entry, monitor, common)
 
 
-def _apply_override(ctx: Context, monitor: Any, override: MonitorOverride, origin: Origin) -> Any:
+def _apply_override(ctx: Context, monitor: _Monitor, override: MonitorOverride, override_loc: Loc) -> _Monitor:
+    """The monitor with the environment's override (in the project file, at `override_loc`) applied."""
     # `threshold: null` means "not overridden": a None would reach the targets as a value.
     changes = {k: v for k in override.model_fields_set if (v := getattr(override, k)) is not None}
     for key, written in (("for_", "for"), ("promql", "promql")):  # resolve_prometheus applies these
         if changes.pop(key, None) is not None:
-            doc, loc, _ = origin.override  # type: ignore[misc]
-            ctx.fail(doc, loc + (written,), "bad-override", f"'{written}' applies to PromQL monitors only",
+            ctx.fail(ctx.pdoc, override_loc + (written,), "bad-override", f"'{written}' applies to PromQL monitors only",
                      at_key=True)
     if isinstance(monitor, CompositeMonitor):
         for key in sorted(set(changes) - COMPOSITE_OVERRIDABLE):
-            doc, loc, _ = origin.override  # type: ignore[misc]
-            ctx.fail(doc, loc + (key,), "bad-override",
+            ctx.fail(ctx.pdoc, override_loc + (key,), "bad-override",
                      f"'{key}' cannot be overridden on a composite monitor; only severity and actions_enabled can",
                       at_key=True)
         changes = {k: v for k, v in changes.items() if k in COMPOSITE_OVERRIDABLE}
@@ -89,7 +120,7 @@ def _apply_override(ctx: Context, monitor: Any, override: MonitorOverride, origi
     return monitor.model_copy(update=changes)
 
 
-def _tags(ctx: Context, entry: ServiceEntry, name: str, monitor: Any) -> tuple[tuple[str, str], ...]:
+def _tags(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMonitor) -> tuple[tuple[str, str], ...]:
     tags = {**ctx.project.tags, **entry.spec.tags, **monitor.tags,
             **conventions.ownership_tags(ctx.project.project, ctx.env_name,
                                          service=entry.spec.service, monitor=name)}
@@ -99,11 +130,12 @@ def _tags(ctx: Context, entry: ServiceEntry, name: str, monitor: Any) -> tuple[t
     return tuple([pairs.setdefault(pair, pair) for pair in sorted(tags.items())])
 
 
-def _metric_alarm(ctx: Context, entry: ServiceEntry, monitor: MetricMonitor | MathMonitor, common: dict) -> MetricAlarm | None:
-    origin: Origin = common["origin"]
+def _metric_alarm(ctx: Context, entry: ServiceEntry, monitor: MetricMonitor | MathMonitor,
+                  common: _Common) -> MetricAlarm | None:
+    origin = common["origin"]
     evaluation, datapoints = _evaluation(ctx, monitor, origin)
-    fields = dict(common, threshold=monitor.threshold, period=monitor.period, evaluation_periods=evaluation,
-                  datapoints_to_alarm=datapoints, missing_data=monitor.missing_data, unit=monitor.unit)
+    fields = _MetricFields(**common, threshold=monitor.threshold, period=monitor.period, evaluation_periods=evaluation,
+                           datapoints_to_alarm=datapoints, missing_data=monitor.missing_data, unit=monitor.unit)
     if isinstance(monitor, MathMonitor):
         if monitor.threshold.is_band:
             ctx.problems.append(error(origin.span("threshold"), "bad-value",
@@ -124,9 +156,10 @@ def _evaluation(ctx: Context, monitor: MetricMonitor | MathMonitor, origin: Orig
     return monitor.evaluation_periods or 1, monitor.datapoints_to_alarm
 
 
-def _metric(ctx: Context, entry: ServiceEntry, source: MetricSource, period: int, loc: tuple) -> MetricStat:
+def _metric(ctx: Context, entry: ServiceEntry, source: MetricSource, period: int, loc: Loc) -> MetricStat:
     doc = entry.doc
-    namespace, dimensions = source.namespace, {}
+    namespace = source.namespace
+    dimensions: dict[str, str] = {}
     if source.resource is not None:
         resource = entry.spec.resources.get(source.resource)
         if resource is None:
@@ -168,8 +201,8 @@ def resource_dimensions(ctx: Context, entry: ServiceEntry, name: str, resource: 
     return namespace or "", dimensions
 
 
-def _composite(ctx: Context, entry: ServiceEntry, monitor: CompositeMonitor, common: dict) -> CompositeAlarm | None:
-    origin: Origin = common["origin"]
+def _composite(ctx: Context, entry: ServiceEntry, monitor: CompositeMonitor, common: _Common) -> CompositeAlarm | None:
+    origin = common["origin"]
     try:
         rule = composite_rule.parse(monitor.rule)
     except composite_rule.RuleSyntaxError as exc:

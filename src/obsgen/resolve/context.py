@@ -5,14 +5,14 @@ known, and every problem found so far. The passes read and add to it; nothing el
 from __future__ import annotations
 
 import re
-from typing import Any
-
 from .. import conventions
 from ..conventions import TemplateError, expand
 from ..diagnostics import Diagnostic, error, shown
 from ..language.errors import did_you_mean
 from ..language.load import ServiceEntry, SpecSet
-from ..language.yaml_reader import Document
+from ..language.v1.prometheus import PromMonitor
+from ..language.v1.service import AlarmCommon
+from ..language.yaml_reader import Document, Loc
 from ..model import Origin, Severity
 
 _DOLLARS = re.compile(r"\$\$|\$\{[^}]*\}|(\$\{)")  # group 1: a '${' with no '}' after it
@@ -32,7 +32,7 @@ class Context:
         self.monitors = {f"{s.spec.service}/{m}": (s, mon) for s in spec.services for m, mon in s.spec.monitors.items()}
         self.tag_pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per distinct tag, see _tags
 
-    def fail(self, doc: Document, loc: tuple, code: str, message: str, *, at_key: bool = False) -> None:
+    def fail(self, doc: Document, loc: Loc, code: str, message: str, *, at_key: bool = False) -> None:
         self.problems.append(error(doc.span(loc, at_key=at_key), code, message))
 
     def _variables(self) -> dict[str, str]:
@@ -54,7 +54,7 @@ class Context:
         """The monitor's page on this environment's runbook site (its own base URL, else the project's)."""
         return conventions.runbook_url(self.project.runbook_base_url(self.env_name), service, monitor, self.env_name)
 
-    def expand(self, template: str, doc: Document, loc: tuple, **extra: str) -> str:
+    def expand(self, template: str, doc: Document, loc: Loc, **extra: str) -> str:
         # conventions.expand keeps a '$' it cannot read as it is ("$default" is a real API Gateway
         # stage; "=~\"a$\"" a PromQL regex), but a '${' that is never closed is always a typo.
         unclosed = next((m.start() for m in _DOLLARS.finditer(template) if m.group(1)), None)
@@ -87,7 +87,7 @@ class Context:
                           f"override for unknown channel '{name}'{did_you_mean(name, list(self.project.channels))}",
                           at_key=True)
 
-    def monitor_severity(self, entry: ServiceEntry, origin: Origin, monitor: Any) -> Severity | None:
+    def monitor_severity(self, entry: ServiceEntry, origin: Origin, monitor: AlarmCommon | PromMonitor) -> Severity | None:
         """The monitor's severity, once it and the monitor's runbook are known to exist (any monitor kind)."""
         if monitor.runbook and monitor.runbook not in self.spec.runbooks:
             self.fail(entry.doc, origin.loc + ("runbook",), "unknown-runbook",

@@ -12,18 +12,19 @@ import dataclasses
 import fnmatch
 import math
 import re
+from typing import TypedDict
 
 from .. import conventions
 from ..targets.dashboard_body import MAX_ALARMS_PER_WIDGET
 from ..diagnostics import error, shown
-from ..model import (AlarmBase, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, RuleGroup, ThresholdLine)
+from ..model import (Alarm, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, RuleGroup, ThresholdLine)
 from ..prometheus.promql import split_threshold
 from ..language.load import ServiceEntry
 from ..language.v1 import dashboards as spec
 from ..language.errors import did_you_mean
 from ..language.v1.prometheus import PromMonitor
 from ..language.v1.service import CompositeMonitor
-from ..language.yaml_reader import Document
+from ..language.yaml_reader import Document, Loc
 from .cloudwatch import resource_dimensions
 from .context import Context
 
@@ -33,6 +34,19 @@ GRAPHS_PER_ROW = 3
 GRAPH_HEIGHT = 6
 BAND_SOURCE_ID, BAND_ID = conventions.METRIC_ID_SOURCE, conventions.METRIC_ID_BAND  # as in the alarm itself
 EXPRESSION_ID = conventions.METRIC_ID_EXPRESSION
+
+
+class _Placement(TypedDict):
+    """The DashboardWidget fields every declared widget takes from its spec entry."""
+
+    origin: Origin
+    title: str
+    width: int | None
+    height: int | None
+
+
+class _GraphPlacement(_Placement):
+    period: int
 
 
 def add_dashboards(r: Context, model: EnvironmentModel | None) -> EnvironmentModel | None:
@@ -47,8 +61,8 @@ class _Builder:
         self.r = r
         self.model = model
         self.entries = {e.spec.service: e for e in r.spec.services}
-        self.alarms = {a.ref: a for a in model.alarms()}
-        self.by_service: dict[str, list[AlarmBase]] = {}  # built once: a scan per service is quadratic
+        self.alarms: dict[str, Alarm] = {a.ref: a for a in model.alarms()}
+        self.by_service: dict[str, list[Alarm]] = {}  # built once: a scan per service is quadratic
         for alarm in self.alarms.values():
             self.by_service.setdefault(alarm.service, []).append(alarm)
         self.rule_groups: dict[str, list[RuleGroup]] = {}  # the same, for each service's Prometheus alerts
@@ -101,7 +115,7 @@ class _Builder:
                             f"'{other}''s dashboards ({longer}*) would look like '{self.model.env}''s "
                             f"({self.prefix}*), which obsgen owns and deletes; rename one of them", at_key=True)
 
-    def _fail(self, origin: Origin, code: str, message: str, *fields: str) -> None:
+    def _fail(self, origin: Origin, code: str, message: str, *fields: str | int) -> None:
         span = origin.span(*fields) if fields else origin.key_span()
         self.r.problems.append(error(span, code, message))
 
@@ -128,7 +142,7 @@ class _Builder:
                 rows.append(DashboardRow(GRAPH_HEIGHT, widgets, widgets[0].origin))
         return Dashboard(self._name(service, origin), service, service, True, "-PT3H", "auto", tuple(rows), origin)
 
-    def _header(self, entry: ServiceEntry, alarms: list[AlarmBase], thresholds: dict[str, str],
+    def _header(self, entry: ServiceEntry, alarms: list[Alarm], thresholds: dict[str, str],
                 origin: Origin) -> DashboardWidget:
         """Who owns the service, what it is, and where each monitor's alarm and runbook page are."""
         spec_ = entry.spec
@@ -155,7 +169,7 @@ class _Builder:
 
     # --- declared dashboards -----------------------------------------------------------------------
 
-    def _declared(self, key: str, declared: spec.Dashboard, doc: Document, loc: tuple,
+    def _declared(self, key: str, declared: spec.Dashboard, doc: Document, loc: Loc,
                   entry: ServiceEntry | None) -> Dashboard:
         origin = Origin(doc, loc)
         title = declared.title or key
@@ -165,9 +179,9 @@ class _Builder:
                                                  markdown="\n".join(header)),), origin)]
         for index, row in enumerate(declared.rows):
             row_origin = Origin(doc, loc + ("rows", index))
-            widgets = [self._widget(w, Origin(doc, row_origin.loc + ("widgets", j)), entry)
-                       for j, w in enumerate(row.widgets)]
-            widgets = [w for w in widgets if w is not None]  # None: disabled here, or an error was reported
+            built = [self._widget(w, Origin(doc, row_origin.loc + ("widgets", j)), entry)
+                     for j, w in enumerate(row.widgets)]
+            widgets = [w for w in built if w is not None]  # None: disabled here, or an error was reported
             if widgets:
                 rows.append(DashboardRow(row.height, tuple(widgets), row_origin))
         name = self._name(key, origin)
@@ -175,7 +189,7 @@ class _Builder:
                          declared.period_override, tuple(rows), origin)
 
     def _widget(self, widget: spec.Widget, origin: Origin, entry: ServiceEntry | None) -> DashboardWidget | None:
-        base = dict(origin=origin, title=widget.title or "", width=widget.width, height=widget.height)
+        base = _Placement(origin=origin, title=widget.title or "", width=widget.width, height=widget.height)
         if isinstance(widget, spec.TextWidget):
             text = self.r.expand(widget.text, origin.doc, origin.loc + ("text",),
                                  **({"service": entry.spec.service} if entry else {}))
@@ -193,7 +207,7 @@ class _Builder:
             return self._logs_widget(widget, origin, entry, base)
         return self._graph_widget(widget, origin, entry, base)
 
-    def _qualify(self, ref: str, entry: ServiceEntry | None, origin: Origin, field: tuple, what: str) -> str | None:
+    def _qualify(self, ref: str, entry: ServiceEntry | None, origin: Origin, field: Loc, what: str) -> str | None:
         """'name' means the dashboard's own service; a project dashboard must write 'service/name'."""
         if "/" in ref:
             return ref
@@ -204,7 +218,7 @@ class _Builder:
         return f"{entry.spec.service}/{ref}"
 
     def _monitor_widget(self, widget: spec.MonitorWidget, origin: Origin, entry: ServiceEntry | None,
-                        base: dict) -> DashboardWidget | None:
+                        base: _Placement) -> DashboardWidget | None:
         ref = self._qualify(widget.monitor, entry, origin, ("monitor",), "monitor")
         if ref is None:
             return None
@@ -222,9 +236,9 @@ class _Builder:
             self._fail(origin, "bad-value", f"'{shown(ref)}' is a composite monitor and has no metric to draw; "
                        "show it with 'alarms:'", "monitor")
             return None
-        if alarm is None:
-            return None  # disabled in this environment
-        return monitor_graph(alarm, self.model, _threshold_text(alarm), origin=origin,  # type: ignore[arg-type]
+        if not isinstance(alarm, MetricAlarm):
+            return None  # None: disabled in this environment (a composite was refused above)
+        return monitor_graph(alarm, self.model, _threshold_text(alarm), origin=origin,
                              title=base["title"] or None, width=base["width"], height=base["height"])
 
     def _alarm_names(self, patterns: list[str], origin: Origin, entry: ServiceEntry | None) -> tuple[str, ...]:
@@ -242,7 +256,7 @@ class _Builder:
         return tuple(names)
 
     def _graph_widget(self, widget: spec.GraphWidget, origin: Origin, entry: ServiceEntry | None,
-                      base: dict) -> DashboardWidget:
+                      base: _Placement) -> DashboardWidget:
         metrics = []
         for metric_id, metric in widget.metrics.items():
             stat = self._metric(metric, widget.period, origin, ("metrics", metric_id), entry)
@@ -257,7 +271,7 @@ class _Builder:
         return DashboardWidget("graph", metrics=tuple(metrics), expressions=expressions, period=widget.period,
                                view=widget.view, stacked=widget.stacked, **base)
 
-    def _check_ids(self, expression: str, known: set[str], origin: Origin, field: tuple) -> None:
+    def _check_ids(self, expression: str, known: set[str], origin: Origin, field: Loc) -> None:
         """Metric math functions are upper case (SUM, RATE, ...); a lower-case word is a metric id.
         Quoted text and Metrics Insights queries (SELECT ...) may hold any words, so they are skipped."""
         if re.search(r"\bselect\b", expression, re.IGNORECASE):
@@ -272,9 +286,10 @@ class _Builder:
                 self.r.problems.append(error(span, "unknown-metric-id", f"expression names '{shown(word)}', which is not a "
                                              f"metric or expression id of this graph{did_you_mean(word, sorted(known))}"))
 
-    def _metric(self, metric: spec.GraphMetric, period: int, origin: Origin, field: tuple,
+    def _metric(self, metric: spec.GraphMetric, period: int, origin: Origin, field: Loc,
                 entry: ServiceEntry | None) -> MetricStat:
-        namespace, dimensions = metric.namespace, {}
+        namespace = metric.namespace
+        dimensions: dict[str, str] = {}
         owner = entry
         if metric.resource is not None:
             namespace, dimensions = self._resource_metric(metric, origin, field, entry)
@@ -288,7 +303,7 @@ class _Builder:
         return MetricStat(namespace or "", metric.metric, tuple(sorted(dimensions.items())), metric.statistic,
                           period, None)
 
-    def _resource_metric(self, metric: spec.GraphMetric, origin: Origin, field: tuple,
+    def _resource_metric(self, metric: spec.GraphMetric, origin: Origin, field: Loc,
                          entry: ServiceEntry | None) -> tuple[str | None, dict[str, str]]:
         ref = self._qualify(metric.resource or "", entry, origin, field + ("resource",), "resource")
         if ref is None:
@@ -308,7 +323,7 @@ class _Builder:
         return namespace, dimensions
 
     def _logs_widget(self, widget: spec.LogsWidget, origin: Origin, entry: ServiceEntry | None,
-                     base: dict) -> DashboardWidget:
+                     base: _Placement) -> DashboardWidget:
         extra = {"service": entry.spec.service} if entry else {}
         groups = []
         for index, group in enumerate(widget.logs.groups):
@@ -332,14 +347,14 @@ def monitor_graph(alarm: MetricAlarm, model: EnvironmentModel, threshold: str | 
     `threshold` is `_threshold_text(alarm)` when the caller has it; the keywords override the
     widget's defaults (the alarm's origin, "monitor: threshold", the row's width and height)."""
     threshold = threshold if threshold is not None else _threshold_text(alarm)
-    common = dict(origin=origin or alarm.origin, title=title or f"{alarm.monitor}: {threshold}",
-                  period=alarm.period, width=width, height=height)
+    common = _GraphPlacement(origin=origin or alarm.origin, title=title or f"{alarm.monitor}: {threshold}",
+                             period=alarm.period, width=width, height=height)
     if alarm.expression is not None:
         metrics = tuple(DashboardMetric(mid, stat, mid, False) for mid, stat in alarm.queries)
         expression = DashboardExpression(EXPRESSION_ID, alarm.expression, alarm.summary[:255])
         return DashboardWidget("graph", metrics=metrics, expressions=(expression,),
                                thresholds=_line(alarm, threshold), **common)
-    stat: MetricStat = alarm.metric  # type: ignore[assignment]
+    stat = alarm.single_metric()
     if alarm.threshold.is_band:
         band = f"ANOMALY_DETECTION_BAND({BAND_SOURCE_ID}, {alarm.threshold.value:g})"
         return DashboardWidget("graph", metrics=(DashboardMetric(BAND_SOURCE_ID, stat, stat.metric),),
@@ -354,10 +369,10 @@ def _line(alarm: MetricAlarm, threshold: str) -> tuple[ThresholdLine, ...]:
     return (ThresholdLine(f"{alarm.severity.name}: {threshold}", alarm.threshold.value, fill),)
 
 
-def _threshold_text(alarm: AlarmBase) -> str:
+def _threshold_text(alarm: Alarm) -> str:
     if isinstance(alarm, CompositeAlarm):
         return "composite"
-    return str(alarm.threshold)  # type: ignore[attr-defined]
+    return str(alarm.threshold)
 
 
 def _promql_threshold(expr: str) -> str:

@@ -13,6 +13,7 @@ from ..diagnostics import error, shown
 from ..model import (AlertmanagerSettings, AlertTestCase, ExpectedAlert, ExprTestCase, Origin, PrometheusAlert, PromTest, Receiver, RecordingRule, RuleGroup)
 from ..language.load import ServiceEntry
 from ..language.errors import did_you_mean
+from ..language.yaml_reader import Document, Loc
 from ..language.v1.prometheus import ALERT_NAME, AlertRuleTest, PromMonitor, PromTestGroup
 from .context import Context
 
@@ -43,7 +44,7 @@ def _group(r: Context, entry: ServiceEntry) -> RuleGroup:
     alerts.sort(key=lambda a: a.monitor)
     records = tuple(_recording_rule(r, entry, i) for i in range(len(spec.recording_rules)))
     _check_unique_records(r, records)
-    monitors = {name for name, m in spec.monitors.items() if isinstance(m, PromMonitor)}
+    monitors = {name: m for name, m in spec.monitors.items() if isinstance(m, PromMonitor)}
     tests = tuple(t for i, group in enumerate(spec.tests)
                   if (t := _test(r, entry, i, group, alerts, monitors)) is not None)
     interval = spec.prometheus.interval or r.project.prometheus.interval
@@ -78,7 +79,7 @@ def _alert(r: Context, entry: ServiceEntry, name: str, monitor: PromMonitor) -> 
                            runbook=monitor.runbook)
 
 
-def _with_override(r: Context, entry: ServiceEntry, ref: str, loc: tuple,
+def _with_override(r: Context, entry: ServiceEntry, ref: str, loc: Loc,
                    monitor: PromMonitor) -> tuple[Origin, PromMonitor]:
     override = r.env.overrides.get(ref)
     if override is None:
@@ -94,7 +95,7 @@ def _with_override(r: Context, entry: ServiceEntry, ref: str, loc: tuple,
     return Origin(entry.doc, loc, (r.pdoc, override_loc, spans)), monitor.model_copy(update=changes)
 
 
-def _field_source(origin: Origin, field: str) -> tuple[Any, tuple]:
+def _field_source(origin: Origin, field: str) -> tuple[Document, Loc]:
     if origin.override and field in origin.override[2]:
         return origin.override[0], origin.override[1] + (field,)
     return origin.doc, origin.loc + (field,)
@@ -128,7 +129,7 @@ def _check_unique_alerts(r: Context, groups: tuple[RuleGroup, ...]) -> None:
 
 def _check_unique_records(r: Context, records: tuple[RecordingRule, ...]) -> None:
     """promtool's lint (and Prometheus) refuse one series recorded twice with the same labels."""
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
     for index, rule in enumerate(records):
         key = (rule.record, rule.labels)
         if key in seen:
@@ -150,7 +151,7 @@ def _recording_rule(r: Context, entry: ServiceEntry, index: int) -> RecordingRul
 
 
 def _test(r: Context, entry: ServiceEntry, index: int, group: PromTestGroup,
-          alerts: list[PrometheusAlert], monitors: set[str]) -> PromTest | None:
+          alerts: list[PrometheusAlert], monitors: dict[str, PromMonitor]) -> PromTest | None:
     """Cases for alerts disabled in this environment are dropped: there is no rule to test here."""
     loc = ("tests", index)
     cases = []
@@ -169,7 +170,7 @@ def _test(r: Context, entry: ServiceEntry, index: int, group: PromTestGroup,
 
 
 def _alert_case(r: Context, entry: ServiceEntry, case: AlertRuleTest, origin: Origin,
-                alerts: list[PrometheusAlert], monitors: set[str]) -> AlertTestCase | None:
+                alerts: list[PrometheusAlert], monitors: dict[str, PromMonitor]) -> AlertTestCase | None:
     named = [a for a in alerts if a.alert == case.alertname or a.monitor == case.alertname]
     if not named:
         if _disabled_here(r, entry, case.alertname, monitors):
@@ -187,10 +188,9 @@ def _alert_case(r: Context, entry: ServiceEntry, case: AlertRuleTest, origin: Or
     return AlertTestCase(case.eval_time, named[0].alert, tuple(expected), origin)
 
 
-def _disabled_here(r: Context, entry: ServiceEntry, alertname: str, monitors: set[str]) -> bool:
+def _disabled_here(r: Context, entry: ServiceEntry, alertname: str, monitors: dict[str, PromMonitor]) -> bool:
     service = entry.spec.service
-    for name in monitors:
-        monitor = entry.spec.monitors[name]
+    for name, monitor in monitors.items():
         if alertname in (name, monitor.alert or conventions.camel_case(name)):
             return conventions.monitor_ref(service, name) in r.env.disabled
     return False
@@ -227,7 +227,7 @@ def _expected(r: Context, alert: PrometheusAlert, labels: dict[str, str], annota
 
 def _alertmanager(r: Context) -> AlertmanagerSettings:
     settings = r.project.prometheus
-    labels: dict[str, list] = {}
+    labels: dict[str, list[tuple[str, str, tuple[tuple[str, object], ...]]]] = {}  # label -> Receiver.channels
     for severity in r.severities.values():
         labels.setdefault(severity.prometheus, [])
     for name, channel in r.project.channels.items():

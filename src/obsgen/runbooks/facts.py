@@ -9,12 +9,12 @@ frozen values: the Markdown templates (user input, sandboxed) read them by attri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, TypedDict
 from urllib.parse import urlsplit
 
 from .. import conventions
 from ..diagnostics import Span
-from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, PrometheusAlert, ServiceInfo
+from ..model import Alarm, AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, PrometheusAlert, ServiceInfo
 from ..values import format_duration
 from . import commands, wording
 from .commands import Command
@@ -158,7 +158,7 @@ def collect(models: dict[str, EnvironmentModel], env_order: list[str],
     """Every monitor that exists in at least one environment, sorted by service and monitor. `production`:
     the environments' `production:` flags as written (absent: the name decides, `is_production`)."""
     flags = {env: is_production(env, (production or {}).get(env)) for env in env_order}
-    found: dict[tuple[str, str], dict[str, AlarmBase | PrometheusAlert]] = {}
+    found: dict[tuple[str, str], dict[str, Alarm | PrometheusAlert]] = {}
     services: dict[str, ServiceInfo] = {}
     alarm_names: dict[str, dict[str, str]] = {}  # env -> monitor ref -> alarm name, built once per environment
     for env in env_order:
@@ -179,7 +179,7 @@ def collect(models: dict[str, EnvironmentModel], env_order: list[str],
             for (service, monitor), per_env in sorted(found.items())]
 
 
-def _monitor(service: str, monitor: str, per_env: dict[str, AlarmBase | PrometheusAlert], info: ServiceInfo,
+def _monitor(service: str, monitor: str, per_env: dict[str, Alarm | PrometheusAlert], info: ServiceInfo,
              models: dict[str, EnvironmentModel], alarm_names: dict[str, dict[str, str]], env_order: list[str],
              production: dict[str, bool], parents: tuple[str, ...]) -> MonitorFacts:
     first = next(per_env[e] for e in env_order if e in per_env)
@@ -194,24 +194,39 @@ def _monitor(service: str, monitor: str, per_env: dict[str, AlarmBase | Promethe
                         first.origin.key_span())
 
 
-def _kind(item: AlarmBase | PrometheusAlert) -> str:
+def _kind(item: Alarm | PrometheusAlert) -> str:
     if isinstance(item, PrometheusAlert):
         return "promql"
     if isinstance(item, CompositeAlarm):
         return "composite"
-    assert isinstance(item, MetricAlarm)
     if item.expression:
         return "math"
     return "anomaly" if item.threshold.is_band else "metric"
 
 
-def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: AlarmBase | PrometheusAlert,
+class _EnvCommon(TypedDict):
+    """The EnvFacts fields an alarm and a Prometheus alert fill alike."""
+
+    env: str
+    enabled: bool
+    production: bool
+    sandbox: bool
+    endpoint: str
+    region: str
+    account: str
+    severity: str
+    response_time: str
+    pages: bool
+
+
+def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: Alarm | PrometheusAlert,
          production: bool) -> EnvFacts:
     severity = item.severity
     sandbox = is_sandbox(model.endpoint)
-    common = dict(env=model.env, enabled=True, production=production, sandbox=sandbox, endpoint=model.endpoint or "",
-                  region=model.region, account=model.account, severity=severity.name,
-                  response_time=format_duration(severity.response_time), pages=severity.pages)
+    common = _EnvCommon(env=model.env, enabled=True, production=production, sandbox=sandbox,
+                        endpoint=model.endpoint or "", region=model.region, account=model.account,
+                        severity=severity.name, response_time=format_duration(severity.response_time),
+                        pages=severity.pages)
     if isinstance(item, PrometheusAlert):
         receiver = next((r for r in (model.alertmanager.receivers if model.alertmanager else ())
                          if r.severity_label == severity.prometheus), None)
@@ -231,14 +246,13 @@ def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: AlarmBase |
                     commands=commands.for_alarm(model, item, alarm_names), dimensions=_dimensions(item))
 
 
-def _condition(model: EnvironmentModel, alarm: AlarmBase) -> str:
+def _condition(model: EnvironmentModel, alarm: Alarm) -> str:
     if isinstance(alarm, CompositeAlarm):
         return wording.composite_condition(alarm)
-    assert isinstance(alarm, MetricAlarm)
     return wording.alarm_condition(alarm)
 
 
-def _dimensions(alarm: AlarmBase) -> tuple[tuple[str, str], ...]:
+def _dimensions(alarm: Alarm) -> tuple[tuple[str, str], ...]:
     if not isinstance(alarm, MetricAlarm):
         return ()
     return tuple(sorted({pair for stat in alarm.stats for pair in stat.dimensions}))

@@ -34,7 +34,8 @@ def _renderer() -> MarkdownIt:
         href = str(token.attrGet("href") or "")
         if match := _RELATIVE_MD.match(href):
             token.attrSet("href", f"{match.group(1)}.html{match.group(2) or ''}")
-        return self.renderToken(tokens, idx, options, env)
+        html: str = self.renderToken(tokens, idx, options, env)
+        return html
 
     def focusable(kind: str) -> Any:
         """A code block scrolls sideways on a phone: focusable, so a keyboard can scroll it too (WCAG 2.1.1)."""
@@ -59,13 +60,15 @@ _MD = _renderer()
 def to_html(text: str) -> str:
     """Pure, so cached: parsing is most of a site's build time, and most pages do not change between
     the compiles of one process (`validate` then `build`, the property tests)."""
-    return _MD.render(text)
+    html: str = _MD.render(text)
+    return html
 
 
 @lru_cache(maxsize=4096)
 def inline_html(text: str) -> str:
     """One line of Markdown (a condition in words, a metric) as inline HTML, without a paragraph."""
-    return _MD.renderInline(text)
+    html: str = _MD.renderInline(text)
+    return html
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,7 +136,7 @@ def _length(value: Any) -> int:
         if isinstance(item, str):
             total += len(item) + 2  # quotes
         elif isinstance(item, Namespace):
-            pending.append(dict(item._Namespace__attrs))  # type: ignore[attr-defined] # its repr shows them
+            pending.append(dict(item._Namespace__attrs))  # its repr shows them
         elif isinstance(item, range) or not isinstance(item, Collection):
             total += len(str(item))  # numbers (bounded), obsgen's facts (bounded by the spec), a range
         else:
@@ -231,7 +231,7 @@ def _str_method(method: Any) -> tuple[str, str] | None:
     return (owner, bound.__name__) if isinstance(owner, str) else None
 
 
-def _checked_args(method: Any, args: tuple, kwargs: dict) -> tuple:
+def _checked_args(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
     """The arguments of a call, once the methods of `_METHODS` that can build more than a small
     multiple of their input are checked (an iterator given to `join` is read first, to measure it)."""
     found = _str_method(method)
@@ -252,7 +252,7 @@ def _checked_args(method: Any, args: tuple, kwargs: dict) -> tuple:
     return args
 
 
-def _listed(items: Any) -> list | tuple | str:
+def _listed(items: Any) -> list[Any] | tuple[Any, ...] | str:
     return items if isinstance(items, (list, tuple, str)) else list(items)
 
 
@@ -372,6 +372,7 @@ class _BoundedCodeGenerator(CodeGenerator):
 @pass_context
 def _finalize(context: Context, value: Any) -> Any:
     """What `{{ value }}` writes: `show(value)`, counted, once a value that is not text is measured."""
+    # jinja types context.environment as Environment; _finalize is only ever BoundedSandbox's finalize.
     environment: BoundedSandbox = context.environment  # type: ignore[assignment]
     if not isinstance(value, str):
         _length(value)
@@ -395,6 +396,7 @@ class BoundedSandbox(SandboxedEnvironment):
         self.filters = {name: _bounded_filter(self, name, func) for name, func in self.filters.items()}
         # What a macro, a `{% set %}` block or a `{% call %}` returns is what the template wrote, values
         # already shown by `show`: Markdown, not to be escaped again when it is printed.
+        # jinja declares concat as a method of Environment; an instance attribute replaces it, which mypy refuses.
         self.concat = lambda parts: Markdown("".join(parts))  # type: ignore[method-assign]
         self.globals.pop("lipsum", None)  # n paragraphs of filler: nothing a runbook needs
 

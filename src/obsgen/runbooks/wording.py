@@ -111,14 +111,12 @@ def alarm_condition(alarm: MetricAlarm) -> Markdown:
     if alarm.expression is not None:
         what = f"{code(alarm.expression)} is {comparison} {_value(alarm, None)} over {period}"
     elif alarm.threshold.is_band:
-        stat = alarm.metric
-        assert stat is not None
+        stat = alarm.single_metric()
         what = (f"{_statistic(stat.statistic)} {code(stat.metric)} over {period} "
                 f"{BAND_WORDS[alarm.threshold.operator]} its anomaly detection band "
                 f"({number_text(alarm.threshold.value)} standard deviations wide)")
     else:
-        stat = alarm.metric
-        assert stat is not None
+        stat = alarm.single_metric()
         what = _static(stat, comparison, _value(alarm, stat), period)
     return Markdown(f"{what}, {_evaluation(alarm)}")
 

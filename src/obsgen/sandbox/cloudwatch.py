@@ -42,7 +42,7 @@ import inspect
 import re
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from moto.cloudwatch.exceptions import CloudWatchException, ResourceNotFoundException, ValidationError
 from moto.cloudwatch.models import Alarm, CloudWatchBackend
@@ -128,13 +128,26 @@ def _resolve_ref(backend: CloudWatchBackend, ref: str) -> str | None:
     return next((a.name for a in backend.alarms.values() if a.alarm_arn == ref), None)
 
 
-def is_composite(alarm: Alarm) -> bool:
+class _AlarmLike(Protocol):
+    """What telling metric from composite alarms, sorting and paging need: a moto Alarm, or a _Summary."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def rule(self) -> str | None: ...
+
+
+_Alarms = TypeVar("_Alarms", bound=_AlarmLike)
+
+
+def is_composite(alarm: _AlarmLike) -> bool:
     return getattr(alarm, "rule", None) is not None
 
 
 def _children_of(backend: CloudWatchBackend, name: str) -> list[Alarm]:
     alarm = backend.alarms.get(name)
-    if alarm is None or not is_composite(alarm):
+    if alarm is None or alarm.rule is None:  # not a composite
         return []
     names = {_resolve_ref(backend, ref) for ref in rule_references(alarm.rule)}
     return [backend.alarms[n] for n in names if n is not None]
@@ -144,7 +157,7 @@ def _parents_of(backend: CloudWatchBackend, name: str) -> list[Alarm]:
     return [
         a
         for a in backend.alarms.values()
-        if is_composite(a) and any(_resolve_ref(backend, ref) == name for ref in rule_references(a.rule))
+        if a.rule is not None and any(_resolve_ref(backend, ref) == name for ref in rule_references(a.rule))
     ]
 
 
@@ -207,7 +220,8 @@ def _put_composite_alarm(self: CloudWatchBackend, name: str, rule: str, **config
     """
     _validate_alarm_rule(self, rule)
     suppressor = {attr: config.pop(attr, None) for attr in _SUPPRESSOR_ATTRS}
-    metric_args = dict.fromkeys(_METRIC_ONLY_ARGS)
+    # None for each: moto annotates them as required values, yet stores a composite (rule set) without them.
+    metric_args: dict[str, Any] = dict.fromkeys(_METRIC_ONLY_ARGS)
     alarm = self.put_metric_alarm(name=name, rule=rule, dimensions=[], **metric_args, **config)
     for attr, value in suppressor.items():
         setattr(alarm, attr, value)
@@ -264,7 +278,7 @@ def _matches(alarm: Alarm, names: list[str], prefix: str | None, state: str | No
     return not action_prefix or any(a.startswith(action_prefix) for a in alarm.alarm_actions or [])
 
 
-def _of_types(alarms: Iterable[Alarm], types: list[str]) -> list[Alarm]:
+def _of_types(alarms: Iterable[_Alarms], types: list[str]) -> list[_Alarms]:
     # "If you omit this parameter, only metric alarms are returned, even if
     # composite alarms exist in the account." (API_DescribeAlarms.html, AlarmTypes)
     wanted = set(types or ["MetricAlarm"])
@@ -285,7 +299,7 @@ def _decode_token(token: str) -> str:
     return raw[len(b"obsgen1:") :].decode(errors="replace")
 
 
-def _paginate(alarms: list[Alarm], max_records: int, next_token: str | None) -> tuple[list[Alarm], str | None]:
+def _paginate(alarms: list[_Alarms], max_records: int, next_token: str | None) -> tuple[list[_Alarms], str | None]:
     """Page through alarms sorted by name.
 
     The token is stateless ("continue after alarm name X"), so it survives
@@ -337,6 +351,7 @@ def _describe_params(resp: CloudWatchResponse) -> dict[str, Any]:
 
 def _related_summaries(backend: CloudWatchBackend, p: dict[str, Any]) -> list[_Summary]:
     """Children/parents lookups return only a few fields (API_DescribeAlarms.html)."""
+    fields: tuple[str, ...]
     if p["children_of"]:
         related = _children_of(backend, p["children_of"])
         fields = ("AlarmName", "AlarmArn", "StateValue", "StateUpdatedTimestamp")
@@ -346,7 +361,7 @@ def _related_summaries(backend: CloudWatchBackend, p: dict[str, Any]) -> list[_S
     return [_Summary(a, fields) for a in related]
 
 
-class _Summary(dict):  # type: ignore[type-arg]
+class _Summary(dict[str, Any]):
     """Selected alarm fields for the serializer, keeping ``name``/``rule`` for sorting and typing."""
 
     def __init__(self, alarm: Alarm, fields: tuple[str, ...]):
@@ -370,8 +385,9 @@ def describe_alarms(self: CloudWatchResponse) -> ActionResult:
     p = _describe_params(self)
     _check_describe_params(p)
     backend = self.cloudwatch_backend
+    candidates: list[_AlarmLike]
     if p["children_of"] or p["parents_of"]:
-        candidates = _related_summaries(backend, p)
+        candidates = list(_related_summaries(backend, p))
         if p["types"]:
             candidates = _of_types(candidates, p["types"])
     else:
@@ -424,7 +440,8 @@ def _wrap_response_put_metric_alarm(original: Callable[..., Any]) -> Callable[..
 
 def put_composite_alarm(self: CloudWatchResponse) -> ActionResult:
     """PutCompositeAlarm (API_PutCompositeAlarm.html), absent from moto."""
-    self.cloudwatch_backend.put_composite_alarm(
+    _put_composite_alarm(  # the backend's put_composite_alarm once installed (moto declares none)
+        self.cloudwatch_backend,
         name=self._get_param("AlarmName"),
         rule=self._get_param("AlarmRule"),
         description=self._get_param("AlarmDescription"),
@@ -522,7 +539,7 @@ def install() -> None:
         if is_installed():
             return
         backend, response = CloudWatchBackend, CloudWatchResponse
-        patches = {
+        patches: dict[tuple[type, str], Callable[..., Any]] = {
             (backend, "put_metric_alarm"): _wrap_put_metric_alarm(backend.put_metric_alarm),
             (backend, "delete_alarms"): _wrap_delete_alarms(backend.delete_alarms),
             (backend, "put_composite_alarm"): _put_composite_alarm,

@@ -191,7 +191,8 @@ def start(host: str = DEFAULT_HOST, port: int = 0, state_dir: str | os.PathLike[
     server = _ReportingMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     if server.error is not None:
-        server._thread.join(timeout=5)  # type: ignore[union-attr]  # already finished
+        if server._thread is not None:  # moto's; it has already finished
+            server._thread.join(timeout=5)
         raise SandboxError(f"cannot listen on {host}:{port}: {server.error}") from server.error
     bound_host, bound_port = server.get_host_and_port()
     return Sandbox(server, bound_host, bound_port)

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 from .. import composite_rule
 from ..conventions import METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE
 from ..diagnostics import Diagnostic
-from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
+from ..model import Alarm, AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
 from ..values import format_duration, is_extended
 from .base import Rendered, dump_json, header
 from .cloudwatch_limits import check_composite, check_metric_alarm, fit_description
@@ -30,7 +30,7 @@ def render(model: EnvironmentModel) -> Rendered:
             problems += check_composite(alarm, params)
             by_service[alarm.service]["CompositeAlarms"].append(params)
         else:
-            problems += check_metric_alarm(alarm, params)  # type: ignore[arg-type]
+            problems += check_metric_alarm(alarm, params)
             by_service[alarm.service]["MetricAlarms"].append(params)
     files = {}
     sources = {s.name: s.source for s in model.services}
@@ -39,7 +39,7 @@ def render(model: EnvironmentModel) -> Rendered:
     return Rendered(files, problems)
 
 
-def alarm_params(model: EnvironmentModel) -> Iterator[tuple[AlarmBase, dict[str, Any]]]:
+def alarm_params(model: EnvironmentModel) -> Iterator[tuple[Alarm, dict[str, Any]]]:
     """Every alarm of the environment with its API parameters: metric alarms, then composites.
     The one place both the generated files and the AWS sync (aws/desired.py) get them from."""
     names = {a.ref: a.name for a in model.alarms()}
@@ -66,7 +66,7 @@ def metric_alarm_params(alarm: MetricAlarm, owners: dict[str, str]) -> dict[str,
         params["Metrics"] = _band_queries(alarm)
         params["ThresholdMetricId"] = ANOMALY_ID
     else:
-        params.update(_single_metric(alarm.metric))  # type: ignore[arg-type]
+        params.update(_single_metric(alarm.single_metric()))
         params["Threshold"] = alarm.threshold.value
     return params
 
@@ -141,8 +141,8 @@ def _band_queries(alarm: MetricAlarm) -> list[dict[str, Any]]:
     # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html
     width = alarm.threshold.value
     band = f"ANOMALY_DETECTION_BAND({SOURCE_ID}, {width:g})"
+    stat = alarm.single_metric()
     return [
-        {"Id": SOURCE_ID, "MetricStat": _metric_stat(alarm.metric), "ReturnData": True},  # type: ignore[arg-type]
-        {"Id": ANOMALY_ID, "Expression": band, "Label": f"{alarm.metric.metric} (expected band)",  # type: ignore[union-attr]
-         "ReturnData": True},
+        {"Id": SOURCE_ID, "MetricStat": _metric_stat(stat), "ReturnData": True},
+        {"Id": ANOMALY_ID, "Expression": band, "Label": f"{stat.metric} (expected band)", "ReturnData": True},
     ]

@@ -121,7 +121,7 @@ def _widths(row: DashboardRow) -> tuple[list[int], Diagnostic | None]:
                          f"the row's widgets need {fixed + free} columns; CloudWatch's grid has "
                          f"{dashboard_body.GRID_COLUMNS} (set smaller widths or split the row)")
     if not free:
-        return set_widths, None  # type: ignore[return-value]
+        return [width for width in set_widths if width is not None], None  # all of them
     share, extra = divmod(dashboard_body.GRID_COLUMNS - fixed, free)
     widths, seen = [], 0
     for width in set_widths:

@@ -29,7 +29,7 @@ WIDGET_TYPES = ("metric", "text", "log", "alarm", "explorer", "custom")
 
 # Values a body may leave out; the canonical form leaves them out too.
 _BODY_DEFAULTS = {"periodOverride": "auto", "start": "-PT3H"}
-_PROPERTY_DEFAULTS = {
+_PROPERTY_DEFAULTS: dict[str, dict[str, Any]] = {
     "metric": {"view": "timeSeries", "stacked": False, "liveData": False, "period": 300, "stat": "Average",
                "setPeriodToTimeRange": False},
     "log": {"view": "table", "stacked": False},
@@ -137,7 +137,8 @@ def _canonical_widget(widget: Any) -> Any:
     result.setdefault("height", 6)
     props = result.get("properties")
     if isinstance(props, dict):
-        defaults = _PROPERTY_DEFAULTS.get(result.get("type"), {})
+        kind = result.get("type")
+        defaults = _PROPERTY_DEFAULTS.get(kind, {}) if isinstance(kind, str) else {}
         props = {k: v for k, v in props.items() if defaults.get(k, object()) != v}
         if isinstance(props.get("metrics"), list):
             props["metrics"] = _expand_shorthand(props["metrics"])

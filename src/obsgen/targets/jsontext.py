@@ -68,7 +68,7 @@ def _float(value: float) -> str:
     return float.__repr__(value)
 
 
-def _list(items: list | tuple, newline: str, parts: list[str]) -> None:
+def _list(items: list[Any] | tuple[Any, ...], newline: str, parts: list[str]) -> None:
     if not items:
         parts.append("[]")
         return
@@ -88,7 +88,7 @@ def _list(items: list | tuple, newline: str, parts: list[str]) -> None:
     parts.append(newline + "]")
 
 
-def _dict(mapping: dict, newline: str, parts: list[str]) -> None:
+def _dict(mapping: dict[Any, Any], newline: str, parts: list[str]) -> None:
     if not mapping:
         parts.append("{}")
         return

@@ -11,8 +11,9 @@ from rich.text import Text
 
 from ..aws.apply import ApplyResult
 from ..aws.plan import CREATE, DELETE, UPDATE, Change, Plan
+from ..aws.resources import Action
 
-_SIGN = {CREATE: ("+", "green"), UPDATE: ("~", "yellow"), DELETE: ("-", "red")}
+_SIGN: dict[Action, tuple[str, str]] = {CREATE: ("+", "green"), UPDATE: ("~", "yellow"), DELETE: ("-", "red")}
 
 
 def value_text(value: Any) -> str:

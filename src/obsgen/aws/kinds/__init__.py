@@ -33,9 +33,9 @@ ORDER: tuple[Kind, ...] = tuple(dict.fromkeys(kind for kind, deleting in PHASES 
 _BY_KIND = {kind: synced for synced in KINDS for kind in synced.kinds}
 
 
-def of(kind: Kind | str) -> SyncedKind:
+def of(kind: Kind) -> SyncedKind:
     """The module object that syncs `kind`."""
-    return _BY_KIND[Kind(kind)]
+    return _BY_KIND[kind]
 
 
 def tag_types() -> list[str]:

@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, TypeGuard, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, Tag, Discriminator, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
@@ -211,7 +211,10 @@ def cloudwatch_units() -> tuple[str, ...]:
     The model's data file is read directly: importing botocore to load it costs ~0.2 s, reading
     the file ~20 ms, and only specs that write a `unit:` pay it.
     """
-    data = Path(importlib.util.find_spec("botocore").origin).parent / "data" / "cloudwatch"  # type: ignore[arg-type, union-attr]
+    found = importlib.util.find_spec("botocore")
+    if found is None or found.origin is None:
+        raise ModuleNotFoundError("botocore, which obsgen needs, is not installed", name="botocore")
+    data = Path(found.origin).parent / "data" / "cloudwatch"
     model = max(data.iterdir()) / "service-2.json.gz"
     raw = gzip.decompress(model.read_bytes()) if model.exists() else model.with_suffix("").read_bytes()
     return tuple(json.loads(raw)["shapes"]["StandardUnit"]["enum"])
@@ -236,7 +239,7 @@ Unit = Annotated[str, BeforeValidator(_unit)]  # the JSON Schema stays {"type": 
 _TAG_SYMBOLS = set("_.:/=+-@ ")
 
 
-def _tag_text(value: Any, limit: int) -> bool:
+def _tag_text(value: Any, limit: int) -> TypeGuard[str]:
     return isinstance(value, str) and len(value) <= limit and all(c.isalnum() or c in _TAG_SYMBOLS for c in value)
 
 

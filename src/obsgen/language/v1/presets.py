@@ -39,7 +39,7 @@ def _param_name(value: Any) -> str:
 def _recommended(value: Any) -> str:
     if value != RECOMMENDED:
         raise _invalid("preset", '"recommended" or a list of preset names such as [errors, lambda.duration]', value)
-    return value
+    return RECOMMENDED
 
 
 def _param_value(value: Any) -> Any:
