@@ -22,6 +22,7 @@ import pytest
 from obsgen.compiler import compile_project
 from obsgen.diagnostics import Level
 from obsgen.language.yaml_reader import MAX_FILE_BYTES
+from obsgen.runbooks.guidance import MAX_RUNBOOK_BYTES
 
 CORPUS = Path(__file__).parent / "bad_specs"
 BASE = CORPUS / "_base"
@@ -92,7 +93,7 @@ def _directory_named_yaml(root: Path) -> None:
 
 def _runbook_too_large(root: Path) -> None:
     filler = "Restart the function. " * 4 + "\n"
-    (root / "runbooks_src" / "orders.md").write_text("## Diagnosis\n\n" + filler * (MAX_FILE_BYTES // len(filler) + 1))
+    (root / "runbooks_src" / "orders.md").write_text("## Diagnosis\n\n" + filler * (MAX_RUNBOOK_BYTES // len(filler) + 1))
 
 
 def _runbook_fifo(root: Path) -> None:

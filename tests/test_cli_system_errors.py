@@ -18,7 +18,6 @@ from obsgen import cli
 from obsgen.cli.common import describe_os_error
 
 CORPUS_BASE = Path(__file__).parent / "bad_specs" / "_base"
-ROOT_SKIP = "runs as root, for whom chmod denies nothing; the same path is covered by a simulated refusal"
 
 
 def obsgen(capsys, *args: str) -> tuple[int, str, str]:
@@ -150,26 +149,47 @@ def test_an_unreadable_monitors_directory_names_the_path(project, capsys, monkey
                    "path and of the directories above it\n")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason=ROOT_SKIP)
-def test_a_really_unreadable_monitors_directory_names_the_path(project, capsys):
+def _as_a_user(project: Path, *args: str) -> tuple[int, str]:
+    """The real command run by someone chmod can refuse: this process when it is not root, else the
+    same interpreter as `nobody` (setpriv, util-linux), on a copy of the project nobody may enter.
+    (root reads and writes whatever the permissions say.)"""
+    if os.geteuid() != 0:
+        result = subprocess.run([sys.executable, "-m", "obsgen", *args], capture_output=True, text=True, timeout=120)
+        return result.returncode, result.stderr
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv (util-linux) to drop to an unprivileged user")
+    nobody = 65534
+    for path in [project, *project.rglob("*")]:
+        os.chown(path, nobody, nobody, follow_symlinks=False)
+    for parent in project.parents:  # pytest's tmp directories are root's and 0700
+        if parent == Path(parent.anchor):
+            break
+        os.chmod(parent, os.stat(parent).st_mode | 0o111)
+    command = [setpriv, f"--reuid={nobody}", f"--regid={nobody}", "--clear-groups", sys.executable, "-m", "obsgen",
+               *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd="/")
+    return result.returncode, result.stderr
+
+
+def test_a_really_unreadable_monitors_directory_names_the_path(project):
     os.chmod(project / "monitors", 0)
     try:
-        code, _, err = obsgen(capsys, "validate", "-C", str(project))
+        code, err = _as_a_user(project, "validate", "-C", str(project))
     finally:
         os.chmod(project / "monitors", 0o755)
-    assert code == 1
+    assert code == 1, err
     assert "permission denied (EACCES); check the permissions" in err and str(project / "monitors") in err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason=ROOT_SKIP)
-def test_a_really_read_only_project_names_the_path(project, capsys):
+def test_a_really_read_only_project_names_the_path(project):
     os.chmod(project, 0o555)
     try:
-        code, _, err = obsgen(capsys, "build", "-C", str(project))
+        code, err = _as_a_user(project, "build", "-C", str(project))
     finally:
         os.chmod(project, 0o755)
-    assert code == 1
-    assert err.startswith(f"error: {project}/.obsgen: permission denied (EACCES)")
+    assert code == 1, err
+    assert err.startswith(f"error: {project}/.obsgen: permission denied (EACCES)"), err
 
 
 def test_a_file_where_generated_should_be_is_located(project, capsys):

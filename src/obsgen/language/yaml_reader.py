@@ -168,12 +168,13 @@ def _locate(node: Any, loc: Loc, at_key: bool) -> Pos:
     return pos
 
 
-def text_of(path: str, data: str | bytes, what: str = "spec file") -> tuple[str | None, list[Diagnostic]]:
-    """A file's text, or None and the located reason: larger than MAX_FILE_BYTES, or not UTF-8.
-    Callers may pass only the first MAX_FILE_BYTES + 1 bytes (spec.load.read_limited does)."""
-    if len(data) > MAX_FILE_BYTES:
+def text_of(path: str, data: str | bytes, what: str = "spec file",
+            limit: int = MAX_FILE_BYTES) -> tuple[str | None, list[Diagnostic]]:
+    """A file's text, or None and the located reason: larger than `limit` (at most MAX_FILE_BYTES), or
+    not UTF-8. Callers may pass only the first MAX_FILE_BYTES + 1 bytes (language.load.read_limited does)."""
+    if len(data) > limit:
         return None, [error(Span(path, 1, 1), "file-too-large",
-                            f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit for a {what}")]
+                            f"file is larger than {limit:,} bytes, the limit for a {what}")]
     if isinstance(data, str):
         return data, []
     try:

@@ -32,6 +32,12 @@ from ..diagnostics import Diagnostic, Span, error
 from ..language.errors import did_you_mean
 from ..language.load import RUNBOOKS_DIR, folder_outside, read_limited
 from ..language.yaml_reader import text_of
+
+# A runbook page is a few kilobytes (the example's largest: 4.7 KB). Jinja parses and compiles a
+# template before any render budget (templating.py) applies, and a hostile page costs it about
+# 6 s a MB (measured: 1.6 s for 256 KiB of `{{ x }}`, 5.8 s for 1 MiB, 17 s for 3 MiB), so pages
+# are held to 256 KiB rather than the spec files' 4 MiB.
+MAX_RUNBOOK_BYTES = 256 * 1024
 from .templating import BoundedSandbox
 from .wording import Markdown, as_text
 
@@ -224,7 +230,7 @@ def _read_all(root: Path, problems: list[Diagnostic]) -> tuple[dict[str, str], s
         if data is None:
             refused.add(rel)
             continue
-        text, found = text_of(f"{RUNBOOKS_DIR}/{rel}", data, "runbook file")  # the spec files' limits and checks
+        text, found = text_of(f"{RUNBOOKS_DIR}/{rel}", data, "runbook file", MAX_RUNBOOK_BYTES)
         problems += found
         if text is not None:
             texts[rel] = text
