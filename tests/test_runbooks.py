@@ -13,7 +13,7 @@ import boto3
 from botocore.validate import ParamValidator
 from moto import mock_aws
 
-from obsgen.compiler import compile_project, stale_files, write
+from obsgen.compiler import compile_project, stale_files, validate, write
 from obsgen.runbooks.guidance import split_sections
 from obsgen.targets.cloudwatch_limits import ELLIPSIS, MAX_DESCRIPTION
 
@@ -195,6 +195,22 @@ def test_a_project_page_template_replaces_obsgen_s(tmp_path: Path) -> None:
         "runbooks_src/_default.md.j2": "# {{ monitor.ref }} ({{ monitor.owner }})\n\n{{ guidance.text('Mitigation') }}\n",
         "runbooks_src/orders/errors.md": "## Mitigation\n\nRestart it.\n"})
     assert page(result, "orders/errors") == "# orders/errors (team-orders)\n\nRestart it.\n"
+
+
+def test_validate_reports_an_error_in_the_project_s_page_template_without_making_pages(tmp_path: Path) -> None:
+    make_project(tmp_path, ERRORS, extra_files={"runbooks_src/_default.md.j2": "# {{ monitor.nonesuch }}\n"})
+    result = validate(tmp_path)
+    assert [(d.span.file, d.code) for d in result.diagnostics if d.level.value == "error"] == [
+        ("runbooks_src/_default.md.j2", "runbook-template")]
+    assert not [f for f in result.files if f.startswith(("runbooks/", "site/"))]
+
+
+def test_validate_finds_what_build_finds_in_the_runbooks_of_the_example() -> None:
+    checked, built = validate(REPO), compile_project(REPO)
+    assert checked.coverage is not None and built.coverage is not None
+    assert checked.coverage.summary() == built.coverage.summary()
+    assert [e.missing for e in checked.coverage.entries] == [e.missing for e in built.coverage.entries]
+    assert not [f for f in checked.files if f.startswith(("runbooks/", "site/"))]
 
 
 def test_the_example_s_page_template_is_obsgen_s_default() -> None:

@@ -32,7 +32,7 @@ def validate(root: Path, strict: bool = False) -> Build:
     otherwise a note says so), and the runbooks' coverage -- a monitor without human Diagnosis and
     Mitigation, an environment whose alarms cannot link to their page -- as warnings, errors when
     `strict`."""
-    build = compile_project(root)
+    build = compile_project(root, pages=False)
     check_rules(build)
     if build.coverage is not None and build.spec is not None:
         notes = {ref: use.note() for ref, use in build.spec.preset_uses.items()}
@@ -48,10 +48,11 @@ def check_rules(build: Build) -> None:
         build.notes.append(note)
 
 
-def compile_project(root: Path, envs: list[str] | None = None) -> Build:
-    """Compile `envs` (all when None). Never raises on bad input: problems come back as diagnostics."""
+def compile_project(root: Path, envs: list[str] | None = None, pages: bool = True) -> Build:
+    """Compile `envs` (all when None). Never raises on bad input: problems come back as diagnostics.
+    Without `pages`, the runbooks are checked and measured but no page or site file is made (validate)."""
     with _gc_paused():
-        return _compile(root, envs)
+        return _compile(root, envs, pages)
 
 
 @contextmanager
@@ -70,7 +71,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _compile(root: Path, envs: list[str] | None) -> Build:
+def _compile(root: Path, envs: list[str] | None, pages: bool) -> Build:
     spec, problems = load_spec(root)
     if spec is not None and (problems := expand_presets(spec)):  # presets become plain monitors here
         spec = None
@@ -89,14 +90,14 @@ def _compile(root: Path, envs: list[str] | None) -> Build:
         _compile_env(spec, env, build)
     build.diagnostics += check_shared_names(spec, build.models)
     if envs is None and build.ok:  # one runbook site for all environments: `build --env X` leaves it alone
-        _add_runbooks(spec, build)
+        _add_runbooks(spec, build, pages)
     build.diagnostics = unique_sorted(annotate(build.diagnostics, spec.preset_uses.values()))
     return build
 
 
-def _add_runbooks(spec: SpecSet, build: Build) -> None:
+def _add_runbooks(spec: SpecSet, build: Build, pages: bool) -> None:
     """The runbooks and the site become part of the build and of the outputs it owns."""
-    result = runbooks.render(spec, build.models)
+    result = runbooks.render(spec, build.models, output=pages)
     build.diagnostics += result.diagnostics
     build.files.update(result.files)
     build.coverage = result.coverage if not result.diagnostics else None

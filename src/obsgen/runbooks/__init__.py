@@ -35,8 +35,11 @@ class Runbooks:
     coverage: Coverage = field(default_factory=lambda: Coverage(()))
 
 
-def render(spec: SpecSet, models: dict[str, EnvironmentModel]) -> Runbooks:
-    """Every monitor of every environment in `models` (in the project's environment order)."""
+def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = True) -> Runbooks:
+    """Every monitor of every environment in `models` (in the project's environment order). Without
+    `output` (`obsgen validate`), only what can fail or be reported: every guidance file rendered for
+    every monitor, the page template only when the project has its own (obsgen's is tested here),
+    coverage -- no Markdown pages kept, no COVERAGE.md, no site, which were most of validate's time."""
     order = [e for e in spec.project.environments if e in models]
     production = {e: spec.project.environments[e].production for e in order}
     monitors = collect(models, order, production)
@@ -47,18 +50,23 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel]) -> Runbooks:
     for monitor in monitors:
         guidance = source.guidance(monitor.service, monitor.monitor, monitor.runbook,
                                    page.guidance_context(monitor, spec.project.project))
+        measured.append((monitor, guidance))
+        if not output and not source.own_template:
+            continue
         text = page.render(source, monitor, guidance, spec.project.project)
         if text is None:
+            measured.pop()
             continue
         pages[monitor.ref] = text
         result.files[f"{RUNBOOKS_OUT}/{monitor.page}.md"] = text
-        measured.append((monitor, guidance))
     spec_monitors = {f"{s.spec.service}/{m}" for s in spec.services for m in s.spec.monitors}
     services = {s.spec.service for s in spec.services}
-    result.diagnostics = source.problems + source.unknown_files(spec_monitors | set(pages), services)
+    result.diagnostics = source.problems + source.unknown_files(spec_monitors | {m.ref for m in monitors}, services)
     if result.diagnostics:
         return Runbooks(diagnostics=result.diagnostics)  # a broken template: no half-made site
     result.coverage = coverage_.measure(measured)
+    if not output:
+        return Runbooks(coverage=result.coverage)
     result.files[COVERAGE_FILE] = result.coverage.markdown()
     infos = list({s.name: s for m in models.values() for s in m.services}.values())
     result.files.update(site.render(spec.project.project, spec.project.description or "", monitors, pages,

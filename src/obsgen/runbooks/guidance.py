@@ -140,6 +140,8 @@ class GuidanceSource:
         self.problems: list[Diagnostic] = []
         self.texts, self.refused = _read_all(root, self.problems)
         self.texts.setdefault(DEFAULT_TEMPLATE, packaged_default)
+        # runbooks_src/_default.md.j2 replaces obsgen's (a copy of obsgen's, as `obsgen init` writes, does not)
+        self.own_template = self.texts[DEFAULT_TEMPLATE] != packaged_default
         self.env = BoundedSandbox(as_markdown, loader=_Loader(self.texts), undefined=StrictUndefined,
                                   keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED)
         self.failed: set[str] = set()  # report a broken file once, not once per monitor

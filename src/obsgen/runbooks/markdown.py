@@ -1,74 +1,63 @@
-"""Markdown -> HTML for the site, with markdown-it-py (CommonMark plus tables).
+"""Markdown -> HTML for the site: CommonMark plus tables, raw HTML off.
 
-Raw HTML is off: a `<script>` in a spec string or a runbooks_src file is shown as text. markdown-it
-also refuses `javascript:`, `vbscript:` and `data:` (except images) link targets. Relative links to
-`.md` pages become links to their `.html` pages, so one set of links works in both outputs.
+The renderer is markdown-it-pyrs, the Rust port of markdown-it, where it is installed (its wheels
+stop at CPython 3.12), else markdown-it-py: the same parsing rules and the same HTML
+(tests/test_markdown.py compares the two on every page of the example and on hostile text), but the
+Rust one at about a thirteenth of the cost -- on the benchmark's 10,000 runbook pages,
+markdown-it-py's rendering was most of a full build (docs/performance.md). Raw HTML is off (neither
+`html_block` nor `html_inline`), so a `<script>` in a spec string or a runbooks_src file is shown as
+text; markdown-it also refuses `javascript:`, `vbscript:` and `data:` (except images) link targets.
 
-A runbook page is also given what a phone needs (`page_html`), from markdown-it's token stream: an
-id on every heading (the jump links), each table inside a region that scrolls sideways by itself, and
-each environment's part of the page (a heading that names an environment, `### production
-(PRODUCTION)` or `#### Commands: staging`, with what follows it) inside a `<section data-env>`, so
-that the site's script can put the environment the alarm came from first. The only markup added is
-obsgen's own, around escaped text.
+markdown-it-pyrs gives HTML, not a token stream one can edit and render again, so what a phone needs
+is added to that HTML (`page_html`): relative links to `.md` pages become links to their `.html`
+pages (so one set of links works in both outputs), code blocks can take the keyboard's focus, an
+id on every heading (the jump links), each
+table inside a region that scrolls sideways by itself, and each environment's part of the page (a
+heading that names an environment, `### production (PRODUCTION)` or `#### Commands: staging`, with
+what follows it) inside a `<section data-env>`, so that the site's script can put the environment
+the alarm came from first. Reading that HTML with regular expressions is sound here because, with
+raw HTML off, every `<` the renderer writes outside its own tags is escaped (`&lt;`): each tag found
+is markup markdown-it made. The only markup added is obsgen's own, around escaped text.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from html import escape
-from typing import Any
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import Callable
 
 _RELATIVE_MD = re.compile(r"^(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^?#]*)\.md(#.*)?$")
+_HREF = re.compile(r'<a href="([^"]*)"')
+# The tags the page's layout is decided by; a heading's or a row's first cell's content comes along.
+_TAG = re.compile(r"<h([1-6])>(.*?)</h\1>|<tr>\n<td[^>]*>(.*?)</td>|<(/?)(blockquote|ul|ol)[ >]|<hr />|<table>|</table>\n",
+                  re.S)
+_MARKUP = re.compile(r"<[^>]*>|\n")
 
 
-def _renderer() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
-
-    def link_open(self: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
-        token = tokens[idx]
-        href = str(token.attrGet("href") or "")
-        if match := _RELATIVE_MD.match(href):
-            token.attrSet("href", f"{match.group(1)}.html{match.group(2) or ''}")
-        html: str = self.renderToken(tokens, idx, options, env)
-        return html
-
-    def focusable(kind: str) -> Any:
-        """A code block scrolls sideways on a phone: focusable, so a keyboard can scroll it too (WCAG 2.1.1)."""
-        default = rules[kind]
-
-        def render(self: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
-            return str(default(tokens, idx, options, env)).replace("<pre>", '<pre tabindex="0">', 1)
-
-        return render
-
-    rules: dict[str, Any] = md.renderer.rules  # type: ignore[attr-defined]  # RendererHTML's, not in the protocol
-    md.add_render_rule("link_open", link_open)
-    for kind in ("fence", "code_block"):
-        md.add_render_rule(kind, focusable(kind))
-    return md
+def rust_renderer() -> Callable[[str], str] | None:
+    try:
+        from markdown_it_pyrs import MarkdownIt
+    except ImportError:
+        return None
+    md = MarkdownIt("zero")
+    # markdown-it-py's "commonmark" preset with `html: False` plus `table`, rule by rule
+    # (https://github.com/markdown-it/markdown-it/blob/master/lib/presets/commonmark.mjs).
+    md.enable_many(["blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference",
+                    "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline", "table"])
+    render: Callable[[str], str] = md.render
+    return render
 
 
-_MD = _renderer()
+def python_renderer() -> Callable[[str], str]:
+    from markdown_it import MarkdownIt
+
+    render: Callable[[str], str] = MarkdownIt("commonmark", {"html": False}).enable("table").render
+    return render
 
 
-@lru_cache(maxsize=4096)
-def to_html(text: str) -> str:
-    """Pure, so cached: parsing is most of a site's build time, and most pages do not change between
-    the compiles of one process (`validate` then `build`, the property tests)."""
-    html: str = _MD.render(text)
-    return html
-
-
-@lru_cache(maxsize=4096)
-def inline_html(text: str) -> str:
-    """One line of Markdown (a condition in words, a metric) as inline HTML, without a paragraph."""
-    html: str = _MD.renderInline(text)
-    return html
+_RENDER = rust_renderer() or python_renderer()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +82,35 @@ def page_html(text: str, envs: tuple[Env, ...]) -> Page:
 
 @lru_cache(maxsize=4096)
 def _page_html(text: str, envs: tuple[Env, ...]) -> Page:
-    tokens = _MD.parse(text)
-    by_title = {e.title: e for e in envs}
-    sections = _name_headings(tokens)
-    _mark_rows(tokens, by_title)
-    tokens = _wrap(tokens, by_title)
-    return Page(_MD.renderer.render(tokens, _MD.options, {}), sections)
+    """Pure, so cached: most pages do not change between the compiles of one process (`validate`
+    then `build`, the property tests)."""
+    return layout(_RENDER(text), envs)
 
 
-def _text(inline: Token) -> str:
-    """What a heading or cell shows: its text and code, without Markdown syntax."""
-    return "".join(c.content for c in inline.children or () if c.type in ("text", "code_inline")).strip()
+def layout(rendered: str, envs: tuple[Env, ...]) -> Page:
+    """What a phone needs, added to markdown-it's HTML of a page."""
+    # A code block scrolls sideways on a phone: focusable, so a keyboard can scroll it too (WCAG 2.1.1).
+    linked = _HREF.sub(_html_link, rendered).replace("<pre>", '<pre tabindex="0">')
+    pass_ = _Layout({e.title: e for e in envs})
+    return Page(pass_.apply(linked), tuple(pass_.sections))
+
+
+def _html_link(match: re.Match[str]) -> str:
+    # The attribute is escaped (&amp; &quot; &lt; &gt;), which changes no character the pattern reads.
+    href = match.group(1)
+    if relative := _RELATIVE_MD.match(href):
+        href = f"{relative.group(1)}.html{relative.group(2) or ''}"
+    return f'<a href="{href}"'
+
+
+def _attr(value: str) -> str:
+    """An attribute value escaped as markdown-it escapes its own (`'` left as it is)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _text(inner_html: str) -> str:
+    """What a heading or cell shows: its text and code, without markup or line breaks."""
+    return html.unescape(_MARKUP.sub("", inner_html)).strip()
 
 
 def slug(text: str) -> str:
@@ -111,81 +118,94 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9_ -]", "", text.lower()).strip().replace(" ", "-") or "section"
 
 
-def _name_headings(tokens: list[Token]) -> tuple[tuple[str, str], ...]:
-    seen: dict[str, int] = {}
-    sections = []
-    for index, token in enumerate(tokens):
-        if token.type != "heading_open":
-            continue
-        text = _text(tokens[index + 1])
+class _Layout:
+    """One pass over the rendered page: ids, environment sections, table regions, marked rows."""
+
+    def __init__(self, by_title: dict[str, Env]):
+        self.by_title = by_title
+        self.sections: list[tuple[str, str]] = []  # the jump links
+        self.seen: dict[str, int] = {}  # heading slugs so far, to number repeats
+        self.depth = 0  # open blockquotes and lists: a heading inside one is not a section of the page
+        self.section: int | None = None  # the heading level of the open environment section
+        self.grouped = False  # inside the group of consecutive environment sections
+        self.heading = ""  # the text of the last top-level heading, to name a table's region
+
+    def apply(self, rendered: str) -> str:
+        out: list[str] = []
+        position = 0
+        for match in _TAG.finditer(rendered):
+            out.append(rendered[position:match.start()])
+            out.append(self._tag(match))
+            position = match.end()
+        out.append(rendered[position:])
+        out.append(self._close_all())
+        return "".join(out)
+
+    def _tag(self, match: re.Match[str]) -> str:
+        whole = match.group(0)
+        if match.group(1):
+            return self._heading(int(match.group(1)), match.group(2))
+        if whole.startswith("<tr>"):
+            return self._row(whole, match.group(3))
+        if match.group(5):
+            self.depth += -1 if match.group(4) else 1
+            return whole
+        if whole == "<hr />":
+            return self._close_all() + whole if self.depth == 0 else whole
+        if whole == "<table>":
+            return f'<div class="table" role="region" tabindex="0" aria-label="{html.escape(self.heading or "Table")}">\n{whole}'
+        return whole + "</div>\n"  # </table>\n
+
+    def _heading(self, level: int, inner: str) -> str:
+        text = _text(inner)
         base = slug(text)
-        seen[base] = seen.get(base, 0) + 1
-        anchor = base if seen[base] == 1 else f"{base}-{seen[base] - 1}"
-        token.attrSet("id", anchor)
-        if token.level == 0 and (token.tag == "h2" or text == "Commands"):
-            sections.append((anchor, text))
-    return tuple(sections)
+        self.seen[base] = self.seen.get(base, 0) + 1
+        anchor = base if self.seen[base] == 1 else f"{base}-{self.seen[base] - 1}"
+        tag = f'<h{level} id="{_attr(anchor)}">{inner}</h{level}>'
+        if self.depth:
+            return tag
+        if level == 2 or text == "Commands":
+            self.sections.append((anchor, text))
+        return self._open(level, text) + tag
 
+    def _open(self, level: int, text: str) -> str:
+        """What goes before a top-level heading: the end of the environment section it closes, the
+        start of the one it opens."""
+        env = self._env(text)
+        self.heading = text
+        before = []
+        if self.section is not None and level <= self.section:
+            before.append("</section>\n")
+            self.section = None
+            if env is None and self.grouped:
+                before.append("</div>\n")
+                self.grouped = False
+        if env is not None:
+            if not self.grouped:
+                before.append('<div class="envs" data-envs>\n')
+                self.grouped = True
+            marks = ' class="production"' if env.production else ""
+            before.append(f'<section data-env="{html.escape(env.name)}"{marks}>\n')
+            self.section = level
+        elif self.grouped and self.section is None:
+            before.append("</div>\n")
+            self.grouped = False
+        return "".join(before)
 
-def _env_of(text: str, by_title: dict[str, Env]) -> Env | None:
-    """`production (PRODUCTION)` or `Commands: production (PRODUCTION)` -> that environment."""
-    return by_title.get(text) or by_title.get(text.rpartition(": ")[2]) if text else None
+    def _row(self, whole: str, cell: str) -> str:
+        """A table row whose first cell names an environment carries `data-env` (the script lifts it)."""
+        env = self._env(_text(cell))
+        if env is None:
+            return whole
+        marks = ' class="production"' if env.production else ""
+        return f'<tr data-env="{_attr(env.name)}"{marks}>' + whole[len("<tr>"):]
 
+    def _env(self, text: str) -> Env | None:
+        """`production (PRODUCTION)` or `Commands: production (PRODUCTION)` -> that environment."""
+        return self.by_title.get(text) or self.by_title.get(text.rpartition(": ")[2]) if text else None
 
-def _mark_rows(tokens: list[Token], by_title: dict[str, Env]) -> None:
-    """A table row whose first cell names an environment carries `data-env` (the script lifts it)."""
-    for index, token in enumerate(tokens):
-        if token.type == "tr_open" and tokens[index + 1].type == "td_open":
-            if env := _env_of(_text(tokens[index + 2]), by_title):
-                token.attrSet("data-env", env.name)
-                if env.production:
-                    token.attrSet("class", "production")
-
-
-def _html(content: str) -> Token:
-    token = Token("html_block", "", 0)
-    token.content = content
-    return token
-
-
-def _wrap(tokens: list[Token], by_title: dict[str, Env]) -> list[Token]:
-    """Tables in scrolling regions; each environment's heading and what follows it (up to a heading of
-    its level or above) in a section; consecutive environment sections in one group."""
-    out: list[Token] = []
-    section: int | None = None  # the heading level of the open environment section
-    grouped = False
-    heading = ""  # the text of the last heading, to name a table's region
-    for index, token in enumerate(tokens):
-        if token.type == "heading_open" and token.level == 0:
-            level = int(token.tag[1])
-            env = _env_of(_text(tokens[index + 1]), by_title)
-            heading = _text(tokens[index + 1])
-            if section is not None and level <= section:
-                out.append(_html("</section>\n"))
-                section = None
-                if env is None and grouped:
-                    out.append(_html("</div>\n"))
-                    grouped = False
-            if env is not None:
-                if not grouped:
-                    out.append(_html('<div class="envs" data-envs>\n'))
-                    grouped = True
-                marks = ' class="production"' if env.production else ""
-                out.append(_html(f'<section data-env="{escape(env.name)}"{marks}>\n'))
-                section = level
-            elif grouped and section is None:
-                out.append(_html("</div>\n"))
-                grouped = False
-        if token.type == "hr" and token.level == 0 and grouped:  # the page's footer is no environment's
-            out.append(_html("</section>\n</div>\n" if section is not None else "</div>\n"))
-            section, grouped = None, False
-        if token.type == "table_open":
-            out.append(_html(f'<div class="table" role="region" tabindex="0" aria-label="{escape(heading or "Table")}">\n'))
-        out.append(token)
-        if token.type == "table_close":
-            out.append(_html("</div>\n"))
-    if section is not None:
-        out.append(_html("</section>\n"))
-    if grouped:
-        out.append(_html("</div>\n"))
-    return out
+    def _close_all(self) -> str:
+        """The page's end, or its footer (a top-level rule), is no environment's."""
+        closing = ("</section>\n" if self.section is not None else "") + ("</div>\n" if self.grouped else "")
+        self.section, self.grouped = None, False
+        return closing

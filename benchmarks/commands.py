@@ -1,0 +1,140 @@
+"""What users wait for (issue #22): obsgen's commands as a user runs them, side by side.
+
+    .venv/bin/python benchmarks/commands.py --project /tmp/big      # a project made by compile.py --keep
+    .venv/bin/python benchmarks/commands.py --project /tmp/big --repeat 5 --only build-env,build
+    .venv/bin/python benchmarks/commands.py --project /tmp/big --baseline ../base/.venv/bin/obsgen
+
+Each command runs as its own process (`obsgen ...`, start-up included, exactly what a user or a
+pre-commit hook pays) on a private copy of the project, in rounds: every round runs every command
+once, in the same order, so a burst of load on this shared machine lands on all of them alike.
+The figure is the CPU the process used (user + system, from wait4), best of the rounds; wall time
+is shown beside it. Ratios are taken between commands of the same run. With `--baseline`, another
+obsgen (an older checkout's venv) runs every command too, right after this one, on its own copy of
+the project, for before/after figures from the same minutes. Nothing here asserts on
+time: it prints figures for docs/performance.md.
+
+Commands (`--only` picks some):
+- version:      `obsgen --version`
+- validate-ex:  `obsgen validate` of the example project (the repository's own monitors/)
+- build-env:    `obsgen build --env ENV` (one environment's alarms, no runbooks or site)
+- build:        `obsgen build` (everything: every environment, runbooks and the site)
+- build-again:  `obsgen build` again with nothing changed
+- check:        `obsgen build --check` on an up-to-date generated/
+- validate:     `obsgen validate`
+- touch-build:  one service file changed, then `obsgen build`
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parent.parent
+OBSGEN = Path(sys.executable).with_name("obsgen")
+
+
+@dataclass
+class Figures:
+    cpu: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
+
+    def best(self) -> float:
+        return min(self.cpu)
+
+
+def run(args: list[str], cwd: Path, obsgen: Path = OBSGEN) -> tuple[float, float]:
+    """CPU (user + sys) and wall seconds of one `obsgen` process; its output is discarded."""
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: validate may warn for pages
+        start = time.perf_counter()
+        proc = subprocess.Popen([str(obsgen), *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            errors.seek(0)
+            raise SystemExit(f"{obsgen} {' '.join(args)} exited {code}:\n{errors.read().decode()[-2000:]}")
+    return usage.ru_utime + usage.ru_stime, wall
+
+
+def first_env(project: Path) -> str:
+    generated = project / "generated"
+    envs = sorted(p.name for p in generated.iterdir() if p.is_dir() and p.name not in ("runbooks", "site"))
+    if not envs:
+        raise SystemExit(f"{project}: build it once first (no generated/<env>/)")
+    return envs[0]
+
+
+def touch_service(project: Path) -> None:
+    """Change one service file's bytes (a comment), as a user editing one service would."""
+    target = sorted((project / "monitors").glob("*.yaml"))[-1]
+    with target.open("a", encoding="utf-8") as out:
+        out.write(f"# edited {time.perf_counter_ns()}\n")
+
+
+def commands(project: Path, example: Path, env: str) -> dict[str, tuple[list[str], Path, Callable[[], None]]]:
+    nothing: Callable[[], None] = lambda: None
+    return {
+        "version": (["--version"], project, nothing),
+        "validate-ex": (["validate"], example, nothing),
+        "build-env": (["build", "--env", env], project, nothing),
+        "build": (["build"], project, nothing),
+        "build-again": (["build"], project, nothing),
+        "check": (["build", "--check"], project, nothing),
+        "validate": (["validate"], project, nothing),
+        "touch-build": (["build"], project, lambda: touch_service(project)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--project", type=Path, required=True)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated command names")
+    parser.add_argument("--baseline", type=Path, help="another obsgen executable to compare with")
+    args = parser.parse_args()
+    tools = {"this": OBSGEN, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+
+    with tempfile.TemporaryDirectory(prefix="obsgen-commands-") as tmp:
+        tables = {}
+        for tool, obsgen in tools.items():
+            project, example = Path(tmp) / tool / "project", Path(tmp) / tool / "example"
+            shutil.copytree(args.project, project, symlinks=True)
+            for part in ("monitors", "runbooks_src", "generated"):
+                shutil.copytree(REPO / part, example / part, symlinks=True)
+            run(["build"], project, obsgen)  # generated/ complete and current before the first round
+            run(["build"], example, obsgen)
+            tables[tool] = commands(project, example, first_env(project))
+        chosen = [name for name in tables["this"] if not args.only or name in args.only.split(",")]
+        figures = {(tool, name): Figures() for tool in tools for name in chosen}
+        for _ in range(args.repeat):
+            for name in chosen:
+                for tool, obsgen in tools.items():
+                    argv, cwd, before = tables[tool][name]
+                    before()
+                    cpu, wall = run(argv, cwd, obsgen)
+                    figures[tool, name].cpu.append(cpu)
+                    figures[tool, name].wall.append(wall)
+
+    print(f"obsgen commands: {args.project} ({args.repeat} rounds), Python {sys.version.split()[0]}")
+    for tool in tools:
+        print(f"-- {tool}: {tools[tool]}")
+        for name in chosen:
+            fig = figures[tool, name]
+            print(f"{name:<12} CPU best {fig.best():7.2f} s   wall best {min(fig.wall):7.2f} s")
+        for a, b, target in (("build", "build-env", "target <= 2x"), ("validate", "build-env", "target <= 1.2x"),
+                             ("check", "build", "")):
+            if (tool, a) in figures and (tool, b) in figures:
+                ratio = figures[tool, a].best() / figures[tool, b].best()
+                print(f"{a} / {b}{'':<{20 - len(a) - len(b)}} {ratio:5.2f}x {target}")
+
+
+if __name__ == "__main__":
+    main()
