@@ -169,6 +169,21 @@ def test_a_one_environment_build_keeps_everything_else_byte_for_byte(project, tm
     assert before["prod/cloudwatch/orders.json"] != after["prod/cloudwatch/orders.json"]
 
 
+def test_a_rebuild_links_unchanged_files_and_writes_only_what_changed(project):
+    base = project / "generated"
+    before = {p.relative_to(base).as_posix(): os.stat(p) for p in base.rglob("*") if p.is_file()}
+    change_the_spec(project)
+    assert obsgen("build", "-C", str(project)).exit_code == 0
+    after = {p.relative_to(base).as_posix(): os.stat(p) for p in base.rglob("*") if p.is_file()}
+    kept = {rel for rel in after if rel in before and after[rel].st_ino == before[rel].st_ino}
+    rewritten = set(after) - kept
+    assert "prod/cloudwatch/orders.json" in rewritten  # its threshold changed
+    assert "obsgen.schema.json" in kept and "README.md" in kept
+    assert all(after[rel].st_mtime_ns == before[rel].st_mtime_ns for rel in kept)
+    assert len(kept) > len(rewritten)
+    assert not stale_files(project, compile_project(project))
+
+
 def test_the_site_command_keeps_the_schema_and_the_environments(project):
     before = snapshot(project / "generated")
     assert obsgen("site", "-C", str(project)).exit_code == 0

@@ -29,6 +29,7 @@ import functools
 import os
 import secrets
 import shutil
+import stat
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -138,7 +139,7 @@ def replace(root: Path, files: dict[str, str], owned: set[str]) -> None:
             if base.is_dir():
                 shutil.copymode(base, staging)
                 _carry_over(base, staging, owned)
-            _write_files(staging, files)
+            _write_files(staging, files, base if base.is_dir() else None)
             _swap(staging, base, work)
         finally:
             recover(root)  # after the swap: the old tree; after a failure: the unfinished new one
@@ -236,14 +237,31 @@ def _link_or_copy(source: str | Path, target: str | Path) -> None:
         shutil.copy2(source, target, follow_symlinks=False)
 
 
-def _write_files(staging: Path, files: dict[str, str]) -> None:
+def _write_files(staging: Path, files: dict[str, str], previous: Path | None) -> None:
+    """Each file of the build into the staging tree. A file whose bytes equal the current tree's is
+    hard-linked from it instead of written again: it keeps its modification time (editors, make and
+    rsync see what really changed), and a rebuild that changes little writes little. The current
+    file is never modified, so the swap stays all-or-nothing."""
     made: set[Path] = set()
     for rel, content in files.items():
         target = staging / rel
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        _write_file(target, content.encode("utf-8"))
+        data = content.encode("utf-8")
+        if previous is None or not _link_if_same(previous / rel, target, data):
+            _write_file(target, data)
+
+
+def _link_if_same(current: Path, target: Path, data: bytes) -> bool:
+    try:
+        info = os.lstat(current)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data) or current.read_bytes() != data:
+            return False
+        os.link(current, target, follow_symlinks=False)
+    except OSError:  # absent, unreadable, another filesystem, too many links: written instead
+        return False
+    return True
 
 
 def _write_file(path: Path, data: bytes) -> None:
