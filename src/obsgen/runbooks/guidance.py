@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, BytecodeCache, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2 import BaseLoader, BytecodeCache, Environment, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -144,6 +144,7 @@ class GuidanceSource:
         self.own_template = self.texts[DEFAULT_TEMPLATE] != packaged_default
         self.env = BoundedSandbox(as_markdown, loader=_Loader(self.texts), undefined=StrictUndefined,
                                   keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED)
+        self.packaged = None if self.own_template else _packaged_environment(packaged_default)
         self.failed: set[str] = set()  # report a broken file once, not once per monitor
 
     def layers(self, service: str, monitor: str, shared: str) -> list[str]:
@@ -165,6 +166,8 @@ class GuidanceSource:
         file), when it fails in any way: a template is user input, so its errors are the user's."""
         if name in self.failed:
             return None
+        if name == DEFAULT_TEMPLATE and self.packaged is not None:  # obsgen's own code: no sandbox needed
+            return self.packaged.get_template(name).render(context)
         self.env.start()
         try:
             return self.env.get_template(name).render(context)
@@ -198,6 +201,18 @@ class GuidanceSource:
                                   f"runbooks_src/{name} matches no monitor: expected runbooks_src/<service>/<monitor>.md "
                                   f"or runbooks_src/<service>/{SERVICE_FILE}{did_you_mean(ref + '.md', known)}"))
         return problems
+
+
+@lru_cache(maxsize=2)
+def _packaged_environment(template: str) -> Environment:
+    """obsgen's own page template is obsgen's code, not user input: it runs outside the sandbox, whose
+    checks on every attribute and call were most of a full build's time (docs/performance.md), with
+    the same escaping of what `{{ }}` writes and the same Markdown from macros and blocks."""
+    environment = Environment(loader=_Loader({DEFAULT_TEMPLATE: template}), undefined=StrictUndefined,
+                              keep_trailing_newline=True, autoescape=False, finalize=as_markdown)
+    # jinja declares concat as a method of Environment; an instance attribute replaces it, which mypy refuses.
+    environment.concat = lambda parts: Markdown("".join(parts))  # type: ignore[method-assign]
+    return environment
 
 
 def as_markdown(value: Any) -> Any:
