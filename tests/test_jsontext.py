@@ -24,6 +24,14 @@ documents = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st
 @given(documents)
 def test_same_text_as_json_dumps(data: Any) -> None:
     assert jsontext.dumps(data) == reference(data)
+    assert jsontext.python_dumps(data) == reference(data)  # the path taken for what orjson writes otherwise
+
+
+@given(st.recursive(st.floats(allow_nan=True) | st.floats(min_value=-1e-3, max_value=1e-3) | st.none(),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4),
+                    max_leaves=20))
+def test_floats_small_or_not_finite_are_written_as_python_writes_them(data: Any) -> None:
+    assert jsontext.dumps(data) == reference(data)
 
 
 class Color(str, enum.Enum):
@@ -32,7 +40,8 @@ class Color(str, enum.Enum):
 
 def test_unusual_values_match_json_too() -> None:
     for data in ({1: "a", 2: "b"}, {None: 1}, {"k": Color.RED}, [True, 1, 1.5, float("nan"), float("-inf")],
-                 {"nested": [{}, [], {"a": []}]}, "\u2028 \x00 é \"quoted\"", {Color.RED: 1}):
+                 {"nested": [{}, [], {"a": []}]}, "\u2028 \x00 é \"quoted\"", {Color.RED: 1},
+                 [1e-05, -2e-09, 0.0001, 1e16, 2 ** 70, "\ud800"], {"a": [None, float("nan")]}, {"k": "1e-05"}):
         assert jsontext.dumps(data) == reference(data)
 
 
