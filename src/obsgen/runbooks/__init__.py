@@ -6,7 +6,7 @@ Markdown under generated/runbooks/ and as a static site under generated/site/, p
     guidance.py  runbooks_src/ -> sections, sandboxed Jinja2, merge rules, located errors
     page.py      facts + guidance -> the Markdown page (the _default.md.j2 template)
     coverage.py  who has human Diagnosis and Mitigation
-    site.py      the HTML site (markdown.py: markdown-it-py, raw HTML off)
+    site.py      the HTML site (markdown.py: markdown-it, raw HTML off)
 """
 
 from __future__ import annotations
