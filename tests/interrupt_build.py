@@ -25,6 +25,9 @@ from typing import Any, Callable
 from obsgen import generated_tree
 
 STEP, SIGNAL, MODE = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+# Ctrl-C as in a terminal, whatever this process inherited: a shell starts background jobs with SIGINT
+# ignored (POSIX, without job control), and Python then installs no KeyboardInterrupt handler.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 COMMAND = sys.argv[sys.argv.index("--") + 1:]
 count = 0
 
