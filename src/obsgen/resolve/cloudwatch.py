@@ -38,6 +38,7 @@ class _Common(TypedDict):
     actions_enabled: bool
     tags: tuple[tuple[str, str], ...]
     origin: Origin
+    region: str
 
 
 class _MetricFields(_Common):
@@ -93,6 +94,7 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMoni
         summary=monitor.summary, description=monitor.description, severity=severity, runbook=monitor.runbook,
         runbook_url=ctx.runbook_url(service, name),
         actions_enabled=monitor.actions_enabled, tags=_tags(ctx, entry, name, monitor), origin=origin,
+        region=ctx.env.region,
     )
     if isinstance(monitor, CompositeMonitor):
         return _composite(ctx, entry, monitor, common)
