@@ -142,8 +142,10 @@ def _properties(widget: DashboardWidget, model: EnvironmentModel) -> dict[str, A
     if widget.kind == "text":
         return {"markdown": widget.markdown}
     if widget.kind == "alarms":
-        prefix = alarm_arn(model.region, model.account, "")  # built once per widget, not once per alarm
-        props: dict[str, Any] = {"title": widget.title, "alarms": [prefix + name for name in widget.alarms]}
+        # An alarm status widget takes alarm ARNs, of any region of the account (each names its own).
+        regions = {a.name: a.region for a in model.alarms()}
+        props: dict[str, Any] = {"title": widget.title, "alarms": [
+            alarm_arn(regions.get(name, model.region), model.account, name) for name in widget.alarms]}
         if widget.sort_by:
             props["sortBy"] = widget.sort_by
         return props
@@ -158,7 +160,7 @@ def _graph(widget: DashboardWidget, model: EnvironmentModel) -> dict[str, Any]:
     metrics: list[list[Any]] = [_metric_row(m) for m in widget.metrics]
     metrics += [[{"expression": e.expression, "id": e.id, **({"label": e.label} if e.label else {})}]
                 for e in widget.expressions]
-    props: dict[str, Any] = {"title": widget.title, "region": model.region, "view": widget.view,
+    props: dict[str, Any] = {"title": widget.title, "region": widget.region or model.region, "view": widget.view,
                              "stacked": widget.stacked, "period": widget.period, "metrics": metrics}
     if widget.thresholds:
         props["annotations"] = {"horizontal": [
