@@ -174,3 +174,14 @@ def test_the_identity_check_asks_sts_in_every_region_of_the_environment(model, c
     assert [op for _, op in log.calls] == ["GetCallerIdentity", "GetCallerIdentity"]
     with pytest.raises(SyncError, match="account 999999999999"):
         check_identity(clients, "999999999999", REGION, two.env, two.regions)
+
+
+def test_test_alarm_sets_the_state_of_an_alarm_in_its_own_region(model, clients, log):
+    from obsgen.aws.trigger import test_alarm
+
+    two, alarm = placed_away(model)
+    converge(two, clients)
+    seen = []
+    previous, _ = test_alarm(two, clients, alarm, 5, sleep=lambda _s: seen.append(
+        described(clients, AWAY, alarm.name)["StateValue"]))
+    assert seen == ["ALARM"] and described(clients, AWAY, alarm.name)["StateValue"] == previous
