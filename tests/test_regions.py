@@ -241,3 +241,14 @@ dashboards:
 def test_a_misspelt_dimension_of_a_cloudfront_metric_still_places_it_in_us_east_1():
     assert published_regions("AWS/CloudFront", "Requests", frozenset({"DistributionID", "Region"})) == ("us-east-1",)
     assert published_regions("AWS/WAFV2", "BlockedRequests", frozenset({"WebACL", "Rule", "Region"})) is None
+
+
+def test_checking_a_region_name_does_not_import_botocore():
+    """`obsgen validate` stays light: the endpoint data is read as a file (test_wheel checks the example)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from obsgen.regions import region_problem; assert region_problem('eu-west-1') == ''; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
