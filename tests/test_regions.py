@@ -252,3 +252,11 @@ def test_checking_a_region_name_does_not_import_botocore():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_runbook_page_gives_the_commands_and_console_link_of_the_alarms_own_region(tmp_path):
+    result = build(tmp_path, CDN + ERRORS)
+    page = result.files["runbooks/orders/cdn-5xx.md"]
+    assert "--region us-east-1" in page and "--region eu-west-1" not in page
+    assert "region=us-east-1#alarmsV2:alarm/shop-orders-cdn-5xx-production" in page
+    assert "--region eu-west-1" in result.files["runbooks/orders/fn-errors.md"]
