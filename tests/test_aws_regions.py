@@ -15,7 +15,7 @@ from obsgen.aws.apply import batches
 from obsgen.aws.drift import CHANGED, drift_report
 from obsgen.aws.plan import CREATE, DELETE, UPDATE
 from obsgen.aws.planfile import dumps, loads
-from obsgen.aws.resources import Kind, address
+from obsgen.aws.resources import address
 from obsgen.aws.safety import check_identity
 from obsgen.aws.workflow import ApplyOptions, apply, make_plan
 from obsgen.conventions import topic_arn
