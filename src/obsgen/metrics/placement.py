@@ -13,7 +13,7 @@ region only, whatever region the resource is used from, and an alarm anywhere el
 The facts themselves, with those sources, are the catalog's (`regions:` in data/*.yaml); this module
 only answers "where" for one metric. REGION_BOUND lists the namespaces that have such metrics, so
 that a spec without them does not read the catalog (~23 ms, docs/performance.md) just to learn that
-Lambda is regional; tests/test_regions.py fails when it and the catalog disagree. (Once the metric
+Lambda is regional; tests/test_region_placement.py fails when it and the catalog disagree. (Once the metric
 checks read the catalog on every compile, `metrics.checks.published_regions` answers the same.)
 """
 

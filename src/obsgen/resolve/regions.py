@@ -24,7 +24,7 @@ from .. import conventions
 from ..diagnostics import error
 from ..metrics.placement import published_regions
 from ..model import CompositeAlarm, MetricAlarm, MetricStat, Origin, Subscription, Topic
-from ..regions import region_problem
+from ..regions import closest, known_regions
 from .context import Context
 
 
@@ -145,6 +145,16 @@ def synced(ctx: Context, alarms: list[MetricAlarm | CompositeAlarm]) -> tuple[st
         if problem := region_problem(name):
             ctx.fail(ctx.pdoc, ctx.env_loc + ("regions", index), "unknown-region", problem)
     return tuple(sorted(({a.region for a in alarms} | set(ctx.env.regions)) - {ctx.env.region}))
+
+
+def region_problem(name: str) -> str:
+    """"" when `name` is a region botocore knows (regions.py), else a message with the closest one.
+    The spec's Region fields check this too once #14's check is in (language/v1/fields.py); this
+    one covers the regions a pass reads before that."""
+    if name in known_regions():
+        return ""
+    near = closest(name)
+    return f"'{name}' is not an AWS region botocore knows" + (f" (did you mean '{near}'?)" if near else "")
 
 
 def _arn_region(arn: str) -> str:

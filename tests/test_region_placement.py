@@ -9,7 +9,7 @@ from spec_builder import PROJECT, build, errors
 
 from obsgen.metrics.catalog import shipped_catalog
 from obsgen.metrics.placement import REGION_BOUND, published_regions
-from obsgen.regions import known_regions, region_problem
+from obsgen.resolve.regions import region_problem
 from obsgen.targets.cloudwatch import alarm_params
 
 CDN = """\
@@ -90,10 +90,11 @@ def test_a_monitor_written_for_a_region_where_its_metric_does_not_exist_is_refus
     assert "write region: us-east-1" in message
 
 
-def test_an_unknown_region_name_is_refused_with_the_closest_one(tmp_path):
+def test_an_unknown_region_name_is_refused_at_its_line_with_the_closest_one(tmp_path):
+    """By the resolve pass (unknown-region) or, with #14's field check, by the spec's Region type (bad-value)."""
     result = build(tmp_path, ERRORS + "  region: eu-wset-1\n")
     [message] = errors(result)
-    assert "[unknown-region]" in message and "did you mean 'eu-west-1'?" in message
+    assert message.startswith("monitors/orders.yaml:15:") and "did you mean 'eu-west-1'?" in message
 
 
 def test_a_waf_web_acl_for_cloudfront_goes_to_us_east_1_and_a_regional_one_stays(tmp_path):
@@ -164,8 +165,7 @@ def test_the_region_bound_namespaces_are_exactly_the_catalogs():
     assert published_regions("AWS/Lambda", "Errors", frozenset({"FunctionName"})) is None
 
 
-def test_region_names_come_from_botocores_endpoint_data():
-    assert known_regions()["eu-west-1"] == "aws" and known_regions()["cn-north-1"] == "aws-cn"
+def test_a_region_name_is_checked_against_botocores_list_with_the_closest_one():
     assert region_problem("us-east-1") == ""
     assert "did you mean 'us-east-1'" in region_problem("us-eats-1")
 
@@ -178,7 +178,7 @@ def test_an_environments_regions_are_read_even_without_alarms_there_and_checked_
     assert not [p for p in result.files if "us-east-1" in p]  # nothing to generate there
     bad = PROJECT.replace("    region: eu-west-1\n", "    region: eu-west-1\n    regions: [us-eats-1]\n")
     [message] = errors(build(tmp_path / "bad", ERRORS, project=bad))
-    assert "obsgen.yaml:" in message and "[unknown-region]" in message
+    assert "monitors/obsgen.yaml:" in message and "'us-eats-1'" in message
 
 
 def test_two_environments_of_one_account_whose_placed_alarms_share_a_name_in_us_east_1_are_refused(tmp_path):
@@ -219,7 +219,7 @@ dashboards:
         "arn:aws:cloudwatch:us-east-1:123456789012:alarm:shop-orders-cdn-5xx-production"]
     bad = project.replace("region: eu-central-1", "region: eu-wset-1")
     [message] = errors(build(tmp_path / "bad", CDN + ERRORS, project=bad))
-    assert "[unknown-region]" in message and "obsgen.yaml:" in message
+    assert "monitors/obsgen.yaml:" in message and "did you mean 'eu-west-1'?" in message
 
 
 def test_a_graph_of_cloudfront_metrics_written_for_another_region_is_refused(tmp_path):
@@ -241,17 +241,6 @@ dashboards:
 def test_a_misspelt_dimension_of_a_cloudfront_metric_still_places_it_in_us_east_1():
     assert published_regions("AWS/CloudFront", "Requests", frozenset({"DistributionID", "Region"})) == ("us-east-1",)
     assert published_regions("AWS/WAFV2", "BlockedRequests", frozenset({"WebACL", "Rule", "Region"})) is None
-
-
-def test_checking_a_region_name_does_not_import_botocore():
-    """`obsgen validate` stays light: the endpoint data is read as a file (test_wheel checks the example)."""
-    import subprocess
-    import sys
-
-    code = ("import sys; from obsgen.regions import region_problem; assert region_problem('eu-west-1') == ''; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3')))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
 
 
 def test_a_runbook_page_gives_the_commands_and_console_link_of_the_alarms_own_region(tmp_path):
