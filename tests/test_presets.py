@@ -44,9 +44,11 @@ def build(tmp_path: Path, resources: str, monitors: str = "", project: str = MAP
 
 
 def alarms(result, env="production", service="orders") -> dict[str, dict]:
+    """Every region's alarms of the service (CloudFront's are placed in cloudwatch/us-east-1/)."""
     assert result.ok, errors(result)
-    data = json.loads(result.files[f"{env}/cloudwatch/{service}.json"])
-    return {a["AlarmName"]: a for a in data["MetricAlarms"] + data["CompositeAlarms"]}
+    paths = [p for p in result.files if p.startswith(f"{env}/cloudwatch/") and p.endswith(f"/{service}.json")]
+    data = [json.loads(result.files[p]) for p in paths]
+    return {a["AlarmName"]: a for d in data for a in d["MetricAlarms"] + d["CompositeAlarms"]}
 
 
 def every_preset_resources() -> str:
@@ -470,5 +472,9 @@ def test_the_presets_example_brings_every_recommended_alarm_of_every_service_in_
     assert {a.monitor for a in model.metric_alarms} == expected
     assert {CATALOG.by_type[r.type].spec.service for r in spec.resources.values()} == set(CATALOG.sets)
     assert len((example / "monitors" / "shop.yaml").read_text().splitlines()) < 50
-    params = [p for p in json.loads(build_result.files["prod/cloudwatch/shop.json"])["MetricAlarms"]]
+    params = list(alarms(build_result, "prod", "shop").values())
     assert [_validate("PutMetricAlarm", p) for p in params] == [""] * len(expected)
+    # The example's environment is in eu-west-1; CloudFront publishes only in us-east-1 (#15).
+    cdn = json.loads(build_result.files["prod/cloudwatch/us-east-1/shop.json"])["MetricAlarms"]
+    assert [(a["Namespace"], a["AlarmActions"]) for a in cdn] == [
+        ("AWS/CloudFront", ["arn:aws:sns:us-east-1:123456789012:shop-page-prod"])]

@@ -57,6 +57,12 @@ def topic_arn(region: str, account: str, topic: str) -> str:
     return f"arn:{partition(region)}:sns:{region}:{account}:{topic}"
 
 
+def arn_in_region(arn: str, region: str) -> str:
+    """The same resource's ARN in another region (`arn:partition:service:REGION:account:resource`)."""
+    parts = arn.split(":", 5)
+    return ":".join([*parts[:3], region, *parts[4:]])
+
+
 def alarm_arn(region: str, account: str, alarm: str) -> str:
     return f"arn:{partition(region)}:cloudwatch:{region}:{account}:alarm:{alarm}"
 

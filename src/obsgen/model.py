@@ -61,6 +61,7 @@ class Subscription:
     severity: str
     topic_arn: str
     origin: Origin  # the endpoint's definition (or its environment override)
+    region: str  # its topic's region
     note: str | None = None  # e.g. the Chatbot configuration ARN
 
 
@@ -72,6 +73,7 @@ class Topic:
     display_name: str
     tags: tuple[tuple[str, str], ...]
     origin: Origin  # the severity's `topic` template
+    region: str  # the home region, or another region that has alarms (the same name there)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,7 @@ class AlarmBase:
     actions_enabled: bool
     tags: tuple[tuple[str, str], ...]
     origin: Origin
+    region: str  # where the alarm lives: the environment's home region unless placed elsewhere
 
     @property
     def ref(self) -> str:
@@ -260,6 +263,8 @@ class EnvironmentModel:
     rule_groups: tuple[RuleGroup, ...] = ()
     alertmanager: AlertmanagerSettings | None = None
     dashboards: tuple["Dashboard", ...] = ()  # by name: every service's own, then the declared ones
+    # The regions besides `region` the environment syncs: every one an alarm or topic is placed in.
+    regions: tuple[str, ...] = ()
 
     def alarms(self) -> list[Alarm]:
         return sorted([*self.metric_alarms, *self.composite_alarms], key=lambda a: a.name)
@@ -310,6 +315,7 @@ class DashboardWidget:
     sort_by: str | None = None
     log_groups: tuple[str, ...] = ()  # logs
     query: str = ""
+    region: str | None = None  # graph: the region its metrics are read in (None: the environment's)
 
 
 @dataclass(frozen=True, slots=True)

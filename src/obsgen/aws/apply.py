@@ -64,11 +64,15 @@ class RateLimiter:
 
 def batches(plan: Plan) -> list[list[list[Change]]]:
     """Groups of steps, in the registry's phases; the steps of one group are independent, a step is
-    one or more changes written by one call."""
+    one or more changes written by one call, all in one region (a kind batches its changes of one
+    region at a time: one call writes to one region)."""
     groups: list[list[list[Change]]] = []
+    regions = sorted({c.region for c in plan.changes})  # HOME ("") first
     for kind, deleting in kinds.PHASES:
-        changes = [c for c in plan.changes if c.kind == kind and (c.action == Action.DELETE) == deleting]
-        groups += kinds.of(kind).steps(changes, deleting)
+        for region in regions:
+            changes = [c for c in plan.changes
+                       if c.kind == kind and c.region == region and (c.action == Action.DELETE) == deleting]
+            groups += kinds.of(kind).steps(changes, deleting)
     return [g for g in groups if g]
 
 
@@ -110,7 +114,9 @@ class Executor:
         self._step.calls = 0
 
     def run(self, step: list[Change]) -> None:
-        kinds.of(step[0].kind).write(self.call, self.clients, step)
+        """With the clients of the step's region (its changes share one)."""
+        region = step[0].region or self.clients.region
+        kinds.of(step[0].kind).write(self.call, self.clients.in_region(region), step)
 
 
 def describe_error(exc: BaseException) -> str:

@@ -6,6 +6,11 @@ ListTagsForResource per resource.
 https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html
 Then each kind reads its own resources (kinds/*.py), in the registry's order. For N alarms that is
 2*ceil(N/100) calls, plus a few for SNS, plus 1 + D for D dashboards (docs/aws-sync.md).
+
+The tagging API and the regional kinds' APIs see one region each, so both run once per region of
+the environment -- the home region, every region the spec places something in, and the regions the
+caller names besides (`regions`: where the spec used to place something, so what obsgen owns there
+is still found and deleted) -- each with that region's clients. Global kinds (dashboards) are read once.
 """
 
 from __future__ import annotations
@@ -14,19 +19,31 @@ from ..conventions import TAG_ENV, TAG_PROJECT
 from . import kinds
 from .kinds.base import Reading
 from .paging import pages
-from .resources import LiveResource, LiveState, Resource, tag_dict
+from .resources import HOME, LiveResource, LiveState, Resource, tag_dict
 from .session import Clients
 
 PAGE = 100  # GetResources ResourcesPerPage: at most 100
 
 
-def read_live(clients: Clients, project: str, env: str, desired: dict[str, Resource]) -> LiveState:
+def read_live(clients: Clients, project: str, env: str, desired: dict[str, Resource],
+              regions: tuple[str, ...] = ()) -> LiveState:
+    """`clients` are the home region's; `regions` other regions to read even if `desired` has nothing there."""
     state = LiveState()
-    reading = Reading(clients, project, env, desired, owned_tags(clients, project, env), state)
+    readings = {region: Reading(clients.in_region(region or clients.region), project, env, desired,
+                                owned_tags(clients.in_region(region or clients.region), project, env), state, region)
+                for region in regions_to_read(clients.region, desired, regions)}
     for synced in kinds.KINDS:
-        for resource in synced.read(reading):
-            state.add(resource)
+        for region, reading in readings.items():
+            if synced.regional or region == HOME:
+                for resource in synced.read(reading):
+                    state.add(resource)
     return state
+
+
+def regions_to_read(home: str, desired: dict[str, Resource], regions: tuple[str, ...] = ()) -> list[str]:
+    """HOME first, then the other regions by name."""
+    away = {r.region for r in desired.values()} | {r for r in regions if r != home}
+    return [HOME, *sorted(away - {HOME})]
 
 
 def owned_tags(clients: Clients, project: str, env: str) -> dict[str, dict[str, str]]:
@@ -42,4 +59,4 @@ def owned_tags(clients: Clients, project: str, env: str) -> dict[str, dict[str, 
 
 def read_tags(clients: Clients, resource: LiveResource) -> dict[str, str]:
     """Tags of one resource obsgen does not own yet (only needed to adopt it)."""
-    return kinds.of(resource.kind).read_tags(clients, resource)
+    return kinds.of(resource.kind).read_tags(clients.in_region(resource.region or clients.region), resource)

@@ -83,7 +83,7 @@ def build_plan(project: str, env: str, account: str, region: str, desired: dict[
         if current.owned and current.address not in matched and kinds.of(current.kind).deletable(current):
             changes.append(Change(current.address, current.kind, current.name, DELETE,
                                   _shown(current, current.tags or {}), None, reason="no longer in the spec",
-                                  live=current))
+                                  live=current, region=current.region))
     for synced in kinds.KINDS:
         synced.annotate([c for c in changes if c.kind in synced.kinds])
     changes.sort(key=lambda c: (kinds.ORDER.index(c.kind), c.address))
@@ -105,7 +105,7 @@ def _shown(resource: Resource | LiveResource, tags: dict[str, str] | None) -> di
 
 def _create(resource: Resource) -> Change:
     return Change(resource.address, resource.kind, resource.name, CREATE, None, _shown(resource, resource.tags),
-                  desired=resource)
+                  desired=resource, region=resource.region)
 
 
 def _update(resource: Resource, current: LiveResource) -> Change | None:
@@ -116,7 +116,7 @@ def _update(resource: Resource, current: LiveResource) -> Change | None:
         return None
     reason = "" if current.owned else "adopting a resource obsgen did not create"
     return Change(resource.address, resource.kind, resource.name, UPDATE, before, after, fields, reason,
-                  desired=resource, live=current)
+                  desired=resource, live=current, region=resource.region)
 
 
 def write_digest(change: Change) -> str:

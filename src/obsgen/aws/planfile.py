@@ -13,7 +13,7 @@ from typing import Any
 from .. import __version__
 from . import SyncError
 from .plan import PLAN_VERSION, Plan
-from .resources import Action, Change, Conflict, FieldChange, Kind
+from .resources import HOME, Action, Change, Conflict, FieldChange, Kind
 
 
 def dumps(plan: Plan) -> str:
@@ -28,7 +28,7 @@ def loads(text: str) -> Plan:
                             f"(this obsgen reads version {PLAN_VERSION}); make it again with `obsgen plan --out`")
         changes = [Change(c["address"], Kind(c["kind"]), c["name"], Action(c["action"]), c["before"], c["after"],
                           [FieldChange(f["field"], f["before"], f["after"]) for f in c["fields"]], c["reason"],
-                          c["digest"])
+                          c["digest"], region=c.get("region", HOME))
                    for c in data["changes"]]
         conflicts = [Conflict(c["address"], c["reason"]) for c in data["conflicts"]]
         return Plan(data["project"], data["env"], data["account"], data["region"], data["fingerprint"], changes,
@@ -38,8 +38,11 @@ def loads(text: str) -> Plan:
 
 
 def change_dict(c: Change) -> dict[str, Any]:
+    """A change as the plan file holds it; `region` only for one outside the home region (its address
+    says so too), so a one-region environment's plan files read as they did before regions."""
     return {"address": c.address, "kind": c.kind, "name": c.name, "action": c.action, "reason": c.reason,
             "before": c.before, "after": c.after, "digest": c.digest,
+            **({"region": c.region} if c.region else {}),
             "fields": [{"field": f.field, "before": f.before, "after": f.after} for f in c.fields]}
 
 

@@ -3,6 +3,9 @@ it is, and the two enums that name kinds and actions. No I/O, no AWS client.
 
 An address is `<kind>.<name>`: `metric_alarm.<alarm name>`, `composite_alarm.<alarm name>`,
 `topic.<topic name>`, `subscription.<topic name>/<protocol>/<endpoint>`, `dashboard.<name>`.
+A resource outside the environment's home region carries its region after the kind:
+`metric_alarm.us-east-1/<alarm name>`, `topic.us-east-1/<topic name>`. Home-region addresses stay
+as they were, so the plans of a one-region environment read the same as before regions existed.
 """
 
 from __future__ import annotations
@@ -31,8 +34,16 @@ class Action(StrEnum):
 TAGS = "Tags"  # the field a plan shows a resource's tags under
 
 
-def address(kind: Kind, name: str) -> str:
-    return f"{kind}.{name}"
+HOME = ""  # the `region` of a resource in the environment's home region (and of global ones: dashboards)
+
+
+def address(kind: Kind, name: str, region: str = HOME) -> str:
+    return f"{kind}.{region}/{name}" if region else f"{kind}.{name}"
+
+
+def away(region: str, home: str) -> str:
+    """A model object's region as resources hold it: HOME for the home region, else its name."""
+    return HOME if region == home else region
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +60,11 @@ class Resource:
     # params carry the placeholder in generated/ and the resolved value in memory while syncing.
     secret: str | None = None
     secret_field: str | None = None
+    region: str = HOME  # a region other than the environment's home region (away)
 
     @property
     def address(self) -> str:
-        return address(self.kind, self.name)
+        return address(self.kind, self.name, self.region)
 
 
 @dataclass(slots=True)
@@ -64,10 +76,11 @@ class LiveResource:
     tags: dict[str, str] | None  # None: not read (a resource obsgen does not own)
     owned: bool
     depends_on: tuple[str, ...] = ()
+    region: str = HOME  # where it was read: HOME, or another region of the environment
 
     @property
     def address(self) -> str:
-        return address(self.kind, self.name)
+        return address(self.kind, self.name, self.region)
 
 
 @dataclass(slots=True)
@@ -104,6 +117,7 @@ class Change:
     digest: str = ""  # of exactly what apply would send for this change (plan.write_digest)
     desired: Resource | None = field(default=None, repr=False, compare=False)
     live: LiveResource | None = field(default=None, repr=False, compare=False)
+    region: str = HOME  # the region whose clients write it (HOME: the environment's home region)
 
     @property
     def config_changed(self) -> bool:

@@ -11,26 +11,37 @@ from .session import IDENTITY_ATTEMPTS, Clients
 DEFAULT_MASS_DELETE_SHARE = 0.5
 
 
-def check_identity(clients: Clients, account: str, region: str, env: str) -> str:
-    """The credentials must belong to the environment's account, the clients to its region.
-    Returns the caller's ARN. https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html"""
-    try:
-        identity = clients.sts.get_caller_identity()
-    except (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError) as exc:
-        raise SyncError(f"cannot tell which AWS account these credentials belong to: no answer from STS "
-                        f"after {IDENTITY_ATTEMPTS} attempts ({exc}); check the network, the proxy and the "
-                        "environment's endpoint") from None
-    except (ClientError, BotoCoreError) as exc:
-        raise SyncError(f"cannot tell which AWS account these credentials belong to: {exc}") from None
-    if identity["Account"] != account:
-        raise SyncError(f"refusing to touch environment '{env}': it lives in account {account}, but the "
-                        f"credentials in use belong to account {identity['Account']} ({identity.get('Arn', '?')}). "
-                        "Select the right profile (--profile or AWS_PROFILE).")
+def check_identity(clients: Clients, account: str, region: str, env: str, regions: tuple[str, ...] = ()) -> str:
+    """The credentials must belong to the environment's account in its home region and in each of its
+    other `regions` (an opt-in region the account has not enabled refuses them), the clients to its
+    home region. One GetCallerIdentity per region, through that region's STS endpoint. Returns the
+    caller's ARN. https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html"""
     if clients.region != region:
         raise SyncError(f"refusing to touch environment '{env}': it lives in region {region}, "
                         f"but the AWS clients are for {clients.region}")
-    arn: str = identity.get("Arn", "")
+    arn = ""
+    for where in [region, *sorted(set(regions) - {region})]:
+        identity = _caller_identity(clients.in_region(where), where)
+        if identity["Account"] != account:
+            raise SyncError(f"refusing to touch environment '{env}': it lives in account {account}, but the "
+                            f"credentials in use belong to account {identity['Account']} "
+                            f"({identity.get('Arn', '?')}). Select the right profile (--profile or AWS_PROFILE).")
+        arn = arn or identity.get("Arn", "")
     return arn
+
+
+def _caller_identity(clients: Clients, region: str) -> dict[str, str]:
+    where = f" in {region}" if region != clients.session.region_name else ""
+    try:
+        identity: dict[str, str] = clients.sts.get_caller_identity()
+    except (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError) as exc:
+        raise SyncError(f"cannot tell which AWS account these credentials belong to{where}: no answer from STS "
+                        f"after {IDENTITY_ATTEMPTS} attempts ({exc}); check the network, the proxy and the "
+                        "environment's endpoint") from None
+    except (ClientError, BotoCoreError) as exc:
+        raise SyncError(f"cannot tell which AWS account these credentials belong to{where}: {exc}") from None
+    return identity
 
 
 def check_conflicts(plan: Plan) -> None:

@@ -1,4 +1,11 @@
-"""boto3 clients for one environment: profile, region, endpoint, retry mode.
+"""boto3 clients for one environment: profile, regions, endpoint, retry mode.
+
+An environment has a home region and may place resources in others (a CloudFront alarm lives in
+us-east-1); `Clients` makes one client per (service, region) the first time it is asked for it and
+keeps it, so a new AWS service or a new region needs no change here. boto3 clients are
+thread-safe once made, but making one is not (a Session is not thread-safe), so creation holds a
+lock: apply's workers ask for their region's clients concurrently.
+https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html#multithreading-or-multiprocessing-with-clients
 
 The endpoint is the environment's `endpoint:` (the local sandbox) or, when unset, whatever
 botocore picks itself -- including `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`
@@ -18,9 +25,11 @@ https://botocore.amazonaws.com/v1/documentation/api/latest/reference/config.html
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
-from dataclasses import dataclass
-from typing import Any
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
 from urllib.parse import urlparse
 
 import boto3
@@ -34,30 +43,87 @@ SANDBOX_CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": 
 AwsClient = Any
 
 
+Handler = Callable[..., Any]  # a botocore event handler (client.meta.events.register)
+
+
+@dataclass(slots=True)
+class _Pool:
+    """The clients made so far, shared by every region's view of one environment's `Clients`."""
+
+    made: dict[tuple[str, str, bool], AwsClient] = field(default_factory=dict)  # (service, region, quick)
+    handlers: list[tuple[str, Handler]] = field(default_factory=list)  # registered on every client
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 @dataclass(slots=True)
 class Clients:
-    """The clients obsgen uses for one environment; `session` builds more on demand (ssm)."""
+    """The clients of one environment, made on first use and cached per (service, region).
+
+    `region` is the region this view's shortcuts (`cloudwatch`, `sns`, `tagging`, `sts`, and
+    `client(service)` without a region) talk to: the home region for what `connect` returns,
+    another one for `in_region(r)`, which shares the same cache."""
 
     session: boto3.Session
     config: Config
     endpoint: str | None
-    cloudwatch: AwsClient
-    sns: AwsClient
-    tagging: AwsClient  # resourcegroupstaggingapi
-    sts: AwsClient  # with the identity check's short timeouts (identity_config)
+    region: str
+    _pool: _Pool = field(default_factory=_Pool, repr=False)
 
-    def client(self, service: str) -> AwsClient:
-        return self.session.client(service, endpoint_url=self.endpoint, config=self.config)
+    def client(self, service: str, region: str | None = None) -> AwsClient:
+        return self._get(service, region or self.region, quick=False)
 
-    def quick_client(self, service: str) -> AwsClient:
-        """For small calls that must not hold a command up (releasing the apply lock): the identity
-        check's timeouts. Releasing the lock after a network failure then costs seconds, not a minute."""
-        return self.session.client(service, endpoint_url=self.endpoint, config=identity_config())
+    def quick_client(self, service: str, region: str | None = None) -> AwsClient:
+        """For small calls that must not hold a command up (the identity check, releasing the apply
+        lock): short timeouts. Releasing the lock after a network failure then costs seconds, not a minute."""
+        return self._get(service, region or self.region, quick=True)
+
+    def in_region(self, region: str) -> Clients:
+        """The same environment's clients with `region` as the default (one cache for all regions)."""
+        return self if region == self.region else dataclasses.replace(self, region=region)
+
+    def register(self, event: str, handler: Handler) -> None:
+        """`handler` on every client, made already or later (the CLI's waiting note, tests' call logs)."""
+        with self._pool.lock:
+            self._pool.handlers.append((event, handler))
+            clients = list(self._pool.made.values())
+        for client in clients:
+            client.meta.events.register(event, handler)
+
+    def unregister(self, event: str, handler: Handler) -> None:
+        with self._pool.lock:
+            self._pool.handlers.remove((event, handler))
+            clients = list(self._pool.made.values())
+        for client in clients:
+            client.meta.events.unregister(event, handler)
 
     @property
-    def region(self) -> str:
-        region: str = self.session.region_name  # always set: connect() gives the environment's
-        return region
+    def cloudwatch(self) -> AwsClient:
+        return self.client("cloudwatch")
+
+    @property
+    def sns(self) -> AwsClient:
+        return self.client("sns")
+
+    @property
+    def tagging(self) -> AwsClient:
+        return self.client("resourcegroupstaggingapi")
+
+    @property
+    def sts(self) -> AwsClient:
+        """With the identity check's short timeouts (identity_config)."""
+        return self.quick_client("sts")
+
+    def _get(self, service: str, region: str, quick: bool) -> AwsClient:
+        key = (service, region, quick)
+        with self._pool.lock:
+            client = self._pool.made.get(key)
+            if client is None:
+                config = identity_config() if quick else self.config
+                client = self.session.client(service, region_name=region, endpoint_url=self.endpoint, config=config)
+                for event, handler in self._pool.handlers:
+                    client.meta.events.register(event, handler)
+                self._pool.made[key] = client
+            return client
 
 
 def is_loopback(endpoint: str | None) -> bool:
@@ -87,16 +153,9 @@ def identity_config() -> Config:
 
 
 def connect(model: EnvironmentModel, profile: str | None = None, config: Config | None = None) -> Clients:
-    """Clients for `model`'s account and region. Credentials come from the standard chain;
-    a loopback endpoint (the sandbox, which accepts anything) gets dummy ones when none are set."""
+    """Clients for `model`'s account, its home region by default. Credentials come from the standard
+    chain; a loopback endpoint (the sandbox, which accepts anything) gets dummy ones when none are set."""
     session = boto3.Session(profile_name=profile, region_name=model.region)
     if session.get_credentials() is None and is_loopback(model.endpoint):
         session = boto3.Session(region_name=model.region, **SANDBOX_CREDENTIALS)
-    config = config or retry_config()
-
-    def make(service: str) -> AwsClient:
-        return session.client(service, endpoint_url=model.endpoint, config=config)
-
-    sts = session.client("sts", endpoint_url=model.endpoint, config=identity_config())
-    return Clients(session, config, model.endpoint, make("cloudwatch"), make("sns"),
-                   make("resourcegroupstaggingapi"), sts)
+    return Clients(session, config or retry_config(), model.endpoint, model.region)

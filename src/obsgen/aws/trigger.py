@@ -34,7 +34,7 @@ def find_alarm(model: EnvironmentModel, monitor: str) -> Alarm:
 def test_alarm(model: EnvironmentModel, clients: Clients, alarm: Alarm, hold_seconds: float = 0.0,
                sleep: Callable[[float], None] = time.sleep) -> tuple[str, str]:
     """ALARM, wait `hold_seconds`, restore. Returns (previous state, state set). Only owned alarms."""
-    cw = clients.cloudwatch
+    cw = clients.client("cloudwatch", alarm.region)  # the alarm's own region (a CloudFront alarm: us-east-1)
     try:
         found = cw.describe_alarms(AlarmNames=[alarm.name], AlarmTypes=["MetricAlarm", "CompositeAlarm"])
         live = (found["MetricAlarms"] + found["CompositeAlarms"])

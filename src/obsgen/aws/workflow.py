@@ -33,7 +33,7 @@ def make_plan(model: EnvironmentModel, clients: Clients, adopt: bool = False,
     redact.add_all((r.params[r.secret_field], r.secret) for r in desired.values() if r.secret and r.secret_field)
 
     def read() -> LiveState:
-        live = read_live(clients, model.project, model.env, desired)
+        live = read_live(clients, model.project, model.env, desired, model.regions)
         return _with_adoptable_tags(clients, live, desired) if adopt else live
 
     try:
@@ -68,7 +68,7 @@ def apply(model: EnvironmentModel, clients: Clients, plan: Plan, options: ApplyO
     options = options or ApplyOptions()
     check_conflicts(plan)
     check_mass_delete(plan, options.mass_delete_share, options.allow_mass_delete)
-    check_identity(clients, model.account, model.region, model.env)
+    check_identity(clients, model.account, model.region, model.env, model.regions)
     if not plan.has_changes:
         return ApplyResult()
     return apply_plan(clients, plan, options.concurrency, options.writes_per_second, on_step, options.deadline)

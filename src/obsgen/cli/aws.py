@@ -78,7 +78,7 @@ def _connect(model: EnvironmentModel, profile: str | None) -> tuple[Clients, str
     try:
         clients = connect(model, profile)
         with _waiting_note(clients, "checking the AWS account"):
-            caller = check_identity(clients, model.account, model.region, model.env)
+            caller = check_identity(clients, model.account, model.region, model.env, model.regions)
         return clients, caller
     except SyncError as exc:
         raise _fail(str(exc)) from None
@@ -106,14 +106,11 @@ def _waiting_note(clients: Clients, doing: str) -> Iterator[None]:
             status.update(Text(f"{doing}: waiting for {urlsplit(request.url).netloc} "
                                f"({event_name.rsplit('.', 1)[-1]})"))
 
-        services = (clients.cloudwatch, clients.sns, clients.tagging, clients.sts)
-        for client in services:
-            client.meta.events.register("before-send", note)
+        clients.register("before-send", note)  # every region's clients, made already or later
         try:
             yield
         finally:
-            for client in services:
-                client.meta.events.unregister("before-send", note)
+            clients.unregister("before-send", note)
 
 
 class Terminated(KeyboardInterrupt):

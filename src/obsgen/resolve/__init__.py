@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..diagnostics import Diagnostic, error, shown
 from ..language.load import SpecSet
 from ..model import EnvironmentModel, ServiceInfo
-from . import cloudwatch, dashboards, prometheus, routing
+from . import cloudwatch, dashboards, prometheus, regions, routing
 from .context import Context
 
 __all__ = ["Context", "check_shared_names", "resolve"]
@@ -22,6 +22,7 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
     ctx.severities = routing.severities(ctx)
     topics, subscriptions = routing.topics(ctx), routing.subscriptions(ctx)
     metric_alarms, composites = cloudwatch.alarms(ctx)
+    topics, subscriptions = regions.topics_elsewhere(ctx, [*metric_alarms, *composites], topics, subscriptions)
     services = sorted(spec.services, key=lambda s: s.spec.service)
     model = EnvironmentModel(
         project=ctx.project.project, env=ctx.env_name, account=ctx.env.account, region=ctx.env.region,
@@ -29,6 +30,7 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
         subscriptions=subscriptions, metric_alarms=tuple(sorted(metric_alarms, key=lambda a: a.name)),
         composite_alarms=tuple(sorted(composites, key=lambda a: a.name)),
         services=tuple(ServiceInfo(s.spec.service, s.spec.owner, s.spec.description, s.doc.path) for s in services),
+        regions=regions.synced(ctx, [*metric_alarms, *composites]),
         **prometheus.resolve(ctx),
     )
     resolved = dashboards.add_dashboards(ctx, model)
@@ -40,10 +42,12 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
 
 def check_shared_names(spec: SpecSet, models: dict[str, EnvironmentModel]) -> list[Diagnostic]:
     """Alarm and topic names are unique per account and region, and obsgen owns a resource only with its own
-    environment's tags: two environments of one account and region that would create a resource of the same
-    name (a naming template without ${env}) each find the other's as "not managed by obsgen" at apply. Each
-    compiled environment is compared with every other one in its account and region (resolved here when it
-    was not compiled, so `plan --env X` sees it too); one error per pair, at the later environment's key."""
+    environment's tags: two environments of one account that would create a resource of the same name in
+    one region (a naming template without ${env}) each find the other's as "not managed by obsgen" at
+    apply. Each compiled environment is compared with every other one of its account that shares its home
+    region, or any region when it places alarms elsewhere (a CloudFront alarm of each in us-east-1) --
+    resolved here when it was not compiled, so `plan --env X` sees it too; one error per pair, at the later
+    environment's key."""
     environments = spec.project.environments
     order = list(environments)
     problems = []
@@ -51,28 +55,37 @@ def check_shared_names(spec: SpecSet, models: dict[str, EnvironmentModel]) -> li
         for other in order:
             if other == env or (other in models and order.index(other) < order.index(env)):
                 continue  # a pair of compiled environments is compared once, from its first one
-            if (environments[other].account, environments[other].region) != (model.account, model.region):
+            if environments[other].account != model.account:
                 continue
+            if environments[other].region != model.region and not model.regions and other not in models:
+                continue  # it could share a region only by placing alarms in ours: found from its side
             other_model = models.get(other) or resolve(spec, other)[0]
             if other_model is not None:
                 problems += _shared_names(spec, model, other_model)
     return problems
 
 
+def _names_by_region(model: EnvironmentModel) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(region, alarm name) and (region, topic name) of everything the environment creates."""
+    return ({(a.region, a.name) for a in (*model.metric_alarms, *model.composite_alarms)},
+            {(t.region, t.name) for t in model.topics})
+
+
 def _shared_names(spec: SpecSet, first: EnvironmentModel, second: EnvironmentModel) -> list[Diagnostic]:
     order = list(spec.project.environments)
     if order.index(first.env) > order.index(second.env):
         first, second = second, first
-    alarms = sorted({a.name for a in (*first.metric_alarms, *first.composite_alarms)}
-                    & {a.name for a in (*second.metric_alarms, *second.composite_alarms)})
-    topics = sorted({t.name for t in first.topics} & {t.name for t in second.topics})
+    (first_alarms, first_topics), (second_alarms, second_topics) = _names_by_region(first), _names_by_region(second)
+    alarms = sorted(first_alarms & second_alarms)
+    topics = sorted(first_topics & second_topics)
     if not alarms and not topics:
         return []
-    shared = " and ".join(f"{kind} '{shown(names[0])}'" + (f" (and {len(names) - 1} more)" if len(names) > 1 else "")
+    region = (alarms or topics)[0][0]
+    shared = " and ".join(f"{kind} '{shown(names[0][1])}'" + (f" (and {len(names) - 1} more)" if len(names) > 1 else "")
                           for kind, names in (("alarm", alarms), ("topic", topics)) if names)
     fix = " and ".join(where for where, names in (("naming.alarm", alarms), ("severities.<name>.topic", topics)) if names)
     return [error(spec.project_doc.span(("environments", second.env), at_key=True), "shared-aws-name",
                   f"environments '{first.env}' and '{second.env}' share account {first.account} and region "
-                  f"{first.region}, and both would create {shared}: AWS names are unique per account and region, so "
+                  f"{region}, and both would create {shared}: AWS names are unique per account and region, so "
                   f"each apply would find the other's as not managed by obsgen; put ${{env}} in {fix}, or give one "
                   "of them another account or region")]

@@ -17,6 +17,7 @@ from ..model import AlarmBase, CompositeAlarm, MetricAlarm, MetricStat, Origin, 
 from ..presets.origin import locate as locate_preset
 from ..resource_types import RESOURCE_TYPES
 from ..values import Threshold
+from . import regions
 from .context import Context
 
 COMPOSITE_OVERRIDABLE = frozenset({"severity", "actions_enabled"})
@@ -38,6 +39,7 @@ class _Common(TypedDict):
     actions_enabled: bool
     tags: tuple[tuple[str, str], ...]
     origin: Origin
+    region: str
 
 
 class _MetricFields(_Common):
@@ -65,6 +67,8 @@ def alarms(ctx: Context) -> tuple[list[MetricAlarm], list[CompositeAlarm]]:
             elif isinstance(alarm, MetricAlarm):
                 metric_alarms.append(alarm)
     _check_cycles(ctx, composites)
+    composites = regions.place_composites(ctx, metric_alarms, composites)
+    regions.check_actions(ctx, [*metric_alarms, *composites])
     if not any(p.code in ("unknown-variable", "bad-template") for p in ctx.problems):  # else names are templates
         _check_unique_names(ctx, [*metric_alarms, *composites])
     return metric_alarms, composites
@@ -93,6 +97,7 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMoni
         summary=monitor.summary, description=monitor.description, severity=severity, runbook=monitor.runbook,
         runbook_url=ctx.runbook_url(service, name),
         actions_enabled=monitor.actions_enabled, tags=_tags(ctx, entry, name, monitor), origin=origin,
+        region=ctx.env.region,
     )
     if isinstance(monitor, CompositeMonitor):
         return _composite(ctx, entry, monitor, common)
@@ -142,8 +147,11 @@ def _metric_alarm(ctx: Context, entry: ServiceEntry, monitor: MetricMonitor | Ma
                                       "band thresholds apply to single-metric monitors, not to expressions"))
         queries = tuple((mid, _metric(ctx, entry, q, q.period or monitor.period, origin.loc + ("metrics", mid)))
                         for mid, q in monitor.metrics.items())
+        fields["region"] = regions.alarm_region(ctx, monitor.region, tuple(q for _, q in queries), origin)
         return MetricAlarm(**fields, expression=monitor.expression, queries=queries)
-    return MetricAlarm(**fields, metric=_metric(ctx, entry, monitor, monitor.period, origin.loc))
+    metric = _metric(ctx, entry, monitor, monitor.period, origin.loc)
+    fields["region"] = regions.alarm_region(ctx, monitor.region, (metric,), origin)
+    return MetricAlarm(**fields, metric=metric)
 
 
 def _evaluation(ctx: Context, monitor: MetricMonitor | MathMonitor, origin: Origin) -> tuple[int, int | None]:

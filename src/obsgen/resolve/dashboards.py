@@ -27,6 +27,7 @@ from ..language.v1.service import CompositeMonitor
 from ..language.yaml_reader import Document, Loc
 from .cloudwatch import resource_dimensions
 from .context import Context
+from .regions import graph_region
 
 
 LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")  # CreateLogGroup's logGroupName pattern
@@ -47,6 +48,7 @@ class _Placement(TypedDict):
 
 class _GraphPlacement(_Placement):
     period: int
+    region: str | None
 
 
 def add_dashboards(r: Context, model: EnvironmentModel | None) -> EnvironmentModel | None:
@@ -152,7 +154,7 @@ class _Builder:
         lines += ["", f"Owner: **{spec_.owner}** · source: `{entry.doc.path}` · {conventions.GENERATED_HEADER} "
                   "(console edits are reverted)"]
         table = [self._monitor_line(a.monitor, a.severity.name, thresholds[a.name], a.runbook_url,
-                                    conventions.console_alarm_url(self.model.region, a.name)) for a in alarms]
+                                    conventions.console_alarm_url(a.region, a.name)) for a in alarms]
         for group in self.rule_groups.get(spec_.service, ()):
             table += [self._monitor_line(f"{a.monitor} ({a.alert})", a.severity.name, _promql_threshold(a.expr),
                                          dict(a.annotations).get("runbook_url"), None) for a in group.alerts]
@@ -268,8 +270,10 @@ class _Builder:
             self._check_ids(expression.expression, {*widget.metrics, *(set(widget.expressions) - {expression_id})},
                             origin, ("expressions", expression_id, "expression"))
         expressions = tuple(DashboardExpression(i, e.expression, e.label) for i, e in widget.expressions.items())
+        region = graph_region(self.r, widget.region, tuple(m.stat for m in metrics), origin)
         return DashboardWidget("graph", metrics=tuple(metrics), expressions=expressions, period=widget.period,
-                               view=widget.view, stacked=widget.stacked, **base)
+                               view=widget.view, stacked=widget.stacked,
+                               region=None if region == self.model.region else region, **base)
 
     def _check_ids(self, expression: str, known: set[str], origin: Origin, field: Loc) -> None:
         """Metric math functions are upper case (SUM, RATE, ...); a lower-case word is a metric id.
@@ -348,7 +352,8 @@ def monitor_graph(alarm: MetricAlarm, model: EnvironmentModel, threshold: str | 
     widget's defaults (the alarm's origin, "monitor: threshold", the row's width and height)."""
     threshold = threshold if threshold is not None else _threshold_text(alarm)
     common = _GraphPlacement(origin=origin or alarm.origin, title=title or f"{alarm.monitor}: {threshold}",
-                             period=alarm.period, width=width, height=height)
+                             period=alarm.period, width=width, height=height,
+                             region=None if alarm.region == model.region else alarm.region)
     if alarm.expression is not None:
         metrics = tuple(DashboardMetric(mid, stat, mid, False) for mid, stat in alarm.queries)
         expression = DashboardExpression(EXPRESSION_ID, alarm.expression, alarm.summary[:255])

@@ -43,7 +43,7 @@ def _topic(ctx: Context, severity: Severity) -> Topic:
                                                              severity=severity.name)}
     display = f"{ctx.project.project} {severity.description}"[:100]
     return Topic(severity.topic_name, severity.topic_arn, severity.name, display, tuple(sorted(tags.items())),
-                 Origin(ctx.pdoc, ("severities", severity.name, "topic")))
+                 Origin(ctx.pdoc, ("severities", severity.name, "topic")), ctx.env.region)
 
 
 def _channel(ctx: Context, name: str) -> list[Subscription]:
@@ -73,5 +73,5 @@ def _channel(ctx: Context, name: str) -> list[Subscription]:
         address, note = conventions.CHATBOT_ENDPOINT, address
     protocol = _PROTOCOLS.get(channel.type, channel.type)
     origin = Origin(ctx.pdoc, endpoint_loc)
-    return [Subscription(name, protocol, address, secret, s, ctx.severities[s].topic_arn, origin, note)
+    return [Subscription(name, protocol, address, secret, s, ctx.severities[s].topic_arn, origin, ctx.env.region, note)
             for s in severities if s in ctx.severities]

@@ -36,7 +36,8 @@ def q(value: str) -> str:
 
 def for_alarm(model: EnvironmentModel, alarm: AlarmBase, names: Mapping[str, str]) -> tuple[Command, ...]:
     """`names`: the environment's alarm names by monitor ref (a composite's command lists its children's)."""
-    region = f"--region {q(model.region)}" + (f" --endpoint-url {q(model.endpoint)}" if model.endpoint else "")
+    # The alarm's own region: a CloudFront alarm of an eu-west-1 environment lives in us-east-1.
+    region = f"--region {q(alarm.region)}" + (f" --endpoint-url {q(model.endpoint)}" if model.endpoint else "")
     found = [
         Command("Current state and reason", f"aws cloudwatch describe-alarms --alarm-names {q(alarm.name)} {region} "
                 "--query '[MetricAlarms,CompositeAlarms][][].[AlarmName,StateValue,StateReason]' --output text"),

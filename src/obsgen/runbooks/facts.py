@@ -223,8 +223,9 @@ def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: Alarm | Pro
          production: bool) -> EnvFacts:
     severity = item.severity
     sandbox = is_sandbox(model.endpoint)
+    region = model.region if isinstance(item, PrometheusAlert) else item.region  # an alarm's own region
     common = _EnvCommon(env=model.env, enabled=True, production=production, sandbox=sandbox,
-                        endpoint=model.endpoint or "", region=model.region, account=model.account,
+                        endpoint=model.endpoint or "", region=region, account=model.account,
                         severity=severity.name, response_time=format_duration(severity.response_time),
                         pages=severity.pages)
     if isinstance(item, PrometheusAlert):
@@ -236,11 +237,12 @@ def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: Alarm | Pro
                         runbook_url=wording.Markdown(dict(item.annotations).get("runbook_url", "")),
                         metrics=(item.expr,), commands=commands.for_alert(item))
     routes = tuple(Route(s.channel, s.protocol, severity.topic_name)
-                   for s in sorted(model.subscriptions, key=lambda s: s.channel) if s.severity == severity.name)
+                   for s in sorted(model.subscriptions, key=lambda s: s.channel)
+                   if s.severity == severity.name and s.region == region)
     dashboard = conventions.dashboard_name(model.project, model.env, item.service)
     return EnvFacts(**common, name=item.name, condition=_condition(model, item), destination=severity.topic_name,
                     routes=routes,
-                    alarm_url=wording.Markdown("" if sandbox else conventions.console_alarm_url(model.region, item.name)),
+                    alarm_url=wording.Markdown("" if sandbox else conventions.console_alarm_url(region, item.name)),
                     dashboard_url=wording.Markdown("" if sandbox else conventions.console_dashboard_url(model.region, dashboard)),
                     runbook_url=wording.Markdown(item.runbook_url or ""), metrics=wording.metrics(item),
                     commands=commands.for_alarm(model, item, alarm_names), dimensions=_dimensions(item))

@@ -116,7 +116,8 @@ def _routes(model: EnvironmentModel) -> list[SeverityRoute]:
     receivers = {r.severity_label: r for r in (model.alertmanager.receivers if model.alertmanager else ())}
     routes = []
     for sev in model.severities:
-        subs = sorted((s for s in model.subscriptions if s.severity == sev.name), key=lambda s: s.channel)
+        subs = sorted((s for s in model.subscriptions if s.severity == sev.name and s.region == model.region),
+                      key=lambda s: s.channel)  # other regions' topics have the same subscriptions
         receiver = receivers.get(sev.prometheus)
         routes.append(SeverityRoute(
             sev.name, sev.description, format_duration(sev.response_time), sev.pages, sev.topic_name,

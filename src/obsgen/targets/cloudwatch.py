@@ -1,6 +1,7 @@
 """CloudWatch target: metric and composite alarms, as PutMetricAlarm / PutCompositeAlarm parameters.
 
-One file per service, `cloudwatch/<service>.json`:
+One file per service and region, `cloudwatch/<service>.json` (the home region's alarms) and
+`cloudwatch/<region>/<service>.json` (those placed in another region):
 `{"_generated": ..., "MetricAlarms": [params...], "CompositeAlarms": [params...]}` where each params
 dict is exactly what the API call takes (checked against botocore's service model in the tests).
 API reference: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
@@ -12,7 +13,7 @@ from collections import defaultdict
 from typing import Any, Iterator
 
 from .. import composite_rule
-from ..conventions import METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE
+from ..conventions import METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE, arn_in_region
 from ..diagnostics import Diagnostic
 from ..model import Alarm, AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
 from ..values import format_duration, is_extended
@@ -23,20 +24,28 @@ ANOMALY_ID, EXPRESSION_ID, SOURCE_ID = METRIC_ID_BAND, METRIC_ID_EXPRESSION, MET
 
 
 def render(model: EnvironmentModel) -> Rendered:
-    by_service: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: {"MetricAlarms": [], "CompositeAlarms": []})
+    by_file: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(
+        lambda: {"MetricAlarms": [], "CompositeAlarms": []})
     problems: list[Diagnostic] = []
     for alarm, params in alarm_params(model):
+        key = (alarm_file(model, alarm), alarm.service)
         if isinstance(alarm, CompositeAlarm):
             problems += check_composite(alarm, params)
-            by_service[alarm.service]["CompositeAlarms"].append(params)
+            by_file[key]["CompositeAlarms"].append(params)
         else:
             problems += check_metric_alarm(alarm, params)
-            by_service[alarm.service]["MetricAlarms"].append(params)
+            by_file[key]["MetricAlarms"].append(params)
     files = {}
     sources = {s.name: s.source for s in model.services}
-    for service, alarms in sorted(by_service.items()):
-        files[f"cloudwatch/{service}.json"] = dump_json({"_generated": header(sources[service]), **alarms})
+    for (path, service), alarms in sorted(by_file.items()):
+        files[path] = dump_json({"_generated": header(sources[service]), **alarms})
     return Rendered(files, problems)
+
+
+def alarm_file(model: EnvironmentModel, alarm: AlarmBase) -> str:
+    """`cloudwatch/<service>.json` in the home region, `cloudwatch/<region>/<service>.json` elsewhere."""
+    region = "" if alarm.region == model.region else f"{alarm.region}/"
+    return f"cloudwatch/{region}{alarm.service}.json"
 
 
 def alarm_params(model: EnvironmentModel) -> Iterator[tuple[Alarm, dict[str, Any]]]:
@@ -78,12 +87,13 @@ def composite_alarm_params(alarm: CompositeAlarm, names: dict[str, str], owners:
 
 def _common(alarm: AlarmBase, owners: dict[str, str]) -> dict[str, Any]:
     severity = alarm.severity
-    ok_actions = [severity.topic_arn] if severity.notify_ok else []
+    topic = arn_in_region(severity.topic_arn, alarm.region)  # actions must be topics of the alarm's region
+    ok_actions = [topic] if severity.notify_ok else []
     return {
         "AlarmName": alarm.name,
         "AlarmDescription": alarm_description(alarm, owners.get(alarm.service, "")),
         "ActionsEnabled": alarm.actions_enabled,
-        "AlarmActions": [severity.topic_arn, *severity.extra_actions],
+        "AlarmActions": [topic, *severity.extra_actions],
         "OKActions": ok_actions,
         "InsufficientDataActions": [],
         "Tags": [{"Key": k, "Value": v} for k, v in alarm.tags],

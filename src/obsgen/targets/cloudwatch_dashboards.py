@@ -40,8 +40,10 @@ def render(model: EnvironmentModel) -> Rendered:
 def dashboard_bodies(model: EnvironmentModel) -> Iterator[tuple[Dashboard, dict[str, Any], list[Diagnostic]]]:
     """Every dashboard with its body and the problems CloudWatch would refuse it for. The one place
     both the generated files and the AWS sync (aws/desired.py) get bodies from."""
+    # Alarms outside the home region (a CloudFront alarm in us-east-1), by name: found once, not per widget.
+    away = {a.name: a.region for a in (*model.metric_alarms, *model.composite_alarms) if a.region != model.region}
     for dashboard in model.dashboards:
-        widgets, problems = _layout(dashboard, model)
+        widgets, problems = _layout(dashboard, model, away)
         widgets.append(ownership_widget(model.project, model.env, max((w["y"] + w["height"] for w in widgets),
                                                                       default=0)))
         body = {"start": dashboard.start, "periodOverride": dashboard.period_override, "widgets": widgets}
@@ -91,7 +93,8 @@ def body_text(body: dict[str, Any]) -> str:
 # --- layout ---------------------------------------------------------------------------------------
 
 
-def _layout(dashboard: Dashboard, model: EnvironmentModel) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+def _layout(dashboard: Dashboard, model: EnvironmentModel,
+            away: dict[str, str]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
     widgets: list[dict[str, Any]] = []
     problems: list[Diagnostic] = []
     y = 0
@@ -104,7 +107,7 @@ def _layout(dashboard: Dashboard, model: EnvironmentModel) -> tuple[list[dict[st
         for widget, width in zip(row.widgets, widths):
             height = widget.height or row.height
             widgets.append({"type": _TYPES[widget.kind], "x": x, "y": y, "width": width, "height": height,
-                            "properties": _properties(widget, model)})
+                            "properties": _properties(widget, model, away)})
             x += width
             tallest = max(tallest, height)
         y += tallest
@@ -138,12 +141,14 @@ def _widths(row: DashboardRow) -> tuple[list[int], Diagnostic | None]:
 _TYPES = {"text": "text", "graph": "metric", "alarms": "alarm", "logs": "log"}
 
 
-def _properties(widget: DashboardWidget, model: EnvironmentModel) -> dict[str, Any]:
+def _properties(widget: DashboardWidget, model: EnvironmentModel, away: dict[str, str]) -> dict[str, Any]:
     if widget.kind == "text":
         return {"markdown": widget.markdown}
     if widget.kind == "alarms":
+        # An alarm status widget takes alarm ARNs, of any region of the account (each names its own).
         prefix = alarm_arn(model.region, model.account, "")  # built once per widget, not once per alarm
-        props: dict[str, Any] = {"title": widget.title, "alarms": [prefix + name for name in widget.alarms]}
+        props: dict[str, Any] = {"title": widget.title, "alarms": [
+            alarm_arn(away[name], model.account, name) if name in away else prefix + name for name in widget.alarms]}
         if widget.sort_by:
             props["sortBy"] = widget.sort_by
         return props
@@ -158,7 +163,7 @@ def _graph(widget: DashboardWidget, model: EnvironmentModel) -> dict[str, Any]:
     metrics: list[list[Any]] = [_metric_row(m) for m in widget.metrics]
     metrics += [[{"expression": e.expression, "id": e.id, **({"label": e.label} if e.label else {})}]
                 for e in widget.expressions]
-    props: dict[str, Any] = {"title": widget.title, "region": model.region, "view": widget.view,
+    props: dict[str, Any] = {"title": widget.title, "region": widget.region or model.region, "view": widget.view,
                              "stacked": widget.stacked, "period": widget.period, "metrics": metrics}
     if widget.thresholds:
         props["annotations"] = {"horizontal": [

@@ -20,6 +20,11 @@ def render(model: EnvironmentModel) -> Rendered:
     return Rendered({"routing.md": "\n".join(lines) + "\n"})
 
 
+def _elsewhere(model: EnvironmentModel, region: str) -> str:
+    """` (us-east-1)` after a topic of another region than the environment's (the same name there)."""
+    return "" if region == model.region else f" ({region})"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -30,7 +35,7 @@ def _alarms(model: EnvironmentModel) -> list[str]:
     for alarm in sorted(model.alarms(), key=lambda a: (a.service, a.monitor)):
         sev = alarm.severity
         rows.append(f"| `{alarm.ref}` | `{alarm.name}` | {_cell(alarm.summary)} | {_cell(sev.description)} | "
-                    f"`{sev.topic_name}` | {format_duration(sev.response_time)} | {'yes' if sev.pages else 'no'} |")
+                    f"`{sev.topic_name}`{_elsewhere(model, alarm.region)} | {format_duration(sev.response_time)} | {'yes' if sev.pages else 'no'} |")
     if len(rows) == 4:
         rows.append("| (none) | | | | | | |")
     return rows
@@ -55,7 +60,7 @@ def _channels(model: EnvironmentModel) -> list[str]:
         if sub.note:
             endpoint += f" (via {sub.note})"
         topic = sub.topic_arn.rsplit(":", 1)[-1]
-        rows.append(f"| {sub.channel} | {sub.protocol} | {_cell(endpoint)} | `{topic}` |")
+        rows.append(f"| {sub.channel} | {sub.protocol} | {_cell(endpoint)} | `{topic}`{_elsewhere(model, sub.region)} |")
     if len(rows) == 4:
         rows.append("| (none) | | | |")
     return rows

@@ -1,6 +1,7 @@
 """SNS target: one topic per severity and the channels' subscriptions, as CreateTopic / Subscribe params.
 
-`sns/topics.json`: `{"Topics": [CreateTopic params], "Subscriptions": [Subscribe params]}`. Secret
+`sns/topics.json`: `{"Topics": [CreateTopic params], "Subscriptions": [Subscribe params]}`; the same
+in `sns/<region>/topics.json` for every other region with alarms (their severities' topics, same names). Secret
 endpoints stay `{{resolve:env:NAME}}` / `{{resolve:ssm:/name}}` placeholders, resolved at apply time.
 https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html
 """
@@ -28,11 +29,19 @@ _ENDPOINT_CHECKS = {
 
 
 def render(model: EnvironmentModel) -> Rendered:
-    topics = [topic_params(t) for t in model.topics]
-    subscriptions = sorted((subscribe_params(s) for s in model.subscriptions),
-                           key=lambda p: (p["TopicArn"], p["Protocol"], p["Endpoint"]))
-    content = {"_generated": header("monitors/obsgen.yaml"), "Topics": topics, "Subscriptions": subscriptions}
-    return Rendered({"sns/topics.json": dump_json(content)}, check(model))
+    files = {}
+    for region in dict.fromkeys((model.region, *(t.region for t in model.topics))):  # home, then where alarms are
+        topics = [topic_params(t) for t in model.topics if t.region == region]
+        subscriptions = sorted((subscribe_params(s) for s in model.subscriptions if s.region == region),
+                               key=lambda p: (p["TopicArn"], p["Protocol"], p["Endpoint"]))
+        content = {"_generated": header("monitors/obsgen.yaml"), "Topics": topics, "Subscriptions": subscriptions}
+        files[topics_file(model, region)] = dump_json(content)
+    return Rendered(files, check(model))
+
+
+def topics_file(model: EnvironmentModel, region: str) -> str:
+    """`sns/topics.json` for the home region, `sns/<region>/topics.json` for each other region with alarms."""
+    return "sns/topics.json" if region == model.region else f"sns/{region}/topics.json"
 
 
 def topic_params(topic: Any) -> dict[str, Any]:
@@ -50,11 +59,11 @@ def subscribe_params(sub: Subscription) -> dict[str, Any]:
 
 def check(model: EnvironmentModel) -> list[Diagnostic]:
     problems = []
-    for topic in model.topics:
+    for topic in (t for t in model.topics if t.region == model.region):  # the same names elsewhere
         if not _TOPIC_NAME.match(topic.name):
             problems.append(error(topic.origin.span(), "aws-limit", f"SNS topic name '{shown(topic.name)}' (severity {topic.severity}) must be "
                                   "1-256 letters, digits, '-' or '_'"))
-    for sub in model.subscriptions:
+    for sub in (s for s in model.subscriptions if s.region == model.region):
         rule = _ENDPOINT_CHECKS.get(sub.protocol)
         if rule and not sub.secret and not rule[0].match(sub.endpoint):
             problems.append(error(sub.origin.span(), "bad-endpoint", f"channel '{sub.channel}' ({sub.protocol}) needs {rule[1]}, "

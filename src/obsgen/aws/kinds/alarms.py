@@ -22,7 +22,7 @@ from ...conventions import alarm_arn
 from ...model import CompositeAlarm, EnvironmentModel
 from ...targets.cloudwatch import alarm_params
 from ..paging import chunks, pages
-from ..resources import TAGS, Action, Change, Kind, LiveResource, LiveState, Resource, split_tags, tag_dict, tag_list
+from ..resources import TAGS, Action, away, Change, Kind, LiveResource, LiveState, Resource, split_tags, tag_dict, tag_list
 from ..session import Clients
 from .base import Call, Groups, Reading, SyncedKind, sync_tags
 
@@ -37,6 +37,8 @@ FIELDS = {
     Kind.COMPOSITE_ALARM: (*_COMMON, "AlarmRule", "ActionsSuppressor", "ActionsSuppressorWaitPeriod",
                            "ActionsSuppressorExtensionPeriod"),
 }
+# A composite's rule may name only alarms of its own account and region: composites and their
+# children share a region, so each region's composites are ordered among themselves.
 _DEFAULTS = {"ActionsEnabled": True, "TreatMissingData": "missing", **{a: [] for a in _ACTIONS}}
 _TYPES = ((Kind.METRIC_ALARM, "MetricAlarms"), (Kind.COMPOSITE_ALARM, "CompositeAlarms"))
 
@@ -56,12 +58,14 @@ class Alarms(SyncedKind):
         found = []
         for alarm, full_params in alarm_params(model):
             params, tags = split_tags(full_params)
-            arn = alarm_arn(model.region, model.account, alarm.name)
+            arn = alarm_arn(alarm.region, model.account, alarm.name)
+            region = away(alarm.region, model.region)
             if isinstance(alarm, CompositeAlarm):
                 children = tuple(names[ref] for ref in alarm.children if ref in names)
-                found.append(Resource(Kind.COMPOSITE_ALARM, alarm.name, arn, params, tags, depends_on=children))
+                found.append(Resource(Kind.COMPOSITE_ALARM, alarm.name, arn, params, tags, depends_on=children,
+                                      region=region))
             else:
-                found.append(Resource(Kind.METRIC_ALARM, alarm.name, arn, params, tags))
+                found.append(Resource(Kind.METRIC_ALARM, alarm.name, arn, params, tags, region=region))
         return found
 
     def read(self, reading: Reading) -> list[LiveResource]:
@@ -77,7 +81,7 @@ class Alarms(SyncedKind):
                         arn = alarm["AlarmArn"]
                         children = rule_children(alarm.get("AlarmRule", "")) if kind == Kind.COMPOSITE_ALARM else ()
                         found.append(LiveResource(kind, alarm["AlarmName"], arn, alarm, owned.get(arn),
-                                                  arn in owned, children))
+                                                  arn in owned, children, reading.region))
         return found
 
     def normalize(self, kind: Kind, params: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +95,7 @@ class Alarms(SyncedKind):
         return result
 
     def identity(self, resource: Resource | LiveResource) -> tuple[str, ...]:
-        return ("alarm", resource.name)  # one name space for both types
+        return ("alarm", resource.region, resource.name)  # one name space for both types, per region
 
     def conflict(self, resource: Resource, current: LiveResource | None, live: LiveState, adopt: bool) -> str:
         if current is not None and current.kind != resource.kind:

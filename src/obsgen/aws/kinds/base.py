@@ -5,7 +5,9 @@ A kind module (alarms.py, topics.py, ...) defines one `SyncedKind` subclass and 
 instance in `kinds/__init__.py`. What the engine asks of it:
 
 - `desired(model)`: the resources the environment should have, from the targets' own parameters;
-- `read(reading)`: what AWS has, in as few calls as its API allows, marked owned or not;
+- `read(reading)`: what AWS has, in as few calls as its API allows, marked owned or not -- once per
+  region of the environment for a regional kind (`reading` then holds that region's clients, and
+  the resources it returns carry `reading.region`), once for a global one (`regional = False`);
 - `normalize(kind, params)`: one comparable form for desired params and AWS's description;
 - `identity`, `conflict`, `shown`, `field_changes`, `annotate`: how the plan matches, refuses,
   shows and explains its resources (the defaults fit most kinds);
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from ...model import EnvironmentModel
-from ..resources import TAGS, Change, FieldChange, Kind, LiveResource, LiveState, Resource, tag_list
+from ..resources import HOME, TAGS, Change, FieldChange, Kind, LiveResource, LiveState, Resource, tag_list
 
 if TYPE_CHECKING:
     from ..session import Clients
@@ -35,9 +37,11 @@ class WriteRejected(Exception):
 
 @dataclass(slots=True)
 class Reading:
-    """What a kind's `read` may use: the clients, whose resources to look for, the tags of every
-    resource carrying this environment's ownership tags (ARN -> tags, one tagging-API scan shared by
-    all taggable kinds), and what earlier kinds read (subscriptions are read per topic)."""
+    """What a kind's `read` may use, for one region: that region's clients, whose resources to look
+    for, the tags of every resource of the region carrying this environment's ownership tags (ARN ->
+    tags, one tagging-API scan per region shared by all taggable kinds), and what earlier kinds read
+    (subscriptions are read per topic). `region` is HOME for the home region (and for global kinds),
+    else the region's name; what `read` returns carries it."""
 
     clients: Clients
     project: str
@@ -45,14 +49,21 @@ class Reading:
     desired: dict[str, Resource]
     owned_tags: dict[str, dict[str, str]]
     state: LiveState
+    region: str = HOME
 
     def desired_of(self, *kinds: Kind) -> list[Resource]:
-        return [r for r in self.desired.values() if r.kind in kinds]
+        """The desired resources of `kinds` in this region."""
+        return [r for r in self.desired.values() if r.kind in kinds and r.region == self.region]
+
+    def live_of(self, *kinds: Kind) -> list[LiveResource]:
+        """What earlier kinds read in this region."""
+        return [r for r in self.state.of(*kinds) if r.region == self.region]
 
 
 class SyncedKind:
     kinds: tuple[Kind, ...] = ()  # the Kind values this module syncs (alarms: metric and composite)
     tag_type: str | None = None  # its ResourceTypeFilters entry in the tagging API; None: not taggable
+    regional: bool = True  # False: a global resource (dashboards), read once and written with the home clients
 
     def desired(self, model: EnvironmentModel) -> list[Resource]:
         raise NotImplementedError
@@ -72,8 +83,8 @@ class SyncedKind:
     # --- planning: defaults that fit a kind identified by its name --------------------------------
 
     def identity(self, resource: Resource | LiveResource) -> tuple[str, ...]:
-        """What makes a desired and a live resource the same one."""
-        return (resource.kind, resource.name)
+        """What makes a desired and a live resource the same one (names are unique per region)."""
+        return (resource.region, resource.kind, resource.name)
 
     def conflict(self, resource: Resource, current: LiveResource | None, live: LiveState, adopt: bool) -> str:
         """Why the spec's resource may not be written ("" when it may)."""

@@ -46,6 +46,7 @@ def owner(body: str) -> tuple[str, str] | None:
 
 class Dashboards(SyncedKind):
     kinds = (Kind.DASHBOARD,)
+    regional = False  # one dashboard serves every region: each graph names its own (`region` in the widget)
 
     def desired(self, model: EnvironmentModel) -> list[Resource]:
         return [Resource(Kind.DASHBOARD, d.name, dashboard_arn(model.region, model.account, d.name),

@@ -16,7 +16,7 @@ from typing import Any
 from ...model import EnvironmentModel
 from ...targets.sns import subscribe_params
 from ..paging import pages
-from ..resources import Action, Change, FieldChange, Kind, LiveResource, LiveState, Resource
+from ..resources import Action, Change, FieldChange, Kind, LiveResource, LiveState, Resource, address, away
 from ..secrets import shown_endpoint
 from ..session import Clients
 from .base import Call, Reading, SyncedKind
@@ -44,7 +44,8 @@ class Subscriptions(SyncedKind):
             params = {k: v for k, v in subscribe_params(sub).items() if k != "ReturnSubscriptionArn"}
             name = subscription_name(sub.topic_arn, sub.protocol, sub.endpoint)
             secret = (sub.endpoint, "Endpoint") if sub.secret else (None, None)
-            found.append(Resource(Kind.SUBSCRIPTION, name, "", params, secret=secret[0], secret_field=secret[1]))
+            found.append(Resource(Kind.SUBSCRIPTION, name, "", params, secret=secret[0], secret_field=secret[1],
+                                  region=away(sub.region, model.region)))
         return found
 
     def read(self, reading: Reading) -> list[LiveResource]:
@@ -53,7 +54,7 @@ class Subscriptions(SyncedKind):
         literal = {(r.params["Protocol"], r.params["Endpoint"]) for r in reading.desired_of(Kind.SUBSCRIPTION)
                    if not r.secret}
         found = []
-        for topic in reading.state.of(Kind.TOPIC):
+        for topic in reading.live_of(Kind.TOPIC):
             for page in pages(reading.clients.sns.list_subscriptions_by_topic, {"TopicArn": topic.arn}):
                 for sub in page.get("Subscriptions", []):
                     params = {key: sub[key] for key in _FIELDS}
@@ -61,7 +62,7 @@ class Subscriptions(SyncedKind):
                                            (sub["Protocol"], sub["Endpoint"]) in literal)
                     name = subscription_name(sub["TopicArn"], sub["Protocol"], shown)
                     found.append(LiveResource(Kind.SUBSCRIPTION, name, sub["SubscriptionArn"], params, None,
-                                              topic.owned))
+                                              topic.owned, region=reading.region))
         return found
 
     def normalize(self, kind: Kind, params: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +73,7 @@ class Subscriptions(SyncedKind):
         return (Kind.SUBSCRIPTION, p["TopicArn"], p["Protocol"], p["Endpoint"])
 
     def conflict(self, resource: Resource, current: LiveResource | None, live: LiveState, adopt: bool) -> str:
-        topic = live.resources.get(f"{Kind.TOPIC}.{resource.params['TopicArn'].rsplit(':', 1)[-1]}")
+        topic = live.resources.get(address(Kind.TOPIC, resource.params["TopicArn"].rsplit(":", 1)[-1], resource.region))
         if topic is not None and not topic.owned and not adopt:
             return "its topic exists but is not managed by obsgen"
         return ""

@@ -1,4 +1,5 @@
-"""SNS topics, one per severity: created with their tags, owned through them.
+"""SNS topics, one per severity in every region that has alarms (an alarm's actions must be topics
+of its own region): created with their tags, owned through them.
 
 Reading: GetTopicAttributes per topic the spec names or the tagging scan found owned (a handful:
 one per severity). Writing: CreateTopic (idempotent: it returns the existing topic's ARN),
@@ -15,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from ...model import EnvironmentModel
 from ...targets.sns import topic_params
-from ..resources import Action, Change, Kind, LiveResource, Resource, split_tags, tag_dict, tag_list
+from ..resources import Action, Change, Kind, LiveResource, Resource, away, split_tags, tag_dict, tag_list
 from ..session import Clients
 from .base import Call, Reading, SyncedKind, sync_tags
 
@@ -30,7 +31,7 @@ class Topics(SyncedKind):
         found = []
         for topic in model.topics:
             params, tags = split_tags(topic_params(topic))
-            found.append(Resource(Kind.TOPIC, topic.name, topic.arn, params, tags))
+            found.append(Resource(Kind.TOPIC, topic.name, topic.arn, params, tags, region=away(topic.region, model.region)))
         return found
 
     def read(self, reading: Reading) -> list[LiveResource]:
@@ -46,7 +47,8 @@ class Topics(SyncedKind):
                 raise
             name = arn.rsplit(":", 1)[-1]
             params = {"Name": name, "Attributes": {"DisplayName": attributes.get("DisplayName", "")}}
-            found.append(LiveResource(Kind.TOPIC, name, arn, params, owned.get(arn), arn in owned))
+            found.append(LiveResource(Kind.TOPIC, name, arn, params, owned.get(arn), arn in owned,
+                                      region=reading.region))
         return found
 
     def normalize(self, kind: Kind, params: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, Tag, field_validator
 
 from ...diagnostics import shown
-from .fields import Duration, Statistic, Strict
+from .fields import Duration, Region, Statistic, Strict
 
 METRIC_ID = r"^[a-z][a-zA-Z0-9_]{0,254}$"  # ids in a metrics array follow MetricDataQuery.Id
 START = re.compile(r"^-P(?:\d+[DW](?:T\d+[HMS])?|T\d+[HMS])$")  # a DashboardBody's relative start: -PT3H, -P1DT12H
@@ -75,6 +75,8 @@ class GraphWidget(WidgetBase):
     period: Duration = Field(default=300)
     view: View = "timeSeries"
     stacked: bool = False
+    region: Region | None = Field(default=None, description="The region whose metrics the graph shows; by default "
+                                  "the environment's, or us-east-1 when its metrics are published only there.")
 
     @field_validator("metrics", "expressions")
     @classmethod

@@ -98,6 +98,9 @@ class MonitorOverride(Strict):
 class Environment(Strict):
     account: AccountId
     region: Region
+    regions: list[Region] = Field(default_factory=list, description="Other regions plan, apply and drift read even "
+                                  "when no monitor is placed there: keep a region here while removing its last "
+                                  "monitor, so that apply deletes what obsgen owns there.")
     endpoint: HttpUrl | None = Field(default=None, description="AWS endpoint URL for local emulators (e.g. the obsgen sandbox).")
     production: bool | None = Field(default=None, description="Whether this environment is production; the runbook "
                                     "site marks it. Default: its name is production, prod or prd, or starts or ends "

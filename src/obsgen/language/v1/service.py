@@ -10,7 +10,8 @@ from pydantic import Discriminator, Field, Tag, field_validator
 from ...diagnostics import shown
 from ...resource_types import RESOURCE_TYPES
 from .dashboards import Dashboards
-from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, Tags, ThresholdField, Unit
+from .fields import (ApiVersion, Duration, MissingData, MofNField, Name, Region, Statistic, Strict, Tags, ThresholdField,
+                     Unit)
 from .presets import ParamName, ParamValue, PresetOverride, PresetSelection
 from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
 
@@ -63,6 +64,10 @@ class Evaluation(Strict):
     datapoints: MofNField | None = Field(default=None, description='"M of N": alarm when M of the last N periods breach.')
     threshold: ThresholdField
     missing_data: MissingData = "missing"
+    region: Region | None = Field(default=None, description="The AWS region the alarm lives in, when not the "
+                                  "environment's: the region its metric is published in. Metrics published only in "
+                                  "us-east-1 (CloudFront, Billing, Route 53 health checks, WAF for CloudFront) are "
+                                  "placed there without it.")
 
 
 class MetricMonitor(AlarmCommon, Evaluation, MetricSource):
