@@ -37,6 +37,8 @@ def expand_presets(spec: SpecSet, catalog: Catalog | None = None) -> list[Diagno
         service = _ServiceExpansion(spec, entry, catalog)
         service.run()
         problems += service.problems
+        if service.problems:  # a preset that did not expand: references to its monitors are not news
+            spec.broken.incomplete.add(entry.spec.service)
         if service.monitors != entry.spec.monitors:
             spec.services[index] = ServiceEntry(entry.spec.model_copy(update={"monitors": service.monitors}), entry.doc)
         spec.preset_uses.update(service.uses)
@@ -47,7 +49,8 @@ def _check_level_mapping(spec: SpecSet) -> list[Diagnostic]:
     known = list(spec.project.severities)
     return [error(spec.project_doc.span(("presets", "severities", level)), "unknown-severity",
                   f"preset level '{level}' maps to unknown severity '{severity}'{did_you_mean(severity, known)}")
-            for level, severity in spec.project.presets.severities.items() if severity not in known]
+            for level, severity in spec.project.presets.severities.items()
+            if severity not in known and severity not in spec.broken.severities]
 
 
 class _ServiceExpansion:

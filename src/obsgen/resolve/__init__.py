@@ -17,6 +17,9 @@ __all__ = ["Context", "check_shared_names", "resolve"]
 
 
 def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diagnostic]]:
+    """The environment's model and its problems. With problems the model still comes back, holding
+    what resolved (a monitor with an unknown severity is left out), so the targets' own checks can run
+    on the rest; it must never be written or deployed."""
     ctx = Context(spec, env)
     ctx.check_env_references()
     ctx.severities = routing.severities(ctx)
@@ -32,7 +35,7 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
         **prometheus.resolve(ctx),
     )
     resolved = dashboards.add_dashboards(ctx, model)
-    return (None if ctx.problems else resolved), ctx.problems
+    return resolved, ctx.problems
 
 
 # --- environments that share an AWS account and region ---------------------------------------------
@@ -53,8 +56,8 @@ def check_shared_names(spec: SpecSet, models: dict[str, EnvironmentModel]) -> li
                 continue  # a pair of compiled environments is compared once, from its first one
             if (environments[other].account, environments[other].region) != (model.account, model.region):
                 continue
-            other_model = models.get(other) or resolve(spec, other)[0]
-            if other_model is not None:
+            other_model, other_problems = (models[other], []) if other in models else resolve(spec, other)
+            if other_model is not None and not other_problems:
                 problems += _shared_names(spec, model, other_model)
     return problems
 

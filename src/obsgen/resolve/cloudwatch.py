@@ -163,9 +163,10 @@ def _metric(ctx: Context, entry: ServiceEntry, source: MetricSource, period: int
     if source.resource is not None:
         resource = entry.spec.resources.get(source.resource)
         if resource is None:
-            ctx.fail(doc, loc + ("resource",), "unknown-resource",
-                     f"unknown resource '{shown(source.resource)}'"
-                      f"{did_you_mean(source.resource, list(entry.spec.resources))}")
+            if not ctx.spec.broken.resource(entry.spec.service, source.resource):
+                ctx.fail(doc, loc + ("resource",), "unknown-resource",
+                         f"unknown resource '{shown(source.resource)}'"
+                         f"{did_you_mean(source.resource, list(entry.spec.resources))}")
         else:
             namespace, dimensions = resource_dimensions(ctx, entry, source.resource, resource)
             if source.namespace and source.namespace != namespace:
@@ -211,6 +212,8 @@ def _composite(ctx: Context, entry: ServiceEntry, monitor: CompositeMonitor, com
     children = []
     for ref in composite_rule.refs(rule):
         full = ref.target if "/" in ref.target else f"{entry.spec.service}/{ref.target}"
+        if full not in ctx.monitors and ctx.spec.broken.monitor(full):
+            continue  # left out for its own error
         if full not in ctx.monitors:
             local = [m.split("/", 1)[1] for m in ctx.monitors if m.startswith(entry.spec.service + "/")]
             _rule_error(ctx, origin, ref.offset, "unknown-monitor",

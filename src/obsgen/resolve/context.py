@@ -72,17 +72,18 @@ class Context:
             return template
 
     def check_env_references(self) -> None:
+        broken = self.spec.broken
         for index, ref in enumerate(self.env.disabled):
-            if ref not in self.monitors:
+            if ref not in self.monitors and not broken.monitor(ref):
                 self.fail(self.pdoc, self.env_loc + ("disabled", index), "unknown-monitor",
                           f"disabled monitor '{shown(ref)}' does not exist{did_you_mean(ref, list(self.monitors))}")
         for ref in self.env.overrides:
-            if ref not in self.monitors:
+            if ref not in self.monitors and not broken.monitor(ref):
                 self.fail(self.pdoc, self.env_loc + ("overrides", ref), "unknown-monitor",
                           f"override for unknown monitor '{shown(ref)}' (write 'service/monitor')"
                           f"{did_you_mean(ref, list(self.monitors))}", at_key=True)
         for name in self.env.channels:
-            if name not in self.project.channels:
+            if name not in self.project.channels and name not in broken.channels:
                 self.fail(self.pdoc, self.env_loc + ("channels", name), "unknown-channel",
                           f"override for unknown channel '{name}'{did_you_mean(name, list(self.project.channels))}",
                           at_key=True)
@@ -94,7 +95,7 @@ class Context:
                       f"runbook '{shown(monitor.runbook)}' not found: expected runbooks_src/{shown(monitor.runbook)}.md"
                       f"{did_you_mean(monitor.runbook, list(self.spec.runbooks))}")
         severity = self.severities.get(monitor.severity)
-        if severity is None:
+        if severity is None and monitor.severity not in self.spec.broken.severities:
             self.problems.append(error(origin.span("severity"), "unknown-severity",
                                        f"unknown severity '{monitor.severity}'"
                                        f"{did_you_mean(monitor.severity, list(self.severities))}"))

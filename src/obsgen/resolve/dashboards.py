@@ -223,6 +223,8 @@ class _Builder:
         if ref is None:
             return None
         found = self.r.monitors.get(ref)
+        if found is None and self.r.spec.broken.monitor(ref):
+            return None  # left out for its own error
         if found is None:
             self._fail(origin, "unknown-monitor", f"unknown monitor '{shown(widget.monitor)}'"
                        f"{did_you_mean(ref, list(self.r.monitors))}", "monitor")
@@ -249,7 +251,7 @@ class _Builder:
             if ref is None:
                 continue
             matched = sorted(r for r in cloudwatch if fnmatch.fnmatchcase(r, ref))
-            if not matched:
+            if not matched and not self.r.spec.broken.monitor(ref):
                 self._fail(origin, "unknown-monitor", f"'{shown(pattern)}' names no CloudWatch monitor"
                            f"{did_you_mean(ref, cloudwatch)}", "alarms", index)
             names.update((self.alarms[r].name, None) for r in matched if r in self.alarms)
@@ -311,6 +313,8 @@ class _Builder:
         service, _, name = ref.partition("/")
         owner = self.entries.get(service)
         resource = owner.spec.resources.get(name) if owner else None
+        if (owner is None or resource is None) and self.r.spec.broken.resource(service, name):
+            return metric.namespace, {}  # left out for its own error
         if owner is None or resource is None:
             known = [f"{s}/{n}" for s, e in sorted(self.entries.items()) for n in e.spec.resources]
             self._fail(origin, "unknown-resource", f"unknown resource '{shown(metric.resource)}'{did_you_mean(ref, known)}",

@@ -56,7 +56,7 @@ def _channel(ctx: Context, name: str) -> list[Subscription]:
     loc = (ctx.env_loc + ("channels", name) if override and override.severities is not None
            else ("channels", name))
     for index, severity in enumerate(severities):
-        if severity not in ctx.severities:
+        if severity not in ctx.severities and severity not in ctx.spec.broken.severities:
             ctx.fail(ctx.pdoc, loc + ("severities", index), "unknown-severity",
                      f"unknown severity '{severity}'{did_you_mean(severity, list(ctx.severities))}")
     if channel.type is None or endpoint is None:

@@ -36,11 +36,16 @@ def check_metric_alarm(alarm: MetricAlarm, params: dict[str, Any]) -> list[Diagn
                                       for q in params.get("Metrics", []) if "MetricStat" in q]
     if "Period" in params:
         periods.append((params["Period"], ()))
+    blamed: set[Span] = set()
     for period, where in periods:
         if not _valid_period(period):
-            span = origin.doc.span(origin.loc + where + ("period",)) if where else origin.span("period")
-            problems.append(error(span, "aws-limit", f"period {period}s is not allowed by CloudWatch: "
-                                  "use 10s, 20s, 30s or a multiple of 60s"))
+            # A query without its own period has the monitor's: one error there, not one per query.
+            own = where and origin.doc.value_at(origin.loc + where + ("period",)) is not None
+            span = origin.doc.span(origin.loc + where + ("period",)) if own else origin.span("period")
+            if span not in blamed:
+                blamed.add(span)
+                problems.append(error(span, "aws-limit", f"period {period}s is not allowed by CloudWatch: "
+                                      "use 10s, 20s, 30s or a multiple of 60s"))
     longest = max((p for p, _ in periods), default=0)
     evaluation = params["EvaluationPeriods"]
     if longest * evaluation > MAX_EVALUATION_SECONDS:
