@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .build import Build
-from .diagnostics import Diagnostic, error, unique_sorted
+from .diagnostics import Diagnostic, error, merge_environments, unique_sorted
 from .generated_tree import GENERATED_DIR, replace
 from .presets.expand import expand_presets
 from .presets.origin import annotate
@@ -94,7 +94,7 @@ def _compile(root: Path, envs: list[str] | None) -> Build:
     if envs is None and build.ok and not problems:  # one runbook site for all environments: `build --env X`
         _add_runbooks(spec, build)                   # leaves it alone
     # Problems found while reading and expanding presets already say which preset they are about.
-    build.diagnostics = unique_sorted([*problems, *annotate(build.diagnostics, spec.preset_uses.values())])
+    build.diagnostics = merge_environments([*problems, *annotate(build.diagnostics, spec.preset_uses.values())])
     return build
 
 

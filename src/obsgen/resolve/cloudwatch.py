@@ -75,6 +75,8 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMoni
     ref = f"{service}/{name}"
     if ref in ctx.env.disabled:
         return None
+    if ref in ctx.meant_disabled and isinstance(monitor, CompositeMonitor):
+        return None  # the `disabled:` typo is the error; the composite's rule naming disabled monitors follows from it
     loc = ("monitors", name)
     override = ctx.env.overrides.get(ref)
     origin = Origin(entry.doc, loc)
@@ -240,9 +242,29 @@ def _rule_error(ctx: Context, origin: Origin, offset: int, code: str, message: s
 
 
 def _check_cycles(ctx: Context, composites: list[CompositeAlarm]) -> None:
-    """Depth-first search without recursion: a hostile spec may chain thousands of composites."""
+    """One error per tangle of composites that name each other: three composites that all name each
+    other hold several cycles, but one edit undoes them, so the first cycle found is shown and the
+    others are counted. Depth-first search without recursion: a hostile spec may chain thousands."""
     by_ref = {c.ref: c for c in composites}
-    graph = {c.ref: [r for r in c.children if r in by_ref] for c in composites}
+    tangles: list[tuple[list[str], CompositeAlarm, set[str], int]] = []  # first cycle, blamed, members, cycles
+    for cycle, closing in _cycles({c.ref: [r for r in c.children if r in by_ref] for c in composites}):
+        joined = [t for t in tangles if t[2] & set(cycle)]
+        if not joined:
+            tangles.append((cycle, by_ref[closing], set(cycle), 1))
+            continue
+        first = joined[0]
+        members = set(cycle).union(*(t[2] for t in joined))
+        tangles = [t for t in tangles if t not in joined]
+        tangles.append((first[0], first[1], members, sum(t[3] for t in joined) + 1))
+    for cycle, blamed, members, count in tangles:
+        more = (f"; {count - 1} more cycle(s) run through {', '.join(sorted(members))}" if count > 1 else "")
+        ctx.problems.append(error(blamed.origin.span("rule"), "composite-cycle",
+                                  "composite alarms form a cycle: " + " -> ".join(cycle) + more))
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[tuple[list[str], str]]:
+    """Every cycle the search closes (a back edge), with the composite whose rule closes it."""
+    found = []
     done: set[str] = set()
     for start in sorted(graph):
         if start in done:
@@ -254,12 +276,11 @@ def _check_cycles(ctx: Context, composites: list[CompositeAlarm]) -> None:
                 done.add(path.pop())
                 stack.pop()
             elif child in path:
-                cycle = path[path.index(child):] + [child]
-                ctx.problems.append(error(by_ref[path[-1]].origin.span("rule"), "composite-cycle",
-                                          "composite alarms form a cycle: " + " -> ".join(cycle)))
+                found.append((path[path.index(child):] + [child], path[-1]))
             elif child not in done:
                 path.append(child)
                 stack.append(iter(graph[child]))
+    return found
 
 
 def _check_unique_names(ctx: Context, alarms: list[AlarmBase]) -> None:

@@ -4,6 +4,7 @@ known, and every problem found so far. The passes read and add to it; nothing el
 
 from __future__ import annotations
 
+import difflib
 import re
 from .. import conventions
 from ..conventions import TemplateError, expand
@@ -31,6 +32,7 @@ class Context:
         self.severities: dict[str, Severity] = {}
         self.monitors = {f"{s.spec.service}/{m}": (s, mon) for s in spec.services for m, mon in s.spec.monitors.items()}
         self.tag_pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per distinct tag, see _tags
+        self.meant_disabled: set[str] = set()  # what a misspelt `disabled:` entry most likely meant
 
     def fail(self, doc: Document, loc: Loc, code: str, message: str, *, at_key: bool = False) -> None:
         self.problems.append(error(doc.span(loc, at_key=at_key), code, message))
@@ -75,6 +77,7 @@ class Context:
         broken = self.spec.broken
         for index, ref in enumerate(self.env.disabled):
             if ref not in self.monitors and not broken.monitor(ref):
+                self.meant_disabled.update(difflib.get_close_matches(ref, list(self.monitors), n=1, cutoff=0.6))
                 self.fail(self.pdoc, self.env_loc + ("disabled", index), "unknown-monitor",
                           f"disabled monitor '{shown(ref)}' does not exist{did_you_mean(ref, list(self.monitors))}")
         for ref in self.env.overrides:
