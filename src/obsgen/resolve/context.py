@@ -78,12 +78,14 @@ class Context:
         for index, ref in enumerate(self.env.disabled):
             if ref not in self.monitors and not broken.monitor(ref):
                 self.meant_disabled.update(difflib.get_close_matches(ref, list(self.monitors), n=1, cutoff=0.6))
+                form = "" if "/" in ref else " (write 'service/monitor')"
                 self.fail(self.pdoc, self.env_loc + ("disabled", index), "unknown-monitor",
-                          f"disabled monitor '{shown(ref)}' does not exist{did_you_mean(ref, list(self.monitors))}")
+                          f"disabled monitor '{shown(ref)}' does not exist{form}{did_you_mean(ref, list(self.monitors))}")
         for ref in self.env.overrides:
             if ref not in self.monitors and not broken.monitor(ref):
+                form = "" if "/" in ref else " (write 'service/monitor')"
                 self.fail(self.pdoc, self.env_loc + ("overrides", ref), "unknown-monitor",
-                          f"override for unknown monitor '{shown(ref)}' (write 'service/monitor')"
+                          f"override for unknown monitor '{shown(ref)}'{form}"
                           f"{did_you_mean(ref, list(self.monitors))}", at_key=True)
         for name in self.env.channels:
             if name not in self.project.channels and name not in broken.channels:

@@ -98,11 +98,7 @@ class _Builder:
         for dashboard in dashboards:
             other = seen.setdefault(dashboard.name, dashboard)
             if other is not dashboard:
-                what = (f"service '{shown(other.key)}''s own dashboard" if other.generated
-                        else f"dashboard '{shown(other.key)}' in {other.origin.doc.path}")
-                self._fail(dashboard.origin, "duplicate-dashboard-name",
-                           f"dashboard '{shown(dashboard.key)}' would get the same CloudWatch name as {what}; "
-                           "rename the dashboard key")
+                self._fail(dashboard.origin, "duplicate-dashboard-name", _duplicate_message(dashboard, other))
 
     def _check_prefix(self) -> None:
         """Dashboards are global to an account, and obsgen deletes what is under its prefix: so no other
@@ -341,6 +337,15 @@ class _Builder:
 
 
 # --- a monitor drawn as a graph (shared by service dashboards and `monitor:` widgets) ---------------
+
+
+def _duplicate_message(dashboard: Dashboard, other: Dashboard) -> str:
+    key = shown(dashboard.key)
+    if other.generated:
+        return (f"dashboard '{key}' would get the same CloudWatch name as the dashboard obsgen generates for "
+                f"service '{shown(other.key)}'; rename the key (e.g. '{key}-overview')")
+    return (f"dashboard '{key}' would get the same CloudWatch name as dashboard '{shown(other.key)}' in "
+            f"{other.origin.doc.path}; rename one of the keys")
 
 
 def monitor_graph(alarm: MetricAlarm, model: EnvironmentModel, threshold: str | None = None, *,

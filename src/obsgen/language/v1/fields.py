@@ -65,6 +65,42 @@ def _name(value: Any) -> str:
 # URLs and Prometheus labels, so one conservative alphabet serves all of them.
 Name = Annotated[str, BeforeValidator(_name), WithJsonSchema({"type": "string", "pattern": NAME_PATTERN})]
 
+# Severities may be uppercase (`P1`, the README's example): a severity name reaches only places that
+# take it. SNS topic names (through ${severity}: "upper- and lowercase ASCII letters, numbers,
+# underscores, and hyphens", https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html), tag
+# values (the obsgen:severity tag), Prometheus label values (any UTF-8 string,
+# https://prometheus.io/docs/concepts/data_model/) and Alertmanager receiver names (any string).
+SEVERITY_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?$"
+_SEVERITY = re.compile(SEVERITY_PATTERN)
+
+
+def _severity_name(value: Any) -> str:
+    if not isinstance(value, str) or not _SEVERITY.match(value):
+        raise fail("name", "a severity name of letters, digits and dashes (at most 64 characters)", value)
+    return value
+
+
+SeverityName = Annotated[str, BeforeValidator(_severity_name),
+                         WithJsonSchema({"type": "string", "pattern": SEVERITY_PATTERN})]
+# A reference to a severity (a monitor's `severity:`, a channel's `severities:`) is checked against the
+# severities defined, not against the pattern: a wrong name is then one error, where it is defined.
+SeverityRef = Annotated[str, Field(min_length=1, max_length=64)]
+
+# `vars:` names are only ever read back by templates as ${name}, which take any name without '}':
+# letters of either case, digits, '_' and '-' (e.g. ${team_channel}), starting with a letter or '_'.
+VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
+_VAR = re.compile(VAR_PATTERN)
+
+
+def _var_name(value: Any) -> str:
+    if not isinstance(value, str) or not _VAR.match(value):
+        raise fail("name", "a variable name of letters, digits, '_' and '-', starting with a letter or '_' "
+                   "(at most 64 characters)", value)
+    return value
+
+
+VarName = Annotated[str, BeforeValidator(_var_name), WithJsonSchema({"type": "string", "pattern": VAR_PATTERN})]
+
 
 # --- durations ----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from pydantic import Discriminator, Field, Tag, field_validator
 from ...diagnostics import shown
 from ...resource_types import RESOURCE_TYPES
 from .dashboards import Dashboards
-from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, Tags, ThresholdField, Unit
+from .fields import ApiVersion, Duration, MissingData, MofNField, Name, SeverityRef, Statistic, Strict, Tags, ThresholdField, Unit
 from .presets import ParamName, ParamValue, PresetOverride, PresetSelection
 from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
 
@@ -50,7 +50,7 @@ class MetricSource(Strict):
 class AlarmCommon(Strict):
     summary: str = Field(min_length=1, description="One static sentence: what is wrong.")
     description: str | None = Field(default=None, description="More context for the responder.")
-    severity: Name
+    severity: SeverityRef
     runbook: Name | None = Field(default=None, description="A page of runbooks_src/ (without .md).")
     tags: Tags = Field(default_factory=dict)
     actions_enabled: bool = True
