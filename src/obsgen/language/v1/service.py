@@ -76,7 +76,7 @@ class MetricQuery(MetricSource):
 class MathMonitor(AlarmCommon, Evaluation):
     """A metric-math alarm, e.g. `expression: 100 * errors / invocations`."""
 
-    expression: str = Field(min_length=1, max_length=1024)
+    expression: str = Field(min_length=1, max_length=2048)  # botocore's model: shape MetricExpression, 1-2048
     metrics: dict[str, MetricQuery] = Field(min_length=1)
     unit: Unit | None = None
 
