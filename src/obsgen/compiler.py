@@ -20,6 +20,7 @@ from .presets.expand import expand_presets
 from .presets.origin import annotate
 from . import runbooks
 from .resolve import check_shared_names, resolve
+from .resolve.reach import unreached
 from .language.jsonschema import SCHEMA_FILE, schema_text
 from .language.load import SpecSet, load_spec
 from .prometheus import promtool
@@ -29,11 +30,13 @@ from .targets import targets
 
 def validate(root: Path, strict: bool = False) -> Build:
     """`obsgen validate`: every environment compiled, the rules checked by promtool (when installed:
-    otherwise a note says so), and the runbooks' coverage -- a monitor without human Diagnosis and
-    Mitigation, an environment whose alarms cannot link to their page -- as warnings, errors when
-    `strict`."""
+    otherwise a note says so), routing that reaches nobody (resolve/reach.py) and the runbooks'
+    coverage -- a monitor without human Diagnosis and Mitigation, an environment whose alarms cannot
+    link to their page -- as warnings, errors when `strict`."""
     build = compile_project(root)
     check_rules(build)
+    if build.spec is not None:
+        build.diagnostics = merge_environments(build.diagnostics + unreached(build.spec, build.models, strict))
     if build.coverage is not None and build.spec is not None:
         notes = {ref: use.note() for ref, use in build.spec.preset_uses.items()}
         found = build.coverage.diagnostics(strict, notes) + unlinked(build.spec, strict)
