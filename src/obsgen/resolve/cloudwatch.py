@@ -194,14 +194,38 @@ def resource_dimensions(ctx: Context, entry: ServiceEntry, name: str, resource: 
                  f"'namespace' is only for type 'custom'; type '{resource.type}' is in {kind.namespace}")
     dimensions = {k: ctx.expand(v, entry.doc, loc + ("dimensions", k), service=entry.spec.service)
                   for k, v in resource.dimensions.items()}
-    if kind.dimension:
-        dimensions[kind.dimension] = ctx.expand(resource.name, entry.doc, loc + ("name",),
-                                                service=entry.spec.service)
+    named = _named_dimension(ctx, entry, name, resource)
+    if named and resource.name is not None:
+        dimensions[named] = ctx.expand(resource.name, entry.doc, loc + ("name",), service=entry.spec.service)
     for required in kind.required:
         if required not in dimensions:
             ctx.fail(entry.doc, loc, "missing-key",
                      f"a resource of type '{resource.type}' also needs dimensions.{required}", at_key=True)
     return namespace or "", dimensions
+
+
+def _named_dimension(ctx: Context, entry: ServiceEntry, name: str, resource: Resource) -> str | None:
+    """The dimension the resource's `name` fills: its type's, or for a `custom` resource the one its
+    `dimension:` names (a custom `name` without it would say nothing to CloudWatch)."""
+    kind = RESOURCE_TYPES[resource.type]
+    loc = ("resources", name)
+    if kind.dimension is not None:
+        if resource.dimension is not None:
+            ctx.fail(entry.doc, loc + ("dimension",), "conflicting-keys",
+                     f"'dimension' is only for type 'custom'; a '{resource.type}' resource's name is its "
+                     f"{kind.dimension}", at_key=True)
+        if resource.name is None:
+            ctx.fail(entry.doc, loc, "missing-key", f"a resource of type '{resource.type}' needs a 'name' (its "
+                     f"{kind.dimension})", at_key=True)
+        return kind.dimension
+    if resource.name is not None and resource.dimension is None:
+        ctx.fail(entry.doc, loc + ("name",), "missing-key",
+                 "a 'custom' resource's 'name' needs 'dimension:', the dimension it fills (e.g. dimension: "
+                 "UserPool); or leave 'name' out and give every dimension in 'dimensions:'", at_key=True)
+    elif resource.dimension is not None and resource.name is None:
+        ctx.fail(entry.doc, loc + ("dimension",), "missing-key",
+                 f"'dimension: {shown(resource.dimension)}' needs a 'name' to fill it", at_key=True)
+    return resource.dimension
 
 
 def _composite(ctx: Context, entry: ServiceEntry, monitor: CompositeMonitor, common: _Common) -> CompositeAlarm | None:
