@@ -36,6 +36,9 @@ class PresetUse:
     loc: Loc  # in the service file: ("resources", r, "presets", alarm) or ("resources", r, "preset"[, i])
     span: Span
     spans: frozenset[Span] = frozenset()  # the use and every value written in its override: blamed later
+    # The resource whose AWS name fills the preset's summary ("The {resource} Lambda function ..."), in each
+    # environment (resolve/cloudwatch.py); None when the override wrote its own summary.
+    resource: str | None = None
 
     @property
     def alarm(self) -> str:

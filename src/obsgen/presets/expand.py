@@ -149,7 +149,9 @@ class _ResourceExpansion:
         doc = self.service.doc
         written = doc.value_at(use_loc)  # the override mapping, when there is one
         spans = frozenset(doc.span(use_loc + (key,)) for key in (written if isinstance(written, dict) else ()))
-        use = PresetUse(preset, str(alarm.source or self.presets.spec.source), use_loc, doc.span(use_loc), spans)
+        named = None if override.summary else self.name
+        use = PresetUse(preset, str(alarm.source or self.presets.spec.source), use_loc, doc.span(use_loc), spans,
+                        named)
         monitor_name = override.monitor or f"{self.name}-{alarm_name}"
         if not re.match(NAME_PATTERN, monitor_name):  # '<resource>-<alarm>' can pass the 64-character limit
             self.service.problems.append(error(use.span, "bad-name", (
@@ -182,7 +184,7 @@ class _ResourceExpansion:
         if threshold is None or severity is None or None in dimensions.values():
             return None
         data: dict[str, Any] = {
-            "summary": override.summary or alarm.summary.replace("{resource}", self.name),
+            "summary": override.summary or alarm.summary,  # '{resource}': the AWS name, per environment
             "description": override.description if "description" in written else _description(alarm, use),
             "severity": severity, "resource": self.name, "metric": alarm.metric,
             "statistic": override.statistic or alarm.statistic,

@@ -92,13 +92,38 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMoni
     common = _Common(
         service=service, monitor=name,
         name=ctx.expand(ctx.project.naming.alarm, ctx.pdoc, ("naming", "alarm"), service=service, monitor=name),
-        summary=monitor.summary, description=monitor.description, severity=severity, runbook=monitor.runbook,
+        summary=preset_summary(ctx, entry, ref, monitor.summary), description=monitor.description,
+        severity=severity, runbook=monitor.runbook,
         runbook_url=ctx.runbook_url(service, name),
         actions_enabled=monitor.actions_enabled, tags=_tags(ctx, entry, name, monitor), origin=origin,
     )
     if isinstance(monitor, CompositeMonitor):
         return _composite(ctx, entry, monitor, common)
     return _metric_alarm(ctx, entry, monitor, common)
+
+
+def preset_summary(ctx: Context, entry: ServiceEntry, ref: str, summary: str) -> str:
+    """A preset's summary names the resource by its AWS name in this environment ("The
+    orders-production Lambda function is returning errors."), not by its key in the spec ("The
+    function Lambda function ..."): it is the first line of the alarm mail, read at 3 am."""
+    use = ctx.spec.preset_uses.get(ref)
+    if use is None or use.resource is None:
+        return summary
+    return summary.replace("{resource}", aws_name(ctx, entry, use.resource))
+
+
+def aws_name(ctx: Context, entry: ServiceEntry, key: str) -> str:
+    """The resource's name in this environment: its `name:` expanded (a template error there is reported
+    where the name is written, so it is not reported again here), quoted when it holds spaces; its key
+    when it has no name."""
+    resource = entry.spec.resources.get(key)
+    if resource is None or resource.name is None:
+        return key
+    try:
+        name = conventions.expand(resource.name, {**ctx.vars, "service": entry.spec.service})
+    except conventions.TemplateError:
+        return key
+    return f"'{name}'" if any(c.isspace() for c in name) else name
 
 
 def _apply_override(ctx: Context, monitor: _Monitor, override: MonitorOverride, override_loc: Loc) -> _Monitor:
