@@ -251,10 +251,13 @@ def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: Alarm | Pro
     routes = tuple(Route(s.channel, s.protocol, severity.topic_name)
                    for s in sorted(model.subscriptions, key=lambda s: s.channel) if s.severity == severity.name)
     dashboard = conventions.dashboard_name(model.project, model.env, item.service)
+    if not any(d.name == dashboard for d in model.dashboards):  # turned off here: no link to a missing page
+        dashboard = ""
     return EnvFacts(**common, name=item.name, condition=_condition(model, item), destination=severity.topic_name,
                     routes=routes,
                     alarm_url=wording.Markdown("" if sandbox else conventions.console_alarm_url(model.region, item.name)),
-                    dashboard_url=wording.Markdown("" if sandbox else conventions.console_dashboard_url(model.region, dashboard)),
+                    dashboard_url=wording.Markdown("" if sandbox or not dashboard
+                                                   else conventions.console_dashboard_url(model.region, dashboard)),
                     runbook_url=wording.Markdown(item.runbook_url or ""), metrics=wording.metrics(item),
                     commands=commands.for_alarm(model, item, alarm_names), dimensions=_dimensions(item))
 

@@ -131,6 +131,8 @@ class Dashboard(Strict):
                        json_schema_extra={"pattern": START.pattern})
     period_override: Literal["auto", "inherit"] = "auto"
     rows: list[Row] = Field(min_length=1)
+    environments: list[str] | None = Field(default=None, min_length=1, description="Only in these "
+                                           "environments (default: every one): each dashboard is billed monthly.")
 
     @field_validator("start")
     @classmethod

@@ -103,6 +103,8 @@ class Environment(Strict):
     production: bool | None = Field(default=None, description="Whether this environment is production; the runbook "
                                     "site marks it. Default: its name is production, prod or prd, or starts or ends "
                                     "with one of them and a '-' (prod-eu, eu-prod).")
+    service_dashboards: bool = Field(default=True, description="false: no service gets its own dashboard in this "
+                                     "environment (each dashboard is billed monthly past CloudWatch's free few).")
     vars: dict[VarName, str] = Field(default_factory=dict, description="Extra template variables.")
     disabled: list[str] = Field(default_factory=list, description="Monitors ('service/monitor') not deployed here.")
     overrides: dict[str, MonitorOverride] = Field(default_factory=dict, description="Keyed by 'service/monitor'.")
@@ -128,6 +130,8 @@ class ProjectSpec(Strict):
     environments: dict[EnvironmentName, Environment] = Field(
         min_length=1, json_schema_extra={"propertyNames": {"not": {"enum": list(GENERATED_OWN_NAMES)}}})
     prometheus: ProjectPrometheus = Field(default_factory=ProjectPrometheus, description="Rule groups and Alertmanager routing.")
+    service_dashboards: bool = Field(default=True, description="Whether each service with CloudWatch monitors gets "
+                                     "its own dashboard (a service file's `dashboard:` decides for itself).")
     dashboards: Dashboards = Field(default_factory=dict, description="Cross-service dashboards; references name "
                                    "their service ('service/monitor', 'service/resource').")
     presets: ProjectPresets = Field(default_factory=ProjectPresets, description="Severities of preset alarms.")

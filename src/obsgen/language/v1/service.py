@@ -155,5 +155,7 @@ class ServiceSpec(Strict):
     recording_rules: list[RecordingRule] = Field(default_factory=list, description="Prometheus recording rules.")
     prometheus: ServicePrometheus = Field(default_factory=ServicePrometheus)
     tests: list[PromTestGroup] = Field(default_factory=list, description="Alert unit tests (promtool notation).")
+    dashboard: bool | None = Field(default=None, description="Whether the service gets its own dashboard; default: "
+                                   "when it has CloudWatch monitors and the project's service_dashboards is true.")
     dashboards: Dashboards = Field(default_factory=dict, description="Declared dashboards of this service "
                                    "(its own dashboard is generated anyway).")
