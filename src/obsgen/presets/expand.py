@@ -48,7 +48,7 @@ def expand_presets(spec: SpecSet, catalog: Catalog | None = None) -> list[Diagno
 def _check_level_mapping(spec: SpecSet) -> list[Diagnostic]:
     known = list(spec.project.severities)
     return [error(spec.project_doc.span(("presets", "severities", level)), "unknown-severity",
-                  f"preset level '{level}' maps to unknown severity '{severity}'{did_you_mean(severity, known)}")
+                  f"preset level '{level}' maps to unknown severity '{shown(severity)}'{did_you_mean(severity, known)}")
             for level, severity in spec.project.presets.severities.items()
             if severity not in known and severity not in spec.broken.severities]
 

@@ -102,6 +102,6 @@ class Context:
         severity = self.severities.get(monitor.severity)
         if severity is None and monitor.severity not in self.spec.broken.severities:
             self.problems.append(error(origin.span("severity"), "unknown-severity",
-                                       f"unknown severity '{monitor.severity}'"
+                                       f"unknown severity '{shown(monitor.severity)}'"
                                        f"{did_you_mean(monitor.severity, list(self.severities))}"))
         return severity
