@@ -217,3 +217,19 @@ def test_the_prometheus_routing_table_names_receiver_and_channels_of_each_alert(
     table = compile_(tmp_path).files["staging/alertmanager/routing.md"]
     assert "| `Down` | `api/down` | critical | `critical` | slack (slack), hook (webhook) | 15m | no |" in table
     assert "| `info` | `severity=\"info\"` | mail (email) |" in table
+
+
+def test_uppercase_severities_as_the_readme_promises_reach_amtool_and_sns_names_intact(tmp_path):
+    """README: "your own set: critical/warning, P1..P3". Severity names reach SNS topic names, tag
+    values, Prometheus label values and Alertmanager receiver names, which all take uppercase."""
+    amtool = require("amtool")
+    project = PROJECT.replace("critical", "P1").replace("warning", "P2").replace("info", "P3")
+    service = {path: text.replace("critical", "P1").replace("warning", "P2").replace("info", "P3")
+               for path, text in SERVICE.items()}
+    result = build(tmp_path, project=project, extra_files=service)
+    assert result.ok, errors(result)
+    assert '"Name": "shop-P1-production"' in result.files["production/sns/topics.json"]
+    path = tmp_path / "am.yml"
+    path.write_text(result.files["production/alertmanager/alertmanager.yml"])
+    assert promtool.amtool_check(amtool, path).ok
+    assert "receiver: P1" in result.files["production/alertmanager/alertmanager.yml"]

@@ -127,3 +127,26 @@ def test_every_alarm_carries_the_ownership_tags(tmp_path):
     tags = {t["Key"]: t["Value"] for t in alarms(result)["shop-orders-errors-production"]["Tags"]}
     assert tags == {"Tier": "gold", "obsgen:project": "shop", "obsgen:env": "production",
                     "obsgen:service": "orders", "obsgen:monitor": "errors"}
+
+
+def test_a_custom_resource_name_fills_the_dimension_it_names(tmp_path):
+    from spec_builder import PROJECT, build as build_project, errors as errors_of
+    service = {"monitors/users.yaml": """\
+apiVersion: obsgen/v1
+kind: Service
+service: users
+owner: team-users
+resources:
+  pool: {type: custom, namespace: AWS/Cognito, dimension: UserPool, name: "users-${env}"}
+monitors:
+  throttles:
+    summary: Sign-ins are throttled.
+    resource: pool
+    metric: SignInThrottles
+    statistic: Sum
+    threshold: "> 0"
+    severity: critical
+"""}
+    result = build_project(tmp_path, project=PROJECT, extra_files=service)
+    assert result.ok, errors_of(result)
+    assert '"Name": "UserPool",\n          "Value": "users-production"' in result.files["production/cloudwatch/users.json"]

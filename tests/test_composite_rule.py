@@ -35,3 +35,9 @@ def test_syntax_errors_carry_the_offset(text, offset):
 def test_absurd_nesting_is_refused():
     with pytest.raises(RuleSyntaxError):
         parse("(" * 100 + "a" + ")" * 100)
+
+
+def test_an_alarm_rule_counts_its_children_true_false_and_grouping_parentheses_as_cloudwatch_does():
+    from obsgen.composite_rule import alarm_rule_elements
+    assert alarm_rule_elements('ALARM("a") AND (OK("b") OR TRUE)') == 5
+    assert alarm_rule_elements('ALARM("a(b)")') == 1

@@ -187,7 +187,7 @@ def test_recommended_on_a_lambda_function_brings_its_four_alarms_with_aws_values
     assert found["shop-orders-fn-throttles-production"]["Threshold"] == 2.0
     errors_alarm = found["shop-orders-fn-errors-production"]
     assert errors_alarm["AlarmActions"] == ["arn:aws:sns:eu-west-1:123456789012:shop-critical-production"]
-    assert errors_alarm["AlarmDescription"].startswith("The fn Lambda function is returning errors.")
+    assert errors_alarm["AlarmDescription"].startswith("The orders-production Lambda function is returning errors.")
 
 
 def test_a_list_of_presets_selects_only_those(tmp_path):

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Iterator
 
 from .build import Build
-from .diagnostics import Diagnostic, error, unique_sorted
+from .diagnostics import Diagnostic, error, merge_environments, unique_sorted
 from .generated_tree import GENERATED_DIR, replace
 from .presets.expand import expand_presets
 from .presets.origin import annotate
 from . import runbooks
 from .resolve import check_shared_names, resolve
+from .resolve.reach import unreached
 from .language.jsonschema import SCHEMA_FILE, schema_text
 from .language.load import SpecSet, load_spec
 from .prometheus import promtool
@@ -29,11 +30,13 @@ from .targets import targets
 
 def validate(root: Path, strict: bool = False) -> Build:
     """`obsgen validate`: every environment compiled, the rules checked by promtool (when installed:
-    otherwise a note says so), and the runbooks' coverage -- a monitor without human Diagnosis and
-    Mitigation, an environment whose alarms cannot link to their page -- as warnings, errors when
-    `strict`."""
+    otherwise a note says so), routing that reaches nobody (resolve/reach.py) and the runbooks'
+    coverage -- a monitor without human Diagnosis and Mitigation, an environment whose alarms cannot
+    link to their page -- as warnings, errors when `strict`."""
     build = compile_project(root, pages=False)
     check_rules(build)
+    if build.spec is not None:
+        build.diagnostics = merge_environments(build.diagnostics + unreached(build.spec, build.models, strict))
     if build.coverage is not None and build.spec is not None:
         notes = {ref: use.note() for ref, use in build.spec.preset_uses.items()}
         found = build.coverage.diagnostics(strict, notes) + unlinked(build.spec, strict)
@@ -72,26 +75,30 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _compile(root: Path, envs: list[str] | None, pages: bool) -> Build:
+    """Every pass runs on whatever could be read, even after errors (a bad file, a bad entry, an
+    environment that does not resolve): one run reports every problem a user can fix, and the
+    errors alone keep the build from being written (issue #14)."""
     spec, problems = load_spec(root)
-    if spec is not None and (problems := expand_presets(spec)):  # presets become plain monitors here
-        spec = None
     if spec is None:
         return Build(None, envs or [], diagnostics=unique_sorted(problems))
+    problems += expand_presets(spec)  # presets become plain monitors here
     known = list(spec.project.environments)
     selected = envs or known
-    unknown = [e for e in selected if e not in known]
+    unknown = [e for e in selected if e not in known and e not in spec.broken.environments]
     if unknown:
         span = spec.project_doc.span(("environments",), at_key=True)
         message = f"unknown environment(s) {', '.join(unknown)}; the project defines {', '.join(known)}"
-        return Build(spec, selected, diagnostics=[error(span, "unknown-environment", message)])
+        return Build(spec, selected, diagnostics=unique_sorted([*problems, error(span, "unknown-environment", message)]))
+    selected = [e for e in selected if e in known]
     build = Build(spec, selected)
     build.files[SCHEMA_FILE] = schema_text()
     for env in selected:
         _compile_env(spec, env, build)
     build.diagnostics += check_shared_names(spec, build.models)
-    if envs is None and build.ok:  # one runbook site for all environments: `build --env X` leaves it alone
-        _add_runbooks(spec, build, pages)
-    build.diagnostics = unique_sorted(annotate(build.diagnostics, spec.preset_uses.values()))
+    if envs is None and build.ok and not problems:  # one runbook site for all environments: `build --env X`
+        _add_runbooks(spec, build, pages)            # leaves it alone
+    # Problems found while reading and expanding presets already say which preset they are about.
+    build.diagnostics = merge_environments([*problems, *annotate(build.diagnostics, spec.preset_uses.values())])
     return build
 
 
@@ -105,16 +112,25 @@ def _add_runbooks(spec: SpecSet, build: Build, pages: bool) -> None:
 
 
 def _compile_env(spec: SpecSet, env: str, build: Build) -> None:
+    """One environment resolved and rendered. An environment with errors is still rendered, for the
+    targets' own checks (AWS limits), unless a name is still an unexpanded template; its model is
+    not kept (nothing downstream builds from it) and its files are never written."""
     model, problems = resolve(spec, env)
     build.diagnostics += problems
-    if model is None:
+    if model is None or any(p.code in TEMPLATE_CODES for p in problems):
         return
-    build.models[env] = model
+    if not problems:
+        build.models[env] = model
     for render in targets():
         rendered = render(model)
         build.diagnostics += rendered.diagnostics
-        for path, content in rendered.files.items():
-            build.files[f"{env}/{path}"] = content
+        if not problems:
+            for path, content in rendered.files.items():
+                build.files[f"{env}/{path}"] = content
+
+
+# A template that did not expand leaves `${...}` in AWS names: every name check would fail on it again.
+TEMPLATE_CODES = frozenset({"unknown-variable", "bad-template"})
 
 
 def _owned_paths(build: Build) -> set[str]:

@@ -78,6 +78,15 @@ def alarm_rule_references(alarm_rule: str) -> list[str]:
     return [quoted or bare for quoted, bare in ALARM_RULE_REF.findall(alarm_rule or "")]
 
 
+def alarm_rule_elements(alarm_rule: str) -> int:
+    """What CloudWatch counts toward an AlarmRule's 500 elements: "child alarms, TRUE or FALSE
+    statements, and parentheses" (PutCompositeAlarm.AlarmRule in botocore's model); a child's own
+    ALARM("...") parentheses are part of the child."""
+    rest = ALARM_RULE_REF.sub(" ", alarm_rule)
+    return (len(ALARM_RULE_REF.findall(alarm_rule)) + len(re.findall(r"\b(?:TRUE|FALSE)\b", rest))
+            + rest.count("(") + rest.count(")"))
+
+
 def render(rule: Rule, name_of: Callable[[Ref], str]) -> str:
     """CloudWatch AlarmRule syntax; nested groups are parenthesised so precedence never matters."""
     if isinstance(rule, Ref):

@@ -6,7 +6,8 @@ A diagnostic is a small frozen value; the library collects them and returns them
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Iterable
 
@@ -91,6 +92,34 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 def unique_sorted(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """The same problem found once per environment is reported once."""
     return sorted(set(diagnostics))
+
+
+_ENVIRONMENT = re.compile(r"environment '([^']*)'")
+_ANY_ENVIRONMENT = "environment '…'"
+
+
+def merge_environments(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """One problem at one place, found in several environments (a composite naming a monitor that a
+    `disabled:` list shared through a YAML anchor turns off in three of them), is one diagnostic naming
+    every environment, not one per environment: the fix is one edit. Messages that name a single
+    environment as `environment '<name>'` and are otherwise equal are merged."""
+    groups: dict[tuple[Span, str, Level, str], list[tuple[Diagnostic, str]]] = {}
+    rest = []
+    for diagnostic in unique_sorted(diagnostics):
+        named = _ENVIRONMENT.findall(diagnostic.message)
+        if len(named) != 1:
+            rest.append(diagnostic)
+            continue
+        masked = _ENVIRONMENT.sub(_ANY_ENVIRONMENT, diagnostic.message)
+        groups.setdefault((diagnostic.span, diagnostic.code, diagnostic.level, masked), []).append((diagnostic, named[0]))
+    for (_, _, _, masked), members in groups.items():
+        if len(members) == 1:
+            rest.append(members[0][0])
+            continue
+        names = [f"'{env}'" for _, env in members]
+        listed = f"environments {', '.join(names[:-1])} and {names[-1]}"
+        rest.append(replace(members[0][0], message=masked.replace(_ANY_ENVIRONMENT, listed)))
+    return sorted(rest)
 
 
 class SpecError(Exception):

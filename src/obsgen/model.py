@@ -269,6 +269,16 @@ class EnvironmentModel:
     def alarms(self) -> list[Alarm]:
         return sorted([*self.metric_alarms, *self.composite_alarms], key=lambda a: a.name)
 
+    def notifies_anyone(self, severity: Severity) -> bool:
+        """Whether an alarm of this severity reaches anyone here: a subscription on its topic (from any
+        channel, also one of another severity sharing the topic) or an action of its own."""
+        return bool(severity.extra_actions) or any(s.topic_arn == severity.topic_arn for s in self.subscriptions)
+
+    def alert_channels(self, severity: Severity) -> tuple[str, ...]:
+        """The channels Alertmanager sends this severity's Prometheus alerts to here."""
+        receivers = self.alertmanager.receivers if self.alertmanager else ()
+        return tuple(name for r in receivers if r.severity_label == severity.prometheus for name, _, _ in r.channels)
+
 
 # --- dashboards (resolve_dashboards.py; rendered by targets/cloudwatch_dashboards.py) ---------------
 

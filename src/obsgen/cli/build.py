@@ -28,7 +28,7 @@ def _notes(build: Build) -> None:
 @app.command()
 def validate(project_dir: Path = ProjectDir,
              format: str = typer.Option("text", "--format", help="text or json"),
-             strict: bool = typer.Option(False, "--strict", help="Monitors without runbook guidance are errors.")) -> None:
+             strict: bool = typer.Option(False, "--strict", help="Warnings are errors: monitors without runbook guidance, severities that reach nobody.")) -> None:
     """Check the spec for every environment; report every problem as file:line:column."""
     build = compiler.validate(project_dir, strict)
     _notes(build)

@@ -15,6 +15,7 @@ from .yaml_reader import Document, Loc
 from .v1.fields import found_text
 
 KEY_SHOWN = 40  # characters of a key in a field path such as monitors.<key>.threshold
+KEYS_LISTED = 30  # the keys a mapping may hold are listed after an unknown key (the project file has 13)
 
 _EXPECTED = {
     "string_type": "a string",
@@ -61,7 +62,7 @@ def _one(item: ErrorDetails, doc: Document, model: type[BaseModel]) -> Diagnosti
     if kind == "extra_forbidden":
         key = loc[-1]
         raw_parent = tuple(p for p in raw if p != "[key]")[:-1]
-        hint = did_you_mean(str(key), allowed_keys(model, raw_parent))
+        hint = did_you_mean(str(key), allowed_keys(model, raw_parent), list_up_to=KEYS_LISTED)
         return error(doc.span(loc, at_key=True), "unknown-key",
                      f"unknown key '{shown(key)}' in {field_path(loc[:-1]) or 'the top level'}{hint}")
     if kind == "missing":
@@ -142,11 +143,14 @@ def _strip_optional(tp: Any) -> Any:
     return tp
 
 
-def did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+def did_you_mean(word: str, choices: list[str], list_up_to: int = 12) -> str:
+    """The closest choice (a name that differs only in case first: `Warning` means `warning`), else
+    every choice when there are at most `list_up_to` of them."""
+    same = [c for c in choices if c.lower() == word.lower()]
+    close = same or difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
         return f" (did you mean '{close[0]}'?)"
-    if choices and len(choices) <= 12:
+    if choices and len(choices) <= list_up_to:
         return "; expected one of: " + ", ".join(sorted(choices))
     return ""
 

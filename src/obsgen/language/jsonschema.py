@@ -6,11 +6,16 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from ..values import format_duration
+from .. import regions
+from .v1.fields import DURATION_PATTERN, REGION_MARKER, UNIT_MARKER, cloudwatch_units
 from .v1.project import ProjectSpec
 from .v1.service import ServiceSpec
 
 SCHEMA_FILE = "obsgen.schema.json"
 SCHEMA_ID = "https://obsgen.dev/schema/obsgen-v1.json"
+UNIT_DEF = "CloudWatchUnit"
+REGION_DEF = "AwsRegion"
 
 
 @lru_cache(maxsize=1)
@@ -23,6 +28,10 @@ def schema() -> dict[str, Any]:
         defs.update(part.pop("$defs", {}))
         defs[model.__name__] = part
         roots[model.__name__] = {"$ref": f"#/$defs/{model.__name__}"}
+    defs[UNIT_DEF] = {"type": "string", "enum": list(cloudwatch_units()), "description": "CloudWatch's StandardUnit."}
+    defs[REGION_DEF] = {"type": "string", "enum": sorted(regions.known_regions()),
+                        "description": "A region of any AWS partition, as botocore's partitions.json lists them."}
+    _as_written(defs)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -35,6 +44,30 @@ def schema() -> dict[str, Any]:
         "else": roots["ServiceSpec"],
         "$defs": dict(sorted(defs.items())),
     }
+
+
+def _as_written(node: Any) -> None:
+    """What pydantic's schema says differently from obsgen, made to agree (tests/test_json_schema.py):
+    a mapping keyed by names takes no other keys (pydantic writes only `patternProperties`, which lets
+    any other key through), and a duration's default is written as a duration (pydantic writes the
+    parsed seconds: `period: 300` would be the default, which is an error), a unit is one of
+    CloudWatch's and a region one botocore knows."""
+    if isinstance(node, list):
+        for item in node:
+            _as_written(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for marker, name in ((UNIT_MARKER, UNIT_DEF), (REGION_MARKER, REGION_DEF)):
+        if node.pop(marker, False):
+            node.clear()
+            node["$ref"] = f"#/$defs/{name}"
+    if "patternProperties" in node and "additionalProperties" not in node:
+        node["additionalProperties"] = False
+    if node.get("pattern") == DURATION_PATTERN and isinstance(node.get("default"), int):
+        node["default"] = format_duration(node["default"])
+    for value in node.values():
+        _as_written(value)
 
 
 def schema_text() -> str:

@@ -14,6 +14,7 @@ from . import yaml_reader
 from ..diagnostics import Diagnostic, Span, error, shown
 from .yaml_reader import Document, Loc, Mapping
 from .errors import diagnostics_from
+from .salvage import Broken, Salvaged, revalidate, written_name
 from .v1.project import ProjectSpec
 from .v1.service import ServiceSpec
 
@@ -35,6 +36,9 @@ class PresetUse:
     loc: Loc  # in the service file: ("resources", r, "presets", alarm) or ("resources", r, "preset"[, i])
     span: Span
     spans: frozenset[Span] = frozenset()  # the use and every value written in its override: blamed later
+    # The resource whose AWS name fills the preset's summary ("The {resource} Lambda function ..."), in each
+    # environment (resolve/cloudwatch.py); None when the override wrote its own summary.
+    resource: str | None = None
 
     @property
     def alarm(self) -> str:
@@ -61,13 +65,18 @@ class SpecSet:
     services: list[ServiceEntry]
     runbooks: dict[str, Path] = field(default_factory=dict)  # runbook name -> file
     preset_uses: dict[str, PresetUse] = field(default_factory=dict)  # 'service/monitor' -> its preset
+    broken: Broken = field(default_factory=Broken)  # what failed validation and was left out (salvage.py)
 
     def service(self, name: str) -> ServiceEntry | None:
         return next((s for s in self.services if s.spec.service == name), None)
 
 
 def load_spec(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
-    """Load and validate every spec file under `root/monitors`. Returns None when anything failed."""
+    """Load and validate every spec file under `root/monitors`, collecting every problem.
+
+    The SpecSet comes back whenever the project file could be read, even when files or entries
+    failed: it then holds what is valid (the rest is in `SpecSet.broken`, salvage.py) so that the
+    later passes can check it too, and the problems say the spec must not be built."""
     problems: list[Diagnostic] = []
     monitors = root / MONITORS_DIR
     if not monitors.is_dir():
@@ -87,22 +96,45 @@ def load_spec(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
                                        f"{MAX_SPEC_FILES:,}")]
     project: tuple[ProjectSpec, Document] | None = None
     services: list[ServiceEntry] = []
+    broken = Broken()
     for path in files:
         rel = path.relative_to(root).as_posix()
         is_project = path == project_path
-        loaded = load_model(path, rel, ProjectSpec if is_project else ServiceSpec, problems, root,
-                            precheck=_check_header)
+        model = ProjectSpec if is_project else ServiceSpec
+        salvaged = Salvaged()
+        loaded = load_model(path, rel, model, problems, root, precheck=_check_header, salvaged=salvaged)
         if loaded is None:
+            if not is_project:  # the name it gives itself, and the one its file suggests
+                broken.services.update(n for n in (salvaged.failed_name, path.stem) if n)
             continue
         if is_project:
             project = loaded
+            _note_dropped(broken, salvaged.dropped, None)
         else:
             services.append(ServiceEntry(*loaded))
-    problems += _duplicate_services(services)
-    if project is None or problems:
+            _note_dropped(broken, salvaged.dropped, loaded[0].service)
+            if salvaged.bad_names:
+                broken.incomplete.add(loaded[0].service)
+    duplicates = _duplicate_services(services)
+    problems += duplicates
+    services = [s for s in services if s.doc.span(("service",)) not in {d.span for d in duplicates}]
+    if project is None:
         return None, problems
     runbooks = {p.stem: p for p in sorted((root / RUNBOOKS_DIR).glob("*.md"))} if (root / RUNBOOKS_DIR).is_dir() else {}
-    return SpecSet(root, project[0], project[1], services, runbooks), []
+    return SpecSet(root, project[0], project[1], services, runbooks, broken=broken), problems
+
+
+def _note_dropped(broken: Broken, dropped: list[tuple[str, str]], service: str | None) -> None:
+    """Remember the entries salvage left out, by the names references use."""
+    for section, name in dropped:
+        if service is None:
+            named = {"environments": broken.environments, "severities": broken.severities,
+                     "channels": broken.channels}.get(section)
+        else:
+            name = f"{service}/{name}"
+            named = {"monitors": broken.monitors, "resources": broken.resources}.get(section)
+        if named is not None:
+            named.add(name)
 
 
 def spec_files(monitors: Path) -> list[Path]:
@@ -131,12 +163,14 @@ def _miscased_extensions(root: Path, files: list[Path]) -> list[Diagnostic]:
 
 
 def load_model(path: Path, rel: str, model: type[BaseModel], problems: list[Diagnostic], root: Path,
-               precheck: Callable[[Document, type[BaseModel]], list[Diagnostic]] | None = None
-               ) -> tuple[Any, Document] | None:
+               precheck: Callable[[Document, type[BaseModel]], list[Diagnostic]] | None = None,
+               salvaged: Salvaged | None = None) -> tuple[Any, Document] | None:
     """A YAML file of `root` read within the limits (read_limited, yaml_reader) and validated as `model`;
     None, with the problems appended, when any step fails. `precheck` may refuse the document before
     validation; a top level that is not a mapping is refused without showing it (it may be a whole
-    file that is not YAML at all, a secret that a symlink brought in)."""
+    file that is not YAML at all, a secret that a symlink brought in). With `salvaged`, a document with
+    invalid entries still comes back validated without them (salvage.py), the problems appended and
+    what was left out noted in `salvaged`."""
     text = read_limited(path, rel, problems, root)
     if text is None:
         return None
@@ -154,7 +188,13 @@ def load_model(path: Path, rel: str, model: type[BaseModel], problems: list[Diag
         return model.model_validate(doc.data), doc
     except ValidationError as exc:
         problems += diagnostics_from(exc, doc, model)
-        return None
+        if salvaged is None:
+            return None
+        valid = revalidate(doc.data, model, exc, salvaged)
+        if valid is None:
+            salvaged.failed_name = written_name(doc.data, "service")
+            return None
+        return valid, doc
 
 
 def read_limited(path: Path, rel: str, problems: list[Diagnostic], root: Path) -> bytes | None:

@@ -23,8 +23,10 @@ value is the resource's `name:` (**bold**), the other dimensions the resource gi
 the flavour of the service where one namespace holds several (API Gateway's REST, HTTP and WebSocket
 APIs publish different metrics), the regions its metrics are published in when that is not every
 region, and the presets obsgen has for it (docs/presets.md). `custom` is for any other metric: the
-resource gives the namespace and the dimensions. The AWS page each type's dimensions come from is
-listed under the table; the metrics of each namespace are summarised in docs/metrics-catalog.md.
+resource gives the namespace, and its `name:` fills the dimension its `dimension:` names (`{{type:
+custom, namespace: AWS/Cognito, dimension: UserPool, name: users-${{env}}}}`), or it has no `name:` and
+gives every dimension in `dimensions:` (a `name:` without `dimension:` is an error). The AWS page
+each type's dimensions come from is listed under the table; the metrics of each namespace are summarised in docs/metrics-catalog.md.
 """
 
 CATALOG_HEADER = f"""\

@@ -37,6 +37,8 @@ def expand_presets(spec: SpecSet, catalog: Catalog | None = None) -> list[Diagno
         service = _ServiceExpansion(spec, entry, catalog)
         service.run()
         problems += service.problems
+        if service.problems:  # a preset that did not expand: references to its monitors are not news
+            spec.broken.incomplete.add(entry.spec.service)
         if service.monitors != entry.spec.monitors:
             spec.services[index] = ServiceEntry(entry.spec.model_copy(update={"monitors": service.monitors}), entry.doc)
         spec.preset_uses.update(service.uses)
@@ -46,8 +48,9 @@ def expand_presets(spec: SpecSet, catalog: Catalog | None = None) -> list[Diagno
 def _check_level_mapping(spec: SpecSet) -> list[Diagnostic]:
     known = list(spec.project.severities)
     return [error(spec.project_doc.span(("presets", "severities", level)), "unknown-severity",
-                  f"preset level '{level}' maps to unknown severity '{severity}'{did_you_mean(severity, known)}")
-            for level, severity in spec.project.presets.severities.items() if severity not in known]
+                  f"preset level '{level}' maps to unknown severity '{shown(severity)}'{did_you_mean(severity, known)}")
+            for level, severity in spec.project.presets.severities.items()
+            if severity not in known and severity not in spec.broken.severities]
 
 
 class _ServiceExpansion:
@@ -146,7 +149,9 @@ class _ResourceExpansion:
         doc = self.service.doc
         written = doc.value_at(use_loc)  # the override mapping, when there is one
         spans = frozenset(doc.span(use_loc + (key,)) for key in (written if isinstance(written, dict) else ()))
-        use = PresetUse(preset, str(alarm.source or self.presets.spec.source), use_loc, doc.span(use_loc), spans)
+        named = None if override.summary else self.name
+        use = PresetUse(preset, str(alarm.source or self.presets.spec.source), use_loc, doc.span(use_loc), spans,
+                        named)
         monitor_name = override.monitor or f"{self.name}-{alarm_name}"
         if not re.match(NAME_PATTERN, monitor_name):  # '<resource>-<alarm>' can pass the 64-character limit
             self.service.problems.append(error(use.span, "bad-name", (
@@ -179,7 +184,7 @@ class _ResourceExpansion:
         if threshold is None or severity is None or None in dimensions.values():
             return None
         data: dict[str, Any] = {
-            "summary": override.summary or alarm.summary.replace("{resource}", self.name),
+            "summary": override.summary or alarm.summary,  # '{resource}': the AWS name, per environment
             "description": override.description if "description" in written else _description(alarm, use),
             "severity": severity, "resource": self.name, "metric": alarm.metric,
             "statistic": override.statistic or alarm.statistic,

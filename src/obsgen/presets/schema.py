@@ -83,7 +83,8 @@ class SumOver(Strict):
 
 
 class PresetAlarm(Strict):
-    summary: str = Field(min_length=1, description="One static sentence; '{resource}' is the resource's key.")
+    summary: str = Field(min_length=1, description="One sentence; '{resource}' is the resource's AWS name "
+                         "in each environment (its expanded `name:`; its key when it has none).")
     description: str = Field(min_length=1, description="AWS's intent for the alarm, shortened.")
     level: Level
     metric: str = Field(min_length=1, max_length=255)

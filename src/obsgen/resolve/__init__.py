@@ -17,6 +17,9 @@ __all__ = ["Context", "check_shared_names", "resolve"]
 
 
 def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diagnostic]]:
+    """The environment's model and its problems. With problems the model still comes back, holding
+    what resolved (a monitor with an unknown severity is left out), so the targets' own checks can run
+    on the rest; it must never be written or deployed."""
     ctx = Context(spec, env)
     ctx.check_env_references()
     ctx.severities = routing.severities(ctx)
@@ -34,7 +37,7 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
         **prometheus.resolve(ctx),
     )
     resolved = dashboards.add_dashboards(ctx, model)
-    return (None if ctx.problems else resolved), ctx.problems
+    return resolved, ctx.problems
 
 
 # --- environments that share an AWS account and region ---------------------------------------------
@@ -59,8 +62,8 @@ def check_shared_names(spec: SpecSet, models: dict[str, EnvironmentModel]) -> li
                 continue
             if environments[other].region != model.region and not model.regions and other not in models:
                 continue  # it could share a region only by placing alarms in ours: found from its side
-            other_model = models.get(other) or resolve(spec, other)[0]
-            if other_model is not None:
+            other_model, other_problems = (models[other], []) if other in models else resolve(spec, other)
+            if other_model is not None and not other_problems:
                 problems += _shared_names(spec, model, other_model)
     return problems
 

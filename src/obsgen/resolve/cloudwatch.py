@@ -79,6 +79,8 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMoni
     ref = f"{service}/{name}"
     if ref in ctx.env.disabled:
         return None
+    if ref in ctx.meant_disabled and isinstance(monitor, CompositeMonitor):
+        return None  # the `disabled:` typo is the error; the composite's rule naming disabled monitors follows from it
     loc = ("monitors", name)
     override = ctx.env.overrides.get(ref)
     origin = Origin(entry.doc, loc)
@@ -94,7 +96,8 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMoni
     common = _Common(
         service=service, monitor=name,
         name=ctx.expand(ctx.project.naming.alarm, ctx.pdoc, ("naming", "alarm"), service=service, monitor=name),
-        summary=monitor.summary, description=monitor.description, severity=severity, runbook=monitor.runbook,
+        summary=preset_summary(ctx, entry, ref, monitor.summary), description=monitor.description,
+        severity=severity, runbook=monitor.runbook,
         runbook_url=ctx.runbook_url(service, name),
         actions_enabled=monitor.actions_enabled, tags=_tags(ctx, entry, name, monitor), origin=origin,
         region=ctx.env.region,
@@ -102,6 +105,30 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMoni
     if isinstance(monitor, CompositeMonitor):
         return _composite(ctx, entry, monitor, common)
     return _metric_alarm(ctx, entry, monitor, common)
+
+
+def preset_summary(ctx: Context, entry: ServiceEntry, ref: str, summary: str) -> str:
+    """A preset's summary names the resource by its AWS name in this environment ("The
+    orders-production Lambda function is returning errors."), not by its key in the spec ("The
+    function Lambda function ..."): it is the first line of the alarm mail, read at 3 am."""
+    use = ctx.spec.preset_uses.get(ref)
+    if use is None or use.resource is None:
+        return summary
+    return summary.replace("{resource}", aws_name(ctx, entry, use.resource))
+
+
+def aws_name(ctx: Context, entry: ServiceEntry, key: str) -> str:
+    """The resource's name in this environment: its `name:` expanded (a template error there is reported
+    where the name is written, so it is not reported again here), quoted when it holds spaces; its key
+    when it has no name."""
+    resource = entry.spec.resources.get(key)
+    if resource is None or resource.name is None:
+        return key
+    try:
+        name = conventions.expand(resource.name, {**ctx.vars, "service": entry.spec.service})
+    except conventions.TemplateError:
+        return key
+    return f"'{name}'" if any(c.isspace() for c in name) else name
 
 
 def _apply_override(ctx: Context, monitor: _Monitor, override: MonitorOverride, override_loc: Loc) -> _Monitor:
@@ -171,9 +198,10 @@ def _metric(ctx: Context, entry: ServiceEntry, source: MetricSource, period: int
     if source.resource is not None:
         resource = entry.spec.resources.get(source.resource)
         if resource is None:
-            ctx.fail(doc, loc + ("resource",), "unknown-resource",
-                     f"unknown resource '{shown(source.resource)}'"
-                      f"{did_you_mean(source.resource, list(entry.spec.resources))}")
+            if not ctx.spec.broken.resource(entry.spec.service, source.resource):
+                ctx.fail(doc, loc + ("resource",), "unknown-resource",
+                         f"unknown resource '{shown(source.resource)}'"
+                         f"{did_you_mean(source.resource, list(entry.spec.resources))}")
         else:
             namespace, dimensions = resource_dimensions(ctx, entry, source.resource, resource)
             if source.namespace and source.namespace != namespace:
@@ -199,14 +227,38 @@ def resource_dimensions(ctx: Context, entry: ServiceEntry, name: str, resource: 
                  f"'namespace' is only for type 'custom'; type '{resource.type}' is in {kind.namespace}")
     dimensions = {k: ctx.expand(v, entry.doc, loc + ("dimensions", k), service=entry.spec.service)
                   for k, v in resource.dimensions.items()}
-    if kind.dimension:
-        dimensions[kind.dimension] = ctx.expand(resource.name, entry.doc, loc + ("name",),
-                                                service=entry.spec.service)
+    named = _named_dimension(ctx, entry, name, resource)
+    if named and resource.name is not None:
+        dimensions[named] = ctx.expand(resource.name, entry.doc, loc + ("name",), service=entry.spec.service)
     for required in kind.required:
         if required not in dimensions:
             ctx.fail(entry.doc, loc, "missing-key",
                      f"a resource of type '{resource.type}' also needs dimensions.{required}", at_key=True)
     return namespace or "", dimensions
+
+
+def _named_dimension(ctx: Context, entry: ServiceEntry, name: str, resource: Resource) -> str | None:
+    """The dimension the resource's `name` fills: its type's, or for a `custom` resource the one its
+    `dimension:` names (a custom `name` without it would say nothing to CloudWatch)."""
+    kind = RESOURCE_TYPES[resource.type]
+    loc = ("resources", name)
+    if kind.dimension is not None:
+        if resource.dimension is not None:
+            ctx.fail(entry.doc, loc + ("dimension",), "conflicting-keys",
+                     f"'dimension' is only for type 'custom'; a '{resource.type}' resource's name is its "
+                     f"{kind.dimension}", at_key=True)
+        if resource.name is None:
+            ctx.fail(entry.doc, loc, "missing-key", f"a resource of type '{resource.type}' needs a 'name' (its "
+                     f"{kind.dimension})", at_key=True)
+        return kind.dimension
+    if resource.name is not None and resource.dimension is None:
+        ctx.fail(entry.doc, loc + ("name",), "missing-key",
+                 "a 'custom' resource's 'name' needs 'dimension:', the dimension it fills (e.g. dimension: "
+                 "UserPool); or leave 'name' out and give every dimension in 'dimensions:'", at_key=True)
+    elif resource.dimension is not None and resource.name is None:
+        ctx.fail(entry.doc, loc + ("dimension",), "missing-key",
+                 f"'dimension: {shown(resource.dimension)}' needs a 'name' to fill it", at_key=True)
+    return resource.dimension
 
 
 def _composite(ctx: Context, entry: ServiceEntry, monitor: CompositeMonitor, common: _Common) -> CompositeAlarm | None:
@@ -219,6 +271,8 @@ def _composite(ctx: Context, entry: ServiceEntry, monitor: CompositeMonitor, com
     children = []
     for ref in composite_rule.refs(rule):
         full = ref.target if "/" in ref.target else f"{entry.spec.service}/{ref.target}"
+        if full not in ctx.monitors and ctx.spec.broken.monitor(full):
+            continue  # left out for its own error
         if full not in ctx.monitors:
             local = [m.split("/", 1)[1] for m in ctx.monitors if m.startswith(entry.spec.service + "/")]
             _rule_error(ctx, origin, ref.offset, "unknown-monitor",
@@ -245,9 +299,29 @@ def _rule_error(ctx: Context, origin: Origin, offset: int, code: str, message: s
 
 
 def _check_cycles(ctx: Context, composites: list[CompositeAlarm]) -> None:
-    """Depth-first search without recursion: a hostile spec may chain thousands of composites."""
+    """One error per tangle of composites that name each other: three composites that all name each
+    other hold several cycles, but one edit undoes them, so the first cycle found is shown and the
+    others are counted. Depth-first search without recursion: a hostile spec may chain thousands."""
     by_ref = {c.ref: c for c in composites}
-    graph = {c.ref: [r for r in c.children if r in by_ref] for c in composites}
+    tangles: list[tuple[list[str], CompositeAlarm, set[str], int]] = []  # first cycle, blamed, members, cycles
+    for cycle, closing in _cycles({c.ref: [r for r in c.children if r in by_ref] for c in composites}):
+        joined = [t for t in tangles if t[2] & set(cycle)]
+        if not joined:
+            tangles.append((cycle, by_ref[closing], set(cycle), 1))
+            continue
+        first = joined[0]
+        members = set(cycle).union(*(t[2] for t in joined))
+        tangles = [t for t in tangles if t not in joined]
+        tangles.append((first[0], first[1], members, sum(t[3] for t in joined) + 1))
+    for cycle, blamed, members, count in tangles:
+        more = (f"; {count - 1} more cycle(s) run through {', '.join(sorted(members))}" if count > 1 else "")
+        ctx.problems.append(error(blamed.origin.span("rule"), "composite-cycle",
+                                  "composite alarms form a cycle: " + " -> ".join(cycle) + more))
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[tuple[list[str], str]]:
+    """Every cycle the search closes (a back edge), with the composite whose rule closes it."""
+    found = []
     done: set[str] = set()
     for start in sorted(graph):
         if start in done:
@@ -259,12 +333,11 @@ def _check_cycles(ctx: Context, composites: list[CompositeAlarm]) -> None:
                 done.add(path.pop())
                 stack.pop()
             elif child in path:
-                cycle = path[path.index(child):] + [child]
-                ctx.problems.append(error(by_ref[path[-1]].origin.span("rule"), "composite-cycle",
-                                          "composite alarms form a cycle: " + " -> ".join(cycle)))
+                found.append((path[path.index(child):] + [child], path[-1]))
             elif child not in done:
                 path.append(child)
                 stack.append(iter(graph[child]))
+    return found
 
 
 def _check_unique_names(ctx: Context, alarms: list[AlarmBase]) -> None:

@@ -4,6 +4,7 @@ known, and every problem found so far. The passes read and add to it; nothing el
 
 from __future__ import annotations
 
+import difflib
 import re
 from .. import conventions
 from ..conventions import TemplateError, expand
@@ -31,6 +32,7 @@ class Context:
         self.severities: dict[str, Severity] = {}
         self.monitors = {f"{s.spec.service}/{m}": (s, mon) for s in spec.services for m, mon in s.spec.monitors.items()}
         self.tag_pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per distinct tag, see _tags
+        self.meant_disabled: set[str] = set()  # what a misspelt `disabled:` entry most likely meant
 
     def fail(self, doc: Document, loc: Loc, code: str, message: str, *, at_key: bool = False) -> None:
         self.problems.append(error(doc.span(loc, at_key=at_key), code, message))
@@ -72,17 +74,21 @@ class Context:
             return template
 
     def check_env_references(self) -> None:
+        broken = self.spec.broken
         for index, ref in enumerate(self.env.disabled):
-            if ref not in self.monitors:
+            if ref not in self.monitors and not broken.monitor(ref):
+                self.meant_disabled.update(difflib.get_close_matches(ref, list(self.monitors), n=1, cutoff=0.6))
+                form = "" if "/" in ref else " (write 'service/monitor')"
                 self.fail(self.pdoc, self.env_loc + ("disabled", index), "unknown-monitor",
-                          f"disabled monitor '{shown(ref)}' does not exist{did_you_mean(ref, list(self.monitors))}")
+                          f"disabled monitor '{shown(ref)}' does not exist{form}{did_you_mean(ref, list(self.monitors))}")
         for ref in self.env.overrides:
-            if ref not in self.monitors:
+            if ref not in self.monitors and not broken.monitor(ref):
+                form = "" if "/" in ref else " (write 'service/monitor')"
                 self.fail(self.pdoc, self.env_loc + ("overrides", ref), "unknown-monitor",
-                          f"override for unknown monitor '{shown(ref)}' (write 'service/monitor')"
+                          f"override for unknown monitor '{shown(ref)}'{form}"
                           f"{did_you_mean(ref, list(self.monitors))}", at_key=True)
         for name in self.env.channels:
-            if name not in self.project.channels:
+            if name not in self.project.channels and name not in broken.channels:
                 self.fail(self.pdoc, self.env_loc + ("channels", name), "unknown-channel",
                           f"override for unknown channel '{name}'{did_you_mean(name, list(self.project.channels))}",
                           at_key=True)
@@ -94,8 +100,8 @@ class Context:
                       f"runbook '{shown(monitor.runbook)}' not found: expected runbooks_src/{shown(monitor.runbook)}.md"
                       f"{did_you_mean(monitor.runbook, list(self.spec.runbooks))}")
         severity = self.severities.get(monitor.severity)
-        if severity is None:
+        if severity is None and monitor.severity not in self.spec.broken.severities:
             self.problems.append(error(origin.span("severity"), "unknown-severity",
-                                       f"unknown severity '{monitor.severity}'"
+                                       f"unknown severity '{shown(monitor.severity)}'"
                                        f"{did_you_mean(monitor.severity, list(self.severities))}"))
         return severity

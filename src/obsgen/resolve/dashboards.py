@@ -73,15 +73,42 @@ class _Builder:
         self.prefix = conventions.dashboard_prefix(model.project, model.env)
 
     def run(self) -> tuple[Dashboard, ...]:
-        found = [self._service_dashboard(self.entries[s.name]) for s in self.model.services]
+        found = [self._service_dashboard(self.entries[s.name]) for s in self.model.services
+                 if self._has_own_dashboard(self.entries[s.name])]
         for entry in sorted(self.entries.values(), key=lambda e: e.spec.service):
             for key, declared in entry.spec.dashboards.items():
-                found.append(self._declared(key, declared, entry.doc, ("dashboards", key), entry))
+                if self._shown_here(declared, entry.doc, ("dashboards", key)):
+                    found.append(self._declared(key, declared, entry.doc, ("dashboards", key), entry))
         for key, declared in self.r.project.dashboards.items():
-            found.append(self._declared(key, declared, self.r.pdoc, ("dashboards", key), None))
+            if self._shown_here(declared, self.r.pdoc, ("dashboards", key)):
+                found.append(self._declared(key, declared, self.r.pdoc, ("dashboards", key), None))
         self._check_unique(found)
         self._check_prefix()
         return tuple(sorted(found, key=lambda d: d.name))
+
+    # --- which dashboards exist here (each one is billed monthly past CloudWatch's free few) ------
+
+    def _has_own_dashboard(self, entry: ServiceEntry) -> bool:
+        """An environment's `service_dashboards: false` turns them all off there; else the service file's
+        `dashboard:`; else the project's `service_dashboards:`, for services with CloudWatch monitors
+        (a Prometheus-only service's would hold one text widget: its Grafana dashboard is the one)."""
+        if not self.r.env.service_dashboards:
+            return False
+        if entry.spec.dashboard is not None:
+            return entry.spec.dashboard
+        return self.r.project.service_dashboards and any(not isinstance(m, PromMonitor)
+                                                         for m in entry.spec.monitors.values())
+
+    def _shown_here(self, declared: spec.Dashboard, doc: Document, loc: Loc) -> bool:
+        """A declared dashboard limited to some `environments:` (each named one must exist)."""
+        if declared.environments is None:
+            return True
+        known = list(self.r.project.environments)
+        for index, env in enumerate(declared.environments):
+            if env not in known and env not in self.r.spec.broken.environments:
+                self.r.problems.append(error(doc.span(loc + ("environments", index)), "unknown-environment",
+                                             f"unknown environment '{shown(env)}'{did_you_mean(env, known)}"))
+        return self.model.env in declared.environments
 
     # --- names -----------------------------------------------------------------------------------
 
@@ -100,11 +127,7 @@ class _Builder:
         for dashboard in dashboards:
             other = seen.setdefault(dashboard.name, dashboard)
             if other is not dashboard:
-                what = (f"service '{shown(other.key)}''s own dashboard" if other.generated
-                        else f"dashboard '{shown(other.key)}' in {other.origin.doc.path}")
-                self._fail(dashboard.origin, "duplicate-dashboard-name",
-                           f"dashboard '{shown(dashboard.key)}' would get the same CloudWatch name as {what}; "
-                           "rename the dashboard key")
+                self._fail(dashboard.origin, "duplicate-dashboard-name", _duplicate_message(dashboard, other))
 
     def _check_prefix(self) -> None:
         """Dashboards are global to an account, and obsgen deletes what is under its prefix: so no other
@@ -225,6 +248,8 @@ class _Builder:
         if ref is None:
             return None
         found = self.r.monitors.get(ref)
+        if found is None and self.r.spec.broken.monitor(ref):
+            return None  # left out for its own error
         if found is None:
             self._fail(origin, "unknown-monitor", f"unknown monitor '{shown(widget.monitor)}'"
                        f"{did_you_mean(ref, list(self.r.monitors))}", "monitor")
@@ -251,7 +276,7 @@ class _Builder:
             if ref is None:
                 continue
             matched = sorted(r for r in cloudwatch if fnmatch.fnmatchcase(r, ref))
-            if not matched:
+            if not matched and not self.r.spec.broken.monitor(ref):
                 self._fail(origin, "unknown-monitor", f"'{shown(pattern)}' names no CloudWatch monitor"
                            f"{did_you_mean(ref, cloudwatch)}", "alarms", index)
             names.update((self.alarms[r].name, None) for r in matched if r in self.alarms)
@@ -315,6 +340,8 @@ class _Builder:
         service, _, name = ref.partition("/")
         owner = self.entries.get(service)
         resource = owner.spec.resources.get(name) if owner else None
+        if (owner is None or resource is None) and self.r.spec.broken.resource(service, name):
+            return metric.namespace, {}  # left out for its own error
         if owner is None or resource is None:
             known = [f"{s}/{n}" for s, e in sorted(self.entries.items()) for n in e.spec.resources]
             self._fail(origin, "unknown-resource", f"unknown resource '{shown(metric.resource)}'{did_you_mean(ref, known)}",
@@ -341,6 +368,16 @@ class _Builder:
 
 
 # --- a monitor drawn as a graph (shared by service dashboards and `monitor:` widgets) ---------------
+
+
+def _duplicate_message(dashboard: Dashboard, other: Dashboard) -> str:
+    key = shown(dashboard.key)
+    if other.generated:
+        return (f"dashboard '{key}' would get the same CloudWatch name as the dashboard obsgen generates for "
+                f"service '{shown(other.key)}'; rename the key (e.g. '{key}-overview'), or turn the generated one "
+                f"off with dashboard: false in the service's file")
+    return (f"dashboard '{key}' would get the same CloudWatch name as dashboard '{shown(other.key)}' in "
+            f"{other.origin.doc.path}; rename one of the keys")
 
 
 def monitor_graph(alarm: MetricAlarm, model: EnvironmentModel, threshold: str | None = None, *,

@@ -189,10 +189,14 @@ def _alert_case(r: Context, entry: ServiceEntry, case: AlertRuleTest, origin: Or
 
 
 def _disabled_here(r: Context, entry: ServiceEntry, alertname: str, monitors: dict[str, PromMonitor]) -> bool:
+    """Whether the alert is missing for a reason already known: disabled in this environment, or its
+    monitor did not resolve or was left out for an error reported at the monitor itself."""
     service = entry.spec.service
+    if r.spec.broken.monitor(f"{service}/{alertname}"):
+        return True
     for name, monitor in monitors.items():
         if alertname in (name, monitor.alert or conventions.camel_case(name)):
-            return conventions.monitor_ref(service, name) in r.env.disabled
+            return conventions.monitor_ref(service, name) in r.env.disabled or bool(r.problems)
     return False
 
 

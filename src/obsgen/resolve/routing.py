@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import conventions
+from ..diagnostics import shown
 from ..language.errors import did_you_mean
 from ..language.v1.project import Channel, ChannelOverride
 from ..model import Origin, Severity, Subscription, Topic
@@ -56,9 +57,9 @@ def _channel(ctx: Context, name: str) -> list[Subscription]:
     loc = (ctx.env_loc + ("channels", name) if override and override.severities is not None
            else ("channels", name))
     for index, severity in enumerate(severities):
-        if severity not in ctx.severities:
+        if severity not in ctx.severities and severity not in ctx.spec.broken.severities:
             ctx.fail(ctx.pdoc, loc + ("severities", index), "unknown-severity",
-                     f"unknown severity '{severity}'{did_you_mean(severity, list(ctx.severities))}")
+                     f"unknown severity '{shown(severity)}'{did_you_mean(severity, list(ctx.severities))}")
     if channel.type is None or endpoint is None:
         return []  # an Alertmanager-only channel: no SNS subscription
     endpoint_loc = (ctx.env_loc + ("channels", name, "endpoint") if override and override.endpoint is not None

@@ -187,11 +187,24 @@ def _monitor(service: str, monitor: str, per_env: dict[str, Alarm | PrometheusAl
                  else EnvFacts(e, False, production[e], is_sandbox(models[e].endpoint)) for e in env_order)
     description = (first.description or "") if isinstance(first, AlarmBase) else dict(first.annotations).get(
         "description", "")
-    summary = first.summary if isinstance(first, AlarmBase) else dict(first.annotations).get("summary", "")
+    summary = _summary(first, per_env) if isinstance(first, AlarmBase) else dict(first.annotations).get("summary", "")
     children = first.children if isinstance(first, CompositeAlarm) else ()
     return MonitorFacts(service, monitor, _kind(first), summary, description.strip(), info.owner,
                         info.description or "", first.runbook or "", envs, children, parents,
                         first.origin.key_span())
+
+
+def _summary(first: AlarmBase, per_env: dict[str, Alarm | PrometheusAlert]) -> str:
+    """One summary for a page that covers every environment. A preset's summary names the resource
+    in each environment (orders-production, orders-staging): shown with the environment as <env>
+    (orders-<env>) when that makes them one; else the first environment's."""
+    alarms = {env: item for env, item in per_env.items() if isinstance(item, AlarmBase)}
+    summaries = {item.summary for item in alarms.values()}
+    if len(summaries) > 1:
+        general = {item.summary.replace(env, "<env>") for env, item in alarms.items()}
+        if len(general) == 1:
+            return general.pop()
+    return first.summary
 
 
 def _kind(item: Alarm | PrometheusAlert) -> str:
@@ -240,10 +253,13 @@ def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: Alarm | Pro
                    for s in sorted(model.subscriptions, key=lambda s: s.channel)
                    if s.severity == severity.name and s.region == region)
     dashboard = conventions.dashboard_name(model.project, model.env, item.service)
+    if not any(d.name == dashboard for d in model.dashboards):  # turned off here: no link to a missing page
+        dashboard = ""
     return EnvFacts(**common, name=item.name, condition=_condition(model, item), destination=severity.topic_name,
                     routes=routes,
                     alarm_url=wording.Markdown("" if sandbox else conventions.console_alarm_url(region, item.name)),
-                    dashboard_url=wording.Markdown("" if sandbox else conventions.console_dashboard_url(model.region, dashboard)),
+                    dashboard_url=wording.Markdown("" if sandbox or not dashboard
+                                                   else conventions.console_dashboard_url(model.region, dashboard)),
                     runbook_url=wording.Markdown(item.runbook_url or ""), metrics=wording.metrics(item),
                     commands=commands.for_alarm(model, item, alarm_names), dimensions=_dimensions(item))
 

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from ..conventions import GENERATED_HEADER
-from ..model import AlertmanagerSettings, EnvironmentModel, Receiver
+from ..model import AlertmanagerSettings, EnvironmentModel, Receiver, Severity
 from ..values import format_duration
 from .yaml_text import dump_yaml
 from .base import Rendered, header
@@ -76,6 +76,13 @@ def inhibit_rules(settings: AlertmanagerSettings) -> list[dict[str, Any]]:
     return rules
 
 
+def _pages(model: EnvironmentModel, severity: Severity) -> str:
+    """"yes" only when Alertmanager sends this severity's alerts to some channel here."""
+    if not severity.pages:
+        return "no"
+    return "yes" if model.alert_channels(severity) else "no: no channel hears it here"
+
+
 def routing_table(model: EnvironmentModel, settings: AlertmanagerSettings) -> str:
     """The Prometheus side of routing.md: alert -> severity -> receiver -> channels -> response time."""
     channels = {r.name: ", ".join(f"{name} ({kind})" for name, kind, _ in r.channels) or "(none)"
@@ -88,7 +95,7 @@ def routing_table(model: EnvironmentModel, settings: AlertmanagerSettings) -> st
         sev = alert.severity
         lines.append(f"| `{alert.alert}` | `{alert.ref}` | {sev.prometheus} | `{sev.prometheus}` | "
                      f"{channels.get(sev.prometheus, '(none)')} | {format_duration(sev.response_time)} | "
-                     f"{'yes' if sev.pages else 'no'} |")
+                     f"{_pages(model, sev)} |")
     lines += ["", "| Receiver | Matchers | Channels |", "|---|---|---|"]
     for rec in settings.receivers:
         shown = matcher("severity", rec.severity_label).replace("|", "\\|")

@@ -19,12 +19,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-MAX_WIDGETS = 500
-MAX_METRICS_PER_WIDGET = 500
-MAX_METRICS_PER_DASHBOARD = 2500
-MAX_ALARMS_PER_WIDGET = 100
-GRID_COLUMNS = 24
-MAX_HEIGHT = 1000
+# Re-checked against both pages (issue #14): PutDashboard's model has no lengths for DashboardBody.
+MAX_WIDGETS = 500  # body structure: "an array of between 0 and 500 widget objects"; quotas: 500 per dashboard
+MAX_METRICS_PER_WIDGET = 500  # quotas: "Up to 500 metrics per dashboard widget"
+MAX_METRICS_PER_DASHBOARD = 2500  # quotas: "Up to 2500 metrics per dashboard, across all widgets"
+MAX_ALARMS_PER_WIDGET = 100  # body structure, alarm widget: `alarms`, "an array of alarm ARNs", 1-100
+GRID_COLUMNS = 24  # body structure: width "Valid Values: 1–24" (a 24-column grid)
+MAX_HEIGHT = 1000  # body structure: height "Valid Values: 1–1000"
 WIDGET_TYPES = ("metric", "text", "log", "alarm", "explorer", "custom")
 
 # Values a body may leave out; the canonical form leaves them out too.

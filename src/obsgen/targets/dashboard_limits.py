@@ -7,7 +7,7 @@ from .dashboard_body import MAX_ALARMS_PER_WIDGET, MAX_METRICS_PER_DASHBOARD, MA
 from ..diagnostics import Diagnostic, error, shown
 from ..model import Dashboard, DashboardWidget
 
-MAX_LOG_GROUPS = 50  # Logs Insights: "You can query up to 50 log groups" in one query (StartQuery)
+MAX_LOG_GROUPS = 50  # botocore's logs model, StartQuery.logGroupNames: "You can include up to 50 log groups."
 
 
 def check_dashboard(dashboard: Dashboard) -> list[Diagnostic]:

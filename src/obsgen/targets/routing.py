@@ -7,7 +7,7 @@ now derived from the spec so it can never disagree with what is deployed.
 from __future__ import annotations
 
 from ..conventions import GENERATED_HEADER
-from ..model import EnvironmentModel
+from ..model import EnvironmentModel, Severity
 from ..values import format_duration
 from .base import Rendered
 
@@ -25,6 +25,14 @@ def _elsewhere(model: EnvironmentModel, region: str) -> str:
     return "" if region == model.region else f" ({region})"
 
 
+def pages(model: EnvironmentModel, severity: Severity) -> str:
+    """"yes" only when a page can reach someone here: a paging severity whose topic no channel hears in
+    this environment (its only channel disabled here) pages nobody, and the table must not say it does."""
+    if not severity.pages:
+        return "no"
+    return "yes" if model.notifies_anyone(severity) else "no: no channel hears it here"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -35,7 +43,7 @@ def _alarms(model: EnvironmentModel) -> list[str]:
     for alarm in sorted(model.alarms(), key=lambda a: (a.service, a.monitor)):
         sev = alarm.severity
         rows.append(f"| `{alarm.ref}` | `{alarm.name}` | {_cell(alarm.summary)} | {_cell(sev.description)} | "
-                    f"`{sev.topic_name}`{_elsewhere(model, alarm.region)} | {format_duration(sev.response_time)} | {'yes' if sev.pages else 'no'} |")
+                    f"`{sev.topic_name}`{_elsewhere(model, alarm.region)} | {format_duration(sev.response_time)} | {pages(model, sev)} |")
     if len(rows) == 4:
         rows.append("| (none) | | | | | | |")
     return rows
@@ -49,7 +57,7 @@ def _severities(model: EnvironmentModel) -> list[str]:
         counts[alarm.severity.name] = counts.get(alarm.severity.name, 0) + 1
     for sev in model.severities:
         rows.append(f"| {sev.name} | {_cell(sev.description)} | `{sev.topic_name}` | "
-                    f"{format_duration(sev.response_time)} | {'yes' if sev.pages else 'no'} | {counts.get(sev.name, 0)} |")
+                    f"{format_duration(sev.response_time)} | {pages(model, sev)} | {counts.get(sev.name, 0)} |")
     return rows
 
 

@@ -129,9 +129,12 @@ class Dashboard(Strict):
 
     title: str | None = Field(default=None, description="Heading of the dashboard's header text.")
     description: str | None = None
-    start: str = Field(default="-PT3H", description="Default time range, e.g. -PT3H or -P7D.")
+    start: str = Field(default="-PT3H", description="Default time range, e.g. -PT3H or -P7D.",
+                       json_schema_extra={"pattern": START.pattern})
     period_override: Literal["auto", "inherit"] = "auto"
     rows: list[Row] = Field(min_length=1)
+    environments: list[str] | None = Field(default=None, min_length=1, description="Only in these "
+                                           "environments (default: every one): each dashboard is billed monthly.")
 
     @field_validator("start")
     @classmethod

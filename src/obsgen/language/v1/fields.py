@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal, TypeGuard, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, Tag, Discriminator, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from ... import regions
 from ...diagnostics import shown
 from ...values import STATISTICS, MofN, Threshold, format_duration
 
@@ -64,6 +65,42 @@ def _name(value: Any) -> str:
 # Services, monitors, severities, channels, environments, resources: they appear in AWS names,
 # URLs and Prometheus labels, so one conservative alphabet serves all of them.
 Name = Annotated[str, BeforeValidator(_name), WithJsonSchema({"type": "string", "pattern": NAME_PATTERN})]
+
+# Severities may be uppercase (`P1`, the README's example): a severity name reaches only places that
+# take it. SNS topic names (through ${severity}: "upper- and lowercase ASCII letters, numbers,
+# underscores, and hyphens", https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html), tag
+# values (the obsgen:severity tag), Prometheus label values (any UTF-8 string,
+# https://prometheus.io/docs/concepts/data_model/) and Alertmanager receiver names (any string).
+SEVERITY_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?$"
+_SEVERITY = re.compile(SEVERITY_PATTERN)
+
+
+def _severity_name(value: Any) -> str:
+    if not isinstance(value, str) or not _SEVERITY.match(value):
+        raise fail("name", "a severity name of letters, digits and dashes (at most 64 characters)", value)
+    return value
+
+
+SeverityName = Annotated[str, BeforeValidator(_severity_name),
+                         WithJsonSchema({"type": "string", "pattern": SEVERITY_PATTERN})]
+# A reference to a severity (a monitor's `severity:`, a channel's `severities:`) is checked against the
+# severities defined, not against the pattern: a wrong name is then one error, where it is defined.
+SeverityRef = Annotated[str, Field(min_length=1, max_length=64)]
+
+# `vars:` names are only ever read back by templates as ${name}, which take any name without '}':
+# letters of either case, digits, '_' and '-' (e.g. ${team_channel}), starting with a letter or '_'.
+VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
+_VAR = re.compile(VAR_PATTERN)
+
+
+def _var_name(value: Any) -> str:
+    if not isinstance(value, str) or not _VAR.match(value):
+        raise fail("name", "a variable name of letters, digits, '_' and '-', starting with a letter or '_' "
+                   "(at most 64 characters)", value)
+    return value
+
+
+VarName = Annotated[str, BeforeValidator(_var_name), WithJsonSchema({"type": "string", "pattern": VAR_PATTERN})]
 
 
 # --- durations ----------------------------------------------------------------------------
@@ -166,7 +203,7 @@ def parse_m_of_n(value: Any) -> MofN:
 
 MofNField = Annotated[
     MofN, BeforeValidator(parse_m_of_n), PlainSerializer(str),
-    WithJsonSchema({"type": "string", "pattern": r"^\d+ of \d+$"}),
+    WithJsonSchema({"type": "string", "pattern": r"^\s*0*[1-9][0-9]*\s+of\s+0*[1-9][0-9]*\s*$"}),
 ]
 
 
@@ -229,7 +266,10 @@ def _unit(value: Any) -> str:
     raise fail("unit", expected, value)
 
 
-Unit = Annotated[str, BeforeValidator(_unit)]  # the JSON Schema stays {"type": "string"}
+# language/jsonschema.py replaces the marker by a reference to one enum, read from botocore's model
+# when the schema is written (not when this module is imported).
+UNIT_MARKER = "x-obsgen-unit"
+Unit = Annotated[str, BeforeValidator(_unit), WithJsonSchema({"type": "string", UNIT_MARKER: True})]
 
 
 # --- tags ---------------------------------------------------------------------------------
@@ -255,8 +295,13 @@ def _tag_value(value: Any) -> str:
     raise fail("tag", "a tag value of at most 256 letters, digits, spaces or _.:/=+-@", value)
 
 
-TagKey = Annotated[str, BeforeValidator(_tag_key)]  # the JSON Schema stays {"type": "string"}
-TagValue = Annotated[str, BeforeValidator(_tag_value)]
+# For editors: ASCII punctuation other than _.:/=+-@ and control characters are refused (the check
+# above also refuses letters that are not alphanumeric in other scripts: beyond a portable pattern).
+_TAG_TEXT = r"[^!\"#$%&'()*,;<>?\[\\\]^`{|}~\x00-\x1f\x7f]"
+TagKey = Annotated[str, BeforeValidator(_tag_key),
+                   WithJsonSchema({"type": "string", "pattern": f"^(?![aA][wW][sS]:){_TAG_TEXT}{{1,128}}$"})]
+TagValue = Annotated[str, BeforeValidator(_tag_value),
+                     WithJsonSchema({"type": "string", "pattern": f"^{_TAG_TEXT}{{0,256}}$"})]
 Tags = dict[TagKey, TagValue]
 
 
@@ -281,12 +326,18 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
 def _region(value: Any) -> str:
-    if isinstance(value, str) and _REGION.match(value):
+    """A region botocore knows (regions.py): `eu-west-9` has the form of one, but AWS has none such."""
+    if isinstance(value, str) and value in regions.known_regions():  # eusc-de-east-1 too
         return value
+    if isinstance(value, str) and _REGION.match(value):
+        close = regions.closest(value)
+        hint = f'(did you mean "{close}"?)' if close else 'such as "eu-west-1"'
+        raise fail("region", f"an AWS region botocore knows {hint}", value)
     raise fail("region", 'an AWS region such as "eu-west-1"', value)
 
 
-Region = Annotated[str, BeforeValidator(_region), WithJsonSchema({"type": "string", "pattern": _REGION.pattern})]
+REGION_MARKER = "x-obsgen-region"  # language/jsonschema.py: one enum of the regions botocore knows
+Region = Annotated[str, BeforeValidator(_region), WithJsonSchema({"type": "string", REGION_MARKER: True})]
 
 
 # --- URLs -----------------------------------------------------------------------------------

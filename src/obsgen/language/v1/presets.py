@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema
 
-from .fields import Duration, MissingData, MofNField, Name, Statistic, Strict, Tags, ThresholdField, Unit, fail
+from .fields import Duration, MissingData, MofNField, Name, SeverityRef, Statistic, Strict, Tags, ThresholdField, Unit, fail
 
 RECOMMENDED = "recommended"
 Level = Literal["critical", "warning"]  # every preset alarm has one; the project maps them to severities
@@ -73,7 +73,7 @@ class PresetOverride(Strict):
     monitor: Name | None = Field(default=None, description="Monitor name (default '<resource>-<alarm>'); keeps a live "
                                  "alarm's name when adopting presets (a rename is a delete + create in AWS).")
     threshold: ThresholdField | None = None
-    severity: Name | None = Field(default=None, description="Overrides the project's mapping of the preset's level.")
+    severity: SeverityRef | None = Field(default=None, description="Overrides the project's mapping of the preset's level.")
     statistic: Statistic | None = None
     unit: Unit | None = None
     period: Duration | None = None
@@ -91,5 +91,5 @@ class PresetOverride(Strict):
 class ProjectPresets(Strict):
     """How preset alarms get their severity: each preset alarm is `critical` or `warning`."""
 
-    severities: dict[Level, Name] = Field(default_factory=dict,
+    severities: dict[Level, SeverityRef] = Field(default_factory=dict,
                                           description="Preset level -> one of the project's severities.")

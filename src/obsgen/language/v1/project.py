@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from .dashboards import Dashboards
-from .fields import (AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, Strict, Tags, ThresholdField)
+from .fields import (AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, SeverityName, SeverityRef, Strict, Tags, ThresholdField,
+                     VarName)
 from .presets import ProjectPresets
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
 
@@ -61,7 +62,7 @@ class Channel(Strict):
 
     type: ChannelKind | None = Field(default=None, description="SNS protocol; omit for an Alertmanager-only channel.")
     endpoint: Endpoint | None = Field(default=None, description="Address, URL or ARN; or {env: VAR} / {ssm: /param} for secrets.")
-    severities: list[Name] = Field(min_length=1, description="Severities this channel receives.")
+    severities: list[SeverityRef] = Field(min_length=1, description="Severities this channel receives.")
     description: str | None = None
     alertmanager: AlertmanagerChannel | None = Field(default=None, description="The Alertmanager receiver form.")
 
@@ -76,7 +77,7 @@ class Channel(Strict):
 
 class ChannelOverride(Strict):
     endpoint: Endpoint | None = None
-    severities: list[Name] | None = None
+    severities: list[SeverityRef] | None = None
     enabled: bool = True
 
 
@@ -88,7 +89,7 @@ class MonitorOverride(Strict):
     evaluation_periods: int | None = Field(default=None, ge=1)
     datapoints_to_alarm: int | None = Field(default=None, ge=1)
     datapoints: MofNField | None = None
-    severity: Name | None = None
+    severity: SeverityRef | None = None
     missing_data: MissingData | None = None
     actions_enabled: bool | None = None
     for_: Duration | None = Field(default=None, alias="for", description="Prometheus monitors: how long the condition must hold.")
@@ -105,7 +106,9 @@ class Environment(Strict):
     production: bool | None = Field(default=None, description="Whether this environment is production; the runbook "
                                     "site marks it. Default: its name is production, prod or prd, or starts or ends "
                                     "with one of them and a '-' (prod-eu, eu-prod).")
-    vars: dict[Name, str] = Field(default_factory=dict, description="Extra template variables.")
+    service_dashboards: bool = Field(default=True, description="false: no service gets its own dashboard in this "
+                                     "environment (each dashboard is billed monthly past CloudWatch's free few).")
+    vars: dict[VarName, str] = Field(default_factory=dict, description="Extra template variables.")
     disabled: list[str] = Field(default_factory=list, description="Monitors ('service/monitor') not deployed here.")
     overrides: dict[str, MonitorOverride] = Field(default_factory=dict, description="Keyed by 'service/monitor'.")
     channels: dict[Name, ChannelOverride] = Field(default_factory=dict)
@@ -125,11 +128,13 @@ class ProjectSpec(Strict):
     naming: Naming = Field(default_factory=Naming)
     runbooks: Runbooks = Field(default_factory=Runbooks)
     tags: Tags = Field(default_factory=dict, description="Tags on every AWS resource obsgen creates.")
-    severities: dict[Name, Severity] = Field(min_length=1)
+    severities: dict[SeverityName, Severity] = Field(min_length=1)
     channels: dict[Name, Channel] = Field(default_factory=dict)
     environments: dict[EnvironmentName, Environment] = Field(
         min_length=1, json_schema_extra={"propertyNames": {"not": {"enum": list(GENERATED_OWN_NAMES)}}})
     prometheus: ProjectPrometheus = Field(default_factory=ProjectPrometheus, description="Rule groups and Alertmanager routing.")
+    service_dashboards: bool = Field(default=True, description="Whether each service with CloudWatch monitors gets "
+                                     "its own dashboard (a service file's `dashboard:` decides for itself).")
     dashboards: Dashboards = Field(default_factory=dict, description="Cross-service dashboards; references name "
                                    "their service ('service/monitor', 'service/resource').")
     presets: ProjectPresets = Field(default_factory=ProjectPresets, description="Severities of preset alarms.")

@@ -14,7 +14,7 @@ import re
 from pydantic import Field, field_validator, model_validator
 
 from ...diagnostics import shown
-from .fields import Duration, HttpUrl, Name, Strict
+from .fields import Duration, HttpUrl, Name, SeverityRef, Strict
 
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")  # https://prometheus.io/docs/concepts/data_model/
 ALERT_NAME = LABEL_NAME
@@ -42,7 +42,7 @@ class PromMonitor(Strict):
     labels: dict[str, str] = Field(default_factory=dict, description="Extra labels (not severity/service/team/env).")
     summary: str = Field(min_length=1, description="One static sentence: what is wrong.")
     description: str | None = Field(default=None, description="May use {{ $labels.x }} and {{ $value }}.")
-    severity: Name
+    severity: SeverityRef
     runbook: Name | None = Field(default=None, description="A page of runbooks_src/ (without .md).")
     dashboard: HttpUrl | None = Field(default=None, description="URL of the dashboard to open (dashboard_url annotation).")
 

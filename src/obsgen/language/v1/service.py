@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import Discriminator, Field, Tag, field_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic.config import JsonDict
 
 from ...diagnostics import shown
 from ...resource_types import RESOURCE_TYPES
 from .dashboards import Dashboards
-from .fields import (ApiVersion, Duration, MissingData, MofNField, Name, Region, Statistic, Strict, Tags, ThresholdField,
-                     Unit)
+from .fields import (ApiVersion, Duration, MissingData, MofNField, Name, Region, SeverityRef, Statistic, Strict, Tags,
+                     ThresholdField, Unit)
 from .presets import ParamName, ParamValue, PresetOverride, PresetSelection
 from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
 
@@ -22,13 +23,35 @@ else:
 METRIC_ID_PATTERN = r"^[a-z][a-zA-Z0-9_]{0,254}$"  # CloudWatch MetricDataQuery.Id
 
 
+_NOT_CUSTOM: JsonDict = {"properties": {"type": {"not": {"const": "custom"}}}, "required": ["type"]}
+# What resolve/cloudwatch._named_dimension checks, for editors: `name` is required except for type
+# custom; `dimension` and `namespace` are only for custom; a custom `name` needs its `dimension`.
+_RESOURCE_CONDITIONS: JsonDict = {"allOf": [
+    {"if": _NOT_CUSTOM, "then": {"required": ["name"]}},
+    {"if": _NOT_CUSTOM, "then": {"not": {"required": ["dimension"]}}},
+    {"if": _NOT_CUSTOM, "then": {"not": {"required": ["namespace"]}}},
+    {"if": {"required": ["dimension"]}, "then": {"required": ["name"]}},
+    {"if": {"required": ["name"], "properties": {"type": {"const": "custom"}}}, "then": {"required": ["dimension"]}},
+]}
+
+
 class Resource(Strict):
-    """A named handle on an AWS resource; monitors say `resource: api` instead of repeating dimensions."""
+    """A named handle on an AWS resource; monitors say `resource: api` instead of repeating dimensions.
+
+    A `custom` resource has no dimension of its own: `name` fills the dimension `dimension:` names
+    ({type: custom, namespace: AWS/Cognito, dimension: UserPool, name: pool-${env}}), or it has no
+    `name` and gives every dimension in `dimensions:`. A `name` without `dimension:` is an error: it
+    used to be dropped silently (issue #14)."""
+
+    model_config = ConfigDict(json_schema_extra=_RESOURCE_CONDITIONS)
 
     type: ResourceKind = Field(description="Decides the CloudWatch namespace and dimension name.")
-    name: str = Field(min_length=1, description="Resource name template, e.g. 'orders-api-${env}'.")
+    name: str | None = Field(default=None, min_length=1, description="Resource name template, e.g. "
+                             "'orders-api-${env}' (required, except for type 'custom').")
     dimensions: dict[str, str] = Field(default_factory=dict, description="Extra dimensions (templated).")
     namespace: str | None = Field(default=None, description="Only for type 'custom'.")
+    dimension: str | None = Field(default=None, min_length=1, max_length=255,
+                                  description="Only for type 'custom': the dimension whose value is `name`.")
     preset: PresetSelection | None = Field(default=None, description="'recommended' or a list of preset names: "
                                            "AWS's recommended alarms for this resource (`obsgen presets`).")
     params: dict[ParamName, ParamValue] = Field(default_factory=dict, description="Values the presets need "
@@ -51,7 +74,7 @@ class MetricSource(Strict):
 class AlarmCommon(Strict):
     summary: str = Field(min_length=1, description="One static sentence: what is wrong.")
     description: str | None = Field(default=None, description="More context for the responder.")
-    severity: Name
+    severity: SeverityRef
     runbook: Name | None = Field(default=None, description="A page of runbooks_src/ (without .md).")
     tags: Tags = Field(default_factory=dict)
     actions_enabled: bool = True
@@ -81,7 +104,7 @@ class MetricQuery(MetricSource):
 class MathMonitor(AlarmCommon, Evaluation):
     """A metric-math alarm, e.g. `expression: 100 * errors / invocations`."""
 
-    expression: str = Field(min_length=1, max_length=1024)
+    expression: str = Field(min_length=1, max_length=2048)  # botocore's model: shape MetricExpression, 1-2048
     metrics: dict[str, MetricQuery] = Field(min_length=1)
     unit: Unit | None = None
 
@@ -137,5 +160,7 @@ class ServiceSpec(Strict):
     recording_rules: list[RecordingRule] = Field(default_factory=list, description="Prometheus recording rules.")
     prometheus: ServicePrometheus = Field(default_factory=ServicePrometheus)
     tests: list[PromTestGroup] = Field(default_factory=list, description="Alert unit tests (promtool notation).")
+    dashboard: bool | None = Field(default=None, description="Whether the service gets its own dashboard; default: "
+                                   "when it has CloudWatch monitors and the project's service_dashboards is true.")
     dashboards: Dashboards = Field(default_factory=dict, description="Declared dashboards of this service "
                                    "(its own dashboard is generated anyway).")

@@ -1,0 +1,61 @@
+"""Routing that reaches nobody (issue #14, item 7): a warning naming the severity, the environment and
+the alarms, an error with --strict, and routing.md no longer claims a page reaches anyone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from obsgen.compiler import validate
+from obsgen.diagnostics import Level
+from spec_builder import PROJECT, make_project
+
+MONITOR = """\
+errors:
+  summary: The orders function fails.
+  resource: fn
+  metric: Errors
+  statistic: Sum
+  threshold: "> 5"
+  severity: critical
+"""
+STAGING = """\
+  staging:
+    account: "123456789012"
+    region: eu-west-2
+    channels: {email: {enabled: false}}
+"""
+
+
+def _project(tmp_path: Path) -> Path:
+    return make_project(tmp_path, MONITOR, project=PROJECT + STAGING)
+
+
+def _unreached(build) -> list:
+    return [d for d in build.diagnostics if d.code == "unreached-severity"]
+
+
+def test_a_paging_severity_whose_only_channel_is_disabled_somewhere_is_a_warning_naming_env_and_alarms(tmp_path):
+    found = _unreached(validate(_project(tmp_path)))
+    assert [d.level for d in found] == [Level.WARNING]
+    assert "severity 'critical' pages" in found[0].message
+    assert "environment 'staging'" in found[0].message and "(orders/errors)" in found[0].message
+    assert found[0].span.file == "monitors/obsgen.yaml"
+
+
+def test_with_strict_routing_that_reaches_nobody_is_an_error(tmp_path):
+    build = validate(_project(tmp_path), strict=True)
+    assert [d.level for d in _unreached(build)] == [Level.ERROR]
+    assert not build.ok
+
+
+def test_the_routing_page_no_longer_says_a_severity_pages_where_no_channel_hears_it(tmp_path):
+    build = validate(_project(tmp_path))
+    staging = build.files["staging/routing.md"]
+    production = build.files["production/routing.md"]
+    assert "| 15m | no: no channel hears it here |" in staging
+    assert "| 15m | yes |" in production
+
+
+def test_a_severity_that_reaches_someone_everywhere_gets_no_warning(tmp_path):
+    build = validate(make_project(tmp_path, MONITOR))
+    assert _unreached(build) == []
