@@ -94,7 +94,7 @@ def test_an_unknown_region_name_is_refused_at_its_line_with_the_closest_one(tmp_
     """By the resolve pass (unknown-region) or, with #14's field check, by the spec's Region type (bad-value)."""
     result = build(tmp_path, ERRORS + "  region: eu-wset-1\n")
     [message] = errors(result)
-    assert message.startswith("monitors/orders.yaml:15:") and "did you mean 'eu-west-1'?" in message
+    assert message.startswith("monitors/orders.yaml:15:") and 'did you mean "eu-west-1"?' in message
 
 
 def test_a_waf_web_acl_for_cloudfront_goes_to_us_east_1_and_a_regional_one_stays(tmp_path):
@@ -178,7 +178,7 @@ def test_an_environments_regions_are_read_even_without_alarms_there_and_checked_
     assert not [p for p in result.files if "us-east-1" in p]  # nothing to generate there
     bad = PROJECT.replace("    region: eu-west-1\n", "    region: eu-west-1\n    regions: [us-eats-1]\n")
     [message] = errors(build(tmp_path / "bad", ERRORS, project=bad))
-    assert "monitors/obsgen.yaml:" in message and "'us-eats-1'" in message
+    assert "monitors/obsgen.yaml:" in message and '"us-eats-1"' in message
 
 
 def test_two_environments_of_one_account_whose_placed_alarms_share_a_name_in_us_east_1_are_refused(tmp_path):
@@ -219,7 +219,7 @@ dashboards:
         "arn:aws:cloudwatch:us-east-1:123456789012:alarm:shop-orders-cdn-5xx-production"]
     bad = project.replace("region: eu-central-1", "region: eu-wset-1")
     [message] = errors(build(tmp_path / "bad", CDN + ERRORS, project=bad))
-    assert "monitors/obsgen.yaml:" in message and "did you mean 'eu-west-1'?" in message
+    assert "monitors/obsgen.yaml:" in message and 'did you mean "eu-west-1"?' in message
 
 
 def test_a_graph_of_cloudfront_metrics_written_for_another_region_is_refused(tmp_path):
