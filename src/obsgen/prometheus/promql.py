@@ -1,7 +1,7 @@
 """PromQL in-process: parsed by promql-parser (Rust bindings of the GreptimeTeam crate), so a syntax
 error is a located error in every environment, with or without promtool (pre-commit's hook
-environment, a plain CI job); and an alert expression split into what to graph and the threshold
-it is compared with (`job:http_error_ratio:rate5m > 0.05` -> the ratio, `>`, 0.05).
+environment, a plain CI job); and an alert expression split into what to graph and its threshold
+(`ratio > 0.05 and sum(rate(requests[5m])) > 1` -> `ratio`, `>`, 0.05) by its parsed structure.
 
 promql-parser says what is wrong but not where (its parser drops the position of a grammar error),
 so `syntax_error` finds the place itself: lexical errors name the text at fault, and for a grammar
@@ -22,6 +22,9 @@ import promql_parser
 
 # promql-parser's own text for a grammar error (src/parser/mod.rs, INVALID_QUERY_INFO): no position.
 _GRAMMAR_ERROR = "invalid promql query"
+_COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
+_FLIPPED = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
+_ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "^"})
 _SET_OPERATORS = frozenset({"and", "or", "unless"})
 _KEYWORD_OPERATORS = _SET_OPERATORS | {"atan2"}
 # After these an operand is expected, so a following + or - is a sign, not a binary operator.
@@ -62,6 +65,14 @@ class SyntaxProblem:
 
     offset: int
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SplitAlert:
+    query: str  # what the alert compares: graphed, with the threshold as a line
+    operator: str  # as seen from the query: `0.5 < x` is `x > 0.5`
+    value: float
+    text: str  # the number as written
 
 
 def _register_prometheus2_functions() -> None:
@@ -233,53 +244,105 @@ def _find(expr: str, toks: list[Token], fragment: str) -> int:
 
 # --- the threshold of an alert --------------------------------------------------------------------
 
-_COMPARISON_OPERATORS = ("==", "!=", ">=", "<=", ">", "<")
-_NUMBER = re.compile(r"^\s*(?:bool\s+)?([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?:#.*)?$")
-_OPEN, _CLOSE = "([{", ")]}"
-
-
-@dataclass(frozen=True, slots=True)
-class SplitAlert:
-    query: str  # the left-hand side
-    operator: str
-    value: float
-    text: str  # the number as written
-
 
 def split_threshold(expr: str) -> SplitAlert | None:
-    for position, operator in reversed(_top_level_operators(expr)):
-        match = _NUMBER.match(expr[position + len(operator):])
-        if match and math.isfinite(value := float(match.group(1))):
-            query = expr[:position].strip()
-            return SplitAlert(query, operator, value, match.group(1)) if query else None
+    """The comparison that decides when the alert fires, as parsed: the top-level comparison with a
+    number (`and` / `unless` keep their left side's: `ratio > 0.05 and traffic > 1` fires on the
+    ratio); None when there is none (`a > b`, `absent(up)`, `x or y`) or the expression is invalid.
+    The query and the number are cut from the text as written (not printed back from the tree), so
+    the panel shows the user's own spelling: the tree says which operator, the scan where it is."""
+    tree = parse(expr)
+    if isinstance(tree, str):
+        return None
+    operators = _binary_operators(expr)
+    if len(operators) != _count_binary(tree):  # the scan and the tree disagree: draw no line
+        return None
+    found = _threshold(tree, 0)
+    if found is None:
+        return None
+    index, node, number_on_left = found
+    op_token = operators[index]
+    if number_on_left:
+        end = operators[index + _count_binary(node.rhs) + 1].start if index + _count_binary(node.rhs) + 1 < len(
+            operators) else len(expr)
+        query, number = expr[op_token.end:end], expr[_start_of(operators, index - _count_binary(node.lhs)):op_token.start]
+        operator, value = _FLIPPED[str(node.op)], _value(node.lhs)
+    else:
+        start = _start_of(operators, index - _count_binary(node.lhs))
+        end = operators[index + 1].start if index + 1 < len(operators) else len(expr)
+        query, number = expr[start:op_token.start], expr[op_token.end:end]
+        operator, value = str(node.op), _value(node.rhs)
+    text = _number_text(number)
+    if not math.isfinite(value) or text is None or not query.strip():
+        return None
+    return SplitAlert(query.strip(), operator, value, text)
+
+
+def _value(number: promql_parser.Expr) -> float:
+    """A NumberLiteral's value (`_threshold` returns only comparisons with one); NaN for anything else."""
+    return float(number.val) if isinstance(number, promql_parser.NumberLiteral) else math.nan
+
+
+def _start_of(operators: list[Token], first: int) -> int:
+    """Where an operand starts whose first operator has index `first`: after the operator before it."""
+    return operators[first - 1].end if first > 0 else 0
+
+
+def _number_text(text: str) -> str | None:
+    parts = [t for t in tokens(text) if not (t.kind == "ident" and t.text == "bool")]
+    if len(parts) == 2 and parts[0].text in ("+", "-") and parts[1].kind == "number":
+        return parts[0].text + parts[1].text
+    return parts[0].text if len(parts) == 1 and parts[0].kind in ("number", "ident") else None
+
+
+def _threshold(node: promql_parser.Expr, base: int) -> tuple[int, promql_parser.BinaryExpr, bool] | None:
+    """(index of the operator among the top-level binary operators, the comparison, number on the left?)."""
+    if not isinstance(node, promql_parser.BinaryExpr):
+        return None
+    op = str(node.op)
+    if op in ("and", "unless"):
+        return _threshold(node.lhs, base)
+    if op not in _COMPARISONS:
+        return None
+    index = base + _count_binary(node.lhs)
+    if isinstance(node.rhs, promql_parser.NumberLiteral) and not isinstance(node.lhs, promql_parser.NumberLiteral):
+        return index, node, False
+    if isinstance(node.lhs, promql_parser.NumberLiteral) and not isinstance(node.rhs, promql_parser.NumberLiteral):
+        return index, node, True
     return None
 
 
-def _top_level_operators(expr: str) -> list[tuple[int, str]]:
-    found: list[tuple[int, str]] = []
-    depth, quote, index = 0, "", 0
-    while index < len(expr):
-        char = expr[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'`":
-            quote = char
-        elif char == "#":  # a comment runs to the end of the line
-            newline = expr.find("\n", index)
-            index = len(expr) if newline < 0 else newline
-            continue
-        elif char in _OPEN:
+def _count_binary(node: promql_parser.Expr) -> int:
+    """Binary operators outside brackets, as the text shows them (a unary minus's operand included:
+    `-a ^ 2` is `-(a ^ 2)`)."""
+    if isinstance(node, promql_parser.BinaryExpr):
+        return _count_binary(node.lhs) + 1 + _count_binary(node.rhs)
+    if isinstance(node, promql_parser.UnaryExpr):
+        return _count_binary(node.expr)
+    return 0
+
+
+def _binary_operators(expr: str) -> list[Token]:
+    """The binary operators outside any bracket, in the order written."""
+    found: list[Token] = []
+    depth, previous = 0, None
+    for token in tokens(expr):
+        if token.kind == "open":
             depth += 1
-        elif char in _CLOSE:
+        elif token.kind == "close":
             depth -= 1
-        elif depth == 0:
-            operator = next((op for op in _COMPARISON_OPERATORS if expr.startswith(op, index)), None)
-            if operator and not expr.startswith("=~", index) and not expr.startswith("!~", index):
-                found.append((index, operator))
-                index += len(operator)
-                continue
-        index += 1
+        elif depth == 0 and _is_binary(token, previous):
+            found.append(token)
+        previous = token
     return found
+
+
+def _is_binary(token: Token, previous: Token | None) -> bool:
+    if token.kind == "ident":
+        return token.text in _KEYWORD_OPERATORS
+    if token.kind != "op" or token.text not in _COMPARISONS | _ARITHMETIC:
+        return False
+    if token.text in ("+", "-"):  # a sign unless it follows an operand
+        return previous is not None and previous.kind in ("number", "string", "ident", "close") and (
+            previous.text not in _OPERAND_EXPECTED)
+    return True
