@@ -36,7 +36,7 @@ from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_ident
 from ..aws.session import Clients, connect
 from ..aws.planfile import check_saved_plan, dumps as plan_json, loads as load_plan
 from ..aws.workflow import ApplyOptions, apply, make_plan
-from .common import ProjectDir, finite, output_file, report
+from .common import DriftFormat, PlanFormat, ProjectDir, finite, output_file, report
 from .app import app, err, out
 from ..compiler import compile_project
 from ..model import EnvironmentModel
@@ -153,7 +153,7 @@ def _show(text: str | Text) -> None:
 
 @app.command()
 def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
-         format: str = typer.Option("text", "--format", help="text, json or markdown"),
+         format: PlanFormat = typer.Option(PlanFormat.text, "--format", help="Output format."),
          out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan (JSON) for `apply`.",
                                                  callback=output_file),
          detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
@@ -161,18 +161,16 @@ def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Option
          adopt: bool = typer.Option(False, "--adopt", help="Take over same-named resources obsgen does not manage."),
          timeout: float = _timeout(READ_TIMEOUT_DEFAULT)) -> None:
     """Show what `apply` would change in AWS to make ENV equal to the spec."""
-    if format not in ("text", "json", "markdown"):
-        raise _fail(f"unknown --format {format!r}; use text, json or markdown")
     model = _model(project_dir, env)
     clients, _ = _connect(model, profile)
     result = _plan(model, clients, adopt, Deadline(timeout))
     if out_file is not None:
         out_file.write_text(plan_json(result), encoding="utf-8")
-    if format == "json":
+    if format is PlanFormat.json:
         sys.stdout.write(plan_json(result))
     else:
-        _show(plan_view.plan_markdown(result) if format == "markdown" else plan_view.plan_text(result))
-    if out_file is not None and format == "text":
+        _show(plan_view.plan_markdown(result) if format is PlanFormat.markdown else plan_view.plan_text(result))
+    if out_file is not None and format is PlanFormat.text:
         err.print(f"saved the plan to {out_file}; apply it with `obsgen apply --env {env} {out_file}`", markup=False)
     if result.conflicts:
         raise typer.Exit(1)
@@ -299,30 +297,29 @@ def _http_url(url: Optional[str]) -> Optional[str]:
 
 @app.command()
 def drift(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
-          format: str = typer.Option("text", "--format", help="text, json, junit or markdown"),
+          format: DriftFormat = typer.Option(DriftFormat.text, "--format", help="Output format."),
           prometheus_url: Optional[str] = typer.Option(None, "--prometheus-url", callback=_http_url,
                                                        help="Also compare the rules this Prometheus has loaded "
                                                             "(an http:// or https:// URL)."),
           timeout: float = _timeout(READ_TIMEOUT_DEFAULT)) -> None:
     """Compare AWS with the spec for CI: exit 0 in sync, 2 drift, 1 error."""
-    if format not in ("text", *drift_view.DRIFT_FORMATS):
-        raise _fail(f"unknown --format {format!r}; use text, json, junit or markdown")
-    if prometheus_url is not None and format == "junit":
-        raise _fail("--format junit does not cover --prometheus-url; use text, json or markdown")
+    if prometheus_url is not None and format is DriftFormat.junit:
+        raise typer.BadParameter("--format junit does not cover --prometheus-url; use text, json or markdown",
+                                 param_hint="'--format'")
     model = _model(project_dir, env)
     clients, _ = _connect(model, profile)
     drifted = drift_report(_plan(model, clients, False, Deadline(timeout)))
     prometheus = _prometheus_drift(model, prometheus_url) if prometheus_url is not None else None
-    if format == "text":
+    if format is DriftFormat.text:
         _show(drift_view.drift_text(drifted))
-    elif format == "json" and prometheus is not None:
+    elif format is DriftFormat.json and prometheus is not None:
         combined = {"aws": json.loads(drift_view.drift_json(drifted)),
                     "prometheus": json.loads(prometheus_view.render_json(prometheus))}
         sys.stdout.write(json.dumps(combined, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(drift_view.DRIFT_FORMATS[format](drifted))
-    if prometheus is not None and format != "json":
-        _show(prometheus_view.render_markdown(prometheus) if format == "markdown"
+        sys.stdout.write(drift_view.DRIFT_FORMATS[format.value](drifted))
+    if prometheus is not None and format is not DriftFormat.json:
+        _show(prometheus_view.render_markdown(prometheus) if format is DriftFormat.markdown
               else prometheus_view.render_text(prometheus))
     if not drifted.in_sync or (prometheus is not None and prometheus.has_drift):
         raise typer.Exit(EXIT_CHANGES)

@@ -17,7 +17,7 @@ from ..diagnostics import unique_sorted
 from ..generated_tree import OutputError, leftovers, problems as output_problems
 from ..runbooks import COVERAGE_FILE
 from .app import app, err, out
-from .common import EnvOption, ProjectDir, note, output_file, report
+from .common import EnvOption, ProjectDir, ValidateFormat, note, output_file, report
 
 
 def _notes(build: Build) -> None:
@@ -27,15 +27,15 @@ def _notes(build: Build) -> None:
 
 @app.command()
 def validate(project_dir: Path = ProjectDir,
-             format: str = typer.Option("text", "--format", help="text or json"),
+             format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", help="Output format."),
              strict: bool = typer.Option(False, "--strict", help="Warnings are errors: monitors without runbook guidance, severities that reach nobody.")) -> None:
     """Check the spec for every environment; report every problem as file:line:column."""
     build = compiler.validate(project_dir, strict)
     _notes(build)
-    report(build, format)
+    report(build, format.value)
     if not build.ok:
         raise typer.Exit(1)
-    if format == "text":
+    if format is ValidateFormat.text:
         models = build.models.values()
         alarms = sum(len(m.metric_alarms) + len(m.composite_alarms) for m in models)
         rules = sum(len(g.alerts) + len(g.recording_rules) for m in models for g in m.rule_groups)

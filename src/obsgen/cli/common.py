@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import math
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -17,6 +18,26 @@ from .app import err, out
 ProjectDir = typer.Option(Path("."), "--project-dir", "-C", help="Project root (holds monitors/).",
                           file_okay=False, resolve_path=True)
 EnvOption = typer.Option(None, "--env", "-e", help="Environment(s) to build; all when omitted.")
+
+
+# An option with a fixed set of values is a click.Choice (through an Enum), so a value outside it is a
+# usage error, exit 2, before anything runs (`validate --format yaml` in CI must not pass silently).
+class ValidateFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class PlanFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class DriftFormat(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    markdown = "markdown"
 
 
 def output_file(path: Optional[Path]) -> Optional[Path]:
@@ -44,7 +65,7 @@ def note(note: Optional[str]) -> None:
 
 
 def report(build: Build, fmt: str = "text") -> None:
-    if fmt == "json":
+    if fmt == ValidateFormat.json.value:
         out.print(render_json(build.diagnostics), markup=False)
         return
     for item in build.diagnostics:
