@@ -7,7 +7,10 @@ must not pay for boto3 (plan/apply), moto (sandbox) or promtool's runner (docs/p
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import os
+import sys
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import typer
 import typer.core
@@ -31,6 +34,20 @@ class _LazyGroup(typer.core.TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if n not in self.commands)]
 
+    # A reader that closes the pipe early (`obsgen presets | head -1`) asked for no more output: that
+    # is no failure (click would exit 1), so the command ends with 0, silently. Both the command and
+    # the top-level --help (printed while the context is made) are covered.
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _exit_when_the_reader_leaves():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _exit_when_the_reader_leaves():
+            try:
+                return super().invoke(ctx)
+            finally:  # output still buffered would otherwise meet the closed pipe at exit, outside this
+                sys.stdout.flush()
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
             importlib.import_module(f"{__package__}.{LAZY_COMMANDS[cmd_name]}")
@@ -53,8 +70,56 @@ app = typer.Typer(
 # matchers and SARIF converters as written. rich would otherwise turn `:100:` into an emoji (its emoji codes
 # include ":100:" and ":1234:"), read `[red]` in a value as markup and colour numbers; a call that wants
 # markup (cli_aws._fail on a terminal) asks for it and escapes the text it inserts.
-out = Console(highlight=False, soft_wrap=True, emoji=False, markup=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False, markup=False)
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """rich exits 1 when the reader has gone; the command's boundary decides instead (0, or
+        the verdict of drift and plan: `reader_may_leave`). Nothing more is printed on it."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
+out = _Console(highlight=False, soft_wrap=True, emoji=False, markup=False)
+err = _Console(stderr=True, highlight=False, soft_wrap=True, emoji=False, markup=False)
+
+@contextmanager
+def reader_may_leave() -> Iterator[None]:
+    """Around output after which a command still has its verdict to give (drift's exit 2, plan's
+    --detailed-exitcode): a closed pipe ends the output, not the command."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_closed_streams()
+
+
+@contextmanager
+def _exit_when_the_reader_leaves() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        discard_closed_streams()
+        raise typer.Exit(0) from None
+    except SystemExit as exc:  # typer's help console is rich's own, which exits 1 on a closed pipe
+        if not isinstance(exc.__context__, BrokenPipeError):
+            raise
+        discard_closed_streams()
+        raise typer.Exit(0) from None
+
+
+def discard_closed_streams() -> None:
+    """Point stdout (and stderr) at /dev/null when their reader has gone, so that what is still
+    buffered, and Python's own flush at exit, do not fail again (Python would print "Exception
+    ignored ... BrokenPipeError" and exit 120). https://docs.python.org/3/library/signal.html#note-on-sigpipe"""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except OSError:  # a stream without a file descriptor (a test runner's buffer)
+            pass
+
 
 def _print_version(value: bool) -> None:
     if value:

@@ -29,7 +29,7 @@ from ..views import drift as drift_view
 from ..views import plan as plan_view
 from ..views import prometheus_drift as prometheus_view
 from ..aws.deadline import Deadline
-from ..aws.drift import drift_report
+from ..aws.drift import DriftReport, drift_report
 from ..aws.lock import EnvironmentLock
 from ..aws.plan import Plan
 from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity
@@ -37,7 +37,7 @@ from ..aws.session import Clients, connect
 from ..aws.planfile import check_saved_plan, dumps as plan_json, loads as load_plan
 from ..aws.workflow import ApplyOptions, apply, make_plan
 from .common import DriftFormat, PlanFormat, ProjectDir, finite, output_file, report
-from .app import app, err, out
+from .app import app, err, out, reader_may_leave
 from ..compiler import compile_project
 from ..model import EnvironmentModel
 
@@ -166,10 +166,11 @@ def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Option
     result = _plan(model, clients, adopt, Deadline(timeout))
     if out_file is not None:
         out_file.write_text(plan_json(result), encoding="utf-8")
-    if format is PlanFormat.json:
-        sys.stdout.write(plan_json(result))
-    else:
-        _show(plan_view.plan_markdown(result) if format is PlanFormat.markdown else plan_view.plan_text(result))
+    with reader_may_leave():  # `plan --detailed-exitcode | head` still gives its verdict
+        if format is PlanFormat.json:
+            sys.stdout.write(plan_json(result))
+        else:
+            _show(plan_view.plan_markdown(result) if format is PlanFormat.markdown else plan_view.plan_text(result))
     if out_file is not None and format is PlanFormat.text:
         err.print(f"saved the plan to {out_file}; apply it with `obsgen apply --env {env} {out_file}`", markup=False)
     if result.conflicts:
@@ -310,6 +311,13 @@ def drift(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optio
     clients, _ = _connect(model, profile)
     drifted = drift_report(_plan(model, clients, False, Deadline(timeout)))
     prometheus = _prometheus_drift(model, prometheus_url) if prometheus_url is not None else None
+    with reader_may_leave():  # `drift | head` still exits 2 when there is drift
+        _show_drift(format, drifted, prometheus)
+    if not drifted.in_sync or (prometheus is not None and prometheus.has_drift):
+        raise typer.Exit(EXIT_CHANGES)
+
+
+def _show_drift(format: DriftFormat, drifted: DriftReport, prometheus: prometheus_drift.DriftReport | None) -> None:
     if format is DriftFormat.text:
         _show(drift_view.drift_text(drifted))
     elif format is DriftFormat.json and prometheus is not None:
@@ -321,8 +329,6 @@ def drift(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optio
     if prometheus is not None and format is not DriftFormat.json:
         _show(prometheus_view.render_markdown(prometheus) if format is DriftFormat.markdown
               else prometheus_view.render_text(prometheus))
-    if not drifted.in_sync or (prometheus is not None and prometheus.has_drift):
-        raise typer.Exit(EXIT_CHANGES)
 
 
 def _prometheus_drift(model: EnvironmentModel, url: str) -> prometheus_drift.DriftReport:
