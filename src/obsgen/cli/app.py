@@ -20,7 +20,7 @@ from .. import __version__
 
 LAZY_COMMANDS = {
     "plan": "aws", "apply": "aws", "drift": "aws", "test-alarm": "aws", "unlock": "aws",
-    "sandbox": "aws",
+    "sandbox": "aws", "show": "aws",
     "test": "prometheus", "site": "runbooks", "presets": "presets",
 }
 

@@ -1,4 +1,4 @@
-"""CLI commands that talk to AWS: plan, apply, drift, test-alarm, unlock, sandbox.
+"""CLI commands that talk to AWS: plan, apply, drift, test-alarm, unlock, sandbox; and show (a saved plan).
 
 Registered on `cli.app` (imported at the bottom of cli.py). Exit codes follow cli.py's table:
 0 ok / in sync, 1 error or refusal, 2 changes (plan --detailed-exitcode) or drift (drift).
@@ -167,12 +167,10 @@ def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Option
     if out_file is not None:
         out_file.write_text(plan_json(result), encoding="utf-8")
     with reader_may_leave():  # `plan --detailed-exitcode | head` still gives its verdict
-        if format is PlanFormat.json:
-            sys.stdout.write(plan_json(result))
-        else:
-            _show(plan_view.plan_markdown(result) if format is PlanFormat.markdown else plan_view.plan_text(result))
+        _show_plan(result, format)
     if out_file is not None and format is PlanFormat.text:
-        err.print(f"saved the plan to {out_file}; apply it with `obsgen apply --env {env} {out_file}`", markup=False)
+        err.print(f"saved the plan to {out_file}; review it with `obsgen show {out_file}`, "
+                  f"apply it with `obsgen apply {out_file}`", markup=False)
     if result.conflicts:
         raise typer.Exit(1)
     if detailed_exitcode and result.has_changes:
@@ -181,9 +179,10 @@ def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Option
 
 @app.command("apply")
 def apply_command(
-        env: str = EnvRequired,
-        plan_file: Optional[Path] = typer.Argument(None, help="A plan saved with `obsgen plan --out`.",
+        plan_file: Optional[Path] = typer.Argument(None, help="A plan saved with `obsgen plan --out`.", metavar="PLAN_FILE",
                                                    exists=True, dir_okay=False),
+        env: Optional[str] = typer.Option(None, "--env", "-e",
+                                          help="The environment to work on (a saved plan names its own)."),
         project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
         auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
         adopt: bool = typer.Option(False, "--adopt", help="Take over same-named resources obsgen does not manage."),
@@ -195,16 +194,19 @@ def apply_command(
 ) -> None:
     """Change AWS so that ENV equals the spec (or exactly what a saved plan says).
 
-    The plan shown is the one applied: after confirmation obsgen takes the environment's lock,
-    reads AWS again and applies only if that gives exactly the plan shown (or saved)."""
+    Without a plan file, the fresh plan is shown and applied once you answer yes (or with
+    --auto-approve). A saved plan was reviewed when it was made, so it is applied without a
+    question, as Terraform applies a saved plan. Either way obsgen then takes the environment's
+    lock, reads AWS again and applies only if that gives exactly the plan shown (or saved)."""
+    saved = _saved_plan(plan_file, env) if plan_file is not None else None
+    if saved is not None:
+        env = saved.env
+    elif env is None:
+        raise typer.BadParameter("give --env, or a plan file saved with `obsgen plan --out`", param_hint="'--env'")
     model = _model(project_dir, env)
     clients, caller = _connect(model, profile)
     deadline = Deadline(timeout)
-    try:
-        shown = (load_plan(plan_file.read_text(encoding="utf-8")) if plan_file is not None
-                 else _plan(model, clients, adopt, deadline))
-    except SyncError as exc:
-        raise _fail(str(exc)) from None
+    shown = saved if saved is not None else _plan(model, clients, adopt, deadline)
     _show(plan_view.plan_text(shown))
     if not shown.has_changes and not shown.conflicts:
         return
@@ -213,10 +215,10 @@ def apply_command(
     except SyncError as exc:
         raise _fail(str(exc)) from None
     left = deadline.remaining()
-    if _confirm(auto_approve, env) and left is not None:
+    if saved is None and _confirm(auto_approve, env) and left is not None:
         deadline = Deadline(left)  # the time taken to answer does not count
     options = ApplyOptions(allow_mass_delete, mass_delete_share, concurrency, deadline=deadline)
-    again = "run `obsgen plan` again" if plan_file is not None else "run `obsgen apply` again"
+    again = "run `obsgen plan` again" if saved is not None else "run `obsgen apply` again"
     lock = EnvironmentLock(clients.client("ssm"), model.project, model.env, clients.quick_client("ssm"))
     try:
         with _terminate_like_interrupt(), lock.held(caller, warn=_warn):
@@ -230,6 +232,35 @@ def apply_command(
         raise typer.Exit(1)
 
 
+def _saved_plan(plan_file: Path, env: Optional[str]) -> Plan:
+    """The plan in the file; --env, when given too, must name its environment (a usage error)."""
+    try:
+        saved = load_plan(plan_file.read_text(encoding="utf-8"))
+    except SyncError as exc:
+        raise _fail(f"{plan_file}: {exc}") from None
+    if env is not None and env != saved.env:
+        raise typer.BadParameter(f"{plan_file} is a plan for environment '{saved.env}', not '{env}'",
+                                 param_hint="'--env'")
+    return saved
+
+
+@app.command()
+def show(plan_file: Path = typer.Argument(..., help="A plan saved with `obsgen plan --out`.", metavar="PLAN_FILE",
+                                          exists=True, dir_okay=False),
+         format: PlanFormat = typer.Option(PlanFormat.text, "--format", help="Output format.")) -> None:
+    """Show a saved plan (for the review step before `obsgen apply PLAN_FILE`); reads no AWS and no spec."""
+    saved = _saved_plan(plan_file, None)
+    with reader_may_leave():
+        _show_plan(saved, format)
+
+
+def _show_plan(result: Plan, format: PlanFormat) -> None:
+    if format is PlanFormat.json:
+        sys.stdout.write(plan_json(result))
+    else:
+        _show(plan_view.plan_markdown(result) if format is PlanFormat.markdown else plan_view.plan_text(result))
+
+
 def _warn(message: str) -> None:
     err.print(f"warning: {message}", markup=False, highlight=False)
 
@@ -239,7 +270,8 @@ def _confirm(auto_approve: bool, env: str) -> bool:
     if auto_approve:
         return False
     if not sys.stdin.isatty():
-        raise _fail("refusing to apply without confirmation: stdin is not a terminal (pass --auto-approve)")
+        raise _fail("refusing to apply without confirmation: stdin is not a terminal (pass --auto-approve, "
+                    "or apply a plan saved with `obsgen plan --out`)")
     answer = typer.prompt(f"Apply these changes to '{env}'? Only 'yes' is accepted", default="", show_default=False)
     if answer.strip() != "yes":
         raise _fail("apply cancelled; nothing was changed")
