@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional, TypeVar
 
 import typer
 import typer.core
@@ -18,6 +20,7 @@ from rich.console import Console
 
 from .. import __version__
 
+ROOT_PROJECT_DIR = "obsgen.project_dir"  # ctx.meta key of the -C given before the command
 LAZY_COMMANDS = {
     "plan": "aws", "apply": "aws", "drift": "aws", "test-alarm": "aws", "unlock": "aws",
     "sandbox": "aws", "show": "aws",
@@ -57,8 +60,45 @@ class _LazyGroup(typer.core.TyperGroup):
                 self.add_command(found, cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def get_params(self, ctx: Any) -> Any:
+        return _flags_take_no_value(super().get_params(ctx))
 
-app = typer.Typer(
+
+class _Command(typer.core.TyperCommand):
+    """Every command's help as people read help: flags without a type, a required argument as
+    `MONITOR` (typer writes `{MONITOR}`), an optional one as `[PLAN_FILE]`."""
+
+    def get_params(self, ctx: Any) -> Any:
+        return _flags_take_no_value(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [_REQUIRED_ARGUMENT.sub(r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+
+
+_REQUIRED_ARGUMENT = re.compile(r"^\{(.+)\}")
+
+
+def _flags_take_no_value(params: list[Any]) -> list[Any]:
+    """typer's help shows a flag's type (`--strict <bool>`) as if the flag took a value; an empty
+    metavar shows nothing there (typer prints the metavar when one is set)."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _App(typer.Typer):
+    """A Typer whose commands are `_Command`s."""
+
+    def command(self, *args: Any, cls: Any = None, **kwargs: Any) -> Callable[[_Function], _Function]:
+        decorator: Callable[[_Function], _Function] = super().command(*args, cls=cls or _Command, **kwargs)
+        return decorator
+
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+app = _App(
     cls=_LazyGroup,
     name="obsgen",
     help="Monitoring as code: compile monitors/*.yaml into CloudWatch alarms, SNS routing and more.",
@@ -127,7 +167,23 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+# A shell asking for completions (the script `obsgen completion SHELL` prints runs
+# `_OBSGEN_COMPLETE=complete_bash obsgen`): typer registers its shells' completion classes only
+# for apps that add its --install-completion option, which obsgen replaces by that command.
+if os.environ.get("_OBSGEN_COMPLETE"):
+    from typer.completion import completion_init  # type: ignore[attr-defined]  # re-exported without __all__
+
+    completion_init()
+
+
 @app.callback()
-def _options(_version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                          help="Print obsgen's version and exit.")) -> None:
+def _options(ctx: typer.Context,
+             project_dir: Optional[Path] = typer.Option(None, "--project-dir", "-C", file_okay=False, resolve_path=True,
+                                                        metavar="DIR", show_default=False,
+                                                        help="Run as if obsgen was started in DIR's project "
+                                                             "(as git -C); a command's own -C wins."),
+             _version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                           help="Print obsgen's version and exit.")) -> None:
     """Monitoring as code: compile monitors/*.yaml into CloudWatch alarms, SNS routing and more."""
+    if project_dir is not None:
+        ctx.meta[ROOT_PROJECT_DIR] = project_dir

@@ -48,8 +48,9 @@ if TYPE_CHECKING:
 
 EXIT_CHANGES = 2
 MAX_HOLD = 3600.0  # seconds: long enough to watch a page arrive; time.sleep overflows on huge values
-EnvRequired = typer.Option(..., "--env", "-e", help="The environment to work on.")
-Profile = typer.Option(None, "--profile", help="AWS profile (default: the standard credential chain).")
+EnvRequired = typer.Option(..., "--env", "-e", metavar="ENV", help="The environment to work on.")
+Profile = typer.Option(None, "--profile", metavar="NAME", show_default=False,
+                       help="AWS profile (default: the standard credential chain).")
 # The time limit of a command's AWS work (docs/aws-sync.md, "Time limits"); each call also has its own.
 READ_TIMEOUT_DEFAULT, APPLY_TIMEOUT_DEFAULT = 300.0, 3600.0
 
@@ -181,7 +182,7 @@ def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Option
 def apply_command(
         plan_file: Optional[Path] = typer.Argument(None, help="A plan saved with `obsgen plan --out`.", metavar="PLAN_FILE",
                                                    exists=True, dir_okay=False),
-        env: Optional[str] = typer.Option(None, "--env", "-e",
+        env: Optional[str] = typer.Option(None, "--env", "-e", metavar="ENV", show_default=False,
                                           help="The environment to work on (a saved plan names its own)."),
         project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
         auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
@@ -371,7 +372,7 @@ def _prometheus_drift(model: EnvironmentModel, url: str) -> prometheus_drift.Dri
 
 
 @app.command("test-alarm")
-def test_alarm_command(monitor: str = typer.Argument(..., help="service/monitor (or the alarm name)."),
+def test_alarm_command(monitor: str = typer.Argument(..., metavar="MONITOR", help="service/monitor (or the alarm name)."),
                        env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
                        hold: float = typer.Option(10.0, "--hold", min=0.0, max=MAX_HOLD, callback=finite,
                                                   help=f"Seconds to stay in ALARM before restoring "

@@ -4,6 +4,7 @@ files only."""
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -101,3 +102,20 @@ def schema(output: Optional[Path] = typer.Option(None, "--out", "-o", help="Writ
 def version() -> None:
     """Print obsgen's version."""
     out.print(__version__, markup=False)
+
+
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+@app.command()
+def completion(shell: Shell = typer.Argument(..., metavar="SHELL", help="bash, zsh or fish.")) -> None:
+    """Print the shell completion script: `source <(obsgen completion bash)` in ~/.bashrc (README)."""
+    from typer.completion import get_completion_script  # type: ignore[attr-defined]  # re-exported without __all__
+
+    # The script asks `obsgen` itself for completions, so every command and option is offered,
+    # the lazily imported ones included (cli/app.py).
+    sys.stdout.write(get_completion_script(prog_name="obsgen", complete_var="_OBSGEN_COMPLETE", shell=shell.value)
+                     + "\n")

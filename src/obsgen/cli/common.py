@@ -13,11 +13,41 @@ import typer
 from .. import diagnostics
 from ..build import Build
 from ..views.diagnostics import render_json
-from .app import err, out
+from .app import ROOT_PROJECT_DIR, err, out
 
-ProjectDir = typer.Option(Path("."), "--project-dir", "-C", help="Project root (holds monitors/).",
-                          file_okay=False, resolve_path=True)
-EnvOption = typer.Option(None, "--env", "-e", help="Environment(s) to build; all when omitted.")
+def project_dir_of(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
+    """Callback of every command's -C: the command's own -C, else the one given before the command
+    (`obsgen -C dir validate`, as `git -C` and `make -C`), else the nearest directory at or above
+    the current one that holds monitors/ (`find_project`)."""
+    source = ctx.get_parameter_source(param.name or "")
+    if source is not None and source.name != "DEFAULT":
+        return value
+    given = ctx.find_root().meta.get(ROOT_PROJECT_DIR)
+    return given if isinstance(given, Path) else find_project(Path.cwd())
+
+
+def find_project(start: Path) -> Path:
+    """The nearest directory at or above `start` that holds monitors/, as git looks for .git: so
+    `obsgen validate` works from monitors/ or runbooks_src/ too. The search stops at the top of
+    the git work tree (a directory holding .git), so a checkout never picks up a project above
+    it; and at the file system's root. Nothing found: `start` (where the usual no-spec error
+    says monitors/ is missing)."""
+    for directory in (start, *start.parents):
+        if (directory / "monitors").is_dir():
+            return directory
+        if (directory / ".git").exists():
+            break
+    return start
+
+
+ProjectDir = typer.Option(Path("."), "--project-dir", "-C", callback=project_dir_of, file_okay=False,
+                          resolve_path=True, show_default=False, metavar="DIR",
+                          help="Project root (holds monitors/); default: the nearest directory at or above "
+                               "the current one that holds monitors/.")
+EnvOption = typer.Option(None, "--env", "-e", metavar="ENV", show_default=False,
+                         help="An environment to build (repeat for more); all when omitted.")
+TestEnvOption = typer.Option(None, "--env", "-e", metavar="ENV", show_default=False,
+                             help="An environment to test (repeat for more); all when omitted.")
 
 
 # An option with a fixed set of values is a click.Choice (through an Enum), so a value outside it is a
