@@ -77,7 +77,7 @@ def test_validate_json_format_is_machine_readable(project):
     result = run("validate", "--format", "json", "-C", str(project))
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert report["version"] == 1
+    assert (report["format_version"], report["valid"], report["error_count"]) == (2, False, 1)
     assert {d["code"] for d in report["diagnostics"]} == {"missing-key"}
 
 
@@ -144,4 +144,4 @@ def test_the_formats_a_command_takes_are_listed_in_its_help():
 def test_junit_drift_with_a_prometheus_url_is_a_usage_error(project):
     result = run("drift", "--env", "local", "--format", "junit", "--prometheus-url", "http://127.0.0.1:9",
                  "-C", str(project))
-    assert result.exit_code == 2 and "--format junit does not cover --prometheus-url" in words(result.stderr)
+    assert result.exit_code == 2 and "JUnit and SARIF do not cover --prometheus-url" in words(result.stderr)

@@ -93,7 +93,7 @@ def test_the_bash_completion_script_completes_every_command_through_obsgen(proje
     assert set(LAZY_COMMANDS) <= commands  # imported only when run, listed all the same
     assert {"validate", "build", "schema", "version", "completion"} <= commands
     assert drift.split() == ["drift"]
-    assert formats.split() == ["text", "json", "junit", "markdown"]
+    assert formats.split() == ["text", "json", "junit", "markdown", "sarif"]
 
 
 def textwrap_bash(script: str, *cases: str) -> str:

@@ -28,6 +28,8 @@ from ..prometheus import drift as prometheus_drift
 from ..views import drift as drift_view
 from ..views import plan as plan_view
 from ..views import prometheus_drift as prometheus_view
+from ..views import sarif as sarif_view
+from ..aws.desired import desired_resources
 from ..aws.deadline import Deadline
 from ..aws.drift import DriftReport, drift_report
 from ..aws.lock import EnvironmentLock
@@ -36,7 +38,7 @@ from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_ident
 from ..aws.session import Clients, connect
 from ..aws.planfile import check_saved_plan, dumps as plan_json, loads as load_plan
 from ..aws.workflow import ApplyOptions, apply, make_plan
-from .common import DriftFormat, PlanFormat, ProjectDir, finite, output_file, report
+from .common import DriftFormat, JunitOut, PlanFormat, ProjectDir, finite, output_file, report, repository_prefix
 from .app import app, err, out, reader_may_leave
 from ..compiler import compile_project
 from ..model import EnvironmentModel
@@ -332,20 +334,27 @@ def _http_url(url: Optional[str]) -> Optional[str]:
 @app.command()
 def drift(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
           format: DriftFormat = typer.Option(DriftFormat.text, "--format", help="Output format."),
+          junit_out: Optional[Path] = JunitOut,
           prometheus_url: Optional[str] = typer.Option(None, "--prometheus-url", callback=_http_url,
                                                        help="Also compare the rules this Prometheus has loaded "
                                                             "(an http:// or https:// URL)."),
           timeout: float = _timeout(READ_TIMEOUT_DEFAULT)) -> None:
     """Compare AWS with the spec for CI: exit 0 in sync, 2 drift, 1 error."""
-    if prometheus_url is not None and format is DriftFormat.junit:
-        raise typer.BadParameter("--format junit does not cover --prometheus-url; use text, json or markdown",
+    if prometheus_url is not None and (format in (DriftFormat.junit, DriftFormat.sarif) or junit_out is not None):
+        raise typer.BadParameter("JUnit and SARIF do not cover --prometheus-url; use text, json or markdown",
                                  param_hint="'--format'")
     model = _model(project_dir, env)
     clients, _ = _connect(model, profile)
-    drifted = drift_report(_plan(model, clients, False, Deadline(timeout)))
+    drifted = drift_report(_plan(model, clients, False, Deadline(timeout)), desired_resources(model))
+    if junit_out is not None:
+        junit_out.write_text(drift_view.drift_junit(drifted), encoding="utf-8")
     prometheus = _prometheus_drift(model, prometheus_url) if prometheus_url is not None else None
     with reader_may_leave():  # `drift | head` still exits 2 when there is drift
-        _show_drift(format, drifted, prometheus)
+        if format is DriftFormat.sarif:
+            sys.stdout.write(sarif_view.drift_sarif(drifted, sarif_view.resource_spans(model), sarif_view.PROJECT_FILE,
+                                                    repository_prefix(project_dir)))
+        else:
+            _show_drift(format, drifted, prometheus)
     if not drifted.in_sync or (prometheus is not None and prometheus.has_drift):
         raise typer.Exit(EXIT_CHANGES)
 
@@ -354,7 +363,7 @@ def _show_drift(format: DriftFormat, drifted: DriftReport, prometheus: prometheu
     if format is DriftFormat.text:
         _show(drift_view.drift_text(drifted))
     elif format is DriftFormat.json and prometheus is not None:
-        combined = {"aws": json.loads(drift_view.drift_json(drifted)),
+        combined = {"format_version": drift_view.DRIFT_FORMAT_VERSION, "aws": json.loads(drift_view.drift_json(drifted)),
                     "prometheus": json.loads(prometheus_view.render_json(prometheus))}
         sys.stdout.write(json.dumps(combined, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     else:

@@ -18,7 +18,7 @@ from ..diagnostics import unique_sorted
 from ..generated_tree import OutputError, leftovers, problems as output_problems
 from ..runbooks import COVERAGE_FILE
 from .app import app, err, out
-from .common import EnvOption, ProjectDir, ValidateFormat, note, output_file, report
+from .common import EnvOption, JunitOut, ProjectDir, ValidateFormat, note, output_file, report, validate_junit
 
 
 def _notes(build: Build) -> None:
@@ -29,11 +29,14 @@ def _notes(build: Build) -> None:
 @app.command()
 def validate(project_dir: Path = ProjectDir,
              format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", help="Output format."),
+             junit_out: Optional[Path] = JunitOut,
              strict: bool = typer.Option(False, "--strict", help="Warnings are errors: monitors without runbook guidance, severities that reach nobody.")) -> None:
     """Check the spec for every environment; report every problem as file:line:column."""
     build = compiler.validate(project_dir, strict)
     _notes(build)
-    report(build, format.value)
+    if junit_out is not None:
+        junit_out.write_text(validate_junit(build, project_dir), encoding="utf-8")
+    report(build, format.value, project_dir)
     if not build.ok:
         raise typer.Exit(1)
     if format is ValidateFormat.text:

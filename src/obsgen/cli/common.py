@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import math
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -12,7 +13,9 @@ import typer
 
 from .. import diagnostics
 from ..build import Build
-from ..views.diagnostics import render_json
+from ..language.load import spec_files
+from ..views.diagnostics import checked_files, render_json, render_junit
+from ..views.sarif import validate_sarif
 from .app import ROOT_PROJECT_DIR, err, out
 
 def project_dir_of(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
@@ -55,6 +58,8 @@ TestEnvOption = typer.Option(None, "--env", "-e", metavar="ENV", show_default=Fa
 class ValidateFormat(str, Enum):
     text = "text"
     json = "json"
+    junit = "junit"
+    sarif = "sarif"
 
 
 class PlanFormat(str, Enum):
@@ -68,6 +73,7 @@ class DriftFormat(str, Enum):
     json = "json"
     junit = "junit"
     markdown = "markdown"
+    sarif = "sarif"
 
 
 def output_file(path: Optional[Path]) -> Optional[Path]:
@@ -89,14 +95,41 @@ def finite(value: Optional[float]) -> Optional[float]:
     return value
 
 
+def validate_junit(build: Build, project_dir: Path) -> str:
+    paths = [p.relative_to(project_dir).as_posix() for p in spec_files(project_dir / "monitors")
+             if p.is_file()] if (project_dir / "monitors").is_dir() else []
+    return render_junit(build.diagnostics, checked_files(paths, build.spec))
+
+
 def note(note: Optional[str]) -> None:
     if note is not None:
         err.print(f"note: {note}", markup=False)
 
 
-def report(build: Build, fmt: str = "text") -> None:
+JunitOut = typer.Option(None, "--junit-out", metavar="FILE", callback=output_file, show_default=False,
+                        help="Also write the JUnit XML report to FILE (beside --format), so CI reads the "
+                             "project (or AWS) once for both.")
+
+
+def repository_prefix(project_dir: Path) -> str:
+    """The project directory relative to the root of its git work tree, as SARIF's artifact URIs
+    need it ("" at the root, "infra/monitoring/" below it); "" outside a work tree."""
+    for directory in (project_dir, *project_dir.parents):
+        if (directory / ".git").exists():
+            relative = project_dir.relative_to(directory).as_posix()
+            return "" if relative == "." else relative + "/"
+    return ""
+
+
+def report(build: Build, fmt: str = "text", project_dir: Optional[Path] = None) -> None:
     if fmt == ValidateFormat.json.value:
-        out.print(render_json(build.diagnostics), markup=False)
+        sys.stdout.write(render_json(build.diagnostics))
+        return
+    if fmt == ValidateFormat.sarif.value:
+        sys.stdout.write(validate_sarif(build.diagnostics, repository_prefix(project_dir or Path.cwd())))
+        return
+    if fmt == ValidateFormat.junit.value:
+        sys.stdout.write(validate_junit(build, project_dir or Path.cwd()))
         return
     for item in build.diagnostics:
         style = "red" if item.level is diagnostics.Level.ERROR else "yellow"
