@@ -52,7 +52,7 @@ NOTE_KINDS = ("long-diagnostic", "column-past-end")
 _LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?:error|warning): .* \[(?P<code>[a-z0-9-]+)\]$")
 _WHOLE_FILE = re.compile(r"^(?P<file>[^:]+): (?:error|warning): .* \[(?P<code>[a-z0-9-]+)\]$")
 _SUMMARY = re.compile(r"^(\d+) error\(s\); nothing was written\.$")
-_NOTES = ("note: ",)  # e.g. "note: promtool not found; PromQL expressions were not checked"
+_NOTES = ("note: ",)  # e.g. "note: promtool not found; PromQL syntax was checked in-process, ..."
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # libyaml's line breaks
 
 

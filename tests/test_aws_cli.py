@@ -6,6 +6,7 @@ shows or is refused, and the apply lock says who holds it."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -70,6 +71,11 @@ def run(project: Path, *args: str, env: dict[str, str] | None = None, expect: in
     if expect is not None:
         assert result.exit_code == expect, (args, result.exit_code, result.output)
     return result
+
+
+def words(text: str) -> str:
+    """The text without rich's box drawing and line wrapping."""
+    return " ".join(re.sub("[│╭╮╰╯─]", " ", text).split())
 
 
 def cloudwatch(sb):
@@ -260,3 +266,52 @@ def test_a_lock_whose_creation_was_retried_after_a_lost_answer_is_still_ours(sb)
     with pytest.raises(EnvironmentLocked, match="is locked: apply by arn:aws:sts::123456789012:user/moto"):
         lock.acquire("arn:aws:sts::123456789012:user/someone-else")
     assert lock.release(mine) == "" and lock.current() is None
+
+
+# ---------------------------------------------------------------- saved plans in a pipeline (#14 item 11)
+
+
+def test_a_saved_plan_is_applied_without_a_question_from_a_pipeline(project, sb, tmp_path):
+    saved = tmp_path / "plan.json"
+    made = run(project, "plan", "--env", "local", "--out", str(saved))
+    assert f"review it with `obsgen show {saved}`, apply it with `obsgen apply {saved}`" in made.stderr
+    # no --env (the plan names it), no --auto-approve, stdin not a terminal (typer's runner)
+    applied = run(project, "apply", str(saved))
+    assert "Apply complete" in applied.output and "Apply these changes" not in applied.output
+    assert live_alarm(sb)["AlarmName"] == ALARM
+
+
+def test_a_stale_saved_plan_is_still_refused_without_a_question(project, sb, tmp_path):
+    saved = tmp_path / "plan.json"
+    run(project, "plan", "--env", "local", "--out", str(saved))
+    run(project, "apply", "--env", "local", "--auto-approve")  # someone applied in between
+    refused = run(project, "apply", str(saved), expect=1).output
+    assert "the plan is stale: AWS changed since it was made; run `obsgen plan` again" in refused
+
+
+def test_apply_without_a_saved_plan_still_asks_and_refuses_without_a_terminal(project, sb):
+    refused = run(project, "apply", "--env", "local", expect=1).output
+    assert "refusing to apply without confirmation: stdin is not a terminal" in refused
+    assert cloudwatch(sb).describe_alarms()["MetricAlarms"] == []
+
+
+def test_a_saved_plan_for_another_environment_than_env_is_a_usage_error(project, sb, tmp_path):
+    saved = tmp_path / "plan.json"
+    run(project, "plan", "--env", "local", "--out", str(saved))
+    refused = run(project, "apply", "--env", "production", str(saved), expect=2).output
+    assert "is a plan for environment 'local', not 'production'" in words(refused)
+    assert "give --env" in words(run(project, "apply", expect=2).output)
+
+
+def test_show_prints_a_saved_plan_as_plan_did_without_reading_aws(project, sb, tmp_path, monkeypatch):
+    saved = tmp_path / "plan.json"
+    shown = {fmt: run(project, "plan", "--env", "local", "--format", fmt, "--out", str(saved)).stdout
+             for fmt in ("text", "json", "markdown")}
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    for fmt, expected in shown.items():
+        result = runner.invoke(app, ["show", str(saved), "--format", fmt])
+        assert (result.exit_code, result.stdout) == (0, expected)
+    not_a_plan = tmp_path / "other.json"
+    not_a_plan.write_text("[1, 2]")
+    result = runner.invoke(app, ["show", str(not_a_plan)])
+    assert result.exit_code == 1 and "not an obsgen plan file" in result.output

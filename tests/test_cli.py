@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -76,7 +77,7 @@ def test_validate_json_format_is_machine_readable(project):
     result = run("validate", "--format", "json", "-C", str(project))
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert report["version"] == 1
+    assert (report["format_version"], report["valid"], report["error_count"]) == (2, False, 1)
     assert {d["code"] for d in report["diagnostics"]} == {"missing-key"}
 
 
@@ -115,3 +116,32 @@ def test_the_drift_library_fetches_only_http_urls(tmp_path):
     (tmp_path / "api" / "v1" / "rules").write_text('{"status": "success", "data": {"groups": []}}')
     with pytest.raises(BadPrometheusUrl, match="expected an http:// or https:// URL"):
         fetch_groups(tmp_path.as_uri())
+
+
+# --- an option value outside its set is a usage error (issue 14, item 10) ------------------------
+
+
+def words(text: str) -> str:
+    """The text without rich's box drawing and line wrapping."""
+    return " ".join(re.sub("[│╭╮╰╯─]", " ", text).split())
+
+
+
+@pytest.mark.parametrize("command", [["validate"], ["plan", "--env", "local"], ["drift", "--env", "local"]])
+def test_an_unknown_format_is_a_usage_error_before_anything_runs(project, command):
+    result = run(*command, "--format", "yaml", "-C", str(project))
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--format'" in words(result.stderr)
+    assert "'yaml' is not one of 'text', 'json'" in words(result.stderr)
+    assert "spec is valid" not in result.output  # nothing ran
+
+
+def test_the_formats_a_command_takes_are_listed_in_its_help():
+    result = runner.invoke(app, ["drift", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "text|json|junit|markdown" in words(result.stdout)
+
+
+def test_junit_drift_with_a_prometheus_url_is_a_usage_error(project):
+    result = run("drift", "--env", "local", "--format", "junit", "--prometheus-url", "http://127.0.0.1:9",
+                 "-C", str(project))
+    assert result.exit_code == 2 and "JUnit and SARIF do not cover --prometheus-url" in words(result.stderr)

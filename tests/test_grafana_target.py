@@ -80,6 +80,48 @@ def test_a_top_level_comparison_with_a_number_is_the_threshold(expr, query, oper
     assert split is not None and (split.query, split.operator, split.value) == (query, operator, value)
 
 
+@pytest.mark.parametrize("expr, query, operator, value", [
+    # `and` binds looser than `>`: the ratio decides, the traffic guard only filters (issue 14, item 9)
+    ("ratio > 0.05 and sum(rate(requests[5m])) > 1", "ratio", ">", 0.05),
+    ("x > 1 unless y > 2", "x", ">", 1),
+    ("a > 0.05 and on (job) b > 1 and c > 2", "a", ">", 0.05),
+    ("sum by (job) (x) > 1 and on (job) y < 3", "sum by (job) (x)", ">", 1),
+    # arithmetic binds tighter than a comparison: the number's operand is the whole left side
+    ("x + 1 > 2", "x + 1", ">", 2),
+    ("a - -1 > 3", "a - -1", ">", 3),
+    ("x / on (job) group_left y > 0.5", "x / on (job) group_left y", ">", 0.5),
+    # a number on the left is read from the query's side
+    ("0.5 < x", "x", ">", 0.5),
+    ("3 >= count(up)", "count(up)", "<=", 3),
+])
+def test_the_threshold_follows_operator_precedence(expr, query, operator, value):
+    split = split_threshold(expr)
+    assert split is not None and (split.query, split.operator, split.value) == (query, operator, value)
+
+
+@pytest.mark.parametrize("expr", [
+    "x > 1 or y > 2",  # either side fires: no single line
+    "y and x > 1",  # `and` keeps its left side's samples, which have no threshold
+    "x > 1 + 2",  # the right side is arithmetic, not a number
+    "x > 1 atan2 y",
+])
+def test_a_threshold_that_does_not_decide_the_alert_is_not_drawn(expr):
+    assert split_threshold(expr) is None
+
+
+def test_the_panel_of_a_guarded_ratio_draws_the_ratios_threshold(tmp_path):
+    from test_prometheus import SERVICE, compile_with
+
+    service = SERVICE.replace("promql: payment_queue_depth > 100",
+                              "promql: ratio > 0.05 and sum(rate(requests[5m])) > 1")
+    model = compile_with(tmp_path, service).models["production"]
+    board = grafana.dashboard(model, model.rule_groups[0])
+    [panel] = [p for p in board["panels"] if p.get("title", "").startswith("PaymentQueueStuck")]
+    assert panel["title"] == "PaymentQueueStuck (warning): > 0.05"
+    assert panel["targets"][0]["expr"] == "ratio"
+    assert panel["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] == 0.05
+
+
 @pytest.mark.parametrize("expr", ["a > b", "absent(up)", 'x{le="0.5"}', "(a > 1)", "> 1"])
 def test_without_a_top_level_numeric_comparison_the_whole_expression_is_graphed(expr):
     assert split_threshold(expr) is None

@@ -45,6 +45,24 @@ def expand(template: str, variables: Mapping[str, str]) -> str:
     return _VARIABLE.sub(substitute, template)
 
 
+def template_offset(template: str, variables: Mapping[str, str], offset: int) -> int:
+    """Where character `offset` of `expand(template, variables)` was written in the template: in the
+    text around the variables, the same character; in a variable's value, that variable's `${`."""
+    written, expanded = 0, 0
+    for match in _VARIABLE.finditer(template):
+        literal = match.start() - written
+        if offset < expanded + literal:
+            return written + offset - expanded
+        expanded += literal
+        name = match.group(1)
+        value = "$" if name is None else variables.get(name, "")
+        if offset < expanded + len(value):
+            return match.start()
+        expanded += len(value)
+        written = match.end()
+    return written + offset - expanded
+
+
 def partition(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Iterable
 
 from .plan import CREATE, DELETE, FieldChange, Plan
 
@@ -40,13 +41,16 @@ class DriftReport:
     account: str
     region: str
     items: tuple[DriftItem, ...]
+    checked: tuple[str, ...] = ()  # every address compared, drifted or not (sorted)
 
     @property
     def in_sync(self) -> bool:
         return not self.items
 
 
-def drift_report(plan: Plan) -> DriftReport:
+def drift_report(plan: Plan, desired: Iterable[str] = ()) -> DriftReport:
+    """The plan read as drift; `desired` are the spec's resource addresses, so that the report also
+    lists what was checked and found in sync (CI test reports count them)."""
     items: list[DriftItem] = []
     for change in plan.changes:
         if change.action == CREATE:
@@ -57,4 +61,5 @@ def drift_report(plan: Plan) -> DriftReport:
             names = ", ".join(f.field for f in change.fields)
             items.append(DriftItem(change.address, CHANGED, f"changed outside obsgen: {names}", tuple(change.fields)))
     items += [DriftItem(c.address, CONFLICT, c.reason) for c in plan.conflicts]
-    return DriftReport(plan.env, plan.account, plan.region, tuple(items))
+    checked = tuple(sorted(set(desired) | {item.address for item in items}))
+    return DriftReport(plan.env, plan.account, plan.region, tuple(items), checked)

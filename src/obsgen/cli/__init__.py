@@ -5,6 +5,8 @@ Exit codes (also in README.md):
   1  errors: the spec is invalid, generated/ is stale, AWS refused, the system refused (a full or
      read-only disk, a permission), an internal error
   2  usage errors (unknown flag, bad argument); plan --detailed-exitcode / drift: changes or drift found
+A closed stdout (`obsgen presets | head -1`) is no error: the output stops and the exit code is 0,
+or drift's and plan's verdict (app.py, `reader_may_leave`).
 
 One module per family of commands (build.py: validate, build, schema, version; aws.py; prometheus.py;
 runbooks.py; presets.py), each a thin layer over the library; app.py holds the application and

@@ -7,7 +7,12 @@ must not pay for boto3 (plan/apply), moto (sandbox) or promtool's runner (docs/p
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import os
+import re
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional, TypeVar
 
 import typer
 import typer.core
@@ -15,9 +20,10 @@ from rich.console import Console
 
 from .. import __version__
 
+ROOT_PROJECT_DIR = "obsgen.project_dir"  # ctx.meta key of the -C given before the command
 LAZY_COMMANDS = {
     "plan": "aws", "apply": "aws", "drift": "aws", "test-alarm": "aws", "unlock": "aws",
-    "sandbox": "aws",
+    "sandbox": "aws", "show": "aws",
     "test": "prometheus", "site": "runbooks", "presets": "presets",
 }
 
@@ -31,6 +37,20 @@ class _LazyGroup(typer.core.TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if n not in self.commands)]
 
+    # A reader that closes the pipe early (`obsgen presets | head -1`) asked for no more output: that
+    # is no failure (click would exit 1), so the command ends with 0, silently. Both the command and
+    # the top-level --help (printed while the context is made) are covered.
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _exit_when_the_reader_leaves():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _exit_when_the_reader_leaves():
+            try:
+                return super().invoke(ctx)
+            finally:  # output still buffered would otherwise meet the closed pipe at exit, outside this
+                sys.stdout.flush()
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
             importlib.import_module(f"{__package__}.{LAZY_COMMANDS[cmd_name]}")
@@ -40,8 +60,45 @@ class _LazyGroup(typer.core.TyperGroup):
                 self.add_command(found, cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def get_params(self, ctx: Any) -> Any:
+        return _flags_take_no_value(super().get_params(ctx))
 
-app = typer.Typer(
+
+class _Command(typer.core.TyperCommand):
+    """Every command's help as people read help: flags without a type, a required argument as
+    `MONITOR` (typer writes `{MONITOR}`), an optional one as `[PLAN_FILE]`."""
+
+    def get_params(self, ctx: Any) -> Any:
+        return _flags_take_no_value(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [_REQUIRED_ARGUMENT.sub(r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+
+
+_REQUIRED_ARGUMENT = re.compile(r"^\{(.+)\}")
+
+
+def _flags_take_no_value(params: list[Any]) -> list[Any]:
+    """typer's help shows a flag's type (`--strict <bool>`) as if the flag took a value; an empty
+    metavar shows nothing there (typer prints the metavar when one is set)."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _App(typer.Typer):
+    """A Typer whose commands are `_Command`s."""
+
+    def command(self, *args: Any, cls: Any = None, **kwargs: Any) -> Callable[[_Function], _Function]:
+        decorator: Callable[[_Function], _Function] = super().command(*args, cls=cls or _Command, **kwargs)
+        return decorator
+
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+app = _App(
     cls=_LazyGroup,
     name="obsgen",
     help="Monitoring as code: compile monitors/*.yaml into CloudWatch alarms, SNS routing and more.",
@@ -53,8 +110,56 @@ app = typer.Typer(
 # matchers and SARIF converters as written. rich would otherwise turn `:100:` into an emoji (its emoji codes
 # include ":100:" and ":1234:"), read `[red]` in a value as markup and colour numbers; a call that wants
 # markup (cli_aws._fail on a terminal) asks for it and escapes the text it inserts.
-out = Console(highlight=False, soft_wrap=True, emoji=False, markup=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False, markup=False)
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """rich exits 1 when the reader has gone; the command's boundary decides instead (0, or
+        the verdict of drift and plan: `reader_may_leave`). Nothing more is printed on it."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
+out = _Console(highlight=False, soft_wrap=True, emoji=False, markup=False)
+err = _Console(stderr=True, highlight=False, soft_wrap=True, emoji=False, markup=False)
+
+@contextmanager
+def reader_may_leave() -> Iterator[None]:
+    """Around output after which a command still has its verdict to give (drift's exit 2, plan's
+    --detailed-exitcode): a closed pipe ends the output, not the command."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_closed_streams()
+
+
+@contextmanager
+def _exit_when_the_reader_leaves() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        discard_closed_streams()
+        raise typer.Exit(0) from None
+    except SystemExit as exc:  # typer's help console is rich's own, which exits 1 on a closed pipe
+        if not isinstance(exc.__context__, BrokenPipeError):
+            raise
+        discard_closed_streams()
+        raise typer.Exit(0) from None
+
+
+def discard_closed_streams() -> None:
+    """Point stdout (and stderr) at /dev/null when their reader has gone, so that what is still
+    buffered, and Python's own flush at exit, do not fail again (Python would print "Exception
+    ignored ... BrokenPipeError" and exit 120). https://docs.python.org/3/library/signal.html#note-on-sigpipe"""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except OSError:  # a stream without a file descriptor (a test runner's buffer)
+            pass
+
 
 def _print_version(value: bool) -> None:
     if value:
@@ -62,7 +167,23 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+# A shell asking for completions (the script `obsgen completion SHELL` prints runs
+# `_OBSGEN_COMPLETE=complete_bash obsgen`): typer registers its shells' completion classes only
+# for apps that add its --install-completion option, which obsgen replaces by that command.
+if os.environ.get("_OBSGEN_COMPLETE"):
+    from typer.completion import completion_init  # type: ignore[attr-defined]  # re-exported without __all__
+
+    completion_init()
+
+
 @app.callback()
-def _options(_version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                          help="Print obsgen's version and exit.")) -> None:
+def _options(ctx: typer.Context,
+             project_dir: Optional[Path] = typer.Option(None, "--project-dir", "-C", file_okay=False, resolve_path=True,
+                                                        metavar="DIR", show_default=False,
+                                                        help="Run as if obsgen was started in DIR's project "
+                                                             "(as git -C); a command's own -C wins."),
+             _version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                           help="Print obsgen's version and exit.")) -> None:
     """Monitoring as code: compile monitors/*.yaml into CloudWatch alarms, SNS routing and more."""
+    if project_dir is not None:
+        ctx.meta[ROOT_PROJECT_DIR] = project_dir

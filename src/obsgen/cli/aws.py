@@ -1,4 +1,4 @@
-"""CLI commands that talk to AWS: plan, apply, drift, test-alarm, unlock, sandbox.
+"""CLI commands that talk to AWS: plan, apply, drift, test-alarm, unlock, sandbox; and show (a saved plan).
 
 Registered on `cli.app` (imported at the bottom of cli.py). Exit codes follow cli.py's table:
 0 ok / in sync, 1 error or refusal, 2 changes (plan --detailed-exitcode) or drift (drift).
@@ -28,16 +28,18 @@ from ..prometheus import drift as prometheus_drift
 from ..views import drift as drift_view
 from ..views import plan as plan_view
 from ..views import prometheus_drift as prometheus_view
+from ..views import sarif as sarif_view
+from ..aws.desired import desired_resources
 from ..aws.deadline import Deadline
-from ..aws.drift import drift_report
+from ..aws.drift import DriftReport, drift_report
 from ..aws.lock import EnvironmentLock
 from ..aws.plan import Plan
 from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity
 from ..aws.session import Clients, connect
 from ..aws.planfile import check_saved_plan, dumps as plan_json, loads as load_plan
 from ..aws.workflow import ApplyOptions, apply, make_plan
-from .common import ProjectDir, finite, output_file, report
-from .app import app, err, out
+from .common import DriftFormat, JunitOut, PlanFormat, ProjectDir, finite, output_file, report, repository_prefix
+from .app import app, err, out, reader_may_leave
 from ..compiler import compile_project
 from ..model import EnvironmentModel
 
@@ -48,8 +50,9 @@ if TYPE_CHECKING:
 
 EXIT_CHANGES = 2
 MAX_HOLD = 3600.0  # seconds: long enough to watch a page arrive; time.sleep overflows on huge values
-EnvRequired = typer.Option(..., "--env", "-e", help="The environment to work on.")
-Profile = typer.Option(None, "--profile", help="AWS profile (default: the standard credential chain).")
+EnvRequired = typer.Option(..., "--env", "-e", metavar="ENV", help="The environment to work on.")
+Profile = typer.Option(None, "--profile", metavar="NAME", show_default=False,
+                       help="AWS profile (default: the standard credential chain).")
 # The time limit of a command's AWS work (docs/aws-sync.md, "Time limits"); each call also has its own.
 READ_TIMEOUT_DEFAULT, APPLY_TIMEOUT_DEFAULT = 300.0, 3600.0
 
@@ -153,7 +156,7 @@ def _show(text: str | Text) -> None:
 
 @app.command()
 def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
-         format: str = typer.Option("text", "--format", help="text, json or markdown"),
+         format: PlanFormat = typer.Option(PlanFormat.text, "--format", help="Output format."),
          out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan (JSON) for `apply`.",
                                                  callback=output_file),
          detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
@@ -161,19 +164,16 @@ def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Option
          adopt: bool = typer.Option(False, "--adopt", help="Take over same-named resources obsgen does not manage."),
          timeout: float = _timeout(READ_TIMEOUT_DEFAULT)) -> None:
     """Show what `apply` would change in AWS to make ENV equal to the spec."""
-    if format not in ("text", "json", "markdown"):
-        raise _fail(f"unknown --format {format!r}; use text, json or markdown")
     model = _model(project_dir, env)
     clients, _ = _connect(model, profile)
     result = _plan(model, clients, adopt, Deadline(timeout))
     if out_file is not None:
         out_file.write_text(plan_json(result), encoding="utf-8")
-    if format == "json":
-        sys.stdout.write(plan_json(result))
-    else:
-        _show(plan_view.plan_markdown(result) if format == "markdown" else plan_view.plan_text(result))
-    if out_file is not None and format == "text":
-        err.print(f"saved the plan to {out_file}; apply it with `obsgen apply --env {env} {out_file}`", markup=False)
+    with reader_may_leave():  # `plan --detailed-exitcode | head` still gives its verdict
+        _show_plan(result, format)
+    if out_file is not None and format is PlanFormat.text:
+        err.print(f"saved the plan to {out_file}; review it with `obsgen show {out_file}`, "
+                  f"apply it with `obsgen apply {out_file}`", markup=False)
     if result.conflicts:
         raise typer.Exit(1)
     if detailed_exitcode and result.has_changes:
@@ -182,9 +182,10 @@ def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Option
 
 @app.command("apply")
 def apply_command(
-        env: str = EnvRequired,
-        plan_file: Optional[Path] = typer.Argument(None, help="A plan saved with `obsgen plan --out`.",
+        plan_file: Optional[Path] = typer.Argument(None, help="A plan saved with `obsgen plan --out`.", metavar="PLAN_FILE",
                                                    exists=True, dir_okay=False),
+        env: Optional[str] = typer.Option(None, "--env", "-e", metavar="ENV", show_default=False,
+                                          help="The environment to work on (a saved plan names its own)."),
         project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
         auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
         adopt: bool = typer.Option(False, "--adopt", help="Take over same-named resources obsgen does not manage."),
@@ -196,16 +197,19 @@ def apply_command(
 ) -> None:
     """Change AWS so that ENV equals the spec (or exactly what a saved plan says).
 
-    The plan shown is the one applied: after confirmation obsgen takes the environment's lock,
-    reads AWS again and applies only if that gives exactly the plan shown (or saved)."""
+    Without a plan file, the fresh plan is shown and applied once you answer yes (or with
+    --auto-approve). A saved plan was reviewed when it was made, so it is applied without a
+    question, as Terraform applies a saved plan. Either way obsgen then takes the environment's
+    lock, reads AWS again and applies only if that gives exactly the plan shown (or saved)."""
+    saved = _saved_plan(plan_file, env) if plan_file is not None else None
+    if saved is not None:
+        env = saved.env
+    elif env is None:
+        raise typer.BadParameter("give --env, or a plan file saved with `obsgen plan --out`", param_hint="'--env'")
     model = _model(project_dir, env)
     clients, caller = _connect(model, profile)
     deadline = Deadline(timeout)
-    try:
-        shown = (load_plan(plan_file.read_text(encoding="utf-8")) if plan_file is not None
-                 else _plan(model, clients, adopt, deadline))
-    except SyncError as exc:
-        raise _fail(str(exc)) from None
+    shown = saved if saved is not None else _plan(model, clients, adopt, deadline)
     _show(plan_view.plan_text(shown))
     if not shown.has_changes and not shown.conflicts:
         return
@@ -214,10 +218,10 @@ def apply_command(
     except SyncError as exc:
         raise _fail(str(exc)) from None
     left = deadline.remaining()
-    if _confirm(auto_approve, env) and left is not None:
+    if saved is None and _confirm(auto_approve, env) and left is not None:
         deadline = Deadline(left)  # the time taken to answer does not count
     options = ApplyOptions(allow_mass_delete, mass_delete_share, concurrency, deadline=deadline)
-    again = "run `obsgen plan` again" if plan_file is not None else "run `obsgen apply` again"
+    again = "run `obsgen plan` again" if saved is not None else "run `obsgen apply` again"
     lock = EnvironmentLock(clients.client("ssm"), model.project, model.env, clients.quick_client("ssm"))
     try:
         with _terminate_like_interrupt(), lock.held(caller, warn=_warn):
@@ -231,6 +235,35 @@ def apply_command(
         raise typer.Exit(1)
 
 
+def _saved_plan(plan_file: Path, env: Optional[str]) -> Plan:
+    """The plan in the file; --env, when given too, must name its environment (a usage error)."""
+    try:
+        saved = load_plan(plan_file.read_text(encoding="utf-8"))
+    except SyncError as exc:
+        raise _fail(f"{plan_file}: {exc}") from None
+    if env is not None and env != saved.env:
+        raise typer.BadParameter(f"{plan_file} is a plan for environment '{saved.env}', not '{env}'",
+                                 param_hint="'--env'")
+    return saved
+
+
+@app.command()
+def show(plan_file: Path = typer.Argument(..., help="A plan saved with `obsgen plan --out`.", metavar="PLAN_FILE",
+                                          exists=True, dir_okay=False),
+         format: PlanFormat = typer.Option(PlanFormat.text, "--format", help="Output format.")) -> None:
+    """Show a saved plan (for the review step before `obsgen apply PLAN_FILE`); reads no AWS and no spec."""
+    saved = _saved_plan(plan_file, None)
+    with reader_may_leave():
+        _show_plan(saved, format)
+
+
+def _show_plan(result: Plan, format: PlanFormat) -> None:
+    if format is PlanFormat.json:
+        sys.stdout.write(plan_json(result))
+    else:
+        _show(plan_view.plan_markdown(result) if format is PlanFormat.markdown else plan_view.plan_text(result))
+
+
 def _warn(message: str) -> None:
     err.print(f"warning: {message}", markup=False, highlight=False)
 
@@ -240,7 +273,8 @@ def _confirm(auto_approve: bool, env: str) -> bool:
     if auto_approve:
         return False
     if not sys.stdin.isatty():
-        raise _fail("refusing to apply without confirmation: stdin is not a terminal (pass --auto-approve)")
+        raise _fail("refusing to apply without confirmation: stdin is not a terminal (pass --auto-approve, "
+                    "or apply a plan saved with `obsgen plan --out`)")
     answer = typer.prompt(f"Apply these changes to '{env}'? Only 'yes' is accepted", default="", show_default=False)
     if answer.strip() != "yes":
         raise _fail("apply cancelled; nothing was changed")
@@ -299,33 +333,44 @@ def _http_url(url: Optional[str]) -> Optional[str]:
 
 @app.command()
 def drift(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
-          format: str = typer.Option("text", "--format", help="text, json, junit or markdown"),
+          format: DriftFormat = typer.Option(DriftFormat.text, "--format", help="Output format."),
+          junit_out: Optional[Path] = JunitOut,
           prometheus_url: Optional[str] = typer.Option(None, "--prometheus-url", callback=_http_url,
                                                        help="Also compare the rules this Prometheus has loaded "
                                                             "(an http:// or https:// URL)."),
           timeout: float = _timeout(READ_TIMEOUT_DEFAULT)) -> None:
     """Compare AWS with the spec for CI: exit 0 in sync, 2 drift, 1 error."""
-    if format not in ("text", *drift_view.DRIFT_FORMATS):
-        raise _fail(f"unknown --format {format!r}; use text, json, junit or markdown")
-    if prometheus_url is not None and format == "junit":
-        raise _fail("--format junit does not cover --prometheus-url; use text, json or markdown")
+    if prometheus_url is not None and (format in (DriftFormat.junit, DriftFormat.sarif) or junit_out is not None):
+        raise typer.BadParameter("JUnit and SARIF do not cover --prometheus-url; use text, json or markdown",
+                                 param_hint="'--format'")
     model = _model(project_dir, env)
     clients, _ = _connect(model, profile)
-    drifted = drift_report(_plan(model, clients, False, Deadline(timeout)))
+    drifted = drift_report(_plan(model, clients, False, Deadline(timeout)), desired_resources(model))
+    if junit_out is not None:
+        junit_out.write_text(drift_view.drift_junit(drifted), encoding="utf-8")
     prometheus = _prometheus_drift(model, prometheus_url) if prometheus_url is not None else None
-    if format == "text":
+    with reader_may_leave():  # `drift | head` still exits 2 when there is drift
+        if format is DriftFormat.sarif:
+            sys.stdout.write(sarif_view.drift_sarif(drifted, sarif_view.resource_spans(model), sarif_view.PROJECT_FILE,
+                                                    repository_prefix(project_dir)))
+        else:
+            _show_drift(format, drifted, prometheus)
+    if not drifted.in_sync or (prometheus is not None and prometheus.has_drift):
+        raise typer.Exit(EXIT_CHANGES)
+
+
+def _show_drift(format: DriftFormat, drifted: DriftReport, prometheus: prometheus_drift.DriftReport | None) -> None:
+    if format is DriftFormat.text:
         _show(drift_view.drift_text(drifted))
-    elif format == "json" and prometheus is not None:
-        combined = {"aws": json.loads(drift_view.drift_json(drifted)),
+    elif format is DriftFormat.json and prometheus is not None:
+        combined = {"format_version": drift_view.DRIFT_FORMAT_VERSION, "aws": json.loads(drift_view.drift_json(drifted)),
                     "prometheus": json.loads(prometheus_view.render_json(prometheus))}
         sys.stdout.write(json.dumps(combined, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(drift_view.DRIFT_FORMATS[format](drifted))
-    if prometheus is not None and format != "json":
-        _show(prometheus_view.render_markdown(prometheus) if format == "markdown"
+        sys.stdout.write(drift_view.DRIFT_FORMATS[format.value](drifted))
+    if prometheus is not None and format is not DriftFormat.json:
+        _show(prometheus_view.render_markdown(prometheus) if format is DriftFormat.markdown
               else prometheus_view.render_text(prometheus))
-    if not drifted.in_sync or (prometheus is not None and prometheus.has_drift):
-        raise typer.Exit(EXIT_CHANGES)
 
 
 def _prometheus_drift(model: EnvironmentModel, url: str) -> prometheus_drift.DriftReport:
@@ -336,7 +381,7 @@ def _prometheus_drift(model: EnvironmentModel, url: str) -> prometheus_drift.Dri
 
 
 @app.command("test-alarm")
-def test_alarm_command(monitor: str = typer.Argument(..., help="service/monitor (or the alarm name)."),
+def test_alarm_command(monitor: str = typer.Argument(..., metavar="MONITOR", help="service/monitor (or the alarm name)."),
                        env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
                        hold: float = typer.Option(10.0, "--hold", min=0.0, max=MAX_HOLD, callback=finite,
                                                   help=f"Seconds to stay in ALARM before restoring "

@@ -4,6 +4,7 @@ files only."""
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -17,7 +18,7 @@ from ..diagnostics import unique_sorted
 from ..generated_tree import OutputError, leftovers, problems as output_problems
 from ..runbooks import COVERAGE_FILE
 from .app import app, err, out
-from .common import EnvOption, ProjectDir, note, output_file, report
+from .common import EnvOption, JunitOut, ProjectDir, ValidateFormat, note, output_file, report, validate_junit
 
 
 def _notes(build: Build) -> None:
@@ -27,15 +28,18 @@ def _notes(build: Build) -> None:
 
 @app.command()
 def validate(project_dir: Path = ProjectDir,
-             format: str = typer.Option("text", "--format", help="text or json"),
+             format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", help="Output format."),
+             junit_out: Optional[Path] = JunitOut,
              strict: bool = typer.Option(False, "--strict", help="Warnings are errors: monitors without runbook guidance, severities that reach nobody.")) -> None:
     """Check the spec for every environment; report every problem as file:line:column."""
     build = compiler.validate(project_dir, strict)
     _notes(build)
-    report(build, format)
+    if junit_out is not None:
+        junit_out.write_text(validate_junit(build, project_dir), encoding="utf-8")
+    report(build, format.value, project_dir)
     if not build.ok:
         raise typer.Exit(1)
-    if format == "text":
+    if format is ValidateFormat.text:
         models = build.models.values()
         alarms = sum(len(m.metric_alarms) + len(m.composite_alarms) for m in models)
         rules = sum(len(g.alerts) + len(g.recording_rules) for m in models for g in m.rule_groups)
@@ -101,3 +105,20 @@ def schema(output: Optional[Path] = typer.Option(None, "--out", "-o", help="Writ
 def version() -> None:
     """Print obsgen's version."""
     out.print(__version__, markup=False)
+
+
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+@app.command()
+def completion(shell: Shell = typer.Argument(..., metavar="SHELL", help="bash, zsh or fish.")) -> None:
+    """Print the shell completion script: `source <(obsgen completion bash)` in ~/.bashrc (README)."""
+    from typer.completion import get_completion_script  # type: ignore[attr-defined]  # re-exported without __all__
+
+    # The script asks `obsgen` itself for completions, so every command and option is offered,
+    # the lazily imported ones included (cli/app.py).
+    sys.stdout.write(get_completion_script(prog_name="obsgen", complete_var="_OBSGEN_COMPLETE", shell=shell.value)
+                     + "\n")

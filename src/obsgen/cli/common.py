@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import math
+import sys
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -11,12 +13,67 @@ import typer
 
 from .. import diagnostics
 from ..build import Build
-from ..views.diagnostics import render_json
-from .app import err, out
+from ..language.load import spec_files
+from ..views.diagnostics import checked_files, render_json, render_junit
+from ..views.sarif import validate_sarif
+from .app import ROOT_PROJECT_DIR, err, out
 
-ProjectDir = typer.Option(Path("."), "--project-dir", "-C", help="Project root (holds monitors/).",
-                          file_okay=False, resolve_path=True)
-EnvOption = typer.Option(None, "--env", "-e", help="Environment(s) to build; all when omitted.")
+def project_dir_of(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
+    """Callback of every command's -C: the command's own -C, else the one given before the command
+    (`obsgen -C dir validate`, as `git -C` and `make -C`), else the nearest directory at or above
+    the current one that holds monitors/ (`find_project`)."""
+    source = ctx.get_parameter_source(param.name or "")
+    if source is not None and source.name != "DEFAULT":
+        return value
+    given = ctx.find_root().meta.get(ROOT_PROJECT_DIR)
+    return given if isinstance(given, Path) else find_project(Path.cwd())
+
+
+def find_project(start: Path) -> Path:
+    """The nearest directory at or above `start` that holds monitors/, as git looks for .git: so
+    `obsgen validate` works from monitors/ or runbooks_src/ too. The search stops at the top of
+    the git work tree (a directory holding .git), so a checkout never picks up a project above
+    it; and at the file system's root. Nothing found: `start` (where the usual no-spec error
+    says monitors/ is missing)."""
+    for directory in (start, *start.parents):
+        if (directory / "monitors").is_dir():
+            return directory
+        if (directory / ".git").exists():
+            break
+    return start
+
+
+ProjectDir = typer.Option(Path("."), "--project-dir", "-C", callback=project_dir_of, file_okay=False,
+                          resolve_path=True, show_default=False, metavar="DIR",
+                          help="Project root (holds monitors/); default: the nearest directory at or above "
+                               "the current one that holds monitors/.")
+EnvOption = typer.Option(None, "--env", "-e", metavar="ENV", show_default=False,
+                         help="An environment to build (repeat for more); all when omitted.")
+TestEnvOption = typer.Option(None, "--env", "-e", metavar="ENV", show_default=False,
+                             help="An environment to test (repeat for more); all when omitted.")
+
+
+# An option with a fixed set of values is a click.Choice (through an Enum), so a value outside it is a
+# usage error, exit 2, before anything runs (`validate --format yaml` in CI must not pass silently).
+class ValidateFormat(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    sarif = "sarif"
+
+
+class PlanFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class DriftFormat(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    markdown = "markdown"
+    sarif = "sarif"
 
 
 def output_file(path: Optional[Path]) -> Optional[Path]:
@@ -38,14 +95,41 @@ def finite(value: Optional[float]) -> Optional[float]:
     return value
 
 
+def validate_junit(build: Build, project_dir: Path) -> str:
+    paths = [p.relative_to(project_dir).as_posix() for p in spec_files(project_dir / "monitors")
+             if p.is_file()] if (project_dir / "monitors").is_dir() else []
+    return render_junit(build.diagnostics, checked_files(paths, build.spec))
+
+
 def note(note: Optional[str]) -> None:
     if note is not None:
         err.print(f"note: {note}", markup=False)
 
 
-def report(build: Build, fmt: str = "text") -> None:
-    if fmt == "json":
-        out.print(render_json(build.diagnostics), markup=False)
+JunitOut = typer.Option(None, "--junit-out", metavar="FILE", callback=output_file, show_default=False,
+                        help="Also write the JUnit XML report to FILE (beside --format), so CI reads the "
+                             "project (or AWS) once for both.")
+
+
+def repository_prefix(project_dir: Path) -> str:
+    """The project directory relative to the root of its git work tree, as SARIF's artifact URIs
+    need it ("" at the root, "infra/monitoring/" below it); "" outside a work tree."""
+    for directory in (project_dir, *project_dir.parents):
+        if (directory / ".git").exists():
+            relative = project_dir.relative_to(directory).as_posix()
+            return "" if relative == "." else relative + "/"
+    return ""
+
+
+def report(build: Build, fmt: str = "text", project_dir: Optional[Path] = None) -> None:
+    if fmt == ValidateFormat.json.value:
+        sys.stdout.write(render_json(build.diagnostics))
+        return
+    if fmt == ValidateFormat.sarif.value:
+        sys.stdout.write(validate_sarif(build.diagnostics, repository_prefix(project_dir or Path.cwd())))
+        return
+    if fmt == ValidateFormat.junit.value:
+        sys.stdout.write(validate_junit(build, project_dir or Path.cwd()))
         return
     for item in build.diagnostics:
         style = "red" if item.level is diagnostics.Level.ERROR else "yellow"

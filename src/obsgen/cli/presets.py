@@ -15,7 +15,7 @@ from ..language.errors import did_you_mean
 
 
 @app.command()
-def presets(service: Optional[str] = typer.Argument(None, help="A service (lambda) or resource type (apigateway-v2)."),
+def presets(service: Optional[str] = typer.Argument(None, metavar="SERVICE", show_default=False, help="A service (lambda) or resource type (apigateway-v2)."),
             as_markdown: bool = typer.Option(False, "--markdown", help="Print the docs/presets.md page.")) -> None:
     """List the presets (AWS's recommended alarms): defaults, levels and the parameters they need."""
     catalog, problems = shipped_catalog()

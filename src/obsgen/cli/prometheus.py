@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ..prometheus import promtool
-from .common import EnvOption, ProjectDir, note, report
+from .common import ProjectDir, TestEnvOption, note, report
 from .app import app, err, out
 from .. import compiler
 from ..compiler import compile_project
@@ -16,7 +16,7 @@ from ..diagnostics import unique_sorted
 
 
 @app.command("test")
-def test(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption) -> None:
+def test(project_dir: Path = ProjectDir, env: Optional[list[str]] = TestEnvOption) -> None:
     """Run the spec's alert unit tests (`tests:` in service files) with promtool test rules."""
     build = compile_project(project_dir, env or None)
     compiler.check_rules(build)

@@ -25,7 +25,7 @@ from ..model import Origin, PromTest, RuleGroup
 from ..targets import prometheus as prometheus_target
 from ..targets import promtool_tests
 
-PROMTOOL_MISSING = "promtool not found; PromQL expressions were not checked"
+PROMTOOL_MISSING = "promtool not found; PromQL syntax was checked in-process, promtool's checks and lint were skipped"
 TIMEOUT = 120  # seconds; promtool finishes in well under a second on any realistic spec
 _RULE_ERROR = re.compile(r'group "(?P<group>[^"]*)", rule (?P<index>\d+), (?:"(?P<name>[^"]*)": )?(?P<message>.*)$')
 _ALERT_FAILURE = re.compile(r"^\s*alertname: (?P<name>\S+), time: (?P<time>\S+?),\s*$")

@@ -6,7 +6,7 @@ overrides, disabled monitors and problems are handled exactly as for CloudWatch 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .. import conventions
 from ..diagnostics import error, shown
@@ -15,6 +15,7 @@ from ..language.load import ServiceEntry
 from ..language.errors import did_you_mean
 from ..language.yaml_reader import Document, Loc
 from ..language.v1.prometheus import ALERT_NAME, AlertRuleTest, PromMonitor, PromTestGroup
+from ..prometheus.promql import syntax_error
 from .context import Context
 
 
@@ -65,7 +66,7 @@ def _alert(r: Context, entry: ServiceEntry, name: str, monitor: PromMonitor) -> 
     if severity is None:
         return None
     expr_doc, expr_loc = _field_source(origin, "promql")
-    expr = r.expand(monitor.promql, expr_doc, expr_loc, service=service, monitor=name)
+    expr = _promql(r, monitor.promql, expr_doc, expr_loc, service=service, monitor=name)
     labels = {**monitor.labels, "severity": severity.prometheus, "service": service,
               "team": entry.spec.owner, "env": r.env_name}
     alert_name = monitor.alert or conventions.camel_case(name)
@@ -93,6 +94,25 @@ def _with_override(r: Context, entry: ServiceEntry, ref: str, loc: Loc,
     changes = {k: v for k in fields & PROM_OVERRIDABLE if (v := getattr(override, k)) is not None}  # null: keep
     spans = frozenset(_OVERRIDE_KEYS.get(k, k) for k in fields)
     return Origin(entry.doc, loc, (r.pdoc, override_loc, spans)), monitor.model_copy(update=changes)
+
+
+def _promql(r: Context, template: str, doc: Document, loc: Loc, **extra: str) -> str:
+    """The expression with its templates expanded, parsed in-process: a syntax error is an error at
+    its place in the spec (a character a variable gave is blamed on its `${`), promtool or not."""
+    problems = len(r.problems)
+    expr = r.expand(template, doc, loc, **extra)
+    if len(r.problems) == problems:  # a template error is reported already; its text is no PromQL
+        check_promql(r, expr, doc, loc, lambda offset: conventions.template_offset(template, {**r.vars, **extra}, offset))
+    return expr
+
+
+def check_promql(r: Context, expr: str, doc: Document, loc: Loc, written: Callable[[int], int] = lambda o: o) -> None:
+    """An error at the offending character when `expr` is not PromQL; `written` maps an offset in
+    `expr` to one in the spec's string."""
+    problem = syntax_error(expr)
+    if problem is not None:
+        r.problems.append(error(doc.span_in(loc, written(problem.offset)), "promql",
+                                f"invalid PromQL: {shown(problem.message)}"))
 
 
 def _field_source(origin: Origin, field: str) -> tuple[Document, Loc]:
@@ -142,7 +162,7 @@ def _check_unique_records(r: Context, records: tuple[RecordingRule, ...]) -> Non
 def _recording_rule(r: Context, entry: ServiceEntry, index: int) -> RecordingRule:
     rule = entry.spec.recording_rules[index]
     loc = ("recording_rules", index)
-    expr = r.expand(rule.expr, entry.doc, loc + ("expr",), service=entry.spec.service)
+    expr = _promql(r, rule.expr, entry.doc, loc + ("expr",), service=entry.spec.service)
     return RecordingRule(entry.spec.service, rule.record, expr.strip(), tuple(sorted(rule.labels.items())),
                          Origin(entry.doc, loc))
 
@@ -160,6 +180,8 @@ def _test(r: Context, entry: ServiceEntry, index: int, group: PromTestGroup,
         resolved = _alert_case(r, entry, case, origin, alerts, monitors)
         if resolved is not None:
             cases.append(resolved)
+    for j, expr_case in enumerate(group.promql_expr_test):
+        check_promql(r, expr_case.expr, entry.doc, loc + ("promql_expr_test", j, "expr"))
     exprs = tuple(ExprTestCase(c.expr.strip(), c.eval_time, tuple((s.labels, float(s.value)) for s in c.exp_samples),
                                Origin(entry.doc, loc + ("promql_expr_test", j)))
                   for j, c in enumerate(group.promql_expr_test))

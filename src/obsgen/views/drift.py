@@ -1,5 +1,6 @@
-"""Drift reports (AWS) in every form CI reads: rich text, JSON, Markdown (a pull-request comment) and
-JUnit XML (one failed test case per drifted resource). Formatting only."""
+"""Drift reports (AWS) in every form CI reads: rich text, JSON, Markdown (a pull-request comment),
+JUnit XML (a test case per checked resource, failed when it drifted) and SARIF (views/sarif.py).
+Formatting only."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def drift_text(report: DriftReport) -> Text:
 
 def drift_json(report: DriftReport) -> str:
     data = {"format_version": DRIFT_FORMAT_VERSION, "env": report.env, "account": report.account,
-            "region": report.region, "in_sync": report.in_sync,
+            "region": report.region, "in_sync": report.in_sync, "checked": list(report.checked),
             "items": [{"address": i.address, "status": i.status, "detail": i.detail,
                        "fields": [{"field": f.field, "aws": f.before, "spec": f.after} for f in i.fields]}
                       for i in report.items]}
@@ -50,15 +51,21 @@ def drift_markdown(report: DriftReport) -> str:
 
 
 def drift_junit(report: DriftReport) -> str:
-    """One failed test case per drifted resource, so CI test reports list them."""
-    suite = ET.Element("testsuite", name=f"obsgen-drift-{report.env}", tests=str(max(1, len(report.items))),
+    """A test case per checked resource, failed when it drifted, so CI test reports show what was
+    compared and not only what differs (a run that checked nothing has one `in-sync` case)."""
+    drifted = {item.address: item for item in report.items}
+    addresses = report.checked or tuple(drifted)
+    suite = ET.Element("testsuite", name=f"obsgen-drift-{report.env}", tests=str(max(1, len(addresses))),
                        failures=str(len(report.items)))
-    if report.in_sync:
+    if not addresses:
         ET.SubElement(suite, "testcase", classname=f"obsgen.{report.env}", name="in-sync")
-    for item in report.items:
-        case = ET.SubElement(suite, "testcase", classname=f"obsgen.{report.env}", name=item.address)
-        failure = ET.SubElement(case, "failure", message=f"{item.status}: {item.detail}", type=item.status)
-        failure.text = "\n".join(f"{f.field}: spec {value_text(f.after)}, AWS {value_text(f.before)}" for f in item.fields)
+    for address in addresses:
+        case = ET.SubElement(suite, "testcase", classname=f"obsgen.{report.env}", name=address)
+        item = drifted.get(address)
+        if item is not None:
+            failure = ET.SubElement(case, "failure", message=f"{item.status}: {item.detail}", type=item.status)
+            failure.text = "\n".join(f"{f.field}: spec {value_text(f.after)}, AWS {value_text(f.before)}"
+                                     for f in item.fields)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 
 

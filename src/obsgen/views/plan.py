@@ -41,7 +41,9 @@ def _change_text(text: Text, change: Change) -> None:
     text.append(f"{sign} {change.address}", f"bold {style}")
     text.append(f"  will be {change.action}d" + (f" ({change.reason})" if change.reason else "") + "\n")
     if change.action == CREATE:
-        for key, value in (change.after or {}).items():
+        # sorted, as a saved plan holds them (JSON with sorted keys): `show` and `apply PLAN_FILE` print
+        # a saved plan exactly as `plan` printed it
+        for key, value in sorted((change.after or {}).items()):
             text.append(f"    + {key} = {value_text(value)}\n", style)
     for field in change.fields:
         text.append(f"    ~ {field.field}: ", style)

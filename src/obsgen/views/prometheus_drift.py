@@ -7,6 +7,8 @@ from typing import Any
 
 from ..prometheus.drift import DriftReport
 
+PROMETHEUS_DRIFT_FORMAT_VERSION = 2  # 2: `format_version` (was `version`: 1); docs/output-formats.md
+
 
 def render_text(report: DriftReport) -> str:
     if not report.has_drift:
@@ -29,7 +31,7 @@ def _show(rule: dict[str, Any] | None, name: str) -> str:
 def render_json(report: DriftReport) -> str:
     items = [{"action": c.action, "group": c.group, "kind": c.kind, "name": c.name, "severity": c.severity,
               "fields": list(c.fields), "spec": c.spec, "live": c.live} for c in report.changes]
-    body = {"version": 1, "env": report.env, "url": report.url, "compared": report.compared,
+    body = {"format_version": PROMETHEUS_DRIFT_FORMAT_VERSION, "env": report.env, "url": report.url, "compared": report.compared,
             "has_drift": report.has_drift, "changes": items}
     return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
