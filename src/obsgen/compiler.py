@@ -18,7 +18,7 @@ from .diagnostics import Diagnostic, error, merge_environments, unique_sorted
 from .generated_tree import GENERATED_DIR, replace
 from .presets.expand import expand_presets
 from .presets.origin import annotate
-from . import runbooks
+from . import alarm_tests, runbooks
 from .resolve import check_shared_names, resolve
 from .resolve.reach import unreached
 from .language.jsonschema import SCHEMA_FILE, schema_text
@@ -32,7 +32,8 @@ def validate(root: Path, strict: bool = False) -> Build:
     """`obsgen validate`: every environment compiled, the rules checked by promtool (when installed:
     otherwise a note says so), routing that reaches nobody (resolve/reach.py) and the runbooks'
     coverage -- a monitor without human Diagnosis and Mitigation, an environment whose alarms cannot
-    link to their page -- as warnings, errors when `strict`."""
+    link to their page -- as warnings, errors when `strict`; with `strict`, also a warning per monitor
+    without a unit test."""
     build = compile_project(root, pages=False)
     check_rules(build)
     if build.spec is not None:
@@ -40,6 +41,7 @@ def validate(root: Path, strict: bool = False) -> Build:
     if build.coverage is not None and build.spec is not None:
         notes = {ref: use.note() for ref, use in build.spec.preset_uses.items()}
         found = build.coverage.diagnostics(strict, notes) + unlinked(build.spec, strict)
+        found += alarm_tests.coverage(build.spec).diagnostics(strict)
         build.diagnostics = unique_sorted(build.diagnostics + found)
     return build
 
@@ -121,6 +123,7 @@ def _compile_env(spec: SpecSet, env: str, build: Build) -> None:
         return
     if not problems:
         build.models[env] = model
+        build.diagnostics += alarm_tests.check(spec, model)
     for render in targets():
         rendered = render(model)
         build.diagnostics += rendered.diagnostics

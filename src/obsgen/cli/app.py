@@ -18,7 +18,7 @@ from .. import __version__
 LAZY_COMMANDS = {
     "plan": "aws", "apply": "aws", "drift": "aws", "test-alarm": "aws", "unlock": "aws",
     "sandbox": "aws",
-    "test": "prometheus", "site": "runbooks", "presets": "presets",
+    "test": "test", "site": "runbooks", "presets": "presets",
 }
 
 
