@@ -17,7 +17,7 @@ from .. import __version__
 
 LAZY_COMMANDS = {
     "plan": "aws", "apply": "aws", "drift": "aws", "test-alarm": "aws", "unlock": "aws",
-    "sandbox": "aws",
+    "sandbox": "aws", "backtest": "aws",
     "test": "test", "site": "runbooks", "presets": "presets",
 }
 
