@@ -179,3 +179,60 @@ def test_markdown_keeps_hostile_names_inert():
     text = view.markdown(report)
     assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;&#124;x" in text
     assert "would have paged 2 time(s)" in text
+
+
+# --- the runbook site's backtest page -----------------------------------------------------------------
+
+
+def example_report(env: str = "production") -> BacktestReport:
+    return BacktestReport(env, 1_767_571_200, 1_767_571_200 + 7 * DAY, 12, 20, [
+        AlarmReport("stock-data/dynamo-throttle", "stock-analysis-dynamo-throttle-production", "math", "> 0", True,
+                    fire_times=(1_767_600_000, 1_767_700_000), time_in_alarm=1200, longest_alarm=900, state_changes=4,
+                    datapoints_expected=4032, datapoints_missing=12, period=300,
+                    suggestion=Suggestion(">", 3.0, 1, 1)),
+        AlarmReport("stock-api/<script>alert(1)</script>", "x", "metric", "> 5", False, datapoints_expected=10,
+                    datapoints_missing=10, period=300),
+    ])
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    root = Path(__file__).resolve().parents[1]
+    for name in ("monitors", "runbooks_src"):
+        shutil.copytree(root / name, tmp_path / name)
+    return tmp_path
+
+
+def test_obsgen_site_adds_a_backtest_page_per_environment_with_hostile_text_inert(example, tmp_path):
+    report_file = tmp_path / "production.json"
+    report_file.write_text(view.as_json(example_report()))
+    result = runner.invoke(app, ["site", "-C", str(example), "--backtest", str(report_file)])
+    assert result.exit_code == 0, result.output
+    page = (example / "generated" / "site" / "_backtest" / "production.html").read_text()
+    assert "production would have paged 2 time(s)" in page
+    assert '<a href="../stock-data/dynamo-throttle.html?env=production">stock-data/dynamo-throttle</a>' in page
+    assert "threshold &gt; 3 would have fired 1 time(s)" in page
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # escaped, not linked
+    assert "DEAD" in page
+
+
+@pytest.mark.parametrize("content,message", [
+    ("not json", "not JSON"),
+    ('{"format_version": 2}', "format_version 1"),
+    (view.as_json(example_report("qa")), "environment 'qa', which the project does not define"),
+    (view.as_json(example_report()).replace('"fires": 2,', '"fires": 2, "x": 1,').replace('"state_changes": 4', '"state_changes": "4"'),
+     "'alarms[0].state_changes' is missing or has the wrong type"),
+])
+def test_a_bad_backtest_file_is_one_clear_error_and_nothing_is_written(example, tmp_path, content, message):
+    report_file = tmp_path / "report.json"
+    report_file.write_text(content)
+    result = runner.invoke(app, ["site", "-C", str(example), "--backtest", str(report_file)])
+    assert result.exit_code == 1
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (example / "generated").exists()
+
+
+def test_the_report_file_round_trips_through_json():
+    from obsgen.backtest.report_file import load
+
+    assert load(view.as_json(example_report())) == example_report()

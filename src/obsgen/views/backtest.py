@@ -11,7 +11,7 @@ from ..values import format_duration, number_text
 FORMAT_VERSION = 1
 
 
-def _when(epoch: int) -> str:
+def when(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -47,7 +47,7 @@ def suggestion_text(alarm: AlarmReport) -> str:
 
 
 def text(report: BacktestReport) -> str:
-    lines = [f"backtest of {report.env}: {_when(report.start)} to {_when(report.end)} ({_days(report)}, "
+    lines = [f"backtest of {report.env}: {when(report.start)} to {when(report.end)} ({_days(report)}, "
              f"{report.queries} metric queries in {report.calls} GetMetricData call(s))"]
     for alarm in report.alarms:
         lines.append(f"{alarm.ref} ({alarm.name}): {verdict(report, alarm)}")
@@ -86,7 +86,7 @@ def _cell(value: str) -> str:
 
 def markdown(report: BacktestReport) -> str:
     """For a pull-request comment: the headline first ("would have paged 14 times last week")."""
-    lines = [f"### obsgen backtest: `{_cell(report.env)}`, {_days(report)} to {_when(report.end)}", "",
+    lines = [f"### obsgen backtest: `{_cell(report.env)}`, {_days(report)} to {when(report.end)}", "",
              f"With these alarms, **{report.env} would have paged {report.total_pages} time(s)** "
              f"(fired {report.total_fires} time(s) in all) over the last {_days(report)}.", "",
              "| alarm | fired | time in ALARM | longest | state changes/day | datapoints missing | note |",
