@@ -54,7 +54,7 @@ def text(report: BacktestReport) -> str:
         if alarm.suggestion is not None:
             lines.append(f"    suggestion: {suggestion_text(alarm)}")
         lines += [f"    note: {n}" for n in alarm.notes]
-    lines.append(f"in all: {report.total_fires} alarm(s) fired, {report.total_pages} of them paging")
+    lines.append(f"in all: {report.total_fires} fire(s), {report.total_pages} of them paging")
     return "\n".join(lines) + "\n"
 
 
