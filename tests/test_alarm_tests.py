@@ -210,3 +210,19 @@ def test_a_math_monitors_series_may_be_named_by_metric_id_from_another_service(t
     assert isinstance(metric, Metric)
     assert (metric.namespace, metric.name, metric.dimensions) == \
         ("AWS/DynamoDB", "WriteThrottleEvents", (("TableName", "stock-analyses-production"),))
+
+
+def test_the_json_schema_tells_the_two_kinds_of_test_apart_for_editors():
+    jsonschema = pytest.importorskip("jsonschema")
+    import json
+
+    import yaml
+
+    schema = json.loads((ROOT / "generated" / "obsgen.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for name in ("stock-data.yaml", "stock-system.yaml", "credlink-api.yaml"):
+        spec = yaml.safe_load((ROOT / "monitors" / name).read_text())
+        assert list(validator.iter_errors(spec)) == [], name  # each item matches exactly one kind (oneOf)
+    bad = yaml.safe_load((ROOT / "monitors" / "stock-data.yaml").read_text())
+    bad["tests"][0]["expect"] = {"after 5m": "state OK"}
+    assert any("after 5m" in e.message for e in validator.iter_errors(bad))

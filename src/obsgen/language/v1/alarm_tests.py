@@ -167,8 +167,9 @@ class AlarmTest(Strict):
         min_length=1, description="Input per metric: a metric id of the monitor, 'monitor', 'monitor.id', "
         "'service/monitor[.id]' or 'resource.Metric'; values in promtool's notation ('0+10x30', '_' missing) "
         "from time 0, or a mapping of times to values.")
-    expect: dict[AtKey, Outcome] = Field(min_length=1, description="'at <time>': 'state <STATE>' or "
-                                   "'<STATE> -> <STATE>[, notifies [severity, ...]]'.")
+    expect: dict[AtKey, Outcome] = Field(
+        min_length=1, description="'at <time>': 'state <STATE>' or '<STATE> -> <STATE>[, notifies [severity, ...]]'.",
+        json_schema_extra={"propertyNames": {"pattern": r"^at\s+(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"}})
 
     @field_validator("interval")
     @classmethod
