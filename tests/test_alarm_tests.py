@@ -226,3 +226,12 @@ def test_the_json_schema_tells_the_two_kinds_of_test_apart_for_editors():
     bad = yaml.safe_load((ROOT / "monitors" / "stock-data.yaml").read_text())
     bad["tests"][0]["expect"] = {"after 5m": "state OK"}
     assert any("after 5m" in e.message for e in validator.iter_errors(bad))
+
+
+def test_without_promtool_the_cloudwatch_tests_still_run_and_the_command_fails_saying_why(example, monkeypatch):
+    monkeypatch.setenv("OBSGEN_PROMTOOL", str(example / "no-such-promtool"))
+    monkeypatch.setenv("PATH", str(example))  # nothing called promtool here either
+    result = runner.invoke(app, ["test", "-C", str(example)])
+    assert result.exit_code == 1
+    assert "CloudWatch: 16 of 16 alarm test run(s) passed" in result.stdout
+    assert "error: promtool not found, so the Prometheus tests did not run" in result.output

@@ -208,6 +208,7 @@ def test_obsgen_site_adds_a_backtest_page_per_environment_with_hostile_text_iner
     report_file.write_text(view.as_json(example_report()))
     result = runner.invoke(app, ["site", "-C", str(example), "--backtest", str(report_file)])
     assert result.exit_code == 0, result.output
+    assert "backtest page: generated/site/_backtest/production.html" in result.stdout
     page = (example / "generated" / "site" / "_backtest" / "production.html").read_text()
     assert "production would have paged 2 time(s)" in page
     assert '<a href="../stock-data/dynamo-throttle.html?env=production">stock-data/dynamo-throttle</a>' in page

@@ -42,11 +42,14 @@ def site(project_dir: Path = ProjectDir,
     prefix = f"{SITE_OUT}/"
     files = {k: v for k, v in result.files.items() if k.startswith(prefix)}
     try:
-        files.update(backtest_pages(result.spec, files, [_read_backtest(path) for path in backtest or ()]))
+        pages = backtest_pages(result.spec, files, [_read_backtest(path) for path in backtest or ()])
     except ValueError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
+    files.update(pages)
     only = Build(result.spec, [], files, outputs=[SITE_OUT])
     written = write(project_dir, only)
     out.print(f"wrote {len(written)} files to {GENERATED_DIR}/{SITE_OUT}/; open "
               f"{GENERATED_DIR}/{SITE_OUT}/index.html", markup=False)
+    for path in sorted(pages):  # not linked from the other pages: they are built without it
+        out.print(f"backtest page: {GENERATED_DIR}/{path}", markup=False)
