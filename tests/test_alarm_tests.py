@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from obsgen import alarm_tests
+from obsgen.alarm_tests.run import AlarmTestReport
+from obsgen.alarm_tests.runner import cases_for, run_tests
 from obsgen.cli import app
 from obsgen.compiler import compile_project
 from obsgen.evaluator import Metric
@@ -37,10 +38,10 @@ def small_project(tmp_path: Path, tests: str) -> Path:
     return tmp_path
 
 
-def run(project: Path) -> alarm_tests.AlarmTestReport:
+def run(project: Path) -> AlarmTestReport:
     build = compile_project(project)
     assert build.ok, [str(d) for d in build.diagnostics]
-    return alarm_tests.run_tests(build)
+    return run_tests(build)
 
 
 # --- the notation -----------------------------------------------------------------------------------
@@ -203,7 +204,7 @@ tests:
 
 def test_a_math_monitors_series_may_be_named_by_metric_id_from_another_service(tmp_path):
     build = compile_project(ROOT)
-    cases = [c for c in alarm_tests.cases_for(build, "production")
+    cases = [c for c in cases_for(build, "production")
              if c.label == "DynamoDB throttling pages through the composite"]
     assert len(cases) == 1  # in stock-system, the series is 'stock-data/dynamo-throttle.writes'
     (metric,) = cases[0].data
@@ -235,3 +236,12 @@ def test_without_promtool_the_cloudwatch_tests_still_run_and_the_command_fails_s
     assert result.exit_code == 1
     assert "CloudWatch: 16 of 16 alarm test run(s) passed" in result.stdout
     assert "error: promtool not found, so the Prometheus tests did not run" in result.output
+
+
+def test_compiling_a_project_without_alarm_tests_does_not_load_the_evaluator():
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from obsgen.compiler import validate; "
+            f"b = validate(Path({str(BASE)!r})); assert b.ok; print('obsgen.evaluator' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

@@ -18,7 +18,8 @@ from .diagnostics import Diagnostic, error, merge_environments, unique_sorted
 from .generated_tree import GENERATED_DIR, replace
 from .presets.expand import expand_presets
 from .presets.origin import annotate
-from . import alarm_tests, runbooks
+from . import runbooks
+from .alarm_tests import cases as alarm_test_cases, coverage as alarm_test_coverage
 from .resolve import check_shared_names, resolve
 from .resolve.reach import unreached
 from .language.jsonschema import SCHEMA_FILE, schema_text
@@ -41,7 +42,7 @@ def validate(root: Path, strict: bool = False) -> Build:
     if build.coverage is not None and build.spec is not None:
         notes = {ref: use.note() for ref, use in build.spec.preset_uses.items()}
         found = build.coverage.diagnostics(strict, notes) + unlinked(build.spec, strict)
-        found += alarm_tests.coverage(build.spec).diagnostics(strict)
+        found += alarm_test_coverage.coverage(build.spec).diagnostics(strict)
         build.diagnostics = unique_sorted(build.diagnostics + found)
     return build
 
@@ -123,7 +124,7 @@ def _compile_env(spec: SpecSet, env: str, build: Build) -> None:
         return
     if not problems:
         build.models[env] = model
-        build.diagnostics += alarm_tests.check(spec, model)
+        build.diagnostics += alarm_test_cases.check(spec, model)
     for render in targets():
         rendered = render(model)
         build.diagnostics += rendered.diagnostics

@@ -1,10 +1,12 @@
 """CloudWatch alarm unit tests from the spec (`tests:` items with `alarm:`), run offline through the
-evaluator: `check` reports the tests' problems at compile time, `run_tests` runs them for `obsgen
-test`, `coverage` says which monitors have a test. The notation: language/v1/alarm_tests.py."""
+evaluator. The notation: language/v1/alarm_tests.py.
 
-from .coverage import Coverage, coverage
-from .cases import Case
-from .runner import cases_for, check, run_tests
-from .run import AlarmTestReport, CaseResult, Failure, Row
+    cases.py     a test in one environment: its alarms and metrics (`resolve_cases`), and `check`,
+                 the problems `validate` reports (compile time: imports no evaluator)
+    run.py       evaluate a case and compare it with its expectations
+    runner.py    `run_tests` / `cases_for` over a whole build (`obsgen test`)
+    coverage.py  which monitors have a unit test (`validate`'s coverage line)
 
-__all__ = ["AlarmTestReport", "Case", "CaseResult", "Coverage", "Failure", "Row", "cases_for", "check", "coverage", "run_tests"]
+Import the modules themselves: this package imports nothing, so compiling a project does not load
+the evaluator.
+"""

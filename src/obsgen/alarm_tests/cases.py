@@ -9,17 +9,19 @@ that does not exist) are located diagnostics, reported by `obsgen validate` like
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from .. import conventions
 from ..diagnostics import Diagnostic, Span, error, shown
-from ..evaluator import Metric, Samples
 from ..language.errors import did_you_mean
 from ..language.load import ServiceEntry, SpecSet
 from ..language.yaml_reader import Document, Loc
 from ..language.v1.alarm_tests import AlarmTest, Expectation
 from ..language.v1.service import CompositeMonitor, MathMonitor, MetricMonitor
 from ..model import Alarm, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
+
+if TYPE_CHECKING:  # the evaluator is loaded only when a test is resolved: compiling pays nothing for it
+    from ..evaluator import Metric, Samples
 
 # Offset 0 of every test: Monday 2026-01-05 00:00 UTC, so periods, hours, days and weeks all begin at
 # offset 0 (wall-clock evaluation windows align to them: monitoring/alarm-evaluation-window.html) and
@@ -44,6 +46,13 @@ class Case:
 
 def test_label(index: int, test: AlarmTest) -> str:
     return test.name if test.name else f"tests[{index}]"
+
+
+def check(spec: SpecSet, model: EnvironmentModel) -> list[Diagnostic]:
+    """The alarm tests' problems in one environment (unknown monitors, series, severities)."""
+    if not any(entry.spec.alarm_tests for entry in spec.services):
+        return []
+    return resolve_cases(spec, model)[1]
 
 
 def resolve_cases(spec: SpecSet, model: EnvironmentModel) -> tuple[list[Case], list[Diagnostic]]:
@@ -83,6 +92,8 @@ def _case(spec: SpecSet, entry: ServiceEntry, index: int, test: AlarmTest, model
     alarm = by_ref.get(conventions.monitor_ref(service, test.alarm))
     if alarm is None:  # disabled in this environment: nothing to test here
         return None
+    from ..evaluator import Samples
+
     needed = _below(alarm, by_ref)
     data: dict[Metric | str, Samples] = {}
     for key in test.series:
@@ -200,4 +211,6 @@ def _resource_metrics(owner: ServiceEntry, resource: str, metric: str, needed: t
 
 
 def _metric(stat: MetricStat) -> Metric:
+    from ..evaluator import Metric
+
     return Metric(stat.namespace, stat.metric, tuple(stat.dimensions))

@@ -1,18 +1,10 @@
-"""The two entry points over a whole build: check the tests (compile time) and run them (`obsgen test`)."""
+"""Alarm tests over a whole build, for `obsgen test`."""
 
 from __future__ import annotations
 
 from ..build import Build
-from ..diagnostics import Diagnostic
-from ..language.load import SpecSet
-from ..model import EnvironmentModel
 from .cases import Case, resolve_cases
 from .run import AlarmTestReport, run_case
-
-
-def check(spec: SpecSet, model: EnvironmentModel) -> list[Diagnostic]:
-    """The alarm tests' problems in one environment (unknown monitors, series, severities)."""
-    return resolve_cases(spec, model)[1]
 
 
 def run_tests(build: Build) -> AlarmTestReport:

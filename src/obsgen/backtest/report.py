@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..evaluator import ALARM, INSUFFICIENT_DATA, AlarmResult
+if TYPE_CHECKING:  # the site reads reports (runbooks/site.py) without loading the evaluator
+    from ..evaluator import AlarmResult
 
 DAY = 86400
 
@@ -76,6 +78,8 @@ class BacktestReport:
 def timeline_facts(result: AlarmResult) -> dict[str, object]:
     """Fires, time in ALARM, the longest ALARM stretch and the state changes of one replayed alarm.
     The first transition (out of INSUFFICIENT_DATA at creation) is the alarm starting, not a change."""
+    from ..evaluator import ALARM, INSUFFICIENT_DATA
+
     transitions = result.timeline.transitions
     fires = tuple(int(t.time) for t in transitions if t.state == ALARM and t.previous != ALARM)
     stretches = [int(end - begin) for begin, end, state in result.timeline.segments() if state == ALARM]

@@ -9,7 +9,8 @@ from typing import Optional
 
 import typer
 
-from .. import __version__, alarm_tests, compiler
+from .. import __version__, compiler
+from ..alarm_tests.coverage import coverage as test_coverage
 from ..build import Build
 from ..compiler import compile_project, stale_files, write
 from ..generated_tree import GENERATED_DIR
@@ -43,7 +44,7 @@ def validate(project_dir: Path = ProjectDir,
         out.print(f"spec is valid: {len(build.models)} environment(s), {alarms} CloudWatch alarm(s) and "
                   f"{rules} Prometheus rule(s) in all", markup=False)
         if build.spec is not None:  # one line; `--strict` adds a warning per untested monitor
-            out.print(alarm_tests.coverage(build.spec).summary(), markup=False)
+            out.print(test_coverage(build.spec).summary(), markup=False)
 
 
 @app.command()

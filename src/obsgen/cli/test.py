@@ -9,7 +9,8 @@ from typing import Optional
 
 import typer
 
-from .. import alarm_tests, compiler
+from .. import compiler
+from ..alarm_tests.runner import run_tests as run_alarm_tests
 from ..compiler import compile_project
 from ..diagnostics import unique_sorted
 from ..prometheus import promtool
@@ -34,7 +35,7 @@ def test(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
     report(build)
     if not build.ok:
         raise typer.Exit(1)
-    alarms = alarm_tests.run_tests(build)
+    alarms = run_alarm_tests(build)
     prom = None
     missing_promtool = False
     if any(group.tests for model in build.models.values() for group in model.rule_groups):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ..alarm_tests import AlarmTestReport, CaseResult, Failure
+from ..alarm_tests.run import AlarmTestReport, CaseResult, Failure
 from ..diagnostics import Diagnostic
 from ..prometheus.promtool import TestReport
 from ..values import format_duration
