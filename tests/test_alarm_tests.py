@@ -245,3 +245,15 @@ def test_compiling_a_project_without_alarm_tests_does_not_load_the_evaluator():
     code = ("import sys; from pathlib import Path; from obsgen.compiler import validate; "
             f"b = validate(Path({str(BASE)!r})); assert b.ok; print('obsgen.evaluator' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("test", [
+    "series: {errors: '0x10'}\n    expect: {at 99999999d: state OK}",
+    "interval: 1h\n    series: {errors: '0x1000'}\n    expect: {at 5m: state OK}",
+    "series: {errors: {32d: 1}}\n    expect: {at 5m: state OK}",
+])
+def test_a_test_reaching_past_31_days_is_refused_before_anything_is_evaluated(tmp_path, test):
+    project = small_project(tmp_path, f"tests:\n  - alarm: errors\n    {test}\n")
+    build = compile_project(project)
+    assert [d.code for d in build.diagnostics] == ["bad-value"] or [d.code for d in build.diagnostics] == ["bad-name"]
+    assert "31 days" in build.diagnostics[0].message

@@ -185,3 +185,11 @@ def test_the_aws_cli_reads_a_percentile_from_the_sandbox_server():
                               "--output", "json"], capture_output=True, text=True, env=env, timeout=120, check=True)
     (result,) = json.loads(out.stdout)["MetricDataResults"]
     assert result["Values"] == [nearest_rank(sorted(VALUES[:10]), 90)]
+
+
+def test_a_one_second_period_over_a_year_costs_only_the_periods_that_hold_data(cw):
+    """Windows are computed from the first datapoint to the last, not over the whole request."""
+    answer = cw.get_metric_data(MetricDataQueries=[query("Sum", period=1)], StartTime=NOW - timedelta(days=400),
+                                EndTime=NOW, ScanBy="TimestampAscending", MaxDatapoints=1000)
+    (result,) = answer["MetricDataResults"]
+    assert result["Values"] == VALUES[:len(result["Values"])] and len(result["Values"]) == len(VALUES)

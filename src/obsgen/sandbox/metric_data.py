@@ -158,12 +158,17 @@ def series(backend: CloudWatchBackend, query: MetricQuery, start: datetime, end:
             points.append((moment, float(datum.value)))
         elif isinstance(datum, MetricAggregatedDatum):
             sets.append(StatisticSet(moment, datum.sample_count, datum.sum, datum.min, datum.max))
-    count = int((high - low + query.period - 1) // query.period)
-    if count <= 0 or not (points or sets):
+    if not (points or sets):
         return []
-    grid = Grid(int(low) + query.period, query.period, count, query.period)
+    # Only the periods from the first datapoint's to the last one's: a 1-second period over a year
+    # would otherwise be 31 million empty windows.
+    times = [t for t, _ in points] + [item.timestamp for item in sets]
+    first = int((min(times) - low) // query.period)
+    count = int((max(times) - low) // query.period) - first + 1
+    origin = int(low) + first * query.period
+    grid = Grid(origin + query.period, query.period, count, query.period)
     aggregated = aggregate(Samples(points, sets), query.stat, grid)
-    return [(datetime.fromtimestamp(low + i * query.period, tz=timezone.utc), value)
+    return [(datetime.fromtimestamp(origin + i * query.period, tz=timezone.utc), value)
             for i, value in enumerate(aggregated.values) if value is not None]
 
 

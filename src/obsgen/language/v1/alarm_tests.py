@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Union
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from ...diagnostics import shown
 from .fields import DURATION_PATTERN, Duration, Name, Strict, parse_duration
@@ -40,6 +40,9 @@ STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _TERM = re.compile(rf"^(?:(?P<missing>_)(?:x(?P<missing_n>\d+))?|(?P<a>{_NUMBER})(?:(?P<op>[-+])(?P<b>{_NUMBER}))?(?:x(?P<n>\d+))?)$")
 MAX_VALUES = 100_000  # per series: two months of minutes; more is a typo (1x1000000000) that would exhaust memory
+# A test covers at most 31 days from its start: the evaluator evaluates every minute up to the last
+# value or expectation, so `at 99999d` would otherwise run for hours.
+MAX_SPAN = 31 * 86400
 _AT = re.compile(r"^at\s+(\S+)$")
 _TRANSITION = re.compile(r"^(?P<from>[A-Z_]+)\s*->\s*(?P<to>[A-Z_]+)(?:\s*,\s*notifies\s*\[(?P<notifies>[^\]]*)\])?$")
 _DURATION_TEXT = re.compile(DURATION_PATTERN)
@@ -85,7 +88,7 @@ def _check_series(given: object) -> object:
     for key, value in given.items():
         if not isinstance(key, str):
             raise ValueError(f"'{shown(key)}' is not a time: write a duration such as '12m'")
-        parse_duration(key)
+        _within_span(parse_duration(key), key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not math.isfinite(value)):
             raise ValueError(f"the value at {shown(key)} must be a finite number or null (missing)")
@@ -133,7 +136,13 @@ def parse_at(key: str) -> int:
     match = _AT.match(key.strip())
     if match is None or not _DURATION_TEXT.match(match.group(1)):
         raise ValueError(f"'{shown(key)}' must be 'at <time>' with a duration from the series start, e.g. 'at 12m'")
-    return parse_duration(match.group(1))
+    return _within_span(parse_duration(match.group(1)), key)
+
+
+def _within_span(seconds: int, what: str) -> int:
+    if seconds > MAX_SPAN:
+        raise ValueError(f"'{shown(what)}' is more than 31 days after the start: a test covers at most 31 days")
+    return seconds
 
 
 def parse_outcome(at: int, value: str) -> Expectation:
@@ -176,7 +185,15 @@ class AlarmTest(Strict):
     def _interval(cls, interval: int) -> int:
         if interval <= 0:
             raise ValueError("interval must be above 0s")
-        return interval
+        return _within_span(interval, "interval")
+
+    @model_validator(mode="after")
+    def _series_within_span(self) -> "AlarmTest":
+        for key, given in self.series.items():
+            if isinstance(given, str) and (len(expand_values(given)) - 1) * self.interval > MAX_SPAN:
+                raise ValueError(f"series '{shown(key)}' runs past 31 days at {self.interval}s a value: "
+                                 "a test covers at most 31 days")
+        return self
 
     def expectations(self) -> list[Expectation]:
         return [parse_expectation(k, v) for k, v in self.expect.items()]
