@@ -72,9 +72,8 @@ def main() -> None:
         session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
         cw = session.client("cloudwatch")
         sent = Counter()
-        cw.meta.events.register("before-send.cloudwatch.*", lambda **kw: sent.update([kw["event_name"]]))
-        clients = Clients(session, cw.meta.config, None, cw, session.client("sns"),
-                          session.client("resourcegroupstaggingapi"), session.client("sts"))
+        clients = Clients(session, cw.meta.config, None, "us-east-1")
+        clients.register("before-send.cloudwatch.*", lambda **kw: sent.update([kw["event_name"]]))
         began = time.perf_counter()
         history = read_history(clients, wanted, start, end, Pacer(None, None))
         took = time.perf_counter() - began

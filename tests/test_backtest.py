@@ -237,3 +237,12 @@ def test_the_report_file_round_trips_through_json():
     from obsgen.backtest.report_file import load
 
     assert load(view.as_json(example_report())) == example_report()
+
+
+def test_metrics_of_another_region_are_read_in_their_own_calls():
+    """An alarm placed in us-east-1 (a CloudFront metric) reads its history there (#15's regions)."""
+    home = Query(Metric.of("AWS/Lambda", "Errors", {"FunctionName": "f"}), "Sum", 300)
+    cloudfront = Query(Metric.of("AWS/CloudFront", "5xxErrorRate", {"DistributionId": "D", "Region": "Global"}),
+                       "Average", 300, region="us-east-1")
+    calls = plan_calls([home, cloudfront], 0, DAY)
+    assert sorted((c.region or "", len(c.queries)) for c in calls) == [("", 1), ("us-east-1", 1)]

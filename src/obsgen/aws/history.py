@@ -68,6 +68,7 @@ class Query:
     stat: str
     period: int
     unit: str | None = None
+    region: str | None = None  # where the metric is published (the alarm's region); None: the home region
 
 
 @dataclass(slots=True)
@@ -100,22 +101,26 @@ def period_for(alarm_period: int, start: int, now: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One GetMetricData request: a time slice and at most 500 queries of one period."""
+    """One GetMetricData request: a time slice and at most 500 queries of one period and one region."""
 
     start: int
     end: int
     queries: tuple[Query, ...]
 
+    @property
+    def region(self) -> str | None:
+        return self.queries[0].region
+
 
 def plan_calls(queries: Iterable[Query], start: int, end: int) -> list[Call]:
-    """The calls that read `queries` over [start, end): per period, groups of at most 500 queries
-    over slices of at most floor(100,800 / group size) periods."""
-    by_period: dict[int, list[Query]] = {}
-    for query in sorted(set(queries), key=lambda q: (q.period, q.metric.namespace, q.metric.name,
+    """The calls that read `queries` over [start, end): per region and period, groups of at most 500
+    queries over slices of at most floor(100,800 / group size) periods."""
+    by_period: dict[tuple[str, int], list[Query]] = {}
+    for query in sorted(set(queries), key=lambda q: (q.region or "", q.period, q.metric.namespace, q.metric.name,
                                                      q.metric.dimensions, q.stat, q.unit or "")):
-        by_period.setdefault(query.period, []).append(query)
+        by_period.setdefault((query.region or "", query.period), []).append(query)
     calls: list[Call] = []
-    for period, group in sorted(by_period.items()):
+    for (_, period), group in sorted(by_period.items()):
         first = start - start % period
         for batch in chunks(group, MAX_QUERIES_PER_CALL):
             step = max(1, MAX_DATAPOINTS_PER_CALL // len(batch)) * period
@@ -145,7 +150,7 @@ def read_history(clients: Clients, queries: Iterable[Query], start: int, end: in
         def get(**kwargs: Any) -> dict[str, Any]:
             pacer.wait(most)
             history.calls += 1
-            answer: dict[str, Any] = clients.cloudwatch.get_metric_data(**kwargs)
+            answer: dict[str, Any] = clients.client("cloudwatch", call.region).get_metric_data(**kwargs)
             return answer
 
         for page in pages(get, request):

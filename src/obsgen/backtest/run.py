@@ -53,7 +53,7 @@ def select(model: EnvironmentModel, monitors: Sequence[str]) -> list[Alarm]:
 def queries_of(alarm: MetricAlarm, period: int) -> list[tuple[str, Query]]:
     """(query id, what to read) for every metric the alarm reads, at `period`."""
     stats = [("m", alarm.single_metric())] if alarm.metric is not None else list(alarm.queries)
-    return [(qid, Query(_metric(stat), stat.statistic, period, stat.unit)) for qid, stat in stats]
+    return [(qid, Query(_metric(stat), stat.statistic, period, stat.unit, alarm.region)) for qid, stat in stats]
 
 
 def _metric(stat: MetricStat) -> Metric:
