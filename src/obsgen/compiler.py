@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .build import Build
-from .diagnostics import Diagnostic, error, merge_environments, unique_sorted
+from .diagnostics import Diagnostic, error, has_errors, merge_environments, unique_sorted
 from .generated_tree import GENERATED_DIR, replace
 from .presets.expand import expand_presets
 from .presets.origin import annotate
@@ -97,6 +97,9 @@ def _compile(root: Path, envs: list[str] | None, pages: bool) -> Build:
     build.files[SCHEMA_FILE] = schema_text()
     for env in selected:
         _compile_env(spec, env, build)
+    if not has_errors(problems):  # after a file's error, a test naming what it defined would only echo it
+        for model in build.models.values():
+            build.diagnostics += alarm_test_cases.check(spec, model)
     build.diagnostics += check_shared_names(spec, build.models)
     if envs is None and build.ok and not problems:  # one runbook site for all environments: `build --env X`
         _add_runbooks(spec, build, pages)            # leaves it alone
@@ -124,7 +127,6 @@ def _compile_env(spec: SpecSet, env: str, build: Build) -> None:
         return
     if not problems:
         build.models[env] = model
-        build.diagnostics += alarm_test_cases.check(spec, model)
     for render in targets():
         rendered = render(model)
         build.diagnostics += rendered.diagnostics
