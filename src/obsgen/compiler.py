@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Iterator
 
 from .build import Build
-from .diagnostics import Diagnostic, error, merge_environments, unique_sorted
+from .diagnostics import Diagnostic, error, has_errors, merge_environments, unique_sorted
 from .generated_tree import GENERATED_DIR, replace
 from .presets.expand import expand_presets
 from .presets.origin import annotate
 from . import runbooks
+from .alarm_tests import cases as alarm_test_cases, coverage as alarm_test_coverage
 from .resolve import check_shared_names, resolve
 from .resolve.reach import unreached
 from .language.jsonschema import SCHEMA_FILE, schema_text
@@ -32,7 +33,8 @@ def validate(root: Path, strict: bool = False) -> Build:
     """`obsgen validate`: every environment compiled, the rules checked by promtool (when installed:
     otherwise a note says so), routing that reaches nobody (resolve/reach.py) and the runbooks'
     coverage -- a monitor without human Diagnosis and Mitigation, an environment whose alarms cannot
-    link to their page -- as warnings, errors when `strict`."""
+    link to their page -- as warnings, errors when `strict`; with `strict`, also a warning per monitor
+    without a unit test."""
     build = compile_project(root, pages=False)
     check_rules(build)
     if build.spec is not None:
@@ -40,6 +42,7 @@ def validate(root: Path, strict: bool = False) -> Build:
     if build.coverage is not None and build.spec is not None:
         notes = {ref: use.note() for ref, use in build.spec.preset_uses.items()}
         found = build.coverage.diagnostics(strict, notes) + unlinked(build.spec, strict)
+        found += alarm_test_coverage.coverage(build.spec).diagnostics(strict)
         build.diagnostics = unique_sorted(build.diagnostics + found)
     return build
 
@@ -94,6 +97,9 @@ def _compile(root: Path, envs: list[str] | None, pages: bool) -> Build:
     build.files[SCHEMA_FILE] = schema_text()
     for env in selected:
         _compile_env(spec, env, build)
+    if not has_errors(problems):  # after a file's error, a test naming what it defined would only echo it
+        for model in build.models.values():
+            build.diagnostics += alarm_test_cases.check(spec, model)
     build.diagnostics += check_shared_names(spec, build.models)
     if envs is None and build.ok and not problems:  # one runbook site for all environments: `build --env X`
         _add_runbooks(spec, build, pages)            # leaves it alone

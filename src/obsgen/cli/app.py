@@ -23,8 +23,8 @@ from .. import __version__
 ROOT_PROJECT_DIR = "obsgen.project_dir"  # ctx.meta key of the -C given before the command
 LAZY_COMMANDS = {
     "plan": "aws", "apply": "aws", "drift": "aws", "test-alarm": "aws", "unlock": "aws",
-    "sandbox": "aws", "show": "aws",
-    "test": "prometheus", "site": "runbooks", "presets": "presets",
+    "sandbox": "aws", "show": "aws", "backtest": "aws",
+    "test": "test", "site": "runbooks", "presets": "presets",
 }
 
 

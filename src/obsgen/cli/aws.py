@@ -428,3 +428,49 @@ def sandbox(host: str = typer.Option("127.0.0.1", "--host", help="Loopback addre
         sandbox_module.serve_forever(host, port, pidfile, ready_callback=ready)
     except (ValueError, sandbox_module.SandboxError) as exc:
         raise _fail(str(exc)) from None
+
+
+@app.command("backtest")
+def backtest_command(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
+                     days: float = typer.Option(7.0, "--days", min=0.01, max=455.0, callback=finite,
+                                                help="How far back to replay (CloudWatch keeps 455 days)."),
+                     monitor: Optional[list[str]] = typer.Option(None, "--monitor", "-m",
+                                                                 help="service/monitor to replay (repeatable); "
+                                                                      "all alarms when omitted."),
+                     target_fires: int = typer.Option(1, "--target-fires", min=0,
+                                                      help="Suggest the threshold at which an alarm that fired "
+                                                           "more often would have fired at most this many times."),
+                     format: str = typer.Option("text", "--format", help="text, json or markdown"),
+                     output: Optional[Path] = typer.Option(None, "--out", "-o", callback=output_file,
+                                                           help="Write the report here (JSON for `obsgen site "
+                                                                "--backtest`) instead of stdout.")) -> None:
+    """Replay the environment's alarms over their metrics' history: fires, time in ALARM, flaps, dead
+    alarms, and a threshold suggestion. Reads CloudWatch only; changes nothing."""
+    import time
+
+    from botocore.exceptions import ClientError
+
+    from ..aws.apply import describe_error
+    from ..backtest.run import BacktestError, backtest
+    from ..views import backtest as backtest_view
+
+    if format not in backtest_view.FORMATS:
+        raise _fail(f"unknown --format {format!r}; use text, json or markdown")
+    model = _model(project_dir, env)
+    clients, _ = _connect(model, profile)
+    now = int(time.time())
+    end = now - now % 60  # whole minutes: the last complete one
+    start = end - int(days * 86400)
+    try:
+        with _waiting_note(clients, f"reading {model.env}'s metric history"):
+            result = backtest(model, clients, start, end, now, monitor or (), target_fires)
+    except BacktestError as exc:
+        raise _fail(str(exc)) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise _fail(f"reading metric history from {model.env} failed: {describe_error(exc)}") from None
+    text = backtest_view.FORMATS[format](result)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"wrote the backtest of {model.env} to {output}", markup=False)

@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from .. import __version__, compiler
+from ..alarm_tests.coverage import coverage as test_coverage
 from ..build import Build
 from ..compiler import compile_project, stale_files, write
 from ..generated_tree import GENERATED_DIR
@@ -30,7 +31,8 @@ def _notes(build: Build) -> None:
 def validate(project_dir: Path = ProjectDir,
              format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", help="Output format."),
              junit_out: Optional[Path] = JunitOut,
-             strict: bool = typer.Option(False, "--strict", help="Warnings are errors: monitors without runbook guidance, severities that reach nobody.")) -> None:
+             strict: bool = typer.Option(False, "--strict", help="Warnings are errors: monitors without runbook guidance, severities that reach nobody; "
+                                         "also a warning per monitor without a unit test.")) -> None:
     """Check the spec for every environment; report every problem as file:line:column."""
     build = compiler.validate(project_dir, strict)
     _notes(build)
@@ -45,6 +47,8 @@ def validate(project_dir: Path = ProjectDir,
         rules = sum(len(g.alerts) + len(g.recording_rules) for m in models for g in m.rule_groups)
         out.print(f"spec is valid: {len(build.models)} environment(s), {alarms} CloudWatch alarm(s) and "
                   f"{rules} Prometheus rule(s) in all", markup=False)
+        if build.spec is not None:  # one line; `--strict` adds a warning per untested monitor
+            out.print(test_coverage(build.spec).summary(), markup=False)
 
 
 @app.command()

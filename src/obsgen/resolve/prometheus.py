@@ -25,7 +25,7 @@ _OVERRIDE_KEYS = {"for_": "for"}
 
 def uses_prometheus(entry: ServiceEntry) -> bool:
     spec = entry.spec
-    return bool(spec.recording_rules or spec.tests or any(isinstance(m, PromMonitor) for m in spec.monitors.values()))
+    return bool(spec.recording_rules or spec.prom_tests or any(isinstance(m, PromMonitor) for m in spec.monitors.values()))
 
 
 def resolve(r: Context) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def _group(r: Context, entry: ServiceEntry) -> RuleGroup:
     records = tuple(_recording_rule(r, entry, i) for i in range(len(spec.recording_rules)))
     _check_unique_records(r, records)
     monitors = {name: m for name, m in spec.monitors.items() if isinstance(m, PromMonitor)}
-    tests = tuple(t for i, group in enumerate(spec.tests)
+    tests = tuple(t for i, group in enumerate(spec.tests) if isinstance(group, PromTestGroup)
                   if (t := _test(r, entry, i, group, alerts, monitors)) is not None)
     interval = spec.prometheus.interval or r.project.prometheus.interval
     return RuleGroup(spec.service, spec.owner, interval, entry.doc.path, records, tuple(alerts), tests)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..backtest import BacktestReport
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
 from ..language.load import SpecSet
@@ -73,3 +74,24 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
                                     sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
                                     result.coverage, production))
     return result
+
+
+def backtest_pages(spec: SpecSet, site_files: dict[str, str], reports: list[BacktestReport]) -> dict[str, str]:
+    """The site's backtest page per report (`obsgen site --backtest FILE`), linking each alarm to its
+    runbook page. Raises ValueError for a report of an environment the project does not have, or two
+    reports of one environment."""
+    prefix = f"{SITE_OUT}/"
+    pages = {path[len(prefix):-len(".html")] for path in site_files
+             if path.startswith(prefix) and path.endswith(".html") and path.count("/") == 2
+             and not path[len(prefix):].startswith("_")}
+    files: dict[str, str] = {}
+    seen: set[str] = set()
+    for report in reports:
+        if report.env not in spec.project.environments:
+            raise ValueError(f"the backtest is of environment '{report.env}', which the project does not define "
+                             f"({', '.join(spec.project.environments)})")
+        if report.env in seen:
+            raise ValueError(f"two backtest reports of environment '{report.env}': give one per environment")
+        seen.add(report.env)
+        files.update(site.backtest_page(spec.project.project, spec.project.description or "", report, pages))
+    return files

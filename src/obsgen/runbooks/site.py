@@ -19,12 +19,14 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ..backtest import AlarmReport, BacktestReport
 from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel, ServiceInfo
 from ..values import format_duration
 from .coverage import Coverage
 from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
 from .markdown import Env, page_html
+from ..views import backtest as backtest_view
 
 SITE_DIR = "site"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
@@ -124,3 +126,38 @@ def _routes(model: EnvironmentModel) -> list[SeverityRoute]:
             tuple(f"{s.channel} ({s.protocol})" for s in subs), receiver.name if receiver else "",
             tuple(f"{c} ({k})" for c, k, _ in receiver.channels) if receiver else (), counts.get(sev.name, 0)))
     return routes
+
+
+# --- backtest pages (`obsgen site --backtest FILE`) --------------------------------------------------
+
+BACKTEST_DIR = "_backtest"  # `_`: never a service name, like _services/ and _assets/
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRow:
+    alarm: AlarmReport
+    link: str  # its runbook page for this environment, or "" when the site has none
+    in_alarm: str
+    longest: str
+    flaps: str
+    missing: str
+    verdict: str
+
+
+def backtest_page(project: str, description: str, report: BacktestReport, pages: set[str]) -> dict[str, str]:
+    """`site/_backtest/<env>.html` for one report. `pages` holds the site's monitor refs; links are
+    built from them, never from the report's text, and every text of the report is escaped."""
+    rows = []
+    for alarm in report.alarms:
+        link = f"../{alarm.ref}.html?env={report.env}" if alarm.ref in pages else ""
+        verdict = backtest_view.verdict(report, alarm) if (alarm.unsupported or alarm.dead) else \
+            backtest_view.suggestion_text(alarm) or "-"
+        rows.append(BacktestRow(alarm, link, format_duration(alarm.time_in_alarm), format_duration(alarm.longest_alarm),
+                                f"{report.flaps_per_day(alarm):.2f}",
+                                f"{alarm.datapoints_missing} of {alarm.datapoints_expected}" if alarm.kind != "composite"
+                                else "-", verdict))
+    period = f"{backtest_view.when(report.start)} to {backtest_view.when(report.end)}"
+    html = _environment().get_template("backtest.html.j2").render(
+        project=project, project_description=description, root="../", report=report, rows=rows, period=period,
+        title=f"Backtest {report.env}")
+    return {f"{SITE_DIR}/{BACKTEST_DIR}/{report.env}.html": html}

@@ -51,7 +51,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 
-from . import dashboards as moto_dashboards
+from . import dashboards as moto_dashboards, metric_data
 from ..composite_rule import ALARM_RULE_REF, alarm_rule_references
 
 __all__ = ["install", "is_installed", "rule_references", "InvalidNextToken"]
@@ -554,6 +554,7 @@ def install() -> None:
                 ResourceGroupsTaggingAPIBackend.get_resources),
         }
         patches.update(moto_dashboards.patches())
+        patches.update(metric_data.patches())
         for (cls, attr), replacement in patches.items():
             setattr(cls, attr, replacement)
         setattr(response, _MARK, True)

@@ -14,6 +14,7 @@ from .dashboards import Dashboards
 from .fields import (ApiVersion, Duration, MissingData, MofNField, Name, Region, SeverityRef, Statistic, Strict, Tags,
                      ThresholdField, Unit)
 from .presets import ParamName, ParamValue, PresetOverride, PresetSelection
+from .alarm_tests import AlarmTest
 from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
 
 if TYPE_CHECKING:
@@ -148,6 +149,17 @@ Monitor = Annotated[
 ]
 
 
+def _test_kind(value: Any) -> str:
+    """A CloudWatch alarm test names its monitor with `alarm:`, a key promtool's groups never have."""
+    return "AlarmTest" if isinstance(value, dict) and "alarm" in value else "PromTestGroup"
+
+
+TestItem = Annotated[
+    Union[Annotated[PromTestGroup, Tag("PromTestGroup")], Annotated[AlarmTest, Tag("AlarmTest")]],
+    Discriminator(_test_kind),
+]
+
+
 class ServiceSpec(Strict):
     apiVersion: ApiVersion
     kind: Literal["Service"]
@@ -159,7 +171,17 @@ class ServiceSpec(Strict):
     monitors: dict[Name, Monitor] = Field(default_factory=dict)
     recording_rules: list[RecordingRule] = Field(default_factory=list, description="Prometheus recording rules.")
     prometheus: ServicePrometheus = Field(default_factory=ServicePrometheus)
-    tests: list[PromTestGroup] = Field(default_factory=list, description="Alert unit tests (promtool notation).")
+    tests: list[TestItem] = Field(default_factory=list, description="Unit tests: promtool groups (`input_series`) "
+                                  "for Prometheus alerts, `alarm:` tests for CloudWatch monitors.")
+
+    @property
+    def prom_tests(self) -> list[PromTestGroup]:
+        return [t for t in self.tests if isinstance(t, PromTestGroup)]
+
+    @property
+    def alarm_tests(self) -> list[tuple[int, AlarmTest]]:
+        """(index in `tests:`, test): the index locates it in the file."""
+        return [(i, t) for i, t in enumerate(self.tests) if isinstance(t, AlarmTest)]
     dashboard: bool | None = Field(default=None, description="Whether the service gets its own dashboard; default: "
                                    "when it has CloudWatch monitors and the project's service_dashboards is true.")
     dashboards: Dashboards = Field(default_factory=dict, description="Declared dashboards of this service "
