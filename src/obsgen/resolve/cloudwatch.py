@@ -40,6 +40,7 @@ class _Common(TypedDict):
     tags: tuple[tuple[str, str], ...]
     origin: Origin
     region: str
+    verbatim: tuple[tuple[str, object], ...]
 
 
 class _MetricFields(_Common):
@@ -93,14 +94,18 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMoni
     severity = ctx.monitor_severity(entry, origin, monitor)
     if severity is None:
         return None
+    named = monitor.cloudwatch.get("AlarmName")
     common = _Common(
         service=service, monitor=name,
-        name=ctx.expand(ctx.project.naming.alarm, ctx.pdoc, ("naming", "alarm"), service=service, monitor=name),
+        name=(ctx.expand(named, entry.doc, loc + ("cloudwatch", "AlarmName"), service=service, monitor=name)
+              if isinstance(named, str) else
+              ctx.expand(ctx.project.naming.alarm, ctx.pdoc, ("naming", "alarm"), service=service, monitor=name)),
         summary=preset_summary(ctx, entry, ref, monitor.summary), description=monitor.description,
         severity=severity, runbook=monitor.runbook,
         runbook_url=ctx.runbook_url(service, name),
         actions_enabled=monitor.actions_enabled, tags=_tags(ctx, entry, name, monitor), origin=origin,
         region=ctx.env.region,
+        verbatim=tuple(sorted((k, v) for k, v in monitor.cloudwatch.items() if k != "AlarmName")),
     )
     if isinstance(monitor, CompositeMonitor):
         return _composite(ctx, entry, monitor, common)

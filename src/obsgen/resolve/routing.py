@@ -42,7 +42,8 @@ def _severity(ctx: Context, name: str) -> Severity:
 def _topic(ctx: Context, severity: Severity) -> Topic:
     tags = {**ctx.project.tags, **conventions.ownership_tags(ctx.project.project, ctx.env_name,
                                                              severity=severity.name)}
-    display = f"{ctx.project.project} {severity.description}"[:100]
+    written = ctx.project.severities[severity.name].topic_display_name
+    display = f"{ctx.project.project} {severity.description}"[:100] if written is None else written
     return Topic(severity.topic_name, severity.topic_arn, severity.name, display, tuple(sorted(tags.items())),
                  Origin(ctx.pdoc, ("severities", severity.name, "topic")), ctx.env.region)
 

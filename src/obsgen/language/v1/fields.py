@@ -304,6 +304,16 @@ TagValue = Annotated[str, BeforeValidator(_tag_value),
                      WithJsonSchema({"type": "string", "pattern": f"^{_TAG_TEXT}{{0,256}}$"})]
 Tags = dict[TagKey, TagValue]
 
+# The PutMetricAlarm / PutCompositeAlarm parameters a monitor may carry verbatim (`cloudwatch:`): what an alarm
+# made elsewhere has and obsgen would write differently (`obsgen import`, docs/adopting.md). Not Tags (`tags:`).
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+VERBATIM_PARAMS = ("AlarmName", "AlarmDescription", "AlarmActions", "OKActions", "InsufficientDataActions",
+                   "Metrics", "ThresholdMetricId", "EvaluateLowSampleCountPercentile", "Unit", "AlarmRule",
+                   "ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod")
+VERBATIM_DESCRIPTION = ("API parameters kept as written, over obsgen's own (an adopted alarm's name, description, "
+                        "actions, metric ids): AlarmName is a template, the others are sent as they are.")
+Verbatim = dict[Literal[VERBATIM_PARAMS], Any]  # type: ignore[valid-type]
+
 
 # --- misc ---------------------------------------------------------------------------------
 

@@ -42,6 +42,8 @@ class Severity(Strict):
 
     description: str | None = Field(default=None, description="Shown in routing tables and alarm descriptions.")
     topic: str = Field(description="SNS topic name template, e.g. '${project}-critical-alerts-${env}'.")
+    topic_display_name: str | None = Field(default=None, max_length=100, description="The topic's DisplayName "
+                                           "(default: the project's name and the description); '' for none.")
     response_time: Duration = Field(description="How fast a human must respond, e.g. 15m.")
     pages: bool = Field(default=False, description="Whether this severity wakes someone up.")
     notify_ok: bool = Field(default=True, description="Also notify the topic when the alarm returns to OK.")
