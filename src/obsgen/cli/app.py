@@ -19,7 +19,7 @@ LAZY_COMMANDS = {
     "plan": "aws", "apply": "aws", "drift": "aws", "test-alarm": "aws", "unlock": "aws",
     "sandbox": "aws",
     "test": "prometheus", "site": "runbooks", "presets": "presets",
-    "init": "init",
+    "init": "init", "import": "adopt",
 }
 
 

@@ -94,7 +94,7 @@ def _verbatim(params: dict[str, Any], verbatim: tuple[tuple[str, object], ...]) 
     if "Metrics" in given:
         for key in ("Namespace", "MetricName", "Dimensions", "Period", "Statistic", "ExtendedStatistic", "Unit"):
             params.pop(key, None)
-    return {**params, **given}
+    return {k: v for k, v in {**params, **given}.items() if v is not None}
 
 
 def _common(alarm: AlarmBase, owners: dict[str, str]) -> dict[str, Any]:

@@ -307,8 +307,12 @@ Tags = dict[TagKey, TagValue]
 # The PutMetricAlarm / PutCompositeAlarm parameters a monitor may carry verbatim (`cloudwatch:`): what an alarm
 # made elsewhere has and obsgen would write differently (`obsgen import`, docs/adopting.md). Not Tags (`tags:`).
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
-VERBATIM_PARAMS = ("AlarmName", "AlarmDescription", "AlarmActions", "OKActions", "InsufficientDataActions",
-                   "Metrics", "ThresholdMetricId", "EvaluateLowSampleCountPercentile", "Unit", "AlarmRule",
+# Every parameter but Tags: what obsgen cannot say in its own words (a statistic it does not know, a metric
+# math query set of another shape) is kept as written rather than left out. `null` removes one obsgen writes.
+VERBATIM_PARAMS = ("AlarmName", "AlarmDescription", "ActionsEnabled", "AlarmActions", "OKActions",
+                   "InsufficientDataActions", "MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions",
+                   "Period", "Unit", "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator",
+                   "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics", "ThresholdMetricId", "AlarmRule",
                    "ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod")
 VERBATIM_DESCRIPTION = ("API parameters kept as written, over obsgen's own (an adopted alarm's name, description, "
                         "actions, metric ids): AlarmName is a template, the others are sent as they are.")

@@ -1,0 +1,73 @@
+"""`obsgen import`: write an account's existing alarms as a project (library: adopt/). Only reads AWS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..adopt import ImportFailed, Selection, connect_account, import_project
+from ..aws.apply import describe_error
+from ..scaffold import project_name
+from .app import app, err, out
+
+
+@app.command("import")
+def import_(env: str = typer.Option(..., "--env", "-e", help="The environment these alarms are (its name "
+                                    "becomes ${env} in names)."),
+            prefix: Optional[str] = typer.Option(None, "--prefix", help="Only alarms whose name starts so."),
+            tag: Optional[str] = typer.Option(None, "--tag", help="Only alarms tagged KEY=VALUE."),
+            alarm: Optional[list[str]] = typer.Option(None, "--alarm", help="Only this alarm (repeat for several)."),
+            out_dir: Path = typer.Option(Path("."), "--out", "-o", help="The project directory to write."),
+            project: Optional[str] = typer.Option(None, "--project", help="The project's name; default: the directory's."),
+            region: Optional[str] = typer.Option(None, "--region", help="Default: the AWS configuration's region."),
+            profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile (default: the standard chain)."),
+            endpoint_url: Optional[str] = typer.Option(None, "--endpoint-url", help="AWS endpoint (the local sandbox); "
+                                                       "written as the environment's endpoint."),
+            include_owned: bool = typer.Option(False, "--include-owned", help="Also alarms CloudFormation or "
+                                               "Terraform manage (hand them over first: docs/adopting.md).")) -> None:
+    """Write the account's existing alarms, topics and subscriptions as spec under monitors/ (reads only)."""
+    chosen = [given for given in (prefix, tag, alarm) if given]
+    if len(chosen) > 1:
+        raise typer.BadParameter("give one of --prefix, --tag and --alarm")
+    if tag is not None and ("=" not in tag or not tag.split("=", 1)[0]):
+        raise typer.BadParameter(f"--tag takes KEY=VALUE, found {tag!r}")
+    selection = Selection(prefix, tuple(tag.split("=", 1)) if tag else None, tuple(alarm or ()))  # type: ignore[arg-type]
+    target = out_dir.resolve()
+    existing = [p for p in ("monitors/obsgen.yaml",) if (target / p).exists()]
+    if existing:
+        err.print(f"error: {target / existing[0]} exists; obsgen import writes a new project and never overwrites "
+                  "(import into an empty directory, then move what you want)", markup=False)
+        raise typer.Exit(1)
+    try:
+        import boto3
+
+        clients = connect_account(region or boto3.Session(profile_name=profile).region_name or "us-east-1",
+                                  endpoint_url, profile)
+        imported = import_project(clients, selection, project or project_name(target.name), env,
+                                  endpoint=endpoint_url, include_owned=include_owned)
+    except (ClientError, BotoCoreError) as exc:
+        err.print(f"error: reading the account failed: {describe_error(exc)}", markup=False)
+        raise typer.Exit(1) from None
+    except ImportFailed as exc:
+        for item in exc.diagnostics:
+            err.print(str(item), markup=False)
+        err.print("error: the imported spec does not compile (a bug in obsgen import); nothing was written",
+                  markup=False)
+        raise typer.Exit(1) from None
+    files = {**imported.files, "IMPORT.md": imported.report}
+    clash = [p for p in files if (target / p).exists() or (target / p).is_symlink()]
+    for path in clash:
+        err.print(f"error: {target / path} exists; obsgen import never overwrites", markup=False)
+    if clash:
+        err.print(f"{len(clash)} file(s) exist; nothing was written.", markup=False)
+        raise typer.Exit(1)
+    for path, text in files.items():
+        (target / path).parent.mkdir(parents=True, exist_ok=True)
+        with open(target / path, "x", encoding="utf-8") as handle:
+            handle.write(text)
+    out.print(imported.report, markup=False)
+    out.print(f"wrote {len(files)} files to {target}; next: obsgen plan --env {env} --adopt -C {out_dir}",
+              markup=False)
