@@ -75,6 +75,7 @@ def draft(account: Account, project: str, env: str, account_id: str, region: str
         alarms.append(alarm)
     routing = _Routing(account, env, account_id, region, alarms)
     mapper = _Mapper(env, routing, findings)
+    mapper.learn_services(alarms)
     for alarm in alarms:
         if alarm.kind == Kind.METRIC_ALARM:
             mapper.metric_alarm(alarm)
@@ -235,6 +236,7 @@ class _Mapper:
         self.taken: dict[str, set[str]] = defaultdict(set)
         self.placed: dict[str, Placed] = {}
         self.service_of_alarm: dict[str, str] = {}
+        self.service_of_resource: dict[tuple[str, str], str] = {}  # (namespace, dimensions) -> service
 
     # --- services and resources ------------------------------------------------------------
 
@@ -242,11 +244,25 @@ class _Mapper:
         return self.services.setdefault(name, {"apiVersion": "obsgen/v1", "kind": "Service", "service": name,
                                                "owner": f"{name}-team", "resources": {}, "monitors": {}})
 
-    def service_name(self, alarm: LiveResource, resource: str | None, namespace: str | None) -> str:
+    def learn_services(self, alarms: list[LiveResource]) -> None:
+        """The service a tagged alarm names for its resource: untagged alarms on that resource join it."""
+        for alarm in alarms:
+            tagged = self.tagged_service(alarm)
+            key = _resource_key(alarm)
+            if tagged is not None and key is not None:
+                self.service_of_resource.setdefault(key, tagged)
+
+    def tagged_service(self, alarm: LiveResource) -> str | None:
         tags = alarm.tags or {}
-        for key in SERVICE_TAGS:
-            if tags.get(key):
-                return spec_name(without_env(tags[key], self.env), "imported")
+        return next((spec_name(without_env(tags[k], self.env), "imported") for k in SERVICE_TAGS if tags.get(k)), None)
+
+    def service_name(self, alarm: LiveResource, resource: str | None, namespace: str | None) -> str:
+        tagged = self.tagged_service(alarm)
+        if tagged is not None:
+            return tagged
+        joined = self.service_of_resource.get(_resource_key(alarm) or ("", ""))
+        if joined is not None:
+            return joined
         if resource is not None:
             return resource
         return spec_name(without_env(namespace or "imported", self.env), "imported")
@@ -426,10 +442,45 @@ class _Mapper:
 
     def finish(self) -> dict[str, dict[str, Any]]:
         for spec in self.services.values():
+            _hoist_tags(spec, [p.body for p in self.placed.values() if p.service == spec["service"]])
+            spec["resources"] = {k: {f: r[f] for f in _RESOURCE_ORDER if f in r} for k, r in spec["resources"].items()}
             for key in ("resources", "monitors"):
                 if not spec[key]:
                     del spec[key]
         return dict(sorted(self.services.items()))
+
+
+_RESOURCE_ORDER = ("type", "name", "dimensions", "preset", "params", "presets")
+
+
+def _hoist_tags(service: dict[str, Any], bodies: list[dict[str, Any]]) -> None:
+    """Tags every monitor of the service carries are written once, as the service's `tags:`."""
+    if not bodies:
+        return
+    shared = set.intersection(*(set(b.get("tags", {}).items()) for b in bodies))
+    if not shared:
+        return
+    for body in bodies:
+        left = {k: v for k, v in body["tags"].items() if (k, v) not in shared}
+        if left:
+            body["tags"] = left
+        else:
+            del body["tags"]
+    head = {k: v for k, v in service.items() if k not in ("resources", "monitors")}
+    rest: dict[str, Any] = {k: service[k] for k in ("resources", "monitors") if k in service}
+    service.clear()
+    service.update({**head, "tags": dict(sorted(shared)), **rest})
+
+
+def _resource_key(alarm: LiveResource) -> tuple[str, str] | None:
+    """The first metric an alarm reads, as (namespace, its dimensions): which resource it watches."""
+    p = alarm.params
+    stat = next((q["MetricStat"]["Metric"] for q in p.get("Metrics") or [] if q.get("MetricStat")), None)
+    metric = stat or (p if p.get("Namespace") else None)
+    if metric is None:
+        return None
+    dims = sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions") or [])
+    return metric.get("Namespace", ""), repr(dims)
 
 
 def _preferred(namespace: str) -> str:
