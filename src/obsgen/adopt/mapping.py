@@ -18,7 +18,7 @@ from ..presets.catalog import shipped_catalog
 from ..presets.schema import PresetAlarm
 from ..resource_types import RESOURCE_TYPES
 from ..values import BANDS, COMPARISONS, number_text
-from .names import spec_name, template, unique, without_env
+from .names import MAX_NAME, spec_name, template, unique, without_env
 from .ownership import other_owner
 from .read import Account
 from .rules import Untranslatable, translate
@@ -31,6 +31,7 @@ _BAND = re.compile(r"^\s*ANOMALY_DETECTION_BAND\s*\(\s*([A-Za-z0-9_]+)\s*(?:,\s*
 SECRET_PROTOCOLS = ("http", "https", "sms")  # URLs carry integration keys; numbers are personal
 CHANNEL_PROTOCOLS = ("email", "email-json", "sms", "https", "http", "lambda", "sqs")
 DEFAULT_RESPONSE_TIME = "1h"
+MAX_MONITORS = 400  # per imported service: its dashboard stays under CloudWatch's 500 widgets (dashboard_body.py)
 
 
 @dataclass(slots=True)
@@ -237,12 +238,23 @@ class _Mapper:
         self.placed: dict[str, Placed] = {}
         self.service_of_alarm: dict[str, str] = {}
         self.service_of_resource: dict[tuple[str, str], str] = {}  # (namespace, dimensions) -> service
+        self.count: Counter[str] = Counter()  # monitors per service
 
     # --- services and resources ------------------------------------------------------------
 
     def service(self, name: str) -> dict[str, Any]:
         return self.services.setdefault(name, {"apiVersion": "obsgen/v1", "kind": "Service", "service": name,
                                                "owner": f"{name}-team", "resources": {}, "monitors": {}})
+
+    def room_in(self, service: str) -> str:
+        """`service`, or `service-2`, `-3`... once it holds MAX_MONITORS: obsgen draws a dashboard per service,
+        and CloudWatch allows 500 widgets on one (a graph per monitor, plus headers)."""
+        name, n = service, 1
+        while self.count[name] >= MAX_MONITORS:
+            n += 1
+            name = f"{service[:MAX_NAME - 4]}-{n}"
+        self.count[name] += 1
+        return name
 
     def learn_services(self, alarms: list[LiveResource]) -> None:
         """The service a tagged alarm names for its resource: untagged alarms on that resource join it."""
@@ -304,7 +316,7 @@ class _Mapper:
         if kind is not None and first is not None:
             resource_hint = spec_name(without_env(first["dimensions"][kind.dimension or ""].rsplit(":", 1)[-1]
                                                   .rsplit("/", 1)[-1], self.env), kind.name)
-        name = self.service_name(alarm, resource_hint, first["namespace"] if first else None)
+        name = self.room_in(self.service_name(alarm, resource_hint, first["namespace"] if first else None))
         service = self.service(name)
         self.service_of_alarm[alarm.name] = name
         monitor_name = unique(self.monitor_name(alarm, "alarm"), self.taken[name])
@@ -417,8 +429,8 @@ class _Mapper:
         children = [self.service_of_alarm.get(c) for c in alarm.depends_on]
         tags = alarm.tags or {}
         grouped = next((tags[k] for k in SERVICE_TAGS if tags.get(k)), None)
-        name = (spec_name(without_env(grouped, self.env)) if grouped else
-                next((c for c in children if c is not None), None) or "composites")
+        name = self.room_in(spec_name(without_env(grouped, self.env)) if grouped else
+                            next((c for c in children if c is not None), None) or "composites")
 
         def ref_of(child: str) -> str | None:
             placed = self.placed.get(child)
