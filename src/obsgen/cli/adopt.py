@@ -34,7 +34,8 @@ def import_(env: str = typer.Option(..., "--env", "-e", help="The environment th
         raise typer.BadParameter("give one of --prefix, --tag and --alarm")
     if tag is not None and ("=" not in tag or not tag.split("=", 1)[0]):
         raise typer.BadParameter(f"--tag takes KEY=VALUE, found {tag!r}")
-    selection = Selection(prefix, tuple(tag.split("=", 1)) if tag else None, tuple(alarm or ()))  # type: ignore[arg-type]
+    key, _, value = (tag or "").partition("=")
+    selection = Selection(prefix, (key, value) if tag else None, tuple(alarm or ()))
     target = out_dir.resolve()
     existing = [p for p in ("monitors/obsgen.yaml",) if (target / p).exists()]
     if existing:
