@@ -222,6 +222,21 @@ def test_an_account_seeded_by_hand_imports_adopts_with_only_tags_and_then_has_no
     assert others and all(a["AlarmName"].endswith(("-errors", "-throttles", "-p99", "-rate", "-anomaly"))
                           for a in others), "the other environments' alarms are untouched"
 
+    # The second environment merges into the same services, its differences as overrides.
+    run("import", "--env", "staging", "--tag", "Environment=staging", "-o", str(project), "--merge",
+        "--endpoint-url", sb.endpoint_url, env=aws_env)
+    assert sorted(p.stem for p in (project / "monitors").glob("*.yaml")) == services, "no new service"
+    merged = (project / "monitors" / "obsgen.yaml").read_text()
+    assert "  staging:\n" in merged and "overrides:" in merged
+    run("validate", "-C", str(project), env=env)
+    staging = json.loads(run("plan", "--env", "staging", "--adopt", "--format", "json", "-C", str(project),
+                             env=env).output)
+    assert staging["conflicts"] == [] and adopted_only_tags(staging) == []
+    assert "No changes" in run("plan", "--env", "prod", "-C", str(project), env=env).output
+    again = run("import", "--env", "staging", "--tag", "Environment=staging", "-o", str(project), "--merge",
+                "--endpoint-url", sb.endpoint_url, env=aws_env, expect=1)
+    assert "already in the project" in again.output
+
 
 def test_the_example_project_applied_then_imported_compiles_to_the_same_alarm_parameters(sb, aws_env, tmp_path):
     example = tmp_path / "example"

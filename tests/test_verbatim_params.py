@@ -83,3 +83,33 @@ def test_a_severity_may_name_its_topic_s_display_name(tmp_path):
     topics = {t["Name"]: t for t in json.loads(result.files["production/sns/topics.json"])["Topics"]}
     assert topics["shop-critical-production"]["Attributes"]["DisplayName"] == ""
     assert topics["shop-warning-production"]["Attributes"]["DisplayName"] == "shop warning"
+
+
+def test_an_environment_override_lays_its_verbatim_parameters_over_the_monitor_s(tmp_path):
+    project = PROJECT.replace('    region: eu-west-1\n', '    region: eu-west-1\n    overrides:\n'
+                              '      orders/errors: {cloudwatch: {AlarmDescription: "prod text"}}\n')
+    result = build(tmp_path, """\
+        errors: {summary: E., severity: critical, resource: fn, metric: Errors, threshold: "> 0",
+                 cloudwatch: {AlarmName: "errors-${env}", AlarmDescription: "own text", OKActions: []}}
+        """, project=project)
+    assert result.ok, errors(result)
+    alarm = alarms(result)["errors-production"]
+    assert alarm["AlarmDescription"] == "prod text" and alarm["OKActions"] == []
+
+
+def test_tag_values_may_name_template_variables(tmp_path):
+    project = PROJECT.replace("severities:\n", "tags: {Environment: \"${env}\", Price: \"$$5\"}\nseverities:\n", 1)
+    result = build(tmp_path, """\
+        errors: {summary: E., severity: critical, resource: fn, metric: Errors, threshold: "> 0",
+                 tags: {Fn: "orders-${env}"}}
+        """, project=project)
+    assert result.ok, errors(result)
+    tags = {t["Key"]: t["Value"] for t in next(iter(alarms(result).values()))["Tags"]}
+    assert tags["Environment"] == "production" and tags["Fn"] == "orders-production" and tags["Price"] == "$5"
+    topics = json.loads(result.files["production/sns/topics.json"])["Topics"]
+    assert all({"Key": "Environment", "Value": "production"} in t["Tags"] for t in topics)
+    unknown = build(tmp_path / "bad", """\
+        errors: {summary: E., severity: critical, resource: fn, metric: Errors, threshold: "> 0",
+                 tags: {Fn: "orders-${nope}"}}
+        """)
+    assert any("unknown template variable ${nope}" in e and "orders.yaml" in e for e in errors(unknown))

@@ -17,12 +17,13 @@ from typing import cast
 
 from ..aws.session import Clients, connect
 from ..model import EnvironmentModel
-from . import verify, writer
+from . import merge, verify, writer
 from .mapping import Draft, Finding, draft
 from .read import Selection, read_account
+from .merge import MergeRefused
 from .verify import ImportFailed
 
-__all__ = ["ImportFailed", "Imported", "Selection", "connect_account", "import_project"]
+__all__ = ["ImportFailed", "Imported", "MergeRefused", "Selection", "connect_account", "import_project"]
 
 
 @dataclass(slots=True)
@@ -48,9 +49,12 @@ def connect_account(region: str, endpoint: str | None, profile: str | None) -> C
 
 
 def import_project(clients: Clients, selection: Selection, project: str, env: str, *,
-                   endpoint: str | None = None, include_owned: bool = False) -> Imported:
+                   endpoint: str | None = None, include_owned: bool = False,
+                   existing: dict[str, str] | None = None) -> Imported:
     """Read the selection from the account `clients` reach and write it as spec files. Only reads.
-    Raises ImportFailed when the result does not compile (a bug), botocore errors when AWS refuses."""
+    `existing`: the files of a project an earlier import wrote (relative path -> text), to add this
+    environment to (merge.py). Raises ImportFailed when the result does not compile (a bug),
+    MergeRefused when `existing` cannot take the environment, botocore errors when AWS refuses."""
     account_id = str(clients.sts.get_caller_identity()["Account"])
     account = read_account(clients, selection)
     result: Draft = draft(account, project, env, account_id, clients.region, include_owned)
@@ -58,4 +62,6 @@ def import_project(clients: Clients, selection: Selection, project: str, env: st
         result.project["environments"][env]["endpoint"] = endpoint
     source = f"account {account_id}, {clients.region}"
     files = verify.settle(result, env, source)
+    if existing is not None:
+        files = merge.merge(existing, result, env, source)
     return Imported(files, writer.report(result), len(result.placed), result.findings, result.env_vars)

@@ -101,7 +101,8 @@ def _shared_tags(account: Account, routing: _Routing, mapper: _Mapper, findings:
     """The tags every adopted topic and alarm carries become the project's `tags:` (obsgen puts those on
     every topic and alarm); a topic's other tags would be removed on adoption, so the report says so."""
     def own(tags: dict[str, str] | None) -> dict[str, str]:
-        return {k: v for k, v in (tags or {}).items() if not k.lower().startswith(("aws:", "obsgen:"))}
+        return {k: template(v, routing.env) for k, v in (tags or {}).items()
+                if not k.lower().startswith(("aws:", "obsgen:"))}
 
     topics = {arn: own(account.tags.get(arn)) for arn in routing.by_topic}
     bodies = [p.body for p in mapper.placed.values()]
@@ -373,7 +374,7 @@ class _Mapper:
     def common(self, alarm: LiveResource, body: dict[str, Any]) -> None:
         if alarm.params.get("ActionsEnabled") is False:
             body["actions_enabled"] = False
-        tags = {k: v for k, v in sorted((alarm.tags or {}).items())
+        tags = {k: template(v, self.env) for k, v in sorted((alarm.tags or {}).items())
                 if not k.lower().startswith(("aws:", "obsgen:"))}
         if tags:
             body["tags"] = tags

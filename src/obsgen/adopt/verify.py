@@ -51,13 +51,19 @@ def settle(draft: Draft, env: str, source: str) -> dict[str, str]:
 
 def _compiled(files: dict[str, str], env: str) -> dict[str, dict[str, Any]]:
     """Alarm name -> the parameters (without Tags) the spec compiles to in `env`."""
+    return {name: params for name, (_, params) in compiled_envs(files, [env])[env].items()}
+
+
+def compiled_envs(files: dict[str, str], envs: list[str]) -> dict[str, dict[str, tuple[str, dict[str, Any]]]]:
+    """Per environment: alarm name -> (its monitor's 'service/monitor', the parameters without Tags)."""
     with tempfile.TemporaryDirectory(prefix="obsgen-import-") as folder:
         root = Path(folder)
         for path, text in files.items():
             (root / path).parent.mkdir(parents=True, exist_ok=True)
             (root / path).write_text(text, encoding="utf-8")
-        build = compile_project(root, [env])
+        build = compile_project(root, envs)
         errors = [d for d in build.diagnostics if d.level is Level.ERROR]
-        if errors or env not in build.models:
+        if errors or any(env not in build.models for env in envs):
             raise ImportFailed(errors)
-        return {alarm.name: split_tags(params)[0] for alarm, params in alarm_params(build.models[env])}
+        return {env: {alarm.name: (alarm.ref, split_tags(params)[0]) for alarm, params in alarm_params(build.models[env])}
+                for env in envs}

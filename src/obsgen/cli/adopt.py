@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..adopt import ImportFailed, Selection, connect_account, import_project
+from ..adopt import ImportFailed, MergeRefused, Selection, connect_account, import_project
 from ..aws.apply import describe_error
 from ..scaffold import project_name
 from .app import app, err, out
@@ -27,7 +27,10 @@ def import_(env: str = typer.Option(..., "--env", "-e", help="The environment th
             endpoint_url: Optional[str] = typer.Option(None, "--endpoint-url", help="AWS endpoint (the local sandbox); "
                                                        "written as the environment's endpoint."),
             include_owned: bool = typer.Option(False, "--include-owned", help="Also alarms CloudFormation or "
-                                               "Terraform manage (hand them over first: docs/adopting.md).")) -> None:
+                                               "Terraform manage (hand them over first: docs/adopting.md)."),
+            merge: bool = typer.Option(False, "--merge", help="Add this environment to the project an earlier import "
+                                       "wrote in --out: the same alarms become one monitor with overrides "
+                                       "(rewrites its monitors/*.yaml).")) -> None:
     """Write the account's existing alarms, topics and subscriptions as spec under monitors/ (reads only)."""
     chosen = [given for given in (prefix, tag, alarm) if given]
     if len(chosen) > 1:
@@ -37,20 +40,29 @@ def import_(env: str = typer.Option(..., "--env", "-e", help="The environment th
     key, _, value = (tag or "").partition("=")
     selection = Selection(prefix, (key, value) if tag else None, tuple(alarm or ()))
     target = out_dir.resolve()
-    existing = [p for p in ("monitors/obsgen.yaml",) if (target / p).exists()]
-    if existing:
-        err.print(f"error: {target / existing[0]} exists; obsgen import writes a new project and never overwrites "
-                  "(import into an empty directory, then move what you want)", markup=False)
+    project_file = target / "monitors" / "obsgen.yaml"
+    if project_file.exists() and not merge:
+        err.print(f"error: {project_file} exists; obsgen import writes a new project and never overwrites "
+                  "(import into an empty directory, or add an environment to an imported project with --merge)",
+                  markup=False)
         raise typer.Exit(1)
+    if merge and not project_file.exists():
+        raise typer.BadParameter(f"--merge adds to a project, and {project_file} does not exist")
+    existing = ({p.relative_to(target).as_posix(): p.read_text(encoding="utf-8")
+                 for p in sorted((target / "monitors").glob("*.yaml"))} if merge else None)
     try:
         import boto3
 
         clients = connect_account(region or boto3.Session(profile_name=profile).region_name or "us-east-1",
                                   endpoint_url, profile)
-        imported = import_project(clients, selection, project or project_name(target.name), env,
-                                  endpoint=endpoint_url, include_owned=include_owned)
+        name = project or (_project_of(existing) if existing else project_name(target.name))
+        imported = import_project(clients, selection, name, env, endpoint=endpoint_url,
+                                  include_owned=include_owned, existing=existing)
     except (ClientError, BotoCoreError) as exc:
         err.print(f"error: reading the account failed: {describe_error(exc)}", markup=False)
+        raise typer.Exit(1) from None
+    except MergeRefused as exc:
+        err.print(f"error: {exc}; nothing was written", markup=False)
         raise typer.Exit(1) from None
     except ImportFailed as exc:
         for item in exc.diagnostics:
@@ -58,8 +70,10 @@ def import_(env: str = typer.Option(..., "--env", "-e", help="The environment th
         err.print("error: the imported spec does not compile (a bug in obsgen import); nothing was written",
                   markup=False)
         raise typer.Exit(1) from None
-    files = {**imported.files, "IMPORT.md": imported.report}
-    clash = [p for p in files if (target / p).exists() or (target / p).is_symlink()]
+    report_file = f"IMPORT-{env}.md" if merge else "IMPORT.md"
+    files = {**imported.files, report_file: imported.report}
+    replaced = set(existing or {})  # --merge rewrites the project's own files, nothing else
+    clash = [p for p in files if p not in replaced and ((target / p).exists() or (target / p).is_symlink())]
     for path in clash:
         err.print(f"error: {target / path} exists; obsgen import never overwrites", markup=False)
     if clash:
@@ -67,8 +81,14 @@ def import_(env: str = typer.Option(..., "--env", "-e", help="The environment th
         raise typer.Exit(1)
     for path, text in files.items():
         (target / path).parent.mkdir(parents=True, exist_ok=True)
-        with open(target / path, "x", encoding="utf-8") as handle:
+        with open(target / path, "w" if path in replaced else "x", encoding="utf-8") as handle:
             handle.write(text)
     out.print(imported.report, markup=False)
     out.print(f"wrote {len(files)} files to {target}; next: obsgen plan --env {env} --adopt -C {out_dir}",
               markup=False)
+
+
+def _project_of(files: dict[str, str]) -> str:
+    import yaml
+
+    return str(yaml.safe_load(files["monitors/obsgen.yaml"])["project"])

@@ -289,10 +289,15 @@ def _tag_key(value: Any) -> str:
     raise fail("tag", "a tag key of 1-128 letters, digits, spaces or _.:/=+-@, not starting with 'aws:'", value)
 
 
+# A value may hold template variables (`Environment: ${env}`), expanded when resolving; the expanded value
+# is held to AWS's rules by targets/cloudwatch_limits.
+_TEMPLATE_PARTS = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\$")
+
+
 def _tag_value(value: Any) -> str:
-    if _tag_text(value, 256):
+    if isinstance(value, str) and _tag_text(_TEMPLATE_PARTS.sub("", value), 256):
         return value
-    raise fail("tag", "a tag value of at most 256 letters, digits, spaces or _.:/=+-@", value)
+    raise fail("tag", "a tag value of at most 256 letters, digits, spaces or _.:/=+-@ (and ${variables})", value)
 
 
 # For editors: ASCII punctuation other than _.:/=+-@ and control characters are refused (the check

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .dashboards import Dashboards
 from .fields import (AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, SeverityName, SeverityRef, Strict, Tags, ThresholdField,
-                     VarName)
+                     VarName, Verbatim)
 from .presets import ProjectPresets
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
 
@@ -96,6 +96,8 @@ class MonitorOverride(Strict):
     actions_enabled: bool | None = None
     for_: Duration | None = Field(default=None, alias="for", description="Prometheus monitors: how long the condition must hold.")
     promql: str | None = Field(default=None, description="Prometheus monitors: replaces the PromQL expression.")
+    cloudwatch: Verbatim | None = Field(default=None, description="Verbatim API parameters for this environment, "
+                                        "over the monitor's own `cloudwatch:` (key by key).")
 
 
 class Environment(Strict):
