@@ -14,6 +14,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from obsgen.cli import app
@@ -152,6 +153,21 @@ def seed(sb, env) -> dict[str, int]:
             put(stage, f"{owner}-alarm-{stage}", tags=tags, Namespace="AWS/EC2", MetricName="CPUUtilization",
                 Statistic="Average", Dimensions=dims(InstanceId="i-0123"), Period=300, EvaluationPeriods=1,
                 Threshold=90, ComparisonOperator="GreaterThanThreshold")
+        # a dashboard made by hand: text, graphs (the "." shorthand, an expression), alarms, logs, an explorer
+        arn = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:orders-fn0-{stage}-errors"
+        body = {"start": "-PT6H", "widgets": [
+            {"type": "text", "x": 0, "y": 0, "width": 24, "height": 2, "properties": {"markdown": f"# Orders {stage}"}},
+            {"type": "metric", "x": 0, "y": 2, "width": 12, "height": 6, "properties": {
+                "title": "Errors", "region": REGION, "stat": "Sum", "period": 60, "metrics": [
+                    ["AWS/Lambda", "Errors", "FunctionName", f"orders-fn0-{stage}", {"id": "e0"}],
+                    [".", ".", ".", f"orders-fn1-{stage}", {"id": "e1"}],
+                    [{"expression": "e0 + e1", "label": "Both", "id": "total"}]]}},
+            {"type": "alarm", "x": 12, "y": 2, "width": 12, "height": 6, "properties": {"alarms": [arn]}},
+            {"type": "log", "x": 0, "y": 8, "width": 24, "height": 6, "properties": {
+                "query": f"SOURCE '/aws/lambda/orders-fn0-{stage}' | fields @message | limit 20", "region": REGION}},
+            {"type": "explorer", "x": 0, "y": 14, "width": 24, "height": 6, "properties": {"metrics": []}}]}
+        aws_cli(sb, env, "cloudwatch", "put-dashboard", "--dashboard-name", f"orders-{stage}",
+                "--dashboard-body", json.dumps(body))
         # composites, nested, one with no actions
         tag = [{"Key": "Environment", "Value": stage}]
         cw.put_composite_alarm(AlarmName=f"orders-{stage}-any-errors", AlarmRule=" OR ".join(
@@ -198,6 +214,11 @@ def test_an_account_seeded_by_hand_imports_adopts_with_only_tags_and_then_has_no
     orders = (project / "monitors" / "orders.yaml").read_text()
     assert "preset:" in orders and "lambda.errors" in orders, "the preset-exact alarm is written as a preset"
     assert "rule: " in orders and "orders-any-errors" in orders
+    dashboards = yaml.safe_load((project / "monitors" / "obsgen.yaml").read_text())["dashboards"]
+    assert list(dashboards) == ["orders-dashboard"], "prod's; the other environments' are left out"
+    assert [[list(w)[0] for w in row["widgets"]] for row in dashboards["orders-dashboard"]["rows"]] == [
+        ["text"], ["title", "alarms"], ["logs"]], dashboards
+    assert "obsgen declares no 'explorer' widget" in report, "the widget obsgen cannot declare is listed"
 
     again = tmp_path / "again" / "acme"
     run("import", "--env", "prod", "--tag", "Environment=prod", "-o", str(again), "--endpoint-url", sb.endpoint_url,

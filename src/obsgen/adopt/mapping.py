@@ -18,6 +18,7 @@ from ..presets.catalog import shipped_catalog
 from ..presets.schema import PresetAlarm
 from ..resource_types import RESOURCE_TYPES
 from ..values import BANDS, COMPARISONS, number_text
+from .dashboards import declared
 from .names import MAX_NAME, spec_name, template, unique, without_env
 from .ownership import other_owner
 from .read import Account
@@ -91,9 +92,18 @@ def draft(account: Account, project: str, env: str, account_id: str, region: str
     if routing.preset_levels and any("preset" in r for s in mapper.services.values()
                                      for r in s.get("resources", {}).values()):
         project_spec["presets"] = {"severities": routing.preset_levels}
-    for name in account.dashboards:
-        findings.append(Finding(f"dashboard {name}", "not imported",
-                                "dashboards are declared as rows of widgets; this one stays as it is, unmanaged"))
+    if any(account.dashboards.values()):
+        def ref_of(alarm: str) -> str | None:
+            placed = mapper.placed.get(alarm)
+            return f"{placed.service}/{placed.monitor}" if placed else None
+
+        boards, left = declared(account.dashboards, project, env, set(mapper.services), ref_of)
+        if boards:
+            project_spec["dashboards"] = boards
+        findings += [Finding(what, "dashboard note", why) for what, why in left]
+    else:
+        findings += [Finding(f"dashboard {name}", "not imported", "not read (--no-dashboards)")
+                     for name in account.dashboards]
     return Draft(project_spec, mapper.finish(), mapper.placed, findings, routing.env_vars)
 
 

@@ -128,6 +128,8 @@ class _Merge:
                 self.env_spec(self.env).setdefault("channels", {})[name] = changed
         for name in set(channels) - set(new.get("channels", {})):
             self.env_spec(self.env).setdefault("channels", {})[name] = {"enabled": False}
+        for key, dashboard in new.get("dashboards", {}).items():
+            self.project.setdefault("dashboards", {}).setdefault(key, dashboard)
         if new.get("tags", {}) != self.project.get("tags", {}):
             self.findings.append(Finding("project tags", "note", f"{self.env}'s shared tags {new.get('tags', {})} "
                                          f"differ from the project's {self.project.get('tags', {})}; the project's "

@@ -6,7 +6,7 @@ Calls, for N alarms notifying T topics (docs/performance.md has the figures):
                                  with --tag only the resources carrying it)
   DescribeAlarms ×⌈N/100⌉       aws/kinds/alarms.describe_alarms, by prefix, by names (100 a call) or all
   GetTopicAttributes ×T, ListSubscriptionsByTopic ×T   aws/kinds/topics and subscriptions, as `plan` reads them
-  ListDashboards ×⌈D/1000⌉      the names of the dashboards (imported as a list in the report)
+  ListDashboards ×⌈D/1000⌉, GetDashboard ×D   the dashboards, declared in the spec (--no-dashboards: names only)
 https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
 """
@@ -33,6 +33,7 @@ class Selection:
     prefix: str | None = None
     tag: tuple[str, str] | None = None
     names: tuple[str, ...] = ()
+    dashboards: bool = True  # read every dashboard's body (one GetDashboard each) to declare it
 
 
 @dataclass(slots=True)
@@ -43,7 +44,7 @@ class Account:
     topics: dict[str, LiveResource]  # by ARN
     subscriptions: list[LiveResource]
     tags: dict[str, dict[str, str]]  # ARN -> tags, for alarms and topics that have any
-    dashboards: list[str] = field(default_factory=list)
+    dashboards: dict[str, str] = field(default_factory=dict)  # name -> DashboardBody ("" when not read)
 
 
 def read_account(clients: Clients, selection: Selection) -> Account:
@@ -55,8 +56,10 @@ def read_account(clients: Clients, selection: Selection) -> Account:
     for topic in TOPICS.read(reading):
         state.add(topic)
     subscriptions = SUBSCRIPTIONS.read(reading)
-    dashboards = [entry["DashboardName"] for page in pages(clients.cloudwatch.list_dashboards, {})
-                  for entry in page.get("DashboardEntries", [])]
+    names = [entry["DashboardName"] for page in pages(clients.cloudwatch.list_dashboards, {})
+             for entry in page.get("DashboardEntries", [])]
+    dashboards = {name: (clients.cloudwatch.get_dashboard(DashboardName=name).get("DashboardBody", "")
+                         if selection.dashboards else "") for name in sorted(names)}
     return Account(alarms, {t.arn: t for t in state.of(Kind.TOPIC)}, subscriptions, tags, dashboards)
 
 

@@ -31,7 +31,15 @@ class ImportFailed(Exception):
 
 def settle(draft: Draft, env: str, source: str) -> dict[str, str]:
     """The files of the draft with what obsgen would write differently kept verbatim."""
-    compiled = _compiled(writer.files(draft, env, source), env)
+    try:
+        compiled = _compiled(writer.files(draft, env, source), env)
+    except ImportFailed as exc:  # declared dashboards are a best effort: without them, or the error stands
+        if "dashboards" not in draft.project:
+            raise
+        del draft.project["dashboards"]
+        draft.findings.append(Finding("dashboards", "not imported", "the declared dashboards do not compile: "
+                                      + "; ".join(str(d) for d in exc.diagnostics[:3])))
+        compiled = _compiled(writer.files(draft, env, source), env)
     for alarm, placed in draft.placed.items():
         live = placed.live
         want = ALARMS.normalize(live.kind, live.params)

@@ -28,6 +28,8 @@ def import_(env: str = typer.Option(..., "--env", "-e", help="The environment th
                                                        "written as the environment's endpoint."),
             include_owned: bool = typer.Option(False, "--include-owned", help="Also alarms CloudFormation or "
                                                "Terraform manage (hand them over first: docs/adopting.md)."),
+            dashboards: bool = typer.Option(True, "--dashboards/--no-dashboards", help="Declare the account's "
+                                            "dashboards in the spec (one GetDashboard each)."),
             merge: bool = typer.Option(False, "--merge", help="Add this environment to the project an earlier import "
                                        "wrote in --out: the same alarms become one monitor with overrides "
                                        "(rewrites its monitors/*.yaml).")) -> None:
@@ -38,7 +40,7 @@ def import_(env: str = typer.Option(..., "--env", "-e", help="The environment th
     if tag is not None and ("=" not in tag or not tag.split("=", 1)[0]):
         raise typer.BadParameter(f"--tag takes KEY=VALUE, found {tag!r}")
     key, _, value = (tag or "").partition("=")
-    selection = Selection(prefix, (key, value) if tag else None, tuple(alarm or ()))
+    selection = Selection(prefix, (key, value) if tag else None, tuple(alarm or ()), dashboards)
     target = out_dir.resolve()
     project_file = target / "monitors" / "obsgen.yaml"
     if project_file.exists() and not merge:
