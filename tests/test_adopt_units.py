@@ -30,7 +30,7 @@ def test_an_alarm_rule_reads_back_as_obsgen_s_rule_language():
     refs = {"a-prod": "api/errors", "b": "latency", "c": "db/ok"}
     text = translate('ALARM("a-prod") AND (OK(b) OR NOT INSUFFICIENT_DATA("arn:aws:cloudwatch:us-east-1:1:alarm:c"))',
                      refs.get)
-    assert text == "(api/errors and (ok(latency) or not insufficient_data(db/ok)))"
+    assert text == "api/errors and (ok(latency) or not insufficient_data(db/ok))"
     composite_rule.parse(text)  # obsgen's parser reads it
 
 
@@ -48,3 +48,10 @@ def test_cloudformation_and_terraform_ownership_is_recognised_from_tags():
     assert terraform is not None and terraform.tool == "Terraform"
     assert other_owner({"terraform:workspace": "prod"}).tool == "Terraform"
     assert other_owner({"team": "orders"}) is None and other_owner(None) is None
+
+
+def test_only_parentheses_around_the_whole_rule_are_dropped():
+    refs = {"a": "a", "b": "b", "c": "c"}.get
+    assert translate('(ALARM(a) OR ALARM(b)) AND (ALARM(b) OR ALARM(c))', refs) == "(a or b) and (b or c)"
+    assert translate('OK(a) OR OK(b)', refs) == "ok(a) or ok(b)"
+    assert translate('ALARM(a)', refs) == "a"

@@ -89,9 +89,6 @@ def draft(account: Account, project: str, env: str, account_id: str, region: str
         "severities": routing.severities(), "channels": routing.channels(findings),
         "environments": {env: {"account": account_id, "region": region}},
     }
-    if routing.preset_levels and any("preset" in r for s in mapper.services.values()
-                                     for r in s.get("resources", {}).values()):
-        project_spec["presets"] = {"severities": routing.preset_levels}
     if any(account.dashboards.values()):
         def ref_of(alarm: str) -> str | None:
             placed = mapper.placed.get(alarm)
@@ -158,7 +155,6 @@ class _Routing:
     def __init__(self, account: Account, env: str, account_id: str, region: str, alarms: list[LiveResource]):
         self.account, self.env, self.account_id, self.region = account, env, account_id, region
         self.env_vars: dict[str, str] = {}
-        self.preset_levels: dict[str, str] = {}
         first = Counter(self.topic_of(a) for a in alarms)
         topics = sorted(t for t in first if t is not None)
         taken: set[str] = set()
@@ -167,8 +163,6 @@ class _Routing:
         self.notify_ok = {t: ok[t] * 2 >= first[t] for t in topics}
         common = [t for t, _ in first.most_common() if t is not None]
         self.default_topic = common[0] if common else None
-        if topics:
-            self.preset_levels = {"critical": self.by_topic[common[0]], "warning": self.by_topic[common[-1]]}
 
     def topic_of(self, alarm: LiveResource) -> str | None:
         """The first topic of this account and region the alarm notifies in ALARM state."""

@@ -27,7 +27,17 @@ def translate(alarm_rule: str, ref_of: Callable[[str], str | None]) -> str:
     text = parser.disjunction()
     if parser.pos != len(tokens):
         raise Untranslatable(f"unexpected '{tokens[parser.pos]}'")
-    return text
+    return text[1:-1] if _one_group(text) else text
+
+
+def _one_group(text: str) -> bool:
+    """Whether the outer parentheses of `text` enclose all of it (`(a or b)`, not `(a) or (b)`)."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index < len(text) - 1:
+            return False
+    return text.startswith("(") and depth == 0
 
 
 class _Parser:
