@@ -206,6 +206,8 @@ def test_an_account_seeded_by_hand_imports_adopts_with_only_tags_and_then_has_no
     assert "terraform-alarm-prod" in report and "Terraform (tag ManagedBy=terraform)" in report
     assert "checkout-0-prod-two-expressions" in report, "the shape obsgen cannot describe is listed"
     assert "OBSGEN_HTTPS_ENDPOINT" in report
+    for around in (".pre-commit-config.yaml", ".github/workflows/obsgen.yml", "README.md"):  # as `obsgen init` does
+        assert (project / around).is_file(), around
     every_file = "".join(p.read_text() for p in project.rglob("*") if p.is_file())
     assert "KEY-s3cr3t" not in every_file and "KEY-s3cr3t" not in imported.output, "no secret in clear"
     assert "orders-fn0-prod" not in every_file or "${env}" in every_file

@@ -83,6 +83,15 @@ def files(answers: Answers) -> dict[str, str]:
     return result
 
 
+# What surrounds the spec, also written around an imported one (`obsgen import`): checks and the how-to.
+AROUND = (".pre-commit-config.yaml", ".github/workflows/obsgen.yml", "README.md")
+
+
+def around(project: str, env: str) -> dict[str, str]:
+    """The files of a new project that are not its spec (AROUND), for `project` with `env` first."""
+    return {path: text for path, text in files(Answers(project, (env,))).items() if path in AROUND}
+
+
 def _environments(answers: Answers) -> str:
     lines = []
     for env in answers.envs:

@@ -38,7 +38,9 @@ def merge(existing: dict[str, str], new: Draft, env: str, source: str) -> dict[s
     old_project = yaml.safe_load(existing["monitors/obsgen.yaml"])
     old_envs = list(old_project.get("environments", {}))
     if env in old_envs:
-        raise MergeRefused(f"environment '{env}' is already in the project; import it into another directory")
+        raise MergeRefused(f"environment '{env}' is already in the project; --merge adds a new one (a project "
+                           "made by `obsgen init` has its environments already: import into an empty directory "
+                           "instead, which writes the same checks and README around the imported spec)")
     services = {spec["service"]: spec for path, text in sorted(existing.items())
                 if path.startswith("monitors/") and path != "monitors/obsgen.yaml"
                 and (spec := yaml.safe_load(text)) and spec.get("kind") == "Service"}

@@ -10,7 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..adopt import ImportFailed, MergeRefused, Selection, connect_account, import_project
 from ..aws.apply import describe_error
-from ..scaffold import project_name
+from ..scaffold import around, project_name
 from .app import app, err, out
 
 
@@ -74,6 +74,8 @@ def import_(env: str = typer.Option(..., "--env", "-e", help="The environment th
         raise typer.Exit(1) from None
     report_file = f"IMPORT-{env}.md" if merge else "IMPORT.md"
     files = {**imported.files, report_file: imported.report}
+    if not merge:  # the checks and how-to `obsgen init` writes, where the directory has none yet
+        files.update({path: text for path, text in around(name, env).items() if not (target / path).exists()})
     replaced = set(existing or {})  # --merge rewrites the project's own files, nothing else
     clash = [p for p in files if p not in replaced and ((target / p).exists() or (target / p).is_symlink())]
     for path in clash:
