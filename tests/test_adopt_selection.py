@@ -73,3 +73,10 @@ def test_the_command_takes_one_selection_and_a_key_value_tag(tmp_path):
     refused = runner.invoke(app, ["import", "--env", "prod", "-o", str(tmp_path)])
     assert refused.exit_code == 1 and "never overwrites" in refused.output
     assert (tmp_path / "monitors" / "obsgen.yaml").read_text() == "kept\n"
+
+
+def test_a_service_called_obsgen_does_not_take_the_project_file_s_place(account):
+    alarm(boto3.client("cloudwatch", region_name=REGION), "tool-prod", {"service": "obsgen"})
+    imported = import_project(account, Selection(prefix="tool-"), "p", "prod")
+    assert yaml.safe_load(imported.files["monitors/obsgen.yaml"])["kind"] == "Project"
+    assert yaml.safe_load(imported.files["monitors/obsgen-service.yaml"])["service"] == "obsgen-service"
