@@ -340,7 +340,7 @@ class _Mapper:
         body["period"] = _duration(period)
         body["threshold"] = _threshold(p, source)
         evaluation, datapoints = p.get("EvaluationPeriods", 1), p.get("DatapointsToAlarm")
-        if datapoints is not None and datapoints != evaluation:
+        if datapoints is not None:  # set, even to N: written so, DatapointsToAlarm is sent as AWS holds it
             body["datapoints"] = f"{datapoints} of {evaluation}"
         elif evaluation != 1:
             body["evaluation_periods"] = evaluation
@@ -418,11 +418,10 @@ class _Mapper:
             override["statistic"] = body["statistic"]
         if body["period"] != _duration(preset.period):
             override["period"] = body["period"]
-        written = body.get("datapoints") or (f"{body.get('evaluation_periods', 1)} of {body.get('evaluation_periods', 1)}")
-        datapoints, _, periods = written.partition(" of ")
-        if (int(datapoints), int(periods)) != (preset.datapoints.datapoints or preset.datapoints.periods,
-                                               preset.datapoints.periods):
-            override["datapoints"] = written
+        if "datapoints" not in body:  # no DatapointsToAlarm: N periods alone, as AWS holds it
+            override["evaluation_periods"] = body.get("evaluation_periods", 1)
+        elif body["datapoints"] != str(preset.datapoints):
+            override["datapoints"] = body["datapoints"]
         if body.get("missing_data", "missing") != preset.missing_data:
             override["missing_data"] = body.get("missing_data", "missing")
         for key in ("actions_enabled", "tags", "cloudwatch"):
