@@ -301,8 +301,10 @@ class _Mapper:
         for key, existing in service["resources"].items():
             if {k: v for k, v in existing.items() if k in ("type", "name", "dimensions")} == wanted:
                 return str(key)
-        key = unique(spec_name(without_env(value.rsplit(":", 1)[-1].rsplit("/", 1)[-1], self.env), kind.name),
-                     set(service["resources"]))
+        key = spec_name(without_env(value.rsplit(":", 1)[-1].rsplit("/", 1)[-1], self.env), kind.name)
+        if key in service["resources"]:  # an API and its function of one name: say which is which
+            key = spec_name(f"{key}-{kind.name}")
+        key = unique(key, set(service["resources"]))
         service["resources"][key] = wanted
         return key
 
