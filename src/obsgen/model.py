@@ -117,6 +117,7 @@ class MetricAlarm(AlarmBase):
     expression: str | None = None  # a metric-math alarm ...
     queries: tuple[tuple[str, MetricStat], ...] = ()  # ... over these metrics, by id
     unit: str | None = None
+    verbatim: tuple[tuple[str, object], ...] = ()  # `cloudwatch:` parameters sent as written (not AlarmName)
 
     @property
     def stats(self) -> tuple[MetricStat, ...]:
@@ -134,6 +135,7 @@ class MetricAlarm(AlarmBase):
 class CompositeAlarm(AlarmBase):
     rule: Rule
     children: tuple[str, ...]  # refs ('service/monitor') named by the rule, in order
+    verbatim: tuple[tuple[str, object], ...] = ()  # `cloudwatch:` parameters sent as written (not AlarmName)
 
     def qualify(self, target: str) -> str:
         """A rule names monitors of its own service bare, others as 'service/monitor'."""

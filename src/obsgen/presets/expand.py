@@ -193,7 +193,8 @@ class _ResourceExpansion:
         }
         data.update(_evaluation(alarm, override))
         optional = {"unit": override.unit or alarm.unit, "runbook": override.runbook,
-                    "actions_enabled": override.actions_enabled, "dimensions": dimensions or None}
+                    "actions_enabled": override.actions_enabled, "dimensions": dimensions or None,
+                    "cloudwatch": dict(override.cloudwatch) or None}
         data.update({k: v for k, v in optional.items() if v is not None})
         if alarm.sum_over is not None:
             return self._as_sum(data, alarm.sum_over, use)

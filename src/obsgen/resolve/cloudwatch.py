@@ -12,7 +12,7 @@ from ..language.load import ServiceEntry
 from ..language.v1.project import MonitorOverride
 from ..language.v1.prometheus import PromMonitor
 from ..language.v1.service import AlarmCommon, CompositeMonitor, MathMonitor, MetricMonitor, MetricSource, Resource
-from ..language.yaml_reader import Loc
+from ..language.yaml_reader import Document, Loc
 from ..model import AlarmBase, CompositeAlarm, MetricAlarm, MetricStat, Origin, Severity
 from ..presets.origin import locate as locate_preset
 from ..resource_types import RESOURCE_TYPES
@@ -20,7 +20,7 @@ from ..values import Threshold
 from . import regions
 from .context import Context
 
-COMPOSITE_OVERRIDABLE = frozenset({"severity", "actions_enabled"})
+COMPOSITE_OVERRIDABLE = frozenset({"severity", "actions_enabled", "cloudwatch"})
 CloudWatchMonitor = MetricMonitor | MathMonitor | CompositeMonitor
 _Monitor = TypeVar("_Monitor", bound=AlarmCommon)
 
@@ -40,6 +40,7 @@ class _Common(TypedDict):
     tags: tuple[tuple[str, str], ...]
     origin: Origin
     region: str
+    verbatim: tuple[tuple[str, object], ...]
 
 
 class _MetricFields(_Common):
@@ -93,14 +94,18 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMoni
     severity = ctx.monitor_severity(entry, origin, monitor)
     if severity is None:
         return None
+    named = monitor.cloudwatch.get("AlarmName")
     common = _Common(
         service=service, monitor=name,
-        name=ctx.expand(ctx.project.naming.alarm, ctx.pdoc, ("naming", "alarm"), service=service, monitor=name),
+        name=(ctx.expand(named, entry.doc, loc + ("cloudwatch", "AlarmName"), service=service, monitor=name)
+              if isinstance(named, str) else
+              ctx.expand(ctx.project.naming.alarm, ctx.pdoc, ("naming", "alarm"), service=service, monitor=name)),
         summary=preset_summary(ctx, entry, ref, monitor.summary), description=monitor.description,
         severity=severity, runbook=monitor.runbook,
         runbook_url=ctx.runbook_url(service, name),
         actions_enabled=monitor.actions_enabled, tags=_tags(ctx, entry, name, monitor), origin=origin,
         region=ctx.env.region,
+        verbatim=tuple(sorted((k, v) for k, v in monitor.cloudwatch.items() if k != "AlarmName")),
     )
     if isinstance(monitor, CompositeMonitor):
         return _composite(ctx, entry, monitor, common)
@@ -142,9 +147,11 @@ def _apply_override(ctx: Context, monitor: _Monitor, override: MonitorOverride, 
     if isinstance(monitor, CompositeMonitor):
         for key in sorted(set(changes) - COMPOSITE_OVERRIDABLE):
             ctx.fail(ctx.pdoc, override_loc + (key,), "bad-override",
-                     f"'{key}' cannot be overridden on a composite monitor; only severity and actions_enabled can",
+                     f"'{key}' cannot be overridden on a composite monitor; only severity, actions_enabled and cloudwatch can",
                       at_key=True)
         changes = {k: v for k, v in changes.items() if k in COMPOSITE_OVERRIDABLE}
+    if "cloudwatch" in changes:  # key by key over the monitor's own
+        changes["cloudwatch"] = {**monitor.cloudwatch, **changes["cloudwatch"]}
     if "datapoints" in changes:  # "M of N" replaces both counts written in the spec
         changes.update(evaluation_periods=None, datapoints_to_alarm=None)
     elif changes.keys() & {"evaluation_periods", "datapoints_to_alarm"} and getattr(monitor, "datapoints", None):
@@ -153,9 +160,15 @@ def _apply_override(ctx: Context, monitor: _Monitor, override: MonitorOverride, 
 
 
 def _tags(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMonitor) -> tuple[tuple[str, str], ...]:
-    tags = {**ctx.project.tags, **entry.spec.tags, **monitor.tags,
-            **conventions.ownership_tags(ctx.project.project, ctx.env_name,
-                                         service=entry.spec.service, monitor=name)}
+    service = entry.spec.service
+
+    def expanded(written: dict[str, str], doc: Document, loc: Loc) -> dict[str, str]:
+        return {k: ctx.expand(v, doc, loc + (k,), service=service, monitor=name) if "$" in v else v
+                for k, v in written.items()}
+
+    tags = {**expanded(ctx.project.tags, ctx.pdoc, ("tags",)), **expanded(entry.spec.tags, entry.doc, ("tags",)),
+            **expanded(monitor.tags, entry.doc, ("monitors", name, "tags")),
+            **conventions.ownership_tags(ctx.project.project, ctx.env_name, service=service, monitor=name)}
     # Project and service tags repeat on every alarm: sharing one tuple per (key, value) keeps
     # ~100,000 objects per 10,000 alarms out of the live heap the collector scans after a compile.
     pairs = ctx.tag_pairs

@@ -40,9 +40,10 @@ def _severity(ctx: Context, name: str) -> Severity:
 
 
 def _topic(ctx: Context, severity: Severity) -> Topic:
-    tags = {**ctx.project.tags, **conventions.ownership_tags(ctx.project.project, ctx.env_name,
-                                                             severity=severity.name)}
-    display = f"{ctx.project.project} {severity.description}"[:100]
+    project_tags = {k: ctx.expand(v, ctx.pdoc, ("tags", k)) if "$" in v else v for k, v in ctx.project.tags.items()}
+    tags = {**project_tags, **conventions.ownership_tags(ctx.project.project, ctx.env_name, severity=severity.name)}
+    written = ctx.project.severities[severity.name].topic_display_name
+    display = f"{ctx.project.project} {severity.description}"[:100] if written is None else written
     return Topic(severity.topic_name, severity.topic_arn, severity.name, display, tuple(sorted(tags.items())),
                  Origin(ctx.pdoc, ("severities", severity.name, "topic")), ctx.env.region)
 

@@ -77,12 +77,24 @@ def metric_alarm_params(alarm: MetricAlarm, owners: dict[str, str]) -> dict[str,
     else:
         params.update(_single_metric(alarm.single_metric()))
         params["Threshold"] = alarm.threshold.value
-    return params
+    return _verbatim(params, alarm.verbatim)
 
 
 def composite_alarm_params(alarm: CompositeAlarm, names: dict[str, str], owners: dict[str, str]) -> dict[str, Any]:
     rule = composite_rule.render(alarm.rule, lambda ref: names.get(alarm.qualify(ref.target), ref.target))
-    return {**_common(alarm, owners), "AlarmRule": rule}
+    return _verbatim({**_common(alarm, owners), "AlarmRule": rule}, alarm.verbatim)
+
+
+def _verbatim(params: dict[str, Any], verbatim: tuple[tuple[str, object], ...]) -> dict[str, Any]:
+    """The monitor's `cloudwatch:` parameters over obsgen's; Metrics replace a single metric's fields
+    (PutMetricAlarm takes one or the other), and a single metric replaces Metrics."""
+    if not verbatim:
+        return params
+    given = dict(verbatim)
+    if "Metrics" in given:
+        for key in ("Namespace", "MetricName", "Dimensions", "Period", "Statistic", "ExtendedStatistic", "Unit"):
+            params.pop(key, None)
+    return {k: v for k, v in {**params, **given}.items() if v is not None}
 
 
 def _common(alarm: AlarmBase, owners: dict[str, str]) -> dict[str, Any]:

@@ -137,14 +137,14 @@ def _common(alarm: AlarmBase, params: dict[str, Any]) -> list[Diagnostic]:
         problems.append(error(origin.key_span(), "aws-limit",
                               f"alarm name '{name[:60]}...' is {len(name)} characters; CloudWatch allows {MAX_NAME} "
                               "(shorten the monitor name or naming.alarm)"))
-    description = params["AlarmDescription"]
+    description = params.get("AlarmDescription", "")  # absent when `cloudwatch: {AlarmDescription: null}`
     if len(description) > MAX_DESCRIPTION:  # fit_description could not make room: the fixed part is too long
         problems.append(error(origin.key_span(), "aws-limit",
                               f"the alarm description's severity, runbook link and owner lines alone are "
                               f"{len(description)} characters; CloudWatch allows {MAX_DESCRIPTION} (the summary and "
                               "description are cut to fit, the runbook link never is)"))
     for state in ("AlarmActions", "OKActions", "InsufficientDataActions"):
-        if len(params[state]) > MAX_ACTIONS:
+        if len(params.get(state, [])) > MAX_ACTIONS:
             problems.append(error(origin.span("severity"), "aws-limit",
                                   f"{state} has {len(params[state])} actions (the topic of severity "
                                   f"'{alarm.severity.name}' and its actions: list); CloudWatch allows "

@@ -22,7 +22,7 @@ from ...conventions import alarm_arn
 from ...model import CompositeAlarm, EnvironmentModel
 from ...targets.cloudwatch import alarm_params
 from ..paging import chunks, pages
-from ..resources import TAGS, Action, away, Change, Kind, LiveResource, LiveState, Resource, split_tags, tag_dict, tag_list
+from ..resources import HOME, TAGS, Action, away, Change, Kind, LiveResource, LiveState, Resource, split_tags, tag_dict, tag_list
 from ..session import Clients
 from .base import Call, Groups, Reading, SyncedKind, sync_tags
 
@@ -47,6 +47,23 @@ def rule_children(rule: str) -> tuple[str, ...]:
     """Alarm names (or the name part of ARNs) an AlarmRule references."""
     refs = alarm_rule_references(rule)
     return tuple(dict.fromkeys(ref.rsplit(":alarm:", 1)[-1] for ref in refs))
+
+
+def describe_alarms(clients: Clients, owned: dict[str, dict[str, str]], region: str = HOME,
+                    **selection: Any) -> list[LiveResource]:
+    """Every alarm, metric and composite, DescribeAlarms returns for `selection` (AlarmNames: at most
+    100; or AlarmNamePrefix; or nothing: all), 100 a page; owned when its ARN is in `owned`; read in
+    `region` (HOME: the clients' own). Also `obsgen import`'s reader (adopt/read.py)."""
+    kwargs = {**selection, "AlarmTypes": ["MetricAlarm", "CompositeAlarm"], "MaxRecords": PAGE}
+    found = []
+    for page in pages(clients.cloudwatch.describe_alarms, kwargs):
+        for kind, key in _TYPES:
+            for alarm in page.get(key, []):
+                arn = alarm["AlarmArn"]
+                children = rule_children(alarm.get("AlarmRule", "")) if kind == Kind.COMPOSITE_ALARM else ()
+                found.append(LiveResource(kind, alarm["AlarmName"], arn, alarm, owned.get(arn), arn in owned, children,
+                                          region))
+    return found
 
 
 class Alarms(SyncedKind):
@@ -74,14 +91,7 @@ class Alarms(SyncedKind):
         wanted |= {arn.split(":alarm:", 1)[1] for arn in owned if ":alarm:" in arn}
         found = []
         for names in chunks(sorted(wanted), PAGE):
-            kwargs = {"AlarmNames": names, "AlarmTypes": ["MetricAlarm", "CompositeAlarm"], "MaxRecords": PAGE}
-            for page in pages(reading.clients.cloudwatch.describe_alarms, kwargs):
-                for kind, key in _TYPES:
-                    for alarm in page.get(key, []):
-                        arn = alarm["AlarmArn"]
-                        children = rule_children(alarm.get("AlarmRule", "")) if kind == Kind.COMPOSITE_ALARM else ()
-                        found.append(LiveResource(kind, alarm["AlarmName"], arn, alarm, owned.get(arn),
-                                                  arn in owned, children, reading.region))
+            found += describe_alarms(reading.clients, owned, reading.region, AlarmNames=names)
         return found
 
     def normalize(self, kind: Kind, params: dict[str, Any]) -> dict[str, Any]:

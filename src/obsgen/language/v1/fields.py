@@ -289,10 +289,15 @@ def _tag_key(value: Any) -> str:
     raise fail("tag", "a tag key of 1-128 letters, digits, spaces or _.:/=+-@, not starting with 'aws:'", value)
 
 
+# A value may hold template variables (`Environment: ${env}`), expanded when resolving; the expanded value
+# is held to AWS's rules by targets/cloudwatch_limits.
+_TEMPLATE_PARTS = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\$")
+
+
 def _tag_value(value: Any) -> str:
-    if _tag_text(value, 256):
+    if isinstance(value, str) and _tag_text(_TEMPLATE_PARTS.sub("", value), 256):
         return value
-    raise fail("tag", "a tag value of at most 256 letters, digits, spaces or _.:/=+-@", value)
+    raise fail("tag", "a tag value of at most 256 letters, digits, spaces or _.:/=+-@ (and ${variables})", value)
 
 
 # For editors: ASCII punctuation other than _.:/=+-@ and control characters are refused (the check
@@ -303,6 +308,20 @@ TagKey = Annotated[str, BeforeValidator(_tag_key),
 TagValue = Annotated[str, BeforeValidator(_tag_value),
                      WithJsonSchema({"type": "string", "pattern": f"^{_TAG_TEXT}{{0,256}}$"})]
 Tags = dict[TagKey, TagValue]
+
+# The PutMetricAlarm / PutCompositeAlarm parameters a monitor may carry verbatim (`cloudwatch:`): what an alarm
+# made elsewhere has and obsgen would write differently (`obsgen import`, docs/adopting.md). Not Tags (`tags:`).
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+# Every parameter but Tags: what obsgen cannot say in its own words (a statistic it does not know, a metric
+# math query set of another shape) is kept as written rather than left out. `null` removes one obsgen writes.
+VERBATIM_PARAMS = ("AlarmName", "AlarmDescription", "ActionsEnabled", "AlarmActions", "OKActions",
+                   "InsufficientDataActions", "MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions",
+                   "Period", "Unit", "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator",
+                   "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics", "ThresholdMetricId", "AlarmRule",
+                   "ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod")
+VERBATIM_DESCRIPTION = ("API parameters kept as written, over obsgen's own (an adopted alarm's name, description, "
+                        "actions, metric ids): AlarmName is a template, the others are sent as they are.")
+Verbatim = dict[Literal[VERBATIM_PARAMS], Any]  # type: ignore[valid-type]
 
 
 # --- misc ---------------------------------------------------------------------------------

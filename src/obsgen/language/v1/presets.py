@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema
 
-from .fields import Duration, MissingData, MofNField, Name, SeverityRef, Statistic, Strict, Tags, ThresholdField, Unit, fail
+from .fields import (VERBATIM_DESCRIPTION, Duration, MissingData, MofNField, Name, SeverityRef, Statistic, Strict, Tags,
+                     ThresholdField, Unit, Verbatim, fail)
 
 RECOMMENDED = "recommended"
 Level = Literal["critical", "warning"]  # every preset alarm has one; the project maps them to severities
@@ -86,6 +87,7 @@ class PresetOverride(Strict):
     runbook: Name | None = None
     tags: Tags = Field(default_factory=dict)
     actions_enabled: bool | None = None
+    cloudwatch: Verbatim = Field(default_factory=dict, description=VERBATIM_DESCRIPTION)
 
 
 class ProjectPresets(Strict):

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .dashboards import Dashboards
 from .fields import (AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, SeverityName, SeverityRef, Strict, Tags, ThresholdField,
-                     VarName)
+                     VarName, Verbatim)
 from .presets import ProjectPresets
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
 
@@ -42,6 +42,8 @@ class Severity(Strict):
 
     description: str | None = Field(default=None, description="Shown in routing tables and alarm descriptions.")
     topic: str = Field(description="SNS topic name template, e.g. '${project}-critical-alerts-${env}'.")
+    topic_display_name: str | None = Field(default=None, max_length=100, description="The topic's DisplayName "
+                                           "(default: the project's name and the description); '' for none.")
     response_time: Duration = Field(description="How fast a human must respond, e.g. 15m.")
     pages: bool = Field(default=False, description="Whether this severity wakes someone up.")
     notify_ok: bool = Field(default=True, description="Also notify the topic when the alarm returns to OK.")
@@ -94,6 +96,8 @@ class MonitorOverride(Strict):
     actions_enabled: bool | None = None
     for_: Duration | None = Field(default=None, alias="for", description="Prometheus monitors: how long the condition must hold.")
     promql: str | None = Field(default=None, description="Prometheus monitors: replaces the PromQL expression.")
+    cloudwatch: Verbatim | None = Field(default=None, description="Verbatim API parameters for this environment, "
+                                        "over the monitor's own `cloudwatch:` (key by key).")
 
 
 class Environment(Strict):

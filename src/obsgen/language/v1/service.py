@@ -11,8 +11,8 @@ from pydantic.config import JsonDict
 from ...diagnostics import shown
 from ...resource_types import RESOURCE_TYPES
 from .dashboards import Dashboards
-from .fields import (ApiVersion, Duration, MissingData, MofNField, Name, Region, SeverityRef, Statistic, Strict, Tags,
-                     ThresholdField, Unit)
+from .fields import (VERBATIM_DESCRIPTION, ApiVersion, Duration, MissingData, MofNField, Name, Region, SeverityRef,
+                     Statistic, Strict, Tags, ThresholdField, Unit, Verbatim)
 from .presets import ParamName, ParamValue, PresetOverride, PresetSelection
 from .alarm_tests import AlarmTest
 from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
@@ -79,6 +79,7 @@ class AlarmCommon(Strict):
     runbook: Name | None = Field(default=None, description="A page of runbooks_src/ (without .md).")
     tags: Tags = Field(default_factory=dict)
     actions_enabled: bool = True
+    cloudwatch: Verbatim = Field(default_factory=dict, description=VERBATIM_DESCRIPTION)
 
 
 class Evaluation(Strict):

@@ -1,0 +1,77 @@
+"""Make the draft exact: compile it as `plan` would, compare each alarm with what AWS holds, and keep
+verbatim (`cloudwatch:`) every parameter obsgen would write differently; then compile again to check.
+
+The comparison is the sync's own (aws/kinds/alarms.normalize): what is equal here is what `plan --adopt`
+finds equal, so the imported spec shows no field change.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..aws.kinds import ALARMS
+from ..aws.kinds.base import diff
+from ..aws.resources import split_tags
+from ..compiler import compile_project
+from ..diagnostics import Diagnostic, Level
+from ..targets.cloudwatch import alarm_params
+from . import writer
+from .mapping import Draft, Finding
+
+
+class ImportFailed(Exception):
+    """The imported spec does not compile: a bug in the import (the diagnostics say where)."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__("; ".join(str(d) for d in diagnostics[:5]))
+        self.diagnostics = diagnostics
+
+
+def settle(draft: Draft, env: str, source: str) -> dict[str, str]:
+    """The files of the draft with what obsgen would write differently kept verbatim."""
+    try:
+        compiled = _compiled(writer.files(draft, env, source), env)
+    except ImportFailed as exc:  # declared dashboards are a best effort: without them, or the error stands
+        if "dashboards" not in draft.project:
+            raise
+        del draft.project["dashboards"]
+        draft.findings.append(Finding("dashboards", "not imported", "the declared dashboards do not compile: "
+                                      + "; ".join(str(d) for d in exc.diagnostics[:3])))
+        compiled = _compiled(writer.files(draft, env, source), env)
+    for alarm, placed in draft.placed.items():
+        live = placed.live
+        want = ALARMS.normalize(live.kind, live.params)
+        have = ALARMS.normalize(live.kind, compiled.get(alarm, {}))
+        verbatim = placed.body.setdefault("cloudwatch", {})
+        for key in diff(have, want):
+            verbatim[key] = want.get(key)
+    files = writer.files(draft, env, source)
+    compiled = _compiled(files, env)
+    for alarm, placed in draft.placed.items():
+        live = placed.live
+        left = diff(ALARMS.normalize(live.kind, compiled.get(alarm, {})), ALARMS.normalize(live.kind, live.params))
+        if left:
+            draft.findings.append(Finding(alarm, "differs", f"obsgen would change {', '.join(left)}"))
+    return files
+
+
+def _compiled(files: dict[str, str], env: str) -> dict[str, dict[str, Any]]:
+    """Alarm name -> the parameters (without Tags) the spec compiles to in `env`."""
+    return {name: params for name, (_, params) in compiled_envs(files, [env])[env].items()}
+
+
+def compiled_envs(files: dict[str, str], envs: list[str]) -> dict[str, dict[str, tuple[str, dict[str, Any]]]]:
+    """Per environment: alarm name -> (its monitor's 'service/monitor', the parameters without Tags)."""
+    with tempfile.TemporaryDirectory(prefix="obsgen-import-") as folder:
+        root = Path(folder)
+        for path, text in files.items():
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(text, encoding="utf-8")
+        build = compile_project(root, envs)
+        errors = [d for d in build.diagnostics if d.level is Level.ERROR]
+        if errors or any(env not in build.models for env in envs):
+            raise ImportFailed(errors)
+        return {env: {alarm.name: (alarm.ref, split_tags(params)[0]) for alarm, params in alarm_params(build.models[env])}
+                for env in envs}

@@ -1,0 +1,298 @@
+"""`obsgen import` against a sandbox account seeded without obsgen (boto3 and the `aws` CLI): the
+imported project validates, `plan --adopt` changes no field (only obsgen's ownership tags), apply
+tags, drift is 0; and the example project, applied then imported, compiles to the same parameters."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from obsgen.cli import app
+from obsgen.sandbox import server as sandbox
+
+REPO = Path(__file__).resolve().parent.parent
+REGION, ACCOUNT = "us-east-1", "123456789012"
+ENVS = ("dev", "staging", "prod")
+SECRET_URL = "https://events.pagerduty.com/integration/KEY-s3cr3t-9f2/enqueue"
+runner = CliRunner()
+pytestmark = [pytest.mark.slow, pytest.mark.tools]
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with sandbox.start(port=0) as running:
+        yield running
+
+
+@pytest.fixture
+def aws_env(sb, monkeypatch):
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE", "MOTO_ACCOUNT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    values = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,
+              "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_PAGER": ""}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    sb.reset()
+    return {**os.environ, **values}
+
+
+def aws_cli(sb, env, *args: str) -> dict:
+    found = Path(sys.executable).with_name("aws")
+    command = str(found) if found.exists() else shutil.which("aws")
+    if command is None:
+        pytest.fail("the aws CLI is missing (it is in the dev extra)")
+    done = subprocess.run([command, "--endpoint-url", sb.endpoint_url, "--output", "json", *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.strip() else {}
+
+
+def run(*args: str, env: dict[str, str] | None = None, expect: int | None = 0):
+    result = runner.invoke(app, list(args), env=env)
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
+    if expect is not None:
+        assert result.exit_code == expect, (args, result.exit_code, result.output,
+                                            "".join(traceback.format_exception(result.exception))
+                                            if result.exception and not isinstance(result.exception, SystemExit) else "")
+    return result
+
+
+# ---------------------------------------------------------------- the seed: a team's console and scripts
+
+
+def seed(sb, env) -> dict[str, int]:
+    """Topics and subscriptions through the aws CLI; alarms of every shape through boto3, in three environments."""
+    cw = boto3.client("cloudwatch", endpoint_url=sb.endpoint_url, region_name=REGION)
+    topics = {}
+    for stage in ENVS:
+        for level in ("page", "ticket"):
+            topics[stage, level] = aws_cli(sb, env, "sns", "create-topic", "--name", f"acme-{level}-{stage}")["TopicArn"]
+        aws_cli(sb, env, "sns", "subscribe", "--topic-arn", topics[stage, "page"], "--protocol", "email",
+                "--notification-endpoint", f"oncall-{stage}@acme.example")
+        aws_cli(sb, env, "sns", "subscribe", "--topic-arn", topics[stage, "ticket"], "--protocol", "email",
+                "--notification-endpoint", f"oncall-{stage}@acme.example")
+        aws_cli(sb, env, "sns", "subscribe", "--topic-arn", topics[stage, "page"], "--protocol", "https",
+                "--notification-endpoint", SECRET_URL)
+    counts = {"metric": 0, "composite": 0}
+
+    def put(stage: str, name: str, level: str = "ticket", tags: dict[str, str] | None = None, **params) -> None:
+        actions = {"AlarmActions": [topics[stage, level]], "OKActions": [topics[stage, level]]}
+        tag_list = [{"Key": k, "Value": v} for k, v in {"Environment": stage, **(tags or {})}.items()]
+        cw.put_metric_alarm(AlarmName=name, **{**actions, **params}, Tags=tag_list)
+        counts["metric"] += 1
+
+    def dims(**values: str) -> list[dict[str, str]]:
+        return [{"Name": k, "Value": v} for k, v in values.items()]
+
+    for stage in ENVS:
+        for n in range(12):  # Lambda functions: preset-exact errors, near-preset throttles, percentile duration
+            fn = f"orders-fn{n}-{stage}"
+            svc = {"service": "orders" if n < 6 else "billing"}
+            put(stage, f"{fn}-errors", "page", svc, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum",
+                Dimensions=dims(FunctionName=fn), Period=60, EvaluationPeriods=3, DatapointsToAlarm=3, Threshold=0,
+                ComparisonOperator="GreaterThanThreshold", AlarmDescription=f"Errors of {fn}.\nSee the wiki.")
+            put(stage, f"{fn}-throttles", tags=svc, Namespace="AWS/Lambda", MetricName="Throttles", Statistic="Sum",
+                Dimensions=dims(FunctionName=fn), Period=300, EvaluationPeriods=2, Threshold=5,
+                ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching")
+            put(stage, f"{fn}-p99", tags=svc, Namespace="AWS/Lambda", MetricName="Duration", ExtendedStatistic="p99.9",
+                Dimensions=dims(FunctionName=fn), Period=60, EvaluationPeriods=5, DatapointsToAlarm=3,
+                Threshold=2500.5, ComparisonOperator="GreaterThanThreshold")
+        for n in range(6):  # DynamoDB tables, an SQS queue each: no service tag (grouped by resource)
+            table, queue = f"acme-table{n}-{stage}", f"acme-jobs{n}-{stage}"
+            put(stage, f"{table}-read-throttles", Namespace="AWS/DynamoDB", MetricName="ReadThrottleEvents",
+                Statistic="Sum", Dimensions=dims(TableName=table), Period=60, EvaluationPeriods=1, Threshold=0,
+                ComparisonOperator="GreaterThanThreshold", AlarmDescription="Cost: $5 per spike")
+            put(stage, f"{table}-get-errors", Namespace="AWS/DynamoDB", MetricName="SystemErrors", Statistic="Sum",
+                Dimensions=dims(TableName=table, Operation="GetItem"), Period=60, EvaluationPeriods=1, Threshold=1,
+                ComparisonOperator="GreaterThanOrEqualToThreshold")
+            put(stage, f"{queue}-age", "page", Namespace="AWS/SQS", MetricName="ApproximateAgeOfOldestMessage",
+                Statistic="Maximum", Dimensions=dims(QueueName=queue), Period=60, EvaluationPeriods=15,
+                Threshold=900, ComparisonOperator="GreaterThanThreshold", Unit="Seconds")
+        for n in range(4):  # metric math, anomaly bands, an unknown namespace, a math shape obsgen cannot describe
+            fn = f"orders-fn{n}-{stage}"
+            put(stage, f"{fn}-error-rate", "page", {"service": "orders"}, EvaluationPeriods=3, Threshold=5,
+                ComparisonOperator="GreaterThanThreshold", Metrics=[
+                    {"Id": "rate", "Expression": "100 * errs / calls", "Label": "Error rate", "ReturnData": True},
+                    {"Id": "errs", "MetricStat": {"Metric": {"Namespace": "AWS/Lambda", "MetricName": "Errors",
+                                                             "Dimensions": dims(FunctionName=fn)},
+                                                  "Period": 300, "Stat": "Sum"}, "ReturnData": False},
+                    {"Id": "calls", "MetricStat": {"Metric": {"Namespace": "AWS/Lambda", "MetricName": "Invocations",
+                                                              "Dimensions": dims(FunctionName=fn)},
+                                                   "Period": 300, "Stat": "Sum"}, "ReturnData": False}])
+            put(stage, f"{fn}-invocations-anomaly", Metrics=[
+                {"Id": "m1", "MetricStat": {"Metric": {"Namespace": "AWS/Lambda", "MetricName": "Invocations",
+                                                       "Dimensions": dims(FunctionName=fn)},
+                                            "Period": 300, "Stat": "Sum"}, "ReturnData": True},
+                {"Id": "band", "Expression": "ANOMALY_DETECTION_BAND(m1, 3)", "ReturnData": True}],
+                ThresholdMetricId="band", EvaluationPeriods=2, ComparisonOperator="LessThanLowerOrGreaterThanUpperThreshold")
+            put(stage, f"checkout-{n}-{stage} slow (Acme)", Namespace="Acme/Checkout", MetricName="StepLatency",
+                ExtendedStatistic="p95", Dimensions=dims(Step=f"step{n}", Region="eu"), Period=120, EvaluationPeriods=4,
+                Threshold=800, ComparisonOperator="GreaterThanThreshold", ActionsEnabled=n % 2 == 0)
+            put(stage, f"checkout-{n}-{stage}-two-expressions", EvaluationPeriods=1, Threshold=0,
+                ComparisonOperator="GreaterThanThreshold", Metrics=[
+                    {"Id": "total", "Expression": "SUM([a, b])", "ReturnData": False},
+                    {"Id": "ratio", "Expression": "total / 2", "ReturnData": True},
+                    {"Id": "a", "MetricStat": {"Metric": {"Namespace": "Acme/Checkout", "MetricName": "Failures"},
+                                               "Period": 60, "Stat": "Sum"}, "ReturnData": False},
+                    {"Id": "b", "MetricStat": {"Metric": {"Namespace": "Acme/Checkout", "MetricName": "Timeouts"},
+                                               "Period": 60, "Stat": "Sum"}, "ReturnData": False}])
+        # another tool's: CloudFormation and Terraform (listed, not imported)
+        for owner, tags in (("stack", {"aws:cloudformation:stack-name": f"acme-{stage}",
+                                       "aws:cloudformation:logical-id": "CpuAlarm"}),
+                            ("terraform", {"ManagedBy": "terraform"})):
+            put(stage, f"{owner}-alarm-{stage}", tags=tags, Namespace="AWS/EC2", MetricName="CPUUtilization",
+                Statistic="Average", Dimensions=dims(InstanceId="i-0123"), Period=300, EvaluationPeriods=1,
+                Threshold=90, ComparisonOperator="GreaterThanThreshold")
+        # a dashboard made by hand: text, graphs (the "." shorthand, an expression), alarms, logs, an explorer
+        arn = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:orders-fn0-{stage}-errors"
+        body = {"start": "-PT6H", "widgets": [
+            {"type": "text", "x": 0, "y": 0, "width": 24, "height": 2, "properties": {"markdown": f"# Orders {stage}"}},
+            {"type": "metric", "x": 0, "y": 2, "width": 12, "height": 6, "properties": {
+                "title": "Errors", "region": REGION, "stat": "Sum", "period": 60, "metrics": [
+                    ["AWS/Lambda", "Errors", "FunctionName", f"orders-fn0-{stage}", {"id": "e0"}],
+                    [".", ".", ".", f"orders-fn1-{stage}", {"id": "e1"}],
+                    [{"expression": "e0 + e1", "label": "Both", "id": "total"}]]}},
+            {"type": "alarm", "x": 12, "y": 2, "width": 12, "height": 6, "properties": {"alarms": [arn]}},
+            {"type": "log", "x": 0, "y": 8, "width": 24, "height": 6, "properties": {
+                "query": f"SOURCE '/aws/lambda/orders-fn0-{stage}' | fields @message | limit 20", "region": REGION}},
+            {"type": "explorer", "x": 0, "y": 14, "width": 24, "height": 6, "properties": {"metrics": []}}]}
+        aws_cli(sb, env, "cloudwatch", "put-dashboard", "--dashboard-name", f"orders-{stage}",
+                "--dashboard-body", json.dumps(body))
+        # composites, nested, one with no actions
+        tag = [{"Key": "Environment", "Value": stage}]
+        cw.put_composite_alarm(AlarmName=f"orders-{stage}-any-errors", AlarmRule=" OR ".join(
+            f'ALARM("orders-fn{n}-{stage}-errors")' for n in range(3)), AlarmActions=[topics[stage, "page"]], Tags=tag)
+        cw.put_composite_alarm(AlarmName=f"orders-{stage}-health", AlarmRule=(
+            f'ALARM(orders-{stage}-any-errors) AND NOT (OK("acme-table0-{stage}-read-throttles") '
+            f'OR INSUFFICIENT_DATA("orders-fn0-{stage}-p99"))'), AlarmDescription="Orders are failing.", Tags=tag)
+        counts["composite"] += 2
+    return counts
+
+
+def adopted_only_tags(plan: dict) -> list[str]:
+    """What in a JSON plan is more than adding obsgen's ownership tags to what exists (or creating its dashboards)."""
+    wrong = []
+    for change in plan["changes"]:
+        if change["action"] == "create" and change["kind"] == "dashboard":
+            continue
+        if change["action"] != "update" or [f["field"] for f in change["fields"]] != ["Tags"]:
+            wrong.append(f"{change['action']} {change['address']} {change.get('fields')}")
+            continue
+        before, after = change["before"]["Tags"], change["after"]["Tags"]
+        kept = {k: v for k, v in after.items() if not k.startswith("obsgen:")}
+        if kept != {k: v for k, v in before.items() if not k.startswith("aws:")}:
+            wrong.append(f"tags of {change['address']}: {before} -> {after}")
+    return wrong
+
+
+def test_an_account_seeded_by_hand_imports_adopts_with_only_tags_and_then_has_no_drift(sb, aws_env, tmp_path):
+    counts = seed(sb, aws_env)
+    assert counts["metric"] + counts["composite"] >= 200
+    project = tmp_path / "acme"
+    imported = run("import", "--env", "prod", "--tag", "Environment=prod", "-o", str(project),
+                   "--endpoint-url", sb.endpoint_url, env=aws_env)
+    report = (project / "IMPORT.md").read_text()
+    assert "stack-alarm-prod" in report and "CloudFormation (stack acme-prod, logical id CpuAlarm)" in report, report
+    assert "terraform-alarm-prod" in report and "Terraform (tag ManagedBy=terraform)" in report
+    assert "checkout-0-prod-two-expressions" in report, "the shape obsgen cannot describe is listed"
+    assert "OBSGEN_HTTPS_ENDPOINT" in report
+    for around in (".pre-commit-config.yaml", ".github/workflows/obsgen.yml", "README.md"):  # as `obsgen init` does
+        assert (project / around).is_file(), around
+    every_file = "".join(p.read_text() for p in project.rglob("*") if p.is_file())
+    assert "KEY-s3cr3t" not in every_file and "KEY-s3cr3t" not in imported.output, "no secret in clear"
+    assert "orders-fn0-prod" not in every_file or "${env}" in every_file
+    services = sorted(p.stem for p in (project / "monitors").glob("*.yaml"))
+    assert {"orders", "billing", "acme-table0", "acme-jobs0", "obsgen"} <= set(services), services
+    orders = (project / "monitors" / "orders.yaml").read_text()
+    assert "preset:" in orders and "lambda.errors" in orders, "the preset-exact alarm is written as a preset"
+    assert "rule: " in orders and "orders-any-errors" in orders
+    dashboards = yaml.safe_load((project / "monitors" / "obsgen.yaml").read_text())["dashboards"]
+    assert list(dashboards) == ["orders-dashboard"], "prod's; the other environments' are left out"
+    assert [[list(w)[0] for w in row["widgets"]] for row in dashboards["orders-dashboard"]["rows"]] == [
+        ["text"], ["title", "alarms"], ["logs"]], dashboards
+    assert "obsgen declares no 'explorer' widget" in report, "the widget obsgen cannot declare is listed"
+
+    again = tmp_path / "again" / "acme"
+    run("import", "--env", "prod", "--tag", "Environment=prod", "-o", str(again), "--endpoint-url", sb.endpoint_url,
+        env=aws_env)
+    assert {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()} == \
+        {p.relative_to(project): p.read_bytes() for p in project.rglob("*") if p.is_file()}, "deterministic"
+    refused = run("import", "--env", "prod", "-o", str(project), "--endpoint-url", sb.endpoint_url, env=aws_env,
+                  expect=1)
+    assert "never overwrites" in refused.output
+
+    env = {**aws_env, "OBSGEN_HTTPS_ENDPOINT": SECRET_URL}
+    run("validate", "-C", str(project), env=env)
+    plan = json.loads(run("plan", "--env", "prod", "--adopt", "--format", "json", "-C", str(project), env=env).output)
+    assert plan["conflicts"] == []
+    assert adopted_only_tags(plan) == []
+    adopted = [c for c in plan["changes"] if c["action"] == "update"]
+    assert len(adopted) >= 70 + 2, len(adopted)  # the prod alarms and the two topics
+    run("apply", "--env", "prod", "--adopt", "--auto-approve", "-C", str(project), env=env)
+    run("drift", "--env", "prod", "-C", str(project), env=env)
+    others = boto3.client("cloudwatch", endpoint_url=sb.endpoint_url, region_name=REGION).describe_alarms(
+        AlarmNamePrefix="orders-fn0-staging")["MetricAlarms"]
+    assert others and all(a["AlarmName"].endswith(("-errors", "-throttles", "-p99", "-rate", "-anomaly"))
+                          for a in others), "the other environments' alarms are untouched"
+
+    # The second environment merges into the same services, its differences as overrides.
+    run("import", "--env", "staging", "--tag", "Environment=staging", "-o", str(project), "--merge",
+        "--endpoint-url", sb.endpoint_url, env=aws_env)
+    assert sorted(p.stem for p in (project / "monitors").glob("*.yaml")) == services, "no new service"
+    merged = (project / "monitors" / "obsgen.yaml").read_text()
+    assert "  staging:\n" in merged and "overrides:" in merged
+    run("validate", "-C", str(project), env=env)
+    staging = json.loads(run("plan", "--env", "staging", "--adopt", "--format", "json", "-C", str(project),
+                             env=env).output)
+    assert staging["conflicts"] == [] and adopted_only_tags(staging) == []
+    assert "No changes" in run("plan", "--env", "prod", "-C", str(project), env=env).output
+    again = run("import", "--env", "staging", "--tag", "Environment=staging", "-o", str(project), "--merge",
+                "--endpoint-url", sb.endpoint_url, env=aws_env, expect=1)
+    assert "already in the project" in again.output
+
+
+def test_the_example_project_applied_then_imported_compiles_to_the_same_alarm_parameters(sb, aws_env, tmp_path):
+    example = tmp_path / "example"
+    for name in ("monitors", "runbooks_src"):
+        shutil.copytree(REPO / name, example / name)
+    config = example / "monitors" / "obsgen.yaml"
+    config.write_text(config.read_text().replace("http://127.0.0.1:4577", sb.endpoint_url))
+    run("apply", "--env", "local", "--auto-approve", "-C", str(example), env=aws_env)
+    imported = tmp_path / "imported"
+    run("import", "--env", "local", "-o", str(imported), "--project", "stock-analysis",
+        "--endpoint-url", sb.endpoint_url, env=aws_env)
+    run("build", "--env", "local", "-C", str(example), env=aws_env)
+    run("build", "--env", "local", "-C", str(imported), env=aws_env)
+    assert alarm_params(imported) == alarm_params(example)
+    assert alarm_params(imported, raw=True) == alarm_params(example, raw=True), "even before normalising"
+    assert len(alarm_params(example)) == 12  # 11 metric alarms and the composite in `local`
+
+
+def alarm_params(project: Path, raw: bool = False) -> dict[str, dict]:
+    """Alarm name -> PutMetricAlarm / PutCompositeAlarm parameters but Tags, from generated/local/cloudwatch/."""
+    found = {}
+    for path in (project / "generated" / "local" / "cloudwatch").glob("*.json"):
+        data = json.loads(path.read_text())
+        for params in [*data.get("MetricAlarms", []), *data.get("CompositeAlarms", [])]:
+            without_tags = {k: v for k, v in params.items() if k != "Tags"}
+            found[params["AlarmName"]] = without_tags if raw else normal(without_tags)
+    return found
+
+
+def normal(params: dict) -> dict:
+    """The sync's comparison: actions in any order, numbers as numbers."""
+    from obsgen.aws.kinds import ALARMS
+    from obsgen.aws.resources import Kind
+
+    kind = Kind.COMPOSITE_ALARM if "AlarmRule" in params else Kind.METRIC_ALARM
+    return ALARMS.normalize(kind, params)
