@@ -113,3 +113,35 @@ def test_tag_values_may_name_template_variables(tmp_path):
                  tags: {Fn: "orders-${nope}"}}
         """)
     assert any("unknown template variable ${nope}" in e and "orders.yaml" in e for e in errors(unknown))
+
+
+VERBATIM_ACTIONS = """\
+    errors:
+      summary: Errors.
+      severity: critical
+      resource: fn
+      metric: Errors
+      statistic: Sum
+      threshold: "> 0"
+      cloudwatch:
+        AlarmActions: {actions}
+    """
+
+
+def test_validate_says_which_verbatim_parameters_its_checks_cannot_see(tmp_path):
+    from obsgen.compiler import validate
+    from spec_builder import make_project
+    make_project(tmp_path, VERBATIM_ACTIONS.format(actions='["arn:aws:sns:eu-west-1:123456789012:ops"]'))
+    found = [d for d in validate(tmp_path).diagnostics if d.code == "verbatim-unchecked"]
+    assert len(found) == 1 and found[0].level.value == "warning"  # once, not once per environment
+    assert "orders/errors sends AlarmActions as written" in found[0].message and found[0].span.file == "monitors/orders.yaml"
+    strict = [d for d in validate(tmp_path, strict=True).diagnostics if d.code == "verbatim-unchecked"]
+    assert [d.level.value for d in strict] == ["error"]
+
+
+def test_an_empty_verbatim_alarm_actions_is_an_error_it_would_notify_nobody(tmp_path):
+    from obsgen.compiler import validate
+    from spec_builder import make_project
+    make_project(tmp_path, VERBATIM_ACTIONS.format(actions="[]"))
+    found = [d for d in validate(tmp_path).diagnostics if d.code == "verbatim-unchecked"]
+    assert [d.level.value for d in found] == ["error"] and "notifies nobody" in found[0].message

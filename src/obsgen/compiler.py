@@ -22,6 +22,7 @@ from . import runbooks
 from .alarm_tests import cases as alarm_test_cases, coverage as alarm_test_coverage
 from .resolve import check_shared_names, resolve
 from .resolve.reach import unreached
+from .resolve.verbatim import unchecked
 from .language.jsonschema import SCHEMA_FILE, schema_text
 from .language.load import SpecSet, load_spec
 from .prometheus import promtool
@@ -38,7 +39,8 @@ def validate(root: Path, strict: bool = False) -> Build:
     build = compile_project(root, pages=False)
     check_rules(build)
     if build.spec is not None:
-        build.diagnostics = merge_environments(build.diagnostics + unreached(build.spec, build.models, strict))
+        build.diagnostics = merge_environments(build.diagnostics + unreached(build.spec, build.models, strict)
+                                               + unchecked(build.models, strict))
     if build.coverage is not None and build.spec is not None:
         notes = {ref: use.note() for ref, use in build.spec.preset_uses.items()}
         found = build.coverage.diagnostics(strict, notes) + unlinked(build.spec, strict)
