@@ -4,7 +4,9 @@ bypass the severity's routing and `validate`'s reach check; `Metrics` bypasses t
 checks, the alarm tests and the dashboards' graphs, which all read the monitor's own metric;
 `AlarmRule` bypasses the composite checks. Each such monitor is reported once (a warning; an error
 with `validate --strict`) so that an adopted alarm that could never page, or never fire, is looked
-at; an empty AlarmActions on an alarm whose actions are enabled notifies nobody and is always an error."""
+at. An empty AlarmActions on an alarm whose actions are enabled notifies nobody: said so, in the same
+warning, since an adopted account may hold such alarms on purpose (graphs only) and the import must
+still validate."""
 
 from __future__ import annotations
 
@@ -25,14 +27,14 @@ def unchecked(models: dict[str, EnvironmentModel], strict: bool) -> list[Diagnos
             keys = [key for key in UNCHECKED if key in given]
             if not keys or alarm.ref in found:
                 continue
-            span = alarm.origin.span("cloudwatch")
+            span, make = alarm.origin.span("cloudwatch"), error if strict else warning
             if "AlarmActions" in given and not given["AlarmActions"] and alarm.actions_enabled:
-                found[alarm.ref] = error(span, "verbatim-unchecked",
-                                         f"monitor {alarm.ref} sends an empty AlarmActions as written: its alarm "
-                                         "notifies nobody; remove AlarmActions from cloudwatch: to use its severity's topic")
+                found[alarm.ref] = make(span, "verbatim-unchecked",
+                                        f"monitor {alarm.ref} sends an empty AlarmActions as written: its alarm "
+                                        "notifies nobody; remove AlarmActions from cloudwatch: to use its severity's topic")
                 continue
             checks = sorted({UNCHECKED[key] for key in keys})
-            found[alarm.ref] = (error if strict else warning)(
+            found[alarm.ref] = make(
                 span, "verbatim-unchecked",
                 f"monitor {alarm.ref} sends {', '.join(keys)} as written (cloudwatch:): obsgen does not check "
                 f"{' or '.join(checks)} for them; replace them with the monitor's own fields when you can")
