@@ -427,4 +427,7 @@ def test_the_resource_types_page_lists_presets_and_regions():
     page = resource_types_markdown(TYPES, PRESETS)
     assert "| `cloudfront` | `AWS/CloudFront` | **DistributionId**, Region |  | us-east-1 | [cloudfront](presets.md#cloudfront)" \
         in page
-    assert "| `apigateway-websocket` | `AWS/ApiGateway` | **ApiId** | websocket | every region |  |" in page
+    assert ("| `apigateway-websocket` | `AWS/ApiGateway` | **ApiId** | websocket | every region | "
+            "[apigateway-websocket](presets.md#apigateway-websocket): client-errors, execution-errors, "
+            "integration-latency, low-traffic |") in page
+    assert "| `glue-job` | `Glue` | **JobName**, JobRunId, Type |  | every region |  |" in page  # AWS recommends none
