@@ -186,3 +186,25 @@ def test_validate_live_against_the_sandbox_seeded_by_the_aws_cli(tmp_path):
     assert len(warnings) == 1 and warnings[0].startswith("monitors/orders.yaml:34:3: warning: alarm "
                                                          "shop-orders-orders-production watches Shop/Orders Placed")
     assert "with 4 ListMetrics call(s); 1 alarm(s) watch metrics" in run.stdout
+
+
+def test_http_api_presets_on_a_websocket_api_written_as_apigateway_v2_are_reported_naming_the_preset(aws_env,
+                                                                                                     tmp_path):
+    """The issue's case: a WebSocket API written `type: apigateway-v2` (an HTTP API to obsgen) with `preset:
+    recommended`. No spec check can tell the two apart by their ApiId; the account can: it publishes
+    ClientError for the API, never 4xx, 5xx or Latency."""
+    project_text = LIVE_PROJECT + "presets:\n  severities: {critical: critical, warning: warning}\n"
+    service = ("apiVersion: obsgen/v1\nkind: Service\nservice: chat\nowner: team-chat\nresources:\n"
+               "  socket: {type: apigateway-v2, name: a1b2c3d4e5, preset: recommended}\n")
+    root = make_project(tmp_path / "project", project=project_text, extra_files={"monitors/chat.yaml": service})
+    seed(("AWS/ApiGateway", "ClientError", {"ApiId": "a1b2c3d4e5"}),
+         ("AWS/ApiGateway", "MessageCount", {"ApiId": "a1b2c3d4e5"}))
+    result = runner.invoke(app, ["validate", "-C", str(root), "--env", "production", "--live"])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.endswith("[metric-not-published]")]
+    assert [w.split("watches ")[1].split(",")[0] for w in warnings] == [
+        "AWS/ApiGateway 4xx {ApiId=a1b2c3d4e5}", "AWS/ApiGateway 5xx {ApiId=a1b2c3d4e5}",
+        "AWS/ApiGateway Latency {ApiId=a1b2c3d4e5}"]
+    for warning, preset in zip(warnings, ["4xx-errors", "5xx-errors", "latency"]):
+        assert warning.startswith("monitors/chat.yaml:6:59: warning:")
+        assert f"(from preset apigateway-http.{preset}, used at monitors/chat.yaml:6:59)" in warning
