@@ -208,3 +208,17 @@ def test_http_api_presets_on_a_websocket_api_written_as_apigateway_v2_are_report
     for warning, preset in zip(warnings, ["4xx-errors", "5xx-errors", "latency"]):
         assert warning.startswith("monitors/chat.yaml:6:59: warning:")
         assert f"(from preset apigateway-http.{preset}, used at monitors/chat.yaml:6:59)" in warning
+
+
+def test_validate_without_live_never_imports_boto3(tmp_path):
+    """Only --live talks to AWS: a plain validate stays an offline command (cli/app.py's lazy commands)."""
+    import subprocess
+    import sys
+
+    root = project(tmp_path)
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom obsgen.cli import app\n"
+            f"result = CliRunner().invoke(app, ['validate', '-C', {str(root)!r}])\n"
+            "assert result.exit_code == 0, result.output\nprint('boto3' in sys.modules, 'botocore' in sys.modules)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["False", "False"]
