@@ -103,6 +103,11 @@ def test_every_preset_alarm_says_how_far_its_values_were_checked_and_against_wha
             if alarm.verified == "aws-page":  # the page itself, and at least one other source quoting it
                 assert any(str(url).startswith(page) for url in alarm.checked_against), where
                 assert len({str(url).split("#")[0] for url in alarm.checked_against}) >= 2, where
+            elif alarm.verified == "service-page":  # the service guide's own page (its source), and another source
+                source = str(alarm.source or presets.spec.source)
+                assert source.startswith("https://docs.aws.amazon.com/") and not source.startswith(page), where
+                assert source in {str(url) for url in alarm.checked_against}, where
+                assert len({str(url).split("#")[0] for url in alarm.checked_against}) >= 2, where
             else:  # not AWS's recommendation: the preset must not claim the page as its source
                 assert not str(alarm.source or presets.spec.source).startswith(page), where
 
