@@ -92,7 +92,7 @@ def test_alarms_whose_metric_is_not_published_are_warnings_at_their_monitor(aws_
          ("Shop/Orders", "Placed", {"Env": "production"}))
     clients = connect(model)
     log = CallLog()
-    clients.session.events.register("before-parameter-build", log._record)
+    clients.register("before-parameter-build", log._record)
     presence = read_presence(model, clients)
     problems = missing_metrics(model, presence)
     assert [(str(p.span), p.level.value, p.code) for p in problems] == [
@@ -122,13 +122,13 @@ def test_the_read_budget_is_one_call_per_metric_name_plus_pages(aws_env, tmp_pat
     seed(*[("AWS/Lambda", "Errors", {"FunctionName": f"other-{i}"}) for i in range(100)])  # filtered out by AWS
     presence = read_presence(model, connect(model))
     assert presence.calls == 3 + 3  # Errors: 1,200 series in 3 pages of 500; Invocations, Throttles, Placed: 1 each
-    assert len(presence.series[("AWS/Lambda", "Errors")]) == 1200
+    assert len(presence.series[(REGION, "AWS/Lambda", "Errors")]) == 1200
 
 
 def test_each_call_is_narrowed_by_the_dimension_values_all_its_alarms_share(tmp_path):
     model = model_of(project(tmp_path))
     series = wanted(model)
-    assert shared_filters(series[("Shop/Orders", "Placed")]) == [{"Name": "Env", "Value": "production"}]
+    assert shared_filters(series[(REGION, "Shop/Orders", "Placed")]) == [{"Name": "Env", "Value": "production"}]
     assert shared_filters({frozenset({("A", "1"), ("B", "2")}), frozenset({("A", "1")})}) == [{"Name": "A", "Value": "1"}]
     assert shared_filters({frozenset({("A", "1")}), frozenset({("A", "2")})}) == []
 
@@ -222,3 +222,21 @@ def test_validate_without_live_never_imports_boto3(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["False", "False"]
+
+
+def test_a_metric_published_only_in_us_east_1_is_listed_there(aws_env, tmp_path):
+    """A CloudFront alarm of an eu-west-1 environment lives in us-east-1 (region placement): its metric is
+    listed with us-east-1's client, and one seeded there is found."""
+    cdn = ("apiVersion: obsgen/v1\nkind: Service\nservice: cdn\nowner: team-cdn\nresources:\n"
+           "  site: {type: cloudfront, name: E1ABCDEF, dimensions: {Region: Global}}\nmonitors:\n"
+           "  traffic: {summary: Requests to the site., resource: site, metric: Requests, statistic: Sum, period: 5m,\n"
+           "            threshold: '> 1000', severity: warning}\n")
+    root = make_project(tmp_path / "project", project=PROJECT, extra_files={"monitors/cdn.yaml": cdn})
+    model = model_of(root)
+    assert model.region == "eu-west-1" and {a.region for a in model.metric_alarms} == {"us-east-1"}
+    boto3.client("cloudwatch", region_name="us-east-1").put_metric_data(Namespace="AWS/CloudFront", MetricData=[
+        {"MetricName": "Requests", "Value": 1.0, "Dimensions": [{"Name": "DistributionId", "Value": "E1ABCDEF"},
+                                                                {"Name": "Region", "Value": "Global"}]}])
+    presence = read_presence(model, connect(model))
+    assert set(presence.series) == {("us-east-1", "AWS/CloudFront", "Requests")}
+    assert missing_metrics(model, presence) == []

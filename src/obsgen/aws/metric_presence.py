@@ -11,8 +11,9 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics
 - Up to 500 metrics per call, with `NextToken` for more. `Dimensions` takes at most 10 filters; a
   filter with a value keeps the metrics that have that dimension with that value (and may have others).
 
-Read budget: one ListMetrics (plus its pages) per distinct (namespace, metric name) the environment's
-alarms read, whatever the number of alarms: 10,000 alarms on 8 metrics are 8 calls when each metric
+Read budget: one ListMetrics (plus its pages) per distinct (region, namespace, metric name) the
+environment's alarms read (an alarm's metric is read in the alarm's region: CloudFront's in us-east-1),
+whatever the number of alarms: 10,000 alarms on 8 metrics are 8 calls when each metric
 has at most 500 series. Each call is narrowed with the dimension values every alarm on that metric
 shares (the ECS cluster, an API's stage), and the series it lists are matched to the alarms' exact
 dimension sets here. What is missing is a warning at the monitor, not an error: a metric can be
@@ -35,7 +36,7 @@ MAX_DIMENSION_FILTERS = 10  # API_ListMetrics.html: Dimensions, "Maximum number 
 CODE = "metric-not-published"
 
 Series = frozenset[tuple[str, str]]  # a metric's dimensions, as (name, value) pairs
-MetricKey = tuple[str, str]  # (namespace, metric name)
+MetricKey = tuple[str, str, str]  # (region, namespace, metric name)
 
 
 @dataclass(slots=True)
@@ -45,16 +46,16 @@ class Presence:
     series: dict[MetricKey, set[Series]] = field(default_factory=dict)
     calls: int = 0
 
-    def has(self, stat: MetricStat) -> bool:
-        return frozenset(stat.dimensions) in self.series.get((stat.namespace, stat.metric), set())
+    def has(self, region: str, stat: MetricStat) -> bool:
+        return frozenset(stat.dimensions) in self.series.get((region, stat.namespace, stat.metric), set())
 
 
 def wanted(model: EnvironmentModel) -> dict[MetricKey, set[Series]]:
-    """The series every metric alarm of the environment reads (each input of metric math), by metric."""
+    """The series every metric alarm of the environment reads (each input of metric math), by region and metric."""
     found: dict[MetricKey, set[Series]] = {}
     for alarm in model.metric_alarms:
         for stat in alarm.stats:
-            found.setdefault((stat.namespace, stat.metric), set()).add(frozenset(stat.dimensions))
+            found.setdefault((alarm.region, stat.namespace, stat.metric), set()).add(frozenset(stat.dimensions))
     return found
 
 
@@ -65,17 +66,17 @@ def shared_filters(series: set[Series]) -> list[dict[str, str]]:
 
 
 def read_presence(model: EnvironmentModel, clients: Clients, deadline: Deadline | None = None) -> Presence:
-    """One ListMetrics per distinct (namespace, metric name), following NextToken (see the module's budget)."""
-    cloudwatch = clients.client("cloudwatch")
+    """One ListMetrics per distinct (region, namespace, metric name), following NextToken (the module's budget),
+    with the region's client (`Clients` makes one per service and region, and caches it)."""
     presence = Presence()
-    for (namespace, metric), series in sorted(wanted(model).items(), key=lambda item: item[0]):
+    for (region, namespace, metric), series in sorted(wanted(model).items(), key=lambda item: item[0]):
         kwargs: dict[str, Any] = {"Namespace": namespace, "MetricName": metric, "RecentlyActive": RECENTLY_ACTIVE}
         filters = shared_filters(series)
         if filters:
             kwargs["Dimensions"] = filters
-        listed = presence.series.setdefault((namespace, metric), set())
-        for page in pages(_counted(cloudwatch.list_metrics, presence, deadline, f"ListMetrics {namespace} {metric}"),
-                          kwargs):
+        listed = presence.series.setdefault((region, namespace, metric), set())
+        call = clients.client("cloudwatch", region).list_metrics
+        for page in pages(_counted(call, presence, deadline, f"ListMetrics {namespace} {metric} in {region}"), kwargs):
             listed.update(frozenset((d["Name"], d["Value"]) for d in m.get("Dimensions", []))
                           for m in page.get("Metrics", []))
     return presence
@@ -95,7 +96,7 @@ def missing_metrics(model: EnvironmentModel, presence: Presence) -> list[Diagnos
     """A warning at each monitor whose metric (any input of its math) ListMetrics does not list."""
     problems = []
     for alarm in model.metric_alarms:
-        absent = [stat for stat in alarm.stats if not presence.has(stat)]
+        absent = [stat for stat in alarm.stats if not presence.has(alarm.region, stat)]
         if absent:
             problems.append(warning(_span(alarm), CODE, _message(model, alarm, absent)))
     return problems
@@ -111,7 +112,7 @@ def _message(model: EnvironmentModel, alarm: MetricAlarm, absent: list[MetricSta
                                                        if s.dimensions else " (no dimensions)") for s in absent[:3])
     more = f" and {len(absent) - 3} more" if len(absent) > 3 else ""
     return (f"alarm {alarm.name} watches {shown}{more}, which has no data points in the past 3 hours in account "
-            f"{model.account}, {model.region} (ListMetrics RecentlyActive=PT3H): the alarm cannot fire on it until "
+            f"{model.account}, {alarm.region} (ListMetrics RecentlyActive=PT3H): the alarm cannot fire on it until "
             "it is published; check the resource name, the dimension values and the region (or ignore this for a "
             "metric that is quiet for hours, or created less than 15 minutes ago)"
             + (f" ({alarm.origin.preset.note()})" if alarm.origin.preset is not None else ""))

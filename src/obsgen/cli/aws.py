@@ -102,8 +102,9 @@ def live_metric_check(model: EnvironmentModel, profile: str | None, timeout: flo
     except (ClientError, BotoCoreError) as exc:
         raise _fail(f"ListMetrics: {exc}") from None
     problems = metric_presence.missing_metrics(model, presence)
+    regions = ", ".join(sorted({region for region, _, _ in presence.series})) or model.region
     summary = (f"live: {len(presence.series)} metric(s) of {len(model.metric_alarms)} alarm(s) listed in "
-               f"{model.account} {model.region} with {presence.calls} ListMetrics call(s); "
+               f"{model.account} {regions} with {presence.calls} ListMetrics call(s); "
                f"{len(problems)} alarm(s) watch metrics with no data points in the past 3 hours")
     return problems, summary
 
