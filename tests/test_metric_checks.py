@@ -45,7 +45,7 @@ monitors:
         "monitors/cdn.yaml:12:16: warning: AWS documents Sum as the statistics of AWS/CloudFront metric 'Requests', "
         "not Average [metric-statistic]"]
     assert result.ok and result.diagnostics[0].level is Level.WARNING
-    assert "production/cloudwatch/cdn.json" in result.files
+    assert "production/cloudwatch/us-east-1/cdn.json" in result.files  # placed where CloudFront publishes
 
 
 def test_an_unknown_aws_namespace_is_a_warning_with_the_closest_known_one(tmp_path):

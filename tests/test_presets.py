@@ -479,7 +479,9 @@ def test_the_presets_example_brings_every_recommended_alarm_of_every_service_in_
     assert len((example / "monitors" / "shop.yaml").read_text().splitlines()) < 50
     params = list(alarms(build_result, "prod", "shop").values())
     assert [_validate("PutMetricAlarm", p) for p in params] == [""] * len(expected)
-    # The example's environment is in eu-west-1; CloudFront publishes only in us-east-1 (#15).
+    # The example's environment is in eu-west-1; CloudFront and Route 53 health checks publish only in
+    # us-east-1 (#15).
     cdn = json.loads(build_result.files["prod/cloudwatch/us-east-1/shop.json"])["MetricAlarms"]
-    assert [(a["Namespace"], a["AlarmActions"]) for a in cdn] == [
-        ("AWS/CloudFront", ["arn:aws:sns:us-east-1:123456789012:shop-page-prod"])]
+    assert sorted((a["Namespace"], a["AlarmActions"]) for a in cdn) == [
+        ("AWS/CloudFront", ["arn:aws:sns:us-east-1:123456789012:shop-page-prod"]),
+        ("AWS/Route53", ["arn:aws:sns:us-east-1:123456789012:shop-page-prod"])]
