@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .build import Build
-from .diagnostics import Diagnostic, error, merge_environments, unique_sorted
+from .diagnostics import Diagnostic, error, has_errors, merge_environments, unique_sorted
 from .generated_tree import GENERATED_DIR, replace
 from .presets.expand import expand_presets
 from .presets.origin import annotate
@@ -119,12 +119,13 @@ def _compile_env(spec: SpecSet, env: str, build: Build) -> None:
     build.diagnostics += problems
     if model is None or any(p.code in TEMPLATE_CODES for p in problems):
         return
-    if not problems:
+    failed = has_errors(problems)  # a warning (a statistic AWS calls meaningless) does not stop the environment
+    if not failed:
         build.models[env] = model
     for render in targets():
         rendered = render(model)
         build.diagnostics += rendered.diagnostics
-        if not problems:
+        if not failed:
             for path, content in rendered.files.items():
                 build.files[f"{env}/{path}"] = content
 

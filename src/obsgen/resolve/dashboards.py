@@ -361,7 +361,7 @@ class _Builder:
         owner = self.entries.get(service)
         resource = owner.spec.resources.get(name) if owner else None
         if (owner is None or resource is None) and self.r.spec.broken.resource(service, name):
-            return metric.namespace, {}  # left out for its own error
+            return metric.namespace, {}, None  # left out for its own error
         if owner is None or resource is None:
             known = [f"{s}/{n}" for s, e in sorted(self.entries.items()) for n in e.spec.resources]
             self._fail(origin, "unknown-resource", f"unknown resource '{shown(metric.resource)}'{did_you_mean(ref, known)}",

@@ -49,12 +49,14 @@ def resource_type(name: str) -> ResourceTypeInfo | None:
 def check_resource(entry: ServiceEntry, name: str, resource: Resource) -> tuple[bool, Diagnostic | None]:
     """Whether a typed resource's dimensions are wrong, and the error that says so: they must be ones its
     namespace publishes (for its flavour) with the type's own; the first that is not is an error at its key,
-    with the closest name. A missing required dimension is wrong too, but already reported (missing-key)."""
+    with the closest name. A missing name or required dimension is wrong too, but already reported (missing-key)."""
     kind = resource_type(resource.type)
-    if kind is None or kind.namespace is None:
+    if kind is None:
         return False, None
-    if any(required not in resource.dimensions for required in kind.required):
-        return True, None
+    if kind.namespace is None:  # custom: a name without the dimension it fills is reported (missing-key)
+        return resource.name is not None and resource.dimension is None, None
+    if resource.name is None or any(required not in resource.dimensions for required in kind.required):
+        return True, None  # reported already (missing-key): its metrics' dimensions would only repeat it
     info = shipped_catalog()[0].namespace(kind.namespace)
     if info is None:
         return False, None
