@@ -137,7 +137,7 @@ kind: Service
 service: users
 owner: team-users
 resources:
-  pool: {type: custom, namespace: AWS/Cognito, dimension: UserPool, name: "users-${env}"}
+  pool: {type: custom, namespace: AWS/Cognito, dimension: UserPool, name: "users-${env}", dimensions: {UserPoolClient: web}}
 monitors:
   throttles:
     summary: Sign-ins are throttled.

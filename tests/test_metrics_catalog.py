@@ -318,6 +318,19 @@ def test_a_metric_says_which_regions_it_is_published_in():
     assert blocked.regions(dimensions=frozenset({"Rule", "WebACL"})) == ("us-east-1",)
 
 
+def test_published_regions_says_where_a_metric_must_be_alarmed_on():
+    assert checks.published_regions("AWS/CloudFront", "5xxErrorRate", ["DistributionId", "Region"]) == ("us-east-1",)
+    assert checks.published_regions("AWS/Billing", "EstimatedCharges", ["Currency"]) == ("us-east-1",)
+    assert checks.published_regions("AWS/Route53", "HealthCheckStatus", ["HealthCheckId"]) == ("us-east-1",)
+    assert checks.published_regions("AWS/WAFV2", "BlockedRequests", ["Rule", "WebACL"]) == ("us-east-1",)
+    assert checks.published_regions("AWS/WAFV2", "BlockedRequests", ["Region", "Rule", "WebACL"]) is None
+    assert checks.published_regions("AWS/WAFV2", "BlockedRequests", flavour="cloudfront") == ("us-east-1",)
+    assert checks.published_regions("AWS/SQS", "NumberOfMessagesSent", ["QueueName"]) is None
+    assert checks.published_regions("MyApp", "Orders") is None  # a custom namespace is published where it is put
+    assert checks.published_regions("AWS/CloudFront", "Nope") is None  # unknown: the metric check reports it
+    assert checks.published_regions("AWS/CloudFront", "Requests", ["Stage"]) == ("us-east-1",)
+
+
 # --- broken data files are located errors -----------------------------------------------------------
 
 GOOD_FILE = textwrap.dedent("""\
@@ -414,4 +427,7 @@ def test_the_resource_types_page_lists_presets_and_regions():
     page = resource_types_markdown(TYPES, PRESETS)
     assert "| `cloudfront` | `AWS/CloudFront` | **DistributionId**, Region |  | us-east-1 | [cloudfront](presets.md#cloudfront)" \
         in page
-    assert "| `apigateway-websocket` | `AWS/ApiGateway` | **ApiId** | websocket | every region |  |" in page
+    assert ("| `apigateway-websocket` | `AWS/ApiGateway` | **ApiId** | websocket | every region | "
+            "[apigateway-websocket](presets.md#apigateway-websocket): client-errors, execution-errors, "
+            "integration-latency, low-traffic |") in page
+    assert "| `glue-job` | `Glue` | **JobName**, JobRunId, Type |  | every region |  |" in page  # AWS recommends none

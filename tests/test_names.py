@@ -44,7 +44,7 @@ def test_an_invalid_severity_name_is_reported_once_at_its_definition_not_at_each
 
 def test_vars_names_may_hold_underscores_and_expand_in_templates(tmp_path: Path) -> None:
     project = PROJECT + "    vars: {team_channel: orders-team}\n"
-    monitor = MONITOR.format(severity="critical") + "  dimensions: {Team: \"${team_channel}\"}\n"
+    monitor = MONITOR.format(severity="critical") + "  dimensions: {Resource: \"${team_channel}\"}  # a Lambda alias or version\n"
     result = build(tmp_path, monitor, project=project)
     assert result.ok, errors(result)
     assert '"Value": "orders-team"' in result.files["production/cloudwatch/orders.json"]

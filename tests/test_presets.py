@@ -103,6 +103,11 @@ def test_every_preset_alarm_says_how_far_its_values_were_checked_and_against_wha
             if alarm.verified == "aws-page":  # the page itself, and at least one other source quoting it
                 assert any(str(url).startswith(page) for url in alarm.checked_against), where
                 assert len({str(url).split("#")[0] for url in alarm.checked_against}) >= 2, where
+            elif alarm.verified == "service-page":  # the service guide's own page (its source), and another source
+                source = str(alarm.source or presets.spec.source)
+                assert source.startswith("https://docs.aws.amazon.com/") and not source.startswith(page), where
+                assert source in {str(url) for url in alarm.checked_against}, where
+                assert len({str(url).split("#")[0] for url in alarm.checked_against}) >= 2, where
             else:  # not AWS's recommendation: the preset must not claim the page as its source
                 assert not str(alarm.source or presets.spec.source).startswith(page), where
 
@@ -474,7 +479,9 @@ def test_the_presets_example_brings_every_recommended_alarm_of_every_service_in_
     assert len((example / "monitors" / "shop.yaml").read_text().splitlines()) < 50
     params = list(alarms(build_result, "prod", "shop").values())
     assert [_validate("PutMetricAlarm", p) for p in params] == [""] * len(expected)
-    # The example's environment is in eu-west-1; CloudFront publishes only in us-east-1 (#15).
+    # The example's environment is in eu-west-1; CloudFront and Route 53 health checks publish only in
+    # us-east-1 (#15).
     cdn = json.loads(build_result.files["prod/cloudwatch/us-east-1/shop.json"])["MetricAlarms"]
-    assert [(a["Namespace"], a["AlarmActions"]) for a in cdn] == [
-        ("AWS/CloudFront", ["arn:aws:sns:us-east-1:123456789012:shop-page-prod"])]
+    assert sorted((a["Namespace"], a["AlarmActions"]) for a in cdn) == [
+        ("AWS/CloudFront", ["arn:aws:sns:us-east-1:123456789012:shop-page-prod"]),
+        ("AWS/Route53", ["arn:aws:sns:us-east-1:123456789012:shop-page-prod"])]

@@ -21,7 +21,7 @@ def _build():
 
 def test_every_preset_alarm_has_a_runbook_page_and_a_site_page():
     build, model = _build()
-    assert len(model.metric_alarms) == 49
+    assert len(model.metric_alarms) == 64
     for alarm in model.metric_alarms:
         page = build.files[f"runbooks/{alarm.service}/{alarm.monitor}.md"]
         assert alarm.name in page  # the per-environment facts name the alarm
@@ -49,8 +49,8 @@ def test_coverage_counts_preset_alarms_as_without_guidance_and_names_the_preset(
     build, model = _build()
     assert build.coverage is not None
     report = build.files[COVERAGE_FILE]
-    assert "0 of 49" in report
+    assert "0 of 64" in report
     notes = {ref: use.note() for ref, use in build.spec.preset_uses.items()}
     warnings = build.coverage.diagnostics(False, notes)
-    assert len(warnings) == 49
+    assert len(warnings) == 64
     assert all("(from preset " in w.message and "used at monitors/shop.yaml:" in w.message for w in warnings)

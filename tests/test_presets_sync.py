@@ -19,7 +19,7 @@ def test_the_presets_example_applies_and_then_shows_no_drift():
     clients = clients_for(model)
     log = CallLog().attach(clients.cloudwatch, clients.sns, clients.tagging, clients.sts)
     plan = make_plan(model, clients)
-    assert sum(1 for c in plan.changes if c.action == CREATE and c.address.startswith("metric_alarm.")) == 49
+    assert sum(1 for c in plan.changes if c.action == CREATE and c.address.startswith("metric_alarm.")) == 64
     result = apply(model, clients, plan, ApplyOptions(concurrency=1, writes_per_second=None))
     assert result.ok, (result.failed, result.not_done)
     assert log.problems == [], "requests that botocore's service model rejects"

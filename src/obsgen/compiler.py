@@ -127,12 +127,13 @@ def _compile_env(spec: SpecSet, env: str, build: Build) -> None:
     build.diagnostics += problems
     if model is None or any(p.code in TEMPLATE_CODES for p in problems):
         return
-    if not problems:
+    failed = has_errors(problems)  # a warning (a statistic AWS calls meaningless) does not stop the environment
+    if not failed:
         build.models[env] = model
     for render in targets():
         rendered = render(model)
         build.diagnostics += rendered.diagnostics
-        if not problems:
+        if not failed:
             for path, content in rendered.files.items():
                 build.files[f"{env}/{path}"] = content
 

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional
 from urllib.parse import urlsplit
 
 import typer
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
-from ..aws import SyncError
+from ..aws import SyncError, metric_presence
 from ..aws.apply import ApplyResult
 from ..prometheus import drift as prometheus_drift
 from ..views import drift as drift_view
@@ -41,6 +41,7 @@ from ..aws.workflow import ApplyOptions, apply, make_plan
 from .common import DriftFormat, JunitOut, PlanFormat, ProjectDir, finite, output_file, report, repository_prefix
 from .app import app, err, out, reader_may_leave
 from ..compiler import compile_project
+from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
 
 if TYPE_CHECKING:
@@ -87,6 +88,25 @@ def _connect(model: EnvironmentModel, profile: str | None) -> tuple[Clients, str
         raise _fail(str(exc)) from None
     except BotoCoreError as exc:  # e.g. ProfileNotFound
         raise _fail(f"AWS configuration: {exc}") from None
+
+
+def live_metric_check(model: EnvironmentModel, profile: str | None, timeout: float) -> tuple[list[Diagnostic], str]:
+    """`validate --live`: warnings at the monitors whose metric the account has not published in the past
+    3 hours, and a one-line summary of what was read (aws/metric_presence.py)."""
+    clients, _ = _connect(model, profile)
+    try:
+        with _waiting_note(clients, f"listing {model.env}'s metrics"):
+            presence = metric_presence.read_presence(model, clients, Deadline(timeout))
+    except SyncError as exc:
+        raise _fail(str(exc)) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise _fail(f"ListMetrics: {exc}") from None
+    problems = metric_presence.missing_metrics(model, presence)
+    regions = ", ".join(sorted({region for region, _, _ in presence.series})) or model.region
+    summary = (f"live: {len(presence.series)} metric(s) of {len(model.metric_alarms)} alarm(s) listed in "
+               f"{model.account} {regions} with {presence.calls} ListMetrics call(s); "
+               f"{len(problems)} alarm(s) watch metrics with no data points in the past 3 hours")
+    return problems, summary
 
 
 def _plan(model: EnvironmentModel, clients: Clients, adopt: bool, deadline: Deadline) -> Plan:

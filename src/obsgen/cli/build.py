@@ -32,15 +32,29 @@ def validate(project_dir: Path = ProjectDir,
              format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", help="Output format."),
              junit_out: Optional[Path] = JunitOut,
              strict: bool = typer.Option(False, "--strict", help="Warnings are errors: monitors without runbook guidance, severities that reach nobody; "
-                                         "also a warning per monitor without a unit test.")) -> None:
+                                         "also a warning per monitor without a unit test."),
+             live: bool = typer.Option(False, "--live", help="Also ask the account (ListMetrics) whether each alarm's "
+                                                              "metric was published in the past 3 hours; needs --env."),
+             env: Optional[str] = typer.Option(None, "--env", "-e", help="The environment --live reads."),
+             profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile for --live."),
+             timeout: float = typer.Option(300.0, "--timeout", min=1.0, max=86400.0,
+                                           help="Seconds --live may wait for AWS in all.")) -> None:
     """Check the spec for every environment; report every problem as file:line:column."""
+    if live and env is None:
+        err.print("error: --live reads one environment's account: give --env", markup=False)
+        raise typer.Exit(2)  # a usage error, as every other wrong combination of options
     build = compiler.validate(project_dir, strict)
     _notes(build)
+    summary = None
+    if build.ok and live and env is not None:
+        summary = _live(build, env, profile, timeout)
     if junit_out is not None:
         junit_out.write_text(validate_junit(build, project_dir), encoding="utf-8")
     report(build, format.value, project_dir)
     if not build.ok:
         raise typer.Exit(1)
+    if summary is not None and format is ValidateFormat.text:
+        out.print(summary, markup=False)
     if format is ValidateFormat.text:
         models = build.models.values()
         alarms = sum(len(m.metric_alarms) + len(m.composite_alarms) for m in models)
@@ -49,6 +63,18 @@ def validate(project_dir: Path = ProjectDir,
                   f"{rules} Prometheus rule(s) in all", markup=False)
         if build.spec is not None:  # one line; `--strict` adds a warning per untested monitor
             out.print(test_coverage(build.spec).summary(), markup=False)
+
+
+def _live(build: Build, env: str, profile: Optional[str], timeout: float) -> str:
+    """Adds `--live`'s warnings to the build's diagnostics; returns its summary line. Imported here: only
+    `--live` talks to AWS, so a plain `validate` never imports boto3."""
+    if env not in build.models:
+        err.print(f"error: unknown environment {env!r}; the project defines {', '.join(build.models)}", markup=False)
+        raise typer.Exit(1)
+    from .aws import live_metric_check
+    problems, summary = live_metric_check(build.models[env], profile, timeout)
+    build.diagnostics = unique_sorted(build.diagnostics + problems)
+    return summary
 
 
 @app.command()

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
 from ..diagnostics import Diagnostic, error, shown
+from ..resource_types import RESOURCE_TYPES
 from .yaml_reader import Document, Loc
 from .v1.fields import found_text
 
@@ -69,10 +70,23 @@ def _one(item: ErrorDetails, doc: Document, model: type[BaseModel]) -> Diagnosti
         parent = loc[:-1]
         span = doc.span(parent, at_key=True) if parent else doc.span(())
         return error(span, "missing-key", f"{field_path(parent) or 'the top level'}: missing required key '{loc[-1]}'")
+    if kind == "literal_error" and len(loc) == 3 and loc[0] == "resources" and loc[2] == "type":
+        return error(doc.span(loc), "unknown-resource-type", _unknown_type(item.get("input")))
     message = _expected_message(kind, item)
     if is_key:
         return error(doc.span(loc, at_key=True), "bad-name", f"{where}: invalid name: {message}")
     return error(doc.span(loc), "bad-value", f"{where}: {message}" if where else message)
+
+
+def _unknown_type(written: object) -> str:
+    """The closest resource type (`cognito` -> cognito-user-pool), and `custom` for a service without one."""
+    known = sorted(RESOURCE_TYPES)
+    folded = written.casefold() if isinstance(written, str) else ""
+    close = ([t for t in known if t.startswith(folded + "-")] or [t for t in known if folded in t]
+             or difflib.get_close_matches(folded, known, n=1, cutoff=0.6)) if folded else []
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return (f"unknown resource type {found_text(written)}{hint}; for a service obsgen has no type for, write "
+            "type: custom with its namespace: and dimensions: (docs/resource-types.md lists the types)")
 
 
 def _expected_message(kind: str, item: ErrorDetails) -> str:

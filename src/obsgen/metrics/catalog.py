@@ -14,10 +14,9 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, error
 from ..language.load import load_model
 from ..language.yaml_reader import Document, Loc
+from .files import DATA_DIR, RESOURCE_TYPES_FILE
 from .schema import MetricEntry, MetricFile, MetricGroup
 
-DATA_DIR = Path(__file__).parent / "data"
-RESOURCE_TYPES_FILE = "resource-types.yaml"
 CODE = "bad-metric-catalog"
 
 DimensionSet = frozenset[str]

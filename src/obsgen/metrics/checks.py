@@ -16,6 +16,9 @@ Each problem is a small value; the caller locates it and turns it into a diagnos
 
 `suggestion` is what to write instead, when there is one answer: a metric name, a dimension set
 ("ApiName, Stage"), a statistic or a region.
+
+`published_regions` answers the placement question (where must an alarm on this metric live?) from
+the same data: the data files' `regions:` (per file or per group), None meaning every region.
 """
 
 from __future__ import annotations
@@ -54,6 +57,40 @@ def check_metric(namespace: str, metric: str, dimensions: Iterable[str] = (), st
     if catalog is None:
         return _check_shipped(namespace, metric, names, statistic, region, flavour)
     return _check(catalog, namespace, metric, names, statistic, region, flavour)
+
+
+def published_regions(namespace: str, metric: str, dimensions: Iterable[str] = (), *, flavour: str | None = None,
+                      catalog: MetricCatalog | None = None) -> tuple[str, ...] | None:
+    """The only regions where AWS publishes this metric (with these dimension names, for this flavour),
+    sorted; None when it is published in every region or the catalog does not know it.
+
+    This is what region placement reads: `("us-east-1",)` for CloudFront, AWS/Billing, Route 53 health
+    checks and WAF web ACLs for CloudFront (each data file cites the AWS page that says so), so a
+    monitor of an environment in another region is placed there. Dimension names that match no
+    published set fall back to every publication of the metric (the dimension check reports them).
+    """
+    names = frozenset(dimensions)
+    if catalog is None:
+        return _regions_shipped(namespace, metric, names, flavour)
+    return _regions(catalog, namespace, metric, names, flavour)
+
+
+@lru_cache(maxsize=4096)
+def _regions_shipped(namespace: str, metric: str, names: DimensionSet, flavour: str | None) -> tuple[str, ...] | None:
+    return _regions(shipped_catalog()[0], namespace, metric, names, flavour)
+
+
+def _regions(catalog: MetricCatalog, namespace: str, metric: str, names: DimensionSet,
+             flavour: str | None) -> tuple[str, ...] | None:
+    entry = catalog.metric(namespace, metric)
+    if entry is None:
+        return None
+    info = catalog.namespaces[namespace]
+    publications = entry.publications_for(flavour if flavour in info.flavours else None)
+    matching = [p for p in publications if names in p.dimension_sets] or list(publications)
+    if not matching or any(p.regions is None for p in matching):
+        return None
+    return tuple(sorted({r for p in matching for r in p.regions or ()}))
 
 
 def is_checked(namespace: str, catalog: MetricCatalog | None = None) -> bool:

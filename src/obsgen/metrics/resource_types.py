@@ -14,7 +14,8 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, error
 from ..language.load import load_model
 from ..language.yaml_reader import Document
-from .catalog import CODE, DATA_DIR, RESOURCE_TYPES_FILE, MetricCatalog, NamespaceInfo, shipped_catalog
+from .catalog import CODE, MetricCatalog, NamespaceInfo, shipped_catalog
+from .files import DATA_DIR, RESOURCE_TYPES_FILE
 from .schema import ResourceTypeEntry, ResourceTypesFile
 
 

@@ -22,7 +22,9 @@ that are obsgen's own choice rather than AWS's say so in their parameter's descr
 
 The column "checked" says how far each alarm's values were checked. **aws-page**: every value
 agrees with AWS's "Recommended alarms" page, as quoted by two or more sources (the page's text and
-AWS's own alarm data), except where a note says how obsgen departs from it. **metric-docs**: AWS's
+AWS's own alarm data), except where a note says how obsgen departs from it. **service-page**: the
+same, against the recommended alarms AWS publishes in the service's own guide where CloudWatch's
+page has no section for the service (OpenSearch Service). **metric-docs**: AWS's
 page has no such alarm, so only the metric (name, namespace, dimensions, unit) is checked against
 AWS's metric documentation and the other values are obsgen's. **unverified**: nothing to check it
 against was found. Notes under a service's table say where obsgen departs from a checked value or
@@ -42,7 +44,7 @@ class Row:
     level: str
     recommended: bool
     source: str
-    verified: str  # "aws-page" | "metric-docs" | "unverified" (not recorded: "unverified")
+    verified: str  # "aws-page" | "service-page" | "metric-docs" | "unverified" (not recorded: "unverified")
     checked_against: tuple[str, ...]
     check_note: str | None
 

@@ -21,10 +21,13 @@ ParamValue = float | str | list[str]  # a parameter's value once converted (Para
 #   aws-page     every value (metric, dimensions, statistic, period, datapoints, comparison, threshold or its
 #                rule) agrees with AWS's "Recommended alarms" page, as quoted by two or more sources, except
 #                where `check_note` says how obsgen departs from it;
+#   service-page every value agrees with the recommended alarms AWS publishes in the service's own guide
+#                (OpenSearch Service's "Recommended CloudWatch alarms"; CloudWatch's page has no section for
+#                it), as quoted by two or more sources, except where `check_note` says otherwise;
 #   metric-docs  AWS's page has no such alarm: the metric's name, namespace, dimensions and unit are checked
 #                against AWS's metric documentation; statistic, period, datapoints and threshold are obsgen's;
 #   unverified   nothing found to check it against.
-Verified = Literal["aws-page", "metric-docs", "unverified"]
+Verified = Literal["aws-page", "service-page", "metric-docs", "unverified"]
 
 
 class Param(Strict):

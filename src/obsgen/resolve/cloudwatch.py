@@ -17,7 +17,7 @@ from ..model import AlarmBase, CompositeAlarm, MetricAlarm, MetricStat, Origin, 
 from ..presets.origin import locate as locate_preset
 from ..resource_types import RESOURCE_TYPES
 from ..values import Threshold
-from . import regions
+from . import metric_checks, regions
 from .context import Context
 
 COMPOSITE_OVERRIDABLE = frozenset({"severity", "actions_enabled", "cloudwatch"})
@@ -185,11 +185,11 @@ def _metric_alarm(ctx: Context, entry: ServiceEntry, monitor: MetricMonitor | Ma
         if monitor.threshold.is_band:
             ctx.problems.append(error(origin.span("threshold"), "bad-value",
                                       "band thresholds apply to single-metric monitors, not to expressions"))
-        queries = tuple((mid, _metric(ctx, entry, q, q.period or monitor.period, origin.loc + ("metrics", mid)))
+        queries = tuple((mid, _metric(ctx, entry, q, q.period or monitor.period, origin, ("metrics", mid)))
                         for mid, q in monitor.metrics.items())
         fields["region"] = regions.alarm_region(ctx, monitor.region, tuple(q for _, q in queries), origin)
         return MetricAlarm(**fields, expression=monitor.expression, queries=queries)
-    metric = _metric(ctx, entry, monitor, monitor.period, origin.loc)
+    metric = _metric(ctx, entry, monitor, monitor.period, origin, ())
     fields["region"] = regions.alarm_region(ctx, monitor.region, (metric,), origin)
     return MetricAlarm(**fields, metric=metric)
 
@@ -204,19 +204,25 @@ def _evaluation(ctx: Context, monitor: MetricMonitor | MathMonitor, origin: Orig
     return monitor.evaluation_periods or 1, monitor.datapoints_to_alarm
 
 
-def _metric(ctx: Context, entry: ServiceEntry, source: MetricSource, period: int, loc: Loc) -> MetricStat:
+def _metric(ctx: Context, entry: ServiceEntry, source: MetricSource, period: int, origin: Origin,
+            fields: tuple[str, ...]) -> MetricStat:
+    """The metric a monitor (fields ()) or one of its math queries (fields ("metrics", id)) reads, checked
+    against the metric catalog."""
     doc = entry.doc
+    loc = origin.loc + fields
     namespace = source.namespace
     dimensions: dict[str, str] = {}
+    resource = None
     if source.resource is not None:
-        resource = entry.spec.resources.get(source.resource)
-        if resource is None:
+        found = entry.spec.resources.get(source.resource)
+        if found is None:
             if not ctx.spec.broken.resource(entry.spec.service, source.resource):
                 ctx.fail(doc, loc + ("resource",), "unknown-resource",
                          f"unknown resource '{shown(source.resource)}'"
                          f"{did_you_mean(source.resource, list(entry.spec.resources))}")
         else:
-            namespace, dimensions = resource_dimensions(ctx, entry, source.resource, resource)
+            namespace, dimensions = resource_dimensions(ctx, entry, source.resource, found)
+            resource = found
             if source.namespace and source.namespace != namespace:
                 ctx.fail(doc, loc + ("namespace",), "conflicting-keys",
                          f"resource '{source.resource}' is in namespace {namespace}; drop 'namespace' or 'resource'")
@@ -225,8 +231,39 @@ def _metric(ctx: Context, entry: ServiceEntry, source: MetricSource, period: int
                  f"metric '{shown(source.metric)}' needs a 'resource' or a 'namespace' (with 'dimensions')")
     for key, value in source.dimensions.items():
         dimensions[key] = ctx.expand(value, doc, loc + ("dimensions", key), service=entry.spec.service)
-    return MetricStat(namespace or "", source.metric, tuple(sorted(dimensions.items())), source.statistic,
+    stat = MetricStat(namespace or "", source.metric, tuple(sorted(dimensions.items())), source.statistic,
                       period, source.unit)
+    ctx.problems += metric_checks.check_stat(stat, _flavour(resource),
+                                             lambda: _place(ctx, entry, source, resource, origin, fields))
+    return stat
+
+
+def _place(ctx: Context, entry: ServiceEntry, source: MetricSource, resource: Resource | None, origin: Origin,
+           fields: tuple[str, ...]) -> metric_checks.MetricPlace:
+    """Where each part of the metric was written; a preset monitor's parts are its use in `resources:` (or the
+    override there that sets them)."""
+    if origin.preset is not None:
+        use = origin.span()
+        return metric_checks.MetricPlace(origin.span(*fields, "metric"), origin.span(*fields, "statistic"), use, use,
+                                         skip_dimensions=resource is not None and
+                                         ctx.resource_is_bad(entry, source.resource or "", resource),
+                                         note=origin.preset.note())
+    doc = entry.doc
+    keys = {}
+    if resource is not None:
+        rloc = ("resources", source.resource or "")
+        keys = {k: doc.span(rloc + ("dimensions", k), at_key=True) for k in resource.dimensions}
+    keys.update({k: doc.span(origin.loc + fields + ("dimensions", k), at_key=True) for k in source.dimensions})
+    missing = origin.span(*fields, "dimensions" if source.dimensions or resource is None else "resource")
+    namespace = (origin.span(*fields, "namespace") if source.namespace or resource is None
+                 else doc.span(("resources", source.resource or "", "namespace")))
+    return metric_checks.MetricPlace(origin.span(*fields, "metric"), origin.span(*fields, "statistic"), namespace,
+                                     missing, keys, resource is not None and ctx.resource_is_bad(entry, source.resource or "", resource))
+
+
+def _flavour(resource: Resource | None) -> str | None:
+    kind = metric_checks.resource_type(resource.type) if resource is not None else None
+    return kind.flavour if kind is not None else None
 
 
 def resource_dimensions(ctx: Context, entry: ServiceEntry, name: str, resource: Resource) -> tuple[str, dict[str, str]]:

@@ -12,9 +12,10 @@ from ..diagnostics import Diagnostic, error, shown
 from ..language.errors import did_you_mean
 from ..language.load import ServiceEntry, SpecSet
 from ..language.v1.prometheus import PromMonitor
-from ..language.v1.service import AlarmCommon
+from ..language.v1.service import AlarmCommon, Resource
 from ..language.yaml_reader import Document, Loc
 from ..model import Origin, Severity
+from . import metric_checks
 
 _DOLLARS = re.compile(r"\$\$|\$\{[^}]*\}|(\$\{)")  # group 1: a '${' with no '}' after it
 
@@ -33,6 +34,16 @@ class Context:
         self.monitors = {f"{s.spec.service}/{m}": (s, mon) for s in spec.services for m, mon in s.spec.monitors.items()}
         self.tag_pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per distinct tag, see _tags
         self.meant_disabled: set[str] = set()  # what a misspelt `disabled:` entry most likely meant
+        self.bad_resources: dict[tuple[str, str], bool] = {}  # (service, resource) -> its dimensions are wrong
+
+    def resource_is_bad(self, entry: ServiceEntry, name: str, resource: Resource) -> bool:
+        """Whether the resource's dimensions are ones its metrics are not published with, reported once."""
+        key = (entry.spec.service, name)
+        if key not in self.bad_resources:
+            bad, problem = metric_checks.check_resource(entry, name, resource)
+            self.bad_resources[key] = bad
+            self.problems += [problem] if problem is not None else []
+        return self.bad_resources[key]
 
     def fail(self, doc: Document, loc: Loc, code: str, message: str, *, at_key: bool = False) -> None:
         self.problems.append(error(doc.span(loc, at_key=at_key), code, message))

@@ -23,8 +23,9 @@ from ..language.load import ServiceEntry
 from ..language.v1 import dashboards as spec
 from ..language.errors import did_you_mean
 from ..language.v1.prometheus import PromMonitor
-from ..language.v1.service import CompositeMonitor
+from ..language.v1.service import CompositeMonitor, Resource
 from ..language.yaml_reader import Document, Loc
+from . import metric_checks
 from .cloudwatch import resource_dimensions
 from .context import Context
 from .regions import graph_region
@@ -320,8 +321,9 @@ class _Builder:
         namespace = metric.namespace
         dimensions: dict[str, str] = {}
         owner = entry
+        resource: tuple[ServiceEntry, str, Resource] | None = None
         if metric.resource is not None:
-            namespace, dimensions = self._resource_metric(metric, origin, field, entry)
+            namespace, dimensions, resource = self._resource_metric(metric, origin, field, entry)
             owner = self.entries.get(metric.resource.split("/")[0]) if "/" in metric.resource else entry
         elif namespace is None:
             self._fail(origin, "missing-key", f"metric '{shown(metric.metric)}' needs a 'resource' or a 'namespace' "
@@ -329,29 +331,47 @@ class _Builder:
         extra = {"service": owner.spec.service} if owner else {}
         for key, value in metric.dimensions.items():
             dimensions[key] = self.r.expand(value, origin.doc, origin.loc + field + ("dimensions", key), **extra)
-        return MetricStat(namespace or "", metric.metric, tuple(sorted(dimensions.items())), metric.statistic,
+        stat = MetricStat(namespace or "", metric.metric, tuple(sorted(dimensions.items())), metric.statistic,
                           period, None)
+        kind = metric_checks.resource_type(resource[2].type) if resource is not None else None
+        self.r.problems += metric_checks.check_stat(stat, kind.flavour if kind is not None else None,
+                                                    lambda: self._place(metric, origin, field, resource))
+        return stat
 
-    def _resource_metric(self, metric: spec.GraphMetric, origin: Origin, field: Loc,
-                         entry: ServiceEntry | None) -> tuple[str | None, dict[str, str]]:
+    def _place(self, metric: spec.GraphMetric, origin: Origin, field: Loc,
+               resource: tuple[ServiceEntry, str, Resource] | None) -> metric_checks.MetricPlace:
+        """Where each part of a graph's metric was written (the resource's dimensions in its service file)."""
+        keys, bad = {}, False
+        if resource is not None:
+            owner, name, found = resource
+            keys = {k: owner.doc.span(("resources", name, "dimensions", k), at_key=True) for k in found.dimensions}
+            bad = self.r.resource_is_bad(owner, name, found)
+        keys.update({k: origin.doc.span(origin.loc + field + ("dimensions", k), at_key=True) for k in metric.dimensions})
+        missing = origin.span(*field, "dimensions" if metric.dimensions or resource is None else "resource")
+        return metric_checks.MetricPlace(origin.span(*field, "metric"), origin.span(*field, "statistic"),
+                                         origin.span(*field, "namespace" if metric.namespace else "resource"),
+                                         missing, keys, bad)
+
+    def _resource_metric(self, metric: spec.GraphMetric, origin: Origin, field: Loc, entry: ServiceEntry | None
+                         ) -> tuple[str | None, dict[str, str], tuple[ServiceEntry, str, Resource] | None]:
         ref = self._qualify(metric.resource or "", entry, origin, field + ("resource",), "resource")
         if ref is None:
-            return metric.namespace, {}
+            return metric.namespace, {}, None
         service, _, name = ref.partition("/")
         owner = self.entries.get(service)
         resource = owner.spec.resources.get(name) if owner else None
         if (owner is None or resource is None) and self.r.spec.broken.resource(service, name):
-            return metric.namespace, {}  # left out for its own error
+            return metric.namespace, {}, None  # left out for its own error
         if owner is None or resource is None:
             known = [f"{s}/{n}" for s, e in sorted(self.entries.items()) for n in e.spec.resources]
             self._fail(origin, "unknown-resource", f"unknown resource '{shown(metric.resource)}'{did_you_mean(ref, known)}",
                        *field, "resource")
-            return metric.namespace, {}
+            return metric.namespace, {}, None
         namespace, dimensions = resource_dimensions(self.r, owner, name, resource)
         if metric.namespace and metric.namespace != namespace:
             self._fail(origin, "conflicting-keys", f"resource '{shown(metric.resource)}' is in namespace {namespace}; "
                        "drop 'namespace' or 'resource'", *field, "namespace")
-        return namespace, dimensions
+        return namespace, dimensions, (owner, name, resource)
 
     def _logs_widget(self, widget: spec.LogsWidget, origin: Origin, entry: ServiceEntry | None,
                      base: _Placement) -> DashboardWidget:

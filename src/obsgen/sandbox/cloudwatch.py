@@ -41,6 +41,7 @@ import functools
 import inspect
 import re
 import threading
+from datetime import datetime, timedelta, timezone
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
@@ -525,6 +526,47 @@ def _wrap_get_resources_backend(original: Callable[..., Any]) -> Callable[..., A
 # --------------------------------------------------------------------------
 
 
+# --------------------------------------------------------------------------
+# ListMetrics' RecentlyActive (what `obsgen validate --live` asks)
+# --------------------------------------------------------------------------
+
+RECENTLY_ACTIVE = {"PT3H": timedelta(hours=3)}  # API_ListMetrics.html: PT3H "is the only valid value"
+
+
+class InvalidParameterValue(CloudWatchException):
+    code = "InvalidParameterValue"
+
+
+def _series(datum: Any) -> tuple[str, str, frozenset[tuple[str, str]]]:
+    return datum.namespace, datum.name, frozenset((d.name, d.value) for d in datum.dimensions)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)  # moto keeps naive UTC
+
+
+def _wrap_list_metrics(original: Callable[..., ActionResult]) -> Callable[..., ActionResult]:
+    """moto ignores RecentlyActive and lists every metric ever put. AWS accepts only PT3H and then lists
+    only the metrics with a data point in the past three hours; a later page (NextToken) is moto's own."""
+
+    @functools.wraps(original)
+    def list_metrics(self: CloudWatchResponse) -> ActionResult:
+        recently = self._get_param("RecentlyActive")
+        if recently is None or self._get_param("NextToken"):
+            return original(self)
+        if recently not in RECENTLY_ACTIVE:  # approx message; the code is AWS's
+            raise InvalidParameterValue(f"The parameter RecentlyActive must be one of: {', '.join(RECENTLY_ACTIVE)}")
+        backend = self.cloudwatch_backend
+        since = datetime.now(timezone.utc) - RECENTLY_ACTIVE[recently]
+        recent = {_series(d) for d in backend.get_all_metrics() if _aware(d.timestamp) >= since}
+        listed = backend.get_filtered_metrics(self._get_param("MetricName"), self._get_param("Namespace"),
+                                              self._get_params().get("Dimensions", []))
+        token, metrics = backend._get_paginated([m for m in listed if _series(m) in recent])
+        return ActionResult({"Metrics": metrics, "NextToken": token})
+
+    return list_metrics
+
+
 def is_installed() -> bool:
     return bool(getattr(CloudWatchResponse, _MARK, False))
 
@@ -546,6 +588,7 @@ def install() -> None:
             (response, "put_metric_alarm"): _wrap_response_put_metric_alarm(response.put_metric_alarm),
             (response, "put_composite_alarm"): put_composite_alarm,
             (response, "describe_alarms"): describe_alarms,
+            (response, "list_metrics"): _wrap_list_metrics(response.list_metrics),
             (response, "list_tags_for_resource"): _wrap_list_tags(response.list_tags_for_resource),
             (response, "untag_resource"): _wrap_untag(response.untag_resource),
             (ResourceGroupsTaggingAPIResponse, "get_resources"): _wrap_get_resources_response(

@@ -1,0 +1,116 @@
+"""Can an alarm's (or a graph's) metric ever have data? The metric catalog's checks
+(`metrics.checks`), as located diagnostics of the resolving passes.
+
+A resource's own dimensions are checked once, at the key that is wrong (`Stge:` on an API): the
+monitors and graphs that read the resource then skip the dimension check, so one misspelt dimension
+is one error and not one per alarm. Each metric is checked where it is built (a monitor, a math
+query, a graph metric): an unknown metric or a flavour of the service that does not publish it at
+`metric`, a statistic AWS calls meaningless at `statistic` (a warning), dimensions at the dimension
+key that is not published (or at `dimensions` / `resource` when one is missing), an unknown `AWS/`
+namespace at `namespace` (a warning). A preset monitor has no lines of its own: its problems point
+at the preset's use in `resources:`, and `presets.origin.annotate` adds "from preset X".
+
+Regions are not checked here: placing a metric published only in us-east-1 is region placement's
+(`metrics.checks.published_regions`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..diagnostics import Diagnostic, Span, shown
+from ..language.errors import did_you_mean
+from ..language.load import ServiceEntry
+from ..language.v1.service import Resource
+from ..metrics import checks
+from ..metrics.catalog import shipped_catalog
+from ..metrics.resource_types import ResourceTypeInfo, shipped_resource_types
+from ..model import MetricStat
+
+
+@dataclass(slots=True)
+class MetricPlace:
+    """Where the parts of one metric were written, to point each problem at its cause."""
+
+    metric: Span  # the metric's name (for a preset monitor: the preset's use, as every span here)
+    statistic: Span
+    namespace: Span  # the written namespace, or the custom resource's
+    missing_dimensions: Span  # where a missing dimension must be added
+    dimension_keys: dict[str, Span] = field(default_factory=dict)  # dimension name -> its key, as written
+    skip_dimensions: bool = False  # the resource's dimensions are wrong, and were reported once
+    note: str | None = None  # "from preset X, used at F:L:C": which preset alarm, when several share a use
+
+
+def resource_type(name: str) -> ResourceTypeInfo | None:
+    return shipped_resource_types()[0].get(name)
+
+
+def check_resource(entry: ServiceEntry, name: str, resource: Resource) -> tuple[bool, Diagnostic | None]:
+    """Whether a typed resource's dimensions are wrong, and the error that says so: they must be ones its
+    namespace publishes (for its flavour) with the type's own; the first that is not is an error at its key,
+    with the closest name. A missing name or required dimension is wrong too, but already reported (missing-key)."""
+    kind = resource_type(resource.type)
+    if kind is None:
+        return False, None
+    if kind.namespace is None:  # custom: a name without the dimension it fills is reported (missing-key)
+        return resource.name is not None and resource.dimension is None, None
+    if resource.name is None or any(required not in resource.dimensions for required in kind.required):
+        return True, None  # reported already (missing-key): its metrics' dimensions would only repeat it
+    info = shipped_catalog()[0].namespace(kind.namespace)
+    if info is None:
+        return False, None
+    base = kind.dimension_names()
+    sets = {s for m in info.metrics.values() for s in m.dimension_sets(kind.flavour) if base <= s}
+    known = sorted(set().union(*sets) - base) if sets else []
+    for key in resource.dimensions:
+        if key in base:
+            continue
+        if key not in known:
+            hint = did_you_mean(key, known) or f"; they take no other dimension than {', '.join(sorted(base))}"
+            return True, Diagnostic(entry.doc.span(("resources", name, "dimensions", key), at_key=True),
+                                    "metric-dimensions",
+                                    f"'{shown(key)}' is not a dimension of {kind.namespace} metrics of resource type '{resource.type}'{hint}")
+    return False, None
+
+
+def check_stat(stat: MetricStat, flavour: str | None, locate: Callable[[], MetricPlace]) -> list[Diagnostic]:
+    """The problems of one metric, each at the spot that causes it. `flavour` is the resource type's flavour
+    of the service (API Gateway: rest, http, websocket); `locate` is called only when there is a problem
+    (the checks are cached per distinct metric: a compile of 10,000 alarms makes a few hundred)."""
+    if not stat.namespace:
+        return []
+    names = [k for k, _ in stat.dimensions]
+    found = checks.check_metric(stat.namespace, stat.metric, names, stat.statistic, flavour=flavour)
+    if not found:
+        return []
+    place, result = locate(), []
+    for problem in found:
+        if problem.kind == "metric-dimensions" and place.skip_dimensions:
+            continue
+        message = problem.message + _other_type(stat, problem, flavour) + (f" ({place.note})" if place.note else "")
+        result.append(Diagnostic(_span(problem, names, place), problem.kind, message, problem.level))
+    return result
+
+
+def _span(problem: checks.Problem, names: list[str], place: MetricPlace) -> Span:
+    if problem.kind == "unknown-namespace":
+        return place.namespace
+    if problem.kind == "metric-statistic":
+        return place.statistic
+    if problem.kind == "metric-dimensions":
+        nearest = set() if problem.suggestion in (None, "no dimensions") else set((problem.suggestion or "").split(", "))
+        wrong = [n for n in names if n not in nearest and n in place.dimension_keys]
+        return place.dimension_keys[wrong[0]] if wrong else place.missing_dimensions
+    return place.metric
+
+
+def _other_type(stat: MetricStat, problem: checks.Problem, flavour: str | None) -> str:
+    """What to write instead when another flavour of the service publishes the metric: its type."""
+    if problem.kind != "metric-flavour":
+        return ""
+    entry = shipped_catalog()[0].metric(stat.namespace, stat.metric)
+    flavours = entry.flavours() if entry is not None else ()
+    types = [f"type '{name}' ({t.title}) publishes it" for name, t in sorted(shipped_resource_types()[0].items())
+             if t.namespace == stat.namespace and t.flavour in flavours and t.flavour != flavour]
+    return f"; {' and '.join(types)}" if types else ""
