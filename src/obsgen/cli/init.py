@@ -13,7 +13,7 @@ from .app import app, err, out
 
 
 @app.command()
-def init(directory: Path = typer.Argument(Path("."), help="Where to create the project (made if missing)."),
+def init(directory: Path = typer.Argument(Path("."), metavar="DIR", show_default=False, help="Where to create the project (made if missing); default: the current directory."),
          env: Optional[list[str]] = typer.Option(
              None, "--env", "-e", help=f"An environment (repeat for several); default: {', '.join(DEFAULT_ENVS)}."),
          project: Optional[str] = typer.Option(None, "--project", help="The project's name; default: the directory's."),
