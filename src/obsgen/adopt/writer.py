@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import math
-
 import yaml
 
+from ..targets.yaml_text import represent_float
 from .mapping import Draft, Finding
 
 SCHEMA_LINE = "yaml-language-server: $schema=../generated/obsgen.schema.json"
@@ -42,14 +41,8 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if exact else None)
 
 
-def _float(dumper: yaml.SafeDumper, value: float) -> yaml.ScalarNode:
-    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-        return dumper.represent_int(int(value))
-    return dumper.represent_float(value)
-
-
 _Dumper.add_representer(str, _str)
-_Dumper.add_representer(float, _float)
+_Dumper.add_representer(float, represent_float)
 
 
 def _text(data: dict[str, Any], comments: list[str]) -> str:

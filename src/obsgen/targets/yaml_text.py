@@ -24,14 +24,15 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 
-def _float(dumper: yaml.SafeDumper, value: float) -> yaml.ScalarNode:
+def represent_float(dumper: yaml.SafeDumper, value: float) -> yaml.ScalarNode:
+    """A whole float as an int (`5`, not `5.0`): how people write thresholds and periods."""
     if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
         return dumper.represent_int(int(value))
     return dumper.represent_float(value)
 
 
 _Dumper.add_representer(str, _str)
-_Dumper.add_representer(float, _float)
+_Dumper.add_representer(float, represent_float)
 
 
 def dump_yaml(data: Any, header: str) -> str:
