@@ -4,7 +4,7 @@ An environment has a home region (`region:` in obsgen.yaml). An alarm lives ther
 - its monitor writes `region:` (checked against botocore's region names, and against where its
   metrics are published: an alarm on a CloudFront metric written for eu-west-1 is an error); or
 - its metrics are published only elsewhere (CloudFront, Billing, Route 53 health checks, WAF for
-  CloudFront: us-east-1; the catalog's facts, metrics/placement.py): then it is placed there.
+  CloudFront: us-east-1; the catalog's facts, `metrics.checks.published_regions`): then it is placed there.
 A composite alarm lives with its children: its rule may only name alarms of its own region, so
 children in two regions are an error.
 
@@ -22,7 +22,7 @@ import dataclasses
 
 from .. import conventions
 from ..diagnostics import error
-from ..metrics.placement import published_regions
+from ..metrics.checks import published_regions
 from ..model import CompositeAlarm, MetricAlarm, MetricStat, Origin, Subscription, Topic
 from ..regions import closest, known_regions
 from .context import Context
@@ -46,7 +46,7 @@ def _place(ctx: Context, written: str | None, stats: tuple[MetricStat, ...], ori
         return home
     bound: tuple[str, ...] | None = None
     for stat in stats:
-        regions = published_regions(stat.namespace, stat.metric, frozenset(name for name, _ in stat.dimensions))
+        regions = published_regions(stat.namespace, stat.metric, (name for name, _ in stat.dimensions))
         if regions is None:
             continue
         if bound is not None and not set(bound) & set(regions):
