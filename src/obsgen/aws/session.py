@@ -19,7 +19,7 @@ https://botocore.amazonaws.com/v1/documentation/api/latest/reference/config.html
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
@@ -45,9 +45,14 @@ class Clients:
     sns: AwsClient
     tagging: AwsClient  # resourcegroupstaggingapi
     sts: AwsClient  # with the identity check's short timeouts (identity_config)
+    made: dict[str, AwsClient] = field(default_factory=dict, repr=False)  # client(service), made once each
 
     def client(self, service: str) -> AwsClient:
-        return self.session.client(service, endpoint_url=self.endpoint, config=self.config)
+        """The client of `service` (logs, events, budgets, ssm, ...), made on first use and kept: a kind's
+        read and its writes, and the tests' call log, all see the same one."""
+        if service not in self.made:
+            self.made[service] = self.session.client(service, endpoint_url=self.endpoint, config=self.config)
+        return self.made[service]
 
     def quick_client(self, service: str) -> AwsClient:
         """For small calls that must not hold a command up (releasing the apply lock): the identity

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..diagnostics import Diagnostic, error, shown
 from ..language.load import SpecSet
 from ..model import EnvironmentModel, ServiceInfo
-from . import cloudwatch, dashboards, prometheus, routing
+from . import budgets, cloudwatch, dashboards, events, logs, maintenance, prometheus, routing
 from .context import Context
 
 __all__ = ["Context", "check_shared_names", "resolve"]
@@ -22,6 +22,8 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
     ctx.severities = routing.severities(ctx)
     topics, subscriptions = routing.topics(ctx), routing.subscriptions(ctx)
     metric_alarms, composites = cloudwatch.alarms(ctx)
+    log_alarms = sorted(ctx.log_alarms, key=lambda a: a.name)
+    every_alarm = [*metric_alarms, *composites, *log_alarms]
     services = sorted(spec.services, key=lambda s: s.spec.service)
     model = EnvironmentModel(
         project=ctx.project.project, env=ctx.env_name, account=ctx.env.account, region=ctx.env.region,
@@ -30,6 +32,9 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
         composite_alarms=tuple(sorted(composites, key=lambda a: a.name)),
         services=tuple(ServiceInfo(s.spec.service, s.spec.owner, s.spec.description, s.doc.path) for s in services),
         **prometheus.resolve(ctx),
+        log_alarms=tuple(log_alarms), metric_filters=tuple(sorted(ctx.metric_filters, key=lambda f: f.name)),
+        saved_queries=logs.saved_queries(ctx), event_routes=events.event_routes(ctx), budgets=budgets.budgets(ctx),
+        mute_rules=maintenance.mute_rules(ctx, every_alarm),
     )
     resolved = dashboards.add_dashboards(ctx, model)
     return (None if ctx.problems else resolved), ctx.problems
@@ -63,8 +68,7 @@ def _shared_names(spec: SpecSet, first: EnvironmentModel, second: EnvironmentMod
     order = list(spec.project.environments)
     if order.index(first.env) > order.index(second.env):
         first, second = second, first
-    alarms = sorted({a.name for a in (*first.metric_alarms, *first.composite_alarms)}
-                    & {a.name for a in (*second.metric_alarms, *second.composite_alarms)})
+    alarms = sorted({a.name for a in first.alarms()} & {a.name for a in second.alarms()})
     topics = sorted({t.name for t in first.topics} & {t.name for t in second.topics})
     if not alarms and not topics:
         return []

@@ -17,7 +17,7 @@ from typing import TypedDict
 from .. import conventions
 from ..targets.dashboard_body import MAX_ALARMS_PER_WIDGET
 from ..diagnostics import error, shown
-from ..model import (Alarm, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, RuleGroup, ThresholdLine)
+from ..model import (Alarm, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat, Origin, RuleGroup, SavedQuery, ThresholdLine)
 from ..prometheus.promql import split_threshold
 from ..language.load import ServiceEntry
 from ..language.v1 import dashboards as spec
@@ -133,7 +133,8 @@ class _Builder:
             title = "Alarms" if len(names) <= MAX_ALARMS_PER_WIDGET else f"Alarms ({start // MAX_ALARMS_PER_WIDGET + 1})"
             height = 2 + math.ceil(len(chunk) / 4)
             rows.append(DashboardRow(height, (DashboardWidget("alarms", origin, title, alarms=chunk),), origin))
-        for group, members in _by_resource([a for a in alarms if isinstance(a, MetricAlarm)]):
+        drawn = [a for a in alarms if isinstance(a, (MetricAlarm, LogAlarm))]
+        for group, members in _by_resource(drawn, self.model):
             rows.append(DashboardRow(1, (DashboardWidget("text", origin, markdown=f"### {group}"),), origin))
             # built at their width: a dataclasses.replace per graph cost more than building it
             graphs = [monitor_graph(a, self.model, thresholds[a.name], width=24 // GRAPHS_PER_ROW) for a in members]
@@ -236,7 +237,7 @@ class _Builder:
             self._fail(origin, "bad-value", f"'{shown(ref)}' is a composite monitor and has no metric to draw; "
                        "show it with 'alarms:'", "monitor")
             return None
-        if not isinstance(alarm, MetricAlarm):
+        if not isinstance(alarm, (MetricAlarm, LogAlarm)):
             return None  # None: disabled in this environment (a composite was refused above)
         return monitor_graph(alarm, self.model, _threshold_text(alarm), origin=origin,
                              title=base["title"] or None, width=base["width"], height=base["height"])
@@ -339,14 +340,17 @@ class _Builder:
 # --- a monitor drawn as a graph (shared by service dashboards and `monitor:` widgets) ---------------
 
 
-def monitor_graph(alarm: MetricAlarm, model: EnvironmentModel, threshold: str | None = None, *,
+def monitor_graph(alarm: MetricAlarm | LogAlarm, model: EnvironmentModel, threshold: str | None = None, *,
                   origin: Origin | None = None, title: str | None = None, width: int | None = None,
                   height: int | None = None) -> DashboardWidget:
     """The alarm's metric as the alarm sees it: same statistic and period, threshold as a line.
-    Metric math draws the expression with its inputs hidden; an anomaly alarm draws its band.
+    Metric math draws the expression with its inputs hidden; an anomaly alarm draws its band; a
+    native log alarm draws its query's aggregate over time (a Logs Insights widget).
     `threshold` is `_threshold_text(alarm)` when the caller has it; the keywords override the
     widget's defaults (the alarm's origin, "monitor: threshold", the row's width and height)."""
     threshold = threshold if threshold is not None else _threshold_text(alarm)
+    if isinstance(alarm, LogAlarm):
+        return log_alarm_graph(alarm, threshold, origin=origin, title=title, width=width, height=height)
     common = _GraphPlacement(origin=origin or alarm.origin, title=title or f"{alarm.monitor}: {threshold}",
                              period=alarm.period, width=width, height=height)
     if alarm.expression is not None:
@@ -362,6 +366,18 @@ def monitor_graph(alarm: MetricAlarm, model: EnvironmentModel, threshold: str | 
                                **common)
     return DashboardWidget("graph", metrics=(DashboardMetric(BAND_SOURCE_ID, stat, stat.metric),),
                            thresholds=_line(alarm, threshold), **common)
+
+
+def log_alarm_graph(alarm: LogAlarm, threshold: str, *, origin: Origin | None = None, title: str | None = None,
+                    width: int | None = None, height: int | None = None) -> DashboardWidget:
+    """A native log alarm's query with its aggregate binned by the alarm's schedule, as a time series
+    (an aggregate that groups or sorts itself cannot be binned: then the query's lines, newest first)."""
+    if re.search(r"\bby\b|\|", alarm.aggregation):
+        query, view = f"{alarm.query} | sort @timestamp desc | limit 50", "table"
+    else:
+        query, view = f"{alarm.query} | stats {alarm.aggregation} by bin({alarm.schedule // 60}m)", "timeSeries"
+    return DashboardWidget("logs", origin or alarm.origin, title or f"{alarm.monitor}: {threshold}", width, height,
+                           log_groups=alarm.log_groups, query=query, view=view)
 
 
 def _line(alarm: MetricAlarm, threshold: str) -> tuple[ThresholdLine, ...]:
@@ -380,10 +396,18 @@ def _promql_threshold(expr: str) -> str:
     return f"PromQL {split.operator} {split.text}" if split else "PromQL"
 
 
-def _by_resource(alarms: list[MetricAlarm]) -> list[tuple[str, list[MetricAlarm]]]:
-    """Group monitors by the resource they watch: namespace plus the dimensions all their metrics share."""
-    groups: dict[str, list[MetricAlarm]] = {}
+def _by_resource(alarms: list[MetricAlarm | LogAlarm],
+                 model: EnvironmentModel) -> list[tuple[str, list[MetricAlarm | LogAlarm]]]:
+    """Group monitors by the resource they watch: namespace plus the dimensions all their metrics share;
+    log monitors (metric filters and native log alarms) by their log groups."""
+    groups: dict[str, list[MetricAlarm | LogAlarm]] = {}
+    filters = {f.ref: f for f in model.metric_filters}
     for alarm in alarms:
+        log_groups = (alarm.log_groups if isinstance(alarm, LogAlarm) else
+                      (filters[alarm.ref].log_group,) if alarm.ref in filters else None)
+        if log_groups is not None:
+            groups.setdefault("Logs · " + ", ".join(log_groups), []).append(alarm)
+            continue
         stats = alarm.stats
         shared = sorted(set(stats[0].dimensions).intersection(*(set(s.dimensions) for s in stats[1:])))
         dims = ", ".join(f"{k}={v}" for k, v in shared)

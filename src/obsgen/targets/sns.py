@@ -13,6 +13,7 @@ from typing import Any
 from ..diagnostics import Diagnostic, error, shown
 from ..model import EnvironmentModel, Subscription
 from .base import Rendered, dump_json, header
+from .topic_policy import topic_policies
 
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _ENDPOINT_CHECKS = {
@@ -31,7 +32,10 @@ def render(model: EnvironmentModel) -> Rendered:
     topics = [topic_params(t) for t in model.topics]
     subscriptions = sorted((subscribe_params(s) for s in model.subscriptions),
                            key=lambda p: (p["TopicArn"], p["Protocol"], p["Endpoint"]))
-    content = {"_generated": header("monitors/obsgen.yaml"), "Topics": topics, "Subscriptions": subscriptions}
+    # obsgen's statements of each topic's policy (the sync merges them into the policy the topic has)
+    policies = [{"TopicArn": topic.arn, "Statements": statements} for topic, statements in topic_policies(model)]
+    content = {"_generated": header("monitors/obsgen.yaml"), "Topics": topics, "Subscriptions": subscriptions,
+               "TopicPolicies": policies}
     return Rendered({"sns/topics.json": dump_json(content)}, check(model))
 
 

@@ -10,7 +10,10 @@ from pydantic import Discriminator, Field, Tag, field_validator
 from ...diagnostics import shown
 from ...resource_types import RESOURCE_TYPES
 from .dashboards import Dashboards
+from .events import EventRoutes
 from .fields import ApiVersion, Duration, MissingData, MofNField, Name, Statistic, Strict, Tags, ThresholdField, Unit
+from .logs import LogFilter, LogQuery, SavedQueries
+from .maintenance import WarmUpField
 from .presets import ParamName, ParamValue, PresetOverride, PresetSelection
 from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
 
@@ -63,6 +66,8 @@ class Evaluation(Strict):
     datapoints: MofNField | None = Field(default=None, description='"M of N": alarm when M of the last N periods breach.')
     threshold: ThresholdField
     missing_data: MissingData = "missing"
+    warm_up: WarmUpField | None = Field(default=None, description="How long a new or updated alarm waits before "
+                                        "it acts: 30m, or {duration: 30m, wait: true}.")
 
 
 class MetricMonitor(AlarmCommon, Evaluation, MetricSource):
@@ -98,8 +103,31 @@ class CompositeMonitor(AlarmCommon):
     rule: str = Field(min_length=1, description="and / or / not over monitor names ('service/monitor' for other services).")
 
 
+class LogMonitor(AlarmCommon, Evaluation):
+    """Log lines a filter pattern matches, counted by a metric filter, and the alarm on that count:
+    `log: {group: "/aws/lambda/orders-${env}", pattern: '{ $.level = "ERROR" }'}`."""
+
+    log: LogFilter
+    statistic: Literal["Sum", "SampleCount", "Average", "Minimum", "Maximum"] = "Sum"
+    missing_data: MissingData = Field(default="notBreaching", description="A period without matching lines "
+                                      "publishes nothing: by default it is not a breach.")
+
+
+class LogAlarmMonitor(AlarmCommon):
+    """A native log alarm: a Logs Insights query CloudWatch runs on a schedule (PutLogAlarm)."""
+
+    log: LogQuery
+    threshold: ThresholdField
+    datapoints: MofNField | None = Field(default=None, description='"M of N": alarm when M of the last N query '
+                                         "results breach (1 of 1 by default).")
+    missing_data: MissingData = "missing"
+    warm_up: WarmUpField | None = None
+
+
 def _monitor_kind(value: Any) -> str:
     if isinstance(value, dict):
+        if "log" in value:
+            return "LogAlarmMonitor" if isinstance(value["log"], dict) and "query" in value["log"] else "LogMonitor"
         if "promql" in value:
             return "PromMonitor"
         if "rule" in value:
@@ -115,6 +143,8 @@ Monitor = Annotated[
         Annotated[MathMonitor, Tag("MathMonitor")],
         Annotated[CompositeMonitor, Tag("CompositeMonitor")],
         Annotated[PromMonitor, Tag("PromMonitor")],
+        Annotated[LogMonitor, Tag("LogMonitor")],
+        Annotated[LogAlarmMonitor, Tag("LogAlarmMonitor")],
     ],
     Discriminator(_monitor_kind),
 ]
@@ -134,3 +164,7 @@ class ServiceSpec(Strict):
     tests: list[PromTestGroup] = Field(default_factory=list, description="Alert unit tests (promtool notation).")
     dashboards: Dashboards = Field(default_factory=dict, description="Declared dashboards of this service "
                                    "(its own dashboard is generated anyway).")
+    queries: SavedQueries = Field(default_factory=dict, description="Saved Logs Insights queries for the person "
+                                  "on call (PutQueryDefinition).")
+    events: EventRoutes = Field(default_factory=dict, description="EventBridge rules that notify a severity's "
+                                "topic (GuardDuty, Security Hub, Health, failed jobs, or any event pattern).")
