@@ -388,14 +388,17 @@ class _Reader:
             raise PatternSyntaxError("a property selector starts with '$.', as in $.level", start)
         return self.text[start:self.pos]
 
-    def _comparison(self) -> str:
+    def _comparison(self, after: str = "the selector") -> str:
+        if self.peek(2) == "==":  # a habit from other languages; AWS's one equality operator is '='
+            raise PatternSyntaxError("'==' is not an operator in a filter pattern: write '='", self.pos)
         for operator in _OPERATORS:
             if self.peek(len(operator)) == operator:
                 self.pos += len(operator)
                 return operator
         found = f"'{shown(self.rest(12))}'" if not self.at_end() else "the end of the pattern"
-        raise PatternSyntaxError(f"expected a comparison (=, !=, <, >, <=, >=), IS NULL, IS TRUE, IS FALSE or "
-                                 f"NOT EXISTS after the selector, found {found}", self.pos)
+        keywords = ", IS NULL, IS TRUE, IS FALSE or NOT EXISTS" if after == "the selector" else ""
+        raise PatternSyntaxError(f"expected a comparison (=, !=, <, >, <=, >={keywords}) after {after}, found {found}",
+                                 self.pos)
 
     def json_value(self, operator: str) -> tuple[str, str]:
         """(kind, value) of the value compared with: "string", "number" or "regex"."""
@@ -481,7 +484,7 @@ class _Reader:
 
     def _condition(self) -> None:
         self.blanks()
-        operator = self._comparison()
+        operator = self._comparison("a field name (or ',' or ']' to end it)")
         self.blanks()
         start = self.pos
         ch = self.peek()

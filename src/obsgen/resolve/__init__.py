@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostic, error, shown
 from ..language.load import SpecSet
-from ..model import EnvironmentModel, ServiceInfo
+from ..model import Alarm, EnvironmentModel, ServiceInfo
 from . import budgets, cloudwatch, dashboards, events, logs, maintenance, prometheus, routing
 from .context import Context
 
@@ -23,7 +23,7 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
     topics, subscriptions = routing.topics(ctx), routing.subscriptions(ctx)
     metric_alarms, composites = cloudwatch.alarms(ctx)
     log_alarms = sorted(ctx.log_alarms, key=lambda a: a.name)
-    every_alarm = [*metric_alarms, *composites, *log_alarms]
+    every_alarm: list[Alarm] = [*metric_alarms, *composites, *log_alarms]
     services = sorted(spec.services, key=lambda s: s.spec.service)
     model = EnvironmentModel(
         project=ctx.project.project, env=ctx.env_name, account=ctx.env.account, region=ctx.env.region,

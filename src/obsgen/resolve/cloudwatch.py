@@ -196,8 +196,11 @@ def metrics_insights_sum(found: MetricFilter, statistic: str) -> str:
     query syntax, https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html;
     its functions are AVG, COUNT, MAX, MIN and SUM)."""
     function = {"Sum": "SUM", "SampleCount": "COUNT", "Average": "AVG", "Minimum": "MIN", "Maximum": "MAX"}[statistic]
-    quote = lambda text: '"' + text.replace('"', '\\"') + '"'  # noqa: E731
-    return f"SELECT {function}({quote(found.metric)}) FROM {quote(found.namespace)}"
+    return f"SELECT {function}({_quoted(found.metric)}) FROM {_quoted(found.namespace)}"
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '\\"') + '"'
 
 
 def _log_alarm(ctx: Context, entry: ServiceEntry, monitor: LogAlarmMonitor, common: _Common) -> LogAlarm | None:

@@ -326,15 +326,31 @@ class _Builder:
     def _logs_widget(self, widget: spec.LogsWidget, origin: Origin, entry: ServiceEntry | None,
                      base: _Placement) -> DashboardWidget:
         extra = {"service": entry.spec.service} if entry else {}
+        saved = self._saved_query(widget.logs.saved, origin, entry) if widget.logs.saved is not None else None
         groups = []
-        for index, group in enumerate(widget.logs.groups):
+        for index, group in enumerate(widget.logs.groups or []):
             name = self.r.expand(group, origin.doc, origin.loc + ("logs", "groups", index), **extra)
             if not LOG_GROUP_NAME.match(name):
                 self._fail(origin, "bad-value", f"'{shown(name)}' is not a log group name (letters, digits and . _ - / #)",
                            "logs", "groups", index)
             groups.append(name)
-        query = self.r.expand(widget.logs.query, origin.doc, origin.loc + ("logs", "query"), **extra)
+        if saved is not None:
+            return DashboardWidget("logs", log_groups=tuple(groups) or saved.log_groups, query=saved.query,
+                                   view=widget.logs.view, **base)
+        query = self.r.expand(widget.logs.query or "", origin.doc, origin.loc + ("logs", "query"), **extra)
         return DashboardWidget("logs", log_groups=tuple(groups), query=query.strip(), view=widget.logs.view, **base)
+
+    def _saved_query(self, ref: str, origin: Origin, entry: ServiceEntry | None) -> SavedQuery | None:
+        """`saved: name` (a query of the dashboard's service) or `saved: service/name`; a located error if none."""
+        service, _, key = ref.rpartition("/")
+        service = service or (entry.spec.service if entry else "")
+        found = next((q for q in self.model.saved_queries if q.service == service and q.key == key), None)
+        if found is None:
+            known = sorted(f"{q.service}/{q.key}" for q in self.model.saved_queries)
+            hint = f" (saved queries: {', '.join(known)})" if known else " (the project has no saved queries)"
+            where = "" if service else ": outside a service, write 'service/name'"
+            self._fail(origin, "unknown-query", f"no saved query '{shown(ref)}'{where}{hint}", "logs", "saved")
+        return found
 
 
 # --- a monitor drawn as a graph (shared by service dashboards and `monitor:` widgets) ---------------
@@ -407,6 +423,8 @@ def _by_resource(alarms: list[MetricAlarm | LogAlarm],
                       (filters[alarm.ref].log_group,) if alarm.ref in filters else None)
         if log_groups is not None:
             groups.setdefault("Logs · " + ", ".join(log_groups), []).append(alarm)
+            continue
+        if isinstance(alarm, LogAlarm):  # unreachable (log_groups is set); tells the type checker
             continue
         stats = alarm.stats
         shared = sorted(set(stats[0].dimensions).intersection(*(set(s.dimensions) for s in stats[1:])))

@@ -9,7 +9,7 @@ frozen values: the Markdown templates (user input, sandboxed) read them by attri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, TypedDict
+from typing import Mapping, NamedTuple, TypedDict
 from urllib.parse import urlsplit
 
 from .. import conventions
@@ -270,18 +270,24 @@ def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: Alarm | Pro
                     dashboard_url=wording.Markdown("" if sandbox else conventions.console_dashboard_url(model.region, dashboard)),
                     runbook_url=wording.Markdown(item.runbook_url or ""), metrics=wording.metrics(item),
                     commands=commands.for_alarm(model, item, alarm_names, found), dimensions=_dimensions(item),
-                    **_log_facts(item, found), muted=tuple(mute_words(r) for r in model.mute_rules_of(item.name)),
+                    **_log_facts(item, found)._asdict(), muted=tuple(mute_words(r) for r in model.mute_rules_of(item.name)),
                     queries=tuple(QueryFacts(q.key, q.name, q.description or "", q.log_groups, q.query)
                                   for q in model.saved_queries if q.service == item.service))
 
 
-def _log_facts(alarm: Alarm, found: MetricFilter | None) -> dict[str, object]:
+class _LogFacts(NamedTuple):
+    log_groups: tuple[str, ...] = ()
+    log_pattern: str = ""
+    log_query: str = ""
+
+
+def _log_facts(alarm: Alarm, found: MetricFilter | None) -> _LogFacts:
     if isinstance(alarm, LogAlarm):
-        return {"log_groups": alarm.log_groups, "log_query": alarm.query}
+        return _LogFacts(alarm.log_groups, log_query=alarm.query)
     if found is None:
-        return {}
+        return _LogFacts()
     query = filter_pattern.insights_query(filter_pattern.parse(found.pattern)) or ""
-    return {"log_groups": (found.log_group,), "log_pattern": found.pattern, "log_query": query}
+    return _LogFacts((found.log_group,), found.pattern, query)
 
 
 def mute_words(rule: MuteRule) -> str:

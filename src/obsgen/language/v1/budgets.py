@@ -6,31 +6,16 @@ https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_
 from __future__ import annotations
 
 import math
-import re
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic import Field, model_validator
 
-from .fields import Name, Strict, fail
+from .fields import Name, Percent, Strict
 
 # "You can have up to five notifications per budget" and "ten email subscribers" (Budgets quotas,
 # https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-limits.html); obsgen uses one
 # subscriber per notification (the severity's topic).
 MAX_NOTIFICATIONS = 5
-MAX_PERCENT = 1_000_000  # Notification.Threshold: "The maximum limit for your threshold is 1,000,000% above the
-# budgeted amount" (botocore's budgets model)
-_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
-
-
-def _percent(value: Any) -> float:
-    if isinstance(value, str) and (match := _PERCENT.match(value)):
-        number = float(match.group(1))
-        if 0 < number <= MAX_PERCENT:
-            return number
-    raise fail("percent", f'a share of the budget such as "80%" (more than 0, at most {MAX_PERCENT:,}%)', value)
-
-
-Percent = Annotated[float, BeforeValidator(_percent), WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?%$"})]
 
 
 class BudgetNotification(Strict):

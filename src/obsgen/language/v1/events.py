@@ -21,6 +21,24 @@ from .fields import Name, Strict, Tags
 SecurityHubLabel = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"]
 HealthCategory = Literal["issue", "accountNotification", "scheduledChange", "investigation"]
 SHORTHANDS = ("guardduty", "securityhub", "health", "stepfunctions", "glue", "batch")
+ExecutionStatus = Literal["FAILED", "TIMED_OUT", "ABORTED"]
+GlueState = Literal["FAILED", "TIMEOUT", "ERROR"]
+
+
+def _default_labels() -> list[SecurityHubLabel]:
+    return ["CRITICAL", "HIGH"]
+
+
+def _default_categories() -> list[HealthCategory]:
+    return ["issue"]
+
+
+def _default_statuses() -> list[ExecutionStatus]:
+    return ["FAILED", "TIMED_OUT", "ABORTED"]
+
+
+def _default_states() -> list[GlueState]:
+    return ["FAILED", "TIMEOUT", "ERROR"]
 
 
 class GuardDutySource(Strict):
@@ -32,7 +50,7 @@ class GuardDutySource(Strict):
 class SecurityHubSource(Strict):
     """Security Hub findings (imported) of these severity labels."""
 
-    labels: list[SecurityHubLabel] = Field(default_factory=lambda: ["CRITICAL", "HIGH"], min_length=1)
+    labels: list[SecurityHubLabel] = Field(default_factory=_default_labels, min_length=1)
 
 
 class HealthSource(Strict):
@@ -40,7 +58,7 @@ class HealthSource(Strict):
 
     services: Literal["used"] | list[str] = Field(default="used", description="'used', or AWS Health service "
                                                   "codes such as LAMBDA, DYNAMODB.")
-    categories: list[HealthCategory] = Field(default_factory=lambda: ["issue"], min_length=1)
+    categories: list[HealthCategory] = Field(default_factory=_default_categories, min_length=1)
 
 
 class StepFunctionsSource(Strict):
@@ -48,16 +66,14 @@ class StepFunctionsSource(Strict):
 
     state_machines: list[str] = Field(default_factory=list, description="State machine ARNs (templated); every "
                                       "state machine by default.")
-    statuses: list[Literal["FAILED", "TIMED_OUT", "ABORTED"]] = Field(
-        default_factory=lambda: ["FAILED", "TIMED_OUT", "ABORTED"], min_length=1)
+    statuses: list[ExecutionStatus] = Field(default_factory=_default_statuses, min_length=1)
 
 
 class GlueSource(Strict):
     """Glue job runs that failed, timed out or stopped with an error."""
 
     jobs: list[str] = Field(default_factory=list, description="Job names (templated); every job by default.")
-    states: list[Literal["FAILED", "TIMEOUT", "ERROR"]] = Field(default_factory=lambda: ["FAILED", "TIMEOUT", "ERROR"],
-                                                                min_length=1)
+    states: list[GlueState] = Field(default_factory=_default_states, min_length=1)
 
 
 class BatchSource(Strict):
