@@ -2,7 +2,8 @@
 it is, and the two enums that name kinds and actions. No I/O, no AWS client.
 
 An address is `<kind>.<name>`: `metric_alarm.<alarm name>`, `composite_alarm.<alarm name>`,
-`topic.<topic name>`, `subscription.<topic name>/<protocol>/<endpoint>`, `dashboard.<name>`.
+`topic.<topic name>`, `subscription.<topic name>/<protocol>/<endpoint>`, `dashboard.<name>`,
+`metric_filter.<log group>:<filter name>`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Kind(StrEnum):
     METRIC_ALARM = "metric_alarm"
     COMPOSITE_ALARM = "composite_alarm"
     DASHBOARD = "dashboard"
+    METRIC_FILTER = "metric_filter"
 
 
 class Action(StrEnum):
