@@ -73,12 +73,19 @@ def test_the_fixture_applies_shows_no_drift_and_catches_a_hand_edit_of_each_kind
     timeouts = filters["orders/sandbox/orders/timeouts"]
     aws("logs", "put-metric-filter", "--log-group-name", GROUP, "--filter-name", timeouts["filterName"],
         "--filter-pattern", "ERROR", "--metric-transformations", json.dumps(timeouts["metricTransformations"]))
+    queries = {q["name"]: q for q in aws("logs", "describe-query-definitions")["queryDefinitions"]}
+    recent = queries["orders/sandbox/orders/recent-errors"]
+    aws("logs", "put-query-definition", "--query-definition-id", recent["queryDefinitionId"], "--name", recent["name"],
+        "--query-string", recent["queryString"] + " | limit 5", "--log-group-names", GROUP)
 
     report = json.loads(run("drift", "--env", "sandbox", "--format", "json", expect=2))
     assert sorted((i["address"], tuple(f["field"] for f in i["fields"])) for i in report["items"]) == [
         (f"metric_filter.{GROUP}:orders/sandbox/orders/timeouts", ("filterPattern",)),
+        ("query_definition.orders/sandbox/orders/recent-errors", ("queryString",)),
     ]
     run("apply", "--env", "sandbox", "--auto-approve", expect=0)
     assert "No drift" in run("drift", "--env", "sandbox", expect=0)
     filters = {f["filterName"]: f for f in aws("logs", "describe-metric-filters")["metricFilters"]}
     assert filters["orders/sandbox/orders/timeouts"]["filterPattern"] == '"Task timed out"'
+    queries = {q["name"]: q for q in aws("logs", "describe-query-definitions")["queryDefinitions"]}
+    assert not queries["orders/sandbox/orders/recent-errors"]["queryString"].endswith("| limit 5")

@@ -3,7 +3,7 @@ it is, and the two enums that name kinds and actions. No I/O, no AWS client.
 
 An address is `<kind>.<name>`: `metric_alarm.<alarm name>`, `composite_alarm.<alarm name>`,
 `topic.<topic name>`, `subscription.<topic name>/<protocol>/<endpoint>`, `dashboard.<name>`,
-`metric_filter.<log group>:<filter name>`.
+`metric_filter.<log group>:<filter name>`, `query_definition.<name>`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class Kind(StrEnum):
     COMPOSITE_ALARM = "composite_alarm"
     DASHBOARD = "dashboard"
     METRIC_FILTER = "metric_filter"
+    QUERY_DEFINITION = "query_definition"
 
 
 class Action(StrEnum):

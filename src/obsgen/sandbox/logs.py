@@ -13,6 +13,14 @@ moto 5.2.5 stores metric filters in a list and (checked):
 * DescribeMetricFilters ignores `limit` (1..50, default 50) and echoes the `nextToken` it is given
   instead of paging; AWS returns results "ASCII-sorted by filter name" (API_DescribeMetricFilters.html).
 
+moto has no saved queries at all (PutQueryDefinition, DescribeQueryDefinitions and
+DeleteQueryDefinition raise NotImplementedError); they are implemented here as AWS documents them:
+a put without `queryDefinitionId` creates a new definition (names need not be unique) and returns its
+id, a put with one replaces that definition whole ("No current values are retained",
+API_PutQueryDefinition.html) or fails with ResourceNotFoundException; DescribeQueryDefinitions filters
+by `queryDefinitionNamePrefix` and pages by `maxResults` (1..1000) / `nextToken`; DeleteQueryDefinition
+answers `success`.
+
 ``patches()`` gives the replacements; ``cloudwatch.install`` applies them with the others.
 """
 
@@ -22,11 +30,14 @@ import base64
 import binascii
 import functools
 import json
+import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from moto.logs.exceptions import InvalidParameterException, LimitExceededException, ResourceNotFoundException
 from moto.logs.metric_filters import MetricFilters
+from moto.logs.models import LogsBackend
 from moto.logs.responses import LogsResponse
 
 from .. import filter_pattern
@@ -99,9 +110,68 @@ def _wrap_describe_metric_filters(original: Callable[..., str]) -> Callable[...,
     return describe_metric_filters
 
 
+# --- saved queries --------------------------------------------------------------------------------
+
+QUERY_PAGE_MAX = 1000  # DescribeQueryDefinitions maxResults: 1..1000
+_DEFINITIONS = "_obsgen_query_definitions"
+
+
+def _definitions(backend: LogsBackend) -> dict[str, dict[str, Any]]:
+    """queryDefinitionId -> definition, kept on the region's backend (reset with it)."""
+    found: dict[str, dict[str, Any]] | None = getattr(backend, _DEFINITIONS, None)
+    if found is None:
+        found = {}
+        setattr(backend, _DEFINITIONS, found)
+    return found
+
+
+def put_query_definition(self: LogsResponse) -> str:
+    name, query = self._get_param("name"), self._get_param("queryString")
+    if not name or not 1 <= len(name) <= 255 or not query or not 1 <= len(query) <= 10000:
+        raise InvalidParameterException("name (1-255 characters) and queryString (1-10000) are required (approx)")
+    definitions = _definitions(self.logs_backend)
+    identifier = self._get_param("queryDefinitionId")
+    if identifier is not None and identifier not in definitions:
+        raise ResourceNotFoundException("The specified query definition does not exist. (approx)")
+    identifier = identifier or str(uuid.uuid4())
+    definition: dict[str, Any] = {"queryDefinitionId": identifier, "name": name, "queryString": query,
+                                  "lastModified": int(time.time() * 1000),
+                                  "queryLanguage": self._get_param("queryLanguage") or "CWLI"}
+    if self._get_param("logGroupNames"):
+        definition["logGroupNames"] = list(self._get_param("logGroupNames"))
+    definitions[identifier] = definition
+    return json.dumps({"queryDefinitionId": identifier})
+
+
+def describe_query_definitions(self: LogsResponse) -> str:
+    prefix = self._get_param("queryDefinitionNamePrefix") or ""
+    limit = int(self._get_param("maxResults") or QUERY_PAGE_MAX)
+    if not 1 <= limit <= QUERY_PAGE_MAX:
+        raise InvalidParameterException(constraint="Member must have value between 1 and 1000",
+                                        parameter="maxResults", value=limit)
+    language = self._get_param("queryLanguage")
+    found = sorted((d for d in _definitions(self.logs_backend).values() if d["name"].startswith(prefix)
+                    and language in (None, d["queryLanguage"])), key=lambda d: (d["name"], d["queryDefinitionId"]))
+    start = _offset(self._get_param("nextToken"))
+    result: dict[str, Any] = {"queryDefinitions": found[start:start + limit]}
+    if start + limit < len(found):
+        result["nextToken"] = _token(start + limit)
+    return json.dumps(result)
+
+
+def delete_query_definition(self: LogsResponse) -> str:
+    identifier = self._get_param("queryDefinitionId")
+    if _definitions(self.logs_backend).pop(identifier, None) is None:
+        raise ResourceNotFoundException("The specified query definition does not exist. (approx)")
+    return json.dumps({"success": True})
+
+
 def patches() -> dict[tuple[type, str], Callable[..., Any]]:
     """For cloudwatch.install, which applies every patch once."""
     return {
+        (LogsResponse, "put_query_definition"): put_query_definition,
+        (LogsResponse, "describe_query_definitions"): describe_query_definitions,
+        (LogsResponse, "delete_query_definition"): delete_query_definition,
         (MetricFilters, "add_filter"): _add_filter,
         (LogsResponse, "put_metric_filter"): _wrap_put_metric_filter(LogsResponse.put_metric_filter),
         (LogsResponse, "describe_metric_filters"): _wrap_describe_metric_filters(LogsResponse.describe_metric_filters),

@@ -12,24 +12,25 @@ from .alarms import Alarms
 from .base import SyncedKind
 from .dashboards import Dashboards
 from .metric_filters import MetricFilters
+from .query_definitions import QueryDefinitions
 from .subscriptions import Subscriptions
 from .topics import Topics
 
 TOPICS, SUBSCRIPTIONS, ALARMS, DASHBOARDS = Topics(), Subscriptions(), Alarms(), Dashboards()
-METRIC_FILTERS = MetricFilters()
+METRIC_FILTERS, QUERY_DEFINITIONS = MetricFilters(), QueryDefinitions()
 
-KINDS: tuple[SyncedKind, ...] = (ALARMS, TOPICS, SUBSCRIPTIONS, DASHBOARDS, METRIC_FILTERS)
+KINDS: tuple[SyncedKind, ...] = (ALARMS, TOPICS, SUBSCRIPTIONS, DASHBOARDS, METRIC_FILTERS, QUERY_DEFINITIONS)
 
 # Creates and updates first, each kind after what it references; then deletions, each kind before
 # what it references. Dashboards depend on nothing (an alarm widget may name an alarm that does not
-# exist yet), so they go last. A log monitor's metric filter is put before its alarm (which then
+# exist yet), so they go last, with saved queries. A log monitor's metric filter is put before its alarm (which then
 # sees the metric's first datapoints) and deleted after it.
 PHASES: tuple[tuple[Kind, bool], ...] = (  # (kind, deleting)
     (Kind.TOPIC, False), (Kind.SUBSCRIPTION, False), (Kind.METRIC_FILTER, False), (Kind.METRIC_ALARM, False),
     (Kind.COMPOSITE_ALARM, False),
     (Kind.COMPOSITE_ALARM, True), (Kind.METRIC_ALARM, True), (Kind.METRIC_FILTER, True), (Kind.SUBSCRIPTION, True),
     (Kind.TOPIC, True),
-    (Kind.DASHBOARD, False), (Kind.DASHBOARD, True),
+    (Kind.DASHBOARD, False), (Kind.DASHBOARD, True), (Kind.QUERY_DEFINITION, False), (Kind.QUERY_DEFINITION, True),
 )
 
 # The order changes are listed in a plan: the order in which they are created.
