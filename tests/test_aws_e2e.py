@@ -16,6 +16,7 @@ import pytest
 
 from obsgen.sandbox import server as sandbox
 from obsgen.compiler import compile_project
+from obsgen.targets.topic_policy import topic_policies
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, pytest.mark.tools]
@@ -99,7 +100,7 @@ def test_plan_apply_drift_cycle_with_a_hand_change_made_by_the_aws_cli(project, 
     first = run("plan", "--env", "local", "--detailed-exitcode", "--out", str(tmp_path / "first.json"), expect=2)
     model = compile_project(root, ["local"]).models["local"]
     total = len(model.topics) + len(model.subscriptions) + len(model.metric_alarms) + len(model.composite_alarms) \
-        + len(model.dashboards)
+        + len(model.dashboards) + len(topic_policies(model))
     assert f"{total} to create, 0 to update, 0 to delete" in first
     assert "refusing to apply without confirmation" in run("apply", "--env", "local", expect=1)
     applied = run("apply", "--env", "local", "--auto-approve", expect=0)

@@ -14,6 +14,7 @@ from obsgen.aws.drift import CHANGED, MISSING, NOT_IN_SPEC, drift_report
 from obsgen.aws.plan import CREATE, DELETE, UPDATE, Plan
 from obsgen.views.plan import plan_text
 from obsgen.aws.planfile import check_saved_plan, dumps, loads
+from obsgen.targets.topic_policy import topic_policies
 from obsgen.aws.workflow import ApplyOptions, apply, make_plan
 
 FAST = ApplyOptions(concurrency=1, writes_per_second=None)
@@ -45,7 +46,7 @@ def foreign_alarm(clients, name, **extra):
 def test_first_apply_creates_everything_then_nothing_is_left_to_do(model, clients, log):
     plan, result = converge(model, clients)
     expected = len(model.metric_alarms) + len(model.composite_alarms) + len(model.topics) + len(model.subscriptions) \
-        + len(model.dashboards)
+        + len(model.dashboards) + len(topic_policies(model))
     assert plan.count(CREATE) == expected and plan.count(UPDATE) == plan.count(DELETE) == 0
     assert plan.summary() == f"{expected} to create, 0 to update, 0 to delete"
     writes = [op for _, op in log.writes()]
@@ -137,14 +138,17 @@ def test_an_alarm_removed_from_the_spec_is_deleted_after_its_composite(model, cl
     smaller = dataclasses.replace(model, composite_alarms=(),
                                   metric_alarms=tuple(a for a in model.metric_alarms if a.ref not in children))
     plan = make_plan(smaller, clients)
-    assert {c.action for c in plan.changes} == {DELETE}
-    assert {c.name for c in plan.changes} == {composite.name} | {a.name for a in model.metric_alarms
-                                                                 if a.ref in children}
+    # the critical topic loses its last alarm, and with it obsgen's statement letting CloudWatch publish
+    assert [(c.address, c.action) for c in plan.changes if c.kind == "topic_policy"] == [
+        ("topic_policy.stock-analysis-critical-alerts-local", DELETE)]
+    alarms = [c for c in plan.changes if c.kind != "topic_policy"]
+    assert {c.action for c in alarms} == {DELETE}
+    assert {c.name for c in alarms} == {composite.name} | {a.name for a in model.metric_alarms if a.ref in children}
     assert all(c.reason == "no longer in the spec" for c in plan.changes)
     log.calls.clear()
     result = apply(smaller, clients, plan, dataclasses.replace(FAST, allow_mass_delete=True))
     assert result.ok, result.failed  # moto_ext refuses to delete a child while its composite exists
-    assert [op for _, op in log.writes()] == ["DeleteAlarms", "DeleteAlarms"]
+    assert [op for _, op in log.writes()] == ["DeleteAlarms", "DeleteAlarms", "SetTopicAttributes"]
     assert not make_plan(smaller, clients).has_changes
 
 

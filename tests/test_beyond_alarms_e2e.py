@@ -77,11 +77,22 @@ def test_the_fixture_applies_shows_no_drift_and_catches_a_hand_edit_of_each_kind
     recent = queries["orders/sandbox/orders/recent-errors"]
     aws("logs", "put-query-definition", "--query-definition-id", recent["queryDefinitionId"], "--name", recent["name"],
         "--query-string", recent["queryString"] + " | limit 5", "--log-group-names", GROUP)
+    aws("events", "put-rule", "--name", "orders-guardduty-sandbox", "--event-pattern",
+        json.dumps({"source": ["aws.guardduty"]}), "--state", "DISABLED")
+    critical = "arn:aws:sns:us-east-1:123456789012:orders-critical-sandbox"
+    policy = json.loads(aws("sns", "get-topic-attributes", "--topic-arn", critical)["Attributes"]["Policy"])
+    policy["Statement"] = [s for s in policy["Statement"] if s["Sid"] != "obsgenEventBridge"] + [
+        {"Sid": "teamGrant", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+         "Action": "sns:Publish", "Resource": critical}]
+    aws("sns", "set-topic-attributes", "--topic-arn", critical, "--attribute-name", "Policy", "--attribute-value",
+        json.dumps(policy))
 
     report = json.loads(run("drift", "--env", "sandbox", "--format", "json", expect=2))
     assert sorted((i["address"], tuple(f["field"] for f in i["fields"])) for i in report["items"]) == [
+        ("event_rule.orders-guardduty-sandbox", ("Description", "EventPattern", "State")),
         (f"metric_filter.{GROUP}:orders/sandbox/orders/timeouts", ("filterPattern",)),
         ("query_definition.orders/sandbox/orders/recent-errors", ("queryString",)),
+        ("topic_policy.orders-critical-sandbox", ("statement obsgenEventBridge",)),
     ]
     run("apply", "--env", "sandbox", "--auto-approve", expect=0)
     assert "No drift" in run("drift", "--env", "sandbox", expect=0)
@@ -89,3 +100,7 @@ def test_the_fixture_applies_shows_no_drift_and_catches_a_hand_edit_of_each_kind
     assert filters["orders/sandbox/orders/timeouts"]["filterPattern"] == '"Task timed out"'
     queries = {q["name"]: q for q in aws("logs", "describe-query-definitions")["queryDefinitions"]}
     assert not queries["orders/sandbox/orders/recent-errors"]["queryString"].endswith("| limit 5")
+    assert aws("events", "describe-rule", "--name", "orders-guardduty-sandbox")["State"] == "ENABLED"
+    policy = json.loads(aws("sns", "get-topic-attributes", "--topic-arn", critical)["Attributes"]["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["__default_statement_ID", "teamGrant", "obsgenCloudWatch",
+                                                       "obsgenEventBridge", "obsgenBudgets"]  # the team's grant kept

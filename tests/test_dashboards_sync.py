@@ -19,6 +19,7 @@ from obsgen.aws.plan import CREATE, DELETE, UPDATE
 from obsgen.views.plan import plan_text
 from obsgen.aws.workflow import ApplyOptions, apply, make_plan
 from obsgen.targets.cloudwatch_dashboards import dashboard_bodies
+from obsgen.targets.topic_policy import topic_policies
 
 FAST = ApplyOptions(concurrency=1, writes_per_second=None)
 PREFIX = "stock-analysis-local-"
@@ -224,4 +225,4 @@ def test_two_projects_whose_dashboard_prefixes_coincide_never_touch_each_others_
     fewer = dataclasses.replace(model, dashboards=tuple(d for d in model.dashboards if d.key != "overview"))
     assert [(c.action, c.name) for c in make_plan(fewer, clients).changes] == [(DELETE, f"{PREFIX}overview")]
     assert make_plan(model, clients).managed == len(model.dashboards) + len(model.metric_alarms) + len(
-        model.composite_alarms) + len(model.topics) + len(model.subscriptions)
+        model.composite_alarms) + len(model.topics) + len(model.subscriptions) + len(topic_policies(model))

@@ -3,7 +3,8 @@ it is, and the two enums that name kinds and actions. No I/O, no AWS client.
 
 An address is `<kind>.<name>`: `metric_alarm.<alarm name>`, `composite_alarm.<alarm name>`,
 `topic.<topic name>`, `subscription.<topic name>/<protocol>/<endpoint>`, `dashboard.<name>`,
-`metric_filter.<log group>:<filter name>`, `query_definition.<name>`.
+`metric_filter.<log group>:<filter name>`, `query_definition.<name>`, `event_rule.<rule name>`,
+`topic_policy.<topic name>`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class Kind(StrEnum):
     DASHBOARD = "dashboard"
     METRIC_FILTER = "metric_filter"
     QUERY_DEFINITION = "query_definition"
+    EVENT_RULE = "event_rule"
+    TOPIC_POLICY = "topic_policy"
 
 
 class Action(StrEnum):

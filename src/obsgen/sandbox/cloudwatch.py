@@ -52,6 +52,7 @@ from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 
 from . import dashboards as moto_dashboards
+from . import events as moto_events
 from . import logs as moto_logs
 from ..composite_rule import ALARM_RULE_REF, alarm_rule_references
 
@@ -560,6 +561,7 @@ def install() -> None:
         }
         patches.update(moto_dashboards.patches())
         patches.update(moto_logs.patches())
+        patches.update(moto_events.patches())
         for (cls, attr), replacement in patches.items():
             setattr(cls, attr, replacement)
         setattr(response, _MARK, True)
