@@ -42,7 +42,8 @@ def test_reading_2500_alarms_stays_within_the_budget_and_a_no_op_apply_writes_no
     clients = clients_for(model)
     plan = make_plan(model, clients)
     dashboards = len(model.dashboards)
-    policies = len(topic_policies(model))  # obsgen's statements in each topic's policy
+    # obsgen's statements in each topic's policy, the log monitor's filter, the saved query, the event route
+    policies = len(topic_policies(model)) + len(model.metric_filters) + len(model.saved_queries) + len(model.event_routes)
     assert plan.count("create") == N + len(model.topics) + len(model.subscriptions) + dashboards + policies
     assert apply(model, clients, plan, ApplyOptions(concurrency=4, writes_per_second=None)).ok
 
@@ -53,7 +54,7 @@ def test_reading_2500_alarms_stays_within_the_budget_and_a_no_op_apply_writes_no
     by_op = Counter(op for _, op in log.calls)
     pages = math.ceil(N / 100)
     assert by_op["DescribeAlarms"] == pages
-    assert by_op["GetResources"] == math.ceil((N + len(model.topics)) / 100)
+    assert by_op["GetResources"] == math.ceil((N + len(model.topics) + len(model.event_routes)) / 100)
     assert by_op["ListDashboards"] == 1 and by_op["GetDashboard"] == dashboards
     assert sum(by_op.values()) <= 2 * pages + 10 + 1 + dashboards, by_op
     assert log.writes() == [] and log.problems == []

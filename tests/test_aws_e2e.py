@@ -99,8 +99,11 @@ def test_plan_apply_drift_cycle_with_a_hand_change_made_by_the_aws_cli(project, 
 
     first = run("plan", "--env", "local", "--detailed-exitcode", "--out", str(tmp_path / "first.json"), expect=2)
     model = compile_project(root, ["local"]).models["local"]
+    for group in sorted({f.log_group for f in model.metric_filters}):  # Lambda makes it in AWS; obsgen never does
+        aws("logs", "create-log-group", "--log-group-name", group)
     total = len(model.topics) + len(model.subscriptions) + len(model.metric_alarms) + len(model.composite_alarms) \
-        + len(model.dashboards) + len(topic_policies(model))
+        + len(model.dashboards) + len(topic_policies(model)) + len(model.metric_filters) + len(model.saved_queries) \
+        + len(model.event_routes)
     assert f"{total} to create, 0 to update, 0 to delete" in first
     assert "refusing to apply without confirmation" in run("apply", "--env", "local", expect=1)
     applied = run("apply", "--env", "local", "--auto-approve", expect=0)
