@@ -33,9 +33,7 @@ def test_apply_puts_dashboards_drift_sees_a_hand_edit_and_apply_restores_it(proj
         return json.loads(done.stdout or "{}")
 
     aws("put-dashboard", "--dashboard-name", "ops-hand-made", "--dashboard-body", FOREIGN)
-    subprocess.run([aws_cli, "logs", "create-log-group", "--log-group-name", "/aws/lambda/stock-analysis-api-local",
-                    "--endpoint-url", running_sandbox], env=env, check=True, capture_output=True, timeout=60)
-    run("apply", "--env", "local", "--auto-approve", expect=0)  # (Lambda makes the log group in AWS; obsgen never does)
+    run("apply", "--env", "local", "--auto-approve", expect=0)
     build = compile_project(root, ["local"])
     names = sorted(d.name for d in build.models["local"].dashboards)
     listed = aws("list-dashboards")["DashboardEntries"]

@@ -40,9 +40,7 @@ def model():
 
 @pytest.fixture
 def clients(aws_env, model):
-    clients = clients_for(model)
-    clients.client("logs").create_log_group(logGroupName=GROUP)
-    return clients
+    return clients_for(model)  # with the log group (aws_support.make_log_groups)
 
 
 @pytest.fixture
@@ -156,7 +154,7 @@ def test_a_monitor_moved_to_another_log_group_is_created_there_before_it_goes_fr
 
 
 def test_a_log_group_that_does_not_exist_fails_the_apply_with_aws_s_error(model, aws_env):
-    fresh = clients_for(model)  # no log group made
+    fresh = connect(model, config=retry_config("standard", 3))  # no log group made
     result = apply(model, fresh, make_plan(model, fresh), FAST)
     assert not result.ok
     assert all("ResourceNotFoundException" in why for _, why in result.failed if "metric_filter" in _)

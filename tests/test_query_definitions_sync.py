@@ -32,9 +32,7 @@ def model():
 
 @pytest.fixture
 def clients(aws_env, model):
-    clients = clients_for(model)
-    clients.client("logs").create_log_group(logGroupName=GROUP)
-    return clients
+    return clients_for(model)  # with the log group (aws_support.make_log_groups)
 
 
 @pytest.fixture
