@@ -128,7 +128,10 @@ def test_a_query_the_spec_lost_and_a_duplicate_of_a_name_are_deleted(model, clie
     plan = make_plan(model, clients)
     deleted = sorted(c.name.split("#")[0] for c in query_changes(plan) if c.action == DELETE)
     assert deleted == [f"{PREFIX}orders/old", f"{PREFIX}orders/recent-errors"]
-    assert {i.status for i in drift_report(plan).items} == {NOT_IN_SPEC}
+    # which of the two same-named definitions is the spec's goes by id (random): the other is deleted, and the
+    # kept one is updated when it is the duplicate
+    statuses = {i.status for i in drift_report(plan).items}
+    assert NOT_IN_SPEC in statuses and statuses <= {NOT_IN_SPEC, CHANGED}
     converge(model, clients)
     assert sorted(d["name"] for d in saved(clients)) == [f"{PREFIX}orders/recent-errors",
                                                           f"{PREFIX}orders/slowest-customers"]
