@@ -14,7 +14,7 @@ from ..language.load import ServiceEntry, SpecSet
 from ..language.v1.prometheus import PromMonitor
 from ..language.v1.service import AlarmCommon
 from ..language.yaml_reader import Document, Loc
-from ..model import Origin, Severity
+from ..model import LogAlarm, MetricFilter, Origin, Severity
 
 _DOLLARS = re.compile(r"\$\$|\$\{[^}]*\}|(\$\{)")  # group 1: a '${' with no '}' after it
 
@@ -33,6 +33,8 @@ class Context:
         self.monitors = {f"{s.spec.service}/{m}": (s, mon) for s in spec.services for m, mon in s.spec.monitors.items()}
         self.tag_pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per distinct tag, see _tags
         self.meant_disabled: set[str] = set()  # what a misspelt `disabled:` entry most likely meant
+        self.log_alarms: list[LogAlarm] = []  # native log alarms (the CloudWatch pass)
+        self.metric_filters: list[MetricFilter] = []  # log monitors' metric filters (the CloudWatch pass)
 
     def fail(self, doc: Document, loc: Loc, code: str, message: str, *, at_key: bool = False) -> None:
         self.problems.append(error(doc.span(loc, at_key=at_key), code, message))
