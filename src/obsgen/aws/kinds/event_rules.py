@@ -69,7 +69,7 @@ class EventRules(SyncedKind):
                        for t in page.get(TARGETS, [])]
             arn = rule.get("Arn") or owned_names.get(name, "")
             found.append(LiveResource(Kind.EVENT_RULE, name, arn, {**rule, TARGETS: targets}, owned.get(arn),
-                                      arn in owned))
+                                      arn in owned, region=reading.region))
         return found
 
     def normalize(self, kind: Kind, params: dict[str, Any]) -> dict[str, Any]:

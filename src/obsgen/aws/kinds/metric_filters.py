@@ -31,6 +31,7 @@ from ...model import EnvironmentModel
 from ...targets.logs import metric_filter_params
 from ..paging import pages
 from ..resources import Action, Change, Kind, LiveResource, Resource
+from ..resources import address as resource_address  # `address` names a filter's <log group>:<name> here
 from ..session import Clients
 from .base import Call, Reading, SyncedKind
 
@@ -65,9 +66,9 @@ class MetricFilters(SyncedKind):
                 name, group = item.get("filterName", ""), item.get("logGroupName", "")
                 if name.startswith(prefix):
                     address = address_name(group, name)
-                    wanted = reading.desired.get(f"{Kind.METRIC_FILTER}.{address}")
+                    wanted = reading.desired.get(resource_address(Kind.METRIC_FILTER, address, reading.region))
                     arn = wanted.arn if wanted else metric_filter_arn(reading.clients.region, "", group, name)
-                    found.append(LiveResource(Kind.METRIC_FILTER, address, arn, item, None, True))
+                    found.append(LiveResource(Kind.METRIC_FILTER, address, arn, item, None, True, region=reading.region))
         return found
 
     def normalize(self, kind: Kind, params: dict[str, Any]) -> dict[str, Any]:

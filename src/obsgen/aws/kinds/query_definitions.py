@@ -68,7 +68,7 @@ class QueryDefinitions(SyncedKind):
             address = name if name not in seen else f"{name}#{identifier}"
             seen.add(name)
             arn = query_definition_arn(reading.clients.region, "", identifier)
-            live.append(LiveResource(Kind.QUERY_DEFINITION, address, arn, item, None, owned))
+            live.append(LiveResource(Kind.QUERY_DEFINITION, address, arn, item, None, owned, region=reading.region))
         return live
 
     def conflict(self, resource: Resource, current: LiveResource | None, live: LiveState, adopt: bool) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ...model import EnvironmentModel
 from ...targets.topic_policy import POLICY_VERSION, is_obsgen, topic_policies
-from ..resources import Action, Change, Kind, LiveResource, Resource
+from ..resources import Action, Change, Kind, LiveResource, Resource, away
 from ..session import Clients
 from .base import Call, Reading, SyncedKind
 
@@ -55,16 +55,20 @@ class TopicPolicies(SyncedKind):
     kinds = (Kind.TOPIC_POLICY,)
 
     def desired(self, model: EnvironmentModel) -> list[Resource]:
-        return [Resource(Kind.TOPIC_POLICY, topic.name, topic.arn, {"TopicArn": topic.arn, STATEMENTS: statements})
+        # A topic's policy lives with the topic: in the topic's region (resolve/regions.py places
+        # a severity's topic in every region that has its alarms).
+        return [Resource(Kind.TOPIC_POLICY, topic.name, topic.arn, {"TopicArn": topic.arn, STATEMENTS: statements},
+                         region=away(topic.region, model.region))
                 for topic, statements in topic_policies(model)]
 
     def read(self, reading: Reading) -> list[LiveResource]:
         found = []
-        for topic in reading.state.of(Kind.TOPIC):
+        for topic in reading.live_of(Kind.TOPIC):  # the topics kind read them in this region just before
             ours = [s for s in statements_of(topic.params.get(POLICY)) if is_obsgen(s)]
             if ours:
                 found.append(LiveResource(Kind.TOPIC_POLICY, topic.name, topic.arn,
-                                          {"TopicArn": topic.arn, STATEMENTS: ours}, None, topic.owned))
+                                          {"TopicArn": topic.arn, STATEMENTS: ours}, None, topic.owned,
+                                          region=reading.region))
         return found
 
     def normalize(self, kind: Kind, params: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +79,7 @@ class TopicPolicies(SyncedKind):
         return result
 
     def write(self, call: Call, clients: Clients, step: list[Change]) -> None:
-        sns = clients.sns
+        sns = clients.client("sns")  # the engine passes the clients of the step's region: the topics'
         for change in step:
             arn = (change.live or change.wanted()).arn
             current = call(sns.get_topic_attributes, TopicArn=arn)["Attributes"].get(POLICY)
