@@ -90,15 +90,21 @@ class Evaluation(Strict):
     datapoints: MofNField | None = Field(default=None, description='"M of N": alarm when M of the last N periods breach.')
     threshold: ThresholdField
     missing_data: MissingData = "missing"
-    region: Region | None = Field(default=None, description="The AWS region the alarm lives in, when not the "
-                                  "environment's: the region its metric is published in. Metrics published only in "
-                                  "us-east-1 (CloudFront, Billing, Route 53 health checks, WAF for CloudFront) are "
-                                  "placed there without it.")
     warm_up: WarmUpField | None = Field(default=None, description="How long a new or updated alarm waits before "
                                         "it acts: 30m, or {duration: 30m, wait: true}.")
 
 
-class MetricMonitor(AlarmCommon, Evaluation, MetricSource):
+class Placement(Strict):
+    """Where a metric alarm lives. Not a log monitor's: its metric filter and alarm live in the
+    environment's region with its log group, so `region:` there is an unknown key."""
+
+    region: Region | None = Field(default=None, description="The AWS region the alarm lives in, when not the "
+                                  "environment's: the region its metric is published in. Metrics published only in "
+                                  "us-east-1 (CloudFront, Billing, Route 53 health checks, WAF for CloudFront) are "
+                                  "placed there without it.")
+
+
+class MetricMonitor(AlarmCommon, Evaluation, Placement, MetricSource):
     """A CloudWatch metric alarm; `threshold: "outside band 2"` makes it an anomaly-detection alarm."""
 
 
@@ -106,7 +112,7 @@ class MetricQuery(MetricSource):
     period: Duration | None = Field(default=None, description="Defaults to the monitor's period.")
 
 
-class MathMonitor(AlarmCommon, Evaluation):
+class MathMonitor(AlarmCommon, Evaluation, Placement):
     """A metric-math alarm, e.g. `expression: 100 * errors / invocations`."""
 
     expression: str = Field(min_length=1, max_length=2048)  # botocore's model: shape MetricExpression, 1-2048
