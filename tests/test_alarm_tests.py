@@ -132,11 +132,11 @@ def test_junit_lists_every_alarm_test_and_the_promtool_groups(example):
 def test_validate_prints_a_coverage_line_and_warns_per_untested_monitor_only_when_strict(example):
     result = runner.invoke(app, ["validate", "-C", str(example)])
     assert result.exit_code == 0, result.output
-    assert "tests: 9 of 28 monitor(s) have a unit test (CloudWatch 3 of 12, Prometheus 6 of 16)" in result.stdout
+    assert "tests: 9 of 29 monitor(s) have a unit test (CloudWatch 3 of 13, Prometheus 6 of 16)" in result.stdout
     assert "[untested-monitor]" not in result.output
     strict = runner.invoke(app, ["validate", "-C", str(example), "--strict"])
     warnings = [s for s in strict.output.splitlines() if s.endswith("[untested-monitor]")]
-    assert len(warnings) == 28 - 9 and strict.exit_code == 0
+    assert len(warnings) == 29 - 9 and strict.exit_code == 0
     # a preset's monitor is blamed where the preset is used
     assert any(s.startswith("monitors/stock-api.yaml:20:9: warning: monitor 'stock-api/api-error-rate' has no unit test")
                for s in warnings)
