@@ -182,10 +182,12 @@ def seed(sb, env) -> dict[str, int]:
 
 
 def adopted_only_tags(plan: dict) -> list[str]:
-    """What in a JSON plan is more than adding obsgen's ownership tags to what exists (or creating its dashboards)."""
+    """What in a JSON plan is more than adding obsgen's ownership tags to what exists (or creating its dashboards,
+    or adding its statements to a topic's policy: #17 gives every topic with alarms obsgenCloudWatch, and
+    keeps the topic's other statements)."""
     wrong = []
     for change in plan["changes"]:
-        if change["action"] == "create" and change["kind"] == "dashboard":
+        if change["action"] == "create" and change["kind"] in ("dashboard", "topic_policy"):
             continue
         if change["action"] != "update" or [f["field"] for f in change["fields"]] != ["Tags"]:
             wrong.append(f"{change['action']} {change['address']} {change.get('fields')}")
