@@ -41,6 +41,13 @@ step obsgen build --check
 obsgen build --check
 step obsgen plan --env "$ENV"
 obsgen plan --env "$ENV"
+printf '\n\033[1m# the API function'"'"'s log group (Lambda makes it on its first invocation; obsgen never does)\033[0m\n'
+python - "$HOST" "$PORT" <<'PY'
+import sys, boto3
+logs = boto3.client("logs", endpoint_url=f"http://{sys.argv[1]}:{sys.argv[2]}", region_name="us-east-1")
+logs.create_log_group(logGroupName="/aws/lambda/stock-analysis-api-local")
+print("/aws/lambda/stock-analysis-api-local")
+PY
 step obsgen apply --env "$ENV" --auto-approve
 obsgen apply --env "$ENV" --auto-approve
 step obsgen plan --env "$ENV" --detailed-exitcode
@@ -48,7 +55,7 @@ obsgen plan --env "$ENV" --detailed-exitcode   # 0: nothing left to change
 step obsgen drift --env "$ENV"
 obsgen drift --env "$ENV"                      # 0: in sync
 
-printf '\n\033[1m# someone raises a threshold by hand in the console (here: boto3 against the sandbox)\033[0m\n'
+printf '\n\033[1m# someone raises a threshold and edits a log monitor'"'"'s filter pattern by hand (here: boto3 against the sandbox)\033[0m\n'
 python - "$HOST" "$PORT" <<'PY'
 import sys, boto3
 cw = boto3.client("cloudwatch", endpoint_url=f"http://{sys.argv[1]}:{sys.argv[2]}", region_name="us-east-1")
@@ -58,15 +65,20 @@ keys = ("AlarmName", "AlarmDescription", "ActionsEnabled", "AlarmActions", "OKAc
         "ComparisonOperator", "TreatMissingData")
 cw.put_metric_alarm(**{k: alarm[k] for k in keys if k in alarm}, Threshold=99999)
 print("stock-analysis-api-latency-local: Threshold 5000 -> 99999")
+logs = boto3.client("logs", endpoint_url=f"http://{sys.argv[1]}:{sys.argv[2]}", region_name="us-east-1")
+[found] = logs.describe_metric_filters(logGroupName="/aws/lambda/stock-analysis-api-local")["metricFilters"]
+logs.put_metric_filter(logGroupName=found["logGroupName"], filterName=found["filterName"], filterPattern="timeout",
+                       metricTransformations=found["metricTransformations"])
+print(f'{found["filterName"]}: filter pattern \'"Task timed out"\' -> \'timeout\'')
 PY
 step obsgen drift --env "$ENV"
 set +e
-obsgen drift --env "$ENV"                      # 2: drift, naming the field
+obsgen drift --env "$ENV"                      # 2: drift, naming the fields (Threshold, filterPattern)
 status=$?
 set -e
 [ "$status" -eq 2 ] || { echo "expected drift (exit 2), got $status" >&2; exit 1; }
 step obsgen apply --env "$ENV" --auto-approve
-obsgen apply --env "$ENV" --auto-approve       # puts the spec's threshold back
+obsgen apply --env "$ENV" --auto-approve       # puts the spec's threshold and filter pattern back
 step obsgen drift --env "$ENV"
 obsgen drift --env "$ENV"                      # 0 again
 
@@ -108,7 +120,7 @@ step obsgen backtest --env "$ENV" --days 1 --monitor stock-system/system-health 
 obsgen backtest --env "$ENV" --days 1 --monitor stock-system/system-health --format markdown
 
 printf '\nDemo complete: generated/ is current, the %s environment was applied, a second plan was empty,\n' "$ENV"
-printf 'a hand edit was caught by drift (exit 2) and reverted by apply, and drift is 0; the alarm tests\n'
+printf 'two hand edits were caught by drift (exit 2) and reverted by apply, and drift is 0; the alarm tests\n'
 printf 'passed offline, and a backtest replayed the alarms over a day of seeded metrics.\n'
 printf 'Also compiled: the runbook site (open generated/site/index.html), Markdown runbooks in\n'
 printf 'generated/runbooks/, dashboards in generated/<env>/cloudwatch/dashboards/ and generated/<env>/grafana/.\n'

@@ -80,7 +80,29 @@ class CallLog:
 
 
 def clients_for(model: EnvironmentModel, mode: str = "standard", attempts: int = 3) -> Clients:
-    return connect(model, config=retry_config(mode, attempts))
+    """Clients for `model`, with the log groups its log monitors read already made (make_log_groups)."""
+    clients = connect(model, config=retry_config(mode, attempts))
+    make_log_groups(clients.client("logs"), model)
+    return clients
+
+
+def make_log_groups(logs: Any, model: EnvironmentModel) -> None:
+    """The log groups of `model`'s log monitors: in AWS the service that logs makes its group (Lambda
+    on its first invocation); obsgen never does, and PutMetricFilter needs the group to exist."""
+    for group in sorted({f.log_group for f in model.metric_filters}):
+        try:
+            logs.create_log_group(logGroupName=group)
+        except logs.exceptions.ResourceAlreadyExistsException:
+            pass
+
+
+def sandbox_log_groups(endpoint: str, model: EnvironmentModel) -> None:
+    """make_log_groups in the sandbox at `endpoint`, for tests that run the CLI against it."""
+    import boto3
+
+    logs = boto3.client("logs", endpoint_url=endpoint, region_name=model.region, aws_access_key_id="sandbox",
+                        aws_secret_access_key="sandbox")
+    make_log_groups(logs, model)
 
 
 # The example's `local` environment against moto in-process, every request checked by botocore's model.

@@ -17,7 +17,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from aws_support import sandbox_log_groups
 from obsgen.cli import app
+from obsgen.compiler import compile_project
 from obsgen.sandbox import server as sandbox
 
 REPO = Path(__file__).resolve().parent.parent
@@ -180,10 +182,12 @@ def seed(sb, env) -> dict[str, int]:
 
 
 def adopted_only_tags(plan: dict) -> list[str]:
-    """What in a JSON plan is more than adding obsgen's ownership tags to what exists (or creating its dashboards)."""
+    """What in a JSON plan is more than adding obsgen's ownership tags to what exists (or creating its dashboards,
+    or adding its statements to a topic's policy: #17 gives every topic with alarms obsgenCloudWatch, and
+    keeps the topic's other statements)."""
     wrong = []
     for change in plan["changes"]:
-        if change["action"] == "create" and change["kind"] == "dashboard":
+        if change["action"] == "create" and change["kind"] in ("dashboard", "topic_policy"):
             continue
         if change["action"] != "update" or [f["field"] for f in change["fields"]] != ["Tags"]:
             wrong.append(f"{change['action']} {change['address']} {change.get('fields')}")
@@ -267,6 +271,7 @@ def test_the_example_project_applied_then_imported_compiles_to_the_same_alarm_pa
         shutil.copytree(REPO / name, example / name)
     config = example / "monitors" / "obsgen.yaml"
     config.write_text(config.read_text().replace("http://127.0.0.1:4577", sb.endpoint_url))
+    sandbox_log_groups(sb.endpoint_url, compile_project(example, ["local"]).models["local"])  # as Lambda would
     run("apply", "--env", "local", "--auto-approve", "-C", str(example), env=aws_env)
     imported = tmp_path / "imported"
     run("import", "--env", "local", "-o", str(imported), "--project", "stock-analysis",
@@ -275,7 +280,7 @@ def test_the_example_project_applied_then_imported_compiles_to_the_same_alarm_pa
     run("build", "--env", "local", "-C", str(imported), env=aws_env)
     assert alarm_params(imported) == alarm_params(example)
     assert alarm_params(imported, raw=True) == alarm_params(example, raw=True), "even before normalising"
-    assert len(alarm_params(example)) == 12  # 11 metric alarms and the composite in `local`
+    assert len(alarm_params(example)) == 13  # 11 metric alarms, the log monitor's and the composite in `local`
 
 
 def alarm_params(project: Path, raw: bool = False) -> dict[str, dict]:

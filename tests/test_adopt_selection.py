@@ -80,3 +80,34 @@ def test_a_service_called_obsgen_does_not_take_the_project_file_s_place(account)
     imported = import_project(account, Selection(prefix="tool-"), "p", "prod")
     assert yaml.safe_load(imported.files["monitors/obsgen.yaml"])["kind"] == "Project"
     assert yaml.safe_load(imported.files["monitors/obsgen-service.yaml"])["service"] == "obsgen-service"
+
+
+def test_an_alarm_with_a_warm_up_imports_as_a_monitor_with_warm_up(account):
+    """#17's WarmUpConfiguration (a log monitor's `warm_up:`) is an alarm parameter obsgen writes: the
+    import says it with `warm_up:`, since `cloudwatch:` cannot hold it."""
+    cw = boto3.client("cloudwatch", region_name=REGION)
+    cw.put_metric_alarm(AlarmName="lines-prod", Namespace="orders/logs", MetricName="lines-prod", Statistic="Sum",
+                        Period=300, EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold",
+                        TreatMissingData="notBreaching",
+                        WarmUpConfiguration={"WarmUpPeriodDurationInMinutes": 30,
+                                             "OnlyStartEvaluatingAfterWarmUpPeriodEnds": True})
+    imported = import_project(account, Selection(prefix="lines-"), "p", "prod")
+    service = yaml.safe_load(next(t for p, t in imported.files.items() if p != "monitors/obsgen.yaml"))
+    (monitor,) = service["monitors"].values()
+    assert monitor["warm_up"] == {"duration": "30m", "wait": True}
+    assert not [f for f in imported.findings if f.outcome == "differs"]
+
+
+def test_a_parameter_cloudwatch_cannot_hold_is_reported_as_differing_not_a_failed_import(account):
+    """A warm-up without OnlyStartEvaluatingAfterWarmUpPeriodEnds: obsgen sends it false, so it differs;
+    the import says so instead of writing it under `cloudwatch:` (which refuses it)."""
+    cw = boto3.client("cloudwatch", region_name=REGION)
+    cw.put_metric_alarm(AlarmName="lines-prod", Namespace="orders/logs", MetricName="lines-prod", Statistic="Sum",
+                        Period=300, EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold",
+                        WarmUpConfiguration={"WarmUpPeriodDurationInMinutes": 15})
+    imported = import_project(account, Selection(prefix="lines-"), "p", "prod")
+    service = yaml.safe_load(next(t for p, t in imported.files.items() if p != "monitors/obsgen.yaml"))
+    (monitor,) = service["monitors"].values()
+    assert monitor["warm_up"] == "15m" and "WarmUpConfiguration" not in monitor.get("cloudwatch", {})
+    (differs,) = [f for f in imported.findings if f.outcome == "differs"]
+    assert "WarmUpConfiguration" in differs.why

@@ -132,11 +132,11 @@ def test_junit_lists_every_alarm_test_and_the_promtool_groups(example):
 def test_validate_prints_a_coverage_line_and_warns_per_untested_monitor_only_when_strict(example):
     result = runner.invoke(app, ["validate", "-C", str(example)])
     assert result.exit_code == 0, result.output
-    assert "tests: 9 of 28 monitor(s) have a unit test (CloudWatch 3 of 12, Prometheus 6 of 16)" in result.stdout
+    assert "tests: 9 of 29 monitor(s) have a unit test (CloudWatch 3 of 13, Prometheus 6 of 16)" in result.stdout
     assert "[untested-monitor]" not in result.output
     strict = runner.invoke(app, ["validate", "-C", str(example), "--strict"])
     warnings = [s for s in strict.output.splitlines() if s.endswith("[untested-monitor]")]
-    assert len(warnings) == 28 - 9 and strict.exit_code == 0
+    assert len(warnings) == 29 - 9 and strict.exit_code == 0
     # a preset's monitor is blamed where the preset is used
     assert any(s.startswith("monitors/stock-api.yaml:20:9: warning: monitor 'stock-api/api-error-rate' has no unit test")
                for s in warnings)
@@ -257,3 +257,72 @@ def test_a_test_reaching_past_31_days_is_refused_before_anything_is_evaluated(tm
     build = compile_project(project)
     assert [d.code for d in build.diagnostics] == ["bad-value"] or [d.code for d in build.diagnostics] == ["bad-name"]
     assert "31 days" in build.diagnostics[0].message
+
+
+# --- log monitors (#17) ----------------------------------------------------------------------------
+
+BEYOND = Path(__file__).parent / "fixtures" / "beyond-alarms"
+
+
+def log_project(tmp_path: Path, tests: str, *, monitors: str = "") -> Path:
+    """The beyond-alarms fixture (log monitors, a native log alarm) with `monitors` added and `tests`."""
+    shutil.copytree(BEYOND, tmp_path, dirs_exist_ok=True)
+    service = tmp_path / "monitors" / "orders.yaml"
+    service.write_text(service.read_text().replace("monitors:\n", "monitors:\n" + monitors, 1) + tests)
+    return tmp_path
+
+
+def test_a_log_monitors_test_feeds_its_metric_filters_metric_by_monitor_name(tmp_path):
+    project = log_project(tmp_path, """
+tests:
+  - alarm: timeouts
+    series: {timeouts: "0x9 2x10"}
+    expect:
+      at 5m: state OK
+      at 11m: OK -> ALARM, notifies [critical]  # the first 5-minute sum holding the 2 at 10m
+""")
+    report = run(project)
+    assert report.ok and report.ran == report.passed >= 1, [str(f.diagnostic) for f in report.failures()]
+
+
+def test_a_native_log_alarm_cannot_be_tested_and_the_refusal_says_why(tmp_path):
+    project = log_project(tmp_path, """
+tests:
+  - alarm: payment-failures
+    series: {payment-failures: "1x10"}
+    expect:
+      at 5m: state OK
+""")
+    build = compile_project(project)
+    refused = [d for d in build.diagnostics if d.code == "unknown-monitor"]
+    assert len(refused) == 1 and "is a native log alarm (a Logs Insights query)" in refused[0].message
+
+
+def test_a_log_monitor_summed_over_its_dimensions_cannot_be_given_a_series(tmp_path):
+    project = log_project(tmp_path, """
+tests:
+  - alarm: slow-requests
+    series: {slow-requests: "1x10"}
+    expect:
+      at 5m: state OK
+""")
+    build = compile_project(project)
+    refused = [d for d in build.diagnostics if d.code == "unknown-series"]
+    assert len(refused) == 1 and "is a Metrics Insights query" in refused[0].message
+
+
+def test_a_composite_over_a_native_log_alarm_fails_its_test_naming_the_log_alarm(tmp_path):
+    project = log_project(tmp_path, """
+tests:
+  - alarm: orders-down
+    series: {timeouts: "0x10"}
+    expect:
+      at 5m: state OK
+""", monitors="""  orders-down:
+    summary: Orders time out or payments fail.
+    severity: critical
+    rule: timeouts or payment-failures
+""")
+    failures = run(project).failures()
+    assert len(failures) == 1, [str(f.diagnostic) for f in failures]
+    assert "orders/payment-failures is a native log alarm" in failures[0].diagnostic.message

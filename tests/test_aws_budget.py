@@ -19,6 +19,7 @@ import pytest
 from aws_support import CallLog, aws_env, clients_for, example_model, in_process  # noqa: F401
 
 from obsgen.aws.workflow import ApplyOptions, apply, make_plan
+from obsgen.targets.topic_policy import topic_policies
 
 N = 2500
 pytestmark = pytest.mark.usefixtures("aws_env")
@@ -41,16 +42,19 @@ def test_reading_2500_alarms_stays_within_the_budget_and_a_no_op_apply_writes_no
     clients = clients_for(model)
     plan = make_plan(model, clients)
     dashboards = len(model.dashboards)
-    assert plan.count("create") == N + len(model.topics) + len(model.subscriptions) + dashboards
+    # obsgen's statements in each topic's policy, the log monitor's filter, the saved query, the event route
+    policies = len(topic_policies(model)) + len(model.metric_filters) + len(model.saved_queries) + len(model.event_routes)
+    assert plan.count("create") == N + len(model.topics) + len(model.subscriptions) + dashboards + policies
     assert apply(model, clients, plan, ApplyOptions(concurrency=4, writes_per_second=None)).ok
 
     log = CallLog().attach(clients.cloudwatch, clients.sns, clients.tagging, clients.sts)
     again = make_plan(model, clients)
-    assert not again.has_changes and again.managed == N + len(model.topics) + len(model.subscriptions) + dashboards
+    assert not again.has_changes and again.managed == N + len(model.topics) + len(model.subscriptions) + dashboards \
+        + policies
     by_op = Counter(op for _, op in log.calls)
     pages = math.ceil(N / 100)
     assert by_op["DescribeAlarms"] == pages
-    assert by_op["GetResources"] == math.ceil((N + len(model.topics)) / 100)
+    assert by_op["GetResources"] == math.ceil((N + len(model.topics) + len(model.event_routes)) / 100)
     assert by_op["ListDashboards"] == 1 and by_op["GetDashboard"] == dashboards
     assert sum(by_op.values()) <= 2 * pages + 10 + 1 + dashboards, by_op
     assert log.writes() == [] and log.problems == []

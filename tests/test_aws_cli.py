@@ -12,6 +12,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from aws_support import example_model, sandbox_log_groups
 from typer.testing import CliRunner
 
 from obsgen.sandbox import server as sandbox
@@ -62,6 +63,7 @@ def project(tmp_path: Path, sb, monkeypatch) -> Path:
     shutil.copytree(REPO / "runbooks_src", tmp_path / "runbooks_src")
     config = tmp_path / "monitors" / "obsgen.yaml"
     config.write_text(config.read_text().replace("http://127.0.0.1:4577", sb.endpoint_url))
+    sandbox_log_groups(sb.endpoint_url, example_model("local"))
     return tmp_path
 
 

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from aws_support import sandbox_log_groups
+
 from obsgen.sandbox import server as sandbox
 from obsgen.compiler import compile_project
+from obsgen.targets.topic_policy import topic_policies
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, pytest.mark.tools]
@@ -69,6 +72,8 @@ def running_sandbox(project, env):
         line = proc.stdout.readline()
         assert f"http://127.0.0.1:{port}" in line, (line, proc.stderr.read() if proc.poll() is not None else "")
         sandbox.wait_until_ready(f"http://127.0.0.1:{port}", timeout=10)
+        # the example's log group: Lambda makes it in AWS, obsgen never does
+        sandbox_log_groups(f"http://127.0.0.1:{port}", compile_project(root, ["local"]).models["local"])
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -99,7 +104,8 @@ def test_plan_apply_drift_cycle_with_a_hand_change_made_by_the_aws_cli(project, 
     first = run("plan", "--env", "local", "--detailed-exitcode", "--out", str(tmp_path / "first.json"), expect=2)
     model = compile_project(root, ["local"]).models["local"]
     total = len(model.topics) + len(model.subscriptions) + len(model.metric_alarms) + len(model.composite_alarms) \
-        + len(model.dashboards)
+        + len(model.dashboards) + len(topic_policies(model)) + len(model.metric_filters) + len(model.saved_queries) \
+        + len(model.event_routes)
     assert f"{total} to create, 0 to update, 0 to delete" in first
     assert "refusing to apply without confirmation" in run("apply", "--env", "local", expect=1)
     applied = run("apply", "--env", "local", "--auto-approve", expect=0)

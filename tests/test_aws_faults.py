@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_support import REPO, CallLog, SilentProxy, example_model
+from aws_support import REPO, CallLog, SilentProxy, example_model, make_log_groups, sandbox_log_groups
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectionClosedError
 
@@ -37,6 +37,7 @@ from obsgen.sandbox import server as sandbox
 from obsgen.aws.deadline import Deadline
 from obsgen.aws.session import connect, retry_config
 from obsgen.aws.workflow import ApplyOptions, apply, make_plan
+from obsgen.targets.topic_policy import topic_policies
 
 READS = ("Describe", "Get", "List")
 FAULTS = ("throttling", "http-500", "connection-reset")
@@ -62,7 +63,9 @@ def model(sb, monkeypatch):
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     sb.reset()
-    return dataclasses.replace(example_model("local"), endpoint=sb.endpoint_url)
+    model = dataclasses.replace(example_model("local"), endpoint=sb.endpoint_url)
+    sandbox_log_groups(sb.endpoint_url, model)
+    return model
 
 
 class _Raw:
@@ -115,7 +118,9 @@ def _error_body(protocol: str, code: str) -> tuple[dict[str, str], _Raw]:
 
 
 def clients(model, attempts: int = 1):
-    return connect(model, config=retry_config("standard", attempts))
+    made = connect(model, config=retry_config("standard", attempts))
+    make_log_groups(made.client("logs"), model)  # after each sb.reset(): the example's log monitor reads one
+    return made
 
 
 def scenario(model):
@@ -221,17 +226,20 @@ def existing_desired_alarms(model, c) -> set[str]:
 
 
 def first_apply_plan(model):
-    """The example's first apply, and the write position of its third PutMetricAlarm (mid-group)."""
+    """The example's first apply, and the write position of its third PutMetricAlarm (mid-group), counting
+    the writes of CloudWatch, SNS and CloudWatch Logs clients (attach the injector to those three)."""
     c = clients(model)
     plan = make_plan(model, c)
-    before_alarms = sum(1 for ch in plan.changes if ch.kind in ("topic", "subscription"))
+    before_alarms = sum(1 for ch in plan.changes if ch.kind in ("topic", "topic_policy", "subscription",
+                                                                "metric_filter"))
     return c, plan, before_alarms + 2
 
 
 @pytest.mark.parametrize("fault", ["access-denied", "expired-token"])
 def test_once_a_write_is_refused_no_new_write_starts_and_a_rerun_converges(model, sb, fault):
     c, plan, third_alarm = first_apply_plan(model)
-    injector = Injector(third_alarm, fault, times=10 ** 6).attach(c.cloudwatch, c.sns)  # refused from then on
+    injector = Injector(third_alarm, fault, times=10 ** 6).attach(c.cloudwatch, c.sns, c.client("logs"))  # refused
+    # from then on
     concurrency = 3
     result = apply(model, c, plan, ApplyOptions(concurrency=concurrency, writes_per_second=None))
     assert not result.ok and result.stopped_by == "a failed write"
@@ -445,8 +453,10 @@ def test_an_apply_whose_network_goes_silent_midway_stops_at_its_time_limit_and_a
     proxy = SilentProxy(sb.endpoint_url)
     try:
         cli.point_at(proxy.url)
-        # The lock, the topics, the subscriptions and two alarms get through; then nothing answers.
-        proxy.silent_after(writes=1 + len(model.topics) + len(model.subscriptions) + 2)
+        # The lock, the topics and their policies, the subscriptions, the log monitor's metric filter and two
+        # alarms get through; then nothing answers.
+        proxy.silent_after(writes=1 + len(model.topics) + len(topic_policies(model)) + len(model.subscriptions)
+                           + len(model.metric_filters) + 2)
         stopped = cli.run("apply", "--env", "local", "--auto-approve", "--timeout", "8", timeout=60)
         assert stopped.returncode == 1, stopped.stderr
         assert "no answer before the deadline; it may or may not have been applied" in stopped.stdout

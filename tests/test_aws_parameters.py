@@ -71,6 +71,31 @@ def test_sns_parameters_pass_botocore_validation(operation, params):
     assert _validate("sns", operation, params) == ""
 
 
+def _log_and_event_params():
+    for path, data in _artifacts("logs"):
+        for params in data["MetricFilters"]:
+            yield pytest.param("logs", "PutMetricFilter", params, id=f"{path}:{params['filterName']}")
+        for params in data["QueryDefinitions"]:
+            yield pytest.param("logs", "PutQueryDefinition", params, id=f"{path}:{params['name']}")
+    for path, data in _artifacts("events"):
+        for params in data["Rules"]:
+            yield pytest.param("events", "PutRule", params, id=f"{path}:{params['Name']}")
+        for params in data["Targets"]:
+            yield pytest.param("events", "PutTargets", params, id=f"{path}:{params['Rule']}:targets")
+
+
+@pytest.mark.parametrize("service,operation,params", list(_log_and_event_params()))
+def test_the_example_s_log_and_event_parameters_pass_botocore_validation(service, operation, params):
+    assert _validate(service, operation, params) == ""
+
+
+def test_the_example_has_log_and_event_parameters_in_every_environment():
+    operations = [p.values[1] for p in _log_and_event_params()]
+    environments = len(BUILD.models)
+    assert [operations.count(op) for op in ("PutMetricFilter", "PutQueryDefinition", "PutRule", "PutTargets")] == [
+        environments] * 4
+
+
 def test_the_cloudwatch_artifacts_hold_every_alarm_of_every_environment():
     alarms = [p for p in _alarm_params()]
     expected = sum(len(m.metric_alarms) + len(m.composite_alarms) for m in BUILD.models.values())

@@ -5,6 +5,7 @@ drift-checked and deleted with that region's clients; home-region addresses stay
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 # aws_env, clients, log and model are fixtures (aws_support.py).
@@ -75,15 +76,31 @@ def test_every_region_is_scanned_for_ownership_and_read_in_batches(model, client
     two, _ = placed_away(model)
     converge(two, clients)
     log.calls.clear()
-    away = CallLog().attach(*(clients.client(s, AWAY) for s in ("cloudwatch", "sns", "resourcegroupstaggingapi")))
+    away = CallLog().attach(*(clients.client(s, AWAY) for s in ("cloudwatch", "sns", "resourcegroupstaggingapi",
+                                                                   "logs", "events")))
     make_plan(two, clients)
     reads = [op for _, op in log.reads()]  # the home region's
     assert reads.count("GetResources") == 1 and reads.count("DescribeAlarms") == 1
     assert reads.count("ListDashboards") == 1  # dashboards are global: read once, with the home clients
-    # What the second region costs: its ownership scan, one alarm batch, its one topic and its subscriptions.
-    assert sorted(op for _, op in away.calls) == ["DescribeAlarms", "GetResources", "GetTopicAttributes",
+    # What the second region costs: its ownership scan, one alarm batch, its one topic (and its policy, read
+    # with it) and its subscriptions, and one scan each of its metric filters, saved queries and event rules.
+    assert sorted(op for _, op in away.calls) == ["DescribeAlarms", "DescribeMetricFilters", "DescribeQueryDefinitions",
+                                                   "GetResources", "GetTopicAttributes", "ListRules",
                                                    "ListSubscriptionsByTopic"]
     assert away.problems == []
+
+
+def test_the_topic_of_another_region_lets_that_regions_alarms_publish_to_it(model, clients, log):
+    two, alarm = placed_away(model)
+    plan = converge(two, clients)
+    topic = alarm.severity.topic_arn
+    assert f"topic_policy.{AWAY}/{topic.rsplit(':', 1)[-1]}" in {c.address for c in plan.changes}
+    policy = json.loads(clients.client("sns", AWAY).get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
+    [ours] = [s for s in policy["Statement"] if s.get("Sid") == "obsgenCloudWatch"]
+    assert ours["Resource"] == topic
+    assert ours["Condition"]["ArnLike"]["aws:SourceArn"] == f"arn:aws:cloudwatch:{AWAY}:{ACCOUNT}:alarm:*"
+    again = make_plan(two, clients)
+    assert not again.has_changes
 
 
 def test_a_hand_edit_in_the_other_region_is_drift_there_and_apply_repairs_it(model, clients, log):

@@ -11,6 +11,7 @@ import subprocess
 
 import pytest
 # env, project and running_sandbox are fixtures of the one-region e2e test.
+from aws_support import sandbox_log_groups
 from test_aws_e2e import env, project, running_sandbox, tool  # noqa: F401
 
 from obsgen.compiler import compile_project
@@ -59,6 +60,7 @@ def test_an_environment_spanning_two_regions_is_planned_applied_and_drift_checke
         return json.loads(done.stdout or "{}")
 
     model = compile_project(root, ["local"]).models["local"]
+    sandbox_log_groups(running_sandbox, model)  # the log monitor's group, in the new home region (as Lambda would)
     [cdn] = [a for a in model.metric_alarms if a.service == "edge"]
     assert (model.region, cdn.region, model.regions) == (HOME, AWAY, (AWAY,))
     topic = cdn.severity.topic_name
@@ -66,7 +68,7 @@ def test_an_environment_spanning_two_regions_is_planned_applied_and_drift_checke
     plan = json.loads(run("plan", "--env", "local", "--format", "json", expect=0))
     away = sorted(c["address"] for c in plan["changes"] if c.get("region") == AWAY)
     subscriptions = [s for s in model.subscriptions if s.region == AWAY]
-    assert away == sorted([f"metric_alarm.{AWAY}/{cdn.name}", f"topic.{AWAY}/{topic}",
+    assert away == sorted([f"metric_alarm.{AWAY}/{cdn.name}", f"topic.{AWAY}/{topic}", f"topic_policy.{AWAY}/{topic}",
                            *(f"subscription.{AWAY}/{topic}/{s.protocol}/{s.endpoint}" for s in subscriptions)])
     assert all(c["address"] == f"{c['kind']}.{c['name']}" for c in plan["changes"] if "region" not in c)
     run("apply", "--env", "local", "--auto-approve", expect=0)

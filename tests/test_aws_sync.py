@@ -7,13 +7,15 @@ import json
 
 import pytest
 # aws_env, clients, log and model are fixtures (aws_support.py).
-from aws_support import ACCOUNT, CallLog, aws_env, clients, clients_for, example_model, in_process, log, model  # noqa: F401
+from aws_support import (ACCOUNT, CallLog, aws_env, clients, clients_for, example_model, in_process, log,  # noqa: F401
+                         make_log_groups, model)
 
 from obsgen.aws import SyncError
 from obsgen.aws.drift import CHANGED, MISSING, NOT_IN_SPEC, drift_report
 from obsgen.aws.plan import CREATE, DELETE, UPDATE, Plan
 from obsgen.views.plan import plan_text
 from obsgen.aws.planfile import check_saved_plan, dumps, loads
+from obsgen.targets.topic_policy import topic_policies
 from obsgen.aws.workflow import ApplyOptions, apply, make_plan
 
 FAST = ApplyOptions(concurrency=1, writes_per_second=None)
@@ -45,14 +47,16 @@ def foreign_alarm(clients, name, **extra):
 def test_first_apply_creates_everything_then_nothing_is_left_to_do(model, clients, log):
     plan, result = converge(model, clients)
     expected = len(model.metric_alarms) + len(model.composite_alarms) + len(model.topics) + len(model.subscriptions) \
-        + len(model.dashboards)
+        + len(model.dashboards) + len(topic_policies(model)) + len(model.metric_filters) + len(model.saved_queries) \
+        + len(model.event_routes)
     assert plan.count(CREATE) == expected and plan.count(UPDATE) == plan.count(DELETE) == 0
     assert plan.summary() == f"{expected} to create, 0 to update, 0 to delete"
     writes = [op for _, op in log.writes()]
     assert writes.index("CreateTopic") < writes.index("Subscribe") < writes.index("PutMetricAlarm") \
         < writes.index("PutCompositeAlarm") < writes.index("PutDashboard")
     composite = model.composite_alarms[0]
-    assert alarm(clients, composite.name)["AlarmRule"] == plan.changes[-1 - len(model.dashboards)].after["AlarmRule"]
+    [created] = [c for c in plan.changes if c.address == f"composite_alarm.{composite.name}"]
+    assert alarm(clients, composite.name)["AlarmRule"] == created.after["AlarmRule"]
     assert tags_of(clients, alarm(clients, composite.name)["AlarmArn"]) == dict(composite.tags)
 
     again = make_plan(model, clients)
@@ -137,14 +141,18 @@ def test_an_alarm_removed_from_the_spec_is_deleted_after_its_composite(model, cl
     smaller = dataclasses.replace(model, composite_alarms=(),
                                   metric_alarms=tuple(a for a in model.metric_alarms if a.ref not in children))
     plan = make_plan(smaller, clients)
-    assert {c.action for c in plan.changes} == {DELETE}
-    assert {c.name for c in plan.changes} == {composite.name} | {a.name for a in model.metric_alarms
-                                                                 if a.ref in children}
-    assert all(c.reason == "no longer in the spec" for c in plan.changes)
+    # the critical topic loses its last alarm, and with it obsgen's statement letting CloudWatch publish
+    # (the one letting EventBridge publish, for the GuardDuty route, stays)
+    assert [(c.address, c.action, [f.field for f in c.fields]) for c in plan.changes if c.kind == "topic_policy"] == [
+        ("topic_policy.stock-analysis-critical-alerts-local", UPDATE, ["statement obsgenCloudWatch"])]
+    alarms = [c for c in plan.changes if c.kind != "topic_policy"]
+    assert {c.action for c in alarms} == {DELETE}
+    assert {c.name for c in alarms} == {composite.name} | {a.name for a in model.metric_alarms if a.ref in children}
+    assert all(c.reason == "no longer in the spec" for c in alarms)
     log.calls.clear()
     result = apply(smaller, clients, plan, dataclasses.replace(FAST, allow_mass_delete=True))
     assert result.ok, result.failed  # moto_ext refuses to delete a child while its composite exists
-    assert [op for _, op in log.writes()] == ["DeleteAlarms", "DeleteAlarms"]
+    assert [op for _, op in log.writes()] == ["SetTopicAttributes", "DeleteAlarms", "DeleteAlarms"]
     assert not make_plan(smaller, clients).has_changes
 
 
@@ -204,6 +212,7 @@ SECRET_URL = "https://events.pagerduty.com/integration/SECRETKEY123/enqueue"
 def test_secret_endpoints_are_resolved_at_apply_time_and_never_shown(monkeypatch, clients):
     production = dataclasses.replace(example_model("production"), endpoint=None)
     monkeypatch.setenv("MOTO_ACCOUNT_ID", production.account)  # moto serves that account for every request
+    make_log_groups(clients.client("logs"), production)
     monkeypatch.delenv("STOCK_ANALYSIS_PAGERDUTY_URL", raising=False)
     with pytest.raises(SyncError, match="STOCK_ANALYSIS_PAGERDUTY_URL is not set"):
         make_plan(production, clients)
@@ -263,6 +272,7 @@ def test_an_aws_error_that_echoes_a_secret_endpoint_is_redacted(monkeypatch, cli
 
     production = dataclasses.replace(example_model("production"), endpoint=None)
     monkeypatch.setenv("MOTO_ACCOUNT_ID", production.account)
+    make_log_groups(clients.client("logs"), production)
     monkeypatch.setenv("STOCK_ANALYSIS_PAGERDUTY_URL", SECRET_URL)
     plan = make_plan(production, clients)
 
@@ -287,6 +297,7 @@ def test_an_aws_error_that_echoes_a_rotated_secret_or_parts_of_it_is_redacted(mo
 
     production = dataclasses.replace(example_model("production"), endpoint=None)
     monkeypatch.setenv("MOTO_ACCOUNT_ID", production.account)
+    make_log_groups(clients.client("logs"), production)
     monkeypatch.setenv("STOCK_ANALYSIS_PAGERDUTY_URL", SECRET_URL)
     assert apply(production, clients, make_plan(production, clients), FAST).ok
     monkeypatch.setenv("STOCK_ANALYSIS_PAGERDUTY_URL", SECRET_URL.replace("123", "456"))

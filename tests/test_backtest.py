@@ -169,6 +169,25 @@ def test_replay_uses_only_the_history_it_is_given(tmp_path):
     assert all(a.dead for a in report.alarms if a.kind != "composite")
 
 
+
+def test_log_monitors_are_replayed_and_a_native_log_alarm_is_reported_as_not_replayable():
+    """#17's kinds: a log monitor's alarm reads its metric filter's metric like any metric alarm; a
+    native log alarm runs a Logs Insights query, which has no metric history to read."""
+    build = compile_project(Path(__file__).parent / "fixtures" / "beyond-alarms")
+    model = build.models["sandbox"]
+    asked: list[Query] = []
+
+    def reader(queries, start, end):
+        asked.extend(queries)
+        return History(start, end, {}, calls=1)
+
+    report = replay(model, reader, 1_767_571_200, 1_767_571_200 + DAY, 1_767_571_200 + DAY)
+    by_ref = {a.ref: a for a in report.alarms}
+    assert by_ref["orders/timeouts"].dead  # read (nothing came back), not refused
+    assert any(q.metric.namespace == model.metric_filter("orders/timeouts").namespace for q in asked)
+    log_alarm = by_ref["orders/payment-failures"]
+    assert log_alarm.kind == "log" and "Logs Insights query" in log_alarm.unsupported
+
 # --- the views ----------------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from obsgen.aws.plan import CREATE, DELETE, UPDATE
 from obsgen.views.plan import plan_text
 from obsgen.aws.workflow import ApplyOptions, apply, make_plan
 from obsgen.targets.cloudwatch_dashboards import dashboard_bodies
+from obsgen.targets.topic_policy import topic_policies
 
 FAST = ApplyOptions(concurrency=1, writes_per_second=None)
 PREFIX = "stock-analysis-local-"
@@ -204,7 +205,8 @@ def other_project(model, renamed: dict[str, str]):
     the very prefix of project `stock-analysis` environment `local`. Dashboards only, under new names."""
     kept = tuple(dataclasses.replace(d, name=renamed[d.name]) for d in model.dashboards if d.name in renamed)
     return dataclasses.replace(model, project="stock", env="analysis-local", metric_alarms=(), composite_alarms=(),
-                               topics=(), subscriptions=(), dashboards=kept)
+                               topics=(), subscriptions=(), dashboards=kept, metric_filters=(), saved_queries=(),
+                               event_routes=())
 
 
 def test_two_projects_whose_dashboard_prefixes_coincide_never_touch_each_others_dashboards(model, clients, log):
@@ -224,4 +226,5 @@ def test_two_projects_whose_dashboard_prefixes_coincide_never_touch_each_others_
     fewer = dataclasses.replace(model, dashboards=tuple(d for d in model.dashboards if d.key != "overview"))
     assert [(c.action, c.name) for c in make_plan(fewer, clients).changes] == [(DELETE, f"{PREFIX}overview")]
     assert make_plan(model, clients).managed == len(model.dashboards) + len(model.metric_alarms) + len(
-        model.composite_alarms) + len(model.topics) + len(model.subscriptions)
+        model.composite_alarms) + len(model.topics) + len(model.subscriptions) + len(topic_policies(model)) + len(
+        model.metric_filters) + len(model.saved_queries) + len(model.event_routes)

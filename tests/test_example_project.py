@@ -21,13 +21,17 @@ def test_the_example_compiles_to_exactly_the_committed_generated_tree():
     assert stale_files(ROOT, build) == []
 
 
-def test_the_example_has_the_twelve_alarms_of_the_hand_built_setup():
+def test_the_example_has_the_twelve_alarms_of_the_hand_built_setup_and_a_log_monitor():
     model = compile_project(ROOT, ["production"]).models["production"]
     names = sorted(a.name for a in model.alarms())
     assert names == sorted(f"stock-analysis-{n}-production" for n in (
         "api-error-rate", "api-latency", "api-throttle", "lambda-error-rate", "lambda-duration",
         "lambda-throttle", "lambda-concurrent-executions", "dynamo-throttle", "dynamo-errors",
-        "analysis-failure-rate", "data-quality", "system-health"))
+        "analysis-failure-rate", "data-quality", "system-health", "lambda-timeouts"))
+    [found] = model.metric_filters
+    assert (found.log_group, found.pattern) == ("/aws/lambda/stock-analysis-api-production", '"Task timed out"')
+    assert [q.name for q in model.saved_queries] == ["stock-analysis/production/stock-api/recent-errors"]
+    assert [r.name for r in model.event_routes] == ["stock-analysis-guardduty-findings-production"]
     assert [t.name for t in model.topics] == ["stock-analysis-critical-alerts-production",
                                              "stock-analysis-alerts-production"]
 

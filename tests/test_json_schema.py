@@ -32,6 +32,10 @@ NOT_EXPRESSIBLE = {
     # checked by obsgen's parser; a pattern for promtool's notation in the schema would catch them.
     "alarm-test-bad-series": "the schema does not yet hold a pattern for promtool's series notation",
     "alarm-test-series-times": "the schema does not yet hold a pattern for a series' explicit times",
+    # Expressible (a oneOf of `required` sets), but the generated schema does not say them yet: both are
+    # exactly-one-of rules checked by a model validator, which pydantic's schema leaves out (#17's follow-up).
+    "event-route-two-sources": "exactly one of pattern, guardduty, securityhub, ... is a model validator's rule",
+    "maintenance-cron-and-at": "exactly one of cron and at is a model validator's rule",
 }
 
 

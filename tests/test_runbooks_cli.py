@@ -29,7 +29,7 @@ def run(*args: str):
 def test_validate_warns_once_per_monitor_without_guidance_and_still_passes(project: Path) -> None:
     result = run("validate", "-C", str(project))
     assert result.exit_code == 0, result.output
-    assert "runbook-missing-guidance" not in result.output  # the example covers all 28 monitors
+    assert "runbook-missing-guidance" not in result.output  # the example covers all 29 monitors
     for name in ("api-error-rate-critical", "redis-memory-high"):
         (project / "runbooks_src" / "credlink-api" / f"{name}.md").unlink()
     result = run("validate", "-C", str(project))
@@ -72,7 +72,7 @@ def test_build_prints_one_coverage_line_and_writes_the_report_and_site(project: 
     result = run("build", "-C", str(project))
     assert result.exit_code == 0, result.output
     assert "runbook-missing-guidance" not in result.output
-    assert ("runbooks: 28 of 28 monitor(s) have human-written Diagnosis and Mitigation "
+    assert ("runbooks: 29 of 29 monitor(s) have human-written Diagnosis and Mitigation "
             "(see generated/runbooks/COVERAGE.md)") in result.stdout
     assert (project / "generated" / "runbooks" / "COVERAGE.md").is_file()
     assert (project / "generated" / "site" / "stock-api" / "api-error-rate.html").is_file()
@@ -82,7 +82,7 @@ def test_build_prints_one_coverage_line_and_writes_the_report_and_site(project: 
 def test_site_writes_only_the_site(project: Path) -> None:
     result = run("site", "-C", str(project))
     assert result.exit_code == 0, result.output
-    assert "wrote 38 files to generated/site/; open generated/site/index.html" in result.stdout
+    assert "wrote 39 files to generated/site/; open generated/site/index.html" in result.stdout
     assert sorted(p.name for p in (project / "generated").iterdir()) == ["site"]
     (project / "generated" / "site" / "stale.html").write_text("old")
     assert run("site", "-C", str(project)).exit_code == 0

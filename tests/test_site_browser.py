@@ -87,15 +87,15 @@ def test_the_index_filters_and_links_to_a_runbook(browser, example_site: Path, t
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto((example_site / "index.html").as_uri())
     rows = page.locator("#monitors tbody tr")
-    assert rows.count() == 28
-    assert page.locator("#count").inner_text() == "28 of 28 monitors"
+    assert rows.count() == 29
+    assert page.locator("#count").inner_text() == "29 of 29 monitors"
 
     page.fill("#filter", "stock-api")
-    assert page.locator("#monitors tbody tr:visible").count() == 7
+    assert page.locator("#monitors tbody tr:visible").count() == 8
     page.fill("#filter", "throttle high")  # every word must match: the three High throttle alarms
     visible = page.locator("#monitors tbody tr:visible")
     assert visible.count() == 3
-    assert page.locator("#count").inner_text() == "3 of 28 monitors"
+    assert page.locator("#count").inner_text() == "3 of 29 monitors"
     assert visible.locator("a.name").all_inner_texts() == ["api-throttle", "lambda-throttle", "dynamo-throttle"]
     _screenshot(page, tmp_path, "site-index-filtered")
 
@@ -121,7 +121,7 @@ def test_the_index_filters_and_links_to_a_runbook(browser, example_site: Path, t
 
     page.click("nav >> text=stock-api service")
     assert page.url.endswith("/_services/stock-api.html")
-    assert page.locator("tbody tr").count() == 7
+    assert page.locator("tbody tr").count() == 8
     page.click("nav >> text=Routing")
     assert "stock-analysis-critical-alerts-production" in page.locator("main").inner_text()
     assert errors == []
@@ -294,7 +294,7 @@ def test_searching_each_environment_s_alarm_and_alert_name_finds_its_row(browser
             assert hit.is_visible() and "hit" in hit.get_attribute("class"), (env, name)
             assert hit.locator("a").get_attribute("href").endswith(f".html?env={env}")
             searched += 1
-    assert searched == 47 + 4 * 16
+    assert searched == 51 + 4 * 16
     page.fill("#filter", "stock-analysis-api-latency-production")
     assert page.locator("#monitors tbody tr:visible").count() == 1
     _screenshot(page, tmp_path, "site-390-search-alarm-name")
@@ -305,7 +305,7 @@ def test_the_search_is_kept_in_the_address_so_a_filtered_view_can_be_shared(brow
     page.goto((example_site / "index.html").as_uri() + "?q=CredlinkApiErrorRate")
     assert page.locator("#filter").input_value() == "CredlinkApiErrorRate"
     assert page.locator("#monitors tbody tr:visible").count() == 2  # the critical and the warning alert
-    assert page.locator("#count").inner_text() == "2 of 28 monitors"
+    assert page.locator("#count").inner_text() == "2 of 29 monitors"
     page.fill("#filter", "ApiDown production")
     assert page.evaluate("location.href").endswith("index.html?q=ApiDown+production")
     page.fill("#filter", "")

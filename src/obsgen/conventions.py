@@ -148,3 +148,57 @@ def console_alarm_url(region: str, alarm: str) -> str:
 
 def console_dashboard_url(region: str, dashboard: str) -> str:
     return f"{_console(region)}#dashboards/dashboard/{dashboard}"
+
+
+# --- issue #17: names of the resources beyond metric alarms ----------------------------------------
+# Metric filters and query definitions carry no tags: obsgen owns those under `<project>/<env>/` (no
+# project or environment name holds a '/', so no other environment's prefix starts with it). Budgets
+# and mute rules carry tags (which decide ownership) and live under `<project>-<env>-`, so that
+# obsgen reads the tags of its own candidates only.
+
+MANAGED_MARKER = "Managed by obsgen"
+
+
+def slash_prefix(project: str, env: str) -> str:
+    return f"{project}/{env}/"
+
+
+def metric_filter_name(project: str, env: str, service: str, monitor: str) -> str:
+    return f"{slash_prefix(project, env)}{service}/{monitor}"
+
+
+def query_definition_name(project: str, env: str, service: str, query: str) -> str:
+    return f"{slash_prefix(project, env)}{service}/{query}"
+
+
+def query_marker(project: str, env: str) -> str:
+    """The first line of every query definition obsgen saves: a Logs Insights comment naming its owner
+    ("#" starts a comment, CWL_QuerySyntax.html), which saving and reading keep as written."""
+    return f"# {MANAGED_MARKER}: {TAG_PROJECT}={project} {TAG_ENV}={env}; edits are overwritten by obsgen apply"
+
+
+def event_rule_name(project: str, env: str, service: str | None, route: str) -> str:
+    return f"{project}-{service}-{route}-{env}" if service else f"{project}-{route}-{env}"
+
+
+def event_rule_arn(region: str, account: str, rule: str) -> str:
+    return f"arn:{partition(region)}:events:{region}:{account}:rule/{rule}"
+
+
+def budget_name(project: str, env: str, budget: str) -> str:
+    return f"{dashboard_prefix(project, env)}{budget}"
+
+
+def budget_arn(region: str, account: str, budget: str) -> str:
+    """Budgets are global: their ARN has no region (arn:aws:budgets::<account>:budget/<name>)."""
+    return f"arn:{partition(region)}:budgets::{account}:budget/{budget}"
+
+
+def mute_rule_name(project: str, env: str, window: str, part: int = 1) -> str:
+    """A window of more than 100 alarms becomes several rules: `_2`, `_3`, ... after the first (no window's
+    name holds a '_', so no other window's rule has these names)."""
+    return f"{dashboard_prefix(project, env)}{window}" + (f"_{part}" if part > 1 else "")
+
+
+def mute_rule_arn(region: str, account: str, rule: str) -> str:
+    return f"arn:{partition(region)}:cloudwatch:{region}:{account}:alarm-mute-rule:{rule}"

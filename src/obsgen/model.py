@@ -87,6 +87,14 @@ class MetricStat:
 
 
 @dataclass(frozen=True, slots=True)
+class WarmUp:
+    """WarmUpConfiguration: the alarm stays INSUFFICIENT_DATA, and does not act, this long after a put."""
+
+    minutes: int
+    wait: bool  # OnlyStartEvaluatingAfterWarmUpPeriodEnds
+
+
+@dataclass(frozen=True, slots=True)
 class AlarmBase:
     service: str
     monitor: str
@@ -115,8 +123,9 @@ class MetricAlarm(AlarmBase):
     missing_data: str
     metric: MetricStat | None = None  # a single-metric (or anomaly band) alarm
     expression: str | None = None  # a metric-math alarm ...
-    queries: tuple[tuple[str, MetricStat], ...] = ()  # ... over these metrics, by id
+    queries: tuple[tuple[str, MetricStat], ...] = ()  # ... over these metrics, by id (none: a Metrics Insights query)
     unit: str | None = None
+    warm_up: WarmUp | None = None
     verbatim: tuple[tuple[str, object], ...] = ()  # `cloudwatch:` parameters sent as written (not AlarmName)
 
     @property
@@ -142,7 +151,130 @@ class CompositeAlarm(AlarmBase):
         return target if "/" in target else f"{self.service}/{target}"
 
 
-Alarm = MetricAlarm | CompositeAlarm  # every AlarmBase is one of these two
+@dataclass(frozen=True, slots=True)
+class LogAlarm(AlarmBase):
+    """A native log alarm (PutLogAlarm): a Logs Insights query run on a schedule, compared with a threshold."""
+
+    log_groups: tuple[str, ...]
+    query: str
+    aggregation: str  # AggregationExpression, e.g. count(*)
+    schedule: int  # seconds between runs
+    window: int  # seconds each run looks back (StartTimeOffset)
+    role_arn: str  # ScheduledQueryRoleARN
+    threshold: Threshold
+    results_to_evaluate: int  # N of "M of N"
+    results_to_alarm: int  # M
+    missing_data: str
+    warm_up: WarmUp | None = None
+    verbatim: tuple[tuple[str, object], ...] = ()  # always empty: resolving refuses `cloudwatch:` on a log alarm
+
+
+Alarm = MetricAlarm | CompositeAlarm | LogAlarm  # every AlarmBase is one of these three
+
+
+@dataclass(frozen=True, slots=True)
+class MetricFilter:
+    """The metric filter of a log monitor (PutMetricFilter): it publishes the metric its alarm watches."""
+
+    service: str
+    monitor: str
+    name: str  # conventions.metric_filter_name: <project>/<env>/<service>/<monitor>
+    alarm: str  # the name of the alarm on its metric
+    log_group: str
+    pattern: str
+    namespace: str
+    metric: str
+    value: str  # metricValue: a number or a field ($.latency, $bytes)
+    default_value: float | None
+    dimensions: tuple[tuple[str, str], ...]  # dimension name -> field, sorted
+    unit: str | None
+    origin: Origin
+
+    @property
+    def ref(self) -> str:
+        return f"{self.service}/{self.monitor}"
+
+
+@dataclass(frozen=True, slots=True)
+class SavedQuery:
+    """A saved Logs Insights query (PutQueryDefinition) of a service's `queries:`."""
+
+    service: str
+    key: str
+    name: str  # conventions.query_definition_name: <project>/<env>/<service>/<key>
+    query: str
+    log_groups: tuple[str, ...]
+    description: str | None
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class EventRoute:
+    """An EventBridge rule (PutRule) whose events reach a severity's topic (PutTargets, with an input transformer)."""
+
+    service: str | None  # None: a route of the project file
+    key: str
+    name: str  # the rule's name
+    arn: str
+    summary: str
+    description: str | None
+    severity: Severity
+    runbook: str | None
+    runbook_url: str | None
+    enabled: bool
+    source: str  # the shorthand (guardduty, securityhub, health, stepfunctions, glue, batch) or "pattern"
+    pattern: str  # the EventPattern, JSON text
+    input_paths: tuple[tuple[str, str], ...]  # InputPathsMap, sorted
+    input_template: str
+    console_url: str | None  # where the events' details are read (runbooks)
+    tags: tuple[tuple[str, str], ...]
+    origin: Origin
+
+    @property
+    def ref(self) -> str:
+        return f"{self.service or 'project'}/events/{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetNotice:
+    kind: str  # NotificationType: ACTUAL or FORECASTED
+    percent: float
+    severity: Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """A cost budget (CreateBudget) with notifications to severities' topics."""
+
+    key: str
+    name: str  # conventions.budget_name: <project>-<env>-<key>
+    arn: str
+    amount: float
+    unit: str
+    time_unit: str  # MONTHLY, QUARTERLY, ANNUALLY
+    description: str | None
+    tag_filters: tuple[tuple[str, str], ...]
+    services: tuple[str, ...]
+    notifications: tuple[BudgetNotice, ...]
+    tags: tuple[tuple[str, str], ...]
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class MuteRule:
+    """An alarm mute rule (PutAlarmMuteRule): one maintenance window, for at most 100 of its alarms."""
+
+    window: str  # the key under `maintenance:`
+    name: str  # conventions.mute_rule_name, with a part number past the first 100 alarms
+    arn: str
+    description: str | None
+    expression: str  # cron(...) or at(...)
+    duration: int  # seconds
+    timezone: str
+    alarms: tuple[str, ...]  # alarm names, sorted
+    refs: tuple[str, ...]  # their monitors ('service/monitor')
+    tags: tuple[tuple[str, str], ...]
+    origin: Origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,9 +399,24 @@ class EnvironmentModel:
     dashboards: tuple["Dashboard", ...] = ()  # by name: every service's own, then the declared ones
     # The regions besides `region` the environment syncs: every one an alarm or topic is placed in.
     regions: tuple[str, ...] = ()
+    # Beyond metric alarms (issue #17), each by name.
+    log_alarms: tuple[LogAlarm, ...] = ()
+    metric_filters: tuple[MetricFilter, ...] = ()
+    saved_queries: tuple[SavedQuery, ...] = ()
+    event_routes: tuple[EventRoute, ...] = ()
+    budgets: tuple[Budget, ...] = ()
+    mute_rules: tuple[MuteRule, ...] = ()
 
     def alarms(self) -> list[Alarm]:
-        return sorted([*self.metric_alarms, *self.composite_alarms], key=lambda a: a.name)
+        return sorted([*self.metric_alarms, *self.composite_alarms, *self.log_alarms], key=lambda a: a.name)
+
+    def metric_filter(self, ref: str) -> MetricFilter | None:
+        """The metric filter of log monitor `ref` ('service/monitor'), if it is one."""
+        return next((f for f in self.metric_filters if f.ref == ref), None)
+
+    def mute_rules_of(self, alarm: str) -> list[MuteRule]:
+        """The mute rules that mute alarm `alarm` (a name)."""
+        return [rule for rule in self.mute_rules if alarm in rule.alarms]
 
     def notifies_anyone(self, severity: Severity) -> bool:
         """Whether an alarm of this severity reaches anyone here: a subscription on its topic (from any

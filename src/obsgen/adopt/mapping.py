@@ -348,6 +348,8 @@ class _Mapper:
             body["evaluation_periods"] = evaluation
         if p.get("TreatMissingData", "missing") != "missing":
             body["missing_data"] = p["TreatMissingData"]
+        if (p.get("WarmUpConfiguration") or {}).get("WarmUpPeriodDurationInMinutes"):  # #17's warm_up:
+            body["warm_up"] = _warm_up(p["WarmUpConfiguration"])
         if p.get("Unit") and "metric" in source:
             body["unit"] = p["Unit"]
         self.common(alarm, body)
@@ -512,6 +514,12 @@ def _summary(alarm: LiveResource) -> str:
     description = (alarm.params.get("AlarmDescription") or "").strip()
     line = description.splitlines()[0].strip() if description else ""
     return line if 0 < len(line) <= 200 else f"Alarm {alarm.name}."
+
+
+def _warm_up(config: dict[str, Any]) -> str | dict[str, Any]:
+    """WarmUpConfiguration as the spec's `warm_up:` (targets/cloudwatch.warm_up_params, read back)."""
+    duration = _duration(int(config["WarmUpPeriodDurationInMinutes"]) * 60)
+    return {"duration": duration, "wait": True} if config.get("OnlyStartEvaluatingAfterWarmUpPeriodEnds") else duration
 
 
 def _duration(seconds: int) -> str:

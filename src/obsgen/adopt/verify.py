@@ -14,6 +14,7 @@ from typing import Any
 from ..aws.kinds import ALARMS
 from ..aws.kinds.base import diff
 from ..aws.resources import split_tags
+from ..language.v1.fields import VERBATIM_PARAMS
 from ..compiler import compile_project
 from ..diagnostics import Diagnostic, Level
 from ..targets.cloudwatch import alarm_params
@@ -46,7 +47,8 @@ def settle(draft: Draft, env: str, source: str) -> dict[str, str]:
         have = ALARMS.normalize(live.kind, compiled.get(alarm, {}))
         verbatim = placed.body.setdefault("cloudwatch", {})
         for key in diff(have, want):
-            verbatim[key] = want.get(key)
+            if key in VERBATIM_PARAMS:  # else (WarmUpConfiguration) the mapping says it, or it differs below
+                verbatim[key] = want.get(key)
     files = writer.files(draft, env, source)
     compiled = _compiled(files, env)
     for alarm, placed in draft.placed.items():

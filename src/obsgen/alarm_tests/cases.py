@@ -17,7 +17,7 @@ from ..language.errors import did_you_mean
 from ..language.load import ServiceEntry, SpecSet
 from ..language.yaml_reader import Document, Loc
 from ..language.v1.alarm_tests import AlarmTest, Expectation
-from ..language.v1.service import CompositeMonitor, MathMonitor, MetricMonitor
+from ..language.v1.service import CompositeMonitor, LogAlarmMonitor, LogMonitor, MathMonitor, MetricMonitor
 from ..model import Alarm, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
 
 if TYPE_CHECKING:  # the evaluator is loaded only when a test is resolved: compiling pays nothing for it
@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # the evaluator is loaded only when a test is resolved: compi
 # offset 0 (wall-clock evaluation windows align to them: monitoring/alarm-evaluation-window.html) and
 # a test gives the same result on every machine and day.
 START = 1_767_571_200
+
+
+TESTABLE = (MetricMonitor, MathMonitor, CompositeMonitor, LogMonitor)  # the monitors whose alarms the evaluator runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +82,13 @@ def _case(spec: SpecSet, entry: ServiceEntry, index: int, test: AlarmTest, model
             problems.append(error(doc.span(loc + ("environments", k)), "unknown-environment",
                                   f"unknown environment '{shown(env)}'{did_you_mean(env, known_envs)}"))
     monitor = entry.spec.monitors.get(test.alarm)
-    if monitor is None or not isinstance(monitor, (MetricMonitor, MathMonitor, CompositeMonitor)):
-        cloudwatch = [n for n, m in entry.spec.monitors.items() if isinstance(m, (MetricMonitor, MathMonitor, CompositeMonitor))]
-        why = (f"'{shown(test.alarm)}' is a Prometheus alert: test it with a promtool group (input_series)"
-               if monitor is not None else
-               f"service '{service}' has no CloudWatch monitor '{shown(test.alarm)}'{did_you_mean(test.alarm, cloudwatch)}")
+    if monitor is None or not isinstance(monitor, TESTABLE):
+        cloudwatch = [n for n, m in entry.spec.monitors.items() if isinstance(m, TESTABLE)]
+        why = (f"service '{service}' has no CloudWatch monitor '{shown(test.alarm)}'{did_you_mean(test.alarm, cloudwatch)}"
+               if monitor is None else
+               f"'{shown(test.alarm)}' is a native log alarm (a Logs Insights query): alarm tests evaluate metric "
+               "alarms, so test its query in Logs Insights" if isinstance(monitor, LogAlarmMonitor) else
+               f"'{shown(test.alarm)}' is a Prometheus alert: test it with a promtool group (input_series)")
         problems.append(error(doc.span(loc + ("alarm",)), "unknown-monitor", why))
         return None
     _check_severities(doc, loc, test, model, problems)
@@ -172,10 +177,17 @@ def _monitor_metrics(target: Alarm, key: str, part: str | None, problems: list[D
         problems.append(error(span, "unknown-series", f"'{shown(key)}' is a composite alarm: it has no metric; "
                               "give the series of the alarms below it"))
         return []
+    if not isinstance(target, MetricAlarm):
+        problems.append(error(span, "unknown-series", f"'{shown(key)}' is a native log alarm: it reads logs, not a metric"))
+        return []
     ids = dict(target.queries)
     if part is None:
         if target.metric is not None:
             return [_metric(target.metric)]
+        if not ids:  # a log monitor whose filter has dimensions: SELECT ... FROM its namespace
+            problems.append(error(span, "unknown-series", f"'{shown(key)}' is a Metrics Insights query over its metric "
+                                  "filter's dimensions: the evaluator cannot give it a series"))
+            return []
         problems.append(error(span, "unknown-series", f"'{shown(key)}' is metric math over {', '.join(ids)}: "
                               f"name one, e.g. '{key}.{next(iter(ids))}'"))
         return []

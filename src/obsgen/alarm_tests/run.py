@@ -12,7 +12,7 @@ from ..evaluator import AlarmResult, EvaluationError, Unsupported, evaluate_alar
 from ..evaluator.from_model import alarm_spec_from_model, composite_spec_from_model
 from ..evaluator.spec import AlarmSpec, CompositeSpec
 from ..language.v1.alarm_tests import Expectation
-from ..model import EnvironmentModel, MetricAlarm
+from ..model import EnvironmentModel, LogAlarm, MetricAlarm
 from ..values import format_duration
 from .cases import START, Case
 
@@ -84,10 +84,14 @@ def run_case(case: Case, model: EnvironmentModel) -> CaseResult:
     last = max([e.at for e, _ in case.expectations]
                + [int(t) - START for samples in case.data.values() for t in samples.timestamps[-1:]] + [0])
     end = START + last + AFTER_LAST
+    logs_only = sorted(a.ref for a in case.needed if isinstance(a, LogAlarm))
+    if logs_only:
+        return _broken(case, f"{', '.join(logs_only)} is a native log alarm (a Logs Insights query), which the "
+                       "evaluator cannot run")
     try:
         specs: list[AlarmSpec | CompositeSpec] = [
             alarm_spec_from_model(a) if isinstance(a, MetricAlarm) else composite_spec_from_model(a, names)
-            for a in case.needed]
+            for a in case.needed if not isinstance(a, LogAlarm)]
         evaluated = evaluate_alarms(specs, case.data, START, end)
     except EvaluationError as exc:
         return _broken(case, f"the alarm cannot be evaluated: {exc}")

@@ -25,7 +25,7 @@ class Suggestion:
 class AlarmReport:
     ref: str  # 'service/monitor'
     name: str  # the alarm's name in the environment
-    kind: str  # 'metric', 'math' or 'composite'
+    kind: str  # 'metric', 'math', 'composite' or 'log' (a native log alarm, never replayed)
     threshold: str  # as the spec says it ('> 5'), '' for a composite
     pages: bool = False  # its severity pages someone (severities.<name>.pages)
     fire_times: tuple[int, ...] = ()  # transitions into ALARM (epoch seconds)

@@ -23,7 +23,7 @@ from ..evaluator.metric_alarm import MetricData
 from ..evaluator.from_model import alarm_spec_from_model, composite_spec_from_model
 from ..evaluator.spec import AlarmSpec
 from ..evaluator.timeline import AlarmResult, Timeline
-from ..model import Alarm, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
+from ..model import Alarm, CompositeAlarm, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat
 from .report import DAY, AlarmReport, BacktestReport, Suggestion, timeline_facts
 
 MAX_SUGGESTION_RUNS = 24  # evaluator runs per alarm when searching a threshold (a binary search)
@@ -87,6 +87,10 @@ def replay(model: EnvironmentModel, reader: Reader, start: int, end: int, now: i
                                                    start, end, target_fires)
         if result is not None:
             results[alarm.name] = result
+    for log_alarm in [a for a in needed if isinstance(a, LogAlarm)]:
+        reports[log_alarm.ref] = AlarmReport(
+            log_alarm.ref, log_alarm.name, "log", str(log_alarm.threshold), log_alarm.severity.pages,
+            unsupported="a native log alarm runs a Logs Insights query: it has no metric history to replay")
     names = {a.ref: a.name for a in model.alarms()}
     for composite in _children_first([a for a in needed if isinstance(a, CompositeAlarm)]):
         reports[composite.ref], result = _composite(composite, names, results, start, end)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostic, error, shown
 from ..language.load import SpecSet
-from ..model import EnvironmentModel, ServiceInfo
-from . import cloudwatch, dashboards, prometheus, regions, routing
+from ..model import Alarm, EnvironmentModel, ServiceInfo
+from . import budgets, cloudwatch, dashboards, events, logs, maintenance, prometheus, regions, routing
 from .context import Context
 
 __all__ = ["Context", "check_shared_names", "resolve"]
@@ -26,6 +26,8 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
     topics, subscriptions = routing.topics(ctx), routing.subscriptions(ctx)
     metric_alarms, composites = cloudwatch.alarms(ctx)
     topics, subscriptions = regions.topics_elsewhere(ctx, [*metric_alarms, *composites], topics, subscriptions)
+    log_alarms = sorted(ctx.log_alarms, key=lambda a: a.name)
+    every_alarm: list[Alarm] = [*metric_alarms, *composites, *log_alarms]
     services = sorted(spec.services, key=lambda s: s.spec.service)
     model = EnvironmentModel(
         project=ctx.project.project, env=ctx.env_name, account=ctx.env.account, region=ctx.env.region,
@@ -35,6 +37,9 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
         services=tuple(ServiceInfo(s.spec.service, s.spec.owner, s.spec.description, s.doc.path) for s in services),
         regions=regions.synced(ctx, [*metric_alarms, *composites]),
         **prometheus.resolve(ctx),
+        log_alarms=tuple(log_alarms), metric_filters=tuple(sorted(ctx.metric_filters, key=lambda f: f.name)),
+        saved_queries=logs.saved_queries(ctx), event_routes=events.event_routes(ctx), budgets=budgets.budgets(ctx),
+        mute_rules=maintenance.mute_rules(ctx, every_alarm),
     )
     resolved = dashboards.add_dashboards(ctx, model)
     return resolved, ctx.problems
@@ -70,7 +75,7 @@ def check_shared_names(spec: SpecSet, models: dict[str, EnvironmentModel]) -> li
 
 def _names_by_region(model: EnvironmentModel) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
     """(region, alarm name) and (region, topic name) of everything the environment creates."""
-    return ({(a.region, a.name) for a in (*model.metric_alarms, *model.composite_alarms)},
+    return ({(a.region, a.name) for a in model.alarms()},
             {(t.region, t.name) for t in model.topics})
 
 

@@ -11,17 +11,20 @@ from ..language.errors import did_you_mean
 from ..language.load import ServiceEntry
 from ..language.v1.project import MonitorOverride
 from ..language.v1.prometheus import PromMonitor
-from ..language.v1.service import AlarmCommon, CompositeMonitor, MathMonitor, MetricMonitor, MetricSource, Resource
+from ..language.v1.maintenance import WarmUp as WarmUpSpec
+from ..language.v1.service import (AlarmCommon, CompositeMonitor, Evaluation, LogAlarmMonitor, LogMonitor, MathMonitor,
+                                   MetricMonitor, MetricSource, Resource)
 from ..language.yaml_reader import Document, Loc
-from ..model import AlarmBase, CompositeAlarm, MetricAlarm, MetricStat, Origin, Severity
+from ..model import AlarmBase, CompositeAlarm, LogAlarm, MetricAlarm, MetricFilter, MetricStat, Origin, Severity, WarmUp
 from ..presets.origin import locate as locate_preset
 from ..resource_types import RESOURCE_TYPES
 from ..values import Threshold
-from . import metric_checks, regions
+from . import logs, metric_checks, regions
 from .context import Context
 
 COMPOSITE_OVERRIDABLE = frozenset({"severity", "actions_enabled", "cloudwatch"})
-CloudWatchMonitor = MetricMonitor | MathMonitor | CompositeMonitor
+LOG_ALARM_OVERRIDABLE = frozenset({"severity", "actions_enabled", "threshold", "datapoints", "missing_data"})
+CloudWatchMonitor = MetricMonitor | MathMonitor | CompositeMonitor | LogMonitor | LogAlarmMonitor
 _Monitor = TypeVar("_Monitor", bound=AlarmCommon)
 
 
@@ -52,10 +55,12 @@ class _MetricFields(_Common):
     datapoints_to_alarm: int | None
     missing_data: str
     unit: str | None
+    warm_up: WarmUp | None
 
 
 def alarms(ctx: Context) -> tuple[list[MetricAlarm], list[CompositeAlarm]]:
-    """Every CloudWatch monitor of the environment (PromQL monitors are the prometheus pass's)."""
+    """Every CloudWatch monitor of the environment (PromQL monitors are the prometheus pass's). Log
+    monitors' metric filters and native log alarms go to `ctx.metric_filters` and `ctx.log_alarms`."""
     metric_alarms: list[MetricAlarm] = []
     composites: list[CompositeAlarm] = []
     for entry in sorted(ctx.spec.services, key=lambda s: s.spec.service):
@@ -67,11 +72,13 @@ def alarms(ctx: Context) -> tuple[list[MetricAlarm], list[CompositeAlarm]]:
                 composites.append(alarm)
             elif isinstance(alarm, MetricAlarm):
                 metric_alarms.append(alarm)
+            elif isinstance(alarm, LogAlarm):
+                ctx.log_alarms.append(alarm)
     _check_cycles(ctx, composites)
     composites = regions.place_composites(ctx, metric_alarms, composites)
     regions.check_actions(ctx, [*metric_alarms, *composites])
     if not any(p.code in ("unknown-variable", "bad-template") for p in ctx.problems):  # else names are templates
-        _check_unique_names(ctx, [*metric_alarms, *composites])
+        _check_unique_names(ctx, [*metric_alarms, *composites, *ctx.log_alarms])
     return metric_alarms, composites
 
 
@@ -109,6 +116,10 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMoni
     )
     if isinstance(monitor, CompositeMonitor):
         return _composite(ctx, entry, monitor, common)
+    if isinstance(monitor, LogAlarmMonitor):
+        return _log_alarm(ctx, entry, monitor, common)
+    if isinstance(monitor, LogMonitor):
+        return _log_filter_alarm(ctx, entry, monitor, common)
     return _metric_alarm(ctx, entry, monitor, common)
 
 
@@ -150,6 +161,12 @@ def _apply_override(ctx: Context, monitor: _Monitor, override: MonitorOverride, 
                      f"'{key}' cannot be overridden on a composite monitor; only severity, actions_enabled and cloudwatch can",
                       at_key=True)
         changes = {k: v for k, v in changes.items() if k in COMPOSITE_OVERRIDABLE}
+    elif isinstance(monitor, LogAlarmMonitor):
+        for key in sorted(set(changes) - LOG_ALARM_OVERRIDABLE):
+            ctx.fail(ctx.pdoc, override_loc + (key,), "bad-override",
+                     f"'{key}' cannot be overridden on a native log alarm; only severity, actions_enabled, threshold, "
+                     "datapoints and missing_data can", at_key=True)
+        changes = {k: v for k, v in changes.items() if k in LOG_ALARM_OVERRIDABLE}
     if "cloudwatch" in changes:  # key by key over the monitor's own
         changes["cloudwatch"] = {**monitor.cloudwatch, **changes["cloudwatch"]}
     if "datapoints" in changes:  # "M of N" replaces both counts written in the spec
@@ -175,12 +192,17 @@ def _tags(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMonit
     return tuple([pairs.setdefault(pair, pair) for pair in sorted(tags.items())])
 
 
+def _warm_up(spec: WarmUpSpec | None) -> WarmUp | None:
+    return WarmUp(spec.duration // 60, spec.wait) if spec is not None else None
+
+
 def _metric_alarm(ctx: Context, entry: ServiceEntry, monitor: MetricMonitor | MathMonitor,
                   common: _Common) -> MetricAlarm | None:
     origin = common["origin"]
     evaluation, datapoints = _evaluation(ctx, monitor, origin)
     fields = _MetricFields(**common, threshold=monitor.threshold, period=monitor.period, evaluation_periods=evaluation,
-                           datapoints_to_alarm=datapoints, missing_data=monitor.missing_data, unit=monitor.unit)
+                           datapoints_to_alarm=datapoints, missing_data=monitor.missing_data, unit=monitor.unit,
+                           warm_up=_warm_up(monitor.warm_up))
     if isinstance(monitor, MathMonitor):
         if monitor.threshold.is_band:
             ctx.problems.append(error(origin.span("threshold"), "bad-value",
@@ -194,7 +216,59 @@ def _metric_alarm(ctx: Context, entry: ServiceEntry, monitor: MetricMonitor | Ma
     return MetricAlarm(**fields, metric=metric)
 
 
-def _evaluation(ctx: Context, monitor: MetricMonitor | MathMonitor, origin: Origin) -> tuple[int, int | None]:
+def _log_filter_alarm(ctx: Context, entry: ServiceEntry, monitor: LogMonitor, common: _Common) -> MetricAlarm | None:
+    """A log monitor: its metric filter (to ctx.metric_filters), and the metric alarm on the filter's
+    metric -- summed over every dimension value by a Metrics Insights query when the filter has dimensions
+    (an alarm on a metric must name all its dimensions, whose values come from the logs)."""
+    origin = common["origin"]
+    if monitor.threshold.is_band:
+        ctx.problems.append(error(origin.span("threshold"), "bad-value",
+                                  "band thresholds apply to metric monitors, not to log monitors"))
+    found = logs.metric_filter(ctx, entry, common["monitor"], monitor.log, common["name"], origin)
+    if found is None:
+        return None
+    ctx.metric_filters.append(found)
+    evaluation, datapoints = _evaluation(ctx, monitor, origin)
+    fields = _MetricFields(**common, threshold=monitor.threshold, period=monitor.period, evaluation_periods=evaluation,
+                           datapoints_to_alarm=datapoints, missing_data=monitor.missing_data, unit=monitor.log.unit,
+                           warm_up=_warm_up(monitor.warm_up))
+    if found.dimensions:
+        return MetricAlarm(**fields, expression=metrics_insights_sum(found, monitor.statistic))
+    return MetricAlarm(**fields, metric=MetricStat(found.namespace, found.metric, (), monitor.statistic, monitor.period,
+                                                    monitor.log.unit))
+
+
+def metrics_insights_sum(found: MetricFilter, statistic: str) -> str:
+    """`SELECT SUM("metric") FROM "namespace"`: one series over every dimension value (Metrics Insights
+    query syntax, https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html;
+    its functions are AVG, COUNT, MAX, MIN and SUM)."""
+    function = {"Sum": "SUM", "SampleCount": "COUNT", "Average": "AVG", "Minimum": "MIN", "Maximum": "MAX"}[statistic]
+    return f"SELECT {function}({_quoted(found.metric)}) FROM {_quoted(found.namespace)}"
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def _log_alarm(ctx: Context, entry: ServiceEntry, monitor: LogAlarmMonitor, common: _Common) -> LogAlarm | None:
+    origin = common["origin"]
+    if monitor.threshold.is_band:
+        ctx.problems.append(error(origin.span("threshold"), "bad-value",
+                                  "band thresholds apply to metric monitors, not to log alarms"))
+    for key, _ in common["verbatim"]:  # PutMetricAlarm's parameters: PutLogAlarm takes other ones
+        ctx.fail(entry.doc, origin.loc + ("cloudwatch", key), "bad-value",
+                 f"'{key}' is a metric alarm's parameter; a native log alarm takes only AlarmName in cloudwatch:",
+                 at_key=True)
+    fields = logs.log_alarm_fields(ctx, entry, common["monitor"], monitor.log, monitor.datapoints, origin)
+    common["verbatim"] = ()
+    return LogAlarm(**common, log_groups=fields.log_groups, query=fields.query, aggregation=fields.aggregation,
+                    schedule=fields.schedule, window=fields.window, role_arn=fields.role_arn,
+                    threshold=monitor.threshold, results_to_evaluate=fields.results_to_evaluate,
+                    results_to_alarm=fields.results_to_alarm, missing_data=monitor.missing_data,
+                    warm_up=_warm_up(monitor.warm_up))
+
+
+def _evaluation(ctx: Context, monitor: Evaluation, origin: Origin) -> tuple[int, int | None]:
     if monitor.datapoints is not None:
         if monitor.evaluation_periods is not None or monitor.datapoints_to_alarm is not None:
             ctx.problems.append(error(origin.span("datapoints"), "conflicting-keys",

@@ -14,7 +14,7 @@ from ..language.load import ServiceEntry, SpecSet
 from ..language.v1.prometheus import PromMonitor
 from ..language.v1.service import AlarmCommon, Resource
 from ..language.yaml_reader import Document, Loc
-from ..model import Origin, Severity
+from ..model import LogAlarm, MetricFilter, Origin, Severity
 from . import metric_checks
 
 _DOLLARS = re.compile(r"\$\$|\$\{[^}]*\}|(\$\{)")  # group 1: a '${' with no '}' after it
@@ -35,6 +35,8 @@ class Context:
         self.tag_pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per distinct tag, see _tags
         self.meant_disabled: set[str] = set()  # what a misspelt `disabled:` entry most likely meant
         self.bad_resources: dict[tuple[str, str], bool] = {}  # (service, resource) -> its dimensions are wrong
+        self.log_alarms: list[LogAlarm] = []  # native log alarms (the CloudWatch pass)
+        self.metric_filters: list[MetricFilter] = []  # log monitors' metric filters (the CloudWatch pass)
 
     def resource_is_bad(self, entry: ServiceEntry, name: str, resource: Resource) -> bool:
         """Whether the resource's dimensions are ones its metrics are not published with, reported once."""

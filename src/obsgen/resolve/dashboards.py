@@ -17,7 +17,7 @@ from typing import TypedDict
 from .. import conventions
 from ..targets.dashboard_body import MAX_ALARMS_PER_WIDGET
 from ..diagnostics import error, shown
-from ..model import (Alarm, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, MetricAlarm, MetricStat, Origin, RuleGroup, ThresholdLine)
+from ..model import (Alarm, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat, Origin, RuleGroup, SavedQuery, ThresholdLine)
 from ..prometheus.promql import split_threshold
 from ..language.load import ServiceEntry
 from ..language.v1 import dashboards as spec
@@ -159,7 +159,8 @@ class _Builder:
             title = "Alarms" if len(names) <= MAX_ALARMS_PER_WIDGET else f"Alarms ({start // MAX_ALARMS_PER_WIDGET + 1})"
             height = 2 + math.ceil(len(chunk) / 4)
             rows.append(DashboardRow(height, (DashboardWidget("alarms", origin, title, alarms=chunk),), origin))
-        for group, members in _by_resource([a for a in alarms if isinstance(a, MetricAlarm)]):
+        drawn = [a for a in alarms if isinstance(a, (MetricAlarm, LogAlarm))]
+        for group, members in _by_resource(drawn, self.model):
             rows.append(DashboardRow(1, (DashboardWidget("text", origin, markdown=f"### {group}"),), origin))
             # built at their width: a dataclasses.replace per graph cost more than building it
             graphs = [monitor_graph(a, self.model, thresholds[a.name], width=24 // GRAPHS_PER_ROW) for a in members]
@@ -264,7 +265,7 @@ class _Builder:
             self._fail(origin, "bad-value", f"'{shown(ref)}' is a composite monitor and has no metric to draw; "
                        "show it with 'alarms:'", "monitor")
             return None
-        if not isinstance(alarm, MetricAlarm):
+        if not isinstance(alarm, (MetricAlarm, LogAlarm)):
             return None  # None: disabled in this environment (a composite was refused above)
         return monitor_graph(alarm, self.model, _threshold_text(alarm), origin=origin,
                              title=base["title"] or None, width=base["width"], height=base["height"])
@@ -376,15 +377,31 @@ class _Builder:
     def _logs_widget(self, widget: spec.LogsWidget, origin: Origin, entry: ServiceEntry | None,
                      base: _Placement) -> DashboardWidget:
         extra = {"service": entry.spec.service} if entry else {}
+        saved = self._saved_query(widget.logs.saved, origin, entry) if widget.logs.saved is not None else None
         groups = []
-        for index, group in enumerate(widget.logs.groups):
+        for index, group in enumerate(widget.logs.groups or []):
             name = self.r.expand(group, origin.doc, origin.loc + ("logs", "groups", index), **extra)
             if not LOG_GROUP_NAME.match(name):
                 self._fail(origin, "bad-value", f"'{shown(name)}' is not a log group name (letters, digits and . _ - / #)",
                            "logs", "groups", index)
             groups.append(name)
-        query = self.r.expand(widget.logs.query, origin.doc, origin.loc + ("logs", "query"), **extra)
+        if saved is not None:
+            return DashboardWidget("logs", log_groups=tuple(groups) or saved.log_groups, query=saved.query,
+                                   view=widget.logs.view, **base)
+        query = self.r.expand(widget.logs.query or "", origin.doc, origin.loc + ("logs", "query"), **extra)
         return DashboardWidget("logs", log_groups=tuple(groups), query=query.strip(), view=widget.logs.view, **base)
+
+    def _saved_query(self, ref: str, origin: Origin, entry: ServiceEntry | None) -> SavedQuery | None:
+        """`saved: name` (a query of the dashboard's service) or `saved: service/name`; a located error if none."""
+        service, _, key = ref.rpartition("/")
+        service = service or (entry.spec.service if entry else "")
+        found = next((q for q in self.model.saved_queries if q.service == service and q.key == key), None)
+        if found is None:
+            known = sorted(f"{q.service}/{q.key}" for q in self.model.saved_queries)
+            hint = f" (saved queries: {', '.join(known)})" if known else " (the project has no saved queries)"
+            where = "" if service else ": outside a service, write 'service/name'"
+            self._fail(origin, "unknown-query", f"no saved query '{shown(ref)}'{where}{hint}", "logs", "saved")
+        return found
 
 
 # --- a monitor drawn as a graph (shared by service dashboards and `monitor:` widgets) ---------------
@@ -400,14 +417,17 @@ def _duplicate_message(dashboard: Dashboard, other: Dashboard) -> str:
             f"{other.origin.doc.path}; rename one of the keys")
 
 
-def monitor_graph(alarm: MetricAlarm, model: EnvironmentModel, threshold: str | None = None, *,
+def monitor_graph(alarm: MetricAlarm | LogAlarm, model: EnvironmentModel, threshold: str | None = None, *,
                   origin: Origin | None = None, title: str | None = None, width: int | None = None,
                   height: int | None = None) -> DashboardWidget:
     """The alarm's metric as the alarm sees it: same statistic and period, threshold as a line.
-    Metric math draws the expression with its inputs hidden; an anomaly alarm draws its band.
+    Metric math draws the expression with its inputs hidden; an anomaly alarm draws its band; a
+    native log alarm draws its query's aggregate over time (a Logs Insights widget).
     `threshold` is `_threshold_text(alarm)` when the caller has it; the keywords override the
     widget's defaults (the alarm's origin, "monitor: threshold", the row's width and height)."""
     threshold = threshold if threshold is not None else _threshold_text(alarm)
+    if isinstance(alarm, LogAlarm):
+        return log_alarm_graph(alarm, threshold, origin=origin, title=title, width=width, height=height)
     common = _GraphPlacement(origin=origin or alarm.origin, title=title or f"{alarm.monitor}: {threshold}",
                              period=alarm.period, width=width, height=height,
                              region=None if alarm.region == model.region else alarm.region)
@@ -426,6 +446,18 @@ def monitor_graph(alarm: MetricAlarm, model: EnvironmentModel, threshold: str | 
                            thresholds=_line(alarm, threshold), **common)
 
 
+def log_alarm_graph(alarm: LogAlarm, threshold: str, *, origin: Origin | None = None, title: str | None = None,
+                    width: int | None = None, height: int | None = None) -> DashboardWidget:
+    """A native log alarm's query with its aggregate binned by the alarm's schedule, as a time series
+    (an aggregate that groups or sorts itself cannot be binned: then the query's lines, newest first)."""
+    if re.search(r"\bby\b|\|", alarm.aggregation):
+        query, view = f"{alarm.query} | sort @timestamp desc | limit 50", "table"
+    else:
+        query, view = f"{alarm.query} | stats {alarm.aggregation} by bin({alarm.schedule // 60}m)", "timeSeries"
+    return DashboardWidget("logs", origin or alarm.origin, title or f"{alarm.monitor}: {threshold}", width, height,
+                           log_groups=alarm.log_groups, query=query, view=view)
+
+
 def _line(alarm: MetricAlarm, threshold: str) -> tuple[ThresholdLine, ...]:
     fill = "above" if alarm.threshold.operator.startswith(">") else "below"
     return (ThresholdLine(f"{alarm.severity.name}: {threshold}", alarm.threshold.value, fill),)
@@ -442,10 +474,20 @@ def _promql_threshold(expr: str) -> str:
     return f"PromQL {split.operator} {split.text}" if split else "PromQL"
 
 
-def _by_resource(alarms: list[MetricAlarm]) -> list[tuple[str, list[MetricAlarm]]]:
-    """Group monitors by the resource they watch: namespace plus the dimensions all their metrics share."""
-    groups: dict[str, list[MetricAlarm]] = {}
+def _by_resource(alarms: list[MetricAlarm | LogAlarm],
+                 model: EnvironmentModel) -> list[tuple[str, list[MetricAlarm | LogAlarm]]]:
+    """Group monitors by the resource they watch: namespace plus the dimensions all their metrics share;
+    log monitors (metric filters and native log alarms) by their log groups."""
+    groups: dict[str, list[MetricAlarm | LogAlarm]] = {}
+    filters = {f.ref: f for f in model.metric_filters}
     for alarm in alarms:
+        log_groups = (alarm.log_groups if isinstance(alarm, LogAlarm) else
+                      (filters[alarm.ref].log_group,) if alarm.ref in filters else None)
+        if log_groups is not None:
+            groups.setdefault("Logs · " + ", ".join(log_groups), []).append(alarm)
+            continue
+        if isinstance(alarm, LogAlarm):  # unreachable (log_groups is set); tells the type checker
+            continue
         stats = alarm.stats
         shared = sorted(set(stats[0].dimensions).intersection(*(set(s.dimensions) for s in stats[1:])))
         dims = ", ".join(f"{k}={v}" for k, v in shared)

@@ -17,7 +17,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Mapping
 
-from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat, PrometheusAlert
+from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, LogAlarm, MetricAlarm, MetricFilter, MetricStat, PrometheusAlert
 from ..values import is_extended
 
 WINDOW = "--start-time \"$(date -u -d '-3 hours' +%FT%TZ)\" --end-time \"$(date -u +%FT%TZ)\""
@@ -34,10 +34,14 @@ def q(value: str) -> str:
     return shlex.quote(value)
 
 
-def for_alarm(model: EnvironmentModel, alarm: AlarmBase, names: Mapping[str, str]) -> tuple[Command, ...]:
-    """`names`: the environment's alarm names by monitor ref (a composite's command lists its children's)."""
+def for_alarm(model: EnvironmentModel, alarm: AlarmBase, names: Mapping[str, str],
+              log_filter: MetricFilter | None = None) -> tuple[Command, ...]:
+    """`names`: the environment's alarm names by monitor ref (a composite's command lists its children's);
+    `log_filter`: the metric filter of a log monitor."""
     # The alarm's own region: a CloudFront alarm of an eu-west-1 environment lives in us-east-1.
     region = f"--region {q(alarm.region)}" + (f" --endpoint-url {q(model.endpoint)}" if model.endpoint else "")
+    if isinstance(alarm, LogAlarm):
+        return _log_alarm(alarm, region)
     found = [
         Command("Current state and reason", f"aws cloudwatch describe-alarms --alarm-names {q(alarm.name)} {region} "
                 "--query '[MetricAlarms,CompositeAlarms][][].[AlarmName,StateValue,StateReason]' --output text"),
@@ -52,6 +56,12 @@ def for_alarm(model: EnvironmentModel, alarm: AlarmBase, names: Mapping[str, str
                              "--query 'MetricAlarms[].[AlarmName,StateValue]' --output table"))
         return tuple(found)
     assert isinstance(alarm, MetricAlarm)
+    if log_filter is not None:
+        found.append(Command("Log lines the filter pattern matches, last hour",
+                             f"aws logs filter-log-events --log-group-name {q(log_filter.log_group)} "
+                             f"--filter-pattern {q(log_filter.pattern)} "
+                             "--start-time \"$(( $(date -u -d '-1 hour' +%s) * 1000 ))\" "
+                             f"{region} --query 'events[].[timestamp,message]' --output text"))
     for stat in alarm.stats:
         found.append(Command(f"{stat.namespace} {stat.metric}, last 3 hours", _statistics(stat, region)))
     for stat in alarm.stats:
@@ -59,6 +69,24 @@ def for_alarm(model: EnvironmentModel, alarm: AlarmBase, names: Mapping[str, str
         if logs and logs not in found:
             found.append(logs)
     return tuple(found)
+
+
+def _log_alarm(alarm: LogAlarm, region: str) -> tuple[Command, ...]:
+    """A native log alarm: its state, its history, and its query over the last hour (`start-query`
+    answers with a query id; `get-query-results` reads the lines)."""
+    groups = " ".join(q(g) for g in alarm.log_groups)
+    return (
+        Command("Current state and reason", f"aws cloudwatch describe-alarms --alarm-names {q(alarm.name)} "
+                f"--alarm-types LogAlarm {region} --query 'LogAlarms[].[AlarmName,StateValue,StateReason]' "
+                "--output text"),
+        Command("State changes of the last days", f"aws cloudwatch describe-alarm-history --alarm-name {q(alarm.name)} "
+                f"--history-item-type StateUpdate --max-items 10 {region} "
+                "--query 'AlarmHistoryItems[].[Timestamp,HistorySummary]' --output text"),
+        Command("The alarm's query over the last hour (then: aws logs get-query-results --query-id <id>)",
+                f"aws logs start-query --log-group-names {groups} --query-string {q(alarm.query)} "
+                "--start-time \"$(date -u -d '-1 hour' +%s)\" --end-time \"$(date -u +%s)\" "
+                f"{region} --output text"),
+    )
 
 
 def _statistics(stat: MetricStat, region: str) -> str:

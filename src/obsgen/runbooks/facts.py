@@ -9,12 +9,14 @@ frozen values: the Markdown templates (user input, sandboxed) read them by attri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, TypedDict
+from typing import Mapping, NamedTuple, TypedDict
 from urllib.parse import urlsplit
 
 from .. import conventions
 from ..diagnostics import Span
-from ..model import Alarm, AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, PrometheusAlert, ServiceInfo
+from .. import filter_pattern
+from ..model import (Alarm, AlarmBase, CompositeAlarm, EnvironmentModel, LogAlarm, MetricAlarm, MetricFilter, MuteRule,
+                     PrometheusAlert, ServiceInfo)
 from ..values import format_duration
 from . import commands, wording
 from .commands import Command
@@ -25,6 +27,17 @@ class Route:
     channel: str
     kind: str  # SNS protocol or Alertmanager integration
     target: str  # the SNS topic or the Alertmanager receiver
+
+
+@dataclass(frozen=True, slots=True)
+class QueryFacts:
+    """A saved Logs Insights query of the service, for the person investigating (`queries:`)."""
+
+    key: str
+    name: str  # its name in CloudWatch (Logs Insights > Saved queries)
+    description: str
+    log_groups: tuple[str, ...]
+    query: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +66,13 @@ class EnvFacts:
     metrics: tuple[str, ...] = ()  # the metrics read ("AWS/Lambda Errors (FunctionName=x), Sum, 5m") or the PromQL
     commands: tuple[Command, ...] = ()
     dimensions: tuple[tuple[str, str], ...] = ()  # of every metric the alarm reads, e.g. (("FunctionName", "x"),)
+    # Log monitors: the log groups read, the metric filter's pattern (none for a native log alarm), and a
+    # Logs Insights query that shows the lines it counts ("" when the pattern cannot be written as one).
+    log_groups: tuple[str, ...] = ()
+    log_pattern: str = ""
+    log_query: str = ""
+    muted: tuple[str, ...] = ()  # the maintenance windows that mute this alarm, in words (Markdown)
+    queries: tuple[QueryFacts, ...] = ()  # the service's saved queries in this environment
 
     @property
     def marks(self) -> tuple[str, ...]:
@@ -74,7 +94,7 @@ class EnvFacts:
 class MonitorFacts:
     service: str
     monitor: str
-    kind: str  # metric | math | anomaly | composite | promql
+    kind: str  # metric | math | anomaly | composite | promql | log (a metric filter's) | log-query (native)
     summary: str
     description: str
     owner: str
@@ -189,7 +209,8 @@ def _monitor(service: str, monitor: str, per_env: dict[str, Alarm | PrometheusAl
         "description", "")
     summary = _summary(first, per_env) if isinstance(first, AlarmBase) else dict(first.annotations).get("summary", "")
     children = first.children if isinstance(first, CompositeAlarm) else ()
-    return MonitorFacts(service, monitor, _kind(first), summary, description.strip(), info.owner,
+    first_env = next(e for e in env_order if e in per_env)
+    return MonitorFacts(service, monitor, _kind(first, models[first_env]), summary, description.strip(), info.owner,
                         info.description or "", first.runbook or "", envs, children, parents,
                         first.origin.key_span())
 
@@ -207,11 +228,15 @@ def _summary(first: AlarmBase, per_env: dict[str, Alarm | PrometheusAlert]) -> s
     return first.summary
 
 
-def _kind(item: Alarm | PrometheusAlert) -> str:
+def _kind(item: Alarm | PrometheusAlert, model: EnvironmentModel) -> str:
     if isinstance(item, PrometheusAlert):
         return "promql"
     if isinstance(item, CompositeAlarm):
         return "composite"
+    if isinstance(item, LogAlarm):
+        return "log-query"
+    if model.metric_filter(item.ref) is not None:
+        return "log"
     if item.expression:
         return "math"
     return "anomaly" if item.threshold.is_band else "metric"
@@ -255,18 +280,48 @@ def _env(model: EnvironmentModel, alarm_names: dict[str, str], item: Alarm | Pro
     dashboard = conventions.dashboard_name(model.project, model.env, item.service)
     if not any(d.name == dashboard for d in model.dashboards):  # turned off here: no link to a missing page
         dashboard = ""
-    return EnvFacts(**common, name=item.name, condition=_condition(model, item), destination=severity.topic_name,
-                    routes=routes,
+    found = model.metric_filter(item.ref)
+    return EnvFacts(**common, name=item.name, condition=_condition(model, item, found),
+                    destination=severity.topic_name, routes=routes,
                     alarm_url=wording.Markdown("" if sandbox else conventions.console_alarm_url(region, item.name)),
                     dashboard_url=wording.Markdown("" if sandbox or not dashboard
                                                    else conventions.console_dashboard_url(model.region, dashboard)),
                     runbook_url=wording.Markdown(item.runbook_url or ""), metrics=wording.metrics(item),
-                    commands=commands.for_alarm(model, item, alarm_names), dimensions=_dimensions(item))
+                    commands=commands.for_alarm(model, item, alarm_names, found), dimensions=_dimensions(item),
+                    **_log_facts(item, found)._asdict(), muted=tuple(mute_words(r) for r in model.mute_rules_of(item.name)),
+                    queries=tuple(QueryFacts(q.key, q.name, q.description or "", q.log_groups, q.query)
+                                  for q in model.saved_queries if q.service == item.service))
 
 
-def _condition(model: EnvironmentModel, alarm: Alarm) -> str:
+class _LogFacts(NamedTuple):
+    log_groups: tuple[str, ...] = ()
+    log_pattern: str = ""
+    log_query: str = ""
+
+
+def _log_facts(alarm: Alarm, found: MetricFilter | None) -> _LogFacts:
+    if isinstance(alarm, LogAlarm):
+        return _LogFacts(alarm.log_groups, log_query=alarm.query)
+    if found is None:
+        return _LogFacts()
+    query = filter_pattern.insights_query(filter_pattern.parse(found.pattern)) or ""
+    return _LogFacts((found.log_group,), found.pattern, query)
+
+
+def mute_words(rule: MuteRule) -> str:
+    """`weekly-patching: cron(0 2 * * SUN), for 2h (Europe/Paris)` -- with its description."""
+    when = f"{rule.expression}, for {format_duration(rule.duration)} ({rule.timezone})"
+    why = f" -- {wording.as_text(rule.description)}" if rule.description else ""
+    return wording.Markdown(f"{wording.code(rule.window)}: {wording.code(when)}{why}")
+
+
+def _condition(model: EnvironmentModel, alarm: Alarm, found: MetricFilter | None) -> str:
     if isinstance(alarm, CompositeAlarm):
         return wording.composite_condition(alarm)
+    if isinstance(alarm, LogAlarm):
+        return wording.log_alarm_condition(alarm)
+    if found is not None:
+        return wording.log_filter_condition(alarm, found)
     return wording.alarm_condition(alarm)
 
 

@@ -15,7 +15,8 @@ from .wording import Markdown, as_text, code
 PACKAGED_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "runbook.md.j2"
 KINDS = {"metric": "CloudWatch metric alarm", "math": "CloudWatch metric-math alarm",
          "anomaly": "CloudWatch anomaly-detection alarm", "composite": "CloudWatch composite alarm",
-         "promql": "Prometheus alert"}
+         "promql": "Prometheus alert", "log": "CloudWatch Logs metric filter and its metric alarm",
+         "log-query": "CloudWatch log alarm (a scheduled Logs Insights query)"}
 
 
 def packaged_template() -> str:

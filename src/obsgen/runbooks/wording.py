@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..composite_rule import AllOf, AnyOf, Not, Ref, Rule
-from ..model import CompositeAlarm, MetricAlarm, MetricStat, PrometheusAlert
+from ..model import CompositeAlarm, LogAlarm, MetricAlarm, MetricFilter, MetricStat, PrometheusAlert
 from ..values import format_duration, number_text
 
 COMPARISON_WORDS = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most"}
@@ -108,7 +108,9 @@ def alarm_condition(alarm: MetricAlarm) -> Markdown:
     """The whole condition of a metric, anomaly-band or metric-math alarm."""
     period = period_words(alarm.period)
     comparison = COMPARISON_WORDS.get(alarm.threshold.operator, alarm.threshold.operator)
-    if alarm.expression is not None:
+    if alarm.expression is not None and not alarm.queries:  # a Metrics Insights query
+        what = f"{code(alarm.expression)} is {comparison} {_value(alarm, None)} over {period}"
+    elif alarm.expression is not None:
         what = f"{code(alarm.expression)} is {comparison} {_value(alarm, None)} over {period}"
     elif alarm.threshold.is_band:
         stat = alarm.single_metric()
@@ -119,6 +121,27 @@ def alarm_condition(alarm: MetricAlarm) -> Markdown:
         stat = alarm.single_metric()
         what = _static(stat, comparison, _value(alarm, stat), period)
     return Markdown(f"{what}, {_evaluation(alarm)}")
+
+
+def log_filter_condition(alarm: MetricAlarm, found: MetricFilter) -> Markdown:
+    """A log monitor counting lines: "more than 5 lines of `/aws/lambda/x` match the filter pattern in
+    5 minutes"; one measuring a field (value `$.latency`) reads like any metric alarm."""
+    if found.value != "1" or found.dimensions or alarm.metric is None or alarm.metric.statistic != "Sum":
+        return alarm_condition(alarm)
+    comparison = COMPARISON_WORDS.get(alarm.threshold.operator, alarm.threshold.operator)
+    value = number_text(alarm.threshold.value)
+    return Markdown(f"{comparison} {value} lines of {code(found.log_group)} match the filter pattern in "
+                    f"{period_words(alarm.period)}, {_evaluation(alarm)}")
+
+
+def log_alarm_condition(alarm: LogAlarm) -> Markdown:
+    """A native log alarm: its query's aggregate compared with the threshold, M of the last N runs."""
+    comparison = COMPARISON_WORDS.get(alarm.threshold.operator, alarm.threshold.operator)
+    runs = alarm.results_to_evaluate
+    return Markdown(f"{code(alarm.aggregation)} of the Logs Insights query is {comparison} "
+                    f"{number_text(alarm.threshold.value)} in {alarm.results_to_alarm} of the last {runs} "
+                    f"run{'s' if runs != 1 else ''} (every {period_words(alarm.schedule)}, over the last "
+                    f"{period_words(alarm.window)}); {MISSING_DATA_WORDS.get(alarm.missing_data, alarm.missing_data)}")
 
 
 def _static(stat: MetricStat, comparison: str, value: str, period: str) -> str:
@@ -141,9 +164,9 @@ def metric_text(stat: MetricStat) -> Markdown:
     return Markdown(f"{code(stat.namespace + ' ' + stat.metric)}{where}, {stat.statistic} per {format_duration(stat.period)}")
 
 
-def metrics(alarm: MetricAlarm | CompositeAlarm) -> tuple[Markdown, ...]:
+def metrics(alarm: MetricAlarm | CompositeAlarm | LogAlarm) -> tuple[Markdown, ...]:
     """The metrics an alarm reads, one line each; for metric math, `id = metric`."""
-    if isinstance(alarm, CompositeAlarm):
+    if isinstance(alarm, (CompositeAlarm, LogAlarm)):
         return ()
     if alarm.metric is not None:
         return (metric_text(alarm.metric),)

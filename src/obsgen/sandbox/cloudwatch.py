@@ -53,6 +53,8 @@ from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 
 from . import dashboards as moto_dashboards, metric_data
+from . import events as moto_events
+from . import logs as moto_logs
 from ..composite_rule import ALARM_RULE_REF, alarm_rule_references
 
 __all__ = ["install", "is_installed", "rule_references", "InvalidNextToken"]
@@ -434,7 +436,11 @@ def _wrap_response_put_metric_alarm(original: Callable[..., Any]) -> Callable[..
     @functools.wraps(original)
     def put_metric_alarm(self: CloudWatchResponse) -> Any:
         _check_put_metric_alarm(self)
-        return original(self)
+        answer = original(self)
+        # moto drops WarmUpConfiguration; DescribeAlarms returns it (botocore's MetricAlarm shape)
+        alarm = self.cloudwatch_backend.alarms[self._get_param("AlarmName")]
+        setattr(alarm, "warm_up_configuration", self._get_param("WarmUpConfiguration") or None)  # serialized by name
+        return answer
 
     return put_metric_alarm
 
@@ -598,6 +604,8 @@ def install() -> None:
         }
         patches.update(moto_dashboards.patches())
         patches.update(metric_data.patches())
+        patches.update(moto_logs.patches())
+        patches.update(moto_events.patches())
         for (cls, attr), replacement in patches.items():
             setattr(cls, attr, replacement)
         setattr(response, _MARK, True)

@@ -1,10 +1,13 @@
-"""CloudWatch target: metric and composite alarms, as PutMetricAlarm / PutCompositeAlarm parameters.
+"""CloudWatch target: metric, composite and log alarms, as PutMetricAlarm / PutCompositeAlarm /
+PutLogAlarm parameters.
 
 One file per service and region, `cloudwatch/<service>.json` (the home region's alarms) and
 `cloudwatch/<region>/<service>.json` (those placed in another region):
-`{"_generated": ..., "MetricAlarms": [params...], "CompositeAlarms": [params...]}` where each params
-dict is exactly what the API call takes (checked against botocore's service model in the tests).
+`{"_generated": ..., "MetricAlarms": [params...], "CompositeAlarms": [params...]}` (plus `"LogAlarms"`
+when the service has native log alarms) where each params dict is exactly what the API call takes
+(checked against botocore's service model in the tests).
 API reference: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutLogAlarm.html
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from typing import Any, Iterator
 from .. import composite_rule
 from ..conventions import METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE, arn_in_region
 from ..diagnostics import Diagnostic
-from ..model import Alarm, AlarmBase, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
+from ..model import Alarm, AlarmBase, CompositeAlarm, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat, WarmUp
 from ..values import format_duration, is_extended
 from .base import Rendered, dump_json, header
-from .cloudwatch_limits import check_composite, check_metric_alarm, fit_description
+from .cloudwatch_limits import check_composite, check_log_alarm, check_metric_alarm, fit_description
 
 ANOMALY_ID, EXPRESSION_ID, SOURCE_ID = METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE
 
@@ -32,6 +35,9 @@ def render(model: EnvironmentModel) -> Rendered:
         if isinstance(alarm, CompositeAlarm):
             problems += check_composite(alarm, params)
             by_file[key]["CompositeAlarms"].append(params)
+        elif isinstance(alarm, LogAlarm):
+            problems += check_log_alarm(alarm, params)
+            by_file[key].setdefault("LogAlarms", []).append(params)
         else:
             problems += check_metric_alarm(alarm, params)
             by_file[key]["MetricAlarms"].append(params)
@@ -49,12 +55,14 @@ def alarm_file(model: EnvironmentModel, alarm: AlarmBase) -> str:
 
 
 def alarm_params(model: EnvironmentModel) -> Iterator[tuple[Alarm, dict[str, Any]]]:
-    """Every alarm of the environment with its API parameters: metric alarms, then composites.
+    """Every alarm of the environment with its API parameters: metric alarms, log alarms, then composites.
     The one place both the generated files and the AWS sync (aws/desired.py) get them from."""
     names = {a.ref: a.name for a in model.alarms()}
     owners = {s.name: s.owner for s in model.services}
     for alarm in model.metric_alarms:
         yield alarm, metric_alarm_params(alarm, owners)
+    for log_alarm in model.log_alarms:
+        yield log_alarm, log_alarm_params(log_alarm, owners)
     for composite in model.composite_alarms:
         yield composite, composite_alarm_params(composite, names, owners)
 
@@ -77,7 +85,39 @@ def metric_alarm_params(alarm: MetricAlarm, owners: dict[str, str]) -> dict[str,
     else:
         params.update(_single_metric(alarm.single_metric()))
         params["Threshold"] = alarm.threshold.value
+    if alarm.warm_up is not None:
+        params["WarmUpConfiguration"] = warm_up_params(alarm.warm_up)
     return _verbatim(params, alarm.verbatim)
+
+
+def warm_up_params(warm_up: WarmUp) -> dict[str, Any]:
+    return {"WarmUpPeriodDurationInMinutes": warm_up.minutes,
+            "OnlyStartEvaluatingAfterWarmUpPeriodEnds": warm_up.wait}
+
+
+def log_alarm_params(alarm: LogAlarm, owners: dict[str, str]) -> dict[str, Any]:
+    """PutLogAlarm: the query CloudWatch runs every `schedule` (ScheduleExpression `rate(N minutes)`) over
+    the last `window` seconds, its aggregate compared with the threshold, M of the last N results."""
+    minutes = alarm.schedule // 60
+    params: dict[str, Any] = {
+        **_common(alarm, owners),
+        "ScheduledQueryConfiguration": {
+            "QueryString": alarm.query,
+            "LogGroupIdentifiers": list(alarm.log_groups),
+            "ScheduledQueryRoleARN": alarm.role_arn,
+            "ScheduleConfiguration": {"ScheduleExpression": f"rate({minutes} minute{'s' if minutes != 1 else ''})",
+                                      "StartTimeOffset": alarm.window},
+            "AggregationExpression": alarm.aggregation,
+        },
+        "QueryResultsToEvaluate": alarm.results_to_evaluate,
+        "QueryResultsToAlarm": alarm.results_to_alarm,
+        "Threshold": alarm.threshold.value,
+        "ComparisonOperator": alarm.threshold.comparison,
+        "TreatMissingData": alarm.missing_data,
+    }
+    if alarm.warm_up is not None:
+        params["WarmUpConfiguration"] = warm_up_params(alarm.warm_up)
+    return params
 
 
 def composite_alarm_params(alarm: CompositeAlarm, names: dict[str, str], owners: dict[str, str]) -> dict[str, Any]:
@@ -154,9 +194,11 @@ def _metric_stat(stat: MetricStat) -> dict[str, Any]:
 
 def _math_queries(alarm: MetricAlarm) -> list[dict[str, Any]]:
     queries = [{"Id": mid, "MetricStat": _metric_stat(stat), "ReturnData": False} for mid, stat in alarm.queries]
-    queries.append({"Id": EXPRESSION_ID, "Expression": alarm.expression, "Label": alarm.summary[:255],
-                    "ReturnData": True})
-    return queries
+    expression: dict[str, Any] = {"Id": EXPRESSION_ID, "Expression": alarm.expression, "Label": alarm.summary[:255],
+                                  "ReturnData": True}
+    if not alarm.queries:  # a Metrics Insights query reads no other query: it gives its own period
+        expression["Period"] = alarm.period
+    return [*queries, expression]
 
 
 def _band_queries(alarm: MetricAlarm) -> list[dict[str, Any]]:

@@ -116,6 +116,11 @@ def check_composite(alarm: CompositeAlarm, params: dict[str, Any]) -> list[Diagn
     return problems
 
 
+def check_log_alarm(alarm: AlarmBase, params: dict[str, Any]) -> list[Diagnostic]:
+    """A native log alarm: the limits every alarm has (name, description, actions, tags)."""
+    return _common(alarm, params)
+
+
 def fit_description(free: str, fixed: str) -> str:
     """AlarmDescription = `free` (summary, description) + a blank line + `fixed` (severity, runbook link,
     owner). Past CloudWatch's 1,024 characters the free text is cut and marked with '…': the runbook

@@ -14,6 +14,7 @@ from typing import Any
 from ..diagnostics import Diagnostic, error, shown
 from ..model import EnvironmentModel, Subscription
 from .base import Rendered, dump_json, header
+from .topic_policy import topic_policies
 
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _ENDPOINT_CHECKS = {
@@ -30,11 +31,16 @@ _ENDPOINT_CHECKS = {
 
 def render(model: EnvironmentModel) -> Rendered:
     files = {}
+    policies_by_region: dict[str, list[dict[str, Any]]] = {}
+    for topic, statements in topic_policies(model):
+        # obsgen's statements of each topic's policy (the sync merges them into the policy the topic has)
+        policies_by_region.setdefault(topic.region, []).append({"TopicArn": topic.arn, "Statements": statements})
     for region in dict.fromkeys((model.region, *(t.region for t in model.topics))):  # home, then where alarms are
         topics = [topic_params(t) for t in model.topics if t.region == region]
         subscriptions = sorted((subscribe_params(s) for s in model.subscriptions if s.region == region),
                                key=lambda p: (p["TopicArn"], p["Protocol"], p["Endpoint"]))
-        content = {"_generated": header("monitors/obsgen.yaml"), "Topics": topics, "Subscriptions": subscriptions}
+        content = {"_generated": header("monitors/obsgen.yaml"), "Topics": topics, "Subscriptions": subscriptions,
+                   "TopicPolicies": policies_by_region.get(region, [])}
         files[topics_file(model, region)] = dump_json(content)
     return Rendered(files, check(model))
 

@@ -11,20 +11,32 @@ from ..resources import Kind
 from .alarms import Alarms
 from .base import SyncedKind
 from .dashboards import Dashboards
+from .event_rules import EventRules
+from .metric_filters import MetricFilters
+from .query_definitions import QueryDefinitions
 from .subscriptions import Subscriptions
+from .topic_policies import TopicPolicies
 from .topics import Topics
 
 TOPICS, SUBSCRIPTIONS, ALARMS, DASHBOARDS = Topics(), Subscriptions(), Alarms(), Dashboards()
+METRIC_FILTERS, QUERY_DEFINITIONS, EVENT_RULES = MetricFilters(), QueryDefinitions(), EventRules()
+TOPIC_POLICIES = TopicPolicies()
 
-KINDS: tuple[SyncedKind, ...] = (ALARMS, TOPICS, SUBSCRIPTIONS, DASHBOARDS)
+KINDS: tuple[SyncedKind, ...] = (ALARMS, TOPICS, TOPIC_POLICIES, SUBSCRIPTIONS, DASHBOARDS, METRIC_FILTERS,
+                                 QUERY_DEFINITIONS, EVENT_RULES)
 
 # Creates and updates first, each kind after what it references; then deletions, each kind before
 # what it references. Dashboards depend on nothing (an alarm widget may name an alarm that does not
-# exist yet), so they go last.
+# exist yet), so they go last, with saved queries. A topic's policy lets the services that publish
+# to it (alarms, event rules) do so: after the topic, before them; removed after them. An event rule
+# targets a topic: after it, and deleted before it. A log monitor's metric filter is put before its alarm (which then
+# sees the metric's first datapoints) and deleted after it.
 PHASES: tuple[tuple[Kind, bool], ...] = (  # (kind, deleting)
-    (Kind.TOPIC, False), (Kind.SUBSCRIPTION, False), (Kind.METRIC_ALARM, False), (Kind.COMPOSITE_ALARM, False),
-    (Kind.COMPOSITE_ALARM, True), (Kind.METRIC_ALARM, True), (Kind.SUBSCRIPTION, True), (Kind.TOPIC, True),
-    (Kind.DASHBOARD, False), (Kind.DASHBOARD, True),
+    (Kind.TOPIC, False), (Kind.TOPIC_POLICY, False), (Kind.SUBSCRIPTION, False), (Kind.METRIC_FILTER, False), (Kind.METRIC_ALARM, False),
+    (Kind.COMPOSITE_ALARM, False), (Kind.EVENT_RULE, False),
+    (Kind.EVENT_RULE, True), (Kind.COMPOSITE_ALARM, True), (Kind.METRIC_ALARM, True), (Kind.METRIC_FILTER, True),
+    (Kind.SUBSCRIPTION, True), (Kind.TOPIC_POLICY, True), (Kind.TOPIC, True),
+    (Kind.DASHBOARD, False), (Kind.DASHBOARD, True), (Kind.QUERY_DEFINITION, False), (Kind.QUERY_DEFINITION, True),
 )
 
 # The order changes are listed in a plan: the order in which they are created.

@@ -46,7 +46,8 @@ class Topics(SyncedKind):
                     continue
                 raise
             name = arn.rsplit(":", 1)[-1]
-            params = {"Name": name, "Attributes": {"DisplayName": attributes.get("DisplayName", "")}}
+            params = {"Name": name, "Attributes": {"DisplayName": attributes.get("DisplayName", "")},
+                      "Policy": attributes.get("Policy")}  # for kinds/topic_policies.py (not compared here)
             found.append(LiveResource(Kind.TOPIC, name, arn, params, owned.get(arn), arn in owned,
                                       region=reading.region))
         return found

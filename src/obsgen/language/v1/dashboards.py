@@ -7,6 +7,7 @@ A dashboard is rows of widgets; a widget is one of
 * `alarms: [api-latency, "stock-data/*"]`      an alarm-status widget (names or `service/*` patterns)
 * `metrics: {id: {resource|namespace, metric, ...}}` (+ `expressions:`)  a graph of raw metrics / metric math
 * `logs: {groups: [...], query: "..."}`        a CloudWatch Logs Insights query
+* `logs: {saved: recent-errors}`               a saved query of `queries:` (its query and log groups)
 
 Monitors and resources of the dashboard's own service are named bare, others as `service/name`
 (in obsgen.yaml every reference names its service). Body syntax:
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Discriminator, Field, Tag, field_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from ...diagnostics import shown
 from .fields import Duration, Region, Statistic, Strict
@@ -89,9 +90,20 @@ class GraphWidget(WidgetBase):
 
 
 class LogQuery(Strict):
-    groups: list[str] = Field(min_length=1, description="Log group names (templated).")
-    query: str = Field(min_length=1, description="Logs Insights query, without the SOURCE part.")
+    groups: list[str] | None = Field(default=None, min_length=1, description="Log group names (templated); "
+                                     "a saved query's by default.")
+    query: str | None = Field(default=None, min_length=1, description="Logs Insights query, without the SOURCE part.")
+    saved: str | None = Field(default=None, min_length=1, description="A saved query of `queries:` ('name', or "
+                              "'service/name' in the project file), instead of `query`.")
     view: LogView = "table"
+
+    @model_validator(mode="after")
+    def _one_query(self) -> "LogQuery":
+        if (self.query is None) == (self.saved is None):
+            raise ValueError("a logs widget has exactly one of 'query' or 'saved' (a saved query's name)")
+        if self.query is not None and self.groups is None:
+            raise ValueError("a logs widget with 'query' names its log 'groups'")
+        return self
 
 
 class LogsWidget(WidgetBase):

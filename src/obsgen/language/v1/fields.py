@@ -376,3 +376,21 @@ def _http_url(value: Any) -> str:
 
 
 HttpUrl = Annotated[str, BeforeValidator(_http_url), WithJsonSchema({"type": "string", "pattern": HTTP_URL_PATTERN})]
+
+
+# --- percentages (budget notifications) ---------------------------------------------------------
+
+MAX_PERCENT = 1_000_000  # Notification.Threshold: "The maximum limit for your threshold is 1,000,000% above the
+# budgeted amount" (botocore's budgets model)
+_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def _percent(value: Any) -> float:
+    if isinstance(value, str) and (match := _PERCENT.match(value)):
+        number = float(match.group(1))
+        if 0 < number <= MAX_PERCENT:
+            return number
+    raise fail("percent", f'a share of the budget such as "80%" (more than 0, at most {MAX_PERCENT:,}%)', value)
+
+
+Percent = Annotated[float, BeforeValidator(_percent), WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?%$"})]

@@ -6,9 +6,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from .budgets import Budgets
 from .dashboards import Dashboards
+from .events import EventRoutes
 from .fields import (AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, SeverityName, SeverityRef, Strict, Tags, ThresholdField,
                      VarName, Verbatim)
+from .maintenance import Maintenance
 from .presets import ProjectPresets
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
 
@@ -142,6 +145,11 @@ class ProjectSpec(Strict):
     dashboards: Dashboards = Field(default_factory=dict, description="Cross-service dashboards; references name "
                                    "their service ('service/monitor', 'service/resource').")
     presets: ProjectPresets = Field(default_factory=ProjectPresets, description="Severities of preset alarms.")
+    events: EventRoutes = Field(default_factory=dict, description="EventBridge rules of the whole project "
+                                "(security findings, AWS Health) -> a severity's topic.")
+    budgets: Budgets = Field(default_factory=dict, description="Cost budgets notifying a severity's topic.")
+    maintenance: Maintenance = Field(default_factory=dict, description="Maintenance windows: alarms muted on a "
+                                     "schedule (CloudWatch alarm mute rules).")
 
     def runbook_base_url(self, env: str) -> str | None:
         """Where environment `env`'s alarms link to the runbook site: its own base URL, else the project's."""

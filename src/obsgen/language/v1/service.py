@@ -11,8 +11,11 @@ from pydantic.config import JsonDict
 from ...diagnostics import shown
 from ...resource_types import RESOURCE_TYPES
 from .dashboards import Dashboards
+from .events import EventRoutes
 from .fields import (VERBATIM_DESCRIPTION, ApiVersion, Duration, MissingData, MofNField, Name, Region, SeverityRef,
                      Statistic, Strict, Tags, ThresholdField, Unit, Verbatim)
+from .logs import LogFilter, LogQuery, SavedQueries
+from .maintenance import WarmUpField
 from .presets import ParamName, ParamValue, PresetOverride, PresetSelection
 from .alarm_tests import AlarmTest
 from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
@@ -89,13 +92,21 @@ class Evaluation(Strict):
     datapoints: MofNField | None = Field(default=None, description='"M of N": alarm when M of the last N periods breach.')
     threshold: ThresholdField
     missing_data: MissingData = "missing"
+    warm_up: WarmUpField | None = Field(default=None, description="How long a new or updated alarm waits before "
+                                        "it acts: 30m, or {duration: 30m, wait: true}.")
+
+
+class Placement(Strict):
+    """Where a metric alarm lives. Not a log monitor's: its metric filter and alarm live in the
+    environment's region with its log group, so `region:` there is an unknown key."""
+
     region: Region | None = Field(default=None, description="The AWS region the alarm lives in, when not the "
                                   "environment's: the region its metric is published in. Metrics published only in "
                                   "us-east-1 (CloudFront, Billing, Route 53 health checks, WAF for CloudFront) are "
                                   "placed there without it.")
 
 
-class MetricMonitor(AlarmCommon, Evaluation, MetricSource):
+class MetricMonitor(AlarmCommon, Evaluation, Placement, MetricSource):
     """A CloudWatch metric alarm; `threshold: "outside band 2"` makes it an anomaly-detection alarm."""
 
 
@@ -103,7 +114,7 @@ class MetricQuery(MetricSource):
     period: Duration | None = Field(default=None, description="Defaults to the monitor's period.")
 
 
-class MathMonitor(AlarmCommon, Evaluation):
+class MathMonitor(AlarmCommon, Evaluation, Placement):
     """A metric-math alarm, e.g. `expression: 100 * errors / invocations`."""
 
     expression: str = Field(min_length=1, max_length=2048)  # botocore's model: shape MetricExpression, 1-2048
@@ -128,8 +139,31 @@ class CompositeMonitor(AlarmCommon):
     rule: str = Field(min_length=1, description="and / or / not over monitor names ('service/monitor' for other services).")
 
 
+class LogMonitor(AlarmCommon, Evaluation):
+    """Log lines a filter pattern matches, counted by a metric filter, and the alarm on that count:
+    `log: {group: "/aws/lambda/orders-${env}", pattern: '{ $.level = "ERROR" }'}`."""
+
+    log: LogFilter
+    statistic: Literal["Sum", "SampleCount", "Average", "Minimum", "Maximum"] = "Sum"
+    missing_data: MissingData = Field(default="notBreaching", description="A period without matching lines "
+                                      "publishes nothing: by default it is not a breach.")
+
+
+class LogAlarmMonitor(AlarmCommon):
+    """A native log alarm: a Logs Insights query CloudWatch runs on a schedule (PutLogAlarm)."""
+
+    log: LogQuery
+    threshold: ThresholdField
+    datapoints: MofNField | None = Field(default=None, description='"M of N": alarm when M of the last N query '
+                                         "results breach (1 of 1 by default).")
+    missing_data: MissingData = "missing"
+    warm_up: WarmUpField | None = None
+
+
 def _monitor_kind(value: Any) -> str:
     if isinstance(value, dict):
+        if "log" in value:
+            return "LogAlarmMonitor" if isinstance(value["log"], dict) and "query" in value["log"] else "LogMonitor"
         if "promql" in value:
             return "PromMonitor"
         if "rule" in value:
@@ -145,6 +179,8 @@ Monitor = Annotated[
         Annotated[MathMonitor, Tag("MathMonitor")],
         Annotated[CompositeMonitor, Tag("CompositeMonitor")],
         Annotated[PromMonitor, Tag("PromMonitor")],
+        Annotated[LogMonitor, Tag("LogMonitor")],
+        Annotated[LogAlarmMonitor, Tag("LogAlarmMonitor")],
     ],
     Discriminator(_monitor_kind),
 ]
@@ -187,3 +223,7 @@ class ServiceSpec(Strict):
                                    "when it has CloudWatch monitors and the project's service_dashboards is true.")
     dashboards: Dashboards = Field(default_factory=dict, description="Declared dashboards of this service "
                                    "(its own dashboard is generated anyway).")
+    queries: SavedQueries = Field(default_factory=dict, description="Saved Logs Insights queries for the person "
+                                  "on call (PutQueryDefinition).")
+    events: EventRoutes = Field(default_factory=dict, description="EventBridge rules that notify a severity's "
+                                "topic (GuardDuty, Security Hub, Health, failed jobs, or any event pattern).")

@@ -1,0 +1,84 @@
+"""Maintenance pass: the project's `maintenance:` windows -> this environment's alarm mute rules.
+
+A window selects alarms by service, severity and monitor; its alarms are split into rules of at most
+100 ("Each mute rule can target up to 100 specific alarms by name", API_PutAlarmMuteRule.html), named
+after the window (`_2`, `_3`, ... past the first).
+"""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+
+from .. import conventions
+from ..diagnostics import error, shown
+from ..language.errors import did_you_mean
+from ..language.v1.maintenance import MaintenanceWindow, cron_problem
+from ..language.yaml_reader import Loc
+from ..model import Alarm, MuteRule, Origin
+from .budgets import in_environment
+from .context import Context
+
+MAX_ALARMS_PER_RULE = 100
+MAX_RULE_NAME = 255  # PutAlarmMuteRule Name: length 1..255
+
+
+@functools.cache
+def time_zones() -> frozenset[str]:
+    """IANA time zone names ("standard timezone identifiers (for example, America/New_York ...)", Schedule.Timezone)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def mute_rules(ctx: Context, alarms: list[Alarm]) -> tuple[MuteRule, ...]:
+    found: list[MuteRule] = []
+    for key, spec in ctx.project.maintenance.items():
+        loc: Loc = ("maintenance", key)
+        if not in_environment(ctx, loc, spec.environments) or not _valid(ctx, loc, spec):
+            continue
+        chosen = sorted((a for a in alarms if _selects(spec, a)), key=lambda a: a.name)
+        expression = f"cron({spec.cron})" if spec.cron is not None else f"at({spec.at})"
+        tags = tuple(sorted({**ctx.project.tags, **conventions.ownership_tags(
+            ctx.project.project, ctx.env_name, maintenance=key)}.items()))
+        for part, start in enumerate(range(0, len(chosen), MAX_ALARMS_PER_RULE), start=1):
+            group = chosen[start:start + MAX_ALARMS_PER_RULE]
+            name = conventions.mute_rule_name(ctx.project.project, ctx.env_name, key, part)
+            if len(name) > MAX_RULE_NAME:
+                ctx.fail(ctx.pdoc, loc, "aws-limit", f"mute rule name '{shown(name)}' is longer than {MAX_RULE_NAME} "
+                         "characters", at_key=True)
+            found.append(MuteRule(key, name, conventions.mute_rule_arn(ctx.env.region, ctx.env.account, name),
+                                  spec.description, expression, spec.duration, spec.timezone,
+                                  tuple(a.name for a in group), tuple(a.ref for a in group), tags,
+                                  Origin(ctx.pdoc, loc)))
+    return tuple(sorted(found, key=lambda r: r.name))
+
+
+def _selects(spec: MaintenanceWindow, alarm: Alarm) -> bool:
+    chosen = spec.alarms
+    return ((not chosen.services or alarm.service in chosen.services)
+            and (not chosen.severities or alarm.severity.name in chosen.severities)
+            and (not chosen.monitors or alarm.ref in chosen.monitors))
+
+
+def _valid(ctx: Context, loc: Loc, spec: MaintenanceWindow) -> bool:
+    """The window's references and schedule, checked (once: they are the same in every environment)."""
+    before = len(ctx.problems)
+    services = [s.spec.service for s in ctx.spec.services]
+    for index, service in enumerate(spec.alarms.services):
+        if service not in services:
+            ctx.fail(ctx.pdoc, loc + ("alarms", "services", index), "unknown-service",
+                     f"unknown service '{shown(service)}'{did_you_mean(service, services)}")
+    for index, severity in enumerate(spec.alarms.severities):
+        if severity not in ctx.severities:
+            ctx.fail(ctx.pdoc, loc + ("alarms", "severities", index), "unknown-severity",
+                     f"unknown severity '{shown(severity)}'{did_you_mean(severity, list(ctx.severities))}")
+    for index, ref in enumerate(spec.alarms.monitors):
+        if ref not in ctx.monitors:
+            ctx.fail(ctx.pdoc, loc + ("alarms", "monitors", index), "unknown-monitor",
+                     f"unknown monitor '{shown(ref)}' (write 'service/monitor'){did_you_mean(ref, list(ctx.monitors))}")
+    if spec.cron is not None and (problem := cron_problem(spec.cron)) is not None:
+        message, offset = problem
+        ctx.problems.append(error(ctx.pdoc.span_in(loc + ("cron",), offset), "bad-schedule", message))
+    if spec.timezone not in time_zones():
+        ctx.fail(ctx.pdoc, loc + ("timezone",), "bad-value", f"unknown time zone '{shown(spec.timezone)}' (an IANA "
+                 f"name such as Europe/Paris){did_you_mean(spec.timezone, sorted(time_zones()))}")
+    return len(ctx.problems) == before

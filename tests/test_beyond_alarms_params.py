@@ -1,0 +1,97 @@
+"""The fixture project of issue #17 (tests/fixtures/beyond-alarms: log monitors, a native log alarm,
+saved queries, event routes, a budget and a maintenance window) compiles, and every parameter set it
+generates passes botocore's own validator for its API call (types, required members, lengths, enums)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.validate import ParamValidator
+
+from obsgen.compiler import compile_project
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "beyond-alarms"
+BUILD = compile_project(FIXTURE)
+ENV = "sandbox"
+
+
+def _file(path: str) -> dict:
+    return json.loads(BUILD.files[f"{ENV}/{path}"])
+
+
+def _validate(service: str, operation: str, params: dict) -> str:
+    model = boto3.session.Session().client(service, region_name="us-east-1")._service_model
+    return ParamValidator().validate(params, model.operation_model(operation).input_shape).generate_report()
+
+
+def _calls():
+    logs = _file("logs/orders.json")
+    for params in logs["MetricFilters"]:
+        yield pytest.param("logs", "PutMetricFilter", params, id=params["filterName"])
+    for params in logs["QueryDefinitions"]:
+        yield pytest.param("logs", "PutQueryDefinition", params, id=params["name"])
+    alarms = _file("cloudwatch/orders.json")
+    for params in alarms["MetricAlarms"]:
+        yield pytest.param("cloudwatch", "PutMetricAlarm", params, id=params["AlarmName"])
+    for params in alarms["LogAlarms"]:
+        yield pytest.param("cloudwatch", "PutLogAlarm", params, id=params["AlarmName"])
+    events = _file("events/rules.json")
+    for params in events["Rules"]:
+        yield pytest.param("events", "PutRule", params, id=params["Name"])
+    for params in events["Targets"]:
+        yield pytest.param("events", "PutTargets", params, id="targets of " + params["Rule"])
+    for params in _file("budgets/budgets.json")["Budgets"]:
+        yield pytest.param("budgets", "CreateBudget", params, id=params["Budget"]["BudgetName"])
+    for params in _file("maintenance/mute-rules.json")["MuteRules"]:
+        yield pytest.param("cloudwatch", "PutAlarmMuteRule", params, id=params["Name"])
+
+
+def test_the_fixture_compiles_without_diagnostics():
+    assert BUILD.diagnostics == []
+
+
+@pytest.mark.parametrize("service,operation,params", list(_calls()))
+def test_every_new_parameter_set_passes_botocore_validation(service, operation, params):
+    assert _validate(service, operation, params) == ""
+
+
+def test_the_fixture_holds_each_new_kind_of_resource():
+    operations = [p.values[1] for p in _calls()]
+    for operation in ("PutMetricFilter", "PutQueryDefinition", "PutLogAlarm", "PutRule", "PutTargets", "CreateBudget",
+                      "PutAlarmMuteRule"):
+        assert operation in operations
+
+
+def test_a_log_monitor_makes_its_metric_filter_and_its_alarm_on_the_filters_metric():
+    logs = {p["filterName"]: p for p in _file("logs/orders.json")["MetricFilters"]}
+    alarms = {p["AlarmName"]: p for p in _file("cloudwatch/orders.json")["MetricAlarms"]}
+    found = logs["orders/sandbox/orders/timeouts"]["metricTransformations"][0]
+    alarm = alarms["orders-orders-timeouts-sandbox"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (found["metricNamespace"], found["metricName"])
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_a_log_monitor_with_dimensions_alarms_on_their_sum_with_a_metrics_insights_query():
+    alarm = next(p for p in _file("cloudwatch/orders.json")["MetricAlarms"]
+                 if p["AlarmName"] == "orders-orders-slow-requests-sandbox")
+    [query] = alarm["Metrics"]
+    assert query["Expression"] == 'SELECT MAX("orders-orders-slow-requests-sandbox") FROM "orders/logs"'
+    assert query["Period"] == 300
+
+
+def test_a_topic_policy_lets_each_publisher_of_the_topic_publish_to_it():
+    policies = {p["TopicArn"].rsplit(":", 1)[1]: p["Statements"] for p in _file("sns/topics.json")["TopicPolicies"]}
+    assert [s["Sid"] for s in policies["orders-critical-sandbox"]] == ["obsgenCloudWatch", "obsgenEventBridge",
+                                                                        "obsgenBudgets"]
+    assert [s["Principal"]["Service"] for s in policies["orders-warning-sandbox"]] == [
+        "cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"]
+
+
+def test_a_dashboard_logs_widget_shows_a_saved_query_by_name():
+    body = json.loads(BUILD.files[f"{ENV}/cloudwatch/dashboards/orders-sandbox-triage.json"])
+    [widget] = [w for w in body["widgets"] if w["type"] == "log"]
+    assert widget["properties"]["query"] == ("SOURCE '/aws/lambda/orders-sandbox' | fields @timestamp, @message "
+                                             "| filter level = 'ERROR' | sort @timestamp desc | limit 50")
