@@ -8,7 +8,7 @@ rendering them is deterministic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
+from typing import Iterable, Mapping
 
 from .composite_rule import Rule
 from .diagnostics import Span
@@ -143,6 +143,22 @@ class CompositeAlarm(AlarmBase):
 
 
 Alarm = MetricAlarm | CompositeAlarm  # every AlarmBase is one of these two
+
+
+def with_children(chosen: Iterable[Alarm], by_ref: Mapping[str, Alarm]) -> tuple[Alarm, ...]:
+    """The alarms and, for a composite, every alarm its rule reads, at any depth, each once: what
+    replaying a composite (an alarm test, a backtest) needs. Children missing from `by_ref` (disabled
+    in this environment) are left out."""
+    seen: dict[str, Alarm] = {}
+    stack = list(chosen)[::-1]
+    while stack:
+        current = stack.pop()
+        if current.ref in seen:
+            continue
+        seen[current.ref] = current
+        if isinstance(current, CompositeAlarm):
+            stack += [by_ref[c] for c in current.children if c in by_ref]
+    return tuple(seen.values())
 
 
 @dataclass(frozen=True, slots=True)
