@@ -4,6 +4,7 @@ the coverage line of `validate` (docs/alarm-evaluation.md, "Alarm tests in the s
 
 from __future__ import annotations
 
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -16,7 +17,7 @@ from obsgen.alarm_tests.runner import cases_for, run_tests
 from obsgen.cli import app
 from obsgen.compiler import compile_project
 from obsgen.evaluator import Metric
-from obsgen.language.v1.alarm_tests import Expectation, expand_values, parse_expectation
+from obsgen.language.v1.alarm_tests import SERIES_PATTERN, Expectation, expand_values, parse_expectation
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = Path(__file__).parent / "bad_specs" / "_base"
@@ -56,6 +57,18 @@ def test_series_values_expand_as_promtool_expands_them():
 def test_a_series_that_is_not_values_is_refused(text):
     with pytest.raises(ValueError):
         expand_values(text)
+
+
+@pytest.mark.parametrize("text", ["1 2 _ 0+5x3", "7x2 _x2 10-1x2", " -1.5e3+.5x4 ", "0+1x", "x3", "1,2", "abc", "",
+                                  "_x", "1+x2", "1 +2", "5-x1"])
+def test_the_schemas_series_pattern_accepts_exactly_what_the_parser_reads(text):
+    """Except for sizes: a pattern cannot count the values a term makes ('1x9999999999')."""
+    try:
+        expand_values(text)
+        parsed = True
+    except ValueError:
+        parsed = False
+    assert bool(re.match(SERIES_PATTERN, text)) == parsed
 
 
 def test_expectations_are_a_state_or_a_transition_with_the_severities_notified():

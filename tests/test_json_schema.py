@@ -28,10 +28,6 @@ SCHEMA_CODES = {"unknown-key", "missing-key", "bad-value", "bad-name", "bad-api-
 NOT_EXPRESSIBLE = {
     "project-kind-in-service-file": "which kind a file must have depends on its file name (obsgen.yaml or not)",
     "threshold-infinite": "whether a number written in text overflows to infinity is beyond a pattern",
-    # Expressible, not expressed yet: the alarm tests' series strings and explicit times (#16) are
-    # checked by obsgen's parser; a pattern for promtool's notation in the schema would catch them.
-    "alarm-test-bad-series": "the schema does not yet hold a pattern for promtool's series notation",
-    "alarm-test-series-times": "the schema does not yet hold a pattern for a series' explicit times",
     # Expressible (a oneOf of `required` sets), but the generated schema does not say them yet: both are
     # exactly-one-of rules checked by a model validator, which pydantic's schema leaves out (#17's follow-up).
     "event-route-two-sources": "exactly one of pattern, guardduty, securityhub, ... is a model validator's rule",

@@ -8,7 +8,7 @@ rendering them is deterministic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
+from typing import Iterable, Mapping
 
 from .composite_rule import Rule
 from .diagnostics import Span
@@ -275,6 +275,22 @@ class MuteRule:
     refs: tuple[str, ...]  # their monitors ('service/monitor')
     tags: tuple[tuple[str, str], ...]
     origin: Origin
+
+
+def with_children(chosen: Iterable[Alarm], by_ref: Mapping[str, Alarm]) -> tuple[Alarm, ...]:
+    """The alarms and, for a composite, every alarm its rule reads, at any depth, each once: what
+    replaying a composite (an alarm test, a backtest) needs. Children missing from `by_ref` (disabled
+    in this environment) are left out."""
+    seen: dict[str, Alarm] = {}
+    stack = list(chosen)[::-1]
+    while stack:
+        current = stack.pop()
+        if current.ref in seen:
+            continue
+        seen[current.ref] = current
+        if isinstance(current, CompositeAlarm):
+            stack += [by_ref[c] for c in current.children if c in by_ref]
+    return tuple(seen.values())
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from ..language.load import ServiceEntry, SpecSet
 from ..language.yaml_reader import Document, Loc
 from ..language.v1.alarm_tests import AlarmTest, Expectation
 from ..language.v1.service import CompositeMonitor, LogAlarmMonitor, LogMonitor, MathMonitor, MetricMonitor
-from ..model import Alarm, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat
+from ..model import Alarm, CompositeAlarm, EnvironmentModel, MetricAlarm, MetricStat, with_children
 
 if TYPE_CHECKING:  # the evaluator is loaded only when a test is resolved: compiling pays nothing for it
     from ..evaluator import Metric, Samples
@@ -99,7 +99,7 @@ def _case(spec: SpecSet, entry: ServiceEntry, index: int, test: AlarmTest, model
         return None
     from ..evaluator import Samples
 
-    needed = _below(alarm, by_ref)
+    needed = with_children((alarm,), by_ref)
     data: dict[Metric | str, Samples] = {}
     for key in test.series:
         metrics = _metrics_for(spec, entry, key, alarm, needed, problems, doc.span(loc + ("series", key), at_key=True))
@@ -124,19 +124,6 @@ def _check_severities(doc: Document, loc: Loc, test: AlarmTest, model: Environme
                 problems.append(error(span, "unknown-severity",
                                       f"'{shown(severity)}' is not a severity of the project{did_you_mean(severity, names)}"))
 
-
-def _below(alarm: Alarm, by_ref: dict[str, Alarm]) -> tuple[Alarm, ...]:
-    """The alarm and, for a composite, every alarm its rule reads, at any depth (each once)."""
-    seen: dict[str, Alarm] = {}
-    stack: list[Alarm] = [alarm]
-    while stack:
-        current = stack.pop()
-        if current.ref in seen:
-            continue
-        seen[current.ref] = current
-        if isinstance(current, CompositeAlarm):
-            stack += [by_ref[c] for c in current.children if c in by_ref]
-    return tuple(seen.values())
 
 
 def _metrics_for(spec: SpecSet, entry: ServiceEntry, key: str, alarm: Alarm, needed: tuple[Alarm, ...],

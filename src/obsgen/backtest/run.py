@@ -23,7 +23,7 @@ from ..evaluator.metric_alarm import MetricData
 from ..evaluator.from_model import alarm_spec_from_model, composite_spec_from_model
 from ..evaluator.spec import AlarmSpec
 from ..evaluator.timeline import AlarmResult, Timeline
-from ..model import Alarm, CompositeAlarm, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat
+from ..model import Alarm, CompositeAlarm, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat, with_children
 from .report import DAY, AlarmReport, BacktestReport, Suggestion, timeline_facts
 
 MAX_SUGGESTION_RUNS = 24  # evaluator runs per alarm when searching a threshold (a binary search)
@@ -71,7 +71,7 @@ def replay(model: EnvironmentModel, reader: Reader, start: int, end: int, now: i
     """`backtest` with the history reader given (tests and benchmarks pass their own)."""
     chosen = select(model, monitors)
     by_ref = {a.ref: a for a in model.alarms()}
-    needed = _with_children(chosen, by_ref)
+    needed = with_children(chosen, by_ref)
     metric_alarms = [a for a in needed if isinstance(a, MetricAlarm)]
     try:
         periods = {a.ref: period_for(a.period, start, now) for a in metric_alarms}
@@ -99,18 +99,6 @@ def replay(model: EnvironmentModel, reader: Reader, start: int, end: int, now: i
     report.alarms = [reports[a.ref] for a in chosen]
     return report
 
-
-def _with_children(chosen: list[Alarm], by_ref: dict[str, Alarm]) -> list[Alarm]:
-    out: dict[str, Alarm] = {}
-    stack = list(chosen)
-    while stack:
-        alarm = stack.pop()
-        if alarm.ref in out:
-            continue
-        out[alarm.ref] = alarm
-        if isinstance(alarm, CompositeAlarm):
-            stack += [by_ref[c] for c in alarm.children if c in by_ref]
-    return list(out.values())
 
 
 def _children_first(composites: list[CompositeAlarm]) -> list[CompositeAlarm]:

@@ -12,6 +12,7 @@ from ..adopt import ImportFailed, MergeRefused, Selection, connect_account, impo
 from ..aws.apply import describe_error
 from ..scaffold import around, project_name
 from .app import app, err, out
+from .new_files import write_new_files
 
 
 @app.command("import")
@@ -77,16 +78,7 @@ def import_(env: str = typer.Option(..., "--env", "-e", help="The environment th
     if not merge:  # the checks and how-to `obsgen init` writes, where the directory has none yet
         files.update({path: text for path, text in around(name, env).items() if not (target / path).exists()})
     replaced = set(existing or {})  # --merge rewrites the project's own files, nothing else
-    clash = [p for p in files if p not in replaced and ((target / p).exists() or (target / p).is_symlink())]
-    for path in clash:
-        err.print(f"error: {target / path} exists; obsgen import never overwrites", markup=False)
-    if clash:
-        err.print(f"{len(clash)} file(s) exist; nothing was written.", markup=False)
-        raise typer.Exit(1)
-    for path, text in files.items():
-        (target / path).parent.mkdir(parents=True, exist_ok=True)
-        with open(target / path, "w" if path in replaced else "x", encoding="utf-8") as handle:
-            handle.write(text)
+    write_new_files(target, files, "obsgen import", replaced)
     out.print(imported.report, markup=False)
     out.print(f"wrote {len(files)} files to {target}; next: obsgen plan --env {env} --adopt -C {out_dir}",
               markup=False)

@@ -10,6 +10,7 @@ import typer
 
 from ..scaffold import DEFAULT_ENVS, DEFAULT_REGION, PLACEHOLDER_ACCOUNT, Answers, files, problems, project_name
 from .app import app, err, out
+from .new_files import write_new_files
 
 
 @app.command()
@@ -29,16 +30,7 @@ def init(directory: Path = typer.Argument(Path("."), metavar="DIR", show_default
     if wrong:
         raise typer.Exit(2)
     scaffold = files(answers)
-    existing = [path for path in scaffold if (target / path).exists() or (target / path).is_symlink()]
-    for path in existing:
-        err.print(f"error: {target / path} exists; obsgen init never overwrites", markup=False)
-    if existing:
-        err.print(f"{len(existing)} file(s) exist; nothing was written.", markup=False)
-        raise typer.Exit(1)
-    for path, text in scaffold.items():
-        (target / path).parent.mkdir(parents=True, exist_ok=True)
-        with open(target / path, "x", encoding="utf-8") as handle:  # "x": a file made meanwhile is not replaced
-            handle.write(text)
+    write_new_files(target, scaffold, "obsgen init")
     out.print(f"created {len(scaffold)} files in {target}:", markup=False)
     for path in scaffold:
         out.print(f"  {path}", markup=False)

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Union
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from ...diagnostics import shown
 from .fields import DURATION_PATTERN, Duration, Name, Strict, parse_duration
@@ -105,7 +105,17 @@ def _check_outcome(value: str) -> str:
     return value
 
 
-Series = Annotated[Union[str, dict[str, Union[float, int, None]]], BeforeValidator(_check_series)]
+# The schema says what the parser accepts, so an editor flags '0+1x' or a time 'soon' as it is typed:
+# the notation's terms (_TERM without its named groups), and durations as keys of the mapping form.
+_TERM_TEXT = rf"(?:_(?:x\d+)?|{_NUMBER}(?:[-+]{_NUMBER})?(?:x\d+)?)"
+SERIES_PATTERN = rf"^\s*{_TERM_TEXT}(?:\s+{_TERM_TEXT})*\s*$"
+_SERIES_SCHEMA = {"anyOf": [
+    {"type": "string", "pattern": SERIES_PATTERN},
+    {"type": "object", "minProperties": 1, "propertyNames": {"pattern": DURATION_PATTERN},
+     "additionalProperties": {"type": ["number", "null"]}},
+]}
+Series = Annotated[Union[str, dict[str, Union[float, int, None]]], BeforeValidator(_check_series),
+                   WithJsonSchema(_SERIES_SCHEMA)]
 AtKey = Annotated[str, AfterValidator(_check_at)]
 Outcome = Annotated[str, AfterValidator(_check_outcome)]
 
