@@ -25,14 +25,16 @@ stop_sandbox() {
 }
 trap stop_sandbox EXIT
 
-for _ in $(seq 100); do
+# Up to 60 s: the sandbox imports moto, which takes over 10 s on a loaded machine or on the first run
+# of a fresh install (bytecode not compiled yet); it answers as soon as it listens.
+for _ in $(seq 600); do
   grep -q "sandbox listening" "$LOG" && break
   if ! kill -0 "$SANDBOX_PID" 2>/dev/null; then
     echo "the sandbox did not start:" >&2; cat "$LOG" >&2; exit 1
   fi
   sleep 0.1
 done
-grep -q "sandbox listening" "$LOG" || { echo "the sandbox did not answer within 10 s" >&2; exit 1; }
+grep -q "sandbox listening" "$LOG" || { echo "the sandbox did not answer within 60 s" >&2; exit 1; }
 cat "$LOG"
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
