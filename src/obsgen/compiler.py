@@ -58,7 +58,8 @@ def check_rules(build: Build) -> None:
 
 def compile_project(root: Path, envs: list[str] | None = None, pages: bool = True) -> Build:
     """Compile `envs` (all when None). Never raises on bad input: problems come back as diagnostics.
-    Without `pages`, the runbooks are checked and measured but no page or site file is made (validate)."""
+    Without `pages` (validate, which writes nothing), the runbooks are checked and measured but no page
+    or site file is made, and the JSON Schema file is left out (it depends on obsgen alone)."""
     with _gc_paused():
         return _compile(root, envs, pages)
 
@@ -96,7 +97,8 @@ def _compile(root: Path, envs: list[str] | None, pages: bool) -> Build:
         return Build(spec, selected, diagnostics=unique_sorted([*problems, error(span, "unknown-environment", message)]))
     selected = [e for e in selected if e in known]
     build = Build(spec, selected)
-    build.files[SCHEMA_FILE] = schema_text()
+    if pages:
+        build.files[SCHEMA_FILE] = schema_text()
     for env in selected:
         _compile_env(spec, env, build)
     if not has_errors(problems):  # after a file's error, a test naming what it defined would only echo it

@@ -8,9 +8,12 @@ Exit codes (also in README.md):
 A closed stdout (`obsgen presets | head -1`) is no error: the output stops and the exit code is 0,
 or drift's and plan's verdict (app.py, `reader_may_leave`).
 
-One module per family of commands (build.py: validate, build, schema, version; aws.py; prometheus.py;
-runbooks.py; presets.py), each a thin layer over the library; app.py holds the application and
-common.py what the commands share.
+One module per family of commands (build.py: validate, build; about.py: schema, version, completion;
+aws.py; test.py; runbooks.py; presets.py; init.py; adopt.py), each a thin layer over the library;
+app.py holds the application and the consoles, common.py what the commands share. A command's module
+is imported only when that command runs (app.py's LAZY_COMMANDS), and this module imports nothing
+of obsgen's but app.py: `obsgen --version` and `--help` pay for typer and little else
+(docs/performance.md, "Start-up").
 """
 
 from __future__ import annotations
@@ -19,10 +22,7 @@ import os
 import sys
 from typing import NoReturn
 
-from ..generated_tree import OutputError
-from . import build  # noqa: F401  - registers validate, build, schema and version on `app`
-from .app import app, err
-from .common import describe_os_error
+from .app import app
 
 __all__ = ["app", "main"]
 
@@ -34,24 +34,39 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
+        _err("interrupted")
         sys.exit(130)
-    except OutputError as exc:  # commands other than build (site) that write generated/
-        for item in exc.diagnostics:
-            err.print(str(item), markup=False)
-        sys.exit(1)
-    except OSError as exc:
-        if exc.errno is None or os.environ.get("OBSGEN_DEBUG"):
-            _internal_error(exc)
-        err.print(f"error: {describe_os_error(exc)}", markup=False)
-        sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
-        _internal_error(exc)
+        _fail(exc)
+
+
+def _fail(exc: Exception) -> NoReturn:
+    """What a command raised, said as the user can act on it. The modules that know these errors are
+    imported only now: a command that succeeds never pays for them."""
+    from ..generated_tree import OutputError
+    from .common import describe_os_error
+
+    if isinstance(exc, OutputError):  # commands other than build (site) that write generated/
+        for item in exc.diagnostics:
+            _err(str(item))
+        sys.exit(1)
+    if isinstance(exc, OSError) and exc.errno is not None and not os.environ.get("OBSGEN_DEBUG"):
+        _err(f"error: {describe_os_error(exc)}")
+        sys.exit(1)
+    _internal_error(exc)
+
+
+def _err(text: str) -> None:
+    from .app import err
+
+    err.print(text, markup=False)
 
 
 def _internal_error(exc: BaseException) -> NoReturn:
     if os.environ.get("OBSGEN_DEBUG"):
         raise exc
+    from .app import err
+
     err.print(f"internal error: {type(exc).__name__}: {exc} (a bug in obsgen; "
               "set OBSGEN_DEBUG=1 for the traceback)", markup=False)
     sys.exit(1)

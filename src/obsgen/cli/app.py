@@ -1,7 +1,9 @@
 """The Typer application every command registers on, and the two consoles everything is printed with.
 
-Commands that live in other modules are imported only when they run: `obsgen validate` or `build`
-must not pay for boto3 (plan/apply), moto (sandbox) or promtool's runner (docs/performance.md).
+Every command lives in another module, imported only when that command runs: `obsgen validate` or
+`build` must not pay for boto3 (plan/apply), moto (sandbox) or promtool's runner, and `obsgen
+--version` or `--help` for none of them (docs/performance.md, "Start-up"). The consoles are made
+(and rich imported) the first time a module asks for `out` or `err`.
 """
 
 from __future__ import annotations
@@ -12,31 +14,68 @@ import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, TypeVar
 
 import typer
 import typer.core
-from rich.console import Console
 
 from .. import __version__
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 ROOT_PROJECT_DIR = "obsgen.project_dir"  # ctx.meta key of the -C given before the command
-LAZY_COMMANDS = {
-    "plan": "aws", "apply": "aws", "drift": "aws", "test-alarm": "aws", "unlock": "aws",
-    "sandbox": "aws", "show": "aws", "backtest": "aws",
-    "test": "test", "site": "runbooks", "presets": "presets",
-    "init": "init", "import": "adopt",
+# Every command: its module, and the first paragraph of its help (what `obsgen --help` lists, without
+# importing the module; tests/test_startup.py holds it equal to the command's own docstring). In the
+# order `obsgen --help` lists them.
+COMMANDS = {
+    "validate": ("build", "Check the spec for every environment; report every problem as file:line:column."),
+    "build": ("build", "Compile the spec into generated/<env>/ (all environments when --env is omitted)."),
+    "schema": ("about", "Print the JSON Schema of the spec (for editors: yaml-language-server, VS Code, JetBrains)."),
+    "version": ("about", "Print obsgen's version."),
+    "completion": ("about", "Print the shell completion script: `source <(obsgen completion bash)` in ~/.bashrc "
+                            "(README)."),
+    "plan": ("aws", "Show what `apply` would change in AWS to make ENV equal to the spec."),
+    "apply": ("aws", "Change AWS so that ENV equals the spec (or exactly what a saved plan says)."),
+    "drift": ("aws", "Compare AWS with the spec for CI: exit 0 in sync, 2 drift, 1 error."),
+    "test-alarm": ("aws", "Set one alarm to ALARM (its notifications fire), then restore its previous state."),
+    "unlock": ("aws", "Remove ENV's apply lock, left by an apply that no longer runs (shows who held it first)."),
+    "sandbox": ("aws", "Run a local AWS endpoint (moto) for trying obsgen without an AWS account; Ctrl-C stops it."),
+    "show": ("aws", "Show a saved plan (for the review step before `obsgen apply PLAN_FILE`); reads no AWS and "
+                    "no spec."),
+    "backtest": ("aws", "Replay the environment's alarms over their metrics' history: fires, time in ALARM, "
+                        "flaps, dead\nalarms, and a threshold suggestion. Reads CloudWatch only; changes nothing."),
+    "test": ("test", "Run the spec's unit tests (`tests:` in service files): CloudWatch alarm tests and "
+                     "promtool groups."),
+    "site": ("runbooks", "Write the runbook website to generated/site/ only (`obsgen build` writes it too)."),
+    "presets": ("presets", "List the presets (AWS's recommended alarms): defaults, levels and the parameters "
+                           "they need."),
+    "init": ("init", "Create a new project: monitors/, runbooks_src/, pre-commit and CI, ready to validate "
+                     "and build."),
+    "import": ("adopt", "Write the account's existing alarms, topics and subscriptions as spec under monitors/ "
+                        "(reads only)."),
 }
+LAZY_COMMANDS = {name: module for name, (module, _) in COMMANDS.items()}
 
 
 class _LazyGroup(typer.core.TyperGroup):
     """Lists every command, imports a command's module the first time that command is looked up.
     The module registers its commands on `app` (as it would if imported eagerly); the click command
-    is then built from `app` again, the same way typer builds all of them."""
+    is then built from `app` again, the same way typer builds all of them. The group's own help
+    lists the commands from COMMANDS' summaries, importing none of them."""
+
+    _listing = False  # True while the group's help is being written
 
     # ctx and the command are typer's own copy of click's classes, which typer keeps private (typer._click).
     def list_commands(self, ctx: Any) -> list[str]:
-        return [*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if n not in self.commands)]
+        return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     # A reader that closes the pipe early (`obsgen presets | head -1`) asked for no more output: that
     # is no failure (click would exit 1), so the command ends with 0, silently. Both the command and
@@ -53,6 +92,8 @@ class _LazyGroup(typer.core.TyperGroup):
                 sys.stdout.flush()
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS and self._listing:
+            return _Command(name=cmd_name, help=COMMANDS[cmd_name][1])
         if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
             importlib.import_module(f"{__package__}.{LAZY_COMMANDS[cmd_name]}")
             built = typer.main.get_command(app)
@@ -107,20 +148,16 @@ app = _App(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# Everything printed is verbatim: user text and `file:line:column` positions must reach editors, CI problem
-# matchers and SARIF converters as written. rich would otherwise turn `:100:` into an emoji (its emoji codes
-# include ":100:" and ":1234:"), read `[red]` in a value as markup and colour numbers; a call that wants
-# markup (cli_aws._fail on a terminal) asks for it and escapes the text it inserts.
-class _Console(Console):
-    def on_broken_pipe(self) -> None:
-        """rich exits 1 when the reader has gone; the command's boundary decides instead (0, or
-        the verdict of drift and plan: `reader_may_leave`). Nothing more is printed on it."""
-        self.quiet = True
-        raise BrokenPipeError
+def __getattr__(name: str) -> Console:
+    """`out` (stdout) and `err` (stderr), made the first time they are asked for (PEP 562): rich
+    costs about as much to import as typer, and `obsgen --version` needs neither console."""
+    if name not in ("out", "err"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ._consoles import make_console
 
+    console = globals()[name] = make_console(stderr=name == "err")
+    return console
 
-out = _Console(highlight=False, soft_wrap=True, emoji=False, markup=False)
-err = _Console(stderr=True, highlight=False, soft_wrap=True, emoji=False, markup=False)
 
 @contextmanager
 def reader_may_leave() -> Iterator[None]:
@@ -164,7 +201,7 @@ def discard_closed_streams() -> None:
 
 def _print_version(value: bool) -> None:
     if value:
-        out.print(__version__)
+        sys.stdout.write(f"{__version__}\n")
         raise typer.Exit()
 
 

@@ -1,16 +1,13 @@
-"""`obsgen validate`, `build` (and `build --check`), `schema` and `version`: the commands that work on
-files only."""
+"""`obsgen validate` and `build` (and `build --check`): the commands that compile the spec."""
 
 from __future__ import annotations
 
-import sys
-from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from .. import __version__, compiler
+from .. import compiler
 from ..alarm_tests.coverage import coverage as test_coverage
 from ..build import Build
 from ..compiler import compile_project, stale_files, write
@@ -19,7 +16,7 @@ from ..diagnostics import unique_sorted
 from ..generated_tree import OutputError, leftovers, problems as output_problems
 from ..runbooks import COVERAGE_FILE
 from .app import app, err, out
-from .common import EnvOption, JunitOut, ProjectDir, ValidateFormat, note, output_file, report, validate_junit
+from .common import EnvOption, JunitOut, ProjectDir, ValidateFormat, note, report, validate_junit
 
 
 def _notes(build: Build) -> None:
@@ -116,39 +113,3 @@ def _check(project_dir: Path, result: Build) -> None:
     if stale or left:
         raise typer.Exit(1)
     out.print(f"{GENERATED_DIR}/ is up to date ({len(result.files)} files)", markup=False)
-
-
-@app.command()
-def schema(output: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to a file instead of stdout.",
-                                                 callback=output_file)) -> None:
-    """Print the JSON Schema of the spec (for editors: yaml-language-server, VS Code, JetBrains)."""
-    from ..language.jsonschema import schema_text
-
-    text = schema_text()
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-
-
-@app.command()
-def version() -> None:
-    """Print obsgen's version."""
-    out.print(__version__, markup=False)
-
-
-class Shell(str, Enum):
-    bash = "bash"
-    zsh = "zsh"
-    fish = "fish"
-
-
-@app.command()
-def completion(shell: Shell = typer.Argument(..., metavar="SHELL", help="bash, zsh or fish.")) -> None:
-    """Print the shell completion script: `source <(obsgen completion bash)` in ~/.bashrc (README)."""
-    from typer.completion import get_completion_script  # type: ignore[attr-defined]  # re-exported without __all__
-
-    # The script asks `obsgen` itself for completions, so every command and option is offered,
-    # the lazily imported ones included (cli/app.py).
-    sys.stdout.write(get_completion_script(prog_name="obsgen", complete_var="_OBSGEN_COMPLETE", shell=shell.value)
-                     + "\n")

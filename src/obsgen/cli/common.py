@@ -1,4 +1,6 @@
-"""What the commands share: the options every command takes, and how results and errors are shown."""
+"""What the commands share: the options every command takes, and how results and errors are shown.
+Cheap to import (every command's module and the entry point's error handling import it): what only
+one function needs, it imports itself."""
 
 from __future__ import annotations
 
@@ -7,16 +9,15 @@ import math
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from .. import diagnostics
-from ..build import Build
-from ..language.load import spec_files
-from ..views.diagnostics import checked_files, render_json, render_junit
-from ..views.sarif import validate_sarif
-from .app import ROOT_PROJECT_DIR, err, out
+from .app import ROOT_PROJECT_DIR
+
+if TYPE_CHECKING:
+    from ..build import Build
 
 def project_dir_of(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
     """Callback of every command's -C: the command's own -C, else the one given before the command
@@ -96,6 +97,9 @@ def finite(value: Optional[float]) -> Optional[float]:
 
 
 def validate_junit(build: Build, project_dir: Path) -> str:
+    from ..language.load import spec_files
+    from ..views.diagnostics import checked_files, render_junit
+
     paths = [p.relative_to(project_dir).as_posix() for p in spec_files(project_dir / "monitors")
              if p.is_file()] if (project_dir / "monitors").is_dir() else []
     return render_junit(build.diagnostics, checked_files(paths, build.spec))
@@ -103,6 +107,8 @@ def validate_junit(build: Build, project_dir: Path) -> str:
 
 def note(note: Optional[str]) -> None:
     if note is not None:
+        from .app import err  # rich is imported with the first console asked for (app.py)
+
         err.print(f"note: {note}", markup=False)
 
 
@@ -122,6 +128,10 @@ def repository_prefix(project_dir: Path) -> str:
 
 
 def report(build: Build, fmt: str = "text", project_dir: Optional[Path] = None) -> None:
+    from ..views.diagnostics import render_json
+    from ..views.sarif import validate_sarif
+    from .app import err
+
     if fmt == ValidateFormat.json.value:
         sys.stdout.write(render_json(build.diagnostics))
         return

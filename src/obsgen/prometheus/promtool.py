@@ -117,17 +117,25 @@ def uses_prometheus(build: Build) -> bool:
 
 
 def check_build(build: Build, promtool: str) -> list[Diagnostic]:
-    """Every rule file of the build, checked by promtool; errors located at the rule in the spec."""
+    """Every rule file of the build, checked by promtool; errors located at the rule in the spec.
+    One promtool process checks every file; only when it fails is each file checked alone, so that
+    each error is read against its own group (a run costs ~26 ms of wall time and ~34 ms of CPU
+    before it reads a rule: one run per file was a fifth of `obsgen validate` of the example)."""
     found: list[tuple[str, Diagnostic]] = []
     with tempfile.TemporaryDirectory(prefix="obsgen-promtool-") as tmp:
+        files: list[tuple[str, RuleGroup, Path]] = []
         for env, model in sorted(build.models.items()):
             for group in model.rule_groups:
                 path = Path(tmp) / env / f"{group.service}.rules.yaml"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(build.files[f"{env}/prometheus/{group.service}.rules.yaml"], encoding="utf-8")
-                result = check_rules(promtool, [path])
-                if not result.ok:
-                    found += [(env, d) for d in rule_errors(group, result.output)]
+                files.append((env, group, path))
+        if not files or check_rules(promtool, [path for _, _, path in files]).ok:
+            return []
+        for env, group, path in files:
+            result = check_rules(promtool, [path])
+            if not result.ok:
+                found += [(env, d) for d in rule_errors(group, result.output)]
     return merge_envs(found)
 
 

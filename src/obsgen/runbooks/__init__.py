@@ -18,14 +18,14 @@ from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
 from ..language.load import SpecSet
 from . import coverage as coverage_
-from . import page, site
+from . import page
 from .coverage import Coverage
 from .facts import collect
 from .guidance import GuidanceSource
 
 
 RUNBOOKS_OUT = "runbooks"  # generated/runbooks/: the Markdown pages and COVERAGE.md
-SITE_OUT = site.SITE_DIR  # generated/site/
+SITE_OUT = "site"  # generated/site/ (site.SITE_DIR; site.py, the HTML renderer, is imported only to render)
 COVERAGE_FILE = f"{RUNBOOKS_OUT}/COVERAGE.md"
 
 
@@ -69,6 +69,8 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
     if not output:
         return Runbooks(coverage=result.coverage)
     result.files[COVERAGE_FILE] = result.coverage.markdown()
+    from . import site
+
     infos = list({s.name: s for m in models.values() for s in m.services}.values())
     result.files.update(site.render(spec.project.project, spec.project.description or "", monitors, pages,
                                     sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
@@ -80,6 +82,8 @@ def backtest_pages(spec: SpecSet, site_files: dict[str, str], reports: list[Back
     """The site's backtest page per report (`obsgen site --backtest FILE`), linking each alarm to its
     runbook page. Raises ValueError for a report of an environment the project does not have, or two
     reports of one environment."""
+    from . import site
+
     prefix = f"{SITE_OUT}/"
     pages = {path[len(prefix):-len(".html")] for path in site_files
              if path.startswith(prefix) and path.endswith(".html") and path.count("/") == 2

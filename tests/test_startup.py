@@ -1,0 +1,91 @@
+"""Start-up (issue #22, target 4): each command imports what it uses and nothing else. Short commands
+(`--version`, `--help`) import none of obsgen's compiler, and offline ones none of AWS's libraries.
+Checked through `python -X importtime -m obsgen ...` in a child process, which lists every module a
+command imports; the times benchmarks/startup.py measures are never asserted here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer.main
+
+from obsgen.cli import app
+from obsgen.cli.app import COMMANDS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+AWS = {"boto3", "botocore", "moto", "obsgen.aws", "obsgen.sandbox", "obsgen.cli.aws"}
+COMPILER = {"obsgen.compiler", "obsgen.language", "obsgen.model", "obsgen.resolve", "obsgen.targets",
+            "obsgen.runbooks", "yaml", "jinja2"}
+PAGE_RENDERING = {"markdown_it_pyrs", "obsgen.runbooks.site", "obsgen.runbooks.markdown"}
+# What each command must not import (tests/test_wheel.py checks the installed wheel against it too).
+NOT_IMPORTED = {
+    ("--version",): AWS | COMPILER | PAGE_RENDERING | {"pydantic", "rich", "obsgen.cli.common"},
+    ("version",): AWS | COMPILER | PAGE_RENDERING | {"rich"},
+    ("--help",): AWS | COMPILER | PAGE_RENDERING | {"obsgen.cli.build", "obsgen.cli.test", "obsgen.cli.adopt"},
+    ("validate",): AWS | PAGE_RENDERING | {"obsgen.cli.test", "obsgen.cli.runbooks"},
+    ("build", "--check"): AWS,
+    ("schema",): AWS | PAGE_RENDERING | {"obsgen.compiler", "jinja2"},
+}
+
+
+def imported_by(*args: str, cwd: Path) -> set[str]:
+    """Every module `obsgen ARGS` imports, as `-X importtime` lists them; the command must succeed."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "obsgen", *args], cwd=cwd,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("example")
+    for part in ("monitors", "runbooks_src", "generated"):
+        shutil.copytree(ROOT / part, root / part)
+    return root
+
+
+@pytest.mark.parametrize("command", list(NOT_IMPORTED), ids=" ".join)
+def test_a_command_imports_only_what_it_uses(example: Path, command: tuple[str, ...]) -> None:
+    imported = imported_by(*command, cwd=example)
+    assert "obsgen.cli" in imported  # the listing is real: the entry point's own package is in it
+    assert sorted(imported & NOT_IMPORTED[command]) == []
+
+
+def test_the_version_flag_and_command_print_the_version_only(example: Path) -> None:
+    for args in (["--version"], ["version"]):
+        result = subprocess.run([sys.executable, "-m", "obsgen", *args], cwd=example, capture_output=True,
+                                text=True, timeout=60)
+        assert (result.returncode, result.stdout, result.stderr) == (0, "0.1.0\n", "")
+
+
+def test_help_lists_each_command_with_its_own_summary_without_importing_it() -> None:
+    """`obsgen --help` reads the summaries from cli/app.py's COMMANDS; each must be the first paragraph of
+    the command's own help, as typer would show it after importing the command."""
+    for module in sorted({module for module, _ in COMMANDS.values()}):
+        __import__(f"obsgen.cli.{module}")
+    group = typer.main.get_command(app)
+    registered = getattr(group, "commands", {})
+    assert list(registered) and set(registered) == set(COMMANDS)
+    for name, (_, summary) in COMMANDS.items():
+        own = inspect.cleandoc(registered[name].help or "").split("\n\n")[0]
+        assert (name, summary) == (name, own)
+
+
+def test_help_is_the_same_before_and_after_the_commands_are_imported() -> None:
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom obsgen.cli import app\n"
+            "first = CliRunner().invoke(app, ['--help'], env={'COLUMNS': '120'}).stdout\n"
+            "print('obsgen.cli.build' in sys.modules, 'obsgen.cli.aws' in sys.modules)\n"
+            "import obsgen.cli.build, obsgen.cli.about, obsgen.cli.aws, obsgen.cli.test\n"
+            "import obsgen.cli.runbooks, obsgen.cli.presets, obsgen.cli.init, obsgen.cli.adopt\n"
+            "second = CliRunner().invoke(app, ['--help'], env={'COLUMNS': '120'}).stdout\n"
+            "print(first == second, 'validate' in first, 'import' in first)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "True", "True", "True"]
