@@ -25,9 +25,11 @@ $(UV): tools/uv-requirements.txt
 	$(TOOLS)/bin/pip install --quiet --require-hashes --no-deps -r tools/uv-requirements.txt
 	@touch $(UV)
 
-# --locked: fail instead of resolving when uv.lock no longer matches pyproject.toml.
+# --locked: fail instead of resolving when uv.lock no longer matches pyproject.toml. --compile-bytecode:
+# the packages' .pyc are written once here, as pip does at install, instead of every command compiling
+# what it imports from source where PYTHONDONTWRITEBYTECODE is set (docs/performance.md, "Start-up").
 $(STAMP): pyproject.toml uv.lock $(UV)
-	$(UV) sync --quiet --locked --python $(PYTHON) --extra dev
+	$(UV) sync --quiet --locked --compile-bytecode --python $(PYTHON) --extra dev
 	@touch $(STAMP)
 
 demo: $(STAMP)
