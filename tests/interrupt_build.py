@@ -47,13 +47,13 @@ def counted(function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def write_files_in_two_halves(staging: Any, files: dict[str, str], previous: Any) -> None:
+def write_files_in_two_halves(staging: Any, files: dict[str, str], previous: Any, progress: Any) -> None:
     items = list(files.items())
     half = len(items) // 2
     step()
-    write_files(staging, dict(items[:half]), previous)
+    write_files(staging, dict(items[:half]), previous, progress)
     step()
-    write_files(staging, dict(items[half:]), previous)
+    write_files(staging, dict(items[half:]), previous, progress)
 
 
 def _module_with(module: types.ModuleType, **overrides: Any) -> types.SimpleNamespace:

@@ -25,18 +25,19 @@ from .resolve.reach import unreached
 from .resolve.verbatim import unchecked
 from .language.jsonschema import SCHEMA_FILE, schema_text
 from .language.load import SpecSet, load_spec
+from .progress import Progress, counted, silent
 from .prometheus import promtool
 from .runbooks.coverage import unlinked
 from .targets import targets
 
 
-def validate(root: Path, strict: bool = False) -> Build:
+def validate(root: Path, strict: bool = False, progress: Progress = silent) -> Build:
     """`obsgen validate`: every environment compiled, the rules checked by promtool (when installed:
     otherwise a note says so), routing that reaches nobody (resolve/reach.py) and the runbooks'
     coverage -- a monitor without human Diagnosis and Mitigation, an environment whose alarms cannot
     link to their page -- as warnings, errors when `strict`; with `strict`, also a warning per monitor
-    without a unit test."""
-    build = compile_project(root, pages=False)
+    without a unit test. `progress` hears how far the compile has got (progress.py)."""
+    build = compile_project(root, pages=False, progress=progress)
     check_rules(build)
     if build.spec is not None:
         build.diagnostics = merge_environments(build.diagnostics + unreached(build.spec, build.models, strict)
@@ -56,12 +57,15 @@ def check_rules(build: Build) -> None:
         build.notes.append(note)
 
 
-def compile_project(root: Path, envs: list[str] | None = None, pages: bool = True) -> Build:
+def compile_project(root: Path, envs: list[str] | None = None, pages: bool = True,
+                    progress: Progress = silent) -> Build:
     """Compile `envs` (all when None). Never raises on bad input: problems come back as diagnostics.
     Without `pages` (validate, which writes nothing), the runbooks are checked and measured but no page
-    or site file is made, and the JSON Schema file is left out (it depends on obsgen alone)."""
+    or site file is made, and the JSON Schema file is left out (it depends on obsgen alone).
+    `progress` hears each step: the spec files read, the environments compiled, the runbook pages
+    and the site's pages made."""
     with _gc_paused():
-        return _compile(root, envs, pages)
+        return _compile(root, envs, pages, progress)
 
 
 @contextmanager
@@ -80,11 +84,11 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _compile(root: Path, envs: list[str] | None, pages: bool) -> Build:
+def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress) -> Build:
     """Every pass runs on whatever could be read, even after errors (a bad file, a bad entry, an
     environment that does not resolve): one run reports every problem a user can fix, and the
     errors alone keep the build from being written (issue #14)."""
-    spec, problems = load_spec(root)
+    spec, problems = load_spec(root, progress)
     if spec is None:
         return Build(None, envs or [], diagnostics=unique_sorted(problems))
     problems += expand_presets(spec)  # presets become plain monitors here
@@ -99,22 +103,22 @@ def _compile(root: Path, envs: list[str] | None, pages: bool) -> Build:
     build = Build(spec, selected)
     if pages:
         build.files[SCHEMA_FILE] = schema_text()
-    for env in selected:
+    for env in counted(selected, "compiling environments", progress):
         _compile_env(spec, env, build)
     if not has_errors(problems):  # after a file's error, a test naming what it defined would only echo it
         for model in build.models.values():
             build.diagnostics += alarm_test_cases.check(spec, model)
     build.diagnostics += check_shared_names(spec, build.models)
     if envs is None and build.ok and not problems:  # one runbook site for all environments: `build --env X`
-        _add_runbooks(spec, build, pages)            # leaves it alone
+        _add_runbooks(spec, build, pages, progress)  # leaves it alone
     # Problems found while reading and expanding presets already say which preset they are about.
     build.diagnostics = merge_environments([*problems, *annotate(build.diagnostics, spec.preset_uses.values())])
     return build
 
 
-def _add_runbooks(spec: SpecSet, build: Build, pages: bool) -> None:
+def _add_runbooks(spec: SpecSet, build: Build, pages: bool, progress: Progress) -> None:
     """The runbooks and the site become part of the build and of the outputs it owns."""
-    result = runbooks.render(spec, build.models, output=pages)
+    result = runbooks.render(spec, build.models, output=pages, progress=progress)
     build.diagnostics += result.diagnostics
     build.files.update(result.files)
     build.coverage = result.coverage if not result.diagnostics else None
@@ -149,13 +153,13 @@ def _owned_paths(build: Build) -> set[str]:
     return {*build.envs, *build.outputs, *(rel.split("/", 1)[0] for rel in build.files)}
 
 
-def stale_files(root: Path, build: Build) -> list[str]:
+def stale_files(root: Path, build: Build, progress: Progress = silent) -> list[str]:
     """Paths under generated/ that differ from, are missing from, or are extra to this build.
     Links are never followed: a link where the build has a file is stale, and so is any extra link."""
     base = root / GENERATED_DIR
     expected = build.files
     stale = []
-    for rel, content in sorted(expected.items()):
+    for rel, content in counted(sorted(expected.items()), "comparing files", progress):
         path = base / rel
         if path.is_symlink() or not path.is_file() or path.read_bytes() != content.encode("utf-8"):
             stale.append(f"{GENERATED_DIR}/{rel}")
@@ -178,10 +182,10 @@ def _entries(top: Path) -> list[Path]:
     return sorted(found)
 
 
-def write(root: Path, build: Build) -> list[str]:
+def write(root: Path, build: Build, progress: Progress = silent) -> list[str]:
     """Replace generated/ with this build in one atomic swap (entries the build does not own are
     kept); returns the files written. Raises OutputError when generated/ is unsafe to replace."""
     if not build.ok:
         raise ValueError("refusing to write a build that has errors")
-    replace(root, build.files, _owned_paths(build))
+    replace(root, build.files, _owned_paths(build), progress)
     return sorted(f"{GENERATED_DIR}/{rel}" for rel in build.files)

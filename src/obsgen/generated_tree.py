@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .diagnostics import Diagnostic, Span, error
+from .progress import Progress, counted, silent
 
 GENERATED_DIR = "generated"
 WORK_DIR = ".obsgen"  # next to generated/: the trees of a build in progress
@@ -124,7 +125,7 @@ def leftovers(root: Path) -> list[str]:
     return found
 
 
-def replace(root: Path, files: dict[str, str], owned: set[str]) -> None:
+def replace(root: Path, files: dict[str, str], owned: set[str], progress: Progress = silent) -> None:
     """Make generated/ hold `files` in place of its top-level entries named in `owned`, keeping
     every other entry; in one atomic swap. Raises OutputError when generated/ is unsafe to replace."""
     if found := problems(root):
@@ -139,7 +140,7 @@ def replace(root: Path, files: dict[str, str], owned: set[str]) -> None:
             if base.is_dir():
                 shutil.copymode(base, staging)
                 _carry_over(base, staging, owned)
-            _write_files(staging, files, base if base.is_dir() else None)
+            _write_files(staging, files, base if base.is_dir() else None, progress)
             _swap(staging, base, work)
         finally:
             recover(root)  # after the swap: the old tree; after a failure: the unfinished new one
@@ -237,13 +238,13 @@ def _link_or_copy(source: str | Path, target: str | Path) -> None:
         shutil.copy2(source, target, follow_symlinks=False)
 
 
-def _write_files(staging: Path, files: dict[str, str], previous: Path | None) -> None:
+def _write_files(staging: Path, files: dict[str, str], previous: Path | None, progress: Progress) -> None:
     """Each file of the build into the staging tree. A file whose bytes equal the current tree's is
     hard-linked from it instead of written again: it keeps its modification time (editors, make and
     rsync see what really changed), and a rebuild that changes little writes little. The current
     file is never modified, so the swap stays all-or-nothing."""
     made: set[Path] = set()
-    for rel, content in files.items():
+    for rel, content in counted(files.items(), "writing files", progress):
         target = staging / rel
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)

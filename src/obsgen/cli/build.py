@@ -16,7 +16,7 @@ from ..diagnostics import unique_sorted
 from ..generated_tree import OutputError, leftovers, problems as output_problems
 from ..runbooks import COVERAGE_FILE
 from .app import app, err, out
-from .common import EnvOption, JunitOut, ProjectDir, ValidateFormat, note, report, validate_junit
+from .common import EnvOption, JunitOut, ProjectDir, ValidateFormat, note, progress_shown, report, validate_junit
 
 
 def _notes(build: Build) -> None:
@@ -40,7 +40,8 @@ def validate(project_dir: Path = ProjectDir,
     if live and env is None:
         err.print("error: --live reads one environment's account: give --env", markup=False)
         raise typer.Exit(2)  # a usage error, as every other wrong combination of options
-    build = compiler.validate(project_dir, strict)
+    with progress_shown() as progress:
+        build = compiler.validate(project_dir, strict, progress)
     _notes(build)
     summary = None
     if build.ok and live and env is not None:
@@ -78,8 +79,9 @@ def _live(build: Build, env: str, profile: Optional[str], timeout: float) -> str
 def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
           check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if generated/ is stale.")) -> None:
     """Compile the spec into generated/<env>/ (all environments when --env is omitted)."""
-    result = compile_project(project_dir, env or None)
-    compiler.check_rules(result)  # a rule promtool rejects is an error: never written, never up to date
+    with progress_shown() as progress:
+        result = compile_project(project_dir, env or None, progress=progress)
+        compiler.check_rules(result)  # a rule promtool rejects is an error: never written, never up to date
     _notes(result)
     if result.ok:
         result.diagnostics = unique_sorted(result.diagnostics + output_problems(project_dir))
@@ -90,7 +92,8 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         _check(project_dir, result)
         return
     try:
-        written = write(project_dir, result)
+        with progress_shown() as progress:
+            written = write(project_dir, result, progress)
     except OutputError as exc:  # another build holds generated/, or it changed since the check above
         result.diagnostics = exc.diagnostics
         report(result)
@@ -102,7 +105,9 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
 
 def _check(project_dir: Path, result: Build) -> None:
     """`build --check`: stale files, and what interrupted builds left behind (the next build removes it)."""
-    stale, left = stale_files(project_dir, result), leftovers(project_dir)
+    with progress_shown() as progress:
+        stale = stale_files(project_dir, result, progress)
+    left = leftovers(project_dir)
     for path in stale:
         err.print(f"stale: {path}", markup=False)
     for path in left:

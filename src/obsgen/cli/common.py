@@ -7,13 +7,15 @@ from __future__ import annotations
 import errno
 import math
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import typer
 
 from .. import diagnostics
+from ..progress import Progress, silent
 from .app import ROOT_PROJECT_DIR
 
 if TYPE_CHECKING:
@@ -103,6 +105,33 @@ def validate_junit(build: Build, project_dir: Path) -> str:
     paths = [p.relative_to(project_dir).as_posix() for p in spec_files(project_dir / "monitors")
              if p.is_file()] if (project_dir / "monitors").is_dir() else []
     return render_junit(build.diagnostics, checked_files(paths, build.spec))
+
+
+@contextmanager
+def progress_shown() -> Iterator[Progress]:
+    """A `Progress` callback (obsgen/progress.py) that draws one bar per step on stderr while the
+    block runs, and erases them at its end, when stderr is a terminal; silent otherwise (piped,
+    redirected, in CI), so what a pipe or a log reads is what it read before. Print nothing inside the
+    block: the bars are drawn over the lines below them."""
+    from .app import err
+
+    if not err.is_terminal:
+        yield silent
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bars
+
+    with Bars(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+              console=err, transient=True) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bars.add_task(step, total=total)
+            if done == total or done % max(1, total // 200) == 0:  # ~200 redraws a step, not one per file
+                bars.update(tasks[step], completed=done)
+
+        yield report
 
 
 def note(note: Optional[str]) -> None:

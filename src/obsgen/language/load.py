@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import yaml_reader
 from ..diagnostics import Diagnostic, Span, error, shown
+from ..progress import Progress, counted, silent
 from .yaml_reader import Document, Loc, Mapping
 from .errors import diagnostics_from
 from .salvage import Broken, Salvaged, revalidate, written_name
@@ -71,7 +72,7 @@ class SpecSet:
         return next((s for s in self.services if s.spec.service == name), None)
 
 
-def load_spec(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
+def load_spec(root: Path, progress: Progress = silent) -> tuple[SpecSet | None, list[Diagnostic]]:
     """Load and validate every spec file under `root/monitors`, collecting every problem.
 
     The SpecSet comes back whenever the project file could be read, even when files or entries
@@ -97,7 +98,7 @@ def load_spec(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
     project: tuple[ProjectSpec, Document] | None = None
     services: list[ServiceEntry] = []
     broken = Broken()
-    for path in files:
+    for path in counted(files, "reading spec files", progress):
         rel = path.relative_to(root).as_posix()
         is_project = path == project_path
         model = ProjectSpec if is_project else ServiceSpec

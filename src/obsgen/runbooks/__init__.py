@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ..backtest import BacktestReport
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
+from ..progress import Progress, counted, silent
 from ..language.load import SpecSet
 from . import coverage as coverage_
 from . import page
@@ -36,7 +37,8 @@ class Runbooks:
     coverage: Coverage = field(default_factory=lambda: Coverage(()))
 
 
-def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = True) -> Runbooks:
+def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = True,
+           progress: Progress = silent) -> Runbooks:
     """Every monitor of every environment in `models` (in the project's environment order). Without
     `output` (`obsgen validate`), only what can fail or be reported: every guidance file rendered for
     every monitor, the page template only when the project has its own (obsgen's is tested here),
@@ -48,7 +50,7 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
     result = Runbooks()
     pages: dict[str, str] = {}
     measured = []
-    for monitor in monitors:
+    for monitor in counted(monitors, "runbook pages" if output else "runbook guidance", progress):
         guidance = source.guidance(monitor.service, monitor.monitor, monitor.runbook,
                                    page.guidance_context(monitor, spec.project.project))
         measured.append((monitor, guidance))
@@ -74,7 +76,7 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
     infos = list({s.name: s for m in models.values() for s in m.services}.values())
     result.files.update(site.render(spec.project.project, spec.project.description or "", monitors, pages,
                                     sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
-                                    result.coverage, production))
+                                    result.coverage, production, progress))
     return result
 
 

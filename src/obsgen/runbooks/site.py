@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from ..backtest import AlarmReport, BacktestReport
 from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel, ServiceInfo
+from ..progress import Progress, counted, silent
 from ..values import format_duration
 from .coverage import Coverage
 from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
@@ -67,7 +68,7 @@ def _environment() -> Environment:
 
 def render(project: str, description: str, monitors: list[MonitorFacts], pages: dict[str, str],
            services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage,
-           production: dict[str, bool | None] | None = None) -> dict[str, str]:
+           production: dict[str, bool | None] | None = None, progress: Progress = silent) -> dict[str, str]:
     """Files under generated/site/, keyed by their path there. `pages` holds each monitor's Markdown;
     `production`, the environments' `production:` flags as written."""
     env = _environment()
@@ -77,7 +78,7 @@ def render(project: str, description: str, monitors: list[MonitorFacts], pages: 
     files["index.html"] = env.get_template("index.html.j2").render(
         **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks")
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
-    for monitor in monitors:
+    for monitor in counted(monitors, "site pages", progress):
         page = page_html(pages[monitor.ref], tuple(Env(e.env, e.title, e.production) for e in monitor.envs))
         files[f"{monitor.page}.html"] = env.get_template("runbook.html.j2").render(
             **common, root="../", monitor=monitor, body=page.html, sections=page.sections, title=monitor.ref)
