@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/cdk_compare.py                    # 1,000 and 10,000 alarms, 3 rounds
     .venv/bin/python benchmarks/cdk_compare.py --services 100 --repeat 5
+    .venv/bin/python benchmarks/cdk_compare.py --baseline ../base/.venv/bin/obsgen   # an older obsgen too
 
 Set up once (Node 20+; the versions are pinned in benchmarks/cdk/package-lock.json):
 
@@ -24,7 +25,8 @@ all alike), each command runs as its own process:
 - `obsgen build`:    everything (runbooks and the site too).
 The figure is CPU seconds, user + system of the process and every child it waited for (wait4), best
 of the rounds; ratios are taken within one run. Targets: `cdk synth` / `build --env` >= 20x, `cdk
-synth` / `build` >= 5x. Without node or the CDK packages it says why and exits 0: this is a script
+synth` / `build` >= 5x. `--baseline` runs another obsgen's two builds in the same rounds, on its own
+copy of the project, for before/after figures. Without node or the CDK packages it says why and exits 0: this is a script
 for docs/performance.md, never a test.
 """
 
@@ -117,7 +119,7 @@ def _tags_sorted(properties: dict) -> dict:
     return {**properties, "Tags": sorted(properties.get("Tags", []), key=lambda tag: tag["Key"])}
 
 
-def measure(services: int, repeat: int, tmp: Path) -> None:
+def measure(services: int, repeat: int, tmp: Path, baseline: Path | None) -> None:
     root = tmp / f"project-{services}"
     alarms = generate(root, services, envs=1)
     run([str(OBSGEN), "build"], root)  # generated/ complete: the CDK reads its CloudWatch parameters
@@ -128,6 +130,12 @@ def measure(services: int, repeat: int, tmp: Path) -> None:
     commands = {**cdk,
                 "obsgen build --env": ([str(OBSGEN), "build", "--env", ENV], root, {}),
                 "obsgen build": ([str(OBSGEN), "build"], root, {})}
+    if baseline is not None:
+        other = tmp / f"baseline-{services}"
+        shutil.copytree(root, other, symlinks=True)
+        run([str(baseline), "build"], other)
+        commands |= {"baseline build --env": ([str(baseline), "build", "--env", ENV], other, {}),
+                     "baseline build": ([str(baseline), "build"], other, {})}
     figures = {name: Figures() for name in commands}
     for _ in range(repeat):
         for name, (argv, cwd, env) in commands.items():
@@ -140,16 +148,20 @@ def measure(services: int, repeat: int, tmp: Path) -> None:
         print(f"  {name:<20} CPU {min(fig.cpu):7.2f} s   wall {min(fig.wall):7.2f} s")
     best = {name: min(fig.cpu) for name, fig in figures.items()}
     for cdk_name in cdk:
-        for ours, target in (("obsgen build --env", 20), ("obsgen build", 5)):
+        for ours, target in (("obsgen build --env", 20), ("obsgen build", 5),
+                             ("baseline build --env", 20), ("baseline build", 5)):
+            if ours not in best:
+                continue
             ratio = best[cdk_name] / best[ours]
             verdict = "" if cdk_name != "cdk synth" else f"  (target >= {target}x: {'met' if ratio >= target else 'NOT met'})"
-            print(f"  {cdk_name} / {ours:<19} {ratio:6.2f}x less CPU{verdict}")
+            print(f"  {cdk_name} / {ours:<21} {ratio:6.2f}x less CPU{verdict}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--services", default="100,1000", help="comma-separated sizes (10 alarms a service)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="another obsgen executable to compare with")
     args = parser.parse_args()
     why = missing_tools()
     if why:
@@ -162,7 +174,7 @@ def main() -> None:
           + ", ".join(f"{p} {v}" for p, v in versions.items()))
     with tempfile.TemporaryDirectory(prefix="obsgen-cdk-") as tmp:
         for services in (int(s) for s in args.services.split(",")):
-            measure(services, args.repeat, Path(tmp))
+            measure(services, args.repeat, Path(tmp), args.baseline.resolve() if args.baseline else None)
 
 
 if __name__ == "__main__":
