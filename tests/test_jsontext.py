@@ -56,3 +56,12 @@ def test_errors_are_json_errors() -> None:
                 assert str(found) == str(expected)
             else:
                 raise AssertionError("no error")
+
+
+def test_tiny_floats_among_names_with_e_dash_are_still_found() -> None:
+    # The cheap scan for `0.0000` and a digit before `e-` runs before the regex: names full of `e-`
+    # (queue-age, table-throttles) must neither hide a tiny float nor send a document to the slow path.
+    for data in ({"AlarmName": "svc-queue-age", "Threshold": 2e-05}, {"a": "queue-age", "b": [{"c": -3.5e-07}]},
+                 {"Name": "x1e-5", "Value": 1.5}, {"Label": "table-throttles", "Threshold": 0.0001},
+                 [{"name": "e-"}, 1e-300], {"k": "0.00001 and 9e-9"}):
+        assert jsontext.dumps(data) == reference(data)

@@ -5,6 +5,7 @@ write in runbooks_src/, on hostile text and on random Markdown."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 import markdown_reference
 from obsgen.runbooks import markdown
 from obsgen.runbooks.markdown import Env, page_html
+from obsgen.runbooks.wording import code
 
 REPO = Path(__file__).resolve().parent.parent
 ENVS = (Env("development", "development", False), Env("production", "production (PRODUCTION)", True),
@@ -83,3 +85,16 @@ def test_hostile_text_stays_text() -> None:
     assert "<script>" not in page.html and "<img" not in page.html
     assert "javascript:" not in page.html.replace("[x](javascript:alert(1))", "")
     assert '<h2 id="img-srcx-onerrory">&lt;img src=x onerror=y&gt;</h2>' in page.html
+
+
+def _code_span_as_before(text: str) -> str:
+    """wording.code before its fast path for text without backticks: the fence one longer than any run."""
+    text = " ".join(str(text).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{'`' * (longest + 1)}{pad}{text}{pad}{'`' * (longest + 1)}"
+
+
+@given(st.text(alphabet=st.sampled_from("a `\n\t|*<&"), max_size=12) | st.sampled_from(["", " ", "\n", "x", "`"]))
+def test_code_spans_are_the_same_with_or_without_backticks_inside(text: str) -> None:
+    assert code(text) == _code_span_as_before(text)

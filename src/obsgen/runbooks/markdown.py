@@ -110,12 +110,17 @@ def _attr(value: str) -> str:
 
 def _text(inner_html: str) -> str:
     """What a heading or cell shows: its text and code, without markup or line breaks."""
+    if "<" not in inner_html and "&" not in inner_html and "\n" not in inner_html:  # plain words: most of them
+        return inner_html.strip()
     return html.unescape(_MARKUP.sub("", inner_html)).strip()
+
+
+_NOT_IN_SLUG = re.compile(r"[^a-z0-9_ -]")
 
 
 def slug(text: str) -> str:
     """`Commands: production (PRODUCTION)` -> `commands-production-production`, as wikis (GitHub) make them."""
-    return re.sub(r"[^a-z0-9_ -]", "", text.lower()).strip().replace(" ", "-") or "section"
+    return _NOT_IN_SLUG.sub("", text.lower()).strip().replace(" ", "-") or "section"
 
 
 class _Layout:

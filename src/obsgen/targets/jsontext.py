@@ -40,6 +40,20 @@ _ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DA
 _PYTHON_ONLY_FLOAT = re.compile(r'(?m)(?:": |^ *)-?(?:0\.0000|\d+(?:\.\d+)?e-)')
 
 
+def _may_hold_tiny_float(text: str) -> bool:
+    """Whether `_PYTHON_ONLY_FLOAT` can match: its number has `0.0000` or a digit before `e-`. Scanning
+    with str.find for those first is ~12x cheaper than the regex over the whole text (0.04 s against
+    0.47 s for the 30 MB of a 10,000-alarm environment, where `e-` occurs 29,000 times, all in names)."""
+    if "0.0000" in text:
+        return True
+    at = text.find("e-")
+    while at != -1:
+        if at and text[at - 1].isdigit():
+            return True
+        at = text.find("e-", at + 2)
+    return False
+
+
 class _Unusual(Exception):
     """Something the fast path does not handle; json.dumps takes the whole document instead."""
 
@@ -50,7 +64,8 @@ def dumps(data: Any) -> str:
         text = orjson.dumps(data, option=_ORJSON).decode()
     except TypeError:  # orjson.JSONEncodeError is one: see the module's docstring
         return python_dumps(data)
-    if _PYTHON_ONLY_FLOAT.search(text) or ("null" in text and orjson.loads(text) != data):
+    if (_may_hold_tiny_float(text) and _PYTHON_ONLY_FLOAT.search(text)) \
+            or ("null" in text and orjson.loads(text) != data):
         return python_dumps(data)
     return text
 
