@@ -25,7 +25,7 @@ LAZY_COMMANDS = {
     "plan": "aws", "apply": "aws", "drift": "aws", "test-alarm": "aws", "unlock": "aws",
     "sandbox": "aws", "show": "aws", "backtest": "aws",
     "test": "test", "site": "runbooks", "presets": "presets",
-    "init": "init", "import": "adopt",
+    "init": "init", "import": "adopt", "accounts": "organizations",
 }
 
 
