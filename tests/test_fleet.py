@@ -124,26 +124,25 @@ def test_a_stopped_run_starts_nothing_and_returns_what_it_never_started():
     assert run_bounded(["x", "y"], lambda _item: frozenset(), 2, lambda _item: None, stop) == ["x", "y"]
 
 
-def test_plan_over_a_glob_shows_one_block_per_environment_and_one_summary(project: Path):
-    result = run(project, "plan", "--env", "prod-*", "--detailed-exitcode", expect=2)
-    for env in MATRIX_ENVS:
-        _, account, region = env.split("-", 2)
-        assert f"== {env} (account {account}, {region}) ==" in result.output
-    rows = summary_rows(result.output)
-    assert list(rows) == MATRIX_ENVS
-    assert {row[3] for row in rows.values()} == {"changes"}
-    assert "4 environment(s): 4 changes" in result.output
-
-
-def test_each_environments_output_is_one_block_not_interleaved(project: Path):
-    result = run(project, "plan", "--env", "prod-*", "--env", "dev", expect=0)
+def test_plan_over_globs_shows_each_environment_as_one_block_then_one_summary(project: Path):
+    result = run(project, "plan", "--env", "prod-*", "--env", "dev", "--detailed-exitcode", expect=2)
     before_summary = result.output[:result.output.rindex("\nenvironment ")]
     blocks = re.split(r"^== ", before_summary, flags=re.M)[1:]
-    assert sorted(block.split(" ", 1)[0] for block in blocks) == sorted(["dev", *MATRIX_ENVS])
-    for block in blocks:
+    assert sorted(block.split("\n", 1)[0] for block in blocks) == sorted(
+        ["dev (account 123456789012, eu-west-1) =="] +
+        [f"{env} (account {env.split('-')[1]}, {env.split('-', 2)[2]}) ==" for env in MATRIX_ENVS])
+    for block in blocks:  # not interleaved: a block names its own environment's resources only
         heading, body = block.split("\n", 1)
         named = set(re.findall(r"-(dev|prod-\d{12}-[a-z]+-[a-z]+-\d)\b", body))
         assert named == {heading.split(" ", 1)[0]}, block
+    rows = summary_rows(result.output)
+    assert list(rows) == ["dev", *MATRIX_ENVS]
+    assert {row[3] for row in rows.values()} == {"changes"}
+    assert "5 environment(s): 5 changes" in result.output
+
+
+def test_plan_without_detailed_exitcode_exits_0_with_changes(project: Path):
+    run(project, "plan", "--env", "prod-111111111111-*", "--env", "dev", expect=0)
 
 
 def test_apply_over_a_matrix_writes_each_account_and_region_then_drift_is_clean(project: Path, sb):
