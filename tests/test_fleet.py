@@ -5,6 +5,7 @@ GetCallerIdentity with the role's account, so obsgen's identity check runs for r
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import threading
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import boto3
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -20,6 +22,11 @@ from obsgen.cli import app
 from obsgen.sandbox import server as sandbox
 
 BASE = Path(__file__).parent / "bad_specs" / "_base"
+SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+
+
+def schema(name: str) -> dict:
+    return json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
 ACCOUNTS = ("111111111111", "222222222222")
 MATRIX_ENVS = [f"prod-{a}-{r}" for a in ACCOUNTS for r in ("eu-west-1", "us-east-1")]
 runner = CliRunner()
@@ -178,7 +185,19 @@ def test_apply_over_several_environments_without_a_terminal_asks_for_auto_approv
     assert alarms_in(sb, ACCOUNTS[0], "eu-west-1") == []
 
 
-@pytest.mark.parametrize("option", [["--out", "plan.json"], ["--format", "json"]])
+def test_plan_as_json_holds_every_environments_plan_in_the_spec_order_and_passes_its_schemas(project: Path):
+    result = run(project, "plan", "--env", "prod-*", "--format", "json", "--detailed-exitcode", expect=2)
+    document = json.loads(result.stdout)
+    jsonschema.Draft202012Validator(schema("environments")).validate(document)
+    assert document["exit_code"] == 2 and document["command"] == "plan"
+    assert [e["env"] for e in document["environments"]] == MATRIX_ENVS
+    for entry in document["environments"]:
+        jsonschema.Draft202012Validator(schema("plan")).validate(entry["plan"])
+        assert entry["plan"]["env"] == entry["env"] and entry["result"] == "changes"
+    assert "4 environment(s): 4 changes" in result.stderr
+
+
+@pytest.mark.parametrize("option", [["--out", "plan.json"], ["--format", "markdown"]])
 def test_one_environments_options_are_a_usage_error_with_several(project: Path, option: list[str]):
     result = run(project, "plan", "--env", "prod-*", *option, expect=2)
     assert "works with one environment" in result.output

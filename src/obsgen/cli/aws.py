@@ -195,10 +195,14 @@ def plan(env: list[str] = EnvsRequired, project_dir: Path = ProjectDir, profile:
     """Show what `apply` would change in AWS to make ENV equal to the spec."""
     envs = _selected(project_dir, env)
     if len(envs) > 1:
-        _one_only(("--format", format is not PlanFormat.text), ("--out", out_file is not None))
+        _one_only(("--format markdown", format is PlanFormat.markdown), ("--out", out_file is not None))
         fleet = _fleet(project_dir, envs, profile, timeout, parallel)
-        outcomes = _run_fleet(fleet, envs, lambda model: fleet.plan(model, adopt), _plan_block)
-        raise typer.Exit(max(o.exit_code(EXIT_CHANGES if detailed_exitcode else 0) for o in outcomes))
+        as_json = format is PlanFormat.json
+        outcomes = _run_fleet(fleet, envs, lambda model: fleet.plan(model, adopt), _plan_block, as_json)
+        code = max(o.exit_code(EXIT_CHANGES if detailed_exitcode else 0) for o in outcomes)
+        if as_json:
+            _fleet_json("plan", outcomes, code)
+        raise typer.Exit(code)
     model = _model(project_dir, envs[0])
     clients, _ = _connect(model, profile)
     result = _plan(model, clients, adopt, Deadline(timeout))
@@ -383,8 +387,14 @@ def _one_only(*given: tuple[str, bool]) -> None:
     """Options that concern one environment's output: a usage error with several."""
     for option, used in given:
         if used:
-            raise typer.BadParameter(f"{option} works with one environment; with several, the output is text: "
-                                     "each environment's block, then one summary table", param_hint=f"'{option}'")
+            raise typer.BadParameter(f"{option} works with one environment; with several, the output is text "
+                                     "(each environment's block, then one summary table) or --format json",
+                                     param_hint=f"'{option.split()[0]}'")
+
+
+def _fleet_json(command: str, outcomes: list[Outcome], code: int) -> None:
+    with reader_may_leave():
+        sys.stdout.write(fleet_view.outcomes_json(command, outcomes, code))
 
 
 def _fleet(project_dir: Path, envs: list[str], profile: str | None, timeout: float, parallel: int) -> Fleet:
@@ -398,12 +408,15 @@ def _fleet(project_dir: Path, envs: list[str], profile: str | None, timeout: flo
 _printing = threading.Lock()
 
 
-def _run_fleet(fleet: Fleet, envs: list[str], job: Any, block: Any) -> list[Outcome]:
-    """Run `job` over `envs`, printing each environment's block whole as it finishes, then the summary.
-    Ctrl-C (or SIGTERM) starts no further environment; those running finish and are reported."""
+def _run_fleet(fleet: Fleet, envs: list[str], job: Any, block: Any, quiet: bool = False) -> list[Outcome]:
+    """Run `job` over `envs`, printing each environment's block whole as it finishes, then the summary
+    (`quiet`, for JSON on stdout: no blocks, the summary on stderr). Ctrl-C (or SIGTERM) starts no
+    further environment; those running finish and are reported."""
     started = time.monotonic()
 
     def done(outcome: Outcome) -> None:
+        if quiet:
+            return
         with _printing:
             _show(fleet_view.heading(outcome))
             block(outcome)
@@ -416,7 +429,11 @@ def _run_fleet(fleet: Fleet, envs: list[str], job: Any, block: Any) -> list[Outc
             outcomes = fleet.run(envs, job, done)
     except KeyboardInterrupt:
         raise _fail("interrupted") from None
-    _show(fleet_view.summary_text(outcomes, time.monotonic() - started).rstrip("\n"))
+    summary = fleet_view.summary_text(outcomes, time.monotonic() - started).rstrip("\n")
+    if quiet:
+        err.print(summary, markup=False, highlight=False)
+    else:
+        _show(summary)
     return outcomes
 
 
@@ -482,11 +499,15 @@ def drift(env: list[str] = EnvsRequired, project_dir: Path = ProjectDir, profile
     """Compare AWS with the spec for CI: exit 0 in sync, 2 drift, 1 error."""
     envs = _selected(project_dir, env)
     if len(envs) > 1:
-        _one_only(("--format", format is not DriftFormat.text), ("--junit-out", junit_out is not None),
-                  ("--prometheus-url", prometheus_url is not None))
+        _one_only((f"--format {format.value}", format not in (DriftFormat.text, DriftFormat.json)),
+                  ("--junit-out", junit_out is not None), ("--prometheus-url", prometheus_url is not None))
         fleet = _fleet(project_dir, envs, profile, timeout, parallel)
-        outcomes = _run_fleet(fleet, envs, fleet.drift, _drift_block)
-        raise typer.Exit(max(o.exit_code(EXIT_CHANGES) for o in outcomes))
+        as_json = format is DriftFormat.json
+        outcomes = _run_fleet(fleet, envs, fleet.drift, _drift_block, as_json)
+        code = max(o.exit_code(EXIT_CHANGES) for o in outcomes)
+        if as_json:
+            _fleet_json("drift", outcomes, code)
+        raise typer.Exit(code)
     if prometheus_url is not None and (format in (DriftFormat.junit, DriftFormat.sarif) or junit_out is not None):
         raise typer.BadParameter("JUnit and SARIF do not cover --prometheus-url; use text, json or markdown",
                                  param_hint="'--format'")

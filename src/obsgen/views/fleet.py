@@ -1,10 +1,14 @@
-"""Several environments at once (aws/fleet.py): each one's heading, and the one summary table."""
+"""Several environments at once (aws/fleet.py): each one's heading, the one summary table, and JSON."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from typing import Any
 
 from ..aws.fleet import Outcome
+from ..aws.planfile import plan_dict
+from .drift import drift_json
 
 COLUMNS = ("environment", "account", "region", "changes", "result", "duration")
 
@@ -27,3 +31,25 @@ def summary_text(outcomes: list[Outcome], seconds: float) -> str:
     totals = ", ".join(f"{n} {result}" for result, n in sorted(counts.items()))
     lines.append(f"{len(outcomes)} environment(s): {totals}; {seconds:.1f}s in all")
     return "\n".join(lines) + "\n"
+
+
+ENVIRONMENTS_FORMAT_VERSION = 1
+
+
+def outcomes_json(command: str, outcomes: list[Outcome], exit_code: int) -> str:
+    """`plan`/`drift --format json` over several environments (docs/schemas/environments.schema.json): each
+    environment's result, and its plan or drift report in the single-environment JSON form."""
+    data = {"format_version": ENVIRONMENTS_FORMAT_VERSION, "command": command, "exit_code": exit_code,
+            "environments": [_outcome(o) for o in outcomes]}
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _outcome(outcome: Outcome) -> dict[str, Any]:
+    entry: dict[str, Any] = {"env": outcome.env, "account": outcome.account, "region": outcome.region,
+                             "result": outcome.result, "changes": outcome.changes,
+                             "seconds": round(outcome.seconds, 3), "error": outcome.error or None}
+    if outcome.plan is not None:
+        entry["plan"] = plan_dict(outcome.plan)
+    if outcome.drift is not None:
+        entry["drift"] = json.loads(drift_json(outcome.drift))
+    return entry
