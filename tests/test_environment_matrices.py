@@ -119,3 +119,15 @@ def test_a_problem_in_an_expanded_environment_points_at_the_matrix_entry_that_wr
 
 def test_the_same_spec_builds_byte_identical_files(root: Path):
     assert compile_project(root).files == compile_project(root).files
+
+
+def test_a_glob_selects_a_matrixs_environments_to_build_after_the_names_given_before_it(root: Path):
+    build = compile_project(root, ["dev", "prod-111111111111-*"])
+    assert build.ok, [str(d) for d in build.diagnostics]
+    assert list(build.models) == ["dev", "prod-111111111111-eu-west-1", "prod-111111111111-us-east-1"]
+
+
+def test_a_glob_that_matches_no_environment_is_reported_as_unknown(root: Path):
+    build = compile_project(root, ["qa-*"])
+    assert [d.code for d in build.diagnostics] == ["unknown-environment"]
+    assert "unknown environment(s) qa-*" in build.diagnostics[0].message

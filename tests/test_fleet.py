@@ -17,7 +17,8 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from obsgen.aws.fleet import run_bounded, select
+from obsgen.aws.fleet import run_bounded
+from obsgen.language.matrix import select
 from obsgen.cli import app
 from obsgen.sandbox import server as sandbox
 

@@ -17,11 +17,10 @@ Nothing here prints; `on_done` hands each outcome to the caller as soon as it is
 
 from __future__ import annotations
 
-import fnmatch
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -72,15 +71,6 @@ class Outcome:
         if self.result in (Result.FAILED, Result.NOT_STARTED):
             return 1
         return changes_code if self.result in (Result.CHANGES, Result.DRIFT) else 0
-
-
-def select(patterns: Iterable[str], known: list[str]) -> tuple[list[str], list[str]]:
-    """The environments the `--env` patterns name (shell globs: `prod-*`, `*-eu-west-1`), in the spec's
-    order, and the patterns that name none."""
-    patterns = list(patterns)
-    chosen = {env for pattern in patterns for env in known if fnmatch.fnmatchcase(env, pattern)}
-    unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(env, p) for env in known)]
-    return [env for env in known if env in chosen], unmatched
 
 
 def slots(model: EnvironmentModel) -> frozenset[Slot]:

@@ -34,7 +34,7 @@ from ..views import sarif as sarif_view
 from ..aws.desired import desired_resources
 from ..aws.deadline import Deadline
 from ..aws.drift import DriftReport, drift_report
-from ..aws.fleet import DEFAULT_PARALLEL, Fleet, Outcome, Result, select
+from ..aws.fleet import DEFAULT_PARALLEL, Fleet, Outcome, Result
 from ..aws.lock import EnvironmentLock
 from ..aws.plan import Plan
 from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity
@@ -45,6 +45,7 @@ from .common import DriftFormat, JunitOut, PlanFormat, ProjectDir, finite, outpu
 from .app import app, err, out, reader_may_leave
 from ..compiler import compile_project
 from ..language.load import load_spec
+from ..language.matrix import GLOB_CHARACTERS, select
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
 
@@ -363,13 +364,10 @@ def unlock(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Opti
 
 # --- several environments at once (aws/fleet.py) ----------------------------------------------
 
-_GLOB = frozenset("*?[")
-
-
 def _selected(project_dir: Path, patterns: list[str]) -> list[str]:
     """The environments `--env` names. One plain name is taken as it is (an unknown one is reported by
     the compile, as before); globs and repeated names are matched against the spec's environments."""
-    if len(patterns) == 1 and not _GLOB & set(patterns[0]):
+    if len(patterns) == 1 and not GLOB_CHARACTERS & set(patterns[0]):
         return patterns
     spec, _ = load_spec(project_dir)
     if spec is None:  # the spec's own errors, reported by the compile

@@ -15,9 +15,10 @@ was defined, so that problems found in an expanded environment point at its matr
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from ..diagnostics import Diagnostic, error, shown
 from .errors import did_you_mean
@@ -161,3 +162,15 @@ def _patched(settings: dict[str, Any], patch: EnvironmentSettings) -> dict[str, 
         else:
             result[name] = value
     return result
+
+
+GLOB_CHARACTERS = frozenset("*?[")  # what makes an `--env` value a pattern (fnmatch's)
+
+
+def select(patterns: Iterable[str], known: list[str]) -> tuple[list[str], list[str]]:
+    """The environments `--env` patterns name (shell globs: `prod-*`, `*-eu-west-1`; a plain name names
+    itself), in the spec's order, and the patterns that name none."""
+    patterns = list(patterns)
+    chosen = {env for pattern in patterns for env in known if fnmatch.fnmatchcase(env, pattern)}
+    unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(env, p) for env in known)]
+    return [env for env in known if env in chosen], unmatched
