@@ -26,6 +26,7 @@ from .resolve.verbatim import unchecked
 from .language.jsonschema import SCHEMA_FILE, schema_text
 from .language.load import SpecSet, load_spec
 from .progress import Progress, counted, silent
+from .language.matrix import GLOB_CHARACTERS, select
 from .prometheus import promtool
 from .runbooks.coverage import unlinked
 from .targets import targets
@@ -101,7 +102,7 @@ def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress
         return Build(None, envs or [], diagnostics=unique_sorted(problems))
     problems += expand_presets(spec)  # presets become plain monitors here
     known = list(spec.project.environments)
-    selected = envs or known
+    selected = _named(envs, known) if envs else known
     unknown = [e for e in selected if e not in known and e not in spec.broken.environments]
     if unknown:
         span = spec.project_doc.span(("environments",), at_key=True)
@@ -122,6 +123,16 @@ def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress
     # Problems found while reading and expanding presets already say which preset they are about.
     build.diagnostics = merge_environments([*problems, *annotate(build.diagnostics, spec.preset_uses.values())])
     return build
+
+
+def _named(envs: list[str], known: list[str]) -> list[str]:
+    """`--env` names in the order given, each glob (`prod-*`: a matrix's environments) replaced by the
+    environments it matches in the spec's order; a glob that matches none stays, to be reported."""
+    named: dict[str, None] = {}
+    for pattern in envs:
+        matches = select([pattern], known)[0] if GLOB_CHARACTERS & set(pattern) else []
+        named.update(dict.fromkeys(matches or [pattern]))
+    return list(named)
 
 
 def _add_runbooks(spec: SpecSet, build: Build, pages: bool, progress: Progress) -> None:

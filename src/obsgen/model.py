@@ -422,6 +422,8 @@ class EnvironmentModel:
     event_routes: tuple[EventRoute, ...] = ()
     budgets: tuple[Budget, ...] = ()
     mute_rules: tuple[MuteRule, ...] = ()
+    # The IAM role plan/apply/drift assume to reach `account` (the environment's `role_arn:`, expanded).
+    role_arn: str | None = None
 
     def alarms(self) -> list[Alarm]:
         return sorted([*self.metric_alarms, *self.composite_alarms, *self.log_alarms], key=lambda a: a.name)

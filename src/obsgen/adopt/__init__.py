@@ -37,10 +37,12 @@ class Imported:
 
 @dataclass(frozen=True, slots=True)
 class _Where:
-    """What session.connect reads of an environment: its region and endpoint."""
+    """What session.connect reads of an environment: its region and endpoint (and no role to assume:
+    import reads the account of the credentials in use)."""
 
     region: str
     endpoint: str | None
+    role_arn: str | None = None
 
 
 def connect_account(region: str, endpoint: str | None, profile: str | None) -> Clients:

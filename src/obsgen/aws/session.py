@@ -158,4 +158,19 @@ def connect(model: EnvironmentModel, profile: str | None = None, config: Config 
     session = boto3.Session(profile_name=profile, region_name=model.region)
     if session.get_credentials() is None and is_loopback(model.endpoint):
         session = boto3.Session(region_name=model.region, **SANDBOX_CREDENTIALS)
+    if model.role_arn is not None:
+        session = assumed(session, model.role_arn, f"obsgen-{model.env}", model.endpoint)
     return Clients(session, config or retry_config(), model.endpoint, model.region)
+
+
+def assumed(session: boto3.Session, role_arn: str, name: str, endpoint: str | None) -> boto3.Session:
+    """A session with the credentials of `role_arn`, assumed with `session`'s: how one machine reaches
+    many accounts of an organisation (the role trusts the caller's account). The credentials last
+    AssumeRole's default hour, as long as apply's default time limit; the session name (at most 64
+    characters: letters, digits and +=,.@-) says in CloudTrail which environment obsgen worked on.
+    https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html"""
+    sts = session.client("sts", endpoint_url=endpoint, config=identity_config())
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=name[:64])["Credentials"]
+    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"],
+                         aws_session_token=credentials["SessionToken"], region_name=session.region_name)

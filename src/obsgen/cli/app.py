@@ -54,6 +54,8 @@ COMMANDS = {
                      "and build."),
     "import": ("adopt", "Write the account's existing alarms, topics and subscriptions as spec under monitors/ "
                         "(reads only)."),
+    "accounts": ("organizations", "List an organizational unit's accounts for a matrix (reads AWS Organizations; "
+                                  "builds never do)."),
 }
 LAZY_COMMANDS = {name: module for name, (module, _) in COMMANDS.items()}
 

@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -28,10 +29,12 @@ from ..prometheus import drift as prometheus_drift
 from ..views import drift as drift_view
 from ..views import plan as plan_view
 from ..views import prometheus_drift as prometheus_view
+from ..views import fleet as fleet_view
 from ..views import sarif as sarif_view
 from ..aws.desired import desired_resources
 from ..aws.deadline import Deadline
 from ..aws.drift import DriftReport, drift_report
+from ..aws.fleet import DEFAULT_PARALLEL, Fleet, Outcome, Result
 from ..aws.lock import EnvironmentLock
 from ..aws.plan import Plan
 from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity
@@ -41,6 +44,8 @@ from ..aws.workflow import ApplyOptions, apply, make_plan
 from .common import DriftFormat, JunitOut, PlanFormat, ProjectDir, finite, output_file, report, repository_prefix
 from .app import app, err, out, reader_may_leave
 from ..compiler import compile_project
+from ..language.load import load_spec
+from ..language.matrix import GLOB_CHARACTERS, select
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
 
@@ -52,6 +57,11 @@ if TYPE_CHECKING:
 EXIT_CHANGES = 2
 MAX_HOLD = 3600.0  # seconds: long enough to watch a page arrive; time.sleep overflows on huge values
 EnvRequired = typer.Option(..., "--env", "-e", metavar="ENV", help="The environment to work on.")
+EnvsRequired = typer.Option(..., "--env", "-e", metavar="ENV",
+                            help="The environment to work on; repeat it, or write a glob ('prod-*'), for several "
+                                 "at once (docs/organisations.md).")
+Parallel = typer.Option(DEFAULT_PARALLEL, "--parallel", min=1, max=64,
+                        help="With several environments: how many run at once (never two of one account and region).")
 Profile = typer.Option(None, "--profile", metavar="NAME", show_default=False,
                        help="AWS profile (default: the standard credential chain).")
 # The time limit of a command's AWS work (docs/aws-sync.md, "Time limits"); each call also has its own.
@@ -175,16 +185,26 @@ def _show(text: str | Text) -> None:
 
 
 @app.command()
-def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
+def plan(env: list[str] = EnvsRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
          format: PlanFormat = typer.Option(PlanFormat.text, "--format", help="Output format."),
          out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan (JSON) for `apply`.",
                                                  callback=output_file),
          detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
                                                 help="Exit 0 when there is nothing to change, 2 when there is."),
          adopt: bool = typer.Option(False, "--adopt", help="Take over same-named resources obsgen does not manage."),
-         timeout: float = _timeout(READ_TIMEOUT_DEFAULT)) -> None:
+         timeout: float = _timeout(READ_TIMEOUT_DEFAULT), parallel: int = Parallel) -> None:
     """Show what `apply` would change in AWS to make ENV equal to the spec."""
-    model = _model(project_dir, env)
+    envs = _selected(project_dir, env)
+    if len(envs) > 1:
+        _one_only(("--format markdown", format is PlanFormat.markdown), ("--out", out_file is not None))
+        fleet = _fleet(project_dir, envs, profile, timeout, parallel)
+        as_json = format is PlanFormat.json
+        outcomes = _run_fleet(fleet, envs, lambda model: fleet.plan(model, adopt), _plan_block, as_json)
+        code = max(o.exit_code(EXIT_CHANGES if detailed_exitcode else 0) for o in outcomes)
+        if as_json:
+            _fleet_json("plan", outcomes, code)
+        raise typer.Exit(code)
+    model = _model(project_dir, envs[0])
     clients, _ = _connect(model, profile)
     result = _plan(model, clients, adopt, Deadline(timeout))
     if out_file is not None:
@@ -204,8 +224,9 @@ def plan(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Option
 def apply_command(
         plan_file: Optional[Path] = typer.Argument(None, help="A plan saved with `obsgen plan --out`.", metavar="PLAN_FILE",
                                                    exists=True, dir_okay=False),
-        env: Optional[str] = typer.Option(None, "--env", "-e", metavar="ENV", show_default=False,
-                                          help="The environment to work on (a saved plan names its own)."),
+        env: Optional[list[str]] = typer.Option(None, "--env", "-e", metavar="ENV", show_default=False,
+                                                help="The environment to work on (a saved plan names its own); "
+                                                     "repeat it, or write a glob ('prod-*'), for several at once."),
         project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
         auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
         adopt: bool = typer.Option(False, "--adopt", help="Take over same-named resources obsgen does not manage."),
@@ -213,7 +234,7 @@ def apply_command(
                                                help="Allow deleting more than --mass-delete-share of the managed resources."),
         mass_delete_share: float = typer.Option(DEFAULT_MASS_DELETE_SHARE, "--mass-delete-share", min=0.0, max=1.0),
         concurrency: int = typer.Option(3, "--concurrency", min=1, max=10, help="Writes in flight at once."),
-        timeout: float = _timeout(APPLY_TIMEOUT_DEFAULT),
+        timeout: float = _timeout(APPLY_TIMEOUT_DEFAULT), parallel: int = Parallel,
 ) -> None:
     """Change AWS so that ENV equals the spec (or exactly what a saved plan says).
 
@@ -221,12 +242,20 @@ def apply_command(
     --auto-approve). A saved plan was reviewed when it was made, so it is applied without a
     question, as Terraform applies a saved plan. Either way obsgen then takes the environment's
     lock, reads AWS again and applies only if that gives exactly the plan shown (or saved)."""
-    saved = _saved_plan(plan_file, env) if plan_file is not None else None
+    envs = _selected(project_dir, env) if env else []
+    if len(envs) > 1:
+        _one_only(("PLAN_FILE", plan_file is not None))
+        options = ApplyOptions(allow_mass_delete, mass_delete_share, concurrency)
+        _apply_many(_fleet(project_dir, envs, profile, timeout, parallel), envs, options, adopt, auto_approve)
+        return
+    saved = _saved_plan(plan_file, envs[0] if envs else None) if plan_file is not None else None
     if saved is not None:
-        env = saved.env
-    elif env is None:
+        env_name = saved.env
+    elif not envs:
         raise typer.BadParameter("give --env, or a plan file saved with `obsgen plan --out`", param_hint="'--env'")
-    model = _model(project_dir, env)
+    else:
+        env_name = envs[0]
+    model = _model(project_dir, env_name)
     clients, caller = _connect(model, profile)
     deadline = Deadline(timeout)
     shown = saved if saved is not None else _plan(model, clients, adopt, deadline)
@@ -238,7 +267,7 @@ def apply_command(
     except SyncError as exc:
         raise _fail(str(exc)) from None
     left = deadline.remaining()
-    if saved is None and _confirm(auto_approve, env) and left is not None:
+    if saved is None and _confirm(auto_approve, f"'{env_name}'") and left is not None:
         deadline = Deadline(left)  # the time taken to answer does not count
     options = ApplyOptions(allow_mass_delete, mass_delete_share, concurrency, deadline=deadline)
     again = "run `obsgen plan` again" if saved is not None else "run `obsgen apply` again"
@@ -288,14 +317,14 @@ def _warn(message: str) -> None:
     err.print(f"warning: {message}", markup=False, highlight=False)
 
 
-def _confirm(auto_approve: bool, env: str) -> bool:
+def _confirm(auto_approve: bool, what: str) -> bool:
     """Ask for 'yes' unless --auto-approve; True when a question was asked."""
     if auto_approve:
         return False
     if not sys.stdin.isatty():
         raise _fail("refusing to apply without confirmation: stdin is not a terminal (pass --auto-approve, "
                     "or apply a plan saved with `obsgen plan --out`)")
-    answer = typer.prompt(f"Apply these changes to '{env}'? Only 'yes' is accepted", default="", show_default=False)
+    answer = typer.prompt(f"Apply these changes to {what}? Only 'yes' is accepted", default="", show_default=False)
     if answer.strip() != "yes":
         raise _fail("apply cancelled; nothing was changed")
     return True
@@ -333,6 +362,112 @@ def unlock(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Opti
     out.print(f"removed the lock of '{env}'", markup=False)
 
 
+# --- several environments at once (aws/fleet.py) ----------------------------------------------
+
+def _selected(project_dir: Path, patterns: list[str]) -> list[str]:
+    """The environments `--env` names. One plain name is taken as it is (an unknown one is reported by
+    the compile, as before); globs and repeated names are matched against the spec's environments."""
+    if len(patterns) == 1 and not GLOB_CHARACTERS & set(patterns[0]):
+        return patterns
+    spec, _ = load_spec(project_dir)
+    if spec is None:  # the spec's own errors, reported by the compile
+        _model(project_dir, patterns[0])
+        raise typer.Exit(1)
+    known = list(spec.project.environments)
+    envs, unmatched = select(patterns, known)
+    if unmatched:
+        raise typer.BadParameter(f"{', '.join(repr(p) for p in unmatched)} names no environment; the project "
+                                 f"defines {', '.join(known)}", param_hint="'--env'")
+    return envs
+
+
+def _one_only(*given: tuple[str, bool]) -> None:
+    """Options that concern one environment's output: a usage error with several."""
+    for option, used in given:
+        if used:
+            raise typer.BadParameter(f"{option} works with one environment; with several, the output is text "
+                                     "(each environment's block, then one summary table) or --format json",
+                                     param_hint=f"'{option.split()[0]}'")
+
+
+def _fleet_json(command: str, outcomes: list[Outcome], code: int) -> None:
+    with reader_may_leave():
+        sys.stdout.write(fleet_view.outcomes_json(command, outcomes, code))
+
+
+def _fleet(project_dir: Path, envs: list[str], profile: str | None, timeout: float, parallel: int) -> Fleet:
+    build = compile_project(project_dir, envs)
+    if not build.ok or any(env not in build.models for env in envs):
+        report(build)
+        raise typer.Exit(1)
+    return Fleet({env: build.models[env] for env in envs}, profile, timeout, parallel)
+
+
+_printing = threading.Lock()
+
+
+def _run_fleet(fleet: Fleet, envs: list[str], job: Any, block: Any, quiet: bool = False) -> list[Outcome]:
+    """Run `job` over `envs`, printing each environment's block whole as it finishes, then the summary
+    (`quiet`, for JSON on stdout: no blocks, the summary on stderr). Ctrl-C (or SIGTERM) starts no
+    further environment; those running finish and are reported."""
+    started = time.monotonic()
+
+    def done(outcome: Outcome) -> None:
+        if quiet:
+            return
+        with _printing:
+            _show(fleet_view.heading(outcome))
+            block(outcome)
+            if outcome.error:
+                _show(f"error: {outcome.error}")
+            _show("")
+
+    try:
+        with _terminate_like_interrupt():
+            outcomes = fleet.run(envs, job, done)
+    except KeyboardInterrupt:
+        raise _fail("interrupted") from None
+    summary = fleet_view.summary_text(outcomes, time.monotonic() - started).rstrip("\n")
+    if quiet:
+        err.print(summary, markup=False, highlight=False)
+    else:
+        _show(summary)
+    return outcomes
+
+
+def _plan_block(outcome: Outcome) -> None:
+    if outcome.plan is not None:
+        _show(plan_view.plan_text(outcome.plan))
+
+
+def _drift_block(outcome: Outcome) -> None:
+    if outcome.drift is not None:
+        _show(drift_view.drift_text(outcome.drift))
+
+
+def _apply_block(outcome: Outcome) -> None:
+    if outcome.applied is not None:
+        _show(plan_view.apply_text(outcome.applied))
+
+
+def _apply_many(fleet: Fleet, envs: list[str], options: ApplyOptions, adopt: bool, auto_approve: bool) -> None:
+    """Plan every environment (shown as `plan` shows them), ask once, then apply those with changes."""
+    started = time.monotonic()
+    planned = {o.env: o for o in _run_fleet(fleet, envs, lambda model: fleet.plan(model, adopt), _plan_block)}
+    changed = [env for env, o in planned.items() if o.result == Result.CHANGES]
+    if changed:
+        _confirm(auto_approve, f"{len(changed)} environment(s) ({', '.join(changed)})")
+        applied = {o.env: o for o in _run_fleet(
+            fleet, changed, lambda model: fleet.apply(model, planned[model.env], options, adopt, _warn), _apply_block)}
+        for env, outcome in applied.items():
+            outcome.seconds += planned[env].seconds
+        planned.update(applied)
+        if len(applied) < len(envs):  # the whole picture: unchanged and failed plans too
+            _show("")
+            _show(fleet_view.summary_text([planned[env] for env in envs], time.monotonic() - started).rstrip("\n"))
+    raise typer.Exit(max(planned[env].exit_code(0) for env in envs))
+
+
 def _run_apply(model: EnvironmentModel, clients: Clients, fresh: Plan, options: ApplyOptions) -> ApplyResult:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err, transient=True) as progress:
@@ -352,18 +487,29 @@ def _http_url(url: Optional[str]) -> Optional[str]:
 
 
 @app.command()
-def drift(env: str = EnvRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
+def drift(env: list[str] = EnvsRequired, project_dir: Path = ProjectDir, profile: Optional[str] = Profile,
           format: DriftFormat = typer.Option(DriftFormat.text, "--format", help="Output format."),
           junit_out: Optional[Path] = JunitOut,
           prometheus_url: Optional[str] = typer.Option(None, "--prometheus-url", callback=_http_url,
                                                        help="Also compare the rules this Prometheus has loaded "
                                                             "(an http:// or https:// URL)."),
-          timeout: float = _timeout(READ_TIMEOUT_DEFAULT)) -> None:
+          timeout: float = _timeout(READ_TIMEOUT_DEFAULT), parallel: int = Parallel) -> None:
     """Compare AWS with the spec for CI: exit 0 in sync, 2 drift, 1 error."""
+    envs = _selected(project_dir, env)
+    if len(envs) > 1:
+        _one_only((f"--format {format.value}", format not in (DriftFormat.text, DriftFormat.json)),
+                  ("--junit-out", junit_out is not None), ("--prometheus-url", prometheus_url is not None))
+        fleet = _fleet(project_dir, envs, profile, timeout, parallel)
+        as_json = format is DriftFormat.json
+        outcomes = _run_fleet(fleet, envs, fleet.drift, _drift_block, as_json)
+        code = max(o.exit_code(EXIT_CHANGES) for o in outcomes)
+        if as_json:
+            _fleet_json("drift", outcomes, code)
+        raise typer.Exit(code)
     if prometheus_url is not None and (format in (DriftFormat.junit, DriftFormat.sarif) or junit_out is not None):
         raise typer.BadParameter("JUnit and SARIF do not cover --prometheus-url; use text, json or markdown",
                                  param_hint="'--format'")
-    model = _model(project_dir, env)
+    model = _model(project_dir, envs[0])
     clients, _ = _connect(model, profile)
     drifted = drift_report(_plan(model, clients, False, Deadline(timeout)), desired_resources(model))
     if junit_out is not None:

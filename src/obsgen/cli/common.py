@@ -51,9 +51,11 @@ ProjectDir = typer.Option(Path("."), "--project-dir", "-C", callback=project_dir
                           help="Project root (holds monitors/); default: the nearest directory at or above "
                                "the current one that holds monitors/.")
 EnvOption = typer.Option(None, "--env", "-e", metavar="ENV", show_default=False,
-                         help="An environment to build (repeat for more); all when omitted.")
+                         help="An environment to build (repeat for more); a glob such as 'prod-*' names several; "
+                              "all when omitted.")
 TestEnvOption = typer.Option(None, "--env", "-e", metavar="ENV", show_default=False,
-                             help="An environment to test (repeat for more); all when omitted.")
+                             help="An environment to test (repeat for more); a glob such as 'prod-*' names several; "
+                                  "all when omitted.")
 
 
 # An option with a fixed set of values is a click.Choice (through an Enum), so a value outside it is a

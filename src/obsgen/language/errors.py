@@ -73,6 +73,8 @@ def _one(item: ErrorDetails, doc: Document, model: type[BaseModel]) -> Diagnosti
     if kind == "literal_error" and len(loc) == 3 and loc[0] == "resources" and loc[2] == "type":
         return error(doc.span(loc), "unknown-resource-type", _unknown_type(item.get("input")))
     message = _expected_message(kind, item)
+    if kind == "matrix_variable":  # an environment named like a matrix (v1/project.py)
+        return error(doc.span(loc, at_key=True), "matrix-variable", f"{where}: {message}")
     if is_key:
         return error(doc.span(loc, at_key=True), "bad-name", f"{where}: invalid name: {message}")
     return error(doc.span(loc), "bad-value", f"{where}: {message}" if where else message)

@@ -15,6 +15,7 @@ from ..diagnostics import Diagnostic, Span, error, shown
 from ..progress import Progress, counted, silent
 from .yaml_reader import Document, Loc, Mapping
 from .errors import diagnostics_from
+from .matrix import expand_matrices
 from .salvage import Broken, Salvaged, revalidate, written_name
 from .v1.project import ProjectSpec
 from .v1.service import ServiceSpec
@@ -67,6 +68,12 @@ class SpecSet:
     runbooks: dict[str, Path] = field(default_factory=dict)  # runbook name -> file
     preset_uses: dict[str, PresetUse] = field(default_factory=dict)  # 'service/monitor' -> its preset
     broken: Broken = field(default_factory=Broken)  # what failed validation and was left out (salvage.py)
+    # Where each environment is defined: ("environments", name), or ("matrices", template) for one a
+    # matrix made (matrix.py); problems about an environment point there.
+    env_sources: dict[str, Loc] = field(default_factory=dict)
+
+    def env_loc(self, env: str) -> Loc:
+        return self.env_sources.get(env, ("environments", env))
 
     def service(self, name: str) -> ServiceEntry | None:
         return next((s for s in self.services if s.spec.service == name), None)
@@ -122,7 +129,10 @@ def load_spec(root: Path, progress: Progress = silent) -> tuple[SpecSet | None, 
     if project is None:
         return None, problems
     runbooks = {p.stem: p for p in sorted((root / RUNBOOKS_DIR).glob("*.md"))} if (root / RUNBOOKS_DIR).is_dir() else {}
-    return SpecSet(root, project[0], project[1], services, runbooks, broken=broken), problems
+    expansion = expand_matrices(*project)
+    problems += expansion.problems
+    return SpecSet(root, expansion.project, project[1], services, runbooks, broken=broken,
+                   env_sources=expansion.sources), problems
 
 
 def _note_dropped(broken: Broken, dropped: list[tuple[str, str]], service: str | None) -> None:

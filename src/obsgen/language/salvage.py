@@ -24,7 +24,7 @@ from .errors import strip_tags
 # Sections of mappings keyed by name whose entries can be left out one by one: nothing else in the
 # same file depends on an entry being there (references to it are checked later, against `Broken`).
 SERVICE_ENTRIES = ("monitors", "resources", "dashboards")
-PROJECT_ENTRIES = ("environments", "severities", "channels", "dashboards")
+PROJECT_ENTRIES = ("environments", "matrices", "severities", "channels", "dashboards")
 # Top-level keys that can be left out whole when their value is wrong: they only add information.
 OPTIONAL_KEYS = ("description", "tags", "recording_rules", "tests")
 

@@ -35,7 +35,7 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
         subscriptions=subscriptions, metric_alarms=tuple(sorted(metric_alarms, key=lambda a: a.name)),
         composite_alarms=tuple(sorted(composites, key=lambda a: a.name)),
         services=tuple(ServiceInfo(s.spec.service, s.spec.owner, s.spec.description, s.doc.path) for s in services),
-        regions=regions.synced(ctx, [*metric_alarms, *composites]),
+        regions=regions.synced(ctx, [*metric_alarms, *composites]), role_arn=ctx.role_arn(),
         **prometheus.resolve(ctx),
         log_alarms=tuple(log_alarms), metric_filters=tuple(sorted(ctx.metric_filters, key=lambda f: f.name)),
         saved_queries=logs.saved_queries(ctx), event_routes=events.event_routes(ctx), budgets=budgets.budgets(ctx),
@@ -92,7 +92,7 @@ def _shared_names(spec: SpecSet, first: EnvironmentModel, second: EnvironmentMod
     shared = " and ".join(f"{kind} '{shown(names[0][1])}'" + (f" (and {len(names) - 1} more)" if len(names) > 1 else "")
                           for kind, names in (("alarm", alarms), ("topic", topics)) if names)
     fix = " and ".join(where for where, names in (("naming.alarm", alarms), ("severities.<name>.topic", topics)) if names)
-    return [error(spec.project_doc.span(("environments", second.env), at_key=True), "shared-aws-name",
+    return [error(spec.project_doc.span(spec.env_loc(second.env), at_key=True), "shared-aws-name",
                   f"environments '{first.env}' and '{second.env}' share account {first.account} and region "
                   f"{region}, and both would create {shared}: AWS names are unique per account and region, so "
                   f"each apply would find the other's as not managed by obsgen; put ${{env}} in {fix}, or give one "

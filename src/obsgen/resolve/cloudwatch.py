@@ -94,7 +94,7 @@ def _alarm(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMoni
     origin = Origin(entry.doc, loc)
     if override is not None:
         fields = frozenset(override.model_fields_set)
-        override_loc = ctx.env_loc + ("overrides", ref)
+        override_loc = ctx.setting_loc("overrides", ref)
         origin = Origin(entry.doc, loc, (ctx.pdoc, override_loc, fields))
         monitor = _apply_override(ctx, monitor, override, override_loc)
     origin = locate_preset(ctx.spec, ref, origin)  # a preset monitor points at its use in `resources:`

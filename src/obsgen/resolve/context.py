@@ -17,6 +17,7 @@ from ..language.yaml_reader import Document, Loc
 from ..model import LogAlarm, MetricFilter, Origin, Severity
 from . import metric_checks
 
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _DOLLARS = re.compile(r"\$\$|\$\{[^}]*\}|(\$\{)")  # group 1: a '${' with no '}' after it
 
 
@@ -27,7 +28,7 @@ class Context:
         self.env_name = env
         self.env = spec.project.environments[env]
         self.pdoc = spec.project_doc
-        self.env_loc = ("environments", env)
+        self.env_loc = spec.env_loc(env)
         self.problems: list[Diagnostic] = []
         self.vars = self._variables()
         self.severities: dict[str, Severity] = {}
@@ -47,6 +48,23 @@ class Context:
             self.problems += [problem] if problem is not None else []
         return self.bad_resources[key]
 
+    def setting_loc(self, *path: str | int) -> Loc:
+        """Where the environment's setting at `path` (("overrides", "svc/mon"), ("vars", "team")) was
+        written: for an environment a matrix made, its per_region entry, else its per_account entry when
+        one wrote it (the later one wins, language/matrix.py), else the matrix's own; a list item
+        (("disabled", "svc/mon")) is found by its value."""
+        base = self.env_loc
+        patches = [base + (section, key) for section, keys in (("per_region", (self.env.region,)),
+                   ("per_account", (self.env.account, int(self.env.account)))) for key in keys]
+        for where in [*patches, base] if base[0] == "matrices" else [base]:
+            if path[:1] == ("disabled",):
+                listed = self.pdoc.value_at(where + ("disabled",))
+                if isinstance(listed, list) and path[1] in listed:
+                    return where + ("disabled", listed.index(path[1]))
+            elif self.pdoc.value_at(where + path) is not None:
+                return where + path
+        return base + path
+
     def fail(self, doc: Document, loc: Loc, code: str, message: str, *, at_key: bool = False) -> None:
         self.problems.append(error(doc.span(loc, at_key=at_key), code, message))
 
@@ -60,10 +78,22 @@ class Context:
         own = {}
         for name, value in self.env.vars.items():
             if name in conventions.TEMPLATE_VARIABLES:
-                self.fail(self.pdoc, self.env_loc + ("vars", name), "bad-name",
+                self.fail(self.pdoc, self.setting_loc("vars", name), "bad-name",
                           f"'{name}' is a built-in template variable and cannot be redefined", at_key=True)
-            own[name] = self.expand(value, self.pdoc, self.env_loc + ("vars", name))
+            own[name] = self.expand(value, self.pdoc, self.setting_loc("vars", name))
         return {**own, **builtin}
+
+    def role_arn(self) -> str | None:
+        """The environment's `role_arn:` expanded: an IAM role ARN, whose account is checked again by STS
+        once assumed (aws/safety.py). https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html"""
+        if self.env.role_arn is None:
+            return None
+        loc = self.setting_loc("role_arn")
+        arn = self.expand(self.env.role_arn, self.pdoc, loc)
+        if "${" not in arn and not _ROLE_ARN.match(arn):
+            self.fail(self.pdoc, loc, "bad-value", f"role_arn: expected an IAM role ARN such as "
+                      f"arn:aws:iam::123456789012:role/obsgen-deployer, found '{shown(arn)}'")
+        return arn
 
     def runbook_url(self, service: str, monitor: str) -> str | None:
         """The monitor's page on this environment's runbook site (its own base URL, else the project's)."""
@@ -88,21 +118,21 @@ class Context:
 
     def check_env_references(self) -> None:
         broken = self.spec.broken
-        for index, ref in enumerate(self.env.disabled):
+        for ref in self.env.disabled:
             if ref not in self.monitors and not broken.monitor(ref):
                 self.meant_disabled.update(difflib.get_close_matches(ref, list(self.monitors), n=1, cutoff=0.6))
                 form = "" if "/" in ref else " (write 'service/monitor')"
-                self.fail(self.pdoc, self.env_loc + ("disabled", index), "unknown-monitor",
+                self.fail(self.pdoc, self.setting_loc("disabled", ref), "unknown-monitor",
                           f"disabled monitor '{shown(ref)}' does not exist{form}{did_you_mean(ref, list(self.monitors))}")
         for ref in self.env.overrides:
             if ref not in self.monitors and not broken.monitor(ref):
                 form = "" if "/" in ref else " (write 'service/monitor')"
-                self.fail(self.pdoc, self.env_loc + ("overrides", ref), "unknown-monitor",
+                self.fail(self.pdoc, self.setting_loc("overrides", ref), "unknown-monitor",
                           f"override for unknown monitor '{shown(ref)}'{form}"
                           f"{did_you_mean(ref, list(self.monitors))}", at_key=True)
         for name in self.env.channels:
             if name not in self.project.channels and name not in broken.channels:
-                self.fail(self.pdoc, self.env_loc + ("channels", name), "unknown-channel",
+                self.fail(self.pdoc, self.setting_loc("channels", name), "unknown-channel",
                           f"override for unknown channel '{name}'{did_you_mean(name, list(self.project.channels))}",
                           at_key=True)
 

@@ -136,7 +136,7 @@ class _Builder:
         for other, env in self.r.project.environments.items():
             longer = conventions.dashboard_prefix(self.model.project, other)
             if other != self.model.env and env.account == self.model.account and longer.startswith(self.prefix):
-                self.r.fail(self.r.pdoc, ("environments", other), "dashboard-prefix-overlap",
+                self.r.fail(self.r.pdoc, self.r.spec.env_loc(other), "dashboard-prefix-overlap",
                             f"environments '{self.model.env}' and '{other}' share account {env.account}, and "
                             f"'{other}''s dashboards ({longer}*) would look like '{self.model.env}''s "
                             f"({self.prefix}*), which obsgen owns and deletes; rename one of them", at_key=True)

@@ -86,7 +86,7 @@ def _with_override(r: Context, entry: ServiceEntry, ref: str, loc: Loc,
     if override is None:
         return Origin(entry.doc, loc), monitor
     fields = frozenset(override.model_fields_set)
-    override_loc = r.env_loc + ("overrides", ref)
+    override_loc = r.setting_loc("overrides", ref)
     for key in sorted(fields - PROM_OVERRIDABLE):
         r.fail(r.pdoc, override_loc + (key,), "bad-override",
                f"'{key}' does not apply to a PromQL monitor; override 'promql', 'for' or 'severity' "

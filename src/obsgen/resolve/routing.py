@@ -55,7 +55,7 @@ def _channel(ctx: Context, name: str) -> list[Subscription]:
         return []
     endpoint = override.endpoint if override and override.endpoint is not None else channel.endpoint
     severities = override.severities if override and override.severities is not None else channel.severities
-    loc = (ctx.env_loc + ("channels", name) if override and override.severities is not None
+    loc = (ctx.setting_loc("channels", name) if override and override.severities is not None
            else ("channels", name))
     for index, severity in enumerate(severities):
         if severity not in ctx.severities and severity not in ctx.spec.broken.severities:
@@ -63,7 +63,7 @@ def _channel(ctx: Context, name: str) -> list[Subscription]:
                      f"unknown severity '{shown(severity)}'{did_you_mean(severity, list(ctx.severities))}")
     if channel.type is None or endpoint is None:
         return []  # an Alertmanager-only channel: no SNS subscription
-    endpoint_loc = (ctx.env_loc + ("channels", name, "endpoint") if override and override.endpoint is not None
+    endpoint_loc = (ctx.setting_loc("channels", name, "endpoint") if override and override.endpoint is not None
                     else ("channels", name, "endpoint"))
     if isinstance(endpoint, str):
         address = ctx.expand(endpoint, ctx.pdoc, endpoint_loc)

@@ -15,7 +15,11 @@ Facts callers rely on:
   ``arn:aws:cloudwatch:us-east-1:123456789012:alarm:NAME``.  Setting
   ``MOTO_ACCOUNT_ID`` in the environment *of the process running the sandbox*
   changes the account for every request (moto reads it per request); clients
-  can also send the ``x-moto-account-id`` header.
+  can also send the ``x-moto-account-id`` header.  Several accounts at once,
+  as an organisation's matrix reaches them: STS AssumeRole of
+  ``arn:aws:iam::<account>:role/<any>`` returns credentials that act in
+  ``<account>`` (moto keeps one set of resources per account), which is what an
+  environment's ``role_arn`` does (docs/organisations.md).
 * State lives in memory of this process only; it is lost on stop.  The
   backends are moto's process-global ones, so do not enter ``moto.mock_aws()``
   in the same process while a sandbox is serving: it resets (and then serves)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from ...diagnostics import shown
 
 from .budgets import Budgets
 from .dashboards import Dashboards
@@ -30,7 +33,16 @@ def _not_generated_own_name(value: str) -> str:
     return value
 
 
-EnvironmentName = Annotated[Name, AfterValidator(_not_generated_own_name)]
+def _no_matrix_variable(value: Any) -> Any:
+    """`prod-${region}` under `environments:` is meant as a matrix: say so, rather than "invalid name"."""
+    if isinstance(value, str) and "${" in value:
+        raise PydanticCustomError("matrix_variable", "'{name}' uses a template variable, but only a matrix's name "
+                                  "may (${account}, ${region}): define it under `matrices:` with its `accounts:` "
+                                  "and `regions:`", {"name": shown(value)})
+    return value
+
+
+EnvironmentName = Annotated[Name, BeforeValidator(_no_matrix_variable), AfterValidator(_not_generated_own_name)]
 
 
 class Naming(Strict):
@@ -103,13 +115,16 @@ class MonitorOverride(Strict):
                                         "over the monitor's own `cloudwatch:` (key by key).")
 
 
-class Environment(Strict):
-    account: AccountId
-    region: Region
-    regions: list[Region] = Field(default_factory=list, description="Other regions plan, apply and drift read even "
-                                  "when no monitor is placed there: keep a region here while removing its last "
-                                  "monitor, so that apply deletes what obsgen owns there.")
+class EnvironmentSettings(Strict):
+    """What an environment holds besides where it is (account and region): an environment's own
+    settings, a matrix's settings for every environment it makes, and a matrix's per-account and
+    per-region overrides (matrix.py: only the fields written there change)."""
+
     endpoint: HttpUrl | None = Field(default=None, description="AWS endpoint URL for local emulators (e.g. the obsgen sandbox).")
+    role_arn: str | None = Field(default=None, description="An IAM role plan, apply and drift assume (with the "
+                                 "credentials in use) to reach this environment's account, e.g. "
+                                 "'arn:aws:iam::${account}:role/obsgen-deployer' in a matrix; a template of "
+                                 "${project}, ${env}, ${account} and ${region}.")
     production: bool | None = Field(default=None, description="Whether this environment is production; the runbook "
                                     "site marks it. Default: its name is production, prod or prd, or starts or ends "
                                     "with one of them and a '-' (prod-eu, eu-prod).")
@@ -121,6 +136,41 @@ class Environment(Strict):
     channels: dict[Name, ChannelOverride] = Field(default_factory=dict)
     runbooks_base_url: HttpUrl | None = Field(default=None, description="Where this environment's alarms link to the "
                                           "runbook site; overrides runbooks.base_url.")
+
+
+class Environment(EnvironmentSettings):
+    account: AccountId
+    region: Region
+    regions: list[Region] = Field(default_factory=list, description="Other regions plan, apply and drift read even "
+                                  "when no monitor is placed there: keep a region here while removing its last "
+                                  "monitor, so that apply deletes what obsgen owns there.")
+
+
+# An AWS Organizations organizational unit id (or the root's), as the Organizations API writes it:
+# https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccountsForParent.html (ParentId)
+OU_PATTERN = r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$"
+
+
+# A matrix's name for editors: an environment name in which ${account} and ${region} may stand
+# (language/matrix.py checks the expanded names themselves).
+MATRIX_NAME_PATTERN = r"^([a-z0-9-]|\$\{(account|region)\})+$"
+
+
+class EnvironmentMatrix(EnvironmentSettings):
+    """One environment definition over accounts x regions (language/matrix.py expands it): its key is
+    the environments' name template, of ${account} and ${region}, e.g. 'prod-${account}-${region}'."""
+
+    accounts: list[AccountId] = Field(min_length=1, description="The accounts (12-digit ids, quoted); "
+                                      "`obsgen accounts --ou ID` lists an organizational unit's.")
+    regions: list[Region] = Field(min_length=1, description="The regions: each is the home region of one "
+                                  "environment per account.")
+    organizational_unit: Annotated[str, Field(pattern=OU_PATTERN)] | None = Field(
+        default=None, description="The OU (or root) `accounts` mirrors, for `obsgen accounts --ou` and the reader; "
+        "the expansion itself reads only `accounts` (docs/organisations.md).")
+    per_account: dict[AccountId, EnvironmentSettings] = Field(default_factory=dict, description="Settings for "
+                                                             "one account's environments, over the matrix's own.")
+    per_region: dict[Region, EnvironmentSettings] = Field(default_factory=dict, description="Settings for one "
+                                                         "region's environments, over the matrix's and per_account's.")
 
 
 class Runbooks(Strict):
@@ -138,7 +188,11 @@ class ProjectSpec(Strict):
     severities: dict[SeverityName, Severity] = Field(min_length=1)
     channels: dict[Name, Channel] = Field(default_factory=dict)
     environments: dict[EnvironmentName, Environment] = Field(
-        min_length=1, json_schema_extra={"propertyNames": {"not": {"enum": list(GENERATED_OWN_NAMES)}}})
+        default_factory=dict, json_schema_extra={"propertyNames": {"not": {"enum": list(GENERATED_OWN_NAMES)}}})
+    matrices: dict[str, EnvironmentMatrix] = Field(default_factory=dict, json_schema_extra={"propertyNames": {
+        "pattern": MATRIX_NAME_PATTERN}}, description="Environments over "
+                                                   "accounts x regions, keyed by their name template "
+                                                   "('prod-${account}-${region}'); docs/organisations.md.")
     prometheus: ProjectPrometheus = Field(default_factory=ProjectPrometheus, description="Rule groups and Alertmanager routing.")
     service_dashboards: bool = Field(default=True, description="Whether each service with CloudWatch monitors gets "
                                      "its own dashboard (a service file's `dashboard:` decides for itself).")
