@@ -424,6 +424,9 @@ class EnvironmentModel:
     mute_rules: tuple[MuteRule, ...] = ()
     # The IAM role plan/apply/drift assume to reach `account` (the environment's `role_arn:`, expanded).
     role_arn: str | None = None
+    # "api": obsgen apply writes to AWS; "cloudformation": CloudFormation stacks own the resources (templates
+    # from targets/cloudformation.py), apply refuses and drift reads them (docs/organisations.md).
+    deploy: str = "api"
 
     def alarms(self) -> list[Alarm]:
         return sorted([*self.metric_alarms, *self.composite_alarms, *self.log_alarms], key=lambda a: a.name)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CFN_STACK = "aws:cloudformation:stack-name"
+from ..conventions import TAG_CFN_STACK
+
+CFN_STACK = TAG_CFN_STACK
 CFN_LOGICAL_ID = "aws:cloudformation:logical-id"
 _TERRAFORM_VALUES = ("terraform", "tf", "opentofu")
 

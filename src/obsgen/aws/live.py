@@ -15,7 +15,7 @@ is still found and deleted) -- each with that region's clients. Global kinds (da
 
 from __future__ import annotations
 
-from ..conventions import TAG_ENV, TAG_PROJECT
+from ..conventions import TAG_CFN_STACK, TAG_ENV, TAG_PROJECT
 from . import kinds
 from .kinds.base import Reading
 from .paging import pages
@@ -23,14 +23,19 @@ from .resources import HOME, LiveResource, LiveState, Resource, tag_dict
 from .session import Clients
 
 PAGE = 100  # GetResources ResourcesPerPage: at most 100
+# "aws:" tags are AWS's own (CloudFormation's stack tags): nobody can set or remove them, so they are
+# neither compared with the spec nor untagged. https://docs.aws.amazon.com/tag-editor/latest/userguide/best-practices-and-strats.html
+RESERVED_TAG_PREFIX = "aws:"
 
 
 def read_live(clients: Clients, project: str, env: str, desired: dict[str, Resource],
-              regions: tuple[str, ...] = ()) -> LiveState:
-    """`clients` are the home region's; `regions` other regions to read even if `desired` has nothing there."""
+              regions: tuple[str, ...] = (), stacks: bool = False) -> LiveState:
+    """`clients` are the home region's; `regions` other regions to read even if `desired` has nothing there.
+    `stacks`: the environment is deployed by CloudFormation, whose stacks made what it owns."""
     state = LiveState()
     readings = {region: Reading(clients.in_region(region or clients.region), project, env, desired,
-                                owned_tags(clients.in_region(region or clients.region), project, env), state, region)
+                                owned_tags(clients.in_region(region or clients.region), project, env, stacks),
+                                state, region)
                 for region in regions_to_read(clients.region, desired, regions)}
     for synced in kinds.KINDS:
         for region, reading in readings.items():
@@ -46,14 +51,19 @@ def regions_to_read(home: str, desired: dict[str, Resource], regions: tuple[str,
     return [HOME, *sorted(away - {HOME})]
 
 
-def owned_tags(clients: Clients, project: str, env: str) -> dict[str, dict[str, str]]:
-    """ARN -> tags of every resource carrying this project's and environment's ownership tags."""
+def owned_tags(clients: Clients, project: str, env: str, stacks: bool = False) -> dict[str, dict[str, str]]:
+    """ARN -> tags of every resource carrying this project's and environment's ownership tags. What a
+    CloudFormation stack made (tagged `aws:cloudformation:stack-name`) carries them too, from the template;
+    it is the environment's only when the environment is deployed by CloudFormation (`stacks`): the API
+    path never writes or deletes a stack's resources, so there it is not owned (plan reports a conflict)."""
     filters = [{"Key": TAG_PROJECT, "Values": [project]}, {"Key": TAG_ENV, "Values": [env]}]
     kwargs = {"TagFilters": filters, "ResourceTypeFilters": kinds.tag_types(), "ResourcesPerPage": PAGE}
     found: dict[str, dict[str, str]] = {}
     for page in pages(clients.tagging.get_resources, kwargs, "PaginationToken", "PaginationToken"):
         for item in page.get("ResourceTagMappingList", []):
-            found[item["ResourceARN"]] = tag_dict(item.get("Tags"))
+            tags = tag_dict(item.get("Tags"))
+            if stacks or TAG_CFN_STACK not in tags:
+                found[item["ResourceARN"]] = {k: v for k, v in tags.items() if not k.startswith(RESERVED_TAG_PREFIX)}
     return found
 
 

@@ -33,7 +33,7 @@ def make_plan(model: EnvironmentModel, clients: Clients, adopt: bool = False,
     redact.add_all((r.params[r.secret_field], r.secret) for r in desired.values() if r.secret and r.secret_field)
 
     def read() -> LiveState:
-        live = read_live(clients, model.project, model.env, desired, model.regions)
+        live = read_live(clients, model.project, model.env, desired, model.regions, stacks=model.deploy == STACKS)
         return _with_adoptable_tags(clients, live, desired) if adopt else live
 
     try:
@@ -52,6 +52,19 @@ def _with_adoptable_tags(clients: Clients, live: LiveState, desired: dict[str, R
     return live
 
 
+STACKS = "cloudformation"  # `deploy:` of an environment CloudFormation stacks own (targets/cloudformation.py)
+
+
+def check_deploy(model: EnvironmentModel) -> None:
+    """Refuse to write an environment CloudFormation deploys: its stacks own the resources, and a write
+    through the API would be drift the next stack update reverts (docs/organisations.md)."""
+    if model.deploy == STACKS:
+        raise SyncError(f"environment '{model.env}' is deployed by CloudFormation (deploy: cloudformation in "
+                        f"monitors/obsgen.yaml): obsgen apply does not write to it. Deploy the stacks of "
+                        f"generated/{model.env}/cloudformation/ in the order stacks.json lists them, check them "
+                        f"with `obsgen drift --env {model.env}`, or set deploy: api to apply through the API")
+
+
 @dataclasses.dataclass(slots=True)
 class ApplyOptions:
     allow_mass_delete: bool = False
@@ -66,6 +79,7 @@ def apply(model: EnvironmentModel, clients: Clients, plan: Plan, options: ApplyO
     """Safety checks, then the writes. `plan` must be fresh (from make_plan); the CLI holds the
     environment's lock (lock.py) from before that plan was read until this returns."""
     options = options or ApplyOptions()
+    check_deploy(model)
     check_conflicts(plan)
     check_mass_delete(plan, options.mass_delete_share, options.allow_mass_delete)
     check_identity(clients, model.account, model.region, model.env, model.regions)

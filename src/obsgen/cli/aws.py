@@ -40,7 +40,7 @@ from ..aws.plan import Plan
 from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity
 from ..aws.session import Clients, connect
 from ..aws.planfile import check_saved_plan, dumps as plan_json, loads as load_plan
-from ..aws.workflow import ApplyOptions, apply, make_plan
+from ..aws.workflow import ApplyOptions, apply, check_deploy, make_plan
 from .common import DriftFormat, JunitOut, PlanFormat, ProjectDir, finite, output_file, report, repository_prefix
 from .app import app, err, out, reader_may_leave
 from ..compiler import compile_project
@@ -256,6 +256,10 @@ def apply_command(
     else:
         env_name = envs[0]
     model = _model(project_dir, env_name)
+    try:
+        check_deploy(model)  # before connecting: a CloudFormation-deployed environment is never written here
+    except SyncError as exc:
+        raise _fail(str(exc)) from None
     clients, caller = _connect(model, profile)
     deadline = Deadline(timeout)
     shown = saved if saved is not None else _plan(model, clients, adopt, deadline)

@@ -36,6 +36,7 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
         composite_alarms=tuple(sorted(composites, key=lambda a: a.name)),
         services=tuple(ServiceInfo(s.spec.service, s.spec.owner, s.spec.description, s.doc.path) for s in services),
         regions=regions.synced(ctx, [*metric_alarms, *composites]), role_arn=ctx.role_arn(),
+        deploy=ctx.env.deploy,
         **prometheus.resolve(ctx),
         log_alarms=tuple(log_alarms), metric_filters=tuple(sorted(ctx.metric_filters, key=lambda f: f.name)),
         saved_queries=logs.saved_queries(ctx), event_routes=events.event_routes(ctx), budgets=budgets.budgets(ctx),

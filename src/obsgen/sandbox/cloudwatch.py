@@ -52,7 +52,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 
-from . import dashboards as moto_dashboards, metric_data
+from . import cloudformation as moto_cloudformation, dashboards as moto_dashboards, metric_data
 from . import events as moto_events
 from . import logs as moto_logs
 from ..composite_rule import ALARM_RULE_REF, alarm_rule_references
@@ -608,4 +608,5 @@ def install() -> None:
         patches.update(moto_events.patches())
         for (cls, attr), replacement in patches.items():
             setattr(cls, attr, replacement)
+        moto_cloudformation.install()
         setattr(response, _MARK, True)

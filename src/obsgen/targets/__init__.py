@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Callable
 
 from ..model import EnvironmentModel
-from . import (alertmanager, budgets, cloudwatch, cloudwatch_dashboards, events, grafana, logs, maintenance, prometheus,
-               promtool_tests, routing, sns)
+from . import (alertmanager, budgets, cloudformation, cloudwatch, cloudwatch_dashboards, events, grafana, logs, maintenance,
+               prometheus, promtool_tests, routing, sns)
 from .base import Rendered
 
 Target = Callable[[EnvironmentModel], Rendered]
@@ -20,4 +20,4 @@ def targets() -> list[Target]:
     """Every target, in the order their files are added to a build."""
     return [cloudwatch.render, sns.render, routing.render, prometheus.render, alertmanager.render,
             promtool_tests.render, cloudwatch_dashboards.render, grafana.render, logs.render, events.render,
-            budgets.render, maintenance.render]
+            budgets.render, maintenance.render, cloudformation.render]

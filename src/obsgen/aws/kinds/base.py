@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from ...conventions import TAG_CFN_STACK
 from ...model import EnvironmentModel
 from ..resources import HOME, TAGS, Change, FieldChange, Kind, LiveResource, LiveState, Resource, tag_list
 
@@ -29,6 +30,13 @@ if TYPE_CHECKING:
 Call = Callable[..., Any]  # Executor.call: makes one AWS call, within the rate, the deadline and the stop flag
 Groups = list[list[list[Change]]]  # groups of steps; a step is the changes one call writes
 NOT_OWNED = "a resource of that name exists but is not managed by obsgen (run with --adopt to take it over)"
+
+
+def stack_owned(tags: dict[str, str]) -> str:
+    """A resource a CloudFormation stack made: never written through the API, not even with --adopt."""
+    return (f"CloudFormation stack {tags[TAG_CFN_STACK]} manages a resource of that name: obsgen's API path "
+            "never writes or deletes a stack's resources (remove it from the stack first, or give the "
+            "environment deploy: cloudformation)")
 
 
 class WriteRejected(Exception):
@@ -88,6 +96,8 @@ class SyncedKind:
 
     def conflict(self, resource: Resource, current: LiveResource | None, live: LiveState, adopt: bool) -> str:
         """Why the spec's resource may not be written ("" when it may)."""
+        if current is not None and not current.owned and TAG_CFN_STACK in (current.tags or {}):
+            return stack_owned(current.tags or {})
         if current is not None and not current.owned and not adopt:
             return NOT_OWNED
         return ""

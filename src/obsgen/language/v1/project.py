@@ -136,6 +136,12 @@ class EnvironmentSettings(Strict):
     channels: dict[Name, ChannelOverride] = Field(default_factory=dict)
     runbooks_base_url: HttpUrl | None = Field(default=None, description="Where this environment's alarms link to the "
                                           "runbook site; overrides runbooks.base_url.")
+    deploy: Literal["api", "cloudformation"] = Field(default="api", description="How this environment reaches AWS: "
+                                                     "api (obsgen apply calls the CloudWatch and SNS APIs) or "
+                                                     "cloudformation (obsgen writes templates under "
+                                                     "generated/<env>/cloudformation/ for a pipeline to deploy; apply "
+                                                     "refuses, drift still compares AWS with the spec). "
+                                                     "docs/organisations.md.")
 
 
 class Environment(EnvironmentSettings):

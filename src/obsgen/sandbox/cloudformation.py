@@ -1,0 +1,183 @@
+"""The CloudFormation resource types obsgen's templates use that moto's CloudFormation lacks.
+
+moto (5.2.5) deploys AWS::SNS::Topic (without its Tags) and AWS::CloudWatch::Dashboard, but not
+AWS::CloudWatch::Alarm, AWS::CloudWatch::CompositeAlarm nor AWS::SNS::Subscription: a stack holding
+them is created with those resources silently missing. The models here make them with the same
+backend calls the API operations use (so the sandbox's own CloudWatch rules hold: a composite's
+children must exist), with their `Tags`, plus the tags CloudFormation adds to what a stack creates,
+`aws:cloudformation:stack-name`, `-stack-id` and `-logical-id`
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resource-tags.html).
+moto finds CloudFormation models as `CloudFormationModel` subclasses; a later one of the same type
+replaces moto's (the topic, to keep its tags). Not used by the library.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.cloudformation import parsing
+from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat, cloudwatch_backends
+from moto.core.common_models import CloudFormationModel
+from moto.sns.models import sns_backends
+
+__all__ = ["install"]
+
+STACK_NAME, STACK_ID, LOGICAL_ID = "aws:cloudformation:stack-name", "aws:cloudformation:stack-id", \
+    "aws:cloudformation:logical-id"
+
+
+def _stack_tags(kwargs: dict[str, Any]) -> dict[str, str]:
+    stack_id = kwargs.get("StackId", "")
+    name = stack_id.split(":stack/", 1)[-1].split("/", 1)[0] if ":stack/" in stack_id else ""
+    return {STACK_NAME: name, STACK_ID: stack_id, LOGICAL_ID: kwargs.get("LogicalId", "")}
+
+
+def _tag_list(props: dict[str, Any], kwargs: dict[str, Any]) -> list[dict[str, str]]:
+    tags = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
+    return [{"Key": k, "Value": v} for k, v in {**tags, **_stack_tags(kwargs)}.items()]
+
+
+def _queries(metrics: list[dict[str, Any]]) -> list[MetricDataQuery] | None:
+    """Metrics as moto's response parser builds them (moto/cloudwatch/responses.py put_metric_alarm)."""
+    if not metrics:
+        return None
+    found = []
+    for query in metrics:
+        stat = query.get("MetricStat")
+        metric_stat = None
+        if stat:
+            metric = stat["Metric"]
+            dimensions = [Dimension(name=d["Name"], value=d["Value"]) for d in metric.get("Dimensions", [])]
+            metric_stat = MetricStat(metric=Metric(metric_name=metric["MetricName"], namespace=metric["Namespace"],
+                                                   dimensions=dimensions),
+                                     period=stat.get("Period"), stat=stat.get("Stat"), unit=stat.get("Unit"))
+        found.append(MetricDataQuery(query_id=query["Id"], label=query.get("Label"), period=query.get("Period"),  # type: ignore[arg-type]
+                                     return_data=query.get("ReturnData"), expression=query.get("Expression"),  # type: ignore[arg-type]
+                                     metric_stat=metric_stat))
+    return found
+
+
+class _Made:
+    """What a stack made: its physical id (a name or ARN) and how to delete it. Each model below names
+    CloudFormationModel among its bases itself: moto lists only its direct subclasses."""
+
+    def __init__(self, physical_id: str, account_id: str, region: str):
+        self.physical_id = physical_id
+        self.account_id = account_id
+        self.region = region
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.physical_id
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return False
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
+                                        cloudformation_json: Any, account_id: str, region_name: str) -> Any:
+        original_resource.delete(account_id, region_name)
+        model: Any = cls  # each model below defines create_from_cloudformation_json
+        return model.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+
+class CfnAlarm(_Made, CloudFormationModel):
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "AlarmName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudWatch::Alarm"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> "CfnAlarm":
+        p = cloudformation_json["Properties"]
+        backend = cloudwatch_backends[account_id][region_name]
+        backend.put_metric_alarm(
+            name=resource_name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"),
+            metric_data_queries=_queries(p.get("Metrics", [])), comparison_operator=p["ComparisonOperator"],
+            evaluation_periods=int(p["EvaluationPeriods"]), datapoints_to_alarm=p.get("DatapointsToAlarm"),
+            period=p.get("Period"), threshold=p.get("Threshold"), statistic=p.get("Statistic"),
+            extended_statistic=p.get("ExtendedStatistic"), description=p.get("AlarmDescription"),
+            dimensions=list(p.get("Dimensions", [])),
+            alarm_actions=p.get("AlarmActions", []), ok_actions=p.get("OKActions", []),
+            insufficient_data_actions=p.get("InsufficientDataActions", []), unit=p.get("Unit"),
+            actions_enabled=p.get("ActionsEnabled", True), treat_missing_data=p.get("TreatMissingData"),
+            evaluate_low_sample_count_percentile=p.get("EvaluateLowSampleCountPercentile"),
+            threshold_metric_id=p.get("ThresholdMetricId"), tags=_tag_list(p, kwargs))
+        return cls(resource_name, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        cloudwatch_backends[account_id][region_name].delete_alarms([self.physical_id])
+
+
+class CfnCompositeAlarm(CfnAlarm, CloudFormationModel):
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudWatch::CompositeAlarm"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> "CfnCompositeAlarm":
+        p = cloudformation_json["Properties"]
+        backend: Any = cloudwatch_backends[account_id][region_name]
+        backend.put_composite_alarm(  # the sandbox's (cloudwatch.py): refuses a rule naming a missing alarm
+            name=resource_name, rule=p["AlarmRule"], description=p.get("AlarmDescription"),
+            alarm_actions=p.get("AlarmActions", []), ok_actions=p.get("OKActions", []),
+            insufficient_data_actions=p.get("InsufficientDataActions", []),
+            actions_enabled=p.get("ActionsEnabled", True), tags=_tag_list(p, kwargs),
+            actions_suppressor=p.get("ActionsSuppressor"),
+            actions_suppressor_wait_period=p.get("ActionsSuppressorWaitPeriod"),
+            actions_suppressor_extension_period=p.get("ActionsSuppressorExtensionPeriod"))
+        return cls(resource_name, account_id, region_name)
+
+
+class CfnTopic(_Made, CloudFormationModel):
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "TopicName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::Topic"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> "CfnTopic":
+        p = cloudformation_json["Properties"]
+        attributes = {k: v for k, v in p.items() if k not in ("TopicName", "Tags", "Subscription")}
+        tags = {t["Key"]: t["Value"] for t in _tag_list(p, kwargs)}
+        topic = sns_backends[account_id][region_name].create_topic(resource_name, attributes, tags)
+        return cls(topic.arn, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        sns_backends[account_id][region_name].delete_topic(self.physical_id)
+
+
+class CfnSubscription(_Made, CloudFormationModel):
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::Subscription"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> "CfnSubscription":
+        p = cloudformation_json["Properties"]
+        made = sns_backends[account_id][region_name].subscribe(p["TopicArn"], p["Endpoint"], p["Protocol"])
+        return cls(made.arn, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        sns_backends[account_id][region_name].unsubscribe(self.physical_id)
+
+
+def install() -> None:
+    """Make moto's CloudFormation see these models (its type map is cached on first use)."""
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
