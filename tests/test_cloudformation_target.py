@@ -373,3 +373,49 @@ def test_obsgen_apply_refuses_the_examples_cloudformation_environment_before_tou
     assert result.exit_code == 1
     assert "environment 'staging' is deployed by CloudFormation" in result.output
     assert "generated/staging/cloudformation/" in result.output
+
+
+# --- issue #17's kinds ---------------------------------------------------------------------------------
+
+BEYOND = Path(__file__).resolve().parent / "fixtures" / "beyond-alarms"
+
+
+@pytest.fixture(scope="module")
+def beyond() -> tuple[EnvironmentModel, dict[str, str]]:
+    from obsgen.compiler import compile_project
+
+    result = compile_project(BEYOND)
+    assert result.ok, [str(d) for d in result.diagnostics]
+    model = dataclasses.replace(result.models["sandbox"], deploy="cloudformation")
+    rendered = cloudformation.render(model)
+    assert rendered.diagnostics == []
+    return model, rendered.files
+
+
+def test_log_alarms_filters_queries_rules_budgets_mute_rules_and_topic_policies_are_in_the_template(beyond):
+    model, files = beyond
+    types = sorted({r["Type"] for t in templates(files).values() for r in t["Resources"].values()})
+    assert {"AWS::CloudWatch::LogAlarm", "AWS::Logs::MetricFilter", "AWS::Logs::QueryDefinition", "AWS::Events::Rule",
+            "AWS::Budgets::Budget", "AWS::CloudWatch::AlarmMuteRule", "AWS::SNS::TopicPolicy"} <= set(types)
+    resources = [r for t in templates(files).values() for r in t["Resources"].values()]
+    filters = [r["Properties"] for r in resources if r["Type"] == "AWS::Logs::MetricFilter"]
+    assert sorted(f["FilterName"] for f in filters) == sorted(f.name for f in model.metric_filters)
+    rules = [r for r in resources if r["Type"] == "AWS::Events::Rule"]
+    assert all(isinstance(r["Properties"]["EventPattern"], dict) for r in rules)
+    assert all(r["DependsOn"] for r in rules)  # on the severity's topic, in the same stack
+
+
+def test_issue_17s_kinds_are_cfn_lint_clean(beyond):
+    assert lint_problems(beyond[1]) == []
+
+
+def test_a_metric_filters_dimensions_map_becomes_key_value_pairs():
+    params = {"logGroupName": "/aws/lambda/orders", "filterName": "shop/production/orders/errors",
+              "filterPattern": "ERROR", "metricTransformations": [
+                  {"metricName": "Errors", "metricNamespace": "shop/logs", "metricValue": "1", "defaultValue": 0.0,
+                   "dimensions": {"Route": "$.route", "Code": "$.code"}}]}
+    props = cloudformation.metric_filter_properties(params)
+    assert props["MetricTransformations"] == [{"MetricName": "Errors", "MetricNamespace": "shop/logs",
+                                               "MetricValue": "1", "DefaultValue": 0.0, "Dimensions": [
+                                                   {"Key": "Code", "Value": "$.code"},
+                                                   {"Key": "Route", "Value": "$.route"}]}]

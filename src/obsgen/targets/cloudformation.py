@@ -17,23 +17,36 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resou
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-dashboard.html
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topicpolicy.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-querydefinition.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from ..conventions import OWNERSHIP_TAGS, ownership_tags
 from ..diagnostics import Diagnostic, Span, error
-from ..model import Alarm, CompositeAlarm, EnvironmentModel, Subscription
+from ..model import Alarm, CompositeAlarm, EnvironmentModel, LogAlarm, Subscription
 from ..composite_rule import alarm_rule_references
 from .base import Rendered, dump_json, header
+from .budgets import create_budget_params
 from .cloudwatch import alarm_params
 from .cloudwatch_dashboards import body_text, dashboard_bodies
+from .events import rule_params, targets_params
+from .logs import metric_filter_params, query_definition_params
+from .maintenance import mute_rule_params
 from .sns import subscribe_params, topic_params
+from .topic_policy import POLICY_VERSION, topic_policies
 
 DEPLOY = "cloudformation"  # the `deploy:` value that turns this target on
 
@@ -54,7 +67,12 @@ METRIC_ALARM_PROPERTIES = {name: name for name in (
     "AlarmName", "AlarmDescription", "ActionsEnabled", "AlarmActions", "OKActions", "InsufficientDataActions",
     "ComparisonOperator", "DatapointsToAlarm", "Dimensions", "EvaluateLowSampleCountPercentile",
     "EvaluationPeriods", "ExtendedStatistic", "MetricName", "Metrics", "Namespace", "Period", "Statistic",
-    "Threshold", "ThresholdMetricId", "TreatMissingData", "Unit", "Tags")}
+    "Threshold", "ThresholdMetricId", "TreatMissingData", "Unit", "Tags", "WarmUpConfiguration")}
+# PutLogAlarm -> AWS::CloudWatch::LogAlarm: the same names, nested ones included (ScheduledQueryConfiguration).
+LOG_ALARM_PROPERTIES = {name: name for name in (
+    "AlarmName", "AlarmDescription", "ActionsEnabled", "AlarmActions", "OKActions", "InsufficientDataActions",
+    "ScheduledQueryConfiguration", "QueryResultsToEvaluate", "QueryResultsToAlarm", "Threshold",
+    "ComparisonOperator", "TreatMissingData", "WarmUpConfiguration", "Tags")}
 COMPOSITE_ALARM_PROPERTIES = {name: name for name in (
     "AlarmName", "AlarmDescription", "AlarmRule", "ActionsEnabled", "AlarmActions", "OKActions",
     "InsufficientDataActions", "ActionsSuppressor", "ActionsSuppressorWaitPeriod",
@@ -72,7 +90,10 @@ SUBSCRIPTION_PROPERTIES: dict[str, str | None] = {"TopicArn": "TopicArn", "Proto
 # addresses other stacks' alarms and other systems publish to.
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
 POLICIES = {"AWS::CloudWatch::Alarm": "Delete", "AWS::CloudWatch::CompositeAlarm": "Delete",
-            "AWS::CloudWatch::Dashboard": "Delete", "AWS::SNS::Subscription": "Delete", "AWS::SNS::Topic": "Retain"}
+            "AWS::CloudWatch::Dashboard": "Delete", "AWS::SNS::Subscription": "Delete", "AWS::SNS::Topic": "Retain",
+            "AWS::CloudWatch::LogAlarm": "Delete", "AWS::CloudWatch::AlarmMuteRule": "Delete",
+            "AWS::SNS::TopicPolicy": "Delete", "AWS::Logs::MetricFilter": "Delete",
+            "AWS::Logs::QueryDefinition": "Delete", "AWS::Events::Rule": "Delete", "AWS::Budgets::Budget": "Delete"}
 
 
 @dataclass(slots=True)
@@ -148,6 +169,8 @@ def resource_units(model: EnvironmentModel) -> tuple[dict[str, list[Unit]], dict
         units.setdefault(model.region, []).append(
             Unit(logical_id("Dashboard", dashboard.name), _resource("AWS::CloudWatch::Dashboard", props), "core",
                  dashboard.origin.key_span()))
+    for region, unit in _issue17_units(model):
+        units.setdefault(region, []).append(unit)
     depth = composite_depths(model)
     for alarm, params in alarm_params(model):
         unit, problem = _alarm_unit(alarm, params, depth)
@@ -156,7 +179,70 @@ def resource_units(model: EnvironmentModel) -> tuple[dict[str, list[Unit]], dict
     return units, parameters, problems
 
 
+def _issue17_units(model: EnvironmentModel) -> Iterator[tuple[str, Unit]]:
+    """Topic policies, metric filters, saved queries, event rules, budgets and mute rules (issue #17's
+    kinds), from their targets' parameter functions. Their API parameters are camelCase or nested
+    differently, so each is converted here field by field."""
+    for topic, statements in topic_policies(model):
+        props = {"Topics": [topic.arn], "PolicyDocument": {"Version": POLICY_VERSION, "Statement": statements}}
+        yield topic.region, Unit(logical_id("TopicPolicy", topic.name), _resource("AWS::SNS::TopicPolicy", props),
+                                 "core", topic.origin.span())
+    for found in model.metric_filters:
+        yield model.region, Unit(logical_id("MetricFilter", found.name), _resource(
+            "AWS::Logs::MetricFilter", metric_filter_properties(metric_filter_params(found))), "core", found.origin.span())
+    for query in model.saved_queries:
+        params = query_definition_params(query, model.project, model.env)
+        props = {"Name": params["name"], "QueryString": params["queryString"], "LogGroupNames": params["logGroupNames"],
+                 "QueryLanguage": params["queryLanguage"]}
+        yield model.region, Unit(logical_id("Query", query.name), _resource("AWS::Logs::QueryDefinition", props),
+                                 "core", query.origin.span())
+    for route in model.event_routes:
+        event_rule = {**rule_params(route), "Targets": targets_params(route)["Targets"]}
+        event_rule["EventPattern"] = json.loads(route.pattern)  # PutRule's EventPattern text, as a JSON object
+        yield model.region, Unit(logical_id("Rule", route.name), _resource("AWS::Events::Rule", event_rule), "core",
+                                 route.origin.span())
+    for budget in model.budgets:
+        yield model.region, Unit(logical_id("Budget", budget.name), _resource(
+            "AWS::Budgets::Budget", budget_properties(create_budget_params(budget, model.account))), "core",
+            budget.origin.span())
+    for rule in model.mute_rules:
+        yield model.region, Unit(logical_id("MuteRule", rule.name), _resource(
+            "AWS::CloudWatch::AlarmMuteRule", mute_rule_params(rule)), "maintenance", rule.origin.span())
+
+
+def metric_filter_properties(params: dict[str, Any]) -> dict[str, Any]:
+    """PutMetricFilter's camelCase fields as AWS::Logs::MetricFilter's; dimensions, a map in the API, are
+    a list of Key/Value there."""
+    transformations = []
+    for t in params["metricTransformations"]:
+        found = {"MetricName": t["metricName"], "MetricNamespace": t["metricNamespace"], "MetricValue": t["metricValue"]}
+        if "defaultValue" in t:
+            found["DefaultValue"] = t["defaultValue"]
+        if "unit" in t:
+            found["Unit"] = t["unit"]
+        if t.get("dimensions"):
+            found["Dimensions"] = [{"Key": k, "Value": v} for k, v in sorted(t["dimensions"].items())]
+        transformations.append(found)
+    return {"LogGroupName": params["logGroupName"], "FilterName": params["filterName"],
+            "FilterPattern": params["filterPattern"], "MetricTransformations": transformations}
+
+
+def budget_properties(params: dict[str, Any]) -> dict[str, Any]:
+    """CreateBudget's parameters without AccountId (the stack's account); BudgetLimit.Amount is a string in
+    the API and a number in the template."""
+    budget = dict(params["Budget"])
+    budget["BudgetLimit"] = {**budget["BudgetLimit"], "Amount": float(budget["BudgetLimit"]["Amount"])}
+    props = {"Budget": budget, "NotificationsWithSubscribers": params["NotificationsWithSubscribers"]}
+    if params.get("ResourceTags"):
+        props["ResourceTags"] = params["ResourceTags"]
+    return props
+
+
 def _alarm_unit(alarm: Alarm, params: dict[str, Any], depth: dict[str, int]) -> tuple[Unit, list[Diagnostic]]:
+    if isinstance(alarm, LogAlarm):
+        props, problems = _renamed(params, LOG_ALARM_PROPERTIES, alarm.origin.key_span(), "PutLogAlarm")
+        return Unit(logical_id("LogAlarm", alarm.name), _resource("AWS::CloudWatch::LogAlarm", props), "alarms",
+                    alarm.origin.key_span(), (alarm.name,)), problems
     if isinstance(alarm, CompositeAlarm):
         props, problems = _renamed(params, COMPOSITE_ALARM_PROPERTIES, alarm.origin.key_span(), "PutCompositeAlarm")
         level = depth[alarm.name]
@@ -245,12 +331,14 @@ def _digest(text: str) -> str:
 
 # --- stacks ---------------------------------------------------------------------------------------
 
-_LAYERS = ("core", "alarms")  # composites follow, by depth
+_LAYERS = ("core", "alarms")  # composites follow, by depth, then "maintenance" (mute rules name any alarm)
 
 
 def _layer_order(layer: str) -> tuple[int, int]:
     if layer in _LAYERS:
         return (_LAYERS.index(layer), 0)
+    if layer == "maintenance":
+        return (len(_LAYERS) + 1, 0)
     return (len(_LAYERS), int(layer.removeprefix("composites") or 1))
 
 
@@ -344,6 +432,10 @@ def _names_in(props: dict[str, Any]) -> Iterator[str]:
     yield from props.get("InsufficientDataActions", ())
     if isinstance(props.get("TopicArn"), str):
         yield props["TopicArn"]
+    yield from props.get("Topics", ())  # a topic policy
+    yield from (t["Arn"] for t in props.get("Targets", ()))  # an event rule's topic
+    yield from (s["Address"] for n in props.get("NotificationsWithSubscribers", ()) for s in n["Subscribers"])
+    yield from props.get("MuteTargets", {}).get("AlarmNames", ())
     if "AlarmRule" in props:
         yield from _rule_names(props["AlarmRule"])
 
