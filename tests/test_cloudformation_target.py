@@ -16,6 +16,7 @@ from aws_support import REPO, aws_env, example_model  # noqa: F401  (aws_env: a 
 from spec_builder import PROJECT, build, errors
 
 from obsgen.aws import SyncError
+from obsgen.aws.desired import desired_resources
 from obsgen.aws.drift import drift_report
 from obsgen.aws.plan import DELETE
 from obsgen.aws.session import connect
@@ -166,7 +167,8 @@ def test_alarms_in_another_region_get_that_regions_stack_with_its_topic(stacked)
         ("shop-production", "eu-west-1"), ("shop-production-us-east-1", "us-east-1")]
     away = templates(files)["cloudformation/shop-production-us-east-1.template.json"]["Resources"]
     assert sorted(r["Type"] for r in away.values()) == ["AWS::CloudWatch::Alarm", "AWS::SNS::Subscription",
-                                                         "AWS::SNS::Subscription", "AWS::SNS::Topic"]
+                                                         "AWS::SNS::Subscription", "AWS::SNS::Topic",
+                                                         "AWS::SNS::TopicPolicy"]
 
 
 def test_a_composite_depends_on_its_children_and_alarms_on_their_topics_in_the_same_stack(stacked):
@@ -238,8 +240,7 @@ def test_what_the_stacks_create_is_exactly_the_spec_for_plan_and_drift(stacked):
     clients = connect(model)
     plan = make_plan(model, clients, resolver=SECRETS.__getitem__)
     assert not plan.has_changes and not plan.conflicts, [c.address for c in plan.changes]
-    assert plan.managed == len(model.metric_alarms) + len(model.composite_alarms) + len(model.topics) \
-        + len(model.subscriptions) + len(model.dashboards)
+    assert plan.managed == len(desired_resources(model)) == 16  # every alarm, topic, policy, subscription, dashboard
     assert drift_report(plan).in_sync
 
 

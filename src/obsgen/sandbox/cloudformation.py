@@ -1,7 +1,7 @@
 """The CloudFormation resource types obsgen's templates use that moto's CloudFormation lacks.
 
 moto (5.2.5) deploys AWS::SNS::Topic (without its Tags) and AWS::CloudWatch::Dashboard, but not
-AWS::CloudWatch::Alarm, AWS::CloudWatch::CompositeAlarm nor AWS::SNS::Subscription: a stack holding
+AWS::CloudWatch::Alarm, AWS::CloudWatch::CompositeAlarm, AWS::SNS::Subscription nor AWS::SNS::TopicPolicy: a stack holding
 them is created with those resources silently missing. The models here make them with the same
 backend calls the API operations use (so the sandbox's own CloudWatch rules hold: a composite's
 children must exist), with their `Tags`, plus the tags CloudFormation adds to what a stack creates,
@@ -13,6 +13,7 @@ replaces moto's (the topic, to keep its tags). Not used by the library.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from moto.cloudformation import parsing
@@ -175,6 +176,29 @@ class CfnSubscription(_Made, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         sns_backends[account_id][region_name].unsubscribe(self.physical_id)
+
+
+class CfnTopicPolicy(_Made, CloudFormationModel):
+    """The policy of each topic in Topics becomes PolicyDocument, whole (SetTopicAttributes Policy)."""
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::TopicPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> "CfnTopicPolicy":
+        p = cloudformation_json["Properties"]
+        for arn in p["Topics"]:
+            sns_backends[account_id][region_name].set_topic_attribute(arn, "policy", json.dumps(p["PolicyDocument"]))  # as SetTopicAttributes names it
+        return cls(",".join(p["Topics"]), account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        pass  # the topic keeps its last policy, as CloudFormation leaves it (a later stack update sets another)
 
 
 def install() -> None:
