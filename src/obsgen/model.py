@@ -397,6 +397,21 @@ class ServiceInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class StackSetDefinition:
+    """A StackSet rolling this environment's template out (project `stacksets:`; docs/organisations.md)."""
+
+    name: str
+    permission_model: str  # "service-managed" | "self-managed"
+    accounts: tuple[str, ...]
+    organizational_units: tuple[str, ...]
+    regions: tuple[str, ...]
+    auto_deployment: bool
+    failure_tolerance: int
+    max_concurrency: int
+    span: Span  # its key under `stacksets:`
+
+
+@dataclass(frozen=True, slots=True)
 class EnvironmentModel:
     project: str
     env: str
@@ -427,6 +442,7 @@ class EnvironmentModel:
     # "api": obsgen apply writes to AWS; "cloudformation": CloudFormation stacks own the resources (templates
     # from targets/cloudformation.py), apply refuses and drift reads them (docs/organisations.md).
     deploy: str = "api"
+    stacksets: tuple[StackSetDefinition, ...] = ()  # those whose `environment` is this one, by name
 
     def alarms(self) -> list[Alarm]:
         return sorted([*self.metric_alarms, *self.composite_alarms, *self.log_alarms], key=lambda a: a.name)

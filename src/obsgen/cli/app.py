@@ -56,6 +56,8 @@ COMMANDS = {
                         "(reads only)."),
     "accounts": ("organizations", "List an organizational unit's accounts for a matrix (reads AWS Organizations; "
                                   "builds never do)."),
+    "stackset": ("stackset", "Roll an environment's CloudFormation template out to many accounts and regions "
+                             "with a StackSet (docs/organisations.md)."),
 }
 LAZY_COMMANDS = {name: module for name, (module, _) in COMMANDS.items()}
 

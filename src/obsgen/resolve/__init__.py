@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostic, error, shown
 from ..language.load import SpecSet
-from ..model import Alarm, EnvironmentModel, ServiceInfo
+from ..model import Alarm, EnvironmentModel, ServiceInfo, StackSetDefinition
 from . import budgets, cloudwatch, dashboards, events, logs, maintenance, prometheus, regions, routing
 from .context import Context
 
@@ -37,6 +37,7 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
         services=tuple(ServiceInfo(s.spec.service, s.spec.owner, s.spec.description, s.doc.path) for s in services),
         regions=regions.synced(ctx, [*metric_alarms, *composites]), role_arn=ctx.role_arn(),
         deploy=ctx.env.deploy,
+        stacksets=stacksets(ctx),
         **prometheus.resolve(ctx),
         log_alarms=tuple(log_alarms), metric_filters=tuple(sorted(ctx.metric_filters, key=lambda f: f.name)),
         saved_queries=logs.saved_queries(ctx), event_routes=events.event_routes(ctx), budgets=budgets.budgets(ctx),
@@ -44,6 +45,36 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
     )
     resolved = dashboards.add_dashboards(ctx, model)
     return resolved, ctx.problems
+
+
+# --- StackSets (project `stacksets:`) --------------------------------------------------------------
+
+
+def stacksets(ctx: Context) -> tuple[StackSetDefinition, ...]:
+    """The StackSets built from this environment; one that names no environment of the project is reported
+    once, while resolving the first environment."""
+    project, doc = ctx.project, ctx.spec.project_doc
+    found = []
+    for name, definition in sorted(project.stacksets.items()):
+        where = doc.span(("stacksets", name, "environment"))
+        if definition.environment not in project.environments:
+            if ctx.env_name == next(iter(project.environments)):
+                ctx.problems.append(error(where, "unknown-environment", f"StackSet '{name}' names environment "
+                                          f"'{shown(definition.environment)}', which obsgen.yaml does not define"))
+            continue
+        if definition.environment != ctx.env_name:
+            continue
+        if ctx.env.deploy != "cloudformation":
+            ctx.problems.append(error(where, "stackset-environment", f"StackSet '{name}' is built from environment "
+                                      f"'{ctx.env_name}', which is deployed through the API: give it "
+                                      "deploy: cloudformation, whose template the StackSet rolls out"))
+            continue
+        targets = definition.targets
+        found.append(StackSetDefinition(name, definition.permission_model, tuple(targets.accounts),
+                                        tuple(targets.organizational_units), tuple(definition.regions),
+                                        definition.auto_deployment, definition.failure_tolerance,
+                                        definition.max_concurrency, doc.span(("stacksets", name), at_key=True)))
+    return tuple(found)
 
 
 # --- environments that share an AWS account and region ---------------------------------------------

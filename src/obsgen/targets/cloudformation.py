@@ -36,7 +36,7 @@ from typing import Any, Iterable, Iterator
 
 from ..conventions import OWNERSHIP_TAGS, ownership_tags
 from ..diagnostics import Diagnostic, Span, error
-from ..model import Alarm, CompositeAlarm, EnvironmentModel, LogAlarm, Subscription
+from ..model import Alarm, CompositeAlarm, EnvironmentModel, LogAlarm, StackSetDefinition, Subscription
 from ..composite_rule import alarm_rule_references
 from .base import Rendered, dump_json, header
 from .budgets import create_budget_params
@@ -121,6 +121,10 @@ def render(model: EnvironmentModel) -> Rendered:
     stacks, problems = plan_stacks(model)
     files = {f"cloudformation/{stack.name}.template.json": template_text(model, stack) for stack in stacks}
     files["cloudformation/stacks.json"] = dump_json(manifest(model, stacks))
+    for definition in model.stacksets:
+        found, problem = stackset_files(model, definition, stacks)
+        files.update(found)
+        problems += problem
     return Rendered(files, problems)
 
 
@@ -458,3 +462,76 @@ def manifest(model: EnvironmentModel, stacks: list[Stack]) -> dict[str, Any]:
                     "Parameters": sorted(s.parameters), "Resources": len(s.units),
                     "Tags": [{"Key": k, "Value": tags[k]} for k in OWNERSHIP_TAGS]} for s in stacks],
     }
+
+
+# --- StackSets (docs/organisations.md) --------------------------------------------------------------
+
+# Resources a StackSet leaves out: each is one per account, and a StackSet deploys its template once per
+# account and region (a dashboard is global, and so is a budget: two regions would make the same name twice).
+PER_ACCOUNT = ("AWS::CloudWatch::Dashboard", "AWS::Budgets::Budget")
+_PERMISSIONS = {"service-managed": "SERVICE_MANAGED", "self-managed": "SELF_MANAGED"}
+
+
+def stackset_name(model: EnvironmentModel, definition: StackSetDefinition) -> str:
+    return f"{model.project}-{definition.name}"
+
+
+def stackset_files(model: EnvironmentModel, definition: StackSetDefinition,
+                   stacks: list[Stack]) -> tuple[dict[str, str], list[Diagnostic]]:
+    """`cloudformation/stacksets/<name>.template.json` (the environment's one stack, made account- and
+    region-neutral) and `<name>.json` (CreateStackSet and CreateStackInstances parameters)."""
+    if len(stacks) != 1:
+        return {}, [error(definition.span, "stackset-environment", f"StackSet '{definition.name}' rolls out one "
+                          f"template, but environment '{model.env}' needs {len(stacks)} stacks (placed in several "
+                          "regions, or split past CloudFormation's quotas): a StackSet of each is not supported")]
+    stack = stacks[0]
+    units = [u for u in stack.units if u.resource["Type"] not in PER_ACCOUNT]
+    body = template(model, Stack(stackset_name(model, definition), stack.region, units, _used(stack.parameters, units)))
+    body["Resources"] = neutral(body["Resources"], model.account, model.region)
+    body["Description"] = (f"{header()}: StackSet {stackset_name(model, definition)}, obsgen project {model.project}, "
+                           f"environment {model.env}'s template for every target account and region; "
+                           "docs/organisations.md")
+    folder = f"cloudformation/stacksets/{definition.name}"
+    return {f"{folder}.template.json": dump_json(body),
+            f"{folder}.json": dump_json(stackset_definition(model, definition, sorted(body.get("Parameters", {}))))}, []
+
+
+def neutral(value: Any, account: str, region: str) -> Any:
+    """Every string naming the environment's account or region as `Fn::Sub` of `${AWS::AccountId}` and
+    `${AWS::Region}`, so each stack instance names its own ("${" of the text itself escaped as "${!")."""
+    if isinstance(value, dict):
+        return {k: neutral(v, account, region) for k, v in value.items()}
+    if isinstance(value, list):
+        return [neutral(v, account, region) for v in value]
+    if isinstance(value, str) and (account in value or region in value):
+        text = value.replace("${", "${!").replace(account, "${AWS::AccountId}").replace(region, "${AWS::Region}")
+        return {"Fn::Sub": text}
+    return value
+
+
+def stackset_definition(model: EnvironmentModel, definition: StackSetDefinition,
+                        parameters: list[str]) -> dict[str, Any]:
+    """What `obsgen stackset apply` sends: CreateStackSet's and CreateStackInstances' parameters
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html,
+    API_CreateStackInstances.html), the template and its NoEcho parameters apart."""
+    tags = ownership_tags(model.project, model.env)
+    stackset: dict[str, Any] = {
+        "StackSetName": stackset_name(model, definition),
+        "Description": f"obsgen project {model.project}, environment {model.env}'s monitoring (StackSet "
+                       f"{definition.name}); docs/organisations.md",
+        "PermissionModel": _PERMISSIONS[definition.permission_model],
+        "Tags": [{"Key": k, "Value": tags[k]} for k in OWNERSHIP_TAGS],
+    }
+    instances: dict[str, Any] = {
+        "Regions": list(definition.regions),
+        "OperationPreferences": {"FailureToleranceCount": definition.failure_tolerance,
+                                 "MaxConcurrentCount": definition.max_concurrency},
+    }
+    if definition.permission_model == "service-managed":
+        stackset["AutoDeployment"] = {"Enabled": definition.auto_deployment,
+                                      "RetainStacksOnAccountRemoval": False}
+        instances["DeploymentTargets"] = {"OrganizationalUnitIds": list(definition.organizational_units)}
+    else:
+        instances["Accounts"] = list(definition.accounts)
+    return {"_generated": header("monitors/obsgen.yaml"), "StackSet": stackset, "Instances": instances,
+            "TemplateFile": f"{definition.name}.template.json", "Parameters": parameters}

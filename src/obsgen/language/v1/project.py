@@ -183,6 +183,40 @@ class Runbooks(Strict):
     base_url: HttpUrl | None = Field(default=None, description="Root URL of the published runbook site (http or https).")
 
 
+OrganizationalUnitId = Annotated[str, Field(pattern=r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")]
+
+
+class StackSetTargets(Strict):
+    accounts: list[AccountId] = Field(default_factory=list, description="Accounts (self-managed permissions).")
+    organizational_units: list[OrganizationalUnitId] = Field(
+        default_factory=list, description="Organizational unit or root ids (service-managed permissions): every "
+                                          "account in them, and with auto_deployment every account added later.")
+
+
+class StackSet(Strict):
+    environment: Name = Field(description="The environment whose CloudFormation template is the baseline "
+                                          "(it must have deploy: cloudformation and fit one stack).")
+    permission_model: Literal["service-managed", "self-managed"] = Field(
+        default="service-managed", description="service-managed: Organizations and OUs; self-managed: accounts "
+                                               "with the StackSet administration and execution roles.")
+    targets: StackSetTargets
+    regions: list[Region] = Field(min_length=1, description="The regions of every target account.")
+    auto_deployment: bool = Field(default=True, description="service-managed: deploy to accounts that join the "
+                                                            "OUs later, remove from those that leave.")
+    failure_tolerance: int = Field(default=0, ge=0, description="FailureToleranceCount: failed accounts per "
+                                                                "region before CloudFormation stops the operation.")
+    max_concurrency: int = Field(default=1, ge=1, description="MaxConcurrentCount: accounts deployed at once "
+                                                              "per region.")
+
+    @model_validator(mode="after")
+    def _targets_fit_permissions(self) -> "StackSet":
+        if self.permission_model == "self-managed" and (not self.targets.accounts or self.targets.organizational_units):
+            raise ValueError("a self-managed StackSet targets accounts (targets.accounts), not organizational units")
+        if self.permission_model == "service-managed" and not self.targets.organizational_units:
+            raise ValueError("a service-managed StackSet targets organizational units (targets.organizational_units)")
+        return self
+
+
 class ProjectSpec(Strict):
     apiVersion: ApiVersion
     kind: Literal["Project"]
@@ -204,6 +238,9 @@ class ProjectSpec(Strict):
                                      "its own dashboard (a service file's `dashboard:` decides for itself).")
     dashboards: Dashboards = Field(default_factory=dict, description="Cross-service dashboards; references name "
                                    "their service ('service/monitor', 'service/resource').")
+    stacksets: dict[Name, StackSet] = Field(default_factory=dict, description="CloudFormation StackSets that roll "
+                                            "an environment's template out to many accounts and regions "
+                                            "(obsgen stackset plan/apply; docs/organisations.md).")
     presets: ProjectPresets = Field(default_factory=ProjectPresets, description="Severities of preset alarms.")
     events: EventRoutes = Field(default_factory=dict, description="EventBridge rules of the whole project "
                                 "(security findings, AWS Health) -> a severity's topic.")
