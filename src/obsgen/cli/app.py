@@ -144,6 +144,18 @@ class _App(typer.Typer):
 _Function = TypeVar("_Function", bound=Callable[..., Any])
 
 
+class _Group(typer.core.TyperGroup):
+    """A command group's help, flags as the commands show them."""
+
+    def get_params(self, ctx: Any) -> Any:
+        return _flags_take_no_value(super().get_params(ctx))
+
+
+def sub_app(**kwargs: Any) -> typer.Typer:
+    """A group of commands under one name (`obsgen stackset plan`), whose help reads like the others'."""
+    return _App(cls=_Group, **kwargs)
+
+
 app = _App(
     cls=_LazyGroup,
     name="obsgen",

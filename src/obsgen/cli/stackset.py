@@ -21,11 +21,11 @@ from ..targets.cloudformation import secret_parameter
 from ..views import stacksets as view
 from rich.markup import escape
 
-from .app import app, err, out
+from .app import app, err, out, sub_app
 from .aws import Profile
 from .common import ProjectDir, report
 
-stackset_app = typer.Typer(help="Roll an environment's CloudFormation template out to many accounts and regions "
+stackset_app = sub_app(help="Roll an environment's CloudFormation template out to many accounts and regions "
                                 "with a StackSet (docs/organisations.md).", no_args_is_help=True)
 app.add_typer(stackset_app, name="stackset")
 def _fail(message: str) -> typer.Exit:
