@@ -1,7 +1,8 @@
 """The CloudFormation resource types obsgen's templates use that moto's CloudFormation lacks.
 
 moto (5.2.5) deploys AWS::SNS::Topic (without its Tags) and AWS::CloudWatch::Dashboard, but not
-AWS::CloudWatch::Alarm, AWS::CloudWatch::CompositeAlarm, AWS::SNS::Subscription nor AWS::SNS::TopicPolicy: a stack holding
+AWS::CloudWatch::Alarm, AWS::CloudWatch::CompositeAlarm, AWS::SNS::Subscription, AWS::SNS::TopicPolicy,
+AWS::Logs::MetricFilter nor AWS::Logs::QueryDefinition: a stack holding
 them is created with those resources silently missing. The models here make them with the same
 backend calls the API operations use (so the sandbox's own CloudWatch rules hold: a composite's
 children must exist), with their `Tags`, plus the tags CloudFormation adds to what a stack creates,
@@ -14,12 +15,18 @@ replaces moto's (the topic, to keep its tags). Not used by the library.
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from typing import Any
 
 from moto.cloudformation import parsing
 from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat, cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
+from moto.logs.exceptions import ResourceNotFoundException
+from moto.logs.models import logs_backends
 from moto.sns.models import sns_backends
+
+from .logs import query_definitions
 
 __all__ = ["install"]
 
@@ -97,7 +104,7 @@ class CfnAlarm(_Made, CloudFormationModel):
                                         account_id: str, region_name: str, **kwargs: Any) -> "CfnAlarm":
         p = cloudformation_json["Properties"]
         backend = cloudwatch_backends[account_id][region_name]
-        backend.put_metric_alarm(
+        alarm = backend.put_metric_alarm(
             name=resource_name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"),
             metric_data_queries=_queries(p.get("Metrics", [])), comparison_operator=p["ComparisonOperator"],
             evaluation_periods=int(p["EvaluationPeriods"]), datapoints_to_alarm=p.get("DatapointsToAlarm"),
@@ -109,6 +116,8 @@ class CfnAlarm(_Made, CloudFormationModel):
             actions_enabled=p.get("ActionsEnabled", True), treat_missing_data=p.get("TreatMissingData"),
             evaluate_low_sample_count_percentile=p.get("EvaluateLowSampleCountPercentile"),
             threshold_metric_id=p.get("ThresholdMetricId"), tags=_tag_list(p, kwargs))
+        # moto's alarm has no warm-up; the sandbox's PutMetricAlarm keeps it under this name (cloudwatch.py)
+        setattr(alarm, "warm_up_configuration", p.get("WarmUpConfiguration") or None)
         return cls(resource_name, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
@@ -199,6 +208,65 @@ class CfnTopicPolicy(_Made, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         pass  # the topic keeps its last policy, as CloudFormation leaves it (a later stack update sets another)
+
+
+class CfnMetricFilter(_Made, CloudFormationModel):
+    """PutMetricFilter's fields from the template's (camelCase; a transformation's dimensions a map)."""
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "FilterName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Logs::MetricFilter"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> "CfnMetricFilter":
+        p = cloudformation_json["Properties"]
+        backend = logs_backends[account_id][region_name]
+        if p["LogGroupName"] not in backend.groups:
+            raise ResourceNotFoundException()  # as PutMetricFilter answers (sandbox/logs.py)
+        transformations = []
+        for t in p["MetricTransformations"]:
+            found = {"metricName": t["MetricName"], "metricNamespace": t["MetricNamespace"], "metricValue": t["MetricValue"]}
+            found.update({api: t[key] for key, api in (("DefaultValue", "defaultValue"), ("Unit", "unit")) if key in t})
+            if t.get("Dimensions"):
+                found["dimensions"] = {d["Key"]: d["Value"] for d in t["Dimensions"]}
+            transformations.append(found)
+        backend.put_metric_filter(resource_name, p["FilterPattern"], p["LogGroupName"], transformations)  # type: ignore[arg-type]
+        return cls(f'{p["LogGroupName"]}|{resource_name}', account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        group, name = self.physical_id.split("|", 1)
+        logs_backends[account_id][region_name].delete_metric_filter(name, group)
+
+
+class CfnQueryDefinition(_Made, CloudFormationModel):
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Logs::QueryDefinition"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> "CfnQueryDefinition":
+        p = cloudformation_json["Properties"]
+        identifier = str(uuid.uuid4())
+        definition: dict[str, Any] = {"queryDefinitionId": identifier, "name": p["Name"], "queryString": p["QueryString"],
+                                      "lastModified": int(time.time() * 1000),
+                                      "queryLanguage": p.get("QueryLanguage", "CWLI")}
+        if p.get("LogGroupNames"):
+            definition["logGroupNames"] = list(p["LogGroupNames"])
+        query_definitions(logs_backends[account_id][region_name])[identifier] = definition
+        return cls(identifier, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        query_definitions(logs_backends[account_id][region_name]).pop(self.physical_id, None)
 
 
 def install() -> None:

@@ -125,6 +125,11 @@ def _definitions(backend: LogsBackend) -> dict[str, dict[str, Any]]:
     return found
 
 
+def query_definitions(backend: LogsBackend) -> dict[str, dict[str, Any]]:
+    """The region's saved queries by id, for what else creates them (sandbox/cloudformation.py)."""
+    return _definitions(backend)
+
+
 def put_query_definition(self: LogsResponse) -> str:
     name, query = self._get_param("name"), self._get_param("queryString")
     if not name or not 1 <= len(name) <= 255 or not query or not 1 <= len(query) <= 10000:
