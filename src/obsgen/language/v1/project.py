@@ -183,7 +183,7 @@ class Runbooks(Strict):
     base_url: HttpUrl | None = Field(default=None, description="Root URL of the published runbook site (http or https).")
 
 
-OrganizationalUnitId = Annotated[str, Field(pattern=r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")]
+OrganizationalUnitId = Annotated[str, Field(pattern=OU_PATTERN)]
 
 
 class StackSetTargets(Strict):
