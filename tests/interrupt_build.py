@@ -4,8 +4,8 @@ tests/test_generated_tree.py, run as a subprocess).
     python interrupt_build.py STEP SIGNAL MODE -- build -C PROJECT [--env ENV]
 
 A step is a call that changes the disk in `obsgen.generated_tree`: recovering leftovers, making the
-work directory, carrying over a top-level entry, writing the files (before the first and after
-half of them), each rename or exchange, each tree removal, removing the work directory. Before
+work directory, writing the files as the build renders them (before the first and before the
+fifth), carrying over a top-level entry, each rename or exchange, each tree removal, removing the work directory. Before
 step STEP the process sends itself SIGNAL (KILL or INT), as `kill -9` or Ctrl-C would. STEP 0 never
 interrupts; the process then prints `steps: N` on stderr, the number of steps of that build.
 MODE `exchange` uses renameat2(RENAME_EXCHANGE) as obsgen does on Linux; `fallback` makes it
@@ -47,13 +47,13 @@ def counted(function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def write_files_in_two_halves(staging: Any, files: dict[str, str], previous: Any, progress: Any) -> None:
-    items = list(files.items())
-    half = len(items) // 2
-    step()
-    write_files(staging, dict(items[:half]), previous, progress)
-    step()
-    write_files(staging, dict(items[half:]), previous, progress)
+def add_with_steps(staging: Any, rel: str, content: str) -> None:
+    """The first file and the fifth are steps: interrupted before either, the staging tree is empty
+    or partly written."""
+    staging.added = getattr(staging, "added", 0) + 1
+    if staging.added in (1, 5):
+        step()
+    add(staging, rel, content)
 
 
 def _module_with(module: types.ModuleType, **overrides: Any) -> types.SimpleNamespace:
@@ -63,11 +63,11 @@ def _module_with(module: types.ModuleType, **overrides: Any) -> types.SimpleName
     return types.SimpleNamespace(**{**names, **overrides})
 
 
-write_files = generated_tree._write_files
+add = generated_tree.Staging.add
 generated_tree.os = _module_with(os, rename=counted(os.rename))  # type: ignore[assignment]
 generated_tree.shutil = _module_with(shutil, rmtree=counted(shutil.rmtree),  # type: ignore[assignment]
                                      copytree=counted(shutil.copytree))
-generated_tree._write_files = write_files_in_two_halves
+generated_tree.Staging.add = add_with_steps  # type: ignore[method-assign]
 for name in ("recover", "_make_work_dir", "_remove_work_dir"):
     setattr(generated_tree, name, counted(getattr(generated_tree, name)))
 if MODE == "fallback":

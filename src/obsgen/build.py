@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .diagnostics import Diagnostic, has_errors
 from .language.load import SpecSet
@@ -22,7 +23,29 @@ class Build:
     outputs: list[str] = field(default_factory=list)  # more top-level entries of generated/ it owns (runbooks, site)
     coverage: Coverage | None = None  # runbook coverage, when the runbooks were built
     notes: list[str] = field(default_factory=list)  # what was not checked and why (promtool missing)
+    # Where rendered files go as they are made instead of into `files` (`obsgen build`: the staging
+    # tree; `--check`: the comparison with generated/), so that the build never holds them all
+    # (docs/performance.md); `sent` lists their paths.
+    sink: Callable[[str, str], None] | None = field(default=None, repr=False)
+    sent: list[str] = field(default_factory=list)
+
+    @property
+    def paths(self) -> list[str]:
+        """Every file of the build, sent to the sink or kept, by its path under generated/."""
+        return [*self.sent, *self.files]
+
+    def add(self, rel: str, content: str) -> None:
+        """A rendered file, to the sink when there is one. The Prometheus rules and their tests stay in
+        `files` too: promtool checks them after the compile (compiler.check_rules)."""
+        if self.sink is None or _CHECKED_AFTER in rel:
+            self.files[rel] = content
+        else:
+            self.sink(rel, content)
+            self.sent.append(rel)
 
     @property
     def ok(self) -> bool:
         return not has_errors(self.diagnostics)
+
+
+_CHECKED_AFTER = "/prometheus/"  # <env>/prometheus/: promtool's input

@@ -11,11 +11,11 @@ import gc
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .build import Build
 from .diagnostics import Diagnostic, error, has_errors, merge_environments, unique_sorted
-from .generated_tree import GENERATED_DIR, replace
+from .generated_tree import GENERATED_DIR, Staging, replace
 from .presets.expand import expand_presets
 from .presets.origin import annotate
 from . import runbooks
@@ -59,14 +59,16 @@ def check_rules(build: Build) -> None:
 
 
 def compile_project(root: Path, envs: list[str] | None = None, pages: bool = True,
-                    progress: Progress = silent) -> Build:
+                    progress: Progress = silent, sink: Callable[[str, str], None] | None = None) -> Build:
     """Compile `envs` (all when None). Never raises on bad input: problems come back as diagnostics.
     Without `pages` (validate, which writes nothing), the runbooks are checked and measured but no page
     or site file is made, and the JSON Schema file is left out (it depends on obsgen alone).
     `progress` hears each step: the spec files read, the environments compiled, the runbook pages
-    and the site's pages made."""
+    and the site's pages made. With `sink`, each rendered file goes there as soon as it is made
+    (`Build.add`), not into `files`: a sink that writes must keep it from generated/ until the build is
+    known to be free of errors (`generated_tree.Staging`)."""
     with _gc_paused():
-        return _compile(root, envs, pages, progress)
+        return _compile(root, envs, pages, progress, sink)
 
 
 @contextmanager
@@ -93,7 +95,8 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress) -> Build:
+def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress,
+             sink: Callable[[str, str], None] | None) -> Build:
     """Every pass runs on whatever could be read, even after errors (a bad file, a bad entry, an
     environment that does not resolve): one run reports every problem a user can fix, and the
     errors alone keep the build from being written (issue #14)."""
@@ -109,9 +112,9 @@ def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress
         message = f"unknown environment(s) {', '.join(unknown)}; the project defines {', '.join(known)}"
         return Build(spec, selected, diagnostics=unique_sorted([*problems, error(span, "unknown-environment", message)]))
     selected = [e for e in selected if e in known]
-    build = Build(spec, selected)
+    build = Build(spec, selected, sink=sink)
     if pages:
-        build.files[SCHEMA_FILE] = schema_text()
+        build.add(SCHEMA_FILE, schema_text())
     for env in counted(selected, "compiling environments", progress):
         _compile_env(spec, env, build)
     if not has_errors(problems):  # after a file's error, a test naming what it defined would only echo it
@@ -139,7 +142,8 @@ def _add_runbooks(spec: SpecSet, build: Build, pages: bool, progress: Progress) 
     """The runbooks and the site become part of the build and of the outputs it owns."""
     result = runbooks.render(spec, build.models, output=pages, progress=progress)
     build.diagnostics += result.diagnostics
-    build.files.update(result.files)
+    for rel, content in result.files.items():
+        build.add(rel, content)
     build.coverage = result.coverage if not result.diagnostics else None
     build.outputs += [runbooks.RUNBOOKS_OUT, runbooks.SITE_OUT]
 
@@ -160,7 +164,7 @@ def _compile_env(spec: SpecSet, env: str, build: Build) -> None:
         build.diagnostics += rendered.diagnostics
         if not failed:
             for path, content in rendered.files.items():
-                build.files[f"{env}/{path}"] = content
+                build.add(f"{env}/{path}", content)
 
 
 # A template that did not expand leaves `${...}` in AWS names: every name check would fail on it again.
@@ -169,19 +173,35 @@ TEMPLATE_CODES = frozenset({"unknown-variable", "bad-template"})
 
 def _owned_paths(build: Build) -> set[str]:
     """The top-level entries of generated/ this build replaces (`obsgen site`: only site/)."""
-    return {*build.envs, *build.outputs, *(rel.split("/", 1)[0] for rel in build.files)}
+    return {*build.envs, *build.outputs, *(rel.split("/", 1)[0] for rel in build.paths)}
 
 
-def stale_files(root: Path, build: Build, progress: Progress = silent) -> list[str]:
-    """Paths under generated/ that differ from, are missing from, or are extra to this build.
-    Links are never followed: a link where the build has a file is stale, and so is any extra link."""
+class Comparison:
+    """`build --check`'s sink: each rendered file compared with generated/ as it is made, so the
+    check holds no more of the build in memory than `obsgen build` does."""
+
+    def __init__(self, root: Path) -> None:
+        self.base = root / GENERATED_DIR
+        self.differing: list[str] = []  # paths under generated/
+
+    def add(self, rel: str, content: str) -> None:
+        if _differs(self.base / rel, content):
+            self.differing.append(rel)
+
+
+def _differs(path: Path, content: str) -> bool:
+    return path.is_symlink() or not path.is_file() or path.read_bytes() != content.encode("utf-8")
+
+
+def stale_files(root: Path, build: Build, progress: Progress = silent, compared: Comparison | None = None) -> list[str]:
+    """Paths under generated/ that differ from, are missing from, or are extra to this build (with
+    `compared`, the files the build sent there are judged by it). Links are never followed: a link
+    where the build has a file is stale, and so is any extra link."""
     base = root / GENERATED_DIR
-    expected = build.files
-    stale = []
-    for rel, content in counted(sorted(expected.items()), "comparing files", progress):
-        path = base / rel
-        if path.is_symlink() or not path.is_file() or path.read_bytes() != content.encode("utf-8"):
-            stale.append(f"{GENERATED_DIR}/{rel}")
+    differing = [rel for rel, content in counted(sorted(build.files.items()), "comparing files", progress)
+                 if _differs(base / rel, content)]
+    stale = [f"{GENERATED_DIR}/{rel}" for rel in sorted([*differing, *(compared.differing if compared else [])])]
+    expected = set(build.paths)
     for top in [*build.envs, *build.outputs]:
         for path in _entries(base / top):
             rel = path.relative_to(base).as_posix()
@@ -201,10 +221,17 @@ def _entries(top: Path) -> list[Path]:
     return sorted(found)
 
 
-def write(root: Path, build: Build, progress: Progress = silent) -> list[str]:
+def write(root: Path, build: Build, progress: Progress = silent, staging: Staging | None = None) -> list[str]:
     """Replace generated/ with this build in one atomic swap (entries the build does not own are
-    kept); returns the files written. Raises OutputError when generated/ is unsafe to replace."""
+    kept); returns the files written. With `staging`, the tree the build's sink has been writing
+    (`compile_project(sink=staging.add)`) gets the rest and is swapped in. Raises OutputError when
+    generated/ is unsafe to replace."""
     if not build.ok:
         raise ValueError("refusing to write a build that has errors")
-    replace(root, build.files, _owned_paths(build), progress)
-    return sorted(f"{GENERATED_DIR}/{rel}" for rel in build.files)
+    if staging is None:
+        replace(root, build.files, _owned_paths(build), progress)
+    else:
+        for rel, content in build.files.items():
+            staging.add(rel, content)
+        staging.commit(_owned_paths(build))
+    return sorted(f"{GENERATED_DIR}/{rel}" for rel in build.paths)

@@ -31,7 +31,7 @@ import secrets
 import shutil
 import stat
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -128,23 +128,65 @@ def leftovers(root: Path) -> list[str]:
 def replace(root: Path, files: dict[str, str], owned: set[str], progress: Progress = silent) -> None:
     """Make generated/ hold `files` in place of its top-level entries named in `owned`, keeping
     every other entry; in one atomic swap. Raises OutputError when generated/ is unsafe to replace."""
-    if found := problems(root):
-        raise OutputError(found)
-    base, work = root / GENERATED_DIR, root / WORK_DIR
-    with _exclusive(root):
-        recover(root)
-        staging = work / f"{STAGING}{secrets.token_hex(6)}"
-        try:
-            _make_work_dir(work)
-            staging.mkdir()
-            if base.is_dir():
-                shutil.copymode(base, staging)
-                _carry_over(base, staging, owned)
-            _write_files(staging, files, base if base.is_dir() else None, progress)
-            _swap(staging, base, work)
-        finally:
-            recover(root)  # after the swap: the old tree; after a failure: the unfinished new one
-            _remove_work_dir(work)
+    with Staging(root) as staging:
+        for rel, content in counted(files.items(), "writing files", progress):
+            staging.add(rel, content)
+        staging.commit(owned)
+
+
+class Staging:
+    """generated/'s next tree, written file by file while a build renders it (`obsgen build` holds no
+    file in memory once it is written: docs/performance.md), then swapped in by `commit`. Leaving the
+    `with` block without `commit` (errors in the spec, an exception, Ctrl-C) deletes it: generated/ is
+    never touched before the swap. Entering checks generated/ (OutputError when it is unsafe to
+    replace) and takes the project's lock for the whole build."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.base, self.work = root, root / GENERATED_DIR, root / WORK_DIR
+        self.tree = self.work / f"{STAGING}{secrets.token_hex(6)}"
+        self._made: set[Path] = set()
+        self._lock: ExitStack | None = None
+
+    def __enter__(self) -> Staging:
+        if found := problems(self.root):
+            raise OutputError(found)
+        with ExitStack() as stack:
+            stack.enter_context(_exclusive(self.root))
+            stack.callback(self._clean_up)
+            recover(self.root)
+            _make_work_dir(self.work)
+            self.tree.mkdir()
+            if self.base.is_dir():
+                shutil.copymode(self.base, self.tree)
+            self._lock = stack.pop_all()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._lock is not None:
+            self._lock.close()
+
+    def _clean_up(self) -> None:
+        recover(self.root)  # after the swap: the old tree; otherwise the unfinished new one
+        _remove_work_dir(self.work)
+
+    def add(self, rel: str, content: str) -> None:
+        """One file of the build into the staging tree. A file whose bytes equal the current tree's is
+        hard-linked from it instead of written again: it keeps its modification time (editors, make and
+        rsync see what really changed), and a rebuild that changes little writes little. The current
+        file is never modified, so the swap stays all-or-nothing."""
+        target = self.tree / rel
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        data = content.encode("utf-8")
+        if not self.base.is_dir() or not _link_if_same(self.base / rel, target, data):
+            _write_file(target, data)
+
+    def commit(self, owned: set[str]) -> None:
+        """The top-level entries of generated/ not in `owned` carried over, then the one swap."""
+        if self.base.is_dir():
+            _carry_over(self.base, self.tree, owned)
+        _swap(self.tree, self.base, self.work)
 
 
 def recover(root: Path) -> None:
@@ -236,22 +278,6 @@ def _link_or_copy(source: str | Path, target: str | Path) -> None:
         os.link(source, target, follow_symlinks=False)
     except OSError:  # another filesystem (EXDEV), links not permitted (EPERM), too many links (EMLINK)
         shutil.copy2(source, target, follow_symlinks=False)
-
-
-def _write_files(staging: Path, files: dict[str, str], previous: Path | None, progress: Progress) -> None:
-    """Each file of the build into the staging tree. A file whose bytes equal the current tree's is
-    hard-linked from it instead of written again: it keeps its modification time (editors, make and
-    rsync see what really changed), and a rebuild that changes little writes little. The current
-    file is never modified, so the swap stays all-or-nothing."""
-    made: set[Path] = set()
-    for rel, content in counted(files.items(), "writing files", progress):
-        target = staging / rel
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        data = content.encode("utf-8")
-        if previous is None or not _link_if_same(previous / rel, target, data):
-            _write_file(target, data)
 
 
 def _link_if_same(current: Path, target: Path, data: bytes) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import typer
 
@@ -12,8 +12,8 @@ from ..alarm_tests.coverage import coverage as test_coverage
 from ..build import Build
 from ..compiler import compile_project, stale_files, write
 from ..generated_tree import GENERATED_DIR
-from ..diagnostics import unique_sorted
-from ..generated_tree import OutputError, leftovers, problems as output_problems
+from ..diagnostics import Diagnostic, unique_sorted
+from ..generated_tree import OutputError, Staging, leftovers, problems as output_problems
 from ..runbooks import COVERAGE_FILE
 from .app import app, err, out
 from .common import EnvOption, JunitOut, ProjectDir, ValidateFormat, note, progress_shown, report, validate_junit
@@ -79,34 +79,45 @@ def _live(build: Build, env: str, profile: Optional[str], timeout: float) -> str
 def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
           check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if generated/ is stale.")) -> None:
     """Compile the spec into generated/<env>/ (all environments when --env is omitted)."""
-    with progress_shown() as progress:
-        result = compile_project(project_dir, env or None, progress=progress)
-        compiler.check_rules(result)  # a rule promtool rejects is an error: never written, never up to date
-    _notes(result)
-    if result.ok:
-        result.diagnostics = unique_sorted(result.diagnostics + output_problems(project_dir))
-    report(result)
-    if not result.ok:
-        raise typer.Exit(1)
-    if check:
-        _check(project_dir, result)
+    unsafe = output_problems(project_dir)
+    if check:  # each file compared as it is rendered, unless generated/ must not be read (a link out)
+        compared = None if unsafe else compiler.Comparison(project_dir)
+        result = _compiled(project_dir, env, unsafe, compared.add if compared else None)
+        _check(project_dir, result, compared)
         return
     try:
-        with progress_shown() as progress:
-            written = write(project_dir, result, progress)
+        if unsafe:  # reported with the spec's own problems, as one list; nothing is written
+            _compiled(project_dir, env, unsafe, None)
+        with Staging(project_dir) as staging:  # each file written as it is rendered, swapped in at the end
+            result = _compiled(project_dir, env, [], staging.add)
+            written = write(project_dir, result, staging=staging)
     except OutputError as exc:  # another build holds generated/, or it changed since the check above
-        result.diagnostics = exc.diagnostics
-        report(result)
+        report(Build(None, env or [], diagnostics=exc.diagnostics))
         raise typer.Exit(1) from None
     out.print(f"wrote {len(written)} files to {GENERATED_DIR}/ for {', '.join(result.envs)}", markup=False)
     if result.coverage is not None:  # one line instead of a warning per monitor; details in COVERAGE.md
         out.print(f"{result.coverage.summary()} (see {GENERATED_DIR}/{COVERAGE_FILE})")
 
 
-def _check(project_dir: Path, result: Build) -> None:
+def _compiled(project_dir: Path, env: Optional[list[str]], unsafe: list[Diagnostic],
+              sink: Optional[Callable[[str, str], None]]) -> Build:
+    """The build, its problems reported; exits 1 when it has errors (then nothing is written)."""
+    with progress_shown() as progress:
+        result = compile_project(project_dir, env or None, progress=progress, sink=sink)
+        compiler.check_rules(result)  # a rule promtool rejects is an error: never written, never up to date
+    _notes(result)
+    if result.ok:
+        result.diagnostics = unique_sorted(result.diagnostics + unsafe)
+    report(result)
+    if not result.ok:
+        raise typer.Exit(1)
+    return result
+
+
+def _check(project_dir: Path, result: Build, compared: Optional[compiler.Comparison]) -> None:
     """`build --check`: stale files, and what interrupted builds left behind (the next build removes it)."""
     with progress_shown() as progress:
-        stale = stale_files(project_dir, result, progress)
+        stale = stale_files(project_dir, result, progress, compared)
     left = leftovers(project_dir)
     for path in stale:
         err.print(f"stale: {path}", markup=False)
@@ -117,4 +128,4 @@ def _check(project_dir: Path, result: Build) -> None:
                   markup=False)
     if stale or left:
         raise typer.Exit(1)
-    out.print(f"{GENERATED_DIR}/ is up to date ({len(result.files)} files)", markup=False)
+    out.print(f"{GENERATED_DIR}/ is up to date ({len(result.paths)} files)", markup=False)

@@ -27,24 +27,31 @@ ANOMALY_ID, EXPRESSION_ID, SOURCE_ID = METRIC_ID_BAND, METRIC_ID_EXPRESSION, MET
 
 
 def render(model: EnvironmentModel) -> Rendered:
-    by_file: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(
-        lambda: {"MetricAlarms": [], "CompositeAlarms": []})
-    problems: list[Diagnostic] = []
-    for alarm, params in alarm_params(model):
-        key = (alarm_file(model, alarm), alarm.service)
-        if isinstance(alarm, CompositeAlarm):
-            problems += check_composite(alarm, params)
-            by_file[key]["CompositeAlarms"].append(params)
-        elif isinstance(alarm, LogAlarm):
-            problems += check_log_alarm(alarm, params)
-            by_file[key].setdefault("LogAlarms", []).append(params)
-        else:
-            problems += check_metric_alarm(alarm, params)
-            by_file[key]["MetricAlarms"].append(params)
-    files = {}
+    """A file's parameters are made just before its text and dropped after it: all of an environment's
+    at once cost 3 MiB per 1,000 alarms at the peak of `build --env` (docs/performance.md)."""
+    by_file: dict[tuple[str, str], list[Alarm]] = defaultdict(list)
+    alarms: list[Alarm] = [*model.metric_alarms, *model.log_alarms, *model.composite_alarms]
+    for alarm in alarms:
+        by_file[alarm_file(model, alarm), alarm.service].append(alarm)
+    names, owners = _names_and_owners(model)
+    files, problems = {}, []
     sources = {s.name: s.source for s in model.services}
-    for (path, service), alarms in sorted(by_file.items()):
-        files[path] = dump_json({"_generated": header(sources[service]), **alarms})
+    for (path, service), in_file in sorted(by_file.items()):
+        content: dict[str, list[dict[str, Any]]] = {"MetricAlarms": [], "CompositeAlarms": []}
+        for alarm in in_file:
+            if isinstance(alarm, CompositeAlarm):
+                params = composite_alarm_params(alarm, names, owners)
+                problems += check_composite(alarm, params)
+                content["CompositeAlarms"].append(params)
+            elif isinstance(alarm, LogAlarm):
+                params = log_alarm_params(alarm, owners)
+                problems += check_log_alarm(alarm, params)
+                content.setdefault("LogAlarms", []).append(params)
+            else:
+                params = metric_alarm_params(alarm, owners)
+                problems += check_metric_alarm(alarm, params)
+                content["MetricAlarms"].append(params)
+        files[path] = dump_json({"_generated": header(sources[service]), **content})
     return Rendered(files, problems)
 
 
@@ -57,14 +64,18 @@ def alarm_file(model: EnvironmentModel, alarm: AlarmBase) -> str:
 def alarm_params(model: EnvironmentModel) -> Iterator[tuple[Alarm, dict[str, Any]]]:
     """Every alarm of the environment with its API parameters: metric alarms, log alarms, then composites.
     The one place both the generated files and the AWS sync (aws/desired.py) get them from."""
-    names = {a.ref: a.name for a in model.alarms()}
-    owners = {s.name: s.owner for s in model.services}
+    names, owners = _names_and_owners(model)
     for alarm in model.metric_alarms:
         yield alarm, metric_alarm_params(alarm, owners)
     for log_alarm in model.log_alarms:
         yield log_alarm, log_alarm_params(log_alarm, owners)
     for composite in model.composite_alarms:
         yield composite, composite_alarm_params(composite, names, owners)
+
+
+def _names_and_owners(model: EnvironmentModel) -> tuple[dict[str, str], dict[str, str]]:
+    """Each alarm's AWS name by its reference (composite rules name them), each service's owner."""
+    return {a.ref: a.name for a in model.alarms()}, {s.name: s.owner for s in model.services}
 
 
 def metric_alarm_params(alarm: MetricAlarm, owners: dict[str, str]) -> dict[str, Any]:
