@@ -20,6 +20,26 @@ def test_values_keep_their_line_and_column():
     assert str(doc.span(("a", "b", 1, "c"), at_key=True)) == "f.yaml:2:11"
 
 
+def test_positions_far_down_and_far_right_in_a_file_at_the_size_limit_are_exact():
+    # Mapping and Sequence marks pack a position into 23 bits per number (memory, issue #22)
+    lines, column = 1_000_000, 2_000_000
+    text = "\n" * lines + " " * column + "{k: [x, y]}\n"
+    assert len(text) <= yaml_source.MAX_FILE_BYTES
+    doc, problems = load(text)
+    assert problems == []
+    assert str(doc.span(("k", 1))) == f"f.yaml:{lines + 1}:{column + 9}"
+    assert str(doc.span(("k",), at_key=True)) == f"f.yaml:{lines + 1}:{column + 2}"
+
+
+def test_equal_keys_and_short_values_of_different_documents_are_one_string():
+    # a 50,000-alarm project repeats `threshold:` and `Sum` 50,000 times: held once (issue #22)
+    first, _ = load("threshold: '> 5'\nstatistic: Sum\n")
+    second, _ = load("threshold: '> 5'\nstatistic: Sum\n")
+    assert [k for k in first.data][0] is [k for k in second.data][0]
+    assert first.data["statistic"] is second.data["statistic"]
+    assert first.data["threshold"] is second.data["threshold"]
+
+
 def test_a_missing_path_points_at_its_deepest_existing_ancestor():
     doc, _ = load("a:\n  b: 1\n")
     assert str(doc.span(("a", "zzz", "y"))) == "f.yaml:2:3"

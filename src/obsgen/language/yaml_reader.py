@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from sys import intern
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -42,6 +43,10 @@ MAX_INT_DIGITS = 100
 MAX_STRING_CHARS = 65_536
 _TOO_DEEP = f"nesting is deeper than {MAX_DEPTH} levels; a spec never needs this much"
 
+# Keys and string values up to this length are interned (sys.intern): a project repeats the same keys and
+# short values (`threshold`, `Sum`, `5m`) in every monitor, and one copy of each saves 10 MiB per 10,000
+# alarms (docs/performance.md); longer strings (summaries, descriptions) are seldom equal.
+_INTERNED = 48
 _INT = re.compile(r"[-+]?[0-9]+$|0o[0-7]+$|0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _SPECIAL_FLOATS = {
@@ -57,13 +62,33 @@ _TAGGED_TYPES: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what libyaml counts as a new line
 Pos = tuple[int, int]  # 0-based (line, column), as libyaml reports them
 Loc = tuple[str | int, ...]  # a path into a document: mapping keys and list indexes
-KeyMarks = tuple[int, int, int, int]  # (key line, key column, value line, value column), 0-based
+# Positions as kept in Mapping.marks and Sequence.marks: one int instead of a tuple of two or four (a
+# tuple of four ints is 72 bytes, the int 40; 200,000 keys per 10,000 alarms, docs/performance.md).
+# A line or column number fits 23 bits: a spec file holds at most MAX_FILE_BYTES (2**22) characters.
+_BITS = 23
+_LOW = (1 << _BITS) - 1
+PackedPos = int  # (line << 23) | column
+KeyMarks = int  # (key line, key column, value line, value column), 0-based, 23 bits each: key_position, value_position
+
+
+def pack(pos: Pos) -> PackedPos:
+    return (pos[0] << _BITS) | pos[1]
+
+
+def key_position(marks: KeyMarks) -> Pos:
+    return (marks >> 3 * _BITS) & _LOW, (marks >> 2 * _BITS) & _LOW
+
+
+def value_position(marks: KeyMarks | PackedPos) -> Pos:
+    """The value's position of a key's marks; the position itself of a sequence item's."""
+    return (marks >> _BITS) & _LOW, marks & _LOW
 
 
 class Mapping(dict[str, Any]):
-    """A dict that knows where it stands: `marks[key] = (key line, key column, value line, value column)`,
-    one flat tuple rather than a pair of positions: a third of the objects a compile keeps alive, which the
-    cyclic collector scans once when it is back on (docs/performance.md)."""
+    """A dict that knows where it stands: `marks[key]` holds (key line, key column, value line, value
+    column) packed in one int (`key_position`, `value_position`), rather than a pair of positions: a third
+    of the objects a compile keeps alive, which the cyclic collector scans once when it is back on, and
+    the largest part of a document's memory (docs/performance.md)."""
 
     __slots__ = ("start", "marks")
     start: Pos
@@ -71,11 +96,11 @@ class Mapping(dict[str, Any]):
 
 
 class Sequence(list[Any]):
-    """A list that knows where it stands: `marks[i]` is item i's position."""
+    """A list that knows where it stands: `marks[i]` is item i's position, packed (`value_position`)."""
 
     __slots__ = ("start", "marks")
     start: Pos
-    marks: list[Pos]
+    marks: list[PackedPos]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,10 +183,10 @@ def _locate(node: Any, loc: Loc, at_key: bool) -> Pos:
         last = i == len(loc) - 1
         if isinstance(node, Mapping) and isinstance(part, str) and part in node.marks:
             marks = node.marks[part]
-            pos = marks[:2] if (last and at_key) else marks[2:]
+            pos = key_position(marks) if (last and at_key) else value_position(marks)
             node = node[part]
         elif isinstance(node, Sequence) and isinstance(part, int) and 0 <= part < len(node):
-            pos = node.marks[part]
+            pos = value_position(node.marks[part])
             node = node[part]
         else:
             break
@@ -229,9 +254,9 @@ def _long_strings(path: str, root: Any) -> list[Diagnostic]:
             strings = []
             for key, value in node.items():
                 marks = node.marks[key]
-                strings += [("key", key, marks[:2]), ("string", value, marks[2:])]
+                strings += [("key", key, key_position(marks)), ("string", value, value_position(marks))]
         else:
-            strings = [("string", value, node.marks[index]) for index, value in enumerate(node)]
+            strings = [("string", value, value_position(node.marks[index])) for index, value in enumerate(node)]
         for what, text, pos in strings:
             if isinstance(text, str) and len(text) > MAX_STRING_CHARS:
                 problems.append(error(Span(path, pos[0] + 1, pos[1] + 1), "value-too-long",
@@ -336,7 +361,7 @@ class _MapFrame:
         self.is_map: Literal[True] = True
         self.container = container
         self.key: str | None = None
-        self.key_pos: Pos = (0, 0)
+        self.key_pos: PackedPos = 0
         self.size = 1
         self.merges: list[tuple[Any, Pos]] = []
         self.anchor = anchor
@@ -391,13 +416,14 @@ class _Builder:
                 frame = stack[-1]
                 mark = event.start_mark
                 pos = (mark.line, mark.column) if mark is not None else (0, 0)  # libyaml marks every event
+                packed = (pos[0] << _BITS) | pos[1]
                 if frame.is_map and frame.key is None:
-                    new_key = event.value
+                    new_key = intern(event.value)
                     if new_key == "<<" or new_key in frame.container.marks:
                         self.set_key(frame, event, pos)
                     else:
                         frame.key = new_key
-                        frame.key_pos = pos
+                        frame.key_pos = packed
                 elif event.tag is None and event.anchor is None and event.implicit[0] and self.nodes < MAX_NODES:
                     self.nodes += 1  # what `add` does for a plain value, without its rare cases
                     frame.size += 1
@@ -408,14 +434,14 @@ class _Builder:
                         value = None
                     if not frame.is_map:
                         frame.container.append(value)
-                        frame.container.marks.append(pos)
+                        frame.container.marks.append(packed)
                         continue
                     key, frame.key = frame.key, None
                     if key == "<<":
                         frame.merges.append((value, pos))
                     elif key is not _DUPLICATE and key is not None:  # never None: a mapping's first scalar is a key
                         frame.container[key] = value
-                        frame.container.marks[key] = frame.key_pos + pos
+                        frame.container.marks[key] = (frame.key_pos << 2 * _BITS) | packed
                 else:
                     self.add(self.scalar_value(event, pos), pos, 1, event.anchor)
         finally:
@@ -448,22 +474,24 @@ class _Builder:
         self.add(value, pos, 1, event.anchor)
 
     def set_key(self, frame: _MapFrame, event: ev.ScalarEvent, pos: Pos) -> None:
-        key = event.value
+        key = intern(event.value)
         if key == "<<" and event.implicit[0] and event.tag is None:
             frame.key = "<<"  # merge key: its value is merged when the mapping ends
         elif key in frame.container.marks:
-            first = frame.container.marks[key][0] + 1
+            first = key_position(frame.container.marks[key])[0] + 1
             self.fail(pos, "duplicate-key", f"duplicate key '{shown(key)}' (first defined on line {first})")
             frame.key = _DUPLICATE
         else:
             frame.key = key
-        frame.key_pos = pos
+        frame.key_pos = pack(pos)
 
     def scalar_value(self, event: ev.ScalarEvent, pos: Pos) -> Any:
         tag = event.tag
         if tag is None or tag == "!":
             # implicit[0]: a plain (unquoted, untagged) scalar, resolved by the core schema
-            return self.plain(event.value, pos) if event.implicit[0] and tag is None else event.value
+            if event.implicit[0] and tag is None:
+                return self.plain(event.value, pos)
+            return intern(event.value) if len(event.value) <= _INTERNED else event.value
         if not tag.startswith(_TAG) or tag[len(_TAG):] not in ("str", "int", "float", "bool", "null"):
             self.fail(pos, "yaml-tag", f"unsupported YAML tag '{shown(_shorthand(tag))}'; obsgen specs use plain YAML values")
             return None
@@ -556,14 +584,14 @@ class _Builder:
         frame.size += size
         if not frame.is_map:
             frame.container.append(value)
-            frame.container.marks.append(pos)
+            frame.container.marks.append(pack(pos))
             return
         key, frame.key = frame.key, None
         if key == "<<":
             frame.merges.append((value, pos))
         elif key is not _DUPLICATE and key is not None:  # never None: a mapping's first scalar is a key
             frame.container[key] = value
-            frame.container.marks[key] = frame.key_pos + pos
+            frame.container.marks[key] = (frame.key_pos << 2 * _BITS) | pack(pos)
 
     def merge(self, frame: _MapFrame) -> None:
         """`<<: *base` or `<<: [*a, *b]`: keys written in the mapping itself win."""
@@ -623,7 +651,7 @@ def _plain(text: str) -> Any:
             return True
         if text in _FALSE:
             return False
-        return text
+        return intern(text) if len(text) <= _INTERNED else text
     if first in "0123456789+-.":
         if _INT.match(text):
             prefixed = text[:2] in ("0o", "0x")
@@ -635,4 +663,4 @@ def _plain(text: str) -> Any:
         if _FLOAT.match(text):
             return float(text)
         return _SPECIAL_FLOATS.get(text, text)
-    return text
+    return intern(text) if len(text) <= _INTERNED else text
