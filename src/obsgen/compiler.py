@@ -140,7 +140,9 @@ def _named(envs: list[str], known: list[str]) -> list[str]:
 
 def _add_runbooks(spec: SpecSet, build: Build, pages: bool, progress: Progress) -> None:
     """The runbooks and the site become part of the build and of the outputs it owns."""
-    result = runbooks.render(spec, build.models, output=pages, progress=progress)
+    # Streamed only into a sink: an in-memory build keeps no runbook file when a template is broken.
+    result = runbooks.render(spec, build.models, output=pages, progress=progress,
+                             sink=build.add if build.sink else None)
     build.diagnostics += result.diagnostics
     for rel, content in result.files.items():
         build.add(rel, content)

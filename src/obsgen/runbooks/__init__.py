@@ -12,6 +12,7 @@ Markdown under generated/runbooks/ and as a static site under generated/site/, p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..backtest import BacktestReport
 from ..diagnostics import Diagnostic
@@ -38,11 +39,14 @@ class Runbooks:
 
 
 def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = True,
-           progress: Progress = silent) -> Runbooks:
+           progress: Progress = silent, sink: Callable[[str, str], None] | None = None) -> Runbooks:
     """Every monitor of every environment in `models` (in the project's environment order). Without
     `output` (`obsgen validate`), only what can fail or be reported: every guidance file rendered for
     every monitor, the page template only when the project has its own (obsgen's is tested here),
-    coverage -- no Markdown pages kept, no COVERAGE.md, no site, which were most of validate's time."""
+    coverage -- no Markdown pages kept, no COVERAGE.md, no site, which were most of validate's time.
+    With `sink`, each file goes there as soon as it is made instead of into `files`, even when a
+    broken template is found later (the caller, compiler.compile_project with a sink, then writes
+    nothing)."""
     order = [e for e in spec.project.environments if e in models]
     production = {e: spec.project.environments[e].production for e in order}
     monitors = collect(models, order, production)
@@ -61,7 +65,10 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
             measured.pop()
             continue
         pages[monitor.ref] = text
-        result.files[f"{RUNBOOKS_OUT}/{monitor.page}.md"] = text
+        if sink is None:
+            result.files[f"{RUNBOOKS_OUT}/{monitor.page}.md"] = text
+        else:
+            sink(f"{RUNBOOKS_OUT}/{monitor.page}.md", text)
     spec_monitors = {f"{s.spec.service}/{m}" for s in spec.services for m in s.spec.monitors}
     services = {s.spec.service for s in spec.services}
     result.diagnostics = source.problems + source.unknown_files(spec_monitors | {m.ref for m in monitors}, services)
@@ -70,13 +77,15 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
     result.coverage = coverage_.measure(measured)
     if not output:
         return Runbooks(coverage=result.coverage)
-    result.files[COVERAGE_FILE] = result.coverage.markdown()
     from . import site
 
+    add = result.files.__setitem__ if sink is None else sink
+    add(COVERAGE_FILE, result.coverage.markdown())
     infos = list({s.name: s for m in models.values() for s in m.services}.values())
-    result.files.update(site.render(spec.project.project, spec.project.description or "", monitors, pages,
-                                    sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
-                                    result.coverage, production, progress))
+    for path, text in site.files(spec.project.project, spec.project.description or "", monitors, pages,
+                                 sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
+                                 result.coverage, production, progress):
+        add(path, text)
     return result
 
 

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -71,28 +72,36 @@ def render(project: str, description: str, monitors: list[MonitorFacts], pages: 
            production: dict[str, bool | None] | None = None, progress: Progress = silent) -> dict[str, str]:
     """Files under generated/site/, keyed by their path there. `pages` holds each monitor's Markdown;
     `production`, the environments' `production:` flags as written."""
+    return dict(files(project, description, monitors, pages, services, models, coverage, production, progress))
+
+
+def files(project: str, description: str, monitors: list[MonitorFacts], pages: dict[str, str],
+          services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage,
+          production: dict[str, bool | None] | None = None, progress: Progress = silent) -> Iterator[tuple[str, str]]:
+    """`render`'s files one at a time, (path under generated/, text): `obsgen build` writes each before
+    the next is made (the HTML of 10,000 pages is 80 MiB, docs/performance.md)."""
     env = _environment()
     covered = {e.monitor.ref: e.covered for e in coverage.entries}
     common = {"project": project, "project_description": description}
-    files = {f"_assets/{name}": (TEMPLATES / name).read_text(encoding="utf-8") for name in ASSETS}
-    files["index.html"] = env.get_template("index.html.j2").render(
+    for name in ASSETS:
+        yield f"{SITE_DIR}/_assets/{name}", (TEMPLATES / name).read_text(encoding="utf-8")
+    yield f"{SITE_DIR}/index.html", env.get_template("index.html.j2").render(
         **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks")
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in counted(monitors, "site pages", progress):
         page = page_html(pages[monitor.ref], tuple(Env(e.env, e.title, e.production) for e in monitor.envs))
-        files[f"{monitor.page}.html"] = env.get_template("runbook.html.j2").render(
+        yield f"{SITE_DIR}/{monitor.page}.html", env.get_template("runbook.html.j2").render(
             **common, root="../", monitor=monitor, body=page.html, sections=page.sections, title=monitor.ref)
         by_service.setdefault(monitor.service, []).append(monitor)
     for service in services:
         own = by_service.get(service.name, [])
-        files[f"_services/{service.name}.html"] = env.get_template("service.html.j2").render(
+        yield f"{SITE_DIR}/_services/{service.name}.html", env.get_template("service.html.j2").render(
             **common, root="../", service=service, monitors=own, covered=covered, title=service.name,
             dashboards=_dashboards(own))
     envs = [_routing_env(m, (production or {}).get(e)) for e, m in models.items()]
-    files["routing.html"] = env.get_template("routing.html.j2").render(
+    yield f"{SITE_DIR}/routing.html", env.get_template("routing.html.j2").render(
         **common, root="", routes={e: _routes(m) for e, m in models.items()}, models=models, envs=envs,
         any_sns=any(e.sns for e in envs), any_alertmanager=any(e.alertmanager for e in envs), title="Routing")
-    return {f"{SITE_DIR}/{path}": text for path, text in files.items()}
 
 
 def _dashboards(monitors: list[MonitorFacts]) -> list[tuple[str, str]]:
