@@ -54,6 +54,8 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
     result = Runbooks()
     pages: dict[str, str] = {}
     measured = []
+    if output:
+        from . import site  # the HTML renderer (Jinja): imported only when pages are made
     for monitor in counted(monitors, "runbook pages" if output else "runbook guidance", progress):
         guidance = source.guidance(monitor.service, monitor.monitor, monitor.runbook,
                                    page.guidance_context(monitor, spec.project.project))
@@ -64,11 +66,12 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
         if text is None:
             measured.pop()
             continue
-        pages[monitor.ref] = text
         if sink is None:
+            pages[monitor.ref] = text
             result.files[f"{RUNBOOKS_OUT}/{monitor.page}.md"] = text
-        else:
+        elif output:  # the page's HTML made now, so that no Markdown page is kept (35 MiB per 10,000 monitors)
             sink(f"{RUNBOOKS_OUT}/{monitor.page}.md", text)
+            sink(*site.monitor_page(spec.project.project, spec.project.description or "", monitor, text))
     spec_monitors = {f"{s.spec.service}/{m}" for s in spec.services for m in s.spec.monitors}
     services = {s.spec.service for s in spec.services}
     result.diagnostics = source.problems + source.unknown_files(spec_monitors | {m.ref for m in monitors}, services)
@@ -77,12 +80,11 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
     result.coverage = coverage_.measure(measured)
     if not output:
         return Runbooks(coverage=result.coverage)
-    from . import site
-
     add = result.files.__setitem__ if sink is None else sink
     add(COVERAGE_FILE, result.coverage.markdown())
     infos = list({s.name: s for m in models.values() for s in m.services}.values())
-    for path, text in site.files(spec.project.project, spec.project.description or "", monitors, pages,
+    for path, text in site.files(spec.project.project, spec.project.description or "", monitors,
+                                 pages if sink is None else None,
                                  sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
                                  result.coverage, production, progress):
         add(path, text)

@@ -80,10 +80,11 @@ def page_html(text: str, envs: tuple[Env, ...]) -> Page:
     return _page_html(text, envs)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _page_html(text: str, envs: tuple[Env, ...]) -> Page:
     """Pure, so cached: most pages do not change between the compiles of one process (`validate`
-    then `build`, the property tests)."""
+    then `build`, the property tests). 512 pages hold the example's many times over; 4,096 held 42 MiB
+    of a large project's Markdown and HTML through its whole build (docs/performance.md)."""
     return layout(_RENDER(text), envs)
 
 

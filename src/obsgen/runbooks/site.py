@@ -75,11 +75,12 @@ def render(project: str, description: str, monitors: list[MonitorFacts], pages: 
     return dict(files(project, description, monitors, pages, services, models, coverage, production, progress))
 
 
-def files(project: str, description: str, monitors: list[MonitorFacts], pages: dict[str, str],
+def files(project: str, description: str, monitors: list[MonitorFacts], pages: dict[str, str] | None,
           services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage,
           production: dict[str, bool | None] | None = None, progress: Progress = silent) -> Iterator[tuple[str, str]]:
     """`render`'s files one at a time, (path under generated/, text): `obsgen build` writes each before
-    the next is made (the HTML of 10,000 pages is 80 MiB, docs/performance.md)."""
+    the next is made (the HTML of 10,000 pages is 80 MiB, docs/performance.md). Without `pages`, the
+    monitors' own pages are left out: the caller made each with `monitor_page` beside its Markdown."""
     env = _environment()
     covered = {e.monitor.ref: e.covered for e in coverage.entries}
     common = {"project": project, "project_description": description}
@@ -89,9 +90,8 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
         **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks")
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in counted(monitors, "site pages", progress):
-        page = page_html(pages[monitor.ref], tuple(Env(e.env, e.title, e.production) for e in monitor.envs))
-        yield f"{SITE_DIR}/{monitor.page}.html", env.get_template("runbook.html.j2").render(
-            **common, root="../", monitor=monitor, body=page.html, sections=page.sections, title=monitor.ref)
+        if pages is not None:
+            yield monitor_page(project, description, monitor, pages[monitor.ref])
         by_service.setdefault(monitor.service, []).append(monitor)
     for service in services:
         own = by_service.get(service.name, [])
@@ -102,6 +102,14 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
     yield f"{SITE_DIR}/routing.html", env.get_template("routing.html.j2").render(
         **common, root="", routes={e: _routes(m) for e, m in models.items()}, models=models, envs=envs,
         any_sns=any(e.sns for e in envs), any_alertmanager=any(e.alertmanager for e in envs), title="Routing")
+
+
+def monitor_page(project: str, description: str, monitor: MonitorFacts, markdown: str) -> tuple[str, str]:
+    """A monitor's page of the site from its Markdown page: (path under generated/, HTML)."""
+    page = page_html(markdown, tuple(Env(e.env, e.title, e.production) for e in monitor.envs))
+    return f"{SITE_DIR}/{monitor.page}.html", _environment().get_template("runbook.html.j2").render(
+        project=project, project_description=description, root="../", monitor=monitor, body=page.html,
+        sections=page.sections, title=monitor.ref)
 
 
 def _dashboards(monitors: list[MonitorFacts]) -> list[tuple[str, str]]:
