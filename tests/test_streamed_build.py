@@ -84,3 +84,13 @@ def test_comparing_each_file_as_it_is_rendered_finds_what_comparing_the_whole_bu
     assert stale_files(project, streamed, compared) == stale_files(project, compile_project(project)) == [
         "generated/production/routing.md", "generated/staging/cloudwatch/stock-api.json",
         "generated/development/extra.json"]
+
+
+@pytest.mark.parametrize("items", [0, 3, 9_999, 10_000, 30_001])
+def test_a_page_joined_a_batch_of_chunks_at_a_time_is_the_text_render_makes(items):
+    from jinja2 import Environment
+
+    from obsgen.runbooks.site import render_joined
+
+    template = Environment(autoescape=True).from_string("<ul>{% for i in items %}<li>{{ i }} &amp; {{ '<' }}…</li>{% endfor %}</ul>")
+    assert render_joined(template, items=range(items)) == template.render(items=range(items))
