@@ -1,8 +1,10 @@
 """The compile pipeline: load spec -> resolve per environment -> render targets -> artifacts.
 
-Everything is computed in memory first; `write` replaces `generated/` only when the whole
-build is free of errors, so a bad spec never leaves a half-written tree behind, and replaces it
-in one atomic swap (`generated_tree`), so an interrupted build never does either.
+`write` replaces `generated/` only when the whole build is free of errors, so a bad spec never
+leaves a half-written tree behind, and replaces it in one atomic swap (`generated_tree`), so an
+interrupted build never does either. `obsgen build` hands `compile_project` a sink that writes each
+file into the staging tree as it is rendered (and `build --check` one that compares it), so the
+build never holds all of generated/ in memory; the swap still comes only after the last check.
 """
 
 from __future__ import annotations
