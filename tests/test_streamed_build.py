@@ -44,7 +44,7 @@ def test_the_tree_staged_while_compiling_becomes_generated(project):
     shutil.rmtree(project / "generated" / "production")
     with Staging(project) as staging:
         build = compile_project(project, sink=staging.add)
-        written = write(project, build, staging)
+        written = write(project, build, staging=staging)
     assert len(written) == len(compile_project(ROOT).files)
     assert tree(project / "generated") == tree(ROOT / "generated")
     assert not (project / WORK_DIR).exists()
@@ -81,7 +81,7 @@ def test_comparing_each_file_as_it_is_rendered_finds_what_comparing_the_whole_bu
     (project / "generated" / "development" / "extra.json").write_text("{}\n")
     compared = Comparison(project)
     streamed = compile_project(project, sink=compared.add)
-    assert stale_files(project, streamed, compared) == stale_files(project, compile_project(project)) == [
+    assert stale_files(project, streamed, compared=compared) == stale_files(project, compile_project(project)) == [
         "generated/production/routing.md", "generated/staging/cloudwatch/stock-api.json",
         "generated/development/extra.json"]
 
