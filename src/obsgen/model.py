@@ -127,6 +127,7 @@ class MetricAlarm(AlarmBase):
     unit: str | None = None
     warm_up: WarmUp | None = None
     verbatim: tuple[tuple[str, object], ...] = ()  # `cloudwatch:` parameters sent as written (not AlarmName)
+    silent: bool = False  # no actions of its own: an SLO's window alarm, which only its tier's composite reads
 
     @property
     def stats(self) -> tuple[MetricStat, ...]:
@@ -389,6 +390,43 @@ class AlertmanagerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SloBurn:
+    """One alert condition of an SLO tier, with its numbers (slo_policy.Burn for this SLO window)."""
+
+    tier: str  # "page" | "ticket"
+    severity: Severity
+    budget: float  # the share of the window's budget, 0.02
+    long: int  # seconds
+    short: int  # seconds
+    factor: float  # the burn rate, 14.4
+    threshold: float  # the error ratio both windows must exceed: factor * (1 - objective)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLevelObjective:
+    """One SLO of a service in one environment; its alarms or rules are in the model's alarms / rule groups."""
+
+    service: str
+    name: str
+    summary: str
+    objective: float  # a fraction, 0.999
+    window: int  # seconds, a whole number of days
+    backend: str  # "cloudwatch" | "prometheus"
+    burns: tuple[SloBurn, ...]  # page tier first, each tier's burns in the order written
+    origin: Origin  # `slos.<name>` in the service file
+    alarms: tuple[str, ...] = ()  # CloudWatch: the tiers' composite alarm names, page first
+    sli: str = ""  # the error ratio in words or PromQL, for the runbook page
+
+    @property
+    def ref(self) -> str:
+        return f"{self.service}/{self.name}"
+
+    @property
+    def budget(self) -> float:
+        return 1 - self.objective
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceInfo:
     name: str
     owner: str
@@ -443,6 +481,7 @@ class EnvironmentModel:
     # from targets/cloudformation.py), apply refuses and drift reads them (docs/organisations.md).
     deploy: str = "api"
     stacksets: tuple[StackSetDefinition, ...] = ()  # those whose `environment` is this one, by name
+    slos: tuple[ServiceLevelObjective, ...] = ()  # by service, then name
 
     def alarms(self) -> list[Alarm]:
         return sorted([*self.metric_alarms, *self.composite_alarms, *self.log_alarms], key=lambda a: a.name)

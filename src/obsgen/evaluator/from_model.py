@@ -57,6 +57,8 @@ def _model_actions(alarm: AlarmBase) -> Actions:
     """What targets/cloudwatch.py writes: the severity's topic (and extra ARNs) for ALARM, the topic
     for OK when the severity notifies OK, nothing for INSUFFICIENT_DATA."""
     severity = alarm.severity
+    if isinstance(alarm, MetricAlarm) and alarm.silent:
+        return Actions(alarm=(), ok=())
     return Actions(alarm=(severity.topic_arn, *severity.extra_actions),
                    ok=(severity.topic_arn,) if severity.notify_ok else ())
 

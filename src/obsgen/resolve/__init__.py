@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..diagnostics import Diagnostic, error, shown
 from ..language.load import SpecSet
 from ..model import Alarm, EnvironmentModel, ServiceInfo, StackSetDefinition
-from . import budgets, cloudwatch, dashboards, events, logs, maintenance, prometheus, regions, routing
+from . import budgets, cloudwatch, dashboards, events, logs, maintenance, prometheus, regions, routing, slos
 from .context import Context
 
 __all__ = ["Context", "check_shared_names", "resolve"]
@@ -24,7 +24,8 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
     ctx.check_env_references()
     ctx.severities = routing.severities(ctx)
     topics, subscriptions = routing.topics(ctx), routing.subscriptions(ctx)
-    metric_alarms, composites = cloudwatch.alarms(ctx)
+    slo_alarms, slo_composites, cloudwatch_slos = slos.cloudwatch(ctx)
+    metric_alarms, composites = cloudwatch.alarms(ctx, (slo_alarms, slo_composites))
     topics, subscriptions = regions.topics_elsewhere(ctx, [*metric_alarms, *composites], topics, subscriptions)
     log_alarms = sorted(ctx.log_alarms, key=lambda a: a.name)
     every_alarm: list[Alarm] = [*metric_alarms, *composites, *log_alarms]
@@ -38,7 +39,7 @@ def resolve(spec: SpecSet, env: str) -> tuple[EnvironmentModel | None, list[Diag
         regions=regions.synced(ctx, [*metric_alarms, *composites]), role_arn=ctx.role_arn(),
         deploy=ctx.env.deploy,
         stacksets=stacksets(ctx),
-        **prometheus.resolve(ctx),
+        **prometheus.resolve(ctx, cloudwatch_slos),
         log_alarms=tuple(log_alarms), metric_filters=tuple(sorted(ctx.metric_filters, key=lambda f: f.name)),
         saved_queries=logs.saved_queries(ctx), event_routes=events.event_routes(ctx), budgets=budgets.budgets(ctx),
         mute_rules=maintenance.mute_rules(ctx, every_alarm),

@@ -58,11 +58,13 @@ class _MetricFields(_Common):
     warm_up: WarmUp | None
 
 
-def alarms(ctx: Context) -> tuple[list[MetricAlarm], list[CompositeAlarm]]:
-    """Every CloudWatch monitor of the environment (PromQL monitors are the prometheus pass's). Log
+def alarms(ctx: Context, lowered: tuple[list[MetricAlarm], list[CompositeAlarm]] = ([], [])
+           ) -> tuple[list[MetricAlarm], list[CompositeAlarm]]:
+    """Every CloudWatch monitor of the environment (PromQL monitors are the prometheus pass's), with the alarms
+    `lowered` from other spec objects (resolve/slos.py), checked with them (names, regions, actions). Log
     monitors' metric filters and native log alarms go to `ctx.metric_filters` and `ctx.log_alarms`."""
-    metric_alarms: list[MetricAlarm] = []
-    composites: list[CompositeAlarm] = []
+    metric_alarms: list[MetricAlarm] = list(lowered[0])
+    composites: list[CompositeAlarm] = list(lowered[1])
     for entry in sorted(ctx.spec.services, key=lambda s: s.spec.service):
         for monitor_name, monitor in entry.spec.monitors.items():
             if isinstance(monitor, PromMonitor):
@@ -310,6 +312,12 @@ def _metric(ctx: Context, entry: ServiceEntry, source: MetricSource, period: int
     ctx.problems += metric_checks.check_stat(stat, _flavour(resource),
                                              lambda: _place(ctx, entry, source, resource, origin, fields))
     return stat
+
+
+def metric_stat(ctx: Context, entry: ServiceEntry, source: MetricSource, period: int, origin: Origin,
+                fields: tuple[str, ...]) -> MetricStat:
+    """A metric of another spec object than a monitor (an SLI, resolve/slos.py), read and checked as a monitor's."""
+    return _metric(ctx, entry, source, period, origin, fields)
 
 
 def _place(ctx: Context, entry: ServiceEntry, source: MetricSource, resource: Resource | None, origin: Origin,

@@ -10,12 +10,14 @@ from typing import Any, Callable
 
 from .. import conventions
 from ..diagnostics import error, shown
-from ..model import (AlertmanagerSettings, AlertTestCase, ExpectedAlert, ExprTestCase, Origin, PrometheusAlert, PromTest, Receiver, RecordingRule, RuleGroup)
+from ..model import (AlertmanagerSettings, AlertTestCase, ExpectedAlert, ExprTestCase, Origin, PrometheusAlert, PromTest, Receiver, RecordingRule, RuleGroup,
+                     ServiceLevelObjective)
 from ..language.load import ServiceEntry
 from ..language.errors import did_you_mean
 from ..language.yaml_reader import Document, Loc
 from ..language.v1.prometheus import ALERT_NAME, AlertRuleTest, PromMonitor, PromTestGroup
 from ..prometheus.promql import syntax_error
+from . import slos
 from .context import Context
 
 
@@ -25,20 +27,25 @@ _OVERRIDE_KEYS = {"for_": "for"}
 
 def uses_prometheus(entry: ServiceEntry) -> bool:
     spec = entry.spec
-    return bool(spec.recording_rules or spec.prom_tests or any(isinstance(m, PromMonitor) for m in spec.monitors.values()))
+    return bool(spec.recording_rules or spec.prom_tests or any(isinstance(m, PromMonitor) for m in spec.monitors.values())
+                or slos.uses_prometheus(entry))
 
 
-def resolve(r: Context) -> dict[str, Any]:
-    """The EnvironmentModel fields for Prometheus: empty when no service uses Prometheus."""
+def resolve(r: Context, cloudwatch_slos: list[ServiceLevelObjective] = []) -> dict[str, Any]:  # noqa: B006 (read only)
+    """The EnvironmentModel fields for Prometheus (empty when no service uses Prometheus), and every SLO: the
+    CloudWatch ones given, the Prometheus ones resolved with their service's rule group."""
     entries = sorted((e for e in r.spec.services if uses_prometheus(e)), key=lambda e: e.spec.service)
+    found: list[ServiceLevelObjective] = list(cloudwatch_slos)
+    every_slo = {"slos": tuple(sorted(found, key=lambda s: (s.service, s.name)))} if found else {}
     if not entries:
-        return {}
-    groups = tuple(_group(r, entry) for entry in entries)
+        return every_slo
+    groups = tuple(_group(r, entry, found) for entry in entries)
     _check_unique_alerts(r, groups)
-    return {"rule_groups": groups, "alertmanager": _alertmanager(r)}
+    return {"rule_groups": groups, "alertmanager": _alertmanager(r),
+            "slos": tuple(sorted(found, key=lambda s: (s.service, s.name)))}
 
 
-def _group(r: Context, entry: ServiceEntry) -> RuleGroup:
+def _group(r: Context, entry: ServiceEntry, found_slos: list[ServiceLevelObjective]) -> RuleGroup:
     spec = entry.spec
     alerts = [a for name, m in spec.monitors.items() if isinstance(m, PromMonitor)
               if (a := _alert(r, entry, name, m)) is not None]
@@ -48,6 +55,11 @@ def _group(r: Context, entry: ServiceEntry) -> RuleGroup:
     monitors = {name: m for name, m in spec.monitors.items() if isinstance(m, PromMonitor)}
     tests = tuple(t for i, group in enumerate(spec.tests) if isinstance(group, PromTestGroup)
                   if (t := _test(r, entry, i, group, alerts, monitors)) is not None)
+    for made in slos.prometheus(r, entry):  # after the service's own rules, which their queries may read
+        records += made.records
+        alerts += made.alerts
+        tests += made.tests
+        found_slos.append(made.slo)
     interval = spec.prometheus.interval or r.project.prometheus.interval
     return RuleGroup(spec.service, spec.owner, interval, entry.doc.path, records, tuple(alerts), tests)
 

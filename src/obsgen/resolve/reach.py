@@ -25,7 +25,8 @@ def unreached(spec: SpecSet, models: dict[str, EnvironmentModel], strict: bool) 
 
 def _gaps(model: EnvironmentModel, severity: Severity) -> list[str]:
     gaps = []
-    alarms = [a.ref for a in model.alarms() if a.severity.name == severity.name and a.actions_enabled]
+    alarms = [a.ref for a in model.alarms() if a.severity.name == severity.name and a.actions_enabled
+              and not getattr(a, "silent", False)]
     if alarms and not model.notifies_anyone(severity):
         gaps.append(f"{_what(severity)} {_listed(alarms, 'CloudWatch alarm')} in environment '{model.env}', but no "
                     "channel subscribes to its SNS topic there: they notify no one "

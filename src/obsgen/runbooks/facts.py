@@ -190,7 +190,8 @@ def collect(models: dict[str, EnvironmentModel], env_order: list[str],
         alarms = model.alarms()
         alarm_names[env] = {a.ref: a.name for a in alarms}
         dashboards[env] = frozenset(d.name for d in model.dashboards)
-        for item in [*alarms, *(a for g in model.rule_groups for a in g.alerts)]:
+        paged = [a for a in alarms if not (isinstance(a, MetricAlarm) and a.silent)]  # an SLO's windows: its tier's page
+        for item in [*paged, *(a for g in model.rule_groups for a in g.alerts)]:
             found.setdefault((item.service, item.monitor), {})[env] = item
     parents: dict[str, set[str]] = {}  # child ref -> the composites naming it, in any environment
     for per_env in found.values():
@@ -213,7 +214,10 @@ def _monitor(service: str, monitor: str, per_env: dict[str, Alarm | PrometheusAl
     description = (first.description or "") if isinstance(first, AlarmBase) else dict(first.annotations).get(
         "description", "")
     summary = _summary(first, per_env) if isinstance(first, AlarmBase) else dict(first.annotations).get("summary", "")
-    children = first.children if isinstance(first, CompositeAlarm) else ()
+    # An SLO tier's window alarms have no page of their own (collect): the tier's page explains them.
+    children = tuple(c for c in first.children if not c.split("/", 1)[1].startswith("slo-")) \
+        if isinstance(first, CompositeAlarm) and first.monitor.startswith("slo-") else \
+        (first.children if isinstance(first, CompositeAlarm) else ())
     first_env = next(e for e in env_order if e in per_env)
     return MonitorFacts(service, monitor, _kind(first, models[first_env]), summary, description.strip(), info.owner,
                         info.description or "", first.runbook or "", envs, children, parents,

@@ -85,6 +85,8 @@ def metric_alarm_params(alarm: MetricAlarm, owners: dict[str, str]) -> dict[str,
         "ComparisonOperator": alarm.threshold.comparison,
         "TreatMissingData": alarm.missing_data,
     }
+    if alarm.silent:  # an SLO's window alarm: its tier's composite alarm notifies (resolve/slos.py)
+        params.update(AlarmActions=[], OKActions=[])
     if alarm.datapoints_to_alarm is not None:
         params["DatapointsToAlarm"] = alarm.datapoints_to_alarm
     if alarm.expression is not None:

@@ -161,6 +161,26 @@ ThresholdField = Annotated[
 ]
 
 
+# --- percentages (SLO objectives and budget shares) ----------------------------------------
+
+_SLO_PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
+SLO_PERCENT_PATTERN = r"^ *[0-9]+(\.[0-9]+)? *% *$"
+
+
+def parse_slo_percent(value: Any) -> float:
+    """`99.9%` or 99.9 -> 99.9 (a percentage, whatever its range: resolve/slos.py says what is allowed)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and (match := _SLO_PERCENT.match(value)):
+        return float(match.group(1))
+    raise fail("percent", 'a percentage such as "99.9%" (or the number 99.9)', value)
+
+
+SloPercent = Annotated[float, BeforeValidator(parse_slo_percent),
+                    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": SLO_PERCENT_PATTERN}],
+                                    "examples": ["99.9%", 99.5]})]
+
+
 # --- statistics ---------------------------------------------------------------------------
 
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html

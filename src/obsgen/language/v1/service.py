@@ -13,12 +13,14 @@ from ...resource_types import RESOURCE_TYPES
 from .dashboards import Dashboards
 from .events import EventRoutes
 from .fields import (VERBATIM_DESCRIPTION, ApiVersion, Duration, MissingData, MofNField, Name, Region, SeverityRef,
-                     Statistic, Strict, Tags, ThresholdField, Unit, Verbatim)
+                     Strict, Tags, ThresholdField, Unit, Verbatim)
 from .logs import LogFilter, LogQuery, SavedQueries
 from .maintenance import WarmUpField
 from .presets import ParamName, ParamValue, PresetOverride, PresetSelection
 from .alarm_tests import AlarmTest
+from .metric_source import MetricSource as MetricSource  # re-exported: it was defined here
 from .prometheus import PromMonitor, PromTestGroup, RecordingRule, ServicePrometheus
+from .slos import Slo
 
 if TYPE_CHECKING:
     ResourceKind = str  # a Literal built from data (metrics/data/) is beyond a static checker: any str to it
@@ -62,17 +64,6 @@ class Resource(Strict):
                                                 "(e.g. a Lambda function's timeout).")
     presets: dict[Name, PresetOverride] = Field(default_factory=dict, description="Per preset alarm: overrides, "
                                                 "`enabled: false`, `monitor:` to rename.")
-
-
-class MetricSource(Strict):
-    """One CloudWatch metric: by resource + metric name, or by namespace + metric + dimensions."""
-
-    resource: Name | None = None
-    namespace: str | None = None
-    metric: str = Field(min_length=1, max_length=255)
-    dimensions: dict[str, str] = Field(default_factory=dict, max_length=30)
-    statistic: Statistic = "Average"
-    unit: Unit | None = None
 
 
 class AlarmCommon(Strict):
@@ -206,6 +197,8 @@ class ServiceSpec(Strict):
     tags: Tags = Field(default_factory=dict)
     resources: dict[Name, Resource] = Field(default_factory=dict)
     monitors: dict[Name, Monitor] = Field(default_factory=dict)
+    slos: dict[Name, Slo] = Field(default_factory=dict, description="Service-level objectives, each compiled to "
+                                  "multi-window burn-rate alerts (docs/slos.md).")
     recording_rules: list[RecordingRule] = Field(default_factory=list, description="Prometheus recording rules.")
     prometheus: ServicePrometheus = Field(default_factory=ServicePrometheus)
     tests: list[TestItem] = Field(default_factory=list, description="Unit tests: promtool groups (`input_series`) "
