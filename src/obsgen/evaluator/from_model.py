@@ -50,7 +50,13 @@ def alarm_spec_from_model(alarm: MetricAlarm) -> AlarmSpec:
 
 def composite_spec_from_model(alarm: CompositeAlarm, names: Mapping[str, str]) -> CompositeSpec:
     """`names` maps 'service/monitor' to alarm names (EnvironmentModel.alarms())."""
-    return CompositeSpec(alarm.name, _model_rule(alarm.rule, alarm, names), alarm.actions_enabled, _model_actions(alarm))
+    given = dict(alarm.verbatim)  # an SLO's ticket tier is suppressed by its page tier (resolve/slos.py)
+    suppressor = None
+    if isinstance(given.get("ActionsSuppressor"), str):
+        suppressor = Suppressor(str(given["ActionsSuppressor"]), int(given.get("ActionsSuppressorWaitPeriod", 0)),  # type: ignore[call-overload]
+                                int(given.get("ActionsSuppressorExtensionPeriod", 0)))  # type: ignore[call-overload]
+    return CompositeSpec(alarm.name, _model_rule(alarm.rule, alarm, names), alarm.actions_enabled, _model_actions(alarm),
+                         suppressor)
 
 
 def _model_actions(alarm: AlarmBase) -> Actions:

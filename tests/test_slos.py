@@ -1,0 +1,175 @@
+"""SLOs (issue 19): the burn-rate policy's numbers, and what one SLO compiles to on each backend.
+
+The CloudWatch half is proven with the offline alarm evaluator on the generated PutMetricAlarm /
+PutCompositeAlarm parameters: a fast burn pages (and the ticket stays suppressed), a slow burn opens
+only a ticket. The Prometheus half runs promtool on the generated rules and tests.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator
+
+from obsgen.compiler import Build
+from obsgen.evaluator import ALARM, Metric, Samples, evaluate_alarms
+from obsgen.evaluator.from_model import specs_from_environment, specs_from_generated
+from obsgen.slo_policy import WORKBOOK, Burn
+
+from spec_builder import build, errors
+
+DAY = 86_400
+HOUR = 3_600
+
+# --- the policy, by hand -------------------------------------------------------------------------
+
+# f = p * P / L, worked out on paper: p the budget share, P the SLO window, L the long window.
+#   30d = 720h: 0.02*720/1 = 14.4   0.05*720/6 = 6     0.10*30/1 = 3     0.10*30/3 = 1
+#   28d = 672h: 0.02*672/1 = 13.44  0.05*672/6 = 5.6   0.10*28/1 = 2.8   0.10*28/3 = 0.9333...
+#    7d = 168h: 0.02*168/1 = 3.36   0.05*168/6 = 1.4   0.10*7/1  = 0.7   0.10*7/3  = 0.2333...
+FACTORS_BY_HAND = {
+    30: (14.4, 6.0, 3.0, 1.0),
+    28: (13.44, 5.6, 2.8, 0.9333333333),
+    7: (3.36, 1.4, 0.7, 0.2333333333),
+}
+
+
+@pytest.mark.parametrize("days", sorted(FACTORS_BY_HAND))
+def test_the_workbook_factors_match_the_table_worked_out_by_hand(days: int) -> None:
+    burns = [b for tier in WORKBOOK for b in tier.burns]
+    assert [b.factor(days * DAY) for b in burns] == pytest.approx(FACTORS_BY_HAND[days], abs=1e-9)
+
+
+def test_the_workbook_policy_is_page_1h_and_6h_ticket_1d_and_3d_with_short_windows_of_a_twelfth() -> None:
+    assert [(t.name, [(b.budget, b.long, b.short) for b in t.burns]) for t in WORKBOOK] == [
+        ("page", [(0.02, HOUR, 300), (0.05, 6 * HOUR, 1800)]),
+        ("ticket", [(0.10, DAY, 2 * HOUR), (0.10, 3 * DAY, 6 * HOUR)]),
+    ]
+
+
+def test_a_999_objective_over_30_days_alerts_above_these_error_ratios() -> None:
+    burns = [b for tier in WORKBOOK for b in tier.burns]
+    assert [b.threshold(30 * DAY, 0.999) for b in burns] == pytest.approx([0.0144, 0.006, 0.003, 0.001])
+
+
+def test_the_fastest_page_burn_spends_a_30_day_budget_in_about_two_days() -> None:
+    assert Burn(0.02, HOUR).exhausts_in(30 * DAY) == pytest.approx(50 * HOUR)
+
+
+# --- CloudWatch ----------------------------------------------------------------------------------
+
+API_SERVICE = """\
+apiVersion: obsgen/v1
+kind: Service
+service: api
+owner: team-api
+resources:
+  gateway: {type: apigateway, name: "shop-api-${env}"}
+slos:
+  availability:
+    summary: Requests to the shop API succeed.
+    objective: 99.9%
+    sli:
+      bad: {resource: gateway, metric: 5XXError}
+      valid: {resource: gateway, metric: Count}
+    page: {severity: critical}
+    ticket: {severity: warning}
+"""
+
+ERRORS = Metric.of("AWS/ApiGateway", "5XXError", {"ApiName": "shop-api-production"})
+REQUESTS = Metric.of("AWS/ApiGateway", "Count", {"ApiName": "shop-api-production"})
+START = 1_700_006_400  # midnight UTC
+STEP = 300  # one datapoint of traffic every 5 minutes
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    result = build(tmp_path_factory.mktemp("slo"), extra_files={"monitors/api.yaml": API_SERVICE})
+    assert errors(result) == []
+    return result
+
+
+def _documents(result: Build) -> list[dict]:
+    return [json.loads(text) for path, text in sorted(result.files.items())
+            if path.startswith("production/cloudwatch/") and path.endswith(".json") and path.count("/") == 2]
+
+
+def test_an_slo_compiles_to_two_window_alarms_per_burn_and_one_composite_per_tier(compiled: Build) -> None:
+    (document,) = _documents(compiled)
+    windows = sorted(a["AlarmName"] for a in document["MetricAlarms"])
+    assert windows == sorted(f"shop-api-slo-availability-{w}-production" for w in
+                             ("page-1h", "page-5m", "page-6h", "page-30m",
+                              "ticket-1d", "ticket-2h", "ticket-3d", "ticket-6h"))
+    composites = {c["AlarmName"]: c for c in document["CompositeAlarms"]}
+    page = composites["shop-api-slo-availability-page-production"]
+    assert page["AlarmRule"] == ('(ALARM("shop-api-slo-availability-page-1h-production") AND '
+                                 'ALARM("shop-api-slo-availability-page-5m-production")) OR '
+                                 '(ALARM("shop-api-slo-availability-page-6h-production") AND '
+                                 'ALARM("shop-api-slo-availability-page-30m-production"))')
+    assert page["AlarmActions"] == ["arn:aws:sns:eu-west-1:123456789012:shop-critical-production"]
+    ticket = composites["shop-api-slo-availability-ticket-production"]
+    assert (ticket["ActionsSuppressor"], ticket["ActionsSuppressorWaitPeriod"],
+            ticket["ActionsSuppressorExtensionPeriod"]) == (page["AlarmName"], 300, 6 * HOUR)
+
+
+def test_a_window_alarm_is_the_guarded_error_ratio_over_one_period_of_the_window_and_notifies_nobody(compiled: Build) -> None:
+    (document,) = _documents(compiled)
+    alarm = next(a for a in document["MetricAlarms"] if a["AlarmName"] == "shop-api-slo-availability-ticket-3d-production")
+    assert (alarm["AlarmActions"], alarm["OKActions"]) == ([], [])
+    assert (alarm["EvaluationPeriods"], alarm["Threshold"], alarm["TreatMissingData"]) == (1, 0.001, "notBreaching")
+    assert [q["MetricStat"]["Period"] for q in alarm["Metrics"] if "MetricStat" in q] == [3 * DAY, 3 * DAY]
+    assert alarm["Metrics"][-1]["Expression"] == "IF(valid > 0, FILL(bad, 0) / valid, 0)"
+
+
+def test_every_generated_parameter_set_is_valid_for_botocore(compiled: Build) -> None:
+    model = botocore.session.get_session().get_service_model("cloudwatch")
+    (document,) = _documents(compiled)
+    for operation, key in (("PutMetricAlarm", "MetricAlarms"), ("PutCompositeAlarm", "CompositeAlarms")):
+        shape = model.operation_model(operation).input_shape
+        for params in document[key]:
+            report = ParamValidator().validate(params, shape)
+            assert not report.has_errors(), report.generate_report()
+
+
+def test_the_model_and_the_parameters_give_the_evaluator_the_same_alarms(compiled: Build) -> None:
+    from_model = {s.name: s for s in specs_from_environment(compiled.models["production"])}
+    assert from_model == {s.name: s for s in specs_from_generated(_documents(compiled))}
+
+
+def _traffic(error_ratio, start: int, end: int) -> dict[Metric, Samples]:
+    """1,000 requests every 5 minutes from three days before `start`; error_ratio(t) of them fail."""
+    times = range(start - 3 * DAY, end, STEP)
+    return {REQUESTS: Samples([(t, 1000.0) for t in times]),
+            ERRORS: Samples([(t, 1000.0 * error_ratio(t)) for t in times])}
+
+
+def _alarms_notified(compiled: Build, error_ratio, hours: int) -> tuple[set[str], set[str]]:
+    end = START + hours * HOUR
+    out = evaluate_alarms(specs_from_generated(_documents(compiled)), _traffic(error_ratio, START, end), START, end)
+    assert out.unsupported == {}
+    notified = {n.alarm for r in out.results.values() for n in r.notifications if n.state == ALARM}
+    suppressed = {s.alarm for r in out.results.values() for s in r.suppressed}
+    return notified, suppressed
+
+
+def test_a_fast_burn_pages_and_the_ticket_it_also_trips_stays_suppressed(compiled: Build) -> None:
+    # Half the requests fail for an hour: 500 x the budget's rate. Ten hours: the ticket's 6h short window clears
+    # (8h) before the suppression's extension, 6h after the page clears (about 3h), ends.
+    notified, suppressed = _alarms_notified(compiled, lambda t: 0.5 if START + HOUR <= t < START + 2 * HOUR else 0.0, 10)
+    assert notified == {"shop-api-slo-availability-page-production"}
+    assert suppressed == {"shop-api-slo-availability-ticket-production"}
+
+
+def test_a_slow_burn_opens_a_ticket_and_never_pages(compiled: Build) -> None:
+    # 0.5% of requests fail: 5 x the budget's rate, above the ticket's 3 and below the page's 6. Begun 14 hours
+    # before the evaluation starts, the 1-day ratio crosses 0.003 (after 14.4 hours) within it.
+    notified, _ = _alarms_notified(compiled, lambda t: 0.005 if t >= START - 14 * HOUR else 0.0, 3)
+    assert notified == {"shop-api-slo-availability-ticket-production"}
+
+
+def test_steady_traffic_within_the_budget_notifies_nobody(compiled: Build) -> None:
+    notified, _ = _alarms_notified(compiled, lambda t: 0.0009, 3)
+    assert notified == set()
