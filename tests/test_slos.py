@@ -19,7 +19,8 @@ from obsgen.evaluator import ALARM, Metric, Samples, evaluate_alarms
 from obsgen.evaluator.from_model import specs_from_environment, specs_from_generated
 from obsgen.slo_policy import WORKBOOK, Burn
 
-from spec_builder import build, errors
+from aws_support import aws_env  # noqa: F401 (a fixture)
+from spec_builder import PROJECT, build, errors
 
 DAY = 86_400
 HOUR = 3_600
@@ -87,7 +88,9 @@ STEP = 300  # one datapoint of traffic every 5 minutes
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    result = build(tmp_path_factory.mktemp("slo"), extra_files={"monitors/api.yaml": API_SERVICE})
+    # us-east-1, moto's in-process region: the applied alarms are where the sync's test reads them
+    result = build(tmp_path_factory.mktemp("slo"), project=PROJECT.replace("eu-west-1", "us-east-1"),
+                   extra_files={"monitors/api.yaml": API_SERVICE})
     assert errors(result) == []
     return result
 
@@ -109,7 +112,7 @@ def test_an_slo_compiles_to_two_window_alarms_per_burn_and_one_composite_per_tie
                                  'ALARM("shop-api-slo-availability-page-5m-production")) OR '
                                  '(ALARM("shop-api-slo-availability-page-6h-production") AND '
                                  'ALARM("shop-api-slo-availability-page-30m-production"))')
-    assert page["AlarmActions"] == ["arn:aws:sns:eu-west-1:123456789012:shop-critical-production"]
+    assert page["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:shop-critical-production"]
     ticket = composites["shop-api-slo-availability-ticket-production"]
     assert (ticket["ActionsSuppressor"], ticket["ActionsSuppressorWaitPeriod"],
             ticket["ActionsSuppressorExtensionPeriod"]) == (page["AlarmName"], 300, 6 * HOUR)
@@ -173,3 +176,26 @@ def test_a_slow_burn_opens_a_ticket_and_never_pages(compiled: Build) -> None:
 def test_steady_traffic_within_the_budget_notifies_nobody(compiled: Build) -> None:
     notified, _ = _alarms_notified(compiled, lambda t: 0.0009, 3)
     assert notified == set()
+
+
+# --- applied to AWS (moto in-process with obsgen's gap-fillers; every request checked by botocore) -------
+
+
+def test_an_applied_slo_is_in_sync_and_aws_holds_its_suppressor(compiled: Build, aws_env: None) -> None:
+    from aws_support import CallLog, clients_for, in_process
+
+    from obsgen.aws.drift import drift_report
+    from obsgen.aws.workflow import ApplyOptions, apply, make_plan
+
+    model = in_process(compiled.models["production"])
+    clients = clients_for(model)
+    log = CallLog().attach(clients.cloudwatch, clients.sns, clients.tagging, clients.sts)
+    plan = make_plan(model, clients)
+    result = apply(model, clients, plan, ApplyOptions(concurrency=1, writes_per_second=None))
+    assert result.ok, (result.failed, result.not_done)
+    again = make_plan(model, clients)
+    assert not again.has_changes and drift_report(again).in_sync
+    assert log.problems == []
+    ticket = next(c for c in model.composite_alarms if c.monitor == "slo-availability-ticket")
+    live = clients.cloudwatch.describe_alarms(AlarmNames=[ticket.name], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
+    assert live[0]["ActionsSuppressor"] == "shop-api-slo-availability-page-production"
