@@ -199,3 +199,85 @@ def test_an_applied_slo_is_in_sync_and_aws_holds_its_suppressor(compiled: Build,
     ticket = next(c for c in model.composite_alarms if c.monitor == "slo-availability-ticket")
     live = clients.cloudwatch.describe_alarms(AlarmNames=[ticket.name], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
     assert live[0]["ActionsSuppressor"] == "shop-api-slo-availability-page-production"
+
+
+# --- Prometheus ----------------------------------------------------------------------------------
+
+CHECKOUT_SERVICE = """\
+apiVersion: obsgen/v1
+kind: Service
+service: checkout
+owner: team-checkout
+slos:
+  latency:
+    objective: 99%
+    window: 28d
+    sli:
+      histogram: {metric: http_request_duration_seconds, selector: 'job="checkout"', slower_than: "0.5"}
+    page: {severity: critical}
+    ticket: {severity: warning}
+  availability:
+    objective: 99.9%
+    sli:
+      errors: sum(rate(http_requests_total{job="checkout", code=~"5.."}[${window}]))
+      total: sum(rate(http_requests_total{job="checkout"}[${window}]))
+    ticket: {severity: warning}
+"""
+
+
+@pytest.fixture(scope="module")
+def prometheus_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    result = build(tmp_path_factory.mktemp("slo-prom"), extra_files={"monitors/checkout.yaml": CHECKOUT_SERVICE})
+    assert errors(result) == []
+    return result
+
+
+def _rules(result: Build) -> list[dict]:
+    import yaml
+
+    (group,) = yaml.safe_load(result.files["production/prometheus/checkout.rules.yaml"])["groups"]
+    return group["rules"]
+
+
+def test_a_prometheus_slo_records_sloths_series_with_sloths_labels(prometheus_build: Build) -> None:
+    rules = [r for r in _rules(prometheus_build) if r.get("labels", {}).get("sloth_slo") == "latency"]
+    ratios = [r["record"] for r in rules if r["record"].startswith("slo:sli_error:")]
+    assert ratios == [f"slo:sli_error:ratio_rate{w}" for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d")]
+    assert rules[0]["labels"] == {"sloth_id": "checkout-latency", "sloth_service": "checkout", "sloth_slo": "latency",
+                                  "sloth_window": "5m"}
+    assert [r["record"] for r in rules if not r["record"].startswith("slo:sli_error:")] == [
+        "slo:objective:ratio", "slo:error_budget:ratio", "slo:time_period:days", "slo:current_burn_rate:ratio",
+        "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio", "sloth_slo_info"]
+    period = next(r for r in _rules(prometheus_build) if r["record" if "record" in r else "alert"] ==
+                  "slo:sli_error:ratio_rate28d")
+    assert period["labels"] == {"sloth_window": "28d"}  # as Sloth: the other labels come from the 5m series
+
+
+def test_both_tiers_alert_under_one_name_told_apart_by_sloth_severity(prometheus_build: Build) -> None:
+    alerts = [r for r in _rules(prometheus_build) if r.get("alert") == "LatencyErrorBudgetBurn"]
+    assert [(a["labels"]["sloth_severity"], a["labels"]["severity"]) for a in alerts] == [("page", "critical"),
+                                                                                          ("ticket", "warning")]
+    assert "slo:sli_error:ratio_rate5m" in alerts[0]["expr"] and "(13.44 * 0.01)" in alerts[0]["expr"]
+
+
+def test_the_generated_rules_pass_promtool_check(prometheus_build: Build, tmp_path: Path) -> None:
+    import subprocess
+
+    from prom_tools import require
+
+    path = tmp_path / "checkout.rules.yaml"
+    path.write_text(prometheus_build.files["production/prometheus/checkout.rules.yaml"], encoding="utf-8")
+    result = subprocess.run([require("promtool"), "check", "rules", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_generated_page_ticket_and_quiet_tests_of_a_histogram_slo_pass_promtool(prometheus_build: Build) -> None:
+    from prom_tools import require
+
+    from obsgen.prometheus.promtool import run_tests
+
+    (group,) = prometheus_build.models["production"].rule_groups
+    cases = [[dict(a.labels)["sloth_severity"] for a in t.alert_tests[0].exp_alerts] for t in group.tests]
+    assert cases == [["page", "ticket"], ["ticket"], []]  # an errors/total SLI has no series obsgen knows: no tests
+    report = run_tests(prometheus_build, require("promtool"))
+    assert (report.ran, report.failures) == (3, [])
