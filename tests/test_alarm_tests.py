@@ -101,7 +101,7 @@ def test_obsgen_test_runs_cloudwatch_and_prometheus_tests_together(example):
     result = runner.invoke(app, ["test", "-C", str(example)])
     assert result.exit_code == 0, result.output
     assert "CloudWatch: 16 of 16 alarm test run(s) passed" in result.stdout
-    assert "Prometheus: 12 of 12 test group run(s) passed" in result.stdout
+    assert "Prometheus: 24 of 24 test group run(s) passed" in result.stdout  # 12, and 3 per env for the latency SLO
 
 
 def test_a_failing_expectation_is_located_and_shows_the_timeline_around_it(example):
@@ -139,7 +139,7 @@ def test_junit_lists_every_alarm_test_and_the_promtool_groups(example):
                                                     for e in ("development", "local", "production", "staging")}
     assert "at 21m expected ALARM -> OK" in failed[0].find("failure").get("message")
     assert "<- ALARM -> OK" in failed[0].find("failure").text  # the timeline
-    assert suites["obsgen-promtool-tests"].get("tests") == "12"
+    assert suites["obsgen-promtool-tests"].get("tests") == "24"  # 12, and the latency SLO's generated ones
 
 
 def test_validate_prints_a_coverage_line_and_warns_per_untested_monitor_only_when_strict(example):

@@ -32,7 +32,7 @@ def run(*args):
 def test_validate_reports_success_with_counts(project):
     result = run("validate", "-C", str(project))
     assert result.exit_code == 0
-    assert "spec is valid: 4 environment(s), 51 CloudWatch alarm(s) and 80 Prometheus rule(s) in all" in result.stdout
+    assert "spec is valid: 4 environment(s), 91 CloudWatch alarm(s) and 148 Prometheus rule(s) in all" in result.stdout
 
 
 def test_build_check_is_clean_on_the_committed_example(project):

@@ -21,9 +21,12 @@ def test_the_example_compiles_to_exactly_the_committed_generated_tree():
     assert stale_files(ROOT, build) == []
 
 
-def test_the_example_has_the_twelve_alarms_of_the_hand_built_setup_and_a_log_monitor():
+def test_the_example_has_the_twelve_alarms_of_the_hand_built_setup_a_log_monitor_and_its_slo_alarms():
     model = compile_project(ROOT, ["production"]).models["production"]
-    names = sorted(a.name for a in model.alarms())
+    names = sorted(a.name for a in model.alarms() if not a.monitor.startswith("slo-"))
+    slo = sorted(a.monitor for a in model.alarms() if a.monitor.startswith("slo-"))
+    assert slo == sorted(f"slo-availability-{w}" for w in ("page", "page-1h", "page-5m", "page-6h", "page-30m", "ticket",
+                                                           "ticket-1d", "ticket-2h", "ticket-3d", "ticket-6h"))
     assert names == sorted(f"stock-analysis-{n}-production" for n in (
         "api-error-rate", "api-latency", "api-throttle", "lambda-error-rate", "lambda-duration",
         "lambda-throttle", "lambda-concurrent-executions", "dynamo-throttle", "dynamo-errors",

@@ -39,7 +39,7 @@ def test_the_datasource_is_a_template_variable_every_panel_uses():
 
 def test_there_is_a_panel_per_alert_with_its_expression_and_threshold():
     timeseries = panels("timeseries")
-    assert len(timeseries) == len(CREDLINK.alerts) == 16
+    assert len(timeseries) == len(CREDLINK.alerts) == 16 + 2  # 16 monitors, the latency SLO's page and ticket
     by_title = {p["title"]: p for p in timeseries}
     critical = by_title["CredlinkApiErrorRate (critical): > 0.05 for 5m"]
     assert critical["targets"][0]["expr"] == "job:http_error_ratio:rate5m"
@@ -55,7 +55,8 @@ def test_there_is_a_panel_per_alert_with_its_expression_and_threshold():
 
 
 def test_rows_group_the_panels_by_category_and_no_two_panels_overlap():
-    assert [r["title"] for r in panels("row")] == ["api", "business", "database", "infrastructure", "redis"]
+    assert [r["title"] for r in panels("row")] == ["api", "business", "database", "infrastructure", "redis",
+                                                  "slo-latency"]  # an SLO's alerts: a row of their own
     cells = [(x, y) for p in DASHBOARD["panels"] for g in [p["gridPos"]]
              for x in range(g["x"], g["x"] + g["w"]) for y in range(g["y"], g["y"] + g["h"])]
     assert len(cells) == len(set(cells))

@@ -46,7 +46,7 @@ def test_the_example_has_prometheus_artifacts_in_every_environment():
 def test_promtool_check_rules_with_fatal_lint_accepts_every_rule_file(path):
     run = promtool.check_rules(require("promtool"), [path])
     assert run.ok, run.output
-    assert "SUCCESS: 20 rules found" in run.output
+    assert "SUCCESS: 37 rules found" in run.output  # 20, and the latency SLO's 17
 
 
 @pytest.mark.parametrize("path", K8S_FILES, ids=ids(K8S_FILES))
@@ -83,7 +83,7 @@ def test_a_real_prometheus_loads_every_rule_with_health_ok(tmp_path):
         assert [rule for rule in loaded if rule[1] != "ok"] == [], group["file"]
         spec = yaml.safe_load(Path(group["file"]).read_text())["groups"][0]["rules"]
         assert [r[0] for r in loaded] == [r.get("alert") or r.get("record") for r in spec]
-        assert len(loaded) == 20
+        assert len(loaded) == 20 + 17  # and the latency SLO: 15 records, 2 alerts (docs/slos.md)
 
 
 # --- obsgen test / validate -----------------------------------------------------------------------
@@ -93,7 +93,7 @@ def test_obsgen_test_runs_the_examples_alert_tests(project):
     require("promtool")
     result = runner.invoke(app, ["test", "-C", str(project)])
     assert result.exit_code == 0, result.output
-    assert "12 of 12 test group run(s) passed" in result.stdout
+    assert "24 of 24 test group run(s) passed" in result.stdout  # 3 groups and 3 of the latency SLO, per environment
 
 
 def test_obsgen_test_reports_a_failing_case_at_its_spec_location(project):
@@ -106,7 +106,7 @@ def test_obsgen_test_reports_a_failing_case_at_its_spec_location(project):
     assert len(lines) == 1, result.output
     assert lines[0].startswith("monitors/credlink-api.yaml:211:9: error: alert test failed: ApiTasksLow at 17m:")
     assert 'description="Only 2 API tasks' in lines[0]  # what promtool got
-    assert "2 of 3 test group run(s) passed (production)" in result.output
+    assert "5 of 6 test group run(s) passed (production)" in result.output
     assert 'env="<env>"' in lines[0] and lines[0].endswith("(in production) [test-failed]")
 
 
@@ -118,7 +118,7 @@ def test_a_failure_in_every_environment_is_reported_once(project):
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if "[test-failed]" in line]
     assert len(lines) == 1 and lines[0].endswith("(in development, local, production, staging) [test-failed]")
-    assert "8 of 12 test group run(s) passed" in result.output
+    assert "20 of 24 test group run(s) passed" in result.output
 
 
 def test_validate_reports_a_promql_syntax_error_inside_the_expression(project):
@@ -157,7 +157,7 @@ def test_drift_finds_a_rule_changed_behind_obsgens_back(project, tmp_path):
     with prometheus_server(tmp_path, [rules]) as server:
         clean = prometheus_drift.check(project, "production", server.url)
         assert not clean.has_drift, prometheus_view.render_text(clean)
-        assert clean.compared == 20
+        assert clean.compared == 20 + 17  # and the latency SLO's rules
         text = rules.read_text()
         rules.write_text(text.replace("expr: redis_up == 0", "expr: redis_up == 0 or redis_connected_clients > 5000")
                          .replace("for: 1h", "for: 2h"))
@@ -214,7 +214,7 @@ def test_drift_also_takes_a_resolved_model(project, tmp_path):
     rules = project / "generated" / "production" / "prometheus" / "credlink-api.rules.yaml"
     with prometheus_server(tmp_path, [rules]) as server:
         report = prometheus_drift.check(model=build.models["production"], url=server.url)
-    assert report.env == "production" and report.compared == 20 and not report.has_drift
+    assert report.env == "production" and report.compared == 37 and not report.has_drift
 
 
 def test_validate_reports_a_broken_annotation_template_at_the_description(project):

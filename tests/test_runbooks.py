@@ -240,16 +240,18 @@ COVERED_EXAMPLE = {f"credlink-api/{m}" for m in CREDLINK_MONITORS} | {
     "stock-api/lambda-concurrent-executions", "stock-api/lambda-duration", "stock-api/lambda-error-rate",
     "stock-api/lambda-throttle", "stock-data/dynamo-errors", "stock-data/dynamo-throttle", "stock-system/system-health",
     "stock-api/lambda-timeouts",
+    "stock-api/slo-availability-page", "stock-api/slo-availability-ticket",  # runbook: api-errors
+    "credlink-api/slo-latency-page", "credlink-api/slo-latency-ticket",
 }
 
 
 def test_coverage_of_the_example_lists_exactly_the_monitors_with_human_diagnosis_and_mitigation() -> None:
     result = compile_project(REPO)
     entries = result.coverage.entries
-    assert len(entries) == 29
+    assert len(entries) == 29 + 4  # and the tiers of two SLOs: their window alarms have no page
     assert {e.monitor.ref for e in entries if e.covered} == COVERED_EXAMPLE
     assert [e.monitor.ref for e in entries if not e.covered] == []
-    assert result.coverage.summary() == "runbooks: 29 of 29 monitor(s) have human-written Diagnosis and Mitigation"
+    assert result.coverage.summary() == "runbooks: 33 of 33 monitor(s) have human-written Diagnosis and Mitigation"
     assert result.coverage.diagnostics(strict=True) == []
     report = result.files["runbooks/COVERAGE.md"]
     assert "| credlink-api | [redis-down](credlink-api/redis-down.md) | yes | - |" in report
@@ -290,7 +292,8 @@ def test_every_alarm_and_alert_of_the_example_links_to_an_existing_page() -> Non
     for model in result.models.values():
         urls += [a.runbook_url for a in model.alarms()]
         urls += [dict(a.annotations)["runbook_url"] for g in model.rule_groups for a in g.alerts]
-    assert len(urls) == 51 + 4 * 16  # 13 alarms per environment (one disabled in development), 16 alerts
+    # 13 alarms per environment (one disabled in development), 16 alerts; each SLO adds 10 alarms or 2 alerts
+    assert len(urls) == 51 + 4 * 16 + 4 * 10 + 4 * 2
     missing = sorted({u for u in urls if _page_for(u) not in result.files})
     assert missing == []
     description = result.files["production/cloudwatch/stock-api.json"]
@@ -300,7 +303,7 @@ def test_every_alarm_and_alert_of_the_example_links_to_an_existing_page() -> Non
 def test_every_relative_link_of_the_site_resolves_to_a_generated_file() -> None:
     result = compile_project(REPO)
     site = {path: text for path, text in result.files.items() if path.startswith("site/") and path.endswith(".html")}
-    assert len(site) == 29 + 5 + 2  # runbooks, services, index and routing
+    assert len(site) == 33 + 5 + 2  # runbooks (29 monitors, 4 SLO tiers), services, index and routing
     broken = []
     for path, text in site.items():
         parser = _Links()
@@ -367,7 +370,7 @@ def test_the_site_and_runbooks_are_byte_identical_across_builds_and_carry_no_tim
     first, second = compile_project(REPO), compile_project(REPO)
     docs = {k: v for k, v in first.files.items() if k.startswith(("site/", "runbooks/"))}
     assert docs == {k: v for k, v in second.files.items() if k.startswith(("site/", "runbooks/"))}
-    assert len(docs) == 29 + 1 + 29 + 5 + 2 + 3  # Markdown + COVERAGE.md + pages + services + index/routing + assets
+    assert len(docs) == 33 + 1 + 33 + 5 + 2 + 3  # (29 monitors, 4 SLO tiers) Markdown + COVERAGE.md + pages + services + index/routing + assets
     assert not any(re.search(r"20\d\d-\d\d-\d\dT", text) for text in docs.values())
 
 

@@ -72,7 +72,7 @@ def test_build_prints_one_coverage_line_and_writes_the_report_and_site(project: 
     result = run("build", "-C", str(project))
     assert result.exit_code == 0, result.output
     assert "runbook-missing-guidance" not in result.output
-    assert ("runbooks: 29 of 29 monitor(s) have human-written Diagnosis and Mitigation "
+    assert ("runbooks: 33 of 33 monitor(s) have human-written Diagnosis and Mitigation "
             "(see generated/runbooks/COVERAGE.md)") in result.stdout
     assert (project / "generated" / "runbooks" / "COVERAGE.md").is_file()
     assert (project / "generated" / "site" / "stock-api" / "api-error-rate.html").is_file()
@@ -82,7 +82,7 @@ def test_build_prints_one_coverage_line_and_writes_the_report_and_site(project: 
 def test_site_writes_only_the_site(project: Path) -> None:
     result = run("site", "-C", str(project))
     assert result.exit_code == 0, result.output
-    assert "wrote 39 files to generated/site/; open generated/site/index.html" in result.stdout
+    assert "wrote 43 files to generated/site/; open generated/site/index.html" in result.stdout  # 4 SLO tier pages
     assert sorted(p.name for p in (project / "generated").iterdir()) == ["site"]
     (project / "generated" / "site" / "stale.html").write_text("old")
     assert run("site", "-C", str(project)).exit_code == 0

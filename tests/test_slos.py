@@ -281,3 +281,14 @@ def test_the_generated_page_ticket_and_quiet_tests_of_a_histogram_slo_pass_promt
     assert cases == [["page", "ticket"], ["ticket"], []]  # an errors/total SLI has no series obsgen knows: no tests
     report = run_tests(prometheus_build, require("promtool"))
     assert (report.ran, report.failures) == (3, [])
+
+
+def test_prometheus_drift_reads_a_range_and_an_empty_grouping_as_prometheus_reprints_them() -> None:
+    """Prometheus prints `[28d]` as `[4w]` and `group_left` as `group_left ()`: an SLO's rules must not look
+    drifted after a reload (found with the example's 28-day latency SLO against a real Prometheus)."""
+    from obsgen.prometheus.drift import normalize_expr
+
+    written = 'sum_over_time(r{a="28d"}[28d])\n/ on(a) group_left\nx[1h:5m]'
+    printed = 'sum_over_time(r{a="28d"}[4w]) / on (a) group_left () x[60m:300s]'
+    assert normalize_expr(written) == normalize_expr(printed)
+    assert normalize_expr("r[28d]") != normalize_expr("r[30d]")

@@ -26,6 +26,11 @@ from ..targets.prometheus import alerting_rule, recording_rule
 
 TIMEOUT = 10  # seconds for the HTTP request
 _STRING_OR_SPACE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|\s+')
+# Prometheus prints a range in its largest units (`[28d]` as `[4w]`) and `group_left` as `group_left ()`.
+_RANGE = re.compile(r"\[([0-9smhdwy:]+)\]")
+_DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+_DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+_EMPTY_GROUPING = re.compile(r"\b(group_left|group_right)\s*\(\s*\)")
 _NUMBER = re.compile(r"(?<![\w.:])(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?(?![\w.:\[])")
 
 
@@ -175,9 +180,20 @@ def normalize_expr(expr: str) -> str:
         if index % 2:  # a string literal: kept as written
             out.append(part)
         else:
+            part = _EMPTY_GROUPING.sub(r"\1", _RANGE.sub(_range_seconds, part))
             part = _NUMBER.sub(lambda m: repr(float(m.group(0))), part)
             out.append(_STRING_OR_SPACE.sub(squash, part))
     return "".join(out)
+
+
+def _range_seconds(match: re.Match[str]) -> str:
+    """`[28d]` and `[4w]` -> `[2419200s]`; a subquery's `[1h:5m]` both sides."""
+    def seconds(text: str) -> str:
+        parts = _DURATION_PART.findall(text)
+        if not text or "".join(n + u for n, u in parts) != text:
+            return text
+        return f"{sum(int(n) * _DURATION_SECONDS[u] for n, u in parts):g}s"
+    return "[" + ":".join(seconds(side) for side in match.group(1).split(":")) + "]"
 
 
 def _differences(spec: dict[str, Any], live: dict[str, Any]) -> tuple[str, ...]:

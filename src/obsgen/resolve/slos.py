@@ -408,8 +408,9 @@ def _prom_alerts(ctx: Context, entry: ServiceEntry, name: str, slo: Slo, checked
             f"    and ignoring (sloth_window)\n"
             f"    ({_ratio(b.long)}{sel} > ({b.factor!r} * {round(1 - checked.objective, 12)!r}))\n)" for b in burns)
         severity = burns[0].severity
+        # `category` makes the SLO a row of its own on the service's Grafana dashboard (targets/grafana.py)
         labels = {"severity": severity.prometheus, "service": service, "team": entry.spec.owner, "env": ctx.env_name,
-                  "sloth_severity": tier}
+                  "sloth_severity": tier, "category": f"slo-{name}"}
         monitor = tier_monitor(name, tier)
         annotations = {"summary": f"SLO {name} of {service} ({slo.objective:g}% over {format_duration(slo.window)}): "
                                   f"the error budget burns too fast ({tier})",
