@@ -280,7 +280,9 @@ def test_the_example_project_applied_then_imported_compiles_to_the_same_alarm_pa
     run("build", "--env", "local", "-C", str(imported), env=aws_env)
     assert alarm_params(imported) == alarm_params(example)
     assert alarm_params(imported, raw=True) == alarm_params(example, raw=True), "even before normalising"
-    assert len(alarm_params(example)) == 13  # 11 metric alarms, the log monitor's and the composite in `local`
+    # 11 metric alarms, the log monitor's and the composite in `local`, and the availability SLO's 8 window
+    # alarms and 2 composites
+    assert len(alarm_params(example)) == 13 + 10
 
 
 def alarm_params(project: Path, raw: bool = False) -> dict[str, dict]:

@@ -149,8 +149,10 @@ def _check_burn(ctx: Context, entry: ServiceEntry, spot: tuple[str | int, ...], 
 
 
 def _describe(burn: SloBurn, window: int) -> str:
+    """One condition in words and numbers: "2% of the 30d budget in 1h (burn rate 14.4: the whole budget in 2d2h)"."""
+    gone = format_duration(int(round(window / burn.factor / 60)) * 60)
     return (f"{burn.budget * 100:g}% of the {format_duration(window)} budget in {format_duration(burn.long)} "
-            f"(burn rate {burn.factor:g})")
+            f"(burn rate {burn.factor:g}: at this rate the whole budget is gone in {gone})")
 
 
 # --- CloudWatch ----------------------------------------------------------------------------------
