@@ -292,3 +292,15 @@ def test_prometheus_drift_reads_a_range_and_an_empty_grouping_as_prometheus_repr
     printed = 'sum_over_time(r{a="28d"}[4w]) / on (a) group_left () x[60m:300s]'
     assert normalize_expr(written) == normalize_expr(printed)
     assert normalize_expr("r[28d]") != normalize_expr("r[30d]")
+
+
+def test_the_service_dashboard_has_a_section_per_slo_with_its_numbers_and_each_window_against_its_threshold(
+        compiled: Build) -> None:
+    body = json.loads(compiled.files["production/cloudwatch/dashboards/shop-production-api.json"])
+    texts = [w["properties"]["markdown"] for w in body["widgets"] if w["type"] == "text"]
+    section = next(t for t in texts if t.startswith("### SLO availability: 99.9% over 30d"))
+    assert "| page | 1h and 5m | 14.4 | 0.0144 | 2d2h |" in section  # 30 days / 14.4 = 50 hours
+    assert "| ticket | 3d and 6h | 1 | 0.001 | 30d |" in section
+    graphs = [w["properties"] for w in body["widgets"] if w["type"] == "metric"]
+    assert [g["title"] for g in graphs][:2] == ["slo-availability-page-1h: > 0.0144", "slo-availability-page-5m: > 0.0144"]
+    assert graphs[0]["annotations"]["horizontal"][0]["value"] == 0.0144

@@ -19,6 +19,7 @@ from ..targets.dashboard_body import MAX_ALARMS_PER_WIDGET
 from ..diagnostics import error, shown
 from ..model import (Alarm, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat, Origin, RuleGroup, SavedQuery, ThresholdLine)
 from ..prometheus.promql import split_threshold
+from ..values import format_duration
 from ..language.load import ServiceEntry
 from ..language.v1 import dashboards as spec
 from ..language.errors import did_you_mean
@@ -91,14 +92,15 @@ class _Builder:
 
     def _has_own_dashboard(self, entry: ServiceEntry) -> bool:
         """An environment's `service_dashboards: false` turns them all off there; else the service file's
-        `dashboard:`; else the project's `service_dashboards:`, for services with CloudWatch monitors
-        (a Prometheus-only service's would hold one text widget: its Grafana dashboard is the one)."""
+        `dashboard:`; else the project's `service_dashboards:`, for services with CloudWatch monitors or
+        SLOs (a Prometheus-only service's would hold one text widget: its Grafana dashboard is the one)."""
         if not self.r.env.service_dashboards:
             return False
         if entry.spec.dashboard is not None:
             return entry.spec.dashboard
-        return self.r.project.service_dashboards and any(not isinstance(m, PromMonitor)
-                                                         for m in entry.spec.monitors.values())
+        return self.r.project.service_dashboards and (
+            any(not isinstance(m, PromMonitor) for m in entry.spec.monitors.values())
+            or any(s.service == entry.spec.service and s.backend == "cloudwatch" for s in self.model.slos))
 
     def _shown_here(self, declared: spec.Dashboard, doc: Document, loc: Loc) -> bool:
         """A declared dashboard limited to some `environments:` (each named one must exist)."""
@@ -159,7 +161,8 @@ class _Builder:
             title = "Alarms" if len(names) <= MAX_ALARMS_PER_WIDGET else f"Alarms ({start // MAX_ALARMS_PER_WIDGET + 1})"
             height = 2 + math.ceil(len(chunk) / 4)
             rows.append(DashboardRow(height, (DashboardWidget("alarms", origin, title, alarms=chunk),), origin))
-        drawn = [a for a in alarms if isinstance(a, (MetricAlarm, LogAlarm))]
+        slo_windows = {a.name for a in alarms if isinstance(a, MetricAlarm) and a.silent}  # in their SLO's section
+        drawn = [a for a in alarms if isinstance(a, (MetricAlarm, LogAlarm)) and a.name not in slo_windows]
         for group, members in _by_resource(drawn, self.model):
             rows.append(DashboardRow(1, (DashboardWidget("text", origin, markdown=f"### {group}"),), origin))
             # built at their width: a dataclasses.replace per graph cost more than building it
@@ -167,7 +170,29 @@ class _Builder:
             for start in range(0, len(graphs), GRAPHS_PER_ROW):
                 widgets = tuple(graphs[start:start + GRAPHS_PER_ROW])
                 rows.append(DashboardRow(GRAPH_HEIGHT, widgets, widgets[0].origin))
+        rows += self._slo_sections(service, [a for a in alarms if a.name in slo_windows], thresholds)
         return Dashboard(self._name(service, origin), service, service, True, "-PT3H", "auto", tuple(rows), origin)
+
+    def _slo_sections(self, service: str, windows: list[Alarm], thresholds: dict[str, str]) -> list[DashboardRow]:
+        """Per CloudWatch SLO: its numbers (docs/slos.md), then each window's error ratio against its threshold."""
+        rows: list[DashboardRow] = []
+        for slo in (s for s in self.model.slos if s.service == service and s.backend == "cloudwatch"):
+            lines = [f"### SLO {slo.name}: {slo.objective * 100:g}% over {format_duration(slo.window)}", "",
+                     slo.summary, "", "| Tier | Windows | Burn rate | Error ratio above | Budget gone in |",
+                     "|---|---|---|---|---|"]
+            lines += [f"| {b.tier} | {format_duration(b.long)} and {format_duration(b.short)} | {b.factor:g} | "
+                      f"{b.threshold:g} | {format_duration(int(round(slo.window / b.factor / 60)) * 60)} |"
+                      for b in slo.burns]
+            rows.append(DashboardRow(2 + math.ceil(len(lines) / 2), (DashboardWidget(
+                "text", slo.origin, width=24, markdown="\n".join(lines)),), slo.origin))
+            by_monitor = {a.monitor: a for a in windows if isinstance(a, MetricAlarm)}
+            mine = [by_monitor[m] for b in slo.burns for w in (b.long, b.short)  # each condition's pair, side by side
+                    if (m := f"slo-{slo.name}-{b.tier}-{format_duration(w)}") in by_monitor]
+            graphs = [monitor_graph(a, self.model, thresholds[a.name], width=12) for a in mine]
+            for start in range(0, len(graphs), 2):
+                widgets = tuple(graphs[start:start + 2])
+                rows.append(DashboardRow(GRAPH_HEIGHT, widgets, widgets[0].origin))
+        return rows
 
     def _header(self, entry: ServiceEntry, alarms: list[Alarm], thresholds: dict[str, str],
                 origin: Origin) -> DashboardWidget:

@@ -234,7 +234,7 @@ class ProjectSpec(Strict):
                                                    "accounts x regions, keyed by their name template "
                                                    "('prod-${account}-${region}'); docs/organisations.md.")
     prometheus: ProjectPrometheus = Field(default_factory=ProjectPrometheus, description="Rule groups and Alertmanager routing.")
-    service_dashboards: bool = Field(default=True, description="Whether each service with CloudWatch monitors gets "
+    service_dashboards: bool = Field(default=True, description="Whether each service with CloudWatch monitors (or SLOs) gets "
                                      "its own dashboard (a service file's `dashboard:` decides for itself).")
     dashboards: Dashboards = Field(default_factory=dict, description="Cross-service dashboards; references name "
                                    "their service ('service/monitor', 'service/resource').")
