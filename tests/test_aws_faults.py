@@ -352,16 +352,22 @@ def test_two_applies_at_once_the_second_refuses_naming_the_first(model, sb, cli,
 
     monkeypatch.setattr(CloudWatchBackend, "put_metric_alarm", held_first)
     first = cli.start("apply", "--env", "local", "--auto-approve")
+    # Read its output while it runs: the plan it prints before writing (the example's, SLOs included, is over
+    # 64 KiB) would otherwise fill the pipe and stop it before its first PutMetricAlarm.
+    printed: list[str] = []
+    reader = threading.Thread(target=lambda: printed.append(first.stdout.read()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
     try:
-        assert entered.wait(timeout=120), first.communicate(timeout=5)
+        assert entered.wait(timeout=120), "the first apply never reached PutMetricAlarm"
         second = cli.run("apply", "--env", "local", "--auto-approve")
         assert second.returncode == 1, second.stderr
         assert ("environment 'local' is locked: apply by arn:aws:sts::123456789012:user/moto on host "
                 f"{socket.gethostname()} (pid {first.pid}) since ") in second.stderr, second.stderr
     finally:
         release.set()
-        out, err = first.communicate(timeout=120)
-    assert first.returncode == 0, (out, err)
+        first.wait(timeout=120)
+        reader.join(timeout=30)
+    assert first.returncode == 0, (printed, first.stderr.read() if first.stderr else "")
     assert "No changes" in cli.run("apply", "--env", "local", "--auto-approve").stdout
 
 

@@ -136,9 +136,9 @@ def test_a_same_named_unowned_alarm_is_a_conflict_until_adopted(model, clients, 
 
 def test_an_alarm_removed_from_the_spec_is_deleted_after_its_composite(model, clients, log):
     converge(model, clients)
-    composite = next(c for c in model.composite_alarms if c.monitor == "system-health")  # (the others are an SLO's)
-    children = set(composite.children)
-    smaller = dataclasses.replace(model, composite_alarms=tuple(c for c in model.composite_alarms if c is not composite),
+    composites = model.composite_alarms  # system-health, and the availability SLO's page and ticket tiers
+    children = {ref for c in composites for ref in c.children}
+    smaller = dataclasses.replace(model, composite_alarms=(),
                                   metric_alarms=tuple(a for a in model.metric_alarms if a.ref not in children))
     plan = make_plan(smaller, clients)
     # the critical topic loses its last alarm, and with it obsgen's statement letting CloudWatch publish
@@ -147,12 +147,16 @@ def test_an_alarm_removed_from_the_spec_is_deleted_after_its_composite(model, cl
         ("topic_policy.stock-analysis-critical-alerts-local", UPDATE, ["statement obsgenCloudWatch"])]
     alarms = [c for c in plan.changes if c.kind != "topic_policy"]
     assert {c.action for c in alarms} == {DELETE}
-    assert {c.name for c in alarms} == {composite.name} | {a.name for a in model.metric_alarms if a.ref in children}
+    assert {c.name for c in alarms} == {c.name for c in composites} | {a.name for a in model.metric_alarms
+                                                                      if a.ref in children}
     assert all(c.reason == "no longer in the spec" for c in alarms)
     log.calls.clear()
     result = apply(smaller, clients, plan, dataclasses.replace(FAST, allow_mass_delete=True))
     assert result.ok, result.failed  # moto_ext refuses to delete a child while its composite exists
-    assert [op for _, op in log.writes()] == ["SetTopicAttributes", "DeleteAlarms", "DeleteAlarms"]
+    # every composite and the alarms it names, deleted in dependency order (composites before their children; the
+    # ticket tier names the page tier as its suppressor): four DeleteAlarms batches
+    assert [op for _, op in log.writes()] == ["SetTopicAttributes", "DeleteAlarms", "DeleteAlarms", "DeleteAlarms",
+                                              "DeleteAlarms"]
     assert not make_plan(smaller, clients).has_changes
 
 
