@@ -304,3 +304,27 @@ def test_the_service_dashboard_has_a_section_per_slo_with_its_numbers_and_each_w
     graphs = [w["properties"] for w in body["widgets"] if w["type"] == "metric"]
     assert [g["title"] for g in graphs][:2] == ["slo-availability-page-1h: > 0.0144", "slo-availability-page-5m: > 0.0144"]
     assert graphs[0]["annotations"]["horizontal"][0]["value"] == 0.0144
+
+
+def test_good_events_and_a_latency_metric_are_ratios_cloudwatch_computes_too(tmp_path: Path) -> None:
+    service = API_SERVICE.replace("""      bad: {resource: gateway, metric: 5XXError}
+      valid: {resource: gateway, metric: Count}""", """      latency: {resource: gateway, metric: Latency, slower_than: 500}""") + """\
+  served:
+    objective: 99%
+    sli:
+      good: {resource: gateway, metric: Count}
+      valid: {namespace: Shop, metric: Requests, dimensions: {Api: "shop-api-${env}"}}
+    ticket: {severity: warning}
+"""
+    result = build(tmp_path, extra_files={"monitors/api.yaml": service})
+    assert errors(result) == []
+    (document,) = _documents(result)
+    by_name = {a["AlarmName"]: a for a in document["MetricAlarms"]}
+    latency = by_name["shop-api-slo-availability-page-5m-production"]["Metrics"]
+    assert [q["MetricStat"]["Stat"] for q in latency[:2]] == ["PR(:500)", "SampleCount"]
+    assert latency[-1]["Expression"] == "IF(requests > 0, 1 - fast / 100, 0)"
+    served = by_name["shop-api-slo-served-ticket-1d-production"]
+    assert served["Metrics"][-1]["Expression"] == "IF(valid > 0, 1 - FILL(good, 0) / valid, 0)"
+    assert served["Threshold"] == pytest.approx(3 * 0.01)
+    shape = botocore.session.get_session().get_service_model("cloudwatch").operation_model("PutMetricAlarm").input_shape
+    assert all(not ParamValidator().validate(a, shape).has_errors() for a in document["MetricAlarms"])
