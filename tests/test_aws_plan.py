@@ -196,6 +196,35 @@ def test_plan_text_and_markdown_show_fields_and_the_summary():
     assert "**1 to create, 1 to update, 1 to delete**" in plan_markdown(plan)
 
 
+@pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
+def test_the_plan_printed_piece_by_piece_is_byte_identical_to_the_plan_printed_whole(monkeypatch, terminal):
+    """`obsgen plan` streams its text (memory does not grow with it); the bytes are what printing the
+    one big Text gave, colours included, for changes, conflicts and an empty plan."""
+    import io
+
+    from rich.console import Console
+
+    from obsgen.cli import aws as cli_aws
+
+    conflicted = plan_of([desired_metric("taken")], state(live(Kind.METRIC_ALARM, "taken", metric("taken"), owned=False)))
+    empty = plan_of([], state())
+    tabbed = plan_of([desired_metric("tab", AlarmDescription="a\tb")], state())
+    tabbed.changes[0].reason = "renamed from\told"  # a tab reaches the text only outside JSON values
+    for plan in (drifted_plan(), conflicted, empty, tabbed):
+        printed = {}
+        for way in ("whole", "streamed"):
+            console = Console(file=io.StringIO(), force_terminal=terminal, width=100, highlight=False,
+                               soft_wrap=True, emoji=False, markup=False)
+            monkeypatch.setattr(cli_aws, "out", console)
+            if way == "whole":
+                cli_aws._show(plan_text(plan))
+            else:
+                cli_aws._show_plan_text(plan)
+            printed[way] = console.file.getvalue()
+        assert printed["streamed"] == printed["whole"]
+        assert ("\x1b[" in printed["whole"]) == terminal
+
+
 def test_drift_formats_for_ci():
     report = drift_report(drifted_plan())
     data = json.loads(drift_json(report))

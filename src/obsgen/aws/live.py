@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from ..conventions import TAG_CFN_STACK, TAG_ENV, TAG_PROJECT
 from . import kinds
+from typing import Callable
+
 from .kinds.base import Reading
+from .pacing import Pacer
 from .paging import pages
 from .resources import HOME, LiveResource, LiveState, Resource, tag_dict
 from .session import Clients
@@ -29,19 +32,29 @@ RESERVED_TAG_PREFIX = "aws:"
 
 
 def read_live(clients: Clients, project: str, env: str, desired: dict[str, Resource],
-              regions: tuple[str, ...] = (), stacks: bool = False) -> LiveState:
+              regions: tuple[str, ...] = (), stacks: bool = False,
+              progress: Callable[[str], None] | None = None) -> LiveState:
     """`clients` are the home region's; `regions` other regions to read even if `desired` has nothing there.
-    `stacks`: the environment is deployed by CloudFormation, whose stacks made what it owns."""
+    `stacks`: the environment is deployed by CloudFormation, whose stacks made what it owns.
+    Reads a kind makes concurrently (dashboards) are paced at their API's quota, adapting to throttling.
+    `progress` is told what is being read ("metric_alarm in eu-west-1", "dashboards 120/500")."""
+    say = progress or (lambda _status: None)
     state = LiveState()
-    readings = {region: Reading(clients.in_region(region or clients.region), project, env, desired,
-                                owned_tags(clients.in_region(region or clients.region), project, env, stacks),
-                                state, region)
-                for region in regions_to_read(clients.region, desired, regions)}
-    for synced in kinds.KINDS:
-        for region, reading in readings.items():
-            if synced.regional or region == HOME:
-                for resource in synced.read(reading):
-                    state.add(resource)
+    pacer = Pacer()
+    clients.register("response-received", pacer.on_response)
+    try:
+        readings = {region: Reading(clients.in_region(region or clients.region), project, env, desired,
+                                    owned_tags(clients.in_region(region or clients.region), project, env, stacks),
+                                    state, region, pacer, progress)
+                    for region in regions_to_read(clients.region, desired, regions)}
+        for synced in kinds.KINDS:
+            for region, reading in readings.items():
+                if synced.regional or region == HOME:
+                    say(f"{', '.join(synced.kinds)}" + (f" in {region}" if region != HOME else ""))
+                    for resource in synced.read(reading):
+                        state.add(resource)
+    finally:
+        clients.unregister("response-received", pacer.on_response)
     return state
 
 

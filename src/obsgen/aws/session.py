@@ -10,8 +10,11 @@ https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html#multi
 The endpoint is the environment's `endpoint:` (the local sandbox) or, when unset, whatever
 botocore picks itself -- including `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`
 (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
-Throttling is botocore's job: its "adaptive" retry mode adds client-side rate limiting on top of
-"standard" exponential backoff (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html).
+Throttling: botocore's "standard" retry mode retries a throttled call with exponential backoff
+(https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html); the rate itself is
+obsgen's job (pacing.py: a bucket per API and region that adapts to throttling). Not botocore's
+"adaptive" mode: its client-side limiter is one per client, so a throttled PutMetricAlarm would
+slow that client's PutDashboard calls too, and two limiters on one call fight each other.
 
 Timeouts are short because a call that gets no answer is usually a network that will not answer
 at all (a black-holed endpoint, a VPN gone down), and botocore retries a timeout like a throttle:
@@ -140,7 +143,7 @@ CONNECT_TIMEOUT, READ_TIMEOUT, ATTEMPTS = 5, 10, 5  # every call but the identit
 IDENTITY_CONNECT_TIMEOUT, IDENTITY_READ_TIMEOUT, IDENTITY_ATTEMPTS = 3, 5, 2  # STS GetCallerIdentity
 
 
-def retry_config(mode: str = "adaptive", total_attempts: int = ATTEMPTS, connect_timeout: float = CONNECT_TIMEOUT,
+def retry_config(mode: str = "standard", total_attempts: int = ATTEMPTS, connect_timeout: float = CONNECT_TIMEOUT,
                  read_timeout: float = READ_TIMEOUT) -> Config:
     """`total_attempts` counts the first try (botocore's `max_attempts` would not)."""
     return Config(retries={"mode": mode, "total_max_attempts": total_attempts}, connect_timeout=connect_timeout,

@@ -24,16 +24,19 @@ from .session import Clients
 
 
 def make_plan(model: EnvironmentModel, clients: Clients, adopt: bool = False,
-              resolver: Callable[[str], str] | None = None, deadline: Deadline | None = None) -> Plan:
+              resolver: Callable[[str], str] | None = None, deadline: Deadline | None = None,
+              progress: Callable[[str], None] | None = None) -> Plan:
     """Read the environment and compare it with the spec. Raises SyncError on AWS errors, and
-    DeadlineExceeded when `deadline` passes first."""
+    DeadlineExceeded when `deadline` passes first. `progress` hears what is being read (for a
+    status line; it is called from the reading threads)."""
     resolver = resolver or Resolver(ssm=lambda: clients.client("ssm"))
     desired = resolve_desired(desired_resources(model), resolver)
     redact = Redactor()
     redact.add_all((r.params[r.secret_field], r.secret) for r in desired.values() if r.secret and r.secret_field)
 
     def read() -> LiveState:
-        live = read_live(clients, model.project, model.env, desired, model.regions, stacks=model.deploy == STACKS)
+        live = read_live(clients, model.project, model.env, desired, model.regions, stacks=model.deploy == STACKS,
+                         progress=progress)
         return _with_adoptable_tags(clients, live, desired) if adopt else live
 
     try:
@@ -70,6 +73,8 @@ class ApplyOptions:
     allow_mass_delete: bool = False
     mass_delete_share: float = DEFAULT_MASS_DELETE_SHARE
     concurrency: int = 3
+    # The cap on each API's write rate, calls a second: math.inf (the default) lets each API run at
+    # what AWS accepts, starting from its documented quota (pacing.py); None does not pace at all.
     writes_per_second: float | None = DEFAULT_WRITES_PER_SECOND
     deadline: Deadline | None = None  # the command's time limit (None: none)
 

@@ -24,6 +24,9 @@ Facts callers rely on:
   backends are moto's process-global ones, so do not enter ``moto.mock_aws()``
   in the same process while a sandbox is serving: it resets (and then serves)
   the very same state.
+* ``throttle`` (``obsgen sandbox --throttle``): CloudWatch and SNS answer Throttling above
+  AWS's default rate per API, or above a given rate (:mod:`obsgen.sandbox.throttling`), so that
+  apply's adaptive pacing can be tested against something that pushes back.
 * This module never prints and never exits; the CLI does that.
 """
 
@@ -43,10 +46,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 from . import cloudwatch
+from .throttling import Rates, ThrottlingApp
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
@@ -85,10 +92,18 @@ class _ReportingMotoServer(ThreadedMotoServer):
     """
 
     error: BaseException | None = None
+    throttle: Rates | None = None
+    throttling: ThrottlingApp | None = None
 
     def _server_entry(self) -> None:
+        """moto's own (moto_server/threaded_moto_server.py), with the throttling middleware in front."""
         try:
-            super()._server_entry()
+            app: Any = DomainDispatcherApplication(create_backend_app)
+            if self.throttle is not None:
+                app = self.throttling = ThrottlingApp(app, self.throttle)
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
         except BaseException as exc:  # noqa: BLE001 - handed to the starting thread
             self.error = exc
             self._server_ready_event.set()
@@ -102,6 +117,11 @@ class Sandbox:
         self.host = host
         self.port = port
         self._stopped = False
+
+    @property
+    def throttling(self) -> ThrottlingApp | None:
+        """The throttling middleware (its counts of accepted and refused calls), when on."""
+        return self._server.throttling
 
     @property
     def endpoint_url(self) -> str:
@@ -177,12 +197,14 @@ def _check_port_free(host: str, port: int) -> None:
             raise SandboxError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
-def start(host: str = DEFAULT_HOST, port: int = 0, state_dir: str | os.PathLike[str] | None = None) -> Sandbox:
+def start(host: str = DEFAULT_HOST, port: int = 0, state_dir: str | os.PathLike[str] | None = None,
+          throttle: Rates | None = None) -> Sandbox:
     """Start a sandbox in a background thread and return once it accepts requests.
 
     ``port=0`` picks a free port (see ``Sandbox.port``).  ``state_dir`` is
     reserved for persistence, which is not implemented: passing it raises
-    ``NotImplementedError`` rather than silently losing state.
+    ``NotImplementedError`` rather than silently losing state. ``throttle``: "aws" (each API's
+    documented default rate) or calls a second for every CloudWatch and SNS API; None: never.
     Raises ``SandboxError`` if the port cannot be bound.
     """
     if state_dir is not None:
@@ -193,6 +215,7 @@ def start(host: str = DEFAULT_HOST, port: int = 0, state_dir: str | os.PathLike[
     _warm_up()
     _quiet_request_log()
     server = _ReportingMotoServer(ip_address=host, port=port, verbose=False)
+    server.throttle = throttle
     server.start()
     if server.error is not None:
         if server._thread is not None:  # moto's; it has already finished
@@ -265,6 +288,7 @@ def serve_forever(
     pidfile: str | os.PathLike[str] | None = None,
     ready_callback: Callable[[Sandbox], None] | None = None,
     stop_event: threading.Event | None = None,
+    throttle: Rates | None = None,
 ) -> None:
     """Run a sandbox until SIGINT/SIGTERM (or ``stop_event`` is set), then stop it cleanly.
 
@@ -273,7 +297,7 @@ def serve_forever(
     any, holds this process id while serving and is removed afterwards.
     """
     stop = stop_event or threading.Event()
-    with start(host, port) as sandbox, _pidfile(pidfile), stop_on_signals(stop):
+    with start(host, port, throttle=throttle) as sandbox, _pidfile(pidfile), stop_on_signals(stop):
         if ready_callback is not None:
             ready_callback(sandbox)
         # A timed wait keeps the main thread responsive to signals on every platform.

@@ -5,7 +5,7 @@ decision comes from the plan and the apply result."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterator
 
 from rich.text import Text
 
@@ -21,10 +21,24 @@ def value_text(value: Any) -> str:
 
 
 def plan_text(plan: Plan) -> Text:
+    """The whole plan as one Text (tests, short plans); the CLI prints `plan_parts` one by one."""
     text = Text()
-    text.append(f"obsgen plan for {plan.project}/{plan.env} (account {plan.account}, {plan.region})\n\n", "bold")
+    for part in plan_parts(plan):
+        text.append_text(part)
+    return text
+
+
+def plan_parts(plan: Plan) -> Iterator[Text]:
+    """The plan's text a piece at a time -- the header, each change, the conflicts, the summary --
+    so that a plan of 50,000 changes is printed as it is rendered, never held as one renderable
+    (rich laid the whole text of such a plan out at once: gigabytes and most of the time). The
+    pieces together are `plan_text`'s text exactly."""
+    yield Text(f"obsgen plan for {plan.project}/{plan.env} (account {plan.account}, {plan.region})\n\n", "bold")
     for change in plan.changes:
+        text = Text()
         _change_text(text, change)
+        yield text
+    text = Text()
     for conflict in plan.conflicts:
         text.append(f"! {conflict.address}", "bold magenta")
         text.append(f"  conflict: {conflict.reason}\n")
@@ -33,7 +47,7 @@ def plan_text(plan: Plan) -> Text:
     text.append(f"\nPlan: {plan.summary()}.", "bold")
     if plan.conflicts:
         text.append(f" {len(plan.conflicts)} conflict(s).", "bold magenta")
-    return text
+    yield text
 
 
 def _change_text(text: Text, change: Change) -> None:

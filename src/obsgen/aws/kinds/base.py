@@ -25,6 +25,7 @@ from ...model import EnvironmentModel
 from ..resources import HOME, TAGS, Change, FieldChange, Kind, LiveResource, LiveState, Resource, tag_list
 
 if TYPE_CHECKING:
+    from ..pacing import Pacer
     from ..session import Clients
 
 Call = Callable[..., Any]  # Executor.call: makes one AWS call, within the rate, the deadline and the stop flag
@@ -58,6 +59,17 @@ class Reading:
     owned_tags: dict[str, dict[str, str]]
     state: LiveState
     region: str = HOME
+    pacer: Pacer | None = None  # paces reads a kind makes concurrently (dashboards); None: unpaced
+    progress: Callable[[str], None] | None = None  # told how a long read is going ("dashboards 120/500")
+
+    def report(self, status: str) -> None:
+        if self.progress is not None:
+            self.progress(status)
+
+    def pace(self, method: Call) -> None:
+        """Wait for `method`'s turn within its API's rate (pacing.py)."""
+        if self.pacer is not None:
+            self.pacer.acquire(method)
 
     def desired_of(self, *kinds: Kind) -> list[Resource]:
         """The desired resources of `kinds` in this region."""
