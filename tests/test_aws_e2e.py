@@ -146,7 +146,9 @@ def test_plan_apply_drift_cycle_with_a_hand_change_made_by_the_aws_cli(project, 
 
     assert aws("cloudwatch", "describe-alarms", "--alarm-names", name)["MetricAlarms"][0]["Threshold"] == 5000.0
     composites = aws("cloudwatch", "describe-alarms", "--alarm-types", "CompositeAlarm")["CompositeAlarms"]
-    assert [c["AlarmName"] for c in composites] == ["stock-analysis-system-health-local"]
+    model = compile_project(root, ["local"]).models["local"]
+    assert [c["AlarmName"] for c in composites] == sorted(c.name for c in model.composite_alarms)
+    assert "stock-analysis-system-health-local" in {c["AlarmName"] for c in composites}
     tags = aws("cloudwatch", "list-tags-for-resource", "--resource-arn", alarm["AlarmArn"])["Tags"]
     assert {"Key": "obsgen:env", "Value": "local"} in tags and {"Key": "obsgen:project", "Value": "stock-analysis"} in tags
     topics = sorted(t["TopicArn"].rsplit(":", 1)[1] for t in aws("sns", "list-topics")["Topics"])

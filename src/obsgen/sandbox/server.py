@@ -20,7 +20,7 @@ Facts callers rely on:
   ``arn:aws:iam::<account>:role/<any>`` returns credentials that act in
   ``<account>`` (moto keeps one set of resources per account), which is what an
   environment's ``role_arn`` does (docs/organisations.md).
-* State lives in memory of this process only; it is lost on stop.  The
+* State lives in memory of this process only; it is forgotten on stop.  The
   backends are moto's process-global ones, so do not enter ``moto.mock_aws()``
   in the same process while a sandbox is serving: it resets (and then serves)
   the very same state.
@@ -139,6 +139,9 @@ class Sandbox:
         if not self._stopped:
             self._stopped = True
             self._server.stop()
+            # moto's backends are process-global: without this, the next sandbox started in this
+            # process (a test's fixture) would serve this one's alarms, and plan would delete them.
+            _forget_state()
 
     def __enter__(self) -> Sandbox:
         return self
@@ -151,6 +154,12 @@ class Sandbox:
     def __repr__(self) -> str:
         state = "stopped" if self._stopped else "running"
         return f"<Sandbox {self.endpoint_url} {state}>"
+
+
+def _forget_state() -> None:
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
 
 
 def _require_loopback(host: str) -> None:
