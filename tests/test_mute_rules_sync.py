@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
+import shutil
 from collections import Counter
 
 import pytest
 from aws_support import CallLog, aws_env, clients_for, in_process  # noqa: F401
 from botocore.exceptions import ClientError
 from test_aws_faults import EXPECTED_ERROR, FAULTS, ONCE, Injector, sb  # noqa: F401
-from test_metric_filters_sync import converge, fixture_model
+from test_metric_filters_sync import FIXTURE, converge, fixture_model
 
+from obsgen.aws.kinds.mute_rules import MuteRules
 from obsgen.aws.drift import CHANGED, MISSING, NOT_IN_SPEC, drift_report
 from obsgen.aws.plan import CREATE, DELETE, UPDATE
 from obsgen.aws.session import connect, retry_config
 from obsgen.aws.workflow import apply, make_plan
+from obsgen.compiler import compile_project
 
 RULE = "orders-sandbox-weekly-patching"
 MUTED = ["orders-orders-error-lines-sandbox", "orders-orders-slow-requests-sandbox"]
@@ -233,3 +237,32 @@ def test_a_failed_mute_rule_write_at_any_position_is_reported_and_a_second_apply
         assert again.ok, (case, again.failed)
         assert not make_plan(only, c).has_changes, case
         assert rule_names(c) == [RULE], case
+
+
+def test_a_window_over_alarms_in_two_regions_has_a_rule_in_each_muting_that_region_s_alarms(tmp_path):
+    shutil.copytree(FIXTURE, tmp_path / "project")
+    service = tmp_path / "project" / "monitors" / "orders.yaml"
+    service.write_text(service.read_text().replace("monitors:\n", """monitors:
+  errors-in-ireland:
+    summary: The orders function fails in eu-west-1.
+    severity: warning
+    region: eu-west-1
+    resource: function
+    metric: Errors
+    statistic: Sum
+    period: 5m
+    threshold: "> 0"
+""", 1))
+    build = compile_project(tmp_path / "project", ["sandbox"])
+    assert build.ok, build.diagnostics
+    model = build.models["sandbox"]
+    rules = {(r.region, r.name): r.alarms for r in model.mute_rules}
+    assert rules == {("eu-west-1", RULE): ("orders-orders-errors-in-ireland-sandbox",),
+                     ("us-east-1", RULE): tuple(MUTED)}
+    resources = {r.address: r for r in MuteRules().desired(model)}
+    assert sorted(resources) == [f"mute_rule.eu-west-1/{RULE}", f"mute_rule.{RULE}"]
+    assert resources[f"mute_rule.eu-west-1/{RULE}"].arn.startswith("arn:aws:cloudwatch:eu-west-1:")
+    generated = json.loads(build.files["sandbox/maintenance/mute-rules.json"])
+    assert [r["MuteTargets"]["AlarmNames"] for r in generated["MuteRules"]] == [MUTED]
+    assert [r["MuteTargets"]["AlarmNames"] for r in generated["Regions"]["eu-west-1"]["MuteRules"]] == [
+        ["orders-orders-errors-in-ireland-sandbox"]]

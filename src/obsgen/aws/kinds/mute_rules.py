@@ -36,7 +36,7 @@ from ...conventions import TAG_ENV, TAG_PROJECT, dashboard_prefix
 from ...model import EnvironmentModel
 from ...targets.maintenance import iso_duration, mute_rule_params
 from ..paging import pages
-from ..resources import TAGS, Action, Change, Kind, LiveResource, Resource, split_tags, tag_dict, tag_list
+from ..resources import TAGS, Action, Change, Kind, LiveResource, Resource, away, split_tags, tag_dict, tag_list
 from ..session import Clients
 from .base import Call, Reading, SyncedKind, sync_tags
 
@@ -69,7 +69,8 @@ class MuteRules(SyncedKind):
         found = []
         for rule in model.mute_rules:
             params, tags = split_tags(mute_rule_params(rule))
-            found.append(Resource(Kind.MUTE_RULE, rule.name, rule.arn, params, tags))
+            found.append(Resource(Kind.MUTE_RULE, rule.name, rule.arn, params, tags,
+                                  region=away(rule.region or model.region, model.region)))
         return found
 
     def read(self, reading: Reading) -> list[LiveResource]:
