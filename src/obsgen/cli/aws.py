@@ -37,7 +37,7 @@ from ..aws.desired import desired_resources
 from ..aws.deadline import Deadline
 from ..aws.drift import DriftReport, drift_report
 from ..aws.fleet import DEFAULT_PARALLEL, Fleet, Outcome, Result
-from ..aws.lock import EnvironmentLock
+from ..aws.lock import EnvironmentLock, EnvironmentLocked, LockInfo
 from ..aws.plan import Plan
 from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity
 from ..aws.session import Clients, connect
@@ -298,17 +298,20 @@ def apply_command(
     _show(plan_view.plan_text(shown))
     if not shown.has_changes and not shown.conflicts:
         return
+    lock = EnvironmentLock(clients.client("ssm"), model.project, model.env, clients.quick_client("ssm"))
     try:
         check_conflicts(shown)
     except SyncError as exc:
-        raise _fail(str(exc)) from None
+        # Another apply's resources read half made (a rule created, its tags not yet in the eventually
+        # consistent tagging scan) look foreign: while the environment is locked, the lock is the refusal.
+        held = _lock_holder(lock)
+        raise _fail(str(EnvironmentLocked(model.env, held) if held else exc)) from None
     left = deadline.remaining()
     if saved is None and _confirm(auto_approve, f"'{env_name}'") and left is not None:
         deadline = Deadline(left)  # the time taken to answer does not count
     options = ApplyOptions(allow_mass_delete, mass_delete_share, concurrency,
                            math.inf if max_write_rate is None else max_write_rate, deadline=deadline)
     again = "run `obsgen plan` again" if saved is not None else "run `obsgen apply` again"
-    lock = EnvironmentLock(clients.client("ssm"), model.project, model.env, clients.quick_client("ssm"))
     try:
         with _terminate_like_interrupt(), lock.held(caller, warn=_warn):
             fresh = _plan(model, clients, adopt, deadline)  # read again, under the lock
@@ -319,6 +322,15 @@ def apply_command(
     _show(plan_view.apply_text(result))
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _lock_holder(lock: EnvironmentLock) -> LockInfo | None:
+    """Who holds the environment's lock, None when nobody does or it cannot be read (the caller's own
+    error is then the one to report)."""
+    try:
+        return lock.current()
+    except SyncError:
+        return None
 
 
 def _saved_plan(plan_file: Path, env: Optional[str]) -> Plan:
