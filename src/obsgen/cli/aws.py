@@ -37,9 +37,9 @@ from ..aws.desired import desired_resources
 from ..aws.deadline import Deadline
 from ..aws.drift import DriftReport, drift_report
 from ..aws.fleet import DEFAULT_PARALLEL, Fleet, Outcome, Result
-from ..aws.lock import EnvironmentLock, EnvironmentLocked, LockInfo
+from ..aws.lock import EnvironmentLock, check_conflicts_unless_locked
 from ..aws.plan import Plan
-from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity
+from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_identity
 from ..aws.session import Clients, connect
 from ..aws.planfile import check_saved_plan, dumps as plan_json, loads as load_plan
 from ..aws.workflow import ApplyOptions, apply, check_deploy, make_plan
@@ -300,12 +300,9 @@ def apply_command(
         return
     lock = EnvironmentLock(clients.client("ssm"), model.project, model.env, clients.quick_client("ssm"))
     try:
-        check_conflicts(shown)
+        check_conflicts_unless_locked(shown, lock)
     except SyncError as exc:
-        # Another apply's resources read half made (a rule created, its tags not yet in the eventually
-        # consistent tagging scan) look foreign: while the environment is locked, the lock is the refusal.
-        held = _lock_holder(lock)
-        raise _fail(str(EnvironmentLocked(model.env, held) if held else exc)) from None
+        raise _fail(str(exc)) from None
     left = deadline.remaining()
     if saved is None and _confirm(auto_approve, f"'{env_name}'") and left is not None:
         deadline = Deadline(left)  # the time taken to answer does not count
@@ -322,15 +319,6 @@ def apply_command(
     _show(plan_view.apply_text(result))
     if not result.ok:
         raise typer.Exit(1)
-
-
-def _lock_holder(lock: EnvironmentLock) -> LockInfo | None:
-    """Who holds the environment's lock, None when nobody does or it cannot be read (the caller's own
-    error is then the one to report)."""
-    try:
-        return lock.current()
-    except SyncError:
-        return None
 
 
 def _saved_plan(plan_file: Path, env: Optional[str]) -> Plan:
