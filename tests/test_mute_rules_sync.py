@@ -253,6 +253,8 @@ def test_a_window_over_alarms_in_two_regions_has_a_rule_in_each_muting_that_regi
     period: 5m
     threshold: "> 0"
 """, 1))
+    config = tmp_path / "project" / "monitors" / "obsgen.yaml"
+    config.write_text(config.read_text().replace("    region: us-east-1\n", "    region: us-east-1\n    deploy: cloudformation\n", 1))
     build = compile_project(tmp_path / "project", ["sandbox"])
     assert build.ok, build.diagnostics
     model = build.models["sandbox"]
@@ -266,3 +268,10 @@ def test_a_window_over_alarms_in_two_regions_has_a_rule_in_each_muting_that_regi
     assert [r["MuteTargets"]["AlarmNames"] for r in generated["MuteRules"]] == [MUTED]
     assert [r["MuteTargets"]["AlarmNames"] for r in generated["Regions"]["eu-west-1"]["MuteRules"]] == [
         ["orders-orders-errors-in-ireland-sandbox"]]
+    stacks = {path: json.loads(text) for path, text in build.files.items() if "cloudformation" in path
+              and path.endswith(".json") and "AWSTemplateFormatVersion" in text}
+    muting = {path: [r["Properties"]["MuteTargets"]["AlarmNames"] for r in stack["Resources"].values()
+                     if r["Type"] == "AWS::CloudWatch::AlarmMuteRule"] for path, stack in stacks.items()}
+    assert sorted(names for found in muting.values() for names in found) == [
+        MUTED, ["orders-orders-errors-in-ireland-sandbox"]]
+    assert all(len(found) <= 1 for found in muting.values())  # one rule per region's stack
