@@ -145,22 +145,32 @@ def _status(rule: dict[str, Any]) -> str:
     return "EXPIRED" if expire is not None and expire < datetime.now(timezone.utc) else "SCHEDULED"
 
 
-def put_alarm_mute_rule(self: CloudWatchResponse) -> ActionResult:
-    backend = self.cloudwatch_backend
-    params = {key: self._get_param(key) for key in ("Name", "Description", "Rule", "MuteTargets", "StartDate",
-                                                    "ExpireDate")}
+PARAMS = ("Name", "Description", "Rule", "MuteTargets", "StartDate", "ExpireDate")
+
+
+def put_rule(backend: CloudWatchBackend, params: dict[str, Any], tags: list[dict[str, str]]) -> str:
+    """Create or replace a rule (PutAlarmMuteRule's parameters), checked as AWS does; its ARN."""
     mute_type = _check_put(backend, params)
-    rules = _rules(backend)
-    rule = {k: v for k, v in params.items() if v is not None}
+    rule = {k: v for k, v in params.items() if k in PARAMS and v is not None}
     for key in ("StartDate", "ExpireDate"):
         if key in rule and isinstance(rule[key], str):
             rule[key] = datetime.fromisoformat(rule[key].replace("Z", "+00:00"))
     rule.update(AlarmMuteRuleArn=_arn(backend, params["Name"]), MuteType=mute_type,
                 LastUpdatedTimestamp=datetime.now(timezone.utc))
-    rules[params["Name"]] = rule
-    tags = self._get_param("Tags") or []
+    _rules(backend)[params["Name"]] = rule
     if tags:
         backend.tagger.tag_resource(rule["AlarmMuteRuleArn"], tags)
+    return str(rule["AlarmMuteRuleArn"])
+
+
+def delete_rule(backend: CloudWatchBackend, name: str) -> None:
+    rule = _rules(backend).pop(name, None)
+    if rule is not None:
+        backend.tagger.delete_all_tags_for_resource(rule["AlarmMuteRuleArn"])
+
+
+def put_alarm_mute_rule(self: CloudWatchResponse) -> ActionResult:
+    put_rule(self.cloudwatch_backend, {key: self._get_param(key) for key in PARAMS}, self._get_param("Tags") or [])
     return EmptyResult()
 
 
@@ -205,9 +215,7 @@ def list_alarm_mute_rules(self: CloudWatchResponse) -> ActionResult:
 
 
 def delete_alarm_mute_rule(self: CloudWatchResponse) -> ActionResult:
-    rule = _rules(self.cloudwatch_backend).pop(self._get_param("AlarmMuteRuleName"), None)
-    if rule is not None:
-        self.cloudwatch_backend.tagger.delete_all_tags_for_resource(rule["AlarmMuteRuleArn"])
+    delete_rule(self.cloudwatch_backend, self._get_param("AlarmMuteRuleName"))
     return EmptyResult()
 
 

@@ -84,7 +84,7 @@ class MuteRules(SyncedKind):
             if not name.startswith(prefix):
                 continue
             try:
-                tags = tag_dict(cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags"))
+                tags = _own_tags(cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags"))
                 rule = cloudwatch.get_alarm_mute_rule(AlarmMuteRuleName=name)
             except ClientError as exc:  # deleted between the list and the read: not there
                 if exc.response["Error"]["Code"] != "ResourceNotFoundException":
@@ -133,4 +133,9 @@ class MuteRules(SyncedKind):
                 sync_tags(call, cloudwatch.tag_resource, cloudwatch.untag_resource, "ResourceARN", change)
 
     def read_tags(self, clients: Clients, resource: LiveResource) -> dict[str, str]:
-        return tag_dict(clients.cloudwatch.list_tags_for_resource(ResourceARN=resource.arn).get("Tags"))
+        return _own_tags(clients.cloudwatch.list_tags_for_resource(ResourceARN=resource.arn).get("Tags"))
+
+
+def _own_tags(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    """Without AWS's own tags (`aws:`, CloudFormation's stack tags), as the tagging scan reads them (live.py)."""
+    return {k: v for k, v in tag_dict(tags).items() if not k.startswith("aws:")}
