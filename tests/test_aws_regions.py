@@ -83,10 +83,11 @@ def test_every_region_is_scanned_for_ownership_and_read_in_batches(model, client
     assert reads.count("GetResources") == 1 and reads.count("DescribeAlarms") == 1
     assert reads.count("ListDashboards") == 1  # dashboards are global: read once, with the home clients
     # What the second region costs: its ownership scan, one alarm batch, its one topic (and its policy, read
-    # with it) and its subscriptions, and one scan each of its metric filters, saved queries and event rules.
+    # with it) and its subscriptions, and one scan each of its metric filters, saved queries, event rules and
+    # mute rules.
     assert sorted(op for _, op in away.calls) == ["DescribeAlarms", "DescribeMetricFilters", "DescribeQueryDefinitions",
-                                                   "GetResources", "GetTopicAttributes", "ListRules",
-                                                   "ListSubscriptionsByTopic"]
+                                                   "GetResources", "GetTopicAttributes", "ListAlarmMuteRules",
+                                                   "ListRules", "ListSubscriptionsByTopic"]
     assert away.problems == []
 
 

@@ -87,10 +87,16 @@ def test_the_fixture_applies_shows_no_drift_and_catches_a_hand_edit_of_each_kind
     aws("sns", "set-topic-attributes", "--topic-arn", critical, "--attribute-name", "Policy", "--attribute-value",
         json.dumps(policy))
 
+    weekly = aws("cloudwatch", "get-alarm-mute-rule", "--alarm-mute-rule-name", "orders-sandbox-weekly-patching")
+    aws("cloudwatch", "put-alarm-mute-rule", "--name", weekly["Name"], "--rule",
+        json.dumps({"Schedule": {**weekly["Rule"]["Schedule"], "Duration": "PT4H"}}),
+        "--mute-targets", json.dumps(weekly["MuteTargets"]))
+
     report = json.loads(run("drift", "--env", "sandbox", "--format", "json", expect=2))
     assert sorted((i["address"], tuple(f["field"] for f in i["fields"])) for i in report["items"]) == [
         ("event_rule.orders-guardduty-sandbox", ("Description", "EventPattern", "State")),
         (f"metric_filter.{GROUP}:orders/sandbox/orders/timeouts", ("filterPattern",)),
+        ("mute_rule.orders-sandbox-weekly-patching", ("Description", "Schedule.Duration")),
         ("query_definition.orders/sandbox/orders/recent-errors", ("queryString",)),
         ("topic_policy.orders-critical-sandbox", ("statement obsgenEventBridge",)),
     ]
@@ -101,6 +107,8 @@ def test_the_fixture_applies_shows_no_drift_and_catches_a_hand_edit_of_each_kind
     queries = {q["name"]: q for q in aws("logs", "describe-query-definitions")["queryDefinitions"]}
     assert not queries["orders/sandbox/orders/recent-errors"]["queryString"].endswith("| limit 5")
     assert aws("events", "describe-rule", "--name", "orders-guardduty-sandbox")["State"] == "ENABLED"
+    weekly = aws("cloudwatch", "get-alarm-mute-rule", "--alarm-mute-rule-name", "orders-sandbox-weekly-patching")
+    assert weekly["Rule"]["Schedule"]["Duration"] == "PT2H"
     policy = json.loads(aws("sns", "get-topic-attributes", "--topic-arn", critical)["Attributes"]["Policy"])
     assert [s["Sid"] for s in policy["Statement"]] == ["__default_statement_ID", "teamGrant", "obsgenCloudWatch",
                                                        "obsgenEventBridge", "obsgenBudgets"]  # the team's grant kept

@@ -146,7 +146,7 @@ def test_a_failed_rule_or_policy_write_at_any_position_is_reported_and_a_second_
         monkeypatch.setenv(name, value)
     model = dataclasses.replace(fixture_model(), endpoint=sb.endpoint_url)
     only = dataclasses.replace(model, metric_alarms=(), composite_alarms=(), log_alarms=(), dashboards=(),
-                               metric_filters=(), saved_queries=(), subscriptions=(), budgets=())
+                               metric_filters=(), saved_queries=(), subscriptions=(), budgets=(), mute_rules=())
     old = dataclasses.replace(only.event_routes[0], name="orders-old-sandbox",
                               arn=only.event_routes[0].arn.replace(GUARDDUTY, "orders-old-sandbox"))
     edited = dataclasses.replace(only.event_routes[1], enabled=False)

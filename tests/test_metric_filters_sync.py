@@ -182,7 +182,8 @@ def test_a_failed_filter_write_at_any_position_is_reported_and_a_second_apply_co
                         "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}.items():
         monkeypatch.setenv(name, value)
     model = dataclasses.replace(fixture_model(), endpoint=sb.endpoint_url)
-    only_filters = dataclasses.replace(model, metric_alarms=(), composite_alarms=(), log_alarms=(), dashboards=())
+    only_filters = dataclasses.replace(model, metric_alarms=(), composite_alarms=(), log_alarms=(), dashboards=(),
+                                        mute_rules=())
 
     def setup():
         sb.reset()

@@ -153,7 +153,7 @@ def test_a_failed_query_write_at_any_position_is_reported_and_a_second_apply_con
         monkeypatch.setenv(name, value)
     model = dataclasses.replace(fixture_model(), endpoint=sb.endpoint_url)
     only = dataclasses.replace(model, metric_alarms=(), composite_alarms=(), log_alarms=(), dashboards=(),
-                               metric_filters=())
+                               metric_filters=(), mute_rules=())
 
     def setup():
         sb.reset()

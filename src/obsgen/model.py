@@ -276,6 +276,9 @@ class MuteRule:
     refs: tuple[str, ...]  # their monitors ('service/monitor')
     tags: tuple[tuple[str, str], ...]
     origin: Origin
+    # Where the rule lives: its alarms' region. A rule mutes alarms of its own region only ("The alarm
+    # names must match existing alarms in your Amazon Web Services account and region", MuteTargets).
+    region: str = ""
 
 
 def with_children(chosen: Iterable[Alarm], by_ref: Mapping[str, Alarm]) -> tuple[Alarm, ...]:

@@ -30,10 +30,10 @@ from .apply import ApplyResult, describe_error
 from .deadline import Deadline
 from .desired import desired_resources
 from .drift import DriftReport, drift_report
-from .lock import EnvironmentLock
+from .lock import EnvironmentLock, check_conflicts_unless_locked
 from .plan import Plan
 from .planfile import check_saved_plan
-from .safety import check_conflicts, check_identity
+from .safety import check_identity
 from .session import Clients, connect
 from .workflow import ApplyOptions, apply, make_plan
 
@@ -167,8 +167,8 @@ class Fleet:
         lock, read again and refuse unless that gives exactly the same plan."""
         assert shown.plan is not None and shown.clients is not None
         clients, deadline = shown.clients, Deadline(self.timeout)
-        check_conflicts(shown.plan)
         lock = EnvironmentLock(clients.client("ssm"), model.project, model.env, clients.quick_client("ssm"))
+        check_conflicts_unless_locked(shown.plan, lock)
         with lock.held(shown.caller, warn=warn):
             fresh = make_plan(model, clients, adopt, deadline=deadline)
             check_saved_plan(shown.plan, fresh, "run `obsgen apply` again")

@@ -28,6 +28,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..conventions import TAG_ENV, TAG_PROJECT
 from . import SyncError
+from .plan import Plan
+from .safety import check_conflicts
 from .session import AwsClient
 
 ALREADY_EXISTS = "ParameterAlreadyExists"
@@ -180,3 +182,19 @@ def _code(exc: ClientError) -> str:
 def _message(exc: ClientError) -> str:
     error = exc.response.get("Error", {})
     return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
+
+
+def check_conflicts_unless_locked(plan: Plan, lock: EnvironmentLock) -> None:
+    """check_conflicts, except that while the environment is locked the lock is the refusal: another
+    apply's resource read half made (an event rule created, its tags not yet in the eventually
+    consistent tagging scan) looks foreign for a moment, and is that apply's work, not a conflict."""
+    try:
+        check_conflicts(plan)
+    except SyncError as exc:
+        try:
+            held = lock.current()
+        except SyncError:
+            held = None  # the lock cannot be read: the conflict is the error to report
+        if held is not None:
+            raise EnvironmentLocked(lock.env, held) from None
+        raise exc from None

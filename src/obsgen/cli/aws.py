@@ -37,9 +37,9 @@ from ..aws.desired import desired_resources
 from ..aws.deadline import Deadline
 from ..aws.drift import DriftReport, drift_report
 from ..aws.fleet import DEFAULT_PARALLEL, Fleet, Outcome, Result
-from ..aws.lock import EnvironmentLock
+from ..aws.lock import EnvironmentLock, check_conflicts_unless_locked
 from ..aws.plan import Plan
-from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_conflicts, check_identity
+from ..aws.safety import DEFAULT_MASS_DELETE_SHARE, check_identity
 from ..aws.session import Clients, connect
 from ..aws.planfile import check_saved_plan, dumps as plan_json, loads as load_plan
 from ..aws.workflow import ApplyOptions, apply, check_deploy, make_plan
@@ -298,8 +298,9 @@ def apply_command(
     _show(plan_view.plan_text(shown))
     if not shown.has_changes and not shown.conflicts:
         return
+    lock = EnvironmentLock(clients.client("ssm"), model.project, model.env, clients.quick_client("ssm"))
     try:
-        check_conflicts(shown)
+        check_conflicts_unless_locked(shown, lock)
     except SyncError as exc:
         raise _fail(str(exc)) from None
     left = deadline.remaining()
@@ -308,7 +309,6 @@ def apply_command(
     options = ApplyOptions(allow_mass_delete, mass_delete_share, concurrency,
                            math.inf if max_write_rate is None else max_write_rate, deadline=deadline)
     again = "run `obsgen plan` again" if saved is not None else "run `obsgen apply` again"
-    lock = EnvironmentLock(clients.client("ssm"), model.project, model.env, clients.quick_client("ssm"))
     try:
         with _terminate_like_interrupt(), lock.held(caller, warn=_warn):
             fresh = _plan(model, clients, adopt, deadline)  # read again, under the lock

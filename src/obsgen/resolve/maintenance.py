@@ -2,7 +2,8 @@
 
 A window selects alarms by service, severity and monitor; its alarms are split into rules of at most
 100 ("Each mute rule can target up to 100 specific alarms by name", API_PutAlarmMuteRule.html), named
-after the window (`_2`, `_3`, ... past the first).
+after the window (`_2`, `_3`, ... past the first). A rule mutes alarms of its own region only, so a
+window over alarms in several regions has rules in each (of the same names: names are per region).
 """
 
 from __future__ import annotations
@@ -39,17 +40,21 @@ def mute_rules(ctx: Context, alarms: list[Alarm]) -> tuple[MuteRule, ...]:
         expression = f"cron({spec.cron})" if spec.cron is not None else f"at({spec.at})"
         tags = tuple(sorted({**ctx.project.tags, **conventions.ownership_tags(
             ctx.project.project, ctx.env_name, maintenance=key)}.items()))
-        for part, start in enumerate(range(0, len(chosen), MAX_ALARMS_PER_RULE), start=1):
-            group = chosen[start:start + MAX_ALARMS_PER_RULE]
-            name = conventions.mute_rule_name(ctx.project.project, ctx.env_name, key, part)
-            if len(name) > MAX_RULE_NAME:
-                ctx.fail(ctx.pdoc, loc, "aws-limit", f"mute rule name '{shown(name)}' is longer than {MAX_RULE_NAME} "
-                         "characters", at_key=True)
-            found.append(MuteRule(key, name, conventions.mute_rule_arn(ctx.env.region, ctx.env.account, name),
-                                  spec.description, expression, spec.duration, spec.timezone,
-                                  tuple(a.name for a in group), tuple(a.ref for a in group), tags,
-                                  Origin(ctx.pdoc, loc)))
-    return tuple(sorted(found, key=lambda r: r.name))
+        by_region: dict[str, list[Alarm]] = {}
+        for alarm in chosen:
+            by_region.setdefault(alarm.region, []).append(alarm)
+        for region, in_region in sorted(by_region.items()):
+            for part, start in enumerate(range(0, len(in_region), MAX_ALARMS_PER_RULE), start=1):
+                group = in_region[start:start + MAX_ALARMS_PER_RULE]
+                name = conventions.mute_rule_name(ctx.project.project, ctx.env_name, key, part)
+                if len(name) > MAX_RULE_NAME:
+                    ctx.fail(ctx.pdoc, loc, "aws-limit", f"mute rule name '{shown(name)}' is longer than "
+                             f"{MAX_RULE_NAME} characters", at_key=True)
+                found.append(MuteRule(key, name, conventions.mute_rule_arn(region, ctx.env.account, name),
+                                      spec.description, expression, spec.duration, spec.timezone,
+                                      tuple(a.name for a in group), tuple(a.ref for a in group), tags,
+                                      Origin(ctx.pdoc, loc), region))
+    return tuple(sorted(found, key=lambda r: (r.name, r.region)))
 
 
 def _selects(spec: MaintenanceWindow, alarm: Alarm) -> bool:

@@ -2,7 +2,7 @@
 
 moto (5.2.5) deploys AWS::SNS::Topic (without its Tags) and AWS::CloudWatch::Dashboard, but not
 AWS::CloudWatch::Alarm, AWS::CloudWatch::CompositeAlarm, AWS::SNS::Subscription, AWS::SNS::TopicPolicy,
-AWS::Logs::MetricFilter nor AWS::Logs::QueryDefinition: a stack holding
+AWS::Logs::MetricFilter, AWS::Logs::QueryDefinition nor AWS::CloudWatch::AlarmMuteRule: a stack holding
 them is created with those resources silently missing. The models here make them with the same
 backend calls the API operations use (so the sandbox's own CloudWatch rules hold: a composite's
 children must exist), with their `Tags`, plus the tags CloudFormation adds to what a stack creates,
@@ -27,6 +27,7 @@ from moto.logs.models import logs_backends
 from moto.sns.models import sns_backends
 
 from .logs import query_definitions
+from .mute_rules import delete_rule, put_rule
 
 __all__ = ["install"]
 
@@ -267,6 +268,28 @@ class CfnQueryDefinition(_Made, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         query_definitions(logs_backends[account_id][region_name]).pop(self.physical_id, None)
+
+
+class CfnAlarmMuteRule(_Made, CloudFormationModel):
+    """Its properties are PutAlarmMuteRule's parameters (aws-resource-cloudwatch-alarmmuterule.html)."""
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudWatch::AlarmMuteRule"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> "CfnAlarmMuteRule":
+        p = cloudformation_json["Properties"]
+        put_rule(cloudwatch_backends[account_id][region_name], {**p, "Name": resource_name}, _tag_list(p, kwargs))
+        return cls(resource_name, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        delete_rule(cloudwatch_backends[account_id][region_name], self.physical_id)
 
 
 def install() -> None:

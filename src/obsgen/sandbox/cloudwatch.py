@@ -55,6 +55,7 @@ from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResp
 from . import cloudformation as moto_cloudformation, dashboards as moto_dashboards, metric_data
 from . import events as moto_events
 from . import logs as moto_logs
+from . import mute_rules as moto_mute_rules
 from ..composite_rule import ALARM_RULE_REF, alarm_rule_references
 
 __all__ = ["install", "is_installed", "rule_references", "InvalidNextToken"]
@@ -606,6 +607,7 @@ def install() -> None:
         patches.update(metric_data.patches())
         patches.update(moto_logs.patches())
         patches.update(moto_events.patches())
+        patches.update(moto_mute_rules.patches(patches))
         for (cls, attr), replacement in patches.items():
             setattr(cls, attr, replacement)
         moto_cloudformation.install()

@@ -209,8 +209,8 @@ def _issue17_units(model: EnvironmentModel) -> Iterator[tuple[str, Unit]]:
         yield model.region, Unit(logical_id("Budget", budget.name), _resource(
             "AWS::Budgets::Budget", budget_properties(create_budget_params(budget, model.account))), "core",
             budget.origin.span())
-    for rule in model.mute_rules:
-        yield model.region, Unit(logical_id("MuteRule", rule.name), _resource(
+    for rule in model.mute_rules:  # in its alarms' region (resolve/maintenance.py)
+        yield rule.region or model.region, Unit(logical_id("MuteRule", rule.name), _resource(
             "AWS::CloudWatch::AlarmMuteRule", mute_rule_params(rule)), "maintenance", rule.origin.span())
 
 

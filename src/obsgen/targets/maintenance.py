@@ -1,5 +1,6 @@
 """Maintenance target: alarm mute rules as PutAlarmMuteRule parameters, `maintenance/mute-rules.json`:
-`{"_generated": ..., "MuteRules": [PutAlarmMuteRule params]}`.
+`{"_generated": ..., "MuteRules": [PutAlarmMuteRule params]}` for the home region, and `"Regions":
+{"<region>": {"MuteRules": [...]}}` for windows over alarms placed in other regions.
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMuteRule.html
 """
 
@@ -15,7 +16,12 @@ from .base import Rendered, dump_json, header
 def render(model: EnvironmentModel) -> Rendered:
     if not model.mute_rules:
         return Rendered({})
-    content = {"_generated": header("monitors/obsgen.yaml"), "MuteRules": [mute_rule_params(r) for r in model.mute_rules]}
+    home = [mute_rule_params(r) for r in model.mute_rules if r.region in ("", model.region)]
+    content: dict[str, Any] = {"_generated": header("monitors/obsgen.yaml"), "MuteRules": home}
+    away = sorted({r.region for r in model.mute_rules} - {"", model.region})
+    if away:  # rules for alarms placed in other regions, each written in its region
+        content["Regions"] = {region: {"MuteRules": [mute_rule_params(r) for r in model.mute_rules
+                                                     if r.region == region]} for region in away}
     return Rendered({"maintenance/mute-rules.json": dump_json(content)})
 
 

@@ -13,6 +13,7 @@ from .base import SyncedKind
 from .dashboards import Dashboards
 from .event_rules import EventRules
 from .metric_filters import MetricFilters
+from .mute_rules import MuteRules
 from .query_definitions import QueryDefinitions
 from .subscriptions import Subscriptions
 from .topic_policies import TopicPolicies
@@ -20,21 +21,22 @@ from .topics import Topics
 
 TOPICS, SUBSCRIPTIONS, ALARMS, DASHBOARDS = Topics(), Subscriptions(), Alarms(), Dashboards()
 METRIC_FILTERS, QUERY_DEFINITIONS, EVENT_RULES = MetricFilters(), QueryDefinitions(), EventRules()
-TOPIC_POLICIES = TopicPolicies()
+TOPIC_POLICIES, MUTE_RULES = TopicPolicies(), MuteRules()
 
 KINDS: tuple[SyncedKind, ...] = (ALARMS, TOPICS, TOPIC_POLICIES, SUBSCRIPTIONS, DASHBOARDS, METRIC_FILTERS,
-                                 QUERY_DEFINITIONS, EVENT_RULES)
+                                 QUERY_DEFINITIONS, EVENT_RULES, MUTE_RULES)
 
 # Creates and updates first, each kind after what it references; then deletions, each kind before
 # what it references. Dashboards depend on nothing (an alarm widget may name an alarm that does not
 # exist yet), so they go last, with saved queries. A topic's policy lets the services that publish
 # to it (alarms, event rules) do so: after the topic, before them; removed after them. An event rule
 # targets a topic: after it, and deleted before it. A log monitor's metric filter is put before its alarm (which then
-# sees the metric's first datapoints) and deleted after it.
+# sees the metric's first datapoints) and deleted after it. A mute rule names alarms that must exist
+# (API_PutAlarmMuteRule.html, MuteTargets): after the alarms, and deleted before them.
 PHASES: tuple[tuple[Kind, bool], ...] = (  # (kind, deleting)
     (Kind.TOPIC, False), (Kind.TOPIC_POLICY, False), (Kind.SUBSCRIPTION, False), (Kind.METRIC_FILTER, False), (Kind.METRIC_ALARM, False),
-    (Kind.COMPOSITE_ALARM, False), (Kind.EVENT_RULE, False),
-    (Kind.EVENT_RULE, True), (Kind.COMPOSITE_ALARM, True), (Kind.METRIC_ALARM, True), (Kind.METRIC_FILTER, True),
+    (Kind.COMPOSITE_ALARM, False), (Kind.MUTE_RULE, False), (Kind.EVENT_RULE, False),
+    (Kind.EVENT_RULE, True), (Kind.MUTE_RULE, True), (Kind.COMPOSITE_ALARM, True), (Kind.METRIC_ALARM, True), (Kind.METRIC_FILTER, True),
     (Kind.SUBSCRIPTION, True), (Kind.TOPIC_POLICY, True), (Kind.TOPIC, True),
     (Kind.DASHBOARD, False), (Kind.DASHBOARD, True), (Kind.QUERY_DEFINITION, False), (Kind.QUERY_DEFINITION, True),
 )
