@@ -140,8 +140,8 @@ def put_log_alarm(backend: CloudWatchBackend, params: dict[str, Any], tags: list
     return alarm
 
 
-def description(alarm: Alarm) -> dict[str, Any]:
-    """A LogAlarm as DescribeAlarms answers it."""
+def description(alarm: Any) -> dict[str, Any]:
+    """A LogAlarm as DescribeAlarms answers it (`alarm`: a moto Alarm put by put_log_alarm)."""
     described: dict[str, Any] = getattr(alarm, LOG_ALARM)
     return {**described, "StateValue": alarm.state_value, "StateReason": alarm.state_reason,
             "StateUpdatedTimestamp": alarm.state_updated_timestamp}
