@@ -424,8 +424,8 @@ def test_a_metric_filters_dimensions_map_becomes_key_value_pairs():
 
 @pytest.mark.usefixtures("aws_env")
 def test_the_issue_17_stack_deploys_and_equals_the_api_paths_metric_filters_queries_rules_and_policies(beyond):
-    # moto's CloudFormation (with the sandbox's models) creates every kind obsgen syncs; log alarms, budgets
-    # and mute rules, which obsgen does not sync yet (no plan nor drift for them), it skips with a warning.
+    # moto's CloudFormation (with the sandbox's models) creates every kind obsgen syncs, log alarms included;
+    # budgets and mute rules, which obsgen does not sync yet (no plan nor drift for them), it skips with a warning.
     from aws_support import make_log_groups
 
     model, files = beyond
@@ -436,4 +436,4 @@ def test_the_issue_17_stack_deploys_and_equals_the_api_paths_metric_filters_quer
     plan = make_plan(model, clients, resolver=lambda p: "unused")
     assert not plan.has_changes and not plan.conflicts, [(c.address, c.action, c.fields) for c in plan.changes]
     kinds = {c.split(".")[0] for c in (r.address for r in desired_resources(model).values())}
-    assert {"metric_filter", "query_definition", "event_rule", "topic_policy"} <= kinds
+    assert {"metric_filter", "query_definition", "event_rule", "topic_policy", "log_alarm"} <= kinds
