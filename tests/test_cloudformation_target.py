@@ -424,9 +424,9 @@ def test_a_metric_filters_dimensions_map_becomes_key_value_pairs():
 
 @pytest.mark.usefixtures("aws_env")
 def test_the_issue_17_stack_deploys_and_equals_the_api_paths_metric_filters_queries_rules_and_policies(beyond):
-    # moto's CloudFormation (with the sandbox's models) creates every kind obsgen syncs, mute rules included
-    # (sandbox/cloudformation.CfnAlarmMuteRule); log alarms and budgets, which obsgen does not sync yet (no
-    # plan nor drift for them), it skips with a warning.
+    # moto's CloudFormation (with the sandbox's models) creates every kind obsgen syncs, mute rules
+    # (sandbox/cloudformation.CfnAlarmMuteRule) and log alarms included; budgets, which obsgen does not sync
+    # yet (no plan nor drift for them), it skips with a warning.
     from aws_support import make_log_groups
 
     model, files = beyond
@@ -437,4 +437,4 @@ def test_the_issue_17_stack_deploys_and_equals_the_api_paths_metric_filters_quer
     plan = make_plan(model, clients, resolver=lambda p: "unused")
     assert not plan.has_changes and not plan.conflicts, [(c.address, c.action, c.fields) for c in plan.changes]
     kinds = {c.split(".")[0] for c in (r.address for r in desired_resources(model).values())}
-    assert {"metric_filter", "query_definition", "event_rule", "topic_policy"} <= kinds
+    assert {"metric_filter", "query_definition", "event_rule", "topic_policy", "log_alarm", "mute_rule"} <= kinds

@@ -2,7 +2,7 @@
 
 moto (5.2.5) deploys AWS::SNS::Topic (without its Tags) and AWS::CloudWatch::Dashboard, but not
 AWS::CloudWatch::Alarm, AWS::CloudWatch::CompositeAlarm, AWS::SNS::Subscription, AWS::SNS::TopicPolicy,
-AWS::Logs::MetricFilter, AWS::Logs::QueryDefinition nor AWS::CloudWatch::AlarmMuteRule: a stack holding
+AWS::Logs::MetricFilter, AWS::Logs::QueryDefinition, AWS::CloudWatch::AlarmMuteRule nor AWS::CloudWatch::LogAlarm: a stack holding
 them is created with those resources silently missing. The models here make them with the same
 backend calls the API operations use (so the sandbox's own CloudWatch rules hold: a composite's
 children must exist), with their `Tags`, plus the tags CloudFormation adds to what a stack creates,
@@ -26,6 +26,7 @@ from moto.logs.exceptions import ResourceNotFoundException
 from moto.logs.models import logs_backends
 from moto.sns.models import sns_backends
 
+from .log_alarms import PARAMS as LOG_ALARM_PARAMS, put_log_alarm
 from .logs import query_definitions
 from .mute_rules import delete_rule, put_rule
 
@@ -143,6 +144,22 @@ class CfnCompositeAlarm(CfnAlarm, CloudFormationModel):
             actions_suppressor=p.get("ActionsSuppressor"),
             actions_suppressor_wait_period=p.get("ActionsSuppressorWaitPeriod"),
             actions_suppressor_extension_period=p.get("ActionsSuppressorExtensionPeriod"))
+        return cls(resource_name, account_id, region_name)
+
+
+class CfnLogAlarm(CfnAlarm, CloudFormationModel):
+    """PutLogAlarm's fields: AWS::CloudWatch::LogAlarm's properties have the same names and nesting."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudWatch::LogAlarm"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> "CfnLogAlarm":
+        p = cloudformation_json["Properties"]
+        params = {**{k: v for k, v in p.items() if k in LOG_ALARM_PARAMS}, "AlarmName": resource_name}
+        put_log_alarm(cloudwatch_backends[account_id][region_name], params, _tag_list(p, kwargs))
         return cls(resource_name, account_id, region_name)
 
 

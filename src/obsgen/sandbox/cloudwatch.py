@@ -54,7 +54,7 @@ from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResp
 
 from . import cloudformation as moto_cloudformation, dashboards as moto_dashboards, metric_data
 from . import events as moto_events
-from . import logs as moto_logs
+from . import log_alarms as moto_log_alarms, logs as moto_logs
 from . import mute_rules as moto_mute_rules
 from ..composite_rule import ALARM_RULE_REF, alarm_rule_references
 
@@ -65,7 +65,7 @@ API_DOC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference"
 ALARM_RULE_MAX_LEN = 10240  # PutCompositeAlarm: AlarmRule length 1..10240
 MAX_RECORDS_DEFAULT = 50  # DescribeAlarms: MaxRecords default 50 ...
 MAX_RECORDS_MAX = 100  # ... valid range 1..100
-ALARM_TYPES = ("MetricAlarm", "CompositeAlarm")
+ALARM_TYPES = ("MetricAlarm", "CompositeAlarm", "LogAlarm")  # AlarmType enum (botocore 1.44.8)
 STATE_VALUES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 INITIAL_STATE_REASON = "Unchecked: Initial alarm creation"
 
@@ -256,6 +256,7 @@ def _wrap_delete_alarms(original: Callable[..., None]) -> Callable[..., None]:
         # Unknown names are skipped ("the alarms you specify with correct names
         # are still deleted", API_DeleteAlarms.html).
         existing = [n for n in dict.fromkeys(alarm_names) if n in self.alarms]
+        moto_log_alarms.check_delete(self, list(dict.fromkeys(alarm_names)))
         _check_deletable(self, existing)
         for name in existing:
             # moto keeps the tags of deleted alarms; a re-created alarm of the
@@ -286,7 +287,14 @@ def _of_types(alarms: Iterable[_Alarms], types: list[str]) -> list[_Alarms]:
     # "If you omit this parameter, only metric alarms are returned, even if
     # composite alarms exist in the account." (API_DescribeAlarms.html, AlarmTypes)
     wanted = set(types or ["MetricAlarm"])
-    return [a for a in alarms if ("CompositeAlarm" if is_composite(a) else "MetricAlarm") in wanted]
+    return [a for a in alarms if _type_of(a) in wanted]
+
+
+def _type_of(alarm: _AlarmLike) -> str:
+    if moto_log_alarms.is_log_alarm(alarm):
+        return "LogAlarm"
+    return "CompositeAlarm" if is_composite(alarm) else "MetricAlarm"
+
 
 
 def _encode_token(last_name: str) -> str:
@@ -399,9 +407,11 @@ def describe_alarms(self: CloudWatchResponse) -> ActionResult:
         candidates = _of_types([a for a in backend.alarms.values() if _matches(a, *filters)], p["types"])
     page, token = _paginate(sorted(candidates, key=lambda a: a.name), p["max_records"], p["next_token"])
     result: dict[str, Any] = {
-        "MetricAlarms": [a for a in page if not is_composite(a)],
-        "CompositeAlarms": [a for a in page if is_composite(a)],
+        "MetricAlarms": [a for a in page if _type_of(a) == "MetricAlarm"],
+        "CompositeAlarms": [a for a in page if _type_of(a) == "CompositeAlarm"],
     }
+    if "LogAlarm" in p["types"]:
+        result["LogAlarms"] = [moto_log_alarms.description(a) for a in page if _type_of(a) == "LogAlarm"]
     if token:
         result["NextToken"] = token
     return ActionResult(result)
@@ -594,6 +604,7 @@ def install() -> None:
             (backend, "put_composite_alarm"): _put_composite_alarm,
             (response, "put_metric_alarm"): _wrap_response_put_metric_alarm(response.put_metric_alarm),
             (response, "put_composite_alarm"): put_composite_alarm,
+            (response, "put_log_alarm"): moto_log_alarms.put_log_alarm_response,
             (response, "describe_alarms"): describe_alarms,
             (response, "list_metrics"): _wrap_list_metrics(response.list_metrics),
             (response, "list_tags_for_resource"): _wrap_list_tags(response.list_tags_for_resource),

@@ -12,6 +12,7 @@ from .alarms import Alarms
 from .base import SyncedKind
 from .dashboards import Dashboards
 from .event_rules import EventRules
+from .log_alarms import LogAlarms
 from .metric_filters import MetricFilters
 from .mute_rules import MuteRules
 from .query_definitions import QueryDefinitions
@@ -21,9 +22,9 @@ from .topics import Topics
 
 TOPICS, SUBSCRIPTIONS, ALARMS, DASHBOARDS = Topics(), Subscriptions(), Alarms(), Dashboards()
 METRIC_FILTERS, QUERY_DEFINITIONS, EVENT_RULES = MetricFilters(), QueryDefinitions(), EventRules()
-TOPIC_POLICIES, MUTE_RULES = TopicPolicies(), MuteRules()
+TOPIC_POLICIES, MUTE_RULES, LOG_ALARMS = TopicPolicies(), MuteRules(), LogAlarms()
 
-KINDS: tuple[SyncedKind, ...] = (ALARMS, TOPICS, TOPIC_POLICIES, SUBSCRIPTIONS, DASHBOARDS, METRIC_FILTERS,
+KINDS: tuple[SyncedKind, ...] = (ALARMS, LOG_ALARMS, TOPICS, TOPIC_POLICIES, SUBSCRIPTIONS, DASHBOARDS, METRIC_FILTERS,
                                  QUERY_DEFINITIONS, EVENT_RULES, MUTE_RULES)
 
 # Creates and updates first, each kind after what it references; then deletions, each kind before
@@ -31,12 +32,14 @@ KINDS: tuple[SyncedKind, ...] = (ALARMS, TOPICS, TOPIC_POLICIES, SUBSCRIPTIONS, 
 # exist yet), so they go last, with saved queries. A topic's policy lets the services that publish
 # to it (alarms, event rules) do so: after the topic, before them; removed after them. An event rule
 # targets a topic: after it, and deleted before it. A log monitor's metric filter is put before its alarm (which then
-# sees the metric's first datapoints) and deleted after it. A mute rule names alarms that must exist
-# (API_PutAlarmMuteRule.html, MuteTargets): after the alarms, and deleted before them.
+# sees the metric's first datapoints) and deleted after it. A native log alarm references topics
+# (its actions) and may be a composite's child: after them and before composites, deleted after
+# composites and before topics. A mute rule names alarms that must exist (API_PutAlarmMuteRule.html,
+# MuteTargets): after the alarms, and deleted before them.
 PHASES: tuple[tuple[Kind, bool], ...] = (  # (kind, deleting)
     (Kind.TOPIC, False), (Kind.TOPIC_POLICY, False), (Kind.SUBSCRIPTION, False), (Kind.METRIC_FILTER, False), (Kind.METRIC_ALARM, False),
-    (Kind.COMPOSITE_ALARM, False), (Kind.MUTE_RULE, False), (Kind.EVENT_RULE, False),
-    (Kind.EVENT_RULE, True), (Kind.MUTE_RULE, True), (Kind.COMPOSITE_ALARM, True), (Kind.METRIC_ALARM, True), (Kind.METRIC_FILTER, True),
+    (Kind.LOG_ALARM, False), (Kind.COMPOSITE_ALARM, False), (Kind.MUTE_RULE, False), (Kind.EVENT_RULE, False),
+    (Kind.EVENT_RULE, True), (Kind.MUTE_RULE, True), (Kind.COMPOSITE_ALARM, True), (Kind.LOG_ALARM, True), (Kind.METRIC_ALARM, True), (Kind.METRIC_FILTER, True),
     (Kind.SUBSCRIPTION, True), (Kind.TOPIC_POLICY, True), (Kind.TOPIC, True),
     (Kind.DASHBOARD, False), (Kind.DASHBOARD, True), (Kind.QUERY_DEFINITION, False), (Kind.QUERY_DEFINITION, True),
 )
@@ -54,4 +57,4 @@ def of(kind: Kind) -> SyncedKind:
 
 def tag_types() -> list[str]:
     """The tagging API's resource types of every taggable kind (one ownership scan reads them all)."""
-    return [synced.tag_type for synced in KINDS if synced.tag_type]
+    return list(dict.fromkeys(synced.tag_type for synced in KINDS if synced.tag_type))  # alarms' type once

@@ -2,7 +2,9 @@
 read (an alarm name is unique across both types; DescribeAlarms returns both).
 
 Reading: DescribeAlarms with up to 100 names per call (the spec's names + the owned ones the
-tagging scan found), MaxRecords=100, following NextToken.
+tagging scan found), MaxRecords=100, following NextToken, all three AlarmTypes: native log alarms
+share the name space and the tags (log_alarms.py), so the owned ones are read in the same calls and
+a metric or composite alarm whose name a log alarm holds is seen as a conflict.
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
 Writing, in dependency order (API_DeleteAlarms.html: an alarm a composite references cannot be
 deleted; a composite cannot reference a missing alarm): metric alarms, then composites children
@@ -41,7 +43,11 @@ FIELDS = {
 # A composite's rule may name only alarms of its own account and region: composites and their
 # children share a region, so each region's composites are ordered among themselves.
 _DEFAULTS = {"ActionsEnabled": True, "TreatMissingData": "missing", **{a: [] for a in _ACTIONS}}
-_TYPES = ((Kind.METRIC_ALARM, "MetricAlarms"), (Kind.COMPOSITE_ALARM, "CompositeAlarms"))
+_TYPES = ((Kind.METRIC_ALARM, "MetricAlarms"), (Kind.COMPOSITE_ALARM, "CompositeAlarms"), (Kind.LOG_ALARM, "LogAlarms"))
+# DescribeAlarms AlarmTypes: "If you omit this parameter, only metric alarms are returned, even if
+# composite alarms or log alarms exist in the account" (botocore 1.44.8 cloudwatch model).
+METRIC_AND_COMPOSITE = ("MetricAlarm", "CompositeAlarm")
+EVERY_TYPE = (*METRIC_AND_COMPOSITE, "LogAlarm")
 
 
 def rule_children(rule: str) -> tuple[str, ...]:
@@ -51,11 +57,12 @@ def rule_children(rule: str) -> tuple[str, ...]:
 
 
 def describe_alarms(clients: Clients, owned: dict[str, dict[str, str]], region: str = HOME,
-                    **selection: Any) -> list[LiveResource]:
-    """Every alarm, metric and composite, DescribeAlarms returns for `selection` (AlarmNames: at most
-    100; or AlarmNamePrefix; or nothing: all), 100 a page; owned when its ARN is in `owned`; read in
-    `region` (HOME: the clients' own). Also `obsgen import`'s reader (adopt/read.py)."""
-    kwargs = {**selection, "AlarmTypes": ["MetricAlarm", "CompositeAlarm"], "MaxRecords": PAGE}
+                    types: tuple[str, ...] = METRIC_AND_COMPOSITE, **selection: Any) -> list[LiveResource]:
+    """Every alarm of `types` DescribeAlarms returns for `selection` (AlarmNames: at most 100; or
+    AlarmNamePrefix; or nothing: all), 100 a page; owned when its ARN is in `owned`; read in
+    `region` (HOME: the clients' own). Also `obsgen import`'s reader (adopt/read.py) and the log
+    alarms kind's."""
+    kwargs = {**selection, "AlarmTypes": list(types), "MaxRecords": PAGE}
     found = []
     for page in pages(clients.cloudwatch.describe_alarms, kwargs):
         for kind, key in _TYPES:
@@ -76,7 +83,7 @@ class Alarms(SyncedKind):
         found = []
         for alarm, full_params in alarm_params(model):
             if isinstance(alarm, LogAlarm):
-                continue  # PutLogAlarm is compiled to generated/ but not synced yet (docs/aws-sync.md)
+                continue  # the log alarms kind (log_alarms.py) syncs them
             params, tags = split_tags(full_params)
             arn = alarm_arn(alarm.region, model.account, alarm.name)
             region = away(alarm.region, model.region)
@@ -94,7 +101,7 @@ class Alarms(SyncedKind):
         wanted |= {arn.split(":alarm:", 1)[1] for arn in owned if ":alarm:" in arn}
         found = []
         for names in chunks(sorted(wanted), PAGE):
-            found += describe_alarms(reading.clients, owned, reading.region, AlarmNames=names)
+            found += describe_alarms(reading.clients, owned, reading.region, EVERY_TYPE, AlarmNames=names)
         return found
 
     def normalize(self, kind: Kind, params: dict[str, Any]) -> dict[str, Any]:
