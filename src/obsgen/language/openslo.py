@@ -67,6 +67,8 @@ class _Object:
 class _Reader:
     problems: list[Diagnostic] = field(default_factory=list)
     objects: dict[tuple[str, str], _Object] = field(default_factory=dict)  # (kind, name) -> its object
+    # An SLI document's translation (None: it has problems, reported once however many SLOs refer to it).
+    slis: dict[str, Mapping | None] = field(default_factory=dict)
 
     def fail(self, doc: Document, loc: Loc, code: str, message: str, at_key: bool = False) -> None:
         self.problems.append(error(doc.span(loc, at_key=at_key), code, message))
@@ -153,10 +155,12 @@ def _child(reader: _Reader, obj: _Object, key: str, what: str) -> _Object | None
 def _only(reader: _Reader, obj: _Object, allowed: set[str], instead: dict[str, str]) -> bool:
     """No key but `allowed`: a key of `instead` is a construct obsgen does not read (the message says
     what to write instead), any other an unknown key."""
-    fine = True
+    fine, said = True, set()
     for key in obj.data:
         if key in instead:
-            reader.unsupported(obj, key, instead[key])
+            if instead[key] not in said:  # `op` and `value` are one construct: one error
+                reader.unsupported(obj, key, instead[key])
+                said.add(instead[key])
             fine = False
         elif key not in allowed:
             reader.fail(obj.doc, obj.loc + (key,), "openslo-invalid",
@@ -326,6 +330,9 @@ def _indicator(reader: _Reader, spec: _Object) -> Mapping | None:
             reader.fail(spec.doc, spec.loc + ("indicatorRef",), "openslo-invalid",
                         f"no SLI named '{shown(ref)}' in monitors/{FOLDER}/")
             return None
+        if ref not in reader.slis:
+            reader.slis[ref] = _ratio(reader, _spec(sli))
+        return reader.slis[ref]
     else:
         inline = _child(reader, spec, "indicator", "an SLO")
         sli = _named(reader, inline, "SLI") if inline is not None else None
