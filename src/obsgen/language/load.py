@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
-from . import yaml_reader
+from . import openslo, yaml_reader
 from ..diagnostics import Diagnostic, Span, error, shown
 from ..progress import Progress, counted, silent
 from .yaml_reader import Document, Loc, Mapping
@@ -55,6 +55,13 @@ class PresetUse:
 class ServiceEntry:
     spec: ServiceSpec
     doc: Document
+    # SLOs read from OpenSLO documents (language/openslo.py): their own documents, shaped {"slos": {name: ...}}
+    # with the OpenSLO file's positions, so that a problem found later points into the OpenSLO file.
+    slo_docs: dict[str, Document] = field(default_factory=dict)
+
+    def slo_doc(self, name: str) -> Document:
+        """The document that defines SLO `name`: the service file, or the OpenSLO file it came from."""
+        return self.slo_docs.get(name, self.doc)
 
 
 @dataclass(slots=True)
@@ -105,6 +112,9 @@ def load_spec(root: Path, progress: Progress = silent) -> tuple[SpecSet | None, 
     project: tuple[ProjectSpec, Document] | None = None
     services: list[ServiceEntry] = []
     broken = Broken()
+    openslo_dir = monitors / openslo.FOLDER
+    openslo_files = [p for p in files if p.is_relative_to(openslo_dir)]
+    files = [p for p in files if not p.is_relative_to(openslo_dir)]
     for path in counted(files, "reading spec files", progress):
         rel = path.relative_to(root).as_posix()
         is_project = path == project_path
@@ -126,6 +136,8 @@ def load_spec(root: Path, progress: Progress = silent) -> tuple[SpecSet | None, 
     duplicates = _duplicate_services(services)
     problems += duplicates
     services = [s for s in services if s.doc.span(("service",)) not in {d.span for d in duplicates}]
+    if openslo_files:
+        services = _with_openslo(root, openslo_files, services, broken, problems)
     if project is None:
         return None, problems
     runbooks = {p.stem: p for p in sorted((root / RUNBOOKS_DIR).glob("*.md"))} if (root / RUNBOOKS_DIR).is_dir() else {}
@@ -133,6 +145,38 @@ def load_spec(root: Path, progress: Progress = silent) -> tuple[SpecSet | None, 
     problems += expansion.problems
     return SpecSet(root, expansion.project, project[1], services, runbooks, broken=broken,
                    env_sources=expansion.sources), problems
+
+
+def _with_openslo(root: Path, paths: list[Path], services: list[ServiceEntry], broken: Broken,
+                  problems: list[Diagnostic]) -> list[ServiceEntry]:
+    """The services with the SLOs of the OpenSLO files under monitors/openslo/ added to their `slos:`
+    (language/openslo.py), after the service file's own."""
+    contents = []
+    for path in paths:
+        rel = path.relative_to(root).as_posix()
+        if (data := read_limited(path, rel, problems, root)) is not None:
+            contents.append((rel, data))
+    translated, found = openslo.read(contents)
+    problems += found
+    by_name = {entry.spec.service: entry for entry in services}
+    for slo in translated:
+        entry = by_name.get(slo.service)
+        if entry is None:
+            if slo.service not in broken.services:  # a service file that failed is reported already
+                known = ", ".join(sorted(by_name)) or "none"
+                problems.append(error(slo.service_span, "unknown-service",
+                                      f"unknown service '{shown(slo.service)}': spec.service names an obsgen service "
+                                      f"of {MONITORS_DIR}/ (known: {shown(known, 200)})"))
+            continue
+        if slo.name in entry.spec.slos:
+            where = entry.slo_doc(slo.name).span(("slos", slo.name), at_key=True)
+            problems.append(error(slo.doc.span(("slos", slo.name), at_key=True), "openslo-invalid",
+                                  f"service '{entry.spec.service}' already has an SLO '{slo.name}' ({where}); "
+                                  "rename one of them"))
+            continue
+        by_name[slo.service] = replace(entry, spec=entry.spec.model_copy(update={"slos": {**entry.spec.slos, slo.name: slo.slo}}),
+                                       slo_docs={**entry.slo_docs, slo.name: slo.doc})
+    return [by_name[entry.spec.service] for entry in services]
 
 
 def _note_dropped(broken: Broken, dropped: list[tuple[str, str]], service: str | None) -> None:
@@ -281,6 +325,10 @@ def _check_header(doc: Document, model: type[BaseModel]) -> list[Diagnostic]:
                       f"expected a mapping with apiVersion and kind at the top level, found {kind_of(data)}")]
     kind = "Project" if model is ProjectSpec else "Service"
     version = data.get("apiVersion")
+    if version == openslo.API_VERSION:
+        return [error(doc.span(("apiVersion",)), "bad-api-version",
+                      f"an OpenSLO document; obsgen reads OpenSLO files under {MONITORS_DIR}/{openslo.FOLDER}/, so move "
+                      "this file there")]
     if version is not None and version != API_VERSION:
         return [error(doc.span(("apiVersion",)), "bad-api-version",
                       f"unsupported apiVersion '{shown(version)}'; this obsgen reads {API_VERSION}")]

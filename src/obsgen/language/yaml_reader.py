@@ -75,6 +75,11 @@ def pack(pos: Pos) -> PackedPos:
     return (pos[0] << _BITS) | pos[1]
 
 
+def key_marks(key: Pos, value: Pos) -> KeyMarks:
+    """The marks of a key at `key` whose value stands at `value` (for a mapping built by hand: language/openslo.py)."""
+    return (pack(key) << 2 * _BITS) | pack(value)
+
+
 def key_position(marks: KeyMarks) -> Pos:
     return (marks >> 3 * _BITS) & _LOW, (marks >> 2 * _BITS) & _LOW
 
@@ -214,31 +219,44 @@ def text_of(path: str, data: str | bytes, what: str = "spec file",
 
 def load(path: str, source: str | bytes) -> tuple[Document | None, list[Diagnostic]]:
     """Parse one single-document YAML file. Returns the document or the reasons it has none."""
+    docs, problems = _load(path, source, multi=False)
+    return (docs[0] if docs else None), problems
+
+
+def load_all(path: str, source: str | bytes) -> tuple[list[Document], list[Diagnostic]]:
+    """Parse a YAML file of one or more documents (`---` between them, as OpenSLO files are written). Each
+    Document holds one of them and the whole text, so spans point into the file; none when any problem."""
+    return _load(path, source, multi=True)
+
+
+def _load(path: str, source: str | bytes, multi: bool) -> tuple[list[Document], list[Diagnostic]]:
     text, problems = text_of(path, source)
     if text is None:
-        return None, problems
-    builder = _Builder(path)
+        return [], problems
+    builder = _Builder(path, multi)
     try:
         builder.run(_Loader(text))
     except yaml.MarkedYAMLError as exc:
         if _is_parser_limit(exc):
-            return None, builder.problems + _too_deep(path, exc, text)
-        return None, builder.problems + [_syntax_error(path, exc, text)]
+            return [], builder.problems + _too_deep(path, exc, text)
+        return [], builder.problems + [_syntax_error(path, exc, text)]
     except yaml.reader.ReaderError as exc:
-        return None, builder.problems + [_refused_character(path, exc, text)]
+        return [], builder.problems + [_refused_character(path, exc, text)]
     except yaml.YAMLError as exc:  # no other kind is known to reach here; keep it one line, at the top
-        return None, builder.problems + [error(Span(path, 1, 1), "yaml-syntax", f"invalid YAML: {shown(exc, 200)}")]
+        return [], builder.problems + [error(Span(path, 1, 1), "yaml-syntax", f"invalid YAML: {shown(exc, 200)}")]
     except _Abort:
-        return None, builder.problems
+        return [], builder.problems
     if builder.problems:
-        return None, builder.problems
-    if len(text) > MAX_STRING_CHARS and (problems := _long_strings(path, builder.root)):
-        return None, problems  # only a text this long can hold a string this long: small files skip the walk
-    if builder.documents == 0 or builder.root is None:
+        return [], builder.problems
+    roots = [*builder.finished, builder.root] if multi else [builder.root]
+    if len(text) > MAX_STRING_CHARS and (problems := [p for r in roots for p in _long_strings(path, r)]):
+        return [], problems  # only a text this long can hold a string this long: small files skip the walk
+    roots = [r for r in roots if r is not None] if multi else roots
+    if builder.documents == 0 or not roots or roots[0] is None:
         what = "file is empty" if not text.strip() else "file holds no YAML value, only comments"
-        return None, [error(Span(path, 1, 1), "empty-file",
-                            f"{what}; expected a mapping that starts with apiVersion and kind")]
-    return Document(path, builder.root, text), []
+        return [], [error(Span(path, 1, 1), "empty-file",
+                          f"{what}; expected a mapping that starts with apiVersion and kind")]
+    return [Document(path, root, text) for root in roots], []
 
 
 def _long_strings(path: str, root: Any) -> list[Diagnostic]:
@@ -385,8 +403,10 @@ _Frame = _MapFrame | _SeqFrame
 class _Builder:
     """Turns parser events into Mapping / Sequence / scalars, without recursion."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, multi: bool = False):
         self.path = path
+        self.multi = multi  # several documents allowed: each one's root goes to `finished` when the next starts
+        self.finished: list[Any] = []
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, expanded size)
         self.root: Any = None
@@ -459,7 +479,10 @@ class _Builder:
             self.alias(event)
         elif isinstance(event, ev.DocumentStartEvent):
             self.documents += 1
-            if self.documents > 1:
+            if self.documents > 1 and self.multi:
+                self.finished.append(self.root)
+                self.root, self.anchors = None, {}  # an anchor belongs to its document (YAML 1.2, 9.1)
+            elif self.documents > 1:
                 self.fail(_pos(event), "multiple-documents",
                           "a spec file holds one YAML document; split this one into several files")
                 raise _Abort

@@ -50,7 +50,7 @@ def check(ctx: Context, entry: ServiceEntry, name: str, slo: Slo) -> _Checked | 
     """The SLO's objective and burns, or None after reporting what is wrong with it."""
     problems = len(ctx.problems)
     loc = ("slos", name)
-    doc = entry.doc
+    doc = entry.slo_doc(name)
     if not 0 < slo.objective < 100:
         ctx.fail(doc, loc + ("objective",), "slo-objective",
                  f"objective {slo.objective:g}% is not between 0% and 100% (both excluded): it is the share of "
@@ -68,44 +68,46 @@ def check(ctx: Context, entry: ServiceEntry, name: str, slo: Slo) -> _Checked | 
 def _check_sli(ctx: Context, entry: ServiceEntry, loc: tuple[str, ...], slo: Slo) -> None:
     sli = slo.sli
     where = loc + ("sli",)
+    name = str(loc[1])  # ("slos", name)
     if isinstance(sli, CloudWatchSli):
         given = [k for k in ("bad", "good", "latency") if getattr(sli, k) is not None]
         if len(given) != 1:
             what = "none" if not given else " and ".join(given)
-            ctx.fail(entry.doc, where, "slo-sli", f"an SLI counts bad events one way: give one of bad, good or latency "
+            ctx.fail(entry.slo_doc(name), where, "slo-sli", f"an SLI counts bad events one way: give one of bad, good or latency "
                      f"(with valid for bad and good), not {what}", at_key=True)
         elif given[0] != "latency" and sli.valid is None:
-            ctx.fail(entry.doc, where, "slo-sli", f"an SLI with '{given[0]}' events needs 'valid', the events that "
+            ctx.fail(entry.slo_doc(name), where, "slo-sli", f"an SLI with '{given[0]}' events needs 'valid', the events that "
                      "count (e.g. every request): without them there is no ratio", at_key=True)
         elif given[0] == "latency" and sli.valid is not None:
-            ctx.fail(entry.doc, where + ("valid",), "slo-sli", "a latency SLI's valid events are its metric's "
+            ctx.fail(entry.slo_doc(name), where + ("valid",), "slo-sli", "a latency SLI's valid events are its metric's "
                      "SampleCount: remove 'valid'", at_key=True)
         return
     if sli.histogram is not None:
         if sli.errors is not None or sli.total is not None:
-            ctx.fail(entry.doc, where + ("histogram",), "slo-sli",
+            ctx.fail(entry.slo_doc(name), where + ("histogram",), "slo-sli",
                      "give either 'histogram' or 'errors' with 'total', not both", at_key=True)
         return
     if sli.total is None:
-        ctx.fail(entry.doc, where, "slo-sli", "an SLI with 'errors' needs 'total', the valid events (e.g. "
+        ctx.fail(entry.slo_doc(name), where, "slo-sli", "an SLI with 'errors' needs 'total', the valid events (e.g. "
                  "sum(rate(http_requests_total[${window}]))): without them there is no ratio", at_key=True)
     elif sli.errors is None:
-        ctx.fail(entry.doc, where, "slo-sli", "an SLI with 'total' needs 'errors', the bad events", at_key=True)
+        ctx.fail(entry.slo_doc(name), where, "slo-sli", "an SLI with 'total' needs 'errors', the bad events", at_key=True)
     for key in ("errors", "total"):
         query = getattr(sli, key)
         if query is not None and "${window}" not in query:
-            ctx.fail(entry.doc, where + (key,), "slo-sli", f"'{key}' must read its range as [${{window}}]: each "
+            ctx.fail(entry.slo_doc(name), where + (key,), "slo-sli", f"'{key}' must read its range as [${{window}}]: each "
                      "burn-rate window fills it in (5m, 1h, ...)")
 
 
 def _tier_burns(ctx: Context, entry: ServiceEntry, loc: tuple[str, ...], slo: Slo, tier_name: str) -> list[SloBurn]:
     tier: Tier | None = getattr(slo, tier_name)
+    name = str(loc[1])  # ("slos", name)
     if tier is None or not tier.enabled:
         return []
     where = loc + (tier_name,)
     severity = ctx.severities.get(tier.severity)
     if severity is None and tier.severity not in ctx.spec.broken.severities:
-        ctx.fail(entry.doc, where + ("severity",), "unknown-severity", f"unknown severity '{shown(tier.severity)}'"
+        ctx.fail(entry.slo_doc(name), where + ("severity",), "unknown-severity", f"unknown severity '{shown(tier.severity)}'"
                  f"{did_you_mean(tier.severity, list(ctx.severities))}")
     burns = ([Burn(b.budget / 100, b.window) for b in tier.burns] if tier.burns is not None
              else list(DEFAULT_BURNS[tier_name]))
@@ -121,7 +123,7 @@ def _tier_burns(ctx: Context, entry: ServiceEntry, loc: tuple[str, ...], slo: Sl
 
 def _check_burn(ctx: Context, entry: ServiceEntry, spot: tuple[str | int, ...], slo: Slo, burn: Burn,
                 written: bool) -> bool:
-    doc, problems = entry.doc, len(ctx.problems)
+    doc, problems = entry.slo_doc(str(spot[1])), len(ctx.problems)  # spot: ("slos", name, tier, "burns", i)
     window = format_duration(burn.long)
     if written and not 0 < burn.budget <= 1:
         ctx.fail(doc, spot + ("budget",), "slo-policy", f"budget {burn.budget * 100:g}% is not a share of the error "
@@ -192,7 +194,7 @@ def tier_monitor(slo: str, tier: str) -> str:
 def _cloudwatch_slo(ctx: Context, entry: ServiceEntry, name: str, slo: Slo, checked: _Checked
                     ) -> tuple[list[MetricAlarm], list[CompositeAlarm], ServiceLevelObjective] | None:
     service = entry.spec.service
-    origin = Origin(entry.doc, ("slos", name))
+    origin = Origin(entry.slo_doc(name), ("slos", name))
     problems = len(ctx.problems)
     alarms: list[MetricAlarm] = []
     composites: list[CompositeAlarm] = []
@@ -345,13 +347,13 @@ def _prom_queries(ctx: Context, entry: ServiceEntry, name: str, sli: PromSli, wi
         return f"({total} - {fast})", total
     loc = ("slos", name, "sli")
     service = entry.spec.service
-    return (ctx.expand(sli.errors or "", entry.doc, loc + ("errors",), service=service, window=window),
-            ctx.expand(sli.total or "", entry.doc, loc + ("total",), service=service, window=window))
+    return (ctx.expand(sli.errors or "", entry.slo_doc(name), loc + ("errors",), service=service, window=window),
+            ctx.expand(sli.total or "", entry.slo_doc(name), loc + ("total",), service=service, window=window))
 
 
 def _prom_slo(ctx: Context, entry: ServiceEntry, name: str, slo: Slo, checked: _Checked) -> PromSlo | None:
     service = entry.spec.service
-    origin = Origin(entry.doc, ("slos", name))
+    origin = Origin(entry.slo_doc(name), ("slos", name))
     ids = _sloth_labels(service, name)
     sel = _selector(ids)
     windows = sorted({PROMETHEUS_BASE_WINDOW, *(w for b in checked.burns for w in (b.long, b.short))})
@@ -364,7 +366,7 @@ def _prom_slo(ctx: Context, entry: ServiceEntry, name: str, slo: Slo, checked: _
     for rule in records:
         problem = syntax_error(rule.expr)
         if problem is not None:
-            ctx.fail(entry.doc, ("slos", name, "sli"), "promql", f"invalid PromQL: {shown(problem.message)}",
+            ctx.fail(entry.slo_doc(name), ("slos", name, "sli"), "promql", f"invalid PromQL: {shown(problem.message)}",
                      at_key=True)
             break
     if len(ctx.problems) > problems:
@@ -425,7 +427,7 @@ def _prom_alerts(ctx: Context, entry: ServiceEntry, name: str, slo: Slo, checked
                                       tuple(sorted(labels.items())), tuple(sorted(annotations.items())), origin,
                                       runbook=slo.runbook))
     if len(alerts) == 2 and alerts[0].severity.prometheus == alerts[1].severity.prometheus:
-        ctx.fail(entry.doc, ("slos", name, "ticket", "severity"), "slo-policy",
+        ctx.fail(entry.slo_doc(name), ("slos", name, "ticket", "severity"), "slo-policy",
                  f"the page and ticket tiers both have Prometheus severity '{alerts[0].severity.prometheus}': "
                  "Alertmanager could not route or inhibit them apart; give the tiers different severities")
     return alerts
