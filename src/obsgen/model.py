@@ -554,6 +554,8 @@ class DashboardWidget:
     log_groups: tuple[str, ...] = ()  # logs
     query: str = ""
     region: str | None = None  # graph: the region its metrics are read in (None: the environment's)
+    start: str = ""  # graph: its own time range ("-P30D"), independent of the dashboard's; "" for the dashboard's
+    whole_range: bool = False  # graph: one value over the whole time range (setPeriodToTimeRange)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from typing import TypedDict
 from .. import conventions
 from ..targets.dashboard_body import MAX_ALARMS_PER_WIDGET
 from ..diagnostics import error, shown
-from ..model import (Alarm, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat, Origin, RuleGroup, SavedQuery, ThresholdLine)
+from ..model import (Alarm, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat, Origin, RuleGroup, SavedQuery, ServiceLevelObjective, ThresholdLine)
 from ..prometheus.promql import split_threshold
 from ..values import format_duration
 from ..language.load import ServiceEntry
@@ -188,6 +188,8 @@ class _Builder:
             by_monitor = {a.monitor: a for a in windows if isinstance(a, MetricAlarm)}
             mine = [by_monitor[m] for b in slo.burns for w in (b.long, b.short)  # each condition's pair, side by side
                     if (m := f"slo-{slo.name}-{b.tier}-{format_duration(w)}") in by_monitor]
+            if mine:
+                rows.append(DashboardRow(GRAPH_HEIGHT, slo_budget_widgets(slo, mine[0], self.model.region), slo.origin))
             graphs = [monitor_graph(a, self.model, thresholds[a.name], width=12) for a in mine]
             for start in range(0, len(graphs), 2):
                 widgets = tuple(graphs[start:start + 2])
@@ -427,6 +429,51 @@ class _Builder:
             where = "" if service else ": outside a service, write 'service/name'"
             self._fail(origin, "unknown-query", f"no saved query '{shown(ref)}'{where}{hint}", "logs", "saved")
         return found
+
+
+# --- an SLO's remaining error budget (docs/slos.md) --------------------------------------------------
+
+BUDGET_GRAPH_PERIOD = 86_400  # the budget graph's points: one a day, 30 over a 30-day window
+# The bad events and the valid events of each SLI form, by the ids of its window alarm's metrics
+# (resolve/slos.py `_queries`): bad/valid, good/valid, and a latency metric's PR(:X) over its SampleCount.
+_SLI_COUNTS = {("bad", "valid"): ("FILL(bad, 0)", "valid"), ("good", "valid"): ("valid - FILL(good, 0)", "valid"),
+               ("fast", "requests"): ("(1 - fast / 100) * requests", "requests")}
+
+
+def slo_budget_widgets(slo: ServiceLevelObjective, window_alarm: MetricAlarm,
+                       env_region: str) -> tuple[DashboardWidget, ...]:
+    """The share of the SLO window's error budget left, 1 - (bad / valid over the window) / (1 - objective):
+    a number over exactly the last window, and a graph of how it was spent, day by day since the window began.
+
+    Both read the window alarm's metrics with their own time range, the SLO window (`start`, independent of the
+    dashboard's: CloudWatch-Dashboard-Body-Structure.html, metric widget). The number reads one datapoint over
+    that whole range (`setPeriodToTimeRange`); the graph sums the days with RUNNING_SUM, which starts at the
+    start of the range it is given (monitoring/Using-metric-math.html), so its last point is the budget left
+    since the window began. CloudWatch keeps hourly datapoints for 455 days (cloudwatch_concepts.html, metric
+    retention), so any SLO window of obsgen's (an alarm's at most 7 days; a dashboard's at most that) is readable.
+    Each reads the window alarm's 2 metrics: well under 500 per widget and 2,500 per dashboard (cloudwatch_limits.html)."""
+    window = format_duration(slo.window)
+    start = f"-P{slo.window // 86_400}D"
+    budget = f"{round(slo.budget, 12)!r}"
+    ids = tuple(mid for mid, _ in window_alarm.queries)
+    bad, valid = _SLI_COUNTS[ids]  # type: ignore[index]  # the only forms `_queries` makes
+
+    def metrics(period: int) -> tuple[DashboardMetric, ...]:
+        return tuple(DashboardMetric(mid, dataclasses.replace(stat, period=period), mid, False)
+                     for mid, stat in window_alarm.queries)
+    region = None if window_alarm.region == env_region else window_alarm.region
+    left = DashboardExpression("budget", f"1 - ({window_alarm.expression}) / {budget}",
+                               f"error budget left over {window}")
+    number = DashboardWidget("graph", slo.origin, f"SLO {slo.name}: error budget left over the last {window}", 8,
+                             metrics=metrics(slo.window), expressions=(left,), period=slo.window, view="singleValue",
+                             region=region, start=start, whole_range=True)
+    spent = (f"IF(RUNNING_SUM({valid}) > 0, 1 - RUNNING_SUM({bad}) / RUNNING_SUM({valid}) / {budget}, 1)")
+    graph = DashboardWidget("graph", slo.origin, f"SLO {slo.name}: error budget left, day by day over {window}", 16,
+                            metrics=metrics(BUDGET_GRAPH_PERIOD), expressions=(DashboardExpression(
+                                "budget", spent, "error budget left since the window began"),),
+                            thresholds=(ThresholdLine("budget spent", 0, "below"),), period=BUDGET_GRAPH_PERIOD,
+                            region=region, start=start)
+    return number, graph
 
 
 # --- a monitor drawn as a graph (shared by service dashboards and `monitor:` widgets) ---------------

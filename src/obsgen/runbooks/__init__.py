@@ -5,6 +5,7 @@ Markdown under generated/runbooks/ and as a static site under generated/site/, p
                  commands.py: investigation commands)
     guidance.py  runbooks_src/ -> sections, sandboxed Jinja2, merge rules, located errors
     page.py      facts + guidance -> the Markdown page (the _default.md.j2 template)
+    slo_pages.py one page per SLO: its tiers in words and numbers per environment, its dashboards
     coverage.py  who has human Diagnosis and Mitigation
     site.py      the HTML site (markdown.py: markdown-it, raw HTML off)
 """
@@ -20,7 +21,7 @@ from ..model import EnvironmentModel
 from ..progress import Progress, counted, silent
 from ..language.load import SpecSet
 from . import coverage as coverage_
-from . import page
+from . import page, slo_pages
 from .coverage import Coverage
 from .facts import collect
 from .guidance import GuidanceSource
@@ -82,11 +83,16 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
         return Runbooks(coverage=result.coverage)
     add = result.files.__setitem__ if sink is None else sink
     add(COVERAGE_FILE, result.coverage.markdown())
+    slos = slo_pages.collect(models, order, production)
+    for slo in slos:  # one page per SLO, beside its tiers' monitor pages
+        text = slo_pages.markdown(slo, spec.project.project)
+        add(f"{RUNBOOKS_OUT}/{slo.page}.md", text)
+        add(*site.slo_page(spec.project.project, spec.project.description or "", slo, text))
     infos = list({s.name: s for m in models.values() for s in m.services}.values())
     for path, text in site.files(spec.project.project, spec.project.description or "", monitors,
                                  pages if sink is None else None,
                                  sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
-                                 result.coverage, production, progress):
+                                 result.coverage, production, progress, slos):
         add(path, text)
     return result
 

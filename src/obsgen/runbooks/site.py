@@ -1,12 +1,12 @@
 """The static runbook site, generated/site/: index (with a client-side search by alarm and alert name,
 `filter.js`), a page per monitor (the environment of the link first, copy buttons: `runbook.js`), a
-page per service, the routing table. Laid out for a phone first (docs/runbooks.md). Pure files: every
+page per service, a page per SLO (slo_pages.py), the routing table. Laid out for a phone first (docs/runbooks.md). Pure files: every
 link is relative, so it works opened from disk (file://) and on any static host (S3, GitHub Pages)
 under any path, and every page is complete without its script.
 
 Pages are Jinja2 templates shipped in the package (templates/site/) with autoescaping on; the only
 markup not escaped is markdown-it's output (raw HTML off). Paths: `<service>/<monitor>.html` (the
-URL scheme alarms already link to), `_services/<service>.html`, `_assets/` — names never start with
+URL scheme alarms already link to), `_services/<service>.html`, `_slos/<service>/<slo>.html`, `_assets/` — names never start with
 `_`, so a service or monitor can never collide with them.
 """
 
@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from jinja2 import Environment, FileSystemLoader, Template, StrictUndefined, select_autoescape
 
@@ -28,6 +28,7 @@ from ..values import format_duration
 from .coverage import Coverage
 from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
 from .markdown import Env, page_html
+from .slo_pages import SloFacts
 from ..views import backtest as backtest_view
 
 SITE_DIR = "site"
@@ -77,7 +78,8 @@ def render(project: str, description: str, monitors: list[MonitorFacts], pages: 
 
 def files(project: str, description: str, monitors: list[MonitorFacts], pages: dict[str, str] | None,
           services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage,
-          production: dict[str, bool | None] | None = None, progress: Progress = silent) -> Iterator[tuple[str, str]]:
+          production: dict[str, bool | None] | None = None, progress: Progress = silent,
+          slos: Sequence[SloFacts] = ()) -> Iterator[tuple[str, str]]:
     """`render`'s files one at a time, (path under generated/, text): `obsgen build` writes each before
     the next is made (the HTML of 10,000 pages is 80 MiB, docs/performance.md). Without `pages`, the
     monitors' own pages are left out: the caller made each with `monitor_page` beside its Markdown."""
@@ -87,7 +89,7 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
     for name in ASSETS:
         yield f"{SITE_DIR}/_assets/{name}", (TEMPLATES / name).read_text(encoding="utf-8")
     yield f"{SITE_DIR}/index.html", render_joined(env.get_template("index.html.j2"),
-        **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks")
+        **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks", slos=slos)
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in counted(monitors, "site pages", progress):
         if pages is not None:
@@ -124,6 +126,14 @@ def monitor_page(project: str, description: str, monitor: MonitorFacts, markdown
     return f"{SITE_DIR}/{monitor.page}.html", _environment().get_template("runbook.html.j2").render(
         project=project, project_description=description, root="../", monitor=monitor, body=page.html,
         sections=page.sections, title=monitor.ref)
+
+
+def slo_page(project: str, description: str, slo: SloFacts, markdown: str) -> tuple[str, str]:
+    """An SLO's page of the site from its Markdown page (slo_pages.py): (path under generated/, HTML)."""
+    page = page_html(markdown, tuple(Env(e.env.env, e.env.title, e.env.production) for e in slo.envs))
+    return f"{SITE_DIR}/{slo.page}.html", _environment().get_template("slo.html.j2").render(
+        project=project, project_description=description, root="../../", slo=slo, body=page.html,
+        sections=page.sections, title=f"SLO {slo.ref}")
 
 
 def _dashboards(monitors: list[MonitorFacts]) -> list[tuple[str, str]]:

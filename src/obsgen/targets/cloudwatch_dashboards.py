@@ -165,6 +165,13 @@ def _graph(widget: DashboardWidget, model: EnvironmentModel) -> dict[str, Any]:
                 for e in widget.expressions]
     props: dict[str, Any] = {"title": widget.title, "region": widget.region or model.region, "view": widget.view,
                              "stacked": widget.stacked, "period": widget.period, "metrics": metrics}
+    # Dashboard body structure, metric widget: `start`, "the start of the time range to use for each widget
+    # independently from those of the dashboard"; `setPeriodToTimeRange`, one value over that whole range
+    # (APIReference/CloudWatch-Dashboard-Body-Structure.html). An SLO's remaining budget reads its window this way.
+    if widget.start:
+        props["start"] = widget.start
+    if widget.whole_range:
+        props["setPeriodToTimeRange"] = True
     if widget.thresholds:
         props["annotations"] = {"horizontal": [
             {"label": t.label, "value": t.value, **({"fill": t.fill} if t.fill else {})} for t in widget.thresholds]}

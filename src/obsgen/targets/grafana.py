@@ -13,7 +13,7 @@ import hashlib
 from typing import Any
 
 from ..conventions import GENERATED_HEADER
-from ..model import EnvironmentModel, PrometheusAlert, RuleGroup
+from ..model import EnvironmentModel, PrometheusAlert, RuleGroup, ServiceLevelObjective
 from ..prometheus.promql import split_threshold
 from ..values import format_duration
 from .base import Rendered, dump_json
@@ -44,6 +44,10 @@ def dashboard(model: EnvironmentModel, group: RuleGroup) -> dict[str, Any]:
         panels.append({"id": len(panels) + 1, "type": "row", "title": category, "collapsed": False, "panels": [],
                        "gridPos": {"h": 1, "w": 24, "x": 0, "y": y}})
         y += 1
+        slo = _slo_of(model, group.service, category)
+        if slo is not None:
+            panels.append(_budget_panel(slo, len(panels) + 1, y))
+            y += PANEL_HEIGHT
         for index, alert in enumerate(alerts):
             x = (index % 2) * PANEL_WIDTH
             panels.append(_panel(alert, len(panels) + 1, x, y))
@@ -71,6 +75,35 @@ def _by_category(alerts: tuple[PrometheusAlert, ...]) -> list[tuple[str, list[Pr
     for alert in alerts:
         rows.setdefault(dict(alert.labels).get("category", DEFAULT_CATEGORY), []).append(alert)
     return sorted(rows.items())
+
+
+def _slo_of(model: EnvironmentModel, service: str, category: str) -> ServiceLevelObjective | None:
+    """The Prometheus SLO whose alerts make this row (their `category` is `slo-<name>`: resolve/slos.py)."""
+    return next((s for s in model.slos if s.service == service and s.backend == "prometheus"
+                 and category == f"slo-{s.name}"), None)
+
+
+def _budget_panel(slo: ServiceLevelObjective, panel_id: int, y: int) -> dict[str, Any]:
+    """The share of the SLO window's error budget left, from the recording rule the SLO's rule group writes in
+    Sloth's shape, `slo:period_error_budget_remaining:ratio` = 1 - (the error ratio over the window, itself
+    `slo:sli_error:ratio_rate<window>`) / (1 - objective): 1 is untouched, 0 spent, below 0 overspent."""
+    window = format_duration(slo.window)
+    selector = f'{{sloth_id="{slo.service}-{slo.name}", sloth_service="{slo.service}", sloth_slo="{slo.name}"}}'
+    return {
+        "id": panel_id, "type": "timeseries", "datasource": DATASOURCE,
+        "title": f"SLO {slo.name}: error budget left over {window} ({slo.objective * 100:g}%)",
+        "description": f"{slo.summary} 1 - (error ratio over the last {window}) / {round(slo.budget, 12)!r}.",
+        "gridPos": {"h": PANEL_HEIGHT, "w": 24, "x": 0, "y": y},
+        "targets": [{"refId": "A", "datasource": DATASOURCE,
+                     "expr": f"slo:period_error_budget_remaining:ratio{selector}",
+                     "legendFormat": "error budget left"}],
+        "fieldConfig": {"defaults": {"unit": "percentunit", "custom": {"thresholdsStyle": {"mode": "line"}},
+                                     "thresholds": {"mode": "absolute", "steps": [
+                                         {"color": "red", "value": None}, {"color": "green", "value": 0}]}},
+                        "overrides": []},
+        "options": {"legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
+                    "tooltip": {"mode": "multi", "sort": "none"}},
+    }
 
 
 def _header(model: EnvironmentModel, group: RuleGroup) -> dict[str, Any]:
