@@ -10,6 +10,7 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -162,17 +163,34 @@ def _as_a_user(project: Path, *args: str) -> tuple[int, str]:
     nobody = 65534
     for path in [project, *project.rglob("*")]:
         os.chown(path, nobody, nobody, follow_symlinks=False)
-    for parent in project.parents:  # pytest's tmp directories are root's and 0700
+    for parent in project.parents:  # an enterable path down to the copy (see user_project)
         if parent == Path(parent.anchor):
             break
-        os.chmod(parent, os.stat(parent).st_mode | 0o111)
+        if not os.stat(parent).st_mode & 0o001:
+            pytest.fail(f"{parent} cannot be entered by others: use the user_project fixture")
     command = [setpriv, f"--reuid={nobody}", f"--regid={nobody}", "--clear-groups", sys.executable, "-m", "obsgen",
                *args]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd="/")
     return result.returncode, result.stderr
 
 
-def test_a_really_unreadable_monitors_directory_names_the_path(project):
+@pytest.fixture
+def user_project():
+    """The corpus project outside pytest's temporary root: another pytest starting on the same machine
+    makes /tmp/pytest-of-<user> 0700 again, which would stop `nobody` before it reaches the project."""
+    holder = Path(tempfile.mkdtemp(prefix="obsgen-as-user-"))
+    os.chmod(holder, 0o711)
+    root = holder / "project"
+    shutil.copytree(CORPUS_BASE, root)
+    try:
+        yield root
+    finally:
+        os.chmod(root, 0o755)
+        shutil.rmtree(holder, ignore_errors=True)
+
+
+def test_a_really_unreadable_monitors_directory_names_the_path(user_project):
+    project = user_project
     os.chmod(project / "monitors", 0)
     try:
         code, err = _as_a_user(project, "validate", "-C", str(project))
@@ -182,7 +200,8 @@ def test_a_really_unreadable_monitors_directory_names_the_path(project):
     assert "permission denied (EACCES); check the permissions" in err and str(project / "monitors") in err
 
 
-def test_a_really_read_only_project_names_the_path(project):
+def test_a_really_read_only_project_names_the_path(user_project):
+    project = user_project
     os.chmod(project, 0o555)
     try:
         code, err = _as_a_user(project, "build", "-C", str(project))
