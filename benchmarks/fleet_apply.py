@@ -3,6 +3,7 @@ against the sandbox, sequential (`--parallel 1`) against parallel, in one run.
 
     .venv/bin/python benchmarks/fleet_apply.py                      # 8 environments x 60 alarms
     .venv/bin/python benchmarks/fleet_apply.py --envs 20 --alarms 500 --parallel 20   # the issue's size
+    .venv/bin/python benchmarks/fleet_apply.py --envs 20 --alarms 500 --parallel 20 --throttle-rate 30
 
 The project is made here: one service of M alarms, and a matrix `bench-${account}` over N accounts in
 one region, each reached by AssumeRole (the sandbox keeps one set of resources per account). Three
@@ -12,10 +13,13 @@ applies, each of a fresh sandbox (reset between them), each `obsgen apply` its o
 - shared:      `--parallel P`, the same N environments put in 2 accounts of one region (plain
                environments): at most 2 run at once, whatever P says, since two environments of one
                account and region never write together (aws/fleet.py).
-The figure is wall time (what a user waits for): apply paces each environment's writes to the
-CloudWatch write quota (aws/apply.py), so an environment's apply is mostly waiting, and the machine's
-load changes it less than CPU-bound figures. Nothing here asserts on time: it prints figures for
-docs/performance.md.
+The figure is wall time (what a user waits for). Without `--throttle-rate` the sandbox accepts every
+call and apply's pacing (aws/pacing.py) speeds up to what the sandbox and this machine sustain, so the
+ratio is bound by CPU. With `--throttle-rate N` each account and region of the sandbox accepts N calls a
+second per CloudWatch and SNS API and answers Throttling above it (sandbox/throttling.py), as a real
+organisation's accounts do: an environment's apply is then mostly waiting for its own account's
+quota, which is what running environments of different accounts at once saves. Nothing here asserts
+on time: it prints figures for docs/performance.md.
 """
 
 from __future__ import annotations
@@ -107,9 +111,11 @@ def main() -> None:
     parser.add_argument("--envs", type=int, default=8)
     parser.add_argument("--alarms", type=int, default=60)
     parser.add_argument("--parallel", type=int, default=8)
+    parser.add_argument("--throttle-rate", type=float, default=None,
+                        help="calls a second per API, account and region the sandbox accepts (default: all)")
     args = parser.parse_args()
     figures: dict[str, float] = {}
-    with sandbox.start(port=0) as running, tempfile.TemporaryDirectory() as tmp:
+    with sandbox.start(port=0, throttle=args.throttle_rate) as running, tempfile.TemporaryDirectory() as tmp:
         for name, parallel, shared in (("sequential", 1, False), ("parallel", args.parallel, False),
                                        ("shared", args.parallel, True)):
             running.reset()
@@ -118,7 +124,8 @@ def main() -> None:
             print(f"{name}: apply of {args.envs} environments x {args.alarms} alarms, --parallel {parallel}", flush=True)
             figures[name] = apply(root, parallel)
             print(f"    {figures[name]:.1f} s wall", flush=True)
-    print(f"\n{args.envs} environments x {args.alarms} alarms (wall seconds):")
+    quota = f"{args.throttle_rate:g} calls/s per API, account and region" if args.throttle_rate else "no quota"
+    print(f"\n{args.envs} environments x {args.alarms} alarms, sandbox {quota} (wall seconds):")
     print(f"| sequential (--parallel 1) | parallel (--parallel {args.parallel}), {args.envs} accounts | "
           f"ratio | parallel, 2 accounts of one region | ratio |")
     print("|---|---|---|---|---|")

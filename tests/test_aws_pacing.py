@@ -239,6 +239,37 @@ def test_the_throttled_sandbox_answers_a_burst_with_throttling_errors_as_aws_doe
     assert throttled.throttling.refused[("cloudwatch", "ListDashboards", "us-east-1")] == 2
 
 
+def test_each_account_of_the_throttled_sandbox_has_its_own_quota_as_in_aws(throttled):
+    # AWS's quotas are per account and region: an organisation's environments in other accounts
+    # (reached by AssumeRole, as role_arn does) do not wait for each other's buckets.
+    import boto3
+
+    throttled.throttling.clock = SteppedClock(0.0)  # a burst
+    config = retry_config("standard", 1)
+    home = connect(model_for(throttled, 1), config=config).cloudwatch
+    home_sts = boto3.client("sts", endpoint_url=throttled.endpoint_url, region_name="us-east-1")
+    credentials = home_sts.assume_role(RoleArn="arn:aws:iam::210987654321:role/obsgen-deployer",
+                                       RoleSessionName="test")["Credentials"]
+    other = boto3.client("cloudwatch", endpoint_url=throttled.endpoint_url, region_name="us-east-1", config=config,
+                         aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"],
+                         aws_session_token=credentials["SessionToken"])
+
+    def refusals(client) -> int:
+        refused = 0
+        for _ in range(int(RATE) + 2):
+            try:
+                client.list_dashboards()
+            except ClientError as exc:
+                assert exc.response["Error"]["Code"] == "Throttling"
+                refused += 1
+        return refused
+
+    assert refusals(home) == 2
+    assert refusals(other) == 2  # a full bucket of its own, not the home account's empty one
+    assert throttled.throttling.refused[("cloudwatch", "ListDashboards", "us-east-1")] == 4
+
+
 def test_an_apply_against_a_throttling_account_converges_without_a_failed_write(throttled):
     # requests arrive 1.25 times as fast as each API's rate allows: once its bucket is empty, one in 5 is refused
     throttled.throttling.clock = SteppedClock(1 / (1.25 * RATE))
