@@ -358,6 +358,9 @@ class PromTest:
     alert_tests: tuple[AlertTestCase, ...]
     expr_tests: tuple[ExprTestCase, ...]
     origin: Origin
+    # Recording rules (record, labels) this group feeds as input series instead of evaluating: it runs against
+    # a test-only copy of the rule group without them (an SLO whose SLI queries obsgen cannot feed, slo_tests.py).
+    fed_records: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

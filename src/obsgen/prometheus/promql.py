@@ -346,3 +346,53 @@ def _is_binary(token: Token, previous: Token | None) -> bool:
         return previous is not None and previous.kind in ("number", "string", "ident", "close") and (
             previous.text not in _OPERAND_EXPECTED)
     return True
+
+
+# --- the counters a query sums ----------------------------------------------------------------------
+
+_COUNTER_FUNCTIONS = frozenset({"rate", "increase"})  # both in proportion to the counters' growth
+
+
+@dataclass(frozen=True, slots=True)
+class LabelMatcher:
+    """One matcher of a selector, the metric name included as `__name__`: `op` is = != =~ !~."""
+
+    label: str
+    op: str
+    value: str
+
+    def accepts(self, value: str) -> bool:
+        """Whether a series whose label holds `value` ("" when it has none) is selected. Prometheus
+        regexes are RE2, anchored at both ends (querying/basics/#time-series-selectors); Python's
+        `fullmatch` agrees on the common subset, and a regex Python cannot read accepts nothing."""
+        if self.op in ("=", "!="):
+            return (value == self.value) == (self.op == "=")
+        try:
+            found = re.fullmatch(self.value, value) is not None
+        except re.error:
+            return False
+        return found == (self.op == "=~")
+
+
+_MATCH_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
+def summed_counter(expr: str) -> tuple[LabelMatcher, ...] | None:
+    """The selector of `sum(rate(<selector>[<range>]))` (or `increase`, in parentheses or not), as
+    matchers; None for any other shape (a grouping, an offset, `or` in the selector, arithmetic...)."""
+    tree = parse(expr)
+    while isinstance(tree, promql_parser.ParenExpr):
+        tree = tree.expr
+    if not (isinstance(tree, promql_parser.AggregateExpr) and str(tree.op) == "sum" and tree.modifier is None):
+        return None
+    call = tree.expr
+    while isinstance(call, promql_parser.ParenExpr):
+        call = call.expr
+    if not (isinstance(call, promql_parser.Call) and call.func.name in _COUNTER_FUNCTIONS and len(call.args) == 1
+            and isinstance(call.args[0], promql_parser.MatrixSelector)):
+        return None
+    selector = call.args[0].vector_selector
+    if selector.offset is not None or selector.at is not None or selector.matchers.or_matchers:
+        return None
+    name = (LabelMatcher("__name__", "=", selector.name),) if selector.name else ()
+    return name + tuple(LabelMatcher(m.name, _MATCH_OPS[str(m.op)], m.value) for m in selector.matchers.matchers)

@@ -12,6 +12,7 @@ ticket composite's actions are suppressed while the page composite is in ALARM.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import composite_rule, conventions
@@ -19,15 +20,16 @@ from ..diagnostics import error, shown
 from ..language.errors import did_you_mean
 from ..language.load import ServiceEntry
 from ..language.v1.slos import CloudWatchSli, PromSli, Slo, Tier
-from ..model import (AlertTestCase, CompositeAlarm, ExpectedAlert, MetricAlarm, MetricStat, Origin, PrometheusAlert,
-                     PromTest, RecordingRule, ServiceLevelObjective, Severity, SloBurn)
+from ..model import (CompositeAlarm, MetricAlarm, MetricStat, Origin, PrometheusAlert, PromTest, RecordingRule,
+                     ServiceLevelObjective, SloBurn)
 from ..prometheus.promql import syntax_error
 from ..slo_policy import DAY, DEFAULT_BURNS, SHORT_WINDOW_DIVISOR, TIER_NAMES, Burn
 from ..targets.cloudwatch_limits import MAX_EVALUATION_SECONDS
 from ..values import Threshold, format_duration
-from . import regions
+from . import regions, slo_tests
 from .cloudwatch import metric_stat
 from .context import Context
+from .slo_tests import Series
 
 # PutCompositeAlarm: "ActionsSuppressorWaitPeriod: the maximum time in seconds that the composite alarm waits for
 # the suppressor alarm to go into the ALARM state"; "ActionsSuppressorExtensionPeriod: ... waits after the
@@ -390,8 +392,17 @@ def _prom_slo(ctx: Context, entry: ServiceEntry, name: str, slo: Slo, checked: _
     alerts = _prom_alerts(ctx, entry, name, slo, checked, sel, origin)
     model = ServiceLevelObjective(service, name, slo.summary or f"{name} of {service}", checked.objective, slo.window,
                                   "prometheus", checked.burns, origin, (), records[0].expr.strip())
-    tests = _prom_tests(entry, name, slo, checked, alerts, origin)
+    tests = slo_tests.promtool_tests(service, ids, checked.objective, checked.burns, alerts,
+                                     records[:len(windows)], _test_feed(ctx, entry, name, slo.sli), origin)  # type: ignore[arg-type]
     return PromSlo(tuple(records), tuple(alerts), tests, model)
+
+
+def _test_feed(ctx: Context, entry: ServiceEntry, name: str, sli: PromSli) -> Callable[[float, int], Series] | None:
+    """The input series of the generated tests, when obsgen knows them (slo_tests.py)."""
+    if sli.histogram is not None:
+        h = sli.histogram
+        return slo_tests.histogram_feed(h.metric, h.selector, h.slower_than)
+    return slo_tests.counter_feed(*_prom_queries(ctx, entry, name, sli, format_duration(PROMETHEUS_BASE_WINDOW)))
 
 
 def alert_name(name: str) -> str:
@@ -431,56 +442,3 @@ def _prom_alerts(ctx: Context, entry: ServiceEntry, name: str, slo: Slo, checked
                  f"the page and ticket tiers both have Prometheus severity '{alerts[0].severity.prometheus}': "
                  "Alertmanager could not route or inhibit them apart; give the tiers different severities")
     return alerts
-
-
-# --- generated promtool tests (histogram SLIs: the only ones whose input series obsgen knows) ---------
-
-TEST_EVENTS_PER_MINUTE = 100_000
-TEST_DURATION = 3_600
-
-
-def _prom_tests(entry: ServiceEntry, name: str, slo: Slo, checked: _Checked, alerts: list[PrometheusAlert],
-                origin: Origin) -> tuple[PromTest, ...]:
-    sli = slo.sli
-    if not isinstance(sli, PromSli) or sli.histogram is None or not alerts:
-        return ()
-    budget = 1 - checked.objective
-    page = [b for b in checked.burns if b.tier == "page"]
-    ticket = [b for b in checked.burns if b.tier == "ticket"]
-    by_tier = {a.monitor.rsplit("-", 1)[1]: a for a in alerts}
-    cases: list[tuple[float, int, list[tuple[PrometheusAlert, SloBurn]]]] = []
-    # A steady ratio from the start reads the same over every window (rate() over a window longer than the data
-    # extrapolates both counters alike) once it holds a few samples: an hour is plenty, and cheap for promtool.
-    end = TEST_DURATION
-    if page:
-        first = page[0]
-        ratio = min(1.0, 2 * max(b.threshold for b in page))
-        fires = [(by_tier["page"], first)] + ([(by_tier["ticket"], ticket[0])] if ticket else [])
-        cases.append((ratio, end, fires))
-    if ticket:
-        high = min((b.factor for b in page), default=None)
-        low = max(b.factor for b in ticket)
-        if high is None or low < high:
-            ratio = budget * ((low * high) ** 0.5 if high is not None else 2 * low)
-            cases.append((ratio, end, [(by_tier["ticket"], ticket[0])]))
-    quiet = 0.5 * min(b.factor for b in checked.burns) * budget
-    cases.append((quiet, end, []))
-    return tuple(_prom_test(entry, name, sli, ratio, end, fires, origin) for ratio, end, fires in cases)
-
-
-def _prom_test(entry: ServiceEntry, name: str, sli: PromSli, ratio: float, end: int,
-               fires: list[tuple[PrometheusAlert, SloBurn]], origin: Origin) -> PromTest:
-    h = sli.histogram
-    assert h is not None
-    matchers = h.selector.strip()
-    sep = ", " if matchers else ""
-    minutes = end // 60 + 10
-    total, bad = TEST_EVENTS_PER_MINUTE, ratio * TEST_EVENTS_PER_MINUTE
-    series = ((f"{h.metric}_count{{{matchers}}}", f"0+{total}x{minutes}"),
-              (f"{h.metric}_bucket{{{matchers}{sep}le=\"{h.slower_than}\"}}", f"0+{total - bad:.6g}x{minutes}"))
-    series_labels = _sloth_labels(entry.spec.service, name)
-    expected = tuple(ExpectedAlert(tuple(sorted({**dict(alert.labels), **series_labels,
-                                                 "sloth_window": format_duration(burn.short)}.items())),
-                                   alert.annotations) for alert, burn in fires)
-    case = AlertTestCase(end, alert_name(name), expected, origin)
-    return PromTest(entry.spec.service, 60, series, (case,), (), origin)

@@ -1,35 +1,67 @@
-"""promtool unit-test target: `prometheus/tests/<service>.test.yaml` from a service's `tests:`.
+"""promtool unit-test target: `prometheus/tests/<service>.test.yaml` from a service's `tests:` and its
+SLOs' generated tests.
 
 The file names its rule file relative to itself (`../<service>.rules.yaml`), so `promtool test rules`
 runs it from anywhere. https://prometheus.io/docs/prometheus/latest/configuration/unit_testing_rules/
+Test groups that feed recorded series in place of their recording rules (an SLO whose SLI queries obsgen
+cannot feed: resolve/slo_tests.py) go to `<service>.slo-ratios.test.yaml`, which runs against a copy of
+the rule group without those rules, `<service>.slo-ratios.rules.yaml`, beside it (tests only: never deployed).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import dataclasses
+
 from ..model import AlertTestCase, EnvironmentModel, ExprTestCase, PromTest, RuleGroup
 from ..values import format_duration
+from . import prometheus
 from .yaml_text import dump_yaml
 from .base import Rendered, header
+
+FED_HEADER = ("These tests feed each SLO's recorded SLI ratios (slo:sli_error:ratio_rate<window>) in place of the "
+              "rules that compute them from the SLI's queries, which obsgen cannot feed: they test the alerts and "
+              "their thresholds, not the queries (docs/slos.md). The rule file beside this one is the service's "
+              "rule group without those rules, for these tests only.")
 
 
 def render(model: EnvironmentModel) -> Rendered:
     files = {}
     for group in model.rule_groups:
-        if group.tests:
-            files[test_path(group.service)] = dump_yaml(test_file(group), header(group.source))
+        evaluated = [t for t in group.tests if not t.fed_records]
+        fed = [t for t in group.tests if t.fed_records]
+        if evaluated:
+            files[test_path(group.service)] = dump_yaml(test_file(group, evaluated), header(group.source))
+        if fed:
+            files[f"prometheus/tests/{fed_rules_file(group.service)}"] = dump_yaml(
+                {"groups": [prometheus.group_dict(without_fed_records(group))]}, header(group.source))
+            files[test_path(group.service, fed=True)] = dump_yaml(
+                test_file(group, fed), f"{header(group.source)}\n# {FED_HEADER}")
     return Rendered(files)
 
 
-def test_path(service: str) -> str:
-    return f"prometheus/tests/{service}.test.yaml"
+def test_path(service: str, fed: bool = False) -> str:
+    return f"prometheus/tests/{service}{'.slo-ratios' if fed else ''}.test.yaml"
 
 
-def test_file(group: RuleGroup) -> dict[str, Any]:
-    return {"rule_files": [f"../{group.service}.rules.yaml"],
+def fed_rules_file(service: str) -> str:
+    return f"{service}.slo-ratios.rules.yaml"
+
+
+def without_fed_records(group: RuleGroup) -> RuleGroup:
+    """The rule group without the recording rules its tests feed."""
+    fed = {record for test in group.tests for record in test.fed_records}
+    return dataclasses.replace(group, recording_rules=tuple(r for r in group.recording_rules
+                                                            if (r.record, r.labels) not in fed))
+
+
+def test_file(group: RuleGroup, tests: list[PromTest]) -> dict[str, Any]:
+    """A test file of `tests`, all feeding recorded series or none."""
+    fed = any(t.fed_records for t in tests)
+    return {"rule_files": [fed_rules_file(group.service) if fed else f"../{group.service}.rules.yaml"],
             "evaluation_interval": format_duration(group.interval),
-            "tests": [test_group(t) for t in group.tests]}
+            "tests": [test_group(t) for t in tests]}
 
 
 def test_group(test: PromTest) -> dict[str, Any]:
