@@ -93,6 +93,12 @@ def monitor_ref(service: str, monitor: str) -> str:
     return f"{service}/{monitor}"
 
 
+def slo_ref(service: str, slo: str, tier: str | None = None) -> str:
+    """How an environment's `disabled:` and `overrides:` name an SLO, `service/slo-<name>`, or one of its
+    tiers, `service/slo-<name>-page`: the monitor names its tiers' alarms and alerts carry."""
+    return f"{service}/slo-{slo}" + (f"-{tier}" if tier else "")
+
+
 def runbook_url(base_url: str | None, service: str, monitor: str, env: str) -> str | None:
     """Every monitor has a page on the runbook site: `<base>/<service>/<monitor>.html?env=<env>`. The
     query selects the environment that paged (docs/runbooks.md: a query, unlike a fragment, survives

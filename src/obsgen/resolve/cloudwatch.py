@@ -157,6 +157,9 @@ def _apply_override(ctx: Context, monitor: _Monitor, override: MonitorOverride, 
         if changes.pop(key, None) is not None:
             ctx.fail(ctx.pdoc, override_loc + (written,), "bad-override", f"'{written}' applies to PromQL monitors only",
                      at_key=True)
+    if changes.pop("objective", None) is not None:
+        ctx.fail(ctx.pdoc, override_loc + ("objective",), "bad-override", "'objective' applies to SLOs only "
+                 "(override 'service/slo-<name>')", at_key=True)
     if isinstance(monitor, CompositeMonitor):
         for key in sorted(set(changes) - COMPOSITE_OVERRIDABLE):
             ctx.fail(ctx.pdoc, override_loc + (key,), "bad-override",

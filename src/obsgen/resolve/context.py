@@ -15,6 +15,7 @@ from ..language.v1.prometheus import PromMonitor
 from ..language.v1.service import AlarmCommon, Resource
 from ..language.yaml_reader import Document, Loc
 from ..model import LogAlarm, MetricFilter, Origin, Severity
+from ..slo_policy import TIER_NAMES
 from . import metric_checks
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
@@ -33,6 +34,11 @@ class Context:
         self.vars = self._variables()
         self.severities: dict[str, Severity] = {}
         self.monitors = {f"{s.spec.service}/{m}": (s, mon) for s in spec.services for m, mon in s.spec.monitors.items()}
+        # What `disabled:` may name besides monitors: each SLO and each tier it writes (conventions.slo_ref)
+        self.slo_refs = {conventions.slo_ref(s.spec.service, name): s.spec.service for s in spec.services
+                         for name in s.spec.slos}
+        self.slo_tier_refs = {conventions.slo_ref(s.spec.service, name, tier) for s in spec.services
+                              for name, slo in s.spec.slos.items() for tier in TIER_NAMES if getattr(slo, tier)}
         self.tag_pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per distinct tag, see _tags
         self.meant_disabled: set[str] = set()  # what a misspelt `disabled:` entry most likely meant
         self.bad_resources: dict[tuple[str, str], bool] = {}  # (service, resource) -> its dimensions are wrong
@@ -119,13 +125,25 @@ class Context:
     def check_env_references(self) -> None:
         broken = self.spec.broken
         for ref in self.env.disabled:
-            if ref not in self.monitors and not broken.monitor(ref):
+            if ref not in self.monitors and ref not in self.slo_refs and ref not in self.slo_tier_refs \
+                    and not broken.monitor(ref):
                 self.meant_disabled.update(difflib.get_close_matches(ref, list(self.monitors), n=1, cutoff=0.6))
                 form = "" if "/" in ref else " (write 'service/monitor')"
+                if _names_slo(ref):
+                    self.fail(self.pdoc, self.setting_loc("disabled", ref), "unknown-slo", self._unknown_slo(ref))
+                    continue
                 self.fail(self.pdoc, self.setting_loc("disabled", ref), "unknown-monitor",
                           f"disabled monitor '{shown(ref)}' does not exist{form}{did_you_mean(ref, list(self.monitors))}")
         for ref in self.env.overrides:
-            if ref not in self.monitors and not broken.monitor(ref):
+            if ref in self.slo_tier_refs:
+                self.fail(self.pdoc, self.setting_loc("overrides", ref), "bad-override",
+                          f"'{shown(ref)}' is one tier of an SLO, whose objective holds for every tier: override "
+                          f"'{ref.rsplit('-', 1)[0]}'", at_key=True)
+            elif ref not in self.monitors and ref not in self.slo_refs and not broken.monitor(ref):
+                if _names_slo(ref):
+                    self.fail(self.pdoc, self.setting_loc("overrides", ref), "unknown-slo",
+                              f"override for unknown SLO '{shown(ref)}'{self._slo_hint(ref, tiers=False)}", at_key=True)
+                    continue
                 form = "" if "/" in ref else " (write 'service/monitor')"
                 self.fail(self.pdoc, self.setting_loc("overrides", ref), "unknown-monitor",
                           f"override for unknown monitor '{shown(ref)}'{form}"
@@ -135,6 +153,25 @@ class Context:
                 self.fail(self.pdoc, self.setting_loc("channels", name), "unknown-channel",
                           f"override for unknown channel '{name}'{did_you_mean(name, list(self.project.channels))}",
                           at_key=True)
+
+    def _unknown_slo(self, ref: str) -> str:
+        slo, _, tier = ref.rpartition("-")
+        if slo in self.slo_refs and tier in TIER_NAMES:
+            written = [t for t in TIER_NAMES if f"{slo}-{t}" in self.slo_tier_refs]
+            return (f"SLO '{shown(slo)}' has no {tier} tier to disable (it has {' and '.join(written) or 'none'}); "
+                    f"'{shown(slo)}' disables the whole SLO")
+        return f"disabled SLO '{shown(ref)}' does not exist{self._slo_hint(ref)}"
+
+    def _slo_hint(self, ref: str, tiers: bool = True) -> str:
+        """What an unknown 'service/slo-...' may have meant: the closest SLO (or tier) there is, else the SLOs
+        of its service."""
+        known = [*self.slo_refs, *(self.slo_tier_refs if tiers else ())]
+        close = did_you_mean(ref, known)
+        if close:
+            return close
+        service = ref.split("/", 1)[0]
+        own = sorted(r.split("/", 1)[1] for r, s in self.slo_refs.items() if s == service)
+        return f" (service '{shown(service)}' has {', '.join(own) if own else 'no SLOs'})"
 
     def monitor_severity(self, entry: ServiceEntry, origin: Origin, monitor: AlarmCommon | PromMonitor) -> Severity | None:
         """The monitor's severity, once it and the monitor's runbook are known to exist (any monitor kind)."""
@@ -148,3 +185,8 @@ class Context:
                                        f"unknown severity '{shown(monitor.severity)}'"
                                        f"{did_you_mean(monitor.severity, list(self.severities))}"))
         return severity
+
+
+def _names_slo(ref: str) -> bool:
+    """Whether a 'service/...' reference is written as an SLO's (conventions.slo_ref)."""
+    return ref.partition("/")[2].startswith("slo-")

@@ -17,6 +17,7 @@ from ..language.errors import did_you_mean
 from ..language.yaml_reader import Document, Loc
 from ..language.v1.prometheus import ALERT_NAME, AlertRuleTest, PromMonitor, PromTestGroup
 from ..prometheus.promql import syntax_error
+from ..slo_policy import TIER_NAMES
 from . import slos
 from .context import Context
 
@@ -53,9 +54,11 @@ def _group(r: Context, entry: ServiceEntry, found_slos: list[ServiceLevelObjecti
     records = tuple(_recording_rule(r, entry, i) for i in range(len(spec.recording_rules)))
     _check_unique_records(r, records)
     monitors = {name: m for name, m in spec.monitors.items() if isinstance(m, PromMonitor)}
+    made_slos = slos.prometheus(r, entry)
+    slo_alerts = [a for made in made_slos for a in made.alerts]  # the spec's tests may test them too
     tests = tuple(t for i, group in enumerate(spec.tests) if isinstance(group, PromTestGroup)
-                  if (t := _test(r, entry, i, group, alerts, monitors)) is not None)
-    for made in slos.prometheus(r, entry):  # after the service's own rules, which their queries may read
+                  if (t := _test(r, entry, i, group, alerts + slo_alerts, monitors)) is not None)
+    for made in made_slos:  # after the service's own rules, which their queries may read
         records += made.records
         alerts += made.alerts
         tests += made.tests
@@ -228,6 +231,9 @@ def _disabled_here(r: Context, entry: ServiceEntry, alertname: str, monitors: di
     service = entry.spec.service
     if r.spec.broken.monitor(f"{service}/{alertname}"):
         return True
+    for name in entry.spec.slos:  # an SLO disabled here has no alerts here (slos.for_env)
+        if alertname in (slos.alert_name(name), *(slos.tier_monitor(name, t) for t in TIER_NAMES)):
+            return conventions.slo_ref(service, name) in r.env.disabled
     for name, monitor in monitors.items():
         if alertname in (name, monitor.alert or conventions.camel_case(name)):
             return conventions.monitor_ref(service, name) in r.env.disabled or bool(r.problems)

@@ -45,6 +45,36 @@ class _Checked:
     burns: tuple[SloBurn, ...]
 
 
+# --- the environment's disabled: and overrides: ---------------------------------------------------
+
+
+def for_env(ctx: Context, entry: ServiceEntry, name: str, slo: Slo) -> Slo | None:
+    """The SLO as this environment has it: None when `disabled:` names it (`service/slo-<name>`), without a tier
+    `disabled:` names (`service/slo-<name>-page`), with the objective of `overrides:` (its other keys are
+    errors there)."""
+    service = entry.spec.service
+    ref = conventions.slo_ref(service, name)
+    def disabled(name_: str) -> bool:  # a monitor called `slo-x` keeps its own name
+        return name_ in ctx.env.disabled and name_ not in ctx.monitors
+
+    if disabled(ref):
+        return None
+    off = {tier: None for tier in TIER_NAMES if disabled(conventions.slo_ref(service, name, tier))}
+    override = ctx.env.overrides.get(ref) if ref not in ctx.monitors else None
+    if override is None:
+        return slo.model_copy(update=off) if off else slo
+    where = ctx.setting_loc("overrides", ref)
+    for key in sorted(override.model_fields_set - {"objective"}):
+        ctx.fail(ctx.pdoc, where + (key,), "bad-override", f"'{key}' does not apply to an SLO; override its "
+                 f"'objective', or disable it or one of its tiers ('{ref}-page') with disabled:", at_key=True)
+    objective = override.objective
+    if objective is not None and not 0 < objective < 100:
+        ctx.fail(ctx.pdoc, where + ("objective",), "slo-objective", f"objective {objective:g}% is not between 0% and "
+                 "100% (both excluded): it is the share of valid events that must be good, e.g. 99.5%")
+        return None
+    return slo.model_copy(update={**off, **({"objective": objective} if objective is not None else {})})
+
+
 # --- checks --------------------------------------------------------------------------------------
 
 
@@ -169,8 +199,9 @@ def cloudwatch(ctx: Context) -> tuple[list[MetricAlarm], list[CompositeAlarm], l
     composites: list[CompositeAlarm] = []
     slos: list[ServiceLevelObjective] = []
     for entry in sorted(ctx.spec.services, key=lambda s: s.spec.service):
-        for name, slo in entry.spec.slos.items():
-            if not isinstance(slo.sli, CloudWatchSli):
+        for name, written in entry.spec.slos.items():
+            slo = for_env(ctx, entry, name, written)
+            if slo is None or not isinstance(slo.sli, CloudWatchSli):
                 continue
             checked = check(ctx, entry, name, slo)
             if checked is None:
@@ -313,8 +344,9 @@ class PromSlo:
 
 def prometheus(ctx: Context, entry: ServiceEntry) -> list[PromSlo]:
     out = []
-    for name, slo in entry.spec.slos.items():
-        if isinstance(slo.sli, PromSli):
+    for name, written in entry.spec.slos.items():
+        slo = for_env(ctx, entry, name, written)
+        if slo is not None and isinstance(slo.sli, PromSli):
             checked = check(ctx, entry, name, slo)
             if checked is not None:
                 made = _prom_slo(ctx, entry, name, slo, checked)

@@ -43,6 +43,7 @@ class SloFacts:
     backend: str  # "cloudwatch" | "prometheus"
     sli: str
     envs: tuple[SloEnv, ...]  # the environments that have it, in the project's order
+    disabled_in: tuple[str, ...] = ()  # the environments that do not (`disabled:` there), in the project's order
 
     @property
     def ref(self) -> str:
@@ -54,9 +55,14 @@ class SloFacts:
 
     @property
     def objectives(self) -> str:
-        """"99.9% over 30d", or each environment's when they differ."""
-        found = dict.fromkeys(_objective(e.slo) for e in self.envs)
-        return " / ".join(found)
+        """"99.9% over 30d", or each environment's when they differ (an environment's `overrides:`):
+        "99.9% over 30d in production; 99.5% over 30d in staging"."""
+        found: dict[str, list[str]] = {}
+        for e in self.envs:
+            found.setdefault(_objective(e.slo), []).append(e.env.env)
+        if len(found) == 1:
+            return next(iter(found))
+        return "; ".join(f"{objective} in {', '.join(envs)}" for objective, envs in found.items())
 
 
 def collect(models: dict[str, EnvironmentModel], order: list[str],
@@ -70,7 +76,8 @@ def collect(models: dict[str, EnvironmentModel], order: list[str],
     out = []
     for (service, name), envs in sorted(found.items()):
         first = envs[0].slo
-        out.append(SloFacts(service, name, first.summary, first.backend, first.sli, tuple(envs)))
+        absent = tuple(env for env in order if env not in {e.env.env for e in envs})
+        out.append(SloFacts(service, name, first.summary, first.backend, first.sli, tuple(envs), absent))
     return out
 
 
@@ -130,6 +137,9 @@ def markdown(facts: SloFacts, project: str) -> str:
     lines += ["## In each environment", ""]
     for env in facts.envs:
         lines += _env_section(facts, env)
+    if facts.disabled_in:
+        lines += [Markdown(f"Not in {', '.join(facts.disabled_in)}: disabled there (`disabled:` in the project "
+                           "file), no alarms, alerts or rules."), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

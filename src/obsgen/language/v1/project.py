@@ -12,8 +12,8 @@ from ...diagnostics import shown
 from .budgets import Budgets
 from .dashboards import Dashboards
 from .events import EventRoutes
-from .fields import (AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, SeverityName, SeverityRef, Strict, Tags, ThresholdField,
-                     VarName, Verbatim)
+from .fields import (AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, SeverityName, SeverityRef, SloPercent, Strict, Tags,
+                     ThresholdField, VarName, Verbatim)
 from .maintenance import Maintenance
 from .presets import ProjectPresets
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
@@ -113,6 +113,8 @@ class MonitorOverride(Strict):
     promql: str | None = Field(default=None, description="Prometheus monitors: replaces the PromQL expression.")
     cloudwatch: Verbatim | None = Field(default=None, description="Verbatim API parameters for this environment, "
                                         "over the monitor's own `cloudwatch:` (key by key).")
+    objective: SloPercent | None = Field(default=None, description="SLOs ('service/slo-<name>') only: the objective "
+                                         "in this environment, e.g. 99.5%.")
 
 
 class EnvironmentSettings(Strict):
@@ -131,8 +133,11 @@ class EnvironmentSettings(Strict):
     service_dashboards: bool = Field(default=True, description="false: no service gets its own dashboard in this "
                                      "environment (each dashboard is billed monthly past CloudWatch's free few).")
     vars: dict[VarName, str] = Field(default_factory=dict, description="Extra template variables.")
-    disabled: list[str] = Field(default_factory=list, description="Monitors ('service/monitor') not deployed here.")
-    overrides: dict[str, MonitorOverride] = Field(default_factory=dict, description="Keyed by 'service/monitor'.")
+    disabled: list[str] = Field(default_factory=list, description="Monitors ('service/monitor'), SLOs "
+                                "('service/slo-<name>') and SLO tiers ('service/slo-<name>-page', '-ticket') not "
+                                "deployed here.")
+    overrides: dict[str, MonitorOverride] = Field(default_factory=dict, description="Keyed by 'service/monitor', or "
+                                                  "'service/slo-<name>' for an SLO's objective.")
     channels: dict[Name, ChannelOverride] = Field(default_factory=dict)
     runbooks_base_url: HttpUrl | None = Field(default=None, description="Where this environment's alarms link to the "
                                           "runbook site; overrides runbooks.base_url.")
