@@ -207,6 +207,100 @@ def test_a_prometheus_openslo_slo_with_good_events_generates_what_its_slos_twin_
     assert _named_source_as(openslo.files, "monitors/openslo/checkout.yaml", "monitors/checkout.yaml") == written.files
 
 
+# --- a CloudWatch latency SLI: thresholdMetric, and the objective's op: lte and value -----------------------
+
+LATENCY_SLOS = API_HEAD + """\
+slos:
+  latency:
+    objective: 99%
+    sli:
+      latency: {namespace: AWS/ApiGateway, metric: Latency, dimensions: {ApiName: "shop-api-${env}"}, slower_than: 500}
+    page: {severity: critical}
+"""
+
+# Requests at or under 500 ms are good (op: lte), 99 % of them; the workbook's page conditions for 30 days.
+LATENCY_OPENSLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: latency
+spec:
+  service: api
+  indicator:
+    metadata: {name: api-latency}
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: CloudWatch
+          spec:
+            namespace: AWS/ApiGateway
+            metricName: Latency
+            stat: p99
+            dimensions: [{name: ApiName, value: "shop-api-${env}"}]
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{op: lte, value: 500, target: 0.99}]
+  alertPolicies:
+    - kind: AlertPolicy
+      metadata: {name: fast}
+      spec:
+        conditions:
+          - kind: AlertCondition
+            metadata: {name: page-1h}
+            spec:
+              severity: critical
+              condition: {kind: burnrate, op: gte, threshold: 14.4, lookbackWindow: 1h}
+          - kind: AlertCondition
+            metadata: {name: page-6h}
+            spec:
+              severity: critical
+              condition: {kind: burnrate, op: gte, threshold: 6, lookbackWindow: 6h}
+"""
+
+
+def test_a_cloudwatch_threshold_metric_with_op_lte_is_a_latency_slo_generating_what_its_slos_twin_does(
+        tmp_path: Path) -> None:
+    written = build(tmp_path / "slos", extra_files={"monitors/api.yaml": LATENCY_SLOS})
+    openslo = build(tmp_path / "openslo", extra_files={"monitors/api.yaml": API_HEAD,
+                                                       "monitors/openslo/api.yaml": LATENCY_OPENSLO})
+    assert errors(written) == [] and errors(openslo) == []
+    assert any('"PR(:500)"' in text for text in written.files.values())
+    assert _named_source_as(openslo.files, "monitors/openslo/api.yaml", "monitors/api.yaml") == written.files
+
+
+def _latency_problems(old: str, new: str) -> list[str]:
+    assert old in LATENCY_OPENSLO
+    return [str(d) for d in read([("monitors/openslo/x.yaml", LATENCY_OPENSLO.replace(old, new, 1).encode())])[1]]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("{op: lte, value: 500, target: 0.99}", "{op: gte, value: 500, target: 0.99}",
+     "monitors/openslo/x.yaml:20:21: error: op gte: obsgen's latency SLI counts a request at or under the value as "
+     "good (CloudWatch's PR(:value) counts <= value); write op: lte [openslo-unsupported]"),
+    ("{op: lte, value: 500, target: 0.99}", "{target: 0.99}",
+     "monitors/openslo/x.yaml:20:16: error: a thresholdMetric SLI needs its objective's op: lte and value, the latency "
+     "at or under which a request is good (e.g. value: 500 for 500 ms) [openslo-invalid]"),
+    ("value: 500,", "value: -5,",
+     "monitors/openslo/x.yaml:20:33: error: value is the latency threshold, a number above 0 in the metric's unit "
+     "(e.g. 500 for 500 ms) [openslo-invalid]"),
+    ("          type: CloudWatch\n          spec:\n            namespace: AWS/ApiGateway\n"
+     "            metricName: Latency\n            stat: p99\n"
+     "            dimensions: [{name: ApiName, value: \"shop-api-${env}\"}]",
+     "          type: Prometheus\n          spec: {query: 'histogram_quantile(0.99, rate(x_bucket[5m]))'}",
+     "monitors/openslo/x.yaml:12:17: error: a Prometheus thresholdMetric reads a latency, not events: write a "
+     "ratioMetric with the histogram's bucket as good, sum(rate(<histogram>_bucket{le=\"0.5\"}[${window}])), and "
+     "its count as total, sum(rate(<histogram>_count[${window}])) [openslo-unsupported]"),
+])
+def test_a_latency_objective_obsgen_cannot_read_is_one_located_error(old: str, new: str, expected: str) -> None:
+    assert _latency_problems(old, new) == [expected]
+
+
+def test_op_and_value_on_a_ratio_slis_objective_say_they_belong_to_a_threshold_metric() -> None:
+    assert _problems(_changed("      target: 0.999", "      op: lte\n      value: 5\n      target: 0.999")) == [
+        "monitors/openslo/x.yaml:42:7: error: op and value belong to a thresholdMetric SLI (a CloudWatch latency "
+        "metric); a ratioMetric SLI's objective is its target alone: leave op and value out [openslo-unsupported]"]
+
+
 # --- what obsgen does not read ---------------------------------------------------------------------------
 
 
@@ -230,8 +324,8 @@ def _changed(old: str, new: str) -> str:
      "monitors/openslo/x.yaml:37:17: error: 1M is a calendar duration (months, quarters, years are not a fixed "
      "length); write days or weeks, e.g. 30d or 4w [openslo-unsupported]"),
     ("  ratioMetric:\n", "  thresholdMetric: {}\n  ratioMetric:\n",
-     "monitors/openslo/x.yaml:6:3: error: threshold SLIs are not supported: write ratioMetric with good (or bad) and "
-     "total events [openslo-unsupported]"),
+     "monitors/openslo/x.yaml:6:3: error: an SLI has one of ratioMetric or thresholdMetric, not both "
+     "[openslo-invalid]"),
     ("        type: CloudWatch", "        type: Datadog",
      "monitors/openslo/x.yaml:10:15: error: metricSource type 'Datadog' is not supported: obsgen reads Prometheus "
      "(spec.query) or CloudWatch (spec.namespace, metricName, stat, dimensions) [openslo-unsupported]"),

@@ -2,7 +2,8 @@
 translated into the `slos:` of obsgen services (docs/slos.md, "OpenSLO input").
 
 The spec: https://github.com/OpenSLO/OpenSLO (README.md, v1). obsgen reads its common subset: ratio SLIs
-(`ratioMetric` with `good` or `bad`, and `total`) from Prometheus or CloudWatch, one rolling time window,
+(`ratioMetric` with `good` or `bad`, and `total`) from Prometheus or CloudWatch, a CloudWatch latency SLI
+(`thresholdMetric` with the objective's `op: lte` and `value`: obsgen's `latency:`), one rolling time window,
 `budgetingMethod: Occurrences`, one objective (`target` or `targetPercent`), and burn-rate alert conditions,
 which become the page tier (long window under a day) or the ticket tier (a day or more), as the SRE
 workbook's conditions are. Everything else is an `openslo-unsupported` error at the construct, saying what
@@ -68,7 +69,7 @@ class _Reader:
     problems: list[Diagnostic] = field(default_factory=list)
     objects: dict[tuple[str, str], _Object] = field(default_factory=dict)  # (kind, name) -> its object
     # An SLI document's translation (None: it has problems, reported once however many SLOs refer to it).
-    slis: dict[str, Mapping | None] = field(default_factory=dict)
+    slis: dict[str, "Mapping | _Threshold | None"] = field(default_factory=dict)
 
     def fail(self, doc: Document, loc: Loc, code: str, message: str, at_key: bool = False) -> None:
         self.problems.append(error(doc.span(loc, at_key=at_key), code, message))
@@ -218,18 +219,20 @@ def _slo(reader: _Reader, obj: _Object) -> TranslatedSlo | None:
                     f"budgetingMethod {shown(method) if method is not None else 'missing'}: obsgen counts events; "
                     "write budgetingMethod: Occurrences")
     window = _time_window(reader, spec)
-    objective = _objective(reader, spec)
-    sli = _indicator(reader, spec)
+    indicator = _indicator(reader, spec)
+    # an SLI with problems (reported) says nothing of whether op and value belong: they are not reported again
+    objective = _objective(reader, spec, threshold=isinstance(indicator, _Threshold) if indicator else None)
     tiers = _alert_policies(reader, spec)
-    if len(reader.problems) > problems or window is None or objective is None or sli is None or tiers is None:
+    if len(reader.problems) > problems or window is None or objective is None or indicator is None or tiers is None:
         return None
+    sli = _latency(indicator, objective[1]) if isinstance(indicator, _Threshold) else indicator
     items: list[tuple[str, Any, KeyMarks]] = []
     if isinstance(obj.data["metadata"].get("displayName"), str):
         items.append(("summary", obj.data["metadata"]["displayName"], _marks(_Object(obj.doc, ("metadata",),
                                                                                      obj.data["metadata"]), "displayName")))
     if isinstance(spec.data.get("description"), str):
         items.append(("description", spec.data["description"], _marks(spec, "description")))
-    items += [objective, window, ("sli", sli, _marks(spec, "indicatorRef" if "indicatorRef" in spec.data else "indicator"))]
+    items += [objective[0], window, ("sli", sli, _marks(spec, "indicatorRef" if "indicatorRef" in spec.data else "indicator"))]
     items += tiers
     name = _name(obj)
     name_marks = _marks(_Object(obj.doc, ("metadata",), obj.data["metadata"]), "name")
@@ -281,7 +284,10 @@ def _duration(reader: _Reader, obj: _Object, key: str, what: str) -> int | None:
     return int(match.group(1)) * _SECONDS[match.group(2)]
 
 
-def _objective(reader: _Reader, spec: _Object) -> tuple[str, Any, KeyMarks] | None:
+def _objective(reader: _Reader, spec: _Object, threshold: bool | None
+               ) -> tuple[tuple[str, Any, KeyMarks], tuple[Any, KeyMarks] | None] | None:
+    """("objective", percent, marks), and for a thresholdMetric SLI the objective's `value` (the latency at or
+    under which a request is good) with its marks; `threshold` None: the SLI is wrong, op and value go unchecked."""
     objectives = spec.data.get("objectives")
     if not isinstance(objectives, list) or not objectives:
         reader.fail(spec.doc, spec.loc + ("objectives",) if "objectives" in spec.data else spec.loc, "openslo-invalid",
@@ -295,12 +301,17 @@ def _objective(reader: _Reader, spec: _Object) -> tuple[str, Any, KeyMarks] | No
         reader.fail(spec.doc, spec.loc + ("objectives", 0), "openslo-invalid", "an objective is a mapping: target: 0.999")
         return None
     item = _Object(spec.doc, spec.loc + ("objectives", 0), objectives[0])
-    threshold = "threshold objectives (op and value) are not supported: obsgen reads ratio SLIs; leave op and value out"
+    ratio = ("op and value belong to a thresholdMetric SLI (a CloudWatch latency metric); a ratioMetric SLI's "
+             "objective is its target alone: leave op and value out")
     timeslices = "time-slice objectives are not supported: obsgen counts events (budgetingMethod: Occurrences)"
     composite = "composite objectives are not supported: write one SLO per indicator"
-    if not _only(reader, item, {"displayName", "target", "targetPercent"},
-                 {"op": threshold, "value": threshold, "timeSliceTarget": timeslices, "timeSliceWindow": timeslices,
-                  "indicator": composite, "indicatorRef": composite, "compositeWeight": composite}):
+    instead = {"timeSliceTarget": timeslices, "timeSliceWindow": timeslices,
+               "indicator": composite, "indicatorRef": composite, "compositeWeight": composite}
+    if not _only(reader, item, {"displayName", "target", "targetPercent", *(("op", "value") if threshold is not False else ())},
+                 instead if threshold is not False else {"op": ratio, "value": ratio, **instead}):
+        return None
+    latency = _threshold_value(reader, item) if threshold else None
+    if threshold and latency is None:
         return None
     given = [k for k in ("target", "targetPercent") if k in item.data]
     value = item.data.get(given[0]) if len(given) == 1 else None
@@ -310,13 +321,52 @@ def _objective(reader: _Reader, spec: _Object) -> tuple[str, Any, KeyMarks] | No
         return None
     # The fraction as the decimal it is written as: 0.999 is 99.9%, exactly the float `objective: 99.9%` reads.
     percent = Decimal(repr(value)) * (100 if given[0] == "target" else 1)
-    return "objective", float(percent), _marks(item, given[0])
+    return ("objective", float(percent), _marks(item, given[0])), latency
+
+
+def _threshold_value(reader: _Reader, item: _Object) -> tuple[Any, KeyMarks] | None:
+    """A thresholdMetric objective's `value`, with `op: lte`: a request at or under it is good, as CloudWatch's
+    percentile rank PR(:value) counts "the percentage of data points that are <= value"
+    (monitoring/Statistics-definitions.html)."""
+    op, value = item.data.get("op"), item.data.get("value")
+    if op is None or value is None:
+        reader.fail(item.doc, item.loc, "openslo-invalid", "a thresholdMetric SLI needs its objective's op: lte and "
+                    "value, the latency at or under which a request is good (e.g. value: 500 for 500 ms)")
+        return None
+    if op != "lte":
+        reader.fail(item.doc, item.loc + ("op",), "openslo-unsupported",
+                    f"op {shown(op)}: obsgen's latency SLI counts a request at or under the value as good (CloudWatch's "
+                    "PR(:value) counts <= value); write op: lte")
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+        reader.fail(item.doc, item.loc + ("value",), "openslo-invalid",
+                    "value is the latency threshold, a number above 0 in the metric's unit (e.g. 500 for 500 ms)")
+        return None
+    return value, _marks(item, "value")
 
 
 # --- SLI -------------------------------------------------------------------------------------------------
 
 
-def _indicator(reader: _Reader, spec: _Object) -> Mapping | None:
+@dataclass(frozen=True, slots=True)
+class _Threshold:
+    """A thresholdMetric SLI: a CloudWatch latency metric, whose threshold is the objective's `value`."""
+
+    metric: Mapping  # obsgen's metric mapping (namespace, metric, dimensions), at the OpenSLO positions
+    marks: KeyMarks
+
+
+def _latency(threshold: _Threshold, value: tuple[Any, KeyMarks] | None) -> Mapping:
+    """`latency: {namespace, metric, dimensions, slower_than: value}`: a request slower than the objective's value is
+    bad. The metric's `stat` is not read: the SLI counts requests by PR(:value) and SampleCount."""
+    assert value is not None  # _objective gives the value for a thresholdMetric SLI
+    metric = threshold.metric
+    items = [(k, metric[k], metric.marks[k]) for k in metric if k != "statistic"]
+    latency = _node(threshold.marks, items + [("slower_than", value[0], value[1])])
+    return _node(threshold.marks, [("latency", latency, threshold.marks)])
+
+
+def _indicator(reader: _Reader, spec: _Object) -> Mapping | _Threshold | None:
     given = [k for k in ("indicator", "indicatorRef") if k in spec.data]
     if len(given) != 1:
         reader.fail(spec.doc, spec.loc + (given[1],) if given else spec.loc, "openslo-invalid",
@@ -331,19 +381,49 @@ def _indicator(reader: _Reader, spec: _Object) -> Mapping | None:
                         f"no SLI named '{shown(ref)}' in monitors/{FOLDER}/")
             return None
         if ref not in reader.slis:
-            reader.slis[ref] = _ratio(reader, _spec(sli))
+            reader.slis[ref] = _sli(reader, _spec(sli))
         return reader.slis[ref]
     else:
         inline = _child(reader, spec, "indicator", "an SLO")
         sli = _named(reader, inline, "SLI") if inline is not None else None
         if sli is None:
             return None
-    return _ratio(reader, _spec(sli))
+    return _sli(reader, _spec(sli))
+
+
+def _sli(reader: _Reader, spec: _Object) -> Mapping | _Threshold | None:
+    if "thresholdMetric" in spec.data and "ratioMetric" in spec.data:
+        reader.fail(spec.doc, spec.loc + ("thresholdMetric",), "openslo-invalid",
+                    "an SLI has one of ratioMetric or thresholdMetric, not both", at_key=True)
+        return None
+    if "thresholdMetric" in spec.data:
+        return _threshold(reader, spec)
+    return _ratio(reader, spec)
+
+
+def _threshold(reader: _Reader, spec: _Object) -> _Threshold | None:
+    """A CloudWatch latency metric (the objective's op: lte and value say how slow is too slow). A Prometheus
+    thresholdMetric's query gives a latency per time slice, not events: its histogram is a ratioMetric."""
+    if not _only(reader, spec, {"description", "thresholdMetric"}, {}):
+        return None
+    metric = _child(reader, spec, "thresholdMetric", "an SLI")
+    if metric is None or not _only(reader, metric, {"metricSource"}, {}):
+        return None
+    source = _source(reader, spec, "thresholdMetric")
+    if source is None:
+        return None
+    kind, value, marks = source
+    if kind == "prometheus":
+        reader.fail(spec.doc, spec.loc + ("thresholdMetric", "metricSource", "type"), "openslo-unsupported",
+                    "a Prometheus thresholdMetric reads a latency, not events: write a ratioMetric with the "
+                    "histogram's bucket as good, sum(rate(<histogram>_bucket{le=\"0.5\"}[${window}])), and its "
+                    "count as total, sum(rate(<histogram>_count[${window}]))")
+        return None
+    return _Threshold(value, marks)
 
 
 def _ratio(reader: _Reader, spec: _Object) -> Mapping | None:
-    if not _only(reader, spec, {"description", "ratioMetric"}, {"thresholdMetric": "threshold SLIs are not "
-                 "supported: write ratioMetric with good (or bad) and total events"}):
+    if not _only(reader, spec, {"description", "ratioMetric"}, {}):
         return None
     ratio = _child(reader, spec, "ratioMetric", "an SLI")
     raw = "raw ratios are not supported: write good (or bad) and total, each a metricSource"
