@@ -72,7 +72,32 @@ def for_env(ctx: Context, entry: ServiceEntry, name: str, slo: Slo) -> Slo | Non
         ctx.fail(ctx.pdoc, where + ("objective",), "slo-objective", f"objective {objective:g}% is not between 0% and "
                  "100% (both excluded): it is the share of valid events that must be good, e.g. 99.5%")
         return None
-    return slo.model_copy(update={**off, **({"objective": objective} if objective is not None else {})})
+    changed = slo.model_copy(update={**off, **({"objective": objective} if objective is not None else {})})
+    if objective is not None and (hopeless := _hopeless_burn(changed)) is not None:
+        tier, burn = hopeless
+        ctx.fail(ctx.pdoc, where + ("objective",), "slo-policy",
+                 f"objective {objective:g}% leaves a {round(100 - objective, 9):g}% budget, on which the {tier} tier's "
+                 f"burn rate {burn.factor(slo.window):g} ({format_duration(burn.long)}) needs an error ratio above 100% "
+                 f"here: it could never fire; keep a higher objective in {ctx.env_name}, or give the tier smaller "
+                 "budget shares (burns:)")
+        return None
+    return changed
+
+
+def _hopeless_burn(slo: Slo) -> tuple[str, Burn] | None:
+    """A condition of the SLO whose threshold is an error ratio of 1 or more (the first), when its window is
+    valid (check() reports the rest)."""
+    if not slo.window or slo.window % DAY:
+        return None
+    for tier_name in TIER_NAMES:
+        tier: Tier | None = getattr(slo, tier_name)
+        if tier is None or not tier.enabled:
+            continue
+        burns = [Burn(b.budget / 100, b.window) for b in tier.burns] if tier.burns is not None else DEFAULT_BURNS[tier_name]
+        for burn in burns:
+            if burn.long and burn.long < slo.window and burn.threshold(slo.window, slo.objective / 100) >= 1:
+                return tier_name, burn
+    return None
 
 
 # --- checks --------------------------------------------------------------------------------------
