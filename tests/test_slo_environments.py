@@ -93,3 +93,11 @@ def test_the_slo_page_gives_each_environments_objective_and_where_it_is_disabled
     assert "### staging\n\nObjective 99.5% of valid events good over 30d" in api
     assert "Page tier: none." in api.split("### staging")[1]
     assert "Not in staging: disabled there" in three_envs.files["runbooks/_slos/checkout/latency.md"]
+
+
+def test_a_mistake_in_a_prometheus_slos_override_is_reported_once(tmp_path) -> None:
+    project = PROJECT + '    overrides:\n      checkout/slo-latency: {objective: 99.5%, for: 5m}\n'
+    result = build(tmp_path, project=project, extra_files={"monitors/checkout.yaml": CHECKOUT_SERVICE})
+    assert errors(result) == [
+        "monitors/obsgen.yaml:26:48: error: 'for' does not apply to an SLO; override its 'objective', or disable it "
+        "or one of its tiers ('checkout/slo-latency-page') with disabled: [bad-override]"]

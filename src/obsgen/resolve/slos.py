@@ -54,6 +54,7 @@ def for_env(ctx: Context, entry: ServiceEntry, name: str, slo: Slo) -> Slo | Non
     errors there)."""
     service = entry.spec.service
     ref = conventions.slo_ref(service, name)
+
     def disabled(name_: str) -> bool:  # a monitor called `slo-x` keeps its own name
         return name_ in ctx.env.disabled and name_ not in ctx.monitors
 
@@ -64,7 +65,8 @@ def for_env(ctx: Context, entry: ServiceEntry, name: str, slo: Slo) -> Slo | Non
     if override is None:
         return slo.model_copy(update=off) if off else slo
     where = ctx.setting_loc("overrides", ref)
-    for key in sorted(override.model_fields_set - {"objective"}):
+    for field in sorted(override.model_fields_set - {"objective"}):
+        key = type(override).model_fields[field].alias or field  # `for`, written; `for_` in the model
         ctx.fail(ctx.pdoc, where + (key,), "bad-override", f"'{key}' does not apply to an SLO; override its "
                  f"'objective', or disable it or one of its tiers ('{ref}-page') with disabled:", at_key=True)
     objective = override.objective
@@ -225,8 +227,8 @@ def cloudwatch(ctx: Context) -> tuple[list[MetricAlarm], list[CompositeAlarm], l
     slos: list[ServiceLevelObjective] = []
     for entry in sorted(ctx.spec.services, key=lambda s: s.spec.service):
         for name, written in entry.spec.slos.items():
-            slo = for_env(ctx, entry, name, written)
-            if slo is None or not isinstance(slo.sli, CloudWatchSli):
+            slo = for_env(ctx, entry, name, written) if isinstance(written.sli, CloudWatchSli) else None
+            if slo is None:
                 continue
             checked = check(ctx, entry, name, slo)
             if checked is None:
@@ -370,8 +372,8 @@ class PromSlo:
 def prometheus(ctx: Context, entry: ServiceEntry) -> list[PromSlo]:
     out = []
     for name, written in entry.spec.slos.items():
-        slo = for_env(ctx, entry, name, written)
-        if slo is not None and isinstance(slo.sli, PromSli):
+        slo = for_env(ctx, entry, name, written) if isinstance(written.sli, PromSli) else None
+        if slo is not None:
             checked = check(ctx, entry, name, slo)
             if checked is not None:
                 made = _prom_slo(ctx, entry, name, slo, checked)
