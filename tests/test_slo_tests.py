@@ -105,6 +105,13 @@ def test_every_errors_total_slo_gets_a_page_a_ticket_only_and_a_quiet_case(check
         ("AnswersErrorBudgetBurn", [])]
 
 
+def test_the_test_file_says_which_groups_are_generated_and_what_their_made_up_counters_prove(checkout: Build) -> None:
+    head = checkout.files["production/prometheus/tests/checkout.test.yaml"].splitlines()[1]
+    assert head.startswith("# The last 5 test groups are generated for the SLOs' alerts (AvailabilityErrorBudgetBurn, "
+                           "PaymentsErrorBudgetBurn)")
+    assert "not that the queries select the right series in production" in head
+
+
 def test_a_query_obsgen_cannot_feed_is_tested_on_its_recorded_ratios_without_the_rules_that_record_them(
         checkout: Build) -> None:
     test_file = checkout.files["production/prometheus/tests/checkout.slo-ratios.test.yaml"]

@@ -20,6 +20,10 @@ from . import prometheus
 from .yaml_text import dump_yaml
 from .base import Rendered, header
 
+MADE_UP_HEADER = ("The last {count} test groups are generated for the SLOs' alerts ({alerts}): they feed counters made up from the SLI "
+                  "(a histogram's _count and _bucket, or series the selectors of sum(rate(...)) queries select), so they "
+                  "test the recording rules, the alerts and their thresholds, not that the queries select the right "
+                  "series in production (docs/slos.md).")
 FED_HEADER = ("These tests feed each SLO's recorded SLI ratios (slo:sli_error:ratio_rate<window>) in place of the "
               "rules that compute them from the SLI's queries, which obsgen cannot feed: they test the alerts and "
               "their thresholds, not the queries (docs/slos.md). The rule file beside this one is the service's "
@@ -32,13 +36,22 @@ def render(model: EnvironmentModel) -> Rendered:
         evaluated = [t for t in group.tests if not t.fed_records]
         fed = [t for t in group.tests if t.fed_records]
         if evaluated:
-            files[test_path(group.service)] = dump_yaml(test_file(group, evaluated), header(group.source))
+            files[test_path(group.service)] = dump_yaml(test_file(group, evaluated), _evaluated_header(group, evaluated))
         if fed:
             files[f"prometheus/tests/{fed_rules_file(group.service)}"] = dump_yaml(
                 {"groups": [prometheus.group_dict(without_fed_records(group))]}, header(group.source))
             files[test_path(group.service, fed=True)] = dump_yaml(
                 test_file(group, fed), f"{header(group.source)}\n# {FED_HEADER}")
     return Rendered(files)
+
+
+def _evaluated_header(group: RuleGroup, tests: list[PromTest]) -> str:
+    """The file's header, with what the SLOs' generated tests (their origin is the SLO, `slos.<name>`) prove."""
+    generated = [t for t in tests if t.origin.loc[:1] == ("slos",)]  # after the spec's own (resolve/prometheus.py)
+    if not generated:
+        return header(group.source)
+    alerts = ", ".join(sorted({case.alertname for t in generated for case in t.alert_tests}))
+    return f"{header(group.source)}\n# {MADE_UP_HEADER.format(count=len(generated), alerts=alerts)}"
 
 
 def test_path(service: str, fed: bool = False) -> str:
