@@ -41,7 +41,22 @@ def test_errors_and_requests_of_two_metrics_get_one_counter_each_the_total_one_c
                       'http_requests_total{job="checkout"}': "0+100000x70"}
 
 
+def test_errors_written_as_all_minus_good_events_feed_the_good_counter_at_the_complementary_rate() -> None:
+    good = 'sum(rate(http_requests_total{job="checkout", code!~"5.."}[5m]))'
+    assert _series(f"({TOTAL}) - ({good})", TOTAL) == {'http_requests_total{job="checkout"}': "0+75000x70",
+                                                      'http_requests_total{code="500", job="checkout"}': "0+25000x70"}
+
+
+def test_a_histogram_written_as_its_count_minus_its_fast_bucket_feeds_both() -> None:
+    count = "sum(rate(http_request_duration_seconds_count[5m]))"
+    fast = 'sum(rate(http_request_duration_seconds_bucket{le="0.5"}[5m]))'
+    assert _series(f"({count}) - ({fast})", count) == {
+        'http_request_duration_seconds_bucket{le="0.5"}': "0+75000x70",
+        "http_request_duration_seconds_count": "0+100000x70"}
+
+
 @pytest.mark.parametrize("errors_query", [
+    f'(sum(rate(http_requests_total{{job="other"}}[5m]))) - ({ERRORS})',  # all minus good, but not total's all
     f"{ERRORS} or vector(0)",  # arithmetic and set operations have no inverse
     'sum by (code) (rate(http_requests_total{code=~"5.."}[5m]))',  # a grouping: several ratios, not one
     'sum(rate(http_requests_total{code=~"5.."}[5m] offset 1h))',
@@ -71,6 +86,12 @@ slos:
       errors: sum(increase(payment_failures_total[${window}]))
       total: sum(increase(payments_total[${window}]))
     ticket: {severity: warning}
+  fast:
+    objective: 99%
+    sli:
+      errors: (sum(rate(http_request_duration_seconds_count{job="checkout"}[${window}]))) - (sum(rate(http_request_duration_seconds_bucket{job="checkout", le="0.25"}[${window}])))
+      total: sum(rate(http_request_duration_seconds_count{job="checkout"}[${window}]))
+    page: {severity: critical}
   answers:
     objective: 99.5%
     sli:
@@ -99,7 +120,8 @@ def test_every_errors_total_slo_gets_a_page_a_ticket_only_and_a_quiet_case(check
     assert _cases(checkout, "checkout.test.yaml") == [
         ("AvailabilityErrorBudgetBurn", ["page", "ticket"]), ("AvailabilityErrorBudgetBurn", ["ticket"]),
         ("AvailabilityErrorBudgetBurn", []),
-        ("PaymentsErrorBudgetBurn", ["ticket"]), ("PaymentsErrorBudgetBurn", [])]
+        ("PaymentsErrorBudgetBurn", ["ticket"]), ("PaymentsErrorBudgetBurn", []),
+        ("FastErrorBudgetBurn", ["page"]), ("FastErrorBudgetBurn", [])]
     assert _cases(checkout, "checkout.slo-ratios.test.yaml") == [
         ("AnswersErrorBudgetBurn", ["page", "ticket"]), ("AnswersErrorBudgetBurn", ["ticket"]),
         ("AnswersErrorBudgetBurn", [])]
@@ -107,8 +129,8 @@ def test_every_errors_total_slo_gets_a_page_a_ticket_only_and_a_quiet_case(check
 
 def test_the_test_file_says_which_groups_are_generated_and_what_their_made_up_counters_prove(checkout: Build) -> None:
     head = checkout.files["production/prometheus/tests/checkout.test.yaml"].splitlines()[1]
-    assert head.startswith("# The last 5 test groups are generated for the SLOs' alerts (AvailabilityErrorBudgetBurn, "
-                           "PaymentsErrorBudgetBurn)")
+    assert head.startswith("# The last 7 test groups are generated for the SLOs' alerts (AvailabilityErrorBudgetBurn, "
+                           "FastErrorBudgetBurn, PaymentsErrorBudgetBurn)")
     assert "not that the queries select the right series in production" in head
 
 
@@ -134,7 +156,7 @@ def test_the_generated_tests_of_every_slo_pass_the_real_promtool(checkout: Build
     from obsgen.prometheus.promtool import run_tests
 
     report = run_tests(checkout, require("promtool"))
-    assert (report.ran, report.failures) == (8, [])
+    assert (report.ran, report.failures) == (10, [])
 
 
 def test_the_made_up_counters_go_through_the_real_queries_so_a_query_reading_other_codes_fails(
@@ -180,4 +202,4 @@ def test_a_services_own_test_of_an_slo_alert_resolves_and_passes_promtool(tmp_pa
     result = build(tmp_path, extra_files={"monitors/checkout.yaml": SERVICE + OWN_TEST})
     assert errors(result) == []
     report = run_tests(result, require("promtool"))
-    assert (report.ran, report.failures) == (9, [])
+    assert (report.ran, report.failures) == (11, [])

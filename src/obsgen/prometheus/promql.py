@@ -381,6 +381,22 @@ def summed_counter(expr: str) -> tuple[LabelMatcher, ...] | None:
     """The selector of `sum(rate(<selector>[<range>]))` (or `increase`, in parentheses or not), as
     matchers; None for any other shape (a grouping, an offset, `or` in the selector, arithmetic...)."""
     tree = parse(expr)
+    return None if isinstance(tree, str) else _summed(tree)
+
+
+def summed_difference(expr: str) -> tuple[tuple[LabelMatcher, ...], tuple[LabelMatcher, ...]] | None:
+    """The two selectors of `(sum(rate(<a>[<range>]))) - (sum(rate(<b>[<range>])))`, the shape of errors written
+    as all events minus good ones; None for any other shape."""
+    tree = parse(expr)
+    while isinstance(tree, promql_parser.ParenExpr):
+        tree = tree.expr
+    if not isinstance(tree, promql_parser.BinaryExpr) or str(tree.op) != "-" or tree.modifier is not None:
+        return None
+    lhs, rhs = _summed(tree.lhs), _summed(tree.rhs)
+    return (lhs, rhs) if lhs is not None and rhs is not None else None
+
+
+def _summed(tree: promql_parser.Expr) -> tuple[LabelMatcher, ...] | None:
     while isinstance(tree, promql_parser.ParenExpr):
         tree = tree.expr
     if not (isinstance(tree, promql_parser.AggregateExpr) and str(tree.op) == "sum" and tree.modifier is None):

@@ -6,9 +6,10 @@ What the tests feed depends on what obsgen can know of the SLI's input series:
 
 - a histogram SLI: its `_count` and `_bucket{le=...}` counters (the queries are obsgen's own);
 - an `errors`/`total` SLI whose queries are both `sum(rate(<selector>[${window}]))` (or `increase`), the
-  form Sloth's users write: counters made up to satisfy the selectors -- a bad-event series both
-  selectors select and a good-event one only `total` selects (or, when the queries read two metrics,
-  one series each) -- checked against every matcher before they are used;
+  form Sloth's users write, or whose errors are `(<total>) - (<sum of good events>)`, as OpenSLO's good
+  events translate: counters made up to satisfy the selectors -- a bad-event series both selectors
+  select and a good-event one only `total` selects (or, when the queries read two metrics, one series
+  each) -- checked against every matcher before they are used;
 - any other `errors`/`total` SLI (arithmetic, groupings, functions: arbitrary PromQL has no inverse):
   the recorded SLI ratios themselves, `slo:sli_error:ratio_rate<w>`, run against a test-only copy of
   the rule group without the recording rules that compute them from the queries. Those tests prove
@@ -22,7 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from ..model import AlertTestCase, ExpectedAlert, Origin, PrometheusAlert, PromTest, RecordingRule, SloBurn
-from ..prometheus.promql import LabelMatcher, summed_counter
+from ..prometheus.promql import LabelMatcher, summed_counter, summed_difference
 from ..values import format_duration
 
 TEST_EVENTS_PER_MINUTE = 100_000
@@ -114,45 +115,54 @@ def histogram_feed(metric: str, selector: str, slower_than: str) -> Callable[[fl
 
 def counter_feed(errors: str, total: str) -> Callable[[float, int], Series] | None:
     """Counters that make `errors / total` the ratio asked for, when both queries sum the rate of one selector
-    and label values can be found that satisfy them; None otherwise."""
-    bad_matchers, all_matchers = summed_counter(errors), summed_counter(total)
-    if bad_matchers is None or all_matchers is None:
+    (or `errors` is `total` minus a sum of good events, as OpenSLO's good events are written) and label values can
+    be found that satisfy them; None otherwise."""
+    all_matchers = summed_counter(total)
+    if all_matchers is None:
         return None
-    layout = _shared(bad_matchers, all_matchers) or _separate(bad_matchers, all_matchers)
+    bad_matchers, difference = summed_counter(errors), summed_difference(errors)
+    counted, good = (bad_matchers, False) if bad_matchers is not None else \
+        (difference[1], True) if difference is not None and difference[0] == all_matchers else (None, False)
+    if counted is None:
+        return None
+    layout = _shared(counted, all_matchers) or _separate(counted, all_matchers)
     if layout is None:
         return None
 
     def feed(ratio: float, minutes: int) -> Series:
-        per_minute = {"bad": ratio * TEST_EVENTS_PER_MINUTE, "good": (1 - ratio) * TEST_EVENTS_PER_MINUTE,
+        share = 1 - ratio if good else ratio  # of the events the counted selector selects
+        per_minute = {"counted": share * TEST_EVENTS_PER_MINUTE, "rest": (1 - share) * TEST_EVENTS_PER_MINUTE,
                       "all": float(TEST_EVENTS_PER_MINUTE)}
         return tuple((_labelled(labels), f"0+{per_minute[kind]:.6g}x{minutes}") for labels, kind in layout)
     return feed
 
 
-_Layout = tuple[tuple[dict[str, str], str], ...]  # (a series' labels with __name__, "bad" | "good" | "all")
+# (a series' labels with __name__, what it counts: "counted" the events `counted` selects (bad events, or good
+# ones when errors are all minus good), "rest" the other events, "all" every event)
+_Layout = tuple[tuple[dict[str, str], str], ...]
 
 
-def _shared(errors: tuple[LabelMatcher, ...], total: tuple[LabelMatcher, ...]) -> _Layout | None:
-    """One counter of bad events that both queries select, one of good events that only `total` selects
+def _shared(counted: tuple[LabelMatcher, ...], total: tuple[LabelMatcher, ...]) -> _Layout | None:
+    """One counter of the counted events that both queries select, one of the rest that only `total` selects
     (`http_requests_total{code=~"5.."}` over `http_requests_total`)."""
-    bad = _labels(errors + total)
-    for refused in errors:
-        good = _labels(total, refused)
-        if bad is not None and good is not None and _selects(errors, bad) and _selects(total, bad) \
-                and _selects(total, good) and not _selects(errors, good):
-            return ((bad, "bad"), (good, "good"))
+    mine = _labels(counted + total)
+    for refused in counted:
+        rest = _labels(total, refused)
+        if mine is not None and rest is not None and _selects(counted, mine) and _selects(total, mine) \
+                and _selects(total, rest) and not _selects(counted, rest):
+            return ((mine, "counted"), (rest, "rest"))
     return None
 
 
-def _separate(errors: tuple[LabelMatcher, ...], total: tuple[LabelMatcher, ...]) -> _Layout | None:
-    """A counter of bad events only `errors` selects and one of all events only `total` selects
-    (`http_errors_total` over `http_requests_total`)."""
+def _separate(counted: tuple[LabelMatcher, ...], total: tuple[LabelMatcher, ...]) -> _Layout | None:
+    """A counter of the counted events only `counted` selects and one of all events only `total` selects
+    (`http_errors_total` over `http_requests_total`; a histogram's `_bucket{le=...}` over its `_count`)."""
     for refused_by_total in total:
-        for refused_by_errors in errors:
-            bad, every = _labels(errors, refused_by_total), _labels(total, refused_by_errors)
-            if bad is not None and every is not None and _selects(errors, bad) and not _selects(total, bad) \
-                    and _selects(total, every) and not _selects(errors, every):
-                return ((bad, "bad"), (every, "all"))
+        for refused_by_counted in counted:
+            mine, every = _labels(counted, refused_by_total), _labels(total, refused_by_counted)
+            if mine is not None and every is not None and _selects(counted, mine) and not _selects(total, mine) \
+                    and _selects(total, every) and not _selects(counted, every):
+                return ((mine, "counted"), (every, "all"))
     return None
 
 
