@@ -150,6 +150,19 @@ def test_a_query_obsgen_cannot_feed_is_tested_on_its_recorded_ratios_without_the
     assert len(group["rules"]) == len(deployed["rules"]) - 7
 
 
+def test_slos_of_one_window_in_one_service_pass_promtools_check_and_lint(checkout: Build, tmp_path) -> None:
+    """Three 30-day SLOs: their period ratios (slo:sli_error:ratio_rate30d) were one rule to promtool's lint
+    ("duplicate rule(s) found"), which made `obsgen build` refuse the service."""
+    from prom_tools import require
+
+    from obsgen.prometheus.promtool import check_rules
+
+    path = tmp_path / "checkout.rules.yaml"
+    path.write_text(checkout.files["production/prometheus/checkout.rules.yaml"], encoding="utf-8")
+    run = check_rules(require("promtool"), [path])
+    assert run.ok, run.output
+
+
 def test_the_generated_tests_of_every_slo_pass_the_real_promtool(checkout: Build) -> None:
     from prom_tools import require
 

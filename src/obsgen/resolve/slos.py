@@ -434,9 +434,13 @@ def _prom_slo(ctx: Context, entry: ServiceEntry, name: str, slo: Slo, checked: _
         return None
     period = format_duration(slo.window)
     base = f"{_ratio(PROMETHEUS_BASE_WINDOW)}{sel}"
+    # Sloth labels this record with sloth_window only (the others come from the 5m series); obsgen writes the SLO's
+    # ids too, the same values, so that two SLOs of one window in one rule group are not the same rule to promtool's
+    # lint ("duplicate rule(s) found"; Sloth writes a group per SLO).
     records.append(RecordingRule(service, _ratio(slo.window),
                                  f"sum_over_time({base}[{period}])\n/ ignoring (sloth_window)\n"
-                                 f"count_over_time({base}[{period}])\n", (("sloth_window", period),), origin))
+                                 f"count_over_time({base}[{period}])\n",
+                                 tuple(sorted({**ids, "sloth_window": period}.items())), origin))
     label_items = tuple(sorted(ids.items()))
     on = "/ on(sloth_id, sloth_slo, sloth_service) group_left\n"
     meta = [("slo:objective:ratio", f"vector({checked.objective!r})"),
