@@ -103,6 +103,7 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
     envs = [_routing_env(m, (production or {}).get(e)) for e, m in models.items()]
     yield f"{SITE_DIR}/routing.html", env.get_template("routing.html.j2").render(
         **common, root="", routes={e: _routes(m) for e, m in models.items()}, models=models, envs=envs,
+        mutes={e: _mutes(m) for e, m in models.items()},
         any_sns=any(e.sns for e in envs), any_alertmanager=any(e.alertmanager for e in envs), title="Routing")
 
 
@@ -152,6 +153,26 @@ def _routing_env(model: EnvironmentModel, production: bool | None) -> RoutingEnv
     marks = EnvFacts(model.env, True, is_production(model.env, production), is_sandbox(model.endpoint))
     return RoutingEnv(model.env, marks.title, bool(model.metric_alarms or model.composite_alarms),
                       any(g.alerts for g in model.rule_groups))
+
+
+@dataclass(frozen=True, slots=True)
+class MuteWindow:
+    """A mute rule on the routing page: when it mutes which alarms (#17: the site shows when an alarm is muted)."""
+
+    window: str
+    description: str
+    name: str
+    region: str
+    expression: str  # cron(...) or at(...)
+    duration: str
+    timezone: str
+    refs: tuple[str, ...]  # the monitors of the alarms it mutes, each a page of the site
+
+
+def _mutes(model: EnvironmentModel) -> list[MuteWindow]:
+    return [MuteWindow(r.window, r.description or "", r.name, r.region or model.region, r.expression,
+                       format_duration(r.duration), r.timezone, r.refs)
+            for r in sorted(model.mute_rules, key=lambda r: (r.window, r.name, r.region))]
 
 
 def _routes(model: EnvironmentModel) -> list[SeverityRoute]:
