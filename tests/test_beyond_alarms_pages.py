@@ -106,3 +106,75 @@ def test_a_muted_alarm_s_runbook_page_names_its_window(build):
     page = build.files["runbooks/orders/error-lines.md"]
     assert "Muted during maintenance" in page and "`weekly-patching`" in page
     assert "Muted during maintenance" not in build.files["runbooks/orders/timeouts.md"]
+
+
+def test_each_event_route_has_a_runbook_page_saying_what_its_events_mean_and_where_they_go(build):
+    page = build.files["runbooks/_events/_project/guardduty.md"]
+    assert page.startswith("# Event route project/events/guardduty\n")
+    assert "**GuardDuty reports a high or critical finding in the account.**" in page
+    assert "GuardDuty findings (event `GuardDuty Finding` from `aws.guardduty`) at or above a severity" in page
+    assert "Rule `orders-guardduty-sandbox` (enabled)" in page
+    assert "notifies `orders-critical-sandbox` (oncall (email))" in page
+    assert '"detail-type":["GuardDuty Finding"]' in page, "the event pattern"
+    assert "aws events describe-rule --name orders-guardduty-sandbox --region us-east-1 --endpoint-url" in page
+    service_route = build.files["runbooks/_events/orders/reconciliation-failed.md"]
+    assert "Step Functions executions that ended badly" in service_route and "`orders-warning-sandbox`" in service_route
+
+
+def test_an_event_route_s_page_carries_the_guidance_of_its_runbook_file(build):
+    page = build.files["runbooks/_events/_project/guardduty.md"]
+    assert "## Diagnosis\n\nOpen the finding from the notification's link and read its resource and actor." in page
+    assert "## Mitigation\n\nFollow the incident response plan for the finding's type." in page
+
+
+def test_an_event_route_s_page_links_the_console_outside_a_sandbox(tmp_path, build):
+    assert "No console link here (a sandbox" in build.files["runbooks/_events/_project/guardduty.md"]
+    root = _copy(tmp_path)
+    _replace(root / "monitors" / "obsgen.yaml", "    endpoint: http://127.0.0.1:4577\n", "")
+    result = compile_project(root)
+    assert result.ok, result.diagnostics
+    page = result.files["runbooks/_events/_project/guardduty.md"]
+    assert ("Where these events are read: [the AWS console]"
+            "(<https://us-east-1.console.aws.amazon.com/guardduty/home?region=us-east-1#/findings>).") in page
+
+
+def test_the_message_of_a_route_ends_with_its_runbook_page_which_the_site_has(build):
+    rules = json.loads(build.files[f"{ENV}/events/rules.json"])
+    templates = {t["Rule"]: t["Targets"][0]["InputTransformer"]["InputTemplate"] for t in rules["Targets"]}
+    url = "https://runbooks.example.com/orders/_events/_project/guardduty.html?env=sandbox"
+    assert templates["orders-guardduty-sandbox"].endswith(f' Runbook: {url}"')
+    assert "site/_events/_project/guardduty.html" in build.files
+    assert templates["orders-orders-reconciliation-failed-sandbox"].endswith(
+        ' Runbook: https://runbooks.example.com/orders/_events/orders/reconciliation-failed.html?env=sandbox"')
+    assert "site/_events/orders/reconciliation-failed.html" in build.files
+
+
+def test_a_budget_has_a_runbook_page_with_each_notification_in_dollars_and_who_hears_it(build):
+    page = build.files["runbooks/_budgets/monthly.md"]
+    assert "**Everything the orders account spends in a month.**" in page
+    assert "Budget `orders-sandbox-monthly`, account `123456789012`: 500.00 USD a month, counting resources tagged " \
+           "`Team=orders`." in page
+    assert "| the cost so far this period is over | 80% | 400.00 USD | `warning` | oncall (email) |" in page
+    assert "| the cost forecast for the period is over | 100% | 500.00 USD | `critical` | oncall (email) |" in page
+    assert "aws budgets describe-budget --account-id 123456789012 --budget-name orders-sandbox-monthly" in page
+
+
+def test_the_site_index_lists_the_event_routes_and_budgets_and_their_pages_are_on_the_site(build):
+    index = build.files["site/index.html"]
+    assert '<a href="_events/_project/guardduty.html">project/events/guardduty</a>' in index
+    assert '<a href="_events/orders/reconciliation-failed.html">orders/events/reconciliation-failed</a>' in index
+    assert '<a href="_budgets/monthly.html">monthly</a>' in index
+    budget = build.files["site/_budgets/monthly.html"]
+    assert 'href="../_assets/style.css"' in budget and "400.00 USD" in budget
+    route = build.files["site/_events/_project/guardduty.html"]
+    assert 'href="../../_assets/style.css"' in route and "Diagnosis" in route
+
+
+def test_an_error_in_a_route_s_runbook_file_is_located_at_its_line_and_nothing_is_written(tmp_path):
+    root = _copy(tmp_path)
+    (root / "runbooks_src" / "security-finding.md").write_text("# Security finding\n\n## Diagnosis\n\n"
+                                                             "Read {{ route.nothing_here }}.\n")
+    result = compile_project(root)
+    assert not result.ok
+    assert [f"{d.span.file}:{d.span.line}" for d in result.diagnostics] == ["runbooks_src/security-finding.md:5"]
+    assert not any(path.startswith(("site/", "runbooks/")) for path in result.files)

@@ -184,6 +184,18 @@ def event_rule_name(project: str, env: str, service: str | None, route: str) -> 
     return f"{project}-{service}-{route}-{env}" if service else f"{project}-{route}-{env}"
 
 
+def event_route_page(service: str | None, route: str) -> str:
+    """An event route's runbook page (runbooks/route_pages.py), under the site's root, without extension:
+    `_events/<service>/<route>`, `_events/_project/<route>` for a route of the project file (names never
+    start with `_`, so no monitor's page can be one of these)."""
+    return f"_events/{service or '_project'}/{route}"
+
+
+def budget_page(budget: str) -> str:
+    """A budget's runbook page, under the site's root, without extension."""
+    return f"_budgets/{budget}"
+
+
 def event_rule_arn(region: str, account: str, rule: str) -> str:
     return f"arn:{partition(region)}:events:{region}:{account}:rule/{rule}"
 

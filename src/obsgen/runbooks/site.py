@@ -28,6 +28,7 @@ from ..values import format_duration
 from .coverage import Coverage
 from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
 from .markdown import Env, page_html
+from .route_pages import BudgetFacts, RouteFacts
 from .slo_pages import SloFacts
 from ..views import backtest as backtest_view
 
@@ -79,7 +80,8 @@ def render(project: str, description: str, monitors: list[MonitorFacts], pages: 
 def files(project: str, description: str, monitors: list[MonitorFacts], pages: dict[str, str] | None,
           services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage,
           production: dict[str, bool | None] | None = None, progress: Progress = silent,
-          slos: Sequence[SloFacts] = ()) -> Iterator[tuple[str, str]]:
+          slos: Sequence[SloFacts] = (), routes: Sequence[RouteFacts] = (),
+          budgets: Sequence[BudgetFacts] = ()) -> Iterator[tuple[str, str]]:
     """`render`'s files one at a time, (path under generated/, text): `obsgen build` writes each before
     the next is made (the HTML of 10,000 pages is 80 MiB, docs/performance.md). Without `pages`, the
     monitors' own pages are left out: the caller made each with `monitor_page` beside its Markdown."""
@@ -89,7 +91,8 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
     for name in ASSETS:
         yield f"{SITE_DIR}/_assets/{name}", (TEMPLATES / name).read_text(encoding="utf-8")
     yield f"{SITE_DIR}/index.html", render_joined(env.get_template("index.html.j2"),
-        **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks", slos=slos)
+        **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks", slos=slos,
+        routes=routes, budgets=budgets)
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in counted(monitors, "site pages", progress):
         if pages is not None:
@@ -135,6 +138,22 @@ def slo_page(project: str, description: str, slo: SloFacts, markdown: str) -> tu
     return f"{SITE_DIR}/{slo.page}.html", _environment().get_template("slo.html.j2").render(
         project=project, project_description=description, root="../../", slo=slo, body=page.html,
         sections=page.sections, title=f"SLO {slo.ref}")
+
+
+def route_page(project: str, description: str, route: RouteFacts, markdown: str) -> tuple[str, str]:
+    """An event route's page of the site from its Markdown page (route_pages.py): (path under generated/, HTML)."""
+    page = page_html(markdown, tuple(Env(e.env.env, e.env.title, e.env.production) for e in route.envs))
+    return f"{SITE_DIR}/{route.page}.html", _environment().get_template("other.html.j2").render(
+        project=project, project_description=description, root="../../", envs=[e.env.env for e in route.envs],
+        body=page.html, sections=page.sections, title=f"Event route {route.ref}", service=route.scope)
+
+
+def budget_page(project: str, description: str, budget: BudgetFacts, markdown: str) -> tuple[str, str]:
+    """A budget's page of the site from its Markdown page (route_pages.py): (path under generated/, HTML)."""
+    page = page_html(markdown, tuple(Env(e.env.env, e.env.title, e.env.production) for e in budget.envs))
+    return f"{SITE_DIR}/{budget.page}.html", _environment().get_template("other.html.j2").render(
+        project=project, project_description=description, root="../", envs=[e.env.env for e in budget.envs],
+        body=page.html, sections=page.sections, title=f"Budget {budget.key}", service="")
 
 
 def _dashboards(monitors: list[MonitorFacts]) -> list[tuple[str, str]]:
