@@ -290,6 +290,9 @@ def _check_unique(ctx: Context, routes: list[EventRoute]) -> None:
     for route in routes:
         other = seen.setdefault(route.name, route)
         if other is not route:
+            # The name ends with the environment's in every environment: said once, with ${env}, so the
+            # same mistake is one error, not one per environment.
+            name = conventions.event_rule_name(ctx.project.project, "${env}", route.service, route.key)
             ctx.problems.append(error(route.origin.key_span(), "duplicate-event-rule-name",
-                                      f"event route '{route.key}' gets the rule name '{shown(route.name)}' of "
+                                      f"event route '{route.key}' gets the rule name '{shown(name)}' of "
                                       f"{other.ref}; rename one of them"))
