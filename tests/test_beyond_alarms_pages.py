@@ -178,3 +178,21 @@ def test_an_error_in_a_route_s_runbook_file_is_located_at_its_line_and_nothing_i
     assert not result.ok
     assert [f"{d.span.file}:{d.span.line}" for d in result.diagnostics] == ["runbooks_src/security-finding.md:5"]
     assert not any(path.startswith(("site/", "runbooks/")) for path in result.files)
+
+
+def test_a_runbook_page_shows_each_saved_query_with_its_log_groups_and_text(build):
+    page = build.files["runbooks/orders/error-lines.md"]
+    assert ("#### Saved queries: sandbox (sandbox)\n\n`orders/sandbox/orders/recent-errors`, over "
+            "`/aws/lambda/orders-sandbox`. The last 50 error lines, newest first.") in page, "no console link in a sandbox"
+    assert "```\nfields @timestamp, @message | filter level = 'ERROR' | sort @timestamp desc | limit 50\n```" in page
+
+
+def test_outside_a_sandbox_a_saved_query_links_logs_insights_in_the_environment_s_region(tmp_path):
+    root = _copy(tmp_path)
+    _replace(root / "monitors" / "obsgen.yaml", "    endpoint: http://127.0.0.1:4577\n", "")
+    result = compile_project(root)
+    assert result.ok, result.diagnostics
+    page = result.files["runbooks/orders/error-lines.md"]
+    assert ("`orders/sandbox/orders/recent-errors`, over `/aws/lambda/orders-sandbox` ([open it in Logs "
+            "Insights](<https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights>),"
+            " Saved queries).") in page

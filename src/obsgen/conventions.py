@@ -153,6 +153,11 @@ def console_dashboard_url(region: str, dashboard: str) -> str:
     return f"{_console(region)}#dashboards/dashboard/{dashboard}"
 
 
+def console_logs_insights_url(region: str) -> str:
+    """CloudWatch Logs Insights in the console, where "Saved queries" opens a query with its log groups."""
+    return f"{_console(region)}#logsV2:logs-insights"
+
+
 # --- issue #17: names of the resources beyond metric alarms ----------------------------------------
 # Metric filters and query definitions carry no tags: obsgen owns those under `<project>/<env>/` (no
 # project or environment name holds a '/', so no other environment's prefix starts with it). Budgets
