@@ -95,3 +95,13 @@ def test_a_dashboard_logs_widget_shows_a_saved_query_by_name():
     [widget] = [w for w in body["widgets"] if w["type"] == "log"]
     assert widget["properties"]["query"] == ("SOURCE '/aws/lambda/orders-sandbox' | fields @timestamp, @message "
                                              "| filter level = 'ERROR' | sort @timestamp desc | limit 50")
+
+
+def test_warm_up_becomes_the_alarm_s_warm_up_configuration_waiting_only_when_asked():
+    metric = {a["AlarmName"]: a for a in _file("cloudwatch/orders.json")["MetricAlarms"]}
+    assert metric["orders-orders-error-lines-sandbox"]["WarmUpConfiguration"] == {
+        "WarmUpPeriodDurationInMinutes": 15, "OnlyStartEvaluatingAfterWarmUpPeriodEnds": False}
+    assert "WarmUpConfiguration" not in metric["orders-orders-timeouts-sandbox"]
+    log = {a["AlarmName"]: a for a in _file("cloudwatch/orders.json")["LogAlarms"]}
+    assert log["orders-orders-payment-failures-sandbox"]["WarmUpConfiguration"] == {
+        "WarmUpPeriodDurationInMinutes": 30, "OnlyStartEvaluatingAfterWarmUpPeriodEnds": True}
