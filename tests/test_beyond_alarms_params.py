@@ -105,3 +105,19 @@ def test_warm_up_becomes_the_alarm_s_warm_up_configuration_waiting_only_when_ask
     log = {a["AlarmName"]: a for a in _file("cloudwatch/orders.json")["LogAlarms"]}
     assert log["orders-orders-payment-failures-sandbox"]["WarmUpConfiguration"] == {
         "WarmUpPeriodDurationInMinutes": 30, "OnlyStartEvaluatingAfterWarmUpPeriodEnds": True}
+
+
+def test_the_service_dashboard_graphs_each_log_monitor_like_a_metric_monitor():
+    """#17 item 6: the metric filter's metric with the threshold line, a dimensioned one as its Metrics
+    Insights sum, and the native log alarm's query as a Logs Insights widget, under the log group."""
+    widgets = json.loads(BUILD.files[f"{ENV}/cloudwatch/dashboards/orders-sandbox-orders.json"])["widgets"]
+    graphs = {w["properties"]["title"]: w for w in widgets if "title" in w["properties"] and w["type"] != "alarm"}
+    assert sorted(graphs) == ["error-lines: > 5", "payment-failures: > 3", "slow-requests: > 5000", "timeouts: >= 1"]
+    assert graphs["error-lines: > 5"]["properties"]["metrics"][0][:2] == ["orders/logs", "orders-orders-error-lines-sandbox"]
+    assert graphs["error-lines: > 5"]["properties"]["annotations"]["horizontal"][0]["value"] == 5
+    slow = graphs["slow-requests: > 5000"]["properties"]["metrics"][0][0]["expression"]
+    assert slow == 'SELECT MAX("orders-orders-slow-requests-sandbox") FROM "orders/logs"'
+    native = graphs["payment-failures: > 3"]
+    assert native["type"] == "log" and native["properties"]["query"].startswith("SOURCE '/aws/lambda/orders-sandbox' | ")
+    assert any(w["type"] == "text" and w["properties"]["markdown"] == "### Logs · /aws/lambda/orders-sandbox"
+               for w in widgets)
