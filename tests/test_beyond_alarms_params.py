@@ -121,3 +121,20 @@ def test_the_service_dashboard_graphs_each_log_monitor_like_a_metric_monitor():
     assert native["type"] == "log" and native["properties"]["query"].startswith("SOURCE '/aws/lambda/orders-sandbox' | ")
     assert any(w["type"] == "text" and w["properties"]["markdown"] == "### Logs · /aws/lambda/orders-sandbox"
                for w in widgets)
+
+
+def test_each_metric_filter_carries_the_monitor_s_value_default_dimensions_and_unit():
+    """PutMetricFilter's MetricTransformation, as the fixture writes each log monitor: a count with a
+    default of 0, a value read from a JSON field with its unit and one dimension per customer, a bare count."""
+    found = {f["filterName"].rsplit("/", 1)[1]: (f["logGroupName"], f["filterPattern"], f["metricTransformations"])
+             for f in _file("logs/orders.json")["MetricFilters"]}
+    assert found == {
+        "error-lines": ("/aws/lambda/orders-sandbox", '{ $.level = "ERROR" }', [
+            {"metricName": "orders-orders-error-lines-sandbox", "metricNamespace": "orders/logs", "metricValue": "1",
+             "defaultValue": 0.0}]),
+        "slow-requests": ("/aws/lambda/orders-sandbox", "{ $.latency > 2000 && $.customer = * }", [
+            {"metricName": "orders-orders-slow-requests-sandbox", "metricNamespace": "orders/logs",
+             "metricValue": "$.latency", "unit": "Milliseconds", "dimensions": {"Customer": "$.customer"}}]),
+        "timeouts": ("/aws/lambda/orders-sandbox", '"Task timed out"', [
+            {"metricName": "orders-orders-timeouts-sandbox", "metricNamespace": "orders/logs", "metricValue": "1"}]),
+    }
