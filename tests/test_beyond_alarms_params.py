@@ -95,3 +95,46 @@ def test_a_dashboard_logs_widget_shows_a_saved_query_by_name():
     [widget] = [w for w in body["widgets"] if w["type"] == "log"]
     assert widget["properties"]["query"] == ("SOURCE '/aws/lambda/orders-sandbox' | fields @timestamp, @message "
                                              "| filter level = 'ERROR' | sort @timestamp desc | limit 50")
+
+
+def test_warm_up_becomes_the_alarm_s_warm_up_configuration_waiting_only_when_asked():
+    metric = {a["AlarmName"]: a for a in _file("cloudwatch/orders.json")["MetricAlarms"]}
+    assert metric["orders-orders-error-lines-sandbox"]["WarmUpConfiguration"] == {
+        "WarmUpPeriodDurationInMinutes": 15, "OnlyStartEvaluatingAfterWarmUpPeriodEnds": False}
+    assert "WarmUpConfiguration" not in metric["orders-orders-timeouts-sandbox"]
+    log = {a["AlarmName"]: a for a in _file("cloudwatch/orders.json")["LogAlarms"]}
+    assert log["orders-orders-payment-failures-sandbox"]["WarmUpConfiguration"] == {
+        "WarmUpPeriodDurationInMinutes": 30, "OnlyStartEvaluatingAfterWarmUpPeriodEnds": True}
+
+
+def test_the_service_dashboard_graphs_each_log_monitor_like_a_metric_monitor():
+    """#17 item 6: the metric filter's metric with the threshold line, a dimensioned one as its Metrics
+    Insights sum, and the native log alarm's query as a Logs Insights widget, under the log group."""
+    widgets = json.loads(BUILD.files[f"{ENV}/cloudwatch/dashboards/orders-sandbox-orders.json"])["widgets"]
+    graphs = {w["properties"]["title"]: w for w in widgets if "title" in w["properties"] and w["type"] != "alarm"}
+    assert sorted(graphs) == ["error-lines: > 5", "payment-failures: > 3", "slow-requests: > 5000", "timeouts: >= 1"]
+    assert graphs["error-lines: > 5"]["properties"]["metrics"][0][:2] == ["orders/logs", "orders-orders-error-lines-sandbox"]
+    assert graphs["error-lines: > 5"]["properties"]["annotations"]["horizontal"][0]["value"] == 5
+    slow = graphs["slow-requests: > 5000"]["properties"]["metrics"][0][0]["expression"]
+    assert slow == 'SELECT MAX("orders-orders-slow-requests-sandbox") FROM "orders/logs"'
+    native = graphs["payment-failures: > 3"]
+    assert native["type"] == "log" and native["properties"]["query"].startswith("SOURCE '/aws/lambda/orders-sandbox' | ")
+    assert any(w["type"] == "text" and w["properties"]["markdown"] == "### Logs · /aws/lambda/orders-sandbox"
+               for w in widgets)
+
+
+def test_each_metric_filter_carries_the_monitor_s_value_default_dimensions_and_unit():
+    """PutMetricFilter's MetricTransformation, as the fixture writes each log monitor: a count with a
+    default of 0, a value read from a JSON field with its unit and one dimension per customer, a bare count."""
+    found = {f["filterName"].rsplit("/", 1)[1]: (f["logGroupName"], f["filterPattern"], f["metricTransformations"])
+             for f in _file("logs/orders.json")["MetricFilters"]}
+    assert found == {
+        "error-lines": ("/aws/lambda/orders-sandbox", '{ $.level = "ERROR" }', [
+            {"metricName": "orders-orders-error-lines-sandbox", "metricNamespace": "orders/logs", "metricValue": "1",
+             "defaultValue": 0.0}]),
+        "slow-requests": ("/aws/lambda/orders-sandbox", "{ $.latency > 2000 && $.customer = * }", [
+            {"metricName": "orders-orders-slow-requests-sandbox", "metricNamespace": "orders/logs",
+             "metricValue": "$.latency", "unit": "Milliseconds", "dimensions": {"Customer": "$.customer"}}]),
+        "timeouts": ("/aws/lambda/orders-sandbox", '"Task timed out"', [
+            {"metricName": "orders-orders-timeouts-sandbox", "metricNamespace": "orders/logs", "metricValue": "1"}]),
+    }

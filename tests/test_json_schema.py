@@ -32,6 +32,7 @@ NOT_EXPRESSIBLE = {
     # exactly-one-of rules checked by a model validator, which pydantic's schema leaves out (#17's follow-up).
     "event-route-two-sources": "exactly one of pattern, guardduty, securityhub, ... is a model validator's rule",
     "maintenance-cron-and-at": "exactly one of cron and at is a model validator's rule",
+    "monitor-warm-up-out-of-range": "a duration is text ('3d', '30s'); its length in minutes is beyond a pattern",
 }
 
 

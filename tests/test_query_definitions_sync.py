@@ -11,6 +11,7 @@ import itertools
 from collections import Counter
 
 import pytest
+from botocore.exceptions import ClientError
 from aws_support import CallLog, aws_env, clients_for, in_process  # noqa: F401
 from test_aws_faults import EXPECTED_ERROR, FAULTS, ONCE, Injector, sb  # noqa: F401
 from test_metric_filters_sync import GROUP, converge, fixture_model
@@ -183,3 +184,20 @@ def test_a_failed_query_write_at_any_position_is_reported_and_a_second_apply_con
         assert not make_plan(only, c).has_changes, case
         assert sorted(d["name"] for d in c.client("logs").describe_query_definitions()["queryDefinitions"]) == [
             f"{PREFIX}orders/recent-errors", f"{PREFIX}orders/slowest-customers"], case
+
+
+def test_the_sandbox_refuses_what_aws_refuses_for_query_definitions(model, clients, log):
+    """sandbox/logs.py: replacing or deleting a query definition id that does not exist is
+    ResourceNotFoundException (API_PutQueryDefinition.html, API_DeleteQueryDefinition.html), and a
+    refused write leaves no definition behind."""
+    logs = clients.client("logs")
+    with pytest.raises(ClientError) as replaced:
+        logs.put_query_definition(name=f"{PREFIX}x", queryString="fields @message", queryDefinitionId="no-such-id")
+    assert replaced.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as deleted:
+        logs.delete_query_definition(queryDefinitionId="no-such-id")
+    assert deleted.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert saved(clients) == []
+    made = logs.put_query_definition(name=f"{PREFIX}x", queryString="fields @message")["queryDefinitionId"]
+    assert logs.delete_query_definition(queryDefinitionId=made)["success"] is True
+    assert saved(clients) == []

@@ -297,6 +297,8 @@ def test_every_alarm_and_alert_of_the_example_links_to_an_existing_page() -> Non
     assert len(urls) == 51 + 4 * 16 + 4 * 10 + 4 * 2
     missing = sorted({u for u in urls if _page_for(u) not in result.files})
     assert missing == []
+    routes = [r.runbook_url for model in result.models.values() for r in model.event_routes]
+    assert len(routes) == 4 and all(u is not None and _page_for(u) in result.files for u in routes)
     description = result.files["production/cloudwatch/stock-api.json"]
     assert f"Runbook: {BASE_URL}/stock-api/api-error-rate.html" in description
 
@@ -304,7 +306,8 @@ def test_every_alarm_and_alert_of_the_example_links_to_an_existing_page() -> Non
 def test_every_relative_link_of_the_site_resolves_to_a_generated_file() -> None:
     result = compile_project(REPO)
     site = {path: text for path, text in result.files.items() if path.startswith("site/") and path.endswith(".html")}
-    assert len(site) == 33 + 2 + 5 + 2  # runbooks (29 monitors, 4 SLO tiers), the 2 SLOs', services, index and routing
+    # runbooks (29 monitors, 4 SLO tiers), the 2 SLOs', the event route's, services, index and routing
+    assert len(site) == 33 + 2 + 1 + 5 + 2
     broken = []
     for path, text in site.items():
         parser = _Links()
@@ -371,8 +374,9 @@ def test_the_site_and_runbooks_are_byte_identical_across_builds_and_carry_no_tim
     first, second = compile_project(REPO), compile_project(REPO)
     docs = {k: v for k, v in first.files.items() if k.startswith(("site/", "runbooks/"))}
     assert docs == {k: v for k, v in second.files.items() if k.startswith(("site/", "runbooks/"))}
-    # (29 monitors, 4 SLO tiers, 2 SLOs) Markdown + COVERAGE.md + pages + services + index/routing + assets
-    assert len(docs) == 35 + 1 + 35 + 5 + 2 + 3
+    # (29 monitors, 4 SLO tiers, 2 SLOs, 1 event route) Markdown + COVERAGE.md + pages + services + index/routing
+    # + assets
+    assert len(docs) == 36 + 1 + 36 + 5 + 2 + 3
     assert not any(re.search(r"20\d\d-\d\d-\d\dT", text) for text in docs.values())
 
 

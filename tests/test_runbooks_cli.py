@@ -82,7 +82,8 @@ def test_build_prints_one_coverage_line_and_writes_the_report_and_site(project: 
 def test_site_writes_only_the_site(project: Path) -> None:
     result = run("site", "-C", str(project))
     assert result.exit_code == 0, result.output
-    assert "wrote 45 files to generated/site/; open generated/site/index.html" in result.stdout  # 4 SLO tier pages, 2 SLO pages
+    # 4 SLO tier pages, 2 SLO pages, 1 event route page
+    assert "wrote 46 files to generated/site/; open generated/site/index.html" in result.stdout
     assert sorted(p.name for p in (project / "generated").iterdir()) == ["site"]
     (project / "generated" / "site" / "stale.html").write_text("old")
     assert run("site", "-C", str(project)).exit_code == 0

@@ -193,6 +193,9 @@ def _pages(site: Path, build) -> dict[str, str]:
     pages = {"index": (site / "index.html").as_uri(), "service": (site / "_services" / "stock-api.html").as_uri(),
              "routing": (site / "routing.html").as_uri()}
     pages.update({ref: _opened(site, links[ref]) for ref in RUNBOOKS})
+    # an event route's page (#17), as the link at the end of its rule's message opens it
+    [route] = build.models["production"].event_routes
+    pages["event route"] = _opened(site, route.runbook_url)
     return pages
 
 

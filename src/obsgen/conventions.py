@@ -159,6 +159,11 @@ def console_dashboard_url(region: str, dashboard: str) -> str:
     return f"{_console(region)}#dashboards/dashboard/{dashboard}"
 
 
+def console_logs_insights_url(region: str) -> str:
+    """CloudWatch Logs Insights in the console, where "Saved queries" opens a query with its log groups."""
+    return f"{_console(region)}#logsV2:logs-insights"
+
+
 # --- issue #17: names of the resources beyond metric alarms ----------------------------------------
 # Metric filters and query definitions carry no tags: obsgen owns those under `<project>/<env>/` (no
 # project or environment name holds a '/', so no other environment's prefix starts with it). Budgets
@@ -188,6 +193,18 @@ def query_marker(project: str, env: str) -> str:
 
 def event_rule_name(project: str, env: str, service: str | None, route: str) -> str:
     return f"{project}-{service}-{route}-{env}" if service else f"{project}-{route}-{env}"
+
+
+def event_route_page(service: str | None, route: str) -> str:
+    """An event route's runbook page (runbooks/route_pages.py), under the site's root, without extension:
+    `_events/<service>/<route>`, `_events/_project/<route>` for a route of the project file (names never
+    start with `_`, so no monitor's page can be one of these)."""
+    return f"_events/{service or '_project'}/{route}"
+
+
+def budget_page(budget: str) -> str:
+    """A budget's runbook page, under the site's root, without extension."""
+    return f"_budgets/{budget}"
 
 
 def event_rule_arn(region: str, account: str, rule: str) -> str:

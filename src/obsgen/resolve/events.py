@@ -90,26 +90,29 @@ def _route(ctx: Context, entry: ServiceEntry | None, doc: Document, key: str, sp
     if len(pattern) > MAX_PATTERN:
         ctx.fail(doc, loc + (spec.source,), "aws-limit", f"the event pattern has {len(pattern)} characters; "
                  f"EventBridge takes at most {MAX_PATTERN}")
-    template = _template(spec.summary, source.message)
+    base_url = ctx.project.runbook_base_url(ctx.env_name)
+    runbook_url = (f"{base_url.rstrip('/')}/{conventions.event_route_page(service, key)}.html?env={ctx.env_name}"
+                   if base_url else None)
+    template = _template(spec.summary, source.message, runbook_url)
     if len(template) > MAX_TEMPLATE:
         ctx.fail(doc, loc + ("message",), "aws-limit", f"the message has {len(template)} characters; EventBridge "
                  f"takes at most {MAX_TEMPLATE}")
     tags = {**ctx.project.tags, **(entry.spec.tags if entry else {}), **spec.tags,
             **conventions.ownership_tags(ctx.project.project, ctx.env_name, service=service or "project", route=key)}
-    runbook_url = conventions.runbook_url(ctx.project.runbook_base_url(ctx.env_name), service or "project",
-                                          f"events/{key}", ctx.env_name)
     return EventRoute(service, key, name, conventions.event_rule_arn(ctx.env.region, ctx.env.account, name),
                       spec.summary, spec.description, severity, spec.runbook, runbook_url, spec.enabled, spec.source,
                       pattern, tuple(sorted(source.paths.items())), template, source.console_url,
                       tuple(sorted(tags.items())), origin)
 
 
-def _template(summary: str, message: str) -> str:
+def _template(summary: str, message: str, runbook_url: str | None) -> str:
     """A quoted InputTemplate: EventBridge sends a quoted template as a plain string (what SNS delivers as
     the notification's text). Quotes, backslashes and angle brackets of obsgen's own text are replaced so
-    that they cannot end the string or read as placeholders."""
+    that they cannot end the string or read as placeholders. The route's runbook page ends it, as an
+    alarm's AlarmDescription ends with its runbook's."""
     fixed = summary.replace("\\", "/").replace('"', "'").replace("<", "(").replace(">", ")")
-    return json.dumps(f"{fixed} {message}".strip(), ensure_ascii=False)
+    runbook = f" Runbook: {runbook_url}" if runbook_url else ""
+    return json.dumps(f"{fixed} {message}".strip() + runbook, ensure_ascii=False)
 
 
 def _source(ctx: Context, doc: Document, loc: Loc, spec: EventRouteSpec, scope: list[ServiceEntry],
@@ -287,6 +290,9 @@ def _check_unique(ctx: Context, routes: list[EventRoute]) -> None:
     for route in routes:
         other = seen.setdefault(route.name, route)
         if other is not route:
+            # The name ends with the environment's in every environment: said once, with ${env}, so the
+            # same mistake is one error, not one per environment.
+            name = conventions.event_rule_name(ctx.project.project, "${env}", route.service, route.key)
             ctx.problems.append(error(route.origin.key_span(), "duplicate-event-rule-name",
-                                      f"event route '{route.key}' gets the rule name '{shown(route.name)}' of "
+                                      f"event route '{route.key}' gets the rule name '{shown(name)}' of "
                                       f"{other.ref}; rename one of them"))

@@ -6,6 +6,7 @@ Markdown under generated/runbooks/ and as a static site under generated/site/, p
     guidance.py  runbooks_src/ -> sections, sandboxed Jinja2, merge rules, located errors
     page.py      facts + guidance -> the Markdown page (the _default.md.j2 template)
     slo_pages.py one page per SLO: its tiers in words and numbers per environment, its dashboards
+    route_pages.py one page per event route and per budget (#17)
     coverage.py  who has human Diagnosis and Mitigation
     site.py      the HTML site (markdown.py: markdown-it, raw HTML off)
 """
@@ -21,7 +22,7 @@ from ..model import EnvironmentModel
 from ..progress import Progress, counted, silent
 from ..language.load import SpecSet
 from . import coverage as coverage_
-from . import page, slo_pages
+from . import page, route_pages, slo_pages
 from .coverage import Coverage
 from .facts import collect
 from .guidance import GuidanceSource
@@ -73,6 +74,8 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
         elif output:  # the page's HTML made now, so that no Markdown page is kept (35 MiB per 10,000 monitors)
             sink(f"{RUNBOOKS_OUT}/{monitor.page}.md", text)
             sink(*site.monitor_page(spec.project.project, spec.project.description or "", monitor, text))
+    routes, budgets = route_pages.collect(models, order, production)
+    route_sections = [route_pages.route_guidance(source, r, spec.project.project) for r in routes]
     spec_monitors = {f"{s.spec.service}/{m}" for s in spec.services for m in s.spec.monitors}
     services = {s.spec.service for s in spec.services}
     result.diagnostics = source.problems + source.unknown_files(spec_monitors | {m.ref for m in monitors}, services)
@@ -88,11 +91,19 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
         text = slo_pages.markdown(slo, spec.project.project)
         add(f"{RUNBOOKS_OUT}/{slo.page}.md", text)
         add(*site.slo_page(spec.project.project, spec.project.description or "", slo, text))
+    for route, sections in zip(routes, route_sections):  # one page per event route and per budget (#17)
+        text = route_pages.route_markdown(route, sections, spec.project.project)
+        add(f"{RUNBOOKS_OUT}/{route.page}.md", text)
+        add(*site.route_page(spec.project.project, spec.project.description or "", route, text))
+    for budget in budgets:
+        text = route_pages.budget_markdown(budget, spec.project.project)
+        add(f"{RUNBOOKS_OUT}/{budget.page}.md", text)
+        add(*site.budget_page(spec.project.project, spec.project.description or "", budget, text))
     infos = list({s.name: s for m in models.values() for s in m.services}.values())
     for path, text in site.files(spec.project.project, spec.project.description or "", monitors,
                                  pages if sink is None else None,
                                  sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
-                                 result.coverage, production, progress, slos):
+                                 result.coverage, production, progress, slos, routes, budgets):
         add(path, text)
     return result
 

@@ -72,6 +72,9 @@ class EnvFacts:
     log_pattern: str = ""
     log_query: str = ""
     muted: tuple[str, ...] = ()  # the maintenance windows that mute this alarm, in words (Markdown)
+    # Logs Insights in the console of the environment's region, where its saved queries open with their
+    # log groups ("" in a sandbox, or when the service has no saved query)
+    logs_insights_url: str = ""
     queries: tuple[QueryFacts, ...] = ()  # the service's saved queries in this environment
 
     @property
@@ -298,8 +301,10 @@ def _env(model: EnvironmentModel, alarm_names: dict[str, str], dashboards: froze
                     runbook_url=wording.Markdown(item.runbook_url or ""), metrics=wording.metrics(item),
                     commands=commands.for_alarm(model, item, alarm_names, found), dimensions=_dimensions(item),
                     **_log_facts(item, found)._asdict(), muted=tuple(mute_words(r) for r in model.mute_rules_of(item.name)),
-                    queries=tuple(QueryFacts(q.key, q.name, q.description or "", q.log_groups, q.query)
-                                  for q in model.saved_queries if q.service == item.service))
+                    queries=(queries := tuple(QueryFacts(q.key, q.name, q.description or "", q.log_groups, q.query)
+                                              for q in model.saved_queries if q.service == item.service)),
+                    logs_insights_url=wording.Markdown("" if sandbox or not queries
+                                                       else conventions.console_logs_insights_url(model.region)))
 
 
 class _LogFacts(NamedTuple):

@@ -28,6 +28,7 @@ from ..values import format_duration
 from .coverage import Coverage
 from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
 from .markdown import Env, page_html
+from .route_pages import BudgetFacts, RouteFacts
 from .slo_pages import SloFacts
 from ..views import backtest as backtest_view
 
@@ -79,7 +80,8 @@ def render(project: str, description: str, monitors: list[MonitorFacts], pages: 
 def files(project: str, description: str, monitors: list[MonitorFacts], pages: dict[str, str] | None,
           services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage,
           production: dict[str, bool | None] | None = None, progress: Progress = silent,
-          slos: Sequence[SloFacts] = ()) -> Iterator[tuple[str, str]]:
+          slos: Sequence[SloFacts] = (), routes: Sequence[RouteFacts] = (),
+          budgets: Sequence[BudgetFacts] = ()) -> Iterator[tuple[str, str]]:
     """`render`'s files one at a time, (path under generated/, text): `obsgen build` writes each before
     the next is made (the HTML of 10,000 pages is 80 MiB, docs/performance.md). Without `pages`, the
     monitors' own pages are left out: the caller made each with `monitor_page` beside its Markdown."""
@@ -89,7 +91,8 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
     for name in ASSETS:
         yield f"{SITE_DIR}/_assets/{name}", (TEMPLATES / name).read_text(encoding="utf-8")
     yield f"{SITE_DIR}/index.html", render_joined(env.get_template("index.html.j2"),
-        **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks", slos=slos)
+        **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks", slos=slos,
+        routes=routes, budgets=budgets)
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in counted(monitors, "site pages", progress):
         if pages is not None:
@@ -103,6 +106,7 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
     envs = [_routing_env(m, (production or {}).get(e)) for e, m in models.items()]
     yield f"{SITE_DIR}/routing.html", env.get_template("routing.html.j2").render(
         **common, root="", routes={e: _routes(m) for e, m in models.items()}, models=models, envs=envs,
+        mutes={e: _mutes(m) for e, m in models.items()},
         any_sns=any(e.sns for e in envs), any_alertmanager=any(e.alertmanager for e in envs), title="Routing")
 
 
@@ -136,6 +140,22 @@ def slo_page(project: str, description: str, slo: SloFacts, markdown: str) -> tu
         sections=page.sections, title=f"SLO {slo.ref}")
 
 
+def route_page(project: str, description: str, route: RouteFacts, markdown: str) -> tuple[str, str]:
+    """An event route's page of the site from its Markdown page (route_pages.py): (path under generated/, HTML)."""
+    page = page_html(markdown, tuple(Env(e.env.env, e.env.title, e.env.production) for e in route.envs))
+    return f"{SITE_DIR}/{route.page}.html", _environment().get_template("other.html.j2").render(
+        project=project, project_description=description, root="../../", envs=[e.env.env for e in route.envs],
+        body=page.html, sections=page.sections, title=f"Event route {route.ref}", service=route.scope)
+
+
+def budget_page(project: str, description: str, budget: BudgetFacts, markdown: str) -> tuple[str, str]:
+    """A budget's page of the site from its Markdown page (route_pages.py): (path under generated/, HTML)."""
+    page = page_html(markdown, tuple(Env(e.env.env, e.env.title, e.env.production) for e in budget.envs))
+    return f"{SITE_DIR}/{budget.page}.html", _environment().get_template("other.html.j2").render(
+        project=project, project_description=description, root="../", envs=[e.env.env for e in budget.envs],
+        body=page.html, sections=page.sections, title=f"Budget {budget.key}", service="")
+
+
 def _dashboards(monitors: list[MonitorFacts]) -> list[tuple[str, str]]:
     """(environment with its marks, dashboard URL) of a service, from any of its CloudWatch monitors; none
     for a sandbox environment (the AWS console does not know it)."""
@@ -152,6 +172,26 @@ def _routing_env(model: EnvironmentModel, production: bool | None) -> RoutingEnv
     marks = EnvFacts(model.env, True, is_production(model.env, production), is_sandbox(model.endpoint))
     return RoutingEnv(model.env, marks.title, bool(model.metric_alarms or model.composite_alarms),
                       any(g.alerts for g in model.rule_groups))
+
+
+@dataclass(frozen=True, slots=True)
+class MuteWindow:
+    """A mute rule on the routing page: when it mutes which alarms (#17: the site shows when an alarm is muted)."""
+
+    window: str
+    description: str
+    name: str
+    region: str
+    expression: str  # cron(...) or at(...)
+    duration: str
+    timezone: str
+    refs: tuple[str, ...]  # the monitors of the alarms it mutes, each a page of the site
+
+
+def _mutes(model: EnvironmentModel) -> list[MuteWindow]:
+    return [MuteWindow(r.window, r.description or "", r.name, r.region or model.region, r.expression,
+                       format_duration(r.duration), r.timezone, r.refs)
+            for r in sorted(model.mute_rules, key=lambda r: (r.window, r.name, r.region))]
 
 
 def _routes(model: EnvironmentModel) -> list[SeverityRoute]:

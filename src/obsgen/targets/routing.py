@@ -16,7 +16,7 @@ def render(model: EnvironmentModel) -> Rendered:
     lines = [f"<!-- {GENERATED_HEADER}; source: monitors/ -->",
              f"# Alert routing: {model.project} ({model.env})", "",
              f"Account {model.account}, region {model.region}.", ""]
-    lines += _alarms(model) + [""] + _severities(model) + [""] + _channels(model)
+    lines += _alarms(model) + [""] + _maintenance(model) + _severities(model) + [""] + _channels(model)
     return Rendered({"routing.md": "\n".join(lines) + "\n"})
 
 
@@ -47,6 +47,22 @@ def _alarms(model: EnvironmentModel) -> list[str]:
     if len(rows) == 4:
         rows.append("| (none) | | | | | | |")
     return rows
+
+
+def _maintenance(model: EnvironmentModel) -> list[str]:
+    """The alarms each maintenance window mutes (#17: the routing page says when an alarm is muted);
+    nothing when the environment has no mute rule."""
+    if not model.mute_rules:
+        return []
+    rows = ["## Maintenance windows", "",
+            "A muted alarm still changes state; its actions (the notifications) do not run during the window "
+            "(https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMuteRule.html).", "",
+            "| Window | Mute rule | Schedule | For | Time zone | Alarms muted |", "|---|---|---|---|---|---|"]
+    for rule in sorted(model.mute_rules, key=lambda r: (r.window, r.name, r.region)):
+        muted = ", ".join(f"`{ref}`" for ref in rule.refs)
+        rows.append(f"| `{rule.window}` | `{rule.name}`{_elsewhere(model, rule.region or model.region)} | "
+                    f"`{rule.expression}` | {format_duration(rule.duration)} | {rule.timezone} | {muted} |")
+    return rows + [""]
 
 
 def _severities(model: EnvironmentModel) -> list[str]:
