@@ -24,6 +24,7 @@ from ..backtest import AlarmReport, BacktestReport
 from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel, ServiceInfo
 from ..progress import Progress, counted, silent
+from ..render_cache import RenderCache
 from ..values import format_duration
 from .coverage import Coverage
 from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
@@ -79,7 +80,7 @@ def render(project: str, description: str, monitors: list[MonitorFacts], pages: 
 def files(project: str, description: str, monitors: list[MonitorFacts], pages: dict[str, str] | None,
           services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage,
           production: dict[str, bool | None] | None = None, progress: Progress = silent,
-          slos: Sequence[SloFacts] = ()) -> Iterator[tuple[str, str]]:
+          slos: Sequence[SloFacts] = (), store: RenderCache | None = None) -> Iterator[tuple[str, str]]:
     """`render`'s files one at a time, (path under generated/, text): `obsgen build` writes each before
     the next is made (the HTML of 10,000 pages is 80 MiB, docs/performance.md). Without `pages`, the
     monitors' own pages are left out: the caller made each with `monitor_page` beside its Markdown."""
@@ -93,7 +94,7 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in counted(monitors, "site pages", progress):
         if pages is not None:
-            yield monitor_page(project, description, monitor, pages[monitor.ref])
+            yield monitor_page(project, description, monitor, pages[monitor.ref], store)
         by_service.setdefault(monitor.service, []).append(monitor)
     for service in services:
         own = by_service.get(service.name, [])
@@ -120,17 +121,20 @@ def render_joined(template: Template, **context: object) -> str:
     return "".join(parts)
 
 
-def monitor_page(project: str, description: str, monitor: MonitorFacts, markdown: str) -> tuple[str, str]:
-    """A monitor's page of the site from its Markdown page: (path under generated/, HTML)."""
-    page = page_html(markdown, tuple(Env(e.env, e.title, e.production) for e in monitor.envs))
+def monitor_page(project: str, description: str, monitor: MonitorFacts, markdown: str,
+                 store: RenderCache | None = None) -> tuple[str, str]:
+    """A monitor's page of the site from its Markdown page: (path under generated/, HTML). With `store`,
+    the Markdown's HTML may come from the render cache (markdown.page_html)."""
+    page = page_html(markdown, tuple(Env(e.env, e.title, e.production) for e in monitor.envs), store)
     return f"{SITE_DIR}/{monitor.page}.html", _environment().get_template("runbook.html.j2").render(
         project=project, project_description=description, root="../", monitor=monitor, body=page.html,
         sections=page.sections, title=monitor.ref)
 
 
-def slo_page(project: str, description: str, slo: SloFacts, markdown: str) -> tuple[str, str]:
+def slo_page(project: str, description: str, slo: SloFacts, markdown: str,
+             store: RenderCache | None = None) -> tuple[str, str]:
     """An SLO's page of the site from its Markdown page (slo_pages.py): (path under generated/, HTML)."""
-    page = page_html(markdown, tuple(Env(e.env.env, e.env.title, e.env.production) for e in slo.envs))
+    page = page_html(markdown, tuple(Env(e.env.env, e.env.title, e.env.production) for e in slo.envs), store)
     return f"{SITE_DIR}/{slo.page}.html", _environment().get_template("slo.html.j2").render(
         project=project, project_description=description, root="../../", slo=slo, body=page.html,
         sections=page.sections, title=f"SLO {slo.ref}")
