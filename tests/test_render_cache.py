@@ -5,7 +5,7 @@ reads it; `--no-cache` and OBSGEN_NO_CACHE neither read nor write it."""
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import shutil
 import time
@@ -63,12 +63,19 @@ def built(root: Path, store: RenderCache | None) -> dict[str, str]:
 
 
 def entries(directory: Path) -> list[Path]:
-    return sorted(p for p in (directory / KIND).rglob("*") if p.is_file() and not p.name.startswith("."))
+    """The cached values of every kind."""
+    return sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def edit_a_spec_file(root: Path) -> None:
     path = root / "monitors" / "stock-api.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace('threshold: "> 5"', 'threshold: "> 7"', 1), encoding="utf-8")
+
+
+def edit_the_project_description(root: Path) -> None:
+    path = root / "monitors" / "obsgen.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("description: Stock analysis API", "description: The stock API"),
+                    encoding="utf-8")
 
 
 def edit_the_guidance(root: Path) -> None:
@@ -86,12 +93,14 @@ def edit_a_preset(root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.setattr(expand, "shipped_catalog", lambda: (catalog, tuple(problems)))
 
 
-@pytest.mark.parametrize("change", ["spec file", "guidance", "preset"])
+@pytest.mark.parametrize("change", ["spec file", "project description", "guidance", "preset"])
 def test_a_build_from_a_warm_cache_after_a_change_equals_a_clean_build(project, tmp_path, monkeypatch, change):
     store = RenderCache(tmp_path / "cache")
     before = built(project, store)
     if change == "spec file":
         edit_a_spec_file(project)
+    elif change == "project description":
+        edit_the_project_description(project)
     elif change == "guidance":
         edit_the_guidance(project)
     else:
@@ -117,7 +126,8 @@ def test_a_second_build_takes_every_page_from_the_cache_and_writes_the_same_byte
 def test_another_obsgen_version_never_reads_what_this_one_cached(project, tmp_path, monkeypatch):
     built(project, RenderCache(tmp_path / "cache"))
     for entry in entries(tmp_path / "cache"):  # were any of these read, the pages would say so
-        entry.write_text('{"html": "<p>STALE</p>", "sections": []}', encoding="utf-8")
+        value = '{"html": "<p>STALE</p>", "sections": []}' if entry.parent.parent.name == KIND else "<p>STALE</p>"
+        entry.write_text(f"{hashlib.sha256(value.encode()).hexdigest()}\n{value}", encoding="utf-8")
     monkeypatch.setattr(obsgen, "__version__", obsgen.__version__ + ".post1")
     other = RenderCache(tmp_path / "cache")
     assert built(project, other) == built(project, None)
@@ -128,11 +138,12 @@ def test_a_damaged_entry_is_made_again(project, tmp_path):
     clean = built(project, RenderCache(tmp_path / "cache"))
     damaged = entries(tmp_path / "cache")
     damaged[0].write_bytes(b"\xff\xfe not json")
-    damaged[1].write_text('{"html": 1}', encoding="utf-8")
+    damaged[1].write_text(damaged[1].read_text(encoding="utf-8").replace("<", "[", 1), encoding="utf-8")
     damaged[2].write_text("", encoding="utf-8")
-    assert built(project, RenderCache(tmp_path / "cache")) == clean
-    for entry in damaged[:3]:  # and stored again whole
-        assert isinstance(json.loads(entry.read_text(encoding="utf-8"))["html"], str)
+    store = RenderCache(tmp_path / "cache")
+    assert built(project, store) == clean
+    assert store.misses == 3
+    assert RenderCache(tmp_path / "cache").get(damaged[2].parent.parent.name, damaged[2].parent.name + damaged[2].name)
 
 
 def test_a_read_only_cache_serves_pages_but_stores_none(project, tmp_path):

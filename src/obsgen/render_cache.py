@@ -5,11 +5,13 @@ An entry's key is the sha256 of everything its value is computed from: the exact
 version and options, a digest of the obsgen source that does the work). A key that holds every
 input cannot serve a stale value: change any of them and the key changes, so the old entry is
 simply never asked for. Only functions whose output depends on nothing but those inputs are cached
-(today the site's Markdown -> HTML of a runbook page, `runbooks/markdown.page_html`).
+(today a monitor's page of the site, `runbooks/site.monitor_page`, and the Markdown -> HTML of an
+SLO's page, `runbooks/markdown.page_html`).
 
 The cache lives in the user's cache directory, `$XDG_CACHE_HOME/obsgen/` (`~/.cache/obsgen/`
 when XDG_CACHE_HOME is unset; https://specifications.freedesktop.org/basedir-spec/latest/), or in
-`OBSGEN_CACHE_DIR`, one file per entry under `<kind>/<first two hex digits>/<rest of the key>`. Not
+`OBSGEN_CACHE_DIR`, one file per entry under `<kind>/<first two hex digits>/<rest of the key>`,
+holding the sha256 of the value, a newline and the value (a damaged entry is a miss). Not
 in the project: a repository could then carry entries made to match its own pages' keys (the keys
 are public arithmetic) and put raw HTML into the site past markdown-it's escaping; the user's cache
 is as trusted as the user's virtualenv. Projects share it safely, since equal inputs give equal
@@ -87,15 +89,19 @@ class RenderCache:
         path = self._path(kind, key)
         try:
             with open(path, "rb") as entry:
-                value = entry.read().decode("utf-8")
+                data = entry.read()
                 age = self._now - os.fstat(entry.fileno()).st_mtime
+            checksum, _, value = data.partition(b"\n")
+            if checksum != hashlib.sha256(value).hexdigest().encode("ascii"):
+                raise ValueError("damaged")
+            text = value.decode("utf-8")
             if self.writable and age > _DAY:
                 os.utime(path)  # still in use: kept by the sweep
-        except (OSError, UnicodeDecodeError):  # absent, unreadable, not ours: computed again
+        except (OSError, ValueError):  # absent, damaged, not ours (UnicodeDecodeError too): made again
             self.misses += 1
             return None
         self.hits += 1
-        return value
+        return text
 
     def put(self, kind: str, key: str, value: str) -> None:
         """Stores a value (a read-only cache stores nothing). A cache that cannot be written (a full
@@ -106,7 +112,9 @@ class RenderCache:
         temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
         try:
             self._make(path.parent)
-            temporary.write_bytes(value.encode("utf-8"))
+            data = value.encode("utf-8")
+            # the value's own sha256 first: a damaged entry (a disk error, an edit) is a miss, not a page
+            temporary.write_bytes(hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data)
             os.replace(temporary, path)
         except (OSError, UnicodeEncodeError):  # UnicodeEncodeError: a lone surrogate; simply not kept
             try:

@@ -98,8 +98,7 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
                                  result.coverage, production, progress, slos, store):
         add(path, text)
     if store is not None:  # entries no build used for weeks go (at most one look a day)
-        from .markdown import sweep
-        sweep(store)
+        site.sweep(store)
     return result
 
 

@@ -100,7 +100,7 @@ def page_html(text: str, envs: tuple[Env, ...], store: RenderCache | None = None
     `envs`: the key holds both, the renderer and this module's source: render_cache.py)."""
     if store is None:
         return _page_html(text, envs)
-    key = store.key(_KIND, _salt(), text, json.dumps([[e.name, e.title, e.production] for e in envs]))
+    key = store.key(_KIND, salt(), text, json.dumps([[e.name, e.title, e.production] for e in envs]))
     if (kept := store.get(_KIND, key)) is not None and (page := _loaded(kept)) is not None:
         return page
     page = _page_html(text, envs)
@@ -114,7 +114,7 @@ def sweep(store: RenderCache) -> int:
 
 
 @cache
-def _salt() -> str:
+def salt() -> str:
     """The code a cached page comes from: the renderer and this module (its layout pass)."""
     return f"{_renderer_name()} {source_digest(Path(__file__))}"
 

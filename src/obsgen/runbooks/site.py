@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+import json
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -24,11 +25,11 @@ from ..backtest import AlarmReport, BacktestReport
 from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel, ServiceInfo
 from ..progress import Progress, counted, silent
-from ..render_cache import RenderCache
+from ..render_cache import RenderCache, source_digest
 from ..values import format_duration
 from .coverage import Coverage
 from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
-from .markdown import Env, page_html
+from .markdown import Env, page_html, salt as markdown_salt, sweep as markdown_sweep
 from .slo_pages import SloFacts
 from ..views import backtest as backtest_view
 
@@ -124,11 +125,46 @@ def render_joined(template: Template, **context: object) -> str:
 def monitor_page(project: str, description: str, monitor: MonitorFacts, markdown: str,
                  store: RenderCache | None = None) -> tuple[str, str]:
     """A monitor's page of the site from its Markdown page: (path under generated/, HTML). With `store`,
-    the Markdown's HTML may come from the render cache (markdown.page_html)."""
-    page = page_html(markdown, tuple(Env(e.env, e.title, e.production) for e in monitor.envs), store)
-    return f"{SITE_DIR}/{monitor.page}.html", _environment().get_template("runbook.html.j2").render(
-        project=project, project_description=description, root="../", monitor=monitor, body=page.html,
-        sections=page.sections, title=monitor.ref)
+    the page may come from the render cache: `_monitor_html` is pure, and its key holds every argument
+    it is given, the templates' text and the code that renders them (`salt`)."""
+    path = f"{SITE_DIR}/{monitor.page}.html"
+    envs = tuple(Env(e.env, e.title, e.production) for e in monitor.envs)
+    if store is None:
+        return path, _monitor_html(project, description, monitor.service, monitor.ref, envs, markdown)
+    key = store.key(PAGE_KIND, salt(), project, description, monitor.service, monitor.ref,
+                    json.dumps([[e.name, e.title, e.production] for e in envs]), markdown)
+    if (kept := store.get(PAGE_KIND, key)) is not None:
+        return path, kept
+    text = _monitor_html(project, description, monitor.service, monitor.ref, envs, markdown)
+    store.put(PAGE_KIND, key, text)
+    return path, text
+
+
+def _monitor_html(project: str, description: str, service: str, ref: str, envs: tuple[Env, ...], markdown: str) -> str:
+    """The page from exactly these values: the template sees nothing else (no facts object whose other
+    fields a cached page would have to be keyed by), besides the `header` global, which `salt` holds."""
+    page = page_html(markdown, envs)
+    return _environment().get_template("runbook.html.j2").render(
+        project=project, project_description=description, root="../", service=service,
+        env_names=" ".join(e.name for e in envs), body=page.html, sections=page.sections, title=ref)
+
+
+PAGE_KIND = "site-page"  # the render cache's name for a monitor's site page
+
+
+@cache
+def salt() -> str:
+    """The code and text a cached site page comes from: the Markdown renderer (markdown.salt), this
+    module, the two templates, Jinja2's release and the header every page carries."""
+    import jinja2
+
+    sources = source_digest(Path(__file__), TEMPLATES / "runbook.html.j2", TEMPLATES / "base.html.j2")
+    return f"{markdown_salt()} {sources} jinja2 {jinja2.__version__} {GENERATED_HEADER}"
+
+
+def sweep(store: RenderCache) -> int:
+    """Old pages removed from `store` (after a full build: render_cache.RenderCache.sweep)."""
+    return store.sweep(PAGE_KIND) + markdown_sweep(store)
 
 
 def slo_page(project: str, description: str, slo: SloFacts, markdown: str,
