@@ -19,7 +19,8 @@ from obsgen.cli import app
 from obsgen.compiler import compile_project, write
 from obsgen.presets import catalog as preset_catalog
 from obsgen.presets import expand
-from obsgen.render_cache import MAX_AGE_DAYS, RenderCache, default_directory
+from obsgen.language import jsonschema
+from obsgen.render_cache import MAX_AGE_DAYS, RenderCache, default_directory, package_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 KIND = "page-html"
@@ -218,3 +219,34 @@ def test_the_example_builds_the_same_with_the_cache(tmp_path):
     write(tmp_path, compile_project(tmp_path, store=RenderCache(tmp_path / "cache")))
     write(tmp_path, compile_project(tmp_path, store=RenderCache(tmp_path / "cache")))
     assert runner.invoke(app, ["build", "--check", "--no-cache", "-C", str(tmp_path)]).exit_code == 0
+
+
+def test_the_schema_comes_from_the_cache_only_for_the_same_package(project, tmp_path, monkeypatch):
+    store = RenderCache(tmp_path / "cache")
+    clean = jsonschema.schema_text()
+    assert jsonschema.schema_text(store) == clean == jsonschema.schema_text(RenderCache(tmp_path / "cache"))
+    [entry] = entries(tmp_path / "cache")
+    entry.write_text(f"{hashlib.sha256(b'{}').hexdigest()}\n{{}}", encoding="utf-8")
+    assert jsonschema.schema_text(RenderCache(tmp_path / "cache")) == "{}"  # what the cache holds is served...
+    monkeypatch.setattr(jsonschema, "package_digest", lambda: "an edited checkout")
+    assert jsonschema.schema_text(RenderCache(tmp_path / "cache")) == clean  # ...to the same package only
+
+
+def test_the_package_digest_changes_with_any_file_of_the_package(tmp_path):
+    package = tmp_path / "obsgen"
+    shutil.copytree(Path(obsgen.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = package_digest(package)
+    assert before == package_digest(Path(obsgen.__file__).parent)
+    (package / "presets" / "data" / "sqs.yaml").write_text("changed\n", encoding="utf-8")
+    assert package_digest.__wrapped__(package) != before
+
+
+def test_a_sweep_looks_at_every_kind(tmp_path):
+    store = RenderCache(tmp_path)
+    weeks_ago = time.time() - (MAX_AGE_DAYS + 1) * 86_400
+    for kind in ("site-page", "schema"):
+        key = store.key(kind, "", "old")
+        store.put(kind, key, "old")
+        os.utime(tmp_path / kind / key[:2] / key[2:], (weeks_ago, weeks_ago))
+    assert store.sweep_all() == 2 and entries(tmp_path) == []
+    assert RenderCache(tmp_path / "absent").sweep_all() == 0

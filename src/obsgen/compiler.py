@@ -119,7 +119,7 @@ def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress
     selected = [e for e in selected if e in known]
     build = Build(spec, selected, sink=sink)
     if pages:
-        build.add(SCHEMA_FILE, schema_text())
+        build.add(SCHEMA_FILE, schema_text(store))
     for env in counted(selected, "compiling environments", progress):
         _compile_env(spec, env, build)
     if not has_errors(problems):  # after a file's error, a test naming what it defined would only echo it

@@ -27,6 +27,7 @@ sees a whole value or none. A library module: it never prints; the CLI decides w
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
@@ -50,6 +51,22 @@ def default_directory(environ: Mapping[str, str]) -> Path:
     xdg = environ.get("XDG_CACHE_HOME", "")
     base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
     return base / "obsgen"
+
+
+@functools.cache
+def package_digest(root: Path | None = None) -> str:
+    """sha256 of every file of the installed obsgen package (its code, data and templates; ~280 files,
+    ~20 ms), or of the tree at `root`: the salt of a value that depends on obsgen as a whole (the JSON
+    Schema of the spec)."""
+    root = root or Path(obsgen.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")  # walked in a fixed order
+        for name in sorted(files):
+            path = Path(folder, name)
+            digest.update(path.relative_to(root).as_posix().encode("utf-8", "surrogatepass") + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def source_digest(*files: Path) -> str:
@@ -121,6 +138,14 @@ class RenderCache:
                 temporary.unlink(missing_ok=True)
             except OSError:
                 pass
+
+    def sweep_all(self) -> int:
+        """`sweep` of every kind in the cache (after a build that wrote generated/); returns how many."""
+        try:
+            kinds = sorted(entry.name for entry in os.scandir(self.directory) if entry.is_dir(follow_symlinks=False))
+        except OSError:  # no cache yet
+            return 0
+        return sum(self.sweep(kind) for kind in kinds)
 
     def sweep(self, kind: str) -> int:
         """Removes the entries of `kind` no build used for MAX_AGE_DAYS, at most once a day; returns

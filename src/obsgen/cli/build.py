@@ -98,6 +98,8 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         with Staging(project_dir) as staging:  # each file written as it is rendered, swapped in at the end
             result = _compiled(project_dir, env, [], staging.add, store)
             written = write(project_dir, result, staging=staging)
+        if store is not None:  # cached pages no build used for two weeks go (one look a day at most)
+            store.sweep_all()
     except OutputError as exc:  # another build holds generated/, or it changed since the check above
         report(Build(None, env or [], diagnostics=exc.diagnostics))
         raise typer.Exit(1) from None

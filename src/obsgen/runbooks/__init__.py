@@ -97,8 +97,6 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
                                  sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
                                  result.coverage, production, progress, slos, store):
         add(path, text)
-    if store is not None:  # entries no build used for weeks go (at most one look a day)
-        site.sweep(store)
     return result
 
 

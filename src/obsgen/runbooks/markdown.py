@@ -108,11 +108,6 @@ def page_html(text: str, envs: tuple[Env, ...], store: RenderCache | None = None
     return page
 
 
-def sweep(store: RenderCache) -> int:
-    """Old pages removed from `store` (after a full build: render_cache.RenderCache.sweep)."""
-    return store.sweep(_KIND)
-
-
 @cache
 def salt() -> str:
     """The code a cached page comes from: the renderer and this module (its layout pass)."""

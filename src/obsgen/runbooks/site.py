@@ -29,7 +29,7 @@ from ..render_cache import RenderCache, source_digest
 from ..values import format_duration
 from .coverage import Coverage
 from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
-from .markdown import Env, page_html, salt as markdown_salt, sweep as markdown_sweep
+from .markdown import Env, page_html, salt as markdown_salt
 from .slo_pages import SloFacts
 from ..views import backtest as backtest_view
 
@@ -160,11 +160,6 @@ def salt() -> str:
 
     sources = source_digest(Path(__file__), TEMPLATES / "runbook.html.j2", TEMPLATES / "base.html.j2")
     return f"{markdown_salt()} {sources} jinja2 {jinja2.__version__} {GENERATED_HEADER}"
-
-
-def sweep(store: RenderCache) -> int:
-    """Old pages removed from `store` (after a full build: render_cache.RenderCache.sweep)."""
-    return store.sweep(PAGE_KIND) + markdown_sweep(store)
 
 
 def slo_page(project: str, description: str, slo: SloFacts, markdown: str,
