@@ -250,3 +250,33 @@ def test_a_sweep_looks_at_every_kind(tmp_path):
         os.utime(tmp_path / kind / key[:2] / key[2:], (weeks_ago, weeks_ago))
     assert store.sweep_all() == 2 and entries(tmp_path) == []
     assert RenderCache(tmp_path / "absent").sweep_all() == 0
+
+
+def test_typed_text_tells_markdown_from_plain_text_and_refuses_what_is_not_data():
+    from typing import NamedTuple
+
+    from obsgen.render_cache import typed_text
+    from obsgen.runbooks.wording import Markdown
+
+    assert typed_text(Markdown("*x*")) != typed_text("*x*")  # the same repr, rendered differently
+    assert typed_text(("a", "b")) != typed_text(("ab",)) != typed_text(["a", "b"])
+    assert typed_text({"a": 1}) != typed_text({"a": 1.0}) != typed_text({"a": True})
+    assert typed_text(Path("x").parts) == typed_text(("x",))
+
+    class Pair(NamedTuple):
+        a: int
+        b: int
+
+    with pytest.raises(TypeError):
+        typed_text(Pair(1, 2))
+    with pytest.raises(TypeError):
+        typed_text({1, 2})
+
+
+def test_a_projects_own_page_template_is_never_cached(project, tmp_path):
+    packaged = (Path(obsgen.__file__).parent / "templates" / "runbook.md.j2").read_text(encoding="utf-8")
+    (project / "runbooks_src" / "_default.md.j2").write_text(packaged + "\nOur own footer.\n", encoding="utf-8")
+    store = RenderCache(tmp_path / "cache")
+    assert built(project, store) == built(project, None)
+    assert not (tmp_path / "cache" / "runbook-page").exists()
+    assert "Our own footer." in built(project, RenderCache(tmp_path / "cache"))["runbooks/stock-api/lambda-error-rate.md"]

@@ -27,6 +27,7 @@ sees a whole value or none. A library module: it never prints; the CLI decides w
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
@@ -77,6 +78,45 @@ def source_digest(*files: Path) -> str:
         digest.update(path.read_bytes())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def typed_text(value: object) -> str:
+    """`value` as text that names the type of every part: the key of a value rendered from objects.
+    `repr` will not do: a `Markdown("x")` (written as it is) and a plain `"x"` (escaped) render
+    differently but have the same repr. Frozen data only -- None, bools, numbers, strings and their
+    subclasses, tuples, lists, dicts (in their order) and dataclasses (every field, in order);
+    anything else raises TypeError, and the caller renders without the cache."""
+    parts: list[str] = []
+    _typed(value, parts)
+    return "".join(parts)
+
+
+def _typed(value: object, parts: list[str]) -> None:
+    kind = type(value)
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    if isinstance(value, str):
+        parts.append(f"{name}:{len(value)}:{value}")
+    elif value is None or kind in (bool, int, float):
+        parts.append(f"{name}:{value!r};")
+    elif isinstance(value, (tuple, list)) and kind in (tuple, list):  # not a NamedTuple: its fields have names
+        parts.append(f"{name}[{len(value)}:")
+        for item in value:
+            _typed(item, parts)
+        parts.append("]")
+    elif isinstance(value, dict) and kind is dict:
+        parts.append(f"{name}{{{len(value)}:")
+        for key, item in value.items():
+            _typed(key, parts)
+            _typed(item, parts)
+        parts.append("}")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        parts.append(f"{name}(")
+        for field in dataclasses.fields(value):
+            parts.append(f"{field.name}=")
+            _typed(getattr(value, field.name), parts)
+        parts.append(")")
+    else:
+        raise TypeError(f"{name} has no typed text (not frozen data)")
 
 
 class RenderCache:

@@ -66,7 +66,7 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
         measured.append((monitor, guidance))
         if not output and not source.own_template:
             continue
-        text = page.render(source, monitor, guidance, spec.project.project)
+        text = page.render(source, monitor, guidance, spec.project.project, store if output else None)
         if text is None:
             measured.pop()
             continue
