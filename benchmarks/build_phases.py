@@ -1,6 +1,7 @@
 """Where a full `obsgen build` spends its CPU, phase by phase, without a profiler (issue #22, target 3).
 
     OBSGEN_CACHE_DIR=/tmp/cache .venv/bin/python benchmarks/build_phases.py PROJECT   # a project made by compile.py --keep
+    .venv/bin/python benchmarks/build_phases.py PROJECT --no-cache
 
 Runs what `obsgen build` runs (staging tree, compile with the render cache, promtool's check, the
 swap) in this process and prints the CPU time (time.process_time) of each phase, measured by
@@ -44,13 +45,15 @@ timed(generated_tree.Staging, "add", "staging: compare + link/write per file")
 timed(generated_tree.Staging, "commit", "staging: carry over + swap")
 timed(generated_tree.Staging, "_clean_up", "staging: delete the old tree")
 root = Path(sys.argv[1])
-store = render_cache.RenderCache(render_cache.default_directory(os.environ))
+use_cache = "--no-cache" not in sys.argv[2:]  # --no-cache: as `obsgen build --no-cache`
+store = render_cache.RenderCache(render_cache.default_directory(os.environ)) if use_cache else None
 s = time.process_time()
 with generated_tree.Staging(root) as staging:
     build = compiler.compile_project(root, sink=staging.add, store=store)
     compiler.check_rules(build)
     compiler.write(root, build, staging=staging)
 total = time.process_time() - s
-print(f"imports {t_import:.3f} s; build {total:.3f} s; cache hits {store.hits} misses {store.misses}")
+print(f"imports {t_import:.3f} s; build {total:.3f} s; " +
+      (f"cache hits {store.hits} misses {store.misses}" if store else "no cache"))
 for label, sec in sorted(spent.items(), key=lambda x: -x[1]):
     print(f"  {sec:6.3f} s  {label}")

@@ -5,8 +5,9 @@ An entry's key is the sha256 of everything its value is computed from: the exact
 version and options, a digest of the obsgen source that does the work). A key that holds every
 input cannot serve a stale value: change any of them and the key changes, so the old entry is
 simply never asked for. Only functions whose output depends on nothing but those inputs are cached
-(today a monitor's page of the site, `runbooks/site.monitor_page`, and the Markdown -> HTML of an
-SLO's page, `runbooks/markdown.page_html`).
+(today a monitor's Markdown runbook page, `runbooks/page.render`, and its page of the site,
+`runbooks/site.monitor_page`; the Markdown -> HTML of an SLO's page, `runbooks/markdown.page_html`;
+the JSON Schema file, `language/jsonschema.schema_text`).
 
 The cache lives in the user's cache directory, `$XDG_CACHE_HOME/obsgen/` (`~/.cache/obsgen/`
 when XDG_CACHE_HOME is unset; https://specifications.freedesktop.org/basedir-spec/latest/), or in
