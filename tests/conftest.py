@@ -16,3 +16,20 @@ try:  # hypothesis is a dev dependency; the modules that use it import it themse
     settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
 except ImportError:  # pragma: no cover
     pass
+
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _render_cache_of_the_session(tmp_path_factory: pytest.TempPathFactory):
+    """`obsgen build` keeps rendered pages in the user's cache directory (render_cache.py); the tests'
+    builds use one of their own, shared by the session, so the suite never writes into ~/.cache and
+    every CLI build also exercises the cache."""
+    previous = os.environ.get("OBSGEN_CACHE_DIR")
+    os.environ["OBSGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("obsgen-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("OBSGEN_CACHE_DIR", None)
+    else:
+        os.environ["OBSGEN_CACHE_DIR"] = previous

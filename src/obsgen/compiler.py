@@ -28,6 +28,7 @@ from .resolve.verbatim import unchecked
 from .language.jsonschema import SCHEMA_FILE, schema_text
 from .language.load import SpecSet, load_spec
 from .progress import Progress, counted, silent
+from .render_cache import RenderCache
 from .language.matrix import GLOB_CHARACTERS, select
 from .prometheus import promtool
 from .runbooks.coverage import unlinked
@@ -61,16 +62,18 @@ def check_rules(build: Build) -> None:
 
 
 def compile_project(root: Path, envs: list[str] | None = None, pages: bool = True,
-                    progress: Progress = silent, sink: Callable[[str, str], None] | None = None) -> Build:
+                    progress: Progress = silent, sink: Callable[[str, str], None] | None = None,
+                    store: RenderCache | None = None) -> Build:
     """Compile `envs` (all when None). Never raises on bad input: problems come back as diagnostics.
     Without `pages` (validate, which writes nothing), the runbooks are checked and measured but no page
     or site file is made, and the JSON Schema file is left out (it depends on obsgen alone).
     `progress` hears each step: the spec files read, the environments compiled, the runbook pages
     and the site's pages made. With `sink`, each rendered file goes there as soon as it is made
     (`Build.add`), not into `files`: a sink that writes must keep it from generated/ until the build is
-    known to be free of errors (`generated_tree.Staging`)."""
+    known to be free of errors (`generated_tree.Staging`). With `store`, pure renders are looked up in
+    (and, when it is writable, added to) that cache: render_cache.py; the output is the same bytes."""
     with _gc_paused():
-        return _compile(root, envs, pages, progress, sink)
+        return _compile(root, envs, pages, progress, sink, store)
 
 
 @contextmanager
@@ -98,7 +101,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress,
-             sink: Callable[[str, str], None] | None) -> Build:
+             sink: Callable[[str, str], None] | None, store: RenderCache | None) -> Build:
     """Every pass runs on whatever could be read, even after errors (a bad file, a bad entry, an
     environment that does not resolve): one run reports every problem a user can fix, and the
     errors alone keep the build from being written (issue #14)."""
@@ -116,7 +119,7 @@ def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress
     selected = [e for e in selected if e in known]
     build = Build(spec, selected, sink=sink)
     if pages:
-        build.add(SCHEMA_FILE, schema_text())
+        build.add(SCHEMA_FILE, schema_text(store))
     for env in counted(selected, "compiling environments", progress):
         _compile_env(spec, env, build)
     if not has_errors(problems):  # after a file's error, a test naming what it defined would only echo it
@@ -124,7 +127,7 @@ def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress
             build.diagnostics += alarm_test_cases.check(spec, model)
     build.diagnostics += check_shared_names(spec, build.models)
     if envs is None and build.ok and not problems:  # one runbook site for all environments: `build --env X`
-        _add_runbooks(spec, build, pages, progress)  # leaves it alone
+        _add_runbooks(spec, build, pages, progress, store)  # leaves it alone
     # Problems found while reading and expanding presets already say which preset they are about.
     build.diagnostics = merge_environments([*problems, *annotate(build.diagnostics, spec.preset_uses.values())])
     return build
@@ -140,11 +143,11 @@ def _named(envs: list[str], known: list[str]) -> list[str]:
     return list(named)
 
 
-def _add_runbooks(spec: SpecSet, build: Build, pages: bool, progress: Progress) -> None:
+def _add_runbooks(spec: SpecSet, build: Build, pages: bool, progress: Progress, store: RenderCache | None) -> None:
     """The runbooks and the site become part of the build and of the outputs it owns."""
     # Streamed only into a sink: an in-memory build keeps no runbook file when a template is broken.
     result = runbooks.render(spec, build.models, output=pages, progress=progress,
-                             sink=build.add if build.sink else None)
+                             sink=build.add if build.sink else None, store=store)
     build.diagnostics += result.diagnostics
     for rel, content in result.files.items():
         build.add(rel, content)

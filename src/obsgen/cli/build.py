@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -14,6 +15,7 @@ from ..compiler import compile_project, stale_files, write
 from ..generated_tree import GENERATED_DIR
 from ..diagnostics import Diagnostic, unique_sorted
 from ..generated_tree import OutputError, Staging, leftovers, problems as output_problems
+from ..render_cache import RenderCache, default_directory
 from ..runbooks import COVERAGE_FILE
 from .app import app, err, out
 from .common import EnvOption, JunitOut, ProjectDir, ValidateFormat, note, progress_shown, report, validate_junit
@@ -77,20 +79,27 @@ def _live(build: Build, env: str, profile: Optional[str], timeout: float) -> str
 
 @app.command()
 def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
-          check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if generated/ is stale.")) -> None:
+          check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if generated/ is stale."),
+          no_cache: bool = typer.Option(False, "--no-cache", envvar="OBSGEN_NO_CACHE",
+                                        help="Render every page again: neither read nor fill the cache of "
+                                             "rendered pages (~/.cache/obsgen, OBSGEN_CACHE_DIR).")) -> None:
     """Compile the spec into generated/<env>/ (all environments when --env is omitted)."""
     unsafe = output_problems(project_dir)
+    # --check reads the cache but never writes it: it writes nothing at all (docs/performance.md)
+    store = None if no_cache else RenderCache(default_directory(os.environ), writable=not check)
     if check:  # each file compared as it is rendered, unless generated/ must not be read (a link out)
         compared = None if unsafe else compiler.Comparison(project_dir)
-        result = _compiled(project_dir, env, unsafe, compared.add if compared else None)
+        result = _compiled(project_dir, env, unsafe, compared.add if compared else None, store)
         _check(project_dir, result, compared)
         return
     try:
         if unsafe:  # reported with the spec's own problems, as one list; nothing is written
-            _compiled(project_dir, env, unsafe, None)
+            _compiled(project_dir, env, unsafe, None, store)
         with Staging(project_dir) as staging:  # each file written as it is rendered, swapped in at the end
-            result = _compiled(project_dir, env, [], staging.add)
+            result = _compiled(project_dir, env, [], staging.add, store)
             written = write(project_dir, result, staging=staging)
+        if store is not None:  # cached pages no build used for two weeks go (one look a day at most)
+            store.sweep_all()
     except OutputError as exc:  # another build holds generated/, or it changed since the check above
         report(Build(None, env or [], diagnostics=exc.diagnostics))
         raise typer.Exit(1) from None
@@ -100,10 +109,10 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
 
 
 def _compiled(project_dir: Path, env: Optional[list[str]], unsafe: list[Diagnostic],
-              sink: Optional[Callable[[str, str], None]]) -> Build:
+              sink: Optional[Callable[[str, str], None]], store: Optional[RenderCache]) -> Build:
     """The build, its problems reported; exits 1 when it has errors (then nothing is written)."""
     with progress_shown() as progress:
-        result = compile_project(project_dir, env or None, progress=progress, sink=sink)
+        result = compile_project(project_dir, env or None, progress=progress, sink=sink, store=store)
         compiler.check_rules(result)  # a rule promtool rejects is an error: never written, never up to date
     _notes(result)
     if result.ok:

@@ -6,6 +6,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from ..render_cache import RenderCache, package_digest
 from ..values import format_duration
 from .. import regions
 from .v1.fields import DURATION_PATTERN, REGION_MARKER, UNIT_MARKER, cloudwatch_units
@@ -70,5 +71,20 @@ def _as_written(node: Any) -> None:
         _as_written(value)
 
 
-def schema_text() -> str:
-    return json.dumps(schema(), indent=2, sort_keys=True) + "\n"
+def schema_text(store: RenderCache | None = None) -> str:
+    """generated/obsgen.schema.json. It depends on obsgen alone, yet pydantic takes ~0.15 s to make it:
+    with `store`, it comes from the render cache, keyed by every file of the package and pydantic's
+    releases (render_cache.py)."""
+    if store is None:
+        return json.dumps(schema(), indent=2, sort_keys=True) + "\n"
+    import pydantic
+    import pydantic_core
+
+    key = store.key(SCHEMA_KIND, package_digest(), f"pydantic {pydantic.VERSION} {pydantic_core.__version__}")
+    if (kept := store.get(SCHEMA_KIND, key)) is None:
+        kept = schema_text()
+        store.put(SCHEMA_KIND, key, kept)
+    return kept
+
+
+SCHEMA_KIND = "schema"  # the render cache's name for the schema file

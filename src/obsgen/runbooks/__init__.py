@@ -20,6 +20,7 @@ from ..backtest import BacktestReport
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
 from ..progress import Progress, counted, silent
+from ..render_cache import RenderCache
 from ..language.load import SpecSet
 from . import coverage as coverage_
 from . import page, route_pages, slo_pages
@@ -41,14 +42,16 @@ class Runbooks:
 
 
 def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = True,
-           progress: Progress = silent, sink: Callable[[str, str], None] | None = None) -> Runbooks:
+           progress: Progress = silent, sink: Callable[[str, str], None] | None = None,
+           store: RenderCache | None = None) -> Runbooks:
     """Every monitor of every environment in `models` (in the project's environment order). Without
     `output` (`obsgen validate`), only what can fail or be reported: every guidance file rendered for
     every monitor, the page template only when the project has its own (obsgen's is tested here),
     coverage -- no Markdown pages kept, no COVERAGE.md, no site, which were most of validate's time.
     With `sink`, each file goes there as soon as it is made instead of into `files`, even when a
     broken template is found later (the caller, compiler.compile_project with a sink, then writes
-    nothing)."""
+    nothing). With `store`, the site's HTML of a page whose Markdown was rendered before comes from
+    that cache (render_cache.py; the same bytes)."""
     order = [e for e in spec.project.environments if e in models]
     production = {e: spec.project.environments[e].production for e in order}
     monitors = collect(models, order, production)
@@ -64,7 +67,7 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
         measured.append((monitor, guidance))
         if not output and not source.own_template:
             continue
-        text = page.render(source, monitor, guidance, spec.project.project)
+        text = page.render(source, monitor, guidance, spec.project.project, store if output else None)
         if text is None:
             measured.pop()
             continue
@@ -73,7 +76,7 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
             result.files[f"{RUNBOOKS_OUT}/{monitor.page}.md"] = text
         elif output:  # the page's HTML made now, so that no Markdown page is kept (35 MiB per 10,000 monitors)
             sink(f"{RUNBOOKS_OUT}/{monitor.page}.md", text)
-            sink(*site.monitor_page(spec.project.project, spec.project.description or "", monitor, text))
+            sink(*site.monitor_page(spec.project.project, spec.project.description or "", monitor, text, store))
     routes, budgets = route_pages.collect(models, order, production)
     route_sections = [route_pages.route_guidance(source, r, spec.project.project) for r in routes]
     spec_monitors = {f"{s.spec.service}/{m}" for s in spec.services for m in s.spec.monitors}
@@ -90,7 +93,7 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
     for slo in slos:  # one page per SLO, beside its tiers' monitor pages
         text = slo_pages.markdown(slo, spec.project.project)
         add(f"{RUNBOOKS_OUT}/{slo.page}.md", text)
-        add(*site.slo_page(spec.project.project, spec.project.description or "", slo, text))
+        add(*site.slo_page(spec.project.project, spec.project.description or "", slo, text, store))
     for route, sections in zip(routes, route_sections):  # one page per event route and per budget (#17)
         text = route_pages.route_markdown(route, sections, spec.project.project)
         add(f"{RUNBOOKS_OUT}/{route.page}.md", text)
@@ -103,7 +106,7 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
     for path, text in site.files(spec.project.project, spec.project.description or "", monitors,
                                  pages if sink is None else None,
                                  sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
-                                 result.coverage, production, progress, slos, routes, budgets):
+                                 result.coverage, production, progress, slos, routes, budgets, store):
         add(path, text)
     return result
 

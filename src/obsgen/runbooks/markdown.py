@@ -23,10 +23,14 @@ is markup markdown-it made. The only markup added is obsgen's own, around escape
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Callable, Final
+
+from ..render_cache import RenderCache, source_digest
 
 _RELATIVE_MD = re.compile(r"^(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^?#]*)\.md(#.*)?$")
 _HREF = re.compile(r'<a href="([^"]*)"')
@@ -36,16 +40,19 @@ _TAG = re.compile(r"<h([1-6])>(.*?)</h\1>|<tr>\n<td[^>]*>(.*?)</td>|<(/?)(blockq
 _MARKUP = re.compile(r"<[^>]*>|\n")
 
 
+# markdown-it-py's "commonmark" preset with `html: False` plus `table`, rule by rule
+# (https://github.com/markdown-it/markdown-it/blob/master/lib/presets/commonmark.mjs).
+_RUST_RULES: Final = ("blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference",
+               "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline", "table")
+
+
 def rust_renderer() -> Callable[[str], str] | None:
     try:
         from markdown_it_pyrs import MarkdownIt
     except ImportError:
         return None
     md = MarkdownIt("zero")
-    # markdown-it-py's "commonmark" preset with `html: False` plus `table`, rule by rule
-    # (https://github.com/markdown-it/markdown-it/blob/master/lib/presets/commonmark.mjs).
-    md.enable_many(["blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference",
-                    "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline", "table"])
+    md.enable_many(list(_RUST_RULES))
     render: Callable[[str], str] = md.render
     return render
 
@@ -57,7 +64,19 @@ def python_renderer() -> Callable[[str], str]:
     return render
 
 
+def _renderer_name() -> str:
+    """Which renderer, which release, which options: part of every cached page's key."""
+    if rust_renderer() is not None:
+        import markdown_it_pyrs
+
+        return f"markdown-it-pyrs {getattr(markdown_it_pyrs, '__version__', '?')} zero+{','.join(_RUST_RULES)}"
+    import markdown_it
+
+    return f"markdown-it-py {markdown_it.__version__} commonmark+table html=False"
+
+
 _RENDER = rust_renderer() or python_renderer()
+_KIND = "page-html"  # the cache's name for this render (render_cache.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +94,34 @@ class Page:
     sections: tuple[tuple[str, str], ...]  # (id, text) of each level-two heading and of Commands: the jump links
 
 
-def page_html(text: str, envs: tuple[Env, ...]) -> Page:
-    """A runbook page's Markdown as HTML with heading ids, scrolling tables and environment sections."""
-    return _page_html(text, envs)
+def page_html(text: str, envs: tuple[Env, ...], store: RenderCache | None = None) -> Page:
+    """A runbook page's Markdown as HTML with heading ids, scrolling tables and environment sections.
+    With `store`, looked up there first and stored there when made (a pure render of `text` and
+    `envs`: the key holds both, the renderer and this module's source: render_cache.py)."""
+    if store is None:
+        return _page_html(text, envs)
+    key = store.key(_KIND, salt(), text, json.dumps([[e.name, e.title, e.production] for e in envs]))
+    if (kept := store.get(_KIND, key)) is not None and (page := _loaded(kept)) is not None:
+        return page
+    page = _page_html(text, envs)
+    store.put(_KIND, key, json.dumps({"html": page.html, "sections": page.sections}, ensure_ascii=False))
+    return page
+
+
+@cache
+def salt() -> str:
+    """The code a cached page comes from: the renderer and this module (its layout pass)."""
+    return f"{_renderer_name()} {source_digest(Path(__file__))}"
+
+
+def _loaded(kept: str) -> Page | None:
+    """A cached page back as a Page; None when the entry is not one (then it is made again)."""
+    try:
+        value = json.loads(kept)
+        sections = tuple((str(i), str(t)) for i, t in value["sections"])
+        return Page(value["html"], sections) if isinstance(value["html"], str) else None
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 @lru_cache(maxsize=512)

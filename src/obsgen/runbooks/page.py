@@ -5,8 +5,11 @@ for wikis and is the body of the monitor's page on the site."""
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from ..render_cache import RenderCache, package_digest, typed_text
 
 from .facts import MonitorFacts
 from .guidance import DEFAULT_TEMPLATE, SERVICE_FILE, Fences, Guidance, GuidanceSource
@@ -55,7 +58,39 @@ def missing(monitor: MonitorFacts, section: str) -> Markdown:
     return Markdown(f"*No guidance written yet: add a {code(f'## {section}')} section to {where}{also} or {service}.*")
 
 
-def render(source: GuidanceSource, monitor: MonitorFacts, guidance: Guidance, project: str) -> str | None:
+def render(source: GuidanceSource, monitor: MonitorFacts, guidance: Guidance, project: str,
+           store: RenderCache | None = None) -> str | None:
+    """The monitor's Markdown page; None when the project's own page template fails (reported by
+    `source`). With `store` and obsgen's own template, the page may come from the render cache: that
+    template sees only the context below, all made from the monitor's facts, its guidance and the
+    project's name, which the key holds with their types (render_cache.typed_text); its code and the
+    template are in the package digest. A project's own template runs uncached (it may include any
+    runbooks_src file, and its failures must be reported)."""
+    if store is None or source.own_template:
+        return _render(source, monitor, guidance, project)
+    try:
+        key = store.key(PAGE_KIND, _salt(), project, typed_text(monitor), typed_text(guidance))
+    except TypeError:  # facts that are not plain data: rendered without the cache
+        return _render(source, monitor, guidance, project)
+    if (kept := store.get(PAGE_KIND, key)) is not None:
+        return kept
+    text = _render(source, monitor, guidance, project)
+    if text is not None:
+        store.put(PAGE_KIND, key, text)
+    return text
+
+
+PAGE_KIND = "runbook-page"  # the render cache's name for a monitor's Markdown page
+
+
+@cache
+def _salt() -> str:
+    import jinja2
+
+    return f"{package_digest()} jinja2 {jinja2.__version__}"
+
+
+def _render(source: GuidanceSource, monitor: MonitorFacts, guidance: Guidance, project: str) -> str | None:
     context = {
         **guidance_context(monitor, project), "guidance": guidance, "kinds": KINDS, "cell": cell,
         "codeblock": codeblock, "link": lambda ref: link(monitor.service, ref),

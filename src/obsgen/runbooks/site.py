@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+import json
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -24,10 +25,11 @@ from ..backtest import AlarmReport, BacktestReport
 from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel, ServiceInfo
 from ..progress import Progress, counted, silent
+from ..render_cache import RenderCache, source_digest
 from ..values import format_duration
 from .coverage import Coverage
 from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
-from .markdown import Env, page_html
+from .markdown import Env, page_html, salt as markdown_salt
 from .route_pages import BudgetFacts, RouteFacts
 from .slo_pages import SloFacts
 from ..views import backtest as backtest_view
@@ -81,7 +83,7 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
           services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage,
           production: dict[str, bool | None] | None = None, progress: Progress = silent,
           slos: Sequence[SloFacts] = (), routes: Sequence[RouteFacts] = (),
-          budgets: Sequence[BudgetFacts] = ()) -> Iterator[tuple[str, str]]:
+          budgets: Sequence[BudgetFacts] = (), store: RenderCache | None = None) -> Iterator[tuple[str, str]]:
     """`render`'s files one at a time, (path under generated/, text): `obsgen build` writes each before
     the next is made (the HTML of 10,000 pages is 80 MiB, docs/performance.md). Without `pages`, the
     monitors' own pages are left out: the caller made each with `monitor_page` beside its Markdown."""
@@ -96,7 +98,7 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in counted(monitors, "site pages", progress):
         if pages is not None:
-            yield monitor_page(project, description, monitor, pages[monitor.ref])
+            yield monitor_page(project, description, monitor, pages[monitor.ref], store)
         by_service.setdefault(monitor.service, []).append(monitor)
     for service in services:
         own = by_service.get(service.name, [])
@@ -124,17 +126,50 @@ def render_joined(template: Template, **context: object) -> str:
     return "".join(parts)
 
 
-def monitor_page(project: str, description: str, monitor: MonitorFacts, markdown: str) -> tuple[str, str]:
-    """A monitor's page of the site from its Markdown page: (path under generated/, HTML)."""
-    page = page_html(markdown, tuple(Env(e.env, e.title, e.production) for e in monitor.envs))
-    return f"{SITE_DIR}/{monitor.page}.html", _environment().get_template("runbook.html.j2").render(
-        project=project, project_description=description, root="../", monitor=monitor, body=page.html,
-        sections=page.sections, title=monitor.ref)
+def monitor_page(project: str, description: str, monitor: MonitorFacts, markdown: str,
+                 store: RenderCache | None = None) -> tuple[str, str]:
+    """A monitor's page of the site from its Markdown page: (path under generated/, HTML). With `store`,
+    the page may come from the render cache: `_monitor_html` is pure, and its key holds every argument
+    it is given, the templates' text and the code that renders them (`salt`)."""
+    path = f"{SITE_DIR}/{monitor.page}.html"
+    envs = tuple(Env(e.env, e.title, e.production) for e in monitor.envs)
+    if store is None:
+        return path, _monitor_html(project, description, monitor.service, monitor.ref, envs, markdown)
+    key = store.key(PAGE_KIND, salt(), project, description, monitor.service, monitor.ref,
+                    json.dumps([[e.name, e.title, e.production] for e in envs]), markdown)
+    if (kept := store.get(PAGE_KIND, key)) is not None:
+        return path, kept
+    text = _monitor_html(project, description, monitor.service, monitor.ref, envs, markdown)
+    store.put(PAGE_KIND, key, text)
+    return path, text
 
 
-def slo_page(project: str, description: str, slo: SloFacts, markdown: str) -> tuple[str, str]:
+def _monitor_html(project: str, description: str, service: str, ref: str, envs: tuple[Env, ...], markdown: str) -> str:
+    """The page from exactly these values: the template sees nothing else (no facts object whose other
+    fields a cached page would have to be keyed by), besides the `header` global, which `salt` holds."""
+    page = page_html(markdown, envs)
+    return _environment().get_template("runbook.html.j2").render(
+        project=project, project_description=description, root="../", service=service,
+        env_names=" ".join(e.name for e in envs), body=page.html, sections=page.sections, title=ref)
+
+
+PAGE_KIND = "site-page"  # the render cache's name for a monitor's site page
+
+
+@cache
+def salt() -> str:
+    """The code and text a cached site page comes from: the Markdown renderer (markdown.salt), this
+    module, the two templates, Jinja2's release and the header every page carries."""
+    import jinja2
+
+    sources = source_digest(Path(__file__), TEMPLATES / "runbook.html.j2", TEMPLATES / "base.html.j2")
+    return f"{markdown_salt()} {sources} jinja2 {jinja2.__version__} {GENERATED_HEADER}"
+
+
+def slo_page(project: str, description: str, slo: SloFacts, markdown: str,
+             store: RenderCache | None = None) -> tuple[str, str]:
     """An SLO's page of the site from its Markdown page (slo_pages.py): (path under generated/, HTML)."""
-    page = page_html(markdown, tuple(Env(e.env.env, e.env.title, e.env.production) for e in slo.envs))
+    page = page_html(markdown, tuple(Env(e.env.env, e.env.title, e.env.production) for e in slo.envs), store)
     return f"{SITE_DIR}/{slo.page}.html", _environment().get_template("slo.html.j2").render(
         project=project, project_description=description, root="../../", slo=slo, body=page.html,
         sections=page.sections, title=f"SLO {slo.ref}")

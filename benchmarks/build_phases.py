@@ -1,0 +1,59 @@
+"""Where a full `obsgen build` spends its CPU, phase by phase, without a profiler (issue #22, target 3).
+
+    OBSGEN_CACHE_DIR=/tmp/cache .venv/bin/python benchmarks/build_phases.py PROJECT   # a project made by compile.py --keep
+    .venv/bin/python benchmarks/build_phases.py PROJECT --no-cache
+
+Runs what `obsgen build` runs (staging tree, compile with the render cache, promtool's check, the
+swap) in this process and prints the CPU time (time.process_time) of each phase, measured by
+wrapping the functions that make it: cProfile's overhead distorts Jinja-heavy code several times.
+The render cache is OBSGEN_CACHE_DIR or the user's (render_cache.default_directory): run twice to see
+a cold and a warm cache. It writes PROJECT/generated/ like `obsgen build`. Prints figures, asserts none.
+"""
+import functools
+import os
+import sys
+import time
+from pathlib import Path
+
+t0 = time.process_time()
+from obsgen import compiler, runbooks
+from obsgen.runbooks import page, site, guidance, facts
+from obsgen.language import load
+from obsgen import render_cache, generated_tree
+from obsgen.language import jsonschema
+t_import = time.process_time() - t0
+spent = {}
+def timed(owner, name, label):
+    fn = getattr(owner, name)
+    @functools.wraps(fn)
+    def wrapper(*a, **k):
+        s = time.process_time()
+        try:
+            return fn(*a, **k)
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.process_time() - s
+    setattr(owner, name, wrapper)
+timed(compiler, "load_spec", "load_spec (read + parse + validate)")
+timed(compiler, "_compile_env", "resolve + targets (1 env)")
+timed(compiler, "check_shared_names", "check_shared_names")
+timed(runbooks, "collect", "runbook facts")
+timed(guidance.GuidanceSource, "guidance", "runbooks_src guidance (sandboxed Jinja)")
+timed(page, "render", "Markdown page (page template)")
+timed(site, "monitor_page", "site page per monitor (cache)")
+timed(compiler, "schema_text", "schema file (cache)")
+timed(generated_tree.Staging, "add", "staging: compare + link/write per file")
+timed(generated_tree.Staging, "commit", "staging: carry over + swap")
+timed(generated_tree.Staging, "_clean_up", "staging: delete the old tree")
+root = Path(sys.argv[1])
+use_cache = "--no-cache" not in sys.argv[2:]  # --no-cache: as `obsgen build --no-cache`
+store = render_cache.RenderCache(render_cache.default_directory(os.environ)) if use_cache else None
+s = time.process_time()
+with generated_tree.Staging(root) as staging:
+    build = compiler.compile_project(root, sink=staging.add, store=store)
+    compiler.check_rules(build)
+    compiler.write(root, build, staging=staging)
+total = time.process_time() - s
+print(f"imports {t_import:.3f} s; build {total:.3f} s; " +
+      (f"cache hits {store.hits} misses {store.misses}" if store else "no cache"))
+for label, sec in sorted(spent.items(), key=lambda x: -x[1]):
+    print(f"  {sec:6.3f} s  {label}")
