@@ -33,11 +33,12 @@ RESERVED_TAG_PREFIX = "aws:"
 
 def read_live(clients: Clients, project: str, env: str, desired: dict[str, Resource],
               regions: tuple[str, ...] = (), stacks: bool = False,
-              progress: Callable[[str], None] | None = None) -> LiveState:
+              progress: Callable[[str], None] | None = None, account: str = "") -> LiveState:
     """`clients` are the home region's; `regions` other regions to read even if `desired` has nothing there.
     `stacks`: the environment is deployed by CloudFormation, whose stacks made what it owns.
     Reads a kind makes concurrently (dashboards) are paced at their API's quota, adapting to throttling.
-    `progress` is told what is being read ("metric_alarm in eu-west-1", "dashboards 120/500")."""
+    `progress` is told what is being read ("metric_alarm in eu-west-1", "dashboards 120/500").
+    `account`: the environment's account, for the APIs whose calls name it (budgets)."""
     say = progress or (lambda _status: None)
     state = LiveState()
     pacer = Pacer()
@@ -45,7 +46,7 @@ def read_live(clients: Clients, project: str, env: str, desired: dict[str, Resou
     try:
         readings = {region: Reading(clients.in_region(region or clients.region), project, env, desired,
                                     owned_tags(clients.in_region(region or clients.region), project, env, stacks),
-                                    state, region, pacer, progress)
+                                    state, region, pacer, progress, account)
                     for region in regions_to_read(clients.region, desired, regions)}
         for synced in kinds.KINDS:
             for region, reading in readings.items():

@@ -4,7 +4,7 @@ it is, and the two enums that name kinds and actions. No I/O, no AWS client.
 An address is `<kind>.<name>`: `metric_alarm.<alarm name>`, `composite_alarm.<alarm name>`,
 `topic.<topic name>`, `subscription.<topic name>/<protocol>/<endpoint>`, `dashboard.<name>`,
 `metric_filter.<log group>:<filter name>`, `query_definition.<name>`, `event_rule.<rule name>`,
-`topic_policy.<topic name>`, `mute_rule.<rule name>`, `log_alarm.<alarm name>`.
+`topic_policy.<topic name>`, `mute_rule.<rule name>`, `log_alarm.<alarm name>`, `budget.<budget name>`.
 A resource outside the environment's home region carries its region after the kind:
 `metric_alarm.us-east-1/<alarm name>`, `topic.us-east-1/<topic name>`. Home-region addresses stay
 as they were, so the plans of a one-region environment read the same as before regions existed.
@@ -31,6 +31,7 @@ class Kind(StrEnum):
     TOPIC_POLICY = "topic_policy"
     MUTE_RULE = "mute_rule"
     LOG_ALARM = "log_alarm"
+    BUDGET = "budget"
 
 
 class Action(StrEnum):

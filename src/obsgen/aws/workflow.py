@@ -36,7 +36,7 @@ def make_plan(model: EnvironmentModel, clients: Clients, adopt: bool = False,
 
     def read() -> LiveState:
         live = read_live(clients, model.project, model.env, desired, model.regions, stacks=model.deploy == STACKS,
-                         progress=progress)
+                         progress=progress, account=model.account)
         return _with_adoptable_tags(clients, live, desired) if adopt else live
 
     try:

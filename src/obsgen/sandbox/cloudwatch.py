@@ -52,7 +52,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 
-from . import cloudformation as moto_cloudformation, dashboards as moto_dashboards, metric_data
+from . import budgets as moto_budgets, cloudformation as moto_cloudformation, dashboards as moto_dashboards, metric_data
 from . import events as moto_events
 from . import log_alarms as moto_log_alarms, logs as moto_logs
 from . import mute_rules as moto_mute_rules
@@ -619,6 +619,7 @@ def install() -> None:
         patches.update(moto_logs.patches())
         patches.update(moto_events.patches())
         patches.update(moto_mute_rules.patches(patches))
+        patches.update(moto_budgets.patches())
         for (cls, attr), replacement in patches.items():
             setattr(cls, attr, replacement)
         moto_cloudformation.install()

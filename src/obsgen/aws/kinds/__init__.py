@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..resources import Kind
 from .alarms import Alarms
 from .base import SyncedKind
+from .budgets import Budgets
 from .dashboards import Dashboards
 from .event_rules import EventRules
 from .log_alarms import LogAlarms
@@ -22,10 +23,10 @@ from .topics import Topics
 
 TOPICS, SUBSCRIPTIONS, ALARMS, DASHBOARDS = Topics(), Subscriptions(), Alarms(), Dashboards()
 METRIC_FILTERS, QUERY_DEFINITIONS, EVENT_RULES = MetricFilters(), QueryDefinitions(), EventRules()
-TOPIC_POLICIES, MUTE_RULES, LOG_ALARMS = TopicPolicies(), MuteRules(), LogAlarms()
+TOPIC_POLICIES, MUTE_RULES, LOG_ALARMS, BUDGETS = TopicPolicies(), MuteRules(), LogAlarms(), Budgets()
 
 KINDS: tuple[SyncedKind, ...] = (ALARMS, LOG_ALARMS, TOPICS, TOPIC_POLICIES, SUBSCRIPTIONS, DASHBOARDS, METRIC_FILTERS,
-                                 QUERY_DEFINITIONS, EVENT_RULES, MUTE_RULES)
+                                 QUERY_DEFINITIONS, EVENT_RULES, MUTE_RULES, BUDGETS)
 
 # Creates and updates first, each kind after what it references; then deletions, each kind before
 # what it references. Dashboards depend on nothing (an alarm widget may name an alarm that does not
@@ -35,11 +36,13 @@ KINDS: tuple[SyncedKind, ...] = (ALARMS, LOG_ALARMS, TOPICS, TOPIC_POLICIES, SUB
 # sees the metric's first datapoints) and deleted after it. A native log alarm references topics
 # (its actions) and may be a composite's child: after them and before composites, deleted after
 # composites and before topics. A mute rule names alarms that must exist (API_PutAlarmMuteRule.html,
-# MuteTargets): after the alarms, and deleted before them.
+# MuteTargets): after the alarms, and deleted before them. A budget notifies topics, which must let
+# budgets.amazonaws.com publish: after the topics and their policies, deleted before them.
 PHASES: tuple[tuple[Kind, bool], ...] = (  # (kind, deleting)
     (Kind.TOPIC, False), (Kind.TOPIC_POLICY, False), (Kind.SUBSCRIPTION, False), (Kind.METRIC_FILTER, False), (Kind.METRIC_ALARM, False),
     (Kind.LOG_ALARM, False), (Kind.COMPOSITE_ALARM, False), (Kind.MUTE_RULE, False), (Kind.EVENT_RULE, False),
-    (Kind.EVENT_RULE, True), (Kind.MUTE_RULE, True), (Kind.COMPOSITE_ALARM, True), (Kind.LOG_ALARM, True), (Kind.METRIC_ALARM, True), (Kind.METRIC_FILTER, True),
+    (Kind.BUDGET, False),
+    (Kind.EVENT_RULE, True), (Kind.BUDGET, True), (Kind.MUTE_RULE, True), (Kind.COMPOSITE_ALARM, True), (Kind.LOG_ALARM, True), (Kind.METRIC_ALARM, True), (Kind.METRIC_FILTER, True),
     (Kind.SUBSCRIPTION, True), (Kind.TOPIC_POLICY, True), (Kind.TOPIC, True),
     (Kind.DASHBOARD, False), (Kind.DASHBOARD, True), (Kind.QUERY_DEFINITION, False), (Kind.QUERY_DEFINITION, True),
 )

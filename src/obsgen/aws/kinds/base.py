@@ -61,6 +61,7 @@ class Reading:
     region: str = HOME
     pacer: Pacer | None = None  # paces reads a kind makes concurrently (dashboards); None: unpaced
     progress: Callable[[str], None] | None = None  # told how a long read is going ("dashboards 120/500")
+    account: str = ""  # the environment's account (budgets' calls name it); "": ask STS
 
     def report(self, status: str) -> None:
         if self.progress is not None:
