@@ -195,6 +195,12 @@ def create(backend: BudgetsBackend, account: str, budget: dict[str, Any], notifi
     _tags(backend)[budget_arn(account, budget["BudgetName"])] = stored_tags
 
 
+def add_stack_tags(backend: BudgetsBackend, account: str, name: str, tags: dict[str, str]) -> None:
+    """CloudFormation's own `aws:cloudformation:*` tags on a budget a stack made (sandbox/cloudformation.py):
+    TagResource refuses `aws:` keys, CloudFormation sets them."""
+    _tags(backend)[budget_arn(account, name)].update(tags)
+
+
 def delete(backend: BudgetsBackend, account: str, name: str) -> None:
     _budget(backend, account, name, "delete budget")
     backend.budgets[account].pop(name)

@@ -2,7 +2,8 @@
 
 moto (5.2.5) deploys AWS::SNS::Topic (without its Tags) and AWS::CloudWatch::Dashboard, but not
 AWS::CloudWatch::Alarm, AWS::CloudWatch::CompositeAlarm, AWS::SNS::Subscription, AWS::SNS::TopicPolicy,
-AWS::Logs::MetricFilter, AWS::Logs::QueryDefinition, AWS::CloudWatch::AlarmMuteRule nor AWS::CloudWatch::LogAlarm: a stack holding
+AWS::Logs::MetricFilter, AWS::Logs::QueryDefinition, AWS::CloudWatch::AlarmMuteRule, AWS::CloudWatch::LogAlarm nor
+AWS::Budgets::Budget: a stack holding
 them is created with those resources silently missing. The models here make them with the same
 backend calls the API operations use (so the sandbox's own CloudWatch rules hold: a composite's
 children must exist), with their `Tags`, plus the tags CloudFormation adds to what a stack creates,
@@ -19,6 +20,7 @@ import time
 import uuid
 from typing import Any
 
+from moto.budgets.models import budgets_backends
 from moto.cloudformation import parsing
 from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat, cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
@@ -26,6 +28,7 @@ from moto.logs.exceptions import ResourceNotFoundException
 from moto.logs.models import logs_backends
 from moto.sns.models import sns_backends
 
+from . import budgets as moto_budgets
 from .log_alarms import PARAMS as LOG_ALARM_PARAMS, put_log_alarm
 from .logs import query_definitions
 from .mute_rules import delete_rule, put_rule
@@ -307,6 +310,36 @@ class CfnAlarmMuteRule(_Made, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         delete_rule(cloudwatch_backends[account_id][region_name], self.physical_id)
+
+
+class CfnBudget(_Made, CloudFormationModel):
+    """CreateBudget's parameters (aws-resource-budgets-budget.html), BudgetLimit.Amount a number in the
+    template and a string in the API; the budget and its tags go through the sandbox's CreateBudget checks."""
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""  # the name is Budget.BudgetName, nested
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Budgets::Budget"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> "CfnBudget":
+        p = cloudformation_json["Properties"]
+        budget = dict(p["Budget"])
+        if "BudgetLimit" in budget:
+            amount = budget["BudgetLimit"]["Amount"]
+            budget["BudgetLimit"] = {**budget["BudgetLimit"], "Amount": format(float(amount), "f").rstrip("0").rstrip(".")}
+        backend = budgets_backends[account_id]["aws"]
+        moto_budgets.create(backend, account_id, budget, p.get("NotificationsWithSubscribers", []),
+                            p.get("ResourceTags", []))
+        moto_budgets.add_stack_tags(backend, account_id, budget["BudgetName"], _stack_tags(kwargs))
+        return cls(budget["BudgetName"], account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        moto_budgets.delete(budgets_backends[account_id]["aws"], account_id, self.physical_id)
 
 
 def install() -> None:
