@@ -20,6 +20,7 @@ from obsgen.sandbox import server as sandbox
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "beyond-alarms"
 GROUP = "/aws/lambda/orders-sandbox"
 PAYMENTS = "orders-orders-payment-failures-sandbox"  # the fixture's native log alarm
+ACCOUNT, BUDGET = "123456789012", "orders-sandbox-monthly"
 pytestmark = [pytest.mark.slow, pytest.mark.tools]
 
 
@@ -101,8 +102,14 @@ def test_the_fixture_applies_shows_no_drift_and_catches_a_hand_edit_of_each_kind
         json.dumps({"Schedule": {**weekly["Rule"]["Schedule"], "Duration": "PT4H"}}),
         "--mute-targets", json.dumps(weekly["MuteTargets"]))
 
+    monthly = aws("budgets", "describe-budget", "--account-id", ACCOUNT, "--budget-name", BUDGET)["Budget"]
+    edited = {k: v for k, v in monthly.items() if k not in ("CalculatedSpend", "LastUpdatedTime")}
+    aws("budgets", "update-budget", "--account-id", ACCOUNT, "--new-budget",
+        json.dumps({**edited, "BudgetLimit": {"Amount": "900", "Unit": "USD"}}))
+
     report = json.loads(run("drift", "--env", "sandbox", "--format", "json", expect=2))
     assert sorted((i["address"], tuple(f["field"] for f in i["fields"])) for i in report["items"]) == [
+        (f"budget.{BUDGET}", ("BudgetLimit",)),
         ("event_rule.orders-guardduty-sandbox", ("Description", "EventPattern", "State")),
         (f"log_alarm.{PAYMENTS}", ("Threshold", "WarmUpConfiguration")),
         (f"metric_filter.{GROUP}:orders/sandbox/orders/timeouts", ("filterPattern",)),
@@ -121,6 +128,8 @@ def test_the_fixture_applies_shows_no_drift_and_catches_a_hand_edit_of_each_kind
     assert weekly["Rule"]["Schedule"]["Duration"] == "PT2H"
     [alarm] = aws("cloudwatch", "describe-alarms", "--alarm-types", "LogAlarm", "--alarm-names", PAYMENTS)["LogAlarms"]
     assert alarm["Threshold"] == 3  # its warm-up, which this CLI cannot read, is back too: the drift above is empty
+    monthly = aws("budgets", "describe-budget", "--account-id", ACCOUNT, "--budget-name", BUDGET)["Budget"]
+    assert monthly["BudgetLimit"] == {"Amount": "500", "Unit": "USD"}
     policy = json.loads(aws("sns", "get-topic-attributes", "--topic-arn", critical)["Attributes"]["Policy"])
     assert [s["Sid"] for s in policy["Statement"]] == ["__default_statement_ID", "teamGrant", "obsgenCloudWatch",
                                                        "obsgenEventBridge", "obsgenBudgets"]  # the team's grant kept
