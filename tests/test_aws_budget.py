@@ -7,6 +7,8 @@ also reading tags, because both DescribeAlarms (MaxRecords) and the tagging API'
 plus a constant for SNS -- 2*ceil(N/100) + 10 at most, against ~2N for one-call-per-alarm tools.
 Dashboards add 1 + D: one ListDashboards page (up to 1000 names) and one GetDashboard per owned
 dashboard D (the API has no batch read; D is a handful: one per service plus the declared ones).
+Budgets add one DescribeBudgets page (up to 1000 budgets of the account) when the project has none
+under the environment's prefix, as here (tests/test_budgets_sync.py counts a budget's own reads).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections import Counter
 import pytest
 from aws_support import CallLog, aws_env, clients_for, example_model, in_process  # noqa: F401
 
+from obsgen.aws.kinds.budgets import budgets_client
 from obsgen.aws.workflow import ApplyOptions, apply, make_plan
 from obsgen.targets.topic_policy import topic_policies
 
@@ -47,7 +50,7 @@ def test_reading_2500_alarms_stays_within_the_budget_and_a_no_op_apply_writes_no
     assert plan.count("create") == N + len(model.topics) + len(model.subscriptions) + dashboards + policies
     assert apply(model, clients, plan, ApplyOptions(concurrency=4, writes_per_second=None)).ok
 
-    log = CallLog().attach(clients.cloudwatch, clients.sns, clients.tagging, clients.sts)
+    log = CallLog().attach(clients.cloudwatch, clients.sns, clients.tagging, clients.sts, budgets_client(clients))
     again = make_plan(model, clients)
     assert not again.has_changes and again.managed == N + len(model.topics) + len(model.subscriptions) + dashboards \
         + policies
@@ -56,7 +59,8 @@ def test_reading_2500_alarms_stays_within_the_budget_and_a_no_op_apply_writes_no
     assert by_op["DescribeAlarms"] == pages
     assert by_op["GetResources"] == math.ceil((N + len(model.topics) + len(model.event_routes)) / 100)
     assert by_op["ListDashboards"] == 1 and by_op["GetDashboard"] == dashboards
-    assert sum(by_op.values()) <= 2 * pages + 10 + 1 + dashboards, by_op
+    assert by_op["DescribeBudgets"] == 1 and not model.budgets
+    assert sum(by_op.values()) <= 2 * pages + 10 + 1 + dashboards + 1, by_op
     assert log.writes() == [] and log.problems == []
 
     assert apply(model, clients, again).write_calls == 0
