@@ -14,6 +14,7 @@ from collections import Counter
 import pytest
 from aws_support import ACCOUNT, CallLog, aws_env, clients_for, in_process  # noqa: F401
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from test_aws_faults import EXPECTED_ERROR, FAULTS, ONCE, Injector, sb  # noqa: F401
 from test_metric_filters_sync import converge, fixture_model
 
@@ -222,13 +223,21 @@ def test_a_budget_the_spec_lost_is_deleted_before_the_topics_it_notified(model, 
     assert names(budgets) == []
 
 
-def test_reading_2500_budgets_takes_three_list_calls(model, clients, budgets, log):
-    for index in range(2500):
+def test_reading_1001_budgets_takes_two_list_calls(model, clients, budgets, log):
+    for index in range(1001):
         by_hand(budgets, f"other-{index:04d}")
     log.calls.clear()
     make_plan(model, clients)
     calls = Counter(op for service, op in log.calls if service == "budgets")
-    assert calls == {"DescribeBudgets": 3}
+    assert calls == {"DescribeBudgets": 2}  # 1000 a page
+
+
+def test_an_account_without_budgets_answering_not_found_reads_as_no_budget(model, clients, budgets, log):
+    with Stubber(budgets) as stub:
+        stub.add_client_error("describe_budgets", "NotFoundException", "the account doesn't have any budgets")
+        plan = make_plan(model, clients)
+        stub.assert_no_pending_responses()
+    assert [(c.action, c.name) for c in budget_changes(plan)] == [(CREATE, BUDGET)]
 
 
 def test_the_sandbox_refuses_what_the_model_does_not_allow(model, clients, budgets):
@@ -284,7 +293,7 @@ def test_a_failed_budget_write_at_any_position_is_reported_and_a_second_apply_co
     model = dataclasses.replace(fixture_model(), endpoint=sb.endpoint_url)
     only = dataclasses.replace(model, metric_alarms=(), composite_alarms=(), log_alarms=(), dashboards=(),
                                metric_filters=(), saved_queries=(), event_routes=(), mute_rules=(),
-                               subscriptions=())
+                               subscriptions=(), topics=())  # the sandbox does not check that a subscriber topic exists
     monthly = only.budgets[0]
     old = dataclasses.replace(monthly, key="old", name="orders-sandbox-old",
                               arn=monthly.arn.replace(BUDGET, "orders-sandbox-old"))

@@ -158,8 +158,7 @@ class Budgets(SyncedKind):
         account = reading.account or reading.clients.sts.get_caller_identity()["Account"]
         prefix = dashboard_prefix(reading.project, reading.env)
         wanted = {r.name for r in reading.desired_of(Kind.BUDGET)}
-        budgets = [b for page in pages(client.describe_budgets, {"AccountId": account, "MaxResults": BUDGETS_PAGE})
-                   for b in page.get("Budgets", [])]
+        budgets = _list_budgets(client, account)
         found = []
         for budget in sorted(budgets, key=lambda b: b["BudgetName"]):
             name = budget["BudgetName"]
@@ -205,6 +204,18 @@ class Budgets(SyncedKind):
 
     def read_tags(self, clients: Clients, resource: LiveResource) -> dict[str, str]:
         return _own_tags(budgets_client(clients).list_tags_for_resource(ResourceARN=resource.arn).get("ResourceTags"))
+
+
+def _list_budgets(client: AwsClient, account: str) -> list[dict[str, Any]]:
+    """Every budget of the account. DescribeBudgets names NotFoundException among its errors (botocore's
+    model), which is how it has answered an account without any budget: that is no budget, not a failure."""
+    try:
+        return [b for page in pages(client.describe_budgets, {"AccountId": account, "MaxResults": BUDGETS_PAGE})
+                for b in page.get("Budgets", [])]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NotFoundException":
+            raise
+        return []
 
 
 def _read_notifications(client: AwsClient, account: str, name: str) -> list[dict[str, Any]]:
