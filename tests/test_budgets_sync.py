@@ -205,6 +205,27 @@ def test_a_budget_without_this_environment_s_tags_is_never_touched_and_is_a_conf
     assert not make_plan(model, clients).has_changes
 
 
+def test_a_budget_a_cloudformation_stack_made_is_never_written_through_the_api_not_even_with_adopt(
+        model, clients, budgets, log):
+    from moto.budgets.models import budgets_backends
+
+    from obsgen.sandbox.budgets import add_stack_tags
+
+    converge(model, clients)
+    budgets.delete_budget(AccountId=ACCOUNT, BudgetName=BUDGET)
+    by_hand(budgets, BUDGET, tags=[*OWNER, {"Key": "obsgen:budget", "Value": "monthly"}])
+    by_hand(budgets, "orders-sandbox-stacked", tags=OWNER)
+    for name in (BUDGET, "orders-sandbox-stacked"):  # CloudFormation's own tags, which TagResource refuses
+        add_stack_tags(budgets_backends[ACCOUNT]["aws"], ACCOUNT, name, {"aws:cloudformation:stack-name": "orders"})
+    plan = make_plan(model, clients)
+    assert [c.address for c in plan.conflicts] == [f"budget.{BUDGET}"]
+    assert not budget_changes(plan)  # the stack's other budget is not obsgen's to delete
+    adopting = make_plan(model, clients, adopt=True)
+    [conflict] = adopting.conflicts
+    assert "CloudFormation stack orders manages" in conflict.reason
+    assert not budget_changes(adopting)
+
+
 def test_a_budget_the_spec_lost_is_deleted_before_the_topics_it_notified(model, clients, budgets, log):
     converge(model, clients)
     by_hand(budgets, "orders-sandbox-old", tags=OWNER)

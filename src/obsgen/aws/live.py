@@ -46,7 +46,7 @@ def read_live(clients: Clients, project: str, env: str, desired: dict[str, Resou
     try:
         readings = {region: Reading(clients.in_region(region or clients.region), project, env, desired,
                                     owned_tags(clients.in_region(region or clients.region), project, env, stacks),
-                                    state, region, pacer, progress, account)
+                                    state, region, pacer, progress, account, stacks)
                     for region in regions_to_read(clients.region, desired, regions)}
         for synced in kinds.KINDS:
             for region, reading in readings.items():

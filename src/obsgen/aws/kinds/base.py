@@ -62,6 +62,7 @@ class Reading:
     pacer: Pacer | None = None  # paces reads a kind makes concurrently (dashboards); None: unpaced
     progress: Callable[[str], None] | None = None  # told how a long read is going ("dashboards 120/500")
     account: str = ""  # the environment's account (budgets' calls name it); "": ask STS
+    stacks: bool = False  # the environment is deployed by CloudFormation: what its stacks made is its own (live.owned_tags)
 
     def report(self, status: str) -> None:
         if self.progress is not None:

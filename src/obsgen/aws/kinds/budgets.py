@@ -11,7 +11,8 @@ are not in the shared tagging scan: obsgen names its budgets `<project>-<env>-<k
 (conventions.budget_name) and reads the tags of the budgets under that prefix only. A budget under the
 prefix without this environment's tags (made by hand, or another environment's whose name starts the
 same way, `prod` / `prod-eu`) is never updated or deleted, and is a conflict (`--adopt`) when the spec
-wants its name.
+wants its name. So is one a CloudFormation stack made (`aws:cloudformation:stack-name`), unless the
+environment is deployed by stacks, and `--adopt` refuses that one (base.stack_owned).
 
 Reading: DescribeBudgets, 1000 a page (MaxResults 1..1000), following NextToken: it answers every budget
 of the account, whole; then for each budget under the prefix ListTagsForResource, and for those owned or
@@ -53,7 +54,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ...conventions import TAG_ENV, TAG_PROJECT, dashboard_prefix, partition
+from ...conventions import TAG_CFN_STACK, TAG_ENV, TAG_PROJECT, dashboard_prefix, partition
 from ...model import EnvironmentModel
 from ...targets.budgets import create_budget_params
 from ..paging import pages
@@ -166,8 +167,11 @@ class Budgets(SyncedKind):
                 continue
             arn = f"arn:{partition(reading.clients.region)}:budgets::{account}:budget/{name}"
             try:
-                tags = _own_tags(client.list_tags_for_resource(ResourceARN=arn).get("ResourceTags"))
-                owned = tags.get(TAG_PROJECT) == reading.project and tags.get(TAG_ENV) == reading.env
+                every_tag = tag_dict(client.list_tags_for_resource(ResourceARN=arn).get("ResourceTags"))
+                tags = _own_tags(every_tag)
+                # a stack's budget is the environment's only when stacks deploy it (live.owned_tags)
+                owned = (tags.get(TAG_PROJECT) == reading.project and tags.get(TAG_ENV) == reading.env
+                         and (reading.stacks or TAG_CFN_STACK not in every_tag))
                 notifications = _read_notifications(client, account, name) if owned or name in wanted else []
             except ClientError as exc:  # deleted between the list and the read: not there
                 if exc.response["Error"]["Code"] != "NotFoundException":
@@ -203,7 +207,8 @@ class Budgets(SyncedKind):
                 _update(call, client, change)
 
     def read_tags(self, clients: Clients, resource: LiveResource) -> dict[str, str]:
-        return _own_tags(budgets_client(clients).list_tags_for_resource(ResourceARN=resource.arn).get("ResourceTags"))
+        """Every tag, CloudFormation's included: adopting a stack's budget is refused (base.SyncedKind.conflict)."""
+        return tag_dict(budgets_client(clients).list_tags_for_resource(ResourceARN=resource.arn).get("ResourceTags"))
 
 
 def _list_budgets(client: AwsClient, account: str) -> list[dict[str, Any]]:
@@ -276,6 +281,6 @@ def _sync_tags(call: Call, client: AwsClient, change: Change) -> None:
         call(client.untag_resource, ResourceARN=live.arn, ResourceTagKeys=removed)
 
 
-def _own_tags(tags: list[dict[str, str]] | None) -> dict[str, str]:
+def _own_tags(tags: dict[str, str]) -> dict[str, str]:
     """Without AWS's own tags (`aws:`, CloudFormation's stack tags), as the tagging scan reads them (live.py)."""
-    return {k: v for k, v in tag_dict(tags).items() if not k.startswith("aws:")}
+    return {k: v for k, v in tags.items() if not k.startswith("aws:")}
