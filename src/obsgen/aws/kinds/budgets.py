@@ -72,7 +72,6 @@ COST_TYPE_DEFAULTS: dict[str, bool] = {
     "IncludeCredit": True, "IncludeUpfront": True, "IncludeRecurring": True, "IncludeOtherSubscription": True,
     "IncludeSupport": True, "IncludeDiscount": True, "UseAmortized": False}
 DEFAULT_THRESHOLD_TYPE = "PERCENTAGE"  # a notification without ThresholdType is a percentage of the limit
-BUDGET_FIELDS = ("BudgetName", "BudgetType", "TimeUnit", "BudgetLimit", "CostFilters", "CostTypes")
 NOTIFICATION = "notification "  # the prefix of a notification's field in the comparable form
 _NOTIFICATION_KEYS = ("NotificationType", "ComparisonOperator", "Threshold", "ThresholdType")
 
@@ -90,10 +89,9 @@ def budgets_client(clients: Clients) -> AwsClient:
 def _number(value: Any) -> str:
     """`500`, `500.0` and `5E+2` in one spelling."""
     try:
-        text = format(Decimal(str(value)).normalize(), "f")
+        return format(Decimal(str(value)).normalize(), "f")
     except (InvalidOperation, ValueError):
         return str(value)
-    return text
 
 
 def notification_key(notification: dict[str, Any]) -> str:
