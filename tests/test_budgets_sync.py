@@ -261,6 +261,25 @@ def test_an_account_without_budgets_answering_not_found_reads_as_no_budget(model
     assert [(c.action, c.name) for c in budget_changes(plan)] == [(CREATE, BUDGET)]
 
 
+def test_a_budget_whose_notifications_answer_not_found_reads_as_a_budget_without_notifications(
+        model, clients, budgets, log, monkeypatch):
+    converge(model, clients)
+    reads = {"DescribeBudgets": [], "ListTagsForResource": []}
+    original = budgets._make_api_call
+
+    def answer(operation, params):
+        if operation in reads:
+            return original(operation, params)
+        raise ClientError({"Error": {"Code": "NotFoundException", "Message": "no notifications"}}, operation)
+
+    monkeypatch.setattr(budgets, "_make_api_call", answer)  # every budgets read but these two: NotFoundException
+    plan = make_plan(model, clients)
+    monkeypatch.undo()
+    [change] = budget_changes(plan)
+    assert change.action == UPDATE and [f.field for f in change.fields] == [
+        "notification ACTUAL GREATER_THAN 80 PERCENTAGE", "notification FORECASTED GREATER_THAN 100 PERCENTAGE"]
+
+
 def test_the_sandbox_refuses_what_the_model_does_not_allow(model, clients, budgets):
     converge(model, clients)
     limit = {"Amount": "10", "Unit": "USD"}

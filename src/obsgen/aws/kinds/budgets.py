@@ -170,11 +170,11 @@ class Budgets(SyncedKind):
                 # a stack's budget is the environment's only when stacks deploy it (live.owned_tags)
                 owned = (tags.get(TAG_PROJECT) == reading.project and tags.get(TAG_ENV) == reading.env
                          and (reading.stacks or TAG_CFN_STACK not in every_tag))
-                notifications = _read_notifications(client, account, name) if owned or name in wanted else []
             except ClientError as exc:  # deleted between the list and the read: not there
                 if exc.response["Error"]["Code"] != "NotFoundException":
                     raise
                 continue
+            notifications = _read_notifications(client, account, name) if owned or name in wanted else []
             params = {"AccountId": account, "Budget": budget, "NotificationsWithSubscribers": notifications}
             found.append(LiveResource(Kind.BUDGET, name, arn, params, tags if owned else None, owned))
         return found
@@ -222,17 +222,28 @@ def _list_budgets(client: AwsClient, account: str) -> list[dict[str, Any]]:
 
 
 def _read_notifications(client: AwsClient, account: str, name: str) -> list[dict[str, Any]]:
-    """NotificationsWithSubscribers of one budget, as CreateBudget takes them."""
+    """NotificationsWithSubscribers of one budget, as CreateBudget takes them. NotFoundException (both reads
+    model it) is read as none: a budget without notifications, a notification deleted meanwhile. Were the
+    budget itself gone, the plan's update fails and the next plan creates it; taking a budget without
+    notifications for a missing one would make CreateBudget fail on every apply."""
     found = []
     kwargs = {"AccountId": account, "BudgetName": name, "MaxResults": PAGE}
-    for page in pages(client.describe_notifications_for_budget, kwargs):
-        for notification in page.get("Notifications", []):
-            asked = _notification(notification)
-            subscribers = [s for sub_page in pages(client.describe_subscribers_for_notification,
-                                                    {**kwargs, "Notification": asked})
-                           for s in sub_page.get("Subscribers", [])]
-            found.append({"Notification": asked, "Subscribers": subscribers})
+    for notification in _all(client.describe_notifications_for_budget, kwargs, "Notifications"):
+        asked = _notification(notification)
+        subscribers = _all(client.describe_subscribers_for_notification, {**kwargs, "Notification": asked},
+                           "Subscribers")
+        found.append({"Notification": asked, "Subscribers": subscribers})
     return found
+
+
+def _all(call: Call, kwargs: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """Every page's `key` items; none on NotFoundException."""
+    try:
+        return [item for page in pages(call, kwargs) for item in page.get(key, [])]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NotFoundException":
+            raise
+        return []
 
 
 def _update(call: Call, client: AwsClient, change: Change) -> None:
