@@ -152,6 +152,25 @@ def test_a_rule_without_this_environment_s_tags_is_never_touched_and_is_a_confli
     assert not make_plan(model, clients).has_changes
 
 
+def test_a_rule_a_cloudformation_stack_made_is_never_written_through_the_api_not_even_with_adopt(
+        model, clients, log):
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    converge(model, clients)
+    cloudwatch = clients.cloudwatch
+    cloudwatch.put_alarm_mute_rule(Name="orders-sandbox-stacked", Rule=WEEKLY, MuteTargets={"AlarmNames": MUTED},
+                                   Tags=OWNER)
+    tagger = cloudwatch_backends[model.account][model.region].tagger
+    for name in (RULE, "orders-sandbox-stacked"):  # CloudFormation's own tag, which TagResource would refuse
+        tagger.tag_resource(rule(clients, name)["AlarmMuteRuleArn"],
+                            [{"Key": "aws:cloudformation:stack-name", "Value": "orders"}])
+    plan = make_plan(model, clients)
+    assert [c.address for c in plan.conflicts] == [f"mute_rule.{RULE}"]
+    assert not mute_changes(plan)  # the stack's other rule is not obsgen's to delete
+    [conflict] = make_plan(model, clients, adopt=True).conflicts
+    assert "CloudFormation stack orders manages" in conflict.reason
+
+
 def test_a_rule_the_spec_lost_is_deleted_before_the_alarms_it_muted(model, clients, log):
     converge(model, clients)
     clients.cloudwatch.put_alarm_mute_rule(Name="orders-sandbox-old-window", Rule=WEEKLY,
