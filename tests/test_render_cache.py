@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import obsgen
+from obsgen.chunks import joined
 from obsgen.cli import app
 from obsgen.compiler import compile_project, write
 from obsgen.presets import catalog as preset_catalog
@@ -58,7 +59,7 @@ def project(tmp_path: Path) -> Path:
 def built(root: Path, store: RenderCache | None) -> dict[str, str]:
     """Every file of a full build, as `obsgen build` streams them."""
     files: dict[str, str] = {}
-    build = compile_project(root, sink=files.__setitem__, store=store)
+    build = compile_project(root, sink=lambda rel, content: files.__setitem__(rel, joined(content)), store=store)
     assert build.ok, build.diagnostics
     return {**files, **build.files}
 

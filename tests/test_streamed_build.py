@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from obsgen import compiler
+from obsgen import chunks, compiler
+from obsgen.chunks import Chunks, Content, encoded, joined
 from obsgen.cli import app
 from obsgen.compiler import Comparison, compile_project, stale_files, write
 from obsgen.diagnostics import Span, error
@@ -33,7 +34,7 @@ def tree(base: Path) -> dict[str, bytes]:
 def test_a_build_with_a_sink_sends_it_every_file_and_keeps_only_promtools_input():
     in_memory = compile_project(ROOT)
     sent: dict[str, str] = {}
-    streamed = compile_project(ROOT, sink=sent.__setitem__)
+    streamed = compile_project(ROOT, sink=lambda rel, content: sent.__setitem__(rel, joined(content)))
     assert {**sent, **streamed.files} == in_memory.files
     assert sorted(streamed.paths) == sorted(in_memory.files)
     assert sent and all("/prometheus/" in rel for rel in streamed.files)
@@ -86,11 +87,64 @@ def test_comparing_each_file_as_it_is_rendered_finds_what_comparing_the_whole_bu
         "generated/development/extra.json"]
 
 
-@pytest.mark.parametrize("items", [0, 3, 9_999, 10_000, 30_001])
-def test_a_page_joined_a_batch_of_chunks_at_a_time_is_the_text_render_makes(items):
-    from jinja2 import Environment
+def test_the_site_index_reaches_the_sink_in_many_pieces_that_join_into_the_page_an_in_memory_build_keeps():
+    pieces: dict[str, list[str]] = {}
 
-    from obsgen.runbooks.site import render_joined
+    def sink(rel: str, content: Content) -> None:
+        pieces[rel] = [content] if isinstance(content, str) else list(content)
 
-    template = Environment(autoescape=True).from_string("<ul>{% for i in items %}<li>{{ i }} &amp; {{ '<' }}…</li>{% endfor %}</ul>")
-    assert render_joined(template, items=range(items)) == template.render(items=range(items))
+    compile_project(ROOT, sink=sink)
+    assert len(pieces["site/index.html"]) > 100
+    assert "".join(pieces["site/index.html"]) == compile_project(ROOT).files["site/index.html"]
+
+
+TEXT = "<li>caf\u00e9 \u2014 \U0001f6a8 &amp; plain</li>\n"  # one, two, three and four UTF-8 bytes a character
+
+
+def pieces_of(text: str, size: int) -> Chunks:
+    return Chunks(text[i:i + size] for i in range(0, len(text), size))
+
+
+@pytest.mark.parametrize("pieces", [0, 1, 7, 500])
+def test_the_blocks_of_a_page_in_pieces_are_its_utf8_bytes(monkeypatch, pieces):
+    monkeypatch.setattr(chunks, "BLOCK_CHARACTERS", 64)
+    text = TEXT * pieces
+    blocks = list(encoded(pieces_of(text, 5)))
+    assert b"".join(blocks) == text.encode("utf-8")
+    assert len(blocks) == -(-len(text) // 65)  # 13 pieces of 5 characters reach 64
+
+
+def test_a_page_in_pieces_is_staged_block_by_block_as_its_text(project, monkeypatch):
+    monkeypatch.setattr(chunks, "BLOCK_CHARACTERS", 64)
+    text = TEXT * 1000
+    with Staging(project) as staging:
+        staging.add("site/big.html", pieces_of(text, 7))
+        assert (staging.tree / "site" / "big.html").read_bytes() == text.encode("utf-8")
+        staging.commit({"site"})
+    assert (project / "generated" / "site" / "big.html").read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize("now, linked", [(TEXT * 1000, True), (TEXT * 999, False), (TEXT * 1001, False),
+                                         (TEXT * 500 + TEXT.upper() + TEXT * 499, False)])
+def test_a_page_in_pieces_equal_to_the_current_file_is_linked_to_it_and_any_other_is_written(
+        project, monkeypatch, now, linked):
+    monkeypatch.setattr(chunks, "BLOCK_CHARACTERS", 64)
+    current = project / "generated" / "site" / "big.html"
+    current.write_text(TEXT * 1000, encoding="utf-8")
+    with Staging(project) as staging:
+        staging.add("site/big.html", pieces_of(now, 7))
+        staged = staging.tree / "site" / "big.html"
+        assert staged.read_text(encoding="utf-8") == now
+        assert staged.samefile(current) is linked
+        assert sorted(p.name for p in staged.parent.iterdir()) == ["big.html"]
+
+
+@pytest.mark.parametrize("now, stale", [(TEXT * 1000, False), (TEXT * 999, True), (TEXT * 1001, True),
+                                        (TEXT * 500 + TEXT.upper() + TEXT * 499, True), ("", True)])
+def test_build_check_compares_a_page_in_pieces_with_the_file_on_disk(project, monkeypatch, now, stale):
+    monkeypatch.setattr(chunks, "BLOCK_CHARACTERS", 64)
+    (project / "generated" / "site" / "big.html").write_text(TEXT * 1000, encoding="utf-8")
+    compared = Comparison(project)
+    compared.add("site/big.html", pieces_of(now, 7))
+    compared.add("site/absent.html", pieces_of(now, 7))
+    assert compared.differing == (["site/big.html", "site/absent.html"] if stale else ["site/absent.html"])

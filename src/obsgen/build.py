@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .chunks import Content, joined
 from .diagnostics import Diagnostic, has_errors
 from .language.load import SpecSet
 from .model import EnvironmentModel
@@ -25,8 +26,9 @@ class Build:
     notes: list[str] = field(default_factory=list)  # what was not checked and why (promtool missing)
     # Where rendered files go as they are made instead of into `files` (`obsgen build`: the staging
     # tree; `--check`: the comparison with generated/), so that the build never holds them all
-    # (docs/performance.md); `sent` lists their paths.
-    sink: Callable[[str, str], None] | None = field(default=None, repr=False)
+    # (docs/performance.md); `sent` lists their paths. A sink takes a file's text as one `str` or, for a
+    # page too big to hold as one string, as `Chunks` (chunks.py).
+    sink: Callable[[str, Content], None] | None = field(default=None, repr=False)
     sent: list[str] = field(default_factory=list)
 
     @property
@@ -34,11 +36,12 @@ class Build:
         """Every file of the build, sent to the sink or kept, by its path under generated/."""
         return [*self.sent, *self.files]
 
-    def add(self, rel: str, content: str) -> None:
-        """A rendered file, to the sink when there is one. The Prometheus rules and their tests stay in
-        `files` too: promtool checks them after the compile (compiler.check_rules)."""
+    def add(self, rel: str, content: Content) -> None:
+        """A rendered file, to the sink when there is one (otherwise joined into one string). The
+        Prometheus rules and their tests stay in `files` too: promtool checks them after the compile
+        (compiler.check_rules)."""
         if self.sink is None or _CHECKED_AFTER in rel:
-            self.files[rel] = content
+            self.files[rel] = joined(content)
         else:
             self.sink(rel, content)
             self.sent.append(rel)

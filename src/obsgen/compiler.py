@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .build import Build
+from .chunks import Content, encoded
 from .diagnostics import Diagnostic, error, has_errors, merge_environments, unique_sorted
 from .generated_tree import GENERATED_DIR, Staging, replace
 from .presets.expand import expand_presets
@@ -62,7 +63,7 @@ def check_rules(build: Build) -> None:
 
 
 def compile_project(root: Path, envs: list[str] | None = None, pages: bool = True,
-                    progress: Progress = silent, sink: Callable[[str, str], None] | None = None,
+                    progress: Progress = silent, sink: Callable[[str, Content], None] | None = None,
                     store: RenderCache | None = None) -> Build:
     """Compile `envs` (all when None). Never raises on bad input: problems come back as diagnostics.
     Without `pages` (validate, which writes nothing), the runbooks are checked and measured but no page
@@ -101,7 +102,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress,
-             sink: Callable[[str, str], None] | None, store: RenderCache | None) -> Build:
+             sink: Callable[[str, Content], None] | None, store: RenderCache | None) -> Build:
     """Every pass runs on whatever could be read, even after errors (a bad file, a bad entry, an
     environment that does not resolve): one run reports every problem a user can fix, and the
     errors alone keep the build from being written (issue #14)."""
@@ -185,19 +186,25 @@ def _owned_paths(build: Build) -> set[str]:
 
 class Comparison:
     """`build --check`'s sink: each rendered file compared with generated/ as it is made, so the
-    check holds no more of the build in memory than `obsgen build` does."""
+    check holds no more of the build in memory than `obsgen build` does (a `Chunks` page is compared
+    a block at a time, never held whole)."""
 
     def __init__(self, root: Path) -> None:
         self.base = root / GENERATED_DIR
         self.differing: list[str] = []  # paths under generated/
 
-    def add(self, rel: str, content: str) -> None:
+    def add(self, rel: str, content: Content) -> None:
         if _differs(self.base / rel, content):
             self.differing.append(rel)
 
 
-def _differs(path: Path, content: str) -> bool:
-    return path.is_symlink() or not path.is_file() or path.read_bytes() != content.encode("utf-8")
+def _differs(path: Path, content: Content) -> bool:
+    if path.is_symlink() or not path.is_file():
+        return True
+    if isinstance(content, str):
+        return path.read_bytes() != content.encode("utf-8")
+    with path.open("rb") as current:  # the rest of the page is not rendered once a block differs
+        return any(current.read(len(block)) != block for block in encoded(content)) or current.read(1) != b""
 
 
 def stale_files(root: Path, build: Build, progress: Progress = silent, compared: Comparison | None = None) -> list[str]:

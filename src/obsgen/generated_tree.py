@@ -33,8 +33,9 @@ import stat
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import BinaryIO, Callable, Iterator
 
+from .chunks import Content, encoded
 from .diagnostics import Diagnostic, Span, error
 from .progress import Progress, counted, silent
 
@@ -169,18 +170,23 @@ class Staging:
         recover(self.root)  # after the swap: the old tree; otherwise the unfinished new one
         _remove_work_dir(self.work)
 
-    def add(self, rel: str, content: str) -> None:
+    def add(self, rel: str, content: Content) -> None:
         """One file of the build into the staging tree. A file whose bytes equal the current tree's is
         hard-linked from it instead of written again: it keeps its modification time (editors, make and
         rsync see what really changed), and a rebuild that changes little writes little. The current
-        file is never modified, so the swap stays all-or-nothing."""
+        file is never modified, so the swap stays all-or-nothing. A `Chunks` (a page too big to hold
+        as one string) is written block by block and compared with the current file as it comes."""
         target = self.tree / rel
         if target.parent not in self._made:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(target.parent)
-        data = content.encode("utf-8")
-        if not self.base.is_dir() or not _link_if_same(self.base / rel, target, data):
-            _write_file(target, data)
+        current = self.base / rel if self.base.is_dir() else None
+        if isinstance(content, str):
+            data = content.encode("utf-8")
+            if current is None or not _link_if_same(current, target, data):
+                _write_file(target, data)
+        elif _write_blocks(target, encoded(content), current) and current is not None:
+            _relink(current, target)
 
     def commit(self, owned: set[str]) -> None:
         """The top-level entries of generated/ not in `owned` carried over, then the one swap."""
@@ -291,14 +297,62 @@ def _link_if_same(current: Path, target: Path, data: bytes) -> bool:
     return True
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def _write_blocks(path: Path, blocks: Iterator[bytes], current: Path | None) -> bool:
+    """`blocks` written to `path` as they come; True when they equal `current`'s bytes (read beside
+    them, a block's length at a time), which is then worth linking instead."""
+    with _named_errors(path), ExitStack() as stack:
+        reading = _opened_regular(current, stack) if current is not None else None
+        same = reading is not None
+        out = stack.enter_context(open(path, "wb"))
+        for block in blocks:
+            out.write(block)
+            same = same and reading is not None and _reads(reading, block)
+        return same and reading is not None and _reads(reading, b"", at_end=True)
+
+
+def _opened_regular(path: Path, stack: ExitStack) -> BinaryIO | None:
+    """`path` open for reading when it is a regular file (never through a link); None otherwise."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        return stack.enter_context(open(path, "rb"))
+    except OSError:  # absent, unreadable: the file is written, not linked
+        return None
+
+
+def _reads(reading: BinaryIO, expected: bytes, at_end: bool = False) -> bool:
+    """The next bytes of `reading` are `expected` (and, `at_end`, nothing after them)."""
+    try:
+        return reading.read(len(expected)) == expected and (not at_end or reading.read(1) == b"")
+    except OSError:
+        return False
+
+
+def _relink(current: Path, target: Path) -> None:
+    """`target`, just written with `current`'s very bytes, replaced by a hard link to `current` (its
+    modification time kept); left as written where linking fails."""
+    spare = target.with_name(f"{target.name}.{secrets.token_hex(4)}")
+    try:
+        os.link(current, spare, follow_symlinks=False)
+        os.replace(spare, target)
+    except OSError:
+        Path(spare).unlink(missing_ok=True)
+
+
+@contextmanager
+def _named_errors(path: Path) -> Iterator[None]:
     """write(2) and close(2) failures (ENOSPC, EDQUOT, EIO) carry no file name; this adds it."""
     try:
-        path.write_bytes(data)
+        yield
     except OSError as exc:
         if exc.filename is not None or exc.errno is None:
             raise
         raise OSError(exc.errno, exc.strerror, str(path)) from exc
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with _named_errors(path):
+        path.write_bytes(data)
 
 
 def _swap(staging: Path, base: Path, work: Path) -> None:

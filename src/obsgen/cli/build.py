@@ -11,6 +11,7 @@ import typer
 from .. import compiler
 from ..alarm_tests.coverage import coverage as test_coverage
 from ..build import Build
+from ..chunks import Content
 from ..compiler import compile_project, stale_files, write
 from ..generated_tree import GENERATED_DIR
 from ..diagnostics import Diagnostic, unique_sorted
@@ -109,7 +110,7 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
 
 
 def _compiled(project_dir: Path, env: Optional[list[str]], unsafe: list[Diagnostic],
-              sink: Optional[Callable[[str, str], None]], store: Optional[RenderCache]) -> Build:
+              sink: Optional[Callable[[str, Content], None]], store: Optional[RenderCache]) -> Build:
     """The build, its problems reported; exits 1 when it has errors (then nothing is written)."""
     with progress_shown() as progress:
         result = compile_project(project_dir, env or None, progress=progress, sink=sink, store=store)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..backtest import BacktestReport
+from ..chunks import Content, joined
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
 from ..progress import Progress, counted, silent
@@ -42,7 +43,7 @@ class Runbooks:
 
 
 def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = True,
-           progress: Progress = silent, sink: Callable[[str, str], None] | None = None,
+           progress: Progress = silent, sink: Callable[[str, Content], None] | None = None,
            store: RenderCache | None = None) -> Runbooks:
     """Every monitor of every environment in `models` (in the project's environment order). Without
     `output` (`obsgen validate`), only what can fail or be reported: every guidance file rendered for
@@ -87,7 +88,10 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
     result.coverage = coverage_.measure(measured)
     if not output:
         return Runbooks(coverage=result.coverage)
-    add = result.files.__setitem__ if sink is None else sink
+    def kept(rel: str, content: Content) -> None:
+        result.files[rel] = joined(content)
+
+    add = kept if sink is None else sink
     add(COVERAGE_FILE, result.coverage.markdown())
     slos = slo_pages.collect(models, order, production)
     for slo in slos:  # one page per SLO, beside its tiers' monitor pages
@@ -103,11 +107,11 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
         add(f"{RUNBOOKS_OUT}/{budget.page}.md", text)
         add(*site.budget_page(spec.project.project, spec.project.description or "", budget, text))
     infos = list({s.name: s for m in models.values() for s in m.services}.values())
-    for path, text in site.files(spec.project.project, spec.project.description or "", monitors,
-                                 pages if sink is None else None,
-                                 sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
-                                 result.coverage, production, progress, slos, routes, budgets, store):
-        add(path, text)
+    for path, content in site.files(spec.project.project, spec.project.description or "", monitors,
+                                    pages if sink is None else None,
+                                    sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
+                                    result.coverage, production, progress, slos, routes, budgets, store):
+        add(path, content)
     return result
 
 

@@ -19,9 +19,10 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from jinja2 import Environment, FileSystemLoader, Template, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..backtest import AlarmReport, BacktestReport
+from ..chunks import Chunks, Content, joined
 from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel, ServiceInfo
 from ..progress import Progress, counted, silent
@@ -76,25 +77,28 @@ def render(project: str, description: str, monitors: list[MonitorFacts], pages: 
            production: dict[str, bool | None] | None = None, progress: Progress = silent) -> dict[str, str]:
     """Files under generated/site/, keyed by their path there. `pages` holds each monitor's Markdown;
     `production`, the environments' `production:` flags as written."""
-    return dict(files(project, description, monitors, pages, services, models, coverage, production, progress))
+    made = files(project, description, monitors, pages, services, models, coverage, production, progress)
+    return {path: joined(content) for path, content in made}
 
 
 def files(project: str, description: str, monitors: list[MonitorFacts], pages: dict[str, str] | None,
           services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage,
           production: dict[str, bool | None] | None = None, progress: Progress = silent,
           slos: Sequence[SloFacts] = (), routes: Sequence[RouteFacts] = (),
-          budgets: Sequence[BudgetFacts] = (), store: RenderCache | None = None) -> Iterator[tuple[str, str]]:
+          budgets: Sequence[BudgetFacts] = (), store: RenderCache | None = None) -> Iterator[tuple[str, Content]]:
     """`render`'s files one at a time, (path under generated/, text): `obsgen build` writes each before
-    the next is made (the HTML of 10,000 pages is 80 MiB, docs/performance.md). Without `pages`, the
-    monitors' own pages are left out: the caller made each with `monitor_page` beside its Markdown."""
+    the next is made (the HTML of 10,000 pages is 80 MiB, docs/performance.md); the index comes as
+    `Chunks`, written as it is rendered. Without `pages`, the monitors' own pages are left out: the
+    caller made each with `monitor_page` beside its Markdown."""
     env = _environment()
     covered = {e.monitor.ref: e.covered for e in coverage.entries}
     common = {"project": project, "project_description": description}
     for name in ASSETS:
         yield f"{SITE_DIR}/_assets/{name}", (TEMPLATES / name).read_text(encoding="utf-8")
-    yield f"{SITE_DIR}/index.html", render_joined(env.get_template("index.html.j2"),
+    # The index lists every monitor (21.6 MB at 30,000): handed over in pieces, never one string.
+    yield f"{SITE_DIR}/index.html", Chunks(env.get_template("index.html.j2").generate(
         **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks", slos=slos,
-        routes=routes, budgets=budgets)
+        routes=routes, budgets=budgets))
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in counted(monitors, "site pages", progress):
         if pages is not None:
@@ -110,20 +114,6 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
         **common, root="", routes={e: _routes(m) for e, m in models.items()}, models=models, envs=envs,
         mutes={e: _mutes(m) for e, m in models.items()},
         any_sns=any(e.sns for e in envs), any_alertmanager=any(e.alertmanager for e in envs), title="Routing")
-
-
-def render_joined(template: Template, **context: object) -> str:
-    """`template.render(**context)`, the same text, joined a batch of chunks at a time: `render` joins
-    one list of every chunk, and the index of 30,000 monitors is 1.2 million of them (117 MiB at the
-    peak of the full build, against 64 MiB this way; docs/performance.md)."""
-    parts, batch = [], []
-    for chunk in template.generate(**context):
-        batch.append(chunk)
-        if len(batch) == 10_000:
-            parts.append("".join(batch))
-            batch.clear()
-    parts.append("".join(batch))
-    return "".join(parts)
 
 
 def monitor_page(project: str, description: str, monitor: MonitorFacts, markdown: str,

@@ -1,0 +1,58 @@
+"""A file's text handed over in pieces: a page too big to hold as one string goes to the staging tree
+(`generated_tree.Staging.add`) or to `build --check`'s comparison (`compiler.Comparison`) piece by
+piece, and is encoded, written and compared as it comes. The site's index of 30,000 monitors is
+21.6 MB of HTML from 1.2 million template chunks: as one string it was 43 MiB (one character outside
+Latin-1 makes every character two bytes) plus its UTF-8 bytes at the full build's peak
+(docs/performance.md, target 8).
+
+A `Chunks` is consumed once. Whoever keeps a file in memory (a build without a sink, `site.render`)
+joins it with `joined`: the same text as the pieces in order.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator, Union
+
+# About a quarter of a MiB of text per block written: a few hundred writes for the largest page,
+# and no more memory than that beyond the template's own state.
+BLOCK_CHARACTERS = 1 << 18
+
+
+class Chunks:
+    """The text of one file as an iterable of `str` pieces in order (Jinja's `Template.generate`)."""
+
+    __slots__ = ("_pieces",)
+
+    def __init__(self, pieces: Iterable[str]) -> None:
+        self._pieces = iter(pieces)
+
+    def __iter__(self) -> Iterator[str]:
+        return self._pieces
+
+
+Content = Union[str, Chunks]  # what a build hands its sink for one file
+
+
+def joined(content: Content) -> str:
+    """The whole text (a `Chunks` is consumed)."""
+    return content if isinstance(content, str) else "".join(content)
+
+
+def encoded(content: Content) -> Iterator[bytes]:
+    """The file's UTF-8 bytes in blocks: a `str` as one block, a `Chunks` a block per about
+    BLOCK_CHARACTERS characters. Pieces are joined before encoding, never split, so the blocks
+    together are exactly `joined(content).encode("utf-8")`."""
+    if isinstance(content, str):
+        yield content.encode("utf-8")
+        return
+    batch: list[str] = []
+    size = 0
+    for piece in content:
+        batch.append(piece)
+        size += len(piece)
+        if size >= BLOCK_CHARACTERS:
+            yield "".join(batch).encode("utf-8")
+            batch.clear()
+            size = 0
+    if batch:
+        yield "".join(batch).encode("utf-8")
