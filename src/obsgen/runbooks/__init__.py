@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..backtest import BacktestReport
-from ..chunks import Content, joined
+from ..chunks import Chunks, Content, joined
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
 from ..progress import Progress, counted, silent
@@ -92,7 +92,7 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
         result.files[rel] = joined(content)
 
     add = kept if sink is None else sink
-    add(COVERAGE_FILE, result.coverage.markdown())
+    add(COVERAGE_FILE, Chunks(result.coverage.markdown_lines()))  # a line per monitor
     slos = slo_pages.collect(models, order, production)
     for slo in slos:  # one page per SLO, beside its tiers' monitor pages
         text = slo_pages.markdown(slo, spec.project.project)
