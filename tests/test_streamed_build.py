@@ -149,3 +149,15 @@ def test_build_check_compares_a_page_in_pieces_with_the_file_on_disk(project, mo
     compared.add("site/big.html", pieces_of(now, 7))
     compared.add("site/absent.html", pieces_of(now, 7))
     assert compared.differing == (["site/big.html", "site/absent.html"] if stale else ["site/absent.html"])
+
+
+@pytest.mark.parametrize("page", ["site/index.html", "runbooks/COVERAGE.md"])
+def test_build_check_finds_a_page_in_pieces_edited_on_disk_stale_and_writes_nothing(project, page):
+    edited = project / "generated" / page
+    edited.write_bytes(edited.read_bytes() + b"\n")
+    before = tree(project / "generated")
+    result = CliRunner().invoke(app, ["build", "--check", "--no-cache", "-C", str(project)])
+    assert result.exit_code == 1
+    assert f"stale: generated/{page}" in result.stderr.splitlines()
+    assert tree(project / "generated") == before
+    assert not (project / WORK_DIR).exists()
