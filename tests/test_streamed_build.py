@@ -140,6 +140,17 @@ def test_a_page_in_pieces_equal_to_the_current_file_is_linked_to_it_and_any_othe
         assert sorted(p.name for p in staged.parent.iterdir()) == ["big.html"]
 
 
+def test_a_page_in_pieces_where_generated_has_a_link_to_the_same_text_is_written_as_a_file(project, monkeypatch):
+    monkeypatch.setattr(chunks, "BLOCK_CHARACTERS", 64)
+    (project / "same.html").write_text(TEXT * 100, encoding="utf-8")
+    (project / "generated" / "site" / "big.html").symlink_to(project / "same.html")
+    with Staging(project) as staging:
+        staging.add("site/big.html", pieces_of(TEXT * 100, 7))
+        staged = staging.tree / "site" / "big.html"
+        assert not staged.is_symlink() and not staged.samefile(project / "same.html")
+        assert staged.read_text(encoding="utf-8") == TEXT * 100
+
+
 @pytest.mark.parametrize("now, stale", [(TEXT * 1000, False), (TEXT * 999, True), (TEXT * 1001, True),
                                         (TEXT * 500 + TEXT.upper() + TEXT * 499, True), ("", True)])
 def test_build_check_compares_a_page_in_pieces_with_the_file_on_disk(project, monkeypatch, now, stale):

@@ -315,8 +315,10 @@ def _opened_regular(path: Path, stack: ExitStack) -> BinaryIO | None:
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return None
-        return stack.enter_context(open(path, "rb"))
-    except OSError:  # absent, unreadable: the file is written, not linked
+        # O_NOFOLLOW: a link put there since the lstat is not read either (ELOOP)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        return stack.enter_context(os.fdopen(descriptor, "rb"))
+    except OSError:  # absent, unreadable, a link: the file is written, not linked
         return None
 
 
