@@ -106,6 +106,15 @@ def test_validate_junit_lists_every_spec_file_and_monitor(broken, tmp_path):
     assert suites.get("failures") == "1" and int(suites.get("tests")) == len(cases) > 20
 
 
+def test_the_plan_schema_names_every_synced_kind():
+    # a kind added without its schema entry made every plan holding one fail its own schema (mute rules,
+    # native log alarms and budgets were missing after #17)
+    from obsgen.aws.resources import Kind
+
+    kinds = schema("plan")["properties"]["changes"]["items"]["properties"]["kind"]["enum"]
+    assert sorted(kinds) == sorted(k.value for k in Kind)
+
+
 # --- every JSON output has format_version ---------------------------------------------------------
 
 
