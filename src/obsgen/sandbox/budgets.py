@@ -29,8 +29,6 @@ https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_Operatio
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import json
 import re
@@ -43,6 +41,8 @@ from moto.budgets.models import Budget, BudgetsBackend, Notification
 from moto.budgets.responses import BudgetsResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.utils import unix_time
+
+from . import paging
 
 MAX_NAME = 100  # BudgetName: 1..100
 MAX_NOTIFICATIONS = 10  # Notification: "A budget can have up to ten notifications"
@@ -59,7 +59,7 @@ THRESHOLD_TYPES = {"PERCENTAGE", "ABSOLUTE_VALUE"}
 SUBSCRIPTION_TYPES = {"SNS", "EMAIL"}
 _AMOUNT = re.compile(r"([0-9]*\.)?[0-9]+")  # NumericValue's pattern
 _TAGS = "_obsgen_budget_tags"
-_TOKEN = "obsgen-budgets:"
+_TOKEN = "obsgen-budgets"
 
 
 class InvalidParameterException(JsonRESTError):
@@ -211,17 +211,9 @@ def _page(items: list[Any], token: str | None, limit: Any, default: int, maximum
     size = int(limit) if limit is not None else default
     if not 1 <= size <= maximum:
         raise InvalidParameterException(f"MaxResults must be between 1 and {maximum}")
-    start = 0
-    if token is not None:
-        try:
-            text = base64.urlsafe_b64decode(token.encode()).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            text = ""
-        if not text.startswith(_TOKEN) or not text[len(_TOKEN):].isdigit():
-            raise InvalidNextTokenException()
-        start = int(text[len(_TOKEN):])
+    start = paging.offset(_TOKEN, token, InvalidNextTokenException)
     end = start + size
-    return items[start:end], base64.urlsafe_b64encode(f"{_TOKEN}{end}".encode()).decode() if end < len(items) else None
+    return items[start:end], paging.token(_TOKEN, end) if end < len(items) else None
 
 
 def _answer(result: dict[str, Any], token: str | None) -> str:

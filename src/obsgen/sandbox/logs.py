@@ -26,8 +26,6 @@ answers `success`.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import json
 import time
@@ -41,6 +39,7 @@ from moto.logs.models import LogsBackend
 from moto.logs.responses import LogsResponse
 
 from .. import filter_pattern
+from . import paging
 
 MAX_FILTERS_PER_GROUP = 100  # API_PutMetricFilter.html
 PAGE_DEFAULT = PAGE_MAX = 50  # DescribeMetricFilters limit: 1..50, "the default is up to 50 items"
@@ -76,19 +75,11 @@ def _wrap_put_metric_filter(original: Callable[..., str]) -> Callable[..., str]:
 
 
 def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"obsgen:{offset}".encode()).decode()
+    return paging.token("obsgen-logs", offset)
 
 
 def _offset(token: str | None) -> int:
-    if token is None:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        text = ""
-    if not text.startswith("obsgen:") or not text[7:].isdigit():
-        raise InvalidParameterException("The specified nextToken is invalid. (approx)")
-    return int(text[7:])
+    return paging.offset("obsgen-logs", token, lambda: InvalidParameterException("The specified nextToken is invalid. (approx)"))
 
 
 def _wrap_describe_metric_filters(original: Callable[..., str]) -> Callable[..., str]:

@@ -27,8 +27,6 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMut
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import re
 import zoneinfo
@@ -40,6 +38,8 @@ from moto.cloudwatch.exceptions import ResourceNotFoundException, ValidationErro
 from moto.cloudwatch.models import CloudWatchBackend
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.responses import ActionResult, EmptyResult
+
+from . import paging
 
 MAX_TARGETS = 100  # MuteTargetAlarmNameList: max 100
 PAGE_DEFAULT, PAGE_MAX = 50, 100  # ListAlarmMuteRules MaxRecords: 1..100, "The default is 50"
@@ -182,19 +182,11 @@ def get_alarm_mute_rule(self: CloudWatchResponse) -> ActionResult:
 
 
 def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"obsgen-mute:{offset}".encode()).decode()
+    return paging.token("obsgen-mute", offset)
 
 
 def _offset(token: str | None) -> int:
-    if token is None:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        text = ""
-    if not text.startswith("obsgen-mute:") or not text[12:].isdigit():
-        raise _invalid("The next token specified is invalid")
-    return int(text[12:])
+    return paging.offset("obsgen-mute", token, lambda: _invalid("The next token specified is invalid"))
 
 
 def list_alarm_mute_rules(self: CloudWatchResponse) -> ActionResult:

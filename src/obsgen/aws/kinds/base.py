@@ -84,7 +84,8 @@ class Reading:
 
 class SyncedKind:
     kinds: tuple[Kind, ...] = ()  # the Kind values this module syncs (alarms: metric and composite)
-    tag_type: str | None = None  # its ResourceTypeFilters entry in the tagging API; None: not taggable
+    tag_type: str | None = None  # its ResourceTypeFilters entry in the tagging API; None: not in the scan
+    tags_read_per_resource = False  # tagged, but not in the tagging scan: the kind reads each one's tags itself
     regional: bool = True  # False: a global resource (dashboards), read once and written with the home clients
 
     def desired(self, model: EnvironmentModel) -> list[Resource]:
@@ -119,7 +120,7 @@ class SyncedKind:
     def shown(self, resource: Resource | LiveResource, tags: dict[str, str] | None) -> dict[str, Any]:
         """What a plan shows and saves: normalised params plus tags."""
         values = self.normalize(resource.kind, resource.params)
-        if tags is not None and self.tag_type is not None:
+        if tags is not None and (self.tag_type is not None or self.tags_read_per_resource):
             values[TAGS] = dict(sorted(tags.items()))
         return values
 

@@ -58,7 +58,7 @@ from ...conventions import TAG_CFN_STACK, TAG_ENV, TAG_PROJECT, dashboard_prefix
 from ...model import EnvironmentModel
 from ...targets.budgets import create_budget_params
 from ..paging import pages
-from ..resources import TAGS, Action, Change, Kind, LiveResource, Resource, tag_dict, tag_list
+from ..resources import Action, Change, Kind, LiveResource, Resource, tag_dict, tag_list
 from ..session import AwsClient, Clients
 from .base import Call, Reading, SyncedKind
 
@@ -142,6 +142,7 @@ def new_budget(params: dict[str, Any]) -> dict[str, Any]:
 
 class Budgets(SyncedKind):
     kinds = (Kind.BUDGET,)
+    tags_read_per_resource = True  # tags are shown and compared; not in the tagging scan: read per budget
     regional = False  # one endpoint for the account (module docstring)
 
     def desired(self, model: EnvironmentModel) -> list[Resource]:
@@ -184,13 +185,6 @@ class Budgets(SyncedKind):
         for key, (_, subscribers) in notifications_of(params).items():
             result[key] = _subscribers(subscribers)
         return result
-
-    def shown(self, resource: Resource | LiveResource, tags: dict[str, str] | None) -> dict[str, Any]:
-        """Tags are shown and compared, as for the tagged kinds (not in the tagging scan: read per budget)."""
-        values = self.normalize(resource.kind, resource.params)
-        if tags is not None:
-            values[TAGS] = dict(sorted(tags.items()))
-        return values
 
     def write(self, call: Call, clients: Clients, step: list[Change]) -> None:
         client = budgets_client(clients)

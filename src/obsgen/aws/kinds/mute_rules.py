@@ -36,7 +36,7 @@ from ...conventions import TAG_CFN_STACK, TAG_ENV, TAG_PROJECT, dashboard_prefix
 from ...model import EnvironmentModel
 from ...targets.maintenance import iso_duration, mute_rule_params
 from ..paging import pages
-from ..resources import TAGS, Action, Change, Kind, LiveResource, Resource, away, split_tags, tag_dict, tag_list
+from ..resources import Action, Change, Kind, LiveResource, Resource, away, split_tags, tag_dict, tag_list
 from ..session import Clients
 from .base import Call, Reading, SyncedKind, sync_tags
 
@@ -64,6 +64,7 @@ def _date(value: Any) -> str | None:
 
 class MuteRules(SyncedKind):
     kinds = (Kind.MUTE_RULE,)
+    tags_read_per_resource = True  # tags are shown and compared; not in the tagging scan: read per rule
 
     def desired(self, model: EnvironmentModel) -> list[Resource]:
         found = []
@@ -115,13 +116,6 @@ class MuteRules(SyncedKind):
             if params.get(key) is not None:
                 result[key] = _date(params[key])
         return result
-
-    def shown(self, resource: Resource | LiveResource, tags: dict[str, str] | None) -> dict[str, Any]:
-        """Tags are shown and compared, as for the tagged kinds (not in the tagging scan: read per rule)."""
-        values = self.normalize(resource.kind, resource.params)
-        if tags is not None:
-            values[TAGS] = dict(sorted(tags.items()))
-        return values
 
     def write(self, call: Call, clients: Clients, step: list[Change]) -> None:
         cloudwatch = clients.cloudwatch
