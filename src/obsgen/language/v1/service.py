@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, WithJsonSchema, field_validator
 from pydantic.config import JsonDict
 
 from ...diagnostics import shown
@@ -149,6 +149,12 @@ class LogAlarmMonitor(AlarmCommon):
                                          "results breach (1 of 1 by default).")
     missing_data: MissingData = "missing"
     warm_up: WarmUpField | None = None
+    # Read as every alarm's (resolve refuses the other keys with a located message naming the rule); the
+    # schema says it to editors: PutLogAlarm has none of PutMetricAlarm's parameters, only the name is kept.
+    cloudwatch: Annotated[Verbatim, WithJsonSchema({
+        "type": "object", "additionalProperties": False, "properties": {"AlarmName": {"type": "string"}},
+        "description": "A native log alarm keeps only its name as written (PutLogAlarm has none of "
+                       "PutMetricAlarm's other parameters): AlarmName is a template."})] = Field(default_factory=dict)
 
 
 def _monitor_kind(value: Any) -> str:
