@@ -196,3 +196,40 @@ def test_outside_a_sandbox_a_saved_query_links_logs_insights_in_the_environment_
     assert ("`orders/sandbox/orders/recent-errors`, over `/aws/lambda/orders-sandbox` ([open it in Logs "
             "Insights](<https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights>),"
             " Saved queries).") in page
+
+
+def test_the_routing_table_lists_what_else_notifies_the_topics_event_routes_and_each_budget_notification(build):
+    # who hears about what must be whole: a GuardDuty finding pages as an alarm does
+    routing = build.files[f"{ENV}/routing.md"]
+    assert ("| event route `project/events/guardduty` | `orders-guardduty-sandbox` | GuardDuty reports a high or "
+            "critical finding in the account. | critical | `orders-critical-sandbox` | yes |") in routing
+    assert ("| budget `monthly` | `orders-sandbox-monthly` | forecast cost above 100% of 500 USD (monthly) | "
+            "critical | `orders-critical-sandbox` | yes |") in routing
+    assert "actual cost above 80% of 500 USD (monthly) | warning | `orders-warning-sandbox` | no |" in routing
+
+
+def test_the_site_s_routing_page_links_each_event_route_and_budget_to_its_page(build):
+    routing = build.files["site/routing.html"]
+    assert 'id="sandbox-events"' in routing
+    for page in ("_events/_project/guardduty", "_events/orders/reconciliation-failed", "_budgets/monthly"):
+        assert f'<a href="{page}.html?env=sandbox">' in routing
+        assert f"site/{page}.html" in build.files
+
+
+def test_a_routing_table_without_event_routes_or_budgets_has_no_such_section(tmp_path):
+    root = _copy(tmp_path)
+    for path in (root / "monitors").glob("*.yaml"):
+        text = path.read_text()
+        for section in ("events:\n", "budgets:\n"):
+            if section in text:
+                head, _, tail = text.partition(section)
+                rest = [line for line in tail.splitlines(keepends=True)]
+                while rest and (rest[0].startswith(" ") or not rest[0].strip()):
+                    rest.pop(0)
+                text = head + "".join(rest)
+        path.write_text(text)
+    result = compile_project(root)
+    assert result.ok, result.diagnostics
+    assert not result.models[ENV].event_routes and not result.models[ENV].budgets
+    assert "Event routes and budgets" not in result.files[f"{ENV}/routing.md"]
+    assert "Event routes and budgets" not in result.files["site/routing.html"]

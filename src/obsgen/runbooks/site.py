@@ -33,6 +33,7 @@ from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
 from .markdown import Env, page_html, salt as markdown_salt
 from .route_pages import BudgetFacts, RouteFacts
 from .slo_pages import SloFacts
+from ..targets.routing import senders
 from ..views import backtest as backtest_view
 
 SITE_DIR = "site"
@@ -112,7 +113,7 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
     envs = [_routing_env(m, (production or {}).get(e)) for e, m in models.items()]
     yield f"{SITE_DIR}/routing.html", env.get_template("routing.html.j2").render(
         **common, root="", routes={e: _routes(m) for e, m in models.items()}, models=models, envs=envs,
-        mutes={e: _mutes(m) for e, m in models.items()},
+        mutes={e: _mutes(m) for e, m in models.items()}, senders={e: senders(m) for e, m in models.items()},
         any_sns=any(e.sns for e in envs), any_alertmanager=any(e.alertmanager for e in envs), title="Routing")
 
 

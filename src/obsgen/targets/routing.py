@@ -6,7 +6,9 @@ now derived from the spec so it can never disagree with what is deployed.
 
 from __future__ import annotations
 
-from ..conventions import GENERATED_HEADER
+from dataclasses import dataclass
+
+from ..conventions import GENERATED_HEADER, budget_page, event_route_page
 from ..model import EnvironmentModel, Severity
 from ..values import format_duration
 from .base import Rendered
@@ -16,7 +18,8 @@ def render(model: EnvironmentModel) -> Rendered:
     lines = [f"<!-- {GENERATED_HEADER}; source: monitors/ -->",
              f"# Alert routing: {model.project} ({model.env})", "",
              f"Account {model.account}, region {model.region}.", ""]
-    lines += _alarms(model) + [""] + _maintenance(model) + _severities(model) + [""] + _channels(model)
+    lines += (_alarms(model) + [""] + _others(model) + _maintenance(model) + _severities(model) + [""]
+              + _channels(model))
     return Rendered({"routing.md": "\n".join(lines) + "\n"})
 
 
@@ -47,6 +50,46 @@ def _alarms(model: EnvironmentModel) -> list[str]:
     if len(rows) == 4:
         rows.append("| (none) | | | | | | |")
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Something other than an alarm that publishes to a severity's topic: an event route's rule or a
+    budget's notification (#17). The routing page lists them, so that what reaches a person is on it whole."""
+
+    what: str  # "event route" or "budget"
+    ref: str  # the route's `service/route` (`route` in the project file) or the budget's key
+    name: str  # the EventBridge rule's or the budget's name in AWS
+    when: str  # what makes it send, in words
+    severity: Severity
+    page: str  # its runbook page, under the site's root, without extension
+
+
+def senders(model: EnvironmentModel) -> list[Sender]:
+    """The event routes and budget notifications of `model`, routes first, each in name order."""
+    found = [Sender("event route", r.ref, r.name, r.summary if r.enabled else f"{r.summary} (disabled)", r.severity,
+                    event_route_page(r.service, r.key)) for r in sorted(model.event_routes, key=lambda r: r.name)]
+    for budget in sorted(model.budgets, key=lambda b: b.name):
+        for notice in budget.notifications:
+            kind = "forecast" if notice.kind == "FORECASTED" else "actual"
+            found.append(Sender("budget", budget.key, budget.name, f"{kind} cost above {notice.percent:g}% of "
+                                f"{budget.amount:g} {budget.unit} ({budget.time_unit.lower()})", notice.severity,
+                                budget_page(budget.key)))
+    return found
+
+
+def _others(model: EnvironmentModel) -> list[str]:
+    """Event routes and budgets: they notify the severities' topics as alarms do (nothing when there are none)."""
+    found = senders(model)
+    if not found:
+        return []
+    rows = ["## Event routes and budgets", "", "| What | Name | When | Severity | SNS topic | Pages |",
+            "|---|---|---|---|---|---|"]
+    for sender in found:
+        sev = sender.severity
+        rows.append(f"| {sender.what} `{sender.ref}` | `{sender.name}` | {_cell(sender.when)} | {_cell(sev.description)} | "
+                    f"`{sev.topic_name}` | {pages(model, sev)} |")
+    return rows + [""]
 
 
 def _maintenance(model: EnvironmentModel) -> list[str]:
