@@ -17,6 +17,7 @@ from typing import cast
 
 from ..aws.session import Clients, connect
 from ..model import EnvironmentModel
+from ..progress import Progress, silent
 from . import merge, verify, writer
 from .mapping import Draft, Finding, draft
 from .read import Selection, read_account
@@ -52,18 +53,20 @@ def connect_account(region: str, endpoint: str | None, profile: str | None) -> C
 
 def import_project(clients: Clients, selection: Selection, project: str, env: str, *,
                    endpoint: str | None = None, include_owned: bool = False,
-                   existing: dict[str, str] | None = None) -> Imported:
+                   existing: dict[str, str] | None = None, progress: Progress = silent) -> Imported:
     """Read the selection from the account `clients` reach and write it as spec files. Only reads.
     `existing`: the files of a project an earlier import wrote (relative path -> text), to add this
     environment to (merge.py). Raises ImportFailed when the result does not compile (a bug),
-    MergeRefused when `existing` cannot take the environment, botocore errors when AWS refuses."""
+    MergeRefused when `existing` cannot take the environment, botocore errors when AWS refuses.
+    `progress` hears its steps: reading the account, reading dashboards, mapping alarms, verifying the
+    draft (obsgen/progress.py)."""
     account_id = str(clients.sts.get_caller_identity()["Account"])
-    account = read_account(clients, selection)
-    result: Draft = draft(account, project, env, account_id, clients.region, include_owned)
+    account = read_account(clients, selection, progress)
+    result: Draft = draft(account, project, env, account_id, clients.region, include_owned, progress)
     if endpoint:
         result.project["environments"][env]["endpoint"] = endpoint
     source = f"account {account_id}, {clients.region}"
-    files = verify.settle(result, env, source)
+    files = verify.settle(result, env, source, progress)
     if existing is not None:
         files = merge.merge(existing, result, env, source)
     return Imported(files, writer.report(result), len(result.placed), result.findings, result.env_vars)

@@ -16,6 +16,7 @@ from ..aws.resources import Kind, LiveResource
 from ..metrics.resource_types import ResourceTypeInfo, shipped_resource_types
 from ..presets.catalog import shipped_catalog
 from ..presets.schema import PresetAlarm
+from ..progress import Progress, silent
 from ..resource_types import RESOURCE_TYPES
 from ..values import BANDS, COMPARISONS, number_text
 from .dashboards import declared
@@ -64,7 +65,8 @@ class Draft:
 
 
 def draft(account: Account, project: str, env: str, account_id: str, region: str,
-          include_owned: bool = False) -> Draft:
+          include_owned: bool = False, progress: Progress = silent) -> Draft:
+    """Reports "mapping alarms" after each alarm it maps (metric alarms, then composites)."""
     findings: list[Finding] = []
     alarms = []
     for alarm in sorted(account.alarms, key=lambda a: a.name):
@@ -78,11 +80,14 @@ def draft(account: Account, project: str, env: str, account_id: str, region: str
     routing = _Routing(account, env, account_id, region, alarms)
     mapper = _Mapper(env, routing, findings)
     mapper.learn_services(alarms)
-    for alarm in alarms:
+    metric = [a for a in alarms if a.kind == Kind.METRIC_ALARM]
+    composite = _children_first([a for a in alarms if a.kind == Kind.COMPOSITE_ALARM])
+    for done, alarm in enumerate([*metric, *composite], start=1):
         if alarm.kind == Kind.METRIC_ALARM:
             mapper.metric_alarm(alarm)
-    for alarm in _children_first([a for a in alarms if a.kind == Kind.COMPOSITE_ALARM]):
-        mapper.composite(alarm)
+        else:
+            mapper.composite(alarm)
+        progress("mapping alarms", done, len(metric) + len(composite))
     shared = _shared_tags(account, routing, mapper, findings)
     project_spec: dict[str, Any] = {
         "apiVersion": "obsgen/v1", "kind": "Project", "project": project, **({"tags": shared} if shared else {}),

@@ -21,6 +21,7 @@ from ..aws.kinds.base import Reading
 from ..aws.paging import chunks, pages
 from ..aws.resources import Kind, LiveResource, LiveState, tag_dict
 from ..aws.session import Clients
+from ..progress import Progress, counted, silent
 
 TAG_TYPES = ["cloudwatch:alarm", "sns:topic"]  # GetResources ResourceTypeFilters
 TAG_PAGE = 100  # GetResources ResourcesPerPage: at most 100
@@ -47,19 +48,34 @@ class Account:
     dashboards: dict[str, str] = field(default_factory=dict)  # name -> DashboardBody ("" when not read)
 
 
-def read_account(clients: Clients, selection: Selection) -> Account:
+READ_PARTS = 5  # the tags, the alarms, the topics, the subscriptions, the dashboards' names
+
+
+def read_account(clients: Clients, selection: Selection, progress: Progress = silent) -> Account:
+    """Reports "reading the account" after each of its READ_PARTS (how many calls each takes is known
+    only once it is read), then "reading dashboards", one GetDashboard each."""
+    def part_read(done: int) -> None:
+        progress("reading the account", done, READ_PARTS)
+
     tags = _tags(clients, selection.tag)
+    part_read(1)
     alarms = _alarms(clients, selection, tags)
+    part_read(2)
     topic_arns = sorted({a for alarm in alarms for a in _actions(alarm) if ":sns:" in a})
     state = LiveState()
     reading = Reading(clients, "", "", {}, {arn: tags.get(arn, {}) for arn in topic_arns}, state)
     for topic in TOPICS.read(reading):
         state.add(topic)
+    part_read(3)
     subscriptions = SUBSCRIPTIONS.read(reading)
-    names = [entry["DashboardName"] for page in pages(clients.cloudwatch.list_dashboards, {})
-             for entry in page.get("DashboardEntries", [])]
-    dashboards = {name: (clients.cloudwatch.get_dashboard(DashboardName=name).get("DashboardBody", "")
-                         if selection.dashboards else "") for name in sorted(names)}
+    part_read(4)
+    names = sorted(entry["DashboardName"] for page in pages(clients.cloudwatch.list_dashboards, {})
+                   for entry in page.get("DashboardEntries", []))
+    part_read(5)
+    dashboards = {name: "" for name in names}
+    if selection.dashboards:
+        for name in counted(names, "reading dashboards", progress):
+            dashboards[name] = clients.cloudwatch.get_dashboard(DashboardName=name).get("DashboardBody", "")
     return Account(alarms, {t.arn: t for t in state.of(Kind.TOPIC)}, subscriptions, tags, dashboards)
 
 

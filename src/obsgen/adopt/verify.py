@@ -17,6 +17,7 @@ from ..aws.resources import split_tags
 from ..language.v1.fields import VERBATIM_PARAMS
 from ..compiler import compile_project
 from ..diagnostics import Diagnostic, Level
+from ..progress import Progress, silent
 from ..targets.cloudwatch import alarm_params
 from . import writer
 from .mapping import Draft, Finding
@@ -30,8 +31,12 @@ class ImportFailed(Exception):
         self.diagnostics = diagnostics
 
 
-def settle(draft: Draft, env: str, source: str) -> dict[str, str]:
-    """The files of the draft with what obsgen would write differently kept verbatim."""
+VERIFY_COMPILES = 2  # the draft as mapped, then with the verbatim parameters
+
+
+def settle(draft: Draft, env: str, source: str, progress: Progress = silent) -> dict[str, str]:
+    """The files of the draft with what obsgen would write differently kept verbatim. Reports
+    "verifying the draft" after each of its VERIFY_COMPILES compiles."""
     try:
         compiled = _compiled(writer.files(draft, env, source), env)
     except ImportFailed as exc:  # declared dashboards are a best effort: without them, or the error stands
@@ -41,6 +46,7 @@ def settle(draft: Draft, env: str, source: str) -> dict[str, str]:
         draft.findings.append(Finding("dashboards", "not imported", "the declared dashboards do not compile: "
                                       + "; ".join(str(d) for d in exc.diagnostics[:3])))
         compiled = _compiled(writer.files(draft, env, source), env)
+    progress("verifying the draft", 1, VERIFY_COMPILES)
     for alarm, placed in draft.placed.items():
         live = placed.live
         want = ALARMS.normalize(live.kind, live.params)
@@ -51,6 +57,7 @@ def settle(draft: Draft, env: str, source: str) -> dict[str, str]:
                 verbatim[key] = want.get(key)
     files = writer.files(draft, env, source)
     compiled = _compiled(files, env)
+    progress("verifying the draft", 2, VERIFY_COMPILES)
     for alarm, placed in draft.placed.items():
         live = placed.live
         left = diff(ALARMS.normalize(live.kind, compiled.get(alarm, {})), ALARMS.normalize(live.kind, live.params))

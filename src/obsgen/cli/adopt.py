@@ -12,6 +12,7 @@ from ..adopt import ImportFailed, MergeRefused, Selection, connect_account, impo
 from ..aws.apply import describe_error
 from ..scaffold import around, project_name
 from .app import app, err, out
+from .common import progress_shown
 from .new_files import write_new_files
 
 
@@ -59,8 +60,9 @@ def import_(env: str = typer.Option(..., "--env", "-e", help="The environment th
         clients = connect_account(region or boto3.Session(profile_name=profile).region_name or "us-east-1",
                                   endpoint_url, profile)
         name = project or (_project_of(existing) if existing else project_name(target.name))
-        imported = import_project(clients, selection, name, env, endpoint=endpoint_url,
-                                  include_owned=include_owned, existing=existing)
+        with progress_shown() as progress:  # on a terminal's stderr only; erased before anything is printed
+            imported = import_project(clients, selection, name, env, endpoint=endpoint_url,
+                                      include_owned=include_owned, existing=existing, progress=progress)
     except (ClientError, BotoCoreError) as exc:
         err.print(f"error: reading the account failed: {describe_error(exc)}", markup=False)
         raise typer.Exit(1) from None
