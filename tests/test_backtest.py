@@ -154,6 +154,51 @@ def test_the_cli_writes_json_and_markdown_for_a_pull_request(seeded, tmp_path):
     assert unknown.exit_code == 1 and "no alarm 'orders/nope' in prod" in unknown.output
 
 
+def test_a_backtest_reports_its_getmetricdata_calls_then_each_alarm_it_replays(seeded, tmp_path, capsys):
+    """Progress (issue #22, target 9): the calls done of those planned, then the alarms replayed, each
+    count rising to its total; the library prints nothing."""
+    from test_progress import Heard
+
+    from obsgen.aws.session import connect
+    from obsgen.backtest.run import backtest
+
+    running, start, end, now = seeded
+    model = compile_project(project_at(tmp_path, running.endpoint_url), ["prod"]).models["prod"]
+    heard = Heard()
+    report = backtest(model, connect(model), start, end, now, progress=heard)
+    assert heard.steps() == ["GetMetricData calls", "replaying alarms"]
+    heard.assert_counts_rise_to_their_total()
+    totals = {step: total for step, _, total in heard.calls}
+    assert totals == {"GetMetricData calls": report.calls, "replaying alarms": len(report.alarms)}
+    assert capsys.readouterr() == ("", "")
+
+
+def test_the_cli_shows_the_backtest_s_progress_on_a_terminal_only_and_prints_the_same_report(seeded, tmp_path,
+                                                                                              monkeypatch):
+    import io
+    import time
+
+    from rich.console import Console
+
+    from obsgen.cli import aws as cli_aws
+
+    running, _, _, now = seeded
+    project = project_at(tmp_path, running.endpoint_url)
+    monkeypatch.setattr(time, "time", lambda: now)  # both runs read the same minutes
+    args = ["backtest", "-C", str(project), "--env", "prod", "--days", "1", "--format", "json"]
+    piped = runner.invoke(app, args)
+    assert piped.exit_code == 0 and piped.stderr == ""
+    terminal = Console(file=io.StringIO(), force_terminal=True, force_interactive=True, width=200)
+    monkeypatch.setattr(cli_aws, "err", terminal)
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0 and shown.stdout == piped.stdout  # byte for byte
+    drawn = terminal.file.getvalue()
+    replayed = len(json.loads(piped.stdout)["alarms"])
+    # the last line drawn (rich redraws a status at its own pace; the calls' counts are the library test's):
+    # the replay awaits no AWS call, so none is named after it
+    assert f"reading prod's metric history (replaying alarms {replayed}/{replayed})\n" in drawn
+
+
 def test_replay_uses_only_the_history_it_is_given(tmp_path):
     """With no AWS at all: the reader is a function (what the benchmark counts calls with)."""
     build = compile_project(BASE)

@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from ..evaluator import Metric
+from ..progress import Progress, counted, silent
 from .apply import RateLimiter
 from .paging import chunks, pages
 from .session import Clients
@@ -129,12 +130,16 @@ def plan_calls(queries: Iterable[Query], start: int, end: int) -> list[Call]:
     return calls
 
 
+READ_STEP = "GetMetricData calls"  # the progress step: the planned calls done of all (a call AWS pages counts once)
+
+
 def read_history(clients: Clients, queries: Iterable[Query], start: int, end: int,
-                 pacer: Pacer | None = None) -> History:
-    """Every query's datapoints over [start, end). Raises botocore's errors (the caller reports them)."""
+                 pacer: Pacer | None = None, progress: Progress = silent) -> History:
+    """Every query's datapoints over [start, end), reporting READ_STEP to `progress` after each planned
+    call. Raises botocore's errors (the caller reports them)."""
     pacer = pacer or Pacer()
     history = History(start, end)
-    for call in plan_calls(queries, start, end):
+    for call in counted(plan_calls(queries, start, end), READ_STEP, progress):
         ids = {f"m{i}": q for i, q in enumerate(call.queries)}
         for query in call.queries:
             history.points.setdefault(query, [])

@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Sequence
 
 from ..aws.history import History, Query, period_for, read_history
 from ..aws.session import Clients
+from ..progress import Progress, silent
 from ..evaluator import (CompositeSpec, EvaluationError, Metric, MetricQuery, Options, Samples, Unsupported,
                          WallClockWindow, evaluate_alarms, evaluate_composite_alarm)
 from ..evaluator.metric_alarm import MetricData
@@ -61,14 +62,17 @@ def _metric(stat: MetricStat) -> Metric:
 
 
 def backtest(model: EnvironmentModel, clients: Clients, start: int, end: int, now: int,
-             monitors: Sequence[str] = (), target_fires: int = 1) -> BacktestReport:
-    """Read, replay, report. Raises BacktestError, and botocore's errors from AWS."""
-    return replay(model, lambda qs, s, e: read_history(clients, qs, s, e), start, end, now, monitors, target_fires)
+             monitors: Sequence[str] = (), target_fires: int = 1, progress: Progress = silent) -> BacktestReport:
+    """Read, replay, report. Raises BacktestError, and botocore's errors from AWS. `progress` hears the
+    GetMetricData calls done (aws/history.READ_STEP), then "replaying alarms" (obsgen/progress.py)."""
+    return replay(model, lambda qs, s, e: read_history(clients, qs, s, e, progress=progress), start, end, now,
+                  monitors, target_fires, progress)
 
 
 def replay(model: EnvironmentModel, reader: Reader, start: int, end: int, now: int,
-           monitors: Sequence[str] = (), target_fires: int = 1) -> BacktestReport:
-    """`backtest` with the history reader given (tests and benchmarks pass their own)."""
+           monitors: Sequence[str] = (), target_fires: int = 1, progress: Progress = silent) -> BacktestReport:
+    """`backtest` with the history reader given (tests and benchmarks pass their own). Reports
+    "replaying alarms" after each metric and composite alarm it replays (a native log alarm is not)."""
     chosen = select(model, monitors)
     by_ref = {a.ref: a for a in model.alarms()}
     needed = with_children(chosen, by_ref)
@@ -82,20 +86,27 @@ def replay(model: EnvironmentModel, reader: Reader, start: int, end: int, now: i
     report = BacktestReport(model.env, start, end, history.calls, len({q for qs in wanted.values() for _, q in qs}))
     results: dict[str, AlarmResult] = {}
     reports: dict[str, AlarmReport] = {}
-    for alarm in metric_alarms:
+    composites = _children_first([a for a in needed if isinstance(a, CompositeAlarm)])
+
+    def replayed(done: int) -> None:
+        progress("replaying alarms", done, len(metric_alarms) + len(composites))
+
+    for done, alarm in enumerate(metric_alarms, start=1):
         reports[alarm.ref], result = _metric_alarm(alarm, wanted[alarm.ref], history, periods[alarm.ref],
                                                    start, end, target_fires)
         if result is not None:
             results[alarm.name] = result
+        replayed(done)
     for log_alarm in [a for a in needed if isinstance(a, LogAlarm)]:
         reports[log_alarm.ref] = AlarmReport(
             log_alarm.ref, log_alarm.name, "log", str(log_alarm.threshold), log_alarm.severity.pages,
             unsupported="a native log alarm runs a Logs Insights query: it has no metric history to replay")
     names = {a.ref: a.name for a in model.alarms()}
-    for composite in _children_first([a for a in needed if isinstance(a, CompositeAlarm)]):
+    for done, composite in enumerate(composites, start=len(metric_alarms) + 1):
         reports[composite.ref], result = _composite(composite, names, results, start, end)
         if result is not None:
             results[composite.name] = result
+        replayed(done)
     report.alarms = [reports[a.ref] for a in chosen]
     return report
 

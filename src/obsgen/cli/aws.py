@@ -50,6 +50,7 @@ from ..language.load import load_spec
 from ..language.matrix import GLOB_CHARACTERS, select
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
+from ..progress import Progress as Counts
 
 if TYPE_CHECKING:
     from botocore.awsrequest import AWSPreparedRequest
@@ -151,10 +152,16 @@ def _waiting_note(clients: Clients, doing: str) -> Iterator[Callable[[str], None
             show(call=f"waiting for {urlsplit(request.url).netloc} ({event_name.rsplit('.', 1)[-1]})")
 
         clients.register("before-send", note)  # every region's clients, made already or later
-        try:
-            yield lambda reading: show(reading=reading)
+        try:  # a reading is reported once what it waited for is read: until the next call, none is awaited
+            yield lambda reading: show(reading=reading, call="")
         finally:
             clients.unregister("before-send", note)
+
+
+def _counts_in(note: Callable[[str], None]) -> Counts:
+    """The library's `Progress(step, done, total)` (obsgen/progress.py) as the waiting note's reading:
+    "GetMetricData calls 12/40", "replaying alarms 3/9"."""
+    return lambda step, done, total: note(f"{step} {done}/{total}")
 
 
 class Terminated(KeyboardInterrupt):
@@ -692,8 +699,8 @@ def backtest_command(env: str = EnvRequired, project_dir: Path = ProjectDir, pro
     end = now - now % 60  # whole minutes: the last complete one
     start = end - int(days * 86400)
     try:
-        with _waiting_note(clients, f"reading {model.env}'s metric history"):
-            result = backtest(model, clients, start, end, now, monitor or (), target_fires)
+        with _waiting_note(clients, f"reading {model.env}'s metric history") as note:
+            result = backtest(model, clients, start, end, now, monitor or (), target_fires, _counts_in(note))
     except BacktestError as exc:
         raise _fail(str(exc)) from None
     except (ClientError, BotoCoreError) as exc:
