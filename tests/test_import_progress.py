@@ -26,18 +26,23 @@ consoles = importlib.import_module("obsgen.cli.app")  # the module (obsgen.cli's
 STEPS = ["reading the account", "reading dashboards", "mapping alarms", "verifying the draft"]
 
 
-@pytest.fixture
-def account():
-    topic = boto3.client("sns", region_name=REGION).create_topic(Name="ops-pager")["TopicArn"]
-    cw = boto3.client("cloudwatch", region_name=REGION)
-    for name in ("jobs-prod", "mail-prod"):
+def seed(region: str, env: str) -> None:
+    """Two metric alarms and a composite of them notifying one topic, and one dashboard."""
+    topic = boto3.client("sns", region_name=region).create_topic(Name=f"ops-pager-{env}")["TopicArn"]
+    cw = boto3.client("cloudwatch", region_name=region)
+    for name in (f"jobs-{env}", f"mail-{env}"):
         cw.put_metric_alarm(AlarmName=name, Namespace="AWS/SQS", MetricName="ApproximateAgeOfOldestMessage",
                             Statistic="Maximum", Dimensions=[{"Name": "QueueName", "Value": name}], Period=60,
                             EvaluationPeriods=5, Threshold=600, ComparisonOperator="GreaterThanThreshold",
                             AlarmActions=[topic])
-    cw.put_composite_alarm(AlarmName="queues-prod", AlarmRule='ALARM("jobs-prod") OR ALARM("mail-prod")',
+    cw.put_composite_alarm(AlarmName=f"queues-{env}", AlarmRule=f'ALARM("jobs-{env}") OR ALARM("mail-{env}")',
                            AlarmActions=[topic])
     cw.put_dashboard(DashboardName="queues", DashboardBody=json.dumps({"widgets": []}))
+
+
+@pytest.fixture
+def account():
+    seed(REGION, "prod")
     return connect_account(REGION, None, None)
 
 
@@ -57,6 +62,18 @@ def test_an_import_without_dashboards_reads_none_and_says_no_such_step(account):
     heard = Heard()
     import_project(account, Selection(dashboards=False), "p", "prod", progress=heard)
     assert heard.steps() == ["reading the account", "mapping alarms", "verifying the draft"]
+
+
+def test_a_merge_also_reports_its_three_compiles(account):
+    first = import_project(account, Selection(), "p", "prod")
+    existing = {path: text for path, text in first.files.items() if path.startswith("monitors/")}
+    seed("eu-west-1", "staging")
+    heard = Heard()
+    import_project(connect_account("eu-west-1", None, None), Selection(), "p", "staging", existing=existing,
+                   progress=heard)
+    assert heard.steps() == [*STEPS, "merging into the project"]
+    heard.assert_counts_rise_to_their_total()
+    assert heard.calls[-1] == ("merging into the project", 3, 3)
 
 
 def imported_with(err: Console | None, folder: Path, monkeypatch) -> tuple[str, dict[str, bytes]]:

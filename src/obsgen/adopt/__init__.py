@@ -59,7 +59,7 @@ def import_project(clients: Clients, selection: Selection, project: str, env: st
     environment to (merge.py). Raises ImportFailed when the result does not compile (a bug),
     MergeRefused when `existing` cannot take the environment, botocore errors when AWS refuses.
     `progress` hears its steps: reading the account, reading dashboards, mapping alarms, verifying the
-    draft (obsgen/progress.py)."""
+    draft, and with `existing` merging into the project (obsgen/progress.py)."""
     account_id = str(clients.sts.get_caller_identity()["Account"])
     account = read_account(clients, selection, progress)
     result: Draft = draft(account, project, env, account_id, clients.region, include_owned, progress)
@@ -68,5 +68,5 @@ def import_project(clients: Clients, selection: Selection, project: str, env: st
     source = f"account {account_id}, {clients.region}"
     files = verify.settle(result, env, source, progress)
     if existing is not None:
-        files = merge.merge(existing, result, env, source)
+        files = merge.merge(existing, result, env, source, progress)
     return Imported(files, writer.report(result), len(result.placed), result.findings, result.env_vars)

@@ -19,6 +19,7 @@ import yaml
 
 from ..aws.kinds import ALARMS
 from ..aws.kinds.base import diff
+from ..progress import Progress, silent
 from . import writer
 from .mapping import Draft, Finding
 from .names import unique
@@ -33,8 +34,12 @@ class MergeRefused(ValueError):
     """The project cannot take this environment (the message says why)."""
 
 
-def merge(existing: dict[str, str], new: Draft, env: str, source: str) -> dict[str, str]:
-    """The files of the project in `existing` (relative path -> text) with `new`'s environment added."""
+MERGE_COMPILES = 3  # the project before, with the new environment's overrides to find, and after
+
+
+def merge(existing: dict[str, str], new: Draft, env: str, source: str, progress: Progress = silent) -> dict[str, str]:
+    """The files of the project in `existing` (relative path -> text) with `new`'s environment added.
+    Reports "merging into the project" after each of its MERGE_COMPILES compiles."""
     old_project = yaml.safe_load(existing["monitors/obsgen.yaml"])
     old_envs = list(old_project.get("environments", {}))
     if env in old_envs:
@@ -45,6 +50,7 @@ def merge(existing: dict[str, str], new: Draft, env: str, source: str) -> dict[s
                 if path.startswith("monitors/") and path != "monitors/obsgen.yaml"
                 and (spec := yaml.safe_load(text)) and spec.get("kind") == "Service"}
     before = compiled_envs(existing, old_envs)
+    progress("merging into the project", 1, MERGE_COMPILES)
     merged = _Merge(old_project, services, old_envs, env, new.findings)
     merged.project_level(new.project)
     for name, spec in new.services.items():
@@ -54,8 +60,10 @@ def merge(existing: dict[str, str], new: Draft, env: str, source: str) -> dict[s
     result = Draft(merged.project, dict(sorted(merged.services.items())), {}, new.findings, new.env_vars)
     files = writer.files(result, env, source)
     _settle(result, files, env, new, source)
+    progress("merging into the project", 2, MERGE_COMPILES)
     files = writer.files(result, env, source)
     after = compiled_envs(files, [*old_envs, env])
+    progress("merging into the project", 3, MERGE_COMPILES)
     for old in old_envs:
         changed = sorted(name for name in set(before[old]) | set(after[old])
                          if _normal(before[old].get(name)) != _normal(after[old].get(name)))
