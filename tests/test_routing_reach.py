@@ -3,6 +3,7 @@ the alarms, an error with --strict, and routing.md no longer claims a page reach
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from obsgen.compiler import validate
@@ -59,3 +60,21 @@ def test_the_routing_page_no_longer_says_a_severity_pages_where_no_channel_hears
 def test_a_severity_that_reaches_someone_everywhere_gets_no_warning(tmp_path):
     build = validate(make_project(tmp_path, MONITOR))
     assert _unreached(build) == []
+
+
+def test_an_event_route_or_budget_whose_severity_no_channel_hears_is_named_as_alarms_are(tmp_path):
+    # a GuardDuty finding or a budget breach published to a topic nobody subscribes to wakes no one (#17)
+    root = tmp_path / "project"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "beyond-alarms", root)
+    config = root / "monitors" / "obsgen.yaml"
+    text = config.read_text()
+    text = text.replace("channels:\n", '  security:\n    topic: "${project}-security-${env}"\n'
+                        "    response_time: 15m\n    pages: true\nchannels:\n", 1)  # a severity no channel hears
+    text = text.replace("    severity: critical\n    guardduty:", "    severity: security\n    guardduty:")
+    text = text.replace('{forecast: "100%", severity: critical}', '{forecast: "100%", severity: security}')
+    config.write_text(text)
+    found = _unreached(validate(root))
+    assert [d.level for d in found] == [Level.WARNING], [str(d) for d in validate(root).diagnostics]
+    assert ("severity 'security' pages and is used by 1 event route(s) (project/events/guardduty) and "
+            "1 budget notification(s) (budgets/monthly) in environment 'sandbox', but no channel subscribes "
+            "to its SNS topic there") in found[0].message

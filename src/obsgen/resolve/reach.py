@@ -27,8 +27,14 @@ def _gaps(model: EnvironmentModel, severity: Severity) -> list[str]:
     gaps = []
     alarms = [a.ref for a in model.alarms() if a.severity.name == severity.name and a.actions_enabled
               and not getattr(a, "silent", False)]
-    if alarms and not model.notifies_anyone(severity):
-        gaps.append(f"{_what(severity)} {_listed(alarms, 'CloudWatch alarm')} in environment '{model.env}', but no "
+    # event routes and budget notifications publish to the same topic (#17): a GuardDuty finding or a
+    # budget breach routed to a topic nobody hears reaches no one either
+    routes = [r.ref for r in model.event_routes if r.severity.name == severity.name and r.enabled]
+    budgets = [f"budgets/{b.key}" for b in model.budgets for n in b.notifications if n.severity.name == severity.name]
+    senders = [_listed(refs, kind) for refs, kind in ((alarms, "CloudWatch alarm"), (routes, "event route"),
+                                                       (budgets, "budget notification")) if refs]
+    if senders and not model.notifies_anyone(severity):
+        gaps.append(f"{_what(severity)} {' and '.join(senders)} in environment '{model.env}', but no "
                     "channel subscribes to its SNS topic there: they notify no one "
                     "(add a channel for it, or check which channels are disabled there)")
     alerts = [a.ref for g in model.rule_groups for a in g.alerts if a.severity.name == severity.name]
