@@ -78,3 +78,18 @@ def test_an_event_route_or_budget_whose_severity_no_channel_hears_is_named_as_al
     assert ("severity 'security' pages and is used by 1 event route(s) (project/events/guardduty) and "
             "1 budget notification(s) (budgets/monthly) in environment 'sandbox', but no channel subscribes "
             "to its SNS topic there") in found[0].message
+
+
+def test_a_severity_s_own_actions_reach_its_alarms_but_not_its_event_routes_or_budgets(tmp_path):
+    # `actions:` are alarm actions (PutMetricAlarm AlarmActions); EventBridge and Budgets publish to the topic only
+    root = tmp_path / "project"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "beyond-alarms", root)
+    config = root / "monitors" / "obsgen.yaml"
+    text = config.read_text().replace("channels:\n", '  security:\n    topic: "${project}-security-${env}"\n'
+                                      "    response_time: 15m\n    pages: true\n"
+                                      '    actions: ["arn:aws:sns:us-east-1:123456789012:security-pager"]\n'
+                                      "channels:\n", 1)
+    config.write_text(text.replace("    severity: critical\n    guardduty:", "    severity: security\n    guardduty:"))
+    found = _unreached(validate(root))
+    assert len(found) == 1 and "1 event route(s) (project/events/guardduty)" in found[0].message
+    assert "CloudWatch alarm" not in found[0].message

@@ -31,9 +31,13 @@ def _gaps(model: EnvironmentModel, severity: Severity) -> list[str]:
     # budget breach routed to a topic nobody hears reaches no one either
     routes = [r.ref for r in model.event_routes if r.severity.name == severity.name and r.enabled]
     budgets = [f"budgets/{b.key}" for b in model.budgets for n in b.notifications if n.severity.name == severity.name]
+    if model.notifies_anyone(severity):  # a subscription, or the severity's own actions (alarms' alone)
+        alarms = []
+    if any(s.topic_arn == severity.topic_arn for s in model.subscriptions):
+        routes = budgets = []
     senders = [_listed(refs, kind) for refs, kind in ((alarms, "CloudWatch alarm"), (routes, "event route"),
                                                        (budgets, "budget notification")) if refs]
-    if senders and not model.notifies_anyone(severity):
+    if senders:
         gaps.append(f"{_what(severity)} {' and '.join(senders)} in environment '{model.env}', but no "
                     "channel subscribes to its SNS topic there: they notify no one "
                     "(add a channel for it, or check which channels are disabled there)")
