@@ -15,20 +15,17 @@ is still found and deleted) -- each with that region's clients. Global kinds (da
 
 from __future__ import annotations
 
-from ..conventions import TAG_CFN_STACK, TAG_ENV, TAG_PROJECT
+from ..conventions import TAG_ENV, TAG_PROJECT
 from . import kinds
 from typing import Callable
 
-from .kinds.base import Reading
+from .kinds.base import Reading, ours_here, user_tags
 from .pacing import Pacer
 from .paging import pages
 from .resources import HOME, LiveResource, LiveState, Resource, tag_dict
 from .session import Clients
 
 PAGE = 100  # GetResources ResourcesPerPage: at most 100
-# "aws:" tags are AWS's own (CloudFormation's stack tags): nobody can set or remove them, so they are
-# neither compared with the spec nor untagged. https://docs.aws.amazon.com/tag-editor/latest/userguide/best-practices-and-strats.html
-RESERVED_TAG_PREFIX = "aws:"
 
 
 def read_live(clients: Clients, project: str, env: str, desired: dict[str, Resource],
@@ -76,8 +73,8 @@ def owned_tags(clients: Clients, project: str, env: str, stacks: bool = False) -
     for page in pages(clients.tagging.get_resources, kwargs, "PaginationToken", "PaginationToken"):
         for item in page.get("ResourceTagMappingList", []):
             tags = tag_dict(item.get("Tags"))
-            if stacks or TAG_CFN_STACK not in tags:
-                found[item["ResourceARN"]] = {k: v for k, v in tags.items() if not k.startswith(RESERVED_TAG_PREFIX)}
+            if ours_here(tags, stacks):
+                found[item["ResourceARN"]] = user_tags(tags)
     return found
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from ...conventions import TAG_CFN_STACK
+from ...conventions import TAG_CFN_STACK, TAG_ENV, TAG_PROJECT
 from ...model import EnvironmentModel
 from ..resources import HOME, TAGS, Change, FieldChange, Kind, LiveResource, LiveState, Resource, tag_list
 
@@ -31,6 +31,23 @@ if TYPE_CHECKING:
 Call = Callable[..., Any]  # Executor.call: makes one AWS call, within the rate, the deadline and the stop flag
 Groups = list[list[list[Change]]]  # groups of steps; a step is the changes one call writes
 NOT_OWNED = "a resource of that name exists but is not managed by obsgen (run with --adopt to take it over)"
+
+
+# "aws:" tags are AWS's own (CloudFormation's stack tags): nobody can set or remove them, so they are
+# neither compared with the spec nor untagged. https://docs.aws.amazon.com/tag-editor/latest/userguide/best-practices-and-strats.html
+RESERVED_TAG_PREFIX = "aws:"
+
+
+def user_tags(tags: dict[str, str]) -> dict[str, str]:
+    """`tags` without AWS's own."""
+    return {k: v for k, v in tags.items() if not k.startswith(RESERVED_TAG_PREFIX)}
+
+
+def ours_here(tags: dict[str, str], stacks: bool) -> bool:
+    """Whether a resource carrying this environment's ownership tags is its own: one a CloudFormation
+    stack made is only when the environment is deployed by CloudFormation (`stacks`); the API path never
+    writes or deletes a stack's resources, so there it is not (plan reports a conflict)."""
+    return stacks or TAG_CFN_STACK not in tags
 
 
 def stack_owned(tags: dict[str, str]) -> str:
@@ -63,6 +80,15 @@ class Reading:
     progress: Callable[[str], None] | None = None  # told how a long read is going ("dashboards 120/500")
     account: str = ""  # the environment's account (budgets' calls name it); "": ask STS
     stacks: bool = False  # the environment is deployed by CloudFormation: what its stacks made is its own (live.owned_tags)
+
+    def owned(self, tags: dict[str, str]) -> dict[str, str] | None:
+        """For a kind outside the tagging scan, whose tags it reads one resource at a time: the tags
+        (without AWS's own) of a resource this environment owns, decided as live.owned_tags decides for
+        the scan; None when it does not own it."""
+        own = user_tags(tags)
+        if own.get(TAG_PROJECT) == self.project and own.get(TAG_ENV) == self.env and ours_here(tags, self.stacks):
+            return own
+        return None
 
     def report(self, status: str) -> None:
         if self.progress is not None:

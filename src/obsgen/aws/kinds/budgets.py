@@ -54,7 +54,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ...conventions import TAG_CFN_STACK, TAG_ENV, TAG_PROJECT, dashboard_prefix, partition
+from ...conventions import dashboard_prefix, partition
 from ...model import EnvironmentModel
 from ...targets.budgets import create_budget_params
 from ..paging import pages
@@ -166,18 +166,15 @@ class Budgets(SyncedKind):
                 continue
             arn = f"arn:{partition(reading.clients.region)}:budgets::{account}:budget/{name}"
             try:
-                every_tag = tag_dict(client.list_tags_for_resource(ResourceARN=arn).get("ResourceTags"))
-                tags = _own_tags(every_tag)
-                # a stack's budget is the environment's only when stacks deploy it (live.owned_tags)
-                owned = (tags.get(TAG_PROJECT) == reading.project and tags.get(TAG_ENV) == reading.env
-                         and (reading.stacks or TAG_CFN_STACK not in every_tag))
+                tags = reading.owned(tag_dict(client.list_tags_for_resource(ResourceARN=arn).get("ResourceTags")))
             except ClientError as exc:  # deleted between the list and the read: not there
                 if exc.response["Error"]["Code"] != "NotFoundException":
                     raise
                 continue
+            owned = tags is not None
             notifications = _read_notifications(client, account, name) if owned or name in wanted else []
             params = {"AccountId": account, "Budget": budget, "NotificationsWithSubscribers": notifications}
-            found.append(LiveResource(Kind.BUDGET, name, arn, params, tags if owned else None, owned))
+            found.append(LiveResource(Kind.BUDGET, name, arn, params, tags, owned))
         return found
 
     def normalize(self, kind: Kind, params: dict[str, Any]) -> dict[str, Any]:
@@ -283,7 +280,3 @@ def _sync_tags(call: Call, client: AwsClient, change: Change) -> None:
     if removed:
         call(client.untag_resource, ResourceARN=live.arn, ResourceTagKeys=removed)
 
-
-def _own_tags(tags: dict[str, str]) -> dict[str, str]:
-    """Without AWS's own tags (`aws:`, CloudFormation's stack tags), as the tagging scan reads them (live.py)."""
-    return {k: v for k, v in tags.items() if not k.startswith("aws:")}

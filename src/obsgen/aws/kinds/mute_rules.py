@@ -32,7 +32,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ...conventions import TAG_CFN_STACK, TAG_ENV, TAG_PROJECT, dashboard_prefix
+from ...conventions import dashboard_prefix
 from ...model import EnvironmentModel
 from ...targets.maintenance import iso_duration, mute_rule_params
 from ..paging import pages
@@ -85,17 +85,13 @@ class MuteRules(SyncedKind):
             if not name.startswith(prefix):
                 continue
             try:
-                every_tag = tag_dict(cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags"))
+                tags = reading.owned(tag_dict(cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags")))
                 rule = cloudwatch.get_alarm_mute_rule(AlarmMuteRuleName=name)
             except ClientError as exc:  # deleted between the list and the read: not there
                 if exc.response["Error"]["Code"] != "ResourceNotFoundException":
                     raise
                 continue
-            tags = _own_tags(every_tag)
-            # a stack's rule is the environment's only when stacks deploy it (live.owned_tags)
-            owned = (tags.get(TAG_PROJECT) == reading.project and tags.get(TAG_ENV) == reading.env
-                     and (reading.stacks or TAG_CFN_STACK not in every_tag))
-            found.append(LiveResource(Kind.MUTE_RULE, name, arn, rule, tags if owned else None, owned,
+            found.append(LiveResource(Kind.MUTE_RULE, name, arn, rule, tags, tags is not None,
                                       region=reading.region))
         return found
 
@@ -133,7 +129,3 @@ class MuteRules(SyncedKind):
         """Every tag, CloudFormation's included: adopting a stack's rule is refused (base.SyncedKind.conflict)."""
         return tag_dict(clients.cloudwatch.list_tags_for_resource(ResourceARN=resource.arn).get("Tags"))
 
-
-def _own_tags(tags: dict[str, str]) -> dict[str, str]:
-    """Without AWS's own tags (`aws:`, CloudFormation's stack tags), as the tagging scan reads them (live.py)."""
-    return {k: v for k, v in tags.items() if not k.startswith("aws:")}
