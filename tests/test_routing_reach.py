@@ -90,6 +90,9 @@ def test_a_severity_s_own_actions_reach_its_alarms_but_not_its_event_routes_or_b
                                       '    actions: ["arn:aws:sns:us-east-1:123456789012:security-pager"]\n'
                                       "channels:\n", 1)
     config.write_text(text.replace("    severity: critical\n    guardduty:", "    severity: security\n    guardduty:"))
-    found = _unreached(validate(root))
+    build = validate(root)
+    found = _unreached(build)
     assert len(found) == 1 and "1 event route(s) (project/events/guardduty)" in found[0].message
     assert "CloudWatch alarm" not in found[0].message
+    # and the routing page does not say the route pages someone
+    assert "| `orders-security-sandbox` | no: no channel hears it here |" in build.files["sandbox/routing.md"]

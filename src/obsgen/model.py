@@ -503,7 +503,12 @@ class EnvironmentModel:
     def notifies_anyone(self, severity: Severity) -> bool:
         """Whether an alarm of this severity reaches anyone here: a subscription on its topic (from any
         channel, also one of another severity sharing the topic) or an action of its own."""
-        return bool(severity.extra_actions) or any(s.topic_arn == severity.topic_arn for s in self.subscriptions)
+        return bool(severity.extra_actions) or self.subscribed(severity)
+
+    def subscribed(self, severity: Severity) -> bool:
+        """Whether a channel subscribes to the severity's topic here: what reaches someone from an event
+        route or a budget, which publish to the topic and have no actions of their own."""
+        return any(s.topic_arn == severity.topic_arn for s in self.subscriptions)
 
     def alert_channels(self, severity: Severity) -> tuple[str, ...]:
         """The channels Alertmanager sends this severity's Prometheus alerts to here."""

@@ -33,7 +33,7 @@ def _gaps(model: EnvironmentModel, severity: Severity) -> list[str]:
     budgets = [f"budgets/{b.key}" for b in model.budgets for n in b.notifications if n.severity.name == severity.name]
     if model.notifies_anyone(severity):  # a subscription, or the severity's own actions (alarms' alone)
         alarms = []
-    if any(s.topic_arn == severity.topic_arn for s in model.subscriptions):
+    if model.subscribed(severity):
         routes = budgets = []
     senders = [_listed(refs, kind) for refs, kind in ((alarms, "CloudWatch alarm"), (routes, "event route"),
                                                        (budgets, "budget notification")) if refs]

@@ -28,12 +28,15 @@ def _elsewhere(model: EnvironmentModel, region: str) -> str:
     return "" if region == model.region else f" ({region})"
 
 
-def pages(model: EnvironmentModel, severity: Severity) -> str:
+def pages(model: EnvironmentModel, severity: Severity, topic_only: bool = False) -> str:
     """"yes" only when a page can reach someone here: a paging severity whose topic no channel hears in
-    this environment (its only channel disabled here) pages nobody, and the table must not say it does."""
+    this environment (its only channel disabled here) pages nobody, and the table must not say it does.
+    `topic_only`: for what publishes to the topic alone (event routes, budgets), whom the severity's own
+    alarm actions do not reach."""
     if not severity.pages:
         return "no"
-    return "yes" if model.notifies_anyone(severity) else "no: no channel hears it here"
+    reached = model.subscribed(severity) if topic_only else model.notifies_anyone(severity)
+    return "yes" if reached else "no: no channel hears it here"
 
 
 def _cell(text: str) -> str:
@@ -88,7 +91,7 @@ def _others(model: EnvironmentModel) -> list[str]:
     for sender in found:
         sev = sender.severity
         rows.append(f"| {sender.what} `{sender.ref}` | `{sender.name}` | {_cell(sender.when)} | {_cell(sev.description)} | "
-                    f"`{sev.topic_name}` | {pages(model, sev)} |")
+                    f"`{sev.topic_name}` | {pages(model, sev, topic_only=True)} |")
     return rows + [""]
 
 
