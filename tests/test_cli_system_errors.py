@@ -4,6 +4,7 @@ item 17). Every case runs through the command line's entry point, `obsgen.cli.ma
 
 from __future__ import annotations
 
+import builtins
 import errno
 import os
 import pathlib
@@ -56,8 +57,16 @@ def refuse_writes(monkeypatch, code: int) -> None:
         raise OSError(code, os.strerror(code), str(self))
     monkeypatch.setattr(pathlib.Path, "write_bytes", refused)
     monkeypatch.setattr(pathlib.Path, "write_text", refused)
+    real_open = builtins.open
+
+    def refused_open(file, mode="r", *args, **kwargs):  # the staging tree writes with open(path, "wb")
+        if any(letter in mode for letter in "wxa+"):
+            raise OSError(code, os.strerror(code), str(file))
+        return real_open(file, mode, *args, **kwargs)
+    monkeypatch.setattr(builtins, "open", refused_open)
     if code == errno.EROFS:
         monkeypatch.setattr(pathlib.Path, "mkdir", refused)
+        monkeypatch.setattr(os, "makedirs", lambda path, *args, **kwargs: refused(pathlib.Path(path)))
 
 
 def test_a_full_disk_names_the_file_says_what_to_do_and_leaves_generated_as_it_was(project, capsys, monkeypatch):

@@ -53,6 +53,7 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 # The errors renameat2 gives when the kernel or the filesystem cannot exchange (same page).
 _CANNOT_EXCHANGE = {errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP}
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # absent on Windows, where obsgen makes no links
 
 
 class OutputError(Exception):
@@ -145,8 +146,12 @@ class Staging:
     def __init__(self, root: Path) -> None:
         self.root, self.base, self.work = root, root / GENERATED_DIR, root / WORK_DIR
         self.tree = self.work / f"{STAGING}{secrets.token_hex(6)}"
-        self._made: set[Path] = set()
+        self._made: set[str] = set()
         self._lock: ExitStack | None = None
+        # `add` runs once per file (23,000 at 10,000 monitors): it joins strings, not Paths, and
+        # looks at generated/ once, here, rather than per file (docs/performance.md, #22 target 1).
+        self._tree_text, self._base_text = str(self.tree), str(self.base)
+        self._has_base = False
 
     def __enter__(self) -> Staging:
         if found := problems(self.root):
@@ -157,7 +162,8 @@ class Staging:
             recover(self.root)
             _make_work_dir(self.work)
             self.tree.mkdir()
-            if self.base.is_dir():
+            self._has_base = self.base.is_dir()  # what recover() left; the lock keeps other builds out
+            if self._has_base:
                 shutil.copymode(self.base, self.tree)
             self._lock = stack.pop_all()
         return self
@@ -176,11 +182,12 @@ class Staging:
         rsync see what really changed), and a rebuild that changes little writes little. The current
         file is never modified, so the swap stays all-or-nothing. A `Chunks` (a page too big to hold
         as one string) is written block by block and compared with the current file as it comes."""
-        target = self.tree / rel
-        if target.parent not in self._made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(target.parent)
-        current = self.base / rel if self.base.is_dir() else None
+        target = os.path.join(self._tree_text, rel)
+        parent = os.path.dirname(target)
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        current = os.path.join(self._base_text, rel) if self._has_base else None
         if isinstance(content, str):
             data = content.encode("utf-8")
             if current is None or not _link_if_same(current, target, data):
@@ -286,10 +293,10 @@ def _link_or_copy(source: str | Path, target: str | Path) -> None:
         shutil.copy2(source, target, follow_symlinks=False)
 
 
-def _link_if_same(current: Path, target: Path, data: bytes) -> bool:
+def _link_if_same(current: str, target: str, data: bytes) -> bool:
     try:
         info = os.lstat(current)
-        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data) or current.read_bytes() != data:
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data) or _content(current, len(data)) != data:
             return False
         os.link(current, target, follow_symlinks=False)
     except OSError:  # absent, unreadable, another filesystem, too many links: written instead
@@ -297,7 +304,18 @@ def _link_if_same(current: Path, target: Path, data: bytes) -> bool:
     return True
 
 
-def _write_blocks(path: Path, blocks: Iterator[bytes], current: Path | None) -> bool:
+def _content(path: str, size: int) -> bytes:
+    """Up to `size` + 1 bytes of `path`, never through a link (O_NOFOLLOW: a link put there since
+    the lstat is not read, ELOOP); one read, as the file's size is known (a short read only makes
+    the caller write the file instead of linking it)."""
+    descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    try:
+        return os.read(descriptor, size + 1)
+    finally:
+        os.close(descriptor)
+
+
+def _write_blocks(path: str, blocks: Iterator[bytes], current: str | None) -> bool:
     """`blocks` written to `path` as they come; True when they equal `current`'s bytes (read beside
     them, a block's length at a time), which is then worth linking instead."""
     with _named_errors(path), ExitStack() as stack:
@@ -310,13 +328,13 @@ def _write_blocks(path: Path, blocks: Iterator[bytes], current: Path | None) -> 
         return same and reading is not None and _reads(reading, b"", at_end=True)
 
 
-def _opened_regular(path: Path, stack: ExitStack) -> BinaryIO | None:
+def _opened_regular(path: str, stack: ExitStack) -> BinaryIO | None:
     """`path` open for reading when it is a regular file (never through a link); None otherwise."""
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return None
         # O_NOFOLLOW: a link put there since the lstat is not read either (ELOOP)
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW)
         return stack.enter_context(os.fdopen(descriptor, "rb"))
     except OSError:  # absent, unreadable, a link: the file is written, not linked
         return None
@@ -330,10 +348,10 @@ def _reads(reading: BinaryIO, expected: bytes, at_end: bool = False) -> bool:
         return False
 
 
-def _relink(current: Path, target: Path) -> None:
+def _relink(current: str, target: str) -> None:
     """`target`, just written with `current`'s very bytes, replaced by a hard link to `current` (its
     modification time kept); left as written where linking fails."""
-    spare = target.with_name(f"{target.name}.{secrets.token_hex(4)}")
+    spare = f"{target}.{secrets.token_hex(4)}"
     try:
         os.link(current, spare, follow_symlinks=False)
         os.replace(spare, target)
@@ -342,7 +360,7 @@ def _relink(current: Path, target: Path) -> None:
 
 
 @contextmanager
-def _named_errors(path: Path) -> Iterator[None]:
+def _named_errors(path: str | Path) -> Iterator[None]:
     """write(2) and close(2) failures (ENOSPC, EDQUOT, EIO) carry no file name; this adds it."""
     try:
         yield
@@ -352,9 +370,9 @@ def _named_errors(path: Path) -> Iterator[None]:
         raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    with _named_errors(path):
-        path.write_bytes(data)
+def _write_file(path: str | Path, data: bytes) -> None:
+    with _named_errors(path), open(path, "wb") as out:
+        out.write(data)
 
 
 def _swap(staging: Path, base: Path, work: Path) -> None:
