@@ -148,6 +148,19 @@ def test_a_damaged_entry_is_made_again(project, tmp_path):
     assert RenderCache(tmp_path / "cache").get(damaged[2].parent.parent.name, damaged[2].parent.name + damaged[2].name)
 
 
+def test_a_monitors_pages_come_from_one_entry_and_a_malformed_one_is_made_again(project, tmp_path):
+    clean = built(project, RenderCache(tmp_path / "cache"))
+    pairs = entries(tmp_path / "cache" / "monitor-pages")
+    assert pairs and not (tmp_path / "cache" / "runbook-page").exists()  # a build streams: pages come in pairs
+    for entry, text in zip(pairs, ["no length line", "99999999\ntoo short", "x\n"]):
+        data = text.encode("utf-8")  # checksummed, so only the pair's own check can refuse it
+        entry.write_bytes(hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data)
+    malformed = [entry.read_bytes() for entry in pairs[:3]]
+    assert built(project, RenderCache(tmp_path / "cache")) == clean
+    assert [entry.read_bytes() for entry in pairs[:3]] != malformed  # made again and stored over them
+    assert all(entry.read_bytes() not in malformed for entry in pairs[:3])
+
+
 def test_a_read_only_cache_serves_pages_but_stores_none(project, tmp_path):
     clean = built(project, None)
     store = RenderCache(tmp_path / "cache", writable=False)
@@ -280,4 +293,5 @@ def test_a_projects_own_page_template_is_never_cached(project, tmp_path):
     store = RenderCache(tmp_path / "cache")
     assert built(project, store) == built(project, None)
     assert not (tmp_path / "cache" / "runbook-page").exists()
+    assert not (tmp_path / "cache" / "monitor-pages").exists()
     assert "Our own footer." in built(project, RenderCache(tmp_path / "cache"))["runbooks/stock-api/lambda-error-rate.md"]

@@ -68,6 +68,15 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
         measured.append((monitor, guidance))
         if not output and not source.own_template:
             continue
+        if sink is not None and output:  # the page's HTML made now, so that no Markdown page is kept (35 MiB per 10,000 monitors)
+            made = site.monitor_files(source, monitor, guidance, spec.project.project, spec.project.description or "",
+                                      store)
+            if made is None:
+                measured.pop()
+                continue
+            sink(f"{RUNBOOKS_OUT}/{monitor.page}.md", made[0])
+            sink(*made[1])
+            continue
         text = page.render(source, monitor, guidance, spec.project.project, store if output else None)
         if text is None:
             measured.pop()
@@ -75,9 +84,6 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
         if sink is None:
             pages[monitor.ref] = text
             result.files[f"{RUNBOOKS_OUT}/{monitor.page}.md"] = text
-        elif output:  # the page's HTML made now, so that no Markdown page is kept (35 MiB per 10,000 monitors)
-            sink(f"{RUNBOOKS_OUT}/{monitor.page}.md", text)
-            sink(*site.monitor_page(spec.project.project, spec.project.description or "", monitor, text, store))
     routes, budgets = route_pages.collect(models, order, production)
     route_sections = [route_pages.route_guidance(source, r, spec.project.project) for r in routes]
     spec_monitors = {f"{s.spec.service}/{m}" for s in spec.services for m in s.spec.monitors}

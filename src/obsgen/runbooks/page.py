@@ -66,12 +66,10 @@ def render(source: GuidanceSource, monitor: MonitorFacts, guidance: Guidance, pr
     project's name, which the key holds with their types (render_cache.typed_text); its code and the
     template are in the package digest. A project's own template runs uncached (it may include any
     runbooks_src file, and its failures must be reported)."""
-    if store is None or source.own_template:
+    inputs = key_inputs(source, monitor, guidance, project) if store is not None else None
+    if store is None or inputs is None:
         return _render(source, monitor, guidance, project)
-    try:
-        key = store.key(PAGE_KIND, _salt(), project, typed_text(monitor), typed_text(guidance))
-    except TypeError:  # facts that are not plain data: rendered without the cache
-        return _render(source, monitor, guidance, project)
+    key = store.key(PAGE_KIND, *inputs)
     if (kept := store.get(PAGE_KIND, key)) is not None:
         return kept
     text = _render(source, monitor, guidance, project)
@@ -81,6 +79,18 @@ def render(source: GuidanceSource, monitor: MonitorFacts, guidance: Guidance, pr
 
 
 PAGE_KIND = "runbook-page"  # the render cache's name for a monitor's Markdown page
+
+
+def key_inputs(source: GuidanceSource, monitor: MonitorFacts, guidance: Guidance, project: str) -> tuple[str, ...] | None:
+    """Everything the Markdown page is made from, as cache-key text: the code (salt), the project's
+    name, the monitor's facts and its guidance with their types. None when the page must not be cached:
+    the project's own template, or facts that are not plain data (typed_text refuses them)."""
+    if source.own_template:
+        return None
+    try:
+        return _salt(), project, typed_text(monitor), typed_text(guidance)
+    except TypeError:
+        return None
 
 
 @cache

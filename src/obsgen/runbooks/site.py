@@ -29,7 +29,9 @@ from ..progress import Progress, counted, silent
 from ..render_cache import RenderCache, source_digest
 from ..values import format_duration
 from .coverage import Coverage
+from . import page
 from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
+from .guidance import Guidance, GuidanceSource
 from .markdown import Env, page_html, salt as markdown_salt
 from .route_pages import BudgetFacts, RouteFacts
 from .slo_pages import SloFacts
@@ -133,6 +135,44 @@ def monitor_page(project: str, description: str, monitor: MonitorFacts, markdown
     text = _monitor_html(project, description, monitor.service, monitor.ref, envs, markdown)
     store.put(PAGE_KIND, key, text)
     return path, text
+
+
+def monitor_files(source: GuidanceSource, monitor: MonitorFacts, guidance: Guidance, project: str, description: str,
+                  store: RenderCache | None = None) -> tuple[str, tuple[str, str]] | None:
+    """A monitor's Markdown page and its site page (path under generated/, HTML); None when the
+    project's own page template fails (reported by `source`). With `store` and obsgen's page template
+    both come from one cache entry, so a page already made costs one key and one read rather than two
+    of each (docs/performance.md, issue #22 target 1). Its key holds what both renders read: the
+    Markdown page's inputs and code (page.key_inputs), this module's `salt` and the project's
+    description; the site page's other arguments (service, ref, environments, the Markdown) are made
+    from those facts."""
+    inputs = page.key_inputs(source, monitor, guidance, project) if store is not None else None
+    if store is None or inputs is None:
+        text = page.render(source, monitor, guidance, project, store)
+        return None if text is None else (text, monitor_page(project, description, monitor, text, store))
+    key = store.key(PAIR_KIND, salt(), description, *inputs)
+    path = f"{SITE_DIR}/{monitor.page}.html"
+    if (kept := store.get(PAIR_KIND, key)) is not None and (pair := _pair(kept)) is not None:
+        return pair[0], (path, pair[1])
+    text = page.render(source, monitor, guidance, project)
+    if text is None:
+        return None
+    envs = tuple(Env(e.env, e.title, e.production) for e in monitor.envs)
+    html = _monitor_html(project, description, monitor.service, monitor.ref, envs, text)
+    store.put(PAIR_KIND, key, f"{len(text)}\n{text}{html}")
+    return text, (path, html)
+
+
+PAIR_KIND = "monitor-pages"  # the render cache's name for a monitor's Markdown page and site page together
+
+
+def _pair(kept: str) -> tuple[str, str] | None:
+    """(Markdown, HTML) from a `monitor-pages` entry: the Markdown's length in characters, a newline,
+    then both; None for anything else (made again)."""
+    length, _, both = kept.partition("\n")
+    if not length.isdigit() or int(length) > len(both):
+        return None
+    return both[:int(length)], both[int(length):]
 
 
 def _monitor_html(project: str, description: str, service: str, ref: str, envs: tuple[Env, ...], markdown: str) -> str:
