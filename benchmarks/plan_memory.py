@@ -2,13 +2,15 @@
 
     .venv/bin/python benchmarks/plan_memory.py                   # 10,000 and 20,000 alarms
     .venv/bin/python benchmarks/plan_memory.py --alarms 50000
+    .venv/bin/python benchmarks/plan_memory.py --alarms 50000 --ways streamed compact
 
 Each measurement runs in a fresh process (the method of benchmarks/compile.py: ru_maxrss of a
 subprocess): N copies of one example alarm (tests/test_aws_budget.py's `many_alarms`) are planned
 against moto in-process with nothing in the account (a first plan: N creations), and the plan's
 text is printed to /dev/null the way `obsgen plan` prints it to a pipe -- "whole": one rich Text of
 the whole plan (before), "streamed": cli/aws.py `_show_plan_text` (now: a change at a time, as
-its plain text off a terminal). Reports the RSS before printing (the plan itself), the peak, and
+its plain text off a terminal), "compact": the same with `obsgen plan --compact` (a creation is its
+address only). Reports the RSS before printing (the plan itself), the peak, and
 the printing time. A script, not a test: nothing asserts on time or memory.
 """
 
@@ -54,9 +56,9 @@ def child(alarms: int, way: str) -> None:
         if way == "whole":
             cli_aws._show(plan_text(plan))  # what `obsgen plan` did before
         else:
-            cli_aws._show_plan_text(plan)  # what it does now
+            cli_aws._show_plan_text(plan, compact=way == "compact")  # what it does now (`--compact`)
         printing = time.perf_counter() - started
-    size = sum(len(part.plain) for part in plan_parts(plan))
+    size = sum(len(part.plain) for part in plan_parts(plan, compact=way == "compact"))
     print(json.dumps({"alarms": alarms, "way": way, "changes": len(plan.changes), "text_mb": size / 1e6,
                       "rss_before_mib": before_kib / 1024,
                       "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -317,3 +317,13 @@ def test_show_prints_a_saved_plan_as_plan_did_without_reading_aws(project, sb, t
     not_a_plan.write_text("[1, 2]")
     result = runner.invoke(app, ["show", str(not_a_plan)])
     assert result.exit_code == 1 and "not an obsgen plan file" in result.output
+
+
+def test_plan_and_apply_compact_show_each_creation_as_its_address_and_count_them_by_kind(project, sb):
+    full = run(project, "plan", "--env", "local").output
+    compact = run(project, "plan", "--env", "local", "--compact").output
+    assert f"+ metric_alarm.{ALARM}  will be created" in compact and "    + AlarmName" in full
+    assert "    + " not in compact and "Creations (shown by address only, --compact): " in compact
+    applied = run(project, "apply", "--env", "local", "--auto-approve", "--compact").output
+    assert "    + " not in applied and "Apply complete" in applied
+    assert live_alarm(sb)["AlarmName"] == ALARM

@@ -196,6 +196,35 @@ def test_plan_text_and_markdown_show_fields_and_the_summary():
     assert "**1 to create, 1 to update, 1 to delete**" in plan_markdown(plan)
 
 
+def test_a_compact_plan_shows_creations_by_address_and_counts_them_while_updates_and_deletions_stay_whole():
+    plan = drifted_plan()
+    plan.changes += plan_of([desired_metric("also-missing")], state()).changes
+    full, compact = plan_text(plan).plain, plan_text(plan, compact=True).plain
+    assert "    + MetricName" in full and "    + " not in compact  # no attribute of a creation
+    assert "+ metric_alarm.missing  will be created\n+ metric_alarm.also-missing  will be created" in compact
+    assert "~ Threshold: 3.0 -> 1.0" in compact and "- metric_alarm.gone  will be deleted" in compact
+    assert compact.rstrip().endswith("Plan: 2 to create, 1 to update, 1 to delete.\n"
+                                     "Creations (shown by address only, --compact): 2 metric_alarm.")
+    assert len(compact) < len(full)
+    no_creations = plan_of([desired_metric("changed")], state(live(Kind.METRIC_ALARM, "changed", metric("changed",
+                                                                                                          Threshold=3.0))))
+    assert plan_text(no_creations, compact=True).plain == plan_text(no_creations).plain
+
+
+def test_show_compact_prints_a_saved_plan_compact(tmp_path):
+    from typer.testing import CliRunner
+
+    from obsgen.cli import app
+
+    saved = tmp_path / "plan.json"
+    saved.write_text(dumps(drifted_plan()), encoding="utf-8")
+    result = CliRunner().invoke(app, ["show", str(saved), "--compact"])
+    assert result.exit_code == 0, result.output
+    assert "+ metric_alarm.missing  will be created" in result.output and "    + MetricName" not in result.output
+    assert "Creations (shown by address only, --compact): 1 metric_alarm." in result.output
+    assert "    + MetricName" in CliRunner().invoke(app, ["show", str(saved)]).output
+
+
 @pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
 def test_the_plan_printed_piece_by_piece_is_byte_identical_to_the_plan_printed_whole(monkeypatch, terminal):
     """`obsgen plan` streams its text (memory does not grow with it); the bytes are what printing the
@@ -210,16 +239,17 @@ def test_the_plan_printed_piece_by_piece_is_byte_identical_to_the_plan_printed_w
     empty = plan_of([], state())
     tabbed = plan_of([desired_metric("tab", AlarmDescription="a\tb")], state())
     tabbed.changes[0].reason = "renamed from\told"  # a tab reaches the text only outside JSON values
-    for plan in (drifted_plan(), conflicted, empty, tabbed):
+    for plan, compact in [(drifted_plan(), False), (drifted_plan(), True), (conflicted, False), (empty, False),
+                          (tabbed, False)]:
         printed = {}
         for way in ("whole", "streamed"):
             console = Console(file=io.StringIO(), force_terminal=terminal, width=100, highlight=False,
                                soft_wrap=True, emoji=False, markup=False)
             monkeypatch.setattr(cli_aws, "out", console)
             if way == "whole":
-                cli_aws._show(plan_text(plan))
+                cli_aws._show(plan_text(plan, compact))
             else:
-                cli_aws._show_plan_text(plan)
+                cli_aws._show_plan_text(plan, compact)
             printed[way] = console.file.getvalue()
         assert printed["streamed"] == printed["whole"]
         assert ("\x1b[" in printed["whole"]) == terminal

@@ -20,23 +20,28 @@ def value_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def plan_text(plan: Plan) -> Text:
+def plan_text(plan: Plan, compact: bool = False) -> Text:
     """The whole plan as one Text (tests, short plans); the CLI prints `plan_parts` one by one."""
     text = Text()
-    for part in plan_parts(plan):
+    for part in plan_parts(plan, compact):
         text.append_text(part)
     return text
 
 
-def plan_parts(plan: Plan) -> Iterator[Text]:
+def plan_parts(plan: Plan, compact: bool = False) -> Iterator[Text]:
     """The plan's text a piece at a time -- the header, each change, the conflicts, the summary --
     so that a plan of 50,000 changes is printed as it is rendered, never held as one renderable
     (rich laid the whole text of such a plan out at once: gigabytes and most of the time). The
-    pieces together are `plan_text`'s text exactly."""
+    pieces together are `plan_text`'s text exactly.
+
+    `compact` (`--compact`): a creation is one line, its address, without the attributes it will be
+    created with -- the first plan of an environment is mostly creations (10,000 alarms: 12.3 MB of
+    text, 0.4 MB compact), while updates and deletions, what a reviewer must read, stay in full.
+    The summary then counts the creations by kind."""
     yield Text(f"obsgen plan for {plan.project}/{plan.env} (account {plan.account}, {plan.region})\n\n", "bold")
     for change in plan.changes:
         text = Text()
-        _change_text(text, change)
+        _change_text(text, change, compact)
         yield text
     text = Text()
     for conflict in plan.conflicts:
@@ -47,14 +52,25 @@ def plan_parts(plan: Plan) -> Iterator[Text]:
     text.append(f"\nPlan: {plan.summary()}.", "bold")
     if plan.conflicts:
         text.append(f" {len(plan.conflicts)} conflict(s).", "bold magenta")
+    if compact and (created := creations_by_kind(plan)):
+        text.append(f"\nCreations (shown by address only, --compact): {created}.")
     yield text
 
 
-def _change_text(text: Text, change: Change) -> None:
+def creations_by_kind(plan: Plan) -> str:
+    """`9,800 metric_alarm, 200 composite_alarm` -- the kinds in their order of first creation."""
+    counts: dict[str, int] = {}
+    for change in plan.changes:
+        if change.action == CREATE:
+            counts[change.kind.value] = counts.get(change.kind.value, 0) + 1
+    return ", ".join(f"{count:,} {kind}" for kind, count in counts.items())
+
+
+def _change_text(text: Text, change: Change, compact: bool = False) -> None:
     sign, style = _SIGN[change.action]
     text.append(f"{sign} {change.address}", f"bold {style}")
     text.append(f"  will be {change.action}d" + (f" ({change.reason})" if change.reason else "") + "\n")
-    if change.action == CREATE:
+    if change.action == CREATE and not compact:
         # sorted, as a saved plan holds them (JSON with sorted keys): `show` and `apply PLAN_FILE` print
         # a saved plan exactly as `plan` printed it
         for key, value in sorted((change.after or {}).items()):
