@@ -422,47 +422,64 @@ class _Builder:
 
         Same result as `for event in yaml.parse(...): self.feed(event)`, faster: this loop runs
         once per event (~280,000 for 10,000 monitors) and four events in five are a mapping key
-        or a plain scalar value, so those two are handled inline instead of through three or four
-        method calls (docs/performance.md). Anything else (anchors, tags, merge keys, duplicate
+        or a plain scalar value, so those two (and quoted values) are handled inline instead of
+        through three or four method calls, and the other common events are dispatched on their
+        exact type (docs/performance.md). Anything else (anchors, tags, merge keys, duplicate
         keys, the node limit) goes through `feed` and the methods below.
         """
         stack = self.stack
         get_event = loader.get_event
+        # A plain scalar's value depends on its text alone: a file repeats the same few (`Sum`, `5m`,
+        # `critical`), so each is resolved once per file (errors are never remembered: they raise).
+        plain: dict[str, Any] = {}
         try:
             while (event := get_event()) is not None:
-                if type(event) is not ev.ScalarEvent or not stack:
-                    self.feed(event)
+                kind = type(event)
+                if kind is not ev.ScalarEvent or not stack:
+                    if kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
+                        self.end(event)
+                    elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
+                        self.start(event, kind is ev.MappingStartEvent)
+                    else:
+                        self.feed(event)
                     continue
                 frame = stack[-1]
                 mark = event.start_mark
-                pos = (mark.line, mark.column) if mark is not None else (0, 0)  # libyaml marks every event
-                packed = (pos[0] << _BITS) | pos[1]
+                if mark is None:  # libyaml marks every event; the general path copes without
+                    self.feed(event)
+                    continue
+                packed = (mark.line << _BITS) | mark.column
                 if frame.is_map and frame.key is None:
                     new_key = intern(event.value)
                     if new_key == "<<" or new_key in frame.container.marks:
-                        self.set_key(frame, event, pos)
+                        self.set_key(frame, event, (mark.line, mark.column))
                     else:
                         frame.key = new_key
                         frame.key_pos = packed
-                elif event.tag is None and event.anchor is None and event.implicit[0] and self.nodes < MAX_NODES:
-                    self.nodes += 1  # what `add` does for a plain value, without its rare cases
+                elif event.tag is None and event.anchor is None and self.nodes < MAX_NODES:
+                    self.nodes += 1  # what `add` does for a plain or quoted value, without its rare cases
                     frame.size += 1
-                    try:
-                        value = _plain(event.value)
-                    except _NumberTooLong as exc:
-                        self.too_long(pos, exc)
-                        value = None
+                    text = event.value
+                    if not event.implicit[0]:  # quoted: a string as written (scalar_value)
+                        value = intern(text) if len(text) <= _INTERNED else text
+                    elif (value := plain.get(text, _UNSEEN)) is _UNSEEN:
+                        try:
+                            value = plain[text] = _plain(text)
+                        except _NumberTooLong as exc:
+                            self.too_long((mark.line, mark.column), exc)
+                            value = None
                     if not frame.is_map:
                         frame.container.append(value)
                         frame.container.marks.append(packed)
                         continue
                     key, frame.key = frame.key, None
                     if key == "<<":
-                        frame.merges.append((value, pos))
+                        frame.merges.append((value, (mark.line, mark.column)))
                     elif key is not _DUPLICATE and key is not None:  # never None: a mapping's first scalar is a key
                         frame.container[key] = value
                         frame.container.marks[key] = (frame.key_pos << 2 * _BITS) | packed
                 else:
+                    pos = (mark.line, mark.column)
                     self.add(self.scalar_value(event, pos), pos, 1, event.anchor)
         finally:
             loader.dispose()
@@ -638,6 +655,7 @@ class _DuplicateKey(str):
 
 # A mapping frame's key after a duplicate key (reported): the value that follows is dropped.
 _DUPLICATE: Final = _DuplicateKey("duplicate key")
+_UNSEEN: Final = object()  # a plain scalar's text not resolved yet in this file (_Builder.run)
 
 
 def _kind(value: Any) -> str:
