@@ -434,12 +434,11 @@ class _Builder:
         plain: dict[str, Any] = {}
         try:
             while (event := get_event()) is not None:
-                kind = type(event)
-                if kind is not ev.ScalarEvent or not stack:
-                    if kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
+                if type(event) is not ev.ScalarEvent or not stack:
+                    if type(event) is ev.MappingEndEvent or type(event) is ev.SequenceEndEvent:
                         self.end(event)
-                    elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
-                        self.start(event, kind is ev.MappingStartEvent)
+                    elif type(event) is ev.MappingStartEvent or type(event) is ev.SequenceStartEvent:
+                        self.start(event, type(event) is ev.MappingStartEvent)
                     else:
                         self.feed(event)
                     continue

@@ -3,7 +3,7 @@ checked."""
 
 from __future__ import annotations
 
-from typing import TypedDict, TypeVar
+from typing import Callable, TypedDict, TypeVar
 
 from .. import composite_rule, conventions
 from ..diagnostics import error, shown
@@ -188,13 +188,30 @@ def _tags(ctx: Context, entry: ServiceEntry, name: str, monitor: CloudWatchMonit
         return {k: ctx.expand(v, doc, loc + (k,), service=service, monitor=name) if "$" in v else v
                 for k, v in written.items()}
 
-    tags = {**expanded(ctx.project.tags, ctx.pdoc, ("tags",)), **expanded(entry.spec.tags, entry.doc, ("tags",)),
-            **expanded(monitor.tags, entry.doc, ("monitors", name, "tags")),
+    if service not in ctx.service_tags:
+        ctx.service_tags[service] = _shared_tags(ctx, entry, expanded)
+    shared = ctx.service_tags[service]
+    if shared is None:
+        shared = {**expanded(ctx.project.tags, ctx.pdoc, ("tags",)), **expanded(entry.spec.tags, entry.doc, ("tags",))}
+    tags = {**shared, **expanded(monitor.tags, entry.doc, ("monitors", name, "tags")),
             **conventions.ownership_tags(ctx.project.project, ctx.env_name, service=service, monitor=name)}
     # Project and service tags repeat on every alarm: sharing one tuple per (key, value) keeps
     # ~100,000 objects per 10,000 alarms out of the live heap the collector scans after a compile.
     pairs = ctx.tag_pairs
     return tuple([pairs.setdefault(pair, pair) for pair in sorted(tags.items())])
+
+
+def _shared_tags(ctx: Context, entry: ServiceEntry,
+                 expanded: Callable[[dict[str, str], Document, Loc], dict[str, str]]) -> dict[str, str] | None:
+    """The project's and the service's tags, expanded (by the first alarm's `expanded`), when they are the same on
+    every alarm of the service: when none names ${monitor}; else None, and each alarm expands its own. Once per
+    service instead of once per alarm saves ~3% of a compile (docs/performance.md); a template problem in one
+    is then reported once, not once per alarm, the same diagnostic the deduplicated list held anyway (the
+    first alarm's monitor is among the variables, so a did-you-mean reads as before)."""
+    written = [*ctx.project.tags.values(), *entry.spec.tags.values()]
+    if any("$" in value and "monitor" in value for value in written):  # a word in a value is only slower
+        return None
+    return {**expanded(ctx.project.tags, ctx.pdoc, ("tags",)), **expanded(entry.spec.tags, entry.doc, ("tags",))}
 
 
 def _warm_up(spec: WarmUpSpec | None) -> WarmUp | None:
@@ -352,6 +369,21 @@ def _flavour(resource: Resource | None) -> str | None:
 
 
 def resource_dimensions(ctx: Context, entry: ServiceEntry, name: str, resource: Resource) -> tuple[str, dict[str, str]]:
+    """The resource's namespace and dimensions in this environment, its problems added to ctx.problems. Worked out
+    once per resource and environment (a resource is read by several monitors: ~3% of a compile), then given
+    again, with the same problems, as if worked out again (`Context.resources`)."""
+    key = (entry.spec.service, name)
+    known = ctx.resources.get(key)
+    if known is None or known[0] is not resource:
+        before = len(ctx.problems)
+        namespace, dimensions = _resource_dimensions(ctx, entry, name, resource)
+        known = ctx.resources[key] = (resource, namespace, dimensions, ctx.problems[before:])
+    else:
+        ctx.problems += known[3]
+    return known[1], dict(known[2])  # the caller adds a monitor's own dimensions to its copy
+
+
+def _resource_dimensions(ctx: Context, entry: ServiceEntry, name: str, resource: Resource) -> tuple[str, dict[str, str]]:
     kind = RESOURCE_TYPES[resource.type]
     loc = ("resources", name)
     namespace = kind.namespace or resource.namespace

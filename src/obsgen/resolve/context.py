@@ -31,6 +31,7 @@ class Context:
         self.pdoc = spec.project_doc
         self.env_loc = spec.env_loc(env)
         self.problems: list[Diagnostic] = []
+        self.forms: dict[str, str] = {}  # each template's str.format form, see expand
         self.vars = self._variables()
         self.severities: dict[str, Severity] = {}
         self.monitors = {f"{s.spec.service}/{m}": (s, mon) for s in spec.services for m, mon in s.spec.monitors.items()}
@@ -39,6 +40,10 @@ class Context:
                          for name in s.spec.slos}
         self.slo_tier_refs = {conventions.slo_ref(s.spec.service, name, tier) for s in spec.services
                               for name, slo in s.spec.slos.items() for tier in TIER_NAMES if getattr(slo, tier)}
+        # service -> the project's and its tags, expanded, shared by all its alarms; None: they vary (cloudwatch._tags)
+        self.service_tags: dict[str, dict[str, str] | None] = {}
+        # (service, resource) -> (the Resource, its namespace, dimensions and problems): cloudwatch.resource_dimensions
+        self.resources: dict[tuple[str, str], tuple[Resource, str, dict[str, str], list[Diagnostic]]] = {}
         self.tag_pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per distinct tag, see _tags
         self.meant_disabled: set[str] = set()  # what a misspelt `disabled:` entry most likely meant
         self.bad_resources: dict[tuple[str, str], bool] = {}  # (service, resource) -> its dimensions are wrong
@@ -106,6 +111,24 @@ class Context:
         return conventions.runbook_url(self.project.runbook_base_url(self.env_name), service, monitor, self.env_name)
 
     def expand(self, template: str, doc: Document, loc: Loc, **extra: str) -> str:
+        """`template` with the environment's variables and `extra` filled in; a problem with it is reported at
+        `loc` of `doc`, and the template comes back as written. A project has few templates, each used many
+        times (naming.alarm once per alarm, a resource's name once per monitor on it): each is read once into
+        a str.format form (`_format_form`), filled in by str.format_map after that (docs/performance.md). One
+        that cannot take that form, or names a variable there is not, goes the long way, which reports it."""
+        form = self.forms.get(template)
+        if form is None:
+            form = self.forms[template] = _format_form(template)
+        if form is _AS_WRITTEN:
+            return template
+        if form is not _LONG_WAY:
+            try:
+                return form.format_map({**self.vars, **extra} if extra else self.vars)
+            except KeyError:
+                pass  # an unknown variable: reported below
+        return self._expand(template, doc, loc, extra)
+
+    def _expand(self, template: str, doc: Document, loc: Loc, extra: dict[str, str]) -> str:
         # conventions.expand keeps a '$' it cannot read as it is ("$default" is a real API Gateway
         # stage; "=~\"a$\"" a PromQL regex), but a '${' that is never closed is always a typo.
         unclosed = next((m.start() for m in _DOLLARS.finditer(template) if m.group(1)), None)
@@ -185,6 +208,31 @@ class Context:
                                        f"unknown severity '{shown(monitor.severity)}'"
                                        f"{did_you_mean(monitor.severity, list(self.severities))}"))
         return severity
+
+
+# What _format_form gives for a template without '$' (it is its own expansion), and for one that must go through
+# conventions.expand each time (a '${' never closed, a variable name str.format would read as something else).
+_AS_WRITTEN, _LONG_WAY = "", "$"
+_FORMAT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*$")  # a name str.format_map looks up as a key, as it is
+
+
+def _format_form(template: str) -> str:
+    """`${project}-${service}-$$x` -> `{project}-{service}-$x`: the template as a str.format string whose
+    format_map(variables) is what conventions.expand gives, or one of the two markers above."""
+    if "$" not in template:
+        return _AS_WRITTEN
+    if any(m.group(1) for m in _DOLLARS.finditer(template)):
+        return _LONG_WAY
+    parts, written = [], 0
+    for match in conventions.TEMPLATE_PARTS.finditer(template):
+        name = match.group(1)
+        if name is not None and not _FORMAT_NAME.match(name):
+            return _LONG_WAY
+        parts += [template[written:match.start()].replace("{", "{{").replace("}", "}}"),
+                  "$" if name is None else "{" + name + "}"]
+        written = match.end()
+    parts.append(template[written:].replace("{", "{{").replace("}", "}}"))
+    return "".join(parts)
 
 
 def _names_slo(ref: str) -> bool:
