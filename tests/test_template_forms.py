@@ -45,3 +45,58 @@ def test_templates_str_format_would_misread_go_the_long_way() -> None:
 def test_braces_and_dollars_around_variables_are_kept_as_written() -> None:
     form = _format_form("{a}-${env}-$$-$x-}")
     assert form.format_map({"env": "prod"}) == "{a}-prod-$-$x-}"
+
+
+# --- what resolve works out once per service or resource reads as when worked out per alarm ---------------
+
+TWO_MONITORS = """\
+errors:
+  summary: Errors.
+  resource: fn
+  metric: Errors
+  statistic: Sum
+  period: 5m
+  threshold: "> 1"
+  severity: critical
+throttles:
+  summary: Throttles.
+  resource: fn
+  metric: Throttles
+  statistic: Sum
+  period: 5m
+  threshold: "> 1"
+  severity: warning
+"""
+
+
+def alarm_tags(result, monitor: str) -> dict[str, str]:
+    import json
+    params = json.loads(result.files["production/cloudwatch/orders.json"])["MetricAlarms"]
+    alarm = next(p for p in params if p["AlarmName"].endswith(f"-{monitor}-production"))
+    return {t["Key"]: t["Value"] for t in alarm["Tags"]}
+
+
+def test_service_tags_naming_the_monitor_are_expanded_for_each_alarm(tmp_path) -> None:
+    from spec_builder import SERVICE_HEAD, build
+    head = SERVICE_HEAD.replace("owner: team-orders\n", "owner: team-orders\ntags:\n  Alarm: \"${service}.${monitor}\"\n"
+                                "  Env: \"${env}\"\n")
+    result = build(tmp_path, TWO_MONITORS, extra_files={"monitors/orders.yaml": head + "  " + TWO_MONITORS.replace("\n", "\n  ")})
+    assert result.ok, result.diagnostics
+    assert alarm_tags(result, "errors")["Alarm"] == "orders.errors"
+    assert alarm_tags(result, "throttles")["Alarm"] == "orders.throttles"
+    assert alarm_tags(result, "throttles")["Env"] == "production"
+
+
+def test_a_bad_template_shared_by_every_alarm_is_one_error_at_its_place(tmp_path) -> None:
+    from spec_builder import PROJECT, SERVICE_HEAD, build, errors
+    project = PROJECT.replace("severities:\n", "tags:\n  Owner: \"${monitr}\"\nseverities:\n", 1)
+    service = SERVICE_HEAD.replace('name: "orders-${env}"', 'name: "orders-${envv}"')
+    result = build(tmp_path, project=project,
+                   extra_files={"monitors/orders.yaml": service + "  " + TWO_MONITORS.replace("\n", "\n  ")})
+    found = errors(result)
+    # The alarms' expansion (the SNS topics' tags read it too, without ${monitor}: "expected one of ...").
+    tag = [e for e in found if "${monitr} (did you mean 'monitor'?)" in e]
+    name = [e for e in found if "${envv}" in e]
+    assert len(tag) == 1 and tag[0].startswith("monitors/obsgen.yaml:9:11: error:"), found
+    assert name == ["monitors/orders.yaml:6:36: error: unknown template variable ${envv} (did you mean 'env'?) "
+                    "[unknown-variable]"], found
