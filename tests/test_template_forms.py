@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 
 from obsgen.conventions import TemplateError, expand
-from obsgen.resolve.context import _AS_WRITTEN, _LONG_WAY, _format_form
+from obsgen.resolve.context import _Form, _format_form
 
 VARIABLES = {"project": "p{x}", "env": "e$1", "service": "s}", "monitor": "m", "a-b": "AB", "_x": "X"}
 # Pieces a template is made of, including those str.format reads specially ({, }, names with . [ ! :).
@@ -26,9 +26,9 @@ def expanded(template: str) -> str | None:
 @given(st.lists(PIECES, max_size=12).map("".join))
 def test_a_templates_format_form_expands_to_what_conventions_expand_gives(template: str) -> None:
     form = _format_form(template)
-    if form is _LONG_WAY:
+    if form is _Form.LONG_WAY:
         return
-    if form is _AS_WRITTEN:
+    if form is _Form.AS_WRITTEN:
         assert expanded(template) == template
         return
     try:
@@ -39,11 +39,12 @@ def test_a_templates_format_form_expands_to_what_conventions_expand_gives(templa
 
 def test_templates_str_format_would_misread_go_the_long_way() -> None:
     for template in ("${0}", "${a.b}", "${a[0]}", "${a!r}", "${a:>9}", "${}", "x-${unclosed"):
-        assert _format_form(template) is _LONG_WAY
+        assert _format_form(template) is _Form.LONG_WAY
 
 
 def test_braces_and_dollars_around_variables_are_kept_as_written() -> None:
     form = _format_form("{a}-${env}-$$-$x-}")
+    assert isinstance(form, str) and _format_form("$$") == "$"
     assert form.format_map({"env": "prod"}) == "{a}-prod-$-$x-}"
 
 

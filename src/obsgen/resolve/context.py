@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from enum import Enum
 from .. import conventions
 from ..conventions import TemplateError, expand
 from ..diagnostics import Diagnostic, error, shown
@@ -31,7 +32,7 @@ class Context:
         self.pdoc = spec.project_doc
         self.env_loc = spec.env_loc(env)
         self.problems: list[Diagnostic] = []
-        self.forms: dict[str, str] = {}  # each template's str.format form, see expand
+        self.forms: dict[str, str | _Form] = {}  # each template's str.format form, see expand
         self.vars = self._variables()
         self.severities: dict[str, Severity] = {}
         self.monitors = {f"{s.spec.service}/{m}": (s, mon) for s in spec.services for m, mon in s.spec.monitors.items()}
@@ -117,11 +118,14 @@ class Context:
         a str.format form (`_format_form`), filled in by str.format_map after that (docs/performance.md). One
         that cannot take that form, or names a variable there is not, goes the long way, which reports it."""
         form = self.forms.get(template)
-        if form is None:
+        if form is None:  # first use: the long way (a resource's name is expanded once); a second reads the form
+            self.forms[template] = _Form.SEEN_ONCE
+            return self._expand(template, doc, loc, extra)
+        if form is _Form.SEEN_ONCE:
             form = self.forms[template] = _format_form(template)
-        if form is _AS_WRITTEN:
+        if form is _Form.AS_WRITTEN:
             return template
-        if form is not _LONG_WAY:
+        if isinstance(form, str):
             try:
                 return form.format_map({**self.vars, **extra} if extra else self.vars)
             except KeyError:
@@ -210,24 +214,29 @@ class Context:
         return severity
 
 
-# What _format_form gives for a template without '$' (it is its own expansion), and for one that must go through
-# conventions.expand each time (a '${' never closed, a variable name str.format would read as something else).
-_AS_WRITTEN, _LONG_WAY = "", "$"
+class _Form(Enum):
+    """What Context.forms holds for a template besides its str.format form."""
+
+    SEEN_ONCE = "expanded once, the long way"
+    AS_WRITTEN = "no '$': the template is its own expansion"
+    LONG_WAY = "through conventions.expand each time: a '${' never closed, a name str.format reads otherwise"
+
+
 _FORMAT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*$")  # a name str.format_map looks up as a key, as it is
 
 
-def _format_form(template: str) -> str:
+def _format_form(template: str) -> str | _Form:
     """`${project}-${service}-$$x` -> `{project}-{service}-$x`: the template as a str.format string whose
-    format_map(variables) is what conventions.expand gives, or one of the two markers above."""
+    format_map(variables) is what conventions.expand gives; AS_WRITTEN or LONG_WAY when it has none."""
     if "$" not in template:
-        return _AS_WRITTEN
+        return _Form.AS_WRITTEN
     if any(m.group(1) for m in _DOLLARS.finditer(template)):
-        return _LONG_WAY
+        return _Form.LONG_WAY
     parts, written = [], 0
     for match in conventions.TEMPLATE_PARTS.finditer(template):
         name = match.group(1)
         if name is not None and not _FORMAT_NAME.match(name):
-            return _LONG_WAY
+            return _Form.LONG_WAY
         parts += [template[written:match.start()].replace("{", "{{").replace("}", "}}"),
                   "$" if name is None else "{" + name + "}"]
         written = match.end()
