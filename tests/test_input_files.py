@@ -149,3 +149,22 @@ def test_a_folder_symlinked_out_of_the_project_is_one_error_not_one_per_file(tmp
     assert [str(d) for d in compile_project(root).diagnostics] == [
         f"{folder}/: error: the folder's real path (symlinks followed) is outside the project; obsgen reads only "
         "files inside the project directory, so a symlink must point inside it [outside-project]"]
+
+
+def test_real_paths_found_from_their_folder_are_what_realpath_gives(tmp_path):
+    """load_spec's RealPaths takes a shortcut through each folder's real path; the result must be realpath's,
+    for a file, a symlinked file, a file in a symlinked folder, and a link that leads nowhere."""
+    root = tmp_path / "project"
+    (root / "monitors" / "team").mkdir(parents=True)
+    (root / "elsewhere").mkdir()
+    (root / "elsewhere" / "b.yaml").write_text("b: 1\n")
+    (root / "monitors" / "a.yaml").write_text("a: 1\n")
+    (root / "monitors" / "link.yaml").symlink_to(root / "elsewhere" / "b.yaml")
+    (root / "monitors" / "folder").symlink_to(root / "elsewhere")
+    (root / "monitors" / "gone.yaml").symlink_to(root / "nowhere.yaml")
+    real = spec_load.RealPaths(root)
+    for rel in ("a.yaml", "link.yaml", "folder/b.yaml", "team/../a.yaml"):
+        path = root / "monitors" / rel
+        assert real.of(path) == (Path(os.path.realpath(path, strict=True)), os.stat(path).st_mode)
+    with pytest.raises(FileNotFoundError):
+        real.of(root / "monitors" / "gone.yaml")

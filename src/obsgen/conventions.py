@@ -79,6 +79,7 @@ def topic_arn(region: str, account: str, topic: str) -> str:
     return f"arn:{partition(region)}:sns:{region}:{account}:{topic}"
 
 
+@functools.lru_cache(maxsize=1024)  # a few topics and regions, asked for each alarm's actions
 def arn_in_region(arn: str, region: str) -> str:
     """The same resource's ARN in another region (`arn:partition:service:REGION:account:resource`)."""
     parts = arn.split(":", 5)

@@ -5,12 +5,14 @@ spec language's validation (pydantic) to use them; `language/v1/fields.py` parse
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 
 # --- durations ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024, typed=True)  # a few durations, formatted for each alarm (typed: 60 and 60.0 differ)
 def format_duration(seconds: int) -> str:
     parts: list[str] = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
