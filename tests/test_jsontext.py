@@ -65,3 +65,10 @@ def test_tiny_floats_among_names_with_e_dash_are_still_found() -> None:
                  {"Name": "x1e-5", "Value": 1.5}, {"Label": "table-throttles", "Threshold": 0.0001},
                  [{"name": "e-"}, 1e-300], {"k": "0.00001 and 9e-9"}):
         assert jsontext.dumps(data) == reference(data)
+
+
+@given(st.lists(st.sampled_from(['": ', "\n  ", "e-", "e", "-", "0.0000", "0.", ".", "1", "9", "٣", "²", "a", " "]),
+                max_size=16).map("".join))
+def test_the_scan_before_the_float_regex_never_misses_what_the_regex_finds(text: str) -> None:
+    if jsontext._PYTHON_ONLY_FLOAT.search(text):
+        assert jsontext._may_hold_tiny_float(text)

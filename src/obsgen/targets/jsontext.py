@@ -40,18 +40,16 @@ _ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DA
 _PYTHON_ONLY_FLOAT = re.compile(r'(?m)(?:": |^ *)-?(?:0\.0000|\d+(?:\.\d+)?e-)')
 
 
+# `e-` after a digit. Led by its literal `e-`, which re searches for as a string (the digit is checked only where
+# one is found), it is ~3x cheaper than a str.find loop over the 29,000 `e-` of a 10,000-alarm environment's names.
+_DIGIT_BEFORE_E_MINUS = re.compile(r"e-(?<=\de-)")
+
+
 def _may_hold_tiny_float(text: str) -> bool:
-    """Whether `_PYTHON_ONLY_FLOAT` can match: its number has `0.0000` or a digit before `e-`. Scanning
-    with str.find for those first is ~12x cheaper than the regex over the whole text (0.04 s against
-    0.47 s for the 30 MB of a 10,000-alarm environment, where `e-` occurs 29,000 times, all in names)."""
-    if "0.0000" in text:
-        return True
-    at = text.find("e-")
-    while at != -1:
-        if at and text[at - 1].isdigit():
-            return True
-        at = text.find("e-", at + 2)
-    return False
+    """Whether `_PYTHON_ONLY_FLOAT` can match: its number has `0.0000` or a digit before `e-`. Looking for those
+    first is much cheaper than the regex over the whole text (0.02 s against 0.47 s for the 30 MB of a
+    10,000-alarm environment)."""
+    return "0.0000" in text or _DIGIT_BEFORE_E_MINUS.search(text) is not None
 
 
 class _Unusual(Exception):
