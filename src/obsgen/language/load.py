@@ -137,7 +137,9 @@ def load_spec(root: Path, progress: Progress = silent) -> tuple[SpecSet | None, 
                 broken.incomplete.add(loaded[0].service)
     duplicates = _duplicate_services(services)
     problems += duplicates
-    services = [s for s in services if s.doc.span(("service",)) not in {d.span for d in duplicates}]
+    if duplicates:  # each file's span is looked up only then
+        spans = {d.span for d in duplicates}
+        services = [s for s in services if s.doc.span(("service",)) not in spans]
     if openslo_files:
         services = _with_openslo(root, openslo_files, services, broken, problems)
     if project is None:
