@@ -432,7 +432,13 @@ def test_obsgen_presets_lists_a_service_with_defaults_and_required_parameters():
     assert "timeout (duration, required)" in result.output and "concurrency_limit (number, default 1000)" in result.output
 
 
-def test_obsgen_presets_on_a_narrow_console_lists_one_preset_per_line_instead_of_a_folded_table():
+def test_obsgen_presets_on_a_narrow_console_lists_one_preset_per_line_instead_of_a_folded_table(monkeypatch):
+    import importlib
+
+    cli_app = importlib.import_module("obsgen.cli.app")  # the module: `obsgen.cli.app` is also the Typer app
+    # rich reads COLUMNS when a console is made, at the first import of the CLI (once per process), and
+    # otherwise asks the terminal: with a terminal attached, COLUMNS given to this one command came too late
+    monkeypatch.setattr(cli_app.out, "_width", 80)
     result = CliRunner().invoke(app, ["presets", "lambda"], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     assert "  lambda.duration (recommended, warning, checked: aws-page)\n" in result.output
