@@ -23,7 +23,8 @@ from test_startup import NOT_IMPORTED
 REPO = Path(__file__).resolve().parent.parent
 BUILD_INPUTS = ("pyproject.toml", "README.md", "LICENSE", "src")
 EXAMPLE = ("monitors", "runbooks_src", "generated")
-OFFLINE_COMMANDS = (["validate"], ["build", "--check"], ["schema"], ["presets"], ["--version"])
+OFFLINE_COMMANDS = (["validate"], ["build", "--check"], ["build", "--env", "production"], ["schema"], ["presets"],
+                    ["--version"])
 HEAVY_MODULES = ("boto3", "botocore", "moto")
 
 pytestmark = [pytest.mark.slow, pytest.mark.tools]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .chunks import Content, joined
 from .diagnostics import Diagnostic, has_errors
-from .language.load import SpecSet
-from .model import EnvironmentModel
-from .runbooks.coverage import Coverage
+
+if TYPE_CHECKING:  # types only: a command that reads a Build imports no spec model or runbook module for it
+    from .language.load import SpecSet
+    from .model import EnvironmentModel
+    from .runbooks.coverage import Coverage
 
 
 @dataclass(slots=True)

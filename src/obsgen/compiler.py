@@ -22,17 +22,13 @@ from .generated_tree import GENERATED_DIR, Staging, replace
 from .presets.expand import expand_presets
 from .presets.origin import annotate
 from . import runbooks
-from .alarm_tests import cases as alarm_test_cases, coverage as alarm_test_coverage
+from .alarm_tests import cases as alarm_test_cases
 from .resolve import check_shared_names, resolve
-from .resolve.reach import unreached
-from .resolve.verbatim import unchecked
-from .language.jsonschema import SCHEMA_FILE, schema_text
 from .language.load import SpecSet, load_spec
 from .progress import Progress, counted, silent
 from .render_cache import RenderCache
 from .language.matrix import GLOB_CHARACTERS, select
 from .prometheus import promtool
-from .runbooks.coverage import unlinked
 from .targets import targets
 
 
@@ -42,6 +38,12 @@ def validate(root: Path, strict: bool = False, progress: Progress = silent) -> B
     coverage -- a monitor without human Diagnosis and Mitigation, an environment whose alarms cannot
     link to their page -- as warnings, errors when `strict`; with `strict`, also a warning per monitor
     without a unit test. `progress` hears how far the compile has got (progress.py)."""
+    # What only validate reports is imported by validate: `obsgen build` never loads these checks.
+    from .alarm_tests import coverage as alarm_test_coverage
+    from .resolve.reach import unreached
+    from .resolve.verbatim import unchecked
+    from .runbooks.coverage import unlinked
+
     build = compile_project(root, pages=False, progress=progress)
     check_rules(build)
     if build.spec is not None:
@@ -119,7 +121,8 @@ def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress
         return Build(spec, selected, diagnostics=unique_sorted([*problems, error(span, "unknown-environment", message)]))
     selected = [e for e in selected if e in known]
     build = Build(spec, selected, sink=sink)
-    if pages:
+    if pages:  # validate, which writes nothing, does not import the schema's module
+        from .language.jsonschema import SCHEMA_FILE, schema_text
         build.add(SCHEMA_FILE, schema_text(store))
     for env in counted(selected, "compiling environments", progress):
         _compile_env(spec, env, build)

@@ -9,7 +9,6 @@ from typing import Callable, Optional
 import typer
 
 from .. import compiler
-from ..alarm_tests.coverage import coverage as test_coverage
 from ..build import Build
 from ..chunks import Content
 from ..compiler import compile_project, stale_files, write
@@ -17,7 +16,7 @@ from ..generated_tree import GENERATED_DIR
 from ..diagnostics import Diagnostic, unique_sorted
 from ..generated_tree import OutputError, Staging, leftovers, problems as output_problems
 from ..render_cache import RenderCache, default_directory
-from ..runbooks import COVERAGE_FILE
+from ..runbooks import COVERAGE_FILE  # a name only: the runbooks package imports its machinery when it renders
 from .app import app, err, out
 from .common import EnvOption, JunitOut, ProjectDir, ValidateFormat, note, progress_shown, report, validate_junit
 
@@ -63,6 +62,7 @@ def validate(project_dir: Path = ProjectDir,
         out.print(f"spec is valid: {len(build.models)} environment(s), {alarms} CloudWatch alarm(s) and "
                   f"{rules} Prometheus rule(s) in all", markup=False)
         if build.spec is not None:  # one line; `--strict` adds a warning per untested monitor
+            from ..alarm_tests.coverage import coverage as test_coverage
             out.print(test_coverage(build.spec).summary(), markup=False)
 
 

@@ -159,14 +159,14 @@ def repository_prefix(project_dir: Path) -> str:
 
 
 def report(build: Build, fmt: str = "text", project_dir: Optional[Path] = None) -> None:
-    from ..views.diagnostics import render_json
-    from ..views.sarif import validate_sarif
     from .app import err
 
     if fmt == ValidateFormat.json.value:
+        from ..views.diagnostics import render_json  # each format's view is imported by its format alone
         sys.stdout.write(render_json(build.diagnostics))
         return
     if fmt == ValidateFormat.sarif.value:
+        from ..views.sarif import validate_sarif
         sys.stdout.write(validate_sarif(build.diagnostics, repository_prefix(project_dir or Path.cwd())))
         return
     if fmt == ValidateFormat.junit.value:

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
-from . import openslo, yaml_reader
+from . import yaml_reader
 from ..diagnostics import Diagnostic, Span, error, shown
 from ..progress import Progress, counted, silent
 from .yaml_reader import Document, Loc, Mapping
@@ -19,6 +19,7 @@ from .matrix import expand_matrices
 from .salvage import Broken, Salvaged, revalidate, written_name
 from .v1.project import ProjectSpec
 from .v1.service import ServiceSpec
+from .v1.slos import OPENSLO_API_VERSION, OPENSLO_FOLDER
 
 
 MONITORS_DIR = "monitors"
@@ -112,7 +113,7 @@ def load_spec(root: Path, progress: Progress = silent) -> tuple[SpecSet | None, 
     project: tuple[ProjectSpec, Document] | None = None
     services: list[ServiceEntry] = []
     broken = Broken()
-    openslo_dir = monitors / openslo.FOLDER
+    openslo_dir = monitors / OPENSLO_FOLDER
     in_openslo = {p: p.is_relative_to(openslo_dir) for p in files}
     openslo_files = [p for p in files if in_openslo[p]]
     files = [p for p in files if not in_openslo[p]]
@@ -154,7 +155,9 @@ def load_spec(root: Path, progress: Progress = silent) -> tuple[SpecSet | None, 
 def _with_openslo(root: Path, paths: list[Path], services: list[ServiceEntry], broken: Broken,
                   problems: list[Diagnostic]) -> list[ServiceEntry]:
     """The services with the SLOs of the OpenSLO files under monitors/openslo/ added to their `slos:`
-    (language/openslo.py), after the service file's own."""
+    (language/openslo.py, imported only for them), after the service file's own."""
+    from . import openslo
+
     contents = []
     for path in paths:
         rel = path.relative_to(root).as_posix()
@@ -353,9 +356,9 @@ def _check_header(doc: Document, model: type[BaseModel]) -> list[Diagnostic]:
                       f"expected a mapping with apiVersion and kind at the top level, found {kind_of(data)}")]
     kind = "Project" if model is ProjectSpec else "Service"
     version = data.get("apiVersion")
-    if version == openslo.API_VERSION:
+    if version == OPENSLO_API_VERSION:
         return [error(doc.span(("apiVersion",)), "bad-api-version",
-                      f"an OpenSLO document; obsgen reads OpenSLO files under {MONITORS_DIR}/{openslo.FOLDER}/, so move "
+                      f"an OpenSLO document; obsgen reads OpenSLO files under {MONITORS_DIR}/{OPENSLO_FOLDER}/, so move "
                       "this file there")]
     if version is not None and version != API_VERSION:
         return [error(doc.span(("apiVersion",)), "bad-api-version",

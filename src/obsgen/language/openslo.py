@@ -27,11 +27,11 @@ from pydantic import ValidationError
 from ..diagnostics import Diagnostic, Span, error, shown
 from . import yaml_reader
 from .errors import diagnostics_from
-from .v1.slos import Slo
+from .v1.slos import OPENSLO_API_VERSION, OPENSLO_FOLDER, Slo
 from .yaml_reader import Document, KeyMarks, Loc, Mapping, Sequence, pack
 
-API_VERSION = "openslo/v1"
-FOLDER = "openslo"  # monitors/openslo/: every YAML file there is read as OpenSLO (several documents a file)
+API_VERSION = OPENSLO_API_VERSION
+FOLDER = OPENSLO_FOLDER  # monitors/openslo/
 KINDS = ("SLO", "SLI", "AlertPolicy", "AlertCondition")
 DAY = 86_400
 PAGE_BELOW = DAY  # a condition whose long window is under a day pages (the workbook's 1h and 6h); longer, a ticket

@@ -14,20 +14,22 @@ Markdown under generated/runbooks/ and as a static site under generated/site/, p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from ..backtest import BacktestReport
 from ..chunks import Chunks, Content, joined
 from ..diagnostics import Diagnostic
-from ..model import EnvironmentModel
 from ..progress import Progress, counted, silent
-from ..render_cache import RenderCache
-from ..language.load import SpecSet
-from . import coverage as coverage_
-from . import page, route_pages, slo_pages
-from .coverage import Coverage
-from .facts import collect
-from .guidance import GuidanceSource
+
+if TYPE_CHECKING:
+    from ..backtest import BacktestReport
+    from ..language.load import SpecSet
+    from ..model import EnvironmentModel
+    from ..render_cache import RenderCache
+    from .coverage import Coverage
+
+# The pages' machinery (guidance.py's Jinja and markdown-it, facts.py, the page templates) is imported by
+# `render`, when runbooks are made: importing this package for its names (`obsgen build --env`, which
+# makes none, reads COVERAGE_FILE) costs nothing (docs/performance.md, "Start-up").
 
 
 RUNBOOKS_OUT = "runbooks"  # generated/runbooks/: the Markdown pages and COVERAGE.md
@@ -35,11 +37,16 @@ SITE_OUT = "site"  # generated/site/ (site.SITE_DIR; site.py, the HTML renderer,
 COVERAGE_FILE = f"{RUNBOOKS_OUT}/COVERAGE.md"
 
 
+def _no_coverage() -> Coverage:
+    from .coverage import Coverage
+    return Coverage(())
+
+
 @dataclass(slots=True)
 class Runbooks:
     files: dict[str, str] = field(default_factory=dict)  # path under generated/ -> content
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    coverage: Coverage = field(default_factory=lambda: Coverage(()))
+    coverage: Coverage = field(default_factory=_no_coverage)
 
 
 def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = True,
@@ -53,6 +60,10 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
     broken template is found later (the caller, compiler.compile_project with a sink, then writes
     nothing). With `store`, the site's HTML of a page whose Markdown was rendered before comes from
     that cache (render_cache.py; the same bytes)."""
+    from . import coverage as coverage_, page, route_pages, slo_pages
+    from .facts import collect
+    from .guidance import GuidanceSource
+
     order = [e for e in spec.project.environments if e in models]
     production = {e: spec.project.environments[e].production for e in order}
     monitors = collect(models, order, production)

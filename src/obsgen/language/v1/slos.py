@@ -16,6 +16,13 @@ from pydantic import Discriminator, Field, Tag
 from .fields import Duration, Name, SeverityRef, SloPercent, Strict
 from .metric_source import MetricSource
 
+# OpenSLO documents (language/openslo.py translates them into these models): their apiVersion and the
+# folder of monitors/ they are read from. Named here, beside what they become, so that the loader sorts
+# files and recognises a misplaced OpenSLO document without importing the translator, which only a
+# project with monitors/openslo/ needs (docs/performance.md, "Start-up").
+OPENSLO_API_VERSION = "openslo/v1"
+OPENSLO_FOLDER = "openslo"  # monitors/openslo/: every YAML file there is read as OpenSLO (several documents a file)
+
 
 class Burn(Strict):
     """One alert condition: `budget` of the error budget spent within `window` (the long window; the
