@@ -36,7 +36,8 @@ NOT_IMPORTED = {
     ("--help",): AWS | COMPILER | PAGE_RENDERING | {"obsgen.cli.build", "obsgen.cli.test", "obsgen.cli.adopt"},
     ("validate",): AWS | PAGE_RENDERING | UNUSED_BY_THE_EXAMPLE | {"obsgen.cli.test", "obsgen.cli.runbooks",
                                                                    "obsgen.language.jsonschema"},
-    ("build", "--check"): AWS | UNUSED_BY_THE_EXAMPLE,
+    # Every page and the site made and compared; a backtest page is `obsgen site --backtest`'s alone.
+    ("build", "--check"): AWS | UNUSED_BY_THE_EXAMPLE | {"obsgen.backtest", "obsgen.views.backtest"},
     # One environment's files: no runbook is made, so nothing of the runbooks' is imported.
     ("build", "--env", "production"): AWS | PAGE_RENDERING | RUNBOOKS | UNUSED_BY_THE_EXAMPLE
     | {"obsgen.resolve.reach", "obsgen.resolve.verbatim", "obsgen.alarm_tests.coverage"},

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 import json
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..backtest import AlarmReport, BacktestReport
 from ..chunks import Chunks, Content, joined
 from ..conventions import GENERATED_HEADER
 from ..model import EnvironmentModel, ServiceInfo
@@ -36,7 +35,9 @@ from .markdown import Env, page_html, salt as markdown_salt
 from .route_pages import BudgetFacts, RouteFacts
 from .slo_pages import SloFacts
 from ..targets.routing import senders
-from ..views import backtest as backtest_view
+
+if TYPE_CHECKING:  # a backtest page is made by `obsgen site --backtest` alone, which imports its view
+    from ..backtest import AlarmReport, BacktestReport
 
 SITE_DIR = "site"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
@@ -295,6 +296,8 @@ class BacktestRow:
 def backtest_page(project: str, description: str, report: BacktestReport, pages: set[str]) -> dict[str, str]:
     """`site/_backtest/<env>.html` for one report. `pages` holds the site's monitor refs; links are
     built from them, never from the report's text, and every text of the report is escaped."""
+    from ..views import backtest as backtest_view
+
     rows = []
     for alarm in report.alarms:
         link = f"../{alarm.ref}.html?env={report.env}" if alarm.ref in pages else ""
