@@ -36,12 +36,12 @@ def timed(owner, name, label):
 timed(compiler, "load_spec", "load_spec (read + parse + validate)")
 timed(compiler, "_compile_env", "resolve + targets (1 env)")
 timed(compiler, "check_shared_names", "check_shared_names")
-timed(runbooks, "collect", "runbook facts")
+timed(facts, "collect", "runbook facts")  # runbooks.render imports it when it runs
 timed(guidance.GuidanceSource, "guidance", "runbooks_src guidance (sandboxed Jinja)")
 timed(site, "monitor_files", "a monitor's Markdown and site pages (cache: one entry for both)")
 timed(page, "render", "  of which the Markdown page template (a miss, or no cache)")
 timed(site, "monitor_page", "  of which the site page (a miss, or no cache)")
-timed(compiler, "schema_text", "schema file (cache)")
+timed(jsonschema, "schema_text", "schema file (cache)")  # compile_project imports it for pages
 timed(generated_tree.Staging, "add", "staging: compare + link/write per file")
 timed(generated_tree.Staging, "commit", "staging: carry over + swap")
 timed(generated_tree.Staging, "_clean_up", "staging: delete the old tree")

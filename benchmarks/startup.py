@@ -48,6 +48,7 @@ COMMANDS = {
     "obsgen validate --help": ["validate", "--help"],
     "obsgen validate (example)": ["validate"],
     "obsgen build --check (example)": ["build", "--check"],
+    "obsgen build --env production (example)": ["build", "--env", "production"],
 }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from obsgen import cli
+from obsgen import cli, compiler
 from obsgen.cli.common import describe_os_error
 
 CORPUS_BASE = Path(__file__).parent / "bad_specs" / "_base"
@@ -265,7 +265,7 @@ def test_a_port_already_in_use_is_not_an_internal_error(capsys):
 def test_a_bug_is_still_an_internal_error(project, capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("oops")
-    monkeypatch.setattr(cli.build, "compile_project", broken)
+    monkeypatch.setattr(compiler, "compile_project", broken)  # cli/build.py calls it through the module
     code, _, err = obsgen(capsys, "build", "-C", str(project))
     assert code == 1
     assert err.startswith("internal error: KeyError: 'oops' (a bug in obsgen")
@@ -274,7 +274,7 @@ def test_a_bug_is_still_an_internal_error(project, capsys, monkeypatch):
 def test_an_os_error_without_an_errno_is_an_internal_error(project, capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("something odd")
-    monkeypatch.setattr(cli.build, "compile_project", broken)
+    monkeypatch.setattr(compiler, "compile_project", broken)  # cli/build.py calls it through the module
     code, _, err = obsgen(capsys, "build", "-C", str(project))
     assert code == 1 and err.startswith("internal error: OSError: something odd")
 

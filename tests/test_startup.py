@@ -37,6 +37,8 @@ NOT_IMPORTED = {
     ("validate",): AWS | PAGE_RENDERING | UNUSED_BY_THE_EXAMPLE | {"obsgen.cli.test", "obsgen.cli.runbooks",
                                                                    "obsgen.language.jsonschema"},
     # Every page and the site made and compared; a backtest page is `obsgen site --backtest`'s alone.
+    # A command's help needs its options alone (rich draws typer's help with markdown-it).
+    ("build", "--help"): AWS | COMPILER | PAGE_RENDERING | (RUNBOOKS - {"markdown_it"}),
     ("build", "--check"): AWS | UNUSED_BY_THE_EXAMPLE | {"obsgen.backtest", "obsgen.views.backtest"},
     # One environment's files: no runbook is made, so nothing of the runbooks' is imported.
     ("build", "--env", "production"): AWS | PAGE_RENDERING | RUNBOOKS | UNUSED_BY_THE_EXAMPLE

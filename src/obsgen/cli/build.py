@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
 
-from .. import compiler
 from ..build import Build
 from ..chunks import Content
-from ..compiler import compile_project, stale_files, write
 from ..generated_tree import GENERATED_DIR
 from ..diagnostics import Diagnostic, unique_sorted
 from ..generated_tree import OutputError, Staging, leftovers, problems as output_problems
 from ..render_cache import RenderCache, default_directory
-from ..runbooks import COVERAGE_FILE  # a name only: the runbooks package imports its machinery when it renders
 from .app import app, err, out
 from .common import EnvOption, JunitOut, ProjectDir, ValidateFormat, note, progress_shown, report, validate_junit
+
+if TYPE_CHECKING:
+    from ..compiler import Comparison
+
+# The compiler (the spec's models, the resolver, the targets) is imported by the commands when they run,
+# so that `obsgen build --help` and `validate --help` start as fast as `obsgen --help` (docs/performance.md).
 
 
 def _notes(build: Build) -> None:
@@ -42,6 +45,8 @@ def validate(project_dir: Path = ProjectDir,
     if live and env is None:
         err.print("error: --live reads one environment's account: give --env", markup=False)
         raise typer.Exit(2)  # a usage error, as every other wrong combination of options
+    from .. import compiler
+
     with progress_shown() as progress:
         build = compiler.validate(project_dir, strict, progress)
     _notes(build)
@@ -85,6 +90,8 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
                                         help="Render every page again: neither read nor fill the cache of "
                                              "rendered pages (~/.cache/obsgen, OBSGEN_CACHE_DIR).")) -> None:
     """Compile the spec into generated/<env>/ (all environments when --env is omitted)."""
+    from .. import compiler
+
     unsafe = output_problems(project_dir)
     # --check reads the cache but never writes it: it writes nothing at all (docs/performance.md)
     store = None if no_cache else RenderCache(default_directory(os.environ), writable=not check)
@@ -98,7 +105,7 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
             _compiled(project_dir, env, unsafe, None, store)
         with Staging(project_dir) as staging:  # each file written as it is rendered, swapped in at the end
             result = _compiled(project_dir, env, [], staging.add, store)
-            written = write(project_dir, result, staging=staging)
+            written = compiler.write(project_dir, result, staging=staging)
         if store is not None:  # cached pages no build used for two weeks go (one look a day at most)
             store.sweep_all()
     except OutputError as exc:  # another build holds generated/, or it changed since the check above
@@ -106,14 +113,17 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         raise typer.Exit(1) from None
     out.print(f"wrote {len(written)} files to {GENERATED_DIR}/ for {', '.join(result.envs)}", markup=False)
     if result.coverage is not None:  # one line instead of a warning per monitor; details in COVERAGE.md
+        from ..runbooks import COVERAGE_FILE
         out.print(f"{result.coverage.summary()} (see {GENERATED_DIR}/{COVERAGE_FILE})")
 
 
 def _compiled(project_dir: Path, env: Optional[list[str]], unsafe: list[Diagnostic],
               sink: Optional[Callable[[str, Content], None]], store: Optional[RenderCache]) -> Build:
     """The build, its problems reported; exits 1 when it has errors (then nothing is written)."""
+    from .. import compiler
+
     with progress_shown() as progress:
-        result = compile_project(project_dir, env or None, progress=progress, sink=sink, store=store)
+        result = compiler.compile_project(project_dir, env or None, progress=progress, sink=sink, store=store)
         compiler.check_rules(result)  # a rule promtool rejects is an error: never written, never up to date
     _notes(result)
     if result.ok:
@@ -124,8 +134,10 @@ def _compiled(project_dir: Path, env: Optional[list[str]], unsafe: list[Diagnost
     return result
 
 
-def _check(project_dir: Path, result: Build, compared: Optional[compiler.Comparison]) -> None:
+def _check(project_dir: Path, result: Build, compared: Optional[Comparison]) -> None:
     """`build --check`: stale files, and what interrupted builds left behind (the next build removes it)."""
+    from ..compiler import stale_files
+
     with progress_shown() as progress:
         stale = stale_files(project_dir, result, progress, compared)
     left = leftovers(project_dir)
