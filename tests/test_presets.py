@@ -491,3 +491,21 @@ def test_the_presets_example_brings_every_recommended_alarm_of_every_service_in_
     assert sorted((a["Namespace"], a["AlarmActions"]) for a in cdn) == [
         ("AWS/CloudFront", ["arn:aws:sns:us-east-1:123456789012:shop-page-prod"]),
         ("AWS/Route53", ["arn:aws:sns:us-east-1:123456789012:shop-page-prod"])]
+
+
+def test_a_project_without_presets_compiles_without_reading_the_shipped_ones(tmp_path, monkeypatch):
+    """The shipped preset files are read (~10 ms) only for a resource that names a preset; a resource that
+    gives `params:` without `preset:` is still told to add one."""
+    from obsgen.presets import expand
+
+    def unread() -> None:
+        raise AssertionError("the shipped presets were read")
+
+    monkeypatch.setattr(expand, "shipped_catalog", unread)
+    plain = build(tmp_path / "plain", "fn: {type: lambda, name: orders-fn}\n",
+                  "errors: {resource: fn, metric: Errors, statistic: Sum, threshold: '> 0', severity: critical,\n"
+                  "         summary: The function fails}\n")
+    assert plain.ok, errors(plain)
+    stray = build(tmp_path / "stray", "fn: {type: lambda, name: orders-fn, params: {x: 1}}\n")
+    assert [e.split(": ", 1)[1] for e in errors(stray)] == [
+        "error: 'params' applies to presets: add 'preset: recommended' (or a list of presets) to resource 'fn' [missing-key]"]
