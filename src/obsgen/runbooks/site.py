@@ -171,7 +171,7 @@ def _pair(kept: str) -> tuple[str, str] | None:
     """(Markdown, HTML) from a `monitor-pages` entry: the Markdown's length in characters, a newline,
     then both; None for anything else (made again)."""
     length, _, both = kept.partition("\n")
-    if not length.isdigit() or int(length) > len(both):
+    if not length.isdecimal() or int(length) > len(both):  # isdecimal: what int() reads (isdigit takes '²' too)
         return None
     return both[:int(length)], both[int(length):]
 
