@@ -138,3 +138,13 @@ def test_each_metric_filter_carries_the_monitor_s_value_default_dimensions_and_u
         "timeouts": ("/aws/lambda/orders-sandbox", '"Task timed out"', [
             {"metricName": "orders-orders-timeouts-sandbox", "metricNamespace": "orders/logs", "metricValue": "1"}]),
     }
+
+
+@pytest.mark.parametrize("digit", ["²", "٣", "３"])
+def test_a_maintenance_cron_field_takes_ascii_digits_only(digit):
+    """'²' passes str.isdigit but not int() (it was an internal error); '٣' and '３' pass both, but AWS's
+    cron takes ASCII digits: either way a located bad-schedule error, never a crash or a late refusal."""
+    from obsgen.language.v1.maintenance import _cron_value
+
+    assert _cron_value(digit, 0, 23, (), False) is None
+    assert _cron_value("3", 0, 23, (), False) == 3

@@ -140,7 +140,7 @@ def _stray_overrides(matrix: EnvironmentMatrix, doc: Document, loc: Loc) -> list
 def _written_key(doc: Document, loc: Loc, value: str) -> str | int:
     """The key as the YAML holds it: an unquoted account id is a number there."""
     written: list[object] = list(doc.value_at(loc) or ())
-    return int(value) if value not in written and value.isdigit() and int(value) in written else value
+    return int(value) if value not in written and value.isascii() and value.isdigit() and int(value) in written else value
 
 
 def _environment(matrix: EnvironmentMatrix, account: str, region: str) -> Environment:

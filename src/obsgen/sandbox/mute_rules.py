@@ -82,7 +82,7 @@ def _check_cron_field(value: str, index: int) -> bool:
         for bound in part.split("-"):
             if bound == "*":
                 continue
-            if bound.isdigit():
+            if bound.isascii() and bound.isdigit():
                 if not low <= int(bound) <= high:
                     return False
             elif not (index == 3 and re.fullmatch(_MONTHS, bound) or index == 4 and re.fullmatch(_DAYS, bound)):

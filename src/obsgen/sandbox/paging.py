@@ -24,6 +24,6 @@ def offset(kind: str, text: str | None, refused: Callable[[], Exception]) -> int
     except (binascii.Error, UnicodeDecodeError):
         decoded = ""
     found, _, number = decoded.partition(":")
-    if found != kind or not number.isdigit():
+    if found != kind or not (number.isascii() and number.isdigit()):
         raise refused()
     return int(number)

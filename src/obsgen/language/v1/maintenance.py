@@ -52,7 +52,8 @@ def cron_problem(expression: str) -> tuple[str, int] | None:
 def _cron_value(text: str, low: int, high: int, names: tuple[str, ...], from_one: bool) -> int | None:
     if text.upper() in names:
         return names.index(text.upper()) + (1 if from_one else 0)
-    value = int(text) if text.isdigit() and len(text) <= 2 else None
+    # ASCII digits only: str.isdigit takes "²" (which int() refuses) and "٣" (which AWS would refuse)
+    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 2 else None
     return value if value is not None and low <= value <= high else None
 
 
