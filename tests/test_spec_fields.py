@@ -93,3 +93,28 @@ def test_a_count_too_long_to_mean_anything_is_refused_with_a_message(parse, text
     with pytest.raises(PydanticCustomError) as refused:
         parse(text)
     assert "at most 15 digits" in str(refused.value) and len(str(refused.value)) < 300
+
+
+@pytest.mark.parametrize("field, text", [
+    ("duration", "٣m"), ("duration", "５m"), ("threshold", "> ٥"), ("m of n", "٣ of 5"), ("account", "١٢٣٤٥٦٧٨٩٠١٢"),
+])
+def test_numbers_are_written_in_ascii_digits(field, text):
+    """Python's \\d takes any script's digits, and int() reads them: '٣m' was three minutes. Values AWS
+    reads as written (an account id, a cron or at() time, a dashboard's start) would only fail at apply,
+    or never; none of them is a typo anyone means, so every number must be ASCII."""
+    from pydantic_core import PydanticCustomError
+
+    from obsgen.language.v1 import fields
+
+    parse = {"duration": fields.parse_duration, "threshold": fields.parse_threshold,
+             "m of n": fields.parse_m_of_n, "account": fields._account}[field]
+    with pytest.raises((PydanticCustomError, ValueError)):
+        parse(text)
+
+
+def test_a_maintenance_time_and_a_dashboard_start_take_ascii_digits_only():
+    from obsgen.language.v1.dashboards import START
+    from obsgen.language.v1.maintenance import AT_PATTERN
+
+    assert AT_PATTERN.match("2026-05-10T14:00") and not AT_PATTERN.match("٢٠٢٦-05-10T14:00")
+    assert START.match("-PT3H") and not START.match("-PT٣H")

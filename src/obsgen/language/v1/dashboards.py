@@ -25,7 +25,7 @@ from ...diagnostics import shown
 from .fields import Duration, Region, Statistic, Strict
 
 METRIC_ID = r"^[a-z][a-zA-Z0-9_]{0,254}$"  # ids in a metrics array follow MetricDataQuery.Id
-START = re.compile(r"^-P(?:\d+[DW](?:T\d+[HMS])?|T\d+[HMS])$")  # a DashboardBody's relative start: -PT3H, -P1DT12H
+START = re.compile(r"^-P(?:\d+[DW](?:T\d+[HMS])?|T\d+[HMS])$", re.ASCII)  # a DashboardBody's relative start: -PT3H, -P1DT12H
 
 View = Literal["timeSeries", "singleValue", "bar", "pie", "gauge"]
 LogView = Literal["table", "timeSeries", "bar", "pie"]

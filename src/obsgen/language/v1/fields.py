@@ -105,7 +105,7 @@ VarName = Annotated[str, BeforeValidator(_var_name), WithJsonSchema({"type": "st
 
 # --- durations ----------------------------------------------------------------------------
 
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$", re.ASCII)
 # Past 15 digits a count is no period anyone means, and past 4,300 Python cannot even read it (int()).
 MAX_COUNT_DIGITS = 15
 DURATION_PATTERN = r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
@@ -146,8 +146,8 @@ Duration = Annotated[
 
 # --- thresholds ---------------------------------------------------------------------------
 
-_STATIC = re.compile(r"^(>=|<=|>|<)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)$")
-_BAND = re.compile(r"^(outside|above|below)\s+band\s+(\d+(?:\.\d*)?|\.\d+)$")
+_STATIC = re.compile(r"^(>=|<=|>|<)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)$", re.ASCII)
+_BAND = re.compile(r"^(outside|above|below)\s+band\s+(\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
 THRESHOLD_PATTERN = r"^((>=|<=|>|<) *-?[0-9.eE+-]+|(outside|above|below) band [0-9.]+)$"
 
 
@@ -223,7 +223,7 @@ Statistic = Annotated[
 
 # --- "M of N" datapoints ------------------------------------------------------------------
 
-_M_OF_N = re.compile(r"^(\d+)\s+of\s+(\d+)$")
+_M_OF_N = re.compile(r"^(\d+)\s+of\s+(\d+)$", re.ASCII)
 
 
 def parse_m_of_n(value: Any) -> MofN:
@@ -379,14 +379,14 @@ def _account(value: Any) -> str:
     # An unquoted 12-digit id reads as a number; ids with leading zeros then lose them.
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12:
         value = f"{value:012d}"
-    if isinstance(value, str) and re.fullmatch(r"\d{12}", value):
+    if isinstance(value, str) and re.fullmatch(r"\d{12}", value, re.ASCII):
         return value
     raise fail("account", 'a 12-digit AWS account id in quotes, such as "123456789012"', value)
 
 
 AccountId = Annotated[str, BeforeValidator(_account), WithJsonSchema({"type": "string", "pattern": r"^\d{12}$"})]
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$", re.ASCII)
 
 
 def _region(value: Any) -> str:
@@ -427,7 +427,7 @@ HttpUrl = Annotated[str, BeforeValidator(_http_url), WithJsonSchema({"type": "st
 
 MAX_PERCENT = 1_000_000  # Notification.Threshold: "The maximum limit for your threshold is 1,000,000% above the
 # budgeted amount" (botocore's budgets model)
-_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$", re.ASCII)
 
 
 def _percent(value: Any) -> float:

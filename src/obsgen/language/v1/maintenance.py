@@ -24,7 +24,7 @@ from .fields import Duration, Name, Strict
 CRON_FIELDS = (("minute", 0, 59, ()), ("hour", 0, 23, ()), ("day of month", 1, 31, ()),
                ("month", 1, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")),
                ("day of week", 0, 7, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")))
-AT_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d$")
+AT_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d$", re.ASCII)  # \d is any Unicode digit otherwise; AWS reads ASCII
 MIN_MUTE_SECONDS, MAX_MUTE_SECONDS = 60, 15 * 86400  # Schedule.Duration: "a minimum of 1 minute (PT1M) and
 # maximum of 15 days (P15D)"
 MAX_WARM_UP_MINUTES = 2880  # WarmUpConfiguration.WarmUpPeriodDurationInMinutes: 1..2880
