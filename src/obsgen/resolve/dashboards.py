@@ -28,6 +28,7 @@ from ..language.v1.service import CompositeMonitor, Resource
 from ..language.yaml_reader import Document, Loc
 from . import metric_checks
 from .cloudwatch import resource_dimensions
+from .math_ids import unknown_ids
 from .context import Context
 from .regions import graph_region
 
@@ -330,19 +331,10 @@ class _Builder:
                                region=None if region == self.model.region else region, **base)
 
     def _check_ids(self, expression: str, known: set[str], origin: Origin, field: Loc) -> None:
-        """Metric math functions are upper case (SUM, RATE, ...); a lower-case word is a metric id.
-        Quoted text and Metrics Insights queries (SELECT ...) may hold any words, so they are skipped."""
-        if re.search(r"\bselect\b", expression, re.IGNORECASE):
-            return
-        unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", lambda m: " " * len(m.group()), expression)  # keeps offsets
-        reported: set[str] = set()
-        for match in re.finditer(r"\b[a-z][a-zA-Z0-9_]*\b", unquoted):
-            word = match.group()
-            if word not in known and word not in reported:
-                reported.add(word)
-                span = origin.doc.span_in(origin.loc + field, match.start())  # at the word itself
-                self.r.problems.append(error(span, "unknown-metric-id", f"expression names '{shown(word)}', which is not a "
-                                             f"metric or expression id of this graph{did_you_mean(word, sorted(known))}"))
+        for word, offset in unknown_ids(expression, known):
+            span = origin.doc.span_in(origin.loc + field, offset)  # at the word itself
+            self.r.problems.append(error(span, "unknown-metric-id", f"expression names '{shown(word)}', which is not a "
+                                         f"metric or expression id of this graph{did_you_mean(word, sorted(known))}"))
 
     def _metric(self, metric: spec.GraphMetric, period: int, origin: Origin, field: Loc,
                 entry: ServiceEntry | None) -> MetricStat:
