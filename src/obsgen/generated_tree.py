@@ -296,7 +296,7 @@ def _link_or_copy(source: str | Path, target: str | Path) -> None:
 def _link_if_same(current: str, target: str, data: bytes) -> bool:
     try:
         info = os.lstat(current)
-        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data) or _content(current, len(data)) != data:
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data) or current_bytes(current, len(data)) != data:
             return False
         os.link(current, target, follow_symlinks=False)
     except OSError:  # absent, unreadable, another filesystem, too many links: written instead
@@ -304,10 +304,10 @@ def _link_if_same(current: str, target: str, data: bytes) -> bool:
     return True
 
 
-def _content(path: str, size: int) -> bytes:
-    """Up to `size` + 1 bytes of `path`, never through a link (O_NOFOLLOW: a link put there since
-    the lstat is not read, ELOOP); one read, as the file's size is known (a short read only makes
-    the caller write the file instead of linking it)."""
+def current_bytes(path: str, size: int) -> bytes:
+    """Up to `size` + 1 bytes of `path` (a file of generated/ whose lstat said regular and `size` long),
+    never through a link (O_NOFOLLOW: a link put there since the lstat is not read, ELOOP); one read,
+    as the size is known (a short read only makes the caller treat the file as different)."""
     descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW)
     try:
         return os.read(descriptor, size + 1)
