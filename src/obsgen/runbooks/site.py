@@ -152,16 +152,14 @@ def monitor_files(source: GuidanceSource, monitor: MonitorFacts, guidance: Guida
         text = page.render(source, monitor, guidance, project, store)
         return None if text is None else (text, monitor_page(project, description, monitor, text, store))
     key = store.key(PAIR_KIND, salt(), description, *inputs)
-    path = f"{SITE_DIR}/{monitor.page}.html"
     if (kept := store.get(PAIR_KIND, key)) is not None and (pair := _pair(kept)) is not None:
-        return pair[0], (path, pair[1])
+        return pair[0], (f"{SITE_DIR}/{monitor.page}.html", pair[1])
     text = page.render(source, monitor, guidance, project)
     if text is None:
         return None
-    envs = tuple(Env(e.env, e.title, e.production) for e in monitor.envs)
-    html = _monitor_html(project, description, monitor.service, monitor.ref, envs, text)
-    store.put(PAIR_KIND, key, f"{len(text)}\n{text}{html}")
-    return text, (path, html)
+    made = monitor_page(project, description, monitor, text)  # no store: the pair is what is kept
+    store.put(PAIR_KIND, key, f"{len(text)}\n{text}{made[1]}")
+    return text, made
 
 
 PAIR_KIND = "monitor-pages"  # the render cache's name for a monitor's Markdown page and site page together
