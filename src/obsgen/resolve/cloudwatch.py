@@ -20,7 +20,7 @@ from ..presets.origin import locate as locate_preset
 from ..resource_types import RESOURCE_TYPES
 from ..values import Threshold
 from . import logs, metric_checks, regions
-from .math_ids import unknown_ids
+from . import math_ids
 from .context import Context
 
 COMPOSITE_OVERRIDABLE = frozenset({"severity", "actions_enabled", "cloudwatch"})
@@ -232,10 +232,8 @@ def _metric_alarm(ctx: Context, entry: ServiceEntry, monitor: MetricMonitor | Ma
                                       "band thresholds apply to single-metric monitors, not to expressions"))
         queries = tuple((mid, _metric(ctx, entry, q, q.period or monitor.period, origin, ("metrics", mid)))
                         for mid, q in monitor.metrics.items())
-        for word, offset in unknown_ids(monitor.expression, set(monitor.metrics)):
-            ctx.problems.append(error(origin.doc.span_in(origin.loc + ("expression",), offset), "unknown-metric-id",
-                                      f"expression names '{shown(word)}', which is not one of this monitor's metrics"
-                                      f"{did_you_mean(word, sorted(monitor.metrics))}"))
+        ctx.problems += math_ids.diagnostics(monitor.expression, set(monitor.metrics), "one of this monitor's metrics",
+                                             lambda offset: origin.doc.span_in(origin.loc + ("expression",), offset))
         fields["region"] = regions.alarm_region(ctx, monitor.region, tuple(q for _, q in queries), origin)
         return MetricAlarm(**fields, expression=monitor.expression, queries=queries)
     metric = _metric(ctx, entry, monitor, monitor.period, origin, ())

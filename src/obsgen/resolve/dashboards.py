@@ -28,7 +28,7 @@ from ..language.v1.service import CompositeMonitor, Resource
 from ..language.yaml_reader import Document, Loc
 from . import metric_checks
 from .cloudwatch import resource_dimensions
-from .math_ids import unknown_ids
+from . import math_ids
 from .context import Context
 from .regions import graph_region
 
@@ -331,10 +331,8 @@ class _Builder:
                                region=None if region == self.model.region else region, **base)
 
     def _check_ids(self, expression: str, known: set[str], origin: Origin, field: Loc) -> None:
-        for word, offset in unknown_ids(expression, known):
-            span = origin.doc.span_in(origin.loc + field, offset)  # at the word itself
-            self.r.problems.append(error(span, "unknown-metric-id", f"expression names '{shown(word)}', which is not a "
-                                         f"metric or expression id of this graph{did_you_mean(word, sorted(known))}"))
+        self.r.problems += math_ids.diagnostics(expression, known, "a metric or expression id of this graph",
+                                                lambda offset: origin.doc.span_in(origin.loc + field, offset))
 
     def _metric(self, metric: spec.GraphMetric, period: int, origin: Origin, field: Loc,
                 entry: ServiceEntry | None) -> MetricStat:

@@ -1,18 +1,74 @@
-"""The ids a metric-math expression names that nothing defines: an alarm whose expression names a
-misspelled id (`100 * erors / calls`) would be refused at apply or, on a dashboard, draw nothing.
+"""What is wrong with a metric-math expression, before AWS sees it: its syntax, the functions it calls
+and the ids it names. An alarm whose expression does not parse (`100 * errors / (calls`) or names a
+misspelled id (`100 * erors / calls`) is refused at apply; on a dashboard the graph draws nothing.
 
 Metric math writes functions in upper case (SUM, RATE, ...) and ids starting with a lower-case letter
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html), so every
 lower-case word is an id. Quoted text (METRICS("filter")) and Metrics Insights queries (SELECT ...)
-may hold any words: they are not checked."""
+may hold any words: they are not checked, and a SELECT query is left to AWS entirely."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Callable
+
+from ..diagnostics import Diagnostic, Span, error, shown, warning
+from ..language.errors import did_you_mean
+from ..metric_math import check
 
 _ID = re.compile(r"\b[a-z][a-zA-Z0-9_]*\b", re.ASCII)
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _SELECT = re.compile(r"\bselect\b", re.IGNORECASE)
+
+# The functions of "Metric math syntax and functions" (the page above, its table "Functions supported
+# for metric math", as kept in github.com/awsdocs/amazon-cloudwatch-user-guide,
+# doc_source/using-metric-math.md), plus those the page added later: LAMBDA ("Query metrics from other
+# data sources"), DB_PERF_INSIGHTS (Performance Insights counters) and SQRT. AWS adds functions, so a
+# name outside this list is a warning, not an error: AWS refuses the expression at apply if it has no
+# such function.
+FUNCTIONS = frozenset({
+    "ABS", "ANOMALY_DETECTION_BAND", "AVG", "CEIL", "DATAPOINT_COUNT", "DB_PERF_INSIGHTS", "DIFF", "DIFF_TIME",
+    "FILL", "FIRST", "FLOOR", "IF", "INSIGHT_RULE_METRIC", "LAMBDA", "LAST", "LOG", "LOG10", "MAX", "METRIC_COUNT",
+    "METRICS", "MIN", "MINUTE", "HOUR", "DAY", "DATE", "MONTH", "YEAR", "EPOCH", "PERIOD", "RATE", "REMOVE_EMPTY",
+    "RUNNING_SUM", "SEARCH", "SERVICE_QUOTA", "SLICE", "SORT", "SQRT", "STDDEV", "SUM", "TIME_SERIES",
+})
+
+
+@dataclass(frozen=True)
+class ExpressionProblem:
+    """One finding, at `offset` in the expression; `fatal`: an error, else a warning."""
+
+    code: str
+    message: str
+    offset: int
+    fatal: bool = True
+
+
+def expression_problems(expression: str, known: set[str], ids_are: str) -> list[ExpressionProblem]:
+    """Everything to report about `expression`, whose ids must be in `known` (`ids_are` says what they
+    are, for the message: "one of this monitor's metrics")."""
+    if _SELECT.search(expression):
+        return []
+    syntax, calls = check(expression)
+    found = [] if syntax is None else [ExpressionProblem(
+        "bad-math-expression", f"expression is not valid metric math: {syntax.reason}", syntax.offset)]
+    for name, offset in calls:
+        if name not in FUNCTIONS:
+            found.append(ExpressionProblem(
+                "unknown-math-function", f"'{shown(name)}' is not one of CloudWatch's metric-math functions"
+                f"{did_you_mean(name, sorted(FUNCTIONS))}; AWS refuses an expression calling a function it does "
+                "not have", offset, fatal=False))
+    for word, offset in unknown_ids(expression, known):
+        found.append(ExpressionProblem("unknown-metric-id", f"expression names '{shown(word)}', which is not "
+                                       f"{ids_are}{did_you_mean(word, sorted(known))}", offset))
+    return found
+
+
+def diagnostics(expression: str, known: set[str], ids_are: str, at: Callable[[int], Span]) -> list[Diagnostic]:
+    """`expression_problems` as diagnostics, each at `at(offset)`: the character in the spec file."""
+    return [(error if p.fatal else warning)(at(p.offset), p.code, p.message)
+            for p in expression_problems(expression, known, ids_are)]
 
 
 def unknown_ids(expression: str, known: set[str]) -> list[tuple[str, int]]:
