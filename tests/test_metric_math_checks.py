@@ -35,6 +35,9 @@ DOCUMENTED = [
     "SEARCH('{AWS/EC2,InstanceId} MetricName=\"CPUUtilization\"', 'Average', 300)",
     "SERVICE_QUOTA(m1)", "DB_PERF_INSIGHTS('RDS', 'db-ABCDEFGHIJKLMNOPQRSTUVWXY1', 'os.cpuUtilization.user.avg')",
     "DB_PERF_INSIGHTS('RDS', 'db-1', ['db.SQL.queries_started.avg', 'db.Transactions.xact_commit.avg'])",
+    # Alarm expressions quoted in aws/aws-cdk#32221 and localstack/localstack#8887 (accepted by CloudWatch there).
+    'TIME_SERIES(0) + ((INSIGHT_RULE_METRIC("testrulename", "MaxContributorValue") / m1) * 100)',
+    "IF(HOUR(m1) > 19 OR HOUR(m1) < 2, m1)",
     "m1 || m2", "m1 && m2", "m1 != m2", "m1 ^ 2", "2 ^ -1", "1.5e3 * m1",
 ]
 KNOWN = {"m1", "m2", "m3", "metric1", "metric2", "metric3", "latency", "threshold"}
