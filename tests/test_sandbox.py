@@ -300,6 +300,15 @@ def test_name_state_and_action_filters(cw):
 # --------------------------------------------------------------------------- validation
 
 
+def math_alarm(expression: str) -> dict:
+    """PutMetricAlarm of a metric-math alarm over two metrics, `errors` and `calls`."""
+    metric = {"Namespace": "AWS/Lambda", "MetricName": "Errors", "Dimensions": [{"Name": "FunctionName", "Value": "f"}]}
+    queries = [{"Id": mid, "MetricStat": {"Metric": metric, "Period": 60, "Stat": "Sum"}, "ReturnData": False}
+               for mid in ("errors", "calls")]
+    return {"AlarmName": "x", "EvaluationPeriods": 1, "Threshold": 5.0, "ComparisonOperator": "GreaterThanThreshold",
+            "Metrics": [*queries, {"Id": "e1", "Expression": expression, "ReturnData": True}]}
+
+
 def test_validation_errors(cw):
     put_metric(cw, "m")
     no_statistic = {"Statistic": None}  # put_metric() drops None-valued overrides
@@ -308,6 +317,8 @@ def test_validation_errors(cw):
         (lambda: put_metric(cw, "x", ExtendedStatistic="p99"), "Statistic or ExtendedStatistic"),
         (lambda: put_metric(cw, "x", **no_statistic), "Statistic or ExtendedStatistic"),
         (lambda: put_metric(cw, "x", Metrics=expression), "should not be set if list of Metrics is set"),
+        (lambda: cw.put_metric_alarm(**math_alarm("100 * errors / (calls")), "is not valid metric math: expected ')'"),
+        (lambda: cw.put_metric_alarm(**math_alarm("100 * erors / calls")), "names erors, which no query"),
         (lambda: put_composite(cw, "c", " OR ".join(["ALARM(m)"] * 1200)), "less than or equal to 10240"),
         (lambda: put_composite(cw, "c", "ALARM(m) OR ALARM(ghost)"), "alarms [ghost] in the alarm rule do not exist"),
         (lambda: put_composite(cw, "c", "ALARM(m) XOR TRUE"), "Unsupported token 'XOR'"),
@@ -324,6 +335,9 @@ def test_validation_errors(cw):
         cw.describe_alarms(NextToken="not-a-token")
     assert error_code(excinfo) == "InvalidNextToken"
     assert names(cw.describe_alarms(AlarmTypes=BOTH), "CompositeAlarms") == []  # nothing half-created
+    assert names(cw.describe_alarms(AlarmNames=["x"]), "MetricAlarms") == []
+    cw.put_metric_alarm(**math_alarm("100 * errors / calls"))  # the same alarm, well formed, is stored
+    assert names(cw.describe_alarms(AlarmNames=["x"]), "MetricAlarms") == ["x"]
 
 
 def test_unknown_child_error_names_it(cw):

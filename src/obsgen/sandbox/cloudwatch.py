@@ -56,6 +56,7 @@ from . import budgets as moto_budgets, cloudformation as moto_cloudformation, da
 from . import events as moto_events
 from . import log_alarms as moto_log_alarms, logs as moto_logs
 from . import mute_rules as moto_mute_rules
+from .. import metric_math
 from ..composite_rule import ALARM_RULE_REF, alarm_rule_references
 
 __all__ = ["install", "is_installed", "rule_references", "InvalidNextToken"]
@@ -434,6 +435,7 @@ def _check_put_metric_alarm(resp: CloudWatchResponse) -> None:
         for param in _SINGLE_METRIC_PARAMS:
             if resp._get_param(param):
                 raise ValidationError(f"{param} should not be set if list of Metrics is set.")
+        _check_expressions(resp._get_param("Metrics"))
         return
     if not resp._get_param("MetricName"):
         raise ValidationError("MetricName must not be null")  # AWS text, per cfn-lint#771
@@ -441,6 +443,26 @@ def _check_put_metric_alarm(resp: CloudWatchResponse) -> None:
     if has_statistic == bool(resp._get_param("ExtendedStatistic")):
         # "You must specify either Statistic or ExtendedStatistic, but not both."
         raise ValidationError("Exactly one of Statistic or ExtendedStatistic must be specified")  # approx
+
+
+def _check_expressions(queries: list[dict[str, Any]]) -> None:
+    """Metric math that does not parse, or that names an id the alarm's Metrics do not define: AWS refuses
+    the alarm ("Metric math syntax and functions", using-metric-math.html); moto stores it. Messages
+    approx. Metrics Insights queries (SELECT) are not read."""
+    ids = {query.get("Id") for query in queries}
+    for query in queries:
+        text = query.get("Expression")
+        if not text or re.match(r"\s*SELECT\b", text, re.IGNORECASE):
+            continue
+        try:
+            tree = metric_math.parse(text, options=True)
+        except metric_math.ExpressionSyntaxError as problem:
+            raise ValidationError(f"Invalid metrics list: the expression of '{query.get('Id')}' is not valid "
+                                  f"metric math: {problem}") from None
+        unknown = sorted(set(metric_math.references(tree)) - ids)
+        if unknown:
+            raise ValidationError(f"Invalid metrics list: the expression of '{query.get('Id')}' names "
+                                  f"{', '.join(unknown)}, which no query of the alarm defines")
 
 
 def _wrap_response_put_metric_alarm(original: Callable[..., Any]) -> Callable[..., Any]:
