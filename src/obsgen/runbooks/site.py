@@ -33,6 +33,7 @@ from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
 from .guidance import Guidance, GuidanceSource
 from .markdown import Env, page_html, salt as markdown_salt
 from .route_pages import BudgetFacts, RouteFacts
+from .site_rows import index_rows, service_rows
 from .slo_pages import SloFacts
 from ..targets.routing import senders
 
@@ -101,7 +102,7 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
         yield f"{SITE_DIR}/_assets/{name}", (TEMPLATES / name).read_text(encoding="utf-8")
     # The index lists every monitor (21.6 MB at 30,000): handed over in pieces, never one string.
     yield f"{SITE_DIR}/index.html", Chunks(env.get_template("index.html.j2").generate(
-        **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks", slos=slos,
+        **common, root="", monitors=monitors, rows=index_rows(monitors, covered), coverage=coverage, title="Runbooks", slos=slos,
         routes=routes, budgets=budgets))
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in counted(monitors, "site pages", progress):
@@ -111,7 +112,7 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
     for service in services:
         own = by_service.get(service.name, [])
         yield f"{SITE_DIR}/_services/{service.name}.html", env.get_template("service.html.j2").render(
-            **common, root="../", service=service, monitors=own, covered=covered, title=service.name,
+            **common, root="../", service=service, rows=service_rows(own, covered), title=service.name,
             dashboards=_dashboards(own))
     envs = [_routing_env(m, (production or {}).get(e)) for e, m in models.items()]
     yield f"{SITE_DIR}/routing.html", env.get_template("routing.html.j2").render(
