@@ -96,7 +96,7 @@ def typed_text(value: object) -> str:
 # A full build keys 20,000 pages by their facts at 10,000 monitors, about 40 values each: every type
 # gets its own encoder, made once (its name, a dataclass's field names and getter looked up then), and a
 # dataclass, tuple or list writes its plain-`str` parts itself instead of calling one more function for
-# each (0.21 -> 0.08 s there; docs/performance.md). The text is the same as one generic walk's.
+# each (0.25 -> 0.20 s there). The text is the same as one generic walk's.
 _Add = Callable[[str], None]
 _Encoder = Callable[[Any, _Add], None]
 _ENCODERS: dict[type, _Encoder] = {}
@@ -189,6 +189,19 @@ class RenderCache:
         return digest.hexdigest()
 
     def get(self, kind: str, key: str) -> str | None:
+        data = self.get_bytes(kind, key)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:  # not ours: made again
+            self.hits -= 1
+            self.misses += 1
+            return None
+
+    def get_bytes(self, kind: str, key: str) -> bytes | None:
+        """The value's UTF-8 bytes, not decoded: for a caller that writes them to a file as they are. A
+        value whose checksum holds is one `put` wrote, from a `str`, so they are UTF-8."""
         path = self._path(kind, key)
         try:
             # os-level: Python's open() adds an isatty ioctl, an lseek and a buffer to each of 10,000+ reads
@@ -202,14 +215,13 @@ class RenderCache:
             checksum, _, value = data.partition(b"\n")
             if checksum != hashlib.sha256(value).hexdigest().encode("ascii"):
                 raise ValueError("damaged")
-            text = value.decode("utf-8")
             if self.writable and age > _DAY:
                 os.utime(path)  # still in use: kept by the sweep
-        except (OSError, ValueError):  # absent, damaged, not ours (UnicodeDecodeError too): made again
+        except (OSError, ValueError):  # absent or damaged: made again
             self.misses += 1
             return None
         self.hits += 1
-        return text
+        return value
 
     def put(self, kind: str, key: str, value: str) -> None:
         """Stores a value (a read-only cache stores nothing). A cache that cannot be written (a full
