@@ -93,3 +93,14 @@ def test_service_rows_are_the_template_loops_bytes() -> None:
 
 def test_no_monitors_no_rows() -> None:
     assert _both(INDEX_LOOP, index_rows([], {}), [], {}) == ("", "")
+
+
+def test_text_escapes_as_markupsafe_does() -> None:
+    from markupsafe import Markup, escape
+
+    from obsgen.runbooks.site_rows import text
+
+    values: list[object] = ["", "plain", HOSTILE, "&&<<>>''\"\"", "caf\u00e9 \u2014 <\u2713>", "&amp; already", Markdown(HOSTILE),
+                            Markup("<b>kept</b>"), 42, None]
+    for value in values:
+        assert text(value) == str(escape(value)), value
