@@ -160,6 +160,21 @@ def test_a_monitors_pages_come_from_one_entry_and_a_malformed_one_is_made_again(
     assert all(entry.read_bytes() not in malformed for entry in pairs[:4])  # made again and stored over them
 
 
+def test_a_pair_entry_splits_at_the_markdowns_length_in_bytes(project, tmp_path):
+    """A hit hands the sink the stored UTF-8 bytes: text outside ASCII before the split (more bytes than
+    characters) must still give each page exactly its own bytes."""
+    path = project / "monitors" / "orders-queue.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "description: The orders queue,", "description: \u00c9t\u00e9 \u2014 the orders queue \u2713,"), encoding="utf-8")
+    clean = built(project, None)
+    assert any("\u2014" in text for rel, text in clean.items() if rel.startswith("runbooks/orders-queue/"))
+    store = RenderCache(tmp_path / "cache")
+    assert built(project, store) == clean  # cold: fills the cache
+    warm = RenderCache(tmp_path / "cache")
+    assert built(project, warm) == clean
+    assert warm.hits > 0 and warm.misses == 0
+
+
 def test_a_read_only_cache_serves_pages_but_stores_none(project, tmp_path):
     clean = built(project, None)
     store = RenderCache(tmp_path / "cache", writable=False)

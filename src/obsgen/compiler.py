@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .build import Build
-from .chunks import Content, encoded
+from .chunks import Content, as_bytes, encoded
 from .diagnostics import Diagnostic, error, has_errors, merge_environments, unique_sorted
 from .generated_tree import GENERATED_DIR, Staging, holds, replace
 from .presets.expand import expand_presets
@@ -202,8 +202,8 @@ class Comparison:
 
 
 def _differs(path: Path, content: Content) -> bool:
-    if isinstance(content, str):  # the staging tree's own test: a link is never the file
-        return not holds(str(path), content.encode("utf-8"))
+    if isinstance(content, (str, bytes)):  # the staging tree's own test: a link is never the file
+        return not holds(str(path), as_bytes(content))
     if path.is_symlink() or not path.is_file():
         return True
     with path.open("rb") as current:  # the rest of the page is not rendered once a block differs

@@ -35,7 +35,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
-from .chunks import Content, encoded
+from .chunks import Content, as_bytes, encoded
 from .diagnostics import Diagnostic, Span, error
 from .progress import Progress, counted, silent
 
@@ -188,8 +188,8 @@ class Staging:
             os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
         current = os.path.join(self._base_text, rel) if self._has_base else None
-        if isinstance(content, str):
-            data = content.encode("utf-8")
+        if isinstance(content, (str, bytes)):
+            data = as_bytes(content)
             if current is None or not _link_if_same(current, target, data):
                 _write_file(target, data)
         elif _write_blocks(target, encoded(content), current) and current is not None:

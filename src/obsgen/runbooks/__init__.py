@@ -8,7 +8,7 @@ Markdown under generated/runbooks/ and as a static site under generated/site/, p
     slo_pages.py one page per SLO: its tiers in words and numbers per environment, its dashboards
     route_pages.py one page per event route and per budget (#17)
     coverage.py  who has human Diagnosis and Mitigation
-    site.py      the HTML site (markdown.py: markdown-it, raw HTML off)
+    site.py      the HTML site (markdown.py: markdown-it, raw HTML off; site_rows.py: the monitor tables' rows)
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from .. import conventions
 from ..diagnostics import Span
 from .. import filter_pattern
 from ..model import (Alarm, AlarmBase, CompositeAlarm, EnvironmentModel, LogAlarm, MetricAlarm, MetricFilter, MuteRule,
-                     PrometheusAlert, ServiceInfo)
+                     PrometheusAlert, ServiceInfo, Subscription)
 from ..values import format_duration
 from . import commands, wording
 from .commands import Command
@@ -180,20 +180,13 @@ def collect(models: dict[str, EnvironmentModel], env_order: list[str],
             production: Mapping[str, bool | None] | None = None) -> list[MonitorFacts]:
     """Every monitor that exists in at least one environment, sorted by service and monitor. `production`:
     the environments' `production:` flags as written (absent: the name decides, `is_production`)."""
-    flags = {env: is_production(env, (production or {}).get(env)) for env in env_order}
+    lookups = {env: _Lookups.of(models[env], is_production(env, (production or {}).get(env))) for env in env_order}
     found: dict[tuple[str, str], dict[str, Alarm | PrometheusAlert]] = {}
     services: dict[str, ServiceInfo] = {}
-    alarm_names: dict[str, dict[str, str]] = {}  # env -> monitor ref -> alarm name, built once per environment
-    # env -> its dashboards' names: looked up for every monitor (a scan of 1,000 dashboards for each
-    # of 10,000 monitors was 5 million comparisons a build)
-    dashboards: dict[str, frozenset[str]] = {}
     for env in env_order:
         model = models[env]
         services.update({s.name: s for s in model.services})
-        alarms = model.alarms()
-        alarm_names[env] = {a.ref: a.name for a in alarms}
-        dashboards[env] = frozenset(d.name for d in model.dashboards)
-        paged = [a for a in alarms if not (isinstance(a, MetricAlarm) and a.silent)]  # an SLO's windows: its tier's page
+        paged = [a for a in lookups[env].alarms if not (isinstance(a, MetricAlarm) and a.silent)]  # an SLO's windows: its tier's page
         for item in [*paged, *(a for g in model.rule_groups for a in g.alerts)]:
             found.setdefault((item.service, item.monitor), {})[env] = item
     parents: dict[str, set[str]] = {}  # child ref -> the composites naming it, in any environment
@@ -202,18 +195,55 @@ def collect(models: dict[str, EnvironmentModel], env_order: list[str],
             if isinstance(item, CompositeAlarm):
                 for child in item.children:
                     parents.setdefault(child, set()).add(item.ref)
-    return [_monitor(service, monitor, per_env, services[service], models, alarm_names, dashboards, env_order, flags,
+    return [_monitor(service, monitor, per_env, services[service], lookups, env_order,
                      tuple(sorted(parents.get(f"{service}/{monitor}", ()))))
             for (service, monitor), per_env in sorted(found.items())]
 
 
+@dataclass(slots=True)
+class _Lookups:
+    """What the facts of every monitor of one environment look up, found once for the environment: each
+    was a scan of the model per monitor (its subscriptions sorted, its saved queries and metric filters
+    searched: 0.2 s of CPU at 10,000 monitors, and quadratic in them)."""
+
+    model: EnvironmentModel
+    production: bool
+    sandbox: bool
+    alarms: list[Alarm]
+    alarm_names: dict[str, str]  # monitor ref -> alarm name
+    dashboards: frozenset[str]  # its dashboards' names (a scan of 1,000 dashboards per monitor was 5 million comparisons)
+    filters: dict[str, MetricFilter]  # monitor ref -> its metric filter (the first, as model.metric_filter)
+    queries: dict[str, tuple[QueryFacts, ...]]  # service -> its saved queries, in the model's order
+    subscriptions: list[Subscription]  # sorted by channel
+    routes: dict[tuple[str, str, str], tuple[Route, ...]]  # (severity, region, topic) -> its routes, made on first use
+
+    @classmethod
+    def of(cls, model: EnvironmentModel, production: bool) -> _Lookups:
+        alarms = model.alarms()
+        filters: dict[str, MetricFilter] = {}
+        for found in model.metric_filters:
+            filters.setdefault(found.ref, found)
+        queries: dict[str, list[QueryFacts]] = {}
+        for q in model.saved_queries:
+            queries.setdefault(q.service, []).append(QueryFacts(q.key, q.name, q.description or "", q.log_groups, q.query))
+        return cls(model, production, is_sandbox(model.endpoint), alarms, {a.ref: a.name for a in alarms},
+                   frozenset(d.name for d in model.dashboards), filters, {k: tuple(v) for k, v in queries.items()},
+                   sorted(model.subscriptions, key=lambda s: s.channel), {})
+
+    def routes_of(self, severity: str, region: str, topic: str) -> tuple[Route, ...]:
+        """The SNS subscriptions of a severity's topic in a region, by channel."""
+        key = (severity, region, topic)
+        if (made := self.routes.get(key)) is None:
+            made = self.routes[key] = tuple(Route(s.channel, s.protocol, topic) for s in self.subscriptions
+                                            if s.severity == severity and s.region == region)
+        return made
+
+
 def _monitor(service: str, monitor: str, per_env: dict[str, Alarm | PrometheusAlert], info: ServiceInfo,
-             models: dict[str, EnvironmentModel], alarm_names: dict[str, dict[str, str]],
-             dashboards: dict[str, frozenset[str]], env_order: list[str], production: dict[str, bool],
-             parents: tuple[str, ...]) -> MonitorFacts:
+             lookups: dict[str, _Lookups], env_order: list[str], parents: tuple[str, ...]) -> MonitorFacts:
     first = next(per_env[e] for e in env_order if e in per_env)
-    envs = tuple(_env(models[e], alarm_names[e], dashboards[e], per_env[e], production[e]) if e in per_env
-                 else EnvFacts(e, False, production[e], is_sandbox(models[e].endpoint)) for e in env_order)
+    envs = tuple(_env(lookups[e], per_env[e]) if e in per_env
+                 else EnvFacts(e, False, lookups[e].production, lookups[e].sandbox) for e in env_order)
     description = (first.description or "") if isinstance(first, AlarmBase) else dict(first.annotations).get(
         "description", "")
     summary = _summary(first, per_env) if isinstance(first, AlarmBase) else dict(first.annotations).get("summary", "")
@@ -222,7 +252,7 @@ def _monitor(service: str, monitor: str, per_env: dict[str, Alarm | PrometheusAl
         if isinstance(first, CompositeAlarm) and first.monitor.startswith("slo-") else \
         (first.children if isinstance(first, CompositeAlarm) else ())
     first_env = next(e for e in env_order if e in per_env)
-    return MonitorFacts(service, monitor, _kind(first, models[first_env]), summary, description.strip(), info.owner,
+    return MonitorFacts(service, monitor, _kind(first, lookups[first_env]), summary, description.strip(), info.owner,
                         info.description or "", first.runbook or "", envs, children, parents,
                         first.origin.key_span())
 
@@ -240,14 +270,14 @@ def _summary(first: AlarmBase, per_env: dict[str, Alarm | PrometheusAlert]) -> s
     return first.summary
 
 
-def _kind(item: Alarm | PrometheusAlert, model: EnvironmentModel) -> str:
+def _kind(item: Alarm | PrometheusAlert, lookups: _Lookups) -> str:
     if isinstance(item, PrometheusAlert):
         return "promql"
     if isinstance(item, CompositeAlarm):
         return "composite"
     if isinstance(item, LogAlarm):
         return "log-query"
-    if model.metric_filter(item.ref) is not None:
+    if item.ref in lookups.filters:
         return "log"
     if item.expression:
         return "math"
@@ -269,10 +299,9 @@ class _EnvCommon(TypedDict):
     pages: bool
 
 
-def _env(model: EnvironmentModel, alarm_names: dict[str, str], dashboards: frozenset[str],
-         item: Alarm | PrometheusAlert, production: bool) -> EnvFacts:
+def _env(lookups: _Lookups, item: Alarm | PrometheusAlert) -> EnvFacts:
+    model, production, sandbox = lookups.model, lookups.production, lookups.sandbox
     severity = item.severity
-    sandbox = is_sandbox(model.endpoint)
     region = model.region if isinstance(item, PrometheusAlert) else item.region  # an alarm's own region
     common = _EnvCommon(env=model.env, enabled=True, production=production, sandbox=sandbox,
                         endpoint=model.endpoint or "", region=region, account=model.account,
@@ -286,23 +315,20 @@ def _env(model: EnvironmentModel, alarm_names: dict[str, str], dashboards: froze
                         destination=receiver.name if receiver else "", routes=routes,
                         runbook_url=wording.Markdown(dict(item.annotations).get("runbook_url", "")),
                         metrics=(item.expr,), commands=commands.for_alert(item))
-    routes = tuple(Route(s.channel, s.protocol, severity.topic_name)
-                   for s in sorted(model.subscriptions, key=lambda s: s.channel)
-                   if s.severity == severity.name and s.region == region)
+    routes = lookups.routes_of(severity.name, region, severity.topic_name)
     dashboard = conventions.dashboard_name(model.project, model.env, item.service)
-    if dashboard not in dashboards:  # turned off here: no link to a missing page
+    if dashboard not in lookups.dashboards:  # turned off here: no link to a missing page
         dashboard = ""
-    found = model.metric_filter(item.ref)
+    found = lookups.filters.get(item.ref)
     return EnvFacts(**common, name=item.name, condition=_condition(model, item, found),
                     destination=severity.topic_name, routes=routes,
                     alarm_url=wording.Markdown("" if sandbox else conventions.console_alarm_url(region, item.name)),
                     dashboard_url=wording.Markdown("" if sandbox or not dashboard
                                                    else conventions.console_dashboard_url(model.region, dashboard)),
                     runbook_url=wording.Markdown(item.runbook_url or ""), metrics=wording.metrics(item),
-                    commands=commands.for_alarm(model, item, alarm_names, found), dimensions=_dimensions(item),
+                    commands=commands.for_alarm(model, item, lookups.alarm_names, found), dimensions=_dimensions(item),
                     **_log_facts(item, found)._asdict(), muted=tuple(mute_words(r) for r in model.mute_rules_of(item.name)),
-                    queries=(queries := tuple(QueryFacts(q.key, q.name, q.description or "", q.log_groups, q.query)
-                                              for q in model.saved_queries if q.service == item.service)),
+                    queries=(queries := lookups.queries.get(item.service, ())),
                     logs_insights_url=wording.Markdown("" if sandbox or not queries
                                                        else conventions.console_logs_insights_url(model.region)))
 

@@ -146,6 +146,7 @@ class GuidanceSource:
                                   keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED)
         self.packaged = None if self.own_template else _packaged_environment(packaged_default)
         self.failed: set[str] = set()  # report a broken file once, not once per monitor
+        self._static: dict[str, Markdown | None] = {}  # static(): a file's text when it holds no Jinja
 
     def layers(self, service: str, monitor: str, shared: str) -> list[str]:
         """The files that apply to a monitor, general to specific (only those that exist)."""
@@ -168,6 +169,8 @@ class GuidanceSource:
             return None
         if name == DEFAULT_TEMPLATE and self.packaged is not None:  # obsgen's own code: no sandbox needed
             return self.packaged.get_template(name).render(context)
+        if (static := self.static(name)) is not None:
+            return static
         self.env.start()
         try:
             return self.env.get_template(name).render(context)
@@ -184,6 +187,15 @@ class GuidanceSource:
             self.failed.add(name)
             self.problems.append(_located(exc, name, self.texts))
         return None
+
+    def static(self, name: str) -> Markdown | None:
+        """The text of a file with no `{` (no Jinja tag, expression or comment can start in it): what
+        rendering it writes for every monitor, its line ends made `\\n` as Jinja's lexer makes them.
+        Found once per file; a warm build rendered shared guidance in the sandbox 10,000 times (0.1 s)."""
+        if name not in self._static:
+            text = self.texts.get(name)
+            self._static[name] = None if text is None or "{" in text else Markdown(_LINE_ENDS.sub("\\n", text))
+        return self._static[name]
 
     def unknown_files(self, monitors: set[str], services: set[str]) -> list[Diagnostic]:
         """`runbooks_src/<service>/<x>.md` that matches no monitor is a typo that would silently apply to nothing."""

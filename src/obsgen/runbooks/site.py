@@ -33,6 +33,7 @@ from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
 from .guidance import Guidance, GuidanceSource
 from .markdown import Env, page_html, salt as markdown_salt
 from .route_pages import BudgetFacts, RouteFacts
+from .site_rows import index_rows, service_rows
 from .slo_pages import SloFacts
 from ..targets.routing import senders
 
@@ -101,7 +102,7 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
         yield f"{SITE_DIR}/_assets/{name}", (TEMPLATES / name).read_text(encoding="utf-8")
     # The index lists every monitor (21.6 MB at 30,000): handed over in pieces, never one string.
     yield f"{SITE_DIR}/index.html", Chunks(env.get_template("index.html.j2").generate(
-        **common, root="", monitors=monitors, covered=covered, coverage=coverage, title="Runbooks", slos=slos,
+        **common, root="", monitors=monitors, rows=index_rows(monitors, covered), coverage=coverage, title="Runbooks", slos=slos,
         routes=routes, budgets=budgets))
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in counted(monitors, "site pages", progress):
@@ -111,7 +112,7 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
     for service in services:
         own = by_service.get(service.name, [])
         yield f"{SITE_DIR}/_services/{service.name}.html", env.get_template("service.html.j2").render(
-            **common, root="../", service=service, monitors=own, covered=covered, title=service.name,
+            **common, root="../", service=service, rows=service_rows(own, covered), title=service.name,
             dashboards=_dashboards(own))
     envs = [_routing_env(m, (production or {}).get(e)) for e, m in models.items()]
     yield f"{SITE_DIR}/routing.html", env.get_template("routing.html.j2").render(
@@ -139,11 +140,12 @@ def monitor_page(project: str, description: str, monitor: MonitorFacts, markdown
 
 
 def monitor_files(source: GuidanceSource, monitor: MonitorFacts, guidance: Guidance, project: str, description: str,
-                  store: RenderCache | None = None) -> tuple[str, tuple[str, str]] | None:
+                  store: RenderCache | None = None) -> tuple[Content, tuple[str, Content]] | None:
     """A monitor's Markdown page and its site page (path under generated/, HTML); None when the
     project's own page template fails (reported by `source`). With `store` and obsgen's page template
     both come from one cache entry, so a page already made costs one key and one read rather than two
-    of each (docs/performance.md, issue #22 target 1). Its key holds what both renders read: the
+    of each (docs/performance.md, issue #22 target 1), and a page from the cache comes as the UTF-8
+    bytes it is stored as (a sink writes them as they are). Its key holds what both renders read: the
     Markdown page's inputs and code (page.key_inputs), this module's `salt` and the project's
     description; the site page's other arguments (service, ref, environments, the Markdown) are made
     from those facts."""
@@ -152,24 +154,25 @@ def monitor_files(source: GuidanceSource, monitor: MonitorFacts, guidance: Guida
         text = page.render(source, monitor, guidance, project, store)
         return None if text is None else (text, monitor_page(project, description, monitor, text, store))
     key = store.key(PAIR_KIND, salt(), description, *inputs)
-    if (kept := store.get(PAIR_KIND, key)) is not None and (pair := _pair(kept)) is not None:
+    if (kept := store.get_bytes(PAIR_KIND, key)) is not None and (pair := _pair(kept)) is not None:
         return pair[0], (f"{SITE_DIR}/{monitor.page}.html", pair[1])
     text = page.render(source, monitor, guidance, project)
     if text is None:
         return None
     made = monitor_page(project, description, monitor, text)  # no store: the pair is what is kept
-    store.put(PAIR_KIND, key, f"{len(text)}\n{text}{made[1]}")
+    # surrogatepass: a text with a lone surrogate has a length here, and `put` then keeps nothing
+    store.put(PAIR_KIND, key, f"{len(text.encode('utf-8', 'surrogatepass'))}\n{text}{made[1]}")
     return text, made
 
 
 PAIR_KIND = "monitor-pages"  # the render cache's name for a monitor's Markdown page and site page together
 
 
-def _pair(kept: str) -> tuple[str, str] | None:
-    """(Markdown, HTML) from a `monitor-pages` entry: the Markdown's length in characters, a newline,
-    then both; None for anything else (made again)."""
-    length, _, both = kept.partition("\n")
-    if not length.isdecimal() or int(length) > len(both):  # isdecimal: what int() reads (isdigit takes '²' too)
+def _pair(kept: bytes) -> tuple[bytes, bytes] | None:
+    """(Markdown, HTML) as UTF-8 bytes from a `monitor-pages` entry: the Markdown's length in bytes, a
+    newline, then both; None for anything else (made again)."""
+    length, _, both = kept.partition(b"\n")
+    if not length.isdigit() or int(length) > len(both):  # bytes.isdigit: ASCII digits only, what int() reads
         return None
     return both[:int(length)], both[int(length):]
 
