@@ -129,6 +129,22 @@ def test_every_alarm_carries_the_ownership_tags(tmp_path):
                     "obsgen:service": "orders", "obsgen:monitor": "errors"}
 
 
+def test_alarms_without_tags_of_their_own_carry_the_service_tags_sorted_and_their_own_name(tmp_path):
+    # Such an alarm's tags are the service's, sorted once, with its name put in place (resolve/cloudwatch._tags):
+    # keys before and after obsgen:monitor, and the spec's own obsgen:monitor, which the alarm's name replaces.
+    from spec_builder import SERVICE_HEAD
+    head = SERVICE_HEAD.replace("owner: team-orders\n", "owner: team-orders\ntags: {Tier: gold, "
+                                '"obsgen:monitor": spec, "obsgen:zone": z1, "obsgen:m": m}\n')
+    result = build(tmp_path, extra_files={"monitors/orders.yaml": head + """\
+  errors: {summary: Errors., resource: fn, metric: Errors, threshold: "> 1", severity: warning}
+  throttles: {summary: Throttles., resource: fn, metric: Throttles, threshold: "> 1", severity: warning}
+"""})
+    for monitor in ("errors", "throttles"):
+        tags = [(t["Key"], t["Value"]) for t in alarms(result)[f"shop-orders-{monitor}-production"]["Tags"]]
+        assert tags == [("Tier", "gold"), ("obsgen:env", "production"), ("obsgen:m", "m"), ("obsgen:monitor", monitor),
+                        ("obsgen:project", "shop"), ("obsgen:service", "orders"), ("obsgen:zone", "z1")]
+
+
 def test_a_custom_resource_name_fills_the_dimension_it_names(tmp_path):
     from spec_builder import PROJECT, build as build_project, errors as errors_of
     service = {"monitors/users.yaml": """\

@@ -165,6 +165,6 @@ def test_real_paths_found_from_their_folder_are_what_realpath_gives(tmp_path):
     real = spec_load.RealPaths(root)
     for rel in ("a.yaml", "link.yaml", "folder/b.yaml", "team/../a.yaml"):
         path = root / "monitors" / rel
-        assert real.of(path) == (Path(os.path.realpath(path, strict=True)), os.stat(path).st_mode)
+        assert real.of(path) == (os.path.realpath(path, strict=True), os.stat(path).st_mode)
     with pytest.raises(FileNotFoundError):
         real.of(root / "monitors" / "gone.yaml")

@@ -14,10 +14,11 @@ from typing import Callable, Union
 from .diagnostics import shown
 
 STATES = {"alarm": "ALARM", "ok": "OK", "insufficient_data": "INSUFFICIENT_DATA"}
-# Words are read greedily (names, keywords, state functions) and checked afterwards.
-_TOKEN = re.compile(r"\s*(\(|\)|[A-Za-z0-9_][A-Za-z0-9_-]*(?:/[A-Za-z0-9_-]+)?)")  # group 1: the token
-_BLANK_TO_END = re.compile(r"\s*\Z")  # \s is str.isspace(), as str.strip() uses
+# Words are read greedily (names, keywords, state functions) and checked afterwards. Group 1: a token;
+# group 2: the first character that starts none (\s is str.isspace(), as str.strip() uses).
+_TOKEN = re.compile(r"\s*(?:(\(|\)|[A-Za-z0-9_][A-Za-z0-9_-]*(?:/[A-Za-z0-9_-]+)?)|(\S))")
 _KEYWORDS = {"and", "or", "not"}
+_MONITOR = re.compile(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?")  # a monitor's name, 'service/monitor' for another's
 MAX_DEPTH = 32
 
 
@@ -107,16 +108,12 @@ class _Parser:
 
     @staticmethod
     def _tokenize(text: str) -> list[tuple[str, int]]:
-        tokens, index = [], 0
-        while index < len(text):
-            if _BLANK_TO_END.match(text, index):  # not text[index:].strip(): a copy per token is quadratic
-                break
-            match = _TOKEN.match(text, index)
-            if not match:
-                start = len(text) - len(text[index:].lstrip())
-                raise RuleSyntaxError(f"unexpected character '{shown(text[start])}' in rule", start)
-            tokens.append((match.group(1), match.start(1)))
-            index = match.end()
+        tokens = []
+        for match in _TOKEN.finditer(text):  # each match is a token or a stray character; trailing blanks match none
+            token, stray = match.groups()
+            if stray is not None:
+                raise RuleSyntaxError(f"unexpected character '{shown(stray)}' in rule", match.start(2))
+            tokens.append((token, match.start(1)))
         return tokens
 
     def peek(self) -> tuple[str, int] | None:
@@ -166,11 +163,11 @@ class _Parser:
         if word.lower() in STATES and (following := self.peek()) is not None and following[0] == "(":
             self.take()
             target, target_offset = self.take()
-            if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?", target):
+            if not _MONITOR.fullmatch(target):
                 raise RuleSyntaxError(f"expected a monitor name, found '{shown(target)}'", target_offset)
             self.expect(")")
             return Ref(target, STATES[word.lower()], target_offset)
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?", word):
+        if not _MONITOR.fullmatch(word):
             raise RuleSyntaxError(f"expected a monitor name, found '{shown(word)}'", offset)
         return Ref(word, "ALARM", offset)
 

@@ -58,6 +58,7 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 _TAG = "tag:yaml.org,2002:"
+_MAP_TAG, _SEQ_TAG = _TAG + "map", _TAG + "seq"
 _TAGGED_TYPES: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what libyaml counts as a new line
 Pos = tuple[int, int]  # 0-based (line, column), as libyaml reports them
@@ -565,12 +566,13 @@ class _Builder:
 
     def start(self, event: ev.CollectionStartEvent, is_map: bool) -> None:
         pos = _pos(event)
-        if event.tag not in (None, "!", _TAG + ("map" if is_map else "seq")):
+        if event.tag is not None and event.tag not in ("!", _MAP_TAG if is_map else _SEQ_TAG):
             self.fail(pos, "yaml-tag", f"unsupported YAML tag '{shown(_shorthand(event.tag))}'; obsgen specs use plain YAML values")
-        if len(self.stack) >= MAX_DEPTH:
+        stack = self.stack
+        if len(stack) >= MAX_DEPTH:
             self.fail(pos, "too-deep", _TOO_DEEP)
             raise _Abort
-        frame = self.stack[-1] if self.stack else None
+        frame = stack[-1] if stack else None
         if frame is not None and frame.is_map and frame.key is None:
             self.fail(pos, "yaml-key", "mapping keys must be plain strings, not lists or mappings")
             raise _Abort
@@ -583,8 +585,15 @@ class _Builder:
             sequence = Sequence()
             sequence.start, sequence.marks = pos, []
             new = _SeqFrame(sequence, event.anchor)
-        self.add(new.container, pos, 0, None)
-        self.stack.append(new)
+        if frame is not None and frame.is_map and (key := frame.key) is not None and key is not _DUPLICATE and key != "<<":
+            # What `add` does for a collection that is a mapping's value (most of them), without its rare cases:
+            # a new container adds no node (size 0) and cannot pass the limit; its anchor is set when it ends.
+            frame.container[key] = new.container
+            frame.container.marks[key] = (frame.key_pos << 2 * _BITS) | (pos[0] << _BITS) | pos[1]
+            frame.key = None
+        else:
+            self.add(new.container, pos, 0, None)
+        stack.append(new)
 
     def end(self, event: ev.Event) -> None:
         frame = self.stack.pop()

@@ -46,6 +46,8 @@ class Context:
         # (service, resource) -> (the Resource, its namespace, dimensions and problems): cloudwatch.resource_dimensions
         self.resources: dict[tuple[str, str], tuple[Resource, str, dict[str, str], list[Diagnostic]]] = {}
         self.tag_pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per distinct tag, see _tags
+        # service -> its alarms' sorted tags but their own name, before and after it (cloudwatch._service_pairs)
+        self.service_pairs: dict[str, tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]] = {}
         self.meant_disabled: set[str] = set()  # what a misspelt `disabled:` entry most likely meant
         self.bad_resources: dict[tuple[str, str], bool] = {}  # (service, resource) -> its dimensions are wrong
         self.log_alarms: list[LogAlarm] = []  # native log alarms (the CloudWatch pass)

@@ -551,7 +551,9 @@ def _by_resource(alarms: list[MetricAlarm | LogAlarm],
         if isinstance(alarm, LogAlarm):  # unreachable (log_groups is set); tells the type checker
             continue
         stats = alarm.stats
-        shared = sorted(set(stats[0].dimensions).intersection(*(set(s.dimensions) for s in stats[1:])))
-        dims = ", ".join(f"{k}={v}" for k, v in shared)
+        # A MetricStat's dimensions are sorted, each name once: one metric's own are what its metrics share.
+        shared = (stats[0].dimensions if len(stats) == 1 else
+                  sorted(set(stats[0].dimensions).intersection(*(set(s.dimensions) for s in stats[1:]))))
+        dims = ", ".join([f"{k}={v}" for k, v in shared])
         groups.setdefault(f"{stats[0].namespace}" + (f" · {dims}" if dims else ""), []).append(alarm)
     return sorted(groups.items())
