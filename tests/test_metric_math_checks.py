@@ -90,7 +90,7 @@ def test_metrics_insights_queries_are_left_to_aws():
 def test_check_lists_the_functions_called_in_order_even_after_a_syntax_error():
     error, calls = check("SUM(RATE(m1)) + FOO(m2")
     assert error is not None and error.reason == "expected ',' or ')'"
-    assert calls == [("SUM", 0), ("RATE", 4), ("FOO", 16)]
+    assert calls == (("SUM", 0), ("RATE", 4), ("FOO", 16))
 
 
 def test_the_evaluators_functions_are_all_aws_functions():

@@ -18,6 +18,7 @@ imports nothing of obsgen's: `validate` reaches it without loading the evaluator
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable, Union
@@ -109,15 +110,17 @@ def parse(text: str, on_call: Callable[[str, int], None] | None = None, options:
     return node
 
 
-def check(text: str) -> tuple[ExpressionSyntaxError | None, list[tuple[str, int]]]:
+@functools.lru_cache(maxsize=4096)
+def check(text: str) -> tuple[ExpressionSyntaxError | None, tuple[tuple[str, int], ...]]:
     """For validation: the syntax error of `text`, if any, and the functions it calls (name, offset)
-    in order, as far as it parses. Any function name parses: whether AWS has it is the caller's question."""
+    in order, as far as it parses. Any function name parses: whether AWS has it is the caller's question.
+    Remembered per text: a project repeats its expressions in every service and environment."""
     calls: list[tuple[str, int]] = []
     try:
         parse(text, lambda name, offset: calls.append((name, offset)), options=True)
     except ExpressionSyntaxError as problem:
-        return problem, calls
-    return None, calls
+        return problem, tuple(calls)
+    return None, tuple(calls)
 
 
 def references(node: Node) -> list[str]:
