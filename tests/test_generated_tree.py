@@ -518,3 +518,20 @@ def test_a_directory_that_cannot_be_renamed_is_linked_file_by_file(built, monkey
     after = listing(built / "generated")
     assert {rel for rel, entry in before.items() if entry[0] == "file"} <= kept(before, after)
     assert "site/_assets" not in kept(before, after) and not (built / ".obsgen").exists()
+
+
+def test_an_unchanged_file_removed_during_the_build_stops_it_before_anything_moves(built, monkeypatch):
+    gone = built / "generated" / "site" / "_assets" / "filter.js"
+    commit = generated_tree.Staging.commit
+
+    def removing_first(staging, owned):
+        gone.unlink()  # as someone would while the build renders: noted unchanged, never written
+        commit(staging, owned)
+
+    monkeypatch.setattr(generated_tree.Staging, "commit", removing_first)
+    expected = listing(built / "generated")
+    del expected["site/_assets/filter.js"]
+    with pytest.raises(FileNotFoundError) as raised:
+        write(built, compile_project(built))
+    assert raised.value.filename == str(gone)
+    assert listing(built / "generated") == expected and not (built / ".obsgen").exists()

@@ -11,6 +11,7 @@ where; `undo` reads it.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class Plan:
 
     moves: list[str] = field(default_factory=list)  # paths under generated/, none inside another
     links: list[str] = field(default_factory=list)
+    found: int = 0  # unchanged files seen: fewer than noted means some went during the build
 
 
 @dataclass
@@ -49,7 +51,7 @@ def plan(base: str, tops: Iterable[str], unchanged: set[str], written: Iterable[
         if (rel not in dirty and not listing.foreign and (listing.files or listing.dirs)
                 and all(inner in whole for inner in listing.dirs)):
             whole.add(rel)
-    result, pending = Plan(), list(tops)
+    result, pending = Plan(found=sum(len(listing.files) for listing in listings.values())), list(tops)
     while pending:
         rel = pending.pop()
         if rel in whole:
@@ -58,6 +60,14 @@ def plan(base: str, tops: Iterable[str], unchanged: set[str], written: Iterable[
             result.links += listings[rel].files
             pending += listings[rel].dirs
     return result
+
+
+def vanished(base: str, unchanged: set[str]) -> OSError:
+    """The error for an unchanged file someone removed from generated/ while the build ran: the new
+    tree would lack it (it was not written), so the build stops before it moves anything."""
+    gone = [rel for rel in sorted(unchanged) if not os.path.isfile(os.path.join(base, rel))]
+    return FileNotFoundError(errno.ENOENT, "removed from generated/ during the build; build again",
+                             os.path.join(base, gone[0] if gone else ""))
 
 
 def _listed(base: str, tops: list[str], unchanged: set[str]) -> tuple[dict[str, _Listing], list[str]]:

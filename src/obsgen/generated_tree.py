@@ -1,18 +1,29 @@
-"""generated/ on disk: checked before it is read or written, replaced as a whole in one atomic step,
-and put back in order after a build that was interrupted.
+"""generated/ on disk: checked before it is read or written, replaced in one atomic swap, and put
+back in order after a build that was interrupted.
 
-A build writes its complete new tree into `.obsgen/staging-<random>/`, a sibling of generated/
-inside the project: the files it compiled plus, hard-linked from the current tree, the top-level
-entries it does not own (the other environments after `build --env X`, the site after `build --env
-X`, whatever else people keep there). One `renameat2(RENAME_EXCHANGE)` then swaps the two
-directories, so at every instant generated/ is either the complete old tree or the complete new
-one; the old tree, now under `.obsgen/`, is deleted. generated/ stays a plain directory, which git,
-editors and `build --check` read as usual.
+A build writes its new tree into `.obsgen/staging-<random>/`, a sibling of generated/ inside the
+project: the files it compiled whose bytes differ from the current tree's. At the end (`commit`) the
+new tree takes the rest from the current one: each directory whose whole subtree is unchanged (only
+files with the same bytes, nothing written under it, nothing else there) and each top-level entry
+the build does not own (the other environments and the site after `build --env X`, whatever else
+people keep there) is moved into it with one rename; an unchanged file elsewhere is hard-linked.
+One `renameat2(RENAME_EXCHANGE)` then swaps the two directories, and the old tree, now under
+`.obsgen/` and emptied of what moved, is deleted. A build that changes little does work in
+proportion to what changed (generated_moves.py), and an unchanged file or directory keeps its inode
+and modification time. generated/ stays a plain directory, which git, editors and `build --check`
+read as usual.
+
+What a reader of generated/ sees: each file is at every instant either its old or its new version,
+and after the swap the tree is the complete new one. For the few milliseconds between the first
+move and the swap (one rename per moved directory), the directories already moved are absent from
+generated/. A journal, `.obsgen/journal-<random>`, written before the first move, names them: if the
+build stops there (an error, Ctrl-C, kill -9), `recover()` (this build's own cleanup, or the next
+build) moves them back while generated/ is still the old tree, so it is the complete old tree again.
 
 Where the exchange is unavailable (a system other than Linux, a filesystem that lacks it), two
 renames do the swap: generated/ to `.obsgen/previous-<random>/`, then the staging tree to
 generated/. Between the two generated/ is absent, and whoever comes next (this build's own cleanup,
-or the next build after a kill) renames `previous-` back.
+or the next build after a kill) renames `previous-` back, then undoes the moves.
 
 `.obsgen/` holds a `.gitignore` of `*` while it exists, so git never lists it in any project, and is
 removed when the build ends. What a killed build leaves there, and the `.obsgen-*` / `.old-*`
@@ -37,12 +48,13 @@ from typing import BinaryIO, Callable, Iterator
 
 from .chunks import Content, as_bytes, encoded
 from .diagnostics import Diagnostic, Span, error
-from .generated_moves import JOURNAL, plan, undo, write_journal
+from .generated_moves import JOURNAL, plan, undo, vanished, write_journal
 from .progress import Progress, counted, silent
 
 GENERATED_DIR = "generated"
 WORK_DIR = ".obsgen"  # next to generated/: the trees of a build in progress
 STAGING = "staging-"  # .obsgen/staging-*: the new tree being written (after the swap: the old one)
+# JOURNAL (generated_moves.py), .obsgen/journal-*: the directories moved out of generated/ before the swap
 PREVIOUS = "previous-"  # .obsgen/previous-*: the old tree moved aside by the two-rename fallback
 LEGACY = (".obsgen-", ".old-")  # what obsgen 0.1.0 left inside generated/ when it was interrupted
 _GITIGNORE = "# obsgen's work directory during a build; removed when the build ends\n*\n"
@@ -130,7 +142,7 @@ def leftovers(root: Path) -> list[str]:
 
 def replace(root: Path, files: dict[str, str], owned: set[str], progress: Progress = silent) -> None:
     """Make generated/ hold `files` in place of its top-level entries named in `owned`, keeping
-    every other entry; in one atomic swap. Raises OutputError when generated/ is unsafe to replace."""
+    every other entry; in one swap. Raises OutputError when generated/ is unsafe to replace."""
     with Staging(root) as staging:
         for rel, content in counted(files.items(), "writing files", progress):
             staging.add(rel, content)
@@ -141,8 +153,9 @@ class Staging:
     """generated/'s next tree, written file by file while a build renders it (`obsgen build` holds no
     file in memory once it is written: docs/performance.md), then swapped in by `commit`. Leaving the
     `with` block without `commit` (errors in the spec, an exception, Ctrl-C) deletes it: generated/ is
-    never touched before the swap. Entering checks generated/ (OutputError when it is unsafe to
-    replace) and takes the project's lock for the whole build."""
+    never touched before `commit`, and a `commit` stopped before its swap has what it moved put back.
+    Entering checks generated/ (OutputError when it is unsafe to replace) and takes the project's
+    lock for the whole build."""
 
     def __init__(self, root: Path) -> None:
         self.root, self.base, self.work = root, root / GENERATED_DIR, root / WORK_DIR
@@ -177,7 +190,8 @@ class Staging:
             self._lock.close()
 
     def _clean_up(self) -> None:
-        recover(self.root)  # after the swap: the old tree; otherwise the unfinished new one
+        # after the swap: deletes the old tree; before it: moves back what commit moved, deletes the rest
+        recover(self.root)
         _remove_work_dir(self.work)
 
     def add(self, rel: str, content: Content) -> None:
@@ -237,6 +251,7 @@ class Staging:
         """Links what the new tree takes file by file; returns the directories it takes whole."""
         owned_dirs: list[str] = []
         moves: list[str] = []
+        linked: set[str] = set()
         with os.scandir(self.base) as entries:
             for entry in sorted(entries, key=lambda entry: entry.name):
                 if entry.name.startswith(LEGACY):
@@ -246,9 +261,11 @@ class Staging:
                 elif entry.name not in owned:
                     _carry_file(entry, os.path.join(self._tree_text, entry.name))
                 elif entry.name in self._unchanged and entry.is_file(follow_symlinks=False):
-                    self._link(entry.name)
+                    linked.add(entry.name)
         found = plan(self._base_text, owned_dirs, self._unchanged, self._written)
-        for rel in found.links:
+        if found.found + len(linked) != len(self._unchanged):
+            raise vanished(self._base_text, self._unchanged)
+        for rel in sorted(linked) + found.links:
             self._link(rel)
         return moves + found.moves
 
