@@ -5,7 +5,8 @@ tests/test_generated_tree.py, run as a subprocess).
 
 A step is a call that changes the disk in `obsgen.generated_tree`: recovering leftovers, making the
 work directory, writing the files as the build renders them (before the first and before the
-fifth), carrying over a top-level entry, each rename or exchange, each tree removal, removing the work directory. Before
+fifth), writing the journal of the moves, each rename (a directory moved into the new tree, the
+fallback's renames) or exchange, deleting the journal, each tree removal, removing the work directory. Before
 step STEP the process sends itself SIGNAL (KILL or INT), as `kill -9` or Ctrl-C would. STEP 0 never
 interrupts; the process then prints `steps: N` on stderr, the number of steps of that build.
 MODE `exchange` uses renameat2(RENAME_EXCHANGE) as obsgen does on Linux; `fallback` makes it
@@ -68,7 +69,7 @@ generated_tree.os = _module_with(os, rename=counted(os.rename))  # type: ignore[
 generated_tree.shutil = _module_with(shutil, rmtree=counted(shutil.rmtree),  # type: ignore[assignment]
                                      copytree=counted(shutil.copytree))
 generated_tree.Staging.add = add_with_steps  # type: ignore[method-assign]
-for name in ("recover", "_make_work_dir", "_remove_work_dir"):
+for name in ("recover", "_make_work_dir", "_remove_work_dir", "write_journal", "_forget"):
     setattr(generated_tree, name, counted(getattr(generated_tree, name)))
 if MODE == "fallback":
     generated_tree.exchange = counted(lambda first, second: False)

@@ -1,9 +1,12 @@
-"""generated/ is replaced as a whole or not at all: an interrupted build leaves the complete old tree
-or the complete new one, the next build removes what it left behind, and obsgen never reads or
-writes through a link leaving the project (issue 12, items 10 and 11)."""
+"""generated/ is replaced as a whole or not at all: an interrupted build leaves the complete old tree,
+the complete new one, or (killed between moving an unchanged directory into the new tree and the
+swap) the old tree that the next build's recovery completes; the next build removes what it left
+behind, and obsgen never reads or writes through a link leaving the project (issue 12, items 10 and
+11; issue 22: unchanged directories moved, not their files linked)."""
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
@@ -112,14 +115,16 @@ def assert_interrupting_every_step_leaves_a_whole_tree(project: Path, tmp_path: 
         assert run.returncode == (-9 if signal_name == "KILL" else 130), (at, run.stderr)
         assert "Traceback" not in run.stderr and "internal error" not in run.stderr
         after = snapshot(root / "generated")
-        if mode == "fallback" and after is None:  # between the fallback's two renames: the next run puts it back
-            assert [p for p in leftovers(root) if p.startswith(".obsgen/previous-")], at
-        else:
-            assert after in (old, new), f"a mixed tree after an interruption at step {at} of {steps}"
         left = leftovers(root)
+        if mode == "fallback" and after is None:  # between the fallback's two renames: the next run puts it back
+            assert [p for p in left if p.startswith(".obsgen/previous-")], at
+        elif after not in (old, new):  # unchanged directories moved out, not swapped yet: the journal says which
+            assert [p for p in left if p.startswith(".obsgen/journal-")], at
         check = obsgen("build", "--check", "-C", str(root), *args)
         if left:
             assert check.exit_code == 1 and all(f"leftover: {path}" in check.stderr for path in left), at
+        generated_tree.recover(root)  # what the next build does first (in place: the journal names inodes)
+        assert snapshot(root / "generated") in (old, new), f"a mixed tree after an interruption at step {at} of {steps}"
         assert obsgen("build", "-C", str(root), *args).exit_code == 0
         assert snapshot(root / "generated") == new, at
         assert entries_outside_generated(root) == around, f"leftovers after the next build (step {at})"
@@ -323,3 +328,210 @@ def test_the_reserved_names_are_the_ones_the_runbooks_use():
     from obsgen.language.v1.project import GENERATED_OWN_NAMES
 
     assert set(GENERATED_OWN_NAMES) == {RUNBOOKS_OUT, SITE_OUT}
+
+
+# --- issue 22: unchanged directories are moved into the new tree, not rebuilt file by file ----------
+
+KILLER = """
+import os, signal, sys
+from obsgen import generated_tree
+from obsgen.cli import main
+
+where, count = sys.argv[1], int(sys.argv[2])
+calls = 0
+
+def killing(function):
+    def wrapper(*args, **kwargs):
+        global calls
+        calls += 1
+        if calls == count:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return function(*args, **kwargs)
+    return wrapper
+
+if where == "move":  # before the COUNT-th directory moved into the new tree
+    generated_tree.Staging._move = killing(generated_tree.Staging._move)
+else:  # after the swap, before the journal is deleted
+    generated_tree._forget = killing(generated_tree._forget)
+sys.argv = ["obsgen", *sys.argv[3:]]
+main()
+"""
+
+
+def listing(base: Path) -> dict[str, tuple[object, ...]]:
+    """Every entry under `base` with its inode (a link: its target; links are recreated, not kept)."""
+    found: dict[str, tuple[object, ...]] = {}
+    for folder, dirs, files in os.walk(base):
+        for name in dirs + files:
+            path = Path(folder, name)
+            rel = path.relative_to(base).as_posix()
+            if path.is_symlink():
+                found[rel] = ("link", os.readlink(path))
+            else:
+                info = path.stat()
+                found[rel] = ("dir", info.st_ino) if path.is_dir() else ("file", info.st_ino, path.read_bytes())
+    return found
+
+
+def kept(before: dict[str, tuple[object, ...]], after: dict[str, tuple[object, ...]]) -> set[str]:
+    """The entries present in both with the same inode."""
+    return {rel for rel, entry in after.items() if before.get(rel) == entry}
+
+
+def killed(root: Path, where: str, count: int, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", KILLER, where, str(count), "build", "-C", str(root), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, "OBSGEN_DEBUG": ""})
+
+
+@pytest.fixture
+def built(project: Path) -> Path:
+    """The project built once more: generated/ holds exactly what the spec makes, plus the README and link."""
+    assert obsgen("build", "-C", str(project)).exit_code == 0
+    return project
+
+
+def test_a_rebuild_with_nothing_changed_keeps_every_directory_and_file_and_leaves_nothing(built):
+    before = listing(built / "generated")
+    assert obsgen("build", "-C", str(built)).exit_code == 0
+    assert listing(built / "generated") == before  # directories too: moved whole, not made again
+    assert not (built / ".obsgen").exists()
+
+
+def test_a_one_file_change_moves_the_unchanged_directories_and_rebuilds_its_own(built):
+    before = listing(built / "generated")
+    change_the_spec(built)
+    assert obsgen("build", "-C", str(built)).exit_code == 0
+    after = listing(built / "generated")
+    same = kept(before, after)
+    assert {"prod/sns", "prod/sns/topics.json", "site/_assets", "site/_services", "runbooks/orders/health.md",
+            "site/orders/latency.html", "obsgen.schema.json", "README.md"} <= same
+    assert not {"prod", "prod/cloudwatch", "prod/cloudwatch/orders.json", "runbooks/orders",
+                "runbooks/orders/errors.md", "site/orders"} & same
+    assert set(after) == set(before) and not (built / ".obsgen").exists()
+    assert not stale_files(built, compile_project(built))
+
+
+def test_a_file_the_spec_no_longer_makes_goes_and_its_directory_is_made_again(built):
+    before = listing(built / "generated")
+    service = built / "monitors" / "orders.yaml"
+    text = service.read_text(encoding="utf-8")
+    service.write_text(text[:text.index("  health:")], encoding="utf-8")
+    assert obsgen("build", "-C", str(built)).exit_code == 0
+    after = listing(built / "generated")
+    assert "runbooks/orders/health.md" not in after and "site/orders/health.html" not in after
+    assert "runbooks/orders" in after and "runbooks/orders" not in kept(before, after)
+    assert not stale_files(built, compile_project(built))
+
+
+def test_what_someone_added_to_an_owned_directory_goes_and_the_rest_stays_linked(built):
+    base = built / "generated"
+    (base / "site" / "_assets" / "ours.css").write_text("body {}\n", encoding="utf-8")
+    (base / "site" / "_assets" / "again.js").symlink_to("filter.js")
+    (base / "site" / "empty" / "inside").mkdir(parents=True)
+    (base / "runbooks" / "orders" / "notes.md").write_text("ours\n", encoding="utf-8")
+    before = listing(base)
+    assert obsgen("build", "-C", str(built)).exit_code == 0
+    after = listing(base)
+    assert not {"site/_assets/ours.css", "site/_assets/again.js", "site/empty", "runbooks/orders/notes.md"} & set(after)
+    same = kept(before, after)
+    assert {"site/_assets/filter.js", "runbooks/orders/errors.md", "site/_services", "site/orders"} <= same
+    assert not {"site", "site/_assets", "runbooks", "runbooks/orders"} & same
+    assert not stale_files(built, compile_project(built))
+
+
+def test_a_one_environment_build_moves_the_other_entries_whole(built):
+    before = listing(built / "generated")
+    change_the_spec(built)
+    assert obsgen("build", "--env", "prod", "-C", str(built)).exit_code == 0
+    after = listing(built / "generated")
+    others = {rel for rel in before if rel.split("/")[0] in ("dev", "staging", "site", "runbooks", "README.md")}
+    assert others <= kept(before, after)
+    assert after["latest"] == ("link", "prod") and "prod/cloudwatch" not in kept(before, after)
+
+
+def test_a_kill_between_the_moves_and_the_swap_is_undone_by_the_next_build(built, tmp_path):
+    before = listing(built / "generated")
+    change_the_spec(built)
+    expected = expected_after_build(built, tmp_path)
+    run = killed(built, "move", 3)
+    assert run.returncode == -9, run.stderr
+    assert snapshot(built / "generated") != snapshot(tmp_path / "uninterrupted" / "generated")
+    assert len(listing(built / "generated")) < len(before)  # two directories are in the new tree
+    assert [path for path in leftovers(built) if path.startswith(".obsgen/journal-")]
+    check = obsgen("build", "--check", "-C", str(built))
+    assert check.exit_code == 1 and "leftover: .obsgen/journal-" in check.stderr
+    generated_tree.recover(built)  # what the next build does first
+    assert listing(built / "generated") == before and not leftovers(built)
+    assert obsgen("build", "-C", str(built)).exit_code == 0
+    assert snapshot(built / "generated") == expected and not (built / ".obsgen").exists()
+
+
+def test_a_kill_after_the_swap_before_the_journal_goes_keeps_the_new_tree(built, tmp_path):
+    change_the_spec(built)
+    expected = expected_after_build(built, tmp_path)
+    run = killed(built, "forget", 1)
+    assert run.returncode == -9, run.stderr
+    new = listing(built / "generated")
+    assert snapshot(built / "generated") == expected
+    assert [path for path in leftovers(built) if path.startswith(".obsgen/journal-")]
+    generated_tree.recover(built)
+    assert listing(built / "generated") == new and not leftovers(built)
+    assert obsgen("build", "-C", str(built)).exit_code == 0
+    assert listing(built / "generated") == new and not (built / ".obsgen").exists()
+
+
+def test_an_interruption_at_the_swap_puts_the_moved_directories_back_at_once(built, monkeypatch):
+    before = listing(built / "generated")
+    change_the_spec(built)
+
+    def interrupted_exchange(first: Path, second: Path) -> bool:
+        assert "prod/sns" not in listing(second)  # moved into the new tree already
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(generated_tree, "exchange", interrupted_exchange)
+    with pytest.raises(KeyboardInterrupt):
+        write(built, compile_project(built))
+    assert listing(built / "generated") == before and not (built / ".obsgen").exists()
+
+
+def test_without_the_exchange_the_two_renames_keep_the_moved_directories(built, tmp_path, monkeypatch):
+    before = listing(built / "generated")
+    change_the_spec(built)
+    expected = expected_after_build(built, tmp_path)
+    monkeypatch.setattr(generated_tree, "exchange", lambda first, second: False)
+    assert obsgen("build", "-C", str(built)).exit_code == 0
+    assert snapshot(built / "generated") == expected and not (built / ".obsgen").exists()
+    assert {"prod/sns", "site/_assets"} <= kept(before, listing(built / "generated"))
+
+
+def test_a_directory_that_cannot_be_renamed_is_linked_file_by_file(built, monkeypatch):
+    before = listing(built / "generated")
+    rename = os.rename
+
+    def across_filesystems(source, target, *args, **kwargs):
+        if "/generated/" in str(source):  # as if generated/'s directories were another filesystem
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), str(source))
+        return rename(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(generated_tree.os, "rename", across_filesystems)
+    assert obsgen("build", "-C", str(built)).exit_code == 0
+    after = listing(built / "generated")
+    assert {rel for rel, entry in before.items() if entry[0] == "file"} <= kept(before, after)
+    assert "site/_assets" not in kept(before, after) and not (built / ".obsgen").exists()
+
+
+def test_an_unchanged_file_removed_during_the_build_stops_it_before_anything_moves(built, monkeypatch):
+    gone = built / "generated" / "site" / "_assets" / "filter.js"
+    commit = generated_tree.Staging.commit
+
+    def removing_first(staging, owned):
+        gone.unlink()  # as someone would while the build renders: noted unchanged, never written
+        commit(staging, owned)
+
+    monkeypatch.setattr(generated_tree.Staging, "commit", removing_first)
+    expected = listing(built / "generated")
+    del expected["site/_assets/filter.js"]
+    with pytest.raises(FileNotFoundError) as raised:
+        write(built, compile_project(built))
+    assert raised.value.filename == str(gone)
+    assert listing(built / "generated") == expected and not (built / ".obsgen").exists()

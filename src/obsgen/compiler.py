@@ -1,8 +1,9 @@
 """The compile pipeline: load spec -> resolve per environment -> render targets -> artifacts.
 
 `write` replaces `generated/` only when the whole build is free of errors, so a bad spec never
-leaves a half-written tree behind, and replaces it in one atomic swap (`generated_tree`), so an
-interrupted build never does either. `obsgen build` hands `compile_project` a sink that writes each
+leaves a half-written tree behind, and replaces it in one atomic swap (`generated_tree`; what an
+interrupted build had moved out of it, the next one puts back), so an interrupted build never does
+either. `obsgen build` hands `compile_project` a sink that writes each
 file into the staging tree as it is rendered (and `build --check` one that compares it), so the
 build never holds all of generated/ in memory; the swap still comes only after the last check.
 """

@@ -1,18 +1,29 @@
-"""generated/ on disk: checked before it is read or written, replaced as a whole in one atomic step,
-and put back in order after a build that was interrupted.
+"""generated/ on disk: checked before it is read or written, replaced in one atomic swap, and put
+back in order after a build that was interrupted.
 
-A build writes its complete new tree into `.obsgen/staging-<random>/`, a sibling of generated/
-inside the project: the files it compiled plus, hard-linked from the current tree, the top-level
-entries it does not own (the other environments after `build --env X`, the site after `build --env
-X`, whatever else people keep there). One `renameat2(RENAME_EXCHANGE)` then swaps the two
-directories, so at every instant generated/ is either the complete old tree or the complete new
-one; the old tree, now under `.obsgen/`, is deleted. generated/ stays a plain directory, which git,
-editors and `build --check` read as usual.
+A build writes its new tree into `.obsgen/staging-<random>/`, a sibling of generated/ inside the
+project: the files it compiled whose bytes differ from the current tree's. At the end (`commit`) the
+new tree takes the rest from the current one: each directory whose whole subtree is unchanged (only
+files with the same bytes, nothing written under it, nothing else there) and each top-level entry
+the build does not own (the other environments and the site after `build --env X`, whatever else
+people keep there) is moved into it with one rename; an unchanged file elsewhere is hard-linked.
+One `renameat2(RENAME_EXCHANGE)` then swaps the two directories, and the old tree, now under
+`.obsgen/` and emptied of what moved, is deleted. A build that changes little does work in
+proportion to what changed (generated_moves.py), and an unchanged file or directory keeps its inode
+and modification time. generated/ stays a plain directory, which git, editors and `build --check`
+read as usual.
+
+What a reader of generated/ sees: each file is at every instant either its old or its new version,
+and after the swap the tree is the complete new one. For the few milliseconds between the first
+move and the swap (one rename per moved directory), the directories already moved are absent from
+generated/. A journal, `.obsgen/journal-<random>`, written before the first move, names them: if the
+build stops there (an error, Ctrl-C, kill -9), `recover()` (this build's own cleanup, or the next
+build) moves them back while generated/ is still the old tree, so it is the complete old tree again.
 
 Where the exchange is unavailable (a system other than Linux, a filesystem that lacks it), two
 renames do the swap: generated/ to `.obsgen/previous-<random>/`, then the staging tree to
 generated/. Between the two generated/ is absent, and whoever comes next (this build's own cleanup,
-or the next build after a kill) renames `previous-` back.
+or the next build after a kill) renames `previous-` back, then undoes the moves.
 
 `.obsgen/` holds a `.gitignore` of `*` while it exists, so git never lists it in any project, and is
 removed when the build ends. What a killed build leaves there, and the `.obsgen-*` / `.old-*`
@@ -37,11 +48,13 @@ from typing import BinaryIO, Callable, Iterator
 
 from .chunks import Content, as_bytes, encoded
 from .diagnostics import Diagnostic, Span, error
+from .generated_moves import JOURNAL, plan, undo, vanished, write_journal
 from .progress import Progress, counted, silent
 
 GENERATED_DIR = "generated"
 WORK_DIR = ".obsgen"  # next to generated/: the trees of a build in progress
 STAGING = "staging-"  # .obsgen/staging-*: the new tree being written (after the swap: the old one)
+# JOURNAL (generated_moves.py), .obsgen/journal-*: the directories moved out of generated/ before the swap
 PREVIOUS = "previous-"  # .obsgen/previous-*: the old tree moved aside by the two-rename fallback
 LEGACY = (".obsgen-", ".old-")  # what obsgen 0.1.0 left inside generated/ when it was interrupted
 _GITIGNORE = "# obsgen's work directory during a build; removed when the build ends\n*\n"
@@ -121,7 +134,7 @@ def leftovers(root: Path) -> list[str]:
     found = []
     work, base = root / WORK_DIR, root / GENERATED_DIR
     if work.is_dir() and not work.is_symlink():
-        found += [f"{WORK_DIR}/{name}" for name in sorted(os.listdir(work)) if name.startswith((STAGING, PREVIOUS))]
+        found += [f"{WORK_DIR}/{name}" for name in sorted(os.listdir(work)) if name.startswith((STAGING, PREVIOUS, JOURNAL))]
     if base.is_dir() and not base.is_symlink():
         found += [f"{GENERATED_DIR}/{name}" for name in sorted(os.listdir(base)) if name.startswith(LEGACY)]
     return found
@@ -129,7 +142,7 @@ def leftovers(root: Path) -> list[str]:
 
 def replace(root: Path, files: dict[str, str], owned: set[str], progress: Progress = silent) -> None:
     """Make generated/ hold `files` in place of its top-level entries named in `owned`, keeping
-    every other entry; in one atomic swap. Raises OutputError when generated/ is unsafe to replace."""
+    every other entry; in one swap. Raises OutputError when generated/ is unsafe to replace."""
     with Staging(root) as staging:
         for rel, content in counted(files.items(), "writing files", progress):
             staging.add(rel, content)
@@ -140,13 +153,17 @@ class Staging:
     """generated/'s next tree, written file by file while a build renders it (`obsgen build` holds no
     file in memory once it is written: docs/performance.md), then swapped in by `commit`. Leaving the
     `with` block without `commit` (errors in the spec, an exception, Ctrl-C) deletes it: generated/ is
-    never touched before the swap. Entering checks generated/ (OutputError when it is unsafe to
-    replace) and takes the project's lock for the whole build."""
+    never touched before `commit`, and a `commit` stopped before its swap has what it moved put back.
+    Entering checks generated/ (OutputError when it is unsafe to replace) and takes the project's
+    lock for the whole build."""
 
     def __init__(self, root: Path) -> None:
         self.root, self.base, self.work = root, root / GENERATED_DIR, root / WORK_DIR
-        self.tree = self.work / f"{STAGING}{secrets.token_hex(6)}"
+        token = secrets.token_hex(6)
+        self.tree, self.journal = self.work / f"{STAGING}{token}", self.work / f"{JOURNAL}{token}"
         self._made: set[str] = set()
+        self._unchanged: set[str] = set()  # paths whose bytes equal the current tree's: not written
+        self._written: set[str] = set()
         self._lock: ExitStack | None = None
         # `add` runs once per file (23,000 at 10,000 monitors): it joins strings, not Paths, and
         # looks at generated/ once, here, rather than per file (docs/performance.md, #22 target 1).
@@ -173,43 +190,110 @@ class Staging:
             self._lock.close()
 
     def _clean_up(self) -> None:
-        recover(self.root)  # after the swap: the old tree; otherwise the unfinished new one
+        # after the swap: deletes the old tree; before it: moves back what commit moved, deletes the rest
+        recover(self.root)
         _remove_work_dir(self.work)
 
     def add(self, rel: str, content: Content) -> None:
-        """One file of the build into the staging tree. A file whose bytes equal the current tree's is
-        hard-linked from it instead of written again: it keeps its modification time (editors, make and
-        rsync see what really changed), and a rebuild that changes little writes little. The current
-        file is never modified, so the swap stays all-or-nothing. A `Chunks` (a page too big to hold
-        as one string) is written block by block and compared with the current file as it comes."""
+        """One file of the build. A file whose bytes equal the current tree's is only noted: `commit`
+        moves its directory into the new tree, or links it there, so it keeps its inode and
+        modification time (editors, make and rsync see what really changed) and a rebuild that
+        changes little writes little. Another file is written into the staging tree. The current
+        file is never modified. A `Chunks` (a page too big to hold as one string) is written block by
+        block and compared with the current file as it comes."""
+        # the same path twice: the later content wins, written over the first
+        current = os.path.join(self._base_text, rel) if self._has_base and rel not in self._written else None
+        if isinstance(content, (str, bytes)):
+            data = as_bytes(content)
+            if current is not None and _same_bytes(current, data):
+                self._noted(rel)
+            else:
+                _write_file(self._target(rel), data)
+                self._wrote(rel)
+            return
+        # written beside the tree's files, so that an unchanged page makes no directory the move needs
+        spare = os.path.join(self._tree_text, f".part-{secrets.token_hex(4)}")
+        if _write_blocks(spare, encoded(content), current, os.path.join(self._tree_text, rel)) and current is not None:
+            os.unlink(spare)
+            self._noted(rel)
+        else:
+            os.replace(spare, self._target(rel))
+            self._wrote(rel)
+
+    def _target(self, rel: str) -> str:
+        """`rel`'s path in the staging tree, its directory made."""
         target = os.path.join(self._tree_text, rel)
         parent = os.path.dirname(target)
         if parent not in self._made:
             os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
-        current = os.path.join(self._base_text, rel) if self._has_base else None
-        if isinstance(content, (str, bytes)):
-            data = as_bytes(content)
-            if current is None or not _link_if_same(current, target, data):
-                _write_file(target, data)
-        elif _write_blocks(target, encoded(content), current) and current is not None:
-            _relink(current, target)
+        return target
+
+    def _noted(self, rel: str) -> None:
+        self._unchanged.add(rel)
+
+    def _wrote(self, rel: str) -> None:
+        self._unchanged.discard(rel)
+        self._written.add(rel)
 
     def commit(self, owned: set[str]) -> None:
-        """The top-level entries of generated/ not in `owned` carried over, then the one swap."""
-        if self.base.is_dir():
-            _carry_over(self.base, self.tree, owned)
+        """The new tree completed from the current one, then the one swap: unchanged files linked,
+        unchanged directories and the top-level directories not in `owned` moved (journaled first)."""
+        moves = self._gathered(owned) if os.path.isdir(self.base) else []
+        if moves:
+            write_journal(self.journal, self.base, self.tree, moves)
+            for rel in moves:
+                self._move(rel)
         _swap(self.tree, self.base, self.work)
+        _forget(self.journal)
+
+    def _gathered(self, owned: set[str]) -> list[str]:
+        """Links what the new tree takes file by file; returns the directories it takes whole."""
+        owned_dirs: list[str] = []
+        moves: list[str] = []
+        linked: set[str] = set()
+        with os.scandir(self.base) as entries:
+            for entry in sorted(entries, key=lambda entry: entry.name):
+                if entry.name.startswith(LEGACY):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    (owned_dirs if entry.name in owned else moves).append(entry.name)
+                elif entry.name not in owned:
+                    _carry_file(entry, os.path.join(self._tree_text, entry.name))
+                elif entry.name in self._unchanged and entry.is_file(follow_symlinks=False):
+                    linked.add(entry.name)
+        found = plan(self._base_text, owned_dirs, self._unchanged, self._written)
+        if found.found + len(linked) != len(self._unchanged):
+            raise vanished(self._base_text, self._unchanged)
+        for rel in sorted(linked) + found.links:
+            self._link(rel)
+        return moves + found.moves
+
+    def _link(self, rel: str) -> None:
+        _link_or_copy(os.path.join(self._base_text, rel), self._target(rel))
+
+    def _move(self, rel: str) -> None:
+        """One directory out of generated/ into the new tree; linked or copied where it cannot be
+        renamed (another filesystem mounted inside generated/): undo() finds it still in place."""
+        source, target = os.path.join(self._base_text, rel), self._target(rel)
+        try:
+            os.rename(source, target)
+        except OSError:
+            shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
 
 
 def recover(root: Path) -> None:
     """Put generated/ back in order after an interrupted build and delete what it left behind."""
     base, work = root / GENERATED_DIR, root / WORK_DIR
     if work.is_dir() and not work.is_symlink():
-        previous = sorted(name for name in os.listdir(work) if name.startswith(PREVIOUS))
+        names = sorted(os.listdir(work))
+        previous = [name for name in names if name.startswith(PREVIOUS)]
         if previous and not os.path.lexists(base):  # killed between the fallback's two renames
             os.rename(work / previous[0], base)
-        for name in os.listdir(work):
+        for name in names:  # killed between the first move out of generated/ and the swap?
+            if name.startswith(JOURNAL):
+                undo(work / name, base)
+        for name in names:
             if name.startswith((STAGING, PREVIOUS)):
                 shutil.rmtree(work / name, ignore_errors=True)
     if base.is_dir() and not base.is_symlink():
@@ -271,19 +355,13 @@ def _remove_work_dir(work: Path) -> None:
         pass  # gone already, or not ours to remove
 
 
-def _carry_over(base: Path, staging: Path, owned: set[str]) -> None:
-    """The top-level entries this build does not replace, hard-linked into the new tree (copied
-    where links are not possible); links are recreated as links, never followed."""
-    for entry in sorted(os.listdir(base)):
-        if entry in owned or entry.startswith(LEGACY):
-            continue
-        source, target = base / entry, staging / entry
-        if source.is_symlink():
-            os.symlink(os.readlink(source), target)
-        elif source.is_dir():
-            shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
-        else:
-            _link_or_copy(source, target)
+def _carry_file(entry: os.DirEntry[str], target: str) -> None:
+    """A top-level file this build does not replace, hard-linked into the new tree (copied where links
+    are not possible); a link is recreated as a link, never followed."""
+    if entry.is_symlink():
+        os.symlink(os.readlink(entry.path), target)
+    else:
+        _link_or_copy(entry.path, target)
 
 
 def _link_or_copy(source: str | Path, target: str | Path) -> None:
@@ -293,14 +371,11 @@ def _link_or_copy(source: str | Path, target: str | Path) -> None:
         shutil.copy2(source, target, follow_symlinks=False)
 
 
-def _link_if_same(current: str, target: str, data: bytes) -> bool:
+def _same_bytes(current: str, data: bytes) -> bool:
     try:
-        if not holds(current, data):
-            return False
-        os.link(current, target, follow_symlinks=False)
-    except OSError:  # unreadable, another filesystem, too many links: written instead
+        return holds(current, data)
+    except OSError:  # unreadable: written instead
         return False
-    return True
 
 
 def holds(path: str, data: bytes) -> bool:
@@ -326,10 +401,10 @@ def holds(path: str, data: bytes) -> bool:
         os.close(descriptor)
 
 
-def _write_blocks(path: str, blocks: Iterator[bytes], current: str | None) -> bool:
+def _write_blocks(path: str, blocks: Iterator[bytes], current: str | None, shown: str) -> bool:
     """`blocks` written to `path` as they come; True when they equal `current`'s bytes (read beside
-    them, a block's length at a time), which is then worth linking instead."""
-    with _named_errors(path), ExitStack() as stack:
+    them, a block's length at a time), which then need not be written. Errors name `shown`."""
+    with _named_errors(shown), ExitStack() as stack:
         reading = _opened_regular(current, stack) if current is not None else None
         same = reading is not None
         out = stack.enter_context(open(path, "wb"))
@@ -359,17 +434,6 @@ def _reads(reading: BinaryIO, expected: bytes, at_end: bool = False) -> bool:
         return False
 
 
-def _relink(current: str, target: str) -> None:
-    """`target`, just written with `current`'s very bytes, replaced by a hard link to `current` (its
-    modification time kept); left as written where linking fails."""
-    spare = f"{target}.{secrets.token_hex(4)}"
-    try:
-        os.link(current, spare, follow_symlinks=False)
-        os.replace(spare, target)
-    except OSError:
-        Path(spare).unlink(missing_ok=True)
-
-
 @contextmanager
 def _named_errors(path: str | Path) -> Iterator[None]:
     """write(2) and close(2) failures (ENOSPC, EDQUOT, EIO) carry no file name; this adds it."""
@@ -393,6 +457,11 @@ def _swap(staging: Path, base: Path, work: Path) -> None:
         previous = work / f"{PREVIOUS}{staging.name.removeprefix(STAGING)}"
         os.rename(base, previous)  # generated/ is absent until the next rename; recover() puts it back
         os.rename(staging, base)
+
+
+def _forget(journal: Path) -> None:
+    """After the swap: the moves need no undoing."""
+    journal.unlink(missing_ok=True)
 
 
 def exchange(first: Path, second: Path) -> bool:
