@@ -68,7 +68,7 @@ def validate(project_dir: Path = ProjectDir,
                   f"{rules} Prometheus rule(s) in all", markup=False)
         if build.spec is not None:  # one line; `--strict` adds a warning per untested monitor
             from ..alarm_tests.coverage import coverage as test_coverage
-            out.print(test_coverage(build.spec).summary(), markup=False)
+            out.print(test_coverage(build.spec, located=False).summary(), markup=False)
 
 
 def _live(build: Build, env: str, profile: Optional[str], timeout: float) -> str:

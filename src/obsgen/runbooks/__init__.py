@@ -66,8 +66,8 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
 
     order = [e for e in spec.project.environments if e in models]
     production = {e: spec.project.environments[e].production for e in order}
-    monitors = collect(models, order, production)
     source = GuidanceSource(spec.root, page.packaged_template())
+    monitors = collect(models, order, production, None if output or source.own_template else source.reads_facts)
     result = Runbooks()
     pages: dict[str, str] = {}
     measured = []

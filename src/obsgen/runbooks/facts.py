@@ -9,7 +9,7 @@ frozen values: the Markdown templates (user input, sandboxed) read them by attri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, NamedTuple, TypedDict
+from typing import Callable, Mapping, NamedTuple, TypedDict
 from urllib.parse import urlsplit
 
 from .. import conventions
@@ -177,9 +177,14 @@ def is_sandbox(endpoint: str | None) -> bool:
 
 
 def collect(models: dict[str, EnvironmentModel], env_order: list[str],
-            production: Mapping[str, bool | None] | None = None) -> list[MonitorFacts]:
+            production: Mapping[str, bool | None] | None = None,
+            needed: Callable[[str, str, str], bool] | None = None) -> list[MonitorFacts]:
     """Every monitor that exists in at least one environment, sorted by service and monitor. `production`:
-    the environments' `production:` flags as written (absent: the name decides, `is_production`)."""
+    the environments' `production:` flags as written (absent: the name decides, `is_production`).
+    With `needed(service, monitor, runbook)`, a monitor it says no to gets only the outline of its
+    environments (name, enabled, production, sandbox): what `obsgen validate` reports about a monitor
+    whose guidance reads no facts (no page is made from them). Its environments' full facts were
+    two thirds of validate's runbook time at 10,000 monitors (docs/performance.md)."""
     lookups = {env: _Lookups.of(models[env], is_production(env, (production or {}).get(env))) for env in env_order}
     found: dict[tuple[str, str], dict[str, Alarm | PrometheusAlert]] = {}
     services: dict[str, ServiceInfo] = {}
@@ -196,7 +201,7 @@ def collect(models: dict[str, EnvironmentModel], env_order: list[str],
                 for child in item.children:
                     parents.setdefault(child, set()).add(item.ref)
     return [_monitor(service, monitor, per_env, services[service], lookups, env_order,
-                     tuple(sorted(parents.get(f"{service}/{monitor}", ()))))
+                     tuple(sorted(parents.get(f"{service}/{monitor}", ()))), needed)
             for (service, monitor), per_env in sorted(found.items())]
 
 
@@ -240,10 +245,12 @@ class _Lookups:
 
 
 def _monitor(service: str, monitor: str, per_env: dict[str, Alarm | PrometheusAlert], info: ServiceInfo,
-             lookups: dict[str, _Lookups], env_order: list[str], parents: tuple[str, ...]) -> MonitorFacts:
+             lookups: dict[str, _Lookups], env_order: list[str], parents: tuple[str, ...],
+             needed: Callable[[str, str, str], bool] | None = None) -> MonitorFacts:
     first = next(per_env[e] for e in env_order if e in per_env)
-    envs = tuple(_env(lookups[e], per_env[e]) if e in per_env
-                 else EnvFacts(e, False, lookups[e].production, lookups[e].sandbox) for e in env_order)
+    full = needed is None or needed(service, monitor, first.runbook or "")
+    envs = tuple((_env(lookups[e], per_env[e]) if full else EnvFacts(e, True, lookups[e].production, lookups[e].sandbox))
+                 if e in per_env else EnvFacts(e, False, lookups[e].production, lookups[e].sandbox) for e in env_order)
     description = (first.description or "") if isinstance(first, AlarmBase) else dict(first.annotations).get(
         "description", "")
     summary = _summary(first, per_env) if isinstance(first, AlarmBase) else dict(first.annotations).get("summary", "")

@@ -153,6 +153,11 @@ class GuidanceSource:
         names = [f"{shared}.md" if shared else "", f"{service}/{SERVICE_FILE}", f"{service}/{monitor}.md"]
         return [n for n in names if n and n in self.texts]
 
+    def reads_facts(self, service: str, monitor: str, shared: str) -> bool:
+        """Whether a monitor's guidance is rendered from its facts: some file that applies is a template
+        (holds a '{'), not text used as it is (`static`)."""
+        return any(self.static(name) is None for name in self.layers(service, monitor, shared))
+
     def guidance(self, service: str, monitor: str, shared: str, context: dict[str, Any]) -> Guidance:
         layers = self.layers(service, monitor, shared)
         result = Guidance(files=tuple(f"{RUNBOOKS_DIR}/{n}" for n in layers))
