@@ -101,3 +101,16 @@ def test_help_is_the_same_before_and_after_the_commands_are_imported() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False", "True", "True", "True"]
+
+
+def test_validate_of_a_project_whose_guidance_is_plain_text_imports_no_jinja(tmp_path: Path) -> None:
+    """Jinja is loaded by the first runbooks_src template rendered (runbooks/guidance_jinja.py): guidance
+    without a '{' is used as it is, so such a project's validate never needs it (50 ms of start-up)."""
+    shutil.copytree(ROOT / "tests" / "bad_specs" / "_base", tmp_path / "project")
+    project = tmp_path / "project"
+    texts = [p.read_text(encoding="utf-8") for p in (project / "runbooks_src").rglob("*.md")]
+    assert texts and not any("{" in text for text in texts)  # the premise: plain-text guidance
+    assert "jinja2" not in imported_by("validate", cwd=project)
+    (project / "runbooks_src" / "orders.md").write_text("## Diagnosis\nLook at {{ monitor.service }}.\n",
+                                                       encoding="utf-8")
+    assert "jinja2" in imported_by("validate", cwd=project)  # the listing is real: a template loads it

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import BaseLoader, BytecodeCache, Environment, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -38,8 +37,12 @@ from ..language.yaml_reader import text_of
 # 6 s a MB (measured: 1.6 s for 256 KiB of `{{ x }}`, 5.8 s for 1 MiB, 17 s for 3 MiB), so pages
 # are held to 256 KiB rather than the spec files' 4 MiB.
 MAX_RUNBOOK_BYTES = 256 * 1024
-from .templating import BoundedSandbox
 from .wording import Markdown, as_text
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from .templating import BoundedSandbox
 
 DEFAULT_TEMPLATE = "_default.md.j2"
 SERVICE_FILE = "_service.md"
@@ -98,41 +101,6 @@ class Guidance:
         return [s for key, s in self.sections.items() if key not in standard and key]
 
 
-class _Loader(BaseLoader):
-    """Templates by their path under runbooks_src/; the path is also the 'filename' Jinja puts into
-    tracebacks, which is how a runtime error is traced back to its file and line."""
-
-    def __init__(self, texts: dict[str, str]):
-        self.texts = texts
-
-    def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
-        if template not in self.texts:
-            raise TemplateNotFound(template)
-        return self.texts[template], template, lambda: True
-
-
-class _MemoryBytecode(BytecodeCache):
-    """Compiled templates, kept for the process: compiling is half the cost of the runbooks, and the
-    same files are compiled again by every compile of a project. Jinja checks the source checksum."""
-
-    LIMIT = 2048
-
-    def __init__(self) -> None:
-        self.store: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Any) -> None:
-        if (code := self.store.get(bucket.key)) is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: Any) -> None:
-        if len(self.store) >= self.LIMIT:
-            self.store.clear()
-        self.store[bucket.key] = bucket.bytecode_to_string()
-
-
-_COMPILED = _MemoryBytecode()
-
-
 class GuidanceSource:
     """The runbooks_src/ directory of a project, read once; renders guidance and the page template."""
 
@@ -142,9 +110,7 @@ class GuidanceSource:
         self.texts.setdefault(DEFAULT_TEMPLATE, packaged_default)
         # runbooks_src/_default.md.j2 replaces obsgen's (a copy of obsgen's, as `obsgen init` writes, does not)
         self.own_template = self.texts[DEFAULT_TEMPLATE] != packaged_default
-        self.env = BoundedSandbox(as_markdown, loader=_Loader(self.texts), undefined=StrictUndefined,
-                                  keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED)
-        self.packaged = None if self.own_template else _packaged_environment(packaged_default)
+        self._packaged_default = packaged_default
         self.failed: set[str] = set()  # report a broken file once, not once per monitor
         self._static: dict[str, Markdown | None] = {}  # static(): a file's text when it holds no Jinja
 
@@ -152,6 +118,21 @@ class GuidanceSource:
         """The files that apply to a monitor, general to specific (only those that exist)."""
         names = [f"{shared}.md" if shared else "", f"{service}/{SERVICE_FILE}", f"{service}/{monitor}.md"]
         return [n for n in names if n and n in self.texts]
+
+    # Jinja (50 ms to import) is loaded by the first template rendered: guidance that holds no '{'
+    # is used as it is (`static`), and `obsgen validate` of a project whose guidance is all text
+    # renders no template at all (guidance_jinja.py).
+    @cached_property
+    def env(self) -> BoundedSandbox:
+        """The sandbox that renders runbooks_src files (templating.py)."""
+        from .guidance_jinja import sandbox
+        return sandbox(self.texts)
+
+    @cached_property
+    def packaged(self) -> Environment | None:
+        """obsgen's own page template's environment (no sandbox); None when the project has its own."""
+        from .guidance_jinja import packaged_environment
+        return None if self.own_template else packaged_environment(self._packaged_default)
 
     def reads_facts(self, service: str, monitor: str, shared: str) -> bool:
         """Whether a monitor's guidance is rendered from its facts: some file that applies is a template
@@ -176,6 +157,8 @@ class GuidanceSource:
             return self.packaged.get_template(name).render(context)
         if (static := self.static(name)) is not None:
             return static
+        from jinja2 import TemplateError, TemplateNotFound
+
         self.env.start()
         try:
             return self.env.get_template(name).render(context)
@@ -218,18 +201,6 @@ class GuidanceSource:
                                   f"runbooks_src/{name} matches no monitor: expected runbooks_src/<service>/<monitor>.md "
                                   f"or runbooks_src/<service>/{SERVICE_FILE}{did_you_mean(ref + '.md', known)}"))
         return problems
-
-
-@lru_cache(maxsize=2)
-def _packaged_environment(template: str) -> Environment:
-    """obsgen's own page template is obsgen's code, not user input: it runs outside the sandbox, whose
-    checks on every attribute and call were most of a full build's time (docs/performance.md), with
-    the same escaping of what `{{ }}` writes and the same Markdown from macros and blocks."""
-    environment = Environment(loader=_Loader({DEFAULT_TEMPLATE: template}), undefined=StrictUndefined,
-                              keep_trailing_newline=True, autoescape=False, finalize=as_markdown)
-    # jinja declares concat as a method of Environment; an instance attribute replaces it, which mypy refuses.
-    environment.concat = lambda parts: Markdown("".join(parts))  # type: ignore[method-assign]
-    return environment
 
 
 def as_markdown(value: Any) -> Any:
@@ -288,6 +259,8 @@ def _template_frame(exc: BaseException, texts: dict[str, str]) -> tuple[str, int
 def _located(exc: BaseException, name: str, texts: dict[str, str], compiling: bool = False) -> Diagnostic:
     """Jinja knows the line (syntax errors carry it; runtime errors leave it in the traceback); the
     column is that of the name the message quotes, else of the first tag on the line."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
     file, line = name, 1
     if isinstance(exc, TemplateSyntaxError):
         file, line = exc.name or name, exc.lineno or 1
@@ -311,6 +284,8 @@ MAX_MESSAGE = 300  # an exception's text can quote a value of any size
 
 def _message(exc: BaseException, compiling: bool) -> str:
     """One line that says what went wrong, in the template's terms where Python's would mislead."""
+    from jinja2 import TemplateError, TemplateNotFound
+
     if compiling:
         message = "the template nests blocks or expressions too deeply for Jinja to compile it"
     elif isinstance(exc, RecursionError):
