@@ -20,6 +20,8 @@ from ..progress import Progress, silent
 from .app import ROOT_PROJECT_DIR
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ..build import Build
 
 def project_dir_of(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
@@ -159,6 +161,17 @@ def repository_prefix(project_dir: Path) -> str:
     return ""
 
 
+def print_lines(console: Console, lines: list[str], style: str | None = None) -> None:
+    """`lines` printed as rich prints them. Piped, lines of printable characters only are written as
+    they are: rich would print them unchanged (no style, no wrapping; what it strips or expands --
+    control codes, tabs -- is not printable), and its rendering was 66 ms for 10,000 lines."""
+    text = "\n".join(lines)
+    if style is None and not console.is_terminal and all(line.isprintable() for line in lines):
+        console.file.write(text + "\n")
+        return
+    console.print(text, style=style, markup=False)
+
+
 def _style(item: diagnostics.Diagnostic) -> str:
     return "red" if item.level is diagnostics.Level.ERROR else "yellow"
 
@@ -180,7 +193,7 @@ def report(build: Build, fmt: str = "text", project_dir: Optional[Path] = None) 
     # One print per run of lines in one style (all of them when piped: no style), not one per line:
     # rich's per-call work made printing a 10,000-monitor project's warnings ~0.4 s (docs/performance.md).
     for style, items in groupby(build.diagnostics, lambda d: _style(d) if err.is_terminal else None):
-        err.print("\n".join(str(item) for item in items), style=style, markup=False)
+        print_lines(err, [str(item) for item in items], style)
     if not build.ok:
         count = sum(1 for d in build.diagnostics if d.level is diagnostics.Level.ERROR)
         err.print(f"{count} error(s); nothing was written.", markup=False)
