@@ -126,13 +126,14 @@ class GuidanceSource:
     def env(self) -> BoundedSandbox:
         """The sandbox that renders runbooks_src files (templating.py)."""
         from .guidance_jinja import sandbox
-        return sandbox(self.texts)
+        return sandbox(self.texts, as_markdown)
 
     @cached_property
     def packaged(self) -> Environment | None:
         """obsgen's own page template's environment (no sandbox); None when the project has its own."""
         from .guidance_jinja import packaged_environment
-        return None if self.own_template else packaged_environment(self._packaged_default)
+        return None if self.own_template else packaged_environment(DEFAULT_TEMPLATE, self._packaged_default,
+                                                                               as_markdown)
 
     def reads_facts(self, service: str, monitor: str, shared: str) -> bool:
         """Whether a monitor's guidance is rendered from its facts: some file that applies is a template

@@ -6,11 +6,10 @@ template. A module of its own so that Jinja is imported by the first template re
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from jinja2 import BaseLoader, BytecodeCache, Environment, StrictUndefined, TemplateNotFound
 
-from .guidance import DEFAULT_TEMPLATE, as_markdown
 from .templating import BoundedSandbox
 from .wording import Markdown
 
@@ -51,18 +50,19 @@ _COMPILED = _MemoryBytecode()
 
 
 @lru_cache(maxsize=2)
-def packaged_environment(template: str) -> Environment:
+def packaged_environment(name: str, template: str, finalize: Callable[[Any], Any]) -> Environment:
     """obsgen's own page template is obsgen's code, not user input: it runs outside the sandbox, whose
     checks on every attribute and call were most of a full build's time (docs/performance.md), with
     the same escaping of what `{{ }}` writes and the same Markdown from macros and blocks."""
-    environment = Environment(loader=_Loader({DEFAULT_TEMPLATE: template}), undefined=StrictUndefined,
-                              keep_trailing_newline=True, autoescape=False, finalize=as_markdown)
+    environment = Environment(loader=_Loader({name: template}), undefined=StrictUndefined,
+                              keep_trailing_newline=True, autoescape=False, finalize=finalize)
     # jinja declares concat as a method of Environment; an instance attribute replaces it, which mypy refuses.
     environment.concat = lambda parts: Markdown("".join(parts))  # type: ignore[method-assign]
     return environment
 
 
-def sandbox(texts: dict[str, str]) -> BoundedSandbox:
-    """The sandbox in which the project's runbooks_src files run (templating.py's budgets)."""
-    return BoundedSandbox(as_markdown, loader=_Loader(texts), undefined=StrictUndefined,
+def sandbox(texts: dict[str, str], finalize: Callable[[Any], Any]) -> BoundedSandbox:
+    """The sandbox in which the project's runbooks_src files run (templating.py's budgets); `finalize`
+    is what `{{ }}` writes (guidance.as_markdown: passed in, as this module must not import guidance)."""
+    return BoundedSandbox(finalize, loader=_Loader(texts), undefined=StrictUndefined,
                           keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED)
