@@ -33,6 +33,14 @@ class ExpressionSyntaxError(ValueError):
         self.offset = offset
 
 
+_INSIGHTS = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+
+
+def is_insights_query(text: str) -> bool:
+    """A Metrics Insights query (`SELECT ...`), not metric math: its grammar is another one."""
+    return _INSIGHTS.match(text) is not None
+
+
 # Options written as bare uppercase words (FILL's, SORT's): the evaluator knows these two.
 KEYWORDS = frozenset({"REPEAT", "LINEAR"})
 

@@ -7,11 +7,9 @@ A function the evaluator does not implement is refused here, before any data is 
 
 from __future__ import annotations
 
-import re
-
 from ..metric_math import (
-    KEYWORDS, Array, Binary, Call, ExpressionSyntaxError, Keyword, Node, Num, Ref, Str, Unary, parse as _parse,
-    references,
+    KEYWORDS, Array, Binary, Call, ExpressionSyntaxError, Keyword, Node, Num, Ref, Str, Unary, is_insights_query,
+    parse as _parse, references,
 )
 from .errors import MathSyntaxError, Unsupported
 
@@ -40,7 +38,7 @@ NOT_MODELLED = {
 
 
 def parse(text: str) -> Node:
-    if re.match(r"\s*SELECT\b", text, re.IGNORECASE):
+    if is_insights_query(text):
         raise Unsupported("Metrics Insights SELECT", "queries run over the account's metrics")
     try:
         return _parse(text, _implemented)
