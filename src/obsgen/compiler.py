@@ -33,19 +33,20 @@ from .prometheus import promtool
 from .targets import targets
 
 
-def validate(root: Path, strict: bool = False, progress: Progress = silent) -> Build:
+def validate(root: Path, strict: bool = False, progress: Progress = silent, store: RenderCache | None = None) -> Build:
     """`obsgen validate`: every environment compiled, the rules checked by promtool (when installed:
     otherwise a note says so), routing that reaches nobody (resolve/reach.py) and the runbooks'
     coverage -- a monitor without human Diagnosis and Mitigation, an environment whose alarms cannot
     link to their page -- as warnings, errors when `strict`; with `strict`, also a warning per monitor
-    without a unit test. `progress` hears how far the compile has got (progress.py)."""
+    without a unit test. `progress` hears how far the compile has got (progress.py). With `store`, spec
+    files parsed before are read from that cache (language/parse_cache.py)."""
     # What only validate reports is imported by validate: `obsgen build` never loads these checks.
     from .alarm_tests import coverage as alarm_test_coverage
     from .resolve.reach import unreached
     from .resolve.verbatim import unchecked
     from .runbooks.coverage import unlinked
 
-    build = compile_project(root, pages=False, progress=progress)
+    build = compile_project(root, pages=False, progress=progress, store=store)
     check_rules(build)
     if build.spec is not None:
         build.diagnostics = merge_environments(build.diagnostics + unreached(build.spec, build.models, strict)
@@ -76,7 +77,8 @@ def compile_project(root: Path, envs: list[str] | None = None, pages: bool = Tru
     and the site's pages made. With `sink`, each rendered file goes there as soon as it is made
     (`Build.add`), not into `files`: a sink that writes must keep it from generated/ until the build is
     known to be free of errors (`generated_tree.Staging`). With `store`, pure renders are looked up in
-    (and, when it is writable, added to) that cache: render_cache.py; the output is the same bytes."""
+    (and, when it is writable, added to) that cache: render_cache.py; the output is the same bytes. So are
+    the spec files' parsed trees (language/parse_cache.py)."""
     with _gc_paused():
         return _compile(root, envs, pages, progress, sink, store)
 
@@ -110,7 +112,7 @@ def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress
     """Every pass runs on whatever could be read, even after errors (a bad file, a bad entry, an
     environment that does not resolve): one run reports every problem a user can fix, and the
     errors alone keep the build from being written (issue #14)."""
-    spec, problems = load_spec(root, progress)
+    spec, problems = load_spec(root, progress, store)
     if spec is None:
         return Build(None, envs or [], diagnostics=unique_sorted(problems))
     problems += expand_presets(spec)  # presets become plain monitors here

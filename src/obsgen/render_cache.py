@@ -7,7 +7,8 @@ input cannot serve a stale value: change any of them and the key changes, so the
 simply never asked for. Only functions whose output depends on nothing but those inputs are cached
 (today a monitor's Markdown runbook page, `runbooks/page.render`, and its page of the site,
 `runbooks/site.monitor_page`; the Markdown -> HTML of an SLO's page, `runbooks/markdown.page_html`;
-the JSON Schema file, `language/jsonschema.schema_text`).
+the JSON Schema file, `language/jsonschema.schema_text`; a spec file's parsed tree,
+`language/parse_cache.py`).
 
 The cache lives in the user's cache directory, `$XDG_CACHE_HOME/obsgen/` (`~/.cache/obsgen/`
 when XDG_CACHE_HOME is unset; https://specifications.freedesktop.org/basedir-spec/latest/), or in
@@ -195,8 +196,7 @@ class RenderCache:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:  # not ours: made again
-            self.hits -= 1
-            self.misses += 1
+            self.refused()
             return None
 
     def get_bytes(self, kind: str, key: str) -> bytes | None:
@@ -222,6 +222,11 @@ class RenderCache:
             return None
         self.hits += 1
         return value
+
+    def refused(self) -> None:
+        """The value just read was not one the caller can use (not what its put wrote): a miss after all."""
+        self.hits -= 1
+        self.misses += 1
 
     def put(self, kind: str, key: str, value: str) -> None:
         """Stores a value (a read-only cache stores nothing). A cache that cannot be written (a full

@@ -40,15 +40,20 @@ def validate(project_dir: Path = ProjectDir,
              env: Optional[str] = typer.Option(None, "--env", "-e", help="The environment --live reads."),
              profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile for --live."),
              timeout: float = typer.Option(300.0, "--timeout", min=1.0, max=86400.0,
-                                           help="Seconds --live may wait for AWS in all.")) -> None:
+                                           help="Seconds --live may wait for AWS in all."),
+             no_cache: bool = typer.Option(False, "--no-cache", envvar="OBSGEN_NO_CACHE",
+                                           help="Parse every spec file again: do not read the cache "
+                                                "(~/.cache/obsgen, OBSGEN_CACHE_DIR).")) -> None:
     """Check the spec for every environment; report every problem as file:line:column."""
     if live and env is None:
         err.print("error: --live reads one environment's account: give --env", markup=False)
         raise typer.Exit(2)  # a usage error, as every other wrong combination of options
     from .. import compiler
 
+    # validate reads the cache (the spec files' parsed trees) but, like build --check, never writes it
+    store = None if no_cache else RenderCache(default_directory(os.environ), writable=False)
     with progress_shown() as progress:
-        build = compiler.validate(project_dir, strict, progress)
+        build = compiler.validate(project_dir, strict, progress, store)
     _notes(build)
     summary = None
     if build.ok and live and env is not None:
@@ -87,8 +92,9 @@ def _live(build: Build, env: str, profile: Optional[str], timeout: float) -> str
 def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
           check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if generated/ is stale."),
           no_cache: bool = typer.Option(False, "--no-cache", envvar="OBSGEN_NO_CACHE",
-                                        help="Render every page again: neither read nor fill the cache of "
-                                             "rendered pages (~/.cache/obsgen, OBSGEN_CACHE_DIR).")) -> None:
+                                        help="Parse and render everything again: neither read nor fill the "
+                                             "cache of parsed spec files and rendered pages "
+                                             "(~/.cache/obsgen, OBSGEN_CACHE_DIR).")) -> None:
     """Compile the spec into generated/<env>/ (all environments when --env is omitted)."""
     from .. import compiler
 

@@ -10,9 +10,10 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
-from . import yaml_reader
+from . import parse_cache, yaml_reader
 from ..diagnostics import Diagnostic, Span, error, shown
 from ..progress import Progress, counted, silent
+from ..render_cache import RenderCache
 from .yaml_reader import Document, Loc, Mapping
 from .errors import diagnostics_from
 from .matrix import expand_matrices
@@ -87,8 +88,10 @@ class SpecSet:
         return next((s for s in self.services if s.spec.service == name), None)
 
 
-def load_spec(root: Path, progress: Progress = silent) -> tuple[SpecSet | None, list[Diagnostic]]:
-    """Load and validate every spec file under `root/monitors`, collecting every problem.
+def load_spec(root: Path, progress: Progress = silent,
+              store: RenderCache | None = None) -> tuple[SpecSet | None, list[Diagnostic]]:
+    """Load and validate every spec file under `root/monitors`, collecting every problem. With `store`,
+    a file whose bytes read cleanly before is not parsed again (parse_cache.py).
 
     The SpecSet comes back whenever the project file could be read, even when files or entries
     failed: it then holds what is valid (the rest is in `SpecSet.broken`, salvage.py) so that the
@@ -126,7 +129,8 @@ def load_spec(root: Path, progress: Progress = silent) -> tuple[SpecSet | None, 
         is_project = path == project_path
         model = ProjectSpec if is_project else ServiceSpec
         salvaged = Salvaged()
-        loaded = load_model(path, rel, model, problems, root, precheck=_check_header, salvaged=salvaged, real=real)
+        loaded = load_model(path, rel, model, problems, root, precheck=_check_header, salvaged=salvaged, real=real,
+                            store=store)
         if loaded is None:
             if not is_project:  # the name it gives itself, and the one its file suggests
                 broken.services.update(n for n in (salvaged.failed_name, path.stem) if n)
@@ -238,7 +242,8 @@ def _miscased_extensions(root: Path, files: list[Path]) -> list[Diagnostic]:
 
 def load_model(path: Path, rel: str, model: type[BaseModel], problems: list[Diagnostic], root: Path,
                precheck: Callable[[Document, type[BaseModel]], list[Diagnostic]] | None = None,
-               salvaged: Salvaged | None = None, real: RealPaths | None = None) -> tuple[Any, Document] | None:
+               salvaged: Salvaged | None = None, real: RealPaths | None = None,
+               store: RenderCache | None = None) -> tuple[Any, Document] | None:
     """A YAML file of `root` read within the limits (read_limited, yaml_reader) and validated as `model`;
     None, with the problems appended, when any step fails. `precheck` may refuse the document before
     validation; a top level that is not a mapping is refused without showing it (it may be a whole
@@ -248,7 +253,7 @@ def load_model(path: Path, rel: str, model: type[BaseModel], problems: list[Diag
     text = read_limited(path, rel, problems, root, real)
     if text is None:
         return None
-    doc, found = yaml_reader.load(rel, text)
+    doc, found = parse_cache.load(rel, text, store)
     problems += found
     if doc is None:
         return None
