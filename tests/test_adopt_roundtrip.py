@@ -109,6 +109,10 @@ def seed(sb, env) -> dict[str, int]:
             put(stage, f"{fn}-p99", tags=svc, Namespace="AWS/Lambda", MetricName="Duration", ExtendedStatistic="p99.9",
                 Dimensions=dims(FunctionName=fn), Period=60, EvaluationPeriods=5, DatapointsToAlarm=3,
                 Threshold=2500.5, ComparisonOperator="GreaterThanThreshold")
+        # a Unit AWS does not publish Duration in (Milliseconds): an alarm that never fires, imported as it is
+        put(stage, f"orders-fn0-{stage}-slow-p99", tags={"service": "orders"}, Namespace="AWS/Lambda",
+            MetricName="Duration", ExtendedStatistic="p99", Dimensions=dims(FunctionName=f"orders-fn0-{stage}"),
+            Period=60, EvaluationPeriods=5, Threshold=2.5, ComparisonOperator="GreaterThanThreshold", Unit="Seconds")
         for n in range(6):  # DynamoDB tables, an SQS queue each: no service tag (grouped by resource)
             table, queue = f"acme-table{n}-{stage}", f"acme-jobs{n}-{stage}"
             put(stage, f"{table}-read-throttles", Namespace="AWS/DynamoDB", MetricName="ReadThrottleEvents",
@@ -210,6 +214,8 @@ def test_an_account_seeded_by_hand_imports_adopts_with_only_tags_and_then_has_no
     assert "terraform-alarm-prod" in report and "Terraform (tag ManagedBy=terraform)" in report
     assert "checkout-0-prod-two-expressions" in report, "the shape obsgen cannot describe is listed"
     assert "OBSGEN_HTTPS_ENDPOINT" in report
+    assert "- `orders-fn0-prod-slow-p99`: it asks for Unit Seconds, but AWS publishes AWS/Lambda Duration in " \
+        "Milliseconds" in report, "the alarm that never fires is said to"
     for around in (".pre-commit-config.yaml", ".github/workflows/obsgen.yml", "README.md"):  # as `obsgen init` does
         assert (project / around).is_file(), around
     every_file = "".join(p.read_text() for p in project.rglob("*") if p.is_file())

@@ -181,3 +181,48 @@ def test_the_examples_compile_without_a_metric_problem(path, tmp_path):
     result = compile_project(tmp_path)
     assert [str(d) for d in result.diagnostics if d.code.startswith(("metric-", "unknown-metric",
                                                                      "unknown-namespace"))] == []
+
+
+def test_a_unit_the_metric_is_not_published_in_is_an_error_at_the_unit(tmp_path):
+    """PutMetricAlarm's Unit filters the data points: an alarm on Lambda's Duration (Milliseconds) that asks for
+    Seconds would stay INSUFFICIENT_DATA and never fire. The published unit, or none, compiles."""
+    body = """\
+resources:
+  fn: {type: lambda, name: "orders-${env}"}
+monitors:
+  slow:
+    summary: Slow.
+    resource: fn
+    metric: Duration
+    statistic: p99
+    unit: UNIT
+    period: 5m
+    threshold: "> 1000"
+    severity: warning
+"""
+    result = compiled(tmp_path / "seconds", **service("orders", body.replace("UNIT", "Seconds")))
+    assert errors(result) == [
+        "monitors/orders.yaml:13:11: error: AWS/Lambda publishes 'Duration' in Milliseconds, not Seconds: an alarm "
+        "that asks for Seconds gets no data points and stays in INSUFFICIENT_DATA; leave 'unit' out, as AWS "
+        "recommends, or write unit: Milliseconds [metric-unit]"]
+    assert not result.ok
+    assert compiled(tmp_path / "ms", **service("orders", body.replace("UNIT", "Milliseconds"))).ok
+    assert compiled(tmp_path / "none", **service("orders", body.replace("    unit: UNIT\n", ""))).ok
+
+
+def test_a_preset_override_with_another_unit_points_at_the_override_and_names_the_preset(tmp_path):
+    result = compiled(tmp_path, **service("orders", """\
+resources:
+  fn:
+    type: lambda
+    name: "orders-${env}"
+    preset: recommended
+    params: {max_errors: 0, timeout: 30s}
+    presets:
+      duration: {unit: Microseconds}
+"""))
+    found = [line for line in errors(result) if "[metric-unit]" in line]
+    assert len(found) == 1 and not result.ok
+    assert found[0].startswith("monitors/orders.yaml:12:24: error: AWS/Lambda publishes 'Duration' in Milliseconds, "
+                               "not Microseconds")
+    assert "(from preset lambda.duration, used at monitors/orders.yaml:" in found[0]

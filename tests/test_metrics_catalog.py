@@ -431,3 +431,21 @@ def test_the_resource_types_page_lists_presets_and_regions():
             "[apigateway-websocket](presets.md#apigateway-websocket): client-errors, execution-errors, "
             "integration-latency, low-traffic |") in page
     assert "| `glue-job` | `Glue` | **JobName**, JobRunId, Type |  | every region |  |" in page  # AWS recommends none
+
+
+def test_an_alarm_unit_other_than_the_published_one_is_an_error_naming_the_published_one():
+    problems = check_metric("AWS/Lambda", "Duration", ["FunctionName"], "p99", unit="Seconds")
+    assert kinds(problems) == ["metric-unit"]
+    assert problems[0].level is Level.ERROR and problems[0].suggestion == "Milliseconds"
+    assert check_metric("AWS/Lambda", "Duration", ["FunctionName"], "p99", unit="Milliseconds") == ()
+    assert check_metric("AWS/Lambda", "Duration", ["FunctionName"], "p99") == ()
+    assert check_metric("MyApp", "Latency", [], "p99", unit="Seconds") == ()  # a custom namespace: any unit
+
+
+def test_every_preset_alarm_that_sets_a_unit_sets_the_published_one():
+    with_units = [(f"{p.spec.service}.{name}", TYPES[t].namespace, alarm.metric, alarm.unit)
+                  for p in PRESETS.sets.values() for name, alarm in p.spec.alarms.items() if alarm.unit
+                  for t in p.spec.resource_types]
+    for preset, namespace, metric, unit in with_units:
+        entry = shipped_catalog()[0].metric(namespace, metric)
+        assert entry is None or entry.unit in (None, unit), preset

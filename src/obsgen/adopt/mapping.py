@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..aws.resources import Kind, LiveResource
+from ..metrics.checks import check_metric
 from ..metrics.resource_types import ResourceTypeInfo, shipped_resource_types
 from ..presets.catalog import shipped_catalog
 from ..presets.schema import PresetAlarm
@@ -41,7 +42,7 @@ class Finding:
     """One line of the report: an alarm (or topic, subscription) and what became of it."""
 
     subject: str
-    outcome: str  # "kept as written", "not imported", "owned by another tool", "note"
+    outcome: str  # "kept as written", "not imported", "owned by another tool", "never fires", "note"
     why: str
 
 
@@ -356,7 +357,7 @@ class _Mapper:
         if (p.get("WarmUpConfiguration") or {}).get("WarmUpPeriodDurationInMinutes"):  # #17's warm_up:
             body["warm_up"] = _warm_up(p["WarmUpConfiguration"])
         if p.get("Unit") and "metric" in source:
-            body["unit"] = p["Unit"]
+            self.unit(alarm, body, source, p["Unit"])
         self.common(alarm, body)
         if "metric" in source and self.as_preset(alarm, service, body, monitor_name):
             return
@@ -385,6 +386,19 @@ class _Mapper:
             result["dimensions"] = {k: template(v, self.env) for k, v in sorted(dims.items())}
         result["statistic"] = source["statistic"]
         return result
+
+    def unit(self, alarm: LiveResource, body: dict[str, Any], source: dict[str, Any], unit: str) -> None:
+        """`unit:` as the alarm has it; but a Unit AWS does not publish the metric in is an alarm that never fires
+        (metrics.checks, metric-unit): kept only verbatim (the import changes nothing in AWS), and said so."""
+        found = [p for p in check_metric(source["namespace"] or "", source["metric"] or "", unit=unit)
+                 if p.kind == "metric-unit"]
+        if not found:
+            body["unit"] = unit
+            return
+        self.findings.append(Finding(alarm.name, "never fires", f"it asks for Unit {unit}, but AWS publishes "
+                                     f"{source['namespace']} {source['metric']} in {found[0].suggestion}, so it gets no "
+                                     f"data points and stays in INSUFFICIENT_DATA; kept as it is (cloudwatch: Unit): "
+                                     "delete that line and apply to make it work"))
 
     def common(self, alarm: LiveResource, body: dict[str, Any]) -> None:
         if alarm.params.get("ActionsEnabled") is False:

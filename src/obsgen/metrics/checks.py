@@ -12,6 +12,8 @@ Each problem is a small value; the caller locates it and turns it into a diagnos
                               publish it (a WebSocket API has no 4xx, 5xx or Latency)
   metric-dimensions  error    the metric is not published with exactly these dimension names
   metric-statistic   warning  AWS's page names other statistics as the meaningful ones
+  metric-unit        error    the alarm asks for another unit than the one AWS publishes the metric in:
+                              it would get no data points and stay INSUFFICIENT_DATA
   metric-region      error    the metric is published only in other regions (CloudFront, Billing)
 
 `suggestion` is what to write instead, when there is one answer: a metric name, a dimension set
@@ -45,18 +47,18 @@ class Problem:
 
 
 def check_metric(namespace: str, metric: str, dimensions: Iterable[str] = (), statistic: str | None = None,
-                 region: str | None = None, *, flavour: str | None = None,
+                 region: str | None = None, *, flavour: str | None = None, unit: str | None = None,
                  catalog: MetricCatalog | None = None) -> tuple[Problem, ...]:
     """The problems of one metric as an alarm or a graph reads it; () when it can have data.
 
-    `dimensions` are the dimension names (values do not matter); `statistic` and `region` are
-    checked when given; `flavour` is the resource type's flavour of the service, if it has one.
-    Without `catalog`, the package's own catalog is used and results are cached.
+    `dimensions` are the dimension names (values do not matter); `statistic`, `region` and the
+    alarm's `unit` are checked when given; `flavour` is the resource type's flavour of the service,
+    if it has one. Without `catalog`, the package's own catalog is used and results are cached.
     """
     names = tuple(sorted(set(dimensions)))
     if catalog is None:
-        return _check_shipped(namespace, metric, names, statistic, region, flavour)
-    return _check(catalog, namespace, metric, names, statistic, region, flavour)
+        return _check_shipped(namespace, metric, names, statistic, region, flavour, unit)
+    return _check(catalog, namespace, metric, names, statistic, region, flavour, unit)
 
 
 def published_regions(namespace: str, metric: str, dimensions: Iterable[str] = (), *, flavour: str | None = None,
@@ -101,13 +103,13 @@ def is_checked(namespace: str, catalog: MetricCatalog | None = None) -> bool:
 
 @lru_cache(maxsize=65536)
 def _check_shipped(namespace: str, metric: str, names: tuple[str, ...], statistic: str | None, region: str | None,
-                   flavour: str | None) -> tuple[Problem, ...]:
+                   flavour: str | None, unit: str | None) -> tuple[Problem, ...]:
     """An alarm per resource repeats the same few metrics: 10,000 alarms are a few hundred checks."""
-    return _check(shipped_catalog()[0], namespace, metric, names, statistic, region, flavour)
+    return _check(shipped_catalog()[0], namespace, metric, names, statistic, region, flavour, unit)
 
 
 def _check(catalog: MetricCatalog, namespace: str, metric: str, names: tuple[str, ...], statistic: str | None,
-           region: str | None, flavour: str | None) -> tuple[Problem, ...]:
+           region: str | None, flavour: str | None, unit: str | None = None) -> tuple[Problem, ...]:
     info = catalog.namespace(namespace)
     if info is None:
         return _unknown_namespace(catalog, namespace)
@@ -118,7 +120,7 @@ def _check(catalog: MetricCatalog, namespace: str, metric: str, names: tuple[str
         return (_unknown_metric(catalog, info, metric, flavour),)
     if flavour is not None and not entry.publications_for(flavour):  # without a flavour it sees every publication
         return (_wrong_flavour(info, entry, flavour),)
-    found = (_dimensions(entry, frozenset(names), flavour), _statistic(entry, statistic),
+    found = (_dimensions(entry, frozenset(names), flavour), _statistic(entry, statistic), _unit(entry, unit),
              _region(entry, frozenset(names), region, flavour))
     return tuple(p for p in found if p is not None)
 
@@ -169,7 +171,20 @@ def _closest(word: str, choices: list[str]) -> str | None:
     return close[0] if close else None
 
 
-# --- dimensions, statistics, regions ------------------------------------------------------------
+# --- dimensions, statistics, units, regions -----------------------------------------------------
+
+def _unit(entry: MetricInfo, unit: str | None) -> Problem | None:
+    """PutMetricAlarm's `Unit` filters the data points: "We recommend omitting Unit so that you don't
+    inadvertently specify an incorrect unit that is not published for this metric. Doing so causes the
+    alarm to be stuck in the INSUFFICIENT DATA state." (botocore's cloudwatch/2010-08-01 model,
+    PutMetricAlarmInput.Unit). The catalog's unit is the one AWS's page of the metric gives."""
+    if unit is None or entry.unit is None or unit == entry.unit:
+        return None
+    return Problem("metric-unit", Level.ERROR,
+                   f"{entry.namespace} publishes '{entry.name}' in {entry.unit}, not {unit}: an alarm that asks for "
+                   f"{unit} gets no data points and stays in INSUFFICIENT_DATA; leave 'unit' out, as AWS recommends, "
+                   f"or write unit: {entry.unit}", entry.unit)
+
 
 def _dimensions(entry: MetricInfo, given: DimensionSet, flavour: str | None) -> Problem | None:
     valid = entry.dimension_sets(flavour)

@@ -379,7 +379,7 @@ def _place(ctx: Context, entry: ServiceEntry, source: MetricSource, resource: Re
         return metric_checks.MetricPlace(origin.span(*fields, "metric"), origin.span(*fields, "statistic"), use, use,
                                          skip_dimensions=resource is not None and
                                          ctx.resource_is_bad(entry, source.resource or "", resource),
-                                         note=origin.preset.note())
+                                         note=origin.preset.note(), unit=origin.span(*fields, "unit"))
     doc = entry.doc
     keys = {}
     if resource is not None:
@@ -390,7 +390,8 @@ def _place(ctx: Context, entry: ServiceEntry, source: MetricSource, resource: Re
     namespace = (origin.span(*fields, "namespace") if source.namespace or resource is None
                  else doc.span(("resources", source.resource or "", "namespace")))
     return metric_checks.MetricPlace(origin.span(*fields, "metric"), origin.span(*fields, "statistic"), namespace,
-                                     missing, keys, resource is not None and ctx.resource_is_bad(entry, source.resource or "", resource))
+                                     missing, keys, resource is not None and ctx.resource_is_bad(entry, source.resource or "", resource),
+                                     unit=origin.span(*fields, "unit"))
 
 
 def _flavour(resource: Resource | None) -> str | None:

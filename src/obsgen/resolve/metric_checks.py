@@ -5,7 +5,8 @@ A resource's own dimensions are checked once, at the key that is wrong (`Stge:` 
 monitors and graphs that read the resource then skip the dimension check, so one misspelt dimension
 is one error and not one per alarm. Each metric is checked where it is built (a monitor, a math
 query, a graph metric): an unknown metric or a flavour of the service that does not publish it at
-`metric`, a statistic AWS calls meaningless at `statistic` (a warning), dimensions at the dimension
+`metric`, a statistic AWS calls meaningless at `statistic` (a warning), a unit the metric is not published
+in at `unit`, dimensions at the dimension
 key that is not published (or at `dimensions` / `resource` when one is missing), an unknown `AWS/`
 namespace at `namespace` (a warning). A preset monitor has no lines of its own: its problems point
 at the preset's use in `resources:`, and `presets.origin.annotate` adds "from preset X".
@@ -40,6 +41,7 @@ class MetricPlace:
     dimension_keys: dict[str, Span] = field(default_factory=dict)  # dimension name -> its key, as written
     skip_dimensions: bool = False  # the resource's dimensions are wrong, and were reported once
     note: str | None = None  # "from preset X, used at F:L:C": which preset alarm, when several share a use
+    unit: Span | None = None  # the metric's `unit:` (a graph's metric has none)
 
 
 def resource_type(name: str) -> ResourceTypeInfo | None:
@@ -81,7 +83,7 @@ def check_stat(stat: MetricStat, flavour: str | None, locate: Callable[[], Metri
     if not stat.namespace:
         return []
     names = [k for k, _ in stat.dimensions]
-    found = checks.check_metric(stat.namespace, stat.metric, names, stat.statistic, flavour=flavour)
+    found = checks.check_metric(stat.namespace, stat.metric, names, stat.statistic, flavour=flavour, unit=stat.unit)
     if not found:
         return []
     place, result = locate(), []
@@ -98,6 +100,8 @@ def _span(problem: checks.Problem, names: list[str], place: MetricPlace) -> Span
         return place.namespace
     if problem.kind == "metric-statistic":
         return place.statistic
+    if problem.kind == "metric-unit":
+        return place.unit or place.metric
     if problem.kind == "metric-dimensions":
         nearest = set() if problem.suggestion in (None, "no dimensions") else set((problem.suggestion or "").split(", "))
         wrong = [n for n in names if n not in nearest and n in place.dimension_keys]
