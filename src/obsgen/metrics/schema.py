@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, HttpUrl
 
-from ..language.v1.fields import Name, Region, Strict, Unit
+from ..language.v1.fields import Duration, Name, Region, Strict, Unit
 
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html and
 # API_Metric.html: dimension names and metric names are 1-255 characters.
@@ -36,7 +36,28 @@ Coverage = Literal["complete", "partial"]
 DimensionSet = Annotated[list[DimensionName], Field(max_length=30)]
 
 
-class MetricEntry(Strict):
+class FasterInterval(Strict):
+    """A shorter publishing interval that depends on a setting of the resource (EC2's detailed monitoring)."""
+
+    interval: Duration
+    when: str = Field(min_length=1, description="The condition, as a clause: \"with detailed monitoring enabled on "
+                                               "the instance\".")
+
+
+class IntervalFacts(Strict):
+    """How often AWS publishes a data point of a metric, where its page says so (a group's or a metric's)."""
+
+    interval: Duration | None = Field(
+        default=None, description="The time between two data points AWS's page gives (`1d`, `5m`); none: every "
+                                  "minute or the page does not say. An alarm period shorter than it misses data.")
+    faster: FasterInterval | None = Field(default=None, description="A shorter interval some resources publish at.")
+    interval_note: str | None = Field(default=None, min_length=1,
+                                      description="AWS's words where they give no exact interval.")
+    interval_source: HttpUrl | None = Field(default=None, description="The page that gives the interval, when it is "
+                                                                      "not the metric's source.")
+
+
+class MetricEntry(IntervalFacts):
     unit: Unit | None = Field(default=None, description="The CloudWatch unit AWS gives; none where the page gives none.")
     statistics: list[StatisticName] | None = Field(
         default=None, min_length=1,
@@ -49,7 +70,7 @@ class MetricEntry(Strict):
     source: HttpUrl | None = Field(default=None, description="Defaults to the group's source.")
 
 
-class MetricGroup(Strict):
+class MetricGroup(IntervalFacts):
     title: str = Field(min_length=1)
     flavour: FlavourName | None = Field(default=None, description="One of the file's flavours; none: every flavour.")
     source: HttpUrl | None = Field(default=None, description="Defaults to the file's source.")
