@@ -214,7 +214,7 @@ def _check_interval(facts: IntervalFacts, doc: Document, loc: Loc) -> list[Diagn
                               "(AWS publishes its metrics at most once a minute)"))
     if facts.faster is not None and facts.interval is not None and facts.faster.interval >= facts.interval:
         problems.append(error(doc.span(loc + ("faster", "interval")), CODE,
-                              "a faster interval is shorter than the 'interval' beside it"))
+                              "a 'faster' interval must be shorter than the 'interval' beside it"))
     for key in ("faster", "interval_note", "interval_source"):
         if getattr(facts, key) is not None and facts.interval is None:
             problems.append(error(doc.span(loc + (key,), at_key=True), CODE,
@@ -257,8 +257,9 @@ def _index(spec: MetricFile, doc: Document, problems: list[Diagnostic]) -> Names
             intervals.setdefault(name, []).append(mine)
     if len(problems) > before:
         return None
-    metrics = {name: _metric_info(spec.namespace, name, entries[name], publications[name],
-                                  next((i for i in intervals[name] if i is not None), None)) for name in sorted(entries)}
+    first = {name: next((i for i in found if i is not None), None) for name, found in intervals.items()}
+    metrics = {name: _metric_info(spec.namespace, name, entries[name], publications[name], first[name])
+               for name in sorted(entries)}
     return NamespaceInfo(spec.namespace, spec.title, str(spec.source), spec.coverage, dict(spec.flavours),
                          metrics, doc.path)
 
