@@ -8,6 +8,7 @@ when they span it or when the period fits only a faster setting of the resource.
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,6 +21,8 @@ from obsgen.metrics.catalog import load_catalog, shipped_catalog
 from obsgen.metrics.checks import Problem, check_metric
 from obsgen.metrics.reference import catalog_markdown
 from obsgen.metrics.resource_types import shipped_resource_types
+from obsgen.presets import expand
+from obsgen.presets.catalog import DATA_DIR as PRESETS_DIR, load_catalog as load_presets
 from obsgen.presets.catalog import shipped_catalog as shipped_presets
 
 from spec_builder import PROJECT, errors, make_project
@@ -291,3 +294,65 @@ monitors:
 def test_the_example_project_has_no_interval_problem():
     result = compile_project(Path(__file__).resolve().parents[1])
     assert [str(d) for d in result.diagnostics if d.code == "metric-interval"] == []
+
+
+# --- presets --------------------------------------------------------------------------------------------
+
+STORAGE_PRESET = """\
+service: s3-storage
+title: S3 bucket (storage, a test preset)
+resource_types: [s3]
+source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/metrics-dimensions.html
+alarms:
+  bucket-size:
+    summary: The {resource} bucket is big.
+    description: The bucket holds more than 1 TB.
+    level: warning
+    metric: BucketSizeBytes
+    statistic: Average
+    period: PERIOD
+    datapoints: 1 of 1
+    comparison: ">"
+    threshold: 1000000000000
+"""
+
+
+def storage_presets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, period: str) -> None:
+    """The shipped presets plus one on S3's daily BucketSizeBytes (no shipped preset watches a metric that is
+    published less often than every minute)."""
+    presets = tmp_path / "presets"
+    shutil.copytree(PRESETS_DIR, presets)
+    (presets / "s3-storage.yaml").write_text(STORAGE_PRESET.replace("PERIOD", period))
+    catalog, problems = load_presets(presets)
+    assert problems == []
+    monkeypatch.setattr(expand, "shipped_catalog", lambda: (catalog, ()))
+
+
+BUCKET_WITH_PRESET = """\
+resources:
+  bucket:
+    type: s3
+    name: "orders-${env}"
+    dimensions: {StorageType: StandardStorage}
+    preset: recommended
+OVERRIDE"""
+
+
+def test_a_preset_override_with_a_short_period_points_at_the_override_and_names_the_preset(tmp_path, monkeypatch):
+    storage_presets(tmp_path, monkeypatch, "1d")
+    body = BUCKET_WITH_PRESET.replace("OVERRIDE", "    presets:\n      bucket-size: {period: 5m}\n")
+    found = errors(compiled(tmp_path / "project", **service("orders", body)))
+    assert len(found) == 1
+    assert found[0].startswith("monitors/orders.yaml:12:29: error: AWS/S3 publishes 'BucketSizeBytes' once a day: "
+                               "an alarm that evaluates 1 period of 5m never sees a data point")
+    assert "(from preset s3-storage.bucket-size, used at monitors/orders.yaml:" in found[0]
+    assert found[0].endswith("[metric-interval]")
+    fine = BUCKET_WITH_PRESET.replace("OVERRIDE", "")
+    assert compiled(tmp_path / "default", **service("orders", fine)).ok
+
+
+def test_a_preset_with_a_short_period_points_at_its_use(tmp_path, monkeypatch):
+    storage_presets(tmp_path, monkeypatch, "1h")
+    found = errors(compiled(tmp_path / "project", **service("orders", BUCKET_WITH_PRESET.replace("OVERRIDE", ""))))
+    assert len(found) == 1 and found[0].startswith("monitors/orders.yaml:10:13: error: AWS/S3 publishes "
+                                                   "'BucketSizeBytes' once a day")
