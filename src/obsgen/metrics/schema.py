@@ -3,7 +3,9 @@
 One file per CloudWatch namespace (`<namespace-slug>.yaml`): the metrics AWS documents for it, in
 groups that share the page they come from, the dimension sets they are published with, and where
 they are published. A group may belong to a *flavour* of the service (API Gateway's REST, HTTP and
-WebSocket APIs publish different metrics in the same namespace). `resource-types.yaml` maps
+WebSocket APIs publish different metrics in the same namespace). A group or a metric may say how
+often AWS publishes a data point (`interval: 1d`, `5m`), where its page says so, with a `faster` interval some resources publish at (EC2's detailed monitoring); a metric's
+own interval replaces its group's. `resource-types.yaml` maps
 obsgen's resource types to a namespace, the dimensions that name a resource, a flavour and regions.
 
 Facts come from AWS's documentation only; every file, and every group or metric taken from another
