@@ -223,12 +223,20 @@ def _interval(entry: MetricInfo, timing: tuple[int, int] | None) -> Problem | No
         return Problem("metric-interval", Level.WARNING,
                        f"{what}: only one {format_duration(period)} period in {interval.seconds // period} has a data "
                        f"point, the others are missing data (treated as missing_data says); {advice}", write)
+    return Problem("metric-interval", Level.ERROR, f"{what}: an alarm that evaluates {_too_short(timing, interval)}; "
+                   f"{advice}", write)
+
+
+def _too_short(timing: tuple[int, int], interval: Interval) -> str:
+    """What an alarm whose periods together are shorter than the interval does. "Never" from an hour up: the
+    few periods more CloudWatch reads cannot reach back to a point published hours after its timestamp; a
+    5-minute metric's point is caught now and then, so the alarm flickers rather than never firing."""
+    period, periods = timing
     reads = f"{periods} period{'s' if periods > 1 else ''} of {format_duration(period)}"
-    outcome = ("never sees a data point: it stays in INSUFFICIENT_DATA and never fires"
-               if interval.seconds >= 3600 else
-               "finds no data point in most evaluations: it sits in INSUFFICIENT_DATA and cannot be relied on to fire")
-    return Problem("metric-interval", Level.ERROR, f"{what}: an alarm that evaluates {reads} {outcome}; {advice}",
-                   write)
+    if interval.seconds >= 3600:
+        return f"{reads} never sees a data point: it stays in INSUFFICIENT_DATA and never fires"
+    return (f"{reads} finds no data point in most evaluations: it sits in INSUFFICIENT_DATA and cannot be relied on "
+            "to fire")
 
 
 def _every(interval: Interval) -> str:
