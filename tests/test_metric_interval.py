@@ -101,8 +101,16 @@ def test_a_daily_metric_under_a_shorter_lookback_is_an_error_saying_what_to_writ
     problem = only(check_metric(*S3_DAILY, period=300))
     assert problem.level is Level.ERROR and problem.suggestion == "1d"
     assert problem.message == ("AWS/S3 publishes 'BucketSizeBytes' once a day: an alarm that evaluates 1 period of 5m "
-                               "never sees a data point: it stays in INSUFFICIENT_DATA and never fires; write period: 1d")
-    assert only(check_metric(*S3_DAILY, period=21600, evaluation_periods=3)).level is Level.ERROR  # 18h < 1d
+                               "finds no data point in at least 99% of its evaluations: it stays in INSUFFICIENT_DATA "
+                               "and practically never fires; write period: 1d")
+
+
+def test_periods_that_nearly_span_the_interval_are_an_error_that_says_how_often_they_miss():
+    """18h of a daily metric: a quarter of the evaluations, at least, have no data point."""
+    problem = only(check_metric(*S3_DAILY, period=21600, evaluation_periods=3))
+    assert problem.level is Level.ERROR
+    assert ("evaluates 3 periods of 6h finds no data point in at least 25% of its evaluations: it flips in and out of "
+            "INSUFFICIENT_DATA and cannot be relied on to fire") in problem.message
 
 
 def test_periods_that_together_span_the_interval_are_a_warning():
@@ -141,7 +149,7 @@ def test_a_five_minute_metric_without_a_faster_setting_follows_the_lookback():
     packets = ("AWS/EC2", "NetworkPacketsIn", ["InstanceId"], "Sum")
     problem = only(check_metric(*packets, period=60))
     assert problem.level is Level.ERROR
-    assert "finds no data point in most evaluations: it sits in INSUFFICIENT_DATA" in problem.message
+    assert "finds no data point in at least 80% of its evaluations: it flips in and out of" in problem.message
     assert only(check_metric(*packets, period=60, evaluation_periods=5)).level is Level.WARNING
 
 
@@ -235,8 +243,8 @@ def test_a_monitor_period_too_short_is_an_error_at_the_period(tmp_path):
     result = compiled(tmp_path / "short", **service("orders", BUCKET.replace("PERIOD", "    period: 5m")))
     assert errors(result) == [
         "monitors/orders.yaml:13:13: error: AWS/S3 publishes 'BucketSizeBytes' once a day: an alarm that evaluates 1 "
-        "period of 5m never sees a data point: it stays in INSUFFICIENT_DATA and never fires; write period: 1d "
-        "[metric-interval]"]
+        "period of 5m finds no data point in at least 99% of its evaluations: it stays in INSUFFICIENT_DATA and "
+        "practically never fires; write period: 1d [metric-interval]"]
     assert not result.ok
     assert compiled(tmp_path / "daily", **service("orders", BUCKET.replace("PERIOD", "    period: 1d"))).ok
 
@@ -344,7 +352,7 @@ def test_a_preset_override_with_a_short_period_points_at_the_override_and_names_
     found = errors(compiled(tmp_path / "project", **service("orders", body)))
     assert len(found) == 1
     assert found[0].startswith("monitors/orders.yaml:12:29: error: AWS/S3 publishes 'BucketSizeBytes' once a day: "
-                               "an alarm that evaluates 1 period of 5m never sees a data point")
+                               "an alarm that evaluates 1 period of 5m finds no data point in at least 99%")
     assert "(from preset s3-storage.bucket-size, used at monitors/orders.yaml:" in found[0]
     assert found[0].endswith("[metric-interval]")
     fine = BUCKET_WITH_PRESET.replace("OVERRIDE", "")

@@ -17,7 +17,8 @@ Each problem is a small value; the caller locates it and turns it into a diagnos
   metric-region      error    the metric is published only in other regions (CloudFront, Billing)
   metric-interval    error    the alarm's period is shorter than the time between two data points AWS
                               publishes (S3's daily storage metrics, 5-minute metrics) and its
-                              evaluation periods together are too: most evaluations find no data point
+                              evaluation periods together are too: some evaluations find no data point
+                              (a 5m alarm on a daily metric: 99% of them)
                      warning  the periods together span the interval, so only some have a data point;
                               or the period fits only resources with a faster setting (EC2's detailed
                               monitoring)
@@ -200,13 +201,12 @@ def _unit(entry: MetricInfo, unit: str | None) -> Problem | None:
 
 def _interval(entry: MetricInfo, timing: tuple[int, int] | None) -> Problem | None:
     """AWS: "select an alarm monitoring period that is greater than or equal to the metric's resolution"
-    (cloudwatch_concepts.html, Alarms). A data point is stamped with the start of the interval it covers
-    and published after it (S3's daily metrics hours after the day's start), so an alarm whose periods
-    together (`period` x evaluation periods) are shorter than the interval finds no data point in most
-    evaluations: CloudWatch reads only a few periods more when data is missing (the "evaluation range",
-    AlarmThatSendsEmail.html: 5 for 3 evaluation periods). An error then; a warning when the periods span
-    the interval (some have a data point, the others are missing data) or when a faster interval exists
-    for resources set up for it (EC2's detailed monitoring is a setting of each instance)."""
+    (cloudwatch_concepts.html, Alarms). An alarm whose periods together (`period` x evaluation periods)
+    are shorter than the interval finds no data point in some of its evaluations (`_too_short`): CloudWatch
+    reads only a few periods more when data is missing (the "evaluation range", AlarmThatSendsEmail.html:
+    5 for 3 evaluation periods). An error then; a warning when the periods span the interval (some have a
+    data point, the others are missing data) or when a faster interval exists for resources set up for it
+    (EC2's detailed monitoring is a setting of each instance)."""
     interval = entry.interval
     if timing is None or interval is None or timing[0] >= interval.seconds:
         return None
@@ -228,15 +228,17 @@ def _interval(entry: MetricInfo, timing: tuple[int, int] | None) -> Problem | No
 
 
 def _too_short(timing: tuple[int, int], interval: Interval) -> str:
-    """What an alarm whose periods together are shorter than the interval does. "Never" from an hour up: the
-    few periods more CloudWatch reads cannot reach back to a point published hours after its timestamp; a
-    5-minute metric's point is caught now and then, so the alarm flickers rather than never firing."""
+    """What an alarm whose periods together (L) are shorter than the interval (I) does: at least 1 - L/I of
+    its evaluations find no data point, more when AWS publishes a point after its timestamp (S3 stamps a
+    daily point with the day's start). From 90% up (a 5-minute alarm on an hourly metric) it practically
+    never fires; below, it flips in and out of INSUFFICIENT_DATA."""
     period, periods = timing
+    lookback = period * periods
+    empty = 100 * (interval.seconds - lookback) // interval.seconds
     reads = f"{periods} period{'s' if periods > 1 else ''} of {format_duration(period)}"
-    if interval.seconds >= 3600:
-        return f"{reads} never sees a data point: it stays in INSUFFICIENT_DATA and never fires"
-    return (f"{reads} finds no data point in most evaluations: it sits in INSUFFICIENT_DATA and cannot be relied on "
-            "to fire")
+    outcome = ("stays in INSUFFICIENT_DATA and practically never fires" if empty >= 90 else
+               "flips in and out of INSUFFICIENT_DATA and cannot be relied on to fire")
+    return f"{reads} finds no data point in at least {empty}% of its evaluations: it {outcome}"
 
 
 def _every(interval: Interval) -> str:
