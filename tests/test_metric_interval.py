@@ -139,9 +139,9 @@ def test_ec2_one_minute_is_a_warning_naming_detailed_monitoring():
     """Detailed monitoring is a setting of each instance, which obsgen does not know."""
     problem = only(check_metric(*EC2_CPU, period=60, evaluation_periods=3))
     assert problem.level is Level.WARNING and problem.suggestion == "5m"
-    assert problem.message == ("AWS/EC2 publishes 'CPUUtilization' every 5 minutes, and every minute only with detailed "
-                               "monitoring enabled on the instance: otherwise only one 1m period in 5 has a data "
-                               "point; write period: 5m unless that is so")
+    assert problem.message == ("AWS/EC2 publishes 'CPUUtilization' every 5 minutes, and every minute only with "
+                               "detailed monitoring enabled on the instance: otherwise only one 1m period in 5 has a "
+                               "data point; write period: 5m unless that is so")
     assert only(check_metric(*EC2_CPU, period=60)).level is Level.WARNING  # even a single period
 
 
@@ -190,7 +190,8 @@ def test_intervals_are_read_from_the_group_or_the_metric(tmp_path):
     assert problems == []
     things, daily = catalog.metric("AWS/Example", "Things"), catalog.metric("AWS/Example", "Daily")
     assert things is not None and things.interval is not None and daily is not None and daily.interval is not None
-    assert (things.interval.seconds, things.interval.faster, things.interval.faster_when) == (300, 60, "with fast mode on")
+    faster = (things.interval.faster, things.interval.faster_when)
+    assert things.interval.seconds == 300 and faster == (60, "with fast mode on")
     assert things.interval.source == "https://docs.aws.amazon.com/example/metrics.html"
     # a metric with its own interval takes none of its group's facts: no faster interval
     assert (daily.interval.seconds, daily.interval.faster) == (86400, None)

@@ -222,7 +222,7 @@ def _interval(entry: MetricInfo, timing: tuple[int, int] | None) -> Problem | No
     if period * periods >= interval.seconds:
         return Problem("metric-interval", Level.WARNING,
                        f"{what}: only one {format_duration(period)} period in {interval.seconds // period} has a data "
-                       f"point, the others are missing data (treated as missing_data says); {advice}", write)
+                       f"point, the others are missing data; {advice}", write)
     return Problem("metric-interval", Level.ERROR, f"{what}: an alarm that evaluates {_too_short(timing, interval)}; "
                    f"{advice}", write)
 
