@@ -79,7 +79,7 @@ SIGNATURES: dict[str, Signature] = {
     "DIFF": _EACH_POINT, "DIFF_TIME": _EACH_POINT, "RATE": _EACH_POINT, "RUNNING_SUM": _EACH_POINT,
     "AVG": _REDUCE, "MAX": _REDUCE, "MIN": _REDUCE, "STDDEV": _REDUCE, "SUM": _REDUCE, "DATAPOINT_COUNT": _REDUCE,
     # "TS / TS, S": the metric, then the number of standard deviations (default 2).
-    "ANOMALY_DETECTION_BAND": Signature((_one(TS), _maybe(S, says="a number (of standard deviations)")), TS_ARRAY),
+    "ANOMALY_DETECTION_BAND": Signature((_one(TS), _maybe(S, says="a number of standard deviations")), TS_ARRAY),
     # "TS, [S | REPEAT | LINEAR] / TS[], [TS | S | REPEAT | LINEAR]"; FILL(m1, m2) is taken as well
     # (the evaluator fills a series from a series), only the kinds of each slot are checked.
     "FILL": Signature((_one(TS, TS_ARRAY), _one(S, TS, "=REPEAT", "=LINEAR")), "same"),
