@@ -379,12 +379,11 @@ def _finite_or_none(x: float | None) -> float | None:
 
 
 def _map(function: Callable[[float], float | None], value: Value) -> Value:
+    """`function` of each datapoint of a series, or of each series of an array (the function table gives
+    ABS and its kind no scalar argument: metric_math_functions)."""
     if isinstance(value, tuple):
         return tuple(_map(function, item) for item in value)
-    if isinstance(value, list):
-        return [None if x is None else function(x) for x in value]
-    result = function(value) if not math.isnan(value) else None  # type: ignore[arg-type]
-    return math.nan if result is None else result
+    return [None if x is None else function(x) for x in cast(list, value)]
 
 
 def _map_series(function: Callable[[list], list], value: Value) -> Value:
