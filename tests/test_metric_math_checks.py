@@ -39,6 +39,9 @@ DOCUMENTED = [
     'TIME_SERIES(0) + ((INSIGHT_RULE_METRIC("testrulename", "MaxContributorValue") / m1) * 100)',
     "IF(HOUR(m1) > 19 OR HOUR(m1) < 2, m1)",
     "m1 || m2", "m1 && m2", "m1 != m2", "m1 ^ 2", "2 ^ -1", "1.5e3 * m1",
+    # CloudWatch_MultiDataSources-Custom-Use.html ("How to pass arguments to your Lambda function").
+    'LAMBDA("AmazonOpenSearchDataSource", "MyDomain", "some-query")', 'LAMBDA("MyCustomDataSource", true, "fuzzy", 99.9)',
+    'FILL(LAMBDA("AmazonOpenSearchDataSource", "MyDomain", "some-query"), 0)',
 ]
 KNOWN = {"m1", "m2", "m3", "metric1", "metric2", "metric3", "latency", "threshold"}
 

@@ -347,7 +347,8 @@ def test_validation_errors(cw):
 def test_arguments_the_function_table_does_not_list_are_stored(cw):
     """validate warns about ABS of a number or FIRST of one series (the page lists neither, AWS may or may
     not take them); the sandbox does not claim AWS refuses them."""
-    for expression in ("errors * ABS(-1)", "FIRST(errors) + TIME_SERIES(calls)"):
+    for expression in ("errors * ABS(-1)", "FIRST(errors) + TIME_SERIES(calls)",
+                       'errors + FILL(LAMBDA("MyCustomDataSource", true, "fuzzy", 99.9), 0)'):  # true: not an id
         cw.put_metric_alarm(**math_alarm(expression))
         assert names(cw.describe_alarms(AlarmNames=["x"]), "MetricAlarms") == ["x"]
 

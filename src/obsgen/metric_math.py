@@ -43,6 +43,10 @@ def is_insights_query(text: str) -> bool:
 
 # Options written as bare uppercase words (FILL's, SORT's): the evaluator knows these two.
 KEYWORDS = frozenset({"REPEAT", "LINEAR"})
+# LAMBDA's Boolean arguments (LAMBDA("MyCustomDataSource", true, "fuzzy", 99.9), in
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_MultiDataSources-Custom-Use.html):
+# this grammar reads them as ids, but they name no query, so no check may ask for one.
+BOOLEANS = frozenset({"true", "false"})
 
 _TOKENS = re.compile(r"""
     (?P<space>\s+)

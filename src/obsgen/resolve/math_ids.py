@@ -17,7 +17,7 @@ from typing import Callable, Collection
 
 from ..diagnostics import Diagnostic, Span, error, shown, warning
 from ..language.errors import did_you_mean
-from ..metric_math import check, parse
+from ..metric_math import BOOLEANS, check, parse
 from ..metric_math_functions import ANY, NUMERIC, SIGNATURES, TS, Kind, problems
 
 _ID = re.compile(r"\b[a-z][a-zA-Z0-9_]*\b", re.ASCII)
@@ -95,6 +95,6 @@ def unknown_ids(expression: str, known: set[str]) -> list[tuple[str, int]]:
     unquoted = _QUOTED.sub(lambda m: " " * len(m.group()), expression)  # blanks keep the offsets
     found: dict[str, int] = {}
     for match in _ID.finditer(unquoted):
-        if match.group() not in known:
+        if match.group() not in known and match.group() not in BOOLEANS:
             found.setdefault(match.group(), match.start())
     return list(found.items())

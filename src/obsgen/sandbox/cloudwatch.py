@@ -466,7 +466,7 @@ def _check_expressions(queries: list[dict[str, Any]]) -> None:
         except metric_math.ExpressionSyntaxError as problem:
             raise ValidationError(f"Invalid metrics list: the expression of '{query.get('Id')}' is not valid "
                                   f"metric math: {problem}") from None
-        unknown = sorted(set(metric_math.references(tree)) - ids)
+        unknown = sorted(set(metric_math.references(tree)) - ids - metric_math.BOOLEANS)
         if unknown:
             raise ValidationError(f"Invalid metrics list: the expression of '{query.get('Id')}' names "
                                   f"{', '.join(unknown)}, which no query of the alarm defines")
