@@ -117,7 +117,7 @@ SIGNATURES: dict[str, Signature] = {
     # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PerfInsights.Cloudwatch.html
     # ("Querying other Performance Insights counter metrics in CloudWatch") and CloudWatch's "Create an
     # alarm on Performance Insights counter metrics from an AWS database": DB_PERF_INSIGHTS('RDS',
-    # 'db-ABCDEFGHIJKLMNOPQRSTUVWXY1', 'os.cpuUtilization.user.avg') (the service, RDS or DOCDB; the
+    # 'db-ABCDEFGHIJKLMNOPQRSTUVWXY1', 'os.cpuUtilization.user.avg') (the service, e.g. 'RDS'; the
     # database's resource id; the counter), the counter also as an array of them, one series each
     # (the corpus of tests/test_metric_math_checks.py).
     "DB_PERF_INSIGHTS": Signature((_one(STR), _one(STR), _one(STR, STR_ARRAY)), "strings"),
