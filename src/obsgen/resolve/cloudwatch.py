@@ -260,7 +260,8 @@ def _metric_alarm(ctx: Context, entry: ServiceEntry, monitor: MetricMonitor | Ma
         queries = tuple((mid, _metric(ctx, entry, q, q.period or monitor.period, origin, ("metrics", mid)))
                         for mid, q in monitor.metrics.items())
         ctx.problems += math_ids.diagnostics(monitor.expression, set(monitor.metrics), "one of this monitor's metrics",
-                                             lambda offset: origin.doc.span_in(origin.loc + ("expression",), offset))
+                                             lambda offset: origin.doc.span_in(origin.loc + ("expression",), offset),
+                                             metrics=monitor.metrics)
         fields["region"] = regions.alarm_region(ctx, monitor.region, tuple(q for _, q in queries), origin)
         return MetricAlarm(**fields, expression=monitor.expression, queries=queries)
     metric = _metric(ctx, entry, monitor, monitor.period, origin, ())
