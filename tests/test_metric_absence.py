@@ -262,3 +262,14 @@ def test_a_math_monitor_is_checked_when_its_expression_is_one_of_its_metrics(tmp
     assert [line.split(": warning: ")[0] for line in errors(plain)] == ["monitors/shop.yaml:14:16"]
     filled = compiled(tmp_path / "filled", head + MATH.replace("EXPR", '"FILL(requests, 0)"'))
     assert errors(filled) == []  # FILL makes the missing period a 0
+
+
+def test_an_environment_override_of_missing_data_is_where_the_warning_points(tmp_path):
+    project = MAPPED_PROJECT.replace("presets:", "    overrides:\n      shop/no-traffic: {missing_data: ignore}\npresets:")
+    result = compile_project(make_project(tmp_path, project=project, extra_files={"monitors/shop.yaml": SHOP}))
+    found = errors(result)
+    assert len(found) == 1 and found[0].startswith("monitors/obsgen.yaml:26:39: warning: "), found  # the override
+    assert "the alarm keeps its state instead of going to ALARM (missing_data: ignore)" in found[0]
+    fixed = project.replace("missing_data: ignore", "missing_data: breaching")
+    assert errors(compile_project(make_project(tmp_path / "fixed", project=fixed,
+                                               extra_files={"monitors/shop.yaml": SHOP}))) == []
