@@ -27,6 +27,8 @@ Commands (`--only` picks some):
 - touch-build:  one service file changed (a comment), then `obsgen build`
 - edit-build:   one service's threshold changed (its alarms, dashboard and ~10 runbook pages change), then `obsgen build`
 - edit-check:   one service's threshold changed, then `obsgen build --check` (which finds generated/ stale: exit 1)
+- build-env-cold, validate-cold: `build --env ENV` and `validate` without the cache (OBSGEN_NO_CACHE=1): every
+                spec file parsed, as on a fresh CI machine (an obsgen before the parse cache ignores it in validate)
 
 Each obsgen gets its own, initially empty, cache of rendered pages (OBSGEN_CACHE_DIR, render_cache.py),
 filled by the first build before the rounds, as a user's is after their first build.
@@ -63,10 +65,11 @@ class Figures:
 
 
 def run(args: list[str], cwd: Path, obsgen: Path = OBSGEN, cache: Path | None = None,
-        allowed: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
+        allowed: tuple[int, ...] = (0,), cold: bool = False) -> tuple[float, float, float]:
     """CPU (user + sys) and wall seconds, and peak RSS in MiB, of one `obsgen` process; its output is
-    discarded. `cache`: its OBSGEN_CACHE_DIR; `allowed`: the exit codes that are not a failure."""
-    env = {**os.environ, **({"OBSGEN_CACHE_DIR": str(cache)} if cache else {})}
+    discarded. `cache`: its OBSGEN_CACHE_DIR; `allowed`: the exit codes that are not a failure; `cold`:
+    OBSGEN_NO_CACHE=1."""
+    env = {**os.environ, **({"OBSGEN_CACHE_DIR": str(cache)} if cache else {}), **({"OBSGEN_NO_CACHE": "1"} if cold else {})}
     with tempfile.TemporaryFile() as errors:  # a file, not a pipe: validate may warn for pages
         start = time.perf_counter()
         proc = subprocess.Popen([str(obsgen), *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors, env=env)
@@ -127,7 +130,12 @@ def commands(project: Path, example: Path, env: str) -> dict[str, tuple[list[str
         "touch-build": (["build"], project, lambda: touch_service(project)),
         "edit-check": (["build", "--check"], project, lambda: edit_service(project)),
         "edit-build": (["build"], project, lambda: edit_service(project)),
+        "build-env-cold": (["build", "--env", env], project, nothing),
+        "validate-cold": (["validate"], project, nothing),
     }
+
+
+COLD = ("build-env-cold", "validate-cold")  # run with OBSGEN_NO_CACHE=1
 
 
 def main() -> None:
@@ -163,7 +171,7 @@ def main() -> None:
                     argv, cwd, before = tables[tool][name]
                     before()
                     stale_is_expected = (0, 1) if name == "edit-check" else (0,)
-                    cpu, wall, rss = run(argv, cwd, obsgen, Path(tmp) / tool / "cache", stale_is_expected)
+                    cpu, wall, rss = run(argv, cwd, obsgen, Path(tmp) / tool / "cache", stale_is_expected, name in COLD)
                     figures[tool, name].cpu.append(cpu)
                     figures[tool, name].wall.append(wall)
                     figures[tool, name].rss.append(rss)

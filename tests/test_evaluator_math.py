@@ -208,12 +208,23 @@ def test_syntax_errors_point_at_the_character(text, offset):
 
 @pytest.mark.parametrize("expression,message", [
     ("AVG(m1)", "time series"), ("m9 + 1", "unknown id"), ("METRICS() + METRICS()", "two arrays"),
-    ("PERIOD(m1 + 1)", "PERIOD"), ("ABS(m1, m1)", "ABS"),
+    ("PERIOD(m1 + 1)", "PERIOD"), ("ABS(m1, m1)", "ABS is given 2 arguments"), ("RATE()", "RATE is given 0"),
+    ("FILL(m1)", "FILL takes 2 arguments"), ("FILL(m1, 0, 1)", "FILL is given 3"), ("IF(m1)", "IF is given 1"),
+    ('METRICS(m1) + m1', "argument 1 of METRICS is a time series, not a string"),
 ])
 def test_expressions_cloudwatch_would_refuse_are_errors(expression, message):
     """Syntax page: "The final result of any math expression must be a single time series or an array of time
     series"; PERIOD's "Valid input is metrics, not the results of other expressions"."""
     with pytest.raises(EvaluationError, match=message):
+        Program([MetricInput("m1", 60)], {"e": expression}, "e")
+
+
+@pytest.mark.parametrize("expression", ["m1 * ABS(-2)", "FIRST(m1)", "FILL(m1, METRICS())", "IF(METRICS() > 1, 1, 0)"])
+def test_arguments_the_function_table_does_not_list_are_unsupported(expression):
+    """The evaluator reads the table validate uses (obsgen/metric_math_functions.py): a number or series in a
+    shape the syntax page does not list is not refused by AWS as far as anyone knows, so it is not an
+    EvaluationError; the evaluator does not guess what AWS makes of it either."""
+    with pytest.raises(Unsupported, match="CloudWatch's function table lists no other"):
         Program([MetricInput("m1", 60)], {"e": expression}, "e")
 
 

@@ -39,15 +39,19 @@ DOCUMENTED = [
     'TIME_SERIES(0) + ((INSIGHT_RULE_METRIC("testrulename", "MaxContributorValue") / m1) * 100)',
     "IF(HOUR(m1) > 19 OR HOUR(m1) < 2, m1)",
     "m1 || m2", "m1 && m2", "m1 != m2", "m1 ^ 2", "2 ^ -1", "1.5e3 * m1",
+    # CloudWatch_MultiDataSources-Custom-Use.html ("How to pass arguments to your Lambda function").
+    'LAMBDA("AmazonOpenSearchDataSource", "MyDomain", "some-query")', 'LAMBDA("MyCustomDataSource", true, "fuzzy", 99.9)',
+    'FILL(LAMBDA("AmazonOpenSearchDataSource", "MyDomain", "some-query"), 0)',
 ]
 KNOWN = {"m1", "m2", "m3", "metric1", "metric2", "metric3", "latency", "threshold"}
 
 
 @pytest.mark.parametrize("expression", DOCUMENTED)
-def test_every_documented_example_passes(expression):
+@pytest.mark.parametrize("metrics", [set(), KNOWN], ids=["ids-are-expressions", "ids-are-metrics"])
+def test_every_documented_example_passes(expression, metrics):
     """A check that refuses valid metric math would stop a correct project: none of AWS's own examples may
-    give a problem."""
-    assert expression_problems(expression, KNOWN, "an id") == []
+    give a problem, whether its ids are metrics (one time series each) or other expressions."""
+    assert expression_problems(expression, KNOWN, "an id", metrics) == []
 
 
 @pytest.mark.parametrize("expression,offset,reason", [
@@ -98,3 +102,91 @@ def test_the_evaluators_functions_are_all_aws_functions():
     warning on an expression the evaluator runs."""
     from obsgen.evaluator.math_parser import IMPLEMENTED, NOT_MODELLED
     assert IMPLEMENTED <= FUNCTIONS and set(NOT_MODELLED) <= FUNCTIONS
+
+
+# --- the arguments of a call (obsgen/metric_math_functions.py) -------------------------------------
+
+
+def argument_problems(expression: str, metrics: set[str] = KNOWN) -> list[tuple[str, int, bool]]:
+    return [(p.code, p.offset, p.fatal) for p in expression_problems(expression, KNOWN, "an id", metrics)]
+
+
+@pytest.mark.parametrize("expression,offset", [
+    ("ABS(m1, m1)", 0), ("100 * RATE()", 6), ("FILL(m1)", 0), ("IF(m1)", 0), ("m1 + IF(m1, 1, 0, 2)", 5),
+    ("METRICS(\"a\", \"b\")", 0), ("SORT(METRICS(), AVG)", 0), ("SLICE(METRICS())", 0), ("LAMBDA()", 0),
+    ("DB_PERF_INSIGHTS('RDS', 'db-1')", 0), ("INSIGHT_RULE_METRIC('rule')", 0), ("TIME_SERIES()", 0),
+    ("ANOMALY_DETECTION_BAND(m1, 2, 3)", 0),
+])
+def test_a_wrong_number_of_arguments_is_an_error_at_the_function(expression, offset):
+    """AWS's table gives each function's arguments; a call with more or fewer cannot be read."""
+    assert argument_problems(expression) == [("bad-math-arguments", offset, True)]
+
+
+def test_the_message_says_what_the_function_takes():
+    (problem,) = expression_problems("FILL(m1)", KNOWN, "an id")
+    assert problem.message == ("FILL is given 1 argument; FILL takes 2 arguments: a time series or an array of time "
+                               "series; then a number, a time series, REPEAT or LINEAR")
+    (problem,) = expression_problems('ANOMALY_DETECTION_BAND(m1, "x")', KNOWN, "an id")
+    assert problem.message == ("argument 2 of ANOMALY_DETECTION_BAND is a string, not a number of standard "
+                               "deviations (ANOMALY_DETECTION_BAND takes 1 or 2 arguments: a time series; then "
+                               "optionally a number of standard deviations)")
+
+
+@pytest.mark.parametrize("expression,offset", [
+    ('ANOMALY_DETECTION_BAND(m1, "x")', 27),  # a string where a number goes
+    ("FILL(m1, AVG)", 9),  # an option word FILL does not have
+    ("SORT(METRICS(), MEDIAN, DESC)", 16), ("SORT(METRICS(), AVG, DOWN)", 21),
+    ("METRICS(m1)", 8),  # an id where a string goes
+    ("INSIGHT_RULE_METRIC(m1, 'Sum')", 20), ("TIME_SERIES('10')", 12), ("ABS(REPEAT)", 4),
+    ("SEARCH(m1, 'Average', 300)", 7), ("DB_PERF_INSIGHTS('RDS', 'db-1', 5)", 32),
+])
+def test_an_argument_of_the_wrong_sort_is_an_error_at_the_argument(expression, offset):
+    assert argument_problems(expression) == [("bad-math-arguments", offset, True)]
+
+
+@pytest.mark.parametrize("expression,offset", [
+    ("ABS(5)", 4), ("m1 * LOG10(MAX(m1))", 11),  # a number where the page lists only series
+    ("TIME_SERIES(m1)", 12), ("ANOMALY_DETECTION_BAND(m1, m2)", 27),  # a series where it lists a number
+    ("FIRST(m1)", 6), ("REMOVE_EMPTY(m1)", 13), ("m1 / METRIC_COUNT(m1)", 18),  # one series for an array
+    ("PERIOD(METRICS())", 7), ("IF(METRICS() > 1, 1, 0)", 3),  # an array for one series
+])
+def test_a_number_or_series_the_page_does_not_list_there_is_a_warning(expression, offset):
+    """The page's type columns are terse ("TS TS[]") and say nothing of broadcasting: AWS may take these."""
+    assert argument_problems(expression) == [("unexpected-math-argument", offset, False)]
+
+
+def test_an_expression_id_may_be_any_number_or_series():
+    """A graph's expression may name another expression, whose result the check does not work out: only a
+    metric is known to be one time series."""
+    problems = expression_problems("TIME_SERIES(e1) + FIRST(e2) + FIRST(m1)", KNOWN | {"e1", "e2"}, "an id", {"m1"})
+    assert [(p.code, p.offset) for p in problems] == [("unexpected-math-argument", 36)]
+
+
+def test_a_mistake_is_reported_once():
+    """The result of a call with a wrong count is whatever the function can give, and an unknown id or function
+    fits anywhere: their own diagnostics say what is wrong."""
+    assert argument_problems("SUM(ABS(m1, m2)) + TIME_SERIES(MAX(m1))") == [("bad-math-arguments", 4, True)]
+    assert argument_problems("FILL(erors, 0)") == [("unknown-metric-id", 5, True)]
+    assert argument_problems("SUMM(m1, m2, 'x') + ABS(SUMM(m1))") == [("unknown-math-function", 0, False),
+                                                                      ("unknown-math-function", 24, False)]
+    assert argument_problems("FILL(m1) + (m2") == [("bad-math-expression", 14, True)]  # no arguments before syntax
+
+
+def test_lambda_takes_up_to_twenty_arguments_after_the_function_name():
+    """CloudWatch_MultiDataSources-Custom-Use.html: LAMBDA("LambdaFunctionName" [, optional-arg]*), "up to 20
+    strings, numbers, or Booleans"."""
+    assert argument_problems('LAMBDA("AmazonOpenSearchDataSource", "MyDomain", "some-query")') == []
+    assert argument_problems('FILL(LAMBDA("f", ' + ", ".join(["1"] * 20) + "), 0)") == []
+    assert argument_problems('LAMBDA("f", ' + ", ".join(["1"] * 21) + ")") == [("bad-math-arguments", 0, True)]
+    assert argument_problems("LAMBDA(m1)") == [("bad-math-arguments", 7, True)]
+
+
+def test_the_evaluator_checks_calls_against_the_same_table():
+    """One table: a count the check refuses is an error in the evaluator too, a shape it only warns about is
+    Unsupported there (the evaluator does not guess what AWS makes of it)."""
+    from obsgen.evaluator import EvaluationError, Unsupported
+    from obsgen.evaluator.math_eval import MetricInput, Program
+    with pytest.raises(EvaluationError, match="FILL is given 1 argument; FILL takes 2"):
+        Program([MetricInput("m1", 60)], {"e": "FILL(m1)"}, "e")
+    with pytest.raises(Unsupported, match="argument 1 of ABS is a number"):
+        Program([MetricInput("m1", 60)], {"e": "m1 * ABS(-1)"}, "e")

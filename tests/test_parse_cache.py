@@ -211,5 +211,29 @@ def test_validate_reads_the_cache_and_never_writes_it(tmp_path: Path, monkeypatc
     assert read == []
 
 
+@pytest.mark.parametrize("command", [["validate"], ["build", "--env", "staging"], ["build", "--check"]])
+def test_a_cache_directory_inside_the_project_is_never_used(command: list[str], tmp_path: Path, monkeypatch) -> None:
+    """A repository could ship entries there made to match its own files' keys: a tree that is not the file's text."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "monitors", project / "monitors")
+    shutil.copytree(ROOT / "runbooks_src", project / "runbooks_src")
+    cache = project / ".cache" / "obsgen"
+    store = RenderCache(cache)
+    source = (project / "monitors" / "stock-api.yaml").read_bytes()
+    poisoned = (ROOT / "monitors" / "obsgen.yaml").read_bytes()  # a valid tree, but not this file's
+    doc, _ = yaml_reader.load("x", poisoned)
+    assert doc is not None
+    store.put(parse_cache.KIND, store.key(parse_cache.KIND, parse_cache._salt(), hashlib.sha256(source).hexdigest()),
+              parse_cache.encode(doc.data))
+    entries = sorted(cache.rglob("*"))
+    monkeypatch.setenv("OBSGEN_CACHE_DIR", str(project / "sub" / ".." / ".cache" / "obsgen"))
+    if command == ["build", "--check"]:
+        assert runner.invoke(app, ["build", "-C", str(project)], env={"OBSGEN_CACHE_DIR": str(tmp_path / "c")}).exit_code == 0
+    result = runner.invoke(app, [*command, "-C", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "is inside the project, where a repository could ship entries: not used" in result.output
+    assert sorted(cache.rglob("*")) == entries  # nothing read into the build, nothing written
+
+
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))

@@ -43,6 +43,10 @@ def is_insights_query(text: str) -> bool:
 
 # Options written as bare uppercase words (FILL's, SORT's): the evaluator knows these two.
 KEYWORDS = frozenset({"REPEAT", "LINEAR"})
+# LAMBDA's Boolean arguments (LAMBDA("MyCustomDataSource", true, "fuzzy", 99.9), in
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_MultiDataSources-Custom-Use.html):
+# this grammar reads them as ids, but they name no query, so no check may ask for one.
+BOOLEANS = frozenset({"true", "false"})
 
 _TOKENS = re.compile(r"""
     (?P<space>\s+)
@@ -80,6 +84,7 @@ class Call:
     name: str
     args: tuple["Node", ...]
     offset: int
+    arg_offsets: tuple[int, ...] = ()  # where each argument starts: a wrong one is reported there
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +263,8 @@ class _Parser:
             if self.on_call is not None:
                 self.on_call(name, offset)
             self.take()
-            return Call(name, self.arguments(")", depth), offset)
+            starts: list[int] = []
+            return Call(name, self.arguments(")", depth, starts), offset, tuple(starts))
         if name in KEYWORDS:
             return Keyword(name)
         raise ExpressionSyntaxError(f"{name!r} is not an id (ids start with a lowercase letter) nor a function call",
@@ -274,12 +280,16 @@ class _Parser:
         self.pos += 1
         return Keyword(value)
 
-    def arguments(self, closing: str, depth: int) -> tuple[Node, ...]:
+    def arguments(self, closing: str, depth: int, starts: list[int] | None = None) -> tuple[Node, ...]:
+        """The items up to `closing`; `starts` hears the offset each one begins at."""
         items: list[Node] = []
         if self.at(closing):
             self.take()
             return ()
         while True:
+            token = self.peek()
+            if starts is not None and token is not None:
+                starts.append(token[2])
             items.append(self.option(closing) or self.disjunction(depth + 1))
             if self.at(closing):
                 self.take()

@@ -51,7 +51,7 @@ def validate(project_dir: Path = ProjectDir,
     from .. import compiler
 
     # validate reads the cache (the spec files' parsed trees) but, like build --check, never writes it
-    store = None if no_cache else RenderCache(default_directory(os.environ), writable=False)
+    store = _cache(project_dir, no_cache, writable=False)
     with progress_shown() as progress:
         build = compiler.validate(project_dir, strict, progress, store)
     _notes(build)
@@ -100,7 +100,7 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
 
     unsafe = output_problems(project_dir)
     # --check reads the cache but never writes it: it writes nothing at all (docs/performance.md)
-    store = None if no_cache else RenderCache(default_directory(os.environ), writable=not check)
+    store = _cache(project_dir, no_cache, writable=not check)
     if check:  # each file compared as it is rendered, unless generated/ must not be read (a link out)
         compared = None if unsafe else compiler.Comparison(project_dir)
         result = _compiled(project_dir, env, unsafe, compared.add if compared else None, store)
@@ -121,6 +121,21 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
     if result.coverage is not None:  # one line instead of a warning per monitor; details in COVERAGE.md
         from ..runbooks import COVERAGE_FILE
         out.print(f"{result.coverage.summary()} (see {GENERATED_DIR}/{COVERAGE_FILE})")
+
+
+def _cache(project_dir: Path, no_cache: bool, writable: bool) -> Optional[RenderCache]:
+    """The cache of parsed spec files and rendered pages, unless turned off or inside the project: a repository
+    could then ship entries made to match its own keys (the keys are public arithmetic), a page with raw HTML or
+    a spec file's tree that is not its text, so such a directory is not used."""
+    if no_cache:
+        return None
+    directory = default_directory(os.environ)
+    inside = os.path.join(os.path.realpath(project_dir), "")
+    if os.path.join(os.path.realpath(directory), "").startswith(inside):
+        note(f"the cache directory {directory} is inside the project, where a repository could ship entries: "
+             "not used (set OBSGEN_CACHE_DIR to a directory outside the project)")
+        return None
+    return RenderCache(directory, writable=writable)
 
 
 def _compiled(project_dir: Path, env: Optional[list[str]], unsafe: list[Diagnostic],

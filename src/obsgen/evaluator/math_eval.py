@@ -24,8 +24,9 @@ import statistics as pystats
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence, Union, cast
 
+from .. import metric_math_functions as math_functions
 from . import math_parser as mp
-from .errors import EvaluationError
+from .errors import EvaluationError, Unsupported
 
 TS = list  # list[float | None]
 Value = Union[float, list, tuple, str, mp.Keyword]
@@ -122,7 +123,7 @@ class Program:
         if isinstance(node, mp.Str):
             return "STR"
         if isinstance(node, mp.Keyword):
-            return "KW"
+            return "=" + node.name  # the table's kind of an option word
         if isinstance(node, mp.Ref):
             return self._type_of_id(node.id, node.offset)
         if isinstance(node, mp.Array):
@@ -146,45 +147,21 @@ class Program:
         return kind
 
     def _call_type(self, call: mp.Call) -> str:
-        kinds = [self._type(arg) for arg in call.args]
-        name = call.name
-
-        def need(count: range, *allowed: tuple[str, ...]) -> None:
-            if len(kinds) not in count or any(k not in allowed[i] for i, k in enumerate(kinds)):
-                raise EvaluationError(f"{name}: unexpected arguments ({', '.join(kind_name(k) for k in kinds)})")
-
-        if name in _POINTWISE:
-            need(range(1, 2), ("S", "TS", "TS[]"))
-            return kinds[0]
-        if name in _REDUCERS:
-            need(range(1, 2), ("TS", "TS[]"))
-            return "S" if kinds[0] == "TS" else "TS"
-        if name == "DATAPOINT_COUNT":
-            need(range(1, 2), ("TS", "TS[]"))
-            return "S" if kinds[0] == "TS" else "TS"
-        if name == "METRIC_COUNT":
-            need(range(1, 2), ("TS[]",))
-            return "S"
-        if name in ("FIRST", "LAST"):
-            need(range(1, 2), ("TS[]",))
-            return "TS"
-        if name == "METRICS":
-            need(range(0, 2), ("STR",))
-            return "TS[]"
-        if name == "PERIOD":
-            if len(call.args) != 1 or not isinstance(call.args[0], mp.Ref) or call.args[0].id not in self.periods:
-                raise EvaluationError("PERIOD takes the id of a metric (\"Valid input is metrics, not the results of other expressions\")")
-            return "S"
-        if name in _RANGE_FUNCTIONS:
-            need(range(1, 2), ("TS[]",) if name == "REMOVE_EMPTY" else ("TS", "TS[]"))
-            return kinds[0]
-        if name == "FILL":
-            need(range(2, 3), ("TS", "TS[]"), ("S", "TS", "KW"))
-            return kinds[0]
-        if name == "IF":
-            need(range(2, 4), ("S", "TS"), ("S", "TS"), ("S", "TS"))
-            return "S" if all(k == "S" for k in kinds) else "TS"
-        raise EvaluationError(f"{name} is not implemented")  # pragma: no cover - the parser refuses it first
+        """The kind `call` gives, its arguments checked against the table validate and the sandbox use
+        (obsgen/metric_math_functions.py): what AWS refuses is an EvaluationError, what its page does not
+        list (ABS of a number) Unsupported -- the evaluator does not guess what AWS makes of it."""
+        kinds = [frozenset({self._type(arg)}) for arg in call.args]
+        if call.name == "PERIOD" and (len(call.args) != 1 or not isinstance(call.args[0], mp.Ref)
+                                      or call.args[0].id not in self.periods):
+            raise EvaluationError("PERIOD takes the id of a metric (\"Valid input is metrics, not the results of other expressions\")")
+        for mistake in math_functions.call_problems(call, kinds):
+            if mistake.fatal:
+                raise EvaluationError(mistake.message)
+            raise Unsupported(call.name, mistake.message)
+        given = math_functions.gives(call.name, kinds)
+        if len(given) != 1:  # pragma: no cover - SEARCH, SLICE, LAMBDA: the parser refuses them first
+            raise Unsupported(call.name, "its result may be a time series or an array of them")
+        return next(iter(given))
 
     def _depends_on_range(self, qid: str) -> bool:
         """True when a datapoint's value depends on the other periods CloudWatch fetched (RATE, DIFF,
@@ -226,8 +203,9 @@ class Program:
 
 
 def kind_name(kind: str) -> str:
-    return {"S": "number", "TS": "time series", "TS[]": "array of time series", "STR": "string",
-            "KW": "keyword"}.get(kind, kind)
+    if kind.startswith("="):
+        return f"word {kind[1:]}"
+    return {"S": "number", "TS": "time series", "TS[]": "array of time series", "STR": "string"}.get(kind, kind)
 
 
 class _Run:
@@ -401,12 +379,11 @@ def _finite_or_none(x: float | None) -> float | None:
 
 
 def _map(function: Callable[[float], float | None], value: Value) -> Value:
+    """`function` of each datapoint of a series, or of each series of an array (the function table gives
+    ABS and its kind no scalar argument: metric_math_functions)."""
     if isinstance(value, tuple):
         return tuple(_map(function, item) for item in value)
-    if isinstance(value, list):
-        return [None if x is None else function(x) for x in value]
-    result = function(value) if not math.isnan(value) else None  # type: ignore[arg-type]
-    return math.nan if result is None else result
+    return [None if x is None else function(x) for x in cast(list, value)]
 
 
 def _map_series(function: Callable[[list], list], value: Value) -> Value:

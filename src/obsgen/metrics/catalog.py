@@ -52,6 +52,7 @@ class MetricInfo:
     statistics_note: str | None
     note: str | None
     publications: tuple[Publication, ...]
+    absent_when: str | None = None  # "zero" | "idle": when AWS publishes no data point (schema.AbsentWhen)
     interval: Interval | None = None  # None: every minute, or AWS's page does not say
 
     def publications_for(self, flavour: str | None) -> tuple[Publication, ...]:
@@ -195,6 +196,9 @@ def _check(spec: MetricFile, doc: Document, stem: str) -> list[Diagnostic]:
             if entry.dimensions is not None:
                 problems += _check_sets(entry.dimensions, doc, loc + ("metrics", name, "dimensions"))
             problems += _check_interval(entry, doc, loc + ("metrics", name))
+            if entry.absent_when is not None and entry.absent_when == group.absent_when:
+                problems.append(error(doc.span(loc + ("metrics", name, "absent_when")), CODE,
+                                      f"metric '{name}' repeats its group's absent_when: {entry.absent_when}"))
     unknown = used - set(spec.flavours)
     for name in spec.flavours:
         if name not in used and not unknown:  # after a misspelt flavour, its unused twin is no news
@@ -245,6 +249,7 @@ def _index(spec: MetricFile, doc: Document, problems: list[Diagnostic]) -> Names
     for index, group in enumerate(spec.groups):
         for name, entry in group.metrics.items():
             loc = ("groups", index, "metrics", name)
+            entry = _with_group_facts(entry, group)
             mine = _interval(spec, group, entry)
             clash = next((c for e in entries.get(name, ()) if (c := _clash(e, entry))), None)
             clash = clash or next(("interval" for i in intervals.get(name, ()) if _interval_clash(i, mine)), None)
@@ -289,12 +294,21 @@ def _interval_clash(first: Interval | None, other: Interval | None) -> bool:
     return first is not None and other is not None and (first.seconds, first.faster) != (other.seconds, other.faster)
 
 
+def _with_group_facts(entry: MetricEntry, group: MetricGroup) -> MetricEntry:
+    """The entry with what its group says of all its metrics (absent_when), so listings compare alike."""
+    if group.absent_when is None or entry.absent_when is not None:
+        return entry
+    return entry.model_copy(update={"absent_when": group.absent_when})
+
+
 def _clash(first: MetricEntry, other: MetricEntry) -> str | None:
     """Facts about a metric itself must agree wherever it is listed; unset values do not clash."""
     if first.unit and other.unit and first.unit != other.unit:
         return "unit"
     if first.statistics and other.statistics and set(first.statistics) != set(other.statistics):
         return "statistics"
+    if first.absent_when and other.absent_when and first.absent_when != other.absent_when:
+        return "absent_when"
     return None
 
 
@@ -305,5 +319,6 @@ def _metric_info(namespace: str, name: str, entries: list[MetricEntry], publicat
     statistics = next((e.statistics for e in entries if e.statistics), None)
     statistics_note = next((e.statistics_note for e in entries if e.statistics_note), None)
     note = next((e.note for e in entries if e.note), None)
+    absent_when = next((e.absent_when for e in entries if e.absent_when), None)
     return MetricInfo(namespace, name, unit, tuple(statistics) if statistics else None, statistics_note, note,
-                      tuple(publications), interval)
+                      tuple(publications), absent_when, interval)

@@ -22,6 +22,10 @@ Each problem is a small value; the caller locates it and turns it into a diagnos
                      warning  the periods together span the interval, so only some have a data point;
                               or the period fits only resources with a faster setting (EC2's detailed
                               monitoring)
+  metric-absent-when-zero
+                     warning  (check_absence, an alarm's) a lower threshold on a metric AWS does not publish
+                              when it is zero or idle, with missing data not breaching: the case the
+                              alarm is for has no data point, so it never reaches ALARM
 
 `suggestion` is what to write instead, when there is one answer: a metric name, a dimension set
 ("ApiName, Stage"), a statistic, a region or a period ("1d").
@@ -38,7 +42,7 @@ from functools import lru_cache
 from typing import AbstractSet, Iterable
 
 from ..diagnostics import Level
-from ..values import format_duration
+from ..values import Threshold, format_duration
 from .catalog import DimensionSet, Interval, MetricCatalog, MetricInfo, NamespaceInfo, shipped_catalog
 
 BASIC_STATISTICS = ("Sum", "Average", "Minimum", "Maximum", "SampleCount")
@@ -71,6 +75,40 @@ def check_metric(namespace: str, metric: str, dimensions: Iterable[str] = (), st
     if catalog is None:
         return _check_shipped(namespace, metric, names, statistic, region, flavour, unit, timing)
     return _check(catalog, namespace, metric, names, statistic, region, flavour, unit, timing)
+
+
+def check_absence(namespace: str, metric: str, threshold: Threshold, missing_data: str, *,
+                  catalog: MetricCatalog | None = None) -> Problem | None:
+    """Whether an alarm on this metric can fire in the case its lower threshold is for.
+
+    AWS publishes some metrics only when nonzero, or only while there is traffic (the catalog's
+    `absent_when`, from AWS's pages): then a period at zero has no data point, not a 0. A threshold
+    that a 0 would breach (`< 1`, `<= 0`, the lower side of a band) is never breached there, and the
+    alarm goes to INSUFFICIENT_DATA (missing), OK (notBreaching) or keeps its state (ignore). Only
+    `missing_data: breaching` makes the absence a breach.
+    """
+    info = (catalog if catalog is not None else shipped_catalog()[0]).metric(namespace, metric)
+    if info is None or info.absent_when is None or missing_data == "breaching" or not _zero_breaches(threshold):
+        return None
+    published = "only when its value is nonzero" if info.absent_when == "zero" else "only while there is traffic"
+    period = "where it would be 0" if info.absent_when == "zero" else "without traffic"
+    return Problem("metric-absent-when-zero", Level.WARNING,
+                   f"AWS publishes {namespace} metric '{metric}' {published}: a period {period} has no data point, "
+                   f"not a 0, so threshold '{threshold}' is not breached and the alarm "
+                   f"{_MISSING_EFFECT.get(missing_data, 'does not fire')} instead of going to ALARM "
+                   f"(missing_data: {missing_data}); write missing_data: breaching to alarm when the metric stops",
+                   "breaching")
+
+
+# What CloudWatch does with a period that has no data point (alarms-and-missing-data.html).
+_MISSING_EFFECT = {"missing": "goes to INSUFFICIENT_DATA", "notBreaching": "stays OK", "ignore": "keeps its state"}
+
+
+def _zero_breaches(threshold: Threshold) -> bool:
+    """Whether a value of 0 would breach: the threshold is a lower bound that 0 is below."""
+    if threshold.is_band:
+        return threshold.operator in ("outside", "below")  # the band's lower side
+    return (threshold.operator == "<" and threshold.value > 0) or (threshold.operator == "<=" and threshold.value >= 0)
 
 
 def published_regions(namespace: str, metric: str, dimensions: Iterable[str] = (), *, flavour: str | None = None,

@@ -112,6 +112,7 @@ def _section(namespace: str, info: NamespaceInfo) -> str:
         shown = ", ".join(names) if names else "(no dimensions)"
         lines.append(f"| {shown} | {flavour or ''} | {count} |")
     lines += _intervals(info)
+    lines += _absent(info)
     lines.append("\nSources: " + ", ".join(f"<{s}>" for s in info.sources()) + "\n")
     return "\n".join(lines)
 
@@ -137,6 +138,21 @@ def _interval_text(interval: Interval) -> str:
     if interval.faster is not None:
         text += f"; {format_duration(interval.faster)} {interval.faster_when}"
     return text
+
+
+# What each `absent_when` means, as the page says it; a lower-bound alarm on such a metric needs
+# `missing_data: breaching` (checks.check_absence).
+_ABSENT = {"zero": "No data point when the value is zero", "idle": "No data point while there is no traffic"}
+
+
+def _absent(info: NamespaceInfo) -> list[str]:
+    """The metrics AWS does not publish at zero or while idle, one line per kind."""
+    lines = []
+    for kind, text in _ABSENT.items():
+        names = [name for name, metric in info.metrics.items() if metric.absent_when == kind]
+        if names:
+            lines.append(f"\n{text} (`absent_when: {kind}`): " + ", ".join(names) + ".")
+    return lines
 
 
 def _sets(info: NamespaceInfo) -> Counter[tuple[tuple[str, ...], str | None]]:

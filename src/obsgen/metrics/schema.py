@@ -32,6 +32,14 @@ FlavourName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
 # extended statistic (p99, tm90, ...).
 StatisticName = Literal["Sum", "Average", "Minimum", "Maximum", "SampleCount", "percentiles"]
 Coverage = Literal["complete", "partial"]
+# When AWS publishes no data point at all, rather than a 0 (the page's own words, cited by `source:`):
+# "zero": only a nonzero value is reported (ELB's "Reporting criteria: There is a nonzero value");
+# "idle": nothing is reported while the resource has no traffic (ELB: "only when requests are flowing
+# through the load balancer"; Lambda: sent when an invocation finishes). A lower-bound alarm on such a
+# metric sees no data, not a low value, in the case it is for (checks.check_absence).
+AbsentWhen = Literal["zero", "idle"]
+ABSENT_WHEN_DESCRIPTION = ("Where AWS's page says the metric has no data point, rather than a 0: 'zero' (reported "
+                           "only when nonzero) or 'idle' (reported only while there is traffic).")
 
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Dimension:
 # a metric has at most 30 dimensions.
@@ -70,6 +78,7 @@ class MetricEntry(IntervalFacts):
     dimensions: list[DimensionSet] | None = Field(default=None, description="Replaces the group's dimension sets.")
     note: str | None = Field(default=None, min_length=1)
     source: HttpUrl | None = Field(default=None, description="Defaults to the group's source.")
+    absent_when: AbsentWhen | None = Field(default=None, description=ABSENT_WHEN_DESCRIPTION + " Defaults to the group's.")
 
 
 class MetricGroup(IntervalFacts):
@@ -81,6 +90,7 @@ class MetricGroup(IntervalFacts):
     dimensions: list[DimensionSet] = Field(min_length=1, description="The dimension sets ([] is: no dimensions).")
     metrics: dict[MetricName, MetricEntry] = Field(min_length=1)
     note: str | None = Field(default=None, min_length=1)
+    absent_when: AbsentWhen | None = Field(default=None, description=ABSENT_WHEN_DESCRIPTION + " For every metric of the group.")
 
 
 class MetricFile(Strict):

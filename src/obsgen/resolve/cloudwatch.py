@@ -260,10 +260,15 @@ def _metric_alarm(ctx: Context, entry: ServiceEntry, monitor: MetricMonitor | Ma
         queries = tuple((mid, _metric(ctx, entry, q, q.period or monitor.period, origin, ("metrics", mid), evaluation))
                         for mid, q in monitor.metrics.items())
         ctx.problems += math_ids.diagnostics(monitor.expression, set(monitor.metrics), "one of this monitor's metrics",
-                                             lambda offset: origin.doc.span_in(origin.loc + ("expression",), offset))
+                                             lambda offset: origin.doc.span_in(origin.loc + ("expression",), offset),
+                                             metrics=monitor.metrics)
         fields["region"] = regions.alarm_region(ctx, monitor.region, tuple(q for _, q in queries), origin)
+        alarmed = dict(queries).get(monitor.expression.strip())  # the expression is one metric: its threshold is
+        if alarmed is not None:                                   # that metric's (FILL and other math: not checked)
+            ctx.problems += metric_checks.check_absence(alarmed, monitor, monitor.cloudwatch, origin)
         return MetricAlarm(**fields, expression=monitor.expression, queries=queries)
     metric = _metric(ctx, entry, monitor, monitor.period, origin, (), evaluation)
+    ctx.problems += metric_checks.check_absence(metric, monitor, monitor.cloudwatch, origin)
     fields["region"] = regions.alarm_region(ctx, monitor.region, (metric,), origin)
     return MetricAlarm(**fields, metric=metric)
 

@@ -12,7 +12,7 @@ import dataclasses
 import fnmatch
 import math
 import re
-from typing import TypedDict
+from typing import Collection, TypedDict
 
 from .. import conventions
 from ..targets.dashboard_body import MAX_ALARMS_PER_WIDGET
@@ -323,16 +323,17 @@ class _Builder:
                        "expressions", metric_id)
         for expression_id, expression in widget.expressions.items():
             self._check_ids(expression.expression, {*widget.metrics, *(set(widget.expressions) - {expression_id})},
-                            origin, ("expressions", expression_id, "expression"))
+                            origin, ("expressions", expression_id, "expression"), widget.metrics)
         expressions = tuple(DashboardExpression(i, e.expression, e.label) for i, e in widget.expressions.items())
         region = graph_region(self.r, widget.region, tuple(m.stat for m in metrics), origin)
         return DashboardWidget("graph", metrics=tuple(metrics), expressions=expressions, period=widget.period,
                                view=widget.view, stacked=widget.stacked,
                                region=None if region == self.model.region else region, **base)
 
-    def _check_ids(self, expression: str, known: set[str], origin: Origin, field: Loc) -> None:
+    def _check_ids(self, expression: str, known: set[str], origin: Origin, field: Loc,
+                   metrics: Collection[str]) -> None:
         self.r.problems += math_ids.diagnostics(expression, known, "a metric or expression id of this graph",
-                                                lambda offset: origin.doc.span_in(origin.loc + field, offset))
+                                                lambda offset: origin.doc.span_in(origin.loc + field, offset), metrics)
 
     def _metric(self, metric: spec.GraphMetric, period: int, origin: Origin, field: Loc,
                 entry: ServiceEntry | None) -> MetricStat:

@@ -14,6 +14,10 @@ at the preset's use in `resources:`, and `presets.origin.annotate` adds "from pr
 
 Regions are not checked here: placing a metric published only in us-east-1 is region placement's
 (`metrics.checks.published_regions`).
+
+An alarm's threshold is checked against its metric once the alarm is known (`check_absence`): a lower
+threshold on a metric AWS does not publish when it is zero or idle, with missing data not breaching,
+is a warning at `missing_data` when it is written, else at `threshold`.
 """
 
 from __future__ import annotations
@@ -24,11 +28,14 @@ from typing import Callable
 from ..diagnostics import Diagnostic, Span, shown
 from ..language.errors import did_you_mean
 from ..language.load import ServiceEntry
-from ..language.v1.service import Resource
+from ..language.v1.service import Evaluation, Resource
 from ..metrics import checks
 from ..metrics.catalog import shipped_catalog
 from ..metrics.resource_types import ResourceTypeInfo, shipped_resource_types
-from ..model import MetricStat
+from ..model import MetricStat, Origin
+
+# `cloudwatch:` parameters that replace the alarm obsgen would check: it is sent as written.
+_REPLACED = ("ComparisonOperator", "Threshold", "ThresholdMetricId", "Metrics", "MetricName", "Namespace")
 
 
 @dataclass(slots=True)
@@ -99,6 +106,21 @@ def check_stat(stat: MetricStat, flavour: str | None, locate: Callable[[], Metri
         message = problem.message + _other_type(stat, problem, flavour) + (f" ({place.note})" if place.note else "")
         result.append(Diagnostic(_span(problem, names, place), problem.kind, message, problem.level))
     return result
+
+
+def check_absence(stat: MetricStat, monitor: Evaluation, verbatim: dict[str, object], origin: Origin) -> list[Diagnostic]:
+    """A lower threshold that the metric's absence never crosses (metrics.checks.check_absence), with the
+    missing-data treatment the alarm is sent with (`cloudwatch: {TreatMissingData: ...}` wins)."""
+    if any(key in verbatim for key in _REPLACED):
+        return []
+    missing = verbatim.get("TreatMissingData", monitor.missing_data)
+    problem = checks.check_absence(stat.namespace, stat.metric, monitor.threshold, str(missing))
+    if problem is None:
+        return []
+    at: tuple[str, ...] = (("cloudwatch", "TreatMissingData") if "TreatMissingData" in verbatim else
+                           ("missing_data",) if "missing_data" in monitor.model_fields_set else ("threshold",))
+    note = f" ({origin.preset.note()})" if origin.preset is not None else ""
+    return [Diagnostic(origin.span(*at), problem.kind, problem.message + note, problem.level)]
 
 
 def _span(problem: checks.Problem, names: list[str], place: MetricPlace) -> Span:

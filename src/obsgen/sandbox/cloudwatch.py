@@ -56,7 +56,7 @@ from . import budgets as moto_budgets, cloudformation as moto_cloudformation, da
 from . import events as moto_events
 from . import log_alarms as moto_log_alarms, logs as moto_logs
 from . import mute_rules as moto_mute_rules
-from .. import metric_math
+from .. import metric_math, metric_math_functions
 from ..composite_rule import ALARM_RULE_REF, alarm_rule_references
 
 __all__ = ["install", "is_installed", "rule_references", "InvalidNextToken"]
@@ -422,6 +422,10 @@ def describe_alarms(self: CloudWatchResponse) -> ActionResult:
 # Other response patches (request validation)
 # --------------------------------------------------------------------------
 
+# The kinds of an alarm's ids for the argument check: a MetricStat query is one time series, an expression any
+# number or series.
+_SERIES = frozenset({metric_math_functions.TS})
+_NUMERIC = metric_math_functions.NUMERIC
 _SINGLE_METRIC_PARAMS = ("MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Period", "Dimensions")
 
 
@@ -446,10 +450,13 @@ def _check_put_metric_alarm(resp: CloudWatchResponse) -> None:
 
 
 def _check_expressions(queries: list[dict[str, Any]]) -> None:
-    """Metric math that does not parse, or that names an id the alarm's Metrics do not define: AWS refuses
-    the alarm ("Metric math syntax and functions", using-metric-math.html); moto stores it. Messages
-    approx. Metrics Insights queries (SELECT) are not read."""
+    """Metric math that does not parse, calls a function with the wrong number or sort of arguments, or
+    names an id the alarm's Metrics do not define: AWS refuses the alarm ("Metric math syntax and
+    functions", using-metric-math.html; the arguments: obsgen/metric_math_functions.py, whose warnings --
+    what the page does not list -- pass); moto stores it. Messages approx. Metrics Insights queries
+    (SELECT) are not read."""
     ids = {query.get("Id") for query in queries}
+    metrics = {query.get("Id") for query in queries if query.get("MetricStat")}
     for query in queries:
         text = query.get("Expression")
         if not text or metric_math.is_insights_query(text):
@@ -459,10 +466,14 @@ def _check_expressions(queries: list[dict[str, Any]]) -> None:
         except metric_math.ExpressionSyntaxError as problem:
             raise ValidationError(f"Invalid metrics list: the expression of '{query.get('Id')}' is not valid "
                                   f"metric math: {problem}") from None
-        unknown = sorted(set(metric_math.references(tree)) - ids)
+        unknown = sorted(set(metric_math.references(tree)) - ids - metric_math.BOOLEANS)
         if unknown:
             raise ValidationError(f"Invalid metrics list: the expression of '{query.get('Id')}' names "
                                   f"{', '.join(unknown)}, which no query of the alarm defines")
+        for mistake in metric_math_functions.problems(tree, lambda i: _SERIES if i in metrics else _NUMERIC):
+            if mistake.fatal:
+                raise ValidationError(f"Invalid metrics list: the expression of '{query.get('Id')}' is not valid: "
+                                      f"{mistake.message} (at character {mistake.offset + 1})")
 
 
 def _wrap_response_put_metric_alarm(original: Callable[..., Any]) -> Callable[..., Any]:
