@@ -15,7 +15,7 @@ from ..diagnostics import Diagnostic, error
 from ..language.load import load_model
 from ..language.yaml_reader import Document, Loc
 from .files import DATA_DIR, RESOURCE_TYPES_FILE
-from .schema import MetricEntry, MetricFile, MetricGroup
+from .schema import IntervalFacts, MetricEntry, MetricFile, MetricGroup
 
 CODE = "bad-metric-catalog"
 
@@ -33,6 +33,17 @@ class Publication:
 
 
 @dataclass(frozen=True, slots=True)
+class Interval:
+    """How often AWS publishes a data point of the metric (seconds), from the page `source`."""
+
+    seconds: int
+    source: str
+    faster: int | None = None  # a shorter interval, for resources that meet `faster_when`
+    faster_when: str | None = None  # "with detailed monitoring enabled on the instance"
+    note: str | None = None  # AWS's own words, where they give no exact interval
+
+
+@dataclass(frozen=True, slots=True)
 class MetricInfo:
     namespace: str
     name: str
@@ -42,6 +53,7 @@ class MetricInfo:
     note: str | None
     publications: tuple[Publication, ...]
     absent_when: str | None = None  # "zero" | "idle": when AWS publishes no data point (schema.AbsentWhen)
+    interval: Interval | None = None  # None: every minute, or AWS's page does not say
 
     def publications_for(self, flavour: str | None) -> tuple[Publication, ...]:
         """What a resource of `flavour` can see (every publication when no flavour is given)."""
@@ -179,9 +191,11 @@ def _check(spec: MetricFile, doc: Document, stem: str) -> list[Diagnostic]:
                 problems.append(error(doc.span(loc + ("flavour",)), CODE,
                                       f"unknown flavour '{group.flavour}'; known: {known}"))
         problems += _check_sets(group.dimensions, doc, loc + ("dimensions",))
+        problems += _check_interval(group, doc, loc)
         for name, entry in group.metrics.items():
             if entry.dimensions is not None:
                 problems += _check_sets(entry.dimensions, doc, loc + ("metrics", name, "dimensions"))
+            problems += _check_interval(entry, doc, loc + ("metrics", name))
             if entry.absent_when is not None and entry.absent_when == group.absent_when:
                 problems.append(error(doc.span(loc + ("metrics", name, "absent_when")), CODE,
                                       f"metric '{name}' repeats its group's absent_when: {entry.absent_when}"))
@@ -190,6 +204,25 @@ def _check(spec: MetricFile, doc: Document, stem: str) -> list[Diagnostic]:
         if name not in used and not unknown:  # after a misspelt flavour, its unused twin is no news
             problems.append(error(doc.span(("flavours", name), at_key=True), CODE,
                                   f"flavour '{name}' is declared but no group uses it"))
+    return problems
+
+
+def _check_interval(facts: IntervalFacts, doc: Document, loc: Loc) -> list[Diagnostic]:
+    """An interval is a whole number of minutes (AWS's metrics are standard resolution, one data point a minute
+    at most: "standard resolution, with data having a one-minute granularity", cloudwatch_concepts.html,
+    Resolution); a faster one is shorter; `faster`, `interval_note` and `interval_source` describe the
+    interval written beside them."""
+    problems = []
+    if facts.interval is not None and (facts.interval < 60 or facts.interval % 60):
+        problems.append(error(doc.span(loc + ("interval",)), CODE, "an interval is a whole number of minutes "
+                              "(AWS publishes its metrics at most once a minute)"))
+    if facts.faster is not None and facts.interval is not None and facts.faster.interval >= facts.interval:
+        problems.append(error(doc.span(loc + ("faster", "interval")), CODE,
+                              "a 'faster' interval must be shorter than the 'interval' beside it"))
+    for key in ("faster", "interval_note", "interval_source"):
+        if getattr(facts, key) is not None and facts.interval is None:
+            problems.append(error(doc.span(loc + (key,), at_key=True), CODE,
+                                  f"'{key}' describes an 'interval' written beside it; there is none"))
     return problems
 
 
@@ -211,21 +244,27 @@ def _index(spec: MetricFile, doc: Document, problems: list[Diagnostic]) -> Names
     entries: dict[str, list[MetricEntry]] = {}
     publications: dict[str, list[Publication]] = {}
     first_loc: dict[str, Loc] = {}
+    intervals: dict[str, list[Interval | None]] = {}
     before = len(problems)
     for index, group in enumerate(spec.groups):
         for name, entry in group.metrics.items():
             loc = ("groups", index, "metrics", name)
             entry = _with_group_facts(entry, group)
+            mine = _interval(spec, group, entry)
             clash = next((c for e in entries.get(name, ()) if (c := _clash(e, entry))), None)
+            clash = clash or next(("interval" for i in intervals.get(name, ()) if _interval_clash(i, mine)), None)
             if clash:
                 problems.append(error(doc.span(loc, at_key=True), CODE, f"metric '{name}' has a different {clash} "
                                       f"at {doc.span(first_loc[name], at_key=True)}"))
             first_loc.setdefault(name, loc)
             entries.setdefault(name, []).append(entry)
             publications.setdefault(name, []).append(_publication(spec, group, entry))
+            intervals.setdefault(name, []).append(mine)
     if len(problems) > before:
         return None
-    metrics = {name: _metric_info(spec.namespace, name, entries[name], publications[name]) for name in sorted(entries)}
+    first = {name: next((i for i in found if i is not None), None) for name, found in intervals.items()}
+    metrics = {name: _metric_info(spec.namespace, name, entries[name], publications[name], first[name])
+               for name in sorted(entries)}
     return NamespaceInfo(spec.namespace, spec.title, str(spec.source), spec.coverage, dict(spec.flavours),
                          metrics, doc.path)
 
@@ -236,6 +275,23 @@ def _publication(spec: MetricFile, group: MetricGroup, entry: MetricEntry) -> Pu
     source = entry.source or group.source or spec.source
     return Publication(frozenset(frozenset(s) for s in sets), group.flavour,
                        tuple(regions) if regions else None, str(source))
+
+
+def _interval(spec: MetricFile, group: MetricGroup, entry: MetricEntry) -> Interval | None:
+    """The entry's interval, else its group's: with the faster interval, note and source written beside it (a
+    metric of its own interval, such as EC2's basic-monitoring-only NetworkPacketsIn, takes none of its group's)."""
+    facts: IntervalFacts = entry if entry.interval is not None else group
+    if facts.interval is None:
+        return None
+    source = facts.interval_source or entry.source or group.source or spec.source
+    faster = facts.faster
+    return Interval(facts.interval, str(source), faster.interval if faster else None, faster.when if faster else None,
+                    facts.interval_note)
+
+
+def _interval_clash(first: Interval | None, other: Interval | None) -> bool:
+    """Where two groups list a metric, both intervals given must agree (how often AWS publishes it is one fact)."""
+    return first is not None and other is not None and (first.seconds, first.faster) != (other.seconds, other.faster)
 
 
 def _with_group_facts(entry: MetricEntry, group: MetricGroup) -> MetricEntry:
@@ -256,7 +312,8 @@ def _clash(first: MetricEntry, other: MetricEntry) -> str | None:
     return None
 
 
-def _metric_info(namespace: str, name: str, entries: list[MetricEntry], publications: list[Publication]) -> MetricInfo:
+def _metric_info(namespace: str, name: str, entries: list[MetricEntry], publications: list[Publication],
+                 interval: Interval | None) -> MetricInfo:
     """A metric listed in several groups takes each fact from the first entry that gives it."""
     unit = next((e.unit for e in entries if e.unit), None)
     statistics = next((e.statistics for e in entries if e.statistics), None)
@@ -264,4 +321,4 @@ def _metric_info(namespace: str, name: str, entries: list[MetricEntry], publicat
     note = next((e.note for e in entries if e.note), None)
     absent_when = next((e.absent_when for e in entries if e.absent_when), None)
     return MetricInfo(namespace, name, unit, tuple(statistics) if statistics else None, statistics_note, note,
-                      tuple(publications), absent_when)
+                      tuple(publications), absent_when, interval)

@@ -15,13 +15,20 @@ Each problem is a small value; the caller locates it and turns it into a diagnos
   metric-unit        error    the alarm asks for another unit than the one AWS publishes the metric in:
                               it would get no data points and stay INSUFFICIENT_DATA
   metric-region      error    the metric is published only in other regions (CloudFront, Billing)
+  metric-interval    error    the alarm's period is shorter than the time between two data points AWS
+                              publishes (S3's daily storage metrics, 5-minute metrics) and its
+                              evaluation periods together are too: some evaluations find no data point
+                              (a 5m alarm on a daily metric: 99% of them)
+                     warning  the periods together span the interval, so only some have a data point;
+                              or the period fits only resources with a faster setting (EC2's detailed
+                              monitoring)
   metric-absent-when-zero
                      warning  (check_absence, an alarm's) a lower threshold on a metric AWS does not publish
                               when it is zero or idle, with missing data not breaching: the case the
                               alarm is for has no data point, so it never reaches ALARM
 
 `suggestion` is what to write instead, when there is one answer: a metric name, a dimension set
-("ApiName, Stage"), a statistic or a region.
+("ApiName, Stage"), a statistic, a region or a period ("1d").
 
 `published_regions` answers the placement question (where must an alarm on this metric live?) from
 the same data: the data files' `regions:` (per file or per group), None meaning every region.
@@ -35,8 +42,8 @@ from functools import lru_cache
 from typing import AbstractSet, Iterable
 
 from ..diagnostics import Level
-from ..values import Threshold
-from .catalog import DimensionSet, MetricCatalog, MetricInfo, NamespaceInfo, shipped_catalog
+from ..values import Threshold, format_duration
+from .catalog import DimensionSet, Interval, MetricCatalog, MetricInfo, NamespaceInfo, shipped_catalog
 
 BASIC_STATISTICS = ("Sum", "Average", "Minimum", "Maximum", "SampleCount")
 PERCENTILES = "percentiles"  # the catalog's word for every extended statistic (p99, tm90, IQM, ...)
@@ -53,17 +60,21 @@ class Problem:
 
 def check_metric(namespace: str, metric: str, dimensions: Iterable[str] = (), statistic: str | None = None,
                  region: str | None = None, *, flavour: str | None = None, unit: str | None = None,
+                 period: int | None = None, evaluation_periods: int = 1,
                  catalog: MetricCatalog | None = None) -> tuple[Problem, ...]:
     """The problems of one metric as an alarm or a graph reads it; () when it can have data.
 
     `dimensions` are the dimension names (values do not matter); `statistic`, `region` and the
-    alarm's `unit` are checked when given; `flavour` is the resource type's flavour of the service,
-    if it has one. Without `catalog`, the package's own catalog is used and results are cached.
+    alarm's `unit` are checked when given; so is an alarm's `period` (seconds), with the number of
+    periods it evaluates, against how often AWS publishes the metric (a graph gives none: a sparse
+    line is no harm). `flavour` is the resource type's flavour of the service, if it has one.
+    Without `catalog`, the package's own catalog is used and results are cached.
     """
     names = tuple(sorted(set(dimensions)))
+    timing = (period, evaluation_periods) if period is not None else None
     if catalog is None:
-        return _check_shipped(namespace, metric, names, statistic, region, flavour, unit)
-    return _check(catalog, namespace, metric, names, statistic, region, flavour, unit)
+        return _check_shipped(namespace, metric, names, statistic, region, flavour, unit, timing)
+    return _check(catalog, namespace, metric, names, statistic, region, flavour, unit, timing)
 
 
 def check_absence(namespace: str, metric: str, threshold: Threshold, missing_data: str, *,
@@ -142,13 +153,14 @@ def is_checked(namespace: str, catalog: MetricCatalog | None = None) -> bool:
 
 @lru_cache(maxsize=65536)
 def _check_shipped(namespace: str, metric: str, names: tuple[str, ...], statistic: str | None, region: str | None,
-                   flavour: str | None, unit: str | None) -> tuple[Problem, ...]:
+                   flavour: str | None, unit: str | None, timing: tuple[int, int] | None) -> tuple[Problem, ...]:
     """An alarm per resource repeats the same few metrics: 10,000 alarms are a few hundred checks."""
-    return _check(shipped_catalog()[0], namespace, metric, names, statistic, region, flavour, unit)
+    return _check(shipped_catalog()[0], namespace, metric, names, statistic, region, flavour, unit, timing)
 
 
 def _check(catalog: MetricCatalog, namespace: str, metric: str, names: tuple[str, ...], statistic: str | None,
-           region: str | None, flavour: str | None, unit: str | None = None) -> tuple[Problem, ...]:
+           region: str | None, flavour: str | None, unit: str | None = None,
+           timing: tuple[int, int] | None = None) -> tuple[Problem, ...]:
     info = catalog.namespace(namespace)
     if info is None:
         return _unknown_namespace(catalog, namespace)
@@ -160,7 +172,7 @@ def _check(catalog: MetricCatalog, namespace: str, metric: str, names: tuple[str
     if flavour is not None and not entry.publications_for(flavour):  # without a flavour it sees every publication
         return (_wrong_flavour(info, entry, flavour),)
     found = (_dimensions(entry, frozenset(names), flavour), _statistic(entry, statistic), _unit(entry, unit),
-             _region(entry, frozenset(names), region, flavour))
+             _interval(entry, timing), _region(entry, frozenset(names), region, flavour))
     return tuple(p for p in found if p is not None)
 
 
@@ -223,6 +235,61 @@ def _unit(entry: MetricInfo, unit: str | None) -> Problem | None:
                    f"{entry.namespace} publishes '{entry.name}' in {entry.unit}, not {unit}: an alarm that asks for "
                    f"{unit} gets no data points and stays in INSUFFICIENT_DATA; leave 'unit' out, as AWS recommends, "
                    f"or write unit: {entry.unit}", entry.unit)
+
+
+def _interval(entry: MetricInfo, timing: tuple[int, int] | None) -> Problem | None:
+    """AWS: "select an alarm monitoring period that is greater than or equal to the metric's resolution"
+    (cloudwatch_concepts.html, Alarms). An alarm whose periods together (`period` x evaluation periods)
+    are shorter than the interval finds no data point in some of its evaluations (`_too_short`): CloudWatch
+    reads only a few periods more when data is missing (the "evaluation range", AlarmThatSendsEmail.html:
+    5 for 3 evaluation periods). An error then; a warning when the periods span the interval (some have a
+    data point, the others are missing data) or when a faster interval exists for resources set up for it
+    (EC2's detailed monitoring is a setting of each instance)."""
+    interval = entry.interval
+    if timing is None or interval is None or timing[0] >= interval.seconds:
+        return None
+    period, periods = timing
+    write = format_duration(interval.seconds)
+    what = f"{entry.namespace} publishes '{entry.name}' {_every(interval)}"
+    advice = f"write period: {write}" + (" or longer" if interval.note else "")
+    if interval.faster is not None and period >= interval.faster:
+        return Problem("metric-interval", Level.WARNING,
+                       f"{what}, and {_every_seconds(interval.faster)} only {interval.faster_when}: otherwise only one "
+                       f"{format_duration(period)} period in {interval.seconds // period} has a data point; {advice} "
+                       "unless that is so", write)
+    if period * periods >= interval.seconds:
+        return Problem("metric-interval", Level.WARNING,
+                       f"{what}: only one {format_duration(period)} period in {interval.seconds // period} has a data "
+                       f"point, the others are missing data; {advice}", write)
+    return Problem("metric-interval", Level.ERROR, f"{what}: an alarm that evaluates {_too_short(timing, interval)}; "
+                   f"{advice}", write)
+
+
+def _too_short(timing: tuple[int, int], interval: Interval) -> str:
+    """What an alarm whose periods together (L) are shorter than the interval (I) does: at least 1 - L/I of
+    its evaluations find no data point, more when AWS publishes a point after its timestamp (S3 stamps a
+    daily point with the day's start). From 90% up (a 5-minute alarm on an hourly metric) it practically
+    never fires; below, it flips in and out of INSUFFICIENT_DATA."""
+    period, periods = timing
+    lookback = period * periods
+    empty = 100 * (interval.seconds - lookback) // interval.seconds
+    reads = f"{periods} period{'s' if periods > 1 else ''} of {format_duration(period)}"
+    outcome = ("stays in INSUFFICIENT_DATA and practically never fires" if empty >= 90 else
+               "flips in and out of INSUFFICIENT_DATA and cannot be relied on to fire")
+    return f"{reads} finds no data point in at least {empty}% of its evaluations: it {outcome}"
+
+
+def _every(interval: Interval) -> str:
+    """`once a day`; where AWS gives no exact interval, the least its words allow: `at most once an hour (...)`."""
+    text = _every_seconds(interval.seconds)
+    return f"at most {text} ({interval.note})" if interval.note else text
+
+
+def _every_seconds(seconds: int) -> str:
+    named = {86400: "once a day", 3600: "once an hour", 60: "every minute"}
+    if seconds in named:
+        return named[seconds]
+    return f"every {seconds // 3600} hours" if seconds % 3600 == 0 else f"every {seconds // 60} minutes"
 
 
 def _dimensions(entry: MetricInfo, given: DimensionSet, flavour: str | None) -> Problem | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import Counter
 
 from ..presets.catalog import Catalog as PresetCatalog
-from .catalog import MetricCatalog, NamespaceInfo
+from ..values import format_duration
+from .catalog import Interval, MetricCatalog, NamespaceInfo
 from .resource_types import ResourceTypeInfo
 
 REGENERATE = "python -m obsgen.metrics"
@@ -34,9 +35,11 @@ CATALOG_HEADER = f"""\
 # Metric catalog
 
 The CloudWatch metrics obsgen knows, per namespace, from AWS's documentation: each metric's
-dimension sets, unit, the statistics AWS calls meaningful where its page says so, and the regions it
-is published in (CloudFront, Billing and Route 53 only in us-east-1). `obsgen.metrics.checks` uses it
-to tell whether an alarm's metric can ever have data. Coverage **complete** means every metric of
+dimension sets, unit, the statistics AWS calls meaningful where its page says so, the regions it
+is published in (CloudFront, Billing and Route 53 only in us-east-1), and how often AWS publishes it
+where its page says so and that is not every minute (S3's daily storage metrics once a day).
+`obsgen.metrics.checks` uses it to tell whether an alarm's metric can ever have data, and whether its
+period can see it (`metric-interval`, docs/diagnostics.md). Coverage **complete** means every metric of
 the pages used is listed, so an unknown metric is an error; **partial** means a documented subset,
 so an unknown metric is only a warning. A contributor adds a namespace by adding a file to
 `src/obsgen/metrics/data/` (see `src/obsgen/metrics/schema.py` for its form).
@@ -108,9 +111,33 @@ def _section(namespace: str, info: NamespaceInfo) -> str:
     for (names, flavour), count in sorted(_sets(info).items(), key=lambda kv: (kv[0][1] or "", len(kv[0][0]), kv[0][0])):
         shown = ", ".join(names) if names else "(no dimensions)"
         lines.append(f"| {shown} | {flavour or ''} | {count} |")
+    lines += _intervals(info)
     lines += _absent(info)
     lines.append("\nSources: " + ", ".join(f"<{s}>" for s in info.sources()) + "\n")
     return "\n".join(lines)
+
+
+def _intervals(info: NamespaceInfo) -> list[str]:
+    """The metrics published less often than every minute, grouped by interval (with its page)."""
+    groups: dict[Interval, list[str]] = {}
+    for name, metric in info.metrics.items():
+        if metric.interval is not None and metric.interval.seconds > 60:
+            groups.setdefault(metric.interval, []).append(name)
+    if not groups:
+        return []
+    lines = ["", "| published every | metrics | source |", "|---|---|---|"]
+    for interval, names in sorted(groups.items(), key=lambda kv: (-kv[0].seconds, kv[1])):
+        lines.append(f"| {_interval_text(interval)} | {', '.join(names)} | <{interval.source}> |")
+    return lines
+
+
+def _interval_text(interval: Interval) -> str:
+    text = format_duration(interval.seconds)
+    if interval.note:
+        text = f"at least {text} ({interval.note})"
+    if interval.faster is not None:
+        text += f"; {format_duration(interval.faster)} {interval.faster_when}"
+    return text
 
 
 # What each `absent_when` means, as the page says it; a lower-bound alarm on such a metric needs

@@ -3,7 +3,9 @@
 One file per CloudWatch namespace (`<namespace-slug>.yaml`): the metrics AWS documents for it, in
 groups that share the page they come from, the dimension sets they are published with, and where
 they are published. A group may belong to a *flavour* of the service (API Gateway's REST, HTTP and
-WebSocket APIs publish different metrics in the same namespace). `resource-types.yaml` maps
+WebSocket APIs publish different metrics in the same namespace). A group or a metric may say how
+often AWS publishes a data point (`interval: 1d`, `5m`), where its page says so, with a `faster` interval some resources publish at (EC2's detailed monitoring); a metric's
+own interval replaces its group's. `resource-types.yaml` maps
 obsgen's resource types to a namespace, the dimensions that name a resource, a flavour and regions.
 
 Facts come from AWS's documentation only; every file, and every group or metric taken from another
@@ -16,7 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, HttpUrl
 
-from ..language.v1.fields import Name, Region, Strict, Unit
+from ..language.v1.fields import Duration, Name, Region, Strict, Unit
 
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html and
 # API_Metric.html: dimension names and metric names are 1-255 characters.
@@ -44,7 +46,28 @@ ABSENT_WHEN_DESCRIPTION = ("Where AWS's page says the metric has no data point, 
 DimensionSet = Annotated[list[DimensionName], Field(max_length=30)]
 
 
-class MetricEntry(Strict):
+class FasterInterval(Strict):
+    """A shorter publishing interval that depends on a setting of the resource (EC2's detailed monitoring)."""
+
+    interval: Duration
+    when: str = Field(min_length=1, description="The condition, as a clause: \"with detailed monitoring enabled on "
+                                               "the instance\".")
+
+
+class IntervalFacts(Strict):
+    """How often AWS publishes a data point of a metric, where its page says so (a group's or a metric's)."""
+
+    interval: Duration | None = Field(
+        default=None, description="The time between two data points AWS's page gives (`1d`, `5m`); none: every "
+                                  "minute or the page does not say. An alarm period shorter than it misses data.")
+    faster: FasterInterval | None = Field(default=None, description="A shorter interval some resources publish at.")
+    interval_note: str | None = Field(default=None, min_length=1,
+                                      description="AWS's words where they give no exact interval.")
+    interval_source: HttpUrl | None = Field(default=None, description="The page that gives the interval, when it is "
+                                                                      "not the metric's source.")
+
+
+class MetricEntry(IntervalFacts):
     unit: Unit | None = Field(default=None, description="The CloudWatch unit AWS gives; none where the page gives none.")
     statistics: list[StatisticName] | None = Field(
         default=None, min_length=1,
@@ -58,7 +81,7 @@ class MetricEntry(Strict):
     absent_when: AbsentWhen | None = Field(default=None, description=ABSENT_WHEN_DESCRIPTION + " Defaults to the group's.")
 
 
-class MetricGroup(Strict):
+class MetricGroup(IntervalFacts):
     title: str = Field(min_length=1)
     flavour: FlavourName | None = Field(default=None, description="One of the file's flavours; none: every flavour.")
     source: HttpUrl | None = Field(default=None, description="Defaults to the file's source.")

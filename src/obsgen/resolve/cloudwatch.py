@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Callable, TypedDict, TypeVar
 
 from .. import composite_rule, conventions
-from ..diagnostics import error, shown
+from ..diagnostics import Span, error, shown
 from ..language.errors import did_you_mean
 from ..language.load import ServiceEntry
 from ..language.v1.project import MonitorOverride
 from ..language.v1.prometheus import PromMonitor
 from ..language.v1.maintenance import WarmUp as WarmUpSpec
 from ..language.v1.service import (AlarmCommon, CompositeMonitor, Evaluation, LogAlarmMonitor, LogMonitor, MathMonitor,
-                                   MetricMonitor, MetricSource, Resource)
+                                   MetricMonitor, MetricQuery, MetricSource, Resource)
 from ..language.yaml_reader import Document, Loc
 from ..model import AlarmBase, CompositeAlarm, LogAlarm, MetricAlarm, MetricFilter, MetricStat, Origin, Severity, WarmUp
 from ..presets.origin import locate as locate_preset
@@ -257,7 +257,7 @@ def _metric_alarm(ctx: Context, entry: ServiceEntry, monitor: MetricMonitor | Ma
         if monitor.threshold.is_band:
             ctx.problems.append(error(origin.span("threshold"), "bad-value",
                                       "band thresholds apply to single-metric monitors, not to expressions"))
-        queries = tuple((mid, _metric(ctx, entry, q, q.period or monitor.period, origin, ("metrics", mid)))
+        queries = tuple((mid, _metric(ctx, entry, q, q.period or monitor.period, origin, ("metrics", mid), evaluation))
                         for mid, q in monitor.metrics.items())
         ctx.problems += math_ids.diagnostics(monitor.expression, set(monitor.metrics), "one of this monitor's metrics",
                                              lambda offset: origin.doc.span_in(origin.loc + ("expression",), offset),
@@ -267,7 +267,7 @@ def _metric_alarm(ctx: Context, entry: ServiceEntry, monitor: MetricMonitor | Ma
         if alarmed is not None:                                   # that metric's (FILL and other math: not checked)
             ctx.problems += metric_checks.check_absence(alarmed, monitor, monitor.cloudwatch, origin)
         return MetricAlarm(**fields, expression=monitor.expression, queries=queries)
-    metric = _metric(ctx, entry, monitor, monitor.period, origin, ())
+    metric = _metric(ctx, entry, monitor, monitor.period, origin, (), evaluation)
     ctx.problems += metric_checks.check_absence(metric, monitor, monitor.cloudwatch, origin)
     fields["region"] = regions.alarm_region(ctx, monitor.region, (metric,), origin)
     return MetricAlarm(**fields, metric=metric)
@@ -336,9 +336,9 @@ def _evaluation(ctx: Context, monitor: Evaluation, origin: Origin) -> tuple[int,
 
 
 def _metric(ctx: Context, entry: ServiceEntry, source: MetricSource, period: int, origin: Origin,
-            fields: tuple[str, ...]) -> MetricStat:
+            fields: tuple[str, ...], evaluation_periods: int | None = None) -> MetricStat:
     """The metric a monitor (fields ()) or one of its math queries (fields ("metrics", id)) reads, checked
-    against the metric catalog."""
+    against the metric catalog; its period too when the alarm's `evaluation_periods` are given."""
     doc = entry.doc
     loc = origin.loc + fields
     namespace = source.namespace
@@ -365,7 +365,8 @@ def _metric(ctx: Context, entry: ServiceEntry, source: MetricSource, period: int
     stat = MetricStat(namespace or "", source.metric, tuple(sorted(dimensions.items())), source.statistic,
                       period, source.unit)
     ctx.problems += metric_checks.check_stat(stat, _flavour(resource),
-                                             lambda: _place(ctx, entry, source, resource, origin, fields))
+                                             lambda: _place(ctx, entry, source, resource, origin, fields),
+                                             evaluation_periods=evaluation_periods)
     return stat
 
 
@@ -384,7 +385,8 @@ def _place(ctx: Context, entry: ServiceEntry, source: MetricSource, resource: Re
         return metric_checks.MetricPlace(origin.span(*fields, "metric"), origin.span(*fields, "statistic"), use, use,
                                          skip_dimensions=resource is not None and
                                          ctx.resource_is_bad(entry, source.resource or "", resource),
-                                         note=origin.preset.note(), unit=origin.span(*fields, "unit"))
+                                         note=origin.preset.note(), unit=origin.span(*fields, "unit"),
+                                         period=_period_span(source, origin, fields))
     doc = entry.doc
     keys = {}
     if resource is not None:
@@ -396,7 +398,18 @@ def _place(ctx: Context, entry: ServiceEntry, source: MetricSource, resource: Re
                  else doc.span(("resources", source.resource or "", "namespace")))
     return metric_checks.MetricPlace(origin.span(*fields, "metric"), origin.span(*fields, "statistic"), namespace,
                                      missing, keys, resource is not None and ctx.resource_is_bad(entry, source.resource or "", resource),
-                                     unit=origin.span(*fields, "unit"))
+                                     unit=origin.span(*fields, "unit"), period=_period_span(source, origin, fields))
+
+
+def _period_span(source: MetricSource, origin: Origin, fields: tuple[str, ...]) -> Span:
+    """A math query's own `period:` when it has one, else the monitor's; a monitor that leaves its period to
+    the default is blamed at its key (a preset's, at its use or the override that sets it)."""
+    if isinstance(source, MetricQuery) and source.period is not None:
+        return origin.span(*fields, "period")
+    overridden = origin.override is not None and "period" in origin.override[2]
+    if origin.preset is None and not overridden and origin.doc.value_at(origin.loc + ("period",)) is None:
+        return origin.key_span()
+    return origin.span("period")
 
 
 def _flavour(resource: Resource | None) -> str | None:

@@ -6,7 +6,8 @@ monitors and graphs that read the resource then skip the dimension check, so one
 is one error and not one per alarm. Each metric is checked where it is built (a monitor, a math
 query, a graph metric): an unknown metric or a flavour of the service that does not publish it at
 `metric`, a statistic AWS calls meaningless at `statistic` (a warning), a unit the metric is not published
-in at `unit`, dimensions at the dimension
+in at `unit`, an alarm period shorter than the time between the metric's data points at `period`
+(graphs are not checked for it), dimensions at the dimension
 key that is not published (or at `dimensions` / `resource` when one is missing), an unknown `AWS/`
 namespace at `namespace` (a warning). A preset monitor has no lines of its own: its problems point
 at the preset's use in `resources:`, and `presets.origin.annotate` adds "from preset X".
@@ -49,6 +50,7 @@ class MetricPlace:
     skip_dimensions: bool = False  # the resource's dimensions are wrong, and were reported once
     note: str | None = None  # "from preset X, used at F:L:C": which preset alarm, when several share a use
     unit: Span | None = None  # the metric's `unit:` (a graph's metric has none)
+    period: Span | None = None  # the alarm's (or the math query's) `period:`
 
 
 def resource_type(name: str) -> ResourceTypeInfo | None:
@@ -83,14 +85,18 @@ def check_resource(entry: ServiceEntry, name: str, resource: Resource) -> tuple[
     return False, None
 
 
-def check_stat(stat: MetricStat, flavour: str | None, locate: Callable[[], MetricPlace]) -> list[Diagnostic]:
+def check_stat(stat: MetricStat, flavour: str | None, locate: Callable[[], MetricPlace], *,
+               evaluation_periods: int | None = None) -> list[Diagnostic]:
     """The problems of one metric, each at the spot that causes it. `flavour` is the resource type's flavour
-    of the service (API Gateway: rest, http, websocket); `locate` is called only when there is a problem
+    of the service (API Gateway: rest, http, websocket); `evaluation_periods` is an alarm's (its period is
+    then checked against how often AWS publishes the metric); `locate` is called only when there is a problem
     (the checks are cached per distinct metric: a compile of 10,000 alarms makes a few hundred)."""
     if not stat.namespace:
         return []
     names = [k for k, _ in stat.dimensions]
-    found = checks.check_metric(stat.namespace, stat.metric, names, stat.statistic, flavour=flavour, unit=stat.unit)
+    period = stat.period if evaluation_periods is not None else None
+    found = checks.check_metric(stat.namespace, stat.metric, names, stat.statistic, flavour=flavour, unit=stat.unit,
+                                period=period, evaluation_periods=evaluation_periods or 1)
     if not found:
         return []
     place, result = locate(), []
@@ -124,6 +130,8 @@ def _span(problem: checks.Problem, names: list[str], place: MetricPlace) -> Span
         return place.statistic
     if problem.kind == "metric-unit":
         return place.unit or place.metric
+    if problem.kind == "metric-interval":
+        return place.period or place.metric
     if problem.kind == "metric-dimensions":
         nearest = set() if problem.suggestion in (None, "no dimensions") else set((problem.suggestion or "").split(", "))
         wrong = [n for n in names if n not in nearest and n in place.dimension_keys]
