@@ -113,6 +113,11 @@ def seed(sb, env) -> dict[str, int]:
         put(stage, f"orders-fn0-{stage}-slow-p99", tags={"service": "orders"}, Namespace="AWS/Lambda",
             MetricName="Duration", ExtendedStatistic="p99", Dimensions=dims(FunctionName=f"orders-fn0-{stage}"),
             Period=60, EvaluationPeriods=5, Threshold=2.5, ComparisonOperator="GreaterThanThreshold", Unit="Seconds")
+        # a 5-minute period on S3's daily BucketSizeBytes: it never sees a data point, imported as it is
+        put(stage, f"acme-assets-{stage}-size", tags={"service": "orders"}, Namespace="AWS/S3",
+            MetricName="BucketSizeBytes", Statistic="Average", Period=300, EvaluationPeriods=1,
+            Dimensions=dims(BucketName=f"acme-assets-{stage}", StorageType="StandardStorage"), Threshold=1e12,
+            ComparisonOperator="GreaterThanThreshold")
         for n in range(6):  # DynamoDB tables, an SQS queue each: no service tag (grouped by resource)
             table, queue = f"acme-table{n}-{stage}", f"acme-jobs{n}-{stage}"
             put(stage, f"{table}-read-throttles", Namespace="AWS/DynamoDB", MetricName="ReadThrottleEvents",
@@ -216,6 +221,8 @@ def test_an_account_seeded_by_hand_imports_adopts_with_only_tags_and_then_has_no
     assert "OBSGEN_HTTPS_ENDPOINT" in report
     assert "- `orders-fn0-prod-slow-p99`: it asks for Unit Seconds, but AWS publishes AWS/Lambda Duration in " \
         "Milliseconds" in report, "the alarm that never fires is said to"
+    assert "- `acme-assets-prod-size`: AWS/S3 publishes 'BucketSizeBytes' once a day" in report, report
+    assert "kept as it is (cloudwatch: Period 300, over the spec's period: 1d)" in report
     for around in (".pre-commit-config.yaml", ".github/workflows/obsgen.yml", "README.md"):  # as `obsgen init` does
         assert (project / around).is_file(), around
     every_file = "".join(p.read_text() for p in project.rglob("*") if p.is_file())

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..aws.resources import Kind, LiveResource
+from ..diagnostics import Level
+from ..language.v1.fields import parse_duration
 from ..metrics.checks import check_metric
+from ..targets.cloudwatch_limits import MAX_EVALUATION_SECONDS
 from ..metrics.resource_types import ResourceTypeInfo, shipped_resource_types
 from ..presets.catalog import shipped_catalog
 from ..presets.schema import PresetAlarm
@@ -42,7 +45,7 @@ class Finding:
     """One line of the report: an alarm (or topic, subscription) and what became of it."""
 
     subject: str
-    outcome: str  # "kept as written", "not imported", "owned by another tool", "never fires", "note"
+    outcome: str  # "kept as written", "not imported", "owned by another tool", "does not work", "note"
     why: str
 
 
@@ -352,6 +355,8 @@ class _Mapper:
             body["datapoints"] = f"{datapoints} of {evaluation}"
         elif evaluation != 1:
             body["evaluation_periods"] = evaluation
+        if "metric" in source:
+            self.period(alarm, body, source, period, evaluation)
         if p.get("TreatMissingData", "missing") != "missing":
             body["missing_data"] = p["TreatMissingData"]
         if (p.get("WarmUpConfiguration") or {}).get("WarmUpPeriodDurationInMinutes"):  # #17's warm_up:
@@ -395,10 +400,26 @@ class _Mapper:
         if not found:
             body["unit"] = unit
             return
-        self.findings.append(Finding(alarm.name, "never fires", f"it asks for Unit {unit}, but AWS publishes "
+        self.findings.append(Finding(alarm.name, "does not work", f"it asks for Unit {unit}, but AWS publishes "
                                      f"{source['namespace']} {source['metric']} in {found[0].suggestion}, so it gets no "
                                      f"data points and stays in INSUFFICIENT_DATA; kept as it is (cloudwatch: Unit): "
                                      "delete that line and apply to make it work"))
+
+    def period(self, alarm: LiveResource, body: dict[str, Any], source: dict[str, Any], period: int,
+               evaluation: int) -> None:
+        """A period shorter than AWS publishes the metric at (metrics.checks, metric-interval, an error): the spec gets
+        the metric's interval, so that it compiles, and verify keeps the alarm's own Period verbatim (the import
+        changes nothing in AWS); said so. Left alone when the interval's evaluation range is more than CloudWatch
+        takes (7 days): the draft then does not compile, and the import says why."""
+        found = [p for p in check_metric(source["namespace"] or "", source["metric"] or "", period=period,
+                                         evaluation_periods=evaluation)
+                 if p.kind == "metric-interval" and p.level is Level.ERROR and p.suggestion]
+        if not found or parse_duration(found[0].suggestion or "") * evaluation > MAX_EVALUATION_SECONDS:
+            return
+        body["period"] = found[0].suggestion
+        self.findings.append(Finding(alarm.name, "does not work", f"{found[0].message.split('; write period')[0]}; "
+                                     f"kept as it is (cloudwatch: Period {period}, over the spec's period: "
+                                     f"{found[0].suggestion}): delete that line and apply to make it work"))
 
     def common(self, alarm: LiveResource, body: dict[str, Any]) -> None:
         if alarm.params.get("ActionsEnabled") is False:
