@@ -64,8 +64,9 @@ def clean(root: Path, tmp_path: Path) -> dict[str, bytes]:
 
 
 def pages(root: Path) -> int:
-    return sum(1 for rel in tree(root) if rel.startswith(("runbooks/", "site/")) and "/_" not in rel
-               and rel.count("/") == 2)
+    """The files a build hands over `Named`: each monitor's two pages and each service's page."""
+    return sum(1 for rel in tree(root) if rel.count("/") == 2 and (
+        rel.startswith(("runbooks/", "site/")) and "/_" not in rel or rel.startswith("site/_services/")))
 
 
 def test_a_page_is_known_by_its_lstat_once_a_build_has_read_it(project, tmp_path):
