@@ -103,9 +103,10 @@ def typed_text(value: object) -> str:
 
 # The form of a value: the value itself when it is an exact str, int, float, bool or None; otherwise a
 # pair (the type's name, the form of its content) -- a tuple, which a plain value never is, so the
-# form says which is which. A str subclass's content is its exact text; a tuple's or list's, its
-# items' forms; a dict's, its (key, item) pairs' forms in order; a dataclass's, its fields' forms in
-# order, its name followed by its field names. Every type gets its former once.
+# form says which is which. A str subclass's content is its exact text; a tuple's or list's, a list
+# of its items' forms; a dict's, of its (key, item) pairs' forms in order; a dataclass's, of its
+# fields' forms in order, its name followed by its field names (a list, not a tuple: no copy, and
+# marshal writes either as exactly). Every type gets its former once.
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 _Former = Callable[[Any], Any]
 _FORMERS: dict[type, _Former] = {}
@@ -125,17 +126,17 @@ def _former(kind: type, value: object) -> _Former:
     if issubclass(kind, str):
         return lambda v: (name, str.__str__(v))
     if kind is tuple or kind is list:  # not a NamedTuple: its fields have names
-        return lambda v: (name, tuple([i if type(i) in _PLAIN else _form(i) for i in v]))
+        return lambda v: (name, [i if type(i) in _PLAIN else _form(i) for i in v])
     if kind is dict:
-        return lambda v: (name, tuple([(_form(k), _form(i)) for k, i in v.items()]))
+        return lambda v: (name, [(_form(k), _form(i)) for k, i in v.items()])
     if not dataclasses.is_dataclass(value) or isinstance(value, type):
         raise TypeError(f"{name} has no typed text (not frozen data)")
     fields = tuple(field.name for field in dataclasses.fields(value))
     label = f"{name}({','.join(fields)})"
     if len(fields) < 2:  # attrgetter of one name returns the value, not a 1-tuple
-        return lambda v: (label, tuple([_form(getattr(v, field)) for field in fields]))
+        return lambda v: (label, [_form(getattr(v, field)) for field in fields])
     get = operator.attrgetter(*fields)
-    return lambda v: (label, tuple([i if type(i) in _PLAIN else _form(i) for i in get(v)]))
+    return lambda v: (label, [i if type(i) in _PLAIN else _form(i) for i in get(v)])
 
 
 def _hashed(digest: Any, parts: tuple[str, ...]) -> None:
