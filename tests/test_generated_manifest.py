@@ -216,7 +216,7 @@ def test_build_env_keeps_what_the_manifest_knows_of_the_runbooks_and_the_site(pr
     assert build(project, cache).known == pages(project)
 
 
-def test_no_cache_neither_reads_nor_writes_a_manifest_and_check_only_reads_it(project, tmp_path, monkeypatch):
+def test_no_cache_and_build_env_neither_read_nor_write_a_manifest_and_check_only_reads_it(project, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.setenv("OBSGEN_CACHE_DIR", str(cache))
     for _ in range(2):
@@ -225,7 +225,10 @@ def test_no_cache_neither_reads_nor_writes_a_manifest_and_check_only_reads_it(pr
     stamp = path.stat().st_mtime_ns
     assert runner.invoke(app, ["build", "--check", "-C", str(project)]).exit_code == 0
     assert runner.invoke(app, ["build", "--no-cache", "-C", str(project)]).exit_code == 0
+    assert runner.invoke(app, ["build", "--env", "development", "-C", str(project)]).exit_code == 0  # makes no page
     assert path.stat().st_mtime_ns == stamp
+    assert Manifest(path, project / "generated").knows(PAGE, os.lstat(project / "generated" / PAGE),
+                                                        json.loads(path.read_text(encoding="utf-8"))["files"][PAGE].split()[0])
 
 
 def test_a_named_text_is_made_only_when_a_sink_asks_for_it(project, tmp_path):

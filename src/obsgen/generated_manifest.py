@@ -28,7 +28,7 @@ Why that is sound, as git's index is (https://git-scm.com/docs/racy-git):
   as before it existed. It lives in the user's render cache, not in the project (a project carries
   no manifest to another machine; a copied or re-cloned project has other inodes and ctimes anyway),
   one per generated/ directory, and goes with `--no-cache` (which also makes every page again).
-  `build --check` reads it and never writes it.
+  `build --check` reads it and never writes it; `build --env`, which makes no page, does neither.
 """
 
 from __future__ import annotations

@@ -96,8 +96,9 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
     unsafe = output_problems(project_dir)
     # --check reads the cache but never writes it: it writes nothing at all (docs/performance.md)
     store = None if no_cache else RenderCache(default_directory(os.environ), writable=not check)
-    # what the last build knew of generated/'s pages: goes with the cache (generated_manifest.py)
-    manifest = None if store is None else \
+    # what the last build knew of generated/'s pages: goes with the cache (generated_manifest.py); `--env`
+    # makes no page, and what it leaves in place keeps its records: it neither reads nor writes them
+    manifest = None if store is None or env else \
         Manifest(location(store.directory, project_dir / GENERATED_DIR), project_dir / GENERATED_DIR, not check)
     if check:  # each file compared as it is rendered, unless generated/ must not be read (a link out)
         compared = None if unsafe else compiler.Comparison(project_dir, manifest)
