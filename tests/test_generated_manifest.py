@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -73,9 +74,15 @@ def test_a_page_is_known_by_its_lstat_once_a_build_has_read_it(project, tmp_path
     cache = tmp_path / "cache"
     assert build(project, cache).known == 0  # written: nothing recorded yet
     assert build(project, cache).known == 0  # read and found equal: recorded
+    path = location(cache, project / "generated")
+    written = path.stat().st_mtime_ns
     third = build(project, cache)
     assert third.known == pages(project) > 0  # known by lstat alone, neither made nor read
     assert tree(project) == clean(project, tmp_path)
+    assert path.stat().st_mtime_ns == written  # the same records: not written again...
+    os.utime(path, (time.time() - 2 * 86_400, time.time() - 2 * 86_400))
+    assert build(project, cache).known == pages(project)
+    assert path.stat().st_mtime > time.time() - 3_600  # ...unless it is old enough for the cache's sweep
 
 
 def test_a_page_edited_by_hand_to_the_same_size_and_mtime_is_found_and_made_again(project, tmp_path, monkeypatch):

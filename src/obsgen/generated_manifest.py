@@ -35,12 +35,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import secrets
+import time
 from pathlib import Path
 
 KIND = "generated-manifest"  # its folder in the render cache (swept like the cache's entries)
 _FORMAT = 1
+_DAY = 86_400.0
 
 
 def location(cache: Path, generated: Path) -> Path:
@@ -64,7 +67,7 @@ class Manifest:
         self.writable = writable
         self.known = 0  # files known unchanged by their lstat alone
         self._tree = os.path.realpath(generated)
-        self._old = _read(path, self._tree)
+        self._old, self._age = _read(path, self._tree)
         self._new: dict[str, object] = {}
         self._stamp: os.stat_result | None = None
 
@@ -106,6 +109,8 @@ class Manifest:
             return
         files = {rel: entry for rel, entry in self._old.items() if rel.partition("/")[0] not in owned}
         files.update(self._new)
+        if files == self._old and self._age < _DAY:  # a build that changed nothing: the same manifest, young enough
+            return  # for the cache's sweep (an entry unused for two weeks goes), is not written again
         folder = self.path.parent
         temporary = folder / f".{self.path.name}.{secrets.token_hex(4)}"
         try:
@@ -118,14 +123,16 @@ class Manifest:
             temporary.unlink(missing_ok=True)
 
 
-def _read(path: Path, tree: str) -> dict[str, object]:
-    """The files a manifest records; none when it is absent, damaged or another tree's."""
+def _read(path: Path, tree: str) -> tuple[dict[str, object], float]:
+    """The files a manifest records, and its age in seconds; none when it is absent, damaged or another
+    tree's."""
     try:
         with open(path, encoding="utf-8") as source:
+            age = time.time() - os.fstat(source.fileno()).st_mtime
             record = json.load(source)
     except (OSError, ValueError):
-        return {}
+        return {}, math.inf
     if not isinstance(record, dict) or record.get("format") != _FORMAT or record.get("generated") != tree:
-        return {}
+        return {}, math.inf
     files = record.get("files")
-    return files if isinstance(files, dict) else {}  # an entry that is not a string matches no file: read
+    return (files, age) if isinstance(files, dict) else ({}, math.inf)  # an entry not a str matches no file
