@@ -19,7 +19,7 @@ t0 = time.process_time()
 from obsgen import compiler, runbooks
 from obsgen.runbooks import page, site, guidance, facts
 from obsgen.language import load
-from obsgen import render_cache, generated_tree
+from obsgen import render_cache, generated_tree, generated_manifest
 from obsgen.language import jsonschema
 t_import = time.process_time() - t0
 spent = {}
@@ -45,16 +45,22 @@ timed(jsonschema, "schema_text", "schema file (cache)")  # compile_project impor
 timed(generated_tree.Staging, "add", "staging: compare + link/write per file")
 timed(generated_tree.Staging, "commit", "staging: carry over + swap")
 timed(generated_tree.Staging, "_clean_up", "staging: delete the old tree")
+timed(generated_manifest, "_read", "manifest: read")
+timed(generated_manifest.Manifest, "save", "manifest: write")
 root = Path(sys.argv[1])
 use_cache = "--no-cache" not in sys.argv[2:]  # --no-cache: as `obsgen build --no-cache`
 store = render_cache.RenderCache(render_cache.default_directory(os.environ)) if use_cache else None
 s = time.process_time()
-with generated_tree.Staging(root) as staging:
+# what the last build knew of generated/ (generated_manifest.py): goes with the cache, as in `obsgen build`
+manifest = generated_manifest.Manifest(generated_manifest.location(store.directory, root / "generated"),
+                                       root / "generated") if store else None
+with generated_tree.Staging(root, manifest) as staging:
     build = compiler.compile_project(root, sink=staging.add, store=store)
     compiler.check_rules(build)
     compiler.write(root, build, staging=staging)
 total = time.process_time() - s
 print(f"imports {t_import:.3f} s; build {total:.3f} s; " +
-      (f"cache hits {store.hits} misses {store.misses}" if store else "no cache"))
+      (f"cache hits {store.hits} misses {store.misses}" if store else "no cache") +
+      (f"; files known by the manifest {manifest.known}" if manifest else ""))
 for label, sec in sorted(spent.items(), key=lambda x: -x[1]):
     print(f"  {sec:6.3f} s  {label}")

@@ -49,3 +49,25 @@ def test_a_file_with_jinja_is_rendered(tmp_path: Path) -> None:
 
 def test_a_missing_file_is_not_static(tmp_path: Path) -> None:
     assert _source(tmp_path, "x").static("absent.md") is None
+
+
+def test_guidance_made_of_static_files_alone_is_made_once_and_shared(tmp_path: Path) -> None:
+    """Its sections come from the files' text alone, so every monitor they apply to gets the same
+    Guidance, and its typed text (a page's cache key) is made once; a template is rendered per monitor."""
+    from obsgen.render_cache import typed_text
+
+    folder = tmp_path / "runbooks_src"
+    (folder / "api").mkdir(parents=True)
+    (folder / "shared.md").write_text("## Diagnosis\n\nLook at the graphs.\n", encoding="utf-8")
+    (folder / "api" / "_service.md").write_text("## + Diagnosis\n\nAnd the API's logs.\n", encoding="utf-8")
+    (folder / "api" / "errors.md").write_text("## Mitigation\n\nRoll back {{ monitor }}.\n", encoding="utf-8")
+    source = GuidanceSource(tmp_path, "packaged {{ monitor }}")
+    first = source.guidance("api", "latency", "shared", {"monitor": "latency"})
+    second = source.guidance("api", "throttles", "shared", {"monitor": "throttles"})
+    assert first is second and first.files == ("runbooks_src/shared.md", "runbooks_src/api/_service.md")
+    assert source.typed(first) == source.typed(second) == typed_text(first)
+    templated = [source.guidance("api", "errors", "shared", {"monitor": name}) for name in ("errors", "other")]
+    assert templated[0] is not templated[1]
+    assert [g.text("Mitigation") for g in templated] == ["Roll back errors.", "Roll back other."]
+    assert [source.typed(g) for g in templated] == [typed_text(g) for g in templated]
+    assert source.guidance("api", "latency", "", {}) is not first  # other layers: other guidance

@@ -309,3 +309,83 @@ def test_a_projects_own_page_template_is_never_cached(project, tmp_path):
     assert not (tmp_path / "cache" / "runbook-page").exists()
     assert not (tmp_path / "cache" / "monitor-pages").exists()
     assert "Our own footer." in built(project, RenderCache(tmp_path / "cache"))["runbooks/stock-api/lambda-error-rate.md"]
+
+
+def test_typed_text_is_the_same_for_equal_values_and_differs_for_any_other():
+    from dataclasses import dataclass
+
+    from obsgen.render_cache import typed_text
+    from obsgen.runbooks.wording import Markdown
+
+    @dataclass(frozen=True)
+    class Row:
+        a: object
+        b: object = ""
+
+    made = "".join(["ab", "c"])  # equal to "abc", another object (not interned)
+    assert typed_text(Row(("abc", "abc"))) == typed_text(Row((made, "abc")))  # whatever objects are shared
+    assert typed_text(Row(0.0)) != typed_text(Row(-0.0)) != typed_text(Row(0)) != typed_text(Row(False))
+    assert typed_text(Row(("a",))) != typed_text(Row("a")) != typed_text(Row(Markdown("a")))
+    assert typed_text(Row(("a", "b"))) != typed_text(Row((("a", "b"),)))
+    assert typed_text(Row("a", "b")) != typed_text(Row("b", "a")) != typed_text(Row("ab"))
+    assert typed_text(Row("\ud800")) != typed_text(Row("\udc00"))  # lone surrogates are text too
+    deep: object = ()
+    for _ in range(5000):
+        deep = (deep,)
+    with pytest.raises(TypeError):
+        typed_text(deep)
+
+
+def test_a_key_after_shared_parts_is_the_same_key():
+    store = RenderCache(Path("/nonexistent"))
+    assert store.key_after(("kind", "salt", "a", "b"), "c", "d") == store.key("kind", "salt", "a", "b", "c", "d")
+    assert store.key_after(("kind", "salt", "a"), "b", "c", "d") == store.key("kind", "salt", "a", "b", "c", "d")
+    assert store.key_after(("kind", "salt", "a"), "bc") != store.key("kind", "salt", "a", "b", "c")
+
+
+def service_pages(root: Path, store: RenderCache) -> dict[str, str]:
+    """The name each service page comes `Named` by (chunks.Named: what the manifest of generated/ matches)."""
+    from obsgen.chunks import Named
+
+    names: dict[str, str] = {}
+
+    def sink(rel: str, content: object) -> None:
+        if rel.startswith("site/_services/"):
+            assert isinstance(content, Named)
+            names[rel] = content.identity
+            assert joined(content) == clean[rel]
+
+    clean = built(root, None)
+    compile_project(root, sink=sink, store=store)
+    assert names
+    return names
+
+
+@pytest.mark.parametrize("change", ["owner", "service description", "a monitor's summary", "project description",
+                                    "the code"])
+def test_a_service_page_has_another_name_when_anything_it_shows_changes(project, tmp_path, monkeypatch, change):
+    from obsgen.runbooks import site
+
+    store = RenderCache(tmp_path / "cache")
+    before = service_pages(project, store)
+    assert service_pages(project, store) == before
+    spec = project / "monitors" / "stock-api.yaml"
+    text = spec.read_text(encoding="utf-8")
+    if change == "owner":
+        spec.write_text(text.replace("owner: platform-team", "owner: api-team", 1), encoding="utf-8")
+    elif change == "service description":
+        spec.write_text(text.replace("description: Public REST API", "description: The public REST API", 1),
+                        encoding="utf-8")
+    elif change == "a monitor's summary":
+        spec.write_text(text.replace("API Gateway is throttling requests.", "API Gateway throttles requests.", 1),
+                        encoding="utf-8")
+    elif change == "project description":
+        edit_the_project_description(project)
+    else:
+        monkeypatch.setattr(site, "service_salt", lambda: "other code")
+    after = service_pages(project, store)
+    changed = {rel for rel in before if after[rel] != before[rel]}
+    if change == "project description" or change == "the code":
+        assert changed == set(before)
+    else:
+        assert changed == {"site/_services/stock-api.html"}

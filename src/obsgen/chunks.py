@@ -11,7 +11,7 @@ joins it with `joined`: the same text as the pieces in order.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Union
+from typing import Callable, Iterable, Iterator, Union
 
 # About a quarter of a MiB of text per block written: a few hundred writes for the largest page,
 # and no more memory than that beyond the template's own state.
@@ -30,14 +30,29 @@ class Chunks:
         return self._pieces
 
 
+class Named:
+    """A file's text known by a name for it, made only when asked for: `identity` names the text
+    exactly (a render-cache key, whose value is a function of it), so a sink that knows the file in
+    generated/ already holds the text of that name need not make it (generated_manifest.py: 10,000
+    cache reads and 20,000 file reads a warm build skips). `make()` returns the text or its bytes."""
+
+    __slots__ = ("identity", "make")
+
+    def __init__(self, identity: str, make: Callable[[], str | bytes]) -> None:
+        self.identity = identity
+        self.make = make
+
+
 # What a build hands its sink for one file: its text, or its UTF-8 bytes when it has them already (a
 # monitor's pages from the render cache: decoding 100 MB of cached pages only to encode them again
-# was 0.08 s of a warm 10,000-monitor build), or `Chunks`.
-Content = Union[str, bytes, Chunks]
+# was 0.08 s of a warm 10,000-monitor build), `Chunks`, or `Named`.
+Content = Union[str, bytes, Chunks, Named]
 
 
 def joined(content: Content) -> str:
-    """The whole text (a `Chunks` is consumed)."""
+    """The whole text (a `Chunks` is consumed; a `Named` is made)."""
+    if isinstance(content, Named):
+        content = content.make()
     if isinstance(content, bytes):
         return content.decode("utf-8")
     return content if isinstance(content, str) else "".join(content)
@@ -52,6 +67,8 @@ def encoded(content: Content) -> Iterator[bytes]:
     """The file's UTF-8 bytes in blocks: a `str` as one block, a `Chunks` a block per about
     BLOCK_CHARACTERS characters. Pieces are joined before encoding, never split, so the blocks
     together are exactly `joined(content).encode("utf-8")`."""
+    if isinstance(content, Named):
+        content = content.make()
     if isinstance(content, (str, bytes)):
         yield as_bytes(content)
         return

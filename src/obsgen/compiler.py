@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .build import Build
-from .chunks import Content, as_bytes, encoded
+from .chunks import Content, Named, as_bytes, encoded
 from .diagnostics import Diagnostic, error, has_errors, merge_environments, unique_sorted
+from .generated_manifest import Manifest
 from .generated_tree import GENERATED_DIR, Staging, holds, replace
 from .presets.expand import expand_presets
 from .presets.origin import annotate
@@ -194,18 +195,33 @@ def _owned_paths(build: Build) -> set[str]:
 class Comparison:
     """`build --check`'s sink: each rendered file compared with generated/ as it is made, so the
     check holds no more of the build in memory than `obsgen build` does (a `Chunks` page is compared
-    a block at a time, never held whole)."""
+    a block at a time, never held whole). With `manifest` (read, never written), a `Named` file the
+    last build recorded, unchanged since, is known by its lstat alone (generated_manifest.py)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, manifest: Manifest | None = None) -> None:
         self.base = root / GENERATED_DIR
         self.differing: list[str] = []  # paths under generated/
+        self._manifest = manifest
 
     def add(self, rel: str, content: Content) -> None:
+        if isinstance(content, Named) and self._known(rel, content):
+            return
         if _differs(self.base / rel, content):
             self.differing.append(rel)
 
+    def _known(self, rel: str, content: Named) -> bool:
+        if self._manifest is None:
+            return False
+        try:
+            info = os.lstat(self.base / rel)
+        except OSError:  # compared as any file (and found missing)
+            return False
+        return self._manifest.knows(rel, info, content.identity)
+
 
 def _differs(path: Path, content: Content) -> bool:
+    if isinstance(content, Named):
+        content = content.make()
     if isinstance(content, (str, bytes)):  # the staging tree's own test: a link is never the file
         return not holds(str(path), as_bytes(content))
     if path.is_symlink() or not path.is_file():

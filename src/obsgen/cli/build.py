@@ -12,6 +12,7 @@ from ..build import Build
 from ..chunks import Content
 from ..generated_tree import GENERATED_DIR
 from ..diagnostics import Diagnostic, unique_sorted
+from ..generated_manifest import Manifest, location
 from ..generated_tree import OutputError, Staging, leftovers, problems as output_problems
 from ..render_cache import RenderCache, default_directory
 from .app import app, err, out
@@ -101,15 +102,19 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
     unsafe = output_problems(project_dir)
     # --check reads the cache but never writes it: it writes nothing at all (docs/performance.md)
     store = _cache(project_dir, no_cache, writable=not check)
+    # what the last build knew of generated/'s pages: goes with the cache (generated_manifest.py); `--env`
+    # makes no page, and what it leaves in place keeps its records: it neither reads nor writes them
+    manifest = None if store is None or env else \
+        Manifest(location(store.directory, project_dir / GENERATED_DIR), project_dir / GENERATED_DIR, not check)
     if check:  # each file compared as it is rendered, unless generated/ must not be read (a link out)
-        compared = None if unsafe else compiler.Comparison(project_dir)
+        compared = None if unsafe else compiler.Comparison(project_dir, manifest)
         result = _compiled(project_dir, env, unsafe, compared.add if compared else None, store)
         _check(project_dir, result, compared)
         return
     try:
         if unsafe:  # reported with the spec's own problems, as one list; nothing is written
             _compiled(project_dir, env, unsafe, None, store)
-        with Staging(project_dir) as staging:  # each file written as it is rendered, swapped in at the end
+        with Staging(project_dir, manifest) as staging:  # each file written as it is rendered, swapped in at the end
             result = _compiled(project_dir, env, [], staging.add, store)
             written = compiler.write(project_dir, result, staging=staging)
         if store is not None:  # cached pages no build used for two weeks go (one look a day at most)

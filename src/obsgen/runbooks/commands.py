@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping
 
 from ..model import AlarmBase, CompositeAlarm, EnvironmentModel, LogAlarm, MetricAlarm, MetricFilter, MetricStat, PrometheusAlert
@@ -39,13 +40,14 @@ def for_alarm(model: EnvironmentModel, alarm: AlarmBase, names: Mapping[str, str
     """`names`: the environment's alarm names by monitor ref (a composite's command lists its children's);
     `log_filter`: the metric filter of a log monitor."""
     # The alarm's own region: a CloudFront alarm of an eu-west-1 environment lives in us-east-1.
-    region = f"--region {q(alarm.region)}" + (f" --endpoint-url {q(model.endpoint)}" if model.endpoint else "")
+    region = _region_options(alarm.region, model.endpoint)
     if isinstance(alarm, LogAlarm):
         return _log_alarm(alarm, region)
+    name = q(alarm.name)
     found = [
-        Command("Current state and reason", f"aws cloudwatch describe-alarms --alarm-names {q(alarm.name)} {region} "
+        Command("Current state and reason", f"aws cloudwatch describe-alarms --alarm-names {name} {region} "
                 "--query '[MetricAlarms,CompositeAlarms][][].[AlarmName,StateValue,StateReason]' --output text"),
-        Command("State changes of the last days", f"aws cloudwatch describe-alarm-history --alarm-name {q(alarm.name)} "
+        Command("State changes of the last days", f"aws cloudwatch describe-alarm-history --alarm-name {name} "
                 f"--history-item-type StateUpdate --max-items 10 {region} "
                 "--query 'AlarmHistoryItems[].[Timestamp,HistorySummary]' --output text"),
     ]
@@ -69,6 +71,11 @@ def for_alarm(model: EnvironmentModel, alarm: AlarmBase, names: Mapping[str, str
         if logs and logs not in found:
             found.append(logs)
     return tuple(found)
+
+
+@lru_cache(maxsize=256)  # an environment's few regions: quoted once, not twice per alarm
+def _region_options(region: str, endpoint: str | None) -> str:
+    return f"--region {q(region)}" + (f" --endpoint-url {q(endpoint)}" if endpoint else "")
 
 
 def _log_alarm(alarm: LogAlarm, region: str) -> tuple[Command, ...]:

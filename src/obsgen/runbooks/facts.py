@@ -8,7 +8,7 @@ frozen values: the Markdown templates (user input, sandboxed) read them by attri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, NamedTuple, TypedDict
 from urllib.parse import urlsplit
 
@@ -16,7 +16,7 @@ from .. import conventions
 from ..diagnostics import Span
 from .. import filter_pattern
 from ..model import (Alarm, AlarmBase, CompositeAlarm, EnvironmentModel, LogAlarm, MetricAlarm, MetricFilter, MuteRule,
-                     PrometheusAlert, ServiceInfo, Subscription)
+                     PrometheusAlert, ServiceInfo, Severity, Subscription)
 from ..values import format_duration
 from . import commands, wording
 from .commands import Command
@@ -221,6 +221,9 @@ class _Lookups:
     queries: dict[str, tuple[QueryFacts, ...]]  # service -> its saved queries, in the model's order
     subscriptions: list[Subscription]  # sorted by channel
     routes: dict[tuple[str, str, str], tuple[Route, ...]]  # (severity, region, topic) -> its routes, made on first use
+    # made on first use too: what every alarm of a severity and region, of a service, shares
+    commons: dict[tuple[str, int, bool, str], _EnvCommon] = field(default_factory=dict)
+    dashboard_urls: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, model: EnvironmentModel, production: bool) -> _Lookups:
@@ -234,6 +237,29 @@ class _Lookups:
         return cls(model, production, is_sandbox(model.endpoint), alarms, {a.ref: a.name for a in alarms},
                    frozenset(d.name for d in model.dashboards), filters, {k: tuple(v) for k, v in queries.items()},
                    sorted(model.subscriptions, key=lambda s: s.channel), {})
+
+    def common_of(self, severity: Severity, region: str) -> _EnvCommon:
+        """The EnvFacts fields of an alarm of `severity` in `region` that are the environment's: made once
+        per severity and region (read, never changed, by `**` in `_env`)."""
+        key = (severity.name, severity.response_time, severity.pages, region)
+        if (made := self.commons.get(key)) is None:
+            model = self.model
+            made = self.commons[key] = _EnvCommon(
+                env=model.env, enabled=True, production=self.production, sandbox=self.sandbox,
+                endpoint=model.endpoint or "", region=region, account=model.account, severity=severity.name,
+                response_time=format_duration(severity.response_time), pages=severity.pages)
+        return made
+
+    def dashboard_url(self, service: str) -> str:
+        """The console link of the service's dashboard, once per service; "" in a sandbox, or when the
+        dashboard is turned off here (no link to a missing page)."""
+        if (made := self.dashboard_urls.get(service)) is None:
+            model = self.model
+            dashboard = conventions.dashboard_name(model.project, model.env, service)
+            made = self.dashboard_urls[service] = wording.Markdown(
+                "" if self.sandbox or dashboard not in self.dashboards
+                else conventions.console_dashboard_url(model.region, dashboard))
+        return made
 
     def routes_of(self, severity: str, region: str, topic: str) -> tuple[Route, ...]:
         """The SNS subscriptions of a severity's topic in a region, by channel."""
@@ -310,10 +336,7 @@ def _env(lookups: _Lookups, item: Alarm | PrometheusAlert) -> EnvFacts:
     model, production, sandbox = lookups.model, lookups.production, lookups.sandbox
     severity = item.severity
     region = model.region if isinstance(item, PrometheusAlert) else item.region  # an alarm's own region
-    common = _EnvCommon(env=model.env, enabled=True, production=production, sandbox=sandbox,
-                        endpoint=model.endpoint or "", region=region, account=model.account,
-                        severity=severity.name, response_time=format_duration(severity.response_time),
-                        pages=severity.pages)
+    common = lookups.common_of(severity, region)
     if isinstance(item, PrometheusAlert):
         receiver = next((r for r in (model.alertmanager.receivers if model.alertmanager else ())
                          if r.severity_label == severity.prometheus), None)
@@ -323,19 +346,18 @@ def _env(lookups: _Lookups, item: Alarm | PrometheusAlert) -> EnvFacts:
                         runbook_url=wording.Markdown(dict(item.annotations).get("runbook_url", "")),
                         metrics=(item.expr,), commands=commands.for_alert(item))
     routes = lookups.routes_of(severity.name, region, severity.topic_name)
-    dashboard = conventions.dashboard_name(model.project, model.env, item.service)
-    if dashboard not in lookups.dashboards:  # turned off here: no link to a missing page
-        dashboard = ""
     found = lookups.filters.get(item.ref)
+    log = _log_facts(item, found)
+    rules = model.mute_rules_of(item.name)
+    queries = lookups.queries.get(item.service, ())
     return EnvFacts(**common, name=item.name, condition=_condition(model, item, found),
                     destination=severity.topic_name, routes=routes,
                     alarm_url=wording.Markdown("" if sandbox else conventions.console_alarm_url(region, item.name)),
-                    dashboard_url=wording.Markdown("" if sandbox or not dashboard
-                                                   else conventions.console_dashboard_url(model.region, dashboard)),
+                    dashboard_url=lookups.dashboard_url(item.service),
                     runbook_url=wording.Markdown(item.runbook_url or ""), metrics=wording.metrics(item),
                     commands=commands.for_alarm(model, item, lookups.alarm_names, found), dimensions=_dimensions(item),
-                    **_log_facts(item, found)._asdict(), muted=tuple(mute_words(r) for r in model.mute_rules_of(item.name)),
-                    queries=(queries := lookups.queries.get(item.service, ())),
+                    log_groups=log.log_groups, log_pattern=log.log_pattern, log_query=log.log_query,
+                    muted=tuple(mute_words(r) for r in rules) if rules else (), queries=queries,
                     logs_insights_url=wording.Markdown("" if sandbox or not queries
                                                        else conventions.console_logs_insights_url(model.region)))
 

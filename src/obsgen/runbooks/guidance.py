@@ -113,6 +113,11 @@ class GuidanceSource:
         self._packaged_default = packaged_default
         self.failed: set[str] = set()  # report a broken file once, not once per monitor
         self._static: dict[str, Markdown | None] = {}  # static(): a file's text when it holds no Jinja
+        # guidance() of layers that are all static is the same for every monitor they apply to: made
+        # once, with its typed text (typed()), and shared -- read-only (page templates cannot change a
+        # dict: templating.py), 10,000 monitors of a big build share a few dozen (0.07 s of its CPU).
+        self._shared: dict[tuple[str, ...], Guidance] = {}
+        self._typed: dict[int, str] = {}  # by the id of a shared Guidance, which _shared keeps alive
 
     def layers(self, service: str, monitor: str, shared: str) -> list[str]:
         """The files that apply to a monitor, general to specific (only those that exist)."""
@@ -141,13 +146,28 @@ class GuidanceSource:
         return any(self.static(name) is None for name in self.layers(service, monitor, shared))
 
     def guidance(self, service: str, monitor: str, shared: str, context: dict[str, Any]) -> Guidance:
-        layers = self.layers(service, monitor, shared)
+        layers = tuple(self.layers(service, monitor, shared))
+        if (made := self._shared.get(layers)) is not None:
+            return made
         result = Guidance(files=tuple(f"{RUNBOOKS_DIR}/{n}" for n in layers))
         for name in layers:
             text = self.render(name, context)
             if text is not None:
                 _merge(result.sections, split_sections(text), f"{RUNBOOKS_DIR}/{name}")
+        if all(self.static(name) is not None for name in layers):  # made of their text alone: no context read
+            self._shared[layers] = result
         return result
+
+    def typed(self, guidance: Guidance) -> str:
+        """`typed_text(guidance)` (a page's key), made once for guidance that monitors share."""
+        from ..render_cache import typed_text
+
+        if (text := self._typed.get(id(guidance))) is not None:
+            return text
+        text = typed_text(guidance)
+        if self._shared.get(tuple(f.removeprefix(f"{RUNBOOKS_DIR}/") for f in guidance.files)) is guidance:
+            self._typed[id(guidance)] = text
+        return text
 
     def render(self, name: str, context: dict[str, Any]) -> str | None:
         """Render one file within its budgets (templating.py); None, and a located diagnostic (once per

@@ -88,7 +88,7 @@ def key_inputs(source: GuidanceSource, monitor: MonitorFacts, guidance: Guidance
     if source.own_template:
         return None
     try:
-        return _salt(), project, typed_text(monitor), typed_text(guidance)
+        return _salt(), project, typed_text(monitor), source.typed(guidance)
     except TypeError:
         return None
 
