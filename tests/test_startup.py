@@ -41,8 +41,9 @@ NOT_IMPORTED = {
     ("build", "--help"): AWS | COMPILER | PAGE_RENDERING | (RUNBOOKS - {"markdown_it"}),
     ("build", "--check"): AWS | UNUSED_BY_THE_EXAMPLE | {"obsgen.backtest", "obsgen.views.backtest"},
     # One environment's files: no runbook is made, so nothing of the runbooks' is imported.
+    # The metric catalog comes from its index (metrics/shipped.py), without the data files' schema.
     ("build", "--env", "production"): AWS | PAGE_RENDERING | RUNBOOKS | UNUSED_BY_THE_EXAMPLE
-    | {"obsgen.resolve.reach", "obsgen.resolve.verbatim", "obsgen.alarm_tests.coverage"},
+    | {"obsgen.resolve.reach", "obsgen.resolve.verbatim", "obsgen.alarm_tests.coverage", "obsgen.metrics.schema"},
     ("schema",): AWS | PAGE_RENDERING | {"obsgen.compiler", "jinja2"},
 }
 
@@ -114,3 +115,14 @@ def test_validate_of_a_project_whose_guidance_is_plain_text_imports_no_jinja(tmp
     (project / "runbooks_src" / "orders.md").write_text("## Diagnosis\nLook at {{ monitor.service }}.\n",
                                                        encoding="utf-8")
     assert "jinja2" in imported_by("validate", cwd=project)  # the listing is real: a template loads it
+
+
+def test_a_build_of_a_project_that_names_no_preset_imports_no_data_files_schema(tmp_path: Path) -> None:
+    """The preset files' schema comes with the files, read for the first resource with `preset:`; the metric
+    catalog's, only when its index is out of date (metrics/shipped.py): ~10 ms of pydantic models."""
+    shutil.copytree(ROOT / "tests" / "bad_specs" / "_base", tmp_path / "project")
+    project = tmp_path / "project"
+    assert not any("preset" in p.read_text(encoding="utf-8") for p in (project / "monitors").glob("*.yaml"))
+    imported = imported_by("build", "--env", "prod", cwd=project)
+    assert "obsgen.presets.catalog" in imported  # the listing is real: the expansion ran
+    assert sorted(imported & {"obsgen.presets.schema", "obsgen.metrics.schema"}) == []
