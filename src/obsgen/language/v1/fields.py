@@ -31,6 +31,12 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, strict=True)
 
 
+def empty_list() -> list[Any]:
+    """`default_factory=list`, which pydantic inspects for a parameter: the signature of the builtin
+    `list` is parsed from its text (~0.1 ms, the first ~1.5 ms), a function's is read (~5 us)."""
+    return []
+
+
 def found_text(value: Any) -> str:
     """A value as "found ..." in a message shows it: escaped onto one line and cut (diagnostics.shown)."""
     if isinstance(value, str):

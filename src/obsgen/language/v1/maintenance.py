@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from ...diagnostics import shown
-from .fields import Duration, Name, Strict
+from .fields import Duration, Name, Strict, empty_list
 
 # Schedule.Expression (botocore's cloudwatch model, PutAlarmMuteRule): "cron(Minutes Hours Day-of-month
 # Month Day-of-week)" -- "The characters *, -, and , are supported in all fields. English names can be
@@ -86,9 +86,9 @@ WarmUpField = Annotated[WarmUp, BeforeValidator(_as_warm_up), WithJsonSchema({"a
 class MuteSelection(Strict):
     """Which alarms a window mutes: every criterion written must match (a list matches any of its items)."""
 
-    services: list[Name] = Field(default_factory=list, description="Services whose alarms are muted.")
-    severities: list[Name] = Field(default_factory=list, description="Severities whose alarms are muted.")
-    monitors: list[str] = Field(default_factory=list, description="Monitors ('service/monitor').")
+    services: list[Name] = Field(default_factory=empty_list, description="Services whose alarms are muted.")
+    severities: list[Name] = Field(default_factory=empty_list, description="Severities whose alarms are muted.")
+    monitors: list[str] = Field(default_factory=empty_list, description="Monitors ('service/monitor').")
 
     @model_validator(mode="after")
     def _something(self) -> "MuteSelection":
