@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from ...diagnostics import shown
-from .fields import Duration, Name, Strict, empty_list
+from .fields import Duration, Name, Strict, empty_list, inspected_once
 
 # Schedule.Expression (botocore's cloudwatch model, PutAlarmMuteRule): "cron(Minutes Hours Day-of-month
 # Month Day-of-week)" -- "The characters *, -, and , are supported in all fields. English names can be
@@ -72,6 +72,7 @@ class WarmUp(Strict):
         return value
 
 
+@inspected_once
 def _as_warm_up(value: Any) -> Any:
     return {"duration": value} if isinstance(value, str) else value
 

@@ -13,7 +13,7 @@ from .budgets import Budgets
 from .dashboards import Dashboards
 from .events import EventRoutes
 from .fields import (AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, SeverityName, SeverityRef, SloPercent, Strict, Tags,
-                     ThresholdField, VarName, Verbatim, empty_list)
+                     ThresholdField, VarName, Verbatim, empty_list, inspected_once)
 from .maintenance import Maintenance
 from .presets import ProjectPresets
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
@@ -25,6 +25,7 @@ from .prometheus import AlertmanagerChannel, ProjectPrometheus
 GENERATED_OWN_NAMES = ("runbooks", "site")
 
 
+@inspected_once
 def _not_generated_own_name(value: str) -> str:
     if value in GENERATED_OWN_NAMES:  # reported at the key, as a bad-name (spec/errors.py)
         own = " and ".join(f"'{name}'" for name in GENERATED_OWN_NAMES)
@@ -33,6 +34,7 @@ def _not_generated_own_name(value: str) -> str:
     return value
 
 
+@inspected_once
 def _no_matrix_variable(value: Any) -> Any:
     """`prod-${region}` under `environments:` is meant as a matrix: say so, rather than "invalid name"."""
     if isinstance(value, str) and "${" in value:
