@@ -131,3 +131,22 @@ def test_a_build_of_a_project_that_names_no_preset_imports_no_data_files_schema(
     imported = imported_by("build", "--env", "prod", cwd=project)
     assert "obsgen.presets.catalog" in imported  # the listing is real: the expansion ran
     assert sorted(imported & {"obsgen.presets.schema", "obsgen.metrics.schema"}) == []
+
+
+def test_the_collector_is_paused_around_the_compilers_imports_and_restored() -> None:
+    """cli.common.collector_paused (build and validate import the compiler in it): the collector is off inside and
+    back as it was after, and what was made inside is frozen (kept out of later collections)."""
+    import gc
+
+    from obsgen.cli.common import collector_paused
+
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            with collector_paused():
+                assert not gc.isenabled()
+                made = [[] for _ in range(10)]
+            assert gc.isenabled() is enabled and gc.get_freeze_count() >= len(made)
+        finally:
+            gc.enable()
+            gc.unfreeze()

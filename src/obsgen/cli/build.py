@@ -16,8 +16,8 @@ from ..generated_manifest import Manifest, location
 from ..generated_tree import OutputError, Staging, leftovers, problems as output_problems
 from ..render_cache import RenderCache, default_directory
 from .app import app
-from .common import (EnvOption, JunitOut, ProjectDir, ValidateFormat, note, print_line, progress_shown, report,
-                     validate_junit)
+from .common import (EnvOption, JunitOut, ProjectDir, ValidateFormat, collector_paused, note, print_line,
+                     progress_shown, report, validate_junit)
 
 if TYPE_CHECKING:
     from ..compiler import Comparison
@@ -52,7 +52,8 @@ def validate(project_dir: Path = ProjectDir,
     if live and env is None:
         err.print("error: --live reads one environment's account: give --env", markup=False)
         raise typer.Exit(2)  # a usage error, as every other wrong combination of options
-    from .. import compiler
+    with collector_paused():
+        from .. import compiler
 
     # validate reads the cache (the spec files' parsed trees) but, like build --check, never writes it
     store = _cache(project_dir, no_cache, writable=False)
@@ -102,7 +103,8 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
                                              "cache of parsed spec files and rendered pages "
                                              "(~/.cache/obsgen, OBSGEN_CACHE_DIR).")) -> None:
     """Compile the spec into generated/<env>/ (all environments when --env is omitted)."""
-    from .. import compiler
+    with collector_paused():
+        from .. import compiler
 
     unsafe = output_problems(project_dir)
     # --check reads the cache but never writes it: it writes nothing at all (docs/performance.md)
