@@ -6,6 +6,7 @@ command imports; the times benchmarks/startup.py measures are never asserted her
 
 from __future__ import annotations
 
+import gc
 import inspect
 import os
 import shutil
@@ -133,20 +134,45 @@ def test_a_build_of_a_project_that_names_no_preset_imports_no_data_files_schema(
     assert sorted(imported & {"obsgen.presets.schema", "obsgen.metrics.schema"}) == []
 
 
-def test_the_collector_is_paused_around_the_compilers_imports_and_restored() -> None:
-    """cli.common.collector_paused (build and validate import the compiler in it): the collector is off inside and
-    back as it was after, and what was made inside is frozen (kept out of later collections)."""
-    import gc
 
-    from obsgen.cli.common import collector_paused
+def test_the_collector_is_paused_around_imports_and_restored() -> None:
+    """cli/collector.py: `paused` (typer's import, the compiler's) turns the collector off inside and back as
+    it was after, and what was made inside is frozen (kept out of later collections)."""
+    from obsgen.cli import collector
 
     for enabled in (True, False):
         (gc.enable if enabled else gc.disable)()
         try:
-            with collector_paused():
+            with collector.paused():
                 assert not gc.isenabled()
                 made = [[] for _ in range(10)]
             assert gc.isenabled() is enabled and gc.get_freeze_count() >= len(made)
         finally:
             gc.enable()
             gc.unfreeze()
+
+
+def test_main_pauses_the_collector_until_the_command_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only `main()` pauses (a test invoking the app keeps the collector as it was), and the app's callback,
+    which typer runs before every command, resumes it."""
+    from typer.testing import CliRunner
+
+    from obsgen import cli
+    from obsgen.cli import collector
+
+    seen = []
+    monkeypatch.setattr(cli, "app", lambda: seen.append(gc.isenabled()))
+    try:
+        cli.main()
+        assert seen == [False] and not gc.isenabled()
+        collector.resume()
+        assert gc.isenabled()
+        collector.resume()  # nothing to resume: the collector stays as it is
+        gc.disable()
+        collector.resume()
+        assert not gc.isenabled()
+        gc.enable()
+        assert CliRunner().invoke(app, ["version"]).exit_code == 0 and gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()

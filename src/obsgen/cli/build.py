@@ -16,8 +16,9 @@ from ..generated_manifest import Manifest, location
 from ..generated_tree import OutputError, Staging, leftovers, problems as output_problems
 from ..render_cache import RenderCache, default_directory
 from .app import app
-from .common import (EnvOption, JunitOut, ProjectDir, ValidateFormat, collector_paused, note, print_line,
-                     progress_shown, report, validate_junit)
+from . import collector
+from .common import (EnvOption, JunitOut, ProjectDir, ValidateFormat, note, print_line, progress_shown, report,
+                     validate_junit)
 
 if TYPE_CHECKING:
     from ..compiler import Comparison
@@ -52,7 +53,7 @@ def validate(project_dir: Path = ProjectDir,
     if live and env is None:
         err.print("error: --live reads one environment's account: give --env", markup=False)
         raise typer.Exit(2)  # a usage error, as every other wrong combination of options
-    with collector_paused():
+    with collector.paused():  # the compiler's modules make no garbage (collector.py)
         from .. import compiler
 
     # validate reads the cache (the spec files' parsed trees) but, like build --check, never writes it
@@ -103,7 +104,7 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
                                              "cache of parsed spec files and rendered pages "
                                              "(~/.cache/obsgen, OBSGEN_CACHE_DIR).")) -> None:
     """Compile the spec into generated/<env>/ (all environments when --env is omitted)."""
-    with collector_paused():
+    with collector.paused():  # the compiler's modules make no garbage (collector.py)
         from .. import compiler
 
     unsafe = output_problems(project_dir)

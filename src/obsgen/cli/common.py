@@ -5,7 +5,6 @@ one function needs, it imports itself."""
 from __future__ import annotations
 
 import errno
-import gc
 import math
 import os
 import sys
@@ -142,23 +141,6 @@ def progress_shown() -> Iterator[Progress]:
                 bars.update(tasks[step], completed=done)
 
         yield report
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Around importing the compiler: its modules make ~70,000 objects (pydantic's schemas and
-    validators, classes, functions) that live until the process ends and next to no garbage, and
-    CPython's cyclic collector traversed them over and over while they were made (~100 young
-    collections, ~10 ms of every compiling command). What the block made is then frozen (gc.freeze:
-    kept out of later collections, as the compile's own objects are, compiler._gc_paused)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def note(note: Optional[str]) -> None:
