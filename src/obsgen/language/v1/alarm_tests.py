@@ -22,7 +22,6 @@ the expanding notation `0+10x30`, `_` for a missing sample), with expectations a
 This module holds the spec models and parses the notation into values; `obsgen.alarm_tests` runs them.
 """
 
-from __future__ import annotations
 
 import math
 import re

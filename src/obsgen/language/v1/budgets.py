@@ -3,7 +3,6 @@ actual or forecast cost of a period passes a share of the amount.
 https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_CreateBudget.html
 """
 
-from __future__ import annotations
 
 import math
 from typing import Literal

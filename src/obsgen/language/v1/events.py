@@ -10,7 +10,6 @@ its failures go to the schedule's dead-letter queue and the AWS/Scheduler metric
 monitor can alarm on.
 """
 
-from __future__ import annotations
 
 from typing import Any, Literal
 

@@ -4,7 +4,6 @@ Each is written the way people write it (`5m`, `"> 10"`, `p99`) and parsed once,
 validation time, into a typed value. Errors raised here become located diagnostics.
 """
 
-from __future__ import annotations
 
 import difflib
 import functools

@@ -8,7 +8,6 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMut
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-warm-up.html
 """
 
-from __future__ import annotations
 
 import re
 from typing import Annotated, Any

@@ -6,7 +6,6 @@ project file maps the presets' levels (critical / warning) onto its own severiti
 all this into monitors is `obsgen.presets.expand`.
 """
 
-from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal, Union

@@ -1,6 +1,5 @@
 """The project file, `monitors/obsgen.yaml`: environments, severities, channels, naming."""
 
-from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 

@@ -7,7 +7,6 @@ https://prometheus.io/docs/prometheus/latest/configuration/recording_rules/
 https://prometheus.io/docs/prometheus/latest/configuration/unit_testing_rules/
 """
 
-from __future__ import annotations
 
 import re
 

@@ -1,6 +1,5 @@
 """Service files, `monitors/<service>.yaml`: resources and the monitors on them."""
 
-from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
