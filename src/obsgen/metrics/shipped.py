@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
-from .catalog import MetricCatalog, MetricInfo, NamespaceInfo, Publication, load_catalog
+from .catalog import Interval, MetricCatalog, MetricInfo, NamespaceInfo, Publication, load_catalog
 from .files import DATA_DIR, RESOURCE_TYPES_FILE
 from .resource_types import ResourceTypeInfo, load_resource_types
 
@@ -114,7 +114,9 @@ def _namespace(info: NamespaceInfo) -> str:
     for m in info.metrics.values():
         publications = [[[sets.setdefault(names, len(sets)) for names in sorted(tuple(sorted(s)) for s in p.dimension_sets)],
                          p.flavour, p.regions, sources.setdefault(p.source, len(sources))] for p in m.publications]
-        metrics.append(_json([m.name, m.unit, m.statistics, m.statistics_note, m.note, publications]))
+        interval = None if m.interval is None else astuple(m.interval)
+        metrics.append(_json([m.name, m.unit, m.statistics, m.statistics_note, m.note, publications, m.absent_when,
+                              interval]))
     head = {"namespace": info.namespace, "title": info.title, "source": info.source, "coverage": info.coverage,
             "flavours": info.flavours, "path": info.path, "sources": list(sources), "dimension_sets": list(sets)}
     return f'{_json(head)[:-1]}, "metrics": [\n  ' + ",\n  ".join(metrics) + "]}"
@@ -126,8 +128,10 @@ def _decoded(data: dict[str, Any]) -> Index:
         namespace = entry["namespace"]
         publication = _Publications(entry["sources"], [frozenset(names) for names in entry["dimension_sets"]])
         metrics = {name: MetricInfo(namespace, name, unit, _tuple(statistics), statistics_note, note,
-                                    tuple(publication(*p) for p in publications))
-                   for name, unit, statistics, statistics_note, note, publications in entry["metrics"]}
+                                    tuple(publication(*p) for p in publications), absent_when,
+                                    None if interval is None else Interval(*interval))
+                   for name, unit, statistics, statistics_note, note, publications, absent_when, interval
+                   in entry["metrics"]}
         catalog.add(NamespaceInfo(namespace, entry["title"], entry["source"], entry["coverage"], entry["flavours"],
                                   metrics, entry["path"]))
     catalog.finish()
