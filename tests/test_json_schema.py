@@ -118,3 +118,22 @@ def test_the_schema_lets_a_native_log_alarm_keep_only_its_name_as_written(valida
     assert not validator.is_valid(spec)
     del spec["monitors"]["payment-failures"]["cloudwatch"]["AlarmDescription"]
     assert [e.message for e in validator.iter_errors(spec)] == []
+
+
+def test_the_units_are_botocores_standard_unit_enum() -> None:
+    """`fields.cloudwatch_units` decodes the StandardUnit shape alone; it is what parsing botocore's whole
+    CloudWatch model gives, and a shape it cannot find that way falls back to the whole model."""
+    import gzip
+    import json
+
+    import botocore
+
+    from obsgen.language.v1.fields import cloudwatch_units, standard_units
+
+    data = Path(botocore.__file__).parent / "data" / "cloudwatch"
+    model = max(data.iterdir()) / "service-2.json.gz"
+    text = gzip.decompress(model.read_bytes()).decode("utf-8") if model.exists() else model.with_suffix("").read_text()
+    assert list(cloudwatch_units()) == json.loads(text)["shapes"]["StandardUnit"]["enum"]
+    assert "Milliseconds" in cloudwatch_units()
+    member_first = '{"shapes": {"X": {"members": {"StandardUnit": {"shape": "StandardUnit"}}}, "StandardUnit": {"enum": ["A"]}}}'
+    assert standard_units(member_first) == ["A"]

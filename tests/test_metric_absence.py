@@ -11,10 +11,10 @@ import pytest
 
 from obsgen.compiler import compile_project
 from obsgen.diagnostics import Level
-from obsgen.metrics.catalog import MetricCatalog, load_catalog, shipped_catalog
+from obsgen.metrics.catalog import MetricCatalog, load_catalog
 from obsgen.metrics.checks import check_absence
 from obsgen.metrics.reference import catalog_markdown
-from obsgen.metrics.resource_types import shipped_resource_types
+from obsgen.metrics.shipped import shipped_catalog, shipped_resource_types
 from obsgen.presets.catalog import shipped_catalog as shipped_presets
 from obsgen.presets.schema import ParamThreshold
 from obsgen.values import Threshold

@@ -17,10 +17,10 @@ import pytest
 
 from obsgen.compiler import compile_project
 from obsgen.diagnostics import Level
-from obsgen.metrics.catalog import load_catalog, shipped_catalog
+from obsgen.metrics.catalog import load_catalog
 from obsgen.metrics.checks import Problem, check_metric
 from obsgen.metrics.reference import catalog_markdown
-from obsgen.metrics.resource_types import shipped_resource_types
+from obsgen.metrics.shipped import shipped_catalog, shipped_resource_types
 from obsgen.presets import expand
 from obsgen.presets.catalog import DATA_DIR as PRESETS_DIR, load_catalog as load_presets
 from obsgen.presets.catalog import shipped_catalog as shipped_presets

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 from urllib.parse import urlparse
@@ -11,10 +12,11 @@ import pytest
 from obsgen.compiler import compile_project
 from obsgen.diagnostics import Level
 from obsgen.metrics import checks
-from obsgen.metrics.catalog import DATA_DIR, RESOURCE_TYPES_FILE, load_catalog, namespace_slug, shipped_catalog
+from obsgen.metrics.catalog import DATA_DIR, RESOURCE_TYPES_FILE, load_catalog, namespace_slug
 from obsgen.metrics.checks import Problem, check_metric, is_checked
 from obsgen.metrics.reference import catalog_markdown, resource_types_markdown
-from obsgen.metrics.resource_types import load_resource_types, shipped_resource_types
+from obsgen.metrics.resource_types import load_resource_types
+from obsgen.metrics.shipped import INDEX_FILE, read_index, shipped_catalog, shipped_resource_types, write_index
 from obsgen.presets.catalog import shipped_catalog as shipped_presets
 from obsgen.resource_types import RESOURCE_TYPES
 
@@ -41,6 +43,49 @@ def test_every_data_file_loads_without_a_problem():
     assert BROKEN_TYPES == ()
     files = {p.name for p in DATA_DIR.glob("*.yaml")} - {RESOURCE_TYPES_FILE}
     assert {f"{namespace_slug(ns)}.yaml" for ns in CATALOG.namespaces} == files
+
+
+# --- the index (metrics/shipped.py): what every build reads instead of the YAML files -------------
+
+def test_the_shipped_index_is_current():
+    assert read_index(DATA_DIR) is not None, f"{INDEX_FILE} is out of date: run `python -m obsgen.metrics`"
+
+
+def test_the_shipped_index_holds_what_reading_the_yaml_files_gives():
+    """Equal values, and every mapping and list in the same order: the index may stand in for the YAML."""
+    index = read_index(DATA_DIR)
+    catalog, problems = load_catalog(DATA_DIR)
+    types, type_problems = load_resource_types(DATA_DIR / RESOURCE_TYPES_FILE, catalog)
+    assert index is not None and problems == [] and type_problems == []
+    assert index.catalog == catalog and index.types == types
+    assert list(index.catalog.namespaces) == list(catalog.namespaces) and list(index.types) == list(types)
+    for name, info in catalog.namespaces.items():
+        indexed = index.catalog.namespaces[name]
+        assert list(indexed.metrics) == list(info.metrics) and list(indexed.flavours) == list(info.flavours)
+        for metric in info.metrics:
+            assert index.catalog.namespaces_with(metric) == catalog.namespaces_with(metric)
+    assert (CATALOG, TYPES) == (catalog, types)
+
+
+def test_an_index_out_of_date_or_damaged_is_not_used(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    assert read_index(data) is not None  # the copy is current, as the package's
+    lambda_file = data / "lambda.yaml"
+    lambda_file.write_text(lambda_file.read_text(encoding="utf-8").replace("title: AWS Lambda", "title: AWS Lambada"), encoding="utf-8")
+    assert read_index(data) is None  # a data file edited since: the YAML files are read instead
+    assert write_index(data) == [] and read_index(data).catalog.namespace("AWS/Lambda").title == "AWS Lambada"
+    (data / INDEX_FILE).write_text('{"digest": "', encoding="utf-8")
+    assert read_index(data) is None
+    (data / INDEX_FILE).unlink()
+    assert read_index(data) is None
+
+
+def test_a_broken_data_file_writes_no_index(tmp_path):
+    (tmp_path / "example.yaml").write_text(GOOD_FILE.replace("flavour: big", "flavour: small"))
+    shutil.copy(DATA_DIR / RESOURCE_TYPES_FILE, tmp_path / RESOURCE_TYPES_FILE)
+    assert [p.code for p in write_index(tmp_path)][:1] == ["bad-metric-catalog"]
+    assert not (tmp_path / INDEX_FILE).exists()
 
 
 def test_the_catalog_covers_every_namespace_of_the_resource_types_and_presets():

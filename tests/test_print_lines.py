@@ -1,14 +1,16 @@
-"""`cli.common.print_lines`: piped, printable lines are written as they are, and that is byte for byte
-what rich prints for them; anything rich would change (control codes, tabs) still goes through rich."""
+"""`cli.common.print_lines` and `print_line`: piped, printable lines are written as they are, and that
+is byte for byte what rich prints for them; anything rich would change (control codes, tabs) still
+goes through rich. `print_line` decides "piped" without making a console (`surely_no_terminal`)."""
 
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
 
 from obsgen.cli._consoles import make_console
-from obsgen.cli.common import print_lines
+from obsgen.cli.common import print_line, print_lines, surely_no_terminal
 
 SAMPLES = [
     ["monitors/orders.yaml:34:38: error: expression is not valid metric math: expected ')' [bad-math-expression]"],
@@ -44,3 +46,38 @@ def test_only_printable_lines_bypass_rich(monkeypatch):
     assert calls == [] and console.file.getvalue() == "plain\nalso plain\n"
     print_lines(console, ["with\ttab"])
     assert calls == [("with\ttab",)]
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stderr", [False, True], ids=["stdout", "stderr"])
+@pytest.mark.parametrize("line", [line for lines in SAMPLES for line in lines])
+def test_print_line_writes_what_rich_prints(monkeypatch, line, stderr):
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr" if stderr else "stdout", stream)
+    print_line(line, stderr=stderr)
+    assert stream.getvalue() == printed([line], fast=False)
+
+
+@pytest.mark.parametrize("stream, environ, rich_asked", [
+    (io.StringIO(), {}, False),
+    (_Tty(), {}, True),
+    (io.StringIO(), {"FORCE_COLOR": "1"}, True),  # rich then treats any stream as a terminal
+    (io.StringIO(), {"FORCE_COLOR": ""}, True),
+    (io.StringIO(), {"TTY_COMPATIBLE": "1"}, True),
+    (io.StringIO(), {"TTY_COMPATIBLE": "0"}, True),
+])
+def test_only_what_rich_would_surely_call_no_terminal_bypasses_the_console(monkeypatch, stream, environ, rich_asked):
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "stdout", stream)
+    assert surely_no_terminal() is not rich_asked
+    if not rich_asked:  # the claim itself: rich agrees that this is no terminal
+        assert make_console(stderr=False).is_terminal is False

@@ -7,7 +7,7 @@ import json
 
 from spec_builder import PROJECT, build, errors
 
-from obsgen.metrics.catalog import shipped_catalog
+from obsgen.metrics.shipped import shipped_catalog
 from obsgen.metrics.checks import published_regions
 from obsgen.resolve.regions import region_problem
 from obsgen.targets.cloudwatch import alarm_params

@@ -6,7 +6,9 @@ command imports; the times benchmarks/startup.py measures are never asserted her
 
 from __future__ import annotations
 
+import gc
 import inspect
+import os
 import shutil
 import subprocess
 import sys
@@ -41,15 +43,20 @@ NOT_IMPORTED = {
     ("build", "--help"): AWS | COMPILER | PAGE_RENDERING | (RUNBOOKS - {"markdown_it"}),
     ("build", "--check"): AWS | UNUSED_BY_THE_EXAMPLE | {"obsgen.backtest", "obsgen.views.backtest"},
     # One environment's files: no runbook is made, so nothing of the runbooks' is imported.
+    # The metric catalog comes from its index (metrics/shipped.py), without the data files' schema; piped
+    # and without warnings, its one line is written without rich (cli.common.print_line).
     ("build", "--env", "production"): AWS | PAGE_RENDERING | RUNBOOKS | UNUSED_BY_THE_EXAMPLE
-    | {"obsgen.resolve.reach", "obsgen.resolve.verbatim", "obsgen.alarm_tests.coverage"},
+    | {"obsgen.resolve.reach", "obsgen.resolve.verbatim", "obsgen.alarm_tests.coverage", "obsgen.metrics.schema",
+       "rich"},
     ("schema",): AWS | PAGE_RENDERING | {"obsgen.compiler", "jinja2"},
 }
 
 
 def imported_by(*args: str, cwd: Path) -> set[str]:
-    """Every module `obsgen ARGS` imports, as `-X importtime` lists them; the command must succeed."""
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "obsgen", *args], cwd=cwd,
+    """Every module `obsgen ARGS` imports, as `-X importtime` lists them; the command must succeed. Piped,
+    as CI runs it: without the variables that make rich treat a pipe as a terminal."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "obsgen", *args], cwd=cwd, env=environ,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
@@ -114,3 +121,58 @@ def test_validate_of_a_project_whose_guidance_is_plain_text_imports_no_jinja(tmp
     (project / "runbooks_src" / "orders.md").write_text("## Diagnosis\nLook at {{ monitor.service }}.\n",
                                                        encoding="utf-8")
     assert "jinja2" in imported_by("validate", cwd=project)  # the listing is real: a template loads it
+
+
+def test_a_build_of_a_project_that_names_no_preset_imports_no_data_files_schema(tmp_path: Path) -> None:
+    """The preset files' schema comes with the files, read for the first resource with `preset:`; the metric
+    catalog's, only when its index is out of date (metrics/shipped.py): ~10 ms of pydantic models."""
+    shutil.copytree(ROOT / "tests" / "bad_specs" / "_base", tmp_path / "project")
+    project = tmp_path / "project"
+    assert not any("preset" in p.read_text(encoding="utf-8") for p in (project / "monitors").glob("*.yaml"))
+    imported = imported_by("build", "--env", "prod", cwd=project)
+    assert "obsgen.presets.catalog" in imported  # the listing is real: the expansion ran
+    assert sorted(imported & {"obsgen.presets.schema", "obsgen.metrics.schema"}) == []
+
+
+
+def test_the_collector_is_paused_around_imports_and_restored() -> None:
+    """cli/collector.py: `paused` (typer's import, the compiler's) turns the collector off inside and back as
+    it was after, and what was made inside is frozen (kept out of later collections)."""
+    from obsgen.cli import collector
+
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            with collector.paused():
+                assert not gc.isenabled()
+                made = [[] for _ in range(10)]
+            assert gc.isenabled() is enabled and gc.get_freeze_count() >= len(made)
+        finally:
+            gc.enable()
+            gc.unfreeze()
+
+
+def test_main_pauses_the_collector_until_the_command_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only `main()` pauses (a test invoking the app keeps the collector as it was), and the app's callback,
+    which typer runs before every command, resumes it."""
+    from typer.testing import CliRunner
+
+    from obsgen import cli
+    from obsgen.cli import collector
+
+    seen = []
+    monkeypatch.setattr(cli, "app", lambda: seen.append(gc.isenabled()))
+    try:
+        cli.main()
+        assert seen == [False] and not gc.isenabled()
+        collector.resume()
+        assert gc.isenabled()
+        collector.resume()  # nothing to resume: the collector stays as it is
+        gc.disable()
+        collector.resume()
+        assert not gc.isenabled()
+        gc.enable()
+        assert CliRunner().invoke(app, ["version"]).exit_code == 0 and gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()

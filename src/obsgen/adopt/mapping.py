@@ -17,7 +17,8 @@ from ..diagnostics import Level
 from ..language.v1.fields import parse_duration
 from ..metrics.checks import check_metric
 from ..targets.cloudwatch_limits import MAX_EVALUATION_SECONDS
-from ..metrics.resource_types import ResourceTypeInfo, shipped_resource_types
+from ..metrics.resource_types import ResourceTypeInfo
+from ..metrics.shipped import shipped_resource_types
 from ..presets.catalog import shipped_catalog
 from ..presets.schema import PresetAlarm
 from ..progress import Progress, silent

@@ -12,8 +12,8 @@ One module per family of commands (build.py: validate, build; about.py: schema, 
 aws.py; test.py; runbooks.py; presets.py; init.py; adopt.py), each a thin layer over the library;
 app.py holds the application and the consoles, common.py what the commands share. A command's module
 is imported only when that command runs (app.py's LAZY_COMMANDS), and this module imports nothing
-of obsgen's but app.py: `obsgen --version` and `--help` pay for typer and little else
-(docs/performance.md, "Start-up").
+of obsgen's but app.py and collector.py (the garbage collector while obsgen starts): `obsgen
+--version` and `--help` pay for typer and little else (docs/performance.md, "Start-up").
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ import os
 import sys
 from typing import NoReturn
 
-from .app import app
+from . import collector
+
+with collector.paused():  # typer's classes live until exit: collector.py
+    from .app import app
 
 __all__ = ["app", "main"]
 
@@ -31,6 +34,7 @@ def main() -> None:
     """Entry point: no traceback reaches the user unless OBSGEN_DEBUG is set. What the system
     refuses (a full or read-only disk, a permission, a missing directory) is said as such, naming
     the path; "internal error" is kept for bugs."""
+    collector.pause()  # until the command runs (the app's callback resumes it): collector.py
     try:
         app()
     except KeyboardInterrupt:

@@ -20,6 +20,7 @@ import typer
 import typer.core
 
 from .. import __version__
+from . import collector
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -239,5 +240,6 @@ def _options(ctx: typer.Context,
              _version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                            help="Print obsgen's version and exit.")) -> None:
     """Monitoring as code: compile monitors/*.yaml into CloudWatch alarms, SNS routing and more."""
+    collector.resume()  # paused by main() while obsgen started (collector.py)
     if project_dir is not None:
         ctx.meta[ROOT_PROJECT_DIR] = project_dir

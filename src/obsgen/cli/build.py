@@ -15,8 +15,10 @@ from ..diagnostics import Diagnostic, unique_sorted
 from ..generated_manifest import Manifest, location
 from ..generated_tree import OutputError, Staging, leftovers, problems as output_problems
 from ..render_cache import RenderCache, default_directory
-from .app import app, err, out
-from .common import EnvOption, JunitOut, ProjectDir, ValidateFormat, note, progress_shown, report, validate_junit
+from .app import app
+from . import collector
+from .common import (EnvOption, JunitOut, ProjectDir, ValidateFormat, note, print_line, progress_shown, report,
+                     validate_junit)
 
 if TYPE_CHECKING:
     from ..compiler import Comparison
@@ -46,10 +48,13 @@ def validate(project_dir: Path = ProjectDir,
                                            help="Parse every spec file again: do not read the cache "
                                                 "(~/.cache/obsgen, OBSGEN_CACHE_DIR).")) -> None:
     """Check the spec for every environment; report every problem as file:line:column."""
+    from .app import err, out
+
     if live and env is None:
         err.print("error: --live reads one environment's account: give --env", markup=False)
         raise typer.Exit(2)  # a usage error, as every other wrong combination of options
-    from .. import compiler
+    with collector.paused():  # the compiler's modules make no garbage (collector.py)
+        from .. import compiler
 
     # validate reads the cache (the spec files' parsed trees) but, like build --check, never writes it
     store = _cache(project_dir, no_cache, writable=False)
@@ -80,6 +85,8 @@ def validate(project_dir: Path = ProjectDir,
 def _live(build: Build, env: str, profile: Optional[str], timeout: float) -> str:
     """Adds `--live`'s warnings to the build's diagnostics; returns its summary line. Imported here: only
     `--live` talks to AWS, so a plain `validate` never imports boto3."""
+    from .app import err
+
     if env not in build.models:
         err.print(f"error: unknown environment {env!r}; the project defines {', '.join(build.models)}", markup=False)
         raise typer.Exit(1)
@@ -97,7 +104,8 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
                                              "cache of parsed spec files and rendered pages "
                                              "(~/.cache/obsgen, OBSGEN_CACHE_DIR).")) -> None:
     """Compile the spec into generated/<env>/ (all environments when --env is omitted)."""
-    from .. import compiler
+    with collector.paused():  # the compiler's modules make no garbage (collector.py)
+        from .. import compiler
 
     unsafe = output_problems(project_dir)
     # --check reads the cache but never writes it: it writes nothing at all (docs/performance.md)
@@ -122,9 +130,11 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
     except OutputError as exc:  # another build holds generated/, or it changed since the check above
         report(Build(None, env or [], diagnostics=exc.diagnostics))
         raise typer.Exit(1) from None
-    out.print(f"wrote {len(written)} files to {GENERATED_DIR}/ for {', '.join(result.envs)}", markup=False)
+    # The consoles (and rich) are made only for what needs them: a piped build --env prints this line alone.
+    print_line(f"wrote {len(written)} files to {GENERATED_DIR}/ for {', '.join(result.envs)}")
     if result.coverage is not None:  # one line instead of a warning per monitor; details in COVERAGE.md
         from ..runbooks import COVERAGE_FILE
+        from .app import out
         out.print(f"{result.coverage.summary()} (see {GENERATED_DIR}/{COVERAGE_FILE})")
 
 
@@ -163,6 +173,7 @@ def _compiled(project_dir: Path, env: Optional[list[str]], unsafe: list[Diagnost
 def _check(project_dir: Path, result: Build, compared: Optional[Comparison]) -> None:
     """`build --check`: stale files, and what interrupted builds left behind (the next build removes it)."""
     from ..compiler import stale_files
+    from .app import err, out
 
     with progress_shown() as progress:
         stale = stale_files(project_dir, result, progress, compared)

@@ -1,4 +1,5 @@
-"""`python -m obsgen.metrics [ROOT]`: write docs/resource-types.md and docs/metrics-catalog.md.
+"""`python -m obsgen.metrics [ROOT]`: write docs/resource-types.md and docs/metrics-catalog.md, and
+the package's index of its data files (data/index.json, shipped.py).
 
 A thin layer over `reference`: the data is read and checked first, and a broken data file is
 reported (located) without writing anything.
@@ -10,9 +11,9 @@ import sys
 from pathlib import Path
 
 from ..presets.catalog import shipped_catalog as shipped_presets
-from .catalog import shipped_catalog
+from .files import DATA_DIR
 from .reference import catalog_markdown, resource_types_markdown
-from .resource_types import shipped_resource_types
+from .shipped import INDEX_FILE, shipped_catalog, shipped_resource_types, write_index
 
 
 def main(argv: list[str]) -> int:
@@ -29,6 +30,8 @@ def main(argv: list[str]) -> int:
     for name, text in pages.items():
         (root / "docs" / name).write_text(text, encoding="utf-8")
         print(f"wrote docs/{name}")
+    write_index(DATA_DIR)  # from the YAML files, whatever index there was
+    print(f"wrote {DATA_DIR / INDEX_FILE}")
     return 0
 
 

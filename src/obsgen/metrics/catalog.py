@@ -8,14 +8,16 @@ is indexed by dictionaries (namespace -> metric -> publications) so a check cost
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, error
 from ..language.load import load_model
 from ..language.yaml_reader import Document, Loc
 from .files import DATA_DIR, RESOURCE_TYPES_FILE
-from .schema import IntervalFacts, MetricEntry, MetricFile, MetricGroup
+
+if TYPE_CHECKING:  # the files' schema is imported by the reading of a file: the shipped index needs none
+    from .schema import IntervalFacts, MetricEntry, MetricFile, MetricGroup
 
 CODE = "bad-metric-catalog"
 
@@ -126,6 +128,12 @@ class MetricCatalog:
         for name in info.metrics:
             self._by_metric.setdefault(name, []).append(info.namespace)
 
+    def finish(self) -> None:
+        """Once every namespace is added: namespaces, and those that have each metric, sorted."""
+        self.namespaces = dict(sorted(self.namespaces.items()))
+        for namespaces in self._by_metric.values():
+            namespaces.sort()
+
 
 def load_catalog(directory: Path = DATA_DIR) -> tuple[MetricCatalog, list[Diagnostic]]:
     """Every namespace file of `directory` (all but resource-types.yaml), with the problems found."""
@@ -146,17 +154,8 @@ def load_catalog(directory: Path = DATA_DIR) -> tuple[MetricCatalog, list[Diagno
         info = _index(spec, doc, problems)
         if info is not None:
             catalog.add(info)
-    catalog.namespaces = dict(sorted(catalog.namespaces.items()))
-    for namespaces in catalog._by_metric.values():
-        namespaces.sort()
+    catalog.finish()
     return catalog, problems
-
-
-@lru_cache(maxsize=1)
-def shipped_catalog() -> tuple[MetricCatalog, tuple[Diagnostic, ...]]:
-    """The package's own catalog, read once per process."""
-    catalog, problems = load_catalog(DATA_DIR)
-    return catalog, tuple(problems)
 
 
 def namespace_slug(namespace: str) -> str:
@@ -166,6 +165,8 @@ def namespace_slug(namespace: str) -> str:
 
 
 def _load_file(path: Path, problems: list[Diagnostic]) -> tuple[MetricFile, Document] | None:
+    from .schema import MetricFile
+
     loaded = load_model(path, f"metrics/{path.name}", MetricFile, problems, path.parent)  # spec files' limits
     if loaded is None:
         return None

@@ -43,7 +43,8 @@ from typing import AbstractSet, Iterable
 
 from ..diagnostics import Level
 from ..values import Threshold, format_duration
-from .catalog import DimensionSet, Interval, MetricCatalog, MetricInfo, NamespaceInfo, shipped_catalog
+from .catalog import DimensionSet, Interval, MetricCatalog, MetricInfo, NamespaceInfo
+from .shipped import shipped_catalog
 
 BASIC_STATISTICS = ("Sum", "Average", "Minimum", "Maximum", "SampleCount")
 PERCENTILES = "percentiles"  # the catalog's word for every extended statistic (p99, tm90, IQM, ...)

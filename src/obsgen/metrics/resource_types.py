@@ -8,15 +8,16 @@ namespace is published with; a type whose metrics exist only in some regions mus
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, error
 from ..language.load import load_model
 from ..language.yaml_reader import Document
-from .catalog import CODE, MetricCatalog, NamespaceInfo, shipped_catalog
-from .files import DATA_DIR, RESOURCE_TYPES_FILE
-from .schema import ResourceTypeEntry, ResourceTypesFile
+from .catalog import CODE, MetricCatalog, NamespaceInfo
+
+if TYPE_CHECKING:  # the file's schema is imported by its reading: the shipped index needs none
+    from .schema import ResourceTypeEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,8 @@ class ResourceTypeInfo:
 
 
 def load_resource_types(path: Path, catalog: MetricCatalog) -> tuple[dict[str, ResourceTypeInfo], list[Diagnostic]]:
+    from .schema import ResourceTypesFile
+
     problems: list[Diagnostic] = []
     loaded = load_model(path, f"metrics/{path.name}", ResourceTypesFile, problems, path.parent)
     if loaded is None:
@@ -49,14 +52,6 @@ def load_resource_types(path: Path, catalog: MetricCatalog) -> tuple[dict[str, R
         if not found:
             types[name] = _info(name, entry)
     return types, problems
-
-
-@lru_cache(maxsize=1)
-def shipped_resource_types() -> tuple[dict[str, ResourceTypeInfo], tuple[Diagnostic, ...]]:
-    """The package's own resource types, checked against the package's own catalog, read once."""
-    catalog, broken = shipped_catalog()
-    types, problems = load_resource_types(DATA_DIR / RESOURCE_TYPES_FILE, catalog)
-    return types, tuple(broken) + tuple(problems)
 
 
 def _info(name: str, entry: ResourceTypeEntry) -> ResourceTypeInfo:

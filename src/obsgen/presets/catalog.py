@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, error
 from ..resource_types import RESOURCE_TYPES
 from ..language.load import load_model
 from ..language.yaml_reader import Document, Loc
-from .schema import PARAM_TYPES_FOR, ParamDimension, ParamThreshold, PresetFile, SumOver
+
+if TYPE_CHECKING:  # the files' schema (5 ms of pydantic models) is imported by their reading: a build
+    from .schema import PresetFile  # whose project names no preset never reads them
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -54,6 +57,8 @@ def shipped_catalog() -> tuple[Catalog, tuple[Diagnostic, ...]]:
 
 
 def _load_file(path: Path, problems: list[Diagnostic]) -> PresetSet | None:
+    from .schema import PresetFile
+
     loaded = load_model(path, f"presets/{path.name}", PresetFile, problems, path.parent)  # spec files' limits
     if loaded is None:
         return None
@@ -65,6 +70,8 @@ def _load_file(path: Path, problems: list[Diagnostic]) -> PresetSet | None:
 
 def _check(spec: PresetFile, doc: Document, stem: str) -> list[Diagnostic]:
     """What the schema cannot say: names that must agree across the file."""
+    from .schema import PARAM_TYPES_FOR, ParamDimension, ParamThreshold, SumOver
+
     problems: list[Diagnostic] = []
     if spec.service != stem:
         problems.append(error(doc.span(("service",)), "bad-preset-file",

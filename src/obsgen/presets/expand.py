@@ -9,7 +9,7 @@ lambda.duration, used at monitors/api.yaml:12:5".
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -23,7 +23,9 @@ from ..language.yaml_reader import Loc
 from ..language.v1.service import METRIC_ID_PATTERN, MathMonitor, MetricMonitor, Resource
 from .catalog import Catalog, PresetSet, shipped_catalog
 from .origin import PresetUse
-from .schema import ParamDimension, ParamThreshold, ParamValue, PresetAlarm, SumOver
+
+if TYPE_CHECKING:  # the preset files' schema is imported with the files, by a project that names a preset
+    from .schema import ParamDimension, ParamValue, PresetAlarm, SumOver
 
 
 def expand_presets(spec: SpecSet, catalog: Catalog | None = None) -> list[Diagnostic]:
@@ -224,6 +226,8 @@ class _ResourceExpansion:
         return {**data, "expression": f"SUM([{', '.join(queries)}])", "metrics": queries}
 
     def _threshold(self, alarm: PresetAlarm, use: PresetUse) -> str | None:
+        from .schema import ParamThreshold
+
         if not isinstance(alarm.threshold, ParamThreshold):
             return f"{alarm.comparison} {alarm.threshold}"
         value = self._param(alarm.threshold.param, use)
@@ -239,6 +243,8 @@ class _ResourceExpansion:
 
     def _param(self, name: str, use: PresetUse | None) -> ParamValue | None:
         """The parameter's value in the metric's unit, or None (reported) when missing or malformed."""
+        from .schema import ParamThreshold
+
         declared = self.presets.spec.params[name]
         value = self.resource.params.get(name, declared.default)
         if value is None:

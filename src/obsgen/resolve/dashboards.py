@@ -18,7 +18,6 @@ from .. import conventions
 from ..targets.dashboard_body import MAX_ALARMS_PER_WIDGET
 from ..diagnostics import error, shown
 from ..model import (Alarm, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat, Origin, RuleGroup, SavedQuery, ServiceLevelObjective, ThresholdLine)
-from ..prometheus.promql import split_threshold
 from ..values import format_duration
 from ..language.load import ServiceEntry
 from ..language.v1 import dashboards as spec
@@ -533,6 +532,8 @@ def _threshold_text(alarm: Alarm) -> str:
 
 
 def _promql_threshold(expr: str) -> str:
+    from ..prometheus.promql import split_threshold  # imported by a Prometheus graph, not by every build
+
     split = split_threshold(expr)
     return f"PromQL {split.operator} {split.text}" if split else "PromQL"
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .. import conventions, filter_pattern
+from .. import conventions
 from ..diagnostics import error, shown
 from ..language.load import ServiceEntry
 from ..language.v1.logs import LogFilter, LogQuery
@@ -18,6 +19,9 @@ from ..language.yaml_reader import Document, Loc
 from ..model import MetricFilter, Origin, SavedQuery
 from ..values import MofN
 from .context import Context
+
+if TYPE_CHECKING:  # the pattern parser is imported by the first log metric filter (metric_filter)
+    from .. import filter_pattern
 
 LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")  # PutMetricFilter logGroupName: [\.\-_/#A-Za-z0-9]+
 METRIC_TEXT = re.compile(r"^[^:*$]{1,255}$")  # MetricTransformation metricName / metricNamespace: [^:*$]*
@@ -55,6 +59,8 @@ def metric_filter(ctx: Context, entry: ServiceEntry, monitor: str, spec: LogFilt
     doc, service = entry.doc, entry.spec.service
     loc = origin.loc + ("log",)
     group = log_group(ctx, doc, loc + ("group",), spec.group, service=service, monitor=monitor)
+    from .. import filter_pattern
+
     try:
         pattern = filter_pattern.parse(spec.pattern)
     except filter_pattern.PatternSyntaxError as exc:

@@ -30,8 +30,8 @@ from ..language.errors import did_you_mean
 from ..language.load import ServiceEntry
 from ..language.v1.service import Evaluation, Resource
 from ..metrics import checks
-from ..metrics.catalog import shipped_catalog
-from ..metrics.resource_types import ResourceTypeInfo, shipped_resource_types
+from ..metrics.resource_types import ResourceTypeInfo
+from ..metrics.shipped import shipped_catalog, shipped_resource_types
 from ..model import MetricStat, Origin
 
 # `cloudwatch:` parameters that replace the alarm obsgen would check: it is sent as written.

@@ -16,7 +16,6 @@ from ..language.load import ServiceEntry
 from ..language.errors import did_you_mean
 from ..language.yaml_reader import Document, Loc
 from ..language.v1.prometheus import ALERT_NAME, AlertRuleTest, PromMonitor, PromTestGroup
-from ..prometheus.promql import syntax_error
 from ..slo_policy import TIER_NAMES
 from . import slos
 from .context import Context
@@ -124,6 +123,8 @@ def _promql(r: Context, template: str, doc: Document, loc: Loc, **extra: str) ->
 def check_promql(r: Context, expr: str, doc: Document, loc: Loc, written: Callable[[int], int] = lambda o: o) -> None:
     """An error at the offending character when `expr` is not PromQL; `written` maps an offset in
     `expr` to one in the spec's string."""
+    from ..prometheus.promql import syntax_error  # the parser: imported by a project with Prometheus rules
+
     problem = syntax_error(expr)
     if problem is not None:
         r.problems.append(error(doc.span_in(loc, written(problem.offset)), "promql",

@@ -21,10 +21,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ..model import AlertTestCase, ExpectedAlert, Origin, PrometheusAlert, PromTest, RecordingRule, SloBurn
-from ..prometheus.promql import LabelMatcher, summed_counter, summed_difference
 from ..values import format_duration
+
+if TYPE_CHECKING:  # the PromQL parser is imported by the tests of a Prometheus SLO (counter_feed)
+    from ..prometheus.promql import LabelMatcher
 
 TEST_EVENTS_PER_MINUTE = 100_000
 TEST_DURATION = 3_600
@@ -117,6 +120,8 @@ def counter_feed(errors: str, total: str) -> Callable[[float, int], Series] | No
     """Counters that make `errors / total` the ratio asked for, when both queries sum the rate of one selector
     (or `errors` is `total` minus a sum of good events, as OpenSLO's good events are written) and label values can
     be found that satisfy them; None otherwise."""
+    from ..prometheus.promql import summed_counter, summed_difference
+
     all_matchers = summed_counter(total)
     if all_matchers is None:
         return None

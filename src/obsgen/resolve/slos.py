@@ -22,7 +22,6 @@ from ..language.load import ServiceEntry
 from ..language.v1.slos import CloudWatchSli, PromSli, Slo, Tier
 from ..model import (CompositeAlarm, MetricAlarm, MetricStat, Origin, PrometheusAlert, PromTest, RecordingRule,
                      ServiceLevelObjective, SloBurn)
-from ..prometheus.promql import syntax_error
 from ..slo_policy import DAY, DEFAULT_BURNS, SHORT_WINDOW_DIVISOR, TIER_NAMES, Burn
 from ..targets.cloudwatch_limits import MAX_EVALUATION_SECONDS
 from ..values import Threshold, format_duration
@@ -424,6 +423,8 @@ def _prom_slo(ctx: Context, entry: ServiceEntry, name: str, slo: Slo, checked: _
         errors, total = _prom_queries(ctx, entry, name, slo.sli, format_duration(window))  # type: ignore[arg-type]
         records.append(RecordingRule(service, _ratio(window), f"({errors})\n/\n({total})\n",
                                      tuple(sorted({**ids, "sloth_window": format_duration(window)}.items())), origin))
+    from ..prometheus.promql import syntax_error  # the parser: imported by a project with Prometheus SLOs
+
     for rule in records:
         problem = syntax_error(rule.expr)
         if problem is not None:

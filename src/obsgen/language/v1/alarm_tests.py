@@ -22,7 +22,6 @@ the expanding notation `0+10x30`, `_` for a missing sample), with expectations a
 This module holds the spec models and parses the notation into values; `obsgen.alarm_tests` runs them.
 """
 
-from __future__ import annotations
 
 import math
 import re
@@ -32,7 +31,7 @@ from typing import Annotated, Union
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from ...diagnostics import shown
-from .fields import DURATION_PATTERN, Duration, Name, Strict, parse_duration
+from .fields import DURATION_PATTERN, Duration, Name, Strict, parse_duration, inspected_once
 
 STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 # promtool's expanding notation (unit_testing_rules.md, "series"): 'a+bxn' is a, a+b, ..., a+n*b
@@ -76,6 +75,7 @@ def expand_values(text: str) -> list[float | None]:
     return values
 
 
+@inspected_once
 def _check_series(given: object) -> object:
     """One error for a bad series, whatever its form (a union would report one per member)."""
     if isinstance(given, str):
@@ -95,11 +95,13 @@ def _check_series(given: object) -> object:
     return given
 
 
+@inspected_once
 def _check_at(key: str) -> str:
     parse_at(key)
     return key
 
 
+@inspected_once
 def _check_outcome(value: str) -> str:
     parse_outcome(0, value)
     return value

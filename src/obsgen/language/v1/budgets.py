@@ -3,14 +3,13 @@ actual or forecast cost of a period passes a share of the amount.
 https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_CreateBudget.html
 """
 
-from __future__ import annotations
 
 import math
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .fields import Name, Percent, Strict
+from .fields import Name, Percent, Strict, empty_list
 
 # "You can have up to five notifications per budget" and "ten email subscribers" (Budgets quotas,
 # https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-limits.html); obsgen uses one
@@ -37,7 +36,7 @@ class CostFilter(Strict):
 
     tags: dict[str, str] = Field(default_factory=dict, description="Cost allocation tag -> value (user-defined "
                                  "tags, activated for cost allocation).")
-    services: list[str] = Field(default_factory=list, description='Services as Cost Explorer names them, e.g. '
+    services: list[str] = Field(default_factory=empty_list, description='Services as Cost Explorer names them, e.g. '
                                 '"Amazon Relational Database Service".')
 
 

@@ -14,7 +14,6 @@ Monitors and resources of the dashboard's own service are named bare, others as 
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
 """
 
-from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal, Union

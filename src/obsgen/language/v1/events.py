@@ -10,13 +10,12 @@ its failures go to the schedule's dead-letter queue and the AWS/Scheduler metric
 monitor can alarm on.
 """
 
-from __future__ import annotations
 
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from .fields import Name, Strict, Tags
+from .fields import Name, Strict, Tags, empty_list
 
 SecurityHubLabel = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"]
 HealthCategory = Literal["issue", "accountNotification", "scheduledChange", "investigation"]
@@ -64,7 +63,7 @@ class HealthSource(Strict):
 class StepFunctionsSource(Strict):
     """Step Functions executions that failed, timed out or were aborted."""
 
-    state_machines: list[str] = Field(default_factory=list, description="State machine ARNs (templated); every "
+    state_machines: list[str] = Field(default_factory=empty_list, description="State machine ARNs (templated); every "
                                       "state machine by default.")
     statuses: list[ExecutionStatus] = Field(default_factory=_default_statuses, min_length=1)
 
@@ -72,14 +71,14 @@ class StepFunctionsSource(Strict):
 class GlueSource(Strict):
     """Glue job runs that failed, timed out or stopped with an error."""
 
-    jobs: list[str] = Field(default_factory=list, description="Job names (templated); every job by default.")
+    jobs: list[str] = Field(default_factory=empty_list, description="Job names (templated); every job by default.")
     states: list[GlueState] = Field(default_factory=_default_states, min_length=1)
 
 
 class BatchSource(Strict):
     """Batch jobs that failed."""
 
-    queues: list[str] = Field(default_factory=list, description="Job queue ARNs (templated); every queue by default.")
+    queues: list[str] = Field(default_factory=empty_list, description="Job queue ARNs (templated); every queue by default.")
 
 
 class EventRoute(Strict):

@@ -11,7 +11,6 @@ A saved query (PutQueryDefinition) is a Logs Insights query with its log groups,
 call: listed on runbook pages and usable by name in dashboard `logs` widgets.
 """
 
-from __future__ import annotations
 
 from pydantic import Field
 

@@ -8,7 +8,6 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMut
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-warm-up.html
 """
 
-from __future__ import annotations
 
 import re
 from typing import Annotated, Any
@@ -16,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from ...diagnostics import shown
-from .fields import Duration, Name, Strict
+from .fields import Duration, Name, Strict, empty_list, inspected_once
 
 # Schedule.Expression (botocore's cloudwatch model, PutAlarmMuteRule): "cron(Minutes Hours Day-of-month
 # Month Day-of-week)" -- "The characters *, -, and , are supported in all fields. English names can be
@@ -72,6 +71,7 @@ class WarmUp(Strict):
         return value
 
 
+@inspected_once
 def _as_warm_up(value: Any) -> Any:
     return {"duration": value} if isinstance(value, str) else value
 
@@ -86,9 +86,9 @@ WarmUpField = Annotated[WarmUp, BeforeValidator(_as_warm_up), WithJsonSchema({"a
 class MuteSelection(Strict):
     """Which alarms a window mutes: every criterion written must match (a list matches any of its items)."""
 
-    services: list[Name] = Field(default_factory=list, description="Services whose alarms are muted.")
-    severities: list[Name] = Field(default_factory=list, description="Severities whose alarms are muted.")
-    monitors: list[str] = Field(default_factory=list, description="Monitors ('service/monitor').")
+    services: list[Name] = Field(default_factory=empty_list, description="Services whose alarms are muted.")
+    severities: list[Name] = Field(default_factory=empty_list, description="Severities whose alarms are muted.")
+    monitors: list[str] = Field(default_factory=empty_list, description="Monitors ('service/monitor').")
 
     @model_validator(mode="after")
     def _something(self) -> "MuteSelection":

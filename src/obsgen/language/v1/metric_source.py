@@ -1,6 +1,5 @@
 """A CloudWatch metric as the spec names it, shared by monitors (`service.py`) and SLIs (`slos.py`)."""
 
-from __future__ import annotations
 
 from pydantic import Field
 

@@ -6,7 +6,6 @@ project file maps the presets' levels (critical / warning) onto its own severiti
 all this into monitors is `obsgen.presets.expand`.
 """
 
-from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal, Union
@@ -14,7 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema
 
 from .fields import (VERBATIM_DESCRIPTION, Duration, MissingData, MofNField, Name, SeverityRef, Statistic, Strict, Tags,
-                     ThresholdField, Unit, Verbatim, fail)
+                     ThresholdField, Unit, Verbatim, fail, inspected_once)
 
 RECOMMENDED = "recommended"
 Level = Literal["critical", "warning"]  # every preset alarm has one; the project maps them to severities
@@ -25,24 +24,28 @@ _PARAM = re.compile(PARAM_PATTERN)
 _invalid = fail  # builds a pydantic error (reported as bad-value), not a diagnostic code of its own
 
 
+@inspected_once
 def _preset_name(value: Any) -> str:
     if not isinstance(value, str) or not _PRESET_NAME.match(value):
         raise _invalid("preset", 'a preset name such as "errors" or "lambda.errors"', value)
     return value
 
 
+@inspected_once
 def _param_name(value: Any) -> str:
     if not isinstance(value, str) or not _PARAM.match(value):
         raise _invalid("param", "a parameter name of lowercase letters, digits and underscores", value)
     return value
 
 
+@inspected_once
 def _recommended(value: Any) -> str:
     if value != RECOMMENDED:
         raise _invalid("preset", '"recommended" or a list of preset names such as [errors, lambda.duration]', value)
     return RECOMMENDED
 
 
+@inspected_once
 def _param_value(value: Any) -> Any:
     is_names = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
     if not is_names and (isinstance(value, bool) or not isinstance(value, (int, float, str))):

@@ -1,6 +1,5 @@
 """The project file, `monitors/obsgen.yaml`: environments, severities, channels, naming."""
 
-from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
@@ -13,7 +12,7 @@ from .budgets import Budgets
 from .dashboards import Dashboards
 from .events import EventRoutes
 from .fields import (AccountId, ApiVersion, Duration, Endpoint, HttpUrl, MissingData, MofNField, Name, Region, SeverityName, SeverityRef, SloPercent, Strict, Tags,
-                     ThresholdField, VarName, Verbatim)
+                     ThresholdField, VarName, Verbatim, empty_list, inspected_once)
 from .maintenance import Maintenance
 from .presets import ProjectPresets
 from .prometheus import AlertmanagerChannel, ProjectPrometheus
@@ -25,6 +24,7 @@ from .prometheus import AlertmanagerChannel, ProjectPrometheus
 GENERATED_OWN_NAMES = ("runbooks", "site")
 
 
+@inspected_once
 def _not_generated_own_name(value: str) -> str:
     if value in GENERATED_OWN_NAMES:  # reported at the key, as a bad-name (spec/errors.py)
         own = " and ".join(f"'{name}'" for name in GENERATED_OWN_NAMES)
@@ -33,6 +33,7 @@ def _not_generated_own_name(value: str) -> str:
     return value
 
 
+@inspected_once
 def _no_matrix_variable(value: Any) -> Any:
     """`prod-${region}` under `environments:` is meant as a matrix: say so, rather than "invalid name"."""
     if isinstance(value, str) and "${" in value:
@@ -62,7 +63,7 @@ class Severity(Strict):
     response_time: Duration = Field(description="How fast a human must respond, e.g. 15m.")
     pages: bool = Field(default=False, description="Whether this severity wakes someone up.")
     notify_ok: bool = Field(default=True, description="Also notify the topic when the alarm returns to OK.")
-    actions: list[str] = Field(default_factory=list, description="Extra ARNs (templated) to call in ALARM state, "
+    actions: list[str] = Field(default_factory=empty_list, description="Extra ARNs (templated) to call in ALARM state, "
                                "e.g. another team's topic or an SSM OpsCenter action.")
     prometheus: str | None = Field(default=None, description="Value of the Prometheus `severity` label (defaults to the severity's name).")
 
@@ -133,7 +134,7 @@ class EnvironmentSettings(Strict):
     service_dashboards: bool = Field(default=True, description="false: no service gets its own dashboard in this "
                                      "environment (each dashboard is billed monthly past CloudWatch's free few).")
     vars: dict[VarName, str] = Field(default_factory=dict, description="Extra template variables.")
-    disabled: list[str] = Field(default_factory=list, description="Monitors ('service/monitor'), SLOs "
+    disabled: list[str] = Field(default_factory=empty_list, description="Monitors ('service/monitor'), SLOs "
                                 "('service/slo-<name>') and SLO tiers ('service/slo-<name>-page', '-ticket') not "
                                 "deployed here.")
     overrides: dict[str, MonitorOverride] = Field(default_factory=dict, description="Keyed by 'service/monitor', or "
@@ -152,7 +153,7 @@ class EnvironmentSettings(Strict):
 class Environment(EnvironmentSettings):
     account: AccountId
     region: Region
-    regions: list[Region] = Field(default_factory=list, description="Other regions plan, apply and drift read even "
+    regions: list[Region] = Field(default_factory=empty_list, description="Other regions plan, apply and drift read even "
                                   "when no monitor is placed there: keep a region here while removing its last "
                                   "monitor, so that apply deletes what obsgen owns there.")
 
@@ -192,9 +193,9 @@ OrganizationalUnitId = Annotated[str, Field(pattern=OU_PATTERN)]
 
 
 class StackSetTargets(Strict):
-    accounts: list[AccountId] = Field(default_factory=list, description="Accounts (self-managed permissions).")
+    accounts: list[AccountId] = Field(default_factory=empty_list, description="Accounts (self-managed permissions).")
     organizational_units: list[OrganizationalUnitId] = Field(
-        default_factory=list, description="Organizational unit or root ids (service-managed permissions): every "
+        default_factory=empty_list, description="Organizational unit or root ids (service-managed permissions): every "
                                           "account in them, and with auto_deployment every account added later.")
 
 

@@ -7,14 +7,13 @@ https://prometheus.io/docs/prometheus/latest/configuration/recording_rules/
 https://prometheus.io/docs/prometheus/latest/configuration/unit_testing_rules/
 """
 
-from __future__ import annotations
 
 import re
 
 from pydantic import Field, field_validator, model_validator
 
 from ...diagnostics import shown
-from .fields import Duration, HttpUrl, Name, SeverityRef, Strict
+from .fields import Duration, HttpUrl, Name, SeverityRef, Strict, empty_list
 
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")  # https://prometheus.io/docs/concepts/data_model/
 ALERT_NAME = LABEL_NAME
@@ -105,7 +104,7 @@ class ExpectedAlert(Strict):
 class AlertRuleTest(Strict):
     eval_time: Duration
     alertname: str = Field(min_length=1, description="The alert name (or the monitor's name in this service).")
-    exp_alerts: list[ExpectedAlert] = Field(default_factory=list, description="Empty: the alert must not fire.")
+    exp_alerts: list[ExpectedAlert] = Field(default_factory=empty_list, description="Empty: the alert must not fire.")
 
 
 class ExpectedSample(Strict):
@@ -116,7 +115,7 @@ class ExpectedSample(Strict):
 class PromqlExprTest(Strict):
     expr: str = Field(min_length=1)
     eval_time: Duration
-    exp_samples: list[ExpectedSample] = Field(default_factory=list)
+    exp_samples: list[ExpectedSample] = Field(default_factory=empty_list)
 
 
 class PromTestGroup(Strict):
@@ -124,8 +123,8 @@ class PromTestGroup(Strict):
 
     interval: Duration = Field(default=60, description="Step of the input series.")
     input_series: list[InputSeries] = Field(min_length=1)
-    alert_rule_test: list[AlertRuleTest] = Field(default_factory=list)
-    promql_expr_test: list[PromqlExprTest] = Field(default_factory=list)
+    alert_rule_test: list[AlertRuleTest] = Field(default_factory=empty_list)
+    promql_expr_test: list[PromqlExprTest] = Field(default_factory=empty_list)
 
     @model_validator(mode="after")
     def _asserts_something(self) -> "PromTestGroup":

@@ -1,6 +1,5 @@
 """Service files, `monitors/<service>.yaml`: resources and the monitors on them."""
 
-from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
@@ -13,7 +12,7 @@ from ...resource_types import RESOURCE_TYPES
 from .dashboards import Dashboards
 from .events import EventRoutes
 from .fields import (VERBATIM_DESCRIPTION, ApiVersion, Duration, MissingData, MofNField, Name, Region, SeverityRef,
-                     Strict, Tags, ThresholdField, Unit, Verbatim)
+                     Strict, Tags, ThresholdField, Unit, Verbatim, empty_list)
 from .logs import LogFilter, LogQuery, SavedQueries
 from .maintenance import WarmUpField
 from .presets import ParamName, ParamValue, PresetOverride, PresetSelection
@@ -205,9 +204,9 @@ class ServiceSpec(Strict):
     monitors: dict[Name, Monitor] = Field(default_factory=dict)
     slos: dict[Name, Slo] = Field(default_factory=dict, description="Service-level objectives, each compiled to "
                                   "multi-window burn-rate alerts (docs/slos.md).")
-    recording_rules: list[RecordingRule] = Field(default_factory=list, description="Prometheus recording rules.")
+    recording_rules: list[RecordingRule] = Field(default_factory=empty_list, description="Prometheus recording rules.")
     prometheus: ServicePrometheus = Field(default_factory=ServicePrometheus)
-    tests: list[TestItem] = Field(default_factory=list, description="Unit tests: promtool groups (`input_series`) "
+    tests: list[TestItem] = Field(default_factory=empty_list, description="Unit tests: promtool groups (`input_series`) "
                                   "for Prometheus alerts, `alarm:` tests for CloudWatch monitors.")
 
     @property

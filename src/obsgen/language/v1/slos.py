@@ -7,7 +7,6 @@ Prometheus one. What the values mean is checked when resolving (`resolve/slos.py
 mistake gets its own code and place; here are the shapes.
 """
 
-from __future__ import annotations
 
 from typing import Annotated, Any, Union
 
