@@ -4,6 +4,7 @@ goes through rich. `print_line` decides "piped" without making a console (`surel
 
 from __future__ import annotations
 
+import importlib
 import io
 import sys
 
@@ -78,6 +79,19 @@ def test_only_what_rich_would_surely_call_no_terminal_bypasses_the_console(monke
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(sys, "stdout", stream)
+    consoles = importlib.import_module("obsgen.cli.app")
+    for name in ("out", "err"):  # as in a fresh process, where no console has been made yet
+        monkeypatch.delattr(consoles, name, raising=False)
     assert surely_no_terminal() is not rich_asked
     if not rich_asked:  # the claim itself: rich agrees that this is no terminal
         assert make_console(stderr=False).is_terminal is False
+
+
+def test_a_console_already_made_decides_for_itself(monkeypatch):
+    """A console made (or put in place, as tests put a terminal's) is asked, whatever sys.stdout is."""
+    consoles = importlib.import_module("obsgen.cli.app")
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(consoles, "out", make_console(stderr=False), raising=False)
+    assert surely_no_terminal() is False

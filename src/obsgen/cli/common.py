@@ -172,6 +172,9 @@ def surely_no_terminal(stderr: bool = False) -> bool:
     terminal); False means "ask rich"."""
     if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
         return False
+    consoles = vars(sys.modules.get(f"{__package__}.app", sys))  # the module: the package's `app` is the Typer app
+    if ("err" if stderr else "out") in consoles:  # made already (or put there by a caller): it decides
+        return False
     stream = sys.stderr if stderr else sys.stdout
     isatty = getattr(stream, "isatty", None)
     if isatty is None or hasattr(stream, "rich_proxied_file"):  # no stream, or one rich stands in for
