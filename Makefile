@@ -36,9 +36,9 @@ demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
 # The venv's bin first: tests use its `obsgen` and `aws` (awscli, an independent AWS client);
-# .tools/bin gives the wheel test its `uv`.
+# .tools/bin gives the wheel test its `uv`. -n auto: a pytest-xdist worker per core (tests/conftest.py caps it).
 test: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$(CURDIR)/$(TOOLS)/bin:$$PATH" $(BIN)/python -m pytest -q
+	PATH="$(CURDIR)/$(BIN):$(CURDIR)/$(TOOLS)/bin:$$PATH" $(BIN)/python -m pytest -q -n auto
 
 typecheck: $(STAMP)
 	$(BIN)/python -m mypy

@@ -28,6 +28,7 @@ def runner():
         yield bounded
 
 
+@pytest.mark.long
 @seed(SEED)
 @settings(max_examples=CASES, deadline=None, database=None, derandomize=False, phases=[Phase.generate],
           suppress_health_check=list(HealthCheck))

@@ -23,6 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -72,6 +73,7 @@ def check_project(root: Path) -> None:
         assert compile_project(root).files == build.files
 
 
+@pytest.mark.long
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(data=st.data())
 def test_structural_mutations_are_reported_or_compiled(data: st.DataObject) -> None:
@@ -86,6 +88,7 @@ def test_structural_mutations_are_reported_or_compiled(data: st.DataObject) -> N
         check_project(Path(tmp))
 
 
+@pytest.mark.long
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(data=st.data())
 def test_text_mutations_are_reported_or_compiled(data: st.DataObject) -> None:
