@@ -17,6 +17,7 @@ from ..language.errors import did_you_mean
 from ..language.v1.maintenance import MaintenanceWindow, cron_problem
 from ..language.yaml_reader import Loc
 from ..model import Alarm, MuteRule, Origin
+from . import mute_cover
 from .budgets import in_environment
 from .context import Context
 
@@ -83,6 +84,8 @@ def _valid(ctx: Context, loc: Loc, spec: MaintenanceWindow) -> bool:
     if spec.cron is not None and (problem := cron_problem(spec.cron)) is not None:
         message, offset = problem
         ctx.problems.append(error(ctx.pdoc.span_in(loc + ("cron",), offset), "bad-schedule", message))
+    elif spec.cron is not None and (why := mute_cover.always_open(spec.cron, spec.duration)) is not None:
+        ctx.fail(ctx.pdoc, loc + ("duration",), "always-muted", f"maintenance window '{shown(loc[-1])}' never closes: {why}")
     if spec.timezone not in time_zones():
         ctx.fail(ctx.pdoc, loc + ("timezone",), "bad-value", f"unknown time zone '{shown(spec.timezone)}' (an IANA "
                  f"name such as Europe/Paris){did_you_mean(spec.timezone, sorted(time_zones()))}")

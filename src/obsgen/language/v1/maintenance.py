@@ -48,6 +48,19 @@ def cron_problem(expression: str) -> tuple[str, int] | None:
     return None
 
 
+def cron_fields(expression: str) -> list[frozenset[int] | None]:
+    """The values each field of a valid expression (`cron_problem` is None) allows, None for `*`: names
+    as numbers (JAN is 1, SUN is 0), a range a-b as every value from a to b."""
+    fields: list[frozenset[int] | None] = []
+    for text, (name, low, high, names) in zip(expression.split(), CRON_FIELDS):
+        found: set[int] = set()
+        for part in text.split(",") if text != "*" else []:
+            ends = [_cron_value(end, low, high, names, name == "month") or 0 for end in part.split("-", 1)]
+            found.update(range(ends[0], ends[-1] + 1))
+        fields.append(frozenset(found) if text != "*" else None)
+    return fields
+
+
 def _cron_value(text: str, low: int, high: int, names: tuple[str, ...], from_one: bool) -> int | None:
     if text.upper() in names:
         return names.index(text.upper()) + (1 if from_one else 0)
