@@ -273,3 +273,54 @@ def test_an_environment_override_of_missing_data_is_where_the_warning_points(tmp
     fixed = project.replace("missing_data: ignore", "missing_data: breaching")
     assert errors(compile_project(make_project(tmp_path / "fixed", project=fixed,
                                                extra_files={"monitors/shop.yaml": SHOP}))) == []
+
+
+# --- the other side: missing data as breaching on an upper threshold ----------------------------------
+
+BREACHING = "metric-absent-breaching"
+
+
+def test_an_error_alarm_with_missing_data_breaching_fires_in_every_quiet_period():
+    problem = check_absence("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", Threshold(">", 5), "breaching")
+    assert problem is not None and problem.kind == BREACHING and problem.level is Level.WARNING
+    assert problem.suggestion == "notBreaching"
+    assert problem.message == (
+        "AWS publishes AWS/ApplicationELB metric 'HTTPCode_Target_5XX_Count' only when its value is nonzero: a "
+        "period where it is 0 has no data point, and missing_data: breaching counts it as breaching threshold "
+        "'> 5', so the alarm goes to ALARM in every such period, when all is well; write missing_data: notBreaching")
+
+
+def test_an_idle_metric_says_without_traffic():
+    problem = check_absence("AWS/Lambda", "Invocations", Threshold(">", 1000), "breaching")
+    assert problem is not None and "only while there is traffic: a period without traffic has no data point" in \
+        problem.message
+
+
+@pytest.mark.parametrize("threshold, missing, warned", [
+    (Threshold(">", 5), "breaching", True), (Threshold(">=", 1), "breaching", True),
+    (Threshold("above", 2), "breaching", True),  # a band's upper side
+    (Threshold(">", 5), "notBreaching", False), (Threshold(">", 5), "missing", False),
+    (Threshold(">", 5), "ignore", False),
+    (Threshold(">=", 0), "breaching", False),  # a 0 breaches it too: the absence changes nothing
+    (Threshold(">", -1), "breaching", False),
+    (Threshold("<", 1), "breaching", False),  # the lower side: breaching is what makes it work
+    (Threshold("outside", 2), "breaching", False),
+])
+def test_only_an_upper_threshold_a_zero_does_not_breach_is_checked(threshold, missing, warned):
+    problem = check_absence("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", threshold, missing)
+    assert (problem is not None) is warned
+    assert problem is None or problem.kind == BREACHING
+
+
+def test_a_metric_published_with_its_zeros_is_not_warned_about():
+    assert check_absence("AWS/SQS", "NumberOfMessagesSent", Threshold(">", 5), "breaching") is None
+
+
+def test_the_compiler_points_at_the_missing_data_it_comes_from(tmp_path):
+    text = (SHOP.replace("metric: RequestCount", "metric: HTTPCode_Target_5XX_Count").replace('"< 1"', '"> 5"')
+            + "    missing_data: breaching\n")
+    assert errors(compiled(tmp_path, text)) == [
+        "monitors/shop.yaml:16:19: warning: AWS publishes AWS/ApplicationELB metric 'HTTPCode_Target_5XX_Count' "
+        "only when its value is nonzero: a period where it is 0 has no data point, and missing_data: breaching "
+        "counts it as breaching threshold '> 5', so the alarm goes to ALARM in every such period, when all is "
+        f"well; write missing_data: notBreaching [{BREACHING}]"]

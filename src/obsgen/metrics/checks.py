@@ -26,6 +26,9 @@ Each problem is a small value; the caller locates it and turns it into a diagnos
                      warning  (check_absence, an alarm's) a lower threshold on a metric AWS does not publish
                               when it is zero or idle, with missing data not breaching: the case the
                               alarm is for has no data point, so it never reaches ALARM
+  metric-absent-breaching
+                     warning  (check_absence) the other side: an upper threshold on such a metric with
+                              missing data as breaching: every quiet or idle period is a breach
 
 `suggestion` is what to write instead, when there is one answer: a metric name, a dimension set
 ("ApiName, Stage"), a statistic, a region or a period ("1d").
@@ -89,7 +92,11 @@ def check_absence(namespace: str, metric: str, threshold: Threshold, missing_dat
     `missing_data: breaching` makes the absence a breach.
     """
     info = (catalog if catalog is not None else shipped_catalog()[0]).metric(namespace, metric)
-    if info is None or info.absent_when is None or missing_data == "breaching" or not _zero_breaches(threshold):
+    if info is None or info.absent_when is None:
+        return None
+    if missing_data == "breaching":
+        return _breaching_at_rest(namespace, metric, info.absent_when, threshold)
+    if not _zero_breaches(threshold):
         return None
     published = "only when its value is nonzero" if info.absent_when == "zero" else "only while there is traffic"
     period = "where it would be 0" if info.absent_when == "zero" else "without traffic"
@@ -99,6 +106,30 @@ def check_absence(namespace: str, metric: str, threshold: Threshold, missing_dat
                    f"{_MISSING_EFFECT.get(missing_data, 'does not fire')} instead of going to ALARM "
                    f"(missing_data: {missing_data}); write missing_data: breaching to alarm when the metric stops",
                    "breaching")
+
+
+def _breaching_at_rest(namespace: str, metric: str, absent_when: str, threshold: Threshold) -> Problem | None:
+    """The other side of an absent metric: an upper threshold that a 0 does not breach, with missing data
+    as breaching, breaches in every period AWS leaves empty -- every quiet period when the metric is
+    absent at zero (no errors), every idle one when it is absent without traffic. The alarm fires when
+    all is well, all night if the night is quiet."""
+    zero_breaches = not threshold.is_band and (threshold.value < 0 or threshold.operator == ">=" and threshold.value == 0)
+    if not _upper(threshold) or zero_breaches:  # `>= 0`: a 0 breaches it too, the absence changes nothing
+        return None
+    quiet = "where it is 0" if absent_when == "zero" else "without traffic"
+    published = "only when its value is nonzero" if absent_when == "zero" else "only while there is traffic"
+    return Problem("metric-absent-breaching", Level.WARNING,
+                   f"AWS publishes {namespace} metric '{metric}' {published}: a period {quiet} has no data point, "
+                   f"and missing_data: breaching counts it as breaching threshold '{threshold}', so the alarm goes "
+                   f"to ALARM in every such period, when all is well; write missing_data: notBreaching",
+                   "notBreaching")
+
+
+def _upper(threshold: Threshold) -> bool:
+    """Whether the threshold is an upper bound: breached by high values (`> 5`, a band's upper side)."""
+    if threshold.is_band:
+        return threshold.operator == "above"
+    return threshold.operator in (">", ">=")
 
 
 # What CloudWatch does with a period that has no data point (alarms-and-missing-data.html).
