@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from obsgen.language.v1.maintenance import cron_fields, cron_problem
-from obsgen.resolve.mute_cover import always_open, longest_gap
+from obsgen.resolve.mute_cover import always_open, longest_gap, together_always_open
 
 HOUR, DAY = 3600, 86400
 
@@ -56,3 +56,17 @@ def test_cron_fields_reads_names_ranges_and_lists():
     minutes, hours, days, months, weekdays = cron_fields("0,30 9-11 * JAN-MAR,DEC SUN,SAT")
     assert minutes == {0, 30} and hours == {9, 10, 11} and days is None
     assert months == {1, 2, 3, 12} and weekdays == {0, 6}
+
+
+@pytest.mark.parametrize("windows,together", [
+    ([("0 8 * * *", 12 * HOUR), ("0 20 * * *", 12 * HOUR)], True),
+    ([("0 8 * * *", 12 * HOUR), ("0 20 * * *", 12 * HOUR - 60)], False),  # 07:59 each morning is live
+    ([("0 0 * * SAT", DAY), ("0 0 * * 0-5", DAY)], True),  # Saturday's and the other days'
+    # Sunday 00:00-01:00 only by Saturday's, running on past the week's end
+    ([("0 23 * * SAT", 2 * HOUR), ("0 1 * * *", 22 * HOUR), ("0 23 * * 0-5", 2 * HOUR)], True),
+    ([("0 23 * * SAT", 1 * HOUR), ("0 1 * * *", 22 * HOUR), ("0 23 * * 0-5", 2 * HOUR)], False),
+    ([("0 9 * * MON-FRI", 8 * HOUR), ("0 17 * * MON-FRI", 16 * HOUR), ("0 0 * * SAT", 2 * DAY)], False),  # Monday 0-9
+    ([("0 0 1 * *", 15 * DAY), ("0 0 15 * *", 15 * DAY)], False),  # not every week: left out, never guessed
+])
+def test_windows_on_one_clock_can_together_be_open_at_every_minute(windows, together):
+    assert together_always_open(windows) is together

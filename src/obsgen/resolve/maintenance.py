@@ -33,10 +33,12 @@ def time_zones() -> frozenset[str]:
 
 def mute_rules(ctx: Context, alarms: list[Alarm]) -> tuple[MuteRule, ...]:
     found: list[MuteRule] = []
+    windows: dict[str, MaintenanceWindow] = {}
     for key, spec in ctx.project.maintenance.items():
         loc: Loc = ("maintenance", key)
         if not in_environment(ctx, loc, spec.environments) or not _valid(ctx, loc, spec):
             continue
+        windows[key] = spec
         chosen = sorted((a for a in alarms if _selects(spec, a)), key=lambda a: a.name)
         expression = f"cron({spec.cron})" if spec.cron is not None else f"at({spec.at})"
         tags = tuple(sorted({**ctx.project.tags, **conventions.ownership_tags(
@@ -55,7 +57,30 @@ def mute_rules(ctx: Context, alarms: list[Alarm]) -> tuple[MuteRule, ...]:
                                       spec.description, expression, spec.duration, spec.timezone,
                                       tuple(a.name for a in group), tuple(a.ref for a in group), tags,
                                       Origin(ctx.pdoc, loc), region))
+    _check_together(ctx, windows, alarms)
     return tuple(sorted(found, key=lambda r: (r.name, r.region)))
+
+
+def _check_together(ctx: Context, windows: dict[str, MaintenanceWindow], alarms: list[Alarm]) -> None:
+    """Recurring windows on one clock that select the same alarms and, together, never close: those alarms
+    can never notify anyone (one window alone is `_valid`'s). One error per set of windows, at the last."""
+    recurring = {key: spec for key, spec in windows.items() if spec.cron is not None}
+    muted_by: dict[tuple[str, ...], list[str]] = {}
+    for alarm in alarms:
+        keys = tuple(key for key, spec in recurring.items() if _selects(spec, alarm))
+        if len(keys) > 1:
+            muted_by.setdefault(keys, []).append(alarm.ref)
+    for keys, refs in sorted(muted_by.items()):
+        for zone in sorted({recurring[key].timezone for key in keys}):
+            together = [key for key in keys if recurring[key].timezone == zone]
+            if len(together) > 1 and mute_cover.together_always_open(
+                    [(str(recurring[key].cron), recurring[key].duration) for key in together]):
+                names = ", ".join(f"'{shown(key)}'" for key in together[:-1]) + f" and '{shown(together[-1])}'"
+                more = f" (and {len(refs) - 1} more)" if len(refs) > 1 else ""
+                ctx.fail(ctx.pdoc, ("maintenance", together[-1]), "always-muted",
+                         f"maintenance windows {names} ({zone}) are together open at every minute of the week, "
+                         f"so monitor '{shown(sorted(refs)[0])}'{more}, which they all select, can never notify "
+                         "anyone; shorten one of them, or let them select fewer alarms", at_key=True)
 
 
 def _selects(spec: MaintenanceWindow, alarm: Alarm) -> bool:

@@ -61,3 +61,28 @@ def longest_gap(cron: str) -> int | None:
 @functools.cache
 def _calendar() -> tuple[datetime.date, ...]:
     return tuple(FIRST_DAY + datetime.timedelta(days=n) for n in range(CALENDAR_DAYS))
+
+
+# --- several windows together -------------------------------------------------------------------------
+
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+
+
+def together_always_open(windows: list[tuple[str, int]]) -> bool:
+    """Whether windows (cron, duration in seconds) on one clock, none always open alone, are open at every
+    minute together: `0 8 * * *` and `0 20 * * *` for 12h each. Only windows that repeat every week (no
+    day of the month, no month) are counted: their union is a week's pattern. Another window covers some
+    weeks only, so it could not complete the union in every week (and counting it could only find more)."""
+    muted = bytearray(MINUTES_PER_WEEK)
+    for cron, duration_seconds in windows:
+        minutes, hours, days, months, weekdays = cron_fields(cron)
+        if days is not None or months is not None:
+            continue
+        length = min(duration_seconds // 60, MINUTES_PER_WEEK)
+        for weekday in sorted({w % 7 for w in weekdays} if weekdays is not None else range(7)):
+            for start in (weekday * MINUTES_PER_DAY + h * 60 + m for h in hours or range(24) for m in minutes or range(60)):
+                end = start + length
+                muted[start:min(end, MINUTES_PER_WEEK)] = b"\x01" * (min(end, MINUTES_PER_WEEK) - start)
+                if end > MINUTES_PER_WEEK:  # past Saturday night: on into Sunday
+                    muted[:end - MINUTES_PER_WEEK] = b"\x01" * (end - MINUTES_PER_WEEK)
+    return 0 not in muted
