@@ -70,6 +70,51 @@ def refs(rule: Rule) -> list[Ref]:
     return [r for operand in rule.operands for r in refs(operand)]
 
 
+def truth_values(rule: Rule, child: Callable[[Ref], str], budget: int = 2_000) -> frozenset[bool] | None:
+    """The values the rule takes over every combination of its children's states, each child in exactly
+    one of ALARM, OK and INSUFFICIENT_DATA: {False} for a rule that can never be true (`a and not a`:
+    the composite never goes to ALARM), {True} for one that always is. `child` names a reference's alarm,
+    so that 'a' and 'service/a' are one child. A search that simplifies as it assigns, so a rule of
+    many children is decided long before 3^n cases; None past `budget` steps (never guessed): each
+    step reads the whole rule, so a hostile rule of 100 children costs ~0.05 s at most."""
+    order = list(dict.fromkeys(child(ref) for ref in refs(rule)))
+    found: set[bool] = set()
+    steps = 0
+
+    def search(assigned: dict[str, str]) -> bool:
+        nonlocal steps
+        steps += 1
+        if steps > budget:
+            return False
+        value = _value(rule, assigned, child)
+        if value is not None:
+            found.add(value)
+            return len(found) < 2
+        name = next(n for n in order if n not in assigned)
+        return all(search({**assigned, name: state}) for state in STATES.values())
+
+    search({})
+    return frozenset(found) if steps <= budget else None
+
+
+def _value(rule: Rule, assigned: dict[str, str], child: Callable[[Ref], str]) -> bool | None:
+    """The rule's value under a partial assignment of states, None while it depends on the rest."""
+    if isinstance(rule, Ref):
+        state = assigned.get(child(rule))
+        return None if state is None else state == rule.state
+    if isinstance(rule, Not):
+        inner = _value(rule.operand, assigned, child)
+        return None if inner is None else not inner
+    deciding = isinstance(rule, AnyOf)  # the operand value that decides: True for or, False for and
+    undecided = False
+    for operand in rule.operands:
+        value = _value(operand, assigned, child)
+        if value is deciding:
+            return deciding
+        undecided = undecided or value is None
+    return None if undecided else not deciding
+
+
 # A rendered CloudWatch AlarmRule names its children as ALARM("name"), OK(name), or by ARN.
 ALARM_RULE_REF = re.compile(r'\b(?:ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*(?:"([^"]*)"|([^\s()"]+))\s*\)')
 

@@ -3,6 +3,7 @@ checked."""
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, TypedDict, TypeVar
 
 from .. import composite_rule, conventions
@@ -484,7 +485,7 @@ def _composite(ctx: Context, entry: ServiceEntry, monitor: CompositeMonitor, com
     except composite_rule.RuleSyntaxError as exc:
         _rule_error(ctx, origin, exc.offset, "bad-rule", f"monitors.{common['monitor']}.rule: {exc}")
         return None
-    children = []
+    children, reported = [], len(ctx.problems)
     for ref in composite_rule.refs(rule):
         full = ref.target if "/" in ref.target else f"{entry.spec.service}/{ref.target}"
         if full not in ctx.monitors and ctx.spec.broken.monitor(full):
@@ -504,7 +505,31 @@ def _composite(ctx: Context, entry: ServiceEntry, monitor: CompositeMonitor, com
                              f"'{ctx.env_name}'; disable the composite there too, or change its rule")
         elif full not in children:
             children.append(full)
+    if len(ctx.problems) == reported:  # a rule naming what does not exist has its error already
+        _check_constant(ctx, entry, monitor.rule, origin)
     return CompositeAlarm(**common, rule=rule, children=tuple(children))
+
+
+def _check_constant(ctx: Context, entry: ServiceEntry, text: str, origin: Origin) -> None:
+    """A rule no state of its children can make true never fires; one that every state makes true is in ALARM
+    from the start and never leaves it. Both pass every other check and deploy."""
+    values = _truth_values(text, entry.spec.service)
+    if values == frozenset({False}):
+        ctx.problems.append(error(origin.span("rule"), "composite-never-fires",
+                                  f"composite rule '{shown(text)}' is false whatever state its alarms are in (each is in exactly one of ALARM, "
+                                  "OK and INSUFFICIENT_DATA), so the composite can never go to ALARM"))
+    elif values == frozenset({True}):
+        ctx.problems.append(error(origin.span("rule"), "composite-always-fires",
+                                  f"composite rule '{shown(text)}' is true whatever state its alarms are in (each is in exactly one of ALARM, "
+                                  "OK and INSUFFICIENT_DATA), so the composite is in ALARM from the start and never "
+                                  "leaves it"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _truth_values(text: str, own: str) -> frozenset[bool] | None:
+    """Per rule text, not per environment: the rule is the same in each (overrides cannot change it)."""
+    return composite_rule.truth_values(composite_rule.parse(text),
+                                       lambda ref: ref.target if "/" in ref.target else f"{own}/{ref.target}")
 
 
 def _rule_error(ctx: Context, origin: Origin, offset: int, code: str, message: str) -> None:
