@@ -44,8 +44,21 @@ def below(value: float) -> Threshold:
     ("AWS/NetworkELB", "TCP_Client_Reset_Count", None),
     ("AWS/Lambda", "Invocations", "idle"),
     ("AWS/Lambda", "Duration", None),
-    ("AWS/SQS", "NumberOfMessagesSent", None),  # zeros are reported while the queue is active
-    ("AWS/ApiGateway", "Count", None),  # its pages say nothing of it
+    ("AWS/SQS", "NumberOfMessagesSent", None),  # zeros are reported while the queue is active (six hours)
+    ("AWS/SQS", "ApproximateNumberOfMessagesDelayed", None),  # the page contradicts itself
+    ("AWS/SNS", "NumberOfMessagesPublished", None),  # likewise active for six hours after the last call
+    ("AWS/ApiGateway", "Count", "idle"),  # one sample per request: inferred, and said so
+    ("AWS/ApiGateway", "5xx", "idle"),  # the HTTP API flavour
+    ("AWS/ApiGateway", "MessageCount", "idle"),  # the WebSocket flavour
+    ("AWS/DynamoDB", "UserErrors", "zero"),  # "only sends metrics to CloudWatch when they have a non-zero value"
+    ("AWS/DynamoDB", "SystemErrors", "zero"),  # the group's
+    ("AWS/DynamoDB", "ProvisionedReadCapacityUnits", None),  # a setting, not activity
+    ("AWS/DynamoDB", "AccountMaxReads", None),
+    ("AWS/Events", "FailedInvocations", "zero"),  # "only sends this metric to CloudWatch if it isn't zero"
+    ("AWS/Events", "TriggeredRules", None),  # its entry says nothing of it
+    ("AWS/S3", "AllRequests", "idle"),  # a data point per request: inferred, and said so
+    ("AWS/S3", "BucketSizeBytes", None),  # daily storage metrics
+    ("AWS/Kinesis", "IncomingRecords", None),  # its page says nothing of it
 ])
 def test_the_catalog_says_which_metrics_aws_does_not_publish_at_zero_or_idle(namespace, metric, expected):
     entry = CATALOG.metric(namespace, metric)
@@ -60,6 +73,26 @@ def test_the_reference_lists_them_per_namespace():
 
 
 # --- the check ----------------------------------------------------------------------------------------
+
+def absent_metrics():
+    """(namespace, metric) of every metric the shipped catalog says AWS does not publish at zero or idle."""
+    for namespace, info in CATALOG.namespaces.items():
+        for name, metric in info.metrics.items():
+            if metric.absent_when is not None:
+                yield namespace, name
+
+
+def test_the_namespaces_with_absent_metrics_are_those_aws_pages_speak_of():
+    assert sorted({namespace for namespace, _ in absent_metrics()}) == [
+        "AWS/ApiGateway", "AWS/ApplicationELB", "AWS/DynamoDB", "AWS/Events", "AWS/Lambda", "AWS/NetworkELB", "AWS/S3"]
+
+
+@pytest.mark.parametrize("namespace, metric", [pytest.param(*m, id=":".join(m)) for m in absent_metrics()])
+def test_every_absent_metric_warns_unless_missing_data_is_breaching(namespace, metric):
+    warned = check_absence(namespace, metric, below(1), "notBreaching")
+    assert warned is not None and warned.kind == CODE and f"{namespace} metric '{metric}'" in warned.message
+    assert check_absence(namespace, metric, below(1), "breaching") is None
+
 
 def test_a_no_traffic_alarm_on_a_metric_published_only_with_traffic_is_a_warning():
     problem = check_absence("AWS/ApplicationELB", "RequestCount", below(1), "missing")

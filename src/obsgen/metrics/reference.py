@@ -39,7 +39,13 @@ dimension sets, unit, the statistics AWS calls meaningful where its page says so
 is published in (CloudFront, Billing and Route 53 only in us-east-1), and how often AWS publishes it
 where its page says so and that is not every minute (S3's daily storage metrics once a day).
 `obsgen.metrics.checks` uses it to tell whether an alarm's metric can ever have data, and whether its
-period can see it (`metric-interval`, docs/diagnostics.md). Coverage **complete** means every metric of
+period can see it (`metric-interval`, docs/diagnostics.md). Under a namespace, "No data point when the
+value is zero" and "No data point while there is no traffic" list the metrics AWS does not publish then
+(`absent_when`), for which a lower-threshold alarm needs `missing_data: breaching`
+(`metric-absent-when-zero`); each data file quotes the page that says so, or says where it is an
+inference (API Gateway's and S3's request metrics, Lambda's invocation metrics: one data point per
+request). SQS and SNS are not listed: AWS keeps publishing their zeros for six hours after a queue's or
+topic's last API call. Coverage **complete** means every metric of
 the pages used is listed, so an unknown metric is an error; **partial** means a documented subset,
 so an unknown metric is only a warning. A contributor adds a namespace by adding a file to
 `src/obsgen/metrics/data/` (see `src/obsgen/metrics/schema.py` for its form).
