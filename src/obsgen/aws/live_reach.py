@@ -22,8 +22,8 @@ with alarms of it, plus the SNS topics of severities' `actions:`), in each topic
 one `sns:GetTopicAttributes` per topic; `sns:ListSubscriptionsByTopic` per obsgen topic, following
 NextToken (up to 100 subscriptions a page); and per distinct KMS key named by a `KmsMasterKeyId` other than
 `alias/aws/sns` (which needs no call): one `kms:DescribeKey` (AWS or customer managed, enabled or not) and,
-for an enabled customer managed key, one `kms:GetKeyPolicy`. The example's `production`, two severities
-in one region without encryption: 2 + 2 calls. A topic that does not exist (never applied) is not read
+for an enabled customer managed key, one `kms:GetKeyPolicy`. The example's `local` after an apply (two
+topics in one region, not encrypted): 2 + 2 calls; 2 before it (both NotFound). A topic that does not exist (never applied) is not read
 further: creating it is what `obsgen plan` shows. A call the credentials may not make is a note saying
 what was not checked and which permission it needs, not a failure.
 """
