@@ -25,7 +25,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColu
                            TimeRemainingColumn)
 from rich.text import Text
 
-from ..aws import SyncError, metric_presence
+from ..aws import SyncError, live_reach, metric_presence, reach_findings
 from ..aws.apply import ApplyResult
 from ..prometheus import drift as prometheus_drift
 from ..views import drift as drift_view
@@ -106,13 +106,22 @@ def _connect(model: EnvironmentModel, profile: str | None) -> tuple[Clients, str
         raise _fail(f"AWS configuration: {exc}") from None
 
 
-def live_metric_check(model: EnvironmentModel, profile: str | None, timeout: float) -> tuple[list[Diagnostic], str]:
-    """`validate --live`: warnings at the monitors whose metric the account has not published in the past
-    3 hours, and a one-line summary of what was read (aws/metric_presence.py)."""
+def live_checks(model: EnvironmentModel, profile: str | None,
+                timeout: float) -> tuple[list[Diagnostic], list[str], list[str]]:
+    """`validate --live`: what only the account knows, as diagnostics, notes (what could not be read) and
+    summary lines: alarms whose metric it has not published in the past 3 hours (aws/metric_presence.py),
+    and topics that reach nobody (aws/live_reach.py, aws/reach_findings.py). One STS check, one deadline."""
     clients, _ = _connect(model, profile)
+    deadline = Deadline(timeout)
+    metric_problems, metric_summary = _live_metrics(model, clients, deadline)
+    reach_problems, notes, reach_summary = _live_reach(model, clients, deadline)
+    return metric_problems + reach_problems, notes, [metric_summary, reach_summary]
+
+
+def _live_metrics(model: EnvironmentModel, clients: Clients, deadline: Deadline) -> tuple[list[Diagnostic], str]:
     try:
         with _waiting_note(clients, f"listing {model.env}'s metrics"):
-            presence = metric_presence.read_presence(model, clients, Deadline(timeout))
+            presence = metric_presence.read_presence(model, clients, deadline)
     except SyncError as exc:
         raise _fail(str(exc)) from None
     except (ClientError, BotoCoreError) as exc:
@@ -123,6 +132,17 @@ def live_metric_check(model: EnvironmentModel, profile: str | None, timeout: flo
                f"{model.account} {regions} with {presence.calls} ListMetrics call(s); "
                f"{len(problems)} alarm(s) watch metrics with no data points in the past 3 hours")
     return problems, summary
+
+
+def _live_reach(model: EnvironmentModel, clients: Clients, deadline: Deadline) -> tuple[list[Diagnostic], list[str], str]:
+    try:
+        with _waiting_note(clients, f"reading {model.env}'s alarm topics"):
+            reach = live_reach.read_reach(model, clients, deadline)
+    except SyncError as exc:
+        raise _fail(str(exc)) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise _fail(f"reading the alarms' topics: {exc}") from None
+    return reach_findings.findings(model, reach), reach.notes, reach_findings.summary(model, reach)
 
 
 def _plan(model: EnvironmentModel, clients: Clients, adopt: bool, deadline: Deadline) -> Plan:

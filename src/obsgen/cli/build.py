@@ -38,8 +38,10 @@ def validate(project_dir: Path = ProjectDir,
              junit_out: Optional[Path] = JunitOut,
              strict: bool = typer.Option(False, "--strict", help="Warnings are errors: monitors without runbook guidance, severities that reach nobody; "
                                          "also a warning per monitor without a unit test."),
-             live: bool = typer.Option(False, "--live", help="Also ask the account (ListMetrics) whether each alarm's "
-                                                              "metric was published in the past 3 hours; needs --env."),
+             live: bool = typer.Option(False, "--live", help="Also ask the account whether each alarm's metric "
+                                                              "was published in the past 3 hours (ListMetrics) and whether "
+                                                              "its topic reaches a person (confirmed subscriptions, a KMS "
+                                                              "key CloudWatch may use); needs --env."),
              env: Optional[str] = typer.Option(None, "--env", "-e", help="The environment --live reads."),
              profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile for --live."),
              timeout: float = typer.Option(300.0, "--timeout", min=1.0, max=86400.0,
@@ -67,10 +69,11 @@ def validate(project_dir: Path = ProjectDir,
     if junit_out is not None:
         junit_out.write_text(validate_junit(build, project_dir), encoding="utf-8")
     report(build, format.value, project_dir)
+    if summary is not None and format is ValidateFormat.text:  # also when a live finding is an error
+        for line in summary:
+            out.print(line, markup=False)
     if not build.ok:
         raise typer.Exit(1)
-    if summary is not None and format is ValidateFormat.text:
-        out.print(summary, markup=False)
     if format is ValidateFormat.text:
         models = build.models.values()
         alarms = sum(len(m.metric_alarms) + len(m.composite_alarms) for m in models)
@@ -82,16 +85,18 @@ def validate(project_dir: Path = ProjectDir,
             out.print(test_coverage(build.spec, located=False).summary(), markup=False)
 
 
-def _live(build: Build, env: str, profile: Optional[str], timeout: float) -> str:
-    """Adds `--live`'s warnings to the build's diagnostics; returns its summary line. Imported here: only
-    `--live` talks to AWS, so a plain `validate` never imports boto3."""
+def _live(build: Build, env: str, profile: Optional[str], timeout: float) -> list[str]:
+    """Adds `--live`'s findings to the build's diagnostics and prints its notes; returns its summary lines.
+    Imported here: only `--live` talks to AWS, so a plain `validate` never imports boto3."""
     from .app import err
 
     if env not in build.models:
         err.print(f"error: unknown environment {env!r}; the project defines {', '.join(build.models)}", markup=False)
         raise typer.Exit(1)
-    from .aws import live_metric_check
-    problems, summary = live_metric_check(build.models[env], profile, timeout)
+    from .aws import live_checks
+    problems, notes, summary = live_checks(build.models[env], profile, timeout)
+    for text in notes:
+        note(text)
     build.diagnostics = unique_sorted(build.diagnostics + problems)
     return summary
 

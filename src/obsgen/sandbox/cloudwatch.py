@@ -56,6 +56,7 @@ from . import budgets as moto_budgets, cloudformation as moto_cloudformation, da
 from . import events as moto_events
 from . import log_alarms as moto_log_alarms, logs as moto_logs
 from . import mute_rules as moto_mute_rules
+from . import sns as moto_sns
 from .. import metric_math, metric_math_functions
 from ..composite_rule import ALARM_RULE_REF, alarm_rule_references
 
@@ -653,6 +654,7 @@ def install() -> None:
         patches.update(moto_events.patches())
         patches.update(moto_mute_rules.patches(patches))
         patches.update(moto_budgets.patches())
+        patches.update(moto_sns.patches())
         for (cls, attr), replacement in patches.items():
             setattr(cls, attr, replacement)
         moto_cloudformation.install()

@@ -1,0 +1,190 @@
+"""`obsgen validate --env ENV --live`: does each alarm's topic reach a person? What only the account knows.
+
+`resolve/reach.py` proves from the spec that every severity used by alarms has a channel; the account can
+still leave such an alarm notifying nobody, in two ways this module reads (`reach_findings.py` judges):
+
+- **Unconfirmed subscriptions.** An email, email-json, http or https endpoint (or one in another account)
+  receives nothing until its owner confirms (API_Subscribe.html: "the endpoint owner must run the
+  ConfirmSubscription action"); ListSubscriptionsByTopic lists it with SubscriptionArn
+  "PendingConfirmation" (aws/kinds/subscriptions.PENDING). AWS deletes it after 48 hours unconfirmed
+  (https://aws.amazon.com/about-aws/whats-new/2023/05/amazon-sns-automatic-deletion-unconfirmed-subscriptions/).
+- **A key CloudWatch cannot use.** A topic encrypted with KMS (GetTopicAttributes `KmsMasterKeyId`)
+  accepts CloudWatch's publish only if CloudWatch may use the key: "Use a customer managed key" whose
+  policy allows `cloudwatch.amazonaws.com` `kms:Decrypt` and `kms:GenerateDataKey*`
+  (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services);
+  the AWS managed key `alias/aws/sns` never does: "The default AWS KMS key policy for Amazon SNS doesn't
+  allow CloudWatch alarms to perform kms:Decrypt and kms:GenerateDataKey API calls", and its policy cannot
+  be edited; the alarm history then says "CloudWatch Alarms does not have authorization to access the SNS
+  topic encryption key" (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns).
+
+Read budget, for the T topics the environment's alarms publish to (each severity's topic in each region
+with alarms of it, plus the SNS topics of severities' `actions:`), in each topic's region:
+one `sns:GetTopicAttributes` per topic; `sns:ListSubscriptionsByTopic` per obsgen topic, following
+NextToken (up to 100 subscriptions a page); and per distinct KMS key named by a `KmsMasterKeyId` other than
+`alias/aws/sns` (which needs no call): one `kms:DescribeKey` (AWS or customer managed, enabled or not) and,
+for an enabled customer managed key, one `kms:GetKeyPolicy`. The example's `local` after an apply (two
+topics in one region, not encrypted): 2 + 2 calls; 2 before it (both NotFound). A topic that does not exist (never applied) is not read
+further: creating it is what `obsgen plan` shows. A call the credentials may not make is a note saying
+what was not checked and which permission it needs, not a failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from botocore.exceptions import ClientError
+
+from ..conventions import arn_in_region
+from ..model import EnvironmentModel, Severity
+from .deadline import Deadline
+from .kinds.subscriptions import PENDING
+from .paging import pages
+from .session import Clients
+
+AWS_MANAGED_KEY = "alias/aws/sns"  # sns-key-management.html: the AWS managed key for Amazon SNS
+_DENIED = ("AccessDenied", "AccessDeniedException", "AuthorizationError")  # SNS answers AuthorizationError
+_NOT_FOUND = ("NotFound", "NotFoundException")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A topic the environment's alarms publish to: a severity's own (obsgen's), or one of its `actions:`."""
+
+    arn: str
+    region: str
+    severity: Severity
+    alarms: tuple[str, ...]  # the alarms' names, sorted
+    own: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSubscription:
+    protocol: str
+    endpoint: str  # never shown unless the spec writes it literally (reach_findings)
+    confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFacts:
+    """What KMS said of a topic's key; None where it was not read (AWS managed by its alias, or denied)."""
+
+    aws_managed: bool | None = None
+    state: str | None = None  # KeyState: Enabled, Disabled, PendingDeletion, ...; "missing" for NotFound
+    policy: str | None = None  # the key policy's JSON
+
+
+@dataclass(slots=True)
+class TopicFacts:
+    exists: bool | None = True  # None: not known (GetTopicAttributes denied)
+    key_id: str | None = None  # KmsMasterKeyId, as the topic names it
+    subscriptions: list[LiveSubscription] | None = None  # None: not listed (not obsgen's, or denied)
+
+
+@dataclass(slots=True)
+class Reach:
+    """What the account said of each target topic, and of their keys; notes on what could not be read."""
+
+    targets: list[Target] = field(default_factory=list)
+    topics: dict[str, TopicFacts] = field(default_factory=dict)  # by ARN
+    keys: dict[tuple[str, str], KeyFacts] = field(default_factory=dict)  # by (region, key id)
+    notes: list[str] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)  # by service
+
+
+def targets(model: EnvironmentModel) -> list[Target]:
+    """The topics alarms with actions publish to, in each alarm's region (an action is a topic of its region)."""
+    found: dict[str, tuple[Severity, set[str], bool]] = {}
+    for alarm in model.alarms():
+        if not alarm.actions_enabled or getattr(alarm, "silent", False):
+            continue
+        own = arn_in_region(alarm.severity.topic_arn, alarm.region)
+        for arn, is_own in [(own, True), *((a, False) for a in alarm.severity.extra_actions if ":sns:" in a)]:
+            found.setdefault(arn, (alarm.severity, set(), is_own))[1].add(alarm.name)
+    return [Target(arn, arn.split(":")[3], severity, tuple(sorted(names)), own)
+            for arn, (severity, names, own) in sorted(found.items())]
+
+
+def read_reach(model: EnvironmentModel, clients: Clients, deadline: Deadline | None = None) -> Reach:
+    """The module's read budget: each target topic's attributes and (obsgen's) subscriptions, then each key."""
+    reach = Reach(targets=targets(model))
+    call = _Caller(clients, reach, deadline)
+    for target in reach.targets:
+        reach.topics[target.arn] = _read_topic(call, target, reach.notes)
+    for target in reach.targets:
+        key_id = reach.topics[target.arn].key_id
+        if key_id and key_id != AWS_MANAGED_KEY and (target.region, key_id) not in reach.keys:
+            reach.keys[(target.region, key_id)] = _read_key(call, target.region, key_id, reach.notes)
+    return reach
+
+
+def _read_topic(call: _Caller, target: Target, notes: list[str]) -> TopicFacts:
+    try:
+        attributes = call("sns", target.region, "get_topic_attributes", TopicArn=target.arn)["Attributes"]
+    except ClientError as exc:
+        return _topic_unread(exc, target, notes)
+    facts = TopicFacts(key_id=attributes.get("KmsMasterKeyId") or None)
+    if target.own:
+        try:
+            facts.subscriptions = [
+                LiveSubscription(s["Protocol"], s["Endpoint"], s["SubscriptionArn"] != PENDING)
+                for page in pages(lambda **kw: call("sns", target.region, "list_subscriptions_by_topic", **kw),
+                                  {"TopicArn": target.arn})
+                for s in page.get("Subscriptions", [])]
+        except ClientError as exc:
+            _unread(exc, notes, f"the subscriptions of topic {target.arn} were not checked",
+                    "sns:ListSubscriptionsByTopic")
+    return facts
+
+
+def _topic_unread(exc: ClientError, target: Target, notes: list[str]) -> TopicFacts:
+    if exc.response["Error"]["Code"] in _NOT_FOUND:
+        if not target.own:  # obsgen never creates another team's topic: plan will not make it appear
+            notes.append(f"topic {target.arn} (an action of severity '{target.severity.name}') does not exist in "
+                         "the account: alarms cannot publish to it")
+        return TopicFacts(exists=False)
+    _unread(exc, notes, f"topic {target.arn} was not checked (its encryption and subscriptions)",
+            "sns:GetTopicAttributes")
+    return TopicFacts(exists=None)
+
+
+def _read_key(call: _Caller, topic_region: str, key_id: str, notes: list[str]) -> KeyFacts:
+    region = key_id.split(":")[3] if key_id.startswith("arn:") else topic_region  # a key ARN names its region
+    try:
+        meta = call("kms", region, "describe_key", KeyId=key_id)["KeyMetadata"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in _NOT_FOUND:
+            return KeyFacts(state="missing")
+        _unread(exc, notes, f"KMS key {key_id} was not checked", "kms:DescribeKey")
+        return KeyFacts()
+    facts = KeyFacts(aws_managed=meta.get("KeyManager") == "AWS", state=meta.get("KeyState"))
+    if facts.aws_managed or facts.state != "Enabled":
+        return facts
+    try:  # "default" is a key policy's only name (API_GetKeyPolicy.html, PolicyName)
+        policy = call("kms", region, "get_key_policy", KeyId=meta["Arn"], PolicyName="default")["Policy"]
+    except ClientError as exc:
+        _unread(exc, notes, f"the policy of KMS key {key_id} was not checked (it must allow "
+                "cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*)", "kms:GetKeyPolicy")
+        return facts
+    return KeyFacts(False, facts.state, policy)
+
+
+def _unread(exc: ClientError, notes: list[str], what: str, permission: str) -> None:
+    """A denied read becomes a note; anything else is the command's failure (the CLI says what AWS said)."""
+    if exc.response["Error"]["Code"] not in _DENIED:
+        raise exc
+    notes.append(f"{what}: {exc.response['Error']['Code']} (the credentials need {permission})")
+
+
+class _Caller:
+    """One API call with the region's client, counted per service, within the command's deadline."""
+
+    def __init__(self, clients: Clients, reach: Reach, deadline: Deadline | None):
+        self._clients, self._reach, self._deadline = clients, reach, deadline
+
+    def __call__(self, service: str, region: str, operation: str, **kwargs: Any) -> dict[str, Any]:
+        self._reach.calls[service] = self._reach.calls.get(service, 0) + 1
+        method: Callable[..., dict[str, Any]] = getattr(self._clients.client(service, region), operation)
+        if self._deadline is None:
+            return method(**kwargs)
+        return self._deadline.run(lambda: method(**kwargs), f"{operation} in {region}")
