@@ -365,6 +365,23 @@ def test_math_alarms_whose_queries_cannot_work_import_as_they_are_and_are_report
     assert "No changes" in run("plan", "--env", "prod", "-C", str(project), env=aws_env).output
 
 
+def test_a_math_query_whose_interval_cannot_fit_the_evaluation_range_stops_the_import_with_why(sb, aws_env, tmp_path):
+    """Ten 5-minute periods of S3's daily BucketSizeBytes: at the metric's interval, 10 days, more than CloudWatch
+    evaluates (7 days); the spec could say neither, so the import stops on the located metric-interval error."""
+    size = {"Metric": {"Namespace": "AWS/S3", "MetricName": "BucketSizeBytes",
+                       "Dimensions": [{"Name": "BucketName", "Value": "acme-assets-prod"},
+                                      {"Name": "StorageType", "Value": "StandardStorage"}]},
+            "Period": 300, "Stat": "Average"}
+    boto3.client("cloudwatch", region_name=REGION, endpoint_url=sb.endpoint_url).put_metric_alarm(
+        AlarmName="assets-prod-growth", EvaluationPeriods=10, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+        Metrics=[{"Id": "growth", "Expression": "RATE(size)", "ReturnData": True},
+                 {"Id": "size", "MetricStat": size, "ReturnData": False}])
+    stopped = run("import", "--env", "prod", "-o", str(tmp_path / "acme"), "--endpoint-url", sb.endpoint_url,
+                  env=aws_env, expect=1)
+    assert "an alarm that evaluates 10 periods of 5m finds no data point" in stopped.output, stopped.output
+    assert "[metric-interval]" in stopped.output and not (tmp_path / "acme").exists()
+
+
 def test_the_example_project_applied_then_imported_compiles_to_the_same_alarm_parameters(sb, aws_env, tmp_path):
     example = tmp_path / "example"
     for name in ("monitors", "runbooks_src"):
