@@ -278,6 +278,110 @@ def test_an_account_seeded_by_hand_imports_adopts_with_only_tags_and_then_has_no
     assert "already in the project" in again.output
 
 
+def seed_math(sb) -> None:
+    """Metric-math and band alarms whose queries cannot work: a 5-minute query of S3's daily BucketSizeBytes
+    (metric-interval), a query of Lambda Duration in Seconds (metric-unit; AWS publishes Milliseconds), and the
+    same in a band and in a shape obsgen does not describe; one whose Unit is the published one."""
+    cw = boto3.client("cloudwatch", region_name=REGION, endpoint_url=sb.endpoint_url)
+    topic = boto3.client("sns", region_name=REGION, endpoint_url=sb.endpoint_url).create_topic(
+        Name="acme-ticket-prod")["TopicArn"]
+
+    def stat(namespace: str, metric: str, period: int, stat: str = "Average", unit: str | None = None,
+             **dims: str) -> dict:
+        found = {"Metric": {"Namespace": namespace, "MetricName": metric,
+                            "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()]},
+                 "Period": period, "Stat": stat}
+        return {**found, "Unit": unit} if unit else found
+
+    size = stat("AWS/S3", "BucketSizeBytes", 300, BucketName="acme-assets-prod", StorageType="StandardStorage")
+    objects = stat("AWS/S3", "NumberOfObjects", 86400, BucketName="acme-assets-prod", StorageType="AllStorageTypes")
+    calls = stat("AWS/Lambda", "Invocations", 60, "Sum", FunctionName="orders-fn0-prod")
+
+    def put(name: str, metrics: list[dict], **params) -> None:
+        given = {"EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanThreshold",
+                 "AlarmActions": [topic], **params}
+        cw.put_metric_alarm(AlarmName=name, Metrics=metrics, Tags=[{"Key": "service", "Value": "assets"}], **given)
+
+    def query(qid: str, metric: dict) -> dict:
+        return {"Id": qid, "MetricStat": metric, "ReturnData": False}
+
+    put("assets-prod-object-size", [{"Id": "avg", "Expression": "size / objects", "ReturnData": True},
+                                    query("size", size), query("objects", objects)])
+    for unit in ("Seconds", "Milliseconds"):
+        duration = stat("AWS/Lambda", "Duration", 60, "p99", unit, FunctionName="orders-fn0-prod")
+        put(f"orders-prod-slow-share-{unit.lower()}", [
+            {"Id": "share", "Expression": "100 * slow / calls", "ReturnData": True},
+            query("slow", duration), query("calls", calls)], EvaluationPeriods=3)
+    put("assets-prod-size-band", [{"Id": "m1", "MetricStat": size, "ReturnData": True},
+                                  {"Id": "band", "Expression": "ANOMALY_DETECTION_BAND(m1, 3)", "ReturnData": True}],
+        ThresholdMetricId="band", ComparisonOperator="LessThanLowerOrGreaterThanUpperThreshold")
+    put("assets-prod-two-expressions", [
+        {"Id": "total", "Expression": "SUM([size, objects])", "ReturnData": False},
+        {"Id": "half", "Expression": "total / 2", "ReturnData": True},
+        query("size", size), query("objects", objects)])
+
+
+def test_math_alarms_whose_queries_cannot_work_import_as_they_are_and_are_reported(sb, aws_env, tmp_path):
+    """A metric-math alarm's query checked as a single metric is: the spec gets what works (the metric's
+    interval; no Unit it is not published in), `cloudwatch: Metrics` keeps the queries as AWS holds them (so
+    adopting changes only tags), and the report says what does not work and what to delete."""
+    seed_math(sb)
+    project = tmp_path / "acme"
+    run("import", "--env", "prod", "-o", str(project), "--endpoint-url", sb.endpoint_url, env=aws_env)
+    report = (project / "IMPORT.md").read_text()
+    broken: dict[str, str] = {}  # alarm -> its lines of the report
+    for line in report.splitlines():
+        if line.startswith("- `"):
+            broken[line.split("`")[1]] = broken.get(line.split("`")[1], "") + line + "\n"
+    assert broken["assets-prod-object-size"].endswith(
+        ": its query 'size': AWS/S3 publishes 'BucketSizeBytes' once a day: an alarm that evaluates 1 period of 5m "
+        "finds no data point in at least 99% of its evaluations: it stays in INSUFFICIENT_DATA and practically never "
+        "fires; kept as it is (cloudwatch: Metrics, query 'size' with Period 300, over the spec's period: 1d): delete "
+        "Metrics under cloudwatch: and apply to make it work\n"), report
+    assert broken["orders-prod-slow-share-seconds"].endswith(
+        ": its query 'slow' asks for Unit Seconds, but AWS publishes AWS/Lambda Duration in Milliseconds, so it gets "
+        "no data points and the expression none of that metric; kept as it is (cloudwatch: Metrics, query 'slow' with "
+        "Unit Seconds): delete Metrics under cloudwatch: and apply to make it work\n"), report
+    assert "kept as it is (cloudwatch: Metrics, query 'm1' with Period 300, over the spec's period: 1d)" \
+        in broken["assets-prod-size-band"]
+    assert "(cloudwatch: Metrics, the query's Period 300, over the spec's period: 1d): correct it there" \
+        in broken["assets-prod-two-expressions"]
+    assert "orders-prod-slow-share-milliseconds" not in broken, "a published Unit works"
+
+    monitors = {name: monitor for path in (project / "monitors").glob("*.yaml")
+                for name, monitor in (yaml.safe_load(path.read_text()).get("monitors") or {}).items()}
+    size = monitors["assets-object-size"]
+    assert size["period"] == "24h" and "period" not in size["metrics"]["size"], size
+    assert [q["MetricStat"]["Period"] for q in size["cloudwatch"]["Metrics"] if "MetricStat" in q] == [300, 86400]
+    assert "unit" not in monitors["orders-slow-share-seconds"]["metrics"]["slow"]
+    assert monitors["orders-slow-share-milliseconds"]["metrics"]["slow"]["unit"] == "Milliseconds"
+
+    run("validate", "-C", str(project), env=aws_env)
+    plan = json.loads(run("plan", "--env", "prod", "--adopt", "--format", "json", "-C", str(project),
+                          env=aws_env).output)
+    assert plan["conflicts"] == [] and adopted_only_tags(plan) == []
+    assert len([c for c in plan["changes"] if c["address"].startswith("metric_alarm.")]) == 5, plan["changes"]
+    run("apply", "--env", "prod", "--adopt", "--auto-approve", "-C", str(project), env=aws_env)
+    assert "No changes" in run("plan", "--env", "prod", "-C", str(project), env=aws_env).output
+
+
+def test_a_math_query_whose_interval_cannot_fit_the_evaluation_range_stops_the_import_with_why(sb, aws_env, tmp_path):
+    """Ten 5-minute periods of S3's daily BucketSizeBytes: at the metric's interval, 10 days, more than CloudWatch
+    evaluates (7 days); the spec could say neither, so the import stops on the located metric-interval error."""
+    size = {"Metric": {"Namespace": "AWS/S3", "MetricName": "BucketSizeBytes",
+                       "Dimensions": [{"Name": "BucketName", "Value": "acme-assets-prod"},
+                                      {"Name": "StorageType", "Value": "StandardStorage"}]},
+            "Period": 300, "Stat": "Average"}
+    boto3.client("cloudwatch", region_name=REGION, endpoint_url=sb.endpoint_url).put_metric_alarm(
+        AlarmName="assets-prod-growth", EvaluationPeriods=10, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+        Metrics=[{"Id": "growth", "Expression": "RATE(size)", "ReturnData": True},
+                 {"Id": "size", "MetricStat": size, "ReturnData": False}])
+    stopped = run("import", "--env", "prod", "-o", str(tmp_path / "acme"), "--endpoint-url", sb.endpoint_url,
+                  env=aws_env, expect=1)
+    assert "an alarm that evaluates 10 periods of 5m finds no data point" in stopped.output, stopped.output
+    assert "[metric-interval]" in stopped.output and not (tmp_path / "acme").exists()
+
+
 def test_the_example_project_applied_then_imported_compiles_to_the_same_alarm_parameters(sb, aws_env, tmp_path):
     example = tmp_path / "example"
     for name in ("monitors", "runbooks_src"):

@@ -16,7 +16,7 @@ from obsgen.resolve.math_ids import FUNCTIONS, expression_problems
 
 # Each example of AWS's table, as written there (ids m1, m2, m3, metric1..3, latency, threshold).
 DOCUMENTED = [
-    "PERIOD(m1)/60", "5 * m1", "m1 - m2", "SUM(100/[m1, m2])", "AVG([m1,m2]/m3)", "METRICS()*100", "-5*m1", "-m1",
+    "5 * m1", "m1 - m2", "SUM(100/[m1, m2])", "AVG([m1,m2]/m3)", "METRICS()*100", "-5*m1", "-m1",
     "SUM(-[m1, m2])", "(metric1 < metric2)", "(metric1 >= 30)", "(metric1 > 15 AND metric2 > 15)",
     "ABS(m1-m2)", "MIN(ABS([m1, m2]))", "ABS(METRICS())", "ANOMALY_DETECTION_BAND(m1)", "ANOMALY_DETECTION_BAND(m1,4)",
     "SUM([m1,m2])/AVG(m2)", "AVG(METRICS())", "CEIL(m1)", "CEIL(METRICS())", "SUM(CEIL(METRICS()))",
@@ -25,7 +25,7 @@ DOCUMENTED = [
     "FILL(METRICS(), LINEAR)", "IF(FIRST(SORT(METRICS(), AVG, DESC))>100, 1, 0)", "LAST(ANOMALY_DETECTION_BAND(m1))",
     "FLOOR(m1)", "FLOOR(METRICS())", "LOG(METRICS())", "LOG10(m1)", "MAX(m1)/m1", "MAX(METRICS())",
     "m1/METRIC_COUNT(METRICS())", "AVG(METRICS())", 'SUM(METRICS("errors"))', 'SUM([METRICS("4xx"), METRICS("5xx")])',
-    "m1-MIN(m1)", "MIN(METRICS())", "MINUTE(m1)", "IF(DAY(m1)<6,m1)", "IF(MONTH(m1) == 4,m1)", "m1/PERIOD(m1)",
+    "m1-MIN(m1)", "MIN(METRICS())", "MINUTE(m1)", "IF(DAY(m1)<6,m1)", "IF(MONTH(m1) == 4,m1)",
     "RATE(m1)", "RATE(METRICS())", "REMOVE_EMPTY(METRICS())", "RUNNING_SUM([m1,m2])",
     "SLICE(SORT(METRICS(), SUM, DESC), 0, 10)", "SLICE(SORT(METRICS(), AVG, ASC), 5)",
     "SORT(METRICS(), AVG, DESC, 10)", "SORT(METRICS(), MAX, ASC)", "m1/STDDEV(m1)", "STDDEV(METRICS())",
@@ -43,6 +43,8 @@ DOCUMENTED = [
     'LAMBDA("AmazonOpenSearchDataSource", "MyDomain", "some-query")', 'LAMBDA("MyCustomDataSource", true, "fuzzy", 99.9)',
     'FILL(LAMBDA("AmazonOpenSearchDataSource", "MyDomain", "some-query"), 0)',
 ]
+# PERIOD's examples: "Valid input is metrics, not the results of other expressions", so m1 is a metric there.
+DOCUMENTED_ON_METRICS = ["PERIOD(m1)/60", "m1/PERIOD(m1)"]
 KNOWN = {"m1", "m2", "m3", "metric1", "metric2", "metric3", "latency", "threshold"}
 
 
@@ -52,6 +54,14 @@ def test_every_documented_example_passes(expression, metrics):
     """A check that refuses valid metric math would stop a correct project: none of AWS's own examples may
     give a problem, whether its ids are metrics (one time series each) or other expressions."""
     assert expression_problems(expression, KNOWN, "an id", metrics) == []
+
+
+@pytest.mark.parametrize("expression", DOCUMENTED_ON_METRICS)
+def test_period_s_examples_pass_on_a_metric_and_are_errors_on_an_expression(expression):
+    assert expression_problems(expression, KNOWN, "an id", KNOWN) == []
+    problems = expression_problems(expression, KNOWN, "an id", {"m2"})
+    assert [(p.code, p.offset, p.fatal) for p in problems] == [("bad-math-arguments", expression.index("(m1") + 1,
+                                                                 True)]
 
 
 @pytest.mark.parametrize("expression,offset,reason", [
@@ -108,7 +118,7 @@ def test_the_evaluators_functions_are_all_aws_functions():
 
 
 def argument_problems(expression: str, metrics: set[str] = KNOWN) -> list[tuple[str, int, bool]]:
-    return [(p.code, p.offset, p.fatal) for p in expression_problems(expression, KNOWN, "an id", metrics)]
+    return [(p.code, p.offset, p.fatal) for p in expression_problems(expression, KNOWN | {"e1"}, "an id", metrics)]
 
 
 @pytest.mark.parametrize("expression,offset", [
@@ -148,11 +158,27 @@ def test_an_argument_of_the_wrong_sort_is_an_error_at_the_argument(expression, o
     ("ABS(5)", 4), ("m1 * LOG10(MAX(m1))", 11),  # a number where the page lists only series
     ("TIME_SERIES(m1)", 12), ("ANOMALY_DETECTION_BAND(m1, m2)", 27),  # a series where it lists a number
     ("FIRST(m1)", 6), ("REMOVE_EMPTY(m1)", 13), ("m1 / METRIC_COUNT(m1)", 18),  # one series for an array
-    ("PERIOD(METRICS())", 7), ("IF(METRICS() > 1, 1, 0)", 3),  # an array for one series
+    ("PERIOD(METRICS())", 7), ("IF(METRICS() > 1, 1, 0)", 3),  # an array (of metrics, for PERIOD) for one series
 ])
 def test_a_number_or_series_the_page_does_not_list_there_is_a_warning(expression, offset):
     """The page's type columns are terse ("TS TS[]") and say nothing of broadcasting: AWS may take these."""
     assert argument_problems(expression) == [("unexpected-math-argument", offset, False)]
+
+
+@pytest.mark.parametrize("expression,offset", [
+    ("PERIOD(m1 * 2)", 7), ("m1 / PERIOD(ABS(m1))", 12), ("PERIOD(FILL(m1, 0))", 7),  # a series computed from m1
+    ("PERIOD(60)", 7), ("PERIOD(-m1)", 7), ("PERIOD(e1)", 7),  # a number; an expression's id
+])
+def test_period_of_anything_but_a_metric_is_an_error_at_the_argument(expression, offset):
+    """The function table's PERIOD row: "Valid input is metrics, not the results of other expressions"."""
+    assert argument_problems(expression, {"m1"}) == [("bad-math-arguments", offset, True)]
+
+
+def test_the_message_of_period_quotes_the_page():
+    (problem,) = expression_problems("PERIOD(m1 * 2)", KNOWN, "an id", {"m1"})
+    assert problem.message == ("argument 1 of PERIOD is a time series, not the id of a metric (PERIOD takes 1 "
+                               "argument: the id of a metric); CloudWatch's function table: \"Valid input is metrics, "
+                               "not the results of other expressions\"")
 
 
 def test_an_expression_id_may_be_any_number_or_series():
@@ -190,3 +216,9 @@ def test_the_evaluator_checks_calls_against_the_same_table():
         Program([MetricInput("m1", 60)], {"e": "FILL(m1)"}, "e")
     with pytest.raises(Unsupported, match="argument 1 of ABS is a number"):
         Program([MetricInput("m1", 60)], {"e": "m1 * ABS(-1)"}, "e")
+    for expression in ("m1 / PERIOD(e0)", "m1 / PERIOD(m1 * 2)", "PERIOD(60) * m1"):  # not a metric: refused
+        with pytest.raises(EvaluationError, match="argument 1 of PERIOD is .*, not the id of a metric"):
+            Program([MetricInput("m1", 60)], {"e0": "m1 * 2", "e": expression}, "e")
+    with pytest.raises(Unsupported, match="argument 1 of PERIOD is an array of time series"):  # warned about
+        Program([MetricInput("m1", 60)], {"e": "m1 / PERIOD(METRICS())"}, "e")
+    Program([MetricInput("m1", 60)], {"e": "m1 / PERIOD(m1)"}, "e")

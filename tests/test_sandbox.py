@@ -353,6 +353,27 @@ def test_arguments_the_function_table_does_not_list_are_stored(cw):
         assert names(cw.describe_alarms(AlarmNames=["x"]), "MetricAlarms") == ["x"]
 
 
+def test_period_takes_only_a_metric(cw):
+    """PERIOD's row of the function table: "Valid input is metrics, not the results of other expressions": the
+    sandbox refuses PERIOD of an expression's id or of a series computed in place, as validate and the evaluator
+    do (obsgen/metric_math_functions.py), and stores PERIOD of a metric."""
+    for expression, fragment in (("errors / PERIOD(errors * 2)", "argument 1 of PERIOD is a time series, not the id "
+                                  "of a metric"), ("errors / PERIOD(60)", "argument 1 of PERIOD is a number")):
+        with pytest.raises(ClientError) as excinfo:
+            cw.put_metric_alarm(**math_alarm(expression))
+        assert error_code(excinfo) == "ValidationError"
+        assert fragment in excinfo.value.response["Error"]["Message"], excinfo.value
+        assert "Valid input is metrics, not the results of other expressions" in str(excinfo.value)
+    of_expression = math_alarm("e0 / PERIOD(e0)")
+    of_expression["Metrics"].insert(0, {"Id": "e0", "Expression": "errors * 2", "ReturnData": False})
+    with pytest.raises(ClientError) as excinfo:
+        cw.put_metric_alarm(**of_expression)
+    assert "argument 1 of PERIOD is 'e0', an expression, not the id of a metric" in str(excinfo.value)
+    assert names(cw.describe_alarms(AlarmNames=["x"]), "MetricAlarms") == []
+    cw.put_metric_alarm(**math_alarm("errors / PERIOD(errors)"))
+    assert names(cw.describe_alarms(AlarmNames=["x"]), "MetricAlarms") == ["x"]
+
+
 def test_unknown_child_error_names_it(cw):
     with pytest.raises(ClientError) as excinfo:
         put_composite(cw, "c", 'ALARM("ghost one")')

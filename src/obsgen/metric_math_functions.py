@@ -5,11 +5,14 @@ Source, unless a row says otherwise: https://docs.aws.amazon.com/AmazonCloudWatc
 ("Metric math syntax and functions": the table "Functions supported for metric math" and "Using IF
 expressions"; as kept in github.com/awsdocs/amazon-cloudwatch-user-guide, doc_source/using-metric-math.md).
 Its kinds are S (a scalar number), TS (a time series) and TS[] (an array of time series); here also
-STR (a quoted string), STR[] (an array of them) and `=WORD`, a bare option word (FILL's REPEAT).
+STR (a quoted string), STR[] (an array of them), `=WORD`, a bare option word (FILL's REPEAT), and
+METRIC, what only a query reading a metric (a MetricStat's id) is besides a time series: PERIOD's
+argument ("Valid input is metrics, not the results of other expressions").
 
 How sure a finding is (`ArgumentProblem.fatal`): a wrong number of arguments, or an argument of the
 wrong sort (a string or an option word where a number or a series goes, an id where a string goes, an
-option word the function does not have) cannot be read by AWS, which refuses the expression. A number
+option word the function does not have, a number or an expression's series where only a metric goes)
+cannot be read by AWS, which refuses the expression. A number
 where the page lists only series (ABS(5)), a series where it lists only a number (TIME_SERIES(m1)), one
 series where it lists an array (FIRST(m1)) or the reverse: the page's type columns are terse and say
 nothing of broadcasting, so these are warnings, and the sandbox lets them through.
@@ -27,14 +30,20 @@ from .metric_math import Array, Binary, Call, Keyword, Node, Num, Ref, Str, Unar
 
 Kind = frozenset[str]
 
-S, TS, TS_ARRAY, STR, STR_ARRAY = "S", "TS", "TS[]", "STR", "STR[]"
+S, TS, TS_ARRAY, STR, STR_ARRAY, METRIC = "S", "TS", "TS[]", "STR", "STR[]", "METRIC"
 ANYTHING = "*"  # an unknown id or function: fits every slot, so one mistake is not reported twice
 NUMERIC: Kind = frozenset({S, TS, TS_ARRAY})
 SERIES: Kind = frozenset({TS, TS_ARRAY})
 ANY: Kind = frozenset({ANYTHING})
+# The id of a query that reads a metric (MetricStat): one time series, and a metric. Any other series (an
+# expression's id, `m1 * 2`, `ABS(m1)`) is TS alone: operators and functions keep only the numeric kinds.
+METRIC_QUERY: Kind = frozenset({TS, METRIC})
 
 _NAMES = {S: "a number", TS: "a time series", TS_ARRAY: "an array of time series", STR: "a string",
-          STR_ARRAY: "an array of strings", ANYTHING: "anything"}
+          STR_ARRAY: "an array of strings", ANYTHING: "anything",
+          METRIC: "the id of a metric"}
+# What a message adds where only a metric goes (PERIOD's row of the function table).
+_ONLY_METRICS = "CloudWatch's function table: \"Valid input is metrics, not the results of other expressions\""
 
 
 @dataclass(frozen=True)
@@ -99,8 +108,10 @@ SIGNATURES: dict[str, Signature] = {
     "METRIC_COUNT": Signature((_one(TS_ARRAY),), S),
     "METRICS": Signature((_maybe(STR),), TS_ARRAY),
     "MINUTE": _TIME, "HOUR": _TIME, "DAY": _TIME, "DATE": _TIME, "MONTH": _TIME, "YEAR": _TIME, "EPOCH": _TIME,
-    # "Valid input is metrics, not the results of other expressions": the evaluator checks that part.
-    "PERIOD": Signature((_one(TS),), S),
+    # "Returns the period of the metric in seconds. Valid input is metrics, not the results of other
+    # expressions": a query's id that reads a metric; a number or any other series is refused (the array
+    # METRICS() gives, of metrics, only warned about: one series where the page lists an array).
+    "PERIOD": Signature((_one(METRIC),), S),
     "REMOVE_EMPTY": Signature((_one(TS_ARRAY),), TS_ARRAY),
     # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/search-expression-syntax.html:
     # SEARCH(' {Namespace, DimensionName1, ...} SearchTerm', 'Statistic', Period); the page's own
@@ -180,14 +191,28 @@ def call_problems(call: Call, kinds: list[Kind]) -> list[ArgumentProblem]:
     for index, (kind, param) in enumerate(zip(kinds, signature.params)):
         if fits(kind, param.kinds):
             continue
-        # Numbers and series in the wrong shape only: the page's columns may be terser than AWS is.
-        fatal = kind.isdisjoint(NUMERIC) or NUMERIC.isdisjoint(param.kinds)
+        fatal = _fatal(kind, param)
         offset = call.arg_offsets[index] if index < len(call.arg_offsets) else call.offset
-        message = f"argument {index + 1} of {call.name} is {describe(kind)}, not {param.text()} ({takes(call.name)})"
+        what = describe(kind)
+        if METRIC in param.kinds:  # an id that is not a metric's is an expression's: say which
+            argument = call.args[index]
+            what = f"'{argument.id}', an expression" if isinstance(argument, Ref) else what
+        message = f"argument {index + 1} of {call.name} is {what}, not {param.text()} ({takes(call.name)})"
+        if METRIC in param.kinds:
+            message += f"; {_ONLY_METRICS}"
         if not fatal:
             message += "; CloudWatch's function table lists no other, so AWS may refuse it"
         found.append(ArgumentProblem(message, offset, fatal))
     return found
+
+
+def _fatal(kind: Kind, param: Param) -> bool:
+    """Whether AWS cannot read `kind` in `param`'s slot; numbers and series in the wrong shape only are not:
+    the page's columns may be terser than AWS is. Where only a metric goes, a number or a series that may be
+    an expression's result is the page's own "not the results of other expressions"."""
+    if METRIC in param.kinds:
+        return not kind.isdisjoint({S, TS}) or kind.isdisjoint(NUMERIC)
+    return kind.isdisjoint(NUMERIC) or NUMERIC.isdisjoint(param.kinds)
 
 
 def gives(name: str, kinds: list[Kind]) -> Kind:

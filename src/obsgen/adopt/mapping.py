@@ -15,8 +15,8 @@ from typing import Any
 from ..aws.resources import Kind, LiveResource
 from ..diagnostics import Level
 from ..language.v1.fields import parse_duration
-from ..metrics.checks import check_metric
-from ..targets.cloudwatch_limits import MAX_EVALUATION_SECONDS
+from ..metrics.checks import Problem, check_metric
+from ..targets.cloudwatch_limits import max_evaluation_seconds
 from ..metrics.resource_types import ResourceTypeInfo
 from ..metrics.shipped import shipped_resource_types
 from ..presets.catalog import shipped_catalog
@@ -340,18 +340,15 @@ class _Mapper:
         self.service_of_alarm[alarm.name] = name
         monitor_name = unique(self.monitor_name(alarm, "alarm"), self.taken[name])
         body: dict[str, Any] = {"summary": _summary(alarm), "severity": self.routing.severity_of(alarm)}
+        evaluation, datapoints = p.get("EvaluationPeriods", 1), p.get("DatapointsToAlarm")
+        period = p.get("Period") or (first or {}).get("period") or 60
         if "metric" in source:
             body.update(self.metric_source(service, source))
         else:
             body["expression"] = source["expression"]
-            period = p.get("Period") or (first or {}).get("period") or 60
-            body["metrics"] = {mid: {**self.metric_source(service, m), **({"period": _duration(m["period"])}
-                                     if m.get("period") and m["period"] != period else {})}
-                               for mid, m in source["metrics"].items()}
-        period = p.get("Period") or (first or {}).get("period") or 60
+            period, body["metrics"] = self.math_metrics(alarm, service, source["metrics"], evaluation)
         body["period"] = _duration(period)
         body["threshold"] = _threshold(p, source)
-        evaluation, datapoints = p.get("EvaluationPeriods", 1), p.get("DatapointsToAlarm")
         if datapoints is not None:  # set, even to N: written so, DatapointsToAlarm is sent as AWS holds it
             body["datapoints"] = f"{datapoints} of {evaluation}"
         elif evaluation != 1:
@@ -362,8 +359,9 @@ class _Mapper:
             body["missing_data"] = p["TreatMissingData"]
         if (p.get("WarmUpConfiguration") or {}).get("WarmUpPeriodDurationInMinutes"):  # #17's warm_up:
             body["warm_up"] = _warm_up(p["WarmUpConfiguration"])
-        if p.get("Unit") and "metric" in source:
-            self.unit(alarm, body, source, p["Unit"])
+        unit = p.get("Unit") or source.get("unit")  # a band's (and a described math shape's) is its query's
+        if unit and "metric" in source and self.unit(alarm, source, unit, _kept(p, source, f"Unit {unit}")):
+            body["unit"] = unit
         self.common(alarm, body)
         if "metric" in source and self.as_preset(alarm, service, body, monitor_name):
             return
@@ -393,34 +391,69 @@ class _Mapper:
         result["statistic"] = source["statistic"]
         return result
 
-    def unit(self, alarm: LiveResource, body: dict[str, Any], source: dict[str, Any], unit: str) -> None:
-        """`unit:` as the alarm has it; but a Unit AWS does not publish the metric in is an alarm that never fires
-        (metrics.checks, metric-unit): kept only verbatim (the import changes nothing in AWS), and said so."""
+    def math_metrics(self, alarm: LiveResource, service: dict[str, Any], queries: dict[str, dict[str, Any]],
+                     evaluation: int) -> tuple[int, dict[str, Any]]:
+        """A math monitor's period (its first query's) and its `metrics:`, each query checked as a single metric is
+        (`period()`, `unit()`): what cannot work is left out of the spec, so that it compiles, and verify keeps the
+        alarm's queries verbatim (`cloudwatch: Metrics`)."""
+        periods = self.query_periods(alarm, queries, evaluation)
+        period = next(iter(periods.values()))
+        metrics = {}
+        for mid, m in queries.items():
+            query = self.metric_source(service, m)
+            if m.get("unit") and self.unit(alarm, m, m["unit"], _kept_query(mid, f"Unit {m['unit']}"), mid):
+                query["unit"] = m["unit"]
+            if periods[mid] != period:
+                query["period"] = _duration(periods[mid])
+            metrics[mid] = query
+        return period, metrics
+
+    def query_periods(self, alarm: LiveResource, queries: dict[str, dict[str, Any]], evaluation: int) -> dict[str, int]:
+        """Each query's period, or the interval AWS publishes its metric at when the query's is too short (the
+        `metric-interval` error); all as they are when the intervals make the evaluation range longer than
+        CloudWatch takes (the draft then does not compile, and the import says why)."""
+        periods = {mid: m.get("period") or 60 for mid, m in queries.items()}
+        too_short = {mid: found for mid, m in queries.items() if (found := _too_short(m, periods[mid], evaluation))}
+        fixed = {**periods, **{mid: parse_duration(found.suggestion or "") for mid, found in too_short.items()}}
+        longest = max(fixed.values())
+        if longest * evaluation > max_evaluation_seconds(longest):
+            return periods
+        for mid, found in too_short.items():
+            kept = _kept_query(mid, f"Period {periods[mid]}, over the spec's period: {found.suggestion}")
+            self.findings.append(Finding(alarm.name, "does not work", f"its query '{mid}': {_without_advice(found)}; "
+                                         f"{kept}"))
+        return fixed
+
+    def unit(self, alarm: LiveResource, source: dict[str, Any], unit: str, kept: str, query: str = "") -> bool:
+        """Whether `unit:` can say the alarm's (or its math `query`'s) Unit: a Unit AWS does not publish the metric in
+        gets no data points (metrics.checks, metric-unit): kept only verbatim (`kept`: where; the import changes
+        nothing in AWS), and said so."""
         found = [p for p in check_metric(source["namespace"] or "", source["metric"] or "", unit=unit)
                  if p.kind == "metric-unit"]
         if not found:
-            body["unit"] = unit
-            return
-        self.findings.append(Finding(alarm.name, "does not work", f"it asks for Unit {unit}, but AWS publishes "
-                                     f"{source['namespace']} {source['metric']} in {found[0].suggestion}, so it gets no "
-                                     f"data points and stays in INSUFFICIENT_DATA; kept as it is (cloudwatch: Unit): "
-                                     "delete that line and apply to make it work"))
+            return True
+        outcome = (", so it gets no data points and the expression none of that metric" if query else
+                   ", so it gets no data points and stays in INSUFFICIENT_DATA")
+        self.findings.append(Finding(alarm.name, "does not work", f"{f'its query {query!r}' if query else 'it'} asks "
+                                     f"for Unit {unit}, but AWS publishes {source['namespace']} {source['metric']} in "
+                                     f"{found[0].suggestion}{outcome}; {kept}"))
+        return False
 
     def period(self, alarm: LiveResource, body: dict[str, Any], source: dict[str, Any], period: int,
                evaluation: int) -> None:
         """A period shorter than AWS publishes the metric at (metrics.checks, metric-interval, an error): the spec gets
-        the metric's interval, so that it compiles, and verify keeps the alarm's own Period verbatim (the import
-        changes nothing in AWS); said so. Left alone when the interval's evaluation range is more than CloudWatch
-        takes (7 days): the draft then does not compile, and the import says why."""
-        found = [p for p in check_metric(source["namespace"] or "", source["metric"] or "", period=period,
-                                         evaluation_periods=evaluation)
-                 if p.kind == "metric-interval" and p.level is Level.ERROR and p.suggestion]
-        if not found or parse_duration(found[0].suggestion or "") * evaluation > MAX_EVALUATION_SECONDS:
+        the metric's interval, so that it compiles, and verify keeps the alarm's own Period (or its queries) verbatim
+        (the import changes nothing in AWS); said so. Left alone when the interval's evaluation range is more than
+        CloudWatch takes (7 days): the draft then does not compile, and the import says why."""
+        found = _too_short(source, period, evaluation)
+        if found is None:
             return
-        body["period"] = found[0].suggestion
-        self.findings.append(Finding(alarm.name, "does not work", f"{found[0].message.split('; write period')[0]}; "
-                                     f"kept as it is (cloudwatch: Period {period}, over the spec's period: "
-                                     f"{found[0].suggestion}): delete that line and apply to make it work"))
+        fixed = parse_duration(found.suggestion or "")
+        if fixed * evaluation > max_evaluation_seconds(fixed):
+            return
+        body["period"] = found.suggestion
+        kept = _kept(alarm.params, source, f"Period {period}, over the spec's period: {found.suggestion}")
+        self.findings.append(Finding(alarm.name, "does not work", f"{_without_advice(found)}; {kept}"))
 
     def common(self, alarm: LiveResource, body: dict[str, Any]) -> None:
         if alarm.params.get("ActionsEnabled") is False:
@@ -576,12 +609,45 @@ def _threshold(params: dict[str, Any], source: dict[str, Any]) -> str:
     return f"{_OPERATORS.get(operator, '>')} {number_text(float(params.get('Threshold', 0)))}"
 
 
+def _too_short(source: dict[str, Any], period: int, evaluation: int) -> Problem | None:
+    """The `metric-interval` error of a metric read at `period` for `evaluation` periods, when it has a period to
+    write instead (the metric's interval)."""
+    found = [p for p in check_metric(source["namespace"] or "", source["metric"] or "", period=period,
+                                     evaluation_periods=evaluation)
+             if p.kind == "metric-interval" and p.level is Level.ERROR and p.suggestion]
+    return found[0] if found else None
+
+
+def _without_advice(problem: Problem) -> str:
+    """The error's message without its advice to the spec's author ("write period: 1d"): the report gives its own."""
+    return problem.message.split("; write period")[0]
+
+
+def _kept(params: dict[str, Any], source: dict[str, Any], what: str) -> str:
+    """Where the import keeps a parameter that does not work, and what makes the alarm work: the alarm's own
+    parameter (one line to delete), or in its queries (`cloudwatch: Metrics`: a band's; a shape obsgen does
+    not describe keeps them anyway, so they are corrected there)."""
+    if not params.get("Metrics"):
+        return f"kept as it is (cloudwatch: {what}): delete that line and apply to make it work"
+    if source.get("raw"):
+        return f"kept as it is (cloudwatch: Metrics, the query's {what}): correct it there and apply to make it work"
+    return _kept_query(str(source.get("id", "")), what)
+
+
+def _kept_query(mid: str, what: str) -> str:
+    """A query's parameter kept in `cloudwatch: Metrics` (verify keeps the queries as AWS holds them, since the
+    spec's differ): deleting `Metrics` makes obsgen write the queries from the spec's `metrics:`."""
+    return (f"kept as it is (cloudwatch: Metrics, query '{mid}' with {what}): delete Metrics under cloudwatch: "
+            "and apply to make it work")
+
+
 def _stat_source(query: dict[str, Any]) -> dict[str, Any]:
     stat = query["MetricStat"]
     metric = stat["Metric"]
     return {"namespace": metric.get("Namespace"), "metric": metric.get("MetricName"),
             "dimensions": {d["Name"]: d["Value"] for d in metric.get("Dimensions") or []},
-            "statistic": stat.get("Stat", "Average"), "period": stat.get("Period")}
+            "statistic": stat.get("Stat", "Average"), "period": stat.get("Period"), "unit": stat.get("Unit"),
+            "id": query["Id"]}
 
 
 def _band_source(params: dict[str, Any]) -> dict[str, Any] | None:

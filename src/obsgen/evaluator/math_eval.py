@@ -150,10 +150,7 @@ class Program:
         """The kind `call` gives, its arguments checked against the table validate and the sandbox use
         (obsgen/metric_math_functions.py): what AWS refuses is an EvaluationError, what its page does not
         list (ABS of a number) Unsupported -- the evaluator does not guess what AWS makes of it."""
-        kinds = [frozenset({self._type(arg)}) for arg in call.args]
-        if call.name == "PERIOD" and (len(call.args) != 1 or not isinstance(call.args[0], mp.Ref)
-                                      or call.args[0].id not in self.periods):
-            raise EvaluationError("PERIOD takes the id of a metric (\"Valid input is metrics, not the results of other expressions\")")
+        kinds = [self._argument_kind(arg) for arg in call.args]
         for mistake in math_functions.call_problems(call, kinds):
             if mistake.fatal:
                 raise EvaluationError(mistake.message)
@@ -162,6 +159,13 @@ class Program:
         if len(given) != 1:  # pragma: no cover - SEARCH, SLICE, LAMBDA: the parser refuses them first
             raise Unsupported(call.name, "its result may be a time series or an array of them")
         return next(iter(given))
+
+    def _argument_kind(self, node: mp.Node) -> frozenset[str]:
+        """What the table knows of an argument: a metric's id is a metric as well as a series (PERIOD takes only
+        that), anything else its kind alone."""
+        if isinstance(node, mp.Ref) and node.id in self.periods:
+            return math_functions.METRIC_QUERY
+        return frozenset({self._type(node)})
 
     def _depends_on_range(self, qid: str) -> bool:
         """True when a datapoint's value depends on the other periods CloudWatch fetched (RATE, DIFF,

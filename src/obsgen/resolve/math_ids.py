@@ -18,12 +18,11 @@ from typing import Callable, Collection
 from ..diagnostics import Diagnostic, Span, error, shown, warning
 from ..language.errors import did_you_mean
 from ..metric_math import BOOLEANS, check, parse
-from ..metric_math_functions import ANY, NUMERIC, SIGNATURES, TS, Kind, problems
+from ..metric_math_functions import ANY, METRIC_QUERY, NUMERIC, SIGNATURES, Kind, problems
 
 _ID = re.compile(r"\b[a-z][a-zA-Z0-9_]*\b", re.ASCII)
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _SELECT = re.compile(r"\bselect\b", re.IGNORECASE)
-_METRIC: Kind = frozenset({TS})
 
 # The functions of "Metric math syntax and functions" (the page above, its table "Functions supported
 # for metric math"), plus those the page added later: LAMBDA ("Query metrics from other data sources"),
@@ -79,9 +78,9 @@ def _argument_problems(expression: str, metrics: frozenset[str], known: frozense
     """Calls with the wrong number or kind of arguments (metric_math_functions); `expression` parses.
     Remembered: a project repeats its expressions, with the same ids, in every service and environment."""
     def kind_of(word: str) -> Kind:
-        # A metric is one time series; an expression's result may be any number or series; an unknown id
-        # is unknown-metric-id's, and fits anywhere.
-        return _METRIC if word in metrics else NUMERIC if word in known else ANY
+        # A metric is one time series (and a metric: PERIOD's); an expression's result may be any number or
+        # series; an unknown id is unknown-metric-id's, and fits anywhere.
+        return METRIC_QUERY if word in metrics else NUMERIC if word in known else ANY
 
     return tuple(ExpressionProblem("bad-math-arguments" if p.fatal else "unexpected-math-argument", p.message,
                                    p.offset, p.fatal)

@@ -423,9 +423,9 @@ def describe_alarms(self: CloudWatchResponse) -> ActionResult:
 # Other response patches (request validation)
 # --------------------------------------------------------------------------
 
-# The kinds of an alarm's ids for the argument check: a MetricStat query is one time series, an expression any
-# number or series.
-_SERIES = frozenset({metric_math_functions.TS})
+# The kinds of an alarm's ids for the argument check: a MetricStat query is one time series and a metric (what
+# PERIOD takes), an expression any number or series.
+_METRIC = metric_math_functions.METRIC_QUERY
 _NUMERIC = metric_math_functions.NUMERIC
 _SINGLE_METRIC_PARAMS = ("MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Period", "Dimensions")
 
@@ -471,7 +471,7 @@ def _check_expressions(queries: list[dict[str, Any]]) -> None:
         if unknown:
             raise ValidationError(f"Invalid metrics list: the expression of '{query.get('Id')}' names "
                                   f"{', '.join(unknown)}, which no query of the alarm defines")
-        for mistake in metric_math_functions.problems(tree, lambda i: _SERIES if i in metrics else _NUMERIC):
+        for mistake in metric_math_functions.problems(tree, lambda i: _METRIC if i in metrics else _NUMERIC):
             if mistake.fatal:
                 raise ValidationError(f"Invalid metrics list: the expression of '{query.get('Id')}' is not valid: "
                                       f"{mistake.message} (at character {mistake.offset + 1})")
