@@ -365,21 +365,34 @@ def test_math_alarms_whose_queries_cannot_work_import_as_they_are_and_are_report
     assert "No changes" in run("plan", "--env", "prod", "-C", str(project), env=aws_env).output
 
 
-def test_a_math_query_whose_interval_cannot_fit_the_evaluation_range_stops_the_import_with_why(sb, aws_env, tmp_path):
+def test_a_math_query_whose_interval_cannot_fit_the_evaluation_range_is_left_out_with_why(sb, aws_env, tmp_path):
     """Ten 5-minute periods of S3's daily BucketSizeBytes: at the metric's interval, 10 days, more than CloudWatch
-    evaluates (7 days); the spec could say neither, so the import stops on the located metric-interval error."""
+    evaluates (7 days); the spec could say neither, so that alarm is left out, its located metric-interval
+    error as its report line, and the others are imported as ever."""
     size = {"Metric": {"Namespace": "AWS/S3", "MetricName": "BucketSizeBytes",
                        "Dimensions": [{"Name": "BucketName", "Value": "acme-assets-prod"},
                                       {"Name": "StorageType", "Value": "StandardStorage"}]},
             "Period": 300, "Stat": "Average"}
-    boto3.client("cloudwatch", region_name=REGION, endpoint_url=sb.endpoint_url).put_metric_alarm(
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION, endpoint_url=sb.endpoint_url)
+    cloudwatch.put_metric_alarm(
         AlarmName="assets-prod-growth", EvaluationPeriods=10, Threshold=1, ComparisonOperator="GreaterThanThreshold",
         Metrics=[{"Id": "growth", "Expression": "RATE(size)", "ReturnData": True},
                  {"Id": "size", "MetricStat": size, "ReturnData": False}])
-    stopped = run("import", "--env", "prod", "-o", str(tmp_path / "acme"), "--endpoint-url", sb.endpoint_url,
-                  env=aws_env, expect=1)
-    assert "an alarm that evaluates 10 periods of 5m finds no data point" in stopped.output, stopped.output
-    assert "[metric-interval]" in stopped.output and not (tmp_path / "acme").exists()
+    cloudwatch.put_metric_alarm(
+        AlarmName="orders-prod-errors", Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+        Dimensions=[{"Name": "FunctionName", "Value": "orders-prod"}])
+    imported = run("import", "--env", "prod", "-o", str(tmp_path / "acme"), "--endpoint-url", sb.endpoint_url,
+                   env=aws_env)
+    report = (tmp_path / "acme" / "IMPORT.md").read_text()
+    section = report.split("## Not imported", 1)[1]
+    line = next(line for line in section.splitlines() if "assets-prod-growth" in line)
+    assert "the spec cannot hold it as it is" in line and "[metric-interval]" in line, report
+    assert "an alarm that evaluates 10 periods of 5m finds no data point" in line, line
+    written = "".join(p.read_text() for p in (tmp_path / "acme" / "monitors").glob("*.yaml"))
+    assert "assets-prod-growth" not in written and "orders-prod-errors" in written
+    assert "1 alarm(s) imported into 1 service(s)" in imported.output
+    run("validate", "-C", str(tmp_path / "acme"), env=aws_env)
 
 
 def test_the_example_project_applied_then_imported_compiles_to_the_same_alarm_parameters(sb, aws_env, tmp_path):
