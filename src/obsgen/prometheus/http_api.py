@@ -8,6 +8,7 @@ https://prometheus.io/docs/prometheus/latest/querying/api/#format-overview
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.parse
@@ -59,7 +60,7 @@ def get(url: str, path: str, params: list[tuple[str, str]] | None = None, *, tim
     address = endpoint(url, path, params)
     shown = redacted(address.split("?", 1)[0])
     try:
-        with urllib.request.urlopen(address, timeout=timeout) as response:  # noqa: S310 - http(s) only, checked
+        with urllib.request.urlopen(_request(address), timeout=timeout) as response:  # noqa: S310 - http(s) only
             body = _json(response.read())
     except urllib.error.HTTPError as exc:  # 400 / 422 / 503 carry the envelope; a proxy's 502 does not
         body = _json(_body(exc))
@@ -72,6 +73,19 @@ def get(url: str, path: str, params: list[tuple[str, str]] | None = None, *, tim
     if body["status"] == "error":
         raise PrometheusApiError(f"{body.get('errorType', 'error')}: {body.get('error', '')}")
     return body
+
+
+def _request(address: str) -> urllib.request.Request:
+    """The request, a `user:password@` of the URL sent as HTTP Basic authentication (urllib would take it
+    for part of the host name), as a Prometheus with `basic_auth_users` in its web configuration expects:
+    https://prometheus.io/docs/prometheus/latest/configuration/https/"""
+    parts = urllib.parse.urlsplit(address)
+    if "@" not in parts.netloc:
+        return urllib.request.Request(address)
+    userinfo, _, host = parts.netloc.rpartition("@")
+    credentials = base64.b64encode(urllib.parse.unquote(userinfo).encode("utf-8")).decode("ascii")
+    return urllib.request.Request(urllib.parse.urlunsplit(parts._replace(netloc=host)),
+                                  headers={"Authorization": f"Basic {credentials}"})
 
 
 def _body(exc: urllib.error.HTTPError) -> bytes:
