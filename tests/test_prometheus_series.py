@@ -22,7 +22,7 @@ from obsgen.model import EnvironmentModel
 from obsgen.prometheus import http_api, series_presence
 from obsgen.prometheus.selectors import selectors
 from prom_tools import free_port, prometheus_server
-from spec_builder import make_project
+from spec_builder import PROJECT, make_project
 
 runner = CliRunner()
 HEAD = "apiVersion: obsgen/v1\nkind: Service\nservice: checkout\nowner: team-checkout\n"
@@ -186,6 +186,31 @@ def test_a_misspelt_label_value_is_one_warning_at_the_alerts_promql(tmp_path, st
     assert len(checked.diagnostics) == 2  # the matching, absent() and recorded-and-present alerts: nothing
 
 
+def test_an_overridden_promql_is_blamed_at_the_override_and_an_slo_once_at_its_sli(tmp_path, stub):
+    slo = """\
+slos:
+  latency:
+    summary: Requests are answered within 500 ms.
+    objective: 99%
+    window: 28d
+    sli:
+      histogram: {metric: http_request_duration_seconds, selector: 'job="checkout"', slower_than: "0.5"}
+    page: {severity: critical}
+    ticket: {severity: warning}
+"""
+    overrides = "    overrides:\n      checkout/checkout-typo: {promql: 'sum(rate(http_requests_total{job=\"chekout2\"}[5m])) < 1'}\n"
+    root = make_project(tmp_path / "project", project=PROJECT + overrides,
+                        extra_files={"monitors/checkout.yaml": SERVICE + slo})
+    _, url = stub
+    found = {str(d.span): d.message for d in series_presence.check(model_of(root), url, timeout=60).diagnostics}
+    override = f"monitors/obsgen.yaml:{PROJECT.count(chr(10)) + 2}:{overrides.splitlines()[1].index(chr(39)) + 1}"
+    assert found[override].startswith('alert CheckoutTypo reads http_requests_total{job="chekout2"},')
+    sli_line = (SERVICE + slo).splitlines().index("    sli:") + 1
+    at_sli = found[f"monitors/checkout.yaml:{sli_line + 1}:7"]  # the SLI's value: one warning for all its rules
+    assert at_sli.startswith("alert LatencyErrorBudgetBurn and recording rules ")
+    assert "http_request_duration_seconds_bucket{" in at_sli and "cannot fire on them" in at_sli
+
+
 def test_a_selector_prometheus_refuses_is_noted_not_reported_and_the_time_limit_leaves_the_rest(stub):
     state, url = stub
     state.refused = {"bad"}
@@ -227,7 +252,7 @@ def test_validate_with_prometheus_url_warns_and_exits_0(tmp_path, stub):
     line = line_of('job="chekout"}[5m])) < 1')
     assert f"monitors/checkout.yaml:{line}:" in result.output and "[promql-no-series]" in result.output
     assert "prometheus: 4 selector(s) of 6 rule(s) of production asked" in result.output
-    assert "2 rule(s) read selectors with no series in the past 3 hours" in result.output
+    assert "2 warning(s) at rules whose selectors have no series in the past 3 hours" in result.output
 
 
 def test_validate_reports_an_unreachable_prometheus_as_an_error_after_the_spec_exit_1(tmp_path):
@@ -261,4 +286,4 @@ def test_a_real_prometheus_finds_what_it_records_and_not_the_misspelt_job(tmp_pa
     warned = sorted(int(text.split(":")[1]) for text in result.output.splitlines() if "[promql-no-series]" in text)
     assert warned == [line_of('job="chekout"}[5m])) < 1'), line_of("promql: job:orders:rate5m")]
     assert 'reads http_requests_total{job="chekout"}, which matches no series' in result.output
-    assert "2 rule(s) read selectors with no series" in result.output
+    assert "2 warning(s) at rules whose selectors have no series" in result.output

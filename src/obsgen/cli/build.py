@@ -151,8 +151,8 @@ def _series(build: Build, env: str, url: str, timeout: float) -> tuple[Optional[
     if presence.unchecked:
         note(f"{len(presence.unchecked)} selector(s) not asked: --timeout {timeout:g} s was spent")
     return (f"prometheus: {len(presence.found)} selector(s) of {len(checked.rules)} rule(s) of {env} asked of "
-            f"{presence.url} with {presence.requests} request(s); {len(checked.diagnostics)} rule(s) read "
-            "selectors with no series in the past 3 hours"), None
+            f"{presence.url} with {presence.requests} request(s); {len(checked.diagnostics)} warning(s) at rules "
+            "whose selectors have no series in the past 3 hours"), None
 
 
 @app.command()

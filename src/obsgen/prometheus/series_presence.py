@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..diagnostics import Diagnostic, Span, shown, warning
-from ..model import EnvironmentModel, RecordingRule
+from ..model import EnvironmentModel, Origin, RecordingRule
 from . import http_api
 from .selectors import Selector, selectors
 
@@ -56,7 +56,7 @@ class Reading:
 class CheckedRule:
     kind: str  # "alert" or "recording rule"
     name: str  # the alert's name, or the series the rule records
-    span: Span  # the alert's `promql` (its override's, its SLO's), the recording rule's `expr`
+    span: Span  # the alert's `promql` (its override's), the recording rule's `expr`, an SLO's `sli`
     readings: tuple[Reading, ...]
 
 
@@ -98,15 +98,23 @@ def wanted(model: EnvironmentModel) -> tuple[CheckedRule, ...]:
     for group in model.rule_groups:
         for rule in group.recording_rules:
             recorded.setdefault(rule.record, []).append(rule)
-    rules = [CheckedRule("alert", alert.alert, alert.origin.span("promql"), _readings(alert.expr, recorded))
+    rules = [CheckedRule("alert", alert.alert, _span(alert.origin, "promql"), _readings(alert.expr, recorded))
              for group in model.rule_groups for alert in group.alerts]
     exprs: list[tuple[str, str | None]] = [(rule.expr, None) for group in model.rule_groups for rule in group.alerts]
     exprs += [(rule.expr, rule.record) for group in model.rule_groups for rule in group.recording_rules]
     read = {s.metric for expr, own in exprs for s in selectors(expr) if s.metric in recorded and s.metric != own}
-    rules += [CheckedRule("recording rule", rule.record, rule.origin.span("expr"),
+    rules += [CheckedRule("recording rule", rule.record, _span(rule.origin, "expr"),
                           _readings(rule.expr, recorded, seen=frozenset({rule.record})))
               for group in model.rule_groups for rule in group.recording_rules if rule.record not in read]
     return tuple(rules)
+
+
+def _span(origin: Origin, field: str) -> Span:
+    """The rule's expression in the spec (its override's, when one sets it); the rules an SLO makes, at
+    the SLO's `sli`, which their expressions are made from (resolve/slos.py)."""
+    if origin.loc[:1] == ("slos",):
+        return origin.span("sli")
+    return origin.span(field)
 
 
 def _readings(expr: str, recorded: dict[str, list[RecordingRule]], through: str | None = None,
@@ -160,21 +168,38 @@ def read_presence(url: str, texts: Iterable[str], timeout: float, *, now: float 
 
 
 def missing_series(rules: Iterable[CheckedRule], presence: SeriesPresence) -> list[Diagnostic]:
-    """A warning at each rule with a selector Prometheus has no series of (one per rule, not per selector)."""
-    problems = []
+    """A warning at each spot of the spec whose rules read a selector Prometheus has no series of: one per
+    alert, not one per selector; an SLO's alerts and recording rules, all made from its SLI, share one."""
+    at: dict[Span, tuple[list[CheckedRule], dict[str, Reading]]] = {}
     for rule in rules:
         absent = [r for r in rule.readings if presence.found.get(r.selector.text) is False]
         if absent:
-            problems.append(warning(rule.span, CODE, _message(rule, absent, presence.url)))
-    return problems
+            named, missing = at.setdefault(rule.span, ([], {}))
+            named.append(rule)
+            for reading in absent:  # a selector read through several recorded series: named once
+                missing.setdefault(reading.selector.text, reading)
+    return [warning(span, CODE, _message(named, list(missing.values()), presence.url))
+            for span, (named, missing) in at.items()]
 
 
-def _message(rule: CheckedRule, absent: list[Reading], url: str) -> str:
+def _message(rules: list[CheckedRule], absent: list[Reading], url: str) -> str:
+    alerts = list(dict.fromkeys(r.name for r in rules if r.kind == "alert"))
+    records = list(dict.fromkeys(r.name for r in rules if r.kind != "alert"))
+    who = " and ".join(f"{kind}{'s' if len(names) > 1 else ''} {_listing(names)}"
+                       for kind, names in (("alert", alerts), ("recording rule", records)) if names)
+    one_rule, one_selector = len(alerts) + len(records) == 1, len(absent) == 1
     named = "; ".join(shown(r.selector.text) + (f" (through recorded series {shown(r.through)})" if r.through else "")
                       for r in absent[:SHOWN_SELECTORS])
     more = f" and {len(absent) - SHOWN_SELECTORS} more" if len(absent) > SHOWN_SELECTORS else ""
-    consequence = "the alert cannot fire on it" if rule.kind == "alert" else "the rule records nothing from it"
-    return (f"{rule.kind} {shown(rule.name)} reads {named}{more}, which matches no series in the past 3 hours "
-            f"in Prometheus at {url} (GET {SERIES_PATH}): {consequence}; check the metric name and the label "
-            "names and values (or ignore this for a series that appears only at times, such as an error "
-            "counter before the first error)")
+    them = "it" if one_selector else "them"
+    consequence = (f"the alert{'' if len(alerts) == 1 else 's'} cannot fire on {them}" if alerts
+                   else f"the rule{'' if one_rule else 's'} record{'s' if one_rule else ''} nothing from {them}")
+    return (f"{who} read{'s' if one_rule else ''} {named}{more}, which match{'es' if one_selector else ''} no "
+            f"series in the past 3 hours in Prometheus at {url} (GET {SERIES_PATH}): {consequence}; check the "
+            "metric name and the label names and values (or ignore this for a series that appears only at times, "
+            "such as an error counter before the first error)")
+
+
+def _listing(names: list[str]) -> str:
+    shown_names = [shown(n) for n in names[:SHOWN_SELECTORS]]
+    return ", ".join(shown_names) + (f" and {len(names) - SHOWN_SELECTORS} more" if len(names) > SHOWN_SELECTORS else "")
