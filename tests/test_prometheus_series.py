@@ -184,6 +184,9 @@ def test_a_misspelt_label_value_is_one_warning_at_the_alerts_promql(tmp_path, st
     orders = found[(line_of("promql: job:orders:rate5m"), "promql-no-series")]
     assert "reads orders_total (through recorded series job:orders:rate5m)" in orders
     assert len(checked.diagnostics) == 2  # the matching, absent() and recorded-and-present alerts: nothing
+    line = line_of('job="chekout"}[5m])) < 1')
+    column = SERVICE.splitlines()[line - 1].index("sum(") + 1  # the promql's value
+    assert f"monitors/checkout.yaml:{line}:{column}" in {str(d.span) for d in checked.diagnostics}
 
 
 def test_an_overridden_promql_is_blamed_at_the_override_and_an_slo_once_at_its_sli(tmp_path, stub):
