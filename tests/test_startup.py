@@ -36,8 +36,12 @@ NOT_IMPORTED = {
     ("--version",): AWS | COMPILER | PAGE_RENDERING | {"pydantic", "rich", "obsgen.cli.common"},
     ("version",): AWS | COMPILER | PAGE_RENDERING | {"rich"},
     ("--help",): AWS | COMPILER | PAGE_RENDERING | {"obsgen.cli.build", "obsgen.cli.test", "obsgen.cli.adopt"},
+    # Prometheus is asked only with --prometheus-url: a plain validate imports no HTTP client of obsgen's.
     ("validate",): AWS | PAGE_RENDERING | UNUSED_BY_THE_EXAMPLE | {"obsgen.cli.test", "obsgen.cli.runbooks",
-                                                                   "obsgen.language.jsonschema"},
+                                                                   "obsgen.language.jsonschema",
+                                                                   "obsgen.prometheus.http_api",
+                                                                   "obsgen.prometheus.series_presence",
+                                                                   "obsgen.prometheus.selectors"},
     # Every page and the site made and compared; a backtest page is `obsgen site --backtest`'s alone.
     # A command's help needs its options alone (rich draws typer's help with markdown-it).
     ("build", "--help"): AWS | COMPILER | PAGE_RENDERING | (RUNBOOKS - {"markdown_it"}),

@@ -2,8 +2,9 @@
 
 Exit codes (also in README.md):
   0  success (and, for plan --detailed-exitcode / drift, nothing to change)
-  1  errors: the spec is invalid, generated/ is stale, AWS refused, the system refused (a full or
-     read-only disk, a permission), an internal error
+  1  errors: the spec is invalid, generated/ is stale, AWS refused, a Prometheus asked (drift's or
+     validate's --prometheus-url) did not answer, the system refused (a full or read-only disk, a
+     permission), an internal error
   2  usage errors (unknown flag, bad argument); plan --detailed-exitcode / drift: changes or drift found
 A closed stdout (`obsgen presets | head -1`) is no error: the output stops and the exit code is 0,
 or drift's and plan's verdict (app.py, `reader_may_leave`).

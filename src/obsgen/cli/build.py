@@ -32,6 +32,18 @@ def _notes(build: Build) -> None:
         note(text)
 
 
+def _http_url(url: Optional[str]) -> Optional[str]:
+    """A usage error (exit 2) before anything runs: only http(s) URLs are fetched, never file:// ones."""
+    if url is None:
+        return None
+    from ..prometheus.http_api import check_url  # only when the flag is given: validate imports no HTTP client
+
+    try:
+        return check_url(url)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @app.command()
 def validate(project_dir: Path = ProjectDir,
              format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", help="Output format."),
@@ -42,10 +54,16 @@ def validate(project_dir: Path = ProjectDir,
                                                               "was published in the past 3 hours (ListMetrics) and whether "
                                                               "its topic reaches a person (confirmed subscriptions, a KMS "
                                                               "key CloudWatch may use); needs --env."),
-             env: Optional[str] = typer.Option(None, "--env", "-e", help="The environment --live reads."),
+             prometheus_url: Optional[str] = typer.Option(
+                 None, "--prometheus-url", callback=_http_url,
+                 help="Also ask this Prometheus (an http:// or https:// URL; GET /api/v1/series) whether each "
+                      "selector of the environment's alerts has series in the past 3 hours; needs --env."),
+             env: Optional[str] = typer.Option(None, "--env", "-e",
+                                               help="The environment --live and --prometheus-url read."),
              profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile for --live."),
              timeout: float = typer.Option(300.0, "--timeout", min=1.0, max=86400.0,
-                                           help="Seconds --live may wait for AWS in all."),
+                                           help="Seconds --live may wait for AWS in all (and --prometheus-url "
+                                                "for Prometheus)."),
              no_cache: bool = typer.Option(False, "--no-cache", envvar="OBSGEN_NO_CACHE",
                                            help="Parse every spec file again: do not read the cache "
                                                 "(~/.cache/obsgen, OBSGEN_CACHE_DIR).")) -> None:
@@ -55,6 +73,9 @@ def validate(project_dir: Path = ProjectDir,
     if live and env is None:
         err.print("error: --live reads one environment's account: give --env", markup=False)
         raise typer.Exit(2)  # a usage error, as every other wrong combination of options
+    if prometheus_url is not None and env is None:
+        err.print("error: --prometheus-url checks one environment's alerts: give --env", markup=False)
+        raise typer.Exit(2)
     with collector.paused():  # the compiler's modules make no garbage (collector.py)
         from .. import compiler
 
@@ -63,16 +84,23 @@ def validate(project_dir: Path = ProjectDir,
     with progress_shown() as progress:
         build = compiler.validate(project_dir, strict, progress, store)
     _notes(build)
-    summary = None
+    summary: list[str] = []
+    unreachable = None
     if build.ok and live and env is not None:
-        summary = _live(build, env, profile, timeout)
+        summary += _live(build, env, profile, timeout)
+    if build.ok and prometheus_url is not None and env is not None:
+        series_summary, unreachable = _series(build, env, prometheus_url, timeout)
+        summary += [series_summary] if series_summary else []
     if junit_out is not None:
         junit_out.write_text(validate_junit(build, project_dir), encoding="utf-8")
     report(build, format.value, project_dir)
-    if summary is not None and format is ValidateFormat.text:  # also when a live finding is an error
+    if format is ValidateFormat.text:  # also when a live finding is an error
         for line in summary:
             out.print(line, markup=False)
     if not build.ok:
+        raise typer.Exit(1)
+    if unreachable is not None:  # after the spec's own findings, which stand: the check asked for did not run
+        err.print(f"error: {unreachable}", markup=False)
         raise typer.Exit(1)
     if format is ValidateFormat.text:
         models = build.models.values()
@@ -99,6 +127,32 @@ def _live(build: Build, env: str, profile: Optional[str], timeout: float) -> lis
         note(text)
     build.diagnostics = unique_sorted(build.diagnostics + problems)
     return summary
+
+
+def _series(build: Build, env: str, url: str, timeout: float) -> tuple[Optional[str], Optional[str]]:
+    """Adds `--prometheus-url`'s warnings to the build's diagnostics; returns (its summary line, None), or
+    (None, why) when Prometheus did not answer. Notes what could not be asked."""
+    from .app import err
+    from ..prometheus import series_presence
+    from ..prometheus.http_api import PrometheusUnreachable
+
+    if env not in build.models:
+        err.print(f"error: unknown environment {env!r}; the project defines {', '.join(build.models)}", markup=False)
+        raise typer.Exit(1)
+    model = build.models[env]
+    try:
+        checked = series_presence.check(model, url, timeout)
+    except PrometheusUnreachable as exc:
+        return None, f"Prometheus did not answer, so no series was checked: {exc}"
+    build.diagnostics = unique_sorted(build.diagnostics + list(checked.diagnostics))
+    presence = checked.presence
+    for selector, why in sorted(presence.failed.items()):
+        note(f"Prometheus refused {selector}: {why}; its series were not checked")
+    if presence.unchecked:
+        note(f"{len(presence.unchecked)} selector(s) not asked: --timeout {timeout:g} s was spent")
+    return (f"prometheus: {len(presence.found)} selector(s) of {len(checked.rules)} rule(s) of {env} asked of "
+            f"{presence.url} with {presence.requests} request(s); {len(checked.diagnostics)} warning(s) at rules "
+            "whose selectors have no series in the past 3 hours"), None
 
 
 @app.command()

@@ -10,11 +10,7 @@ API: https://prometheus.io/docs/prometheus/latest/querying/api/#rules
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -23,6 +19,8 @@ from ..compiler import compile_project
 from ..diagnostics import SpecError
 from ..model import EnvironmentModel, RuleGroup
 from ..targets.prometheus import alerting_rule, recording_rule
+from . import http_api
+from .http_api import BadPrometheusUrl, PrometheusUnreachable, check_url  # drift's API since before http_api
 
 TIMEOUT = 10  # seconds for the HTTP request
 _STRING_OR_SPACE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|\s+')
@@ -32,24 +30,6 @@ _DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 _DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 _EMPTY_GROUPING = re.compile(r"\b(group_left|group_right)\s*\(\s*\)")
 _NUMBER = re.compile(r"(?<![\w.:])(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?(?![\w.:\[])")
-
-
-class PrometheusUnreachable(Exception):
-    """The URL did not answer /api/v1/rules with a Prometheus rules document."""
-
-
-class BadPrometheusUrl(ValueError):
-    """The URL is not an http:// or https:// address."""
-
-
-def check_url(url: str) -> str:
-    """`url` when it is an http(s) address with a host; else BadPrometheusUrl. urllib would also open
-    file:///etc/... (a local file read and shown as a drift report) and ftp://."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise BadPrometheusUrl(f"expected an http:// or https:// URL of a Prometheus server, such as "
-                               f"http://prometheus:9090, found {url!r}")
-    return url
 
 
 RuleKey = tuple[str, str, str, str]  # a rule's identity: RuleChange's (group, kind, name, severity)
@@ -110,15 +90,13 @@ def check(project_dir: Path | None = None, env: str | None = None, url: str = ""
 
 
 def fetch_groups(url: str) -> list[dict[str, Any]]:
-    endpoint = check_url(url).rstrip("/") + "/api/v1/rules"
     try:
-        with urllib.request.urlopen(endpoint, timeout=TIMEOUT) as response:  # noqa: S310 - a user-given URL
-            body = json.loads(response.read().decode("utf-8"))
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise PrometheusUnreachable(f"{endpoint}: {exc}") from exc
-    if not isinstance(body, dict) or body.get("status") != "success":
-        raise PrometheusUnreachable(f"{endpoint}: not a Prometheus rules response")
-    return list(body.get("data", {}).get("groups", []))
+        body = http_api.get(url, "/api/v1/rules", timeout=TIMEOUT)
+    except http_api.PrometheusApiError as exc:  # named with the endpoint, as the other failures are
+        raise PrometheusUnreachable(f"{http_api.endpoint(url, '/api/v1/rules')}: {exc}") from None
+    data = body.get("data")
+    groups = data.get("groups") if isinstance(data, dict) else None
+    return [g for g in groups if isinstance(g, dict)] if isinstance(groups, list) else []
 
 
 def compare(groups: tuple[RuleGroup, ...], live_groups: list[dict[str, Any]], env: str, url: str) -> DriftReport:
@@ -206,4 +184,5 @@ def _differences(spec: dict[str, Any], live: dict[str, Any]) -> tuple[str, ...]:
     return tuple(fields)
 
 
-__all__ = ["check", "compare", "fetch_groups", "normalize_expr", "DriftReport", "RuleChange", "PrometheusUnreachable"]
+__all__ = ["check", "check_url", "compare", "fetch_groups", "normalize_expr", "BadPrometheusUrl", "DriftReport", "RuleChange",
+           "PrometheusUnreachable"]
