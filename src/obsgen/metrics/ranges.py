@@ -10,7 +10,7 @@ A metric's values are bounded by:
   - its unit, below: a metric in a CloudWatch unit other than `None` is an amount (a count, a size, a
     time, a rate of them, or a Percent) and is never below 0, unless its page gives a `min` (ReplicaLag).
     The unit is AWS's own statement of what the value measures (API_MetricDatum.html, Unit), on every
-    metric of the catalog that has one; a bound per metric would repeat it ~500 times with no more
+    metric of the catalog that has one; a bound per metric would repeat it ~600 times with no more
     evidence. A metric without a unit in the catalog (RDS instance metrics, OpenSearch) has no lower bound.
 
 The statistic then decides (Statistics-definitions.html): Minimum, Maximum, Average, percentiles and the
