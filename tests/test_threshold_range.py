@@ -136,8 +136,8 @@ def test_a_threshold_every_count_breaches_is_a_warning_that_says_how_to_alarm_on
     problem = check_range("AWS/Lambda", "Errors", "Sum", Threshold(">=", 0))
     assert problem is not None and problem.kind == ALWAYS and problem.level is Level.WARNING
     assert problem.message == (
-        "Sum of AWS/Lambda metric 'Errors' is never below 0 (its data points are never below 0 ('Errors' is in "
-        "Count, an amount), nor is their Sum): every data point breaches threshold '>= 0', so the alarm is in ALARM "
+        "Sum of AWS/Lambda metric 'Errors' is never below 0 (a sum of data points that are never below 0: 'Errors' "
+        "is in Count, an amount): every data point breaches threshold '>= 0', so the alarm is in ALARM "
         "whenever the metric has data and never returns to OK; to alarm when the metric stops instead, write "
         "statistic: SampleCount, threshold: \"< 1\" and missing_data: breaching")
 

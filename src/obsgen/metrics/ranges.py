@@ -67,7 +67,7 @@ def statistic_limits(info: MetricInfo | None, statistic: str) -> tuple[Limit | N
         return Limit(0, why), Limit(100, why)
     low, high = metric_limits(info)
     if _SUMS.match(statistic):
-        return (Limit(0, f"its data points are never below 0 ({low.why}), nor is their {statistic}")
+        return (Limit(0, f"a sum of data points that are never below 0: {low.why}")
                 if low is not None and low.value >= 0 else None), None
     return low, high  # Minimum, Maximum, Average, percentiles, trimmed and winsorized means: between the points
 
