@@ -8,8 +8,12 @@ import re
 import textwrap
 from pathlib import Path
 
+import boto3
 import pytest
+import yaml
+from aws_support import REGION, aws_env  # noqa: F401
 
+from obsgen.adopt import Selection, connect_account, import_project
 from obsgen.compiler import compile_project
 from obsgen.diagnostics import Level
 from obsgen.metrics.catalog import MetricCatalog, load_catalog
@@ -326,3 +330,23 @@ def test_an_environment_override_of_the_threshold_is_where_the_error_points(tmp_
     found = [line for line in errors(result) if NEVER in line]
     assert len(found) == 1 and found[0].startswith("monitors/obsgen.yaml:"), found
     assert "threshold '> 150'" in found[0]
+
+
+# --- obsgen import: an account's dead alarm is imported, kept as it is, and reported ---------------------
+
+@pytest.mark.usefixtures("aws_env")
+def test_an_imported_alarm_that_never_fires_is_kept_as_it_is_and_reported():
+    cw = boto3.client("cloudwatch", region_name=REGION)
+    cw.put_metric_alarm(AlarmName="web-prod", Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
+                        Dimensions=[{"Name": "InstanceId", "Value": "i-0123456789abcdef0"}], Period=300,
+                        EvaluationPeriods=1, Threshold=100, ComparisonOperator="GreaterThanThreshold")
+    imported = import_project(connect_account(REGION, None, None), Selection(prefix="web-"), "p", "prod")
+    (finding,) = [f for f in imported.findings if f.outcome == "does not work"]
+    assert finding.subject == "web-prod" and finding.why.startswith(
+        "Average of AWS/EC2 metric 'CPUUtilization' is at most 100 (AWS: ")
+    assert finding.why.endswith("so the alarm never fires; kept as it is (cloudwatch: Threshold 100): delete that "
+                                "line, write a threshold the metric can cross and apply to make it work")
+    (service,) = [yaml.safe_load(t) for p, t in imported.files.items() if p != "monitors/obsgen.yaml"]
+    (monitor,) = service["monitors"].values()
+    assert monitor["threshold"] == "> 100" and monitor["cloudwatch"]["Threshold"] == 100
+    assert not [f for f in imported.findings if f.outcome == "differs"]
