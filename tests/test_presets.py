@@ -198,7 +198,7 @@ def test_recommended_on_a_lambda_function_brings_its_four_alarms_with_aws_values
 def test_a_list_of_presets_selects_only_those(tmp_path):
     found = alarms(build(tmp_path, """
         fn: {type: lambda, name: "orders-${env}", preset: [lambda.errors, throttles],
-             params: {max_errors: 0, max_throttles: 0}}
+             params: {max_errors: 0, max_throttles: 1}}
     """))
     assert sorted(found) == ["shop-orders-fn-errors-production", "shop-orders-fn-throttles-production"]
 
@@ -317,7 +317,7 @@ def test_a_preset_monitor_keeps_its_origin(tmp_path):
 
 def test_a_missing_parameter_is_a_located_error_naming_the_preset(tmp_path):
     result = build(tmp_path, """
-        fn: {type: lambda, name: "orders-${env}", preset: recommended, params: {max_errors: 0, max_throttles: 0}}
+        fn: {type: lambda, name: "orders-${env}", preset: recommended, params: {max_errors: 0, max_throttles: 1}}
     """)
     assert errors(result) == [
         "monitors/orders.yaml:7:53: error: preset lambda.duration needs parameter 'timeout' (The function's "

@@ -16,6 +16,7 @@ from ..aws.resources import Kind, LiveResource
 from ..diagnostics import Level
 from ..language.v1.fields import parse_duration
 from ..metrics.checks import Problem, check_metric
+from ..metrics.ranges import check_range
 from ..targets.cloudwatch_limits import max_evaluation_seconds
 from ..metrics.resource_types import ResourceTypeInfo
 from ..metrics.shipped import shipped_resource_types
@@ -23,7 +24,7 @@ from ..presets.catalog import shipped_catalog
 from ..presets.schema import PresetAlarm
 from ..progress import Progress, silent
 from ..resource_types import RESOURCE_TYPES
-from ..values import BANDS, COMPARISONS, number_text
+from ..values import BANDS, COMPARISONS, Threshold, number_text
 from .dashboards import declared
 from .names import MAX_NAME, spec_name, template, unique, without_env
 from .ownership import other_owner
@@ -363,7 +364,8 @@ class _Mapper:
         if unit and "metric" in source and self.unit(alarm, source, unit, _kept(p, source, f"Unit {unit}")):
             body["unit"] = unit
         self.common(alarm, body)
-        if "metric" in source and self.as_preset(alarm, service, body, monitor_name):
+        dead = self.never_fires(alarm, body, source)
+        if "metric" in source and not dead and self.as_preset(alarm, service, body, monitor_name):
             return
         if source.get("raw"):
             self.findings.append(Finding(alarm.name, "kept as written", source["raw"]))
@@ -454,6 +456,25 @@ class _Mapper:
         body["period"] = found.suggestion
         kept = _kept(alarm.params, source, f"Period {period}, over the spec's period: {found.suggestion}")
         self.findings.append(Finding(alarm.name, "does not work", f"{_without_advice(found)}; {kept}"))
+
+    def never_fires(self, alarm: LiveResource, body: dict[str, Any], source: dict[str, Any]) -> bool:
+        """A threshold the alarm's statistic of its metric never crosses (metrics.ranges, threshold-never-breached, an
+        error): the alarm's Threshold is kept verbatim (`cloudwatch: Threshold`, which the check leaves alone), so the
+        draft compiles and the import changes nothing in AWS; said so. An expression is checked when it is one of
+        its queries, as the spec's are."""
+        metric = source if "metric" in source else source.get("metrics", {}).get(str(source.get("expression")).strip())
+        operator, _, value = body["threshold"].partition(" ")
+        if metric is None or operator not in COMPARISONS:  # a band
+            return False
+        found = check_range(metric["namespace"] or "", metric["metric"] or "", metric["statistic"],
+                            Threshold(operator, float(value)))
+        if found is None or found.level is not Level.ERROR:
+            return False
+        body["cloudwatch"]["Threshold"] = alarm.params.get("Threshold")
+        self.findings.append(Finding(alarm.name, "does not work", f"{found.message.split('; write a threshold')[0]}; "
+                                     f"kept as it is (cloudwatch: Threshold {value}): delete that line, write a "
+                                     "threshold the metric can cross and apply to make it work"))
+        return True
 
     def common(self, alarm: LiveResource, body: dict[str, Any]) -> None:
         if alarm.params.get("ActionsEnabled") is False:

@@ -17,7 +17,7 @@ from ..language.yaml_reader import Document, Loc
 from .files import DATA_DIR, RESOURCE_TYPES_FILE
 
 if TYPE_CHECKING:  # the files' schema is imported by the reading of a file: the shipped index needs none
-    from .schema import IntervalFacts, MetricEntry, MetricFile, MetricGroup
+    from .schema import IntervalFacts, MetricEntry, MetricFile, MetricGroup, Range
 
 CODE = "bad-metric-catalog"
 
@@ -46,6 +46,16 @@ class Interval:
 
 
 @dataclass(frozen=True, slots=True)
+class Bounds:
+    """The values AWS's page bounds a metric to (schema.Range): `says` is the page's words, `source` its address."""
+
+    low: float | None  # None: the unit's lower bound, if any (metrics/ranges.py)
+    high: float | None
+    says: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class MetricInfo:
     namespace: str
     name: str
@@ -56,6 +66,7 @@ class MetricInfo:
     publications: tuple[Publication, ...]
     absent_when: str | None = None  # "zero" | "idle": when AWS publishes no data point (schema.AbsentWhen)
     interval: Interval | None = None  # None: every minute, or AWS's page does not say
+    bounds: Bounds | None = None  # None: AWS's page bounds it to no values (its unit may: metrics/ranges.py)
 
     def publications_for(self, flavour: str | None) -> tuple[Publication, ...]:
         """What a resource of `flavour` can see (every publication when no flavour is given)."""
@@ -197,6 +208,8 @@ def _check(spec: MetricFile, doc: Document, stem: str) -> list[Diagnostic]:
             if entry.dimensions is not None:
                 problems += _check_sets(entry.dimensions, doc, loc + ("metrics", name, "dimensions"))
             problems += _check_interval(entry, doc, loc + ("metrics", name))
+            if entry.range is not None:
+                problems += _check_range(entry.range, doc, loc + ("metrics", name, "range"))
             if entry.absent_when is not None and entry.absent_when == group.absent_when:
                 problems.append(error(doc.span(loc + ("metrics", name, "absent_when")), CODE,
                                       f"metric '{name}' repeats its group's absent_when: {entry.absent_when}"))
@@ -225,6 +238,16 @@ def _check_interval(facts: IntervalFacts, doc: Document, loc: Loc) -> list[Diagn
             problems.append(error(doc.span(loc + (key,), at_key=True), CODE,
                                   f"'{key}' describes an 'interval' written beside it; there is none"))
     return problems
+
+
+def _check_range(bounds: Range, doc: Document, loc: Loc) -> list[Diagnostic]:
+    """A range bounds the metric on at least one side, and its minimum is below its maximum."""
+    if bounds.min is None and bounds.max is None:
+        return [error(doc.span(loc), CODE, "a range gives 'min', 'max' or both")]
+    if bounds.min is not None and bounds.max is not None and bounds.min >= bounds.max:
+        return [error(doc.span(loc + ("max",)), CODE, f"a range's max ({bounds.max:g}) must be above its min "
+                                                      f"({bounds.min:g})")]
+    return []
 
 
 def _check_sets(sets: list[list[str]], doc: Document, loc: Loc) -> list[Diagnostic]:
@@ -310,6 +333,8 @@ def _clash(first: MetricEntry, other: MetricEntry) -> str | None:
         return "statistics"
     if first.absent_when and other.absent_when and first.absent_when != other.absent_when:
         return "absent_when"
+    if first.range and other.range and (first.range.min, first.range.max) != (other.range.min, other.range.max):
+        return "range"
     return None
 
 
@@ -321,5 +346,14 @@ def _metric_info(namespace: str, name: str, entries: list[MetricEntry], publicat
     statistics_note = next((e.statistics_note for e in entries if e.statistics_note), None)
     note = next((e.note for e in entries if e.note), None)
     absent_when = next((e.absent_when for e in entries if e.absent_when), None)
+    bounds = next((_bounds(e, p) for e, p in zip(entries, publications) if e.range), None)
     return MetricInfo(namespace, name, unit, tuple(statistics) if statistics else None, statistics_note, note,
-                      tuple(publications), absent_when, interval)
+                      tuple(publications), absent_when, interval, bounds)
+
+
+def _bounds(entry: MetricEntry, publication: Publication) -> Bounds | None:
+    """The entry's range, with its page: the range's own `source`, else the metric's (its publication's)."""
+    found = entry.range
+    if found is None:
+        return None
+    return Bounds(found.min, found.max, found.says, str(found.source or publication.source))

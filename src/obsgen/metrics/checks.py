@@ -30,6 +30,9 @@ Each problem is a small value; the caller locates it and turns it into a diagnos
                      warning  (check_absence) the other side: an upper threshold on such a metric with
                               missing data as breaching: every quiet or idle period is a breach
 
+A threshold the alarm's statistic of its metric never crosses, or always crosses, is metrics/ranges.py's
+(`threshold-never-breached`, `threshold-always-breached`).
+
 `suggestion` is what to write instead, when there is one answer: a metric name, a dimension set
 ("ApiName, Stage"), a statistic, a region or a period ("1d").
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..presets.catalog import Catalog as PresetCatalog
-from ..values import format_duration
+from ..values import format_duration, number_text
 from .catalog import Interval, MetricCatalog, NamespaceInfo
 from .resource_types import ResourceTypeInfo
 
@@ -49,6 +49,34 @@ topic's last API call. Coverage **complete** means every metric of
 the pages used is listed, so an unknown metric is an error; **partial** means a documented subset,
 so an unknown metric is only a warning. A contributor adds a namespace by adding a file to
 `src/obsgen/metrics/data/` (see `src/obsgen/metrics/schema.py` for its form).
+
+## The values a metric can take
+
+An alarm whose threshold its metric never crosses never fires (`threshold-never-breached`), and one
+every value crosses is in ALARM whenever there is data (`threshold-always-breached`, docs/diagnostics.md).
+What bounds a metric, in `src/obsgen/metrics/ranges.py`:
+
+- **Its page, per metric** (`range:` in the data files, with AWS's words and the page): an upper bound
+  only where the page makes the metric a share of a whole (a percentage of CPU time, of requests, of
+  health checkers, of the credits in a burst bucket) or a 0-or-1 value (EC2 status checks). The unit
+  `Percent` alone is no upper bound: ECS service `CPUUtilization` is measured against the task
+  definition, which a task may exceed ("the service reports 400% CPU utilization",
+  <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_utilization.html>), and the
+  DynamoDB account and table capacity utilizations do not say what they are a percentage of.
+- **Its unit, below**: a metric in a CloudWatch unit other than `None` (a count, a size, a time, a rate
+  of them, or a Percent) is never below 0. The lower bound comes from the unit, not from each metric,
+  because the unit is AWS's own statement of what the value measures, and a record per metric would
+  repeat it for the ~600 metrics that have a unit with no more evidence. The exceptions
+  are the metrics whose page says they go below 0, recorded with a `min`: RDS `ReplicaLag` and Aurora
+  `AuroraBinlogReplicaLag` report -1 when replication is not active. A metric with no unit in the
+  catalog has no lower bound unless its `range` gives one.
+- **The statistic**: Minimum, Maximum, Average, percentiles and trimmed or winsorized means keep the
+  metric's bounds; Sum (and TS) has no upper bound and keeps only a lower bound of 0; SampleCount (and
+  TC) is a count and PR a percentage of data points, whatever the metric.
+
+A threshold is in the metric's unit: obsgen converts nothing, and a monitor's `unit:` only filters the
+data points (`metric-unit`). Anomaly-detection bands, and metric math other than an expression that is
+one of its metrics, are not checked.
 """
 
 
@@ -94,7 +122,7 @@ def _presets(name: str, presets: PresetCatalog) -> str:
 
 
 def catalog_markdown(catalog: MetricCatalog) -> str:
-    lines = [CATALOG_HEADER,
+    lines = [CATALOG_HEADER, "## Namespaces\n",
              "| namespace | service | metrics | dimension sets | coverage | published in |",
              "|---|---|---|---|---|---|"]
     for namespace, info in catalog.namespaces.items():
@@ -119,6 +147,7 @@ def _section(namespace: str, info: NamespaceInfo) -> str:
         lines.append(f"| {shown} | {flavour or ''} | {count} |")
     lines += _intervals(info)
     lines += _absent(info)
+    lines += _ranges(info)
     lines.append("\nSources: " + ", ".join(f"<{s}>" for s in info.sources()) + "\n")
     return "\n".join(lines)
 
@@ -158,6 +187,19 @@ def _absent(info: NamespaceInfo) -> list[str]:
         names = [name for name, metric in info.metrics.items() if metric.absent_when == kind]
         if names:
             lines.append(f"\n{text} (`absent_when: {kind}`): " + ", ".join(names) + ".")
+    return lines
+
+
+def _ranges(info: NamespaceInfo) -> list[str]:
+    """The metrics whose page bounds them (`range:`), with the page's words."""
+    bounded = [(name, m.bounds) for name, m in info.metrics.items() if m.bounds is not None]
+    if not bounded:
+        return []
+    lines = ["", "| metric | values | AWS's words | source |", "|---|---|---|---|"]
+    for name, bounds in bounded:
+        low = "" if bounds.low is None else f"{number_text(bounds.low)} ≤ "
+        high = "" if bounds.high is None else f" ≤ {number_text(bounds.high)}"
+        lines.append(f"| {name} | {low}value{high} | {bounds.says} | <{bounds.source}> |")
     return lines
 
 

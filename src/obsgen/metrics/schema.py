@@ -5,7 +5,9 @@ groups that share the page they come from, the dimension sets they are published
 they are published. A group may belong to a *flavour* of the service (API Gateway's REST, HTTP and
 WebSocket APIs publish different metrics in the same namespace). A group or a metric may say how
 often AWS publishes a data point (`interval: 1d`, `5m`), where its page says so, with a `faster` interval some resources publish at (EC2's detailed monitoring); a metric's
-own interval replaces its group's. `resource-types.yaml` maps
+own interval replaces its group's. A metric may say the values its page bounds it to (`range:`, with
+the page's words): `CPUUtilization` of EC2 is at most 100, RDS `ReplicaLag` reports -1 when
+replication is not active. `resource-types.yaml` maps
 obsgen's resource types to a namespace, the dimensions that name a resource, a flavour and regions.
 
 Facts come from AWS's documentation only; every file, and every group or metric taken from another
@@ -67,6 +69,20 @@ class IntervalFacts(Strict):
                                                                       "not the metric's source.")
 
 
+class Range(Strict):
+    """The values AWS's page of a metric bounds it to; the lower bound of a metric without one comes from its
+    unit (metrics/ranges.py: a Count, a size, a time, a rate or a Percent is never below 0), so `min` is
+    written only where the page says the metric goes below it (RDS ReplicaLag reports -1)."""
+
+    min: float | None = Field(default=None, description="The least value AWS's page gives the metric; replaces the "
+                                                        "unit's lower bound of 0.")
+    max: float | None = Field(default=None, description="The greatest value AWS's page gives the metric (100 for a "
+                                                        "share of a whole; 1 for a 0-or-1 metric).")
+    says: str = Field(min_length=1, description="AWS's words that bound the metric, as its page gives them.")
+    source: HttpUrl | None = Field(default=None, description="The page that says so, when it is not the metric's "
+                                                             "source.")
+
+
 class MetricEntry(IntervalFacts):
     unit: Unit | None = Field(default=None, description="The CloudWatch unit AWS gives; none where the page gives none.")
     statistics: list[StatisticName] | None = Field(
@@ -79,6 +95,7 @@ class MetricEntry(IntervalFacts):
     note: str | None = Field(default=None, min_length=1)
     source: HttpUrl | None = Field(default=None, description="Defaults to the group's source.")
     absent_when: AbsentWhen | None = Field(default=None, description=ABSENT_WHEN_DESCRIPTION + " Defaults to the group's.")
+    range: Range | None = Field(default=None, description="The values AWS's page bounds the metric to.")
 
 
 class MetricGroup(IntervalFacts):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
-from .catalog import Interval, MetricCatalog, MetricInfo, NamespaceInfo, Publication, load_catalog
+from .catalog import Bounds, Interval, MetricCatalog, MetricInfo, NamespaceInfo, Publication, load_catalog
 from .files import DATA_DIR, RESOURCE_TYPES_FILE
 from .resource_types import ResourceTypeInfo, load_resource_types
 
@@ -115,8 +115,9 @@ def _namespace(info: NamespaceInfo) -> str:
         publications = [[[sets.setdefault(names, len(sets)) for names in sorted(tuple(sorted(s)) for s in p.dimension_sets)],
                          p.flavour, p.regions, sources.setdefault(p.source, len(sources))] for p in m.publications]
         interval = None if m.interval is None else astuple(m.interval)
+        bounds = None if m.bounds is None else astuple(m.bounds)
         metrics.append(_json([m.name, m.unit, m.statistics, m.statistics_note, m.note, publications, m.absent_when,
-                              interval]))
+                              interval, bounds]))
     head = {"namespace": info.namespace, "title": info.title, "source": info.source, "coverage": info.coverage,
             "flavours": info.flavours, "path": info.path, "sources": list(sources), "dimension_sets": list(sets)}
     return f'{_json(head)[:-1]}, "metrics": [\n  ' + ",\n  ".join(metrics) + "]}"
@@ -129,8 +130,9 @@ def _decoded(data: dict[str, Any]) -> Index:
         publication = _Publications(entry["sources"], [frozenset(names) for names in entry["dimension_sets"]])
         metrics = {name: MetricInfo(namespace, name, unit, _tuple(statistics), statistics_note, note,
                                     tuple(publication(*p) for p in publications), absent_when,
-                                    None if interval is None else Interval(*interval))
-                   for name, unit, statistics, statistics_note, note, publications, absent_when, interval
+                                    None if interval is None else Interval(*interval),
+                                    None if bounds is None else Bounds(*bounds))
+                   for name, unit, statistics, statistics_note, note, publications, absent_when, interval, bounds
                    in entry["metrics"]}
         catalog.add(NamespaceInfo(namespace, entry["title"], entry["source"], entry["coverage"], entry["flavours"],
                                   metrics, entry["path"]))

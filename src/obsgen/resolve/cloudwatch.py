@@ -267,9 +267,11 @@ def _metric_alarm(ctx: Context, entry: ServiceEntry, monitor: MetricMonitor | Ma
         alarmed = dict(queries).get(monitor.expression.strip())  # the expression is one metric: its threshold is
         if alarmed is not None:                                   # that metric's (FILL and other math: not checked)
             ctx.problems += metric_checks.check_absence(alarmed, monitor, monitor.cloudwatch, origin)
+            ctx.problems += metric_checks.check_range(alarmed, monitor, monitor.cloudwatch, origin)
         return MetricAlarm(**fields, expression=monitor.expression, queries=queries)
     metric = _metric(ctx, entry, monitor, monitor.period, origin, (), evaluation)
     ctx.problems += metric_checks.check_absence(metric, monitor, monitor.cloudwatch, origin)
+    ctx.problems += metric_checks.check_range(metric, monitor, monitor.cloudwatch, origin)
     fields["region"] = regions.alarm_region(ctx, monitor.region, (metric,), origin)
     return MetricAlarm(**fields, metric=metric)
 

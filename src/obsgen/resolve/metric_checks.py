@@ -17,7 +17,9 @@ Regions are not checked here: placing a metric published only in us-east-1 is re
 
 An alarm's threshold is checked against its metric once the alarm is known (`check_absence`): a lower
 threshold on a metric AWS does not publish when it is zero or idle, with missing data not breaching,
-is a warning at `missing_data` when it is written, else at `threshold`.
+is a warning at `missing_data` when it is written, else at `threshold`. So is a threshold the metric's
+statistic never crosses, or always crosses (`check_range`, metrics.ranges: `> 100` on EC2 CPUUtilization,
+`< 0` or `>= 0` on a Count), at `threshold`.
 """
 
 from __future__ import annotations
@@ -29,13 +31,15 @@ from ..diagnostics import Diagnostic, Span, shown
 from ..language.errors import did_you_mean
 from ..language.load import ServiceEntry
 from ..language.v1.service import Evaluation, Resource
-from ..metrics import checks
+from ..metrics import checks, ranges
 from ..metrics.resource_types import ResourceTypeInfo
 from ..metrics.shipped import shipped_catalog, shipped_resource_types
 from ..model import MetricStat, Origin
 
 # `cloudwatch:` parameters that replace the alarm obsgen would check: it is sent as written.
 _REPLACED = ("ComparisonOperator", "Threshold", "ThresholdMetricId", "Metrics", "MetricName", "Namespace")
+# ... and those that replace the statistic the range check reads.
+_STATISTIC = ("Statistic", "ExtendedStatistic")
 
 
 @dataclass(slots=True)
@@ -121,6 +125,18 @@ def check_absence(stat: MetricStat, monitor: Evaluation, verbatim: dict[str, obj
                            ("missing_data",) if "missing_data" in monitor.model_fields_set else ("threshold",))
     note = f" ({origin.preset.note()})" if origin.preset is not None else ""
     return [Diagnostic(origin.span(*at), problem.kind, problem.message + note, problem.level)]
+
+
+def check_range(stat: MetricStat, monitor: Evaluation, verbatim: dict[str, object], origin: Origin) -> list[Diagnostic]:
+    """A static threshold the alarm's statistic of its metric never crosses, or always crosses
+    (metrics.ranges.check_range), at `threshold` (a preset monitor's: at its use, with the preset named)."""
+    if not stat.namespace or any(key in verbatim for key in _REPLACED + _STATISTIC):
+        return []
+    problem = ranges.check_range(stat.namespace, stat.metric, stat.statistic, monitor.threshold)
+    if problem is None:
+        return []
+    note = f" ({origin.preset.note()})" if origin.preset is not None else ""
+    return [Diagnostic(origin.span("threshold"), problem.kind, problem.message + note, problem.level)]
 
 
 def _span(problem: checks.Problem, names: list[str], place: MetricPlace) -> Span:
