@@ -119,6 +119,17 @@ def parse(text: str) -> Pattern:
     return pattern
 
 
+# A space-delimited event's fields: blanks separate them, and text between square brackets or between
+# double quotes is one field (FilterAndPatternSyntax.html, "space-delimited log events": its Apache
+# example reads `[10/Oct/2000:13:25:15 -0700]` and `"GET /apache_pb.gif HTTP/1.0"` as one field each).
+_EVENT_FIELD = re.compile(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\S+')
+
+
+def event_fields(message: str) -> list[str]:
+    """The fields a space-delimited pattern sees in a log event, as written (quotes and brackets kept)."""
+    return _EVENT_FIELD.findall(message)
+
+
 def is_selector(text: str) -> bool:
     """A JSON property selector as the syntax page defines it: `$.a`, `$.a[0].b`."""
     try:

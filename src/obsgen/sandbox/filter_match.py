@@ -26,9 +26,8 @@ import operator
 import re
 from typing import Any, Callable
 
-from ..filter_pattern import Compare, Junction, Node, Pattern
+from ..filter_pattern import Compare, Junction, Node, Pattern, event_fields
 
-_FIELD = re.compile(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\S+')
 _NUMBER_OPS: dict[str, Callable[[float, float], bool]] = {
     "=": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
 _MISSING = object()
@@ -86,18 +85,13 @@ def _select(event: Any, selector: str) -> Any:
 
 
 def _space_match(pattern: Pattern, message: str) -> dict[str, str] | None:
-    fields = [_unwrapped(f) for f in _FIELD.findall(message)]
+    fields = [_unwrapped(f) for f in event_fields(message)]
     bound = _bind(pattern.layout, fields)
     if bound is None:
         return None
     if pattern.tree is not None and not _holds(pattern.tree, lambda name: bound.get(name, _MISSING)):
         return None
     return {f"${name}": value for name, value in bound.items()}
-
-
-def field_count(message: str) -> int:
-    """How many space-delimited fields `message` has (quoted and bracketed text being one field)."""
-    return len(_FIELD.findall(message))
 
 
 def _unwrapped(field: str) -> str:
