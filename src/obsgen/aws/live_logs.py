@@ -53,6 +53,9 @@ DAY_MS = 86_400_000
 SAMPLE_SIZE = 50  # TestMetricFilter logEventMessages: 1..50 (botocore's logs model, TestEventMessages)
 SAMPLE_WINDOW_MS = 3_600_000  # the sample starts an hour before the group's newest event
 MAX_TESTED_CHARS = 16_384  # longer events are left out of the sample (a bounded TestMetricFilter request)
+# "AccessDeniedException: You do not have sufficient access to perform this action", HTTP 400
+# (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/CommonErrors.html); the other two
+# spellings are other services' (botocore's clients see the code as sent).
 DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 MISSING, SILENT, MISMATCH = "log-group-missing", "log-group-silent", "log-format-mismatch"
 
