@@ -173,8 +173,8 @@ def test_the_read_budget_is_per_log_group_not_per_monitor(aws_env, tmp_path):
     reading, problems, log = read(model)
     assert sorted(reading.calls.items()) == [("DescribeLogStreams", 2), ("FilterLogEvents", 2),
                                              ("TestMetricFilter", 3)]  # 3 distinct JSON patterns on GROUP
-    assert sorted((p.code, p.span.line) for p in problems) == [("log-format-mismatch", 10), ("log-format-mismatch", 17),
-                                                               ("log-format-mismatch", 24)]
+    assert sorted((p.code, p.span.line) for p in problems) == [
+        ("log-format-mismatch", 10), ("log-format-mismatch", 17), ("log-format-mismatch", 24)]
     assert log.problems == []
 
 
@@ -281,3 +281,49 @@ def test_the_sandbox_test_metric_filter_numbers_the_matching_events_and_refuses_
     with pytest.raises(ClientError) as raised:
         logs.test_metric_filter(filterPattern="{ $.level == 1 }", logEventMessages=["x"])
     assert raised.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_validate_live_notes_access_denied_and_still_exits_0(aws_env, tmp_path, monkeypatch):
+    """Through the CLI: the account refuses FilterLogEvents; the silent group is still reported, the
+    pattern is not checked, and a note says so."""
+    import obsgen.cli.aws as cli_aws
+
+    real_connect = cli_aws.connect
+
+    def connect_refusing(*args, **kwargs):
+        clients = real_connect(*args, **kwargs)
+        clients.client("logs").meta.events.register_first("before-send", _deny("FilterLogEvents"))
+        return clients
+
+    monkeypatch.setattr(cli_aws, "connect", connect_refusing)
+    root = make_project(tmp_path / "project", MONITORS + monitor("old", "/aws/lambda/old-stack", JSON_ERRORS),
+                        project=LIVE_PROJECT)
+    seed(GROUP, "plain text")
+    seed("/aws/lambda/old-stack", "x", age_days=9)
+    result = runner.invoke(app, ["validate", "-C", str(root), "--env", "production", "--live"])
+    assert result.exit_code == 0, result.output
+    assert ("note: live logs: access denied to logs:FilterLogEvents for 1 log group(s); the checks that need it were "
+            "skipped") in result.output
+    assert "[log-group-silent]" in result.output and "[log-format-mismatch]" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_sandbox_over_http_answers_the_reads_like_aws(tmp_path, monkeypatch):
+    """The same reads against `obsgen sandbox` (moto's server with obsgen's gap-fillers), over HTTP."""
+    from obsgen.sandbox import server as sandbox
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}.items():
+        monkeypatch.setenv(name, value)
+    with sandbox.start() as running:
+        model = dataclasses.replace(model_of(MONITORS + monitor("gone", "/aws/lambda/gone", JSON_ERRORS), tmp_path),
+                                    endpoint=running.endpoint_url)
+        logs = boto3.client("logs", region_name=REGION, endpoint_url=running.endpoint_url)
+        logs.create_log_group(logGroupName=GROUP)
+        logs.create_log_stream(logGroupName=GROUP, logStreamName="s")
+        logs.put_log_events(logGroupName=GROUP, logStreamName="s",
+                            logEvents=[{"timestamp": int(time.time() * 1000), "message": "plain text"}])
+        reading = live_logs.read_logs(model, connect(model))
+        codes = sorted(p.code for p in live_logs.findings(model, reading))
+        assert codes == ["log-format-mismatch", "log-group-missing"]
+        assert reading.calls == {"DescribeLogStreams": 2, "FilterLogEvents": 1, "TestMetricFilter": 1}

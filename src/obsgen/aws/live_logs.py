@@ -38,7 +38,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -110,9 +110,14 @@ class _Caller:
 
     def __call__(self, operation: str, method: str, **kwargs: Any) -> dict[str, Any] | None:
         self.reading.calls[operation] += 1
-        run: Callable[[], dict[str, Any]] = lambda: getattr(self.client, method)(**kwargs)  # noqa: E731
+        def run() -> dict[str, Any]:
+            answer: dict[str, Any] = getattr(self.client, method)(**kwargs)
+            return answer
+
         try:
-            return run() if self.deadline is None else self.deadline.run(run, f"{operation} {kwargs.get('logGroupName', '')}")
+            if self.deadline is None:
+                return run()
+            return self.deadline.run(run, f"{operation} {kwargs.get('logGroupName', '')}")
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in DENIED:
                 self.reading.denied[operation] += 1
@@ -216,8 +221,8 @@ def _missing(f: MetricFilter, where: str) -> str:
 
 
 def _silent(f: MetricFilter, group: Group, where: str) -> str:
-    last = ("no event at all" if group.newest is None else
-            "its newest event is from " + datetime.fromtimestamp(group.newest / 1000, timezone.utc).strftime("%Y-%m-%d"))
+    day = None if group.newest is None else datetime.fromtimestamp(group.newest / 1000, timezone.utc)
+    last = "no event at all" if day is None else f"its newest event is from {day:%Y-%m-%d}"
     return (f"log group '{shown(f.log_group)}' has received no event in the past {SILENT_DAYS} days {where} ({last}, "
             f"DescribeLogStreams): metric filter {f.name} has nothing to count, so alarm {f.alarm} cannot fire; check "
             "that what it monitors still logs there (a renamed function, an old stack's group)")
