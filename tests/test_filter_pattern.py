@@ -79,6 +79,19 @@ def test_a_space_delimited_pattern_names_its_fields_with_a_dollar():
     assert pattern.names("$bytes") and not pattern.names("bytes") and not pattern.names("$size")
 
 
+def test_a_space_delimited_pattern_keeps_its_layout_and_conditions():
+    """What matching an event needs (the sandbox's TestMetricFilter): fields in order with '...', and each
+    field's conditions, `&&` binding tighter than `||` as in JSON patterns."""
+    pattern = parse('[ip, ..., status = 4* || status = 5* && bytes > 1000, bytes]')
+    assert pattern.layout == ("ip", "...", "status", "bytes")
+    assert pattern.tree == Junction("||", (Compare("status", "=", "4*", "string"),
+                                           Junction("&&", (Compare("status", "=", "5*", "string"),
+                                                           Compare("bytes", ">", "1000", "number")))))
+    two = parse('[a = "x y", b = %ab+%]').tree
+    assert two == Junction("&&", (Compare("a", "=", "x y", "string"), Compare("b", "=", "ab+", "regex")))
+    assert parse("[a, b]").tree is None
+
+
 def test_unstructured_terms_extract_no_field():
     assert not parse("ERROR").names("$.level")
 

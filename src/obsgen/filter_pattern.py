@@ -85,7 +85,8 @@ class Pattern:
     selectors: frozenset[str] = field(default_factory=frozenset)  # JSON: the selectors compared, e.g. "$.level"
     fields: tuple[str, ...] = ()  # space-delimited: the named fields, in order (without "...")
     terms: tuple[Term, ...] = ()  # unstructured terms, in order
-    tree: Node | None = None  # the JSON expression
+    tree: Node | None = None  # the JSON expression; a space-delimited pattern's conditions (selector: a field name)
+    layout: tuple[str, ...] = ()  # space-delimited: the fields in order, "..." included
 
     def names(self, reference: str) -> bool:
         """Whether a metric value or dimension reference (`$.latency`, `$status_code`) reads a field
@@ -116,6 +117,17 @@ def parse(text: str) -> Pattern:
     if not reader.at_end():
         raise PatternSyntaxError(f"unexpected '{shown(reader.rest(12))}' after the end of the pattern", reader.pos)
     return pattern
+
+
+# A space-delimited event's fields: blanks separate them, and text between square brackets or between
+# double quotes is one field (FilterAndPatternSyntax.html, "space-delimited log events": its Apache
+# example reads `[10/Oct/2000:13:25:15 -0700]` and `"GET /apache_pb.gif HTTP/1.0"` as one field each).
+_EVENT_FIELD = re.compile(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\S+')
+
+
+def event_fields(message: str) -> list[str]:
+    """The fields a space-delimited pattern sees in a log event, as written (quotes and brackets kept)."""
+    return _EVENT_FIELD.findall(message)
 
 
 def is_selector(text: str) -> bool:
@@ -435,19 +447,23 @@ class _Reader:
     def space_delimited(self) -> Pattern:
         self.pos += 1  # '['
         names: list[str] = []
+        layout: list[str] = []
         referenced: list[tuple[str, int]] = []
+        conditions: list[Node] = []
         while True:
             self.blanks()
             if self.peek() == "]":
-                if not names and not referenced:
+                if not layout:
                     raise PatternSyntaxError("a space-delimited pattern names at least one field, as in [ip, user]",
                                              self.pos)
                 self.pos += 1
                 break
             if self.peek(3) == "...":
                 self.pos += 3
+                layout.append("...")
             else:
-                self._field(names, referenced)
+                self._field(names, referenced, conditions)
+                layout.append(names[-1])
             self.blanks()
             if self.peek() == ",":
                 self.pos += 1
@@ -458,9 +474,12 @@ class _Reader:
             if name not in names:
                 raise PatternSyntaxError(f"the condition names field '{shown(name)}', which the pattern does not "
                                          "declare", offset)
-        return Pattern("space", fields=tuple(names))
+        tree = None if not conditions else conditions[0] if len(conditions) == 1 else Junction("&&", tuple(conditions))
+        return Pattern("space", fields=tuple(names), tree=tree, layout=tuple(layout))
 
-    def _field(self, names: list[str], referenced: list[tuple[str, int]]) -> None:
+    def _field(self, names: list[str], referenced: list[tuple[str, int]], conditions: list[Node]) -> None:
+        """A field's name and its conditions (`status_code = 4* && bytes > 1000`: later ones may name
+        other fields), `&&` binding tighter than `||` as in JSON patterns."""
         start = self.pos
         name = self.match(_FIELD_NAME)
         if name is None:
@@ -471,8 +490,8 @@ class _Reader:
         self.blanks()
         if self.peek() in (",", "]", ""):
             return
-        self._condition()
-        while self._operator("&&") or self._operator("||"):
+        alternatives: list[list[Node]] = [[self._condition(name)]]
+        while (junction := "&&" if self._operator("&&") else "||" if self._operator("||") else None) is not None:
             self.blanks()
             other_start = self.pos
             other = self.match(_FIELD_NAME)
@@ -480,23 +499,30 @@ class _Reader:
                 raise PatternSyntaxError("expected a field name after '&&' or '||'", self.pos)
             referenced.append((other, other_start))
             self.blanks()
-            self._condition()
+            if junction == "||":
+                alternatives.append([])
+            alternatives[-1].append(self._condition(other))
+        ands: list[Node] = [a[0] if len(a) == 1 else Junction("&&", tuple(a)) for a in alternatives]
+        conditions.append(ands[0] if len(ands) == 1 else Junction("||", tuple(ands)))
 
-    def _condition(self) -> None:
+    def _condition(self, name: str) -> Compare:
         self.blanks()
         operator = self._comparison("a field name (or ',' or ']' to end it)")
         self.blanks()
         start = self.pos
         ch = self.peek()
         if ch == '"':
-            self.quoted()
+            text = _unquoted(self.quoted())
             self._string_operator(operator, start)
-        elif ch == "%":
-            self.regex()
+            return Compare(name, operator, text, "string")
+        if ch == "%":
+            text = self.regex()[1:-1]
             self._string_operator(operator, start)
-        else:
-            value = self.match(_BARE_FIELD_VALUE)
-            if value is None:
-                raise PatternSyntaxError("expected a value to compare the field with", self.pos)
-            if not _NUMBER.fullmatch(value):
-                self._string_operator(operator, start)
+            return Compare(name, operator, text, "regex")
+        value = self.match(_BARE_FIELD_VALUE)
+        if value is None:
+            raise PatternSyntaxError("expected a value to compare the field with", self.pos)
+        if _NUMBER.fullmatch(value):
+            return Compare(name, operator, value, "number")
+        self._string_operator(operator, start)
+        return Compare(name, operator, value, "string")

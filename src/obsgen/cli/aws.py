@@ -25,7 +25,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColu
                            TimeRemainingColumn)
 from rich.text import Text
 
-from ..aws import SyncError, live_reach, metric_presence, reach_findings
+from ..aws import SyncError, live_logs, live_reach, metric_presence, reach_findings
 from ..aws.apply import ApplyResult
 from ..prometheus import drift as prometheus_drift
 from ..views import drift as drift_view
@@ -110,12 +110,15 @@ def live_checks(model: EnvironmentModel, profile: str | None,
                 timeout: float) -> tuple[list[Diagnostic], list[str], list[str]]:
     """`validate --live`: what only the account knows, as diagnostics, notes (what could not be read) and
     summary lines: alarms whose metric it has not published in the past 3 hours (aws/metric_presence.py),
-    and topics that reach nobody (aws/live_reach.py, aws/reach_findings.py). One STS check, one deadline."""
+    topics that reach nobody (aws/live_reach.py, aws/reach_findings.py), and log monitors that cannot match
+    (aws/live_logs.py). One STS check, one deadline."""
     clients, _ = _connect(model, profile)
     deadline = Deadline(timeout)
     metric_problems, metric_summary = _live_metrics(model, clients, deadline)
     reach_problems, notes, reach_summary = _live_reach(model, clients, deadline)
-    return metric_problems + reach_problems, notes, [metric_summary, reach_summary]
+    log_problems, log_notes, log_summaries = _live_logs(model, clients, deadline)
+    return (metric_problems + reach_problems + log_problems, notes + log_notes,
+            [metric_summary, reach_summary, *log_summaries])
 
 
 def _live_metrics(model: EnvironmentModel, clients: Clients, deadline: Deadline) -> tuple[list[Diagnostic], str]:
@@ -132,6 +135,23 @@ def _live_metrics(model: EnvironmentModel, clients: Clients, deadline: Deadline)
                f"{model.account} {regions} with {presence.calls} ListMetrics call(s); "
                f"{len(problems)} alarm(s) watch metrics with no data points in the past 3 hours")
     return problems, summary
+
+
+def _live_logs(model: EnvironmentModel, clients: Clients,
+               deadline: Deadline) -> tuple[list[Diagnostic], list[str], list[str]]:
+    """Log monitors (aws/live_logs.py): missing or silent log groups, patterns their events cannot match;
+    notes for the reads the account refused; a summary line (none without log monitors: no call made)."""
+    if not model.metric_filters:
+        return [], [], []
+    try:
+        with _waiting_note(clients, f"sampling {model.env}'s log groups"):
+            reading = live_logs.read_logs(model, clients, deadline)
+    except SyncError as exc:
+        raise _fail(str(exc)) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise _fail(f"CloudWatch Logs: {exc}") from None
+    problems = live_logs.findings(model, reading)
+    return problems, live_logs.notes(reading), [live_logs.summary(model, reading, problems)]
 
 
 def _live_reach(model: EnvironmentModel, clients: Clients, deadline: Deadline) -> tuple[list[Diagnostic], list[str], str]:

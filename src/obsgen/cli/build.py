@@ -51,9 +51,11 @@ def validate(project_dir: Path = ProjectDir,
              strict: bool = typer.Option(False, "--strict", help="Warnings are errors: monitors without runbook guidance, severities that reach nobody; "
                                          "also a warning per monitor without a unit test."),
              live: bool = typer.Option(False, "--live", help="Also ask the account whether each alarm's metric "
-                                                              "was published in the past 3 hours (ListMetrics) and whether "
+                                                              "was published in the past 3 hours (ListMetrics), whether "
                                                               "its topic reaches a person (confirmed subscriptions, a KMS "
-                                                              "key CloudWatch may use); needs --env."),
+                                                              "key CloudWatch may use), and whether each log monitor's log "
+                                                              "group exists, receives events and has events its pattern "
+                                                              "can match; needs --env."),
              prometheus_url: Optional[str] = typer.Option(
                  None, "--prometheus-url", callback=_http_url,
                  help="Also ask this Prometheus (an http:// or https:// URL; GET /api/v1/series) whether each "

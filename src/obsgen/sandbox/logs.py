@@ -39,7 +39,7 @@ from moto.logs.models import LogsBackend
 from moto.logs.responses import LogsResponse
 
 from .. import filter_pattern
-from . import paging
+from . import filter_match, paging
 
 MAX_FILTERS_PER_GROUP = 100  # API_PutMetricFilter.html
 PAGE_DEFAULT = PAGE_MAX = 50  # DescribeMetricFilters limit: 1..50, "the default is up to 50 items"
@@ -162,12 +162,35 @@ def delete_query_definition(self: LogsResponse) -> str:
     return json.dumps({"success": True})
 
 
+# --- TestMetricFilter ---------------------------------------------------------------------------
+
+TEST_MESSAGES_MAX = 50  # TestMetricFilter logEventMessages: TestEventMessages, 1..50 (botocore's logs model)
+
+
+def test_metric_filter(self: LogsResponse) -> str:
+    messages = self._get_param("logEventMessages") or []
+    if not 1 <= len(messages) <= TEST_MESSAGES_MAX or not all(isinstance(m, str) and m for m in messages):
+        raise InvalidParameterException(constraint=f"Member must have length between 1 and {TEST_MESSAGES_MAX}",
+                                        parameter="logEventMessages", value=len(messages))
+    try:
+        pattern = filter_pattern.parse(self._get_param("filterPattern") or "")
+    except filter_pattern.PatternSyntaxError as exc:
+        raise InvalidParameterException(f"Invalid metric filter pattern: {exc} (approx)") from None
+    found = []
+    for number, message in enumerate(messages, start=1):
+        extracted = filter_match.matches(pattern, message)
+        if extracted is not None:
+            found.append({"eventNumber": number, "eventMessage": message, "extractedValues": extracted})
+    return json.dumps({"matches": found})
+
+
 def patches() -> dict[tuple[type, str], Callable[..., Any]]:
     """For cloudwatch.install, which applies every patch once."""
     return {
         (LogsResponse, "put_query_definition"): put_query_definition,
         (LogsResponse, "describe_query_definitions"): describe_query_definitions,
         (LogsResponse, "delete_query_definition"): delete_query_definition,
+        (LogsResponse, "test_metric_filter"): test_metric_filter,
         (MetricFilters, "add_filter"): _add_filter,
         (LogsResponse, "put_metric_filter"): _wrap_put_metric_filter(LogsResponse.put_metric_filter),
         (LogsResponse, "describe_metric_filters"): _wrap_describe_metric_filters(LogsResponse.describe_metric_filters),
