@@ -240,3 +240,26 @@ def test_a_metric_published_only_in_us_east_1_is_listed_there(aws_env, tmp_path)
     presence = read_presence(model, connect(model))
     assert set(presence.series) == {("us-east-1", "AWS/CloudFront", "Requests")}
     assert missing_metrics(model, presence) == []
+
+
+LOG_MONITOR = """\
+log-errors:
+  summary: The function logs errors.
+  log: {group: "/aws/lambda/orders-${env}", pattern: '{ $.level = "ERROR" }'}
+  threshold: "> 5"
+  period: 5m
+  severity: warning
+"""
+
+
+def test_a_log_monitors_metric_is_neither_read_nor_warned_about(aws_env, tmp_path):
+    """Its metric filter publishes only when lines match: an error count's absence is its normal state
+    (the log group's own silence is aws/live_logs.py's finding)."""
+    model = model_of(make_project(tmp_path / "project", MONITORS + LOG_MONITOR, project=LIVE_PROJECT))
+    assert [f.monitor for f in model.metric_filters] == ["log-errors"]
+    seed(("AWS/Lambda", "Errors", FUNCTION), ("AWS/Lambda", "Invocations", FUNCTION),
+         ("AWS/Lambda", "Throttles", FUNCTION), ("Shop/Orders", "Placed", {"Env": "production"}))
+    filtered = (model.metric_filters[0].namespace, model.metric_filters[0].metric)
+    assert filtered not in {(namespace, metric) for _, namespace, metric in wanted(model)}
+    presence = read_presence(model, connect(model))
+    assert presence.calls == 4 and missing_metrics(model, presence) == []

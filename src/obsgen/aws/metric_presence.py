@@ -51,11 +51,14 @@ class Presence:
 
 
 def wanted(model: EnvironmentModel) -> dict[MetricKey, set[Series]]:
-    """The series every metric alarm of the environment reads (each input of metric math), by region and metric."""
+    """The series every metric alarm of the environment reads (each input of metric math), by region and
+    metric; not a log monitor's metric (`missing_metrics` says why)."""
     found: dict[MetricKey, set[Series]] = {}
+    filtered = _filtered(model)
     for alarm in model.metric_alarms:
         for stat in alarm.stats:
-            found.setdefault((alarm.region, stat.namespace, stat.metric), set()).add(frozenset(stat.dimensions))
+            if (stat.namespace, stat.metric) not in filtered:
+                found.setdefault((alarm.region, stat.namespace, stat.metric), set()).add(frozenset(stat.dimensions))
     return found
 
 
@@ -93,13 +96,23 @@ def _counted(call: Any, presence: Presence, deadline: Deadline | None, what: str
 
 
 def missing_metrics(model: EnvironmentModel, presence: Presence) -> list[Diagnostic]:
-    """A warning at each monitor whose metric (any input of its math) ListMetrics does not list."""
+    """A warning at each monitor whose metric (any input of its math) ListMetrics does not list. A log
+    monitor's metric is left out: its metric filter publishes only when log events arrive (only when lines
+    match, without a default value), so its absence is the normal state of an error count; whether its log
+    group receives anything, and in a format its pattern can match, is aws/live_logs.py's to say."""
     problems = []
+    filtered = _filtered(model)
     for alarm in model.metric_alarms:
-        absent = [stat for stat in alarm.stats if not presence.has(alarm.region, stat)]
+        absent = [stat for stat in alarm.stats
+                  if (stat.namespace, stat.metric) not in filtered and not presence.has(alarm.region, stat)]
         if absent:
             problems.append(warning(_span(alarm), CODE, _message(model, alarm, absent)))
     return problems
+
+
+def _filtered(model: EnvironmentModel) -> set[tuple[str, str]]:
+    """(namespace, metric name) of what the environment's metric filters publish."""
+    return {(f.namespace, f.metric) for f in model.metric_filters}
 
 
 def _span(alarm: MetricAlarm) -> Span:
