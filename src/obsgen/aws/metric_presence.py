@@ -110,6 +110,14 @@ def missing_metrics(model: EnvironmentModel, presence: Presence) -> list[Diagnos
     return problems
 
 
+def summary(model: EnvironmentModel, presence: Presence, problems: list[Diagnostic]) -> str:
+    """One line: what was listed, where, with how many calls, and how many alarms it left unpublished."""
+    regions = ", ".join(sorted({region for region, _, _ in presence.series})) or model.region
+    return (f"live: {len(presence.series)} metric(s) of {len(model.metric_alarms)} alarm(s) listed in "
+            f"{model.account} {regions} with {presence.calls} ListMetrics call(s); "
+            f"{len(problems)} alarm(s) watch metrics with no data points in the past 3 hours")
+
+
 def _filtered(model: EnvironmentModel) -> set[tuple[str, str]]:
     """(namespace, metric name) of what the environment's metric filters publish."""
     return {(f.namespace, f.metric) for f in model.metric_filters}

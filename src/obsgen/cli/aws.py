@@ -25,7 +25,8 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColu
                            TimeRemainingColumn)
 from rich.text import Text
 
-from ..aws import SyncError, live_logs, live_reach, metric_presence, reach_findings
+from ..aws import SyncError
+from ..aws import live_checks as live
 from ..aws.apply import ApplyResult
 from ..prometheus import drift as prometheus_drift
 from ..views import drift as drift_view
@@ -108,61 +109,13 @@ def _connect(model: EnvironmentModel, profile: str | None) -> tuple[Clients, str
 
 def live_checks(model: EnvironmentModel, profile: str | None,
                 timeout: float) -> tuple[list[Diagnostic], list[str], list[str]]:
-    """`validate --live`: what only the account knows, as diagnostics, notes (what could not be read) and
-    summary lines: alarms whose metric it has not published in the past 3 hours (aws/metric_presence.py),
-    topics that reach nobody (aws/live_reach.py, aws/reach_findings.py), and log monitors that cannot match
-    (aws/live_logs.py). One STS check, one deadline."""
+    """`validate --live` (aws/live_checks.py): diagnostics, notes and summary lines. One STS check, one deadline."""
     clients, _ = _connect(model, profile)
-    deadline = Deadline(timeout)
-    metric_problems, metric_summary = _live_metrics(model, clients, deadline)
-    reach_problems, notes, reach_summary = _live_reach(model, clients, deadline)
-    log_problems, log_notes, log_summaries = _live_logs(model, clients, deadline)
-    return (metric_problems + reach_problems + log_problems, notes + log_notes,
-            [metric_summary, reach_summary, *log_summaries])
-
-
-def _live_metrics(model: EnvironmentModel, clients: Clients, deadline: Deadline) -> tuple[list[Diagnostic], str]:
     try:
-        with _waiting_note(clients, f"listing {model.env}'s metrics"):
-            presence = metric_presence.read_presence(model, clients, deadline)
-    except SyncError as exc:
+        outcome = live.run(model, clients, Deadline(timeout), lambda doing: _waiting_note(clients, doing))
+    except live.LiveCheckFailed as exc:
         raise _fail(str(exc)) from None
-    except (ClientError, BotoCoreError) as exc:
-        raise _fail(f"ListMetrics: {exc}") from None
-    problems = metric_presence.missing_metrics(model, presence)
-    regions = ", ".join(sorted({region for region, _, _ in presence.series})) or model.region
-    summary = (f"live: {len(presence.series)} metric(s) of {len(model.metric_alarms)} alarm(s) listed in "
-               f"{model.account} {regions} with {presence.calls} ListMetrics call(s); "
-               f"{len(problems)} alarm(s) watch metrics with no data points in the past 3 hours")
-    return problems, summary
-
-
-def _live_logs(model: EnvironmentModel, clients: Clients,
-               deadline: Deadline) -> tuple[list[Diagnostic], list[str], list[str]]:
-    """Log monitors (aws/live_logs.py): missing or silent log groups, patterns their events cannot match;
-    notes for the reads the account refused; a summary line (none without log monitors: no call made)."""
-    if not model.metric_filters:
-        return [], [], []
-    try:
-        with _waiting_note(clients, f"sampling {model.env}'s log groups"):
-            reading = live_logs.read_logs(model, clients, deadline)
-    except SyncError as exc:
-        raise _fail(str(exc)) from None
-    except (ClientError, BotoCoreError) as exc:
-        raise _fail(f"CloudWatch Logs: {exc}") from None
-    problems = live_logs.findings(model, reading)
-    return problems, live_logs.notes(reading), [live_logs.summary(model, reading, problems)]
-
-
-def _live_reach(model: EnvironmentModel, clients: Clients, deadline: Deadline) -> tuple[list[Diagnostic], list[str], str]:
-    try:
-        with _waiting_note(clients, f"reading {model.env}'s alarm topics"):
-            reach = live_reach.read_reach(model, clients, deadline)
-    except SyncError as exc:
-        raise _fail(str(exc)) from None
-    except (ClientError, BotoCoreError) as exc:
-        raise _fail(f"reading the alarms' topics: {exc}") from None
-    return reach_findings.findings(model, reach), reach.notes, reach_findings.summary(model, reach)
+    return outcome.problems, outcome.notes, outcome.summaries
 
 
 def _plan(model: EnvironmentModel, clients: Clients, adopt: bool, deadline: Deadline) -> Plan:
