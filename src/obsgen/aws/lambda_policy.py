@@ -118,7 +118,7 @@ def _other_sources(statements: Any) -> str:
                       for key, values in tests.items() if key.lower() == _SOURCE_ARN for v in _strings(values)})
     if sources:
         return f"its statements for {SNS} name another topic (AWS:SourceArn {', '.join(sources)})"
-    return f"it has no statement allowing {SNS} {INVOKE} on it"
+    return f"no statement allowing {SNS} {INVOKE} on it applies to this topic"
 
 
 def _strings(value: object) -> list[str]:

@@ -1,7 +1,7 @@
 """`obsgen validate --env ENV --live`: does each alarm's topic reach a person? What only the account knows.
 
 `resolve/reach.py` proves from the spec that every severity used by alarms has a channel; the account can
-still leave such an alarm notifying nobody, in two ways this module reads (`reach_findings.py` judges):
+still leave such an alarm notifying nobody, in three ways this module reads (`reach_findings.py` judges):
 
 - **Unconfirmed subscriptions.** An email, email-json, http or https endpoint (or one in another account)
   receives nothing until its owner confirms (API_Subscribe.html: "the endpoint owner must run the
