@@ -35,7 +35,9 @@ obsgen topic (its ARN as SNS invokes it, with its version or alias), in the func
 the two cases it means apart: botocore's lambda model gives GetPolicy that one error, "The resource specified in
 the request does not exist", and AWS answers it both for a missing function and for one with no policy at all
 (https://github.com/getmoto/moto/issues/7475). The example's `local` after an apply (two
-topics in one region, not encrypted): 2 + 2 calls; 2 before it (both NotFound). A topic that does not exist (never applied) is not read
+topics in one region, not encrypted): 2 + 2 SNS calls, and 2 Lambda calls for its `slack` channel's one function
+(measured against moto, which has no such function: GetPolicy and GetFunctionConfiguration both NotFound); 2 before
+it (both topics NotFound). A topic that does not exist (never applied) is not read
 further: creating it is what `obsgen plan` shows. A call the credentials may not make is a note saying
 what was not checked and which permission it needs, not a failure.
 """
