@@ -284,3 +284,196 @@ def test_the_sandbox_keeps_email_and_https_subscriptions_pending_until_confirmed
     assert raised.value.response["Error"]["Code"] == "InvalidParameter"
     confirm(arn, "a@example.com")
     assert "PendingConfirmation" not in {s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]}
+
+
+# A `type: lambda` channel: SNS delivers only when the function's resource-based policy lets the topic invoke it.
+# moto creates functions without docker (only Invoke needs it); its GetPolicy answers ResourceNotFoundException
+# both for a missing function and for one without a policy, as AWS does. moto keeps one policy per function for
+# all its versions and aliases, where AWS keeps one each: the judgement counts only statements whose Resource is
+# the ARN SNS invokes, which is what AWS's own per-alias policy holds.
+FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:slack-relay"
+SLACK = """\
+  slack:
+    type: lambda
+    endpoint: {endpoint}
+    severities: [critical]
+"""
+
+
+def lambda_project(tmp_path: Path, endpoint: str = FUNCTION) -> Path:
+    text = LIVE_PROJECT.replace("environments:", SLACK.format(endpoint=endpoint) + "environments:")
+    return make_project(tmp_path / "project", MONITORS, project=text)
+
+
+def create_function(name: str = "slack-relay") -> Any:
+    """A function as moto keeps it: an IAM role Lambda can assume, a zip that is never run."""
+    import io
+    import zipfile
+
+    role = boto3.client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                  "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handle(event, context):\n    return None\n")
+    client = boto3.client("lambda", region_name=REGION)
+    client.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handle",
+                           Code={"ZipFile": code.getvalue()})
+    return client
+
+
+def allow_sns(client: Any, source_arn: str | None = TOPIC, qualifier: str | None = None, sid: str = "sns") -> None:
+    extra = {"SourceArn": source_arn} if source_arn else {}
+    client.add_permission(FunctionName="slack-relay", StatementId=sid, Action="lambda:InvokeFunction",
+                          Principal="sns.amazonaws.com", **extra, **({"Qualifier": qualifier} if qualifier else {}))
+
+
+def lambda_problems(problems: list[str]) -> list[str]:
+    return [p for p in problems if "[lambda-" in p]
+
+
+def test_a_lambda_channel_whose_function_lets_the_topic_invoke_it_reaches_its_function(aws_env, tmp_path):
+    model = model_of(lambda_project(tmp_path))
+    clients = applied(model)
+    allow_sns(create_function())
+    problems, reach = checked(model, clients)
+    assert problems == []
+    assert reach.calls == {"sns": 4, "lambda": 1}  # one GetPolicy for the one function
+
+
+def test_a_function_without_a_policy_for_sns_is_an_error_at_the_severity(aws_env, tmp_path):
+    model = model_of(lambda_project(tmp_path))
+    clients = applied(model)
+    create_function()
+    problems, reach = checked(model, clients)
+    assert problems == [
+        f"{CRITICAL}: error: severity 'critical': topic shop-critical-production (us-east-1) delivers to a Lambda "
+        f"function (channel 'slack', lambda {FUNCTION}) which has no resource-based policy, so SNS may not invoke "
+        "it: SNS's deliveries to it fail and are discarded, so its 1 CloudWatch alarm(s) "
+        "(shop-orders-errors-production) notify nobody on that channel; add a permission for sns.amazonaws.com "
+        f"lambda:InvokeFunction with AWS:SourceArn {TOPIC} (`aws lambda add-permission --principal "
+        f"sns.amazonaws.com --action lambda:InvokeFunction --source-arn {TOPIC}` on the function; "
+        "https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-services.html) [lambda-policy-blocks-sns]"]
+    assert reach.calls == {"sns": 4, "lambda": 2}  # GetPolicy: ResourceNotFound; GetFunctionConfiguration: it exists
+
+
+def test_a_permission_for_another_topic_or_another_principal_does_not_let_this_topic_in(aws_env, tmp_path):
+    model = model_of(lambda_project(tmp_path))
+    clients = applied(model)
+    client = create_function()
+    other = f"arn:aws:sns:{REGION}:{ACCOUNT}:shop-warning-production"
+    allow_sns(client, other)
+    client.add_permission(FunctionName="slack-relay", StatementId="events", Action="lambda:InvokeFunction",
+                          Principal="events.amazonaws.com")
+    problems, _ = checked(model, clients)
+    assert len(problems) == 1 and problems[0].startswith(f"{CRITICAL}: error: ")
+    assert f"whose resource-based policy does not let this topic invoke it (its statements for sns.amazonaws.com " \
+           f"name another topic (AWS:SourceArn {other})): SNS's deliveries" in problems[0]
+    allow_sns(client, None, sid="any-topic")  # no SourceArn: every topic may invoke it
+    assert checked(model, clients)[0] == []
+
+
+def test_a_subscription_to_a_function_that_does_not_exist_is_an_error_of_its_own(aws_env, tmp_path):
+    model = model_of(lambda_project(tmp_path))
+    problems, reach = checked(model, applied(model))  # subscribed, never created
+    assert lambda_problems(problems) == problems and len(problems) == 1
+    assert problems[0].startswith(f"{CRITICAL}: error: severity 'critical': topic shop-critical-production "
+                                  f"(us-east-1) delivers to a Lambda function (channel 'slack', lambda {FUNCTION}) "
+                                  "that does not exist (no such function, version or alias in its account and "
+                                  "region): SNS's deliveries to it fail")
+    assert problems[0].endswith("[lambda-subscriber-missing]")
+    assert reach.calls["lambda"] == 2
+
+
+def test_an_alias_is_judged_by_its_own_permission_not_the_functions(aws_env, tmp_path):
+    model = model_of(lambda_project(tmp_path, f"{FUNCTION}:live"))
+    clients = applied(model)
+    client = create_function()
+    client.create_alias(FunctionName="slack-relay", Name="live", FunctionVersion=client.publish_version(
+        FunctionName="slack-relay")["Version"])
+    allow_sns(client)  # the unqualified function's: in AWS, not the alias's (using-aliases.html)
+    problems, _ = checked(model, clients)
+    assert len(problems) == 1 and "[lambda-policy-blocks-sns]" in problems[0] and "error" in problems[0]
+    allow_sns(client, qualifier="live", sid="sns-live")
+    assert checked(model, clients)[0] == []
+    missing = model_of(lambda_project(tmp_path / "other", f"{FUNCTION}:gone"))
+    assert lambda_problems(checked(missing, applied(missing))[0])[0].endswith("[lambda-subscriber-missing]")
+
+
+def test_a_secret_lambda_endpoint_is_read_but_never_shown(aws_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("SLACK_FUNCTION", FUNCTION)
+    model = model_of(lambda_project(tmp_path, "{env: SLACK_FUNCTION}"))
+    clients = applied(model)
+    create_function()
+    problems, reach = checked(model, clients)
+    assert len(problems) == 1 and "delivers to a Lambda function (lambda, endpoint not shown: channel(s) 'slack' " \
+                                  "have a secret one) which has no resource-based policy" in problems[0]
+    assert not any(part in problems[0] for part in ("slack-relay", ":function:")) and FUNCTION in reach.functions
+
+
+def test_lambda_get_policy_denied_is_a_note_naming_the_permission(aws_env, tmp_path):
+    model = model_of(lambda_project(tmp_path))
+    clients = applied(model)
+    create_function()
+
+    denied = {"GetPolicy"}
+
+    def deny(model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if model.name not in denied:
+            return None
+        return AWSResponse("", 403, {}, None), {"Error": {"Code": "AccessDeniedException", "Message": "no"}}
+
+    clients.register("before-call", deny)
+    problems, reach = checked(model, clients)
+    assert problems == []
+    assert reach.notes == [
+        f"the Lambda function of topic {TOPIC}'s subscription (channel 'slack', lambda {FUNCTION}) was not checked "
+        "(its policy must let sns.amazonaws.com invoke it): AccessDeniedException (the credentials need "
+        "lambda:GetPolicy)"]
+    denied = {"GetFunctionConfiguration"}  # GetPolicy found no policy; whether the function exists is not known
+    problems, reach = checked(model, clients)
+    assert reach.notes[0].startswith(f"whether the Lambda function of topic {TOPIC}'s subscription (channel "
+                                     "'slack', lambda ") and reach.notes[0].endswith(
+        "was not checked (it has no policy, or does not exist): AccessDeniedException (the credentials need "
+        "lambda:GetFunctionConfiguration)")
+    assert len(problems) == 1 and problems[0].startswith(f"{CRITICAL}: error: ") and "which does not exist or has " \
+        "no resource-based policy (Lambda's GetPolicy found none), so SNS may not invoke it" in problems[0]
+
+
+def test_a_lambda_policy_is_judged_with_certainty_only_where_obsgen_can_evaluate_it():
+    from obsgen.aws.lambda_policy import Verdict, judge
+
+    def verdict(*statements: dict[str, Any]) -> Verdict:
+        return judge(json.dumps({"Version": "2012-10-17", "Statement": list(statements)}), FUNCTION, TOPIC).verdict
+
+    sns = {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "lambda:InvokeFunction",
+           "Resource": FUNCTION}
+    assert verdict(sns) is Verdict.ALLOWS
+    assert verdict({**sns, "Condition": {"ArnLike": {"AWS:SourceArn": TOPIC}}}) is Verdict.ALLOWS
+    assert verdict({**sns, "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:shop-*"}}}) \
+        is Verdict.ALLOWS
+    assert verdict({**sns, "Condition": {"StringEquals": {"AWS:SourceAccount": ACCOUNT}}}) is Verdict.ALLOWS
+    assert verdict({**sns, "Condition": {"StringEquals": {"AWS:SourceAccount": "210987654321"}}}) is Verdict.NO_GRANT
+    assert verdict({**sns, "Condition": {"ArnNotLike": {"AWS:SourceArn": TOPIC}}}) is Verdict.NO_GRANT
+    assert verdict({**sns, "Action": "lambda:*"}) is Verdict.ALLOWS
+    assert verdict({**sns, "Action": "lambda:GetFunction"}) is Verdict.NO_GRANT
+    assert verdict({**sns, "Resource": f"{FUNCTION}:live"}) is Verdict.NO_GRANT  # an alias's, not this ARN's
+    assert verdict({**sns, "Principal": "*"}) is Verdict.ALLOWS
+    assert verdict({**sns, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-123"}}}) is Verdict.UNSURE
+    assert verdict({**sns, "Condition": {"ForAnyValue:StringLike": {"AWS:SourceArn": TOPIC}}}) is Verdict.UNSURE
+    assert verdict({**sns, "Effect": "Deny"}, sns) is Verdict.DENIES
+    assert verdict({**sns, "Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+                   sns) is Verdict.UNSURE
+    assert verdict() is Verdict.NO_GRANT
+
+
+def test_a_condition_obsgen_cannot_evaluate_is_a_warning_that_says_so(aws_env, tmp_path):
+    model = model_of(lambda_project(tmp_path))
+    clients = applied(model)
+    client = create_function()
+    client.add_permission(FunctionName="slack-relay", StatementId="org", Action="lambda:InvokeFunction",
+                          Principal="sns.amazonaws.com", PrincipalOrgID="o-a1b2c3d4e5")
+    problems, _ = checked(model, clients)
+    assert len(problems) == 1 and problems[0].startswith(f"{CRITICAL}: warning: ")
+    assert "whose resource-based policy obsgen cannot tell lets this topic invoke it (a statement for it has a " \
+           "condition or a Not- element obsgen does not evaluate): if it does not, SNS's deliveries" in problems[0]

@@ -1,7 +1,7 @@
 """`obsgen validate --env ENV --live`: does each alarm's topic reach a person? What only the account knows.
 
 `resolve/reach.py` proves from the spec that every severity used by alarms has a channel; the account can
-still leave such an alarm notifying nobody, in two ways this module reads (`reach_findings.py` judges):
+still leave such an alarm notifying nobody, in three ways this module reads (`reach_findings.py` judges):
 
 - **Unconfirmed subscriptions.** An email, email-json, http or https endpoint (or one in another account)
   receives nothing until its owner confirms (API_Subscribe.html: "the endpoint owner must run the
@@ -16,14 +16,28 @@ still leave such an alarm notifying nobody, in two ways this module reads (`reac
   allow CloudWatch alarms to perform kms:Decrypt and kms:GenerateDataKey API calls", and its policy cannot
   be edited; the alarm history then says "CloudWatch Alarms does not have authorization to access the SNS
   topic encryption key" (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns).
+- **A Lambda function SNS may not invoke.** A `lambda` subscription delivers only when the function's
+  resource-based policy lets `sns.amazonaws.com` call `lambda:InvokeFunction`, usually for the topic's ARN
+  (https://docs.aws.amazon.com/sns/latest/dg/sns-lambda-as-subscriber.html,
+  https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-services.html); otherwise, or when the
+  function is gone, the delivery fails and SNS discards the message unless the subscription has a dead-letter
+  queue (https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html). `lambda_policy.py` judges
+  the policy.
 
 Read budget, for the T topics the environment's alarms publish to (each severity's topic in each region
 with alarms of it, plus the SNS topics of severities' `actions:`), in each topic's region:
 one `sns:GetTopicAttributes` per topic; `sns:ListSubscriptionsByTopic` per obsgen topic, following
 NextToken (up to 100 subscriptions a page); and per distinct KMS key named by a `KmsMasterKeyId` other than
 `alias/aws/sns` (which needs no call): one `kms:DescribeKey` (AWS or customer managed, enabled or not) and,
-for an enabled customer managed key, one `kms:GetKeyPolicy`. The example's `local` after an apply (two
-topics in one region, not encrypted): 2 + 2 calls; 2 before it (both NotFound). A topic that does not exist (never applied) is not read
+for an enabled customer managed key, one `kms:GetKeyPolicy`; per distinct Lambda function subscribed to an
+obsgen topic (its ARN as SNS invokes it, with its version or alias), in the function's region, one
+`lambda:GetPolicy`, and when that answers ResourceNotFoundException one `lambda:GetFunctionConfiguration` to tell
+the two cases it means apart: botocore's lambda model gives GetPolicy that one error, "The resource specified in
+the request does not exist", and AWS answers it both for a missing function and for one with no policy at all
+(https://github.com/getmoto/moto/issues/7475). The example's `local` after an apply (two
+topics in one region, not encrypted): 2 + 2 SNS calls, and 2 Lambda calls for its `slack` channel's one function
+(measured against moto, which has no such function: GetPolicy and GetFunctionConfiguration both NotFound); 2 before
+it (both topics NotFound). A topic that does not exist (never applied) is not read
 further: creating it is what `obsgen plan` shows. A call the credentials may not make is a note saying
 what was not checked and which permission it needs, not a failure.
 """
@@ -31,7 +45,7 @@ what was not checked and which permission it needs, not a failure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from botocore.exceptions import ClientError
 
@@ -45,6 +59,10 @@ from .session import Clients
 AWS_MANAGED_KEY = "alias/aws/sns"  # sns-key-management.html: the AWS managed key for Amazon SNS
 _DENIED = ("AccessDenied", "AccessDeniedException", "AuthorizationError")  # SNS answers AuthorizationError
 _NOT_FOUND = ("NotFound", "NotFoundException")
+_LAMBDA_NOT_FOUND = "ResourceNotFoundException"
+LAMBDA = "lambda"  # the SNS protocol (API_Subscribe.html, Protocol)
+# sns-lambda-as-subscriber.html: Lambda "allows event sources on unqualified ARNs (effectively $LATEST)"
+_LATEST = ":$LATEST"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +92,16 @@ class KeyFacts:
     policy: str | None = None  # the key policy's JSON
 
 
+@dataclass(frozen=True, slots=True)
+class FunctionFacts:
+    """What Lambda said of a subscribed function. `state`: "policy" (read), "no-policy" (it exists without
+    one), "missing" (no such function, version or alias), "absent" (one of those two: GetFunctionConfiguration
+    was denied), "unknown" (GetPolicy denied)."""
+
+    state: Literal["policy", "no-policy", "missing", "absent", "unknown"]
+    policy: str | None = None  # the resource-based policy's JSON
+
+
 @dataclass(slots=True)
 class TopicFacts:
     exists: bool | None = True  # None: not known (GetTopicAttributes denied)
@@ -88,6 +116,7 @@ class Reach:
     targets: list[Target] = field(default_factory=list)
     topics: dict[str, TopicFacts] = field(default_factory=dict)  # by ARN
     keys: dict[tuple[str, str], KeyFacts] = field(default_factory=dict)  # by (region, key id)
+    functions: dict[str, FunctionFacts] = field(default_factory=dict)  # by invoked_arn of the endpoint
     notes: list[str] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)  # by service
 
@@ -115,6 +144,7 @@ def read_reach(model: EnvironmentModel, clients: Clients, deadline: Deadline | N
         key_id = reach.topics[target.arn].key_id
         if key_id and key_id != AWS_MANAGED_KEY and (target.region, key_id) not in reach.keys:
             reach.keys[(target.region, key_id)] = _read_key(call, target.region, key_id, reach.notes)
+    _read_functions(model, call, reach)
     return reach
 
 
@@ -167,6 +197,57 @@ def _read_key(call: _Caller, topic_region: str, key_id: str, notes: list[str]) -
                 "cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*)", "kms:GetKeyPolicy")
         return facts
     return KeyFacts(False, facts.state, policy)
+
+
+def invoked_arn(endpoint: str) -> str | None:
+    """The function ARN SNS invokes for a `lambda` endpoint, as GetPolicy takes it (a version or alias kept,
+    `$LATEST` as the unqualified function it is); None for anything that is not a Lambda function ARN."""
+    parts = endpoint.split(":")
+    if len(parts) not in (7, 8) or parts[0] != "arn" or parts[2] != LAMBDA or parts[5] != "function":
+        return None
+    return endpoint.removesuffix(_LATEST)
+
+
+def named(model: EnvironmentModel, topic_arn: str, sub: LiveSubscription) -> str:
+    """How a live subscription is named: its channel and literal endpoint, or without its endpoint (the rule of
+    aws/secrets.py: an endpoint the spec does not write literally may be a secret)."""
+    ours = [s for s in model.subscriptions if s.topic_arn == topic_arn and s.protocol == sub.protocol]
+    for spec in ours:
+        if not spec.secret and spec.endpoint == sub.endpoint:
+            return f"channel '{spec.channel}', {sub.protocol} {sub.endpoint}"
+    secret = sorted({s.channel for s in ours if s.secret})
+    if secret:
+        return f"{sub.protocol}, endpoint not shown: channel(s) {', '.join(repr(c) for c in secret)} have a secret one"
+    return f"{sub.protocol}, endpoint not shown: no channel of the spec writes it"
+
+
+def _read_functions(model: EnvironmentModel, call: _Caller, reach: Reach) -> None:
+    for target in reach.targets:
+        for sub in reach.topics[target.arn].subscriptions or []:
+            arn = invoked_arn(sub.endpoint) if sub.protocol == LAMBDA else None
+            if arn is not None and arn not in reach.functions:
+                what = f"the Lambda function of topic {target.arn}'s subscription ({named(model, target.arn, sub)})"
+                reach.functions[arn] = _read_function(call, arn, what, reach.notes)
+
+
+def _read_function(call: _Caller, arn: str, what: str, notes: list[str]) -> FunctionFacts:
+    region = arn.split(":")[3]  # the function's own region, which a topic may subscribe across
+    try:
+        return FunctionFacts("policy", call(LAMBDA, region, "get_policy", FunctionName=arn)["Policy"])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != _LAMBDA_NOT_FOUND:
+            _unread(exc, notes, f"{what} was not checked (its policy must let sns.amazonaws.com invoke it)",
+                    "lambda:GetPolicy")
+            return FunctionFacts("unknown")
+    try:
+        call(LAMBDA, region, "get_function_configuration", FunctionName=arn)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == _LAMBDA_NOT_FOUND:
+            return FunctionFacts("missing")
+        _unread(exc, notes, f"whether {what} exists was not checked (it has no policy, or does not exist)",
+                "lambda:GetFunctionConfiguration")
+        return FunctionFacts("absent")
+    return FunctionFacts("no-policy")
 
 
 def _unread(exc: ClientError, notes: list[str], what: str, permission: str) -> None:

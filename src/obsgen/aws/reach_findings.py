@@ -7,6 +7,11 @@ project file (where resolve/reach.py puts its own). Pure: no AWS call here.
 - `topic-key-blocks-alarms`: the topic's KMS key does not let CloudWatch publish. An error when that is
   certain (the AWS managed key, whose policy cannot change; a key that is missing or not enabled), a
   warning when only the key policy says so (a grant, which obsgen does not read, may still allow it).
+- `lambda-subscriber-missing` (error): a `lambda` subscription names a function, version or alias that does
+  not exist: SNS's deliveries to it fail and the channel hears nothing.
+- `lambda-policy-blocks-sns`: the subscribed function's resource-based policy does not let the topic invoke
+  it (lambda_policy.py). An error when that is certain (no policy, no statement that applies, a Deny that
+  applies), a warning when it turns on what obsgen does not evaluate.
 
 An endpoint is shown only when the spec writes it literally (as aws/secrets.py decides for plans); a
 live endpoint that is not is never printed, nor a digest of it: the channels with a secret endpoint of
@@ -21,10 +26,14 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Span, error, warning
 from ..model import EnvironmentModel
-from .live_reach import AWS_MANAGED_KEY, KeyFacts, LiveSubscription, Reach, Target
+from .lambda_policy import INVOKE, SNS, Verdict, judge
+from .live_reach import (AWS_MANAGED_KEY, LAMBDA, FunctionFacts, KeyFacts, LiveSubscription, Reach, Target,
+                         invoked_arn, named)
 
 UNCONFIRMED = "unconfirmed-subscription"
 KEY = "topic-key-blocks-alarms"
+LAMBDA_MISSING = "lambda-subscriber-missing"
+LAMBDA_POLICY = "lambda-policy-blocks-sns"
 CLOUDWATCH = "cloudwatch.amazonaws.com"
 # sns-key-management.html#compatibility-with-aws-services: what the key policy must allow the service
 NEEDED = ("kms:Decrypt", "kms:GenerateDataKey")
@@ -41,6 +50,7 @@ def findings(model: EnvironmentModel, reach: Reach) -> list[Diagnostic]:
         span = severity_span(model, target.severity.name)
         if facts.subscriptions:
             found += _unconfirmed(model, target, facts.subscriptions, span)
+            found += _lambdas(model, target, facts.subscriptions, reach.functions, span)
         if facts.key_id:
             found += _key(target, facts.key_id, reach.keys.get((target.region, facts.key_id)), span)
     return found
@@ -71,8 +81,8 @@ def _unconfirmed(model: EnvironmentModel, target: Target, subs: list[LiveSubscri
     if not waiting:
         return []
     confirmed = len(subs) - len(waiting)
-    named = [_named(model, target, s) for s in waiting]
-    listed = "; ".join(named[:SHOWN]) + (f" and {len(named) - SHOWN} more" if len(named) > SHOWN else "")
+    names = [named(model, target.arn, s) for s in waiting]
+    listed = "; ".join(names[:SHOWN]) + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
     head = f"severity '{target.severity.name}': topic {_topic(target)} has {len(waiting)} unconfirmed subscription(s) ({listed})"
     if confirmed == 0:
         impact = (f"and none confirmed: its {_alarms(target)} reach nobody until a recipient confirms. This is "
@@ -83,16 +93,44 @@ def _unconfirmed(model: EnvironmentModel, target: Target, subs: list[LiveSubscri
                     f"{UNCONFIRMED_DAYS} days (48 hours), and the next `obsgen apply` subscribes it again")]
 
 
-def _named(model: EnvironmentModel, target: Target, sub: LiveSubscription) -> str:
-    """How a live subscription is named: its channel and literal endpoint, or without its endpoint."""
-    ours = [s for s in model.subscriptions if s.topic_arn == target.arn and s.protocol == sub.protocol]
-    for spec in ours:
-        if not spec.secret and spec.endpoint == sub.endpoint:
-            return f"channel '{spec.channel}', {sub.protocol} {sub.endpoint}"
-    secret = sorted({s.channel for s in ours if s.secret})
-    if secret:
-        return f"{sub.protocol}, endpoint not shown: channel(s) {', '.join(repr(c) for c in secret)} have a secret one"
-    return f"{sub.protocol}, endpoint not shown: no channel of the spec writes it"
+def _lambdas(model: EnvironmentModel, target: Target, subs: list[LiveSubscription],
+             functions: dict[str, FunctionFacts], span: Span) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for sub in subs:
+        arn = invoked_arn(sub.endpoint) if sub.protocol == LAMBDA else None
+        facts = functions.get(arn) if arn else None
+        if arn is None or facts is None or facts.state == "unknown":
+            continue  # not a function ARN, or not read (a note says which permission was missing)
+        head = (f"severity '{target.severity.name}': topic {_topic(target)} delivers to a Lambda function "
+                f"({named(model, target.arn, sub)})")
+        impact = (f"SNS's deliveries to it fail and are discarded, so its {_alarms(target)} notify nobody on that "
+                  "channel")
+        if facts.state == "missing":
+            found.append(error(span, LAMBDA_MISSING, f"{head} that does not exist (no such function, version or "
+                               f"alias in its account and region): {impact}; subscribe the channel to the function "
+                               "that exists, or create it"))
+        elif (diagnostic := _lambda_policy(target, facts, arn, head, impact, span)) is not None:
+            found.append(diagnostic)
+    return found
+
+
+def _lambda_policy(target: Target, facts: FunctionFacts, arn: str, head: str, impact: str,
+                   span: Span) -> Diagnostic | None:
+    fix = (f"add a permission for {SNS} {INVOKE} with AWS:SourceArn {target.arn} (`aws lambda add-permission "
+           f"--principal {SNS} --action {INVOKE} --source-arn {target.arn}` on the function; "
+           "https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-services.html)")
+    if facts.state in ("no-policy", "absent"):
+        which = "has no resource-based policy" if facts.state == "no-policy" else \
+            "does not exist or has no resource-based policy (Lambda's GetPolicy found none)"
+        return error(span, LAMBDA_POLICY, f"{head} which {which}, so SNS may not invoke it: {impact}; {fix}")
+    verdict = judge(facts.policy or "", arn, target.arn)
+    if verdict.verdict is Verdict.ALLOWS:
+        return None
+    if verdict.verdict is Verdict.UNSURE:
+        return warning(span, LAMBDA_POLICY, f"{head} whose resource-based policy obsgen cannot tell lets this topic "
+                       f"invoke it ({verdict.why}): if it does not, {impact}; check the policy, or {fix}")
+    return error(span, LAMBDA_POLICY, f"{head} whose resource-based policy does not let this topic invoke it "
+                 f"({verdict.why}): {impact}; {fix}")
 
 
 def _key(target: Target, key_id: str, key: KeyFacts | None, span: Span) -> list[Diagnostic]:
