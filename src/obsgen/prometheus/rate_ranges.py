@@ -133,10 +133,10 @@ def interval_of(use: RangeUse, intervals: Intervals, recorded: dict[str, tuple[s
         return Interval(seconds, f"the evaluation interval of rule group {shown(group)}, which records it",
                         from_server=False)
     if use.job is not None and use.job in intervals.jobs:
-        return Interval(intervals.jobs[use.job], f"the scrape_interval of job {shown(use.job)}")
+        return Interval(intervals.jobs[use.job], f"the scrape_interval of job \"{shown(use.job)}\"")
     if use.job is not None:
         return Interval(intervals.scrape, f"the global scrape_interval (its configuration has no job "
-                                          f"{shown(use.job)})")
+                                          f"\"{shown(use.job)}\")")
     return Interval(intervals.scrape, "the global scrape_interval (the selector names no job)")
 
 
