@@ -174,19 +174,19 @@ def test_the_message_names_the_function_the_range_the_interval_used_and_what_to_
     found = {str(d.span): d.message for d in rate_ranges.check(model_of(project(tmp_path)), url, 60).diagnostics}
     batch = found[value_at('{job="batch"}[3m]', "promql")]
     assert batch == (f'alert BatchStalled reads rate(batch_runs_total{{job="batch"}}[3m]), whose 3m range is under '
-                     f'twice the scrape_interval of job "batch", 2m in Prometheus at {url} (GET /api/v1/status/config): '
+                     f'twice the scrape_interval of job "batch" (2m) in Prometheus at {url} (GET /api/v1/status/config): '
                      "rate() needs two samples in its range and this one holds one sample at some evaluations, when "
                      "it returns nothing: the alert fires late or not at all; write a range of 4m or more (8m also "
                      "survives a missed sample)")
-    assert "twice the global scrape_interval (its configuration has no job \"queue\"), 30s" in \
+    assert "twice the global scrape_interval (30s; its configuration has no job \"queue\")" in \
         found[value_at('{job="queue"}[30s]', "promql")]
     assert "at most one sample at a time" in found[value_at('{job="queue"}[30s]', "promql")]
-    assert "twice the evaluation interval of rule group shop, which records it, 30s: deriv()" in \
+    assert "twice the evaluation interval of rule group shop, which records it (30s): deriv()" in \
         found[value_at("job:api_requests:rate30s[45s]", "promql")]
     subquery = found[value_at("[1m:1m]", "promql")]
-    assert "rate(sum(up)[1m:1m]), whose 1m range is under twice the subquery's step, 1m:" in subquery
+    assert "rate(sum(up)[1m:1m]), whose 1m range is under twice the subquery's step (1m):" in subquery
     assert subquery.endswith("write a range of 2m or more")  # no server interval, no missed scrape
-    assert "twice the global evaluation_interval, the step of a subquery without one, 15s in Prometheus" in \
+    assert "twice the global evaluation_interval, the step of a subquery without one (15s) in Prometheus" in \
         found[value_at("[20s:]", "promql")]
     assert found[value_at('{job="batch"}[2m]))', "expr")].startswith("recording rule job:batch_runs:rate2m reads ")
 

@@ -63,6 +63,7 @@ class Interval:
     seconds: float
     source: str  # what it is, for the message: 'the scrape_interval of job "api"'
     from_server: bool = True  # read from the server's configuration (else from the expression or the spec)
+    why: str = ""  # why the global interval was used, for the message
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,7 @@ def range_uses(expr: str) -> tuple[RangeUse, ...]:
 def _use(function: str, argument: promql_parser.Expr) -> RangeUse | None:
     while isinstance(argument, promql_parser.ParenExpr):  # `rate((x[5m]))` is the same range vector
         argument = argument.expr
-    if isinstance(argument, promql_parser.SubqueryExpr):
+    if isinstance(argument, promql_parser.SubqueryExpr) and argument.range is not None:
         step = argument.step.total_seconds() if argument.step else None
         # prettify(), not str(): promql-parser's str() drops the colon of `[5m:]`; its lines joined into one
         text = " ".join(line.strip() for line in argument.prettify().splitlines())
@@ -110,7 +111,7 @@ def _use(function: str, argument: promql_parser.Expr) -> RangeUse | None:
     if not isinstance(argument, promql_parser.MatrixSelector):
         return None
     vector = argument.vector_selector
-    if vector.matchers.or_matchers:  # `{a="1" or b="2"}`: promql-parser's, not Prometheus's syntax
+    if vector.matchers.or_matchers or argument.range is None:  # `{a="1" or b="2"}`: promql-parser's syntax only
         return None
     selector, seconds = selector_of(vector), argument.range.total_seconds()
     jobs = [m.value for m in vector.matchers.matchers if m.name == "job" and m.op == promql_parser.MatchOp.Equal]
@@ -135,9 +136,9 @@ def interval_of(use: RangeUse, intervals: Intervals, recorded: dict[str, tuple[s
     if use.job is not None and use.job in intervals.jobs:
         return Interval(intervals.jobs[use.job], f"the scrape_interval of job \"{shown(use.job)}\"")
     if use.job is not None:
-        return Interval(intervals.scrape, f"the global scrape_interval (its configuration has no job "
-                                          f"\"{shown(use.job)}\")")
-    return Interval(intervals.scrape, "the global scrape_interval (the selector names no job)")
+        return Interval(intervals.scrape, "the global scrape_interval",
+                        why=f"its configuration has no job \"{shown(use.job)}\"")
+    return Interval(intervals.scrape, "the global scrape_interval", why="the selector names no job")
 
 
 def _recorded(model: EnvironmentModel) -> dict[str, tuple[str, int]]:
@@ -189,7 +190,7 @@ def _message(rules: list[tuple[str, str]], use: RangeUse, interval: Interval, ur
     consequence = (f"the alert{'s' if len(alerts) > 1 else ''} cannot fire on it" if alerts and use.range <= seconds
                    else "the alert fires late or not at all" if alerts else "nothing is recorded then")
     return (f"{who} read{'s' if len(rules) == 1 else ''} {use.function}({shown(use.text)}), whose "
-            f"{duration_text(use.range)} range is under twice {interval.source}, {duration_text(seconds)}{where}: "
+            f"{duration_text(use.range)} range is under twice {interval.source} ({duration_text(seconds)}{'; ' + interval.why if interval.why else ''}){where}: "
             f"{use.function}() needs two samples in its range and this one holds {outcome}: {consequence}; write a "
             f"range of {duration_text(MINIMUM * seconds)} or more" + _suggestion(use, seconds))
 
