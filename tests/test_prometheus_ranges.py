@@ -173,8 +173,9 @@ def test_the_message_names_the_function_the_range_the_interval_used_and_what_to_
     _, url = stub
     found = {str(d.span): d.message for d in rate_ranges.check(model_of(project(tmp_path)), url, 60).diagnostics}
     batch = found[value_at('{job="batch"}[3m]', "promql")]
-    assert batch == (f'alert BatchStalled reads rate(batch_runs_total{{job="batch"}}[3m]), whose 3m range is under '
-                     f'twice the scrape_interval of job "batch" (2m) in Prometheus at {url} (GET /api/v1/status/config): '
+    assert batch == (f'alert BatchStalled reads rate(batch_runs_total{{job="batch"}}[3m]), whose 3m range is '
+                     f'under twice the scrape_interval of job "batch" (2m) in Prometheus at {url} (GET '
+                     "/api/v1/status/config): "
                      "rate() needs two samples in its range and this one holds one sample at some evaluations, when "
                      "it returns nothing: the alert fires late or not at all; write a range of 4m or more (8m also "
                      "survives a missed sample)")

@@ -183,16 +183,22 @@ def _message(rules: list[tuple[str, str]], use: RangeUse, interval: Interval, ur
     records = [name for kind, name in rules if kind != "alert"]
     who = " and ".join(f"{kind}{'s' if len(names) > 1 else ''} {', '.join(shown(n) for n in names)}"
                        for kind, names in (("alert", alerts), ("recording rule", records)) if names)
-    where = f" in Prometheus at {url} (GET {CONFIG_PATH})" if interval.from_server else ""
     seconds = interval.seconds
     outcome = ("at most one sample at a time, so it returns nothing" if use.range <= seconds else
                "one sample at some evaluations, when it returns nothing")
     consequence = (f"the alert{'s' if len(alerts) > 1 else ''} cannot fire on it" if alerts and use.range <= seconds
                    else "the alert fires late or not at all" if alerts else "nothing is recorded then")
     return (f"{who} read{'s' if len(rules) == 1 else ''} {use.function}({shown(use.text)}), whose "
-            f"{duration_text(use.range)} range is under twice {interval.source} ({duration_text(seconds)}{'; ' + interval.why if interval.why else ''}){where}: "
-            f"{use.function}() needs two samples in its range and this one holds {outcome}: {consequence}; write a "
-            f"range of {duration_text(MINIMUM * seconds)} or more" + _suggestion(use, seconds))
+            f"{duration_text(use.range)} range is under twice {_interval_text(interval, url)}: {use.function}() "
+            f"needs two samples in its range and this one holds {outcome}: {consequence}; write a range of "
+            f"{duration_text(MINIMUM * seconds)} or more" + _suggestion(use, seconds))
+
+
+def _interval_text(interval: Interval, url: str) -> str:
+    """'the scrape_interval of job "api" (15s) in Prometheus at URL (GET /api/v1/status/config)'."""
+    why = f"; {interval.why}" if interval.why else ""
+    where = f" in Prometheus at {url} (GET {CONFIG_PATH})" if interval.from_server else ""
+    return f"{interval.source} ({duration_text(interval.seconds)}{why}){where}"
 
 
 def _suggestion(use: RangeUse, seconds: float) -> str:

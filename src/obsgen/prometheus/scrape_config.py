@@ -73,8 +73,9 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 
 def _seconds(value: Any, default: float) -> float:
-    """A Prometheus duration (`1m`, `1m30s`, `500ms`) in seconds; `default` when absent. promql-parser reads
-    the same duration syntax as PromQL's ranges: https://prometheus.io/docs/prometheus/latest/querying/basics/#time-durations"""
+    """A Prometheus duration (`1m`, `1m30s`, `500ms`) in seconds; `default` when absent. The configuration's
+    durations are PromQL's, which promql-parser reads:
+    https://prometheus.io/docs/prometheus/latest/querying/basics/#time-durations"""
     if value is None:
         return default
     try:
