@@ -181,7 +181,7 @@ def test_the_message_names_the_function_the_range_the_interval_used_and_what_to_
                      "survives a missed sample)")
     assert "twice the global scrape_interval (30s; its configuration has no job \"queue\")" in \
         found[value_at('{job="queue"}[30s]', "promql")]
-    assert "at most one sample at a time" in found[value_at('{job="queue"}[30s]', "promql")]
+    assert "at most one sample at nearly every evaluation" in found[value_at('{job="queue"}[30s]', "promql")]
     assert "twice the evaluation interval of rule group shop, which records it (30s): deriv()" in \
         found[value_at("job:api_requests:rate30s[45s]", "promql")]
     subquery = found[value_at("[1m:1m]", "promql")]

@@ -7,7 +7,7 @@ idelta(), deriv() and predict_linear() compute nothing from fewer than two sampl
 has one sample in most 1-minute windows: the expression returns nothing and the alert never fires.
 The rule followed is pint's `promql/rate` (https://cloudflare.github.io/pint/checks/promql/rate.html):
 a range under twice the interval is reported; 4x, which also survives a failed scrape
-(https://www.robustperception.io/what-range-should-i-use-with-rate/), is suggested, not required.
+(https://robustperception.io/what-range-should-i-use-with-rate), is suggested, not required.
 pint compares every range with the global scrape_interval; this check picks, per range vector:
 
 - a subquery (`rate(x[5m:1m])`): its step, since the subquery makes a sample at every step whatever the
@@ -184,7 +184,7 @@ def _message(rules: list[tuple[str, str]], use: RangeUse, interval: Interval, ur
     who = " and ".join(f"{kind}{'s' if len(names) > 1 else ''} {', '.join(shown(n) for n in names)}"
                        for kind, names in (("alert", alerts), ("recording rule", records)) if names)
     seconds = interval.seconds
-    outcome = ("at most one sample at a time, so it returns nothing" if use.range <= seconds else
+    outcome = ("at most one sample at nearly every evaluation, so it returns nothing" if use.range <= seconds else
                "one sample at some evaluations, when it returns nothing")
     consequence = (f"the alert{'s' if len(alerts) > 1 else ''} cannot fire on it" if alerts and use.range <= seconds
                    else "the alert fires late or not at all" if alerts else "nothing is recorded then")
