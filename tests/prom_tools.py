@@ -81,14 +81,18 @@ def _wait(ready, server: Server, what: str) -> None:
 
 
 @contextmanager
-def prometheus_server(workdir: Path, rule_files: list[Path]) -> Iterator[Server]:
-    """Prometheus on 127.0.0.1 (a free port, storage in workdir) loading `rule_files`; stopped on exit."""
+def prometheus_server(workdir: Path, rule_files: list[Path], *, scrape_interval: str | None = None,
+                      scrape_configs: list[dict] | None = None) -> Iterator[Server]:
+    """Prometheus on 127.0.0.1 (a free port, storage in workdir) loading `rule_files`, with the global
+    `scrape_interval` and `scrape_configs` given (JSON, which YAML reads); stopped on exit."""
     binary = require("prometheus")
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = workdir / "prometheus.yml"
-    config.write_text("global:\n  evaluation_interval: 15s\nrule_files:\n"
-                      + "".join(f"  - {json.dumps(str(p))}\n" for p in rule_files))
+    config.write_text("global:\n  evaluation_interval: 15s\n"
+                      + (f"  scrape_interval: {scrape_interval}\n" if scrape_interval else "")
+                      + (f"scrape_configs: {json.dumps(scrape_configs)}\n" if scrape_configs else "")
+                      + "rule_files:\n" + "".join(f"  - {json.dumps(str(p))}\n" for p in rule_files))
     log = workdir / "prometheus.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(

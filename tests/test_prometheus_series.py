@@ -6,10 +6,6 @@ for what a real server cannot be made to do (refuse one selector, run out of tim
 
 from __future__ import annotations
 
-import json
-import threading
-import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
@@ -21,6 +17,7 @@ from obsgen.compiler import compile_project
 from obsgen.model import EnvironmentModel
 from obsgen.prometheus import http_api, series_presence
 from obsgen.prometheus.selectors import selectors
+from prom_stub import Stub, serving
 from prom_tools import free_port, prometheus_server
 from spec_builder import PROJECT, make_project
 
@@ -113,54 +110,14 @@ def test_a_recorded_series_is_checked_through_its_inputs_and_an_unread_rule_on_i
     assert [r.selector.text for r in rules["queue:depth:max"].readings] == ['queue_depth{queue="orders"}']
 
 
-# --- a stub that answers like the API page -----------------------------------------------------------
-
-
-class Stub:
-    """GET /api/v1/series: the selectors of `present` have one series; `refused` answers 400 bad_data
-    with the API's error envelope; anything else, an empty list. Any other path: a proxy's 502 page."""
-
-    def __init__(self, present: set[str], refused: set[str] = frozenset()):
-        self.present, self.refused, self.requests, self.authorizations = present, refused, [], []
-
-    def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict | str]:
-        self.requests.append((path, query))
-        if path != "/api/v1/series":  # what a proxy in front of Prometheus answers: no API envelope
-            return 502, "<html>Bad Gateway</html>"
-        selector = query["match[]"][0]
-        if selector in self.refused:
-            return 400, {"status": "error", "errorType": "bad_data", "error": "invalid parameter \"match[]\""}
-        data = [{"__name__": selector.split("{")[0]}] if selector in self.present else []
-        return 200, {"status": "success", "data": data}
+# --- a stub that answers like the API page (prom_stub.py) -------------------------------------------
 
 
 @pytest.fixture
 def stub() -> Iterator[tuple[Stub, str]]:
     state = Stub(PRESENT)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            url = urllib.parse.urlsplit(self.path)
-            state.authorizations.append(self.headers.get("Authorization"))
-            status, body = state.answer(url.path, urllib.parse.parse_qs(url.query))
-            raw = (body if isinstance(body, str) else json.dumps(body)).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(state) as url:
+        yield state, url
 
 
 def test_each_distinct_selector_is_asked_once_for_the_past_3_hours_with_limit_1(tmp_path, stub):

@@ -41,7 +41,9 @@ NOT_IMPORTED = {
                                                                    "obsgen.language.jsonschema",
                                                                    "obsgen.prometheus.http_api",
                                                                    "obsgen.prometheus.series_presence",
-                                                                   "obsgen.prometheus.selectors"},
+                                                                   "obsgen.prometheus.selectors",
+                                                                   "obsgen.prometheus.rate_ranges",
+                                                                   "obsgen.prometheus.scrape_config"},
     # Every page and the site made and compared; a backtest page is `obsgen site --backtest`'s alone.
     # A command's help needs its options alone (rich draws typer's help with markdown-it).
     ("build", "--help"): AWS | COMPILER | PAGE_RENDERING | (RUNBOOKS - {"markdown_it"}),

@@ -59,7 +59,8 @@ def validate(project_dir: Path = ProjectDir,
              prometheus_url: Optional[str] = typer.Option(
                  None, "--prometheus-url", callback=_http_url,
                  help="Also ask this Prometheus (an http:// or https:// URL; GET /api/v1/series) whether each "
-                      "selector of the environment's alerts has series in the past 3 hours; needs --env."),
+                      "selector of the environment's alerts has series in the past 3 hours, and (GET "
+                      "/api/v1/status/config) whether each rate()'s range spans two scrape intervals; needs --env."),
              env: Optional[str] = typer.Option(None, "--env", "-e",
                                                help="The environment --live and --prometheus-url read."),
              profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile for --live."),
@@ -92,7 +93,9 @@ def validate(project_dir: Path = ProjectDir,
         summary += _live(build, env, profile, timeout)
     if build.ok and prometheus_url is not None and env is not None:
         series_summary, unreachable = _series(build, env, prometheus_url, timeout)
-        summary += [series_summary] if series_summary else []
+        if unreachable is None:  # the same server: asked for its configuration only when it answered
+            range_summary, unreachable = _ranges(build, env, prometheus_url, timeout)
+            summary += [line for line in (series_summary, range_summary) if line]
     if junit_out is not None:
         junit_out.write_text(validate_junit(build, project_dir), encoding="utf-8")
     report(build, format.value, project_dir)
@@ -155,6 +158,25 @@ def _series(build: Build, env: str, url: str, timeout: float) -> tuple[Optional[
     return (f"prometheus: {len(presence.found)} selector(s) of {len(checked.rules)} rule(s) of {env} asked of "
             f"{presence.url} with {presence.requests} request(s); {len(checked.diagnostics)} warning(s) at rules "
             "whose selectors have no series in the past 3 hours"), None
+
+
+def _ranges(build: Build, env: str, url: str, timeout: float) -> tuple[Optional[str], Optional[str]]:
+    """Adds the warnings of ranges too short for the scrape interval to the build's diagnostics; returns
+    (its summary line, None), or (None, why) when Prometheus did not give its configuration."""
+    from ..prometheus import rate_ranges
+    from ..prometheus.http_api import PrometheusUnreachable
+    from ..prometheus.scrape_config import CONFIG_PATH, duration_text
+
+    try:
+        checked = rate_ranges.check(build.models[env], url, timeout)
+    except PrometheusUnreachable as exc:
+        return None, f"Prometheus did not give its configuration ({CONFIG_PATH}), so no range was checked: {exc}"
+    build.diagnostics = unique_sorted(build.diagnostics + list(checked.diagnostics))
+    intervals = checked.intervals
+    return (f"prometheus: {checked.checked} range(s) under rate() and the like in the rules of {env} compared with "
+            f"the intervals of {intervals.url} (global scrape_interval {duration_text(intervals.scrape)}, "
+            f"{len(intervals.jobs)} job(s)); {len(checked.diagnostics)} warning(s) at ranges under twice the "
+            "interval"), None
 
 
 @app.command()

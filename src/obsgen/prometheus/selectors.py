@@ -48,7 +48,7 @@ def selectors(expr: str) -> tuple[Selector, ...]:
             inside_absence[0] += 1
         elif isinstance(node, promql_parser.VectorSelector) and not inside_absence[0]:
             if not node.matchers.or_matchers:  # `{a="1" or b="2"}`: promql-parser's, not Prometheus's syntax
-                found.setdefault(_selector(node))
+                found.setdefault(selector_of(node))
 
     def leave(node: promql_parser.Expr) -> None:
         if _is_absence(node):
@@ -62,7 +62,8 @@ def _is_absence(node: promql_parser.Expr) -> bool:
     return isinstance(node, promql_parser.Call) and node.func.name in ABSENCE_FUNCTIONS
 
 
-def _selector(node: promql_parser.VectorSelector) -> Selector:
+def selector_of(node: promql_parser.VectorSelector) -> Selector:
+    """The node as a series selector (also what rate_ranges.py names a range vector by)."""
     matchers = list(node.matchers.matchers)
     name = node.name
     if name is None:  # `{__name__="x", ...}`: the same series as `x{...}`, asked in one spelling

@@ -98,18 +98,18 @@ def wanted(model: EnvironmentModel) -> tuple[CheckedRule, ...]:
     for group in model.rule_groups:
         for rule in group.recording_rules:
             recorded.setdefault(rule.record, []).append(rule)
-    rules = [CheckedRule("alert", alert.alert, _span(alert.origin, "promql"), _readings(alert.expr, recorded))
+    rules = [CheckedRule("alert", alert.alert, rule_span(alert.origin, "promql"), _readings(alert.expr, recorded))
              for group in model.rule_groups for alert in group.alerts]
     exprs: list[tuple[str, str | None]] = [(rule.expr, None) for group in model.rule_groups for rule in group.alerts]
     exprs += [(rule.expr, rule.record) for group in model.rule_groups for rule in group.recording_rules]
     read = {s.metric for expr, own in exprs for s in selectors(expr) if s.metric in recorded and s.metric != own}
-    rules += [CheckedRule("recording rule", rule.record, _span(rule.origin, "expr"),
+    rules += [CheckedRule("recording rule", rule.record, rule_span(rule.origin, "expr"),
                           _readings(rule.expr, recorded, seen=frozenset({rule.record})))
               for group in model.rule_groups for rule in group.recording_rules if rule.record not in read]
     return tuple(rules)
 
 
-def _span(origin: Origin, field: str) -> Span:
+def rule_span(origin: Origin, field: str) -> Span:
     """The rule's expression in the spec (its override's, when one sets it); the rules an SLO makes, at
     the SLO's `sli`, which their expressions are made from (resolve/slos.py)."""
     if origin.loc[:1] == ("slos",):
