@@ -162,7 +162,9 @@ def _series(build: Build, env: str, url: str, timeout: float) -> tuple[Optional[
 
 def _ranges(build: Build, env: str, url: str, timeout: float) -> tuple[Optional[str], Optional[str]]:
     """Adds the warnings of ranges too short for the scrape interval to the build's diagnostics; returns
-    (its summary line, None), or (None, why) when Prometheus did not give its configuration."""
+    (its summary line, None). A server that answered the series API but not its configuration is one that
+    does not publish it (Thanos and Mimir serve no /api/v1/status/config; a proxy may pass only queries): a
+    note says no range was checked, and the series check's findings stand."""
     from ..prometheus import rate_ranges
     from ..prometheus.http_api import PrometheusUnreachable
     from ..prometheus.scrape_config import CONFIG_PATH, duration_text
@@ -170,7 +172,8 @@ def _ranges(build: Build, env: str, url: str, timeout: float) -> tuple[Optional[
     try:
         checked = rate_ranges.check(build.models[env], url, timeout)
     except PrometheusUnreachable as exc:
-        return None, f"Prometheus did not give its configuration ({CONFIG_PATH}), so no range was checked: {exc}"
+        note(f"Prometheus did not give its configuration ({CONFIG_PATH}), so no range was checked: {exc}")
+        return None, None
     build.diagnostics = unique_sorted(build.diagnostics + list(checked.diagnostics))
     intervals = checked.intervals
     return (f"prometheus: {checked.checked} range(s) under rate() and the like in the rules of {env} compared with "
