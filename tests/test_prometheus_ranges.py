@@ -151,8 +151,11 @@ def test_range_vectors_under_the_functions_needing_two_samples_are_found_with_th
 def test_the_loaded_configuration_gives_the_global_intervals_and_each_jobs_own():
     intervals = scrape_config.parse(CONFIG, "http://prometheus:9090")
     assert (intervals.scrape, intervals.evaluation, intervals.jobs) == (30, 15, {"api": 15, "batch": 120})
-    assert scrape_config.parse("global: {}\n", "u").scrape == 60  # Prometheus's default, should it be absent
-    for broken in ("- a list\n", "global: {scrape_interval: often}\n", "a: [unclosed\n"):
+    assert scrape_config.parse("global: {scrape_interval: 1m}\n", "u").evaluation == 60  # the default, if absent
+    # Prometheus fills in every default: without global.scrape_interval the text is not a scraping
+    # Prometheus's (Mimir's own configuration, say), and no interval is guessed
+    for broken in ("- a list\n", "global: {scrape_interval: often}\n", "a: [unclosed\n", "global: {}\n",
+                   "target: all\nserver: {http_listen_port: 8080}\n"):
         with pytest.raises(scrape_config.UnreadableConfig):
             scrape_config.parse(broken, "u")
 

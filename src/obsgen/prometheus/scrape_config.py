@@ -58,7 +58,12 @@ def parse(text: str, url: str) -> Intervals:
     if document is None or not isinstance(document.data, dict):
         why = problems[0].message if problems else "not a YAML mapping"
         raise UnreadableConfig(f"{CONFIG_PATH}: the configuration could not be read: {why}")
-    settings = _mapping(document.data.get("global"))
+    if not isinstance(document.data.get("global"), dict) or "scrape_interval" not in document.data["global"]:
+        # Prometheus answers with every default filled in, so a text without global.scrape_interval is not a
+        # Prometheus server's (Mimir's own configuration, an agent-fed store): no interval to compare with
+        raise UnreadableConfig(f"{CONFIG_PATH}: the answer has no global scrape_interval, so it is not the "
+                               "configuration of a Prometheus that scrapes")
+    settings = document.data["global"]
     scrape = _seconds(settings.get("scrape_interval"), DEFAULT_INTERVAL)
     jobs = {}
     for job in document.data.get("scrape_configs") or []:
