@@ -162,9 +162,9 @@ def _series(build: Build, env: str, url: str, timeout: float) -> tuple[Optional[
 
 def _ranges(build: Build, env: str, url: str, timeout: float) -> tuple[Optional[str], Optional[str]]:
     """Adds the warnings of ranges too short for the scrape interval to the build's diagnostics; returns
-    (its summary line, None). A server that answered the series API but not its configuration is one that
-    does not publish it (Thanos and Mimir serve no /api/v1/status/config; a proxy may pass only queries): a
-    note says no range was checked, and the series check's findings stand."""
+    (its summary line, None). A server that answered the series API but not a scrape configuration is one
+    that holds none (a store such as Thanos or Mimir) or a proxy that passes only queries: a note says no
+    range was checked, and the series check's findings stand."""
     from ..prometheus import rate_ranges
     from ..prometheus.http_api import PrometheusUnreachable
     from ..prometheus.scrape_config import CONFIG_PATH, duration_text
