@@ -56,13 +56,16 @@ def findings(model: EnvironmentModel, reach: Reach) -> list[Diagnostic]:
     return found
 
 
+SERVICE_NAMES = {"sns": "SNS", "kms": "KMS", "lambda": "Lambda"}  # as AWS writes them in the line below
+
+
 def summary(model: EnvironmentModel, reach: Reach) -> str:
     """One line: what was read, with how many calls, and what it found."""
     read = [reach.topics[t.arn] for t in reach.targets if t.arn in reach.topics]
     subs = [s for facts in read for s in facts.subscriptions or []]
     waiting = sum(1 for s in subs if not s.confirmed)
     regions = ", ".join(sorted({t.region for t in reach.targets})) or model.region
-    calls = " and ".join(f"{n} {service.upper()}" for service, n in sorted(reach.calls.items())) or "no"
+    calls = " and ".join(f"{n} {SERVICE_NAMES.get(service, service)}" for service, n in sorted(reach.calls.items())) or "no"
     missing = sum(1 for t in reach.targets if t.own and reach.topics[t.arn].exists is False)
     return (f"live: {len(reach.targets)} topic(s) the alarms publish to read in {model.account} {regions} with "
             f"{calls} call(s); {len(subs) - waiting} confirmed and {waiting} unconfirmed subscription(s), "
