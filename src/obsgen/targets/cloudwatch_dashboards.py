@@ -22,18 +22,18 @@ from . import dashboard_body
 from ..conventions import alarm_arn
 from ..diagnostics import Diagnostic, error
 from ..model import Dashboard, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel
-from .base import Rendered, dump_json
+from .base import Rendered, dump_json_bytes
 from .dashboard_limits import check_dashboard
 
 DIRECTORY = "cloudwatch/dashboards"
 
 
 def render(model: EnvironmentModel) -> Rendered:
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     problems: list[Diagnostic] = []
     for dashboard, body, found in dashboard_bodies(model):
         problems += found
-        files[f"{DIRECTORY}/{dashboard.name}.json"] = dump_json(body)
+        files[f"{DIRECTORY}/{dashboard.name}.json"] = dump_json_bytes(body)
     return Rendered(files, problems)
 
 
