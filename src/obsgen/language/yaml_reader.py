@@ -19,7 +19,7 @@ import re
 import unicodedata
 from sys import intern
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Iterable, Literal
 
 import yaml
 from yaml import events as ev
@@ -94,19 +94,51 @@ class Mapping(dict[str, Any]):
     """A dict that knows where it stands: `marks[key]` holds (key line, key column, value line, value
     column) packed in one int (`key_position`, `value_position`), rather than a pair of positions: a third
     of the objects a compile keeps alive, which the cyclic collector scans once when it is back on, and
-    the largest part of a document's memory (docs/performance.md)."""
+    the largest part of a document's memory (docs/performance.md).
 
-    __slots__ = ("start", "marks")
+    A tree read back from the parse cache sets `marks_text` instead (the marks in key order, as decimal
+    numbers joined by commas), and `marks` is made from it when first read: only a diagnostic reads
+    marks, and a compile without one skips decoding them (~0.02 s at 10,000 monitors)."""
+
+    __slots__ = ("start", "marks", "marks_text")
     start: Pos
     marks: dict[str, KeyMarks]
+    marks_text: str
+
+    if not TYPE_CHECKING:  # to mypy, an attribute that does not exist stays an error
+        def __getattr__(self, name: str) -> Any:
+            """Reached only when `name` is not set: `marks` of a tree from the parse cache, made now."""
+            if name != "marks":
+                raise AttributeError(name)
+            self.marks = dict(zip(self, numbers(self.marks_text)))
+            return self.marks
 
 
 class Sequence(list[Any]):
-    """A list that knows where it stands: `marks[i]` is item i's position, packed (`value_position`)."""
+    """A list that knows where it stands: `marks[i]` is item i's position, packed (`value_position`);
+    from the parse cache, made from `marks_text` when first read, as Mapping's."""
 
-    __slots__ = ("start", "marks")
+    __slots__ = ("start", "marks", "marks_text")
     start: Pos
     marks: list[PackedPos]
+    marks_text: str
+
+    if not TYPE_CHECKING:
+        def __getattr__(self, name: str) -> Any:
+            if name != "marks":
+                raise AttributeError(name)
+            self.marks = numbers(self.marks_text)
+            return self.marks
+
+
+def numbers_text(values: Iterable[int]) -> str:
+    """Marks as `marks_text` holds them: decimal numbers joined by commas."""
+    return ",".join(map(str, values))
+
+
+def numbers(text: str) -> list[int]:
+    """The marks `numbers_text` wrote."""
+    return [int(number) for number in text.split(",")] if text else []
 
 
 @dataclass(frozen=True, slots=True)
