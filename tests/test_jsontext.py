@@ -6,7 +6,6 @@ import enum
 import json
 from typing import Any
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -28,23 +27,11 @@ def test_same_text_as_json_dumps(data: Any) -> None:
     assert jsontext.python_dumps(data) == reference(data)  # the path taken for what orjson writes otherwise
 
 
-@given(documents)
-def test_a_file_s_bytes_are_json_dumps_text_and_a_newline_in_utf_8(data: Any) -> None:
-    try:
-        expected = (reference(data) + "\n").encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate, which no UTF-8 file holds: refused as encoding the text refuses it
-        with pytest.raises(UnicodeEncodeError):
-            jsontext.dumps_line(data)
-        return
-    assert jsontext.dumps_line(data) == expected
-
-
 @given(st.recursive(st.floats(allow_nan=True) | st.floats(min_value=-1e-3, max_value=1e-3) | st.none(),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4),
                     max_leaves=20))
 def test_floats_small_or_not_finite_are_written_as_python_writes_them(data: Any) -> None:
     assert jsontext.dumps(data) == reference(data)
-    assert jsontext.dumps_line(data) == (reference(data) + "\n").encode("utf-8")
 
 
 class Color(str, enum.Enum):
@@ -71,11 +58,6 @@ def test_errors_are_json_errors() -> None:
                 raise AssertionError("no error")
 
 
-def test_a_file_s_bytes_take_the_python_writer_where_orjson_writes_otherwise() -> None:
-    for data in ({"Threshold": 1e-05}, {"a": [float("nan"), None]}, {1: "a"}, {"k": Color.RED}, [2 ** 70], {"é": "\u2028"}):
-        assert jsontext.dumps_line(data) == (reference(data) + "\n").encode("utf-8")
-
-
 def test_tiny_floats_among_names_with_e_dash_are_still_found() -> None:
     # The cheap scan for `0.0000` and a digit before `e-` runs before the regex: names full of `e-`
     # (queue-age, table-throttles) must neither hide a tiny float nor send a document to the slow path.
@@ -88,6 +70,5 @@ def test_tiny_floats_among_names_with_e_dash_are_still_found() -> None:
 @given(st.lists(st.sampled_from(['": ', "\n  ", "e-", "e", "-", "0.0000", "0.", ".", "1", "9", "٣", "²", "a", " "]),
                 max_size=16).map("".join))
 def test_the_scan_before_the_float_regex_never_misses_what_the_regex_finds(text: str) -> None:
-    data = text.encode("utf-8")  # the scans read orjson's bytes
-    if jsontext._PYTHON_ONLY_FLOAT.search(data):
-        assert jsontext._may_hold_tiny_float(data)
+    if jsontext._PYTHON_ONLY_FLOAT.search(text):
+        assert jsontext._may_hold_tiny_float(text)

@@ -20,7 +20,7 @@ from ..conventions import METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE
 from ..diagnostics import Diagnostic
 from ..model import Alarm, AlarmBase, CompositeAlarm, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat, WarmUp
 from ..values import format_duration, is_extended
-from .base import Rendered, dump_json_bytes, header
+from .base import Rendered, dump_json, header
 from .cloudwatch_limits import check_composite, check_log_alarm, check_metric_alarm, fit_description
 
 ANOMALY_ID, EXPRESSION_ID, SOURCE_ID = METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE
@@ -34,8 +34,7 @@ def render(model: EnvironmentModel) -> Rendered:
     for alarm in alarms:
         by_file[alarm_file(model, alarm), alarm.service].append(alarm)
     names, owners = _names_and_owners(model)
-    files: dict[str, str | bytes] = {}
-    problems: list[Diagnostic] = []
+    files, problems = {}, []
     sources = {s.name: s.source for s in model.services}
     for (path, service), in_file in sorted(by_file.items()):
         content: dict[str, list[dict[str, Any]]] = {"MetricAlarms": [], "CompositeAlarms": []}
@@ -52,7 +51,7 @@ def render(model: EnvironmentModel) -> Rendered:
                 params = metric_alarm_params(alarm, owners)
                 problems += check_metric_alarm(alarm, params)
                 content["MetricAlarms"].append(params)
-        files[path] = dump_json_bytes({"_generated": header(sources[service]), **content})
+        files[path] = dump_json({"_generated": header(sources[service]), **content})
     return Rendered(files, problems)
 
 

@@ -22,18 +22,18 @@ from . import dashboard_body
 from ..conventions import alarm_arn
 from ..diagnostics import Diagnostic, error
 from ..model import Dashboard, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel
-from .base import Rendered, dump_json_bytes
+from .base import Rendered, dump_json
 from .dashboard_limits import check_dashboard
 
 DIRECTORY = "cloudwatch/dashboards"
 
 
 def render(model: EnvironmentModel) -> Rendered:
-    files: dict[str, str | bytes] = {}
+    files: dict[str, str] = {}
     problems: list[Diagnostic] = []
     for dashboard, body, found in dashboard_bodies(model):
         problems += found
-        files[f"{DIRECTORY}/{dashboard.name}.json"] = dump_json_bytes(body)
+        files[f"{DIRECTORY}/{dashboard.name}.json"] = dump_json(body)
     return Rendered(files, problems)
 
 

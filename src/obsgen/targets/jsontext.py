@@ -37,20 +37,19 @@ _KEYS_MAX = 10_000  # user-named keys (tags) are many but few repeat; stop cachi
 _ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 # A number orjson writes unlike float.__repr__: under 1e-4. With indent 2, every number stands after
 # `": ` or at the start of a line; a match inside a string only sends the document to the slow path.
-# The scans read orjson's UTF-8 bytes, where `\d` is an ASCII digit, the only digits orjson writes.
-_PYTHON_ONLY_FLOAT = re.compile(rb'(?m)(?:": |^ *)-?(?:0\.0000|\d+(?:\.\d+)?e-)')
+_PYTHON_ONLY_FLOAT = re.compile(r'(?m)(?:": |^ *)-?(?:0\.0000|\d+(?:\.\d+)?e-)')
 
 
 # `e-` after a digit. Led by its literal `e-`, which re searches for as a string (the digit is checked only where
-# one is found), it is ~3x cheaper than a bytes.find loop over the 29,000 `e-` of a 10,000-alarm environment's names.
-_DIGIT_BEFORE_E_MINUS = re.compile(rb"e-(?<=\de-)")
+# one is found), it is ~3x cheaper than a str.find loop over the 29,000 `e-` of a 10,000-alarm environment's names.
+_DIGIT_BEFORE_E_MINUS = re.compile(r"e-(?<=\de-)")
 
 
-def _may_hold_tiny_float(text: bytes) -> bool:
+def _may_hold_tiny_float(text: str) -> bool:
     """Whether `_PYTHON_ONLY_FLOAT` can match: its number has `0.0000` or a digit before `e-`. Looking for those
     first is much cheaper than the regex over the whole text (0.02 s against 0.47 s for the 30 MB of a
     10,000-alarm environment)."""
-    return b"0.0000" in text or _DIGIT_BEFORE_E_MINUS.search(text) is not None
+    return "0.0000" in text or _DIGIT_BEFORE_E_MINUS.search(text) is not None
 
 
 class _Unusual(Exception):
@@ -59,27 +58,13 @@ class _Unusual(Exception):
 
 def dumps(data: Any) -> str:
     """Exactly `json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)`."""
-    text = _orjson(data, _ORJSON)
-    return python_dumps(data) if text is None else text.decode()
-
-
-def dumps_line(data: Any) -> bytes:
-    """`(dumps(data) + "\n").encode("utf-8")`: a JSON file's bytes. Where orjson's text is json's, its UTF-8
-    bytes with the newline (OPT_APPEND_NEWLINE) go to the file as they are: decoding 30 MB of an environment's
-    CloudWatch files into text, adding the newline and encoding them again cost ~0.03 s at 10,000 alarms."""
-    text = _orjson(data, _ORJSON | orjson.OPT_APPEND_NEWLINE)
-    return (python_dumps(data) + "\n").encode("utf-8") if text is None else text
-
-
-def _orjson(data: Any, option: int) -> bytes | None:
-    """orjson's UTF-8 text of `data`; None where it is not json's (see the module's docstring)."""
     try:
-        text = orjson.dumps(data, option=option)
+        text = orjson.dumps(data, option=_ORJSON).decode()
     except TypeError:  # orjson.JSONEncodeError is one: see the module's docstring
-        return None
+        return python_dumps(data)
     if (_may_hold_tiny_float(text) and _PYTHON_ONLY_FLOAT.search(text)) \
-            or (b"null" in text and orjson.loads(text) != data):
-        return None
+            or ("null" in text and orjson.loads(text) != data):
+        return python_dumps(data)
     return text
 
 
