@@ -144,7 +144,8 @@ def test_a_hit_is_the_same_document_and_other_bytes_or_another_reader_miss(tmp_p
 
 @pytest.mark.parametrize("stored", [b'{"a": 1}', b"[1, 2]", b'{"\\u0000m": [0, 0, [1, 2]], "a": 1}', b"\xff not text",
                                     b'{"\\u0000s": [0, 0, [], [1]]}', b"1e999999", b'{"\\u0000m": [0, 0, [1]], "a": 1}',
-                                    b'{"\\u0000m": [0, 0, "1,2"], "a": 1}', b'{"\\u0000s": [0, 0, "", [1]], "\\u0000m": [0, 0, ""]}'])
+                                    b'{"\\u0000m": [0, 0, "1,2"], "a": 1}',
+                                    b'{"\\u0000s": [0, 0, "", [1]], "\\u0000m": [0, 0, ""]}'])
 def test_an_entry_that_is_not_a_tree_is_a_miss(stored: bytes, tmp_path: Path) -> None:
     source = (ROOT / "monitors" / "stock-api.yaml").read_bytes()
     store = RenderCache(tmp_path / "cache")
