@@ -143,7 +143,9 @@ def test_a_hit_is_the_same_document_and_other_bytes_or_another_reader_miss(tmp_p
 
 
 @pytest.mark.parametrize("stored", [b'{"a": 1}', b"[1, 2]", b'{"\\u0000m": [0, 0, [1, 2]], "a": 1}', b"\xff not text",
-                                    b'{"\\u0000s": [0, 0, [], [1]]}', b"1e999999"])
+                                    b'{"\\u0000s": [0, 0, [], [1]]}', b"1e999999", b'{"\\u0000m": [0, 0, [1]], "a": 1}',
+                                    b'{"\\u0000m": [0, 0, "1,2"], "a": 1}',
+                                    b'{"\\u0000s": [0, 0, "", [1]], "\\u0000m": [0, 0, ""]}'])
 def test_an_entry_that_is_not_a_tree_is_a_miss(stored: bytes, tmp_path: Path) -> None:
     source = (ROOT / "monitors" / "stock-api.yaml").read_bytes()
     store = RenderCache(tmp_path / "cache")
@@ -157,6 +159,17 @@ def test_an_entry_that_is_not_a_tree_is_a_miss(stored: bytes, tmp_path: Path) ->
     assert (store.hits, store.misses) == (0, 1)  # parsed again...
     same_tree(parsed.data, doc.data, cached=False)
     assert parse_cache.decode(entry.read_bytes().partition(b"\n")[2]) == doc.data  # ...and stored over it
+
+
+def test_a_tree_from_the_cache_decodes_its_marks_when_first_read() -> None:
+    source = (ROOT / "monitors" / "stock-api.yaml").read_bytes()
+    parsed, _ = yaml_reader.load("monitors/stock-api.yaml", source)
+    assert parsed is not None
+    tree = parse_cache.decode(parse_cache.encode(parsed.data))
+    monitors = tree["monitors"]
+    assert not hasattr(tree, "_marks") and not hasattr(monitors, "_marks")  # text until a diagnostic reads them
+    assert tree.marks == parsed.data.marks and tree.marks is tree.marks  # made once, then kept
+    assert not hasattr(monitors, "_marks")  # each container's on its own
 
 
 def test_every_bad_spec_case_loads_alike_from_a_warm_cache(tmp_path: Path) -> None:

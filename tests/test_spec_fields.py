@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from pydantic_core import PydanticCustomError
 
-from obsgen.language.v1.fields import _http_url, parse_duration, parse_m_of_n, parse_statistic, parse_threshold
+from obsgen.language.v1.fields import (_http_url, _name, _tag_text, parse_duration, parse_m_of_n, parse_statistic,
+                                       parse_threshold)
 from obsgen.values import format_duration, is_extended
 
 
@@ -118,3 +121,20 @@ def test_a_maintenance_time_and_a_dashboard_start_take_ascii_digits_only():
 
     assert AT_PATTERN.match("2026-05-10T14:00") and not AT_PATTERN.match("٢٠٢٦-05-10T14:00")
     assert START.match("-PT3H") and not START.match("-PT٣H")
+
+
+def test_tag_text_takes_what_isalnum_and_the_tag_symbols_take_at_every_code_point():
+    # The check is one regex; what it means is str.isalnum() or one of _.:/=+-@ and space, character by character.
+    symbols = set("_.:/=+-@ ")
+    for code in range(sys.maxunicode + 1):
+        character = chr(code)
+        expected = character.isalnum() or character in symbols
+        assert _tag_text(character, 1) is expected, f"U+{code:04X}"
+    assert _tag_text("", 1) and _tag_text("Team 4: a/b=c+d-e@f_g.h", 128) and not _tag_text("a" * 129, 128)
+
+
+@pytest.mark.parametrize("bad", ["Orders", "orders-", "-orders", "a" * 65, "a b", 7, None, ["a"], {"a": 1}])
+def test_a_name_found_valid_before_does_not_open_the_door_to_others(bad):
+    assert _name("orders") == "orders" and _name("orders") == "orders"  # the second from memory
+    with pytest.raises(PydanticCustomError):
+        _name(bad)

@@ -91,7 +91,15 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 
 def unique_sorted(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """The same problem found once per environment is reported once."""
-    return sorted(set(diagnostics))
+    return sorted(set(diagnostics), key=_order)
+
+
+def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str, str]:
+    """Diagnostic's own order (its span's fields, code, message: the dataclass's `order=True`) as one key: a
+    sort through the generated `__lt__`s, two Python calls per comparison, took ~40 ms of `validate`'s
+    10,000 warnings at 10,000 monitors."""
+    span = diagnostic.span
+    return span.file, span.line, span.column, diagnostic.code, diagnostic.message
 
 
 _ENVIRONMENT = re.compile(r"environment '([^']*)'")

@@ -208,7 +208,8 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
     try:
         if unsafe:  # reported with the spec's own problems, as one list; nothing is written
             _compiled(project_dir, env, unsafe, None, store)
-        with Staging(project_dir, manifest) as staging:  # each file written as it is rendered, swapped in at the end
+        # each file written as it is rendered, swapped in at the end; generated/ was checked just above
+        with Staging(project_dir, manifest, checked=not unsafe) as staging:
             result = _compiled(project_dir, env, [], staging.add, store)
             written = compiler.write(project_dir, result, staging=staging)
         if store is not None:  # cached pages no build used for two weeks go (one look a day at most)

@@ -8,9 +8,10 @@ of the reader's source: a file whose bytes, or whose reader, changed has another
 tree cannot be asked for.
 
 What is stored is data, never code: JSON of the tree, with each mapping's and sequence's positions
-(`start`, `marks`) in one extra member, and read back by `json` into the same Mapping and Sequence
-objects, keys and short strings interned as the reader interns them (a tree read back holds the
-same memory as a parsed one: docs/performance.md, target 8). Only what the reader returned without
+(`start`, and `marks` as text) in one extra member, and read back by `json` into the same Mapping and
+Sequence objects, keys and short strings interned as the reader interns them (a tree read back holds
+no more memory than a parsed one: docs/performance.md, target 8); a container's marks are decoded from
+their text when a diagnostic first reads them (`yaml_reader.Mapping`). Only what the reader returned without
 a problem is stored, and only a tree that JSON gives back exactly: no container reached twice
 (aliases, merge keys), only the scalar types the reader makes, no key that could be mistaken for
 the positions' member. Anything else is simply parsed each time. An entry that does not decode into
@@ -29,7 +30,7 @@ from typing import Any
 from ..diagnostics import Diagnostic
 from ..render_cache import RenderCache, source_digest
 from . import yaml_reader
-from .yaml_reader import Document, Mapping, Sequence
+from .yaml_reader import Document, Mapping, Sequence, numbers_text
 
 KIND = "parsed-yaml"
 # The member holding a container's positions. The reader refuses control characters in keys (a key
@@ -93,37 +94,41 @@ def _plain(node: Any, seen: set[int]) -> Any:
                 if type(key) is not str or key.startswith("\x00"):
                     raise Uncacheable
                 out[key] = _plain(value, seen)
-            out[_MAP] = [*node.start, [node.marks[key] for key in node]]
+            out[_MAP] = [*node.start, numbers_text(node.marks[key] for key in node)]
             return out
-        return {_SEQ: [*node.start, list(node.marks), [_plain(item, seen) for item in node]]}
+        return {_SEQ: [*node.start, numbers_text(node.marks), [_plain(item, seen) for item in node]]}
     if kind not in _SCALARS:  # a str or int subclass, or a type the reader never makes
         raise Uncacheable
     return node
 
 
-def _short(value: Any) -> Any:
-    return intern(value) if type(value) is str and len(value) <= _INTERNED else value
-
-
 def _container(pairs: list[tuple[str, Any]]) -> Any:
-    """A JSON object back into the Mapping or Sequence it was (json's object_pairs_hook)."""
-    name, positions = pairs[-1]
+    """A JSON object back into the Mapping or Sequence it was (json's object_pairs_hook), called for each
+    of the ~23,000 containers of a 10,000-monitor project: short strings are interned inline rather than
+    by a function call per value, and the marks stay text until a diagnostic reads them (yaml_reader.Mapping)."""
+    name, positions = pairs.pop()
     if name == _SEQ:
         line, column, marks, items = positions
-        sequence = Sequence([_short(item) for item in items])
-        if len(marks) != len(sequence):
-            raise ValueError("positions do not match the items")
-        sequence.start, sequence.marks = (line, column), marks
+        sequence = Sequence([intern(item) if type(item) is str and len(item) <= _INTERNED else item
+                             for item in items])
+        _check_marks(marks, len(sequence))
+        sequence.start, sequence.marks_text = (line, column), marks
         return sequence
     if name != _MAP:
         raise ValueError("an object without positions")
     line, column, marks = positions
-    del pairs[-1]
-    mapping = Mapping({intern(key): _short(value) for key, value in pairs})
-    if len(marks) != len(mapping):
-        raise ValueError("positions do not match the keys")
-    mapping.start, mapping.marks = (line, column), dict(zip(mapping, marks))
+    mapping = Mapping({intern(key): intern(value) if type(value) is str and len(value) <= _INTERNED else value
+                       for key, value in pairs})
+    _check_marks(marks, len(mapping))
+    mapping.start, mapping.marks_text = (line, column), marks
     return mapping
+
+
+def _check_marks(marks: Any, count: int) -> None:
+    """The marks are text with one number for each key or item (each number is read only when a diagnostic
+    needs it; the entry's checksum and its key, which holds this code's digest, vouch for the digits)."""
+    if type(marks) is not str or (marks.count(",") + 1 if marks else 0) != count:
+        raise ValueError("positions do not match the keys or items")
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_container)

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from sys import intern
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final, Iterable, Literal
 
 import yaml
 from yaml import events as ev
@@ -94,19 +94,62 @@ class Mapping(dict[str, Any]):
     """A dict that knows where it stands: `marks[key]` holds (key line, key column, value line, value
     column) packed in one int (`key_position`, `value_position`), rather than a pair of positions: a third
     of the objects a compile keeps alive, which the cyclic collector scans once when it is back on, and
-    the largest part of a document's memory (docs/performance.md)."""
+    the largest part of a document's memory (docs/performance.md).
 
-    __slots__ = ("start", "marks")
+    A tree read back from the parse cache sets `marks_text` instead (the marks in key order, as decimal
+    numbers joined by commas), and `marks` is made from it when first read: only a diagnostic reads
+    marks, and a compile without one skips decoding them (~0.02 s at 10,000 monitors). A property, not
+    `__getattr__`: a class with `__getattr__` has every attribute lookup of its instances go through it,
+    which made pydantic's validation of the spec ~15% slower."""
+
+    __slots__ = ("start", "_marks", "marks_text")
     start: Pos
-    marks: dict[str, KeyMarks]
+    _marks: dict[str, KeyMarks]
+    marks_text: str
+
+    @property
+    def marks(self) -> dict[str, KeyMarks]:
+        try:
+            return self._marks
+        except AttributeError:  # from the parse cache: made now (AttributeError still if neither is set)
+            self._marks = dict(zip(self, numbers(self.marks_text)))
+            return self._marks
+
+    @marks.setter
+    def marks(self, marks: dict[str, KeyMarks]) -> None:
+        self._marks = marks
 
 
 class Sequence(list[Any]):
-    """A list that knows where it stands: `marks[i]` is item i's position, packed (`value_position`)."""
+    """A list that knows where it stands: `marks[i]` is item i's position, packed (`value_position`);
+    from the parse cache, made from `marks_text` when first read, as Mapping's."""
 
-    __slots__ = ("start", "marks")
+    __slots__ = ("start", "_marks", "marks_text")
     start: Pos
-    marks: list[PackedPos]
+    _marks: list[PackedPos]
+    marks_text: str
+
+    @property
+    def marks(self) -> list[PackedPos]:
+        try:
+            return self._marks
+        except AttributeError:
+            self._marks = numbers(self.marks_text)
+            return self._marks
+
+    @marks.setter
+    def marks(self, marks: list[PackedPos]) -> None:
+        self._marks = marks
+
+
+def numbers_text(values: Iterable[int]) -> str:
+    """Marks as `marks_text` holds them: decimal numbers joined by commas."""
+    return ",".join(map(str, values))
+
+
+def numbers(text: str) -> list[int]:
+    """The marks `numbers_text` wrote."""
+    return [int(number) for number in text.split(",")] if text else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,14 +414,15 @@ class _Abort(Exception):
 class _MapFrame:
     """A mapping being built. `key` is the key whose value comes next; None: the next scalar is a key."""
 
-    __slots__ = ("is_map", "container", "key", "key_pos", "size", "merges", "anchor")
+    __slots__ = ("is_map", "container", "marks", "key", "key_pos", "size", "merges", "anchor")
 
-    def __init__(self, container: Mapping, anchor: str | None):
+    def __init__(self, container: Mapping, marks: dict[str, KeyMarks], anchor: str | None):
         # Tells the two kinds of frame apart: a slot, read as fast as the bool it is (the event loop reads it
         # for every event; a class attribute is slower to read through an instance on Python 3.11), and a
         # Literal, so that the type checker knows which kind of frame, and of container, it has.
         self.is_map: Literal[True] = True
         self.container = container
+        self.marks = marks  # the container's, held here: read for every key, Mapping.marks is a property
         self.key: str | None = None
         self.key_pos: PackedPos = 0
         self.size = 1
@@ -389,11 +433,12 @@ class _MapFrame:
 class _SeqFrame:
     """A sequence being built."""
 
-    __slots__ = ("is_map", "container", "size", "anchor")
+    __slots__ = ("is_map", "container", "marks", "size", "anchor")
 
-    def __init__(self, container: Sequence, anchor: str | None):
+    def __init__(self, container: Sequence, marks: list[PackedPos], anchor: str | None):
         self.is_map: Literal[False] = False
         self.container = container
+        self.marks = marks
         self.size = 1
         self.anchor = anchor
 
@@ -451,7 +496,7 @@ class _Builder:
                 packed = (mark.line << _BITS) | mark.column
                 if frame.is_map and frame.key is None:
                     new_key = intern(event.value)
-                    if new_key == "<<" or new_key in frame.container.marks:
+                    if new_key == "<<" or new_key in frame.marks:
                         self.set_key(frame, event, (mark.line, mark.column))
                     else:
                         frame.key = new_key
@@ -470,14 +515,14 @@ class _Builder:
                             value = None
                     if not frame.is_map:
                         frame.container.append(value)
-                        frame.container.marks.append(packed)
+                        frame.marks.append(packed)
                         continue
                     key, frame.key = frame.key, None
                     if key == "<<":
                         frame.merges.append((value, (mark.line, mark.column)))
                     elif key is not _DUPLICATE and key is not None:  # never None: a mapping's first scalar is a key
                         frame.container[key] = value
-                        frame.container.marks[key] = (frame.key_pos << 2 * _BITS) | packed
+                        frame.marks[key] = (frame.key_pos << 2 * _BITS) | packed
                 else:
                     pos = (mark.line, mark.column)
                     self.add(self.scalar_value(event, pos), pos, 1, event.anchor)
@@ -517,8 +562,8 @@ class _Builder:
         key = intern(event.value)
         if key == "<<" and event.implicit[0] and event.tag is None:
             frame.key = "<<"  # merge key: its value is merged when the mapping ends
-        elif key in frame.container.marks:
-            first = key_position(frame.container.marks[key])[0] + 1
+        elif key in frame.marks:
+            first = key_position(frame.marks[key])[0] + 1
             self.fail(pos, "duplicate-key", f"duplicate key '{shown(key)}' (first defined on line {first})")
             frame.key = _DUPLICATE
         else:
@@ -578,18 +623,20 @@ class _Builder:
             raise _Abort
         new: _Frame
         if is_map:
+            keys: dict[str, KeyMarks] = {}
             mapping = Mapping()
-            mapping.start, mapping.marks = pos, {}
-            new = _MapFrame(mapping, event.anchor)
+            mapping.start, mapping.marks = pos, keys
+            new = _MapFrame(mapping, keys, event.anchor)
         else:
+            items: list[PackedPos] = []
             sequence = Sequence()
-            sequence.start, sequence.marks = pos, []
-            new = _SeqFrame(sequence, event.anchor)
+            sequence.start, sequence.marks = pos, items
+            new = _SeqFrame(sequence, items, event.anchor)
         if frame is not None and frame.is_map and (key := frame.key) is not None and key is not _DUPLICATE and key != "<<":
             # What `add` does for a collection that is a mapping's value (most of them), without its rare cases:
             # a new container adds no node (size 0) and cannot pass the limit; its anchor is set when it ends.
             frame.container[key] = new.container
-            frame.container.marks[key] = (frame.key_pos << 2 * _BITS) | (pos[0] << _BITS) | pos[1]
+            frame.marks[key] = (frame.key_pos << 2 * _BITS) | (pos[0] << _BITS) | pos[1]
             frame.key = None
         else:
             self.add(new.container, pos, 0, None)
@@ -632,14 +679,14 @@ class _Builder:
         frame.size += size
         if not frame.is_map:
             frame.container.append(value)
-            frame.container.marks.append(pack(pos))
+            frame.marks.append(pack(pos))
             return
         key, frame.key = frame.key, None
         if key == "<<":
             frame.merges.append((value, pos))
         elif key is not _DUPLICATE and key is not None:  # never None: a mapping's first scalar is a key
             frame.container[key] = value
-            frame.container.marks[key] = (frame.key_pos << 2 * _BITS) | pack(pos)
+            frame.marks[key] = (frame.key_pos << 2 * _BITS) | pack(pos)
 
     def merge(self, frame: _MapFrame) -> None:
         """`<<: *base` or `<<: [*a, *b]`: keys written in the mapping itself win."""

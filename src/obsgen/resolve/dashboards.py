@@ -17,7 +17,7 @@ from typing import Collection, TypedDict
 from .. import conventions
 from ..targets.dashboard_body import MAX_ALARMS_PER_WIDGET
 from ..diagnostics import error, shown
-from ..model import (Alarm, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat, Origin, RuleGroup, SavedQuery, ServiceLevelObjective, ThresholdLine)
+from ..model import (Alarm, CompositeAlarm, Dashboard, DashboardExpression, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel, LogAlarm, MetricAlarm, MetricFilter, MetricStat, Origin, RuleGroup, SavedQuery, ServiceLevelObjective, ThresholdLine)
 from ..values import format_duration
 from ..language.load import ServiceEntry
 from ..language.v1 import dashboards as spec
@@ -73,6 +73,8 @@ class _Builder:
         for group in model.rule_groups:
             self.rule_groups.setdefault(group.service, []).append(group)
         self.prefix = conventions.dashboard_prefix(model.project, model.env)
+        # each log monitor's metric filter, by monitor: found once, not once per service dashboard
+        self.filters: dict[str, MetricFilter] = {f.ref: f for f in model.metric_filters}
 
     def run(self) -> tuple[Dashboard, ...]:
         found = [self._service_dashboard(self.entries[s.name]) for s in self.model.services
@@ -163,7 +165,7 @@ class _Builder:
             rows.append(DashboardRow(height, (DashboardWidget("alarms", origin, title, alarms=chunk),), origin))
         slo_windows = {a.name for a in alarms if isinstance(a, MetricAlarm) and a.silent}  # in their SLO's section
         drawn = [a for a in alarms if isinstance(a, (MetricAlarm, LogAlarm)) and a.name not in slo_windows]
-        for group, members in _by_resource(drawn, self.model):
+        for group, members in _by_resource(drawn, self.filters):
             rows.append(DashboardRow(1, (DashboardWidget("text", origin, markdown=f"### {group}"),), origin))
             # built at their width: a dataclasses.replace per graph cost more than building it
             graphs = [monitor_graph(a, self.model, thresholds[a.name], width=24 // GRAPHS_PER_ROW) for a in members]
@@ -539,11 +541,10 @@ def _promql_threshold(expr: str) -> str:
 
 
 def _by_resource(alarms: list[MetricAlarm | LogAlarm],
-                 model: EnvironmentModel) -> list[tuple[str, list[MetricAlarm | LogAlarm]]]:
+                 filters: dict[str, MetricFilter]) -> list[tuple[str, list[MetricAlarm | LogAlarm]]]:
     """Group monitors by the resource they watch: namespace plus the dimensions all their metrics share;
-    log monitors (metric filters and native log alarms) by their log groups."""
+    log monitors (metric filters, given by monitor, and native log alarms) by their log groups."""
     groups: dict[str, list[MetricAlarm | LogAlarm]] = {}
-    filters = {f.ref: f for f in model.metric_filters}
     for alarm in alarms:
         log_groups = (alarm.log_groups if isinstance(alarm, LogAlarm) else
                       (filters[alarm.ref].log_group,) if alarm.ref in filters else None)

@@ -74,10 +74,20 @@ NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"
 _NAME = re.compile(NAME_PATTERN)
 
 
+# Names repeat (a monitor's or resource's key in every service, a severity on every monitor): ~34,000 are
+# validated at 10,000 monitors, and each one found valid is remembered (at most _REMEMBERED_NAMES of them).
+_VALID_NAMES: set[str] = set()
+_REMEMBERED_NAMES = 8192
+
+
 @inspected_once
 def _name(value: Any) -> str:
+    if type(value) is str and value in _VALID_NAMES:  # type first: a list or dict cannot be looked up
+        return value
     if not isinstance(value, str) or not _NAME.match(value):
         raise fail("name", "a name of lowercase letters, digits and dashes (at most 64 characters)", value)
+    if len(_VALID_NAMES) < _REMEMBERED_NAMES and type(value) is str:  # a str subclass is checked every time
+        _VALID_NAMES.add(value)
     return value
 
 
@@ -362,11 +372,14 @@ Unit = Annotated[str, BeforeValidator(_unit), WithJsonSchema({"type": "string", 
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Tag.html: keys 1-128,
 # values 0-256 characters of letters, digits, spaces and _.:/=+-@; "aws:" is reserved for AWS.
 
-_TAG_SYMBOLS = set("_.:/=+-@ ")
+# Letters and digits of any script (str.isalnum) and _.:/=+-@ and space. In a str pattern, \w is exactly a
+# character for which str.isalnum() holds, or '_' (tests/test_spec_fields.py checks every code point): one
+# regex call instead of a generator over the characters.
+_TAG_CHARACTERS = re.compile(r"[\w.:/=+\-@ ]*")
 
 
 def _tag_text(value: Any, limit: int) -> TypeGuard[str]:
-    return isinstance(value, str) and len(value) <= limit and all(c.isalnum() or c in _TAG_SYMBOLS for c in value)
+    return isinstance(value, str) and len(value) <= limit and _TAG_CHARACTERS.fullmatch(value) is not None
 
 
 @inspected_once
