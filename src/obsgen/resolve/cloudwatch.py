@@ -515,7 +515,8 @@ def _composite(ctx: Context, entry: ServiceEntry, monitor: CompositeMonitor, com
 def _check_constant(ctx: Context, entry: ServiceEntry, text: str, origin: Origin) -> None:
     """A rule no state of its children can make true never fires; one that every state makes true is in ALARM
     from the start and never leaves it. Both pass every other check and deploy."""
-    values = _truth_values(text, entry.spec.service)
+    # a rule naming no other service's alarm is decided alike in every service: one key for its text
+    values = _truth_values(text, entry.spec.service if "/" in text else "")
     if values == frozenset({False}):
         ctx.problems.append(error(origin.span("rule"), "composite-never-fires",
                                   f"composite rule '{shown(text)}' is false whatever state its alarms are in (each is in exactly one of ALARM, "
@@ -529,7 +530,8 @@ def _check_constant(ctx: Context, entry: ServiceEntry, text: str, origin: Origin
 
 @functools.lru_cache(maxsize=4096)
 def _truth_values(text: str, own: str) -> frozenset[bool] | None:
-    """Per rule text, not per environment: the rule is the same in each (overrides cannot change it)."""
+    """Per rule text, not per environment (overrides cannot change a rule), nor per service when `own` is ""
+    (the same rule in 1,000 services is decided once): `own` only joins 'a' and 'own/a' into one alarm."""
     return composite_rule.truth_values(composite_rule.parse(text),
                                        lambda ref: ref.target if "/" in ref.target else f"{own}/{ref.target}")
 
