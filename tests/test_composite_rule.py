@@ -84,3 +84,13 @@ def test_past_its_budget_the_search_says_nothing():
 def test_a_name_and_its_service_form_are_one_alarm():
     assert truth_values(parse("a and not shop/a"), lambda ref: ref.target if "/" in ref.target else f"shop/{ref.target}") \
         == {False}
+
+
+def test_rules_of_one_shape_are_decided_once_whatever_their_alarms_names():
+    from obsgen import composite_rule
+
+    composite_rule._DECIDED.clear()
+    for service in range(50):
+        assert values(f"s{service}/x or (y and not s{service}/x) or ok(y)") == {True, False}
+        assert values(f"s{service}/x and not s{service}/x") == {False}
+    assert len(composite_rule._DECIDED) == 2

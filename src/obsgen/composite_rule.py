@@ -78,6 +78,23 @@ def truth_values(rule: Rule, child: Callable[[Ref], str], budget: int = 2_000) -
     many children is decided long before 3^n cases; None past `budget` steps (never guessed): each
     step reads the whole rule, so a hostile rule of 100 children costs ~0.05 s at most."""
     order = list(dict.fromkeys(child(ref) for ref in refs(rule)))
+    # the answer does not depend on the alarms' names, only on the rule's shape: `a or (b and not a)` in one
+    # service is `x or (y and not x)` in the next, decided once (a project repeats a few shapes 1,000 times)
+    position = {name: str(n) for n, name in enumerate(order)}
+    shape = (render(rule, lambda ref: position[child(ref)]), budget)
+    if shape in _DECIDED:
+        return _DECIDED[shape]
+    if len(_DECIDED) >= MAX_DECIDED:
+        _DECIDED.clear()
+    _DECIDED[shape] = decided = _search(rule, child, order, budget)
+    return decided
+
+
+MAX_DECIDED = 4096
+_DECIDED: dict[tuple[str, int], frozenset[bool] | None] = {}
+
+
+def _search(rule: Rule, child: Callable[[Ref], str], order: list[str], budget: int) -> frozenset[bool] | None:
     found: set[bool] = set()
     steps = 0
 

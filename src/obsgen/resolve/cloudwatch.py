@@ -3,7 +3,6 @@ checked."""
 
 from __future__ import annotations
 
-import functools
 from typing import Callable, TypedDict, TypeVar
 
 from .. import composite_rule, conventions
@@ -508,15 +507,15 @@ def _composite(ctx: Context, entry: ServiceEntry, monitor: CompositeMonitor, com
         elif full not in children:
             children.append(full)
     if len(ctx.problems) == reported:  # a rule naming what does not exist has its error already
-        _check_constant(ctx, entry, monitor.rule, origin)
+        _check_constant(ctx, entry, monitor.rule, rule, origin)
     return CompositeAlarm(**common, rule=rule, children=tuple(children))
 
 
-def _check_constant(ctx: Context, entry: ServiceEntry, text: str, origin: Origin) -> None:
+def _check_constant(ctx: Context, entry: ServiceEntry, text: str, rule: composite_rule.Rule, origin: Origin) -> None:
     """A rule no state of its children can make true never fires; one that every state makes true is in ALARM
     from the start and never leaves it. Both pass every other check and deploy."""
-    # a rule naming no other service's alarm is decided alike in every service: one key for its text
-    values = _truth_values(text, entry.spec.service if "/" in text else "")
+    own = entry.spec.service
+    values = composite_rule.truth_values(rule, lambda ref: ref.target if "/" in ref.target else f"{own}/{ref.target}")
     if values == frozenset({False}):
         ctx.problems.append(error(origin.span("rule"), "composite-never-fires",
                                   f"composite rule '{shown(text)}' is false whatever state its alarms are in (each is in exactly one of ALARM, "
@@ -526,14 +525,6 @@ def _check_constant(ctx: Context, entry: ServiceEntry, text: str, origin: Origin
                                   f"composite rule '{shown(text)}' is true whatever state its alarms are in (each is in exactly one of ALARM, "
                                   "OK and INSUFFICIENT_DATA), so the composite is in ALARM from the start and never "
                                   "leaves it"))
-
-
-@functools.lru_cache(maxsize=4096)
-def _truth_values(text: str, own: str) -> frozenset[bool] | None:
-    """Per rule text, not per environment (overrides cannot change a rule), nor per service when `own` is ""
-    (the same rule in 1,000 services is decided once): `own` only joins 'a' and 'own/a' into one alarm."""
-    return composite_rule.truth_values(composite_rule.parse(text),
-                                       lambda ref: ref.target if "/" in ref.target else f"{own}/{ref.target}")
 
 
 def _rule_error(ctx: Context, origin: Origin, offset: int, code: str, message: str) -> None:
