@@ -115,7 +115,7 @@ def check_stat(stat: MetricStat, flavour: str | None, locate: Callable[[], Metri
 def check_absence(stat: MetricStat, monitor: Evaluation, verbatim: dict[str, object], origin: Origin) -> list[Diagnostic]:
     """A lower threshold that the metric's absence never crosses (metrics.checks.check_absence), with the
     missing-data treatment the alarm is sent with (`cloudwatch: {TreatMissingData: ...}` wins)."""
-    if any(key in verbatim for key in _REPLACED):
+    if verbatim and any(key in verbatim for key in _REPLACED):
         return []
     missing = verbatim.get("TreatMissingData", monitor.missing_data)
     problem = checks.check_absence(stat.namespace, stat.metric, monitor.threshold, str(missing))
@@ -130,7 +130,7 @@ def check_absence(stat: MetricStat, monitor: Evaluation, verbatim: dict[str, obj
 def check_range(stat: MetricStat, monitor: Evaluation, verbatim: dict[str, object], origin: Origin) -> list[Diagnostic]:
     """A static threshold the alarm's statistic of its metric never crosses, or always crosses
     (metrics.ranges.check_range), at `threshold` (a preset monitor's: at its use, with the preset named)."""
-    if not stat.namespace or any(key in verbatim for key in _REPLACED + _STATISTIC):
+    if not stat.namespace or (verbatim and any(key in verbatim for key in _REPLACED + _STATISTIC)):
         return []
     problem = ranges.check_range(stat.namespace, stat.metric, stat.statistic, monitor.threshold)
     if problem is None:
