@@ -122,7 +122,7 @@ step obsgen backtest --env "$ENV" --days 1 --monitor stock-system/system-health 
 obsgen backtest --env "$ENV" --days 1 --monitor stock-system/system-health --format markdown
 
 printf '\n\033[1m# what only the account knows: has each alarm'"'"'s metric been published lately, does each topic reach a\n'
-printf '# person (the sandbox leaves the email unconfirmed and has no Slack function), can each log monitor match\033[0m\n'
+printf '# person (the sandbox has no Slack function, and confirms subscriptions at once), can each log monitor match\033[0m\n'
 step obsgen validate --env "$ENV" --live
 set +e
 obsgen validate --env "$ENV" --live            # 1 here: the Slack channel's function does not exist in the sandbox
