@@ -32,6 +32,7 @@ from .render_cache import RenderCache
 from .language.matrix import GLOB_CHARACTERS, select
 from .prometheus import promtool
 from .targets import targets
+from .targets.base import checks_only
 
 
 def validate(root: Path, strict: bool = False, progress: Progress = silent, store: RenderCache | None = None) -> Build:
@@ -47,7 +48,8 @@ def validate(root: Path, strict: bool = False, progress: Progress = silent, stor
     from .resolve.verbatim import unchecked
     from .runbooks.coverage import unlinked
 
-    build = compile_project(root, pages=False, progress=progress, store=store)
+    with checks_only():  # nothing is written: the alarms' and dashboards' JSON texts are not made
+        build = compile_project(root, pages=False, progress=progress, store=store)
     check_rules(build)
     if build.spec is not None:
         build.diagnostics = merge_environments(build.diagnostics + unreached(build.spec, build.models, strict)

@@ -20,7 +20,7 @@ from ..conventions import METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE
 from ..diagnostics import Diagnostic
 from ..model import Alarm, AlarmBase, CompositeAlarm, EnvironmentModel, LogAlarm, MetricAlarm, MetricStat, WarmUp
 from ..values import format_duration, is_extended
-from .base import Rendered, dump_json, header
+from .base import Rendered, checked_json, header
 from .cloudwatch_limits import check_composite, check_log_alarm, check_metric_alarm, fit_description
 
 ANOMALY_ID, EXPRESSION_ID, SOURCE_ID = METRIC_ID_BAND, METRIC_ID_EXPRESSION, METRIC_ID_SOURCE
@@ -51,7 +51,7 @@ def render(model: EnvironmentModel) -> Rendered:
                 params = metric_alarm_params(alarm, owners)
                 problems += check_metric_alarm(alarm, params)
                 content["MetricAlarms"].append(params)
-        files[path] = dump_json({"_generated": header(sources[service]), **content})
+        files[path] = checked_json({"_generated": header(sources[service]), **content})
     return Rendered(files, problems)
 
 

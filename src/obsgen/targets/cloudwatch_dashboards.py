@@ -22,7 +22,7 @@ from . import dashboard_body
 from ..conventions import alarm_arn
 from ..diagnostics import Diagnostic, error
 from ..model import Dashboard, DashboardMetric, DashboardRow, DashboardWidget, EnvironmentModel
-from .base import Rendered, dump_json
+from .base import Rendered, checked_json
 from .dashboard_limits import check_dashboard
 
 DIRECTORY = "cloudwatch/dashboards"
@@ -33,7 +33,7 @@ def render(model: EnvironmentModel) -> Rendered:
     problems: list[Diagnostic] = []
     for dashboard, body, found in dashboard_bodies(model):
         problems += found
-        files[f"{DIRECTORY}/{dashboard.name}.json"] = dump_json(body)
+        files[f"{DIRECTORY}/{dashboard.name}.json"] = checked_json(body)
     return Rendered(files, problems)
 
 
