@@ -1,7 +1,8 @@
 """`obsgen validate --env ENV --live`: what only the account knows, every check in one run.
 
 Each check reads through the environment's clients under one deadline and judges what it read: alarms whose
-metric the account has not published in the past 3 hours (metric_presence.py), topics that reach nobody
+metric the account has not published in the past 3 hours (metric_presence.py), deployed alarms stuck for
+a day in INSUFFICIENT_DATA or ALARM (alarm_states.py), topics that reach nobody
 (live_reach.py, reach_findings.py), log monitors that cannot match (live_logs.py). A check returns located
 diagnostics, notes (reads the account refused: what was not checked and the permission it needs) and
 summary lines (what was read, at what cost). An AWS error that is not a refusal stops the run with
@@ -17,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..diagnostics import Diagnostic
 from ..model import EnvironmentModel
-from . import live_logs, live_reach, metric_presence, reach_findings
+from . import alarm_states, live_logs, live_reach, metric_presence, reach_findings
 from .deadline import Deadline
 from . import SyncError
 from .session import Clients
@@ -59,6 +60,13 @@ def _metrics(model: EnvironmentModel, clients: Clients, deadline: Deadline, outc
     outcome.summaries.append(metric_presence.summary(model, presence, problems))
 
 
+def _states(model: EnvironmentModel, clients: Clients, deadline: Deadline, outcome: LiveOutcome) -> None:
+    states = alarm_states.read_states(model, clients, deadline)
+    problems = alarm_states.findings(model, states)
+    outcome.problems += problems
+    outcome.summaries.append(alarm_states.summary(model, states, problems))
+
+
 def _reach(model: EnvironmentModel, clients: Clients, deadline: Deadline, outcome: LiveOutcome) -> None:
     reach = live_reach.read_reach(model, clients, deadline)
     outcome.problems += reach_findings.findings(model, reach)
@@ -77,6 +85,7 @@ def _logs(model: EnvironmentModel, clients: Clients, deadline: Deadline, outcome
 # (what the wait is for, what a failure names, the check), in the order they run
 CHECKS: tuple[tuple[str, str, Callable[[EnvironmentModel, Clients, Deadline, LiveOutcome], None]], ...] = (
     ("listing {env}'s metrics", "ListMetrics", _metrics),
+    ("reading {env}'s alarm states", "DescribeAlarms", _states),
     ("reading {env}'s alarm topics", "reading the alarms' topics", _reach),
     ("sampling {env}'s log groups", "CloudWatch Logs", _logs),
 )
