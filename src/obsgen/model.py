@@ -49,6 +49,11 @@ class Origin:
         """The monitor's own key, e.g. `api-latency:` in the service file."""
         return self.doc.span(self.loc, at_key=True)
 
+    def monitor_span(self) -> Span:
+        """Where a finding about the whole monitor points: its key; a preset monitor's use in `resources:`
+        (it has no key of its own)."""
+        return self.span() if self.preset is not None else self.key_span()
+
 
 @dataclass(frozen=True, slots=True)
 class Severity:

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..diagnostics import Diagnostic, Span, warning
+from ..diagnostics import Diagnostic, warning
 from ..metrics.shipped import shipped_catalog
 from ..model import AlarmBase, EnvironmentModel, MetricAlarm
-from .deadline import Deadline
+from .deadline import Deadline, counted
 from .paging import pages
 from .session import Clients
 
@@ -52,6 +52,9 @@ class States:
     found: dict[tuple[str, str], AlarmState] = field(default_factory=dict)  # (region, alarm name) -> its state
     calls: int = 0
 
+    def tally(self) -> None:
+        self.calls += 1
+
 
 def read_states(model: EnvironmentModel, clients: Clients, deadline: Deadline | None = None) -> States:
     """The state of each of the environment's metric and composite alarms that exists, per region."""
@@ -63,7 +66,7 @@ def read_states(model: EnvironmentModel, clients: Clients, deadline: Deadline | 
         client = clients.client("cloudwatch", region)
         for start in range(0, len(names), NAMES_PER_CALL):
             kwargs = {"AlarmNames": sorted(names)[start:start + NAMES_PER_CALL], "AlarmTypes": TYPES}
-            for page in pages(_counted(client.describe_alarms, states, deadline, region), kwargs):
+            for page in pages(counted(client.describe_alarms, states.tally, deadline, f"DescribeAlarms in {region}"), kwargs):
                 for alarm in (*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])):
                     states.found[region, alarm["AlarmName"]] = AlarmState(
                         alarm.get("StateValue", ""), _utc(alarm.get("StateUpdatedTimestamp")), alarm.get("StateReason", ""))
@@ -81,13 +84,13 @@ def findings(model: EnvironmentModel, states: States, now: datetime | None = Non
             continue
         days = (moment - state.since).days
         if state.value == "INSUFFICIENT_DATA" and not _quiet_when_absent(alarm, quiet):
-            found.append(warning(_span(alarm), "alarm-insufficient-data", (
+            found.append(warning(alarm.origin.monitor_span(), "alarm-insufficient-data", (
                 f"alarm {alarm.name} has been in INSUFFICIENT_DATA for {days} day(s) (since "
                 f"{state.since:%Y-%m-%d %H:%M} UTC, in account {model.account}, {alarm.region}): CloudWatch has had "
                 f"no data to evaluate it, so it cannot fire; check its metric, dimensions and region "
                 f"(`validate --live` lists the metrics not published lately){_reason(state)}")))
         elif state.value == "ALARM":
-            found.append(warning(_span(alarm), "alarm-stuck-in-alarm", (
+            found.append(warning(alarm.origin.monitor_span(), "alarm-stuck-in-alarm", (
                 f"alarm {alarm.name} has been in ALARM for {days} day(s) (since {state.since:%Y-%m-%d %H:%M} UTC, "
                 f"in account {model.account}, {alarm.region}): CloudWatch ran its actions once, when it changed "
                 "state, so a new incident on it notifies nobody; close the incident, or, if its metric always "
@@ -121,22 +124,7 @@ def _reason(state: AlarmState) -> str:
     return f"; AWS says: \"{reason[:160]}{'...' if len(reason) > 160 else ''}\"" if reason else ""
 
 
-def _span(alarm: AlarmBase) -> Span:
-    """The monitor's key; a preset monitor's use in `resources:` (it has no key of its own)."""
-    return alarm.origin.span() if alarm.origin.preset is not None else alarm.origin.key_span()
-
-
 def _utc(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
     return datetime.now(timezone.utc)  # no timestamp: judged as just changed, never as stuck
-
-
-def _counted(call: Any, states: States, deadline: Deadline | None, region: str) -> Any:
-    def run(**kwargs: Any) -> dict[str, Any]:
-        states.calls += 1
-        if deadline is None:
-            result: dict[str, Any] = call(**kwargs)
-            return result
-        return deadline.run(lambda: call(**kwargs), f"DescribeAlarms in {region}")
-    return run

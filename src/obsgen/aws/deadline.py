@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from . import SyncError
 
@@ -68,3 +68,13 @@ class Deadline:
         if error:
             raise error[0]
         return value[0]
+
+
+def counted(call: Callable[..., dict[str, Any]], tally: Callable[[], None], deadline: Deadline | None,
+            what: str) -> Callable[..., dict[str, Any]]:
+    """`call` (an AWS API method) made to count each request (`tally`) and to run within `deadline`, if any:
+    how the live checks keep their read budget in figures."""
+    def run(**kwargs: Any) -> dict[str, Any]:
+        tally()
+        return call(**kwargs) if deadline is None else deadline.run(lambda: call(**kwargs), what)
+    return run

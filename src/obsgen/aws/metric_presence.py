@@ -25,9 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..diagnostics import Diagnostic, Span, warning
+from ..diagnostics import Diagnostic, warning
 from ..model import EnvironmentModel, MetricAlarm, MetricStat
-from .deadline import Deadline
+from .deadline import Deadline, counted
 from .paging import pages
 from .session import Clients
 
@@ -45,6 +45,9 @@ class Presence:
 
     series: dict[MetricKey, set[Series]] = field(default_factory=dict)
     calls: int = 0
+
+    def tally(self) -> None:
+        self.calls += 1
 
     def has(self, region: str, stat: MetricStat) -> bool:
         return frozenset(stat.dimensions) in self.series.get((region, stat.namespace, stat.metric), set())
@@ -79,20 +82,10 @@ def read_presence(model: EnvironmentModel, clients: Clients, deadline: Deadline 
             kwargs["Dimensions"] = filters
         listed = presence.series.setdefault((region, namespace, metric), set())
         call = clients.client("cloudwatch", region).list_metrics
-        for page in pages(_counted(call, presence, deadline, f"ListMetrics {namespace} {metric} in {region}"), kwargs):
+        for page in pages(counted(call, presence.tally, deadline, f"ListMetrics {namespace} {metric} in {region}"), kwargs):
             listed.update(frozenset((d["Name"], d["Value"]) for d in m.get("Dimensions", []))
                           for m in page.get("Metrics", []))
     return presence
-
-
-def _counted(call: Any, presence: Presence, deadline: Deadline | None, what: str) -> Any:
-    def run(**kwargs: Any) -> dict[str, Any]:
-        presence.calls += 1
-        if deadline is None:
-            result: dict[str, Any] = call(**kwargs)
-            return result
-        return deadline.run(lambda: call(**kwargs), what)
-    return run
 
 
 def missing_metrics(model: EnvironmentModel, presence: Presence) -> list[Diagnostic]:
@@ -106,7 +99,7 @@ def missing_metrics(model: EnvironmentModel, presence: Presence) -> list[Diagnos
         absent = [stat for stat in alarm.stats
                   if (stat.namespace, stat.metric) not in filtered and not presence.has(alarm.region, stat)]
         if absent:
-            problems.append(warning(_span(alarm), CODE, _message(model, alarm, absent)))
+            problems.append(warning(alarm.origin.monitor_span(), CODE, _message(model, alarm, absent)))
     return problems
 
 
@@ -121,11 +114,6 @@ def summary(model: EnvironmentModel, presence: Presence, problems: list[Diagnost
 def _filtered(model: EnvironmentModel) -> set[tuple[str, str]]:
     """(namespace, metric name) of what the environment's metric filters publish."""
     return {(f.namespace, f.metric) for f in model.metric_filters}
-
-
-def _span(alarm: MetricAlarm) -> Span:
-    """The monitor's key; a preset monitor's use in `resources:` (it has no key of its own)."""
-    return alarm.origin.span() if alarm.origin.preset is not None else alarm.origin.key_span()
 
 
 def _message(model: EnvironmentModel, alarm: MetricAlarm, absent: list[MetricStat]) -> str:
