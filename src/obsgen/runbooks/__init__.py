@@ -47,6 +47,10 @@ class Runbooks:
     files: dict[str, str] = field(default_factory=dict)  # path under generated/ -> content
     diagnostics: list[Diagnostic] = field(default_factory=list)
     coverage: Coverage = field(default_factory=_no_coverage)
+    # The site index's rows and COVERAGE.md's lines of each service, as laid out in those files: what the
+    # incremental build (incremental/) keeps of each service
+    index_blocks: dict[str, str] = field(default_factory=dict)
+    coverage_blocks: dict[str, str] = field(default_factory=dict)
 
 
 def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = True,
@@ -72,7 +76,7 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
     pages: dict[str, str] = {}
     measured = []
     if output:
-        from . import site  # the HTML renderer (Jinja): imported only when pages are made
+        from . import site, site_rows  # the HTML renderer (Jinja): imported only when pages are made
     for monitor in counted(monitors, "runbook pages" if output else "runbook guidance", progress):
         guidance = source.guidance(monitor.service, monitor.monitor, monitor.runbook,
                                    page.guidance_context(monitor, spec.project.project))
@@ -109,7 +113,9 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
         result.files[rel] = joined(content)
 
     add = kept if sink is None else sink
-    add(COVERAGE_FILE, Chunks(result.coverage.markdown_lines()))  # a line per monitor
+    result.coverage_blocks = result.coverage.blocks()
+    add(COVERAGE_FILE, Chunks(coverage_.markdown_lines(result.coverage.covered, len(result.coverage.entries),
+                                                       result.coverage_blocks.values())))  # a line per monitor
     slos = slo_pages.collect(models, order, production)
     for slo in slos:  # one page per SLO, beside its tiers' monitor pages
         text = slo_pages.markdown(slo, spec.project.project)
@@ -124,10 +130,12 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
         add(f"{RUNBOOKS_OUT}/{budget.page}.md", text)
         add(*site.budget_page(spec.project.project, spec.project.description or "", budget, text))
     infos = list({s.name: s for m in models.values() for s in m.services}.values())
+    result.index_blocks = site_rows.index_blocks(monitors, {e.monitor.ref: e.covered for e in result.coverage.entries})
     for path, content in site.files(spec.project.project, spec.project.description or "", monitors,
                                     pages if sink is None else None,
                                     sorted(infos, key=lambda s: s.name), {e: models[e] for e in order},
-                                    result.coverage, production, progress, slos, routes, budgets, store):
+                                    result.coverage, production, progress, slos, routes, budgets, store,
+                                    result.index_blocks):
         add(path, content)
     return result
 

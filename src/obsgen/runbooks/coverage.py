@@ -8,7 +8,7 @@ and listed in generated/runbooks/COVERAGE.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from ..conventions import GENERATED_HEADER
 from ..diagnostics import Diagnostic, error, warning
@@ -43,8 +43,7 @@ class Coverage:
         return sum(1 for e in self.entries if e.covered)
 
     def summary(self) -> str:
-        return (f"runbooks: {self.covered} of {len(self.entries)} monitor(s) have human-written "
-                f"{' and '.join(REQUIRED)}")
+        return summary(self.covered, len(self.entries))
 
     def diagnostics(self, strict: bool, notes: Mapping[str, str] = {}) -> list[Diagnostic]:
         """One per monitor lacking guidance, at the monitor's key in its spec file; `notes` (by ref) say
@@ -62,14 +61,32 @@ class Coverage:
     def markdown_lines(self) -> Iterator[str]:
         """COVERAGE.md a line at a time (each with its newline): a line per monitor, 3.5 MB at 30,000
         monitors, handed to the staging tree in pieces (chunks.py, docs/performance.md)."""
-        yield f"<!-- {GENERATED_HEADER}; source: monitors/, runbooks_src/ -->\n"
-        yield "# Runbook coverage\n\n"
-        yield f"{self.summary()[len('runbooks: '):].capitalize()}.\n\n"
-        yield "| Service | Monitor | Covered | Missing | Guidance from |\n|---|---|---|---|---|\n"
+        return markdown_lines(self.covered, len(self.entries), self.blocks().values())
+
+    def blocks(self) -> dict[str, str]:
+        """COVERAGE.md's lines of each service (each line with its newline), by service in the entries'
+        order: what the incremental build keeps of a service it does not compile again."""
+        lines: dict[str, list[str]] = {}
         for e in self.entries:
             files = Markdown(", ".join(code(f) for f in e.files) or "none")
-            yield (f"| {e.monitor.service} | [{e.monitor.monitor}]({e.monitor.page}.md) | "
-                   f"{'yes' if e.covered else 'no'} | {', '.join(e.missing) or '-'} | {cell(files)} |\n")
+            lines.setdefault(e.monitor.service, []).append(
+                f"| {e.monitor.service} | [{e.monitor.monitor}]({e.monitor.page}.md) | "
+                f"{'yes' if e.covered else 'no'} | {', '.join(e.missing) or '-'} | {cell(files)} |\n")
+        return {service: "".join(found) for service, found in lines.items()}
+
+
+def summary(covered: int, total: int) -> str:
+    """The line `obsgen build` prints: how many of the monitors have their human-written sections."""
+    return f"runbooks: {covered} of {total} monitor(s) have human-written {' and '.join(REQUIRED)}"
+
+
+def markdown_lines(covered: int, total: int, blocks: Iterable[str]) -> Iterator[str]:
+    """COVERAGE.md from its counts and its lines, a block per service in service order (`Coverage.blocks`)."""
+    yield f"<!-- {GENERATED_HEADER}; source: monitors/, runbooks_src/ -->\n"
+    yield "# Runbook coverage\n\n"
+    yield f"{summary(covered, total)[len('runbooks: '):].capitalize()}.\n\n"
+    yield "| Service | Monitor | Covered | Missing | Guidance from |\n|---|---|---|---|---|\n"
+    yield from blocks
 
 
 def measure(pages: list[tuple[MonitorFacts, Guidance]]) -> Coverage:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import json
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -33,7 +33,7 @@ from .facts import EnvFacts, MonitorFacts, is_production, is_sandbox
 from .guidance import Guidance, GuidanceSource
 from .markdown import Env, page_html, salt as markdown_salt
 from .route_pages import BudgetFacts, RouteFacts
-from .site_rows import index_rows, service_rows
+from .site_rows import index_blocks, service_rows
 from .slo_pages import SloFacts
 from ..targets.routing import senders
 
@@ -90,20 +90,21 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
           services: list[ServiceInfo], models: dict[str, EnvironmentModel], coverage: Coverage,
           production: dict[str, bool | None] | None = None, progress: Progress = silent,
           slos: Sequence[SloFacts] = (), routes: Sequence[RouteFacts] = (),
-          budgets: Sequence[BudgetFacts] = (), store: RenderCache | None = None) -> Iterator[tuple[str, Content]]:
+          budgets: Sequence[BudgetFacts] = (), store: RenderCache | None = None,
+          blocks: Mapping[str, str] | None = None) -> Iterator[tuple[str, Content]]:
     """`render`'s files one at a time, (path under generated/, text): `obsgen build` writes each before
     the next is made (the HTML of 10,000 pages is 80 MiB, docs/performance.md); the index comes as
     `Chunks`, written as it is rendered. Without `pages`, the monitors' own pages are left out: the
-    caller made each with `monitor_page` beside its Markdown."""
-    env = _environment()
+    caller made each with `monitor_page` beside its Markdown. `blocks`: the index's rows of each
+    service (`site_rows.index_blocks`), when the caller made them."""
     covered = {e.monitor.ref: e.covered for e in coverage.entries}
     common = {"project": project, "project_description": description}
     for name in ASSETS:
-        yield f"{SITE_DIR}/_assets/{name}", (TEMPLATES / name).read_text(encoding="utf-8")
-    # The index lists every monitor (21.6 MB at 30,000): handed over in pieces, never one string.
-    yield f"{SITE_DIR}/index.html", Chunks(env.get_template("index.html.j2").generate(
-        **common, root="", monitors=monitors, rows=index_rows(monitors, covered), coverage=coverage, title="Runbooks", slos=slos,
-        routes=routes, budgets=budgets))
+        yield asset(name)
+    if blocks is None:
+        blocks = index_blocks(monitors, covered)
+    yield index_page(project, description, blocks.values(), coverage.covered, len(coverage.entries), len(monitors),
+                     slos, routes, budgets)
     by_service: dict[str, list[MonitorFacts]] = {}  # grouped in this pass, not scanned again for each service
     for monitor in counted(monitors, "site pages", progress):
         if pages is not None:
@@ -114,11 +115,51 @@ def files(project: str, description: str, monitors: list[MonitorFacts], pages: d
         yield f"{SITE_DIR}/_services/{service.name}.html", _service_page(
             {**common, "root": "../", "service": service, "rows": list(service_rows(own, covered)),
              "title": service.name, "dashboards": _dashboards(own)}, store)
-    envs = [_routing_env(m, (production or {}).get(e)) for e, m in models.items()]
-    yield f"{SITE_DIR}/routing.html", env.get_template("routing.html.j2").render(
-        **common, root="", routes={e: _routes(m) for e, m in models.items()}, models=models, envs=envs,
+    yield routing_page(project, description, models, production, {e: alarm_counts(m) for e, m in models.items()},
+                       {e: has_sns_alarms(m) for e, m in models.items()})
+
+
+def asset(name: str) -> tuple[str, str]:
+    """One of the site's scripts and style sheets: (path under generated/, text)."""
+    return f"{SITE_DIR}/_assets/{name}", (TEMPLATES / name).read_text(encoding="utf-8")
+
+
+def index_page(project: str, description: str, blocks: Iterable[str], covered: int, total: int, monitors: int,
+               slos: Sequence[SloFacts] = (), routes: Sequence[RouteFacts] = (),
+               budgets: Sequence[BudgetFacts] = ()) -> tuple[str, Content]:
+    """The index from its rows, a block per service in service order (`site_rows.index_blocks`), and its
+    counts: the monitors with guidance, those measured, those listed. The incremental build (incremental/)
+    makes it from the blocks of services it did not compile again."""
+    # The index lists every monitor (21.6 MB at 30,000): handed over in pieces, never one string.
+    return f"{SITE_DIR}/index.html", Chunks(_environment().get_template("index.html.j2").generate(
+        project=project, project_description=description, root="", monitors=monitors, rows=blocks, covered=covered,
+        total=total, title="Runbooks", slos=slos, routes=routes, budgets=budgets))
+
+
+def routing_page(project: str, description: str, models: dict[str, EnvironmentModel],
+                 production: dict[str, bool | None] | None, counts: Mapping[str, Mapping[str, int]],
+                 sns: Mapping[str, bool]) -> tuple[str, str]:
+    """The routing page of `models` (by environment, in the project's order), with each environment's
+    alarms and alerts counted per severity (`alarm_counts`) and whether it has any CloudWatch alarm
+    (`has_sns_alarms`): the incremental build gives the counts of the whole project."""
+    envs = [RoutingEnv(e.name, e.title, sns[e.name], e.alertmanager)
+            for e in (_routing_env(m, (production or {}).get(name)) for name, m in models.items())]
+    return f"{SITE_DIR}/routing.html", _environment().get_template("routing.html.j2").render(
+        project=project, project_description=description, root="", models=models, envs=envs,
+        routes={e: _routes(m, counts[e]) for e, m in models.items()},
         mutes={e: _mutes(m) for e, m in models.items()}, senders={e: senders(m) for e, m in models.items()},
         any_sns=any(e.sns for e in envs), any_alertmanager=any(e.alertmanager for e in envs), title="Routing")
+
+
+def alarm_counts(model: EnvironmentModel) -> Counter[str]:
+    """The alarms and Prometheus alerts of each severity in `model`."""
+    counts = Counter(a.severity.name for a in model.alarms())
+    counts.update(a.severity.name for g in model.rule_groups for a in g.alerts)
+    return counts
+
+
+def has_sns_alarms(model: EnvironmentModel) -> bool:
+    return bool(model.metric_alarms or model.composite_alarms)
 
 
 def _service_page(context: dict[str, object], store: RenderCache | None) -> Content:
@@ -305,8 +346,7 @@ def _dashboards(monitors: list[MonitorFacts]) -> list[tuple[str, str]]:
 
 def _routing_env(model: EnvironmentModel, production: bool | None) -> RoutingEnv:
     marks = EnvFacts(model.env, True, is_production(model.env, production), is_sandbox(model.endpoint))
-    return RoutingEnv(model.env, marks.title, bool(model.metric_alarms or model.composite_alarms),
-                      any(g.alerts for g in model.rule_groups))
+    return RoutingEnv(model.env, marks.title, has_sns_alarms(model), any(g.alerts for g in model.rule_groups))
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,9 +369,7 @@ def _mutes(model: EnvironmentModel) -> list[MuteWindow]:
             for r in sorted(model.mute_rules, key=lambda r: (r.window, r.name, r.region))]
 
 
-def _routes(model: EnvironmentModel) -> list[SeverityRoute]:
-    counts = Counter(a.severity.name for a in model.alarms())
-    counts.update(a.severity.name for g in model.rule_groups for a in g.alerts)
+def _routes(model: EnvironmentModel, counts: Mapping[str, int]) -> list[SeverityRoute]:
     receivers = {r.severity_label: r for r in (model.alertmanager.receivers if model.alertmanager else ())}
     routes = []
     for sev in model.severities:

@@ -13,7 +13,7 @@ a plain `str` through `text`, the same five replacements without making a Markup
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
@@ -51,6 +51,15 @@ def index_rows(monitors: Iterable[MonitorFacts], covered: Mapping[str, bool]) ->
             f'  <td data-label="Owner">{text(m.owner)}</td>\n'
             f'  <td data-label="Environments">{_environments(m)}</td>\n'
             f'  <td data-label="Guidance">{_guidance(covered, m)}</td>\n</tr>')
+
+
+def index_blocks(monitors: Sequence[MonitorFacts], covered: Mapping[str, bool]) -> dict[str, Markup]:
+    """The index's rows of each service, joined by newlines, by service in the monitors' order (the
+    blocks the index is laid out from, and the incremental build keeps per service)."""
+    rows: dict[str, list[Markup]] = {}
+    for monitor, row in zip(monitors, index_rows(monitors, covered)):
+        rows.setdefault(monitor.service, []).append(row)
+    return {service: Markup("\n".join(found)) for service, found in rows.items()}
 
 
 def service_rows(monitors: Iterable[MonitorFacts], covered: Mapping[str, bool]) -> Iterator[Markup]:

@@ -6,7 +6,9 @@ now derived from the spec so it can never disagree with what is deployed.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from typing import Iterable, Mapping
 
 from ..conventions import GENERATED_HEADER, budget_page, event_route_page
 from ..model import EnvironmentModel, Severity
@@ -15,12 +17,19 @@ from .base import Rendered
 
 
 def render(model: EnvironmentModel) -> Rendered:
+    return Rendered({"routing.md": page(model, alarm_blocks(model).values(), severity_counts(model))})
+
+
+def page(model: EnvironmentModel, blocks: Iterable[str], counts: Mapping[str, int]) -> str:
+    """routing.md from the alarms' rows, a block per service in service order (`alarm_blocks`), and the
+    number of alarms per severity: the incremental build (incremental/) makes it from the blocks and
+    counts of services it did not compile again, so this is the one place that lays the page out."""
     lines = [f"<!-- {GENERATED_HEADER}; source: monitors/ -->",
              f"# Alert routing: {model.project} ({model.env})", "",
              f"Account {model.account}, region {model.region}.", ""]
-    lines += (_alarms(model) + [""] + _others(model) + _maintenance(model) + _severities(model) + [""]
+    lines += (_alarms(blocks) + [""] + _others(model) + _maintenance(model) + _severities(model, counts) + [""]
               + _channels(model))
-    return Rendered({"routing.md": "\n".join(lines) + "\n"})
+    return "\n".join(lines) + "\n"
 
 
 def _elsewhere(model: EnvironmentModel, region: str) -> str:
@@ -43,16 +52,30 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _alarms(model: EnvironmentModel) -> list[str]:
+def _alarms(blocks: Iterable[str]) -> list[str]:
     rows = ["## Alarms", "", "| Monitor | Alarm | Summary | Severity | SNS topic | Response time | Pages |",
-            "|---|---|---|---|---|---|---|"]
-    for alarm in sorted(model.alarms(), key=lambda a: (a.service, a.monitor)):
-        sev = alarm.severity
-        rows.append(f"| `{alarm.ref}` | `{alarm.name}` | {_cell(alarm.summary)} | {_cell(sev.description)} | "
-                    f"`{sev.topic_name}`{_elsewhere(model, alarm.region)} | {format_duration(sev.response_time)} | {pages(model, sev)} |")
+            "|---|---|---|---|---|---|---|", *blocks]
     if len(rows) == 4:
         rows.append("| (none) | | | | | | |")
     return rows
+
+
+def alarm_blocks(model: EnvironmentModel) -> dict[str, str]:
+    """The alarms table's rows of each service (sorted by monitor, one line each, joined), by service in
+    name order."""
+    rows: dict[str, list[str]] = {}
+    for alarm in sorted(model.alarms(), key=lambda a: (a.service, a.monitor)):
+        sev = alarm.severity
+        rows.setdefault(alarm.service, []).append(
+            f"| `{alarm.ref}` | `{alarm.name}` | {_cell(alarm.summary)} | {_cell(sev.description)} | "
+            f"`{sev.topic_name}`{_elsewhere(model, alarm.region)} | {format_duration(sev.response_time)} | "
+            f"{pages(model, sev)} |")
+    return {service: "\n".join(lines) for service, lines in rows.items()}
+
+
+def severity_counts(model: EnvironmentModel) -> Counter[str]:
+    """How many alarms each severity has (its row of the severities table)."""
+    return Counter(alarm.severity.name for alarm in model.alarms())
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +134,9 @@ def _maintenance(model: EnvironmentModel) -> list[str]:
     return rows + [""]
 
 
-def _severities(model: EnvironmentModel) -> list[str]:
+def _severities(model: EnvironmentModel, counts: Mapping[str, int]) -> list[str]:
     rows = ["## Severities", "", "| Severity | Description | SNS topic | Response time | Pages | Alarms |",
             "|---|---|---|---|---|---|"]
-    counts: dict[str, int] = {}
-    for alarm in model.alarms():
-        counts[alarm.severity.name] = counts.get(alarm.severity.name, 0) + 1
     for sev in model.severities:
         rows.append(f"| {sev.name} | {_cell(sev.description)} | `{sev.topic_name}` | "
                     f"{format_duration(sev.response_time)} | {pages(model, sev)} | {counts.get(sev.name, 0)} |")
