@@ -32,11 +32,17 @@ class Build:
     # page too big to hold as one string, as `Chunks` (chunks.py).
     sink: Callable[[str, Content], None] | None = field(default=None, repr=False)
     sent: list[str] = field(default_factory=list)
+    # Files an incremental build takes as generated/ holds them, unchanged since the last build (incremental/)
+    reused: list[str] = field(default_factory=list)
+    # The site index's rows and COVERAGE.md's lines of each service (runbooks.Runbooks), for incremental/
+    index_blocks: dict[str, str] = field(default_factory=dict)
+    coverage_blocks: dict[str, str] = field(default_factory=dict)
+    coverage_line: str | None = None  # an incremental build's coverage summary (it measures no monitor)
 
     @property
     def paths(self) -> list[str]:
-        """Every file of the build, sent to the sink or kept, by its path under generated/."""
-        return [*self.sent, *self.files]
+        """Every file of the build, sent to the sink, kept or reused, by its path under generated/."""
+        return [*self.sent, *self.files, *self.reused]
 
     def add(self, rel: str, content: Content) -> None:
         """A rendered file, to the sink when there is one (otherwise joined into one string). The

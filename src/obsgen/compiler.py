@@ -26,7 +26,7 @@ from .presets.origin import annotate
 from . import runbooks
 from .alarm_tests import cases as alarm_test_cases
 from .resolve import check_shared_names, resolve
-from .language.load import SpecSet, load_spec
+from .language.load import Only, SpecSet, load_spec
 from .progress import Progress, counted, silent
 from .render_cache import RenderCache
 from .language.matrix import GLOB_CHARACTERS, select
@@ -72,7 +72,7 @@ def check_rules(build: Build) -> None:
 
 def compile_project(root: Path, envs: list[str] | None = None, pages: bool = True,
                     progress: Progress = silent, sink: Callable[[str, Content], None] | None = None,
-                    store: RenderCache | None = None) -> Build:
+                    store: RenderCache | None = None, only: Only | None = None) -> Build:
     """Compile `envs` (all when None). Never raises on bad input: problems come back as diagnostics.
     Without `pages` (validate, which writes nothing), the runbooks are checked and measured but no page
     or site file is made, and the JSON Schema file is left out (it depends on obsgen alone).
@@ -81,9 +81,11 @@ def compile_project(root: Path, envs: list[str] | None = None, pages: bool = Tru
     (`Build.add`), not into `files`: a sink that writes must keep it from generated/ until the build is
     known to be free of errors (`generated_tree.Staging`). With `store`, pure renders are looked up in
     (and, when it is writable, added to) that cache: render_cache.py; the output is the same bytes. So are
-    the spec files' parsed trees (language/parse_cache.py)."""
+    the spec files' parsed trees (language/parse_cache.py). With `only`, the project file and those
+    service files alone are read, as if the others were not there but their names are known (the
+    incremental build's compile of a few services, incremental/)."""
     with _gc_paused():
-        return _compile(root, envs, pages, progress, sink, store)
+        return _compile(root, envs, pages, progress, sink, store, only)
 
 
 @contextmanager
@@ -111,11 +113,11 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _compile(root: Path, envs: list[str] | None, pages: bool, progress: Progress,
-             sink: Callable[[str, Content], None] | None, store: RenderCache | None) -> Build:
+             sink: Callable[[str, Content], None] | None, store: RenderCache | None, only: Only | None = None) -> Build:
     """Every pass runs on whatever could be read, even after errors (a bad file, a bad entry, an
     environment that does not resolve): one run reports every problem a user can fix, and the
     errors alone keep the build from being written (issue #14)."""
-    spec, problems = load_spec(root, progress, store)
+    spec, problems = load_spec(root, progress, store, only)
     if spec is None:
         return Build(None, envs or [], diagnostics=unique_sorted(problems))
     problems += expand_presets(spec)  # presets become plain monitors here
@@ -163,6 +165,7 @@ def _add_runbooks(spec: SpecSet, build: Build, pages: bool, progress: Progress, 
     for rel, content in result.files.items():
         build.add(rel, content)
     build.coverage = result.coverage if not result.diagnostics else None
+    build.index_blocks, build.coverage_blocks = result.index_blocks, result.coverage_blocks
     build.outputs += [runbooks.RUNBOOKS_OUT, runbooks.SITE_OUT]
 
 
@@ -272,5 +275,7 @@ def write(root: Path, build: Build, progress: Progress = silent, staging: Stagin
     else:
         for rel, content in build.files.items():
             staging.add(rel, content)
+        for rel in build.reused:
+            staging.keep(rel)
         staging.commit(_owned_paths(build))
     return sorted(f"{GENERATED_DIR}/{rel}" for rel in build.paths)

@@ -67,9 +67,22 @@ class Manifest:
         self.writable = writable
         self.known = 0  # files known unchanged by their lstat alone
         self._tree = os.path.realpath(generated)
-        self._old, self._age = _read(path, self._tree)
+        self._loaded: tuple[dict[str, object], float] | None = None  # read on first use: an incremental build never does
         self._new: dict[str, object] = {}
         self._stamp: os.stat_result | None = None
+
+    def _state(self) -> tuple[dict[str, object], float]:
+        if self._loaded is None:
+            self._loaded = _read(self.path, self._tree)
+        return self._loaded
+
+    @property
+    def _old(self) -> dict[str, object]:
+        return self._state()[0]
+
+    @property
+    def _age(self) -> float:
+        return self._state()[1]
 
     def start(self, stamp: os.stat_result) -> None:
         """The file system's clock at the build's start (the lstat of something made just now, on

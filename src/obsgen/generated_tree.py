@@ -172,6 +172,7 @@ class Staging:
         self._made: set[str] = set()
         self._unchanged: set[str] = set()  # paths whose bytes equal the current tree's: not written
         self._written: set[str] = set()
+        self._linked: set[str] = set()
         self._lock: ExitStack | None = None
         # `add` runs once per file (23,000 at 10,000 monitors): it joins strings, not Paths, and
         # looks at generated/ once, here, rather than per file (docs/performance.md, #22 target 1).
@@ -234,6 +235,22 @@ class Staging:
         else:
             os.replace(spare, self._target(rel))
             self._wrote(rel)
+
+    def keep(self, rel: str) -> None:
+        """A file the caller knows generated/ holds as this build would make it (the incremental build
+        checked its lstat): taken into the new tree as any unchanged file."""
+        self._noted(rel)
+
+    def without_manifest(self) -> None:
+        """This build looks at no page through the manifest and leaves it as it is (an incremental build:
+        what it did not write keeps its record, what it wrote no longer matches one)."""
+        self._manifest = None
+
+    @property
+    def changed(self) -> set[str]:
+        """After `commit`: the files of the new tree with a new inode or ctime (written, or linked from
+        the old tree); the others were moved with their directory, lstat and all."""
+        return self._written | self._linked
 
     def _add_named(self, rel: str, content: Named) -> None:
         """A file known by the name of its text: unchanged by the manifest's word, made only when it
@@ -310,6 +327,7 @@ class Staging:
             raise vanished(self._base_text, self._unchanged)
         for rel in sorted(linked) + found.links:
             self._link(rel)
+            self._linked.add(rel)
         return moves + found.moves
 
     def _link(self, rel: str) -> None:

@@ -21,6 +21,7 @@ from .common import (EnvOption, JunitOut, ProjectDir, ValidateFormat, note, prin
                      validate_junit)
 
 if TYPE_CHECKING:
+    from ..incremental import Reuse
     from ..compiler import Comparison
 
 # The compiler (the spec's models, the resolver, the targets) is imported by the commands when they run,
@@ -200,9 +201,17 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
     # makes no page, and what it leaves in place keeps its records: it neither reads nor writes them
     manifest = None if store is None or env else \
         Manifest(location(store.directory, project_dir / GENERATED_DIR), project_dir / GENERATED_DIR, not check)
+    # the incremental build: only with the cache, for the whole project, on a generated/ that is safe to read
+    incremental = store is not None and not env and not unsafe
     if check:  # each file compared as it is rendered, unless generated/ must not be read (a link out)
-        compared = None if unsafe else compiler.Comparison(project_dir, manifest)
-        result = _compiled(project_dir, env, unsafe, compared.add if compared else None, store)
+        reused = _reused(project_dir, store) if incremental else None
+        compared = None if unsafe else compiler.Comparison(project_dir, None if reused else manifest)
+        if reused is not None and compared is not None:
+            for rel, content in reused.build.files.items():
+                compared.add(rel, content)
+            result = reused.build
+        else:
+            result = _compiled(project_dir, env, unsafe, compared.add if compared else None, store)
         _check(project_dir, result, compared)
         return
     try:
@@ -210,19 +219,41 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
             _compiled(project_dir, env, unsafe, None, store)
         # each file written as it is rendered, swapped in at the end; generated/ was checked just above
         with Staging(project_dir, manifest, checked=not unsafe) as staging:
-            result = _compiled(project_dir, env, [], staging.add, store)
+            # under the build's lock: generated/ is looked at as no other build can change it
+            reused = _reused(project_dir, store) if incremental else None
+            if reused is not None:
+                staging.without_manifest()
+                result = reused.build
+            else:
+                result = _compiled(project_dir, env, [], staging.add, store)
             written = compiler.write(project_dir, result, staging=staging)
-        if store is not None:  # cached pages no build used for two weeks go (one look a day at most)
-            store.sweep_all()
+        if store is not None:  # what the next build may reuse (incremental/), once the old tree is gone
+            if reused is not None:
+                reused.save(project_dir, store, staging.changed)
+            elif incremental:
+                from ..incremental import remember
+                remember(project_dir, store, result)
+            store.sweep_all()  # cached pages no build used for two weeks go (one look a day at most)
     except OutputError as exc:  # another build holds generated/, or it changed since the check above
         report(Build(None, env or [], diagnostics=exc.diagnostics))
         raise typer.Exit(1) from None
     # The consoles (and rich) are made only for what needs them: a piped build --env prints this line alone.
-    print_line(f"wrote {len(written)} files to {GENERATED_DIR}/ for {', '.join(result.envs)}")
-    if result.coverage is not None:  # one line instead of a warning per monitor; details in COVERAGE.md
+    again = f" ({reused.compiled} of {reused.of} service files compiled again, the rest reused)" if reused else ""
+    print_line(f"wrote {len(written)} files to {GENERATED_DIR}/ for {', '.join(result.envs)}{again}")
+    line = result.coverage.summary() if result.coverage is not None else result.coverage_line
+    if line is not None:  # one line instead of a warning per monitor; details in COVERAGE.md
         from ..runbooks import COVERAGE_FILE
         from .app import out
-        out.print(f"{result.coverage.summary()} (see {GENERATED_DIR}/{COVERAGE_FILE})")
+        out.print(f"{line} (see {GENERATED_DIR}/{COVERAGE_FILE})")
+
+
+def _reused(project_dir: Path, store: Optional[RenderCache]) -> Optional[Reuse]:
+    """The incremental build of the whole project, when the last build's record allows it (incremental/)."""
+    if store is None:
+        return None
+    from ..incremental import prepare
+
+    return prepare(project_dir, store)
 
 
 def _cache(project_dir: Path, no_cache: bool, writable: bool) -> Optional[RenderCache]:

@@ -80,6 +80,8 @@ class SpecSet:
     # Where each environment is defined: ("environments", name), or ("matrices", template) for one a
     # matrix made (matrix.py); problems about an environment point there.
     env_sources: dict[str, Loc] = field(default_factory=dict)
+    # The project's other services, whose files were not read (`load_spec(only=...)`): nothing may call them unknown
+    elsewhere: frozenset[str] = frozenset()
 
     def env_loc(self, env: str) -> Loc:
         return self.env_sources.get(env, ("environments", env))
@@ -88,8 +90,17 @@ class SpecSet:
         return next((s for s in self.services if s.spec.service == name), None)
 
 
-def load_spec(root: Path, progress: Progress = silent,
-              store: RenderCache | None = None) -> tuple[SpecSet | None, list[Diagnostic]]:
+@dataclass(frozen=True, slots=True)
+class Only:
+    """Read only these service files (paths under the project) besides the project file; `elsewhere`
+    names the services of the files left unread (the incremental build's compile, incremental/)."""
+
+    files: frozenset[str]
+    elsewhere: frozenset[str]
+
+
+def load_spec(root: Path, progress: Progress = silent, store: RenderCache | None = None,
+              only: Only | None = None) -> tuple[SpecSet | None, list[Diagnostic]]:
     """Load and validate every spec file under `root/monitors`, collecting every problem. With `store`,
     a file whose bytes read cleanly before is not parsed again (parse_cache.py).
 
@@ -123,6 +134,9 @@ def load_spec(root: Path, progress: Progress = silent,
     in_openslo = {p: os.path.normcase(p).startswith(inside_openslo) for p in files}
     openslo_files = [p for p in files if in_openslo[p]]
     files = [p for p in files if not in_openslo[p]]
+    if only is not None:  # the others' names are known, as those of files that failed are: never "unknown"
+        files = [p for p in files if p == project_path or _relative(p, root) in only.files]
+        broken.services.update(only.elsewhere)
     real = RealPaths(root)
     for path in counted(files, "reading spec files", progress):
         rel = _relative(path, root)
@@ -156,7 +170,7 @@ def load_spec(root: Path, progress: Progress = silent,
     expansion = expand_matrices(*project)
     problems += expansion.problems
     return SpecSet(root, expansion.project, project[1], services, runbooks, broken=broken,
-                   env_sources=expansion.sources), problems
+                   env_sources=expansion.sources, elsewhere=only.elsewhere if only else frozenset()), problems
 
 
 def _with_openslo(root: Path, paths: list[Path], services: list[ServiceEntry], broken: Broken,

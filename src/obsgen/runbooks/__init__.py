@@ -103,7 +103,8 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
     route_sections = [route_pages.route_guidance(source, r, spec.project.project) for r in routes]
     spec_monitors = {f"{s.spec.service}/{m}" for s in spec.services for m in s.spec.monitors}
     services = {s.spec.service for s in spec.services}
-    result.diagnostics = source.problems + source.unknown_files(spec_monitors | {m.ref for m in monitors}, services)
+    result.diagnostics = source.problems + source.unknown_files(spec_monitors | {m.ref for m in monitors}, services,
+                                                                spec.elsewhere)
     if result.diagnostics:
         return Runbooks(diagnostics=result.diagnostics)  # a broken template: no half-made site
     result.coverage = coverage_.measure(measured)

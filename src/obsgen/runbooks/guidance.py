@@ -206,12 +206,14 @@ class GuidanceSource:
             self._static[name] = None if text is None or "{" in text else Markdown(_LINE_ENDS.sub("\\n", text))
         return self._static[name]
 
-    def unknown_files(self, monitors: set[str], services: set[str]) -> list[Diagnostic]:
-        """`runbooks_src/<service>/<x>.md` that matches no monitor is a typo that would silently apply to nothing."""
+    def unknown_files(self, monitors: set[str], services: set[str],
+                      elsewhere: frozenset[str] = frozenset()) -> list[Diagnostic]:
+        """`runbooks_src/<service>/<x>.md` that matches no monitor is a typo that would silently apply to nothing.
+        The folders of `elsewhere` (services whose files were not read) are not judged."""
         problems = []
         for name in sorted(self.texts):
             parts = name.split("/")
-            if len(parts) != 2 or not name.endswith(".md"):
+            if len(parts) != 2 or not name.endswith(".md") or parts[0] in elsewhere:
                 continue
             service, file = parts
             ref = f"{service}/{file[:-3]}"

@@ -53,13 +53,13 @@ def index_rows(monitors: Iterable[MonitorFacts], covered: Mapping[str, bool]) ->
             f'  <td data-label="Guidance">{_guidance(covered, m)}</td>\n</tr>')
 
 
-def index_blocks(monitors: Sequence[MonitorFacts], covered: Mapping[str, bool]) -> dict[str, Markup]:
+def index_blocks(monitors: Sequence[MonitorFacts], covered: Mapping[str, bool]) -> dict[str, str]:
     """The index's rows of each service, joined by newlines, by service in the monitors' order (the
-    blocks the index is laid out from, and the incremental build keeps per service)."""
+    blocks the index is laid out from, and the incremental build keeps per service): HTML, escaped."""
     rows: dict[str, list[Markup]] = {}
     for monitor, row in zip(monitors, index_rows(monitors, covered)):
         rows.setdefault(monitor.service, []).append(row)
-    return {service: Markup("\n".join(found)) for service, found in rows.items()}
+    return {service: "\n".join(found) for service, found in rows.items()}
 
 
 def service_rows(monitors: Iterable[MonitorFacts], covered: Mapping[str, bool]) -> Iterator[Markup]:

@@ -1,0 +1,211 @@
+"""The incremental build (issue #22, target 3): after one `obsgen build`, the next compiles again only
+the service files that changed, with the services they name or that name them, and takes every other
+service's files as generated/ holds them.
+
+    inputs.py    the keys of what a build reads (the project's shared inputs; each service file)
+    record.py    what the last build left for the next one, in the render cache
+    units.py     a build cut into services: their files, their pieces of the project-wide files
+    assemble.py  the project-wide files from every service's pieces
+    states.py    a file known unchanged by its lstat
+
+Why a reused file cannot be stale. A service's files are a function of the project's shared inputs, its
+own file and guidance folder, and the services it names or that name it (a composite's children; the
+pages list a monitor's parents); what the services share in the model (severities, topics and their
+regions, subscriptions) is a union of their parts. So the build compiles the changed services C, their
+neighbours (A = C and those named by or naming one of C, by the last build's references), with the
+neighbours of A, and keeps the files of A; everything else is reused if, in that compile:
+- there is no diagnostic and the shared inputs' key is the last build's (anything else: a full build);
+- the environments' shared part equals the last build's (then it is the whole project's, as a union);
+- a changed service names no service outside A (a new edge would change a reused service's pages);
+- no alarm name is another service's, and every service keeps its name;
+- every file of a reused service still has the lstat the last build recorded.
+A project with outputs this cannot cut (units.py) is always built in full. The tests compare every kind
+of edit with a clean build (tests/test_incremental_build.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from ..build import Build
+from ..chunks import Content, joined
+from ..generated_tree import GENERATED_DIR
+from . import record as records
+from .inputs import Inputs, scan
+from .record import Record, Unit
+from .states import clock, taken, unchanged
+from .units import describe, shared_key, supported
+
+if TYPE_CHECKING:
+    from ..render_cache import RenderCache
+
+__all__ = ["Reuse", "prepare", "remember"]
+
+# Past this many services to compile again, a full build costs about the same and is simpler to trust.
+_AT_MOST = 0.5
+_SMALL = 8  # ... except in a project this small
+
+
+@dataclass(slots=True)
+class Reuse:
+    """An incremental build made, not yet in generated/: `build` (its files are those of the services
+    compiled again and the project-wide ones; `build.reused` the files taken as they are) and the record
+    to leave once it is."""
+
+    build: Build
+    record: Record
+    compiled: int  # service files compiled again
+    of: int  # service files in the project
+
+    def save(self, root: Path, store: RenderCache, changed: set[str]) -> None:
+        """Once the staging tree is swapped in and the old tree deleted (a file linked between the two
+        gets a new ctime when the old link goes): the record of the new tree, with the new lstat of each
+        file `changed` (`Staging.changed`: written or linked)."""
+        generated = root / GENERATED_DIR
+        states = {rel: state for rel, state in self.record.states.items() if rel not in changed}
+        states.update(taken(generated, sorted(changed), clock(root)))
+        paths = set(self.build.paths)
+        self.record.states = {rel: state for rel, state in states.items() if rel in paths}
+        records.write(records.location(store.directory, generated), generated, self.record)
+
+
+def prepare(root: Path, store: RenderCache) -> Reuse | None:
+    """The incremental build of the project at `root`, or None when it must be built in full (no record,
+    shared inputs changed, too much changed, or anything the reuse cannot prove)."""
+    generated = root / GENERATED_DIR
+    old = records.read(records.location(store.directory, generated), generated)
+    if old is None:
+        return None
+    inputs = scan(root, frozenset(u.service for u in old.units.values()))
+    if inputs is None or inputs.project != old.project or set(inputs.files) != set(old.units):
+        return None
+    changed = {f for f, u in old.units.items() if inputs.unit_key(f, u.service) != u.key
+               or not unchanged(generated, u.files, old.states)}
+    graph = _Graph(old)
+    affected = graph.around(changed)
+    compiled = graph.around(affected)
+    if len(compiled) > max(_SMALL, _AT_MOST * len(old.units)):
+        return None
+    return _reuse(root, store, old, inputs, changed, affected, compiled)
+
+
+def _reuse(root: Path, store: RenderCache, old: Record, inputs: Inputs, changed: set[str], affected: set[str],
+           compiled: set[str]) -> Reuse | None:
+    from .. import compiler
+    from ..language.load import Only
+    from ..runbooks import RUNBOOKS_OUT, SITE_OUT
+    from ..runbooks.coverage import summary
+    from .assemble import shared_files
+
+    only = Only(frozenset(compiled), frozenset(old.units[f].service for f in old.units if f not in compiled))
+    made = compiler.compile_project(root, None, store=store, only=only) if compiled else None
+    if made is not None and not _sound(made, old):
+        return None
+    found = _units(made, inputs, changed, affected) if made is not None else {}
+    if found is None:
+        return None
+    units = {f: found[f] if f in affected else u for f, u in old.units.items()}
+    if not _unique_names(units.values()):
+        return None
+    files: dict[str, Content] = {}
+    reused = [rel for f, u in units.items() if f not in affected for rel in u.files]
+    if made is not None and made.spec is not None:
+        files.update({rel: made.files[rel] for f in affected for rel in units[f].files})
+        if set(made.files).difference(*(u.files for u in found.values())) != set(old.globals):
+            return None  # a project-wide file more or less than before: what the services share changed
+        files.update({rel: made.files[rel] for rel in old.globals})
+        files.update(shared_files(made.spec, made.models, list(units.values())))
+    elif _same_as_before(root, old):  # nothing changed: the project-wide files are taken as they are too
+        reused += old.globals
+    else:
+        return None
+    build = Build(made.spec if made else None, list(old.envs), files={rel: joined(files[rel]) for rel in sorted(files)},
+                  outputs=[RUNBOOKS_OUT, SITE_OUT], reused=sorted(reused))
+    build.coverage_line = summary(sum(u.covered for u in units.values()), sum(u.total for u in units.values()))
+    new = Record(old.project, old.envs, old.shared, old.globals, units, old.states)
+    return Reuse(build, new, len(compiled), len(units))
+
+
+class _Graph:
+    """The last build's references between service files, both ways."""
+
+    def __init__(self, old: Record) -> None:
+        files = {u.service: f for f, u in old.units.items()}
+        self.next: dict[str, set[str]] = {f: set() for f in old.units}
+        for f, unit in old.units.items():
+            for service in unit.refs:
+                if (named := files.get(service)) is not None:
+                    self.next[f].add(named)
+                    self.next[named].add(f)
+
+    def around(self, files: set[str]) -> set[str]:
+        """`files` and every file that names one of them or is named by one."""
+        return files.union(*(self.next[f] for f in files))
+
+
+def _sound(made: Build, old: Record) -> bool:
+    """Whether the compile of some services can stand for theirs in the whole project (the module's list)."""
+    if not supported(made) or made.spec is None:
+        return False
+    if any(old.units[s.doc.path].service != s.spec.service for s in made.spec.services):
+        return False  # a service took another name: its guidance folder, its references, its pages move
+    if list(made.models) != list(old.envs) or any(shared_key(m) != old.shared.get(e) for e, m in made.models.items()):
+        return False
+    return True
+
+
+def _units(made: Build, inputs: Inputs, changed: set[str], affected: set[str]) -> dict[str, Unit] | None:
+    """The units of the compiled files; None when a changed service now names a service outside the
+    `affected` ones (its pages, reused, would miss the new parent) or a file is no service's."""
+    keys = {f: inputs.unit_key(f, s.spec.service) for s in made.spec.services for f in [s.doc.path]} \
+        if made.spec is not None else {}
+    found = describe(made, keys)
+    if found is None:
+        return None
+    services = {found[f].service for f in affected if f in found}
+    if any(not set(u.refs) <= services for f, u in found.items() if f in changed):
+        return None
+    return found
+
+
+def _unique_names(units: Iterable[Unit]) -> bool:
+    """No alarm name of one service is another's in the same account and region (a full build reports it)."""
+    seen: set[str] = set()
+    for unit in units:
+        if not seen.isdisjoint(unit.names):
+            return False
+        seen.update(unit.names)
+    return True
+
+
+def _same_as_before(root: Path, old: Record) -> bool:
+    """Nothing changed at all: the project-wide files must still be as the last build left them."""
+    return unchanged(root / GENERATED_DIR, old.globals, old.states)
+
+
+def remember(root: Path, store: RenderCache, build: Build) -> None:
+    """After a full build, once its staging tree is swapped in and the old tree deleted (see `Reuse.save`):
+    its record, if the incremental build can take the project apart; otherwise none, so that the next
+    build is a full one too."""
+    generated = root / GENERATED_DIR
+    where = records.location(store.directory, generated)
+    if not supported(build) or build.spec is None:
+        records.forget(where)
+        return
+    inputs = scan(root, frozenset(s.spec.service for s in build.spec.services))
+    files = {s.doc.path for s in build.spec.services}
+    if inputs is None or set(inputs.files) != files:  # a file changed as it was built: no record to trust
+        records.forget(where)
+        return
+    units = describe(build, {s.doc.path: inputs.unit_key(s.doc.path, s.spec.service) for s in build.spec.services})
+    shared = {env: shared_key(model) for env, model in build.models.items()}
+    if units is None or any(key is None for key in shared.values()):
+        records.forget(where)
+        return
+    owned = {rel for unit in units.values() for rel in unit.files}
+    globals_ = tuple(sorted(rel for rel in build.paths if rel not in owned))
+    states = taken(generated, build.paths, clock(root))
+    records.write(where, generated, Record(inputs.project, tuple(build.envs), {e: k for e, k in shared.items() if k},
+                                           globals_, units, states))

@@ -1,0 +1,97 @@
+"""What a build reads, named by content: the key of everything a project's services share (the project
+file, the runbooks_src/ files outside a service's folder, which spec files exist, obsgen and the
+libraries it renders with) and the key of each service file with its own guidance folder.
+
+A key is the sha256 of the bytes, never of a modification time: a reverted edit, a fresh clone or a
+`touch` give the key they deserve. Reading and hashing the 1,001 spec files of the 10,000-monitor
+benchmark costs about 15 ms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..language.load import MONITORS_DIR, PROJECT_FILE, RUNBOOKS_DIR, SPEC_SUFFIXES, visible_entries
+from ..render_cache import package_digest
+
+FORMAT = "obsgen-incremental 1"  # part of every project key: a new layout of the record never reads an old one
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    project: str  # the key of what every service shares
+    files: dict[str, str]  # each service file (path under the project) -> sha256 of its bytes
+    guidance: dict[str, str]  # a folder of runbooks_src/ named after a service -> sha256 of its files
+
+    def unit_key(self, file: str, service: str) -> str:
+        """The key of a service file and its guidance folder (runbooks_src/<service>/)."""
+        return _sha(self.files[file], self.guidance.get(service, ""))
+
+
+def scan(root: Path, services: frozenset[str]) -> Inputs | None:
+    """The keys of the project at `root`, given the names of the services of the last build (a folder of
+    runbooks_src/ named after one of them is that service's; any other is shared). None when something
+    cannot be read: the caller then builds in full, which reports it."""
+    try:
+        return _scan(root, services)
+    except OSError:
+        return None
+
+
+def _scan(root: Path, services: frozenset[str]) -> Inputs:
+    shared = hashlib.sha256()
+    shared.update(f"{FORMAT}\0{package_digest()}\0{sys.version}\0{_libraries()}\0".encode())
+    monitors = root / MONITORS_DIR
+    files: dict[str, str] = {}
+    for path in visible_entries(monitors):  # every name: a new, renamed or miscased file changes the project key
+        rel = path.relative_to(root).as_posix()
+        shared.update(f"{rel}\0".encode("utf-8", "surrogateescape"))
+        if path.suffix in SPEC_SUFFIXES and path.is_file():
+            digest = _file_sha(path)
+            if path.name == PROJECT_FILE and path.parent == monitors:
+                shared.update(f"project {digest}\0".encode())
+            else:
+                files[rel] = digest
+    guidance: dict[str, hashlib._Hash] = {}
+    runbooks = root / RUNBOOKS_DIR
+    for path in visible_entries(runbooks) if runbooks.is_dir() else []:
+        parts = path.relative_to(runbooks).parts
+        text = f"{'/'.join(parts)}\0".encode("utf-8", "surrogateescape")
+        own = len(parts) == 2 and parts[0] in services
+        if own or (len(parts) == 1 and parts[0] in services):  # a service's folder, and what is in it
+            folder = guidance.setdefault(parts[0], hashlib.sha256())
+            folder.update(text)
+            if own and path.is_file():
+                folder.update(_file_sha(path).encode())
+            continue
+        shared.update(text)
+        if path.is_file():
+            shared.update(_file_sha(path).encode())
+    return Inputs(shared.hexdigest(), files, {name: h.hexdigest() for name, h in guidance.items()})
+
+
+def _file_sha(path: Path) -> str:
+    with open(path, "rb") as source:
+        return hashlib.sha256(source.read()).hexdigest()
+
+
+def _libraries() -> str:
+    """The installed distributions by name and version (their `.dist-info` folders): pydantic validates,
+    Jinja2, MarkupSafe and markdown-it render, botocore's model lists CloudWatch's units. One listing."""
+    folders = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    names: list[str] = []
+    for folder in sorted(folders):
+        try:
+            names += sorted(n for n in os.listdir(folder) if n.endswith(".dist-info"))
+        except OSError:
+            continue
+    return " ".join(names)
+
+
+def _sha(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
