@@ -103,7 +103,9 @@ SERVICES: dict[str, Spec] = {
         },
         "chain": _composite("svc-c's upstream chain is unhealthy.", "health or svc-b/health"),
     }, "errors or throttled"),
-    "svc-d": _service("svc-d", {"cdn": {"type": "cloudfront", "name": "E2SVCD${env}", "dimensions": {"Region": "Global"}}}, {
+    # CloudFront publishes in us-east-1 only, with Region=Global (the metric catalog's cloudfront.yaml)
+    "svc-d": _service("svc-d", {"cdn": {"type": "cloudfront", "name": "E2SVCD${env}",
+                                        "dimensions": {"Region": "Global"}}}, {
         "cdn-5xx": _metric("svc-d's distribution returns 5XX errors.", "cdn", "5xxErrorRate", "Average", "> 5",
                            "critical"),
         "cdn-requests": _metric("svc-d's distribution gets a flood of requests.", "cdn", "Requests", "Sum",
@@ -122,9 +124,9 @@ SERVICES: dict[str, Spec] = {
 }
 
 SHARED_GUIDANCE: dict[str, str] = {
-    "lambda": "# Lambda\n\n## Diagnosis\n\nRead the function's logs.\n\n## Mitigation\n\nRoll back the last deployment.\n",
+    "lambda": "# Lambda\n\n## Diagnosis\n\nRead the function's logs.\n\n## Mitigation\n\nRoll back the deployment.\n",
     "queues": "# Queues\n\n## Diagnosis\n\nLook at the consumers.\n\n## Mitigation\n\nScale the consumers out.\n",
-    "dynamodb": "# DynamoDB\n\n## Meaning\n\nThe table refuses requests.\n\n## Diagnosis\n\nRead the table's metrics.\n",
+    "dynamodb": "# DynamoDB\n\n## Meaning\n\nThe table refuses requests.\n\n## Diagnosis\n\nRead its metrics.\n",
 }
 
 SERVICE_GUIDANCE: dict[str, str] = {

@@ -18,7 +18,9 @@ no-op until `obsgen.incremental` exists), `assert_full` that it was not (where t
 out). The edits the implementation may serve either way (a service renamed, a composite naming a new
 service, a file added) are checked for correctness only.
 
-Each test has its own cache directory (the `cache` fixture), so no test sees another's last build."""
+Each test has its own cache directory (the `cache` fixture), so no test sees another's last build. Edits
+follow the build within milliseconds and many keep the file's size ("> 5" -> "> 7", a generated file's byte
+flipped), so a record of sizes and modification times alone cannot pass this suite."""
 
 from __future__ import annotations
 
