@@ -205,13 +205,9 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
     incremental = store is not None and not env and not unsafe
     if check:  # each file compared as it is rendered, unless generated/ must not be read (a link out)
         reused = _reused(project_dir, store) if incremental else None
-        compared = None if unsafe else compiler.Comparison(project_dir, None if reused else manifest)
-        if reused is not None and compared is not None:
-            for rel, content in reused.build.files.items():
-                compared.add(rel, content)
-            result = reused.build
-        else:
-            result = _compiled(project_dir, env, unsafe, compared.add if compared else None, store)
+        compared = None if unsafe or reused else compiler.Comparison(project_dir, manifest)
+        # an incremental build holds its few files: stale_files compares them; the reused ones are as recorded
+        result = reused.build if reused else _compiled(project_dir, env, unsafe, compared.add if compared else None, store)
         _check(project_dir, result, compared)
         return
     try:

@@ -85,8 +85,8 @@ def prepare(root: Path, store: RenderCache) -> Reuse | None:
                or not unchanged(generated, u.files, old.states)}
     graph = _Graph(old)
     affected = graph.around(changed)
-    compiled = graph.around(affected)
-    if len(compiled) > max(_SMALL, _AT_MOST * len(old.units)):
+    compiled = _with_witnesses(old, graph.around(affected)) if changed else set()
+    if len(compiled) == len(old.units) or len(compiled) > max(_SMALL, _AT_MOST * len(old.units)):
         return None
     return _reuse(root, store, old, inputs, changed, affected, compiled)
 
@@ -126,6 +126,20 @@ def _reuse(root: Path, store: RenderCache, old: Record, inputs: Inputs, changed:
     build.coverage_line = summary(sum(u.covered for u in units.values()), sum(u.total for u in units.values()))
     new = Record(old.project, old.envs, old.shared, old.globals, units, old.states)
     return Reuse(build, new, len(compiled), len(units))
+
+
+def _with_witnesses(old: Record, files: set[str]) -> set[str]:
+    """`files` and, for each region and topic where the last build placed alarms outside the home region,
+    one service file that placed some there: the compile then makes every such topic (regions.py), and
+    if a changed service stopped placing alarms somewhere, the topics differ from the last build's and
+    the build is a full one (`_sound`)."""
+    found = set(files)
+    covered = set().union(*(old.units[f].placed for f in found))
+    for f, unit in old.units.items():
+        if f not in found and not covered.issuperset(unit.placed):
+            found.add(f)
+            covered.update(unit.placed)
+    return found
 
 
 class _Graph:

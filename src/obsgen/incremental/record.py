@@ -36,6 +36,7 @@ class Unit:
     files: tuple[str, ...]  # paths under generated/ that are the service's alone
     refs: tuple[str, ...]  # the other services its composites name, in any environment
     names: tuple[str, ...]  # "account region name" of each alarm it makes (unique per account and region)
+    placed: tuple[str, ...]  # "env region topic-arn" of its alarms outside the home region (which make topics there)
     total: int  # its monitors (on the site's index, and measured for runbook coverage)
     covered: int  # ... of which have human-written Diagnosis and Mitigation
     index: str  # its rows of site/index.html
@@ -45,7 +46,7 @@ class Unit:
     sns: dict[str, bool] = field(default_factory=dict)  # environment -> has CloudWatch alarms
 
     def as_data(self) -> tuple[object, ...]:
-        return (self.file, self.key, self.service, self.files, self.refs, self.names, self.total,
+        return (self.file, self.key, self.service, self.files, self.refs, self.names, self.placed, self.total,
                 self.covered, self.index, self.coverage, self.routing, self.counts, self.sns)
 
 

@@ -13,12 +13,15 @@ import marshal
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from .. import composite_rule
 from ..conventions import dashboard_name
+from ..language.v1.service import CompositeMonitor
 from ..model import EnvironmentModel
 from .record import Unit
 
 if TYPE_CHECKING:
     from ..build import Build
+    from ..language.load import ServiceEntry
 
 # The project-wide files the incremental build makes again from the services' pieces (assemble.py) or
 # takes as the compile of the services it compiled gives them (the rest depend on what the services
@@ -72,7 +75,9 @@ def supported(build: Build) -> bool:
     spec = build.spec
     if spec is None or not build.ok or build.diagnostics or build.notes or build.coverage is None:
         return False
-    if list(build.envs) != list(spec.project.environments) or any(s.spec.slos for s in spec.services):
+    if list(build.envs) != list(spec.project.environments):
+        return False
+    if any(s.spec.slos or s.spec.dashboards for s in spec.services):  # a declared dashboard may draw any service
         return False
     return all(m is not None for m in map(shared_key, build.models.values()))
 
@@ -129,12 +134,31 @@ def describe(build: Build, keys: dict[str, str]) -> dict[str, Unit] | None:
     covered = Counter(e.monitor.service for e in build.coverage.entries if e.covered)
     units = {}
     for name, file in services.items():
-        units[file] = Unit(file, keys[file], name, tuple(sorted(files[name])), (), (), totals[name], covered[name],
+        units[file] = Unit(file, keys[file], name, tuple(sorted(files[name])), (), (), (), totals[name], covered[name],
                            str(build.index_blocks.get(name, "")), str(build.coverage_blocks.get(name, "")))
     by_name = {u.service: u for u in units.values()}
     for env, model in build.models.items():
         _add_model(env, model, by_name)
+    for entry in spec.services:  # a rule's names, also those the compile left out (a service not read)
+        unit = by_name[entry.spec.service]
+        unit.refs = tuple(sorted({*unit.refs, *named_services(entry)}))
     return units
+
+
+def named_services(entry: ServiceEntry) -> set[str]:
+    """The other services the composite rules of a service name (as written: whether each resolves is the
+    compile's business)."""
+    own = entry.spec.service
+    found: set[str] = set()
+    for monitor in entry.spec.monitors.values():
+        if isinstance(monitor, CompositeMonitor):
+            try:
+                rule = composite_rule.parse(monitor.rule)
+            except composite_rule.RuleSyntaxError:
+                continue  # an error of the compile: no incremental build
+            found.update(r.target.split("/", 1)[0] for r in composite_rule.refs(rule) if "/" in r.target)
+    found.discard(own)
+    return found
 
 
 def _add_model(env: str, model: EnvironmentModel, units: dict[str, Unit]) -> None:
@@ -150,8 +174,14 @@ def _add_model(env: str, model: EnvironmentModel, units: dict[str, Unit]) -> Non
         counts = units[alarm.service].counts.setdefault(env, {})
         counts[alarm.severity.name] = counts.get(alarm.severity.name, 0) + 1
         names.setdefault(alarm.service, set()).add(f"{model.account} {alarm.region} {alarm.name}")
-    for service in {a.service for a in model.metric_alarms} | {a.service for a in model.composite_alarms}:
-        units[service].sns[env] = True  # as `site.has_sns_alarms`
+    placed: dict[str, set[str]] = {}
+    for alarms in (model.metric_alarms, model.composite_alarms):
+        for alarm in alarms:
+            units[alarm.service].sns[env] = True  # as `site.has_sns_alarms`
+            if alarm.region != model.region:  # as `regions.topics_elsewhere`
+                placed.setdefault(alarm.service, set()).add(f"{env} {alarm.region} {alarm.severity.topic_arn}")
+    for service, found in placed.items():
+        units[service].placed = tuple(sorted({*units[service].placed, *found}))
     for composite in model.composite_alarms:
         refs.setdefault(composite.service, set()).update(
             c.split("/", 1)[0] for c in composite.children if not c.startswith(f"{composite.service}/"))
