@@ -20,15 +20,19 @@ Commands (`--only` picks some):
 - version:      `obsgen --version`
 - validate-ex:  `obsgen validate` of the example project (the repository's own monitors/)
 - build-env:    `obsgen build --env ENV` (one environment's alarms, no runbooks or site)
-- build:        `obsgen build` (everything: every environment, runbooks and the site)
-- build-again:  `obsgen build` again with nothing changed
-- check:        `obsgen build --check` on an up-to-date generated/
+- build:        `obsgen build --full` (everything compiled: every environment, runbooks and the site)
+- build-again:  `obsgen build` again with nothing changed (the incremental build: nothing compiled)
+- check:        `obsgen build --check --full` on an up-to-date generated/
+- check-again:  `obsgen build --check` on an up-to-date generated/ (incremental: what a pre-commit hook pays)
 - validate:     `obsgen validate`
 - touch-build:  one service file changed (a comment), then `obsgen build`
 - edit-build:   one service's threshold changed (its alarms, dashboard and ~10 runbook pages change), then `obsgen build`
 - edit-check:   one service's threshold changed, then `obsgen build --check` (which finds generated/ stale: exit 1)
 - build-env-cold, validate-cold: `build --env ENV` and `validate` without the cache (OBSGEN_NO_CACHE=1): every
                 spec file parsed, as on a fresh CI machine (an obsgen before the parse cache ignores it in validate)
+
+An obsgen without the incremental build (a baseline older than it) runs `build` and `build --check` without
+`--full`: every build of it is a full one.
 
 Each obsgen gets its own, initially empty, cache of rendered pages (OBSGEN_CACHE_DIR, render_cache.py),
 filled by the first build before the rounds, as a user's is after their first build.
@@ -123,9 +127,10 @@ def commands(project: Path, example: Path, env: str) -> dict[str, tuple[list[str
         "version": (["--version"], project, nothing),
         "validate-ex": (["validate"], example, nothing),
         "build-env": (["build", "--env", env], project, nothing),
-        "build": (["build"], project, nothing),
+        "build": (["build", "--full"], project, nothing),
         "build-again": (["build"], project, nothing),
-        "check": (["build", "--check"], project, nothing),
+        "check": (["build", "--check", "--full"], project, nothing),
+        "check-again": (["build", "--check"], project, nothing),
         "validate": (["validate"], project, nothing),
         "touch-build": (["build"], project, lambda: touch_service(project)),
         "edit-check": (["build", "--check"], project, lambda: edit_service(project)),
@@ -163,12 +168,17 @@ def main() -> None:
             run(["build", "--env", project_env(project)] if one_env else ["build"], project, obsgen, cache)
             run(["build"], example, obsgen, cache)
             tables[tool] = commands(project, example, first_env(project))
+        knows_full = {tool: "--full" in subprocess.run([str(obsgen), "build", "--help"], capture_output=True,
+                                                     text=True, env={**os.environ, "COLUMNS": "200"}).stdout
+                      for tool, obsgen in tools.items()}
         chosen = [name for name in tables["this"] if not args.only or name in args.only.split(",")]
         figures = {(tool, name): Figures() for tool in tools for name in chosen}
         for _ in range(args.repeat):
             for name in chosen:
                 for tool, obsgen in tools.items():
                     argv, cwd, before = tables[tool][name]
+                    if not knows_full[tool]:
+                        argv = [a for a in argv if a != "--full"]
                     before()
                     stale_is_expected = (0, 1) if name == "edit-check" else (0,)
                     cpu, wall, rss = run(argv, cwd, obsgen, Path(tmp) / tool / "cache", stale_is_expected, name in COLD)
@@ -187,7 +197,7 @@ def main() -> None:
                   f"peak RSS {peak:6.0f} MiB{verdict}")
         for a, b, target in (("build", "build-env", "target <= 2x"), ("validate", "build-env", "target <= 1.2x"),
                              ("check", "build", ""), ("edit-build", "build-env", ""), ("edit-build", "version", ""),
-                             ("build-again", "version", ""), ("check", "version", ""), ("edit-check", "version", "")):
+                             ("build-again", "version", ""), ("check-again", "version", ""), ("edit-check", "version", "")):
             if (tool, a) in figures and (tool, b) in figures:
                 ratio = figures[tool, a].best() / figures[tool, b].best()
                 print(f"{a} / {b}{'':<{20 - len(a) - len(b)}} {ratio:5.2f}x {target}")

@@ -70,7 +70,10 @@ def validate(project_dir: Path = ProjectDir,
                                                 "for Prometheus)."),
              no_cache: bool = typer.Option(False, "--no-cache", envvar="OBSGEN_NO_CACHE",
                                            help="Parse every spec file again: do not read the cache "
-                                                "(~/.cache/obsgen, OBSGEN_CACHE_DIR).")) -> None:
+                                                "(~/.cache/obsgen, OBSGEN_CACHE_DIR)."),
+          full: bool = typer.Option(False, "--full", help="Compile every service file again, as the first build "
+                                    "does (by default a build compiles only the service files changed since the "
+                                    "last one, with the services they name or that name them).")) -> None:
     """Check the spec for every environment; report every problem as file:line:column."""
     from .app import err, out
 
@@ -189,7 +192,10 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
           no_cache: bool = typer.Option(False, "--no-cache", envvar="OBSGEN_NO_CACHE",
                                         help="Parse and render everything again: neither read nor fill the "
                                              "cache of parsed spec files and rendered pages "
-                                             "(~/.cache/obsgen, OBSGEN_CACHE_DIR).")) -> None:
+                                             "(~/.cache/obsgen, OBSGEN_CACHE_DIR)."),
+          full: bool = typer.Option(False, "--full", help="Compile every service file again, as the first build "
+                                    "does (by default a build compiles only the service files changed since the "
+                                    "last one, with the services they name or that name them).")) -> None:
     """Compile the spec into generated/<env>/ (all environments when --env is omitted)."""
     with collector.paused():  # the compiler's modules make no garbage (collector.py)
         from .. import compiler
@@ -201,10 +207,12 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
     # makes no page, and what it leaves in place keeps its records: it neither reads nor writes them
     manifest = None if store is None or env else \
         Manifest(location(store.directory, project_dir / GENERATED_DIR), project_dir / GENERATED_DIR, not check)
-    # the incremental build: only with the cache, for the whole project, on a generated/ that is safe to read
+    # the incremental build (incremental/): only with the cache, for the whole project, on a generated/ that is
+    # safe to read; a --full build leaves the record the next one reuses
     incremental = store is not None and not env and not unsafe
+    reuse = incremental and not full
     if check:  # each file compared as it is rendered, unless generated/ must not be read (a link out)
-        reused = _reused(project_dir, store) if incremental else None
+        reused = _reused(project_dir, store) if reuse else None
         compared = None if unsafe or reused else compiler.Comparison(project_dir, manifest)
         # an incremental build holds its few files: stale_files compares them; the reused ones are as recorded
         result = reused.build if reused else _compiled(project_dir, env, unsafe, compared.add if compared else None, store)
@@ -216,7 +224,7 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         # each file written as it is rendered, swapped in at the end; generated/ was checked just above
         with Staging(project_dir, manifest, checked=not unsafe) as staging:
             # under the build's lock: generated/ is looked at as no other build can change it
-            reused = _reused(project_dir, store) if incremental else None
+            reused = _reused(project_dir, store) if reuse else None
             if reused is not None:
                 staging.without_manifest()
                 result = reused.build
