@@ -37,6 +37,8 @@ class Build:
     # The site index's rows and COVERAGE.md's lines of each service (runbooks.Runbooks), for incremental/
     index_blocks: dict[str, str] = field(default_factory=dict)
     coverage_blocks: dict[str, str] = field(default_factory=dict)
+    # each environment's rows of routing.md, by service (targets/routing.py), for incremental/
+    routing_blocks: dict[str, dict[str, str]] = field(default_factory=dict)
     coverage_line: str | None = None  # an incremental build's coverage summary (it measures no monitor)
 
     @property

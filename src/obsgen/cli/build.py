@@ -21,7 +21,7 @@ from .common import (EnvOption, JunitOut, ProjectDir, ValidateFormat, note, prin
                      validate_junit)
 
 if TYPE_CHECKING:
-    from ..incremental import Reuse
+    from ..incremental import Inputs, Reuse
     from ..compiler import Comparison
 
 # The compiler (the spec's models, the resolver, the targets) is imported by the commands when they run,
@@ -209,10 +209,9 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         Manifest(location(store.directory, project_dir / GENERATED_DIR), project_dir / GENERATED_DIR, not check)
     # the incremental build (incremental/): only with the cache, for the whole project, on a generated/ that is
     # safe to read; a --full build leaves the record the next one reuses
-    incremental = store is not None and not env and not unsafe
-    reuse = incremental and not full
+    inputs = _inputs(project_dir) if store is not None and not env and not unsafe else None  # before any reading
     if check:  # each file compared as it is rendered, unless generated/ must not be read (a link out)
-        reused = _reused(project_dir, store) if reuse else None
+        reused = _reused(project_dir, store, inputs) if not full else None
         compared = None if unsafe or reused else compiler.Comparison(project_dir, manifest)
         # an incremental build holds its few files: stale_files compares them; the reused ones are as recorded
         result = reused.build if reused else _compiled(project_dir, env, unsafe, compared.add if compared else None, store)
@@ -224,7 +223,7 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         # each file written as it is rendered, swapped in at the end; generated/ was checked just above
         with Staging(project_dir, manifest, checked=not unsafe) as staging:
             # under the build's lock: generated/ is looked at as no other build can change it
-            reused = _reused(project_dir, store) if reuse else None
+            reused = _reused(project_dir, store, inputs) if not full else None
             if reused is not None:
                 staging.without_manifest()
                 result = reused.build
@@ -234,9 +233,9 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         if store is not None:  # what the next build may reuse (incremental/), once the old tree is gone
             if reused is not None:
                 reused.save(project_dir, store, staging.changed)
-            elif incremental:
+            elif inputs is not None:
                 from ..incremental import remember
-                remember(project_dir, store, result)
+                remember(project_dir, store, result, inputs)
             store.sweep_all()  # cached pages no build used for two weeks go (one look a day at most)
     except OutputError as exc:  # another build holds generated/, or it changed since the check above
         report(Build(None, env or [], diagnostics=exc.diagnostics))
@@ -251,13 +250,20 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         out.print(f"{line} (see {GENERATED_DIR}/{COVERAGE_FILE})")
 
 
-def _reused(project_dir: Path, store: Optional[RenderCache]) -> Optional[Reuse]:
+def _inputs(project_dir: Path) -> Optional[Inputs]:
+    """The keys of what a build of the whole project reads (incremental/inputs.py)."""
+    from ..incremental import scan
+
+    return scan(project_dir)
+
+
+def _reused(project_dir: Path, store: Optional[RenderCache], inputs: Optional[Inputs]) -> Optional[Reuse]:
     """The incremental build of the whole project, when the last build's record allows it (incremental/)."""
-    if store is None:
+    if store is None or inputs is None:
         return None
     from ..incremental import prepare
 
-    return prepare(project_dir, store)
+    return prepare(project_dir, store, inputs)
 
 
 def _cache(project_dir: Path, no_cache: bool, writable: bool) -> Optional[RenderCache]:

@@ -41,7 +41,7 @@ from .units import describe, shared_key, supported
 if TYPE_CHECKING:
     from ..render_cache import RenderCache
 
-__all__ = ["Reuse", "prepare", "remember"]
+__all__ = ["Inputs", "Reuse", "prepare", "remember", "scan"]
 
 # Past this many services to compile again, a full build costs about the same and is simpler to trust.
 _AT_MOST = 0.5
@@ -71,15 +71,15 @@ class Reuse:
         records.write(records.location(store.directory, generated), generated, self.record)
 
 
-def prepare(root: Path, store: RenderCache) -> Reuse | None:
-    """The incremental build of the project at `root`, or None when it must be built in full (no record,
-    shared inputs changed, too much changed, or anything the reuse cannot prove)."""
+def prepare(root: Path, store: RenderCache, inputs: Inputs) -> Reuse | None:
+    """The incremental build of the project at `root`, whose inputs are `inputs` (`scan`, before), or None
+    when it must be built in full (no record, shared inputs changed, too much changed, or anything the
+    reuse cannot prove)."""
     generated = root / GENERATED_DIR
     old = records.read(records.location(store.directory, generated), generated)
     if old is None:
         return None
-    inputs = scan(root, frozenset(u.service for u in old.units.values()))
-    if inputs is None or inputs.project != old.project or set(inputs.files) != set(old.units):
+    if inputs.project_key(u.service for u in old.units.values()) != old.project or set(inputs.files) != set(old.units):
         return None
     changed = {f for f, u in old.units.items() if inputs.unit_key(f, u.service) != u.key
                or not unchanged(generated, u.files, old.states)}
@@ -175,7 +175,7 @@ def _units(made: Build, inputs: Inputs, changed: set[str], affected: set[str]) -
     `affected` ones (its pages, reused, would miss the new parent) or a file is no service's."""
     keys = {f: inputs.unit_key(f, s.spec.service) for s in made.spec.services for f in [s.doc.path]} \
         if made.spec is not None else {}
-    found = describe(made, keys)
+    found = describe(made, keys, changed)
     if found is None:
         return None
     services = {found[f].service for f in affected if f in found}
@@ -199,18 +199,16 @@ def _same_as_before(root: Path, old: Record) -> bool:
     return unchanged(root / GENERATED_DIR, old.globals, old.states)
 
 
-def remember(root: Path, store: RenderCache, build: Build) -> None:
+def remember(root: Path, store: RenderCache, build: Build, inputs: Inputs) -> None:
     """After a full build, once its staging tree is swapped in and the old tree deleted (see `Reuse.save`):
     its record, if the incremental build can take the project apart; otherwise none, so that the next
-    build is a full one too."""
+    build is a full one too. `inputs`: scanned before the build."""
     generated = root / GENERATED_DIR
     where = records.location(store.directory, generated)
     if not supported(build) or build.spec is None:
         records.forget(where)
         return
-    inputs = scan(root, frozenset(s.spec.service for s in build.spec.services))
-    files = {s.doc.path for s in build.spec.services}
-    if inputs is None or set(inputs.files) != files:  # a file changed as it was built: no record to trust
+    if set(inputs.files) != {s.doc.path for s in build.spec.services}:  # a file came or went as it was built
         records.forget(where)
         return
     units = describe(build, {s.doc.path: inputs.unit_key(s.doc.path, s.spec.service) for s in build.spec.services})
@@ -221,5 +219,6 @@ def remember(root: Path, store: RenderCache, build: Build) -> None:
     owned = {rel for unit in units.values() for rel in unit.files}
     globals_ = tuple(sorted(rel for rel in build.paths if rel not in owned))
     states = taken(generated, build.paths, clock(root))
-    records.write(where, generated, Record(inputs.project, tuple(build.envs), {e: k for e, k in shared.items() if k},
+    records.write(where, generated, Record(inputs.project_key(s.spec.service for s in build.spec.services),
+                                           tuple(build.envs), {e: k for e, k in shared.items() if k},
                                            globals_, units, states))

@@ -15,6 +15,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from ..language.load import MONITORS_DIR, PROJECT_FILE, RUNBOOKS_DIR, SPEC_SUFFIXES, visible_entries
 from ..render_cache import package_digest
@@ -24,55 +25,56 @@ FORMAT = "obsgen-incremental 1"  # part of every project key: a new layout of th
 
 @dataclass(frozen=True, slots=True)
 class Inputs:
-    project: str  # the key of what every service shares
+    base: str  # the key of obsgen, its libraries, the names under monitors/ and the project file
     files: dict[str, str]  # each service file (path under the project) -> sha256 of its bytes
-    guidance: dict[str, str]  # a folder of runbooks_src/ named after a service -> sha256 of its files
+    folders: dict[str, str]  # each folder of runbooks_src/ -> sha256 of its names and files
+    loose: str  # the key of runbooks_src/'s other files (shared guidance, the page template)
+
+    def project_key(self, services: Iterable[str]) -> str:
+        """The key of what every service shares, `services` being the project's: the folders of runbooks_src/
+        named after none of them are shared guidance too (and an error of the build's)."""
+        named = set(services)
+        return _sha(self.base, self.loose, *(f"{n} {d}" for n, d in sorted(self.folders.items()) if n not in named))
 
     def unit_key(self, file: str, service: str) -> str:
         """The key of a service file and its guidance folder (runbooks_src/<service>/)."""
-        return _sha(self.files[file], self.guidance.get(service, ""))
+        return _sha(self.files[file], self.folders.get(service, ""))
 
 
-def scan(root: Path, services: frozenset[str]) -> Inputs | None:
-    """The keys of the project at `root`, given the names of the services of the last build (a folder of
-    runbooks_src/ named after one of them is that service's; any other is shared). None when something
-    cannot be read: the caller then builds in full, which reports it."""
+def scan(root: Path) -> Inputs | None:
+    """The keys of the project at `root`, read before the build that they describe (a file edited while it
+    runs then has a key the next build does not find). None when something cannot be read: the caller
+    then builds in full, which reports it."""
     try:
-        return _scan(root, services)
+        return _scan(root)
     except OSError:
         return None
 
 
-def _scan(root: Path, services: frozenset[str]) -> Inputs:
-    shared = hashlib.sha256()
-    shared.update(f"{FORMAT}\0{package_digest()}\0{sys.version}\0{_libraries()}\0".encode())
+def _scan(root: Path) -> Inputs:
+    base = hashlib.sha256()
+    base.update(f"{FORMAT}\0{package_digest()}\0{sys.version}\0{_libraries()}\0".encode())
     monitors = root / MONITORS_DIR
     files: dict[str, str] = {}
-    for path in visible_entries(monitors):  # every name: a new, renamed or miscased file changes the project key
+    for path in visible_entries(monitors):  # every name: a new, renamed or miscased file changes the base key
         rel = path.relative_to(root).as_posix()
-        shared.update(f"{rel}\0".encode("utf-8", "surrogateescape"))
+        base.update(f"{rel}\0".encode("utf-8", "surrogateescape"))
         if path.suffix in SPEC_SUFFIXES and path.is_file():
             digest = _file_sha(path)
             if path.name == PROJECT_FILE and path.parent == monitors:
-                shared.update(f"project {digest}\0".encode())
+                base.update(f"project {digest}\0".encode())
             else:
                 files[rel] = digest
-    guidance: dict[str, hashlib._Hash] = {}
+    folders: dict[str, hashlib._Hash] = {}
+    loose = hashlib.sha256()
     runbooks = root / RUNBOOKS_DIR
     for path in visible_entries(runbooks) if runbooks.is_dir() else []:
         parts = path.relative_to(runbooks).parts
-        text = f"{'/'.join(parts)}\0".encode("utf-8", "surrogateescape")
-        own = len(parts) == 2 and parts[0] in services
-        if own or (len(parts) == 1 and parts[0] in services):  # a service's folder, and what is in it
-            folder = guidance.setdefault(parts[0], hashlib.sha256())
-            folder.update(text)
-            if own and path.is_file():
-                folder.update(_file_sha(path).encode())
-            continue
-        shared.update(text)
+        into = folders.setdefault(parts[0], hashlib.sha256()) if len(parts) == 2 or path.is_dir() else loose
+        into.update(f"{'/'.join(parts)}\0".encode("utf-8", "surrogateescape"))
         if path.is_file():
-            shared.update(_file_sha(path).encode())
-    return Inputs(shared.hexdigest(), files, {name: h.hexdigest() for name, h in guidance.items()})
+            into.update(_file_sha(path).encode())
+    return Inputs(base.hexdigest(), files, {name: h.hexdigest() for name, h in folders.items()}, loose.hexdigest())
 
 
 def _file_sha(path: Path) -> str:

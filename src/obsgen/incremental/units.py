@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import marshal
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Collection
 
 from .. import composite_rule
 from ..conventions import dashboard_name
@@ -114,9 +114,11 @@ def _form(value: object) -> Any:
     raise TypeError(f"{type(value).__qualname__}: not plain data")
 
 
-def describe(build: Build, keys: dict[str, str]) -> dict[str, Unit] | None:
+def describe(build: Build, keys: dict[str, str], read_rules: Collection[str] = ()) -> dict[str, Unit] | None:
     """The unit of each service file of `build` (a clean build with runbooks), keyed by its file; `keys`:
-    each file's `Inputs.unit_key`. None when a file of generated/ is neither a service's nor a project-wide
+    each file's `Inputs.unit_key`. The services a unit names come from the model's composites; for the
+    files in `read_rules`, from their rules as written too (a compile of some services skips a name of a
+    service it did not read). None when a file of generated/ is neither a service's nor a project-wide
     file the incremental build makes."""
     spec = build.spec
     assert spec is not None and build.coverage is not None
@@ -138,8 +140,10 @@ def describe(build: Build, keys: dict[str, str]) -> dict[str, Unit] | None:
                            str(build.index_blocks.get(name, "")), str(build.coverage_blocks.get(name, "")))
     by_name = {u.service: u for u in units.values()}
     for env, model in build.models.items():
-        _add_model(env, model, by_name)
-    for entry in spec.services:  # a rule's names, also those the compile left out (a service not read)
+        _add_model(env, model, by_name, build.routing_blocks.get(env))
+    for entry in spec.services:
+        if entry.doc.path not in read_rules:
+            continue
         unit = by_name[entry.spec.service]
         unit.refs = tuple(sorted({*unit.refs, *named_services(entry)}))
     return units
@@ -161,12 +165,10 @@ def named_services(entry: ServiceEntry) -> set[str]:
     return found
 
 
-def _add_model(env: str, model: EnvironmentModel, units: dict[str, Unit]) -> None:
+def _add_model(env: str, model: EnvironmentModel, units: dict[str, Unit], blocks: dict[str, str] | None) -> None:
     """An environment's alarm names, counts (as `site.alarm_counts`: a supported model has no Prometheus
     alert), rows of routing.md and references, into each service's unit."""
-    from ..targets.routing import alarm_blocks
-
-    for service, block in alarm_blocks(model).items():
+    for service, block in (blocks or {}).items():
         units[service].routing[env] = block
     refs: dict[str, set[str]] = {}
     names: dict[str, set[str]] = {}

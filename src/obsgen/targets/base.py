@@ -18,6 +18,8 @@ from . import jsontext
 class Rendered:
     files: dict[str, str]  # path under generated/<env>/ -> content
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # a project-wide file's rows of each service, by file (routing.md), kept by the incremental build
+    blocks: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def header(source: str | None = None) -> str:

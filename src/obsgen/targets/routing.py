@@ -17,7 +17,11 @@ from .base import Rendered
 
 
 def render(model: EnvironmentModel) -> Rendered:
-    return Rendered({"routing.md": page(model, alarm_blocks(model).values(), severity_counts(model))})
+    blocks = alarm_blocks(model)
+    return Rendered({ROUTING_FILE: page(model, blocks.values(), severity_counts(model))}, blocks={ROUTING_FILE: blocks})
+
+
+ROUTING_FILE = "routing.md"
 
 
 def page(model: EnvironmentModel, blocks: Iterable[str], counts: Mapping[str, int]) -> str:
