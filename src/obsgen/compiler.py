@@ -248,22 +248,23 @@ def stale_files(root: Path, build: Build, progress: Progress = silent, compared:
     stale = [f"{GENERATED_DIR}/{rel}" for rel in sorted([*differing, *(compared.differing if compared else [])])]
     expected = set(build.paths)
     for top in [*build.envs, *build.outputs]:
-        for path in _entries(base / top):
-            rel = path.relative_to(base).as_posix()
-            if rel not in expected:
-                stale.append(f"{GENERATED_DIR}/{rel}")
+        stale += [f"{GENERATED_DIR}/{rel}" for rel in _entries(str(base), top) if rel not in expected]
     return stale
 
 
-def _entries(top: Path) -> list[Path]:
-    """Files and links under `top` (a link to a directory is an entry, not descended into)."""
-    if top.is_symlink() or not top.is_dir():
-        return [top] if top.is_symlink() else []
+def _entries(base: str, top: str) -> list[str]:
+    """Files and links under `top` of `base`, by their paths under `base` (a link to a directory is an entry,
+    not descended into). Strings, not Paths: 23,000 Paths were 0.15 s of `build --check` at 10,000 monitors."""
+    path = os.path.join(base, top)
+    if os.path.islink(path) or not os.path.isdir(path):
+        return [top] if os.path.islink(path) else []
     found = []
-    for folder, dirs, files in os.walk(top):
-        found += [Path(folder, name) for name in files]
-        found += [Path(folder, name) for name in dirs if os.path.islink(os.path.join(folder, name))]
-    return sorted(found)
+    cut = len(base) + 1
+    for folder, dirs, files in os.walk(path):
+        rel = folder[cut:].replace(os.sep, "/")
+        found += [f"{rel}/{name}" for name in files]
+        found += [f"{rel}/{name}" for name in dirs if os.path.islink(os.path.join(folder, name))]
+    return sorted(found, key=lambda rel: rel.split("/"))  # as Paths sort: part by part
 
 
 def write(root: Path, build: Build, progress: Progress = silent, staging: Staging | None = None) -> list[str]:

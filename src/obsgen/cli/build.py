@@ -231,11 +231,13 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
                 result = _compiled(project_dir, env, [], staging.add, store)
             written = compiler.write(project_dir, result, staging=staging)
         if store is not None:  # what the next build may reuse (incremental/), once the old tree is gone
-            if reused is not None:
-                reused.save(project_dir, store, staging.changed)
-            elif inputs is not None:
-                from ..incremental import remember
-                remember(project_dir, store, result, inputs)
+            if reused is not None or inputs is not None:
+                from ..incremental import Seen, remember
+                seen = Seen(staging.changed, staging.seen, staging.start)
+                if reused is not None:
+                    reused.save(project_dir, store, seen)
+                elif inputs is not None:
+                    remember(project_dir, store, result, inputs, seen)
             store.sweep_all()  # cached pages no build used for two weeks go (one look a day at most)
     except OutputError as exc:  # another build holds generated/, or it changed since the check above
         report(Build(None, env or [], diagnostics=exc.diagnostics))

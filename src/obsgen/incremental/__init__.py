@@ -35,13 +35,13 @@ from ..generated_tree import GENERATED_DIR
 from . import record as records
 from .inputs import Inputs, scan
 from .record import Record, Unit
-from .states import clock, taken, unchanged
+from .states import Seen, clock, taken, unchanged
 from .units import describe, shared_key, supported
 
 if TYPE_CHECKING:
     from ..render_cache import RenderCache
 
-__all__ = ["Inputs", "Reuse", "prepare", "remember", "scan"]
+__all__ = ["Inputs", "Reuse", "Seen", "prepare", "remember", "scan"]
 
 # Past this many services to compile again, a full build costs about the same and is simpler to trust.
 _AT_MOST = 0.5
@@ -59,16 +59,18 @@ class Reuse:
     compiled: int  # service files compiled again
     of: int  # service files in the project
 
-    def save(self, root: Path, store: RenderCache, changed: set[str]) -> None:
+    def save(self, root: Path, store: RenderCache, seen: Seen) -> None:
         """Once the staging tree is swapped in and the old tree deleted (a file linked between the two
         gets a new ctime when the old link goes): the record of the new tree, with the new lstat of each
-        file `changed` (`Staging.changed`: written or linked)."""
+        file the build changed (`seen.changed`: written or linked)."""
         generated = root / GENERATED_DIR
-        states = {rel: state for rel, state in self.record.states.items() if rel not in changed}
-        states.update(taken(generated, sorted(changed), clock(root)))
-        paths = set(self.build.paths)
-        self.record.states = {rel: state for rel, state in states.items() if rel in paths}
-        records.write(records.location(store.directory, generated), generated, self.record)
+        now = clock(root)
+        record = self.record
+        for unit in record.units.values():
+            if not seen.changed.isdisjoint(unit.files) or len(unit.states) == 0:
+                unit.states = taken(generated, unit.files, now, unit.states, seen)
+        record.global_states = taken(generated, record.globals, now, record.global_states, seen)
+        records.write(records.location(store.directory, generated), generated, record)
 
 
 def prepare(root: Path, store: RenderCache, inputs: Inputs) -> Reuse | None:
@@ -82,7 +84,7 @@ def prepare(root: Path, store: RenderCache, inputs: Inputs) -> Reuse | None:
     if inputs.project_key(u.service for u in old.units.values()) != old.project or set(inputs.files) != set(old.units):
         return None
     changed = {f for f, u in old.units.items() if inputs.unit_key(f, u.service) != u.key
-               or not unchanged(generated, u.files, old.states)}
+               or not unchanged(generated, u.files, u.states)}
     graph = _Graph(old)
     affected = graph.around(changed)
     compiled = _with_witnesses(old, graph.around(affected)) if changed else set()
@@ -124,7 +126,7 @@ def _reuse(root: Path, store: RenderCache, old: Record, inputs: Inputs, changed:
     build = Build(made.spec if made else None, list(old.envs), files={rel: joined(files[rel]) for rel in sorted(files)},
                   outputs=[RUNBOOKS_OUT, SITE_OUT], reused=sorted(reused))
     build.coverage_line = summary(sum(u.covered for u in units.values()), sum(u.total for u in units.values()))
-    new = Record(old.project, old.envs, old.shared, old.globals, units, old.states)
+    new = Record(old.project, old.envs, old.shared, old.globals, old.global_states, units)
     return Reuse(build, new, len(compiled), len(units))
 
 
@@ -196,10 +198,10 @@ def _unique_names(units: Iterable[Unit]) -> bool:
 
 def _same_as_before(root: Path, old: Record) -> bool:
     """Nothing changed at all: the project-wide files must still be as the last build left them."""
-    return unchanged(root / GENERATED_DIR, old.globals, old.states)
+    return unchanged(root / GENERATED_DIR, old.globals, old.global_states)
 
 
-def remember(root: Path, store: RenderCache, build: Build, inputs: Inputs) -> None:
+def remember(root: Path, store: RenderCache, build: Build, inputs: Inputs, seen: Seen) -> None:
     """After a full build, once its staging tree is swapped in and the old tree deleted (see `Reuse.save`):
     its record, if the incremental build can take the project apart; otherwise none, so that the next
     build is a full one too. `inputs`: scanned before the build."""
@@ -218,7 +220,9 @@ def remember(root: Path, store: RenderCache, build: Build, inputs: Inputs) -> No
         return
     owned = {rel for unit in units.values() for rel in unit.files}
     globals_ = tuple(sorted(rel for rel in build.paths if rel not in owned))
-    states = taken(generated, build.paths, clock(root))
+    now = clock(root)
+    for unit in units.values():
+        unit.states = taken(generated, unit.files, now, seen=seen)
     records.write(where, generated, Record(inputs.project_key(s.spec.service for s in build.spec.services),
                                            tuple(build.envs), {e: k for e, k in shared.items() if k},
-                                           globals_, units, states))
+                                           globals_, taken(generated, globals_, now, seen=seen), units))

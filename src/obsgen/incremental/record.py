@@ -14,6 +14,8 @@ import hashlib
 import marshal
 import os
 import secrets
+import struct
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +23,6 @@ from .inputs import FORMAT
 
 KIND = "incremental"  # its folder in the render cache
 
-# A file's state: (device, inode, size, mtime_ns, ctime_ns) from lstat, recorded only once its ctime is
-# older than the file system's clock (generated_manifest.py explains why that is sound).
-State = tuple[int, int, int, int, int]
 
 
 @dataclass(slots=True)
@@ -34,6 +33,7 @@ class Unit:
     key: str  # inputs.Inputs.unit_key when it was built
     service: str
     files: tuple[str, ...]  # paths under generated/ that are the service's alone
+    states: bytes  # their lstat after the build, one record each (states.py)
     refs: tuple[str, ...]  # the other services its composites name, in any environment
     names: tuple[str, ...]  # "account region name" of each alarm it makes (unique per account and region)
     placed: tuple[str, ...]  # "env region topic-arn" of its alarms outside the home region (which make topics there)
@@ -46,8 +46,18 @@ class Unit:
     sns: dict[str, bool] = field(default_factory=dict)  # environment -> has CloudWatch alarms
 
     def as_data(self) -> tuple[object, ...]:
-        return (self.file, self.key, self.service, self.files, self.refs, self.names, self.placed, self.total,
-                self.covered, self.index, self.coverage, self.routing, self.counts, self.sns)
+        """Plain values, the paths and names as one text each: 23,000 paths as 1,000 strings load in a
+        fraction of the time."""
+        return (self.file, self.key, self.service, "\n".join(self.files), self.states, self.refs,
+                "\n".join(self.names), self.placed, self.total, self.covered, self.index, self.coverage,
+                self.routing, self.counts, self.sns)
+
+    @classmethod
+    def of_data(cls, data: tuple[object, ...]) -> Unit:
+        file, key, service, files, states, refs, names, *rest = data
+        assert isinstance(files, str) and isinstance(names, str)
+        return cls(file, key, service, tuple(files.split("\n")) if files else (), states, refs,  # type: ignore[arg-type]
+                   tuple(names.split("\n")) if names else (), *rest)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -56,8 +66,8 @@ class Record:
     envs: tuple[str, ...]  # the project's environments, in its order
     shared: dict[str, str]  # environment -> key of what its services share in the model (severities, topics, ...)
     globals: tuple[str, ...]  # paths under generated/ that are no service's alone
+    global_states: bytes  # their lstat after the build
     units: dict[str, Unit]  # by service file
-    states: dict[str, State]  # path under generated/ -> its state after the build
 
     def by_service(self) -> dict[str, Unit]:
         return {u.service: u for u in self.units.values()}
@@ -70,31 +80,33 @@ def location(cache: Path, generated: Path) -> Path:
 
 
 _MAGIC = b"obsgen incremental record\n"
+_CHECK = struct.Struct("<QI")  # the payload's length and CRC-32
 
 
 def read(path: Path, generated: Path) -> Record | None:
     """The record at `path` if it is whole and of the tree `generated`. Its payload is read by `marshal`
-    only once its sha256 matches: marshal is not meant for damaged data, and a cut or garbled record is
-    the one thing a cache must expect."""
+    only once its length and CRC-32 match: marshal is not meant for damaged data, and a cut or garbled
+    record is what a cache must expect (the cache is the user's own: this is no defence against them)."""
     try:
         with open(path, "rb") as source:
             blob = source.read()
-        start = len(_MAGIC) + 32
-        if not blob.startswith(_MAGIC) or hashlib.sha256(blob[start:]).digest() != blob[len(_MAGIC):start]:
+        start = len(_MAGIC) + _CHECK.size
+        if not blob.startswith(_MAGIC) or _CHECK.unpack_from(blob, len(_MAGIC)) != _check(blob, start):
             return None
-        return _record(marshal.loads(blob[start:]), os.path.realpath(generated))
-    except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):
+        return _record(marshal.loads(memoryview(blob)[start:]), os.path.realpath(generated))
+    except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError, AssertionError):
         return None
 
 
 def _record(data: object, tree: str) -> Record | None:
     if not isinstance(data, tuple) or len(data) != 8 or data[0] != FORMAT or data[1] != tree:
         return None
-    _, _, project, envs, shared, globals_, units, states = data
-    made = Record(project, tuple(envs), dict(shared), tuple(globals_),
-                  {u[0]: Unit(*u) for u in units}, dict(states))
-    if not all(isinstance(u, Unit) and isinstance(u.files, tuple) and isinstance(u.index, str)
-               for u in made.units.values()):
+    _, _, project, envs, shared, globals_, global_states, units = data
+    made = Record(project, tuple(envs), dict(shared), tuple(globals_), global_states,
+                  {u[0]: Unit.of_data(u) for u in units})
+    if not isinstance(global_states, bytes) or not all(
+            isinstance(u.states, bytes) and isinstance(u.index, str) and isinstance(u.routing, dict)
+            for u in made.units.values()):
         return None
     return made
 
@@ -103,16 +115,20 @@ def write(path: Path, generated: Path, record: Record) -> None:
     """Written beside its place and renamed into it: a reader sees a whole record or none. One that cannot
     be written costs the next build its reuse, nothing else."""
     data = (FORMAT, os.path.realpath(generated), record.project, record.envs, record.shared, record.globals,
-            tuple(u.as_data() for u in record.units.values()), record.states)
+            record.global_states, tuple(u.as_data() for u in record.units.values()))
     temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = marshal.dumps(data)  # type: ignore[arg-type]  # (typeshed's _Marshallable knows no nesting)
         with open(temporary, "wb") as out:
-            out.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
+            out.write(_MAGIC + _CHECK.pack(*_check(payload, 0)) + payload)
         os.replace(temporary, path)
     except (OSError, ValueError):  # ValueError: a value marshal cannot write (never made here)
         temporary.unlink(missing_ok=True)
+
+
+def _check(blob: bytes, start: int) -> tuple[int, int]:
+    return len(blob) - start, zlib.crc32(memoryview(blob)[start:])
 
 
 def forget(path: Path) -> None:

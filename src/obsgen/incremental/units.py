@@ -136,7 +136,7 @@ def describe(build: Build, keys: dict[str, str], read_rules: Collection[str] = (
     covered = Counter(e.monitor.service for e in build.coverage.entries if e.covered)
     units = {}
     for name, file in services.items():
-        units[file] = Unit(file, keys[file], name, tuple(sorted(files[name])), (), (), (), totals[name], covered[name],
+        units[file] = Unit(file, keys[file], name, tuple(sorted(files[name])), b"", (), (), (), totals[name], covered[name],
                            str(build.index_blocks.get(name, "")), str(build.coverage_blocks.get(name, "")))
     by_name = {u.service: u for u in units.values()}
     for env, model in build.models.items():
