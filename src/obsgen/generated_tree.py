@@ -48,6 +48,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from .chunks import Content, Named, as_bytes, encoded
 from .diagnostics import Diagnostic, Span, error
+from . import file_state
 from .generated_manifest import Manifest
 from .generated_moves import JOURNAL, plan, undo, vanished, write_journal
 from .progress import Progress, counted, silent
@@ -173,11 +174,12 @@ class Staging:
         self._unchanged: set[str] = set()  # paths whose bytes equal the current tree's: not written
         self._written: set[str] = set()
         self._linked: set[str] = set()
-        # the lstat of each file found unchanged, taken before its bytes were compared (or the manifest
-        # knew it), and the clock at the start: what the incremental build records of a file moved with its
-        # directory, which keeps its lstat, without looking at it again (23,000 lstats at 10,000 monitors)
-        self.seen: dict[str, os.stat_result] = {}
-        self.start: os.stat_result | None = None
+        # the state (file_state.py) of each file found unchanged, from the lstat taken before its bytes were
+        # compared (or the manifest knew it), when recordable against the clock at the start: what the
+        # incremental build records of a file moved with its directory, which keeps its lstat, without
+        # looking at it again (23,000 lstats at 10,000 monitors)
+        self.seen: dict[str, bytes] = {}
+        self._start: os.stat_result | None = None
         self._lock: ExitStack | None = None
         # `add` runs once per file (23,000 at 10,000 monitors): it joins strings, not Paths, and
         # looks at generated/ once, here, rather than per file (docs/performance.md, #22 target 1).
@@ -195,9 +197,9 @@ class Staging:
             recover(self.root)
             _make_work_dir(self.work)
             self.tree.mkdir()
-            self.start = os.lstat(self.tree)  # the clock before any file is looked at: made just now
+            self._start = os.lstat(self.tree)  # the clock before any file is looked at: made just now
             if self._manifest is not None:
-                self._manifest.start(self.start)
+                self._manifest.start(self._start)
             self._has_base = self.base.is_dir()  # what recover() left; the lock keeps other builds out
             if self._has_base:
                 shutil.copymode(self.base, self.tree)
@@ -230,7 +232,7 @@ class Staging:
             info = _lstat(current) if current is not None else None
             if current is not None and info is not None and _same_bytes(current, data, info):
                 self._noted(rel)
-                self.seen[rel] = info
+                self._saw(rel, info)
             else:
                 _write_file(self._target(rel), data)
                 self._wrote(rel)
@@ -274,17 +276,21 @@ class Staging:
         manifest = self._manifest
         if info is not None and manifest is not None and manifest.knows(rel, info, content.identity):
             self._unchanged.add(rel)
-            self.seen[rel] = info
+            self._saw(rel, info)
             return
         data = as_bytes(content.make())
         if current is not None and info is not None and _same_bytes(current, data, info):
             self._noted(rel)
-            self.seen[rel] = info
+            self._saw(rel, info)
             if manifest is not None:
                 manifest.saw(rel, info, content.identity)
         else:
             _write_file(self._target(rel), data)
             self._wrote(rel)
+
+    def _saw(self, rel: str, info: os.stat_result) -> None:
+        if self._start is not None and file_state.recordable(info, self._start):
+            self.seen[rel] = file_state.packed(info)
 
     def _target(self, rel: str) -> str:
         """`rel`'s path in the staging tree, its directory made."""

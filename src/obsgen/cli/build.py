@@ -233,7 +233,7 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         if store is not None:  # what the next build may reuse (incremental/), once the old tree is gone
             if reused is not None or inputs is not None:
                 from ..incremental import Seen, remember
-                seen = Seen(staging.changed, staging.seen, staging.start)
+                seen = Seen(staging.changed, staging.seen)
                 if reused is not None:
                     reused.save(project_dir, store, seen)
                 elif inputs is not None:
