@@ -360,6 +360,18 @@ def test_guidance_in_a_service_s_own_directory_is_incremental(simple: Path, rel:
     assert_incremental(assert_step(simple), guided(rel.split("/")[0]))
 
 
+def test_guidance_that_includes_another_service_s_file_follows_its_edits(simple: Path) -> None:
+    """A Jinja tag may include any runbooks_src file, so a folder is no longer one service's alone: svc-e's
+    page (svc-e names no service and no service names it) shows what svc-b's file says, edit after edit."""
+    guidance(simple, "svc-b/errors").write_text("## Diagnosis\n\nFirst look at the queue.\n")
+    guidance(simple, "svc-e/errors").write_text('{% include "svc-b/errors.md" %}\n\n## Mitigation\n\nRestart.\n')
+    assert_step(simple, stale=True, clean=False)
+    for words in ("Then look at the table.", "Look at the logs."):
+        guidance(simple, "svc-b/errors").write_text(f"## Diagnosis\n\n{words}\n")
+        assert_step(simple, clean=False)
+        assert words in (simple / GENERATED / "runbooks" / "svc-e" / "errors.md").read_text()
+
+
 def test_two_and_three_incremental_builds_in_a_row_each_edit_another_service(simple: Path) -> None:
     for service, key, value in [("svc-a", "threshold", "> 9"), ("svc-c", "summary", "svc-c fails."),
                                 ("svc-e", "severity", "critical")]:

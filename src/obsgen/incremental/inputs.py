@@ -68,12 +68,20 @@ def _scan(root: Path) -> Inputs:
     folders: dict[str, hashlib._Hash] = {}
     loose = hashlib.sha256()
     cut = len(RUNBOOKS_DIR) + 1
+    tags = False
     for rel, is_file in _visible(top, RUNBOOKS_DIR):
         parts = rel[cut:].split("/")
         into = folders.setdefault(parts[0], hashlib.sha256()) if len(parts) == 2 or not is_file else loose
         into.update(f"{rel[cut:]}\0".encode("utf-8", "surrogateescape"))
         if is_file:
-            into.update(_file_sha(os.path.join(top, rel)).encode())
+            with open(os.path.join(top, rel), "rb") as source:
+                data = source.read()
+            into.update(hashlib.sha256(data).hexdigest().encode())
+            tags = tags or b"{%" in data
+    if tags:  # a Jinja tag may include or import any runbooks_src file: no folder is one service's alone
+        for name, folder in sorted(folders.items()):
+            loose.update(f"{name} {folder.hexdigest()}\0".encode("utf-8", "surrogateescape"))
+        folders = {}
     return Inputs(base.hexdigest(), files, {name: h.hexdigest() for name, h in folders.items()}, loose.hexdigest())
 
 
