@@ -372,6 +372,15 @@ def test_guidance_that_includes_another_service_s_file_follows_its_edits(simple:
         assert words in (simple / GENERATED / "runbooks" / "svc-e" / "errors.md").read_text()
 
 
+def test_a_composite_cycle_across_services_fails_as_a_clean_build_does(simple: Path) -> None:
+    """svc-b's upstream names svc-a/health; svc-a's health naming svc-b/upstream closes a cycle (an error).
+    The incremental build must not write what a full build refuses."""
+    set_rule(simple, "svc-a", "health", "errors or svc-b/upstream")
+    assert_fails_and_writes_nothing(simple, "composite-cycle")
+    set_rule(simple, "svc-a", "health", "errors or error-rate or queue-age")
+    assert_step(simple, stale=None)
+
+
 def test_two_and_three_incremental_builds_in_a_row_each_edit_another_service(simple: Path) -> None:
     for service, key, value in [("svc-a", "threshold", "> 9"), ("svc-c", "summary", "svc-c fails."),
                                 ("svc-e", "severity", "critical")]:
@@ -721,7 +730,7 @@ def _step_edits() -> dict[str, Callable[[Path, str, int, random.Random], Optiona
                                     new_service, file_renamed, cache_damaged)}
 
 
-@pytest.mark.parametrize("seed", range(22, 30))  # between them, every edit of the walk
+@pytest.mark.parametrize("seed", range(22, 38))  # between them, every edit of the walk
 def test_a_random_sequence_of_edits_always_builds_what_a_clean_build_does(simple: Path, seed: int) -> None:
     rng = random.Random(seed)
     edits = _step_edits()

@@ -109,7 +109,7 @@ def _reuse(root: Path, store: RenderCache, old: Record, inputs: Inputs, changed:
     if found is None:
         return None
     units = {f: found[f] if f in affected else u for f, u in old.units.items()}
-    if not _unique_names(units.values()):
+    if not _unique_names(units.values()) or _in_a_cycle(units, changed):
         return None
     files: dict[str, Content] = {}
     reused = [rel for f, u in units.items() if f not in affected for rel in u.files]
@@ -184,6 +184,25 @@ def _units(made: Build, inputs: Inputs, changed: set[str], affected: set[str]) -
     if any(not set(u.refs) <= services for f, u in found.items() if f in changed):
         return None
     return found
+
+
+def _in_a_cycle(units: dict[str, Unit], changed: set[str]) -> bool:
+    """Whether a changed service can reach itself through the services composites name: a cycle of
+    composites (an error, composite-cycle) would pass there, and its far end may not have been compiled.
+    Before this build no cycle existed (its record would not have been written), so a new one runs through
+    a changed service."""
+    files = {u.service: f for f, u in units.items()}
+    for start in changed:
+        stack, seen = [start], set()
+        while stack:
+            for service in units[stack.pop()].refs:
+                named = files.get(service)
+                if named == start:
+                    return True
+                if named is not None and named not in seen:
+                    seen.add(named)
+                    stack.append(named)
+    return False
 
 
 def _unique_names(units: Iterable[Unit]) -> bool:

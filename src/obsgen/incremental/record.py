@@ -35,7 +35,7 @@ class Unit:
     files: tuple[str, ...]  # paths under generated/ that are the service's alone
     states: bytes  # their lstat after the build, one record each (states.py)
     refs: tuple[str, ...]  # the other services its composites name, in any environment
-    names: tuple[str, ...]  # "account region name" of each alarm it makes (unique per account and region)
+    names: tuple[str, ...]  # each alarm's "env<TAB>name" and "account<TAB>region<TAB>name" (each unique)
     placed: tuple[str, ...]  # "env region topic-arn" of its alarms outside the home region (which make topics there)
     total: int  # its monitors (on the site's index, and measured for runbook coverage)
     covered: int  # ... of which have human-written Diagnosis and Mitigation

@@ -175,7 +175,9 @@ def _add_model(env: str, model: EnvironmentModel, units: dict[str, Unit], blocks
     for alarm in model.alarms():
         counts = units[alarm.service].counts.setdefault(env, {})
         counts[alarm.severity.name] = counts.get(alarm.severity.name, 0) + 1
-        names.setdefault(alarm.service, set()).add(f"{model.account} {alarm.region} {alarm.name}")
+        # unique in an environment (resolve/cloudwatch.py) and in an account and region (check_shared_names)
+        names.setdefault(alarm.service, set()).update((f"{env}\t{alarm.name}",
+                                                       f"{model.account}\t{alarm.region}\t{alarm.name}"))
     placed: dict[str, set[str]] = {}
     for alarms in (model.metric_alarms, model.composite_alarms):
         for alarm in alarms:
