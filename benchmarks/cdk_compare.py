@@ -27,7 +27,9 @@ all alike), each command runs as its own process:
                      1,000 directories at 10,000 alarms);
 - `build --env, no site`: the same in a copy only ever built per environment (generated/ holds
                      env0/ and the schema file), as a pipeline that never builds the site has it;
-- `obsgen build`:    everything (runbooks and the site too).
+- `obsgen build --full`: everything (runbooks and the site too), every service compiled;
+- `obsgen build`:    the same with nothing changed since the last build: the incremental build, which
+                     compiles nothing (docs/incremental-builds.md).
 - `build --env, cold cache`: `build --env ENV --no-cache` in the first project: every spec file parsed
                      (the other rows read the files parsed before from the user's cache, as a user's
                      second build does; a fresh CI machine's first build is this row).
