@@ -67,14 +67,24 @@ def _alarms(blocks: Iterable[str]) -> list[str]:
 def alarm_blocks(model: EnvironmentModel) -> dict[str, str]:
     """The alarms table's rows of each service (sorted by monitor, one line each, joined), by service in
     name order."""
-    rows: dict[str, list[str]] = {}
-    for alarm in sorted(model.alarms(), key=lambda a: (a.service, a.monitor)):
+    alarms = sorted(model.alarms(), key=lambda a: (a.service, a.monitor))
+    cells: dict[int, tuple[str, str, str, str]] = {}  # each severity's cells, made once (the model keeps it alive)
+    rows = []
+    for alarm in alarms:
         sev = alarm.severity
-        rows.setdefault(alarm.service, []).append(
-            f"| `{alarm.ref}` | `{alarm.name}` | {_cell(alarm.summary)} | {_cell(sev.description)} | "
-            f"`{sev.topic_name}`{_elsewhere(model, alarm.region)} | {format_duration(sev.response_time)} | "
-            f"{pages(model, sev)} |")
-    return {service: "\n".join(lines) for service, lines in rows.items()}
+        if (made := cells.get(id(sev))) is None:
+            made = cells[id(sev)] = (_cell(sev.description), sev.topic_name, format_duration(sev.response_time),
+                                     pages(model, sev))
+        description, topic, response, paged = made
+        rows.append(f"| `{alarm.ref}` | `{alarm.name}` | {_cell(alarm.summary)} | {description} | "
+                    f"`{topic}`{_elsewhere(model, alarm.region)} | {response} | {paged} |")
+    blocks: dict[str, str] = {}
+    start = 0
+    for end in range(1, len(alarms) + 1):  # the alarms are sorted by service: a block is a run of them
+        if end == len(alarms) or alarms[end].service != alarms[start].service:
+            blocks[alarms[start].service] = "\n".join(rows[start:end])
+            start = end
+    return blocks
 
 
 def severity_counts(model: EnvironmentModel) -> Counter[str]:
