@@ -223,6 +223,14 @@ class RenderCache:
     def put(self, kind: str, key: str, value: str) -> None:
         """Stores a value (a read-only cache stores nothing). A cache that cannot be written (a full
         disk, a read-only home) only costs the next build the time to compute the value again."""
+        try:
+            data = value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate; simply not kept
+            return
+        self.put_bytes(kind, key, data)
+
+    def put_bytes(self, kind: str, key: str, data: bytes) -> None:
+        """`put` of a value that is bytes (what `get_bytes` gives back)."""
         if not self.writable:
             return
         path = self._path(kind, key)
@@ -230,12 +238,11 @@ class RenderCache:
         temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}")
         try:
             self._make(folder)
-            data = value.encode("utf-8")
             with open(temporary, "wb") as entry:
                 # the value's own sha256 first: a damaged entry (a disk error, an edit) is a miss, not a page
                 entry.write(hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data)
             os.replace(temporary, path)
-        except (OSError, UnicodeEncodeError):  # UnicodeEncodeError: a lone surrogate; simply not kept
+        except OSError:
             try:
                 os.unlink(temporary)
             except OSError:  # never made, or already gone

@@ -70,13 +70,15 @@ def render(spec: SpecSet, models: dict[str, EnvironmentModel], output: bool = Tr
 
     order = [e for e in spec.project.environments if e in models]
     production = {e: spec.project.environments[e].production for e in order}
-    source = GuidanceSource(spec.root, page.packaged_template())
+    source = GuidanceSource(spec.root, page.packaged_template(), store if output else None)
     monitors = collect(models, order, production, None if output or source.own_template else source.reads_facts)
     result = Runbooks()
     pages: dict[str, str] = {}
     measured = []
     if output:
         from . import site, site_rows  # the HTML renderer (Jinja): imported only when pages are made
+        from .template_cache import attach
+        attach(site.environment(), store)  # its templates compiled once, kept in the cache
     for monitor in counted(monitors, "runbook pages" if output else "runbook guidance", progress):
         guidance = source.guidance(monitor.service, monitor.monitor, monitor.runbook,
                                    page.guidance_context(monitor, spec.project.project))

@@ -40,6 +40,7 @@ MAX_RUNBOOK_BYTES = 256 * 1024
 from .wording import Markdown, as_text
 
 if TYPE_CHECKING:
+    from ..render_cache import RenderCache
     from jinja2 import Environment
 
     from .templating import BoundedSandbox
@@ -104,8 +105,9 @@ class Guidance:
 class GuidanceSource:
     """The runbooks_src/ directory of a project, read once; renders guidance and the page template."""
 
-    def __init__(self, root: Path, packaged_default: str):
+    def __init__(self, root: Path, packaged_default: str, store: RenderCache | None = None):
         self.problems: list[Diagnostic] = []
+        self._store = store  # where obsgen's own page template's compiled code is kept (template_cache.py)
         self.texts, self.refused = _read_all(root, self.problems)
         self.texts.setdefault(DEFAULT_TEMPLATE, packaged_default)
         # runbooks_src/_default.md.j2 replaces obsgen's (a copy of obsgen's, as `obsgen init` writes, does not)
@@ -137,8 +139,13 @@ class GuidanceSource:
     def packaged(self) -> Environment | None:
         """obsgen's own page template's environment (no sandbox); None when the project has its own."""
         from .guidance_jinja import packaged_environment
-        return None if self.own_template else packaged_environment(DEFAULT_TEMPLATE, self._packaged_default,
-                                                                               as_markdown)
+        from .template_cache import attach
+
+        if self.own_template:
+            return None
+        environment = packaged_environment(DEFAULT_TEMPLATE, self._packaged_default, as_markdown)
+        attach(environment, self._store)
+        return environment
 
     def reads_facts(self, service: str, monitor: str, shared: str) -> bool:
         """Whether a monitor's guidance is rendered from its facts: some file that applies is a template

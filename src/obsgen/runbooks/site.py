@@ -69,6 +69,11 @@ class RoutingEnv:
     alertmanager: bool  # it has Prometheus alerts, which Alertmanager routes
 
 
+def environment() -> Environment:
+    """The site's templates' environment (one per process)."""
+    return _environment()
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     """One per process: the site's templates are obsgen's own and are compiled once."""
