@@ -254,16 +254,21 @@ def stale_files(root: Path, build: Build, progress: Progress = silent, compared:
 
 def _entries(base: str, top: str) -> list[str]:
     """Files and links under `top` of `base`, by their paths under `base` (a link to a directory is an entry,
-    not descended into). Strings, not Paths: 23,000 Paths were 0.15 s of `build --check` at 10,000 monitors."""
+    not descended into). One scandir per directory, the types from the listing, strings rather than Paths:
+    23,000 Paths were 0.15 s of `build --check` at 10,000 monitors."""
     path = os.path.join(base, top)
     if os.path.islink(path) or not os.path.isdir(path):
         return [top] if os.path.islink(path) else []
     found = []
     cut = len(base) + 1
-    for folder, dirs, files in os.walk(path):
-        rel = folder[cut:].replace(os.sep, "/")
-        found += [f"{rel}/{name}" for name in files]
-        found += [f"{rel}/{name}" for name in dirs if os.path.islink(os.path.join(folder, name))]
+    pending = [path]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                else:
+                    found.append(entry.path[cut:].replace(os.sep, "/"))
     return sorted(found, key=lambda rel: rel.split("/"))  # as Paths sort: part by part
 
 
