@@ -287,12 +287,25 @@ def test_a_build_looks_through_generated_once_before_writing(project, monkeypatc
     # rather than walking the whole tree (23,000 files at 10,000 monitors) a second time.
     walks = []
     real = generated_tree._odd_entries
-    monkeypatch.setattr(generated_tree, "_odd_entries", lambda top: walks.append(top) or real(top))
+    monkeypatch.setattr(generated_tree, "_odd_entries", lambda top, owned=None: walks.append(top) or real(top, owned))
     assert obsgen(*args, "-C", str(project)).exit_code == 0
     assert walks == [project / "generated"]
     os.mkfifo(project / "generated" / "README.pipe")  # and that one walk still finds what it must refuse
     result = obsgen(*args, "-C", str(project))
     assert result.exit_code == 1 and "[generated-special-file]" in result.stderr
+
+
+def test_a_build_of_one_environment_reads_only_its_directory(project):
+    """`build --env prod` moves every other top-level directory whole (one rename, no link followed), so what
+    lies in them is not its business; in its own it is refused as ever."""
+    assert obsgen("build", "-C", str(project)).exit_code == 0
+    os.mkfifo(project / "generated" / "dev" / "notes.pipe")
+    assert obsgen("build", "--env", "prod", "-C", str(project)).exit_code == 0
+    assert (project / "generated" / "dev" / "notes.pipe").exists()  # carried over untouched
+    assert obsgen("build", "--env", "dev", "-C", str(project)).exit_code == 1
+    result = obsgen("build", "--env", "p*", "-C", str(project))  # a glob reads what it may name
+    assert result.exit_code == 0, result.stderr
+    assert obsgen("build", "--env", "d*", "-C", str(project)).exit_code == 1
 
 
 def test_a_link_where_a_file_belongs_is_stale_not_followed(project):
