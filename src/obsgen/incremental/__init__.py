@@ -18,7 +18,12 @@ neighbours of A, and keeps the files of A; everything else is reused if, in that
 - the environments' shared part equals the last build's (then it is the whole project's, as a union);
 - a changed service names no service outside A (a new edge would change a reused service's pages);
 - no alarm name is another service's, and every service keeps its name;
+- no changed service can reach itself through the services composites name (a new cycle of composites,
+  an error, may run through services not compiled);
+- one service per region where alarms are placed away from home is compiled too, so that the topics made
+  there are the whole project's;
 - every file of a reused service still has the lstat the last build recorded.
+A Jinja tag anywhere in runbooks_src/ (which may include any file there) makes every guidance folder shared.
 A project with outputs this cannot cut (units.py) is always built in full. The tests compare every kind
 of edit with a clean build (tests/test_incremental_build.py).
 """
