@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import fnmatch
 import functools
 import os
 import secrets
@@ -91,6 +92,12 @@ def problems(root: Path, owned: Callable[[str], bool] | None = None) -> list[Dia
     if not found and base.is_dir():
         found += _unsafe_entries(root.resolve(), base, owned)
     return found
+
+
+def environment_dirs(patterns: list[str]) -> Callable[[str], bool]:
+    """Whether a top-level directory of generated/ may be one of the environments `--env` names, a glob
+    naming those it matches (fnmatch, as `compile_project` selects them): what `problems` looks inside."""
+    return lambda name: any(name == p or fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
 def _not_a_plain_directory(root: Path, name: str, holds: str) -> Diagnostic | None:

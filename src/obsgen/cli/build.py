@@ -13,7 +13,7 @@ from ..chunks import Content
 from ..generated_tree import GENERATED_DIR
 from ..diagnostics import Diagnostic, unique_sorted
 from ..generated_manifest import Manifest, location
-from ..generated_tree import OutputError, Staging, leftovers, problems as output_problems
+from ..generated_tree import OutputError, Staging, environment_dirs, leftovers, problems as output_problems
 from ..render_cache import RenderCache, default_directory
 from .app import app
 from . import collector
@@ -200,7 +200,7 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
     with collector.paused():  # the compiler's modules make no garbage (collector.py)
         from .. import compiler
 
-    unsafe = output_problems(project_dir, _environment_dirs(env) if env else None)
+    unsafe = output_problems(project_dir, environment_dirs(env) if env else None)
     # --check reads the cache but never writes it: it writes nothing at all (docs/performance.md)
     store = _cache(project_dir, no_cache, writable=not check)
     # what the last build knew of generated/'s pages: goes with the cache (generated_manifest.py); `--env`
@@ -250,14 +250,6 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         from ..runbooks import COVERAGE_FILE
         from .app import out
         out.print(f"{line} (see {GENERATED_DIR}/{COVERAGE_FILE})")
-
-
-def _environment_dirs(patterns: list[str]) -> Callable[[str], bool]:
-    """Whether a top-level directory of generated/ may be one of the environments `--env` names (a glob
-    names those it matches: compiler._named); the others are moved whole, never read."""
-    from fnmatch import fnmatchcase
-
-    return lambda name: any(name == p or fnmatchcase(name, p) for p in patterns)
 
 
 def _inputs(project_dir: Path) -> Optional[Inputs]:
