@@ -37,8 +37,9 @@ class Build:
     # The site index's rows and COVERAGE.md's lines of each service (runbooks.Runbooks), for incremental/
     index_blocks: dict[str, str] = field(default_factory=dict)
     coverage_blocks: dict[str, str] = field(default_factory=dict)
-    # each environment's rows of routing.md, by service (targets/routing.py), for incremental/
-    routing_blocks: dict[str, dict[str, str]] = field(default_factory=dict)
+    # each environment's project-wide files' rows by service, as the targets give them (`Rendered.blocks`:
+    # routing.md's), for incremental/: environment -> path under generated/<env>/ -> service -> rows
+    blocks: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     coverage_line: str | None = None  # an incremental build's coverage summary (it measures no monitor)
 
     @property

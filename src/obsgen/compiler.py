@@ -32,7 +32,6 @@ from .render_cache import RenderCache
 from .language.matrix import GLOB_CHARACTERS, select
 from .prometheus import promtool
 from .targets import targets
-from .targets.routing import ROUTING_FILE
 from .targets.base import checks_only
 
 
@@ -187,8 +186,7 @@ def _compile_env(spec: SpecSet, env: str, build: Build) -> None:
         if not failed:
             for path, content in rendered.files.items():
                 build.add(f"{env}/{path}", content)
-            if ROUTING_FILE in rendered.blocks:
-                build.routing_blocks[env] = rendered.blocks[ROUTING_FILE]
+            build.blocks.setdefault(env, {}).update(rendered.blocks)
 
 
 # A template that did not expand leaves `${...}` in AWS names: every name check would fail on it again.

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Collection
 
 from .. import composite_rule
 from ..conventions import dashboard_name
+from ..targets.routing import ROUTING_FILE
 from ..language.v1.service import CompositeMonitor
 from ..model import EnvironmentModel
 from .record import Unit
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 INDEX = "site/index.html"
 ROUTING_PAGE = "site/routing.html"
 COVERAGE = "runbooks/COVERAGE.md"
-ROUTING = "routing.md"  # under generated/<env>/
+ROUTING = ROUTING_FILE  # under generated/<env>/
 
 
 def owner(rel: str, services: frozenset[str], project: str, envs: frozenset[str]) -> str | None:
@@ -140,7 +141,7 @@ def describe(build: Build, keys: dict[str, str], read_rules: Collection[str] = (
                            str(build.index_blocks.get(name, "")), str(build.coverage_blocks.get(name, "")))
     by_name = {u.service: u for u in units.values()}
     for env, model in build.models.items():
-        _add_model(env, model, by_name, build.routing_blocks.get(env))
+        _add_model(env, model, by_name, build.blocks.get(env, {}).get(ROUTING))
     for entry in spec.services:
         if entry.doc.path not in read_rules:
             continue
