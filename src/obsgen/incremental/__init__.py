@@ -41,7 +41,7 @@ from . import record as records
 from .inputs import Inputs, scan
 from .record import Record, Unit
 from .states import Seen, clock, taken, unchanged
-from .units import describe, shared_key, supported
+from .units import describe, shared_keys
 
 if TYPE_CHECKING:
     from ..render_cache import RenderCache
@@ -168,13 +168,10 @@ class _Graph:
 
 def _sound(made: Build, old: Record) -> bool:
     """Whether the compile of some services can stand for theirs in the whole project (the module's list)."""
-    if not supported(made) or made.spec is None:
-        return False
-    if any(old.units[s.doc.path].service != s.spec.service for s in made.spec.services):
-        return False  # a service took another name: its guidance folder, its references, its pages move
-    if list(made.models) != list(old.envs) or any(shared_key(m) != old.shared.get(e) for e, m in made.models.items()):
-        return False
-    return True
+    if made.spec is None or shared_keys(made) != old.shared or list(made.envs) != list(old.envs):
+        return False  # (equal keys: the same environments, each sharing what the last build's did)
+    # a service that took another name moves its guidance folder, its references, its pages
+    return all(old.units[s.doc.path].service == s.spec.service for s in made.spec.services)
 
 
 def _units(made: Build, inputs: Inputs, changed: set[str], affected: set[str]) -> dict[str, Unit] | None:
@@ -231,15 +228,15 @@ def remember(root: Path, store: RenderCache, build: Build, inputs: Inputs, seen:
     build is a full one too. `inputs`: scanned before the build."""
     generated = root / GENERATED_DIR
     where = records.location(store.directory, generated)
-    if not supported(build) or build.spec is None:
+    shared = shared_keys(build)
+    if shared is None or build.spec is None:
         records.forget(where)
         return
     if set(inputs.files) != {s.doc.path for s in build.spec.services}:  # a file came or went as it was built
         records.forget(where)
         return
     units = describe(build, {s.doc.path: inputs.unit_key(s.doc.path, s.spec.service) for s in build.spec.services})
-    shared = {env: shared_key(model) for env, model in build.models.items()}
-    if units is None or any(key is None for key in shared.values()):
+    if units is None:
         records.forget(where)
         return
     owned = {rel for unit in units.values() for rel in unit.files}
@@ -248,5 +245,5 @@ def remember(root: Path, store: RenderCache, build: Build, inputs: Inputs, seen:
     for unit in units.values():
         unit.states = taken(generated, unit.files, now, seen=seen)
     records.write(where, generated, Record(inputs.project_key(s.spec.service for s in build.spec.services),
-                                           tuple(build.envs), {e: k for e, k in shared.items() if k},
+                                           tuple(build.envs), shared,
                                            globals_, taken(generated, globals_, now, seen=seen), units))

@@ -69,18 +69,19 @@ def is_shared_file(rel: str, envs: frozenset[str]) -> bool:
         len(parts) in (3, 4) and parts[1] == "sns" and parts[-1] == "topics.json")
 
 
-def supported(build: Build) -> bool:
-    """Whether the incremental build can take this (full, clean) build apart: every environment compiled
-    with the runbooks, not a diagnostic or a note, no SLO (their section of the index spans services), and
-    every file a service's own or a project-wide file it knows how to make."""
+def shared_keys(build: Build) -> dict[str, str] | None:
+    """Each environment's `shared_key`, when the incremental build can take this (full, clean) build apart:
+    every environment compiled with the runbooks, not a diagnostic or a note, no SLO (their section of the
+    index spans services) and no declared dashboard (it may draw any service); else None."""
     spec = build.spec
     if spec is None or not build.ok or build.diagnostics or build.notes or build.coverage is None:
-        return False
-    if list(build.envs) != list(spec.project.environments):
-        return False
-    if any(s.spec.slos or s.spec.dashboards for s in spec.services):  # a declared dashboard may draw any service
-        return False
-    return all(m is not None for m in map(shared_key, build.models.values()))
+        return None
+    if list(build.envs) != list(spec.project.environments) or list(build.models) != list(build.envs):
+        return None
+    if any(s.spec.slos or s.spec.dashboards for s in spec.services):
+        return None
+    keys = {env: shared_key(model) for env, model in build.models.items()}
+    return {env: key for env, key in keys.items() if key is not None} if None not in keys.values() else None
 
 
 def shared_key(model: EnvironmentModel) -> str | None:
