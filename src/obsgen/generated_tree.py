@@ -180,7 +180,8 @@ class Staging:
     `checked`: the caller has just found no `problems(root)` (the CLI reports them with the spec's own),
     so entering does not walk generated/ a second time (23,000 entries at 10,000 monitors, ~12 ms)."""
 
-    def __init__(self, root: Path, manifest: Manifest | None = None, checked: bool = False) -> None:
+    def __init__(self, root: Path, manifest: Manifest | None = None, checked: bool = False,
+                 states: bool = False) -> None:
         self.root, self.base, self.work = root, root / GENERATED_DIR, root / WORK_DIR
         token = secrets.token_hex(6)
         self.tree, self.journal = self.work / f"{STAGING}{token}", self.work / f"{JOURNAL}{token}"
@@ -192,7 +193,8 @@ class Staging:
         # compared (or the manifest knew it), when recordable against the clock at the start: what the
         # incremental build records of a file moved with its directory, which keeps its lstat, without
         # looking at it again (23,000 lstats at 10,000 monitors)
-        self.seen: dict[str, bytes] = {}
+        self.seen: dict[str, bytes] = {}  # only with `states` (a build that leaves an incremental record)
+        self._states = states
         self._start: os.stat_result | None = None
         self._lock: ExitStack | None = None
         # `add` runs once per file (23,000 at 10,000 monitors): it joins strings, not Paths, and
@@ -303,7 +305,7 @@ class Staging:
             self._wrote(rel)
 
     def _saw(self, rel: str, info: os.stat_result) -> None:
-        if self._start is not None and file_state.recordable(info, self._start):
+        if self._states and self._start is not None and file_state.recordable(info, self._start):
             self.seen[rel] = file_state.packed(info)
 
     def _target(self, rel: str) -> str:

@@ -209,9 +209,9 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         Manifest(location(store.directory, project_dir / GENERATED_DIR), project_dir / GENERATED_DIR, not check)
     # the incremental build (incremental/): only with the cache, for the whole project, on a generated/ that is
     # safe to read; a --full build leaves the record the next one reuses
-    inputs = _inputs(project_dir) if store is not None and not env and not unsafe else None  # before any reading
+    incremental = store is not None and not env and not unsafe
     if check:  # each file compared as it is rendered, unless generated/ must not be read (a link out)
-        reused = _reused(project_dir, store, inputs) if not full else None
+        reused = _reused(project_dir, store, None) if incremental and not full else None
         compared = None if unsafe or reused else compiler.Comparison(project_dir, manifest)
         # an incremental build holds its few files: stale_files compares them; the reused ones are as recorded
         result = reused.build if reused else _compiled(project_dir, env, unsafe, compared.add if compared else None, store)
@@ -221,9 +221,10 @@ def build(project_dir: Path = ProjectDir, env: Optional[list[str]] = EnvOption,
         if unsafe:  # reported with the spec's own problems, as one list; nothing is written
             _compiled(project_dir, env, unsafe, None, store)
         # each file written as it is rendered, swapped in at the end; generated/ was checked just above
-        with Staging(project_dir, manifest, checked=not unsafe) as staging:
+        inputs = _inputs(project_dir) if incremental else None  # before anything is read, for the record
+        with Staging(project_dir, manifest, checked=not unsafe, states=inputs is not None) as staging:
             # under the build's lock: generated/ is looked at as no other build can change it
-            reused = _reused(project_dir, store, inputs) if not full else None
+            reused = _reused(project_dir, store, inputs) if inputs is not None and not full else None
             if reused is not None:
                 staging.without_manifest()
                 result = reused.build
@@ -260,8 +261,9 @@ def _inputs(project_dir: Path) -> Optional[Inputs]:
 
 
 def _reused(project_dir: Path, store: Optional[RenderCache], inputs: Optional[Inputs]) -> Optional[Reuse]:
-    """The incremental build of the whole project, when the last build's record allows it (incremental/)."""
-    if store is None or inputs is None:
+    """The incremental build of the whole project, when the last build's record allows it (incremental/);
+    `inputs` scanned before, or (`build --check`, which leaves no record) once a record is found."""
+    if store is None:
         return None
     from ..incremental import prepare
 

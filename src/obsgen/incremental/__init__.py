@@ -78,13 +78,13 @@ class Reuse:
         records.write(records.location(store.directory, generated), generated, record)
 
 
-def prepare(root: Path, store: RenderCache, inputs: Inputs) -> Reuse | None:
-    """The incremental build of the project at `root`, whose inputs are `inputs` (`scan`, before), or None
-    when it must be built in full (no record, shared inputs changed, too much changed, or anything the
-    reuse cannot prove)."""
+def prepare(root: Path, store: RenderCache, inputs: Inputs | None = None) -> Reuse | None:
+    """The incremental build of the project at `root`, whose inputs are `inputs` (`scan`, before; scanned
+    here when None and there is a record), or None when it must be built in full (no record, shared inputs
+    changed, too much changed, or anything the reuse cannot prove)."""
     generated = root / GENERATED_DIR
     old = records.read(records.location(store.directory, generated), generated)
-    if old is None:
+    if old is None or (inputs := inputs or scan(root)) is None:
         return None
     if inputs.project_key(u.service for u in old.units.values()) != old.project or set(inputs.files) != set(old.units):
         return None
